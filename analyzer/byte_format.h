@@ -1,0 +1,20 @@
+// How memwrap writes byte counts and durations for people: binary units with the exact byte
+// count alongside, so a rounded figure is never mistaken for the measurement.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+
+namespace memwrap {
+
+// "1,234,567"
+std::string GroupDigits(uint64_t value);
+// "1.18 MiB" (KiB, MiB, GiB, TiB; "123 B" below 1 KiB)
+std::string HumanBytes(uint64_t bytes);
+// "1.18 MiB (1,234,567 bytes)"
+std::string BytesWithExact(uint64_t bytes);
+// "1.234 s" / "12.345 ms" / "123 us" / "45 ns"
+std::string HumanDuration(uint64_t ns);
+
+}  // namespace memwrap

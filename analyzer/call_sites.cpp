@@ -1,0 +1,64 @@
+#include "call_sites.h"
+
+#include <algorithm>
+
+namespace memwrap {
+
+bool IsRuntimeModule(const std::string& module) {
+  static const char* const kPrefixes[] = {"libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
+                                          "libmemwrap_preload.so", "libc++.so", "libc++abi.so"};
+  for (const char* prefix : kPrefixes) {
+    if (module.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+CallSiteResolver::CallSiteResolver(const TraceCatalog& catalog) : catalog_(catalog) {
+  for (const ProcessImage& image : catalog.images()) {
+    for (const LoadedModule& module : image.modules) symbolizer_.AddModule(image.id, module);
+  }
+}
+
+std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) {
+  std::vector<SourceFrame> frames;
+  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
+  if (addresses == nullptr) return frames;
+  for (uint64_t address : *addresses) {
+    const std::vector<SourceFrame>& expanded = symbolizer_.Symbolize(image, address);
+    frames.insert(frames.end(), expanded.begin(), expanded.end());
+  }
+  return frames;
+}
+
+std::vector<CallSite> CallSiteResolver::Resolve(
+    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
+  std::map<std::tuple<std::string, std::string, uint32_t>, CallSite> sites;
+  for (const auto& [key, use] : usage) {
+    std::vector<SourceFrame> frames = Frames(key.first, key.second);
+    SourceFrame location;
+    if (frames.empty()) {
+      location.function = "(no stack recorded)";
+    } else {
+      auto program_frame = std::find_if(frames.begin(), frames.end(), [](const SourceFrame& f) {
+        return !IsRuntimeModule(f.module);
+      });
+      location = program_frame != frames.end() ? *program_frame : frames.front();
+    }
+    CallSite& site = sites[{location.function, location.file, location.line}];
+    site.location = location;
+    site.bytes += use.bytes;
+    site.allocations += use.blocks;
+    if (use.bytes > site.stack_bytes || site.stack.empty()) {
+      site.stack_bytes = use.bytes;
+      site.stack = std::move(frames);
+    }
+  }
+  std::vector<CallSite> sorted;
+  for (auto& [key, site] : sites) sorted.push_back(std::move(site));
+  std::stable_sort(sorted.begin(), sorted.end(), [](const CallSite& a, const CallSite& b) {
+    return a.bytes != b.bytes ? a.bytes > b.bytes : a.allocations > b.allocations;
+  });
+  return sorted;
+}
+
+}  // namespace memwrap

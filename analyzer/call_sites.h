@@ -1,0 +1,49 @@
+// Turns (image, stack id) usage into call sites a person recognises.
+//
+// A call site is the first source frame of a stack that is not inside the C/C++ runtime or
+// memwrap itself (libc, libstdc++, libgcc_s, the dynamic loader, the preload library): the
+// line of the program that asked for memory, even when it did so through operator new or
+// strdup. Stacks that never leave the runtime keep their innermost frame. Usage of all stacks
+// that share a call site adds up; the site shows the stack that contributed most.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "peak_analysis.h"
+#include "symbolizer.h"
+#include "trace_catalog.h"
+
+namespace memwrap {
+
+struct CallSite {
+  SourceFrame location;
+  uint64_t bytes = 0;
+  uint64_t allocations = 0;  // blocks
+  std::vector<SourceFrame> stack;  // the heaviest contributing stack, innermost frame first
+  uint64_t stack_bytes = 0;
+};
+
+class CallSiteResolver {
+ public:
+  explicit CallSiteResolver(const TraceCatalog& catalog);
+
+  // Sites of the given per-stack usage, sorted by bytes (then allocations) descending.
+  std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage);
+
+  // All source frames of one stack, innermost first (inline frames expanded).
+  std::vector<SourceFrame> Frames(ImageId image, StackId stack);
+
+ private:
+  const TraceCatalog& catalog_;
+  Symbolizer symbolizer_;
+};
+
+// True for modules whose frames are the allocator's plumbing rather than the program.
+bool IsRuntimeModule(const std::string& module);
+
+}  // namespace memwrap

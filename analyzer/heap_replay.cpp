@@ -1,0 +1,123 @@
+#include "heap_replay.h"
+
+namespace memwrap {
+
+void HeapReplay::Insert(ImageHeap& heap, uint64_t addr, LiveBlock block) {
+  auto [it, inserted] = heap.live.try_emplace(addr, block);
+  if (!inserted) {
+    ++heap.counters.replaced_live_blocks;
+    heap.live_bytes -= it->second.size;
+    live_bytes_ -= it->second.size;
+    it->second = block;
+  }
+  heap.live_bytes += block.size;
+  live_bytes_ += block.size;
+}
+
+bool HeapReplay::Remove(ImageHeap& heap, uint64_t addr, LiveBlock* removed) {
+  auto it = heap.live.find(addr);
+  if (it == heap.live.end()) return false;
+  *removed = it->second;
+  heap.live_bytes -= it->second.size;
+  live_bytes_ -= it->second.size;
+  heap.live.erase(it);
+  return true;
+}
+
+void HeapReplay::NotePeak(ImageHeap& heap, uint64_t ts_ns) {
+  if (heap.live_bytes > heap.peak_bytes) {
+    heap.peak_bytes = heap.live_bytes;
+    heap.peak_ts_ns = ts_ns;
+  }
+}
+
+bool HeapReplay::Apply(ImageId image, const RecordView& record) {
+  if (image == 0) return false;
+  switch (record.type) {
+    case RecordType::kAlloc: {
+      const auto* alloc = record.As<AllocRecord>();
+      if (alloc == nullptr) return false;
+      ImageHeap& heap = images_[image];
+      ++heap.counters.allocations;
+      heap.counters.bytes_allocated += alloc->size;
+      Insert(heap, alloc->addr, {alloc->size, alloc->stack});
+      NotePeak(heap, alloc->ts_ns);
+      return true;
+    }
+    case RecordType::kFree: {
+      const auto* free = record.As<FreeRecord>();
+      if (free == nullptr) return false;
+      ImageHeap& heap = images_[image];
+      LiveBlock removed;
+      if (!Remove(heap, free->addr, &removed)) {
+        ++heap.counters.untracked_frees;
+        return false;
+      }
+      ++heap.counters.frees;
+      return true;
+    }
+    case RecordType::kReallocBegin: {
+      const auto* begin = record.As<ReallocBeginRecord>();
+      if (begin == nullptr) return false;
+      ImageHeap& heap = images_[image];
+      LiveBlock removed;
+      bool was_live = Remove(heap, begin->old_addr, &removed);
+      // A realloc of an untracked block still parks a marker, so END knows BEGIN happened.
+      heap.reallocating[begin->tid] = {begin->old_addr, was_live ? removed : LiveBlock{~0ull, 0}};
+      return was_live;
+    }
+    case RecordType::kReallocEnd: {
+      const auto* end = record.As<ReallocEndRecord>();
+      if (end == nullptr) return false;
+      ImageHeap& heap = images_[image];
+      LiveBlock old_block{~0ull, 0};
+      auto parked = heap.reallocating.find(end->tid);
+      if (parked != heap.reallocating.end() && parked->second.first == end->old_addr) {
+        old_block = parked->second.second;
+        heap.reallocating.erase(parked);
+      } else {
+        Remove(heap, end->old_addr, &old_block);  // BEGIN was not recorded
+      }
+      const bool old_was_live = old_block.size != ~0ull;
+      if (end->new_addr != 0) {
+        if (old_was_live) ++heap.counters.frees;
+        ++heap.counters.allocations;
+        heap.counters.bytes_allocated += end->size;
+        Insert(heap, end->new_addr, {end->size, end->stack});
+        NotePeak(heap, end->ts_ns);
+      } else if (end->size == 0) {
+        if (old_was_live) ++heap.counters.frees;  // realloc(p, 0) freed p
+      } else if (old_was_live) {
+        Insert(heap, end->old_addr, old_block);  // realloc failed: p is still live
+      }
+      if (!old_was_live && (end->new_addr != 0 || end->size == 0)) {
+        ++heap.counters.untracked_frees;  // the old block was not one we saw allocated
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void HeapReplay::EndImage(ImageId image) {
+  auto it = images_.find(image);
+  if (it == images_.end()) return;
+  live_bytes_ -= it->second.live_bytes;
+  it->second.live_bytes = 0;
+  it->second.live.clear();
+}
+
+HeapCounters HeapReplay::Totals() const {
+  HeapCounters totals;
+  for (const auto& [id, heap] : images_) {
+    totals.allocations += heap.counters.allocations;
+    totals.frees += heap.counters.frees;
+    totals.bytes_allocated += heap.counters.bytes_allocated;
+    totals.untracked_frees += heap.counters.untracked_frees;
+    totals.replaced_live_blocks += heap.counters.replaced_live_blocks;
+  }
+  return totals;
+}
+
+}  // namespace memwrap

@@ -1,0 +1,65 @@
+// Replays heap records into the set of live blocks, per process image, and keeps the running
+// totals. Definitions (docs/report-json.md):
+//  * allocation: a malloc/calloc/realloc call that returned a block;
+//  * free: a block leaving the live set through free() or realloc();
+//  * live heap: the sum of the requested sizes of live blocks (not the allocator's overhead).
+// Records the shim could not observe are visible as anomalies, never silently absorbed:
+// a free() of an address that is not live (allocated before tracing started, or while the
+// hook was busy) counts as an untracked free and changes nothing.
+#pragma once
+
+#include <stdint.h>
+
+#include <unordered_map>
+
+#include "memwrap/records.h"
+#include "trace_catalog.h"
+#include "tracefile/record_cursor.h"
+
+namespace memwrap {
+
+struct LiveBlock {
+  uint64_t size = 0;
+  StackId stack = kNoStack;
+};
+
+struct HeapCounters {
+  uint64_t allocations = 0;
+  uint64_t frees = 0;
+  uint64_t bytes_allocated = 0;
+  uint64_t untracked_frees = 0;       // free of an address that was not live
+  uint64_t replaced_live_blocks = 0;  // allocation at an address still live (a missed free)
+};
+
+struct ImageHeap {
+  std::unordered_map<uint64_t, LiveBlock> live;
+  uint64_t live_bytes = 0;
+  uint64_t peak_bytes = 0;
+  uint64_t peak_ts_ns = 0;
+  HeapCounters counters;
+  // realloc blocks between REALLOC_BEGIN and REALLOC_END, per thread
+  std::unordered_map<uint32_t, std::pair<uint64_t, LiveBlock>> reallocating;
+};
+
+class HeapReplay {
+ public:
+  // Applies one record of `image` (ImageId from the catalog; 0 = unknown image, ignored).
+  // Returns true when the record changed the live heap.
+  bool Apply(ImageId image, const RecordView& record);
+  // The image's heap ends (exec replaced it): its blocks leave the live total.
+  void EndImage(ImageId image);
+
+  uint64_t live_bytes() const { return live_bytes_; }
+  const std::unordered_map<ImageId, ImageHeap>& images() const { return images_; }
+  HeapCounters Totals() const;
+
+ private:
+  void Insert(ImageHeap& heap, uint64_t addr, LiveBlock block);
+  bool Remove(ImageHeap& heap, uint64_t addr, LiveBlock* removed);
+  void NotePeak(ImageHeap& heap, uint64_t ts_ns);
+
+  std::unordered_map<ImageId, ImageHeap> images_;
+  uint64_t live_bytes_ = 0;
+};
+
+}  // namespace memwrap

@@ -1,0 +1,82 @@
+#include "report.h"
+
+#include "peak_analysis.h"
+#include "trace_stream.h"
+#include "tracefile/trace_reader.h"
+
+namespace memwrap {
+
+Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
+  TraceReader reader(trace_path);
+  TraceStream stream(&reader);
+  HeapAnalysis analysis = AnalyzeHeap(stream);
+
+  Report report;
+  report.trace_path = trace_path;
+  report.session = stream.session_info();
+  report.warnings = stream.warnings();
+  // Times are reported from the moment the trace was created (just before the program
+  // started), so they read as "seconds into the run".
+  report.start_monotonic_ns = stream.header().created_monotonic_ns;
+  auto since_start = [&](uint64_t ts) {
+    return ts > report.start_monotonic_ns ? ts - report.start_monotonic_ns : 0;
+  };
+  report.duration_ns = since_start(analysis.catalog.last_ts_ns());
+  report.peak_heap_bytes = analysis.peak_bytes;
+  report.peak_heap_time_ns = analysis.peak_bytes > 0 ? since_start(analysis.peak_ts_ns) : 0;
+  report.peak_live_blocks = analysis.peak_blocks;
+  report.totals = analysis.totals;
+  report.lost_events = analysis.catalog.lost_records();
+  report.lost_bytes = analysis.catalog.lost_bytes();
+
+  CallSiteResolver resolver(analysis.catalog);
+  std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
+  report.peak_site_count = sites.size();
+  if (sites.size() > options.top) sites.resize(options.top);
+  report.peak_sites = std::move(sites);
+
+  // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
+  std::map<uint32_t, ProcessReport> by_pid;
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    ProcessReport& process = by_pid[image.pid];
+    process.pid = image.pid;
+    process.ppid = image.ppid;
+    process.exe = image.exe;
+    process.command.clear();
+    for (const std::string& arg : image.argv) {
+      process.command += (process.command.empty() ? "" : " ") + arg;
+    }
+    if (process.command.empty()) process.command = image.exe;
+    process.untracked_nested_calls += image.untracked_nested_calls;
+    report.untracked_nested_calls += image.untracked_nested_calls;
+    auto counters = analysis.counters_by_image.find(image.id);
+    if (counters != analysis.counters_by_image.end()) {
+      process.counters.allocations += counters->second.allocations;
+      process.counters.frees += counters->second.frees;
+      process.counters.bytes_allocated += counters->second.bytes_allocated;
+      process.counters.untracked_frees += counters->second.untracked_frees;
+      process.counters.replaced_live_blocks += counters->second.replaced_live_blocks;
+    }
+    auto peak = analysis.peak_by_image.find(image.id);
+    if (peak != analysis.peak_by_image.end() && peak->second.first > process.peak_heap_bytes) {
+      process.peak_heap_bytes = peak->second.first;
+      process.peak_heap_time_ns = since_start(peak->second.second);
+    }
+  }
+  // A process that ended without ever reaching its shim (killed early, static binary) is
+  // still listed, with the command memwrap started.
+  for (const auto& [pid, end] : analysis.catalog.ends()) {
+    if (by_pid.count(pid) != 0) continue;
+    ProcessReport& process = by_pid[pid];
+    process.pid = pid;
+    auto command = report.session.find("command");
+    if (command != report.session.end()) process.command = command->second;
+  }
+  for (auto& [pid, process] : by_pid) {
+    process.end = analysis.catalog.End(pid);
+    report.processes.push_back(std::move(process));
+  }
+  return report;
+}
+
+}  // namespace memwrap

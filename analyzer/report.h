@@ -1,0 +1,60 @@
+// The heap report of one trace: the data behind `memwrap report` (text and JSON) and the
+// summary `memwrap run` prints at exit. JSON keys: docs/report-json.md.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "call_sites.h"
+#include "heap_replay.h"
+#include "trace_catalog.h"
+
+namespace memwrap {
+
+struct ReportOptions {
+  size_t top = 10;  // call sites listed at the peak
+};
+
+struct ProcessReport {
+  uint32_t pid = 0;
+  uint32_t ppid = 0;
+  std::string exe;
+  std::string command;  // argv joined by spaces
+  std::optional<ProcessEnd> end;
+  uint64_t peak_heap_bytes = 0;
+  uint64_t peak_heap_time_ns = 0;
+  HeapCounters counters;
+  uint64_t untracked_nested_calls = 0;
+};
+
+struct Report {
+  std::string trace_path;
+  std::map<std::string, std::string> session;
+  uint64_t start_monotonic_ns = 0;  // time origin of every *_time_ns below
+  uint64_t duration_ns = 0;
+  uint64_t peak_heap_bytes = 0;
+  uint64_t peak_heap_time_ns = 0;
+  uint64_t peak_live_blocks = 0;
+  std::vector<CallSite> peak_sites;  // top N
+  size_t peak_site_count = 0;        // all sites with live bytes at the peak
+  HeapCounters totals;
+  uint64_t lost_events = 0;
+  uint64_t lost_bytes = 0;
+  uint64_t untracked_nested_calls = 0;
+  std::vector<ProcessReport> processes;
+  std::vector<std::string> warnings;  // e.g. a truncated trace
+};
+
+// Reads and analyses the trace. Throws TraceError when it cannot be read at all.
+Report BuildReport(const std::string& trace_path, const ReportOptions& options);
+
+std::string FormatReportText(const Report& report);
+std::string FormatReportJson(const Report& report);
+// The few lines `memwrap run` prints at exit.
+std::string FormatRunSummary(const Report& report, size_t top);
+
+}  // namespace memwrap

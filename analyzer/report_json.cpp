@@ -1,0 +1,87 @@
+// JSON form of the report. Every key is documented in docs/report-json.md; scripts depend on
+// them, so keys are only ever added, never renamed.
+#include <nlohmann/json.hpp>
+
+#include "report.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+
+json FrameJson(const SourceFrame& frame) {
+  json out;
+  out["function"] = frame.function;
+  out["file"] = frame.file.empty() ? json(nullptr) : json(frame.file);
+  out["line"] = frame.line == 0 ? json(nullptr) : json(frame.line);
+  out["module"] = frame.module;
+  out["inlined"] = frame.inlined;
+  return out;
+}
+
+json SiteJson(const CallSite& site) {
+  json out = FrameJson(site.location);
+  out.erase("inlined");
+  out["bytes"] = site.bytes;
+  out["allocations"] = site.allocations;
+  out["stack"] = json::array();
+  for (const SourceFrame& frame : site.stack) out["stack"].push_back(FrameJson(frame));
+  return out;
+}
+
+json CountersJson(const HeapCounters& counters) {
+  return {{"allocations", counters.allocations},
+          {"frees", counters.frees},
+          {"bytes_allocated", counters.bytes_allocated},
+          {"untracked_frees", counters.untracked_frees},
+          {"replaced_live_blocks", counters.replaced_live_blocks}};
+}
+
+json ProcessJson(const ProcessReport& process) {
+  json out;
+  out["pid"] = process.pid;
+  out["ppid"] = process.ppid;
+  out["command"] = process.command;
+  out["exe"] = process.exe;
+  if (process.end && process.end->kind == ExitKind::kExited) {
+    out["exit_code"] = process.end->status;
+  } else if (process.end && process.end->kind == ExitKind::kSignaled) {
+    out["term_signal"] = process.end->status;
+  } else {
+    out["exit_code"] = nullptr;  // not observed (a descendant memwrap did not wait for)
+  }
+  out["peak_heap_bytes"] = process.peak_heap_bytes;
+  out["peak_heap_time_ns"] = process.peak_heap_time_ns;
+  out["totals"] = CountersJson(process.counters);
+  out["untracked_nested_calls"] = process.untracked_nested_calls;
+  return out;
+}
+
+}  // namespace
+
+std::string FormatReportJson(const Report& report) {
+  json out;
+  out["format"] = "memwrap-report";
+  out["format_version"] = 1;
+  out["trace"] = report.trace_path;
+  out["peak_heap_bytes"] = report.peak_heap_bytes;
+  out["peak_heap_time_ns"] = report.peak_heap_time_ns;
+  out["peak_live_blocks"] = report.peak_live_blocks;
+  out["peak_site_count"] = report.peak_site_count;
+  out["peak_sites"] = json::array();
+  for (const CallSite& site : report.peak_sites) out["peak_sites"].push_back(SiteJson(site));
+  out["totals"] = CountersJson(report.totals);
+  out["lost_events"] = report.lost_events;
+  out["lost_bytes"] = report.lost_bytes;
+  out["untracked_nested_calls"] = report.untracked_nested_calls;
+  out["duration_ns"] = report.duration_ns;
+  out["processes"] = json::array();
+  for (const ProcessReport& process : report.processes) {
+    out["processes"].push_back(ProcessJson(process));
+  }
+  out["session"] = report.session;
+  out["warnings"] = report.warnings;
+  return out.dump(2) + "\n";
+}
+
+}  // namespace memwrap

@@ -1,0 +1,124 @@
+// Text form of the report, for people: exact byte counts beside every rounded figure.
+#include <stdio.h>
+
+#include <sstream>
+
+#include "byte_format.h"
+#include "report.h"
+
+namespace memwrap {
+namespace {
+
+std::string Location(const SourceFrame& frame) {
+  std::string text = frame.function;
+  if (!frame.file.empty()) {
+    text += "  " + frame.file;
+    if (frame.line != 0) text += ":" + std::to_string(frame.line);
+  } else if (!frame.module.empty()) {
+    text += "  (" + frame.module + ")";
+  }
+  if (frame.inlined) text += " [inlined]";
+  return text;
+}
+
+std::string EndText(const ProcessReport& process) {
+  if (!process.end) return "exit status not observed";
+  switch (process.end->kind) {
+    case ExitKind::kExited: return "exited with " + std::to_string(process.end->status);
+    case ExitKind::kSignaled: return "killed by signal " + std::to_string(process.end->status);
+    default: return "exit status not observed";
+  }
+}
+
+std::string Percent(uint64_t part, uint64_t whole) {
+  char text[16];
+  snprintf(text, sizeof(text), "%5.1f%%", whole == 0 ? 0.0 : 100.0 * double(part) / double(whole));
+  return text;
+}
+
+void WriteSites(std::ostringstream& out, const Report& report, bool with_callers) {
+  char line[128];
+  for (size_t i = 0; i < report.peak_sites.size(); ++i) {
+    const CallSite& site = report.peak_sites[i];
+    snprintf(line, sizeof(line), "  #%-2zu %16s %s %8s blocks  ", i + 1,
+             GroupDigits(site.bytes).c_str(), Percent(site.bytes, report.peak_heap_bytes).c_str(),
+             GroupDigits(site.allocations).c_str());
+    out << line << Location(site.location) << "\n";
+    if (!with_callers) continue;
+    bool past_site = false;
+    int shown = 0;
+    for (const SourceFrame& frame : site.stack) {
+      if (past_site && shown < 4) {
+        out << std::string(46, ' ') << "<- " << Location(frame) << "\n";
+        ++shown;
+      }
+      if (frame.function == site.location.function && frame.line == site.location.line) {
+        past_site = true;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatReportText(const Report& report) {
+  std::ostringstream out;
+  out << "memwrap report: " << report.trace_path << "\n";
+  for (const std::string& warning : report.warnings) out << "warning: " << warning << "\n";
+  auto command = report.session.find("command");
+  if (command != report.session.end()) out << "command: " << command->second << "\n";
+  out << "duration: " << HumanDuration(report.duration_ns) << "\n\n";
+
+  out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
+      << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
+      << " live blocks\n";
+  if (!report.peak_sites.empty()) {
+    out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
+        << report.peak_site_count << "):\n";
+    out << "  #              bytes  of peak   blocks  site\n";
+    WriteSites(out, report, true);
+  }
+  out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
+      << GroupDigits(report.totals.frees) << " frees, "
+      << BytesWithExact(report.totals.bytes_allocated) << " allocated\n";
+  if (report.totals.untracked_frees != 0) {
+    out << "  " << GroupDigits(report.totals.untracked_frees)
+        << " frees of blocks allocated before tracing started (not counted as frees)\n";
+  }
+  if (report.untracked_nested_calls != 0) {
+    out << "  " << GroupDigits(report.untracked_nested_calls)
+        << " calls made inside memwrap's hook (its unwinder, or a signal handler) were not "
+           "recorded\n";
+  }
+  out << "Lost events: " << GroupDigits(report.lost_events);
+  if (report.lost_bytes != 0) {
+    out << " (plus " << GroupDigits(report.lost_bytes)
+        << " ring bytes that could not be read: events were lost, their number is unknown)";
+  }
+  out << "\n\nProcesses:\n";
+  for (const ProcessReport& process : report.processes) {
+    out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
+        << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
+        << GroupDigits(process.counters.allocations) << " allocations\n";
+  }
+  return out.str();
+}
+
+std::string FormatRunSummary(const Report& report, size_t top) {
+  std::ostringstream out;
+  out << "memwrap: peak heap " << BytesWithExact(report.peak_heap_bytes) << " at "
+      << HumanDuration(report.peak_heap_time_ns) << "; " << GroupDigits(report.totals.allocations)
+      << " allocations, " << GroupDigits(report.lost_events) << " lost events\n";
+  for (const std::string& warning : report.warnings) out << "memwrap: warning: " << warning << "\n";
+  if (!report.peak_sites.empty()) {
+    out << "memwrap: top call sites at the peak:\n";
+    Report shown = report;
+    if (shown.peak_sites.size() > top) shown.peak_sites.resize(top);
+    WriteSites(out, shown, false);
+  }
+  out << "memwrap: trace written to " << report.trace_path << " (memwrap report "
+      << report.trace_path << ")\n";
+  return out.str();
+}
+
+}  // namespace memwrap

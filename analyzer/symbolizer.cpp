@@ -1,0 +1,256 @@
+// Offline symbolizer on elfutils libdwfl. See symbolizer.h.
+//
+// Design: the trace already tells us, per pid, where each ELF object's PT_LOAD segments were
+// mapped, so the pid -> module lookup is done here from those records (not by libdwfl), and
+// libdwfl only ever sees one module at a time, reported at load bias 0. That gives one Dwfl per
+// distinct module *file* rather than one per pid: libc's ELF and DWARF are opened and parsed
+// once even when the trace has a thousand processes (a Dwfl per pid would reparse them for every
+// pid and keep a file descriptor per pid and module), and an address's module-relative offset is
+// exactly the address libdwfl wants, which is also the cache key.
+#include "symbolizer.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <stdlib.h>
+
+#include <map>
+#include <unordered_map>
+
+namespace memwrap {
+namespace {
+
+// Offline callbacks, as eu-addr2line -e uses them. find_debuginfo follows .gnu_debuglink and
+// the build-id under /usr/lib/debug (Debian -dbgsym packages), and asks debuginfod when
+// DEBUGINFOD_URLS is set in the environment.
+char* g_debuginfo_path = nullptr;  // nullptr: libdwfl's default search path
+const Dwfl_Callbacks kCallbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &g_debuginfo_path,
+};
+
+// One ELF file as identified by the trace (path + build-id). Opened on first use.
+struct ModuleFile {
+  std::string path;
+  std::string name;  // basename: SourceFrame::module
+  bool opened = false;
+  Dwfl* dwfl = nullptr;
+  Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
+};
+
+// One PT_LOAD segment of one pid, [start, end) in the traced address space.
+struct Segment {
+  uint64_t end;
+  uint64_t base;  // the module's load bias
+  uint32_t file;  // index into Impl::files
+};
+
+struct CacheKey {
+  uint32_t file;
+  uint64_t offset;  // of the looked-up address (return address - 1), relative to the bias
+  bool operator==(const CacheKey&) const = default;
+};
+struct CacheKeyHash {
+  size_t operator()(const CacheKey& k) const {
+    return std::hash<uint64_t>()(k.offset * 0x9E3779B97F4A7C15ull ^ k.file);
+  }
+};
+
+std::string Demangle(const char* name) {
+  // Only "_Z" names: __cxa_demangle also decodes type encodings, so a C function named "f"
+  // would come back as "float".
+  if (name[0] == '_' && name[1] == 'Z') {
+    int status = -1;
+    if (char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status)) {
+      std::string s(d);
+      free(d);
+      return s;
+    }
+  }
+  return name;
+}
+
+// The function name of a subprogram / inlined_subroutine DIE. dwarf_attr_integrate follows
+// DW_AT_abstract_origin and DW_AT_specification, where the names of inlined and member
+// functions live. A mangled linkage name demangles to the full C++ name (namespaces,
+// parameters); DW_AT_name alone would be just "Foo". A linkage name that is not mangled is a C
+// asm label (glibc's "__GI___dl_iterate_phdr" for __dl_iterate_phdr), so there the source name
+// is the better one.
+std::string DieName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+  if (linkage == nullptr)
+    linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+  if (linkage != nullptr && linkage[0] == '_' && linkage[1] == 'Z') return Demangle(linkage);
+  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+  if (name == nullptr) name = linkage;
+  return name != nullptr ? Demangle(name) : "??";
+}
+
+bool IsFunction(Dwarf_Die* die) {
+  int tag = dwarf_tag(die);
+  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+         tag == DW_TAG_entry_point;
+}
+
+Dwfl_Module* Open(ModuleFile& f) {
+  if (f.opened) return f.mod;
+  f.opened = true;
+  // "linux-vdso.so.1" (and an empty name) is no file; don't open whatever is in the cwd.
+  if (f.path.find('/') == std::string::npos) return nullptr;
+  f.dwfl = dwfl_begin(&kCallbacks);
+  if (f.dwfl == nullptr) return nullptr;
+  dwfl_report_begin(f.dwfl);
+  // base 0 with add_p_vaddr=true: `base` is then the load bias, so libdwfl addresses are the
+  // ELF's own p_vaddr addresses (for ET_EXEC libdwfl ignores `base` anyway). With
+  // add_p_vaddr=false `base` would instead be where the first PT_LOAD starts.
+  // Fails (nullptr) when the file is gone or not ELF; its frames are then "??".
+  // The file may be a different build than the traced process ran (build-id mismatch: rebuilt
+  // or upgraded since); we still use it, the frames may then be wrong. TODO: compare
+  // dwfl_module_build_id() with the recorded one and flag the frames.
+  f.mod = dwfl_report_elf(f.dwfl, f.name.c_str(), f.path.c_str(), -1, 0, true);
+  dwfl_report_end(f.dwfl, nullptr, nullptr);
+  return f.mod;
+}
+
+// The frames of `addr` (an address in the ELF's p_vaddr space), the eu-addr2line -i way: the
+// innermost frame's file:line comes from the line table; each DW_TAG_inlined_subroutine scope
+// around the address gives its caller's file:line (DW_AT_call_file / DW_AT_call_line) and the
+// caller is the next enclosing function scope.
+std::vector<SourceFrame> Resolve(Dwfl_Module* mod, const std::string& module, Dwarf_Addr addr) {
+  SourceFrame inner{"??", "", 0, module, false};
+  if (mod == nullptr) return {inner};
+
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+    int lineno = 0;
+    if (const char* src = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      inner.file = src;
+      inner.line = lineno > 0 ? static_cast<uint32_t>(lineno) : 0;
+    }
+  }
+
+  // Scopes from the innermost DIE at addr outwards. dwarf_getscopes finds the innermost one but
+  // continues into the abstract origin of an inlined function; dwarf_getscopes_die walks the
+  // physical parents instead, i.e. the chain of inlined instances we want.
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cudie = dwfl_module_addrdie(mod, addr, &bias);
+  Dwarf_Die* scopes = nullptr;
+  int n = cudie != nullptr ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
+  if (n > 0) {
+    Dwarf_Die innermost = scopes[0];
+    free(scopes);
+    scopes = nullptr;
+    n = dwarf_getscopes_die(&innermost, &scopes);
+  }
+  Dwarf_Files* files = nullptr;  // DW_AT_call_file indexes the CU's line-table files
+  Dwarf_Die cu;
+  if (n > 0 && dwarf_diecu(&scopes[0], &cu, nullptr, nullptr) != nullptr)
+    dwarf_getsrcfiles(&cu, &files, nullptr);
+
+  int i = 0;
+  while (i < n && !IsFunction(&scopes[i])) ++i;
+  if (i < n) {
+    inner.function = DieName(&scopes[i]);
+    inner.inlined = dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine;
+  }
+  std::vector<SourceFrame> frames{inner};
+  while (i < n && dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+    int j = i + 1;  // the caller: there may be lexical blocks in between
+    while (j < n && !IsFunction(&scopes[j])) ++j;
+    SourceFrame caller{"??", "", 0, module, false};
+    if (j < n) {
+      caller.function = DieName(&scopes[j]);
+      caller.inlined = dwarf_tag(&scopes[j]) == DW_TAG_inlined_subroutine;
+    }
+    Dwarf_Attribute attr;
+    Dwarf_Word val;
+    if (files != nullptr &&
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &val) == 0) {
+      if (const char* src = dwarf_filesrc(files, val, nullptr, nullptr)) caller.file = src;
+    }
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &val) == 0)
+      caller.line = static_cast<uint32_t>(val);
+    frames.push_back(std::move(caller));
+    i = j;
+  }
+  free(scopes);
+
+  // No DWARF (e.g. libc without its -dbgsym package): the out-of-line function's name is still
+  // in .symtab / .dynsym.
+  SourceFrame& outer = frames.back();
+  if (outer.function == "??" && !outer.inlined) {
+    GElf_Off offset;
+    GElf_Sym sym;
+    GElf_Word shndx;
+    Elf* elf;
+    Dwarf_Addr sym_bias;
+    if (const char* name = dwfl_module_addrinfo(mod, addr, &offset, &sym, &shndx, &elf, &sym_bias))
+      outer.function = Demangle(name);
+  }
+  return frames;
+}
+
+}  // namespace
+
+struct Symbolizer::Impl {
+  std::vector<ModuleFile> files;
+  std::unordered_map<std::string, uint32_t> file_index;  // path + '\0' + build_id -> files
+  // Per pid, segments by start address. Ordered so the lookup is an upper_bound.
+  std::unordered_map<uint32_t, std::map<uint64_t, Segment>> spaces;
+  // Node-based, so references to the vectors stay valid across rehashes.
+  std::unordered_map<CacheKey, std::vector<SourceFrame>, CacheKeyHash> cache;
+  const std::vector<SourceFrame> unknown{SourceFrame{"??", "", 0, "", false}};
+
+  ~Impl() {
+    for (ModuleFile& f : files)
+      if (f.dwfl != nullptr) dwfl_end(f.dwfl);
+  }
+};
+
+Symbolizer::Symbolizer() : impl_(std::make_unique<Impl>()) {}
+Symbolizer::~Symbolizer() = default;
+
+void Symbolizer::AddModule(uint32_t pid, const LoadedModule& module) {
+  std::string identity = module.path;
+  identity += '\0';
+  identity += module.build_id;
+  auto [it, inserted] = impl_->file_index.try_emplace(std::move(identity), impl_->files.size());
+  if (inserted) {
+    ModuleFile f;
+    f.path = module.path;
+    f.name = module.path.substr(module.path.rfind('/') + 1);  // npos + 1 == 0
+    impl_->files.push_back(std::move(f));
+  }
+  std::map<uint64_t, Segment>& segments = impl_->spaces[pid];
+  for (const auto& [vaddr, memsz] : module.segments) {
+    if (memsz == 0) continue;
+    uint64_t start = module.base + vaddr;
+    // Same start: a later module replaces an earlier one (dlclose + dlopen reusing the range).
+    // We have no timestamps here, so that is the best guess.
+    segments.insert_or_assign(start, Segment{start + memsz, module.base, it->second});
+  }
+}
+
+const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t return_address) {
+  if (return_address == 0) return impl_->unknown;
+  // A return address points after the call, possibly into the next function or line (or past
+  // the end of the segment after a noreturn call); the call instruction is at address - 1.
+  uint64_t pc = return_address - 1;
+  auto space = impl_->spaces.find(pid);
+  if (space == impl_->spaces.end()) return impl_->unknown;
+  auto seg = space->second.upper_bound(pc);
+  if (seg == space->second.begin()) return impl_->unknown;
+  --seg;
+  if (pc >= seg->second.end) return impl_->unknown;
+
+  CacheKey key{seg->second.file, pc - seg->second.base};
+  auto cached = impl_->cache.find(key);
+  if (cached != impl_->cache.end()) return cached->second;
+  ModuleFile& file = impl_->files[key.file];
+  return impl_->cache.emplace(key, Resolve(Open(file), file.name, key.offset)).first->second;
+}
+
+}  // namespace memwrap

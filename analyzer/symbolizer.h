@@ -1,0 +1,55 @@
+// Offline symbolizer: turns (pid, return address) recorded by the shim into source frames,
+// using elfutils libdwfl on the ELF files named in the trace's module records. Runs in the
+// analyzer, possibly long after the traced process exited, so nothing is read from /proc.
+//
+// Not thread-safe: one Symbolizer per thread (libdwfl handles are not thread-safe either).
+#pragma once
+
+#include <stdint.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace memwrap {
+
+struct SourceFrame {
+  std::string function;  // demangled (abi::__cxa_demangle); "??" when unknown
+  std::string file;      // source file path as in DWARF; "" when unknown
+  uint32_t line = 0;     // 0 when unknown
+  std::string module;    // basename of the ELF object; "" when the address is in no module
+  bool inlined = false;  // true for a frame that the compiler inlined into its caller
+};
+
+struct LoadedModule {
+  uint64_t base = 0;                                    // load bias (dlpi_addr)
+  std::vector<std::pair<uint64_t, uint64_t>> segments;  // PT_LOAD (p_vaddr, p_memsz)
+  std::string build_id;                                 // raw bytes, may be empty
+  std::string path;
+};
+
+class Symbolizer {
+ public:
+  Symbolizer();
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Modules of one traced process (address space). May be called any number of times per pid;
+  // a module whose segment starts where an earlier one's did replaces it (dlclose + dlopen).
+  void AddModule(uint32_t pid, const LoadedModule& module);
+
+  // Source frames of one RETURN address (so address - 1 is looked up): the innermost inlined
+  // function first, then each function it was inlined into, ending with the real (out-of-line)
+  // function. Never empty. Cached by (module file identity, offset) across pids: the same
+  // library in two processes is resolved once. The reference stays valid for the Symbolizer's
+  // life.
+  const std::vector<SourceFrame>& Symbolize(uint32_t pid, uint64_t return_address);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;  // keeps libdwfl's headers out of this one
+};
+
+}  // namespace memwrap

@@ -1,0 +1,120 @@
+#include "trace_catalog.h"
+
+#include <string.h>
+
+#include "trace_stream.h"
+
+namespace memwrap {
+namespace {
+
+// A NUL-terminated string inside [p, p + size), or "" if it is not terminated there.
+std::string BoundedString(const uint8_t* p, size_t size) {
+  const void* nul = memchr(p, '\0', size);
+  return nul == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+}
+
+}  // namespace
+
+ImageId TraceCatalog::CurrentImage(uint32_t pid) const {
+  auto it = current_image_.find(pid);
+  return it == current_image_.end() ? 0 : it->second;
+}
+
+const std::vector<uint64_t>* TraceCatalog::Stack(ImageId image, StackId stack) const {
+  auto it = stacks_.find({image, stack});
+  return it == stacks_.end() ? nullptr : &it->second;
+}
+
+std::optional<ProcessEnd> TraceCatalog::End(uint32_t pid) const {
+  auto it = ends_.find(pid);
+  if (it == ends_.end()) return std::nullopt;
+  return it->second;
+}
+
+void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
+  uint64_t ts;
+  if (RecordTimestamp(record, &ts)) {
+    if (first_ts_ns_ == 0 || ts < first_ts_ns_) first_ts_ns_ = ts;
+    if (ts > last_ts_ns_) last_ts_ns_ = ts;
+  }
+  switch (record.type) {
+    case RecordType::kProcessStart: {
+      const auto* start = record.As<ProcessStartRecord>();
+      if (start == nullptr) return;
+      ProcessImage image;
+      image.id = ImageId(images_.size() + 1);
+      image.pid = pid;
+      image.ppid = start->ppid;
+      image.start_ts_ns = start->ts_ns;
+      const uint8_t* strings = record.data + sizeof(*start);
+      size_t room = record.size - sizeof(*start);
+      size_t exe_size = start->exe_size <= room ? start->exe_size : room;
+      image.exe = BoundedString(strings, exe_size);
+      size_t cmd_size = start->cmdline_size <= room - exe_size ? start->cmdline_size : room - exe_size;
+      for (size_t pos = 0; pos < cmd_size;) {
+        std::string arg = BoundedString(strings + exe_size + pos, cmd_size - pos);
+        pos += arg.size() + 1;
+        image.argv.push_back(arg);
+      }
+      current_image_[pid] = image.id;
+      images_.push_back(std::move(image));
+      return;
+    }
+    case RecordType::kModule: {
+      const auto* module = record.As<ModuleRecord>();
+      ImageId image = CurrentImage(pid);
+      if (module == nullptr || image == 0) return;
+      uint64_t need = sizeof(*module) + uint64_t(module->segment_count) * sizeof(ModuleSegment) +
+                      module->build_id_size + module->path_size;
+      if (need > record.size) return;
+      LoadedModule loaded;
+      loaded.base = module->base;
+      const uint8_t* p = record.data + sizeof(*module);
+      for (uint16_t i = 0; i < module->segment_count; ++i, p += sizeof(ModuleSegment)) {
+        ModuleSegment segment;
+        memcpy(&segment, p, sizeof(segment));
+        loaded.segments.emplace_back(segment.vaddr, segment.memsz);
+      }
+      loaded.build_id.assign(reinterpret_cast<const char*>(p), module->build_id_size);
+      p += module->build_id_size;
+      loaded.path = BoundedString(p, module->path_size);
+      images_[image - 1].modules.push_back(std::move(loaded));
+      return;
+    }
+    case RecordType::kStack: {
+      const auto* stack = record.As<StackRecord>();
+      ImageId image = CurrentImage(pid);
+      if (stack == nullptr || image == 0 || stack->depth > kMaxStackDepth ||
+          sizeof(*stack) + uint64_t(stack->depth) * 8 > record.size) {
+        return;
+      }
+      std::vector<uint64_t> frames(stack->depth);
+      memcpy(frames.data(), record.data + sizeof(*stack), frames.size() * 8);
+      stacks_[{image, stack->id}] = std::move(frames);
+      return;
+    }
+    case RecordType::kProcessExit: {
+      const auto* exit = record.As<ProcessExitRecord>();
+      if (exit == nullptr) return;
+      ends_[exit->pid] = {static_cast<ExitKind>(exit->kind), exit->status, exit->ts_ns};
+      return;
+    }
+    case RecordType::kLost: {
+      const auto* lost = record.As<LostRecord>();
+      if (lost == nullptr) return;
+      (lost->unit == uint32_t(LostUnit::kBytes) ? lost_bytes_ : lost_records_) += lost->count;
+      return;
+    }
+    case RecordType::kShimNotice: {
+      const auto* notice = record.As<ShimNoticeRecord>();
+      ImageId image = CurrentImage(pid);
+      if (notice == nullptr || image == 0) return;
+      images_[image - 1].untracked_nested_calls = notice->untracked_nested_calls;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace memwrap

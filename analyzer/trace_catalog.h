@@ -1,0 +1,69 @@
+// What a trace says about its processes, apart from heap events: which images ran under which
+// pid (a pid gets a new image at each exec), their modules, their interned stacks, how they
+// ended, and what was lost. Filled by one pass over the TraceStream.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memwrap/records.h"
+#include "symbolizer.h"
+#include "tracefile/record_cursor.h"
+
+namespace memwrap {
+
+// One program image: a process from its start (or exec) to its exit (or next exec).
+using ImageId = uint32_t;
+
+struct ProcessImage {
+  ImageId id = 0;
+  uint32_t pid = 0;
+  uint32_t ppid = 0;
+  uint64_t start_ts_ns = 0;
+  std::string exe;
+  std::vector<std::string> argv;
+  std::vector<LoadedModule> modules;
+  uint64_t untracked_nested_calls = 0;
+};
+
+struct ProcessEnd {
+  ExitKind kind = ExitKind::kUnknown;
+  int32_t status = 0;
+  uint64_t ts_ns = 0;
+};
+
+class TraceCatalog {
+ public:
+  // Feeds one record (in TraceStream order).
+  void Add(uint32_t pid, const RecordView& record);
+
+  // The image a pid is running at this point of the stream (0 if none yet).
+  ImageId CurrentImage(uint32_t pid) const;
+
+  const std::vector<ProcessImage>& images() const { return images_; }  // index = id - 1
+  const ProcessImage& image(ImageId id) const { return images_.at(id - 1); }
+  const std::vector<uint64_t>* Stack(ImageId image, StackId stack) const;
+  std::optional<ProcessEnd> End(uint32_t pid) const;
+  const std::map<uint32_t, ProcessEnd>& ends() const { return ends_; }
+
+  uint64_t lost_records() const { return lost_records_; }
+  uint64_t lost_bytes() const { return lost_bytes_; }
+  uint64_t first_ts_ns() const { return first_ts_ns_; }
+  uint64_t last_ts_ns() const { return last_ts_ns_; }
+
+ private:
+  std::vector<ProcessImage> images_;
+  std::map<uint32_t, ImageId> current_image_;
+  std::map<std::pair<ImageId, StackId>, std::vector<uint64_t>> stacks_;
+  std::map<uint32_t, ProcessEnd> ends_;
+  uint64_t lost_records_ = 0;
+  uint64_t lost_bytes_ = 0;
+  uint64_t first_ts_ns_ = 0;
+  uint64_t last_ts_ns_ = 0;
+};
+
+}  // namespace memwrap

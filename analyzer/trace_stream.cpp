@@ -1,0 +1,102 @@
+#include "trace_stream.h"
+
+#include <memory>
+#include <queue>
+#include <string.h>
+
+#include "memwrap/records.h"
+
+namespace memwrap {
+
+bool RecordTimestamp(const RecordView& record, uint64_t* ts_ns) {
+  // Every record type except STACK has ts_ns right after its header.
+  if (record.type == RecordType::kStack || record.size < sizeof(RecordHeader) + 8) return false;
+  memcpy(ts_ns, record.data + sizeof(RecordHeader), sizeof(*ts_ns));
+  return true;
+}
+
+TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
+  Chunk chunk;
+  uint64_t offset = reader_->first_chunk_offset();
+  for (;;) {
+    TraceReader::Status status = reader_->ReadChunkAt(offset, &chunk, /*with_data=*/false);
+    if (status == TraceReader::Status::kEnd) break;
+    if (status == TraceReader::Status::kTruncated) {
+      warnings_.push_back(reader_->truncation_message());
+      break;
+    }
+    if (chunk.type == ChunkType::kRecords) {
+      chunks_by_pid_[chunk.pid].push_back(chunk.offset);
+    } else if (chunk.type == ChunkType::kSessionInfo) {
+      Chunk full;
+      reader_->ReadChunkAt(chunk.offset, &full, true);
+      for (const auto& [key, value] : ParseSessionInfo(full.data)) session_info_[key] = value;
+    }
+    offset = chunk.next_offset;
+  }
+}
+
+namespace {
+
+// One process's records, chunk after chunk.
+class ProcessCursor {
+ public:
+  ProcessCursor(TraceReader* reader, uint32_t pid, const std::vector<uint64_t>* offsets)
+      : reader_(reader), pid_(pid), offsets_(offsets) {}
+
+  // Moves to the next record; false at the end of this process's stream.
+  bool Advance() {
+    for (;;) {
+      if (cursor_ != nullptr && cursor_->Next(&record_, where_)) {
+        uint64_t ts;
+        if (RecordTimestamp(record_, &ts)) ts_ = ts;  // STACK keeps its predecessor's time
+        return true;
+      }
+      if (next_chunk_ >= offsets_->size()) return false;
+      uint64_t offset = (*offsets_)[next_chunk_++];
+      reader_->ReadChunkAt(offset, &chunk_, true);
+      where_ = "trace '" + reader_->path() + "' chunk at offset " + std::to_string(offset);
+      cursor_ = std::make_unique<RecordCursor>(chunk_.data.data(), chunk_.data.size());
+    }
+  }
+
+  uint32_t pid() const { return pid_; }
+  uint64_t ts() const { return ts_; }
+  const RecordView& record() const { return record_; }
+
+ private:
+  TraceReader* reader_;
+  uint32_t pid_;
+  const std::vector<uint64_t>* offsets_;
+  size_t next_chunk_ = 0;
+  Chunk chunk_;
+  std::unique_ptr<RecordCursor> cursor_;
+  std::string where_;
+  RecordView record_;
+  uint64_t ts_ = 0;
+};
+
+}  // namespace
+
+void TraceStream::ForEach(
+    const std::function<bool(uint32_t pid, const RecordView& record)>& visit) {
+  std::vector<std::unique_ptr<ProcessCursor>> cursors;
+  for (const auto& [pid, offsets] : chunks_by_pid_) {
+    cursors.push_back(std::make_unique<ProcessCursor>(reader_, pid, &offsets));
+  }
+  auto later = [](const ProcessCursor* a, const ProcessCursor* b) {
+    return a->ts() != b->ts() ? a->ts() > b->ts() : a->pid() > b->pid();
+  };
+  std::priority_queue<ProcessCursor*, std::vector<ProcessCursor*>, decltype(later)> heads(later);
+  for (auto& cursor : cursors) {
+    if (cursor->Advance()) heads.push(cursor.get());
+  }
+  while (!heads.empty()) {
+    ProcessCursor* cursor = heads.top();
+    heads.pop();
+    if (!visit(cursor->pid(), cursor->record())) return;
+    if (cursor->Advance()) heads.push(cursor);
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,12 @@
+// The subcommands of the memwrap binary; each takes the arguments after its name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace memwrap {
+
+int RunCommand(const std::vector<std::string>& args);
+int ReportCommand(const std::vector<std::string>& args);
+
+}  // namespace memwrap

@@ -1,0 +1,36 @@
+// memwrap: `memwrap [run] [options] [--] PROGRAM [ARGS...]`, `memwrap report TRACE`.
+#include <stdio.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]   record a program's heap\n"
+    "       memwrap report TRACE [options]                   analyse a trace\n"
+    "\n"
+    "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
+    "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
+    "live at that instant. It exits with PROGRAM's exit status.\n"
+    "\n"
+    "Run `memwrap --help` or `memwrap report --help` for their options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    fputs(kUsage, stderr);
+    return memwrap::kExitUsage;
+  }
+  const std::string& first = args.front();
+  if (first == "help") return memwrap::RunCommand({"--help"});
+  if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
+  if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
+  return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
+}

@@ -1,0 +1,81 @@
+// `memwrap report TRACE [--format text|json] [--top N]`: the exact heap peak of a trace and the
+// call sites live at that instant, with totals and processes.
+#include <stdio.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+#include "report.h"
+#include "tracefile/trace_error.h"
+
+namespace memwrap {
+namespace po = boost::program_options;
+
+int ReportCommand(const std::vector<std::string>& args) {
+  po::options_description options(
+      "usage: memwrap report TRACE [options]\n"
+      "\n"
+      "Reads a trace written by `memwrap run` and reports the exact heap high-water mark (to the\n"
+      "byte), when it happened, and the call sites of the blocks live at that instant, with\n"
+      "totals and the traced processes. A truncated trace is read up to its last complete\n"
+      "chunk, with a warning. Exit codes: 0 report written, 2 bad usage or a trace that cannot\n"
+      "be read (not a trace, corrupt, newer format).\n"
+      "\n"
+      "Options");
+  std::string format = "text";
+  size_t top = 10;
+  std::vector<std::string> traces;
+  options.add_options()
+      ("help,h", "show this help and exit")
+      ("format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
+       "output format; the JSON keys are documented in docs/report-json.md")
+      ("top", po::value<size_t>(&top)->value_name("N")->default_value(10),
+       "number of call sites listed at the peak");
+  po::options_description hidden;
+  hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("trace", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    fprintf(stderr, "memwrap report: %s (see memwrap report --help)\n", error.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (format != "text" && format != "json") {
+    fprintf(stderr, "memwrap report: unknown --format '%s' (text or json)\n", format.c_str());
+    return kExitUsage;
+  }
+  if (traces.size() != 1) {
+    fprintf(stderr, "memwrap report: give exactly one TRACE (see memwrap report --help)\n");
+    return kExitUsage;
+  }
+  try {
+    Report report = BuildReport(traces.front(), ReportOptions{top});
+    for (const std::string& warning : report.warnings) {
+      fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
+    }
+    std::string text = format == "json" ? FormatReportJson(report) : FormatReportText(report);
+    fwrite(text.data(), 1, text.size(), stdout);
+    if (fflush(stdout) != 0) {
+      perror("memwrap report: cannot write the report");
+      return kExitCannotWrite;
+    }
+    return kExitOk;
+  } catch (const TraceError& error) {
+    fprintf(stderr, "memwrap report: %s\n", error.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,194 @@
+// `memwrap [run] [options] [--] PROGRAM [ARGS...]`: record PROGRAM's heap into a trace, print a
+// summary at exit, and end the way PROGRAM ended.
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <map>
+
+#include "command_line.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "memwrap/handshake.h"
+#include "memwrap/ring.h"
+#include "report.h"
+#include "tracefile/trace_error.h"
+#include "tracefile/trace_writer.h"
+#include "tracer/collector.h"
+#include "tracer/exit_status.h"
+#include "tracer/launcher.h"
+#include "tracer/preload_locator.h"
+
+namespace memwrap {
+namespace po = boost::program_options;
+namespace {
+
+const char kRunUsage[] =
+    "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]\n"
+    "       memwrap report TRACE [options]   (see memwrap report --help)\n"
+    "\n"
+    "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
+    "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
+    "happened and the call sites live at that instant. memwrap exits with PROGRAM's exit\n"
+    "status, or dies of the signal that killed it.\n"
+    "\n"
+    "Exit codes of memwrap itself: 2 bad usage or output not writable (nothing was run),\n"
+    "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
+    "\n"
+    "Options";
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+std::string JoinCommand(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args) {
+  po::options_description options(kRunUsage);
+  std::string output;
+  size_t top = 5;
+  bool quiet = false;
+  options.add_options()
+      ("help,h", "show this help and exit")
+      ("output,o", po::value<std::string>(&output)->value_name("PATH"),
+       "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
+       "the program's process id); an existing file is replaced, a symlink is refused")
+      ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
+       "call sites listed in the exit summary")
+      ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)");
+
+  SplitCommandLine split = SplitAtProgram(args, options);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(split.options).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    fprintf(stderr, "memwrap: %s (see memwrap --help)\n", error.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (split.program.empty()) {
+    fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
+    return kExitUsage;
+  }
+
+  // Like a shell: a missing program is 127, one that cannot be executed 126.
+  ProgramPath program = ResolveProgram(split.program.front());
+  if (program.error != 0) {
+    fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(),
+            program.error == ENOENT ? "command not found" : strerror(program.error));
+    return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
+  }
+  std::string tried;
+  std::string preload = FindPreloadLibrary(&tried);
+  if (preload.empty()) {
+    fprintf(stderr, "memwrap: cannot find libmemwrap_preload.so (looked at %s)\n",
+            tried.c_str());
+    return kExitUsage;
+  }
+  if (preload.find_first_of(": ") != std::string::npos) {
+    fprintf(stderr,
+            "memwrap: the preload library path '%s' contains ':' or ' ', which LD_PRELOAD cannot "
+            "carry; install memwrap elsewhere\n",
+            preload.c_str());
+    return kExitUsage;
+  }
+
+  try {
+    Collector collector;
+    std::vector<std::pair<std::string, std::string>> settings = {
+        {kEnvSocket, collector.socket_name()}};
+    Launcher launcher(program.path, split.program, TracedEnvironment(preload, settings));
+
+    // The program waits in the launcher until its trace file exists: an output that cannot
+    // be written is an error before the program starts.
+    if (output.empty()) {
+      output = Basename(split.program.front()) + "." + std::to_string(launcher.pid()) + ".mwt";
+    }
+    std::unique_ptr<TraceWriter> writer;
+    try {
+      writer = std::make_unique<TraceWriter>(output);
+      writer->WriteSessionInfo({{"command", JoinCommand(split.program)},
+                                {"program", program.path},
+                                {"host", HostName()},
+                                {"pid", std::to_string(launcher.pid())},
+                                {"memwrap_version", MEMWRAP_VERSION},
+                                {"ring_bytes", std::to_string(kDefaultRingCapacity)},
+                                {"on_full", "block"}});
+    } catch (const TraceError& error) {
+      launcher.Abandon();
+      fprintf(stderr, "memwrap: %s\n", error.what());
+      return kExitCannotWrite;
+    }
+
+    // Like time(1) and shells: Ctrl-C goes to the program (same process group); memwrap
+    // stays to write the trace and pass on however the program ended.
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    collector.Start(writer.get());
+    if (int error = launcher.Release(); error != 0) {
+      collector.RequestStop();
+      collector.Finish();
+      writer.reset();
+      unlink(output.c_str());
+      fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(error));
+      return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+    }
+    const int status = launcher.Wait();
+    if (WIFEXITED(status)) {
+      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
+                           MonotonicNs());
+    } else if (WIFSIGNALED(status)) {
+      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
+                           MonotonicNs());
+    }
+    collector.Finish();
+    writer.reset();
+
+    if (std::string error = collector.write_error(); !error.empty()) {
+      fprintf(stderr, "memwrap: %s; the trace holds what was written before\n", error.c_str());
+    }
+    if (!quiet) {
+      try {
+        Report report = BuildReport(output, ReportOptions{top});
+        fputs(FormatRunSummary(report, top).c_str(), stderr);
+      } catch (const std::exception& error) {
+        fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());
+      }
+    }
+    ExitLikeProgram(status);
+  } catch (const std::exception& error) {
+    fprintf(stderr, "memwrap: %s\n", error.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,195 @@
+// memwrap event records: the one encoding shared by the shared-memory ring (shim -> collector)
+// and the trace file's chunks (collector -> analyzer).
+//
+// Every record is a RecordHeader followed by a type-specific payload. Records are padded to a
+// multiple of 8 bytes (kRecordAlign); `size` includes the header and the padding. All integers
+// are little-endian, all structs have a fixed layout (static_assert'ed below), so a 32-bit
+// reader or a different compiler reads the same bytes. Full prose: docs/trace-format.md.
+//
+// Ordering contract (what makes the exact peak exact): within one process, the order of records
+// in the ring -- and therefore in the trace -- is a valid linearisation of the heap:
+//   * an ALLOC record is reserved after the real allocator returned the block;
+//   * a FREE record is reserved before the real free() runs;
+//   * realloc is split in two records: REALLOC_BEGIN (before the real call; the old block leaves
+//     the live set) and REALLOC_END (after it; the new block enters, or on failure the old one
+//     comes back).
+// So if another thread receives a just-freed address, its ALLOC is always after the FREE.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace memwrap {
+
+inline constexpr uint32_t kRecordAlign = 8;
+
+enum class RecordType : uint16_t {
+  kInvalid = 0,
+  kProcessStart = 1,  // file only: written by the collector from the shim's hello
+  kModule = 2,        // shim: one loaded ELF object (for offline symbolisation)
+  kStack = 3,         // shim: an interned call stack, sent once per distinct stack
+  kAlloc = 4,         // shim: malloc / calloc / realloc(NULL, n) returned a block
+  kFree = 5,          // shim: free(p), p != NULL
+  kReallocBegin = 6,  // shim: realloc(p, n), p != NULL, before the real call
+  kReallocEnd = 7,    // shim: the result of that realloc
+  kProcessExit = 8,   // file only: the collector saw the process end
+  kLost = 9,          // collector: records that could not be read (ring damaged, process died
+                      // in the middle of a record); `count` may be bytes, see LostRecord
+  kShimNotice = 10,   // shim: counters the shim kept (untracked nested calls, init state)
+  kMaxType = 10,
+};
+
+// Which entry point produced an ALLOC / REALLOC_END (RecordHeader::flags).
+enum class AllocKind : uint16_t {
+  kMalloc = 0,
+  kCalloc = 1,
+  kRealloc = 2,
+};
+
+struct RecordHeader {
+  uint32_t size;  // total record size in bytes, header and padding included, multiple of 8
+  uint16_t type;  // RecordType
+  uint16_t flags; // type-specific (AllocKind for ALLOC / REALLOC_END)
+};
+static_assert(sizeof(RecordHeader) == 8);
+
+// Identifies a stack in STACK records and heap events. 0 means "no stack recorded".
+using StackId = uint32_t;
+inline constexpr StackId kNoStack = 0;
+
+struct AllocRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // CLOCK_MONOTONIC, taken after the real allocator returned
+  uint64_t addr;
+  uint64_t size;   // requested size in bytes (calloc: nmemb * size)
+  uint32_t tid;
+  StackId stack;
+};
+static_assert(sizeof(AllocRecord) == 40);
+
+struct FreeRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // taken before the real free() ran
+  uint64_t addr;
+  uint32_t tid;
+  uint32_t reserved;
+};
+static_assert(sizeof(FreeRecord) == 32);
+
+struct ReallocBeginRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // taken before the real realloc() ran
+  uint64_t old_addr;
+  uint32_t tid;
+  uint32_t reserved;
+};
+static_assert(sizeof(ReallocBeginRecord) == 32);
+
+// The analyzer pairs an END with the most recent BEGIN of the same thread.
+struct ReallocEndRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // taken after the real realloc() returned
+  uint64_t old_addr;
+  uint64_t new_addr;  // 0: realloc failed (old block still live) or size was 0 (old block freed)
+  uint64_t size;
+  uint32_t tid;
+  StackId stack;
+};
+static_assert(sizeof(ReallocEndRecord) == 48);
+
+// Followed by `depth` uint64_t return addresses, innermost first (the caller of malloc first).
+struct StackRecord {
+  RecordHeader h;
+  StackId id;
+  uint32_t depth;
+};
+static_assert(sizeof(StackRecord) == 16);
+
+inline constexpr uint32_t kMaxStackDepth = 256;
+
+struct ModuleSegment {
+  uint64_t vaddr;   // p_vaddr of a PT_LOAD segment (add `base` for the runtime address)
+  uint64_t memsz;
+};
+static_assert(sizeof(ModuleSegment) == 16);
+
+// Followed by `segment_count` ModuleSegment, then `build_id_size` bytes of GNU build-id, then
+// the path (`path_size` bytes including a terminating NUL), then padding.
+struct ModuleRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t base;  // load bias (dl_phdr_info::dlpi_addr)
+  uint16_t segment_count;
+  uint16_t build_id_size;
+  uint32_t path_size;
+};
+static_assert(sizeof(ModuleRecord) == 32);
+
+inline constexpr uint32_t kMaxModuleSegments = 16;
+inline constexpr uint32_t kMaxBuildIdSize = 64;
+
+// Followed by `exe_size` bytes (NUL-terminated executable path), then `cmdline_size` bytes
+// (arguments, each NUL-terminated), then padding.
+struct ProcessStartRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint32_t pid;
+  uint32_t ppid;
+  uint32_t exe_size;
+  uint32_t cmdline_size;
+};
+static_assert(sizeof(ProcessStartRecord) == 32);
+
+enum class ExitKind : uint32_t {
+  kUnknown = 0,   // the process is gone but its status was not observed (not our child)
+  kExited = 1,    // `status` is the exit code
+  kSignaled = 2,  // `status` is the terminating signal
+};
+
+struct ProcessExitRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint32_t pid;
+  uint32_t kind;    // ExitKind
+  int32_t status;
+  uint32_t reserved;
+};
+static_assert(sizeof(ProcessExitRecord) == 32);
+
+enum class LostUnit : uint32_t {
+  kRecords = 0,  // `count` whole records were lost
+  kBytes = 1,    // `count` bytes of the ring could not be decoded into records
+};
+
+struct LostRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t count;
+  uint32_t unit;  // LostUnit
+  uint32_t reserved;
+};
+static_assert(sizeof(LostRecord) == 32);
+
+// Sent by the shim when it stops tracing or when the process ends (best effort): counters that
+// explain records that are absent by design.
+struct ShimNoticeRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t untracked_nested_calls;  // calls made while the hook was already active on the
+                                    // thread (the shim's own unwinder, a signal handler)
+  uint64_t reserved;
+};
+static_assert(sizeof(ShimNoticeRecord) == 32);
+
+constexpr uint32_t AlignRecordSize(uint64_t n) {
+  return static_cast<uint32_t>((n + kRecordAlign - 1) & ~uint64_t{kRecordAlign - 1});
+}
+
+// Largest record either side will produce or accept (a STACK of kMaxStackDepth frames is the
+// biggest; a MODULE with a PATH_MAX path is next).
+inline constexpr uint32_t kMaxRecordSize = 8192;
+static_assert(sizeof(StackRecord) + kMaxStackDepth * 8 <= kMaxRecordSize);
+static_assert(sizeof(ModuleRecord) + kMaxModuleSegments * sizeof(ModuleSegment) +
+                  kMaxBuildIdSize + 4096 <= kMaxRecordSize);
+
+}  // namespace memwrap

@@ -1,0 +1,64 @@
+// The .mwt trace file: a FileHeader, then self-delimiting chunks. Prose: docs/trace-format.md.
+//
+//   FileHeader (64 bytes)
+//   ChunkHeader (32 bytes) | payload (stored_size bytes)   -- repeated until end of file
+//
+// A chunk's payload, once decompressed, is raw_size bytes of records (records.h), all of one
+// process (`pid`; 0 for session-wide chunks). Each chunk is checksummed twice: the header
+// (header_crc32) and the stored payload (payload_crc32), both zlib CRC-32. A reader can
+// therefore tell a truncated tail (the file ends inside a chunk) from corruption (a checksum
+// or a magic that does not match) and names the offset of either.
+#pragma once
+
+#include <stdint.h>
+
+namespace memwrap {
+
+// The one version constant of the format. A reader refuses a newer major; a newer minor only
+// adds record types or chunk types, which older readers skip.
+inline constexpr uint16_t kTraceFormatMajor = 1;
+inline constexpr uint16_t kTraceFormatMinor = 0;
+
+inline constexpr char kTraceMagic[8] = {'M', 'W', 'T', 'R', 'A', 'C', 'E', '\n'};
+inline constexpr uint32_t kChunkMagic = 0x4b43574d;  // "MWCK"
+
+struct FileHeader {
+  char magic[8];
+  uint16_t format_major;
+  uint16_t format_minor;
+  uint32_t header_size;          // sizeof(FileHeader); a reader skips anything beyond it
+  uint64_t created_realtime_ns;  // CLOCK_REALTIME when the trace was created
+  uint64_t created_monotonic_ns; // CLOCK_MONOTONIC at the same instant: every ts_ns in the file
+                                 // is CLOCK_MONOTONIC; add (realtime - monotonic) for wall time
+  uint8_t reserved[32];
+};
+static_assert(sizeof(FileHeader) == 64);
+
+enum class ChunkType : uint16_t {
+  kRecords = 1,      // records.h records of process `pid`
+  kSessionInfo = 2,  // UTF-8 "key=value\n" lines: host, command, memwrap version, options
+};
+
+enum class ChunkCodec : uint16_t {
+  kNone = 0,
+  kZstd = 1,
+};
+
+struct ChunkHeader {
+  uint32_t magic;  // kChunkMagic
+  uint16_t type;   // ChunkType
+  uint16_t codec;  // ChunkCodec
+  uint32_t pid;
+  uint32_t stored_size;  // bytes that follow this header
+  uint32_t raw_size;     // bytes after decompression
+  uint32_t payload_crc32;
+  uint32_t reserved;
+  uint32_t header_crc32;  // CRC-32 of the 28 bytes before this field
+};
+static_assert(sizeof(ChunkHeader) == 32);
+
+// Bounds a reader enforces before allocating anything (hostile files).
+inline constexpr uint32_t kMaxChunkRawSize = 64u << 20;
+inline constexpr uint32_t kMaxChunkStoredSize = 64u << 20;
+
+}  // namespace memwrap

@@ -1,0 +1,20 @@
+// The shim's side of the handshake (include/memwrap/handshake.h): connect to the collector,
+// hand over the ring memfd, wait for the ack, and later tell whether the collector is alive.
+// No heap: everything lives in static or stack buffers.
+#pragma once
+
+#include <stdint.h>
+
+namespace memwrap::shim {
+
+// Connects to the socket named in MEMWRAP_SOCKET. -1 when unset or unreachable.
+int ConnectToCollector();
+
+// Sends the hello, the memfd and the exe/argv strings; waits for the ack. True when the
+// collector accepted the ring.
+bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_ts_ns);
+
+// False once the collector closed its end (memwrap exited or was killed).
+bool CollectorAlive(int socket_fd);
+
+}  // namespace memwrap::shim

@@ -1,0 +1,104 @@
+// The producer side of the ring (include/memwrap/ring.h): used by the shim inside the traced
+// process, and by the ring tests. Header-only and freestanding: no heap, no exceptions, no libc
+// beyond syscall().
+#pragma once
+
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memwrap/records.h"
+#include "memwrap/ring.h"
+
+namespace memwrap {
+
+class RingProducer {
+ public:
+  // Asked while a producer waits for space: return false to give up (the collector is gone).
+  using KeepWaiting = bool (*)();
+
+  // `mapping` starts with an initialised RingHeader followed by its data area.
+  void Attach(void* mapping, KeepWaiting keep_waiting) {
+    header_ = static_cast<RingHeader*>(mapping);
+    data_ = static_cast<uint8_t*>(mapping) + kRingHeaderSize;
+    mask_ = header_->capacity - 1;
+    capacity_ = header_->capacity;
+    keep_waiting_ = keep_waiting;
+  }
+
+  // Publishes one complete record (its RecordHeader::size bytes, a multiple of 8). Blocks while
+  // the ring is full. Returns false if it gave up waiting: the slot stays uncommitted, which
+  // the consumer reports as loss, and the caller must stop producing.
+  bool Write(const void* record, uint32_t size) {
+    const uint64_t slot = kSlotTagSize + size;
+    const uint64_t position = header_->head.fetch_add(slot, std::memory_order_relaxed);
+    if (!WaitForSpace(position + slot)) return false;
+    CopyIn(position + kSlotTagSize, record, size);
+    // Release: the record bytes above become visible before the tag. Pairs with the
+    // consumer's acquire load of the same tag.
+    TagAt(position)->store(CommitTag(position), std::memory_order_release);
+    return true;
+  }
+
+  uint64_t capacity() const { return capacity_; }
+
+ private:
+  std::atomic<uint64_t>* TagAt(uint64_t position) {
+    return reinterpret_cast<std::atomic<uint64_t>*>(data_ + (position & mask_));
+  }
+
+  void CopyIn(uint64_t position, const void* src, uint32_t size) {
+    const uint64_t offset = position & mask_;
+    const uint64_t first = capacity_ - offset < size ? capacity_ - offset : size;
+    __builtin_memcpy(data_ + offset, src, first);
+    if (first < size) __builtin_memcpy(data_, static_cast<const uint8_t*>(src) + first, size - first);
+  }
+
+  // Waits until the reservation ending at `end` lies within one capacity of the consumer's
+  // tail. Spins briefly (the consumer usually drains within microseconds), then sleeps on the
+  // consumer_seq futex with a timeout so a missed wake-up or a dead consumer cannot hang us.
+  bool WaitForSpace(uint64_t end) {
+    for (int spin = 0;; ++spin) {
+      // Acquire: pairs with the consumer's release store of tail after it copied the records
+      // out, so we never overwrite bytes it is still reading.
+      if (end - header_->tail.load(std::memory_order_acquire) <= capacity_) return true;
+      if (spin < 64) {
+        __builtin_ia32_pause();
+        continue;
+      }
+      const uint32_t seq = header_->consumer_seq.load(std::memory_order_acquire);
+      header_->waiters.fetch_add(1, std::memory_order_seq_cst);
+      if (end - header_->tail.load(std::memory_order_acquire) > capacity_) {
+        timespec timeout{0, 10 * 1000 * 1000};
+        // Not FUTEX_PRIVATE: the word lives in memory shared with another process.
+        syscall(SYS_futex, &header_->consumer_seq, FUTEX_WAIT, seq, &timeout, nullptr, 0);
+      }
+      header_->waiters.fetch_sub(1, std::memory_order_seq_cst);
+      if (keep_waiting_ != nullptr && !keep_waiting_()) return false;
+    }
+  }
+
+  RingHeader* header_ = nullptr;
+  uint8_t* data_ = nullptr;
+  uint64_t mask_ = 0;
+  uint64_t capacity_ = 0;
+  KeepWaiting keep_waiting_ = nullptr;
+};
+
+// Initialises a fresh ring in `mapping` (kRingHeaderSize + capacity bytes, zero-filled).
+inline void InitRing(void* mapping, uint64_t capacity) {
+  auto* header = static_cast<RingHeader*>(mapping);
+  header->magic = kRingMagic;
+  header->layout_version = kRingLayoutVersion;
+  header->header_size = kRingHeaderSize;
+  header->capacity = capacity;
+  header->head.store(0, std::memory_order_relaxed);
+  header->tail.store(0, std::memory_order_relaxed);
+  header->consumer_seq.store(0, std::memory_order_relaxed);
+  header->waiters.store(0, std::memory_order_relaxed);
+  header->shim_state.store(static_cast<uint32_t>(ShimState::kActive), std::memory_order_release);
+}
+
+}  // namespace memwrap

@@ -1,0 +1,98 @@
+#include "stack_table.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace memwrap::shim {
+namespace {
+
+constexpr uint64_t kEntryCount = 1u << 19;          // 512 Ki distinct stacks
+constexpr uint64_t kFrameCapacity = 8u << 20;       // 8 Mi frames in all (64 MiB reserved)
+
+uint64_t HashFrames(const uint64_t* frames, uint32_t depth) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ depth;
+  for (uint32_t i = 0; i < depth; ++i) {
+    h ^= frames[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h == 0 ? 1 : h;  // 0 marks an empty entry
+}
+
+void* MapAnonymous(size_t bytes) {
+  // The raw syscall, not mmap(): the shim's own mappings must never reach its mmap hooks.
+  long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
+}
+
+}  // namespace
+
+struct StackTable::Entry {
+  std::atomic<uint64_t> hash;  // published last (release), 0 = empty
+  uint32_t id;
+  uint32_t depth;
+  uint64_t frames_offset;
+  uint64_t reserved;
+};
+static_assert(sizeof(std::atomic<uint64_t>) == 8);
+
+bool StackTable::Init() {
+  entries_ = static_cast<Entry*>(MapAnonymous(kEntryCount * sizeof(Entry)));
+  frames_ = static_cast<uint64_t*>(MapAnonymous(kFrameCapacity * sizeof(uint64_t)));
+  return entries_ != nullptr && frames_ != nullptr;
+}
+
+StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new) {
+  *is_new = false;
+  const uint64_t hash = HashFrames(frames, depth);
+  auto matches = [&](const Entry& e) {
+    if (e.depth != depth) return false;
+    const uint64_t* stored = frames_ + e.frames_offset;
+    for (uint32_t i = 0; i < depth; ++i) {
+      if (stored[i] != frames[i]) return false;
+    }
+    return true;
+  };
+  auto probe = [&](Entry** free_slot) -> StackId {
+    for (uint64_t i = 0; i < kEntryCount; ++i) {
+      Entry& e = entries_[(hash + i) & (kEntryCount - 1)];
+      // Acquire: pairs with the release store below, so id/depth/frames are complete.
+      uint64_t h = e.hash.load(std::memory_order_acquire);
+      if (h == 0) {
+        if (free_slot) *free_slot = &e;
+        return kNoStack;
+      }
+      if (h == hash && matches(e)) return e.id;
+    }
+    return kNoStack;
+  };
+
+  if (StackId id = probe(nullptr)) return id;
+
+  while (__atomic_exchange_n(&lock_, 1, __ATOMIC_ACQUIRE) != 0) __builtin_ia32_pause();
+  Entry* slot = nullptr;
+  StackId id = probe(&slot);  // another thread may have inserted it meanwhile
+  if (id == kNoStack) {
+    if (slot == nullptr || next_id_ >= kEntryCount - kEntryCount / 8 ||
+        frames_used_ + depth > kFrameCapacity) {
+      ++overflowed_;
+    } else {
+      for (uint32_t i = 0; i < depth; ++i) frames_[frames_used_ + i] = frames[i];
+      slot->frames_offset = frames_used_;
+      slot->depth = depth;
+      slot->id = next_id_++;
+      frames_used_ += depth;
+      slot->hash.store(hash, std::memory_order_release);
+      id = slot->id;
+      *is_new = true;
+    }
+  }
+  __atomic_store_n(&lock_, 0, __ATOMIC_RELEASE);
+  return id;
+}
+
+}  // namespace memwrap::shim

@@ -1,0 +1,39 @@
+// Interns call stacks inside the traced process: each distinct sequence of return addresses
+// gets a 32-bit id, so a stack's frames cross the ring once and every later event carries only
+// the id. Storage is mmap'ed directly (never the hooked heap) with MAP_NORESERVE, so only the
+// pages actually used cost memory.
+//
+// Lookups are lock-free; insertions take a spinlock (they are rare once the program warmed
+// up). A full table stops interning: new stacks get kNoStack and are counted.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memwrap/records.h"
+
+namespace memwrap::shim {
+
+class StackTable {
+ public:
+  // Maps the storage. False if the mapping failed (the caller stops tracing).
+  bool Init();
+
+  // The id of frames[0..depth). `*is_new` is set when this call created the id: the caller
+  // must then send the STACK record (before or after the event that uses it; the analyzer
+  // resolves ids at the end).
+  StackId Intern(const uint64_t* frames, uint32_t depth, bool* is_new);
+
+  uint64_t overflowed() const { return overflowed_; }
+
+ private:
+  struct Entry;
+  Entry* entries_ = nullptr;
+  uint64_t* frames_ = nullptr;
+  uint64_t frames_used_ = 0;  // under lock_
+  uint32_t next_id_ = 1;      // under lock_
+  uint64_t overflowed_ = 0;   // under lock_
+  int lock_ = 0;
+};
+
+}  // namespace memwrap::shim

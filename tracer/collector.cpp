@@ -1,0 +1,327 @@
+#include "collector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+#include "memwrap/handshake.h"
+#include "ring_consumer.h"
+#include "tracefile/trace_error.h"
+
+namespace memwrap {
+namespace {
+
+constexpr size_t kFlushBytes = 1 << 20;        // one chunk holds about this much
+constexpr size_t kDrainBudget = 4 << 20;       // per ring per loop, so one busy ring cannot
+                                               // starve the others
+constexpr uint64_t kFlushAgeNs = 500'000'000;  // a killed memwrap loses at most this much
+constexpr int kPollMs = 1;
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+template <class T>
+void AppendRecord(std::vector<uint8_t>* out, const T& record) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&record);
+  out->insert(out->end(), p, p + sizeof(record));
+}
+
+bool RecvAll(int fd, void* out, size_t size) {
+  auto* p = static_cast<uint8_t*>(out);
+  while (size > 0) {
+    ssize_t n = recv(fd, p, size, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= size_t(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Collector::Connection {
+  int fd = -1;
+  uint32_t pid = 0;
+  void* mapping = nullptr;
+  uint64_t mapping_size = 0;
+  std::unique_ptr<RingConsumer> consumer;
+  std::vector<uint8_t> pending;
+  uint64_t last_flush_ns = 0;
+};
+
+Collector::Collector() {
+  std::random_device random;
+  socket_name_ = "memwrap-" + std::to_string(getpid()) + "-" + std::to_string(random());
+  listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path + 1, socket_name_.data(), socket_name_.size());
+  socklen_t len = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + socket_name_.size());
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(listen_fd_, 128) != 0) {
+    throw std::runtime_error(std::string("cannot listen for traced processes: ") +
+                             strerror(errno));
+  }
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = listen_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &event);
+}
+
+Collector::~Collector() {
+  if (thread_.joinable()) {
+    RequestStop();
+    Finish();
+  }
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+void Collector::Start(TraceWriter* writer) {
+  writer_ = writer;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Collector::Finish() {
+  finishing_ = true;
+  if (thread_.joinable()) thread_.join();
+  std::vector<ProcessExitRecord> exits;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    exits.swap(exits_);
+  }
+  for (const ProcessExitRecord& exit : exits) {
+    std::vector<uint8_t> records;
+    AppendRecord(&records, exit);
+    Write(exit.pid, records);
+  }
+}
+
+void Collector::RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns) {
+  ProcessExitRecord record{};
+  record.h = {sizeof(record), uint16_t(RecordType::kProcessExit), 0};
+  record.ts_ns = ts_ns;
+  record.pid = pid;
+  record.kind = uint32_t(kind);
+  record.status = status;
+  std::lock_guard<std::mutex> lock(mutex_);
+  exits_.push_back(record);
+}
+
+std::string Collector::write_error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return write_error_;
+}
+
+void Collector::Run() {
+  epoll_event events[64];
+  for (;;) {
+    int n = epoll_wait(epoll_fd_, events, 64, kPollMs);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == listen_fd_) {
+        Accept();
+        continue;
+      }
+      auto it = connections_.find(fd);
+      if (it == connections_.end()) continue;
+      if (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
+        Disconnect(*it->second);
+        continue;
+      }
+      // A shim sends nothing after its hello; discard anything else so the socket does not
+      // stay readable forever.
+      char discard[256];
+      if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) Disconnect(*it->second);
+    }
+    for (auto& [fd, connection] : connections_) Drain(*connection, false);
+    if (stop_requested_) break;
+    if (finishing_ && connections_.empty()) {
+      Accept();  // a process that connected just before the end still gets its answer
+      if (connections_.empty()) break;
+    }
+  }
+  while (!connections_.empty()) Disconnect(*connections_.begin()->second);
+}
+
+void Collector::Accept() {
+  for (;;) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN: no more pending connections
+    // Only processes of our own user may stream into our trace.
+    ucred peer{};
+    socklen_t peer_len = sizeof(peer);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) != 0 ||
+        (peer.uid != getuid() && getuid() != 0)) {
+      close(fd);
+      continue;
+    }
+    timeval timeout{2, 0};  // a shim that stalls in its hello must not stall the collector
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+    Hello hello{};
+    int ring_fd = -1;
+    iovec iov{&hello, sizeof(hello)};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        memcpy(&ring_fd, CMSG_DATA(c), sizeof(int));
+      }
+    }
+    auto reject = [&] {
+      HelloAck ack{kHelloMagic, 0};
+      send(fd, &ack, sizeof(ack), MSG_NOSIGNAL);
+      if (ring_fd >= 0) close(ring_fd);
+      close(fd);
+    };
+    if (got != ssize_t(sizeof(hello)) || ring_fd < 0 || hello.magic != kHelloMagic ||
+        hello.version != kHandshakeVersion || hello.strings_size > kMaxHelloStrings ||
+        hello.pid != uint32_t(peer.pid)) {
+      reject();
+      continue;
+    }
+    std::string strings(hello.strings_size, '\0');
+    if (!RecvAll(fd, strings.data(), strings.size())) {
+      reject();
+      continue;
+    }
+    off_t ring_size = lseek(ring_fd, 0, SEEK_END);
+    if (ring_size < 0 || uint64_t(ring_size) != hello.ring_bytes ||
+        uint64_t(ring_size) < kRingHeaderSize) {
+      reject();
+      continue;
+    }
+    void* mapping =
+        mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
+    if (mapping == MAP_FAILED || !RingConsumer::Validate(mapping, uint64_t(ring_size)).empty()) {
+      if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
+      reject();
+      continue;
+    }
+    close(ring_fd);
+    ring_fd = -1;
+
+    auto connection = std::make_unique<Connection>();
+    connection->fd = fd;
+    connection->pid = hello.pid;
+    connection->mapping = mapping;
+    connection->mapping_size = uint64_t(ring_size);
+    connection->consumer = std::make_unique<RingConsumer>(mapping);
+    connection->last_flush_ns = MonotonicNs();
+
+    // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
+    size_t exe_size = strnlen(strings.data(), strings.size());
+    if (exe_size == strings.size()) strings.push_back('\0');
+    ProcessStartRecord start{};
+    start.ts_ns = hello.start_ts_ns;
+    start.pid = hello.pid;
+    start.ppid = hello.ppid;
+    start.exe_size = uint32_t(exe_size + 1);
+    start.cmdline_size = uint32_t(strings.size() - exe_size - 1);
+    if (start.cmdline_size > 0 && strings.back() != '\0') {
+      strings.push_back('\0');
+      ++start.cmdline_size;
+    }
+    size_t used = sizeof(start) + strings.size();
+    // Long command lines are cut to fit one record; the record stays well-formed.
+    if (used > kMaxRecordSize - kRecordAlign) {
+      strings.resize(kMaxRecordSize - kRecordAlign - sizeof(start));
+      strings.back() = '\0';
+      start.cmdline_size = uint32_t(strings.size() - start.exe_size);
+      used = sizeof(start) + strings.size();
+    }
+    start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
+    AppendRecord(&connection->pending, start);
+    connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
+    connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
+
+    HelloAck ack{kHelloMagic, 1};
+    if (send(fd, &ack, sizeof(ack), MSG_NOSIGNAL) != ssize_t(sizeof(ack))) {
+      munmap(mapping, size_t(ring_size));
+      close(fd);
+      continue;
+    }
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    ++processes_seen_;
+    connections_[fd] = std::move(connection);
+  }
+}
+
+void Collector::Drain(Connection& connection, bool final) {
+  for (;;) {
+    size_t got = connection.consumer->Drain(&connection.pending, kDrainBudget);
+    uint64_t now = MonotonicNs();
+    if (connection.pending.size() >= kFlushBytes ||
+        (!connection.pending.empty() && now - connection.last_flush_ns >= kFlushAgeNs)) {
+      Flush(connection);
+    }
+    if (!final || got == 0) return;
+  }
+}
+
+void Collector::Disconnect(Connection& connection) {
+  Drain(connection, true);
+  // What a producer reserved but never committed (the process died mid-record), or what lies
+  // behind a damaged record, is lost: say so in the trace where it happened.
+  uint64_t unread = connection.consumer->UnreadBytes();
+  if (unread > 0 || connection.consumer->damaged()) {
+    LostRecord lost{};
+    lost.h = {sizeof(lost), uint16_t(RecordType::kLost), 0};
+    lost.ts_ns = MonotonicNs();
+    lost.count = unread;
+    lost.unit = uint32_t(LostUnit::kBytes);
+    AppendRecord(&connection.pending, lost);
+  }
+  Flush(connection);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd, nullptr);
+  munmap(connection.mapping, connection.mapping_size);
+  int fd = connection.fd;
+  close(fd);
+  connections_.erase(fd);
+}
+
+void Collector::Flush(Connection& connection) {
+  if (!connection.pending.empty()) Write(connection.pid, connection.pending);
+  connection.pending.clear();
+  connection.last_flush_ns = MonotonicNs();
+}
+
+void Collector::Write(uint32_t pid, const std::vector<uint8_t>& records) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!write_error_.empty()) return;  // keep draining, stop writing
+  }
+  try {
+    writer_->WriteRecords(pid, records.data(), records.size());
+  } catch (const TraceError& error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_error_ = error.what();
+  }
+}
+
+}  // namespace memwrap

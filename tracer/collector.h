@@ -1,0 +1,77 @@
+// The collector: accepts one connection per traced process (handshake.h), drains each
+// process's ring on its own thread, and writes the records into the trace file as chunks of
+// one process each.
+//
+// A write error (disk full, I/O error) does not stop draining: the traced program must never
+// block on memwrap's disk. The first error is kept for the caller to report; records that
+// could not be written are counted.
+#pragma once
+
+#include <stdint.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "memwrap/records.h"
+#include "tracefile/trace_writer.h"
+
+namespace memwrap {
+
+class Collector {
+ public:
+  // Listens on a fresh abstract unix socket (connections wait in its backlog until Start).
+  // Throws std::runtime_error when the socket cannot be created.
+  Collector();
+  ~Collector();
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  // The value for MEMWRAP_SOCKET in the traced program's environment.
+  const std::string& socket_name() const { return socket_name_; }
+
+  // Starts draining into `writer`, which must outlive Finish().
+  void Start(TraceWriter* writer);
+  // Waits until every connected process has disconnected and its ring is drained, or until
+  // `RequestStop()`; then writes the remaining records and returns. Call once.
+  void Finish();
+  // Makes Finish() return without waiting for processes that are still connected (their rings
+  // are drained one last time).
+  void RequestStop() { stop_requested_ = true; }
+
+  // A process's end as observed by the caller (waitpid); written to the trace at Finish().
+  void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns);
+
+  // Counts for the summary and tests.
+  uint64_t processes_seen() const { return processes_seen_; }
+  // First write error, "" if none.
+  std::string write_error() const;
+
+ private:
+  struct Connection;
+  void Run();
+  void Accept();
+  void Drain(Connection& connection, bool final);
+  void Disconnect(Connection& connection);
+  void Flush(Connection& connection);
+  void Write(uint32_t pid, const std::vector<uint8_t>& records);
+
+  TraceWriter* writer_ = nullptr;
+  std::string socket_name_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  std::thread thread_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> finishing_{false};
+  std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
+  std::atomic<uint64_t> processes_seen_{0};
+  mutable std::mutex mutex_;  // guards the members below
+  std::vector<ProcessExitRecord> exits_;
+  std::string write_error_;
+};
+
+}  // namespace memwrap

@@ -1,0 +1,55 @@
+// Starts the traced program the way a shell would, in two steps so that memwrap can finish its
+// own preparations (the trace file is named after the child's pid) before the program runs:
+// Spawn() forks a child that waits; Release() lets it exec. Exec failures come back as the
+// shell's exit codes: 127 (not found), 126 (found but cannot be executed).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace memwrap {
+
+struct ProgramPath {
+  std::string path;   // resolved like execvp: as given if it contains '/', else via PATH
+  int error = 0;      // errno of the failed resolution (ENOENT, EACCES, ...); 0 if found
+};
+
+ProgramPath ResolveProgram(const std::string& name);
+
+// Exit codes of a shell for a program that could not be run.
+inline constexpr int kExitNotFound = 127;
+inline constexpr int kExitCannotExecute = 126;
+
+class Launcher {
+ public:
+  // Forks a child that waits for Release() and then execs `path` with `argv` and `env`.
+  Launcher(const std::string& path, const std::vector<std::string>& argv,
+           const std::vector<std::string>& env);
+  ~Launcher();
+  Launcher(const Launcher&) = delete;
+  Launcher& operator=(const Launcher&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Lets the child exec. Returns 0 when exec succeeded, else the child's errno (the child has
+  // then exited with 126/127 and has been reaped).
+  int Release();
+  // Kills and reaps a child that was never released.
+  void Abandon();
+  // Waits for the program to end; returns the wait status. Retries on EINTR.
+  int Wait();
+
+ private:
+  pid_t pid_ = -1;
+  int go_write_ = -1;     // parent -> child: one byte means "exec now"
+  int error_read_ = -1;   // child -> parent: errno if exec failed; EOF on success (CLOEXEC)
+};
+
+// Environment for the traced program: the current one plus the given settings, with
+// LD_PRELOAD extended (ours first) rather than replaced.
+std::vector<std::string> TracedEnvironment(const std::string& preload_library,
+                                           const std::vector<std::pair<std::string, std::string>>& settings);
+
+}  // namespace memwrap

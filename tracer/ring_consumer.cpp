@@ -1,0 +1,131 @@
+#include "ring_consumer.h"
+
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "memwrap/records.h"
+
+namespace memwrap {
+
+std::string RingConsumer::Validate(const void* mapping, uint64_t mapping_size) {
+  if (mapping_size < kRingHeaderSize) return "ring smaller than its header";
+  const auto* header = static_cast<const RingHeader*>(mapping);
+  if (header->magic != kRingMagic) return "ring magic mismatch";
+  if (header->layout_version != kRingLayoutVersion) {
+    return "ring layout version " + std::to_string(header->layout_version) + " (expected " +
+           std::to_string(kRingLayoutVersion) + ")";
+  }
+  if (header->header_size != kRingHeaderSize) return "ring header size mismatch";
+  if (!IsValidRingCapacity(header->capacity)) {
+    return "ring capacity " + std::to_string(header->capacity) + " is not allowed";
+  }
+  if (kRingHeaderSize + header->capacity != mapping_size) return "ring capacity/size mismatch";
+  return "";
+}
+
+RingConsumer::RingConsumer(void* mapping)
+    : header_(static_cast<RingHeader*>(mapping)),
+      data_(static_cast<uint8_t*>(mapping) + kRingHeaderSize),
+      capacity_(header_->capacity),
+      mask_(capacity_ - 1),
+      tail_(header_->tail.load(std::memory_order_relaxed)) {
+  record_.resize(kMaxRecordSize);
+}
+
+namespace {
+
+// Minimum size of each record type a shim may send; 0 for types a shim must not send.
+uint32_t MinimumShimRecordSize(RecordType type) {
+  switch (type) {
+    case RecordType::kModule: return sizeof(ModuleRecord);
+    case RecordType::kStack: return sizeof(StackRecord);
+    case RecordType::kAlloc: return sizeof(AllocRecord);
+    case RecordType::kFree: return sizeof(FreeRecord);
+    case RecordType::kReallocBegin: return sizeof(ReallocBeginRecord);
+    case RecordType::kReallocEnd: return sizeof(ReallocEndRecord);
+    case RecordType::kShimNotice: return sizeof(ShimNoticeRecord);
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
+  RecordHeader header;
+  memcpy(&header, record, sizeof(header));
+  uint32_t minimum = MinimumShimRecordSize(static_cast<RecordType>(header.type));
+  if (minimum == 0 || size < minimum) return false;
+  if (header.type == uint16_t(RecordType::kStack)) {
+    StackRecord stack;
+    memcpy(&stack, record, sizeof(stack));
+    return stack.depth <= kMaxStackDepth && sizeof(stack) + uint64_t(stack.depth) * 8 <= size;
+  }
+  if (header.type == uint16_t(RecordType::kModule)) {
+    ModuleRecord module;
+    memcpy(&module, record, sizeof(module));
+    uint64_t need = sizeof(module) + uint64_t(module.segment_count) * sizeof(ModuleSegment) +
+                    module.build_id_size + module.path_size;
+    return module.segment_count <= kMaxModuleSegments && module.build_id_size <= kMaxBuildIdSize &&
+           module.path_size >= 1 && need <= size && record[need - 1] == '\0';
+  }
+  return true;
+}
+
+size_t RingConsumer::Drain(std::vector<uint8_t>* out, size_t max_bytes) {
+  if (damaged()) return 0;
+  size_t appended = 0;
+  const uint64_t start_tail = tail_;
+  while (appended < max_bytes) {
+    const uint64_t offset = tail_ & mask_;
+    // Acquire: pairs with the producer's release store of this tag, which it made after the
+    // record bytes; so the copy below sees a complete record.
+    auto* tag = reinterpret_cast<std::atomic<uint64_t>*>(data_ + offset);
+    if (tag->load(std::memory_order_acquire) != CommitTag(tail_)) break;
+
+    auto copy_out = [&](uint64_t position, uint8_t* dst, uint64_t size) {
+      uint64_t off = position & mask_;
+      uint64_t first = capacity_ - off < size ? capacity_ - off : size;
+      memcpy(dst, data_ + off, first);
+      if (first < size) memcpy(dst + first, data_, size - first);
+    };
+    RecordHeader header;
+    copy_out(tail_ + kSlotTagSize, reinterpret_cast<uint8_t*>(&header), sizeof(header));
+    if (header.size < sizeof(RecordHeader) || header.size > kMaxRecordSize ||
+        header.size % kRecordAlign != 0 || header.size + kSlotTagSize > capacity_) {
+      damage_ = "record at ring position " + std::to_string(tail_) + " has impossible size " +
+                std::to_string(header.size);
+      break;
+    }
+    copy_out(tail_ + kSlotTagSize, record_.data(), header.size);
+    if (!ValidRecord(record_.data(), header.size)) {
+      damage_ = "malformed record of type " + std::to_string(header.type) +
+                " at ring position " + std::to_string(tail_);
+      break;
+    }
+    out->insert(out->end(), record_.data(), record_.data() + header.size);
+    appended += header.size;
+    tail_ += kSlotTagSize + header.size;
+  }
+  if (tail_ != start_tail) {
+    // Release: our copies above are complete before producers may reuse the space. Pairs
+    // with the producer's acquire load of tail in WaitForSpace.
+    header_->tail.store(tail_, std::memory_order_release);
+    header_->consumer_seq.fetch_add(1, std::memory_order_seq_cst);
+    if (header_->waiters.load(std::memory_order_seq_cst) != 0) {
+      syscall(SYS_futex, &header_->consumer_seq, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+    }
+  }
+  return appended;
+}
+
+uint64_t RingConsumer::UnreadBytes() const {
+  uint64_t head = header_->head.load(std::memory_order_acquire);
+  // A hostile or torn head below our tail means nothing sensible is left to count.
+  return head > tail_ ? head - tail_ : 0;
+}
+
+}  // namespace memwrap

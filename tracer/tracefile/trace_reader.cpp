@@ -1,0 +1,168 @@
+#include "trace_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "trace_error.h"
+
+namespace memwrap {
+
+TraceReader::TraceReader(const std::string& path) : path_(path) {
+  fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    throw TraceError(TraceError::Kind::kIo,
+                     "cannot open trace '" + path + "': " + strerror(errno));
+  }
+  struct stat st{};
+  if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd_);
+    throw TraceError(TraceError::Kind::kIo, "cannot read trace '" + path + "': not a regular file");
+  }
+  file_size_ = uint64_t(st.st_size);
+  zstd_ctx_ = ZSTD_createDCtx();
+  size_t got = 0;
+  if (file_size_ == 0) {
+    throw TraceError(TraceError::Kind::kNotATrace, "'" + path + "' is empty, not a memwrap trace");
+  }
+  if (!ReadExact(0, &header_, sizeof(header_), &got) ||
+      memcmp(header_.magic, kTraceMagic, sizeof(kTraceMagic)) != 0) {
+    if (got >= sizeof(kTraceMagic) && memcmp(header_.magic, kTraceMagic, sizeof(kTraceMagic)) == 0) {
+      throw TraceError(TraceError::Kind::kCorrupt,
+                       "trace '" + path + "' is truncated inside its file header (" +
+                           std::to_string(got) + " of " + std::to_string(sizeof(header_)) +
+                           " bytes)");
+    }
+    throw TraceError(TraceError::Kind::kNotATrace,
+                     "'" + path + "' is not a memwrap trace (no MWTRACE magic at offset 0)");
+  }
+  if (header_.format_major > kTraceFormatMajor) {
+    throw TraceError(TraceError::Kind::kNewerFormat,
+                     "trace '" + path + "' has format version " +
+                         std::to_string(header_.format_major) + "." +
+                         std::to_string(header_.format_minor) + "; this memwrap reads up to " +
+                         std::to_string(kTraceFormatMajor) + ".x: upgrade memwrap");
+  }
+  if (header_.header_size < sizeof(FileHeader) || header_.header_size > file_size_) {
+    Corrupt(0, "file header size " + std::to_string(header_.header_size) + " is impossible");
+  }
+  next_offset_ = header_.header_size;
+}
+
+TraceReader::~TraceReader() {
+  if (fd_ >= 0) close(fd_);
+  ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(zstd_ctx_));
+}
+
+bool TraceReader::ReadExact(uint64_t offset, void* out, size_t size, size_t* got) {
+  *got = 0;
+  auto* p = static_cast<uint8_t*>(out);
+  while (*got < size) {
+    ssize_t n = pread(fd_, p + *got, size - *got, off_t(offset + *got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot read trace '" + path_ + "': " + strerror(errno));
+    }
+    if (n == 0) return false;
+    *got += size_t(n);
+  }
+  return true;
+}
+
+void TraceReader::Corrupt(uint64_t offset, const std::string& what) const {
+  throw TraceError(TraceError::Kind::kCorrupt,
+                   "trace '" + path_ + "' is corrupt at offset " + std::to_string(offset) + ": " +
+                       what);
+}
+
+TraceReader::Status TraceReader::NextChunk(Chunk* chunk, bool with_data) {
+  Status status = ReadChunkAt(next_offset_, chunk, with_data);
+  if (status == Status::kChunk) next_offset_ = chunk->next_offset;
+  return status;
+}
+
+TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data) {
+  if (offset == file_size_) return Status::kEnd;
+  ChunkHeader header{};
+  size_t got = 0;
+  auto truncated = [&](uint64_t have, uint64_t want) {
+    truncation_message_ = "trace '" + path_ + "' is truncated at offset " +
+                          std::to_string(offset) + ": the last chunk is incomplete (" +
+                          std::to_string(have) + " of " + std::to_string(want) +
+                          " bytes); everything before it was read";
+    return Status::kTruncated;
+  };
+  if (!ReadExact(offset, &header, sizeof(header), &got)) {
+    // A partial header at the end is a torn write (memwrap was killed), unless what is there
+    // is not even the start of a chunk header.
+    if (got >= 4 && header.magic != kChunkMagic) Corrupt(offset, "no chunk magic");
+    return truncated(got, sizeof(header));
+  }
+  if (header.magic != kChunkMagic) Corrupt(offset, "no chunk magic");
+  uint32_t header_crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(&header), offsetof(ChunkHeader, header_crc32)));
+  if (header_crc != header.header_crc32) Corrupt(offset, "chunk header checksum mismatch");
+  if (header.stored_size > kMaxChunkStoredSize || header.raw_size > kMaxChunkRawSize) {
+    Corrupt(offset, "chunk size " + std::to_string(header.stored_size) + "/" +
+                        std::to_string(header.raw_size) + " exceeds the format limit");
+  }
+  uint64_t payload_offset = offset + sizeof(header);
+  uint64_t end = payload_offset + header.stored_size;
+  if (end > file_size_) return truncated(file_size_ - offset, end - offset);
+
+  chunk->offset = offset;
+  chunk->next_offset = end;
+  chunk->type = static_cast<ChunkType>(header.type);
+  chunk->pid = header.pid;
+  chunk->data.clear();
+  if (!with_data) return Status::kChunk;
+
+  stored_.resize(header.stored_size);
+  if (!ReadExact(payload_offset, stored_.data(), stored_.size(), &got)) {
+    return truncated(sizeof(header) + got, end - offset);
+  }
+  uint32_t payload_crc = static_cast<uint32_t>(crc32(0, stored_.data(), uInt(stored_.size())));
+  if (payload_crc != header.payload_crc32) Corrupt(offset, "chunk payload checksum mismatch");
+  switch (static_cast<ChunkCodec>(header.codec)) {
+    case ChunkCodec::kNone:
+      if (header.raw_size != header.stored_size) Corrupt(offset, "raw chunk size mismatch");
+      chunk->data = stored_;
+      break;
+    case ChunkCodec::kZstd: {
+      chunk->data.resize(header.raw_size);
+      size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(zstd_ctx_), chunk->data.data(),
+                                     chunk->data.size(), stored_.data(), stored_.size());
+      if (ZSTD_isError(n)) {
+        Corrupt(offset, std::string("zstd: ") + ZSTD_getErrorName(n));
+      }
+      if (n != header.raw_size) Corrupt(offset, "decompressed size differs from the header");
+      break;
+    }
+    default:
+      Corrupt(offset, "unknown codec " + std::to_string(header.codec));
+  }
+  return Status::kChunk;
+}
+
+std::map<std::string, std::string> ParseSessionInfo(const std::vector<uint8_t>& data) {
+  std::map<std::string, std::string> info;
+  std::string text(data.begin(), data.end());
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) info[line.substr(0, eq)] = line.substr(eq + 1);
+    start = end + 1;
+  }
+  return info;
+}
+
+}  // namespace memwrap

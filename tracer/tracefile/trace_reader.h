@@ -1,0 +1,64 @@
+// Streams a .mwt trace chunk by chunk (memory: one chunk at a time). Random access by chunk
+// offset lets the analyzer follow several processes' streams side by side.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "memwrap/trace_format.h"
+
+namespace memwrap {
+
+struct Chunk {
+  uint64_t offset = 0;  // of the ChunkHeader in the file
+  uint64_t next_offset = 0;
+  ChunkType type = ChunkType::kRecords;
+  uint32_t pid = 0;
+  std::vector<uint8_t> data;  // decompressed payload
+};
+
+class TraceReader {
+ public:
+  // Opens and checks the file header. Throws TraceError: kIo, kNotATrace (also for an empty
+  // file), kNewerFormat, kCorrupt.
+  explicit TraceReader(const std::string& path);
+  ~TraceReader();
+  TraceReader(const TraceReader&) = delete;
+  TraceReader& operator=(const TraceReader&) = delete;
+
+  const FileHeader& header() const { return header_; }
+  const std::string& path() const { return path_; }
+  uint64_t first_chunk_offset() const { return header_.header_size; }
+
+  enum class Status { kChunk, kEnd, kTruncated };
+  // Reads the chunk at `offset` (decompressing only when `with_data`). kEnd exactly at end of
+  // file; kTruncated when the file ends inside the chunk (see truncation_message()). Throws
+  // TraceError(kCorrupt) naming the offset when the chunk cannot be right.
+  Status ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data = true);
+  // Sequential reading from the first chunk.
+  Status NextChunk(Chunk* chunk, bool with_data = true);
+
+  bool truncated() const { return !truncation_message_.empty(); }
+  const std::string& truncation_message() const { return truncation_message_; }
+
+ private:
+  bool ReadExact(uint64_t offset, void* out, size_t size, size_t* got);
+  [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t file_size_ = 0;
+  FileHeader header_{};
+  uint64_t next_offset_ = 0;
+  std::string truncation_message_;
+  std::vector<uint8_t> stored_;
+  void* zstd_ctx_ = nullptr;
+};
+
+// Session info chunk ("key=value" lines) as a map.
+std::map<std::string, std::string> ParseSessionInfo(const std::vector<uint8_t>& data);
+
+}  // namespace memwrap

@@ -1,0 +1,108 @@
+#include "trace_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "trace_error.h"
+
+namespace memwrap {
+namespace {
+
+// Level 1: the collector compresses on the hot path of a malloc-heavy app; level 1 keeps it
+// well ahead of the ring while still shrinking the fixed-width records several-fold.
+constexpr int kZstdLevel = 1;
+
+uint64_t ClockNs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+std::string ErrnoText(int err) { return strerror(err); }
+
+}  // namespace
+
+TraceWriter::TraceWriter(const std::string& path) : path_(path) {
+  // O_NOFOLLOW: a planted symlink at the output path is refused, not followed.
+  fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd_ < 0) {
+    throw TraceError(TraceError::Kind::kIo,
+                     "cannot create trace '" + path + "': " + ErrnoText(errno));
+  }
+  zstd_ctx_ = ZSTD_createCCtx();
+  FileHeader header{};
+  memcpy(header.magic, kTraceMagic, sizeof(header.magic));
+  header.format_major = kTraceFormatMajor;
+  header.format_minor = kTraceFormatMinor;
+  header.header_size = sizeof(FileHeader);
+  header.created_realtime_ns = ClockNs(CLOCK_REALTIME);
+  header.created_monotonic_ns = ClockNs(CLOCK_MONOTONIC);
+  WriteAll(&header, sizeof(header));
+}
+
+TraceWriter::~TraceWriter() {
+  if (fd_ >= 0) close(fd_);
+  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_));
+}
+
+void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& info) {
+  std::string text;
+  for (const auto& [key, value] : info) text += key + "=" + value + "\n";
+  WriteChunk(ChunkType::kSessionInfo, 0, text.data(), text.size());
+}
+
+void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
+  WriteChunk(ChunkType::kRecords, pid, records, size);
+}
+
+void TraceWriter::WriteChunk(ChunkType type, uint32_t pid, const void* data, size_t size) {
+  if (size > kMaxChunkRawSize) {
+    throw TraceError(TraceError::Kind::kIo, "internal: chunk of " + std::to_string(size) +
+                                                " bytes exceeds the format limit");
+  }
+  // Header and payload go out in one write, so a crash leaves at most one partial chunk.
+  scratch_.resize(sizeof(ChunkHeader) + ZSTD_compressBound(size));
+  uint8_t* payload = scratch_.data() + sizeof(ChunkHeader);
+  size_t stored = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), payload,
+                                    scratch_.size() - sizeof(ChunkHeader), data, size, kZstdLevel);
+  if (ZSTD_isError(stored)) {
+    throw TraceError(TraceError::Kind::kIo,
+                     std::string("zstd compression failed: ") + ZSTD_getErrorName(stored));
+  }
+  ChunkHeader header{};
+  header.magic = kChunkMagic;
+  header.type = static_cast<uint16_t>(type);
+  header.codec = static_cast<uint16_t>(ChunkCodec::kZstd);
+  header.pid = pid;
+  header.stored_size = static_cast<uint32_t>(stored);
+  header.raw_size = static_cast<uint32_t>(size);
+  header.payload_crc32 = static_cast<uint32_t>(crc32(0, payload, uInt(stored)));
+  header.header_crc32 = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(&header), offsetof(ChunkHeader, header_crc32)));
+  memcpy(scratch_.data(), &header, sizeof(header));
+  WriteAll(scratch_.data(), sizeof(header) + stored);
+}
+
+void TraceWriter::WriteAll(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (size > 0) {
+    ssize_t n = write(fd_, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot write trace '" + path_ + "': " + ErrnoText(err));
+    }
+    p += n;
+    size -= size_t(n);
+    offset_ += uint64_t(n);
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,42 @@
+// Writes a .mwt trace: the file header, then one checksummed zstd chunk per call.
+// Used by the collector; the reader side is trace_reader.h.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "memwrap/trace_format.h"
+
+namespace memwrap {
+
+class TraceWriter {
+ public:
+  // Creates `path` (mode 0600, never through a symlink) and writes the file header.
+  // Throws TraceError(kIo) with a message naming the path and the reason.
+  explicit TraceWriter(const std::string& path);
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  void WriteSessionInfo(const std::map<std::string, std::string>& info);
+  // One chunk with `size` bytes of records of process `pid`. Large inputs are split at record
+  // boundaries by the caller (size <= kMaxChunkRawSize).
+  void WriteRecords(uint32_t pid, const void* records, size_t size);
+  uint64_t bytes_written() const { return offset_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void WriteChunk(ChunkType type, uint32_t pid, const void* data, size_t size);
+  void WriteAll(const void* data, size_t size);
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t offset_ = 0;
+  void* zstd_ctx_ = nullptr;
+  std::vector<uint8_t> scratch_;
+};
+
+}  // namespace memwrap
