@@ -29,6 +29,10 @@ SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
       value_attached = arg.size() > 2;
     }
     const po::option_description* option = options.find_nothrow(name, false, false, false);
+    if (option == nullptr && arg[1] != '-') {
+      // Boost keeps short names with their dash ("-o") in some versions.
+      option = options.find_nothrow("-" + name, false, false, false);
+    }
     if (option != nullptr && option->semantic()->max_tokens() > 0 && !value_attached &&
         i + 1 < args.size()) {
       split.options.push_back(args[++i]);

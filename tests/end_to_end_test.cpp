@@ -1,0 +1,260 @@
+// memwrap as users run it: the real binary, the real preload library, real programs that know
+// their own truth (samples/peak_pattern.c, tests/programs/*.c).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
+const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
+
+json ReportJson(const std::string& trace) {
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
+  EXPECT_EQ(report.exit_code(), 0) << report.err;
+  return json::parse(report.out);
+}
+
+const json* SiteNamed(const json& report, const std::string& function) {
+  for (const json& site : report["peak_sites"]) {
+    if (site["function"] == function) return &site;
+  }
+  return nullptr;
+}
+
+// "key=value" and "expected_site NAME bytes=B allocations=A" lines the sample prints.
+struct SampleTruth {
+  uint64_t peak = 0, allocations = 0;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> sites;
+};
+
+SampleTruth ParseTruth(const std::string& out) {
+  SampleTruth truth;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("expected_peak_bytes=", 0) == 0) truth.peak = std::stoull(line.substr(20));
+    if (line.rfind("expected_allocations=", 0) == 0) {
+      truth.allocations = std::stoull(line.substr(21));
+    }
+    if (line.rfind("expected_site ", 0) == 0) {
+      std::istringstream words(line.substr(14));
+      std::string name, bytes, allocations;
+      words >> name >> bytes >> allocations;
+      truth.sites[name] = {std::stoull(bytes.substr(6)), std::stoull(allocations.substr(12))};
+    }
+  }
+  return truth;
+}
+
+TEST(EndToEnd, SamplePeakAndSitesEqualWhatTheProgramKnows) {
+  ScratchDir dir;
+  const std::string trace = dir.File("sample.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-o", trace, kPeakPattern});  // the `memwrap ./app` form
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  SampleTruth truth = ParseTruth(run.out);
+  ASSERT_EQ(truth.peak, 12000000u) << run.out;
+  ASSERT_EQ(truth.sites.size(), 3u);
+
+  json report = ReportJson(trace);
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), truth.peak);
+  EXPECT_GT(report["peak_heap_time_ns"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), truth.allocations);
+  EXPECT_EQ(report["totals"]["frees"].get<uint64_t>(), truth.allocations);
+  EXPECT_EQ(report["lost_events"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["peak_sites"].size(), truth.sites.size()) << "nothing else live at the peak";
+  for (const auto& [function, expected] : truth.sites) {
+    const json* site = SiteNamed(report, function);
+    ASSERT_NE(site, nullptr) << function << " missing from " << report["peak_sites"].dump(1);
+    EXPECT_EQ((*site)["bytes"].get<uint64_t>(), expected.first) << function;
+    EXPECT_EQ((*site)["allocations"].get<uint64_t>(), expected.second) << function;
+    EXPECT_NE((*site)["file"].get<std::string>().find("peak_pattern.c"), std::string::npos);
+    EXPECT_GT((*site)["line"].get<int>(), 0);
+    ASSERT_GE((*site)["stack"].size(), 2u);
+    EXPECT_EQ((*site)["stack"][0]["function"], function);
+    EXPECT_EQ((*site)["stack"][1]["function"], "main");
+  }
+  // Sites come largest first.
+  EXPECT_EQ(report["peak_sites"][0]["function"], "load_table");
+  ASSERT_EQ(report["processes"].size(), 1u);
+  EXPECT_EQ(report["processes"][0]["exit_code"], 0);
+  EXPECT_EQ(report["processes"][0]["peak_heap_bytes"].get<uint64_t>(), truth.peak);
+
+  // The exit summary names the exact peak, the top site and the trace.
+  EXPECT_NE(run.err.find("12,000,000 bytes"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("load_table"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(trace), std::string::npos) << run.err;
+
+  CommandResult text = RunProgram({kMemwrap, "report", trace});
+  EXPECT_EQ(text.exit_code(), 0);
+  EXPECT_NE(text.out.find("Peak heap: 11.44 MiB (12,000,000 bytes)"), std::string::npos)
+      << text.out;
+}
+
+TEST(EndToEnd, ExitCodesPassThrough) {
+  ScratchDir dir;
+  for (int code : {0, 1, 42}) {
+    const std::string trace = dir.File("exit" + std::to_string(code) + ".mwt");
+    CommandResult run = RunProgram({kMemwrap, "run", "-o", trace, "--", kExitWith, std::to_string(code)});
+    EXPECT_EQ(run.exit_code(), code) << run.err;
+    json report = ReportJson(trace);
+    ASSERT_EQ(report["processes"].size(), 1u);
+    EXPECT_EQ(report["processes"][0]["exit_code"], code);
+    EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), 4096u);
+  }
+}
+
+TEST(EndToEnd, DiesOfTheSignalThatKilledTheProgram) {
+  ScratchDir dir;
+  for (auto [how, sig] : {std::pair{"segv", SIGSEGV}, {"kill", SIGKILL}}) {
+    const std::string trace = dir.File(std::string(how) + ".mwt");
+    CommandResult run = RunProgram({kMemwrap, "-o", trace, kExitWith, how});
+    EXPECT_FALSE(run.exited()) << how << ": memwrap exited with " << run.exit_code();
+    EXPECT_EQ(run.term_signal(), sig) << how;
+    json report = ReportJson(trace);
+    ASSERT_EQ(report["processes"].size(), 1u);
+    EXPECT_EQ(report["processes"][0]["term_signal"], sig);
+    EXPECT_FALSE(report["processes"][0].contains("exit_code"));
+  }
+}
+
+TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {
+  ScratchDir dir;
+  constexpr uint64_t kThreads = 8, kBlocks = 200, kSize = 1000, kChurn = 50;
+  auto run_with_churn = [&](uint64_t churn) {
+    const std::string trace = dir.File("threads" + std::to_string(churn) + ".mwt");
+    CommandResult run =
+        RunProgram({kMemwrap, "-q", "-o", trace, kThreadsAlloc, std::to_string(kThreads),
+             std::to_string(kBlocks), std::to_string(kSize), std::to_string(churn)});
+    EXPECT_EQ(run.exit_code(), 0) << run.err;
+    return ReportJson(trace);
+  };
+  json quiet = run_with_churn(0);
+  json busy = run_with_churn(kChurn);
+  for (const json* report : {&quiet, &busy}) {
+    EXPECT_EQ((*report)["lost_events"].get<uint64_t>(), 0u);
+    EXPECT_EQ((*report)["lost_bytes"].get<uint64_t>(), 0u);
+    EXPECT_EQ((*report)["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+    EXPECT_EQ((*report)["totals"]["replaced_live_blocks"].get<uint64_t>(), 0u);
+    const json* site = SiteNamed(*report, "worker_allocate");
+    ASSERT_NE(site, nullptr) << (*report)["peak_sites"].dump(1);
+    EXPECT_EQ((*site)["bytes"].get<uint64_t>(), kThreads * kBlocks * kSize);
+    EXPECT_EQ((*site)["allocations"].get<uint64_t>(), kThreads * kBlocks);
+    EXPECT_GE((*report)["peak_heap_bytes"].get<uint64_t>(), kThreads * kBlocks * kSize);
+  }
+  // The churn adds exactly threads x blocks x churn allocations and as many frees: every one
+  // of them crossed the ring.
+  auto count = [](const json& r, const char* key) { return r["totals"][key].get<uint64_t>(); };
+  EXPECT_EQ(count(busy, "allocations") - count(quiet, "allocations"), kThreads * kBlocks * kChurn);
+  EXPECT_EQ(count(busy, "frees") - count(quiet, "frees"), kThreads * kBlocks * kChurn);
+}
+
+TEST(EndToEnd, DefaultTraceIsNamedAfterProgramAndPid) {
+  ScratchDir dir;
+  CommandResult run = RunProgram({kMemwrap, "-q", kExitWith, "3"}, dir.path());
+  EXPECT_EQ(run.exit_code(), 3) << run.err;
+  std::vector<std::string> traces;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    traces.push_back(entry.path().filename().string());
+  }
+  ASSERT_EQ(traces.size(), 1u);
+  json report = ReportJson(dir.File(traces[0]));
+  uint64_t pid = report["processes"][0]["pid"].get<uint64_t>();
+  EXPECT_EQ(traces[0], "exit_with." + std::to_string(pid) + ".mwt");
+}
+
+TEST(EndToEnd, MissingOrNonExecutableProgramFailsLikeAShell) {
+  ScratchDir dir;
+  CommandResult missing = RunProgram({kMemwrap, dir.File("no-such-program")}, dir.path());
+  EXPECT_EQ(missing.exit_code(), 127);
+  EXPECT_NE(missing.err.find("no-such-program"), std::string::npos) << missing.err;
+  CommandResult not_in_path = RunProgram({kMemwrap, "memwrap-no-such-command-xyz"}, dir.path());
+  EXPECT_EQ(not_in_path.exit_code(), 127);
+  EXPECT_NE(not_in_path.err.find("command not found"), std::string::npos) << not_in_path.err;
+
+  test_support::WriteFile(dir.File("script.sh"), "#!/bin/sh\nexit 0\n");
+  chmod(dir.File("script.sh").c_str(), 0644);  // not executable
+  CommandResult denied = RunProgram({kMemwrap, dir.File("script.sh")}, dir.path());
+  EXPECT_EQ(denied.exit_code(), 126);
+  EXPECT_NE(denied.err.find("Permission denied"), std::string::npos) << denied.err;
+  // Exactly one line each, and no trace left behind.
+  EXPECT_EQ(std::count(denied.err.begin(), denied.err.end(), '\n'), 1) << denied.err;
+  EXPECT_FALSE(test_support::FileExists(dir.File("script.sh.0.mwt")));
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files += entry.path().extension() == ".mwt";
+  }
+  EXPECT_EQ(files, 0u);
+}
+
+TEST(EndToEnd, UnwritableOutputIsAnErrorBeforeTheProgramStarts) {
+  ScratchDir dir;
+  const std::string marker = dir.File("ran");
+  CommandResult run = RunProgram({kMemwrap, "-o", dir.File("missing-dir/t.mwt"), "/usr/bin/touch", marker});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("missing-dir/t.mwt"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_FALSE(test_support::FileExists(marker)) << "the program must not have run";
+}
+
+TEST(EndToEnd, ReportReadsATruncatedTraceAndRejectsACorruptOne) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, kPeakPattern}).exit_code(), 0);
+  std::string data = test_support::ReadFile(trace);
+
+  test_support::WriteFile(dir.File("cut.mwt"), data.substr(0, data.size() - 7));
+  CommandResult cut = RunProgram({kMemwrap, "report", "--format", "json", dir.File("cut.mwt")});
+  EXPECT_EQ(cut.exit_code(), 0) << cut.err;
+  EXPECT_NE(cut.err.find("truncated"), std::string::npos) << cut.err;
+  EXPECT_FALSE(json::parse(cut.out)["warnings"].empty());
+
+  std::string damaged = data;
+  damaged[damaged.size() / 2] ^= 0x10;
+  test_support::WriteFile(dir.File("bad.mwt"), damaged);
+  CommandResult bad = RunProgram({kMemwrap, "report", dir.File("bad.mwt")});
+  EXPECT_EQ(bad.exit_code(), 2);
+  EXPECT_NE(bad.err.find("corrupt at offset"), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+
+  test_support::WriteFile(dir.File("random.mwt"), std::string(4096, '\x7f'));
+  CommandResult random = RunProgram({kMemwrap, "report", dir.File("random.mwt")});
+  EXPECT_EQ(random.exit_code(), 2);
+  EXPECT_NE(random.err.find("not a memwrap trace"), std::string::npos) << random.err;
+
+  CommandResult missing = RunProgram({kMemwrap, "report", dir.File("absent.mwt")});
+  EXPECT_EQ(missing.exit_code(), 2);
+}
+
+TEST(EndToEnd, HelpDescribesEveryOption) {
+  CommandResult help = RunProgram({kMemwrap, "--help"});
+  EXPECT_EQ(help.exit_code(), 0);
+  for (const char* option : {"--output", "--top", "--quiet", "--help", "memwrap report"}) {
+    EXPECT_NE(help.out.find(option), std::string::npos) << option;
+  }
+  CommandResult report_help = RunProgram({kMemwrap, "report", "--help"});
+  EXPECT_EQ(report_help.exit_code(), 0);
+  for (const char* option : {"--format", "text|json", "--top"}) {
+    EXPECT_NE(report_help.out.find(option), std::string::npos) << option;
+  }
+  EXPECT_EQ(RunProgram({kMemwrap, "--no-such-option", kExitWith}).exit_code(), 2);
+  EXPECT_EQ(RunProgram({kMemwrap}).exit_code(), 2);
+}
+
+}  // namespace
+}  // namespace memwrap

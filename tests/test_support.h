@@ -1,0 +1,39 @@
+// Helpers shared by the tests: run a command and capture its output and wait status; make a
+// scratch directory that is removed afterwards.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace memwrap::test_support {
+
+struct CommandResult {
+  int status = 0;  // waitpid status
+  std::string out;
+  std::string err;
+  bool exited() const;
+  int exit_code() const;  // -1 unless exited()
+  int term_signal() const;  // 0 unless killed by a signal
+};
+
+// Runs argv[0] (a path) with argv, in `cwd` when not empty; environment inherited.
+CommandResult RunProgram(const std::vector<std::string>& argv, const std::string& cwd = "");
+
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& data);
+bool FileExists(const std::string& path);
+
+}  // namespace memwrap::test_support
