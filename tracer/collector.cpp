@@ -66,22 +66,22 @@ struct Collector::Connection {
 Collector::Collector() {
   std::random_device random;
   socket_name_ = "memwrap-" + std::to_string(getpid()) + "-" + std::to_string(random());
-  listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (listen_fd_ < 0) throw std::runtime_error(std::string("socket: ") + strerror(errno));
+  listen_fd_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listen_fd_.valid()) throw std::runtime_error(std::string("socket: ") + strerror(errno));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   memcpy(addr.sun_path + 1, socket_name_.data(), socket_name_.size());
   socklen_t len = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + socket_name_.size());
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-      listen(listen_fd_, 128) != 0) {
+  if (bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(listen_fd_.get(), 128) != 0) {
     throw std::runtime_error(std::string("cannot listen for traced processes: ") +
                              strerror(errno));
   }
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_fd_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.fd = listen_fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &event);
+  event.data.fd = listen_fd_.get();
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event);
 }
 
 Collector::~Collector() {
@@ -89,8 +89,6 @@ Collector::~Collector() {
     RequestStop();
     Finish();
   }
-  if (epoll_fd_ >= 0) close(epoll_fd_);
-  if (listen_fd_ >= 0) close(listen_fd_);
 }
 
 void Collector::Start(TraceWriter* writer) {
@@ -132,10 +130,10 @@ std::string Collector::write_error() const {
 void Collector::Run() {
   epoll_event events[64];
   for (;;) {
-    int n = epoll_wait(epoll_fd_, events, 64, kPollMs);
+    int n = epoll_wait(epoll_fd_.get(), events, 64, kPollMs);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == listen_fd_) {
+      if (fd == listen_fd_.get()) {
         Accept();
         continue;
       }
@@ -162,7 +160,7 @@ void Collector::Run() {
 
 void Collector::Accept() {
   for (;;) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN: no more pending connections
     // Only processes of our own user may stream into our trace.
     ucred peer{};
@@ -266,7 +264,7 @@ void Collector::Accept() {
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event);
     ++processes_seen_;
     connections_[fd] = std::move(connection);
   }
@@ -298,7 +296,7 @@ void Collector::Disconnect(Connection& connection) {
     AppendRecord(&connection.pending, lost);
   }
   Flush(connection);
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection.fd, nullptr);
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd, nullptr);
   munmap(connection.mapping, connection.mapping_size);
   int fd = connection.fd;
   close(fd);

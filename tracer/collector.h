@@ -19,6 +19,7 @@
 
 #include "memwrap/records.h"
 #include "tracefile/trace_writer.h"
+#include "tracefile/unique_fd.h"
 
 namespace memwrap {
 
@@ -62,8 +63,8 @@ class Collector {
 
   TraceWriter* writer_ = nullptr;
   std::string socket_name_;
-  int listen_fd_ = -1;
-  int epoll_fd_ = -1;
+  UniqueFd listen_fd_;
+  UniqueFd epoll_fd_;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};

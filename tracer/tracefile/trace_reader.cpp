@@ -14,18 +14,17 @@
 namespace memwrap {
 
 TraceReader::TraceReader(const std::string& path) : path_(path) {
-  fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
+  fd_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd_.valid()) {
     throw TraceError(TraceError::Kind::kIo,
                      "cannot open trace '" + path + "': " + strerror(errno));
   }
   struct stat st{};
-  if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd_);
+  if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw TraceError(TraceError::Kind::kIo, "cannot read trace '" + path + "': not a regular file");
   }
   file_size_ = uint64_t(st.st_size);
-  zstd_ctx_ = ZSTD_createDCtx();
+  zstd_.reset(ZSTD_createDCtx());
   size_t got = 0;
   if (file_size_ == 0) {
     throw TraceError(TraceError::Kind::kNotATrace, "'" + path + "' is empty, not a memwrap trace");
@@ -54,16 +53,15 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
   next_offset_ = header_.header_size;
 }
 
-TraceReader::~TraceReader() {
-  if (fd_ >= 0) close(fd_);
-  ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(zstd_ctx_));
-}
+TraceReader::~TraceReader() = default;
+
+void TraceReader::FreeZstd::operator()(ZSTD_DCtx_s* ctx) const { ZSTD_freeDCtx(ctx); }
 
 bool TraceReader::ReadExact(uint64_t offset, void* out, size_t size, size_t* got) {
   *got = 0;
   auto* p = static_cast<uint8_t*>(out);
   while (*got < size) {
-    ssize_t n = pread(fd_, p + *got, size - *got, off_t(offset + *got));
+    ssize_t n = pread(fd_.get(), p + *got, size - *got, off_t(offset + *got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       throw TraceError(TraceError::Kind::kIo,
@@ -136,7 +134,7 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
       break;
     case ChunkCodec::kZstd: {
       chunk->data.resize(header.raw_size);
-      size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(zstd_ctx_), chunk->data.data(),
+      size_t n = ZSTD_decompressDCtx(zstd_.get(), chunk->data.data(),
                                      chunk->data.size(), stored_.data(), stored_.size());
       if (ZSTD_isError(n)) {
         Corrupt(offset, std::string("zstd: ") + ZSTD_getErrorName(n));

@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "memwrap/trace_format.h"
+#include "unique_fd.h"
+
+struct ZSTD_DCtx_s;
 
 namespace memwrap {
 
@@ -49,13 +54,16 @@ class TraceReader {
   [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
 
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   uint64_t file_size_ = 0;
   FileHeader header_{};
   uint64_t next_offset_ = 0;
   std::string truncation_message_;
   std::vector<uint8_t> stored_;
-  void* zstd_ctx_ = nullptr;
+  struct FreeZstd {
+    void operator()(ZSTD_DCtx_s* ctx) const;
+  };
+  std::unique_ptr<ZSTD_DCtx_s, FreeZstd> zstd_;
 };
 
 // Session info chunk ("key=value" lines) as a map.

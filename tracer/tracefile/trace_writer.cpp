@@ -30,12 +30,12 @@ std::string ErrnoText(int err) { return strerror(err); }
 
 TraceWriter::TraceWriter(const std::string& path) : path_(path) {
   // O_NOFOLLOW: a planted symlink at the output path is refused, not followed.
-  fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) {
+  fd_ = UniqueFd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd_.valid()) {
     throw TraceError(TraceError::Kind::kIo,
                      "cannot create trace '" + path + "': " + ErrnoText(errno));
   }
-  zstd_ctx_ = ZSTD_createCCtx();
+  zstd_.reset(ZSTD_createCCtx());
   FileHeader header{};
   memcpy(header.magic, kTraceMagic, sizeof(header.magic));
   header.format_major = kTraceFormatMajor;
@@ -46,10 +46,9 @@ TraceWriter::TraceWriter(const std::string& path) : path_(path) {
   WriteAll(&header, sizeof(header));
 }
 
-TraceWriter::~TraceWriter() {
-  if (fd_ >= 0) close(fd_);
-  ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_));
-}
+TraceWriter::~TraceWriter() = default;
+
+void TraceWriter::FreeZstd::operator()(ZSTD_CCtx_s* ctx) const { ZSTD_freeCCtx(ctx); }
 
 void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& info) {
   std::string text;
@@ -69,7 +68,7 @@ void TraceWriter::WriteChunk(ChunkType type, uint32_t pid, const void* data, siz
   // Header and payload go out in one write, so a crash leaves at most one partial chunk.
   scratch_.resize(sizeof(ChunkHeader) + ZSTD_compressBound(size));
   uint8_t* payload = scratch_.data() + sizeof(ChunkHeader);
-  size_t stored = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(zstd_ctx_), payload,
+  size_t stored = ZSTD_compressCCtx(zstd_.get(), payload,
                                     scratch_.size() - sizeof(ChunkHeader), data, size, kZstdLevel);
   if (ZSTD_isError(stored)) {
     throw TraceError(TraceError::Kind::kIo,
@@ -92,7 +91,7 @@ void TraceWriter::WriteChunk(ChunkType type, uint32_t pid, const void* data, siz
 void TraceWriter::WriteAll(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   while (size > 0) {
-    ssize_t n = write(fd_, p, size);
+    ssize_t n = write(fd_.get(), p, size);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int err = n < 0 ? errno : EIO;

@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "memwrap/trace_format.h"
+#include "unique_fd.h"
+
+struct ZSTD_CCtx_s;
 
 namespace memwrap {
 
@@ -33,9 +38,12 @@ class TraceWriter {
   void WriteAll(const void* data, size_t size);
 
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   uint64_t offset_ = 0;
-  void* zstd_ctx_ = nullptr;
+  struct FreeZstd {
+    void operator()(ZSTD_CCtx_s* ctx) const;
+  };
+  std::unique_ptr<ZSTD_CCtx_s, FreeZstd> zstd_;
   std::vector<uint8_t> scratch_;
 };
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# After `cmake --install`, the installed memwrap finds its installed preload library (and not
+# the build tree's): the traced program's peak is recorded and its exit code passes through.
+# usage: install_test.sh BUILD_DIR EXIT_WITH_PROGRAM
+set -euo pipefail
+build=$1
+program=$2
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+installed=$(find "$prefix" -name libmemwrap_preload.so)
+[ -n "$installed" ] || { echo "FAIL: preload library not installed"; exit 1; }
+status=0
+(cd "$prefix" && "$prefix/bin/memwrap" -o "$prefix/t.mwt" "$program" 7 2>"$prefix/err") || status=$?
+[ "$status" -eq 7 ] || { echo "FAIL: exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
+grep -q "4,096 bytes\|4096 bytes" "$prefix/err" || { echo "FAIL: no peak in summary"; cat "$prefix/err"; exit 1; }
+echo "ok: installed memwrap used $installed"
