@@ -141,7 +141,6 @@ int RunCommand(const std::vector<std::string>& args) {
                                 {"host", HostName()},
                                 {"pid", std::to_string(launcher.pid())},
                                 {"memwrap_version", MEMWRAP_VERSION},
-                                {"ring_bytes", std::to_string(kDefaultRingCapacity)},
                                 {"on_full", "block"}});
     } catch (const TraceError& error) {
       launcher.Abandon();

@@ -4,11 +4,16 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "memwrap/records.h"
 #include "test_support.h"
+#include "tracefile/record_cursor.h"
+#include "tracefile/trace_reader.h"
 
 namespace memwrap {
 namespace {
@@ -145,7 +150,11 @@ TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {
     return ReportJson(trace);
   };
   json quiet = run_with_churn(0);
+  // The smallest ring (64 KiB) fills thousands of times under this churn: producers must wait
+  // for the collector, never drop.
+  setenv("MEMWRAP_BUFFER", "65536", 1);
   json busy = run_with_churn(kChurn);
+  unsetenv("MEMWRAP_BUFFER");
   for (const json* report : {&quiet, &busy}) {
     EXPECT_EQ((*report)["lost_events"].get<uint64_t>(), 0u);
     EXPECT_EQ((*report)["lost_bytes"].get<uint64_t>(), 0u);
@@ -162,6 +171,40 @@ TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {
   auto count = [](const json& r, const char* key) { return r["totals"][key].get<uint64_t>(); };
   EXPECT_EQ(count(busy, "allocations") - count(quiet, "allocations"), kThreads * kBlocks * kChurn);
   EXPECT_EQ(count(busy, "frees") - count(quiet, "frees"), kThreads * kBlocks * kChurn);
+}
+
+// Each distinct stack crosses the ring once; events refer to it by id.
+TEST(EndToEnd, EachDistinctStackIsSentOnce) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, kPeakPattern}).exit_code(), 0);
+  TraceReader reader(trace);
+  Chunk chunk;
+  std::set<StackId> defined, used;
+  std::set<std::vector<uint64_t>> distinct_frames;
+  uint64_t stack_records = 0, allocations = 0;
+  while (reader.NextChunk(&chunk) == TraceReader::Status::kChunk) {
+    if (chunk.type != ChunkType::kRecords) continue;
+    RecordCursor cursor(chunk.data.data(), chunk.data.size());
+    RecordView view;
+    while (cursor.Next(&view, "test")) {
+      if (const auto* stack = view.As<StackRecord>(); stack && view.type == RecordType::kStack) {
+        ++stack_records;
+        defined.insert(stack->id);
+        const auto* frames = reinterpret_cast<const uint64_t*>(view.data + sizeof(*stack));
+        distinct_frames.insert(std::vector<uint64_t>(frames, frames + stack->depth));
+      } else if (const auto* alloc = view.As<AllocRecord>(); alloc && view.type == RecordType::kAlloc) {
+        ++allocations;
+        used.insert(alloc->stack);
+      }
+    }
+  }
+  EXPECT_EQ(stack_records, defined.size()) << "a stack id was sent twice";
+  EXPECT_EQ(distinct_frames.size(), defined.size()) << "the same frames got two ids";
+  for (StackId id : used) EXPECT_TRUE(defined.count(id)) << "stack " << id << " never sent";
+  // parse_records alone makes 100 allocations from one stack.
+  EXPECT_GE(allocations, 100u);
+  EXPECT_LT(stack_records, 20u);
 }
 
 TEST(EndToEnd, DefaultTraceIsNamedAfterProgramAndPid) {
