@@ -1,6 +1,7 @@
 #include "call_sites.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace memwrap {
 
@@ -32,7 +33,9 @@ std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) 
 
 std::vector<CallSite> CallSiteResolver::Resolve(
     const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
-  std::map<std::tuple<std::string, std::string, uint32_t>, CallSite> sites;
+  // Frames without a function name are told apart by module and address, so that unrelated
+  // unknown code is not lumped into one "??" site.
+  std::map<std::tuple<std::string, std::string, uint32_t, std::string, uint64_t>, CallSite> sites;
   for (const auto& [key, use] : usage) {
     std::vector<SourceFrame> frames = Frames(key.first, key.second);
     SourceFrame location;
@@ -44,7 +47,9 @@ std::vector<CallSite> CallSiteResolver::Resolve(
       });
       location = program_frame != frames.end() ? *program_frame : frames.front();
     }
-    CallSite& site = sites[{location.function, location.file, location.line}];
+    const bool unnamed = location.function == "??";
+    CallSite& site = sites[{location.function, location.file, location.line,
+                            unnamed ? location.module : "", unnamed ? location.address : 0}];
     site.location = location;
     site.bytes += use.bytes;
     site.allocations += use.blocks;

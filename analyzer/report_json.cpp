@@ -16,6 +16,7 @@ json FrameJson(const SourceFrame& frame) {
   out["line"] = frame.line == 0 ? json(nullptr) : json(frame.line);
   out["module"] = frame.module;
   out["inlined"] = frame.inlined;
+  out["address"] = frame.address;
   return out;
 }
 

@@ -11,6 +11,12 @@ namespace {
 
 std::string Location(const SourceFrame& frame) {
   std::string text = frame.function;
+  if (frame.function == "??") {
+    char address[32];
+    snprintf(address, sizeof(address), "0x%llx", static_cast<unsigned long long>(frame.address));
+    text += " " + (frame.module.empty() ? std::string() : frame.module + "+") + address;
+    return text;
+  }
   if (!frame.file.empty()) {
     text += "  " + frame.file;
     if (frame.line != 0) text += ":" + std::to_string(frame.line);
@@ -40,9 +46,9 @@ void WriteSites(std::ostringstream& out, const Report& report, bool with_callers
   char line[128];
   for (size_t i = 0; i < report.peak_sites.size(); ++i) {
     const CallSite& site = report.peak_sites[i];
-    snprintf(line, sizeof(line), "  #%-2zu %16s %s %8s blocks  ", i + 1,
+    snprintf(line, sizeof(line), "  #%-2zu %16s %s %8s %-6s  ", i + 1,
              GroupDigits(site.bytes).c_str(), Percent(site.bytes, report.peak_heap_bytes).c_str(),
-             GroupDigits(site.allocations).c_str());
+             GroupDigits(site.allocations).c_str(), site.allocations == 1 ? "block" : "blocks");
     out << line << Location(site.location) << "\n";
     if (!with_callers) continue;
     bool past_site = false;
@@ -75,7 +81,7 @@ std::string FormatReportText(const Report& report) {
   if (!report.peak_sites.empty()) {
     out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
         << report.peak_site_count << "):\n";
-    out << "  #              bytes  of peak   blocks  site\n";
+    out << "  #              bytes  of peak   blocks          site\n";
     WriteSites(out, report, true);
   }
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "

@@ -48,6 +48,9 @@ struct Segment {
   uint32_t file;  // index into Impl::files
 };
 
+// CacheKey::file for addresses that lie in no known module (offset is then the address).
+constexpr uint32_t kNoModule = UINT32_MAX;
+
 struct CacheKey {
   uint32_t file;
   uint64_t offset;  // of the looked-up address (return address - 1), relative to the bias
@@ -239,18 +242,27 @@ const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t ret
   // A return address points after the call, possibly into the next function or line (or past
   // the end of the segment after a noreturn call); the call instruction is at address - 1.
   uint64_t pc = return_address - 1;
+  auto in_no_module = [&]() -> const std::vector<SourceFrame>& {
+    CacheKey key{kNoModule, pc};
+    auto cached = impl_->cache.find(key);
+    if (cached != impl_->cache.end()) return cached->second;
+    return impl_->cache.emplace(key, std::vector<SourceFrame>{SourceFrame{"??", "", 0, "", false, pc}})
+        .first->second;
+  };
   auto space = impl_->spaces.find(pid);
-  if (space == impl_->spaces.end()) return impl_->unknown;
+  if (space == impl_->spaces.end()) return in_no_module();
   auto seg = space->second.upper_bound(pc);
-  if (seg == space->second.begin()) return impl_->unknown;
+  if (seg == space->second.begin()) return in_no_module();
   --seg;
-  if (pc >= seg->second.end) return impl_->unknown;
+  if (pc >= seg->second.end) return in_no_module();
 
   CacheKey key{seg->second.file, pc - seg->second.base};
   auto cached = impl_->cache.find(key);
   if (cached != impl_->cache.end()) return cached->second;
   ModuleFile& file = impl_->files[key.file];
-  return impl_->cache.emplace(key, Resolve(Open(file), file.name, key.offset)).first->second;
+  std::vector<SourceFrame> frames = Resolve(Open(file), file.name, key.offset);
+  for (SourceFrame& frame : frames) frame.address = key.offset;
+  return impl_->cache.emplace(key, std::move(frames)).first->second;
 }
 
 }  // namespace memwrap

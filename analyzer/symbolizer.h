@@ -20,6 +20,10 @@ struct SourceFrame {
   uint32_t line = 0;     // 0 when unknown
   std::string module;    // basename of the ELF object; "" when the address is in no module
   bool inlined = false;  // true for a frame that the compiler inlined into its caller
+  // Where the call is: the ELF virtual address within `module` (the runtime address minus the
+  // load bias), or the runtime address itself when it lies in no known module. Lets frames
+  // without symbols still be told apart (and looked up later with addr2line).
+  uint64_t address = 0;
 };
 
 struct LoadedModule {
