@@ -5,11 +5,15 @@
 
 namespace memwrap {
 
-bool IsRuntimeModule(const std::string& module) {
-  static const char* const kPrefixes[] = {"libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
-                                          "libmemwrap_preload.so", "libc++.so", "libc++abi.so"};
-  for (const char* prefix : kPrefixes) {
-    if (module.rfind(prefix, 0) == 0) return true;
+bool IsRuntimeFrame(const SourceFrame& frame) {
+  static const char* const kModules[] = {"libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
+                                         "libmemwrap_preload.so", "libc++.so", "libc++abi.so"};
+  for (const char* prefix : kModules) {
+    if (frame.module.rfind(prefix, 0) == 0) return true;
+  }
+  static const char* const kHeaderDirs[] = {"/usr/include/", "/usr/lib/gcc/"};
+  for (const char* prefix : kHeaderDirs) {
+    if (frame.file.rfind(prefix, 0) == 0) return true;
   }
   return false;
 }
@@ -42,9 +46,8 @@ std::vector<CallSite> CallSiteResolver::Resolve(
     if (frames.empty()) {
       location.function = "(no stack recorded)";
     } else {
-      auto program_frame = std::find_if(frames.begin(), frames.end(), [](const SourceFrame& f) {
-        return !IsRuntimeModule(f.module);
-      });
+      auto program_frame = std::find_if(frames.begin(), frames.end(),
+                                        [](const SourceFrame& f) { return !IsRuntimeFrame(f); });
       location = program_frame != frames.end() ? *program_frame : frames.front();
     }
     const bool unnamed = location.function == "??";

@@ -1,9 +1,10 @@
 // Turns (image, stack id) usage into call sites a person recognises.
 //
 // A call site is the first source frame of a stack that is not inside the C/C++ runtime or
-// memwrap itself (libc, libstdc++, libgcc_s, the dynamic loader, the preload library): the
-// line of the program that asked for memory, even when it did so through operator new or
-// strdup. Stacks that never leave the runtime keep their innermost frame. Usage of all stacks
+// memwrap itself (libc, libstdc++, libgcc_s, the dynamic loader, the preload library), nor
+// library code the compiler inlined from system headers (/usr/include: std::vector,
+// std::string...): the line of the program that asked for memory, even when it did so through
+// operator new, a container or strdup. Stacks that never leave the runtime keep their innermost frame. Usage of all stacks
 // that share a call site adds up; the site shows the stack that contributed most.
 #pragma once
 
@@ -43,7 +44,7 @@ class CallSiteResolver {
   Symbolizer symbolizer_;
 };
 
-// True for modules whose frames are the allocator's plumbing rather than the program.
-bool IsRuntimeModule(const std::string& module);
+// True for frames that are the allocator's plumbing rather than the program.
+bool IsRuntimeFrame(const SourceFrame& frame);
 
 }  // namespace memwrap

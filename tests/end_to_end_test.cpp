@@ -27,6 +27,7 @@ const std::string kMemwrap = MEMWRAP_BINARY;
 const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
 const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
+const std::string kCppContainers = MEMWRAP_CPP_CONTAINERS;
 
 json ReportJson(const std::string& trace) {
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
@@ -171,6 +172,32 @@ TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {
   auto count = [](const json& r, const char* key) { return r["totals"][key].get<uint64_t>(); };
   EXPECT_EQ(count(busy, "allocations") - count(quiet, "allocations"), kThreads * kBlocks * kChurn);
   EXPECT_EQ(count(busy, "frees") - count(quiet, "frees"), kThreads * kBlocks * kChurn);
+}
+
+TEST(EndToEnd, CppAllocationsAreAttributedToTheProgramNotTheLibrary) {
+  ScratchDir dir;
+  const std::string trace = dir.File("cpp.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, kCppContainers});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  uint64_t expected_bytes = 0, expected_blocks = 0;
+  sscanf(run.out.c_str(), "expected_site_bytes=%lu\nexpected_site_blocks=%lu", &expected_bytes,
+         &expected_blocks);
+  ASSERT_GT(expected_bytes, 0u) << run.out;
+  json report = ReportJson(trace);
+  // One site per line of BuildNames (new vector, reserve, push_back), nothing else live.
+  uint64_t bytes = 0, blocks = 0;
+  for (const json& site : report["peak_sites"]) {
+    EXPECT_EQ(site["function"], "app::BuildNames[abi:cxx11]()") << site.dump(1);
+    EXPECT_NE(site["file"].get<std::string>().find("cpp_containers.cpp"), std::string::npos);
+    // The heaviest stack starts inside the library (operator new or an inlined std:: frame).
+    EXPECT_NE(site["stack"][0]["function"], site["function"]);
+    bytes += site["bytes"].get<uint64_t>();
+    blocks += site["allocations"].get<uint64_t>();
+  }
+  EXPECT_EQ(report["peak_sites"].size(), 3u);
+  EXPECT_EQ(bytes, expected_bytes);
+  EXPECT_EQ(blocks, expected_blocks);
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), expected_bytes);
 }
 
 // Each distinct stack crosses the ring once; events refer to it by id.
