@@ -24,6 +24,7 @@
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
+#include "tracer/signal_relay.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -148,10 +149,8 @@ int RunCommand(const std::vector<std::string>& args) {
       return kExitCannotWrite;
     }
 
-    // Like time(1) and shells: Ctrl-C goes to the program (same process group); memwrap
-    // stays to write the trace and pass on however the program ended.
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
+    // The program decides what a signal does; memwrap stays to write the trace.
+    RelaySignalsTo(launcher.pid());
     collector.Start(writer.get());
     if (int error = launcher.Release(); error != 0) {
       collector.RequestStop();

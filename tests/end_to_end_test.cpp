@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -137,6 +139,42 @@ TEST(EndToEnd, DiesOfTheSignalThatKilledTheProgram) {
     EXPECT_EQ(report["processes"][0]["term_signal"], sig);
     EXPECT_FALSE(report["processes"][0].contains("exit_code"));
   }
+}
+
+// A SIGTERM sent to memwrap (a CI runner's timeout, say) reaches the program; memwrap writes
+// the trace and dies of the same signal.
+TEST(EndToEnd, SignalsSentToMemwrapReachTheProgram) {
+  ScratchDir dir;
+  const std::string trace = dir.File("term.mwt");
+  pid_t memwrap = fork();
+  if (memwrap == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(), kExitWith.c_str(), "wait",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until the program has been exec'd under memwrap: its /proc/PID/exe is exit_with.
+  const std::string children = "/proc/" + std::to_string(memwrap) + "/task/" +
+                               std::to_string(memwrap) + "/children";
+  bool running = false;
+  for (int i = 0; i < 1000 && !running; ++i) {
+    std::string child = test_support::ReadFile(children);
+    if (!child.empty()) {
+      std::error_code error;
+      auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(std::stoi(child)) + "/exe",
+                                               error);
+      running = !error && exe.filename() == "exit_with";
+    }
+    if (!running) usleep(10000);
+  }
+  ASSERT_TRUE(running) << "the program never started";
+  kill(memwrap, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "memwrap exited with " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  json report = ReportJson(trace);
+  ASSERT_EQ(report["processes"].size(), 1u);
+  EXPECT_EQ(report["processes"][0]["term_signal"], SIGTERM);
 }
 
 TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {

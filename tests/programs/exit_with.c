@@ -1,5 +1,6 @@
 /* Allocates a little, then ends as told: `exit_with N` exits with N; `exit_with segv` dies of
- * SIGSEGV; `exit_with kill` dies of SIGKILL. Used to check that memwrap ends the same way. */
+ * SIGSEGV; `exit_with kill` dies of SIGKILL; `exit_with wait` sleeps until a signal ends it.
+ * Used to check that memwrap ends the same way. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,5 +16,8 @@ int main(int argc, char** argv) {
     raise(SIGSEGV);
   }
   if (strcmp(argv[1], "kill") == 0) raise(SIGKILL);
+  if (strcmp(argv[1], "wait") == 0) {
+    for (;;) pause();
+  }
   return atoi(argv[1]);
 }
