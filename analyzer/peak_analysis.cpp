@@ -6,9 +6,15 @@ namespace {
 // Follows which image each pid runs, exactly as TraceCatalog numbers them (same order).
 class ImageTracker {
  public:
-  // Returns the image of `pid` after this record; sets *ended to the image an exec replaced.
+  // Returns the image of `pid` after this record; sets *ended to the image whose heap is gone
+  // (IMAGE_END, or a new image of the same pid).
   ImageId Track(uint32_t pid, const RecordView& record, ImageId* ended) {
     *ended = 0;
+    if (record.type == RecordType::kImageEnd) {
+      auto it = current_.find(pid);
+      if (it != current_.end()) *ended = it->second;
+      return *ended;
+    }
     if (record.type == RecordType::kProcessStart && record.As<ProcessStartRecord>() != nullptr) {
       auto it = current_.find(pid);
       if (it != current_.end()) *ended = it->second;

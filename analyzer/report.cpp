@@ -49,6 +49,8 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     if (process.command.empty()) process.command = image.exe;
     process.untracked_nested_calls += image.untracked_nested_calls;
     report.untracked_nested_calls += image.untracked_nested_calls;
+    process.stacks_not_interned += image.stacks_not_interned;
+    report.stacks_not_interned += image.stacks_not_interned;
     auto counters = analysis.counters_by_image.find(image.id);
     if (counters != analysis.counters_by_image.end()) {
       process.counters.allocations += counters->second.allocations;

@@ -29,6 +29,7 @@ struct ProcessReport {
   uint64_t peak_heap_time_ns = 0;
   HeapCounters counters;
   uint64_t untracked_nested_calls = 0;
+  uint64_t stacks_not_interned = 0;
 };
 
 struct Report {
@@ -45,6 +46,7 @@ struct Report {
   uint64_t lost_events = 0;
   uint64_t lost_bytes = 0;
   uint64_t untracked_nested_calls = 0;
+  uint64_t stacks_not_interned = 0;
   std::vector<ProcessReport> processes;
   std::vector<std::string> warnings;  // e.g. a truncated trace
 };

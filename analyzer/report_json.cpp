@@ -55,6 +55,7 @@ json ProcessJson(const ProcessReport& process) {
   out["peak_heap_time_ns"] = process.peak_heap_time_ns;
   out["totals"] = CountersJson(process.counters);
   out["untracked_nested_calls"] = process.untracked_nested_calls;
+  out["stacks_not_interned"] = process.stacks_not_interned;
   return out;
 }
 
@@ -75,6 +76,7 @@ std::string FormatReportJson(const Report& report) {
   out["lost_events"] = report.lost_events;
   out["lost_bytes"] = report.lost_bytes;
   out["untracked_nested_calls"] = report.untracked_nested_calls;
+  out["stacks_not_interned"] = report.stacks_not_interned;
   out["duration_ns"] = report.duration_ns;
   out["processes"] = json::array();
   for (const ProcessReport& process : report.processes) {

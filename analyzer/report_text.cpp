@@ -89,7 +89,12 @@ std::string FormatReportText(const Report& report) {
       << BytesWithExact(report.totals.bytes_allocated) << " allocated\n";
   if (report.totals.untracked_frees != 0) {
     out << "  " << GroupDigits(report.totals.untracked_frees)
-        << " frees of blocks allocated before tracing started (not counted as frees)\n";
+        << " frees of blocks memwrap never saw allocated (before tracing started, or inside "
+           "its hook), not counted as frees\n";
+  }
+  if (report.stacks_not_interned != 0) {
+    out << "  " << GroupDigits(report.stacks_not_interned)
+        << " events have no call stack: the shim's stack table was full\n";
   }
   if (report.untracked_nested_calls != 0) {
     out << "  " << GroupDigits(report.untracked_nested_calls)
@@ -114,7 +119,12 @@ std::string FormatRunSummary(const Report& report, size_t top) {
   std::ostringstream out;
   out << "memwrap: peak heap " << BytesWithExact(report.peak_heap_bytes) << " at "
       << HumanDuration(report.peak_heap_time_ns) << "; " << GroupDigits(report.totals.allocations)
-      << " allocations, " << GroupDigits(report.lost_events) << " lost events\n";
+      << " allocations, " << GroupDigits(report.lost_events) << " lost events";
+  if (report.lost_bytes != 0) {
+    out << " (plus " << GroupDigits(report.lost_bytes)
+        << " unreadable ring bytes: an unknown number of events was lost)";
+  }
+  out << "\n";
   for (const std::string& warning : report.warnings) out << "memwrap: warning: " << warning << "\n";
   if (!report.peak_sites.empty()) {
     out << "memwrap: top call sites at the peak:\n";

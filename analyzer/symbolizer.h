@@ -40,7 +40,8 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // Modules of one traced process (address space). May be called any number of times per pid;
+  // Modules of one address space (`pid`: any id the caller uses for one process image). May be
+  // called any number of times per id;
   // a module whose segment starts where an earlier one's did replaces it (dlclose + dlopen).
   void AddModule(uint32_t pid, const LoadedModule& module);
 

@@ -110,6 +110,7 @@ void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
       ImageId image = CurrentImage(pid);
       if (notice == nullptr || image == 0) return;
       images_[image - 1].untracked_nested_calls = notice->untracked_nested_calls;
+      images_[image - 1].stacks_not_interned = notice->stacks_not_interned;
       return;
     }
     default:

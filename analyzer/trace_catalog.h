@@ -28,6 +28,7 @@ struct ProcessImage {
   std::vector<std::string> argv;
   std::vector<LoadedModule> modules;
   uint64_t untracked_nested_calls = 0;
+  uint64_t stacks_not_interned = 0;
 };
 
 struct ProcessEnd {

@@ -9,8 +9,14 @@
 namespace memwrap {
 
 bool RecordTimestamp(const RecordView& record, uint64_t* ts_ns) {
-  // Every record type except STACK has ts_ns right after its header.
-  if (record.type == RecordType::kStack || record.size < sizeof(RecordHeader) + 8) return false;
+  // Every record type except STACK has ts_ns right after its header (records.h). Types this
+  // reader does not know (a newer minor version) are not trusted to: they keep the time of
+  // the record before them.
+  const auto type = static_cast<uint16_t>(record.type);
+  if (record.type == RecordType::kStack || type == 0 || type > uint16_t(RecordType::kMaxType) ||
+      record.size < sizeof(RecordHeader) + 8) {
+    return false;
+  }
   memcpy(ts_ns, record.data + sizeof(RecordHeader), sizeof(*ts_ns));
   return true;
 }

@@ -142,6 +142,8 @@ int RunCommand(const std::vector<std::string>& args) {
                                 {"host", HostName()},
                                 {"pid", std::to_string(launcher.pid())},
                                 {"memwrap_version", MEMWRAP_VERSION},
+                                {"ring_bytes", std::to_string(RingCapacityFromSetting(
+                                                   getenv(kEnvRingSize)))},
                                 {"on_full", "block"}});
     } catch (const TraceError& error) {
       launcher.Abandon();

@@ -14,6 +14,14 @@
 
 namespace memwrap {
 
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 class RingProducer {
  public:
   // Asked while a producer waits for space: return false to give up (the collector is gone).
@@ -65,7 +73,7 @@ class RingProducer {
       // out, so we never overwrite bytes it is still reading.
       if (end - header_->tail.load(std::memory_order_acquire) <= capacity_) return true;
       if (spin < 64) {
-        __builtin_ia32_pause();
+        CpuRelax();
         continue;
       }
       const uint32_t seq = header_->consumer_seq.load(std::memory_order_acquire);

@@ -25,6 +25,7 @@ std::atomic<int> g_state{int(State::kUninitialised)};
 namespace {
 
 RingProducer g_ring;
+RingHeader* g_ring_header = nullptr;
 StackTable g_stacks;
 int g_socket = -1;
 uint32_t g_stack_depth = 64;
@@ -61,6 +62,7 @@ void WriteStderr(const char* a, const char* b) {
 void StopTracing(const char* reason) {
   int expected = int(State::kActive);
   if (g_state.compare_exchange_strong(expected, int(State::kDisabled))) {
+    g_ring_header->shim_state.store(uint32_t(ShimState::kStopped), std::memory_order_release);
     WriteStderr("tracing stopped, the program continues untraced: ", reason);
   }
 }
@@ -134,14 +136,8 @@ void SendNotice() {
   notice.h = {sizeof(notice), uint16_t(RecordType::kShimNotice), 0};
   notice.ts_ns = NowNs();
   notice.untracked_nested_calls = g_untracked_nested.load(std::memory_order_relaxed);
+  notice.stacks_not_interned = g_stacks.overflowed();
   Publish(&notice, sizeof(notice));
-}
-
-uint64_t RingCapacityFromEnv() {
-  const char* text = getenv(kEnvRingSize);
-  if (text == nullptr) return kDefaultRingCapacity;
-  uint64_t value = strtoull(text, nullptr, 10);
-  return IsValidRingCapacity(value) ? value : kDefaultRingCapacity;
 }
 
 void ReadStackDepthFromEnv() {
@@ -163,17 +159,22 @@ void OnForkChild() {
 void Initialise() {
   g_socket = ConnectToCollector();
   if (g_socket < 0) return;  // not under memwrap (or a stale environment): stay silent
-  const uint64_t capacity = RingCapacityFromEnv();
+  const uint64_t capacity = RingCapacityFromSetting(getenv(kEnvRingSize));
   const uint64_t ring_bytes = kRingHeaderSize + capacity;
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC));
   if (ring_fd < 0 || ftruncate(ring_fd, off_t(ring_bytes)) != 0) {
     WriteStderr("cannot create the trace ring (memfd), running untraced", "");
+    if (ring_fd >= 0) close(ring_fd);
+    close(g_socket);
+    g_socket = -1;
     return;
   }
   long mapped = syscall(SYS_mmap, nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
                         ring_fd, 0);
   if (mapped < 0 && mapped > -4096) {
     close(ring_fd);
+    close(g_socket);
+    g_socket = -1;
     WriteStderr("cannot map the trace ring, running untraced", "");
     return;
   }
@@ -187,6 +188,7 @@ void Initialise() {
     return;
   }
   g_ring.Attach(ring, KeepWaiting);
+  g_ring_header = static_cast<RingHeader*>(ring);
   ReadStackDepthFromEnv();
   ObjectRangeOf(reinterpret_cast<const void*>(&CaptureStack), &g_shim_text_begin,
                 &g_shim_text_end);

@@ -1,5 +1,7 @@
 #include "stack_table.h"
 
+#include "ring_producer.h"  // CpuRelax
+
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,7 +25,8 @@ uint64_t HashFrames(const uint64_t* frames, uint32_t depth) {
 }
 
 void* MapAnonymous(size_t bytes) {
-  // The raw syscall, not mmap(): the shim's own mappings must never reach its mmap hooks.
+  // The raw syscall, not mmap(): the shim's own memory must never show up as the program's
+  // (mmap is interposed too once mappings are traced).
   long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
@@ -73,13 +76,13 @@ StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new)
 
   if (StackId id = probe(nullptr)) return id;
 
-  while (__atomic_exchange_n(&lock_, 1, __ATOMIC_ACQUIRE) != 0) __builtin_ia32_pause();
+  while (__atomic_exchange_n(&lock_, 1, __ATOMIC_ACQUIRE) != 0) CpuRelax();
   Entry* slot = nullptr;
   StackId id = probe(&slot);  // another thread may have inserted it meanwhile
   if (id == kNoStack) {
     if (slot == nullptr || next_id_ >= kEntryCount - kEntryCount / 8 ||
         frames_used_ + depth > kFrameCapacity) {
-      ++overflowed_;
+      __atomic_fetch_add(&overflowed_, 1, __ATOMIC_RELAXED);
     } else {
       for (uint32_t i = 0; i < depth; ++i) frames_[frames_used_ + i] = frames[i];
       slot->frames_offset = frames_used_;

@@ -24,7 +24,7 @@ class StackTable {
   // resolves ids at the end).
   StackId Intern(const uint64_t* frames, uint32_t depth, bool* is_new);
 
-  uint64_t overflowed() const { return overflowed_; }
+  uint64_t overflowed() const { return __atomic_load_n(&overflowed_, __ATOMIC_RELAXED); }
 
  private:
   struct Entry;
@@ -32,7 +32,7 @@ class StackTable {
   uint64_t* frames_ = nullptr;
   uint64_t frames_used_ = 0;  // under lock_
   uint32_t next_id_ = 1;      // under lock_
-  uint64_t overflowed_ = 0;   // under lock_
+  uint64_t overflowed_ = 0;   // written under lock_, read atomically
   int lock_ = 0;
 };
 

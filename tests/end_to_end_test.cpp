@@ -238,6 +238,30 @@ TEST(EndToEnd, CppAllocationsAreAttributedToTheProgramNotTheLibrary) {
   EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), expected_bytes);
 }
 
+// Programs run one after the other by a shell: each one's heap is gone when it exits, so the
+// trace-wide peak never adds them up.
+TEST(EndToEnd, HeapOfAnExitedProcessLeavesTheTotal) {
+  ScratchDir dir;
+  const std::string trace = dir.File("sh.mwt");
+  const std::string script = kExitWith + " 0; " + kExitWith + " 0; " + kExitWith + " 0";
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "/bin/sh", "-c", script});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  uint64_t shell_peak = 0, programs = 0;
+  for (const json& process : report["processes"]) {
+    if (process["command"].get<std::string>().rfind("/bin/sh", 0) == 0) {
+      shell_peak = process["peak_heap_bytes"].get<uint64_t>();
+    } else {
+      EXPECT_EQ(process["peak_heap_bytes"].get<uint64_t>(), 4096u) << process.dump();
+      ++programs;
+    }
+  }
+  // The last program may be exec'd by the shell in place of itself (same pid).
+  EXPECT_GE(programs, 2u) << report["processes"].dump(1);
+  EXPECT_LE(report["peak_heap_bytes"].get<uint64_t>(), shell_peak + 4096)
+      << "the heaps of programs that had exited were still counted";
+}
+
 // Each distinct stack crosses the ring once; events refer to it by id.
 TEST(EndToEnd, EachDistinctStackIsSentOnce) {
   ScratchDir dir;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -221,6 +222,15 @@ void Collector::Accept() {
     close(ring_fd);
     ring_fd = -1;
 
+    // A new image of a pid we still hold (it exec'd, and its old connection's hang-up is not
+    // processed yet): the old image ends first, so the pid's records stay in order.
+    for (auto& [other_fd, other] : connections_) {
+      if (other->pid == hello.pid) {
+        Disconnect(*other);
+        break;
+      }
+    }
+
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;
     connection->pid = hello.pid;
@@ -283,6 +293,9 @@ void Collector::Drain(Connection& connection, bool final) {
 }
 
 void Collector::Disconnect(Connection& connection) {
+  // The hang-up wakes us at once: this is microseconds after the kernel released the process's
+  // memory (exit_mm runs before exit_files), or the moment of its exec.
+  const uint64_t end_ts = MonotonicNs();
   Drain(connection, true);
   // What a producer reserved but never committed (the process died mid-record), or what lies
   // behind a damaged record, is lost: say so in the trace where it happened.
@@ -295,6 +308,14 @@ void Collector::Disconnect(Connection& connection) {
     lost.unit = uint32_t(LostUnit::kBytes);
     AppendRecord(&connection.pending, lost);
   }
+  if (connection.consumer->damaged()) {
+    fprintf(stderr, "memwrap: the trace ring of pid %u was damaged (%s); its later events are lost\n",
+            connection.pid, connection.consumer->damage().c_str());
+  }
+  ImageEndRecord end{};
+  end.h = {sizeof(end), uint16_t(RecordType::kImageEnd), 0};
+  end.ts_ns = end_ts;
+  AppendRecord(&connection.pending, end);
   Flush(connection);
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd, nullptr);
   munmap(connection.mapping, connection.mapping_size);

@@ -1,10 +1,11 @@
-// The collector: accepts one connection per traced process (handshake.h), drains each
-// process's ring on its own thread, and writes the records into the trace file as chunks of
-// one process each.
+// The collector: accepts one connection per traced process image (handshake.h), drains all
+// rings on one thread, and writes the records into the trace file as chunks of one process
+// each. When a connection closes (the process exited, exec'd or died) its ring is drained one
+// last time and an IMAGE_END record marks the point where its heap is gone.
 //
 // A write error (disk full, I/O error) does not stop draining: the traced program must never
-// block on memwrap's disk. The first error is kept for the caller to report; records that
-// could not be written are counted.
+// block on memwrap's disk. The first error is kept for the caller to report; later records are
+// drained and discarded.
 #pragma once
 
 #include <stdint.h>

@@ -73,9 +73,6 @@ Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv
       n = read(go[0], &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(kExitCannotExecute);  // the parent gave up on us
-    // memwrap ignores SIGINT/SIGQUIT while it waits; the program gets the defaults back.
-    signal(SIGINT, SIG_DFL);
-    signal(SIGQUIT, SIG_DFL);
     execve(path.c_str(), child_argv.data(), child_env.data());
     int err = errno;
     ssize_t ignored = write(error[1], &err, sizeof(err));

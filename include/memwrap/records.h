@@ -35,9 +35,15 @@ enum class RecordType : uint16_t {
   kProcessExit = 8,   // file only: the collector saw the process end
   kLost = 9,          // collector: records that could not be read (ring damaged, process died
                       // in the middle of a record); `count` may be bytes, see LostRecord
-  kShimNotice = 10,   // shim: counters the shim kept (untracked nested calls, init state)
-  kMaxType = 10,
+  kShimNotice = 10,   // shim: counters the shim kept (sent when the process exits normally)
+  kImageEnd = 11,     // collector: the process image is gone (its connection closed: exit, exec
+                      // or death); its live blocks leave the heap at this point
+  kMaxType = 11,
 };
+
+// Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
+// RecordHeader, at byte offset 8. Record types added later must keep it there: readers order
+// records of different processes by it.
 
 // Which entry point produced an ALLOC / REALLOC_END (RecordHeader::flags).
 enum class AllocKind : uint16_t {
@@ -170,15 +176,21 @@ struct LostRecord {
 };
 static_assert(sizeof(LostRecord) == 32);
 
-// Sent by the shim when it stops tracing or when the process ends (best effort): counters that
-// explain records that are absent by design.
+// Sent by the shim from its destructor when the process exits normally (not after _exit,
+// exec or a fatal signal): counters that explain records that are absent by design.
 struct ShimNoticeRecord {
   RecordHeader h;
   uint64_t ts_ns;
   uint64_t untracked_nested_calls;  // calls made while the hook was already active on the
                                     // thread (the shim's own unwinder, a signal handler)
-  uint64_t reserved;
+  uint64_t stacks_not_interned;     // events whose stack was dropped: the stack table was full
 };
+
+struct ImageEndRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // when the collector saw the connection close
+};
+static_assert(sizeof(ImageEndRecord) == 16);
 static_assert(sizeof(ShimNoticeRecord) == 32);
 
 constexpr uint32_t AlignRecordSize(uint64_t n) {

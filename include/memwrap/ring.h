@@ -17,7 +17,8 @@
 //
 // Who writes what
 //  * producers (shim): head (fetch_add reserves [old, old+n)), the slot bytes they reserved,
-//    waiters, shim_state. A producer never writes outside its reservation.
+//    waiters, shim_state (set to kStopped when the shim stops tracing; informative only).
+//    A producer never writes outside its reservation.
 //  * consumer (collector): tail, consumer_seq. The consumer never writes the data area.
 //
 // Memory ordering (each atomic names its partner)
@@ -42,6 +43,7 @@
 #include <atomic>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 namespace memwrap {
 
@@ -93,5 +95,14 @@ constexpr bool IsValidRingCapacity(uint64_t capacity) {
 }
 
 constexpr uint64_t CommitTag(uint64_t position) { return position ^ kCommitTagXor; }
+
+// The ring capacity a shim uses given the value of MEMWRAP_BUFFER (nullptr when unset): the
+// value in bytes if it is a valid capacity, else the default. memwrap uses the same rule to
+// record the capacity in the trace.
+inline uint64_t RingCapacityFromSetting(const char* text) {
+  if (text == nullptr) return kDefaultRingCapacity;
+  uint64_t value = strtoull(text, nullptr, 10);
+  return IsValidRingCapacity(value) ? value : kDefaultRingCapacity;
+}
 
 }  // namespace memwrap

@@ -36,7 +36,8 @@ static_assert(sizeof(FileHeader) == 64);
 
 enum class ChunkType : uint16_t {
   kRecords = 1,      // records.h records of process `pid`
-  kSessionInfo = 2,  // UTF-8 "key=value\n" lines: host, command, memwrap version, options
+  kSessionInfo = 2,  // UTF-8 "key=value" lines (docs/trace-format.md lists the keys); in a
+                     // value, a backslash is written as two, a newline as backslash + 'n'
 };
 
 enum class ChunkCodec : uint16_t {

@@ -40,6 +40,7 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
     throw TraceError(TraceError::Kind::kNotATrace,
                      "'" + path + "' is not a memwrap trace (no MWTRACE magic at offset 0)");
   }
+  if (header_.format_major == 0) Corrupt(0, "format version 0 does not exist");
   if (header_.format_major > kTraceFormatMajor) {
     throw TraceError(TraceError::Kind::kNewerFormat,
                      "trace '" + path + "' has format version " +
@@ -157,7 +158,18 @@ std::map<std::string, std::string> ParseSessionInfo(const std::vector<uint8_t>& 
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(start, end - start);
     size_t eq = line.find('=');
-    if (eq != std::string::npos) info[line.substr(0, eq)] = line.substr(eq + 1);
+    if (eq != std::string::npos) {
+      std::string value;
+      for (size_t i = eq + 1; i < line.size(); ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) {
+          ++i;
+          value += line[i] == 'n' ? '\n' : line[i];
+        } else {
+          value += line[i];
+        }
+      }
+      info[line.substr(0, eq)] = value;
+    }
     start = end + 1;
   }
   return info;

@@ -51,8 +51,22 @@ TraceWriter::~TraceWriter() = default;
 void TraceWriter::FreeZstd::operator()(ZSTD_CCtx_s* ctx) const { ZSTD_freeCCtx(ctx); }
 
 void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& info) {
+  // Values may hold anything (a program argument with a newline): escape so that each entry
+  // stays one line. Keys are memwrap's own identifiers.
   std::string text;
-  for (const auto& [key, value] : info) text += key + "=" + value + "\n";
+  for (const auto& [key, value] : info) {
+    text += key + "=";
+    for (char c : value) {
+      if (c == '\\') {
+        text += "\\\\";
+      } else if (c == '\n') {
+        text += "\\n";
+      } else {
+        text += c;
+      }
+    }
+    text += "\n";
+  }
   WriteChunk(ChunkType::kSessionInfo, 0, text.data(), text.size());
 }
 
