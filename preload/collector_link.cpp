@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,6 +18,9 @@ namespace {
 
 // exe path + argv, gathered once at startup (static: the shim must not use the heap).
 char g_strings[kMaxHelloStrings];
+// Identity of the connected socket, to recognise it later (CollectorAlive).
+dev_t g_socket_dev = 0;
+ino_t g_socket_ino = 0;
 
 bool SendAll(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -72,6 +76,11 @@ int ConnectToCollector() {
     return -1;
   }
   // A collector that stops answering must not hang the program's startup.
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    g_socket_dev = st.st_dev;
+    g_socket_ino = st.st_ino;
+  }
   timeval timeout{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
@@ -119,6 +128,12 @@ bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_t
 }
 
 bool CollectorAlive(int socket_fd) {
+  // Programs that close every descriptor (daemons) close ours too, and the number may then
+  // name another file: only the very socket we connected counts.
+  struct stat st;
+  if (fstat(socket_fd, &st) != 0 || st.st_dev != g_socket_dev || st.st_ino != g_socket_ino) {
+    return false;
+  }
   pollfd p{socket_fd, POLLRDHUP, 0};
   int n = poll(&p, 1, 0);
   return !(n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)));

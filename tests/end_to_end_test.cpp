@@ -30,6 +30,7 @@ const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
 const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
 const std::string kCppContainers = MEMWRAP_CPP_CONTAINERS;
+const std::string kCloseFds = MEMWRAP_CLOSE_FDS;
 
 json ReportJson(const std::string& trace) {
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
@@ -260,6 +261,17 @@ TEST(EndToEnd, HeapOfAnExitedProcessLeavesTheTotal) {
   EXPECT_GE(programs, 2u) << report["processes"].dump(1);
   EXPECT_LE(report["peak_heap_bytes"].get<uint64_t>(), shell_peak + 4096)
       << "the heaps of programs that had exited were still counted";
+}
+
+// A program that closes memwrap's socket (as daemons close all descriptors) and reuses its
+// number must not hang once nobody drains its ring: the shim stops tracing and says so.
+TEST(EndToEnd, ProgramThatClosesTheCollectorSocketRunsToCompletion) {
+  ScratchDir dir;
+  setenv("MEMWRAP_BUFFER", "65536", 1);  // fills after ~1,500 events
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", dir.File("t.mwt"), kCloseFds});
+  unsetenv("MEMWRAP_BUFFER");
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_NE(run.err.find("tracing stopped"), std::string::npos) << run.err;
 }
 
 // Each distinct stack crosses the ring once; events refer to it by id.
