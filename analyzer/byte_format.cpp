@@ -33,6 +33,27 @@ std::string BytesWithExact(uint64_t bytes) {
   return HumanBytes(bytes) + " (" + GroupDigits(bytes) + " bytes)";
 }
 
+bool ParseByteSize(const std::string& text, uint64_t* bytes) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 19) return false;
+  uint64_t value = std::stoull(text.substr(0, digits));
+  static const struct {
+    const char* suffix;
+    uint64_t factor;
+  } kUnits[] = {{"", 1},          {"B", 1},         {"K", 1ull << 10},   {"KiB", 1ull << 10},
+                {"M", 1ull << 20}, {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30},
+                {"kB", 1000},     {"KB", 1000},     {"MB", 1000000},     {"GB", 1000000000}};
+  const std::string suffix = text.substr(digits);
+  for (const auto& unit : kUnits) {
+    if (suffix == unit.suffix) {
+      if (__builtin_mul_overflow(value, unit.factor, bytes)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string HumanDuration(uint64_t ns) {
   char text[32];
   if (ns >= 1000000000ull) {

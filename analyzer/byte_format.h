@@ -17,4 +17,8 @@ std::string BytesWithExact(uint64_t bytes);
 // "1.234 s" / "12.345 ms" / "123 us" / "45 ns"
 std::string HumanDuration(uint64_t ns);
 
+// "4096", "64KiB", "16MiB", "2GiB" (also K, M, G: binary units; kB, MB, GB: decimal; B).
+// False for anything else, including overflow.
+bool ParseByteSize(const std::string& text, uint64_t* bytes);
+
 }  // namespace memwrap

@@ -46,7 +46,7 @@ class HeapReplay {
   // Applies one record of `image` (ImageId from the catalog; 0 = unknown image, ignored).
   // Returns true when the record changed the live heap.
   bool Apply(ImageId image, const RecordView& record);
-  // The image's heap ends (exec replaced it): its blocks leave the live total.
+  // The image's heap is gone (it exited, exec'd or died): its blocks leave the live total.
   void EndImage(ImageId image);
 
   uint64_t live_bytes() const { return live_bytes_; }

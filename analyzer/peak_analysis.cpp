@@ -10,7 +10,7 @@ class ImageTracker {
   // (IMAGE_END, or a new image of the same pid).
   ImageId Track(uint32_t pid, const RecordView& record, ImageId* ended) {
     *ended = 0;
-    if (record.type == RecordType::kImageEnd) {
+    if (record.type == RecordType::kImageEnd && record.As<ImageEndRecord>() != nullptr) {
       auto it = current_.find(pid);
       if (it != current_.end()) *ended = it->second;
       return *ended;

@@ -17,6 +17,7 @@
 #include "exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
+#include "record_options.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
@@ -82,6 +83,8 @@ int RunCommand(const std::vector<std::string>& args) {
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
       ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)");
+  RecordOptions recording;
+  recording.AddTo(&options);
 
   SplitCommandLine split = SplitAtProgram(args, options);
   po::variables_map vm;
@@ -95,6 +98,10 @@ int RunCommand(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << options << "\n";
     return kExitOk;
+  }
+  if (std::string error = recording.Validate(); !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
   }
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
@@ -125,8 +132,8 @@ int RunCommand(const std::vector<std::string>& args) {
 
   try {
     Collector collector;
-    std::vector<std::pair<std::string, std::string>> settings = {
-        {kEnvSocket, collector.socket_name()}};
+    std::vector<std::pair<std::string, std::string>> settings = recording.Environment();
+    settings.emplace_back(kEnvSocket, collector.socket_name());
     Launcher launcher(program.path, split.program, TracedEnvironment(preload, settings));
 
     // The program waits in the launcher until its trace file exists: an output that cannot
@@ -137,14 +144,13 @@ int RunCommand(const std::vector<std::string>& args) {
     std::unique_ptr<TraceWriter> writer;
     try {
       writer = std::make_unique<TraceWriter>(output);
-      writer->WriteSessionInfo({{"command", JoinCommand(split.program)},
-                                {"program", program.path},
-                                {"host", HostName()},
-                                {"pid", std::to_string(launcher.pid())},
-                                {"memwrap_version", MEMWRAP_VERSION},
-                                {"ring_bytes", std::to_string(RingCapacityFromSetting(
-                                                   getenv(kEnvRingSize)))},
-                                {"on_full", "block"}});
+      std::map<std::string, std::string> session = {{"command", JoinCommand(split.program)},
+                                                    {"program", program.path},
+                                                    {"host", HostName()},
+                                                    {"pid", std::to_string(launcher.pid())},
+                                                    {"memwrap_version", MEMWRAP_VERSION}};
+      recording.AddSessionInfo(&session);
+      writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
       launcher.Abandon();
       fprintf(stderr, "memwrap: %s\n", error.what());
@@ -163,6 +169,7 @@ int RunCommand(const std::vector<std::string>& args) {
       return error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
     const int status = launcher.Wait();
+    StopRelayingSignals();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
                            MonotonicNs());

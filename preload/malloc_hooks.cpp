@@ -1,46 +1,32 @@
-// The interposed malloc family. Each function forwards to glibc and tells the shim what
-// happened, in the order records.h requires: allocations after the real call, frees before it.
-// Only these symbols are exported (exports.map).
+// The interposed malloc family: every glibc allocation entry point. Each function forwards to
+// glibc and tells the shim what happened, in the order records.h requires: allocations after
+// the real call, frees before it. C++ operator new/delete (all sized and aligned variants)
+// reach these through libstdc++, which calls malloc, aligned_alloc and free.
+// Only the interposed symbols are exported (exports.map).
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "real_allocator.h"
 #include "shim.h"
 
 using memwrap::AllocKind;
 using memwrap::shim::Active;
+using memwrap::shim::CallerContext;
 using memwrap::shim::Real;
 
-extern "C" {
+namespace {
 
-__attribute__((visibility("default"))) void* malloc(size_t size) {
-  void* block = Real().malloc(size);
-  if (block != nullptr && Active()) memwrap::shim::RecordAlloc(block, size, AllocKind::kMalloc);
-  return block;
+inline void Allocated(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
+  if (block != nullptr && Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
 }
 
-__attribute__((visibility("default"))) void free(void* block) {
-  if (block == nullptr) return;
-  if (memwrap::shim::IsBootstrapBlock(block)) return;
-  if (Active()) memwrap::shim::RecordFree(block);
-  Real().free(block);
-}
-
-__attribute__((visibility("default"))) void* calloc(size_t count, size_t size) {
-  void* block = Real().calloc(count, size);
-  if (block != nullptr && Active()) {
-    memwrap::shim::RecordAlloc(block, count * size, AllocKind::kCalloc);  // no overflow: it
-                                                                          // succeeded
-  }
-  return block;
-}
-
-__attribute__((visibility("default"))) void* realloc(void* old_block, size_t size) {
+// realloc and reallocarray: the old block leaves the live set before the call (another thread
+// may get its address as soon as glibc released it), the new one enters after.
+void* Reallocate(void* old_block, size_t size, AllocKind kind, const CallerContext& caller) {
   if (old_block == nullptr) {
     void* block = Real().realloc(nullptr, size);
-    if (block != nullptr && Active()) {
-      memwrap::shim::RecordAlloc(block, size, AllocKind::kRealloc);
-    }
+    Allocated(block, size, kind, caller);
     return block;
   }
   if (memwrap::shim::IsBootstrapBlock(old_block)) {
@@ -50,7 +36,90 @@ __attribute__((visibility("default"))) void* realloc(void* old_block, size_t siz
   const bool traced = Active();
   if (traced) memwrap::shim::RecordReallocBegin(old_block);
   void* block = Real().realloc(old_block, size);
-  if (traced) memwrap::shim::RecordReallocEnd(old_block, block, size);
+  if (traced) memwrap::shim::RecordReallocEnd(old_block, block, size, kind, caller);
+  return block;
+}
+
+}  // namespace
+
+// Every hook is built with a frame pointer (-fno-omit-frame-pointer) and takes its caller's
+// context first thing: MEMWRAP_CALLER_CONTEXT reads it from the hook's own frame.
+extern "C" {
+
+__attribute__((visibility("default"), noinline)) void* malloc(size_t size) {
+  void* block = Real().malloc(size);
+  Allocated(block, size, AllocKind::kMalloc, MEMWRAP_CALLER_CONTEXT());
+  return block;
+}
+
+__attribute__((visibility("default"), noinline)) void free(void* block) {
+  if (block == nullptr) return;
+  if (memwrap::shim::IsBootstrapBlock(block)) return;
+  if (Active()) memwrap::shim::RecordFree(block);
+  Real().free(block);
+}
+
+__attribute__((visibility("default"), noinline)) void* calloc(size_t count, size_t size) {
+  void* block = Real().calloc(count, size);
+  // count * size cannot overflow here: calloc succeeded.
+  Allocated(block, count * size, AllocKind::kCalloc, MEMWRAP_CALLER_CONTEXT());
+  return block;
+}
+
+__attribute__((visibility("default"), noinline)) void* realloc(void* old_block, size_t size) {
+  return Reallocate(old_block, size, AllocKind::kRealloc, MEMWRAP_CALLER_CONTEXT());
+}
+
+// glibc's reallocarray is realloc after an overflow check; done here so that the call is
+// recorded once, as what it is.
+__attribute__((visibility("default"), noinline)) void* reallocarray(void* old_block, size_t count,
+                                                                    size_t size) {
+  size_t bytes;
+  if (__builtin_mul_overflow(count, size, &bytes)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return Reallocate(old_block, bytes, AllocKind::kReallocArray, MEMWRAP_CALLER_CONTEXT());
+}
+
+// glibc's posix_memalign: the same checks, then its memalign.
+__attribute__((visibility("default"), noinline)) int posix_memalign(void** out, size_t alignment,
+                                                                    size_t size) {
+  if (alignment % sizeof(void*) != 0 || alignment == 0 ||
+      ((alignment / sizeof(void*)) & (alignment / sizeof(void*) - 1)) != 0) {
+    return EINVAL;
+  }
+  void* block = Real().memalign(alignment, size);
+  if (block == nullptr) return ENOMEM;
+  *out = block;
+  Allocated(block, size, AllocKind::kPosixMemalign, MEMWRAP_CALLER_CONTEXT());
+  return 0;
+}
+
+__attribute__((visibility("default"), noinline)) void* aligned_alloc(size_t alignment,
+                                                                     size_t size) {
+  void* block = memwrap::shim::RealAlignedAlloc(alignment, size);
+  Allocated(block, size, AllocKind::kAlignedAlloc, MEMWRAP_CALLER_CONTEXT());
+  return block;
+}
+
+__attribute__((visibility("default"), noinline)) void* memalign(size_t alignment, size_t size) {
+  void* block = Real().memalign(alignment, size);
+  Allocated(block, size, AllocKind::kMemalign, MEMWRAP_CALLER_CONTEXT());
+  return block;
+}
+
+__attribute__((visibility("default"), noinline)) void* valloc(size_t size) {
+  void* block = Real().valloc(size);
+  Allocated(block, size, AllocKind::kValloc, MEMWRAP_CALLER_CONTEXT());
+  return block;
+}
+
+// pvalloc rounds the size up to whole pages; the record keeps the requested size, like every
+// other entry point (the live heap is the sum of requested sizes).
+__attribute__((visibility("default"), noinline)) void* pvalloc(size_t size) {
+  void* block = Real().pvalloc(size);
+  Allocated(block, size, AllocKind::kPvalloc, MEMWRAP_CALLER_CONTEXT());
   return block;
 }
 

@@ -9,6 +9,9 @@ void* __libc_malloc(size_t) __attribute__((weak));
 void __libc_free(void*) __attribute__((weak));
 void* __libc_calloc(size_t, size_t) __attribute__((weak));
 void* __libc_realloc(void*, size_t) __attribute__((weak));
+void* __libc_memalign(size_t, size_t) __attribute__((weak));
+void* __libc_valloc(size_t) __attribute__((weak));
+void* __libc_pvalloc(size_t) __attribute__((weak));
 }
 
 namespace memwrap::shim {
@@ -33,23 +36,36 @@ void* PoolCalloc(size_t n, size_t size) {
 }
 void* PoolRealloc(void*, size_t) { return nullptr; }
 void PoolFree(void*) {}
+void* PoolMemalign(size_t, size_t) { return nullptr; }
+void* PoolValloc(size_t) { return nullptr; }
+
+template <class F>
+F Lookup(const char* name) {
+  return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+}
 
 RealAllocator Resolve() {
-  if (__libc_malloc && __libc_free && __libc_calloc && __libc_realloc) {
-    return {__libc_malloc, __libc_free, __libc_calloc, __libc_realloc};
+  if (__libc_malloc && __libc_free && __libc_calloc && __libc_realloc && __libc_memalign &&
+      __libc_valloc && __libc_pvalloc) {
+    return {__libc_malloc,   __libc_free,   __libc_calloc, __libc_realloc,
+            __libc_memalign, __libc_valloc, __libc_pvalloc};
   }
-  static RealAllocator bootstrap{PoolMalloc, PoolFree, PoolCalloc, PoolRealloc};
+  static RealAllocator bootstrap{PoolMalloc,   PoolFree,   PoolCalloc, PoolRealloc,
+                                 PoolMemalign, PoolValloc, PoolValloc};
   static bool resolving = false;
   if (resolving) return bootstrap;  // dlsym re-entered us: serve it from the pool
   resolving = true;
   RealAllocator real{
-      reinterpret_cast<void* (*)(size_t)>(dlsym(RTLD_NEXT, "malloc")),
-      reinterpret_cast<void (*)(void*)>(dlsym(RTLD_NEXT, "free")),
-      reinterpret_cast<void* (*)(size_t, size_t)>(dlsym(RTLD_NEXT, "calloc")),
-      reinterpret_cast<void* (*)(void*, size_t)>(dlsym(RTLD_NEXT, "realloc")),
+      Lookup<void* (*)(size_t)>("malloc"),           Lookup<void (*)(void*)>("free"),
+      Lookup<void* (*)(size_t, size_t)>("calloc"),   Lookup<void* (*)(void*, size_t)>("realloc"),
+      Lookup<void* (*)(size_t, size_t)>("memalign"), Lookup<void* (*)(size_t)>("valloc"),
+      Lookup<void* (*)(size_t)>("pvalloc"),
   };
   resolving = false;
-  if (!real.malloc || !real.free || !real.calloc || !real.realloc) return bootstrap;
+  if (!real.malloc || !real.free || !real.calloc || !real.realloc || !real.memalign ||
+      !real.valloc || !real.pvalloc) {
+    return bootstrap;
+  }
   return real;
 }
 
@@ -58,6 +74,17 @@ RealAllocator Resolve() {
 const RealAllocator& Real() {
   static RealAllocator real = Resolve();  // -fno-threadsafe-statics: first call is at startup
   return real;
+}
+
+void* RealAlignedAlloc(size_t alignment, size_t size) {
+  using AlignedAlloc = void* (*)(size_t, size_t);
+  static AlignedAlloc aligned_alloc = nullptr;
+  static bool looked_up = false;
+  if (!looked_up) {
+    aligned_alloc = Lookup<AlignedAlloc>("aligned_alloc");
+    looked_up = true;
+  }
+  return aligned_alloc != nullptr ? aligned_alloc(alignment, size) : Real().memalign(alignment, size);
 }
 
 bool IsBootstrapBlock(const void* p) {

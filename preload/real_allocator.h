@@ -16,7 +16,14 @@ struct RealAllocator {
   void (*free)(void*);
   void* (*calloc)(size_t, size_t);
   void* (*realloc)(void*, size_t);
+  void* (*memalign)(size_t, size_t);
+  void* (*valloc)(size_t);
+  void* (*pvalloc)(size_t);
 };
+
+// glibc's aligned_alloc (its checks changed across versions, so it is looked up rather than
+// reimplemented); memalign where it cannot be found.
+void* RealAlignedAlloc(size_t alignment, size_t size);
 
 // Never null members; safe to call before constructors ran.
 const RealAllocator& Real();

@@ -50,6 +50,22 @@ class RingProducer {
     return true;
   }
 
+  // Publishes one record only if it fits now; never waits (drop mode). False: not written.
+  bool TryWrite(const void* record, uint32_t size) {
+    const uint64_t slot = kSlotTagSize + size;
+    uint64_t position = header_->head.load(std::memory_order_relaxed);
+    do {
+      // Acquire: pairs with the consumer's release store of tail (see WaitForSpace).
+      if (position + slot - header_->tail.load(std::memory_order_acquire) > capacity_) {
+        return false;
+      }
+    } while (!header_->head.compare_exchange_weak(position, position + slot,
+                                                  std::memory_order_relaxed));
+    CopyIn(position + kSlotTagSize, record, size);
+    TagAt(position)->store(CommitTag(position), std::memory_order_release);
+    return true;
+  }
+
   uint64_t capacity() const { return capacity_; }
 
  private:

@@ -1,5 +1,6 @@
 #include "shim.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
-
 #include "collector_link.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
+#include "memwrap/shim_settings.h"
 #include "module_map.h"
 #include "ring_producer.h"
-#include "stack_table.h"
 
 namespace memwrap::shim {
 
@@ -24,17 +22,21 @@ std::atomic<int> g_state{int(State::kUninitialised)};
 
 namespace {
 
+ShimSettings g_settings;
 RingProducer g_ring;
 RingHeader* g_ring_header = nullptr;
-StackTable g_stacks;
+uint64_t g_ring_bytes = 0;
 int g_socket = -1;
-uint32_t g_stack_depth = 64;
 uint64_t g_shim_text_begin = 0, g_shim_text_end = 0;
 std::atomic<uint64_t> g_untracked_nested{0};
+std::atomic<uint64_t> g_dropped{0};  // records not written (drop mode), not yet reported
 
 // initial-exec: no lazy TLS allocation (which would call malloc) on first access.
 __thread int t_in_hook __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_tid __attribute__((tls_model("initial-exec")));
+// Sampled stacks: bytes left until this thread's next sample, and its random state.
+__thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
+__thread uint64_t t_random __attribute__((tls_model("initial-exec")));
 
 uint64_t NowNs() {
   timespec ts;
@@ -74,7 +76,26 @@ bool KeepWaiting() {
   return false;
 }
 
+// In drop mode, records that did not fit are reported by a LOST record placed where space
+// came back, so the trace says where the gap is.
+void ReportDropped() {
+  uint64_t dropped = g_dropped.exchange(0, std::memory_order_relaxed);
+  if (dropped == 0) return;
+  LostRecord lost{};
+  lost.h = {sizeof(lost), uint16_t(RecordType::kLost), 0};
+  lost.ts_ns = NowNs();
+  lost.count = dropped;
+  lost.unit = uint32_t(LostUnit::kRecords);
+  if (!g_ring.TryWrite(&lost, sizeof(lost))) g_dropped.fetch_add(dropped, std::memory_order_relaxed);
+}
+
 bool Publish(const void* record, uint32_t size) {
+  if (g_settings.on_full == FullRingPolicy::kDrop) {
+    if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
+    if (g_ring.TryWrite(record, size)) return true;
+    g_dropped.fetch_add(1, std::memory_order_relaxed);
+    return true;  // dropping is this mode's promise, not a failure
+  }
   if (g_ring.Write(record, size)) return true;
   StopTracing("the collector stopped reading");
   return false;
@@ -100,35 +121,44 @@ class HookScope {
   bool entered_;
 };
 
-// Interns the caller's stack (the shim's own frames skipped) and returns its id, sending the
-// STACK record the first time a stack is seen.
-__attribute__((noinline)) StackId CaptureStack() {
-  constexpr int kSlack = 8;  // room for the shim's own frames, dropped below
-  void* ips[kMaxStackDepth + kSlack];
-  int n = unw_backtrace(ips, int(g_stack_depth) + kSlack);
-  int first = 0;
-  while (first < n && reinterpret_cast<uint64_t>(ips[first]) >= g_shim_text_begin &&
-         reinterpret_cast<uint64_t>(ips[first]) < g_shim_text_end) {
-    ++first;
-  }
-  uint32_t depth = uint32_t(n - first);
-  if (depth > g_stack_depth) depth = g_stack_depth;
-  if (depth == 0) return kNoStack;
+// Poisson sampling by bytes, as tcmalloc and heapprofd do: the gaps between sampled bytes are
+// exponential with mean sample_bytes, so an allocation of s bytes is sampled with probability
+// 1 - exp(-s / sample_bytes) whatever the allocation pattern, and the analyzer can weigh each
+// sample by the inverse of that probability.
+int64_t NextSampleGap() {
+  if (t_random == 0) t_random = (uint64_t(Tid()) << 32) ^ NowNs() ^ 0x9e3779b97f4a7c15ull;
+  t_random ^= t_random << 13;
+  t_random ^= t_random >> 7;
+  t_random ^= t_random << 17;
+  double uniform = (double(t_random >> 11) + 0.5) / double(1ull << 53);  // in (0, 1)
+  return int64_t(-log(uniform) * double(g_settings.sample_bytes)) + 1;
+}
 
-  alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
-  auto* stack = reinterpret_cast<StackRecord*>(record);
-  auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
-  for (uint32_t i = 0; i < depth; ++i) frames[i] = reinterpret_cast<uint64_t>(ips[first + i]);
-  bool is_new = false;
-  StackId id = g_stacks.Intern(frames, depth, &is_new);
-  if (is_new) {
-    stack->h = {uint32_t(sizeof(StackRecord) + depth * sizeof(uint64_t)),
-                uint16_t(RecordType::kStack), 0};
-    stack->id = id;
-    stack->depth = depth;
-    if (!Publish(record, stack->h.size)) return kNoStack;
+bool SampleThisAllocation(uint64_t size) {
+  if (t_bytes_until_sample == 0) t_bytes_until_sample = NextSampleGap();
+  t_bytes_until_sample -= int64_t(size);
+  if (t_bytes_until_sample > 0) return false;
+  // Several sample points may fall inside one large block; it is sampled once, and the
+  // analyzer's weight (size / probability) accounts for that.
+  do {
+    t_bytes_until_sample += NextSampleGap();
+  } while (t_bytes_until_sample <= 0);
+  return true;
+}
+
+// The stack of an allocation per the stack mode; sets the sampled flag in *flags.
+StackId StackFor(const CallerContext& caller, uint64_t size, uint16_t* flags) {
+  switch (g_settings.stacks) {
+    case StackMode::kNone:
+      return kNoStack;
+    case StackMode::kSampled:
+      if (!SampleThisAllocation(size)) return kNoStack;
+      *flags |= kAllocFlagSampled;
+      return CaptureStack(caller);
+    case StackMode::kFull:
+    default:
+      return CaptureStack(caller);
   }
-  return id;
 }
 
 void SendNotice() {
@@ -136,62 +166,84 @@ void SendNotice() {
   notice.h = {sizeof(notice), uint16_t(RecordType::kShimNotice), 0};
   notice.ts_ns = NowNs();
   notice.untracked_nested_calls = g_untracked_nested.load(std::memory_order_relaxed);
-  notice.stacks_not_interned = g_stacks.overflowed();
+  notice.stacks_not_interned = StacksNotInterned();
   Publish(&notice, sizeof(notice));
+  if (g_settings.on_full == FullRingPolicy::kDrop) ReportDropped();
 }
 
-void ReadStackDepthFromEnv() {
-  const char* text = getenv(kEnvStackDepth);
-  if (text == nullptr) return;
-  unsigned long value = strtoul(text, nullptr, 10);
-  if (value >= 1 && value <= kMaxStackDepth) g_stack_depth = uint32_t(value);
-}
-
-// fork() without exec: the child shares the parent's ring mapping and socket, and must not
-// write into them. It runs untraced (following forked children is a separate capability).
-void OnForkChild() {
-  g_state.store(int(State::kDisabled), std::memory_order_relaxed);
-  t_tid = 0;
+void Disconnect() {
   if (g_socket >= 0) close(g_socket);
   g_socket = -1;
+  if (g_ring_header != nullptr) syscall(SYS_munmap, g_ring_header, g_ring_bytes);
+  g_ring_header = nullptr;
 }
 
-void Initialise() {
+// Connects to the collector with a fresh ring; true when it accepted us.
+bool Connect() {
   g_socket = ConnectToCollector();
-  if (g_socket < 0) return;  // not under memwrap (or a stale environment): stay silent
-  const uint64_t capacity = RingCapacityFromSetting(getenv(kEnvRingSize));
-  const uint64_t ring_bytes = kRingHeaderSize + capacity;
+  if (g_socket < 0) return false;  // not under memwrap (or a stale environment): stay silent
+  g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC));
-  if (ring_fd < 0 || ftruncate(ring_fd, off_t(ring_bytes)) != 0) {
+  if (ring_fd < 0 || ftruncate(ring_fd, off_t(g_ring_bytes)) != 0) {
     WriteStderr("cannot create the trace ring (memfd), running untraced", "");
     if (ring_fd >= 0) close(ring_fd);
-    close(g_socket);
-    g_socket = -1;
-    return;
+    Disconnect();
+    return false;
   }
-  long mapped = syscall(SYS_mmap, nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+  long mapped = syscall(SYS_mmap, nullptr, g_ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
                         ring_fd, 0);
   if (mapped < 0 && mapped > -4096) {
     close(ring_fd);
-    close(g_socket);
-    g_socket = -1;
+    Disconnect();
     WriteStderr("cannot map the trace ring, running untraced", "");
-    return;
+    return false;
   }
-  void* ring = reinterpret_cast<void*>(mapped);
-  InitRing(ring, capacity);
-  const bool accepted = Handshake(g_socket, ring_fd, ring_bytes, NowNs());
+  g_ring_header = reinterpret_cast<RingHeader*>(mapped);
+  InitRing(g_ring_header, g_settings.ring_capacity);
+  const bool accepted = Handshake(g_socket, ring_fd, g_ring_bytes, NowNs());
   close(ring_fd);
-  if (!accepted || !g_stacks.Init()) {
-    close(g_socket);
-    g_socket = -1;
+  if (!accepted) {
+    Disconnect();
+    return false;
+  }
+  g_ring.Attach(g_ring_header, KeepWaiting);
+  return true;
+}
+
+// fork() without exec: the child is a new process with its own identity. It must not write
+// into the parent's ring, so it drops the inherited connection and joins the collector on
+// its own, with a fresh ring and fresh stack ids (its trace stream starts empty).
+void OnForkChild() {
+  if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return;
+  g_state.store(int(State::kDisabled), std::memory_order_relaxed);
+  t_tid = 0;
+  t_random = 0;
+  g_dropped.store(0, std::memory_order_relaxed);
+  Disconnect();
+  ResetStackCapture();
+  if (!Connect()) return;
+  EmitModules(NowNs(), Publish);
+  g_state.store(int(State::kActive), std::memory_order_release);
+}
+
+void Initialise() {
+  ShimSettings settings;
+  const char* bad = ParseShimSettings(getenv(kEnvRingSize), getenv(kEnvStackDepth),
+                                      getenv(kEnvStacks), getenv(kEnvSampleBytes),
+                                      getenv(kEnvOnFull), &settings);
+  if (getenv(kEnvSocket) == nullptr) return;
+  if (bad != nullptr) {
+    WriteStderr("ignoring an invalid setting, running untraced: ", bad);
     return;
   }
-  g_ring.Attach(ring, KeepWaiting);
-  g_ring_header = static_cast<RingHeader*>(ring);
-  ReadStackDepthFromEnv();
-  ObjectRangeOf(reinterpret_cast<const void*>(&CaptureStack), &g_shim_text_begin,
+  g_settings = settings;
+  ObjectRangeOf(reinterpret_cast<const void*>(&Initialise), &g_shim_text_begin,
                 &g_shim_text_end);
+  if (!InitStackCapture(g_settings.stack_depth, g_shim_text_begin, g_shim_text_end, Publish)) {
+    WriteStderr("cannot set up stack capture, running untraced", "");
+    return;
+  }
+  if (!Connect()) return;
   pthread_atfork(nullptr, nullptr, OnForkChild);
   EmitModules(NowNs(), Publish);
   g_state.store(int(State::kActive), std::memory_order_release);
@@ -213,12 +265,13 @@ __attribute__((destructor)) void ShimDestructor() {
 
 }  // namespace
 
-void RecordAlloc(void* block, size_t size, AllocKind kind) {
+void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   AllocRecord record;
-  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), uint16_t(kind)};
-  record.stack = CaptureStack();
+  uint16_t flags = uint16_t(kind);
+  record.stack = StackFor(caller, size, &flags);
+  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), flags};
   record.tid = Tid();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.size = size;
@@ -250,12 +303,14 @@ void RecordReallocBegin(void* old_block) {
   Publish(&record, sizeof(record));
 }
 
-void RecordReallocEnd(void* old_block, void* new_block, size_t size) {
+void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind kind,
+                      const CallerContext& caller) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   ReallocEndRecord record;
-  record.h = {sizeof(record), uint16_t(RecordType::kReallocEnd), uint16_t(AllocKind::kRealloc)};
-  record.stack = new_block != nullptr ? CaptureStack() : kNoStack;
+  uint16_t flags = uint16_t(kind);
+  record.stack = new_block != nullptr ? StackFor(caller, size, &flags) : kNoStack;
+  record.h = {sizeof(record), uint16_t(RecordType::kReallocEnd), flags};
   record.tid = Tid();
   record.old_addr = reinterpret_cast<uint64_t>(old_block);
   record.new_addr = reinterpret_cast<uint64_t>(new_block);

@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "memwrap/records.h"
+#include "stack_capture.h"
 
 namespace memwrap::shim {
 
@@ -24,9 +25,10 @@ extern std::atomic<int> g_state;
 
 inline bool Active() { return g_state.load(std::memory_order_relaxed) == int(State::kActive); }
 
-void RecordAlloc(void* block, size_t size, AllocKind kind);
+void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller);
 void RecordFree(void* block);
 void RecordReallocBegin(void* old_block);
-void RecordReallocEnd(void* old_block, void* new_block, size_t size);
+void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind kind,
+                      const CallerContext& caller);
 
 }  // namespace memwrap::shim

@@ -49,8 +49,21 @@ bool StackTable::Init() {
   return entries_ != nullptr && frames_ != nullptr;
 }
 
+void StackTable::Reset() {
+  if (entries_ != nullptr) syscall(SYS_munmap, entries_, kEntryCount * sizeof(Entry));
+  if (frames_ != nullptr) syscall(SYS_munmap, frames_, kFrameCapacity * sizeof(uint64_t));
+  entries_ = nullptr;
+  frames_ = nullptr;
+  frames_used_ = 0;
+  next_id_ = 1;
+  overflowed_ = 0;
+  lock_ = 0;
+  Init();
+}
+
 StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new) {
   *is_new = false;
+  if (entries_ == nullptr || frames_ == nullptr) return kNoStack;
   const uint64_t hash = HashFrames(frames, depth);
   auto matches = [&](const Entry& e) {
     if (e.depth != depth) return false;

@@ -18,6 +18,8 @@ class StackTable {
  public:
   // Maps the storage. False if the mapping failed (the caller stops tracing).
   bool Init();
+  // Forgets every stack (a forked child starts over). Single-threaded use only.
+  void Reset();
 
   // The id of frames[0..depth). `*is_new` is set when this call created the id: the caller
   // must then send the STACK record (before or after the event that uses it; the analyzer

@@ -48,6 +48,7 @@ uint32_t MinimumShimRecordSize(RecordType type) {
     case RecordType::kReallocBegin: return sizeof(ReallocBeginRecord);
     case RecordType::kReallocEnd: return sizeof(ReallocEndRecord);
     case RecordType::kShimNotice: return sizeof(ShimNoticeRecord);
+    case RecordType::kLost: return sizeof(LostRecord);
     default: return 0;
   }
 }

@@ -26,4 +26,9 @@ void RelaySignalsTo(pid_t program) {
   for (int sig : {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &action, nullptr);
 }
 
+void StopRelayingSignals() {
+  for (int sig : {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) signal(sig, SIG_DFL);
+  g_program = 0;
+}
+
 }  // namespace memwrap

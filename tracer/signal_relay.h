@@ -10,5 +10,8 @@
 namespace memwrap {
 
 void RelaySignalsTo(pid_t program);
+// Once the program has ended (memwrap may still wait for its descendants): the signals get
+// their default actions back, so that memwrap itself can be stopped again.
+void StopRelayingSignals();
 
 }  // namespace memwrap

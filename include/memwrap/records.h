@@ -33,8 +33,9 @@ enum class RecordType : uint16_t {
   kReallocBegin = 6,  // shim: realloc(p, n), p != NULL, before the real call
   kReallocEnd = 7,    // shim: the result of that realloc
   kProcessExit = 8,   // file only: the collector saw the process end
-  kLost = 9,          // collector: records that could not be read (ring damaged, process died
-                      // in the middle of a record); `count` may be bytes, see LostRecord
+  kLost = 9,          // collector: ring bytes that could not be read (damaged ring, process
+                      // died mid-record); shim: records dropped because the ring was full
+                      // (--on-full=drop). See LostRecord.
   kShimNotice = 10,   // shim: counters the shim kept (sent when the process exits normally)
   kImageEnd = 11,     // collector: the process image is gone (its connection closed: exit, exec
                       // or death); its live blocks leave the heap at this point
@@ -45,12 +46,23 @@ enum class RecordType : uint16_t {
 // RecordHeader, at byte offset 8. Record types added later must keep it there: readers order
 // records of different processes by it.
 
-// Which entry point produced an ALLOC / REALLOC_END (RecordHeader::flags).
+// Which entry point produced an ALLOC / REALLOC_END (RecordHeader::flags, low 8 bits).
 enum class AllocKind : uint16_t {
   kMalloc = 0,
   kCalloc = 1,
   kRealloc = 2,
+  kReallocArray = 3,
+  kPosixMemalign = 4,
+  kAlignedAlloc = 5,
+  kMemalign = 6,
+  kValloc = 7,
+  kPvalloc = 8,
 };
+
+// RecordHeader::flags of ALLOC / REALLOC_END, bit 8: this allocation's stack was sampled
+// (--stacks=sampled); unsampled allocations carry kNoStack.
+inline constexpr uint16_t kAllocFlagSampled = 0x100;
+inline constexpr uint16_t kAllocKindMask = 0xff;
 
 struct RecordHeader {
   uint32_t size;  // total record size in bytes, header and padding included, multiple of 8

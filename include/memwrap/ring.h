@@ -26,7 +26,7 @@
 //      -> matched by the consumer's tag.load(acquire) before it copies the record.
 //  * consumer: copies records, then tail.store(release)
 //      -> matched by the producer's tail.load(acquire) before it overwrites that space.
-//  * consumer: consumer_seq.fetch_add(release) then, if waiters != 0, FUTEX_WAKE on
+//  * consumer: consumer_seq.fetch_add(seq_cst) then, if waiters != 0, FUTEX_WAKE on
 //    consumer_seq; a producer that finds the ring full bumps waiters, re-checks tail, and
 //    FUTEX_WAITs on consumer_seq with a timeout (so a lost wake-up costs at most the timeout).
 //
@@ -43,7 +43,6 @@
 #include <atomic>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 namespace memwrap {
 
@@ -96,13 +95,5 @@ constexpr bool IsValidRingCapacity(uint64_t capacity) {
 
 constexpr uint64_t CommitTag(uint64_t position) { return position ^ kCommitTagXor; }
 
-// The ring capacity a shim uses given the value of MEMWRAP_BUFFER (nullptr when unset): the
-// value in bytes if it is a valid capacity, else the default. memwrap uses the same rule to
-// record the capacity in the trace.
-inline uint64_t RingCapacityFromSetting(const char* text) {
-  if (text == nullptr) return kDefaultRingCapacity;
-  uint64_t value = strtoull(text, nullptr, 10);
-  return IsValidRingCapacity(value) ? value : kDefaultRingCapacity;
-}
 
 }  // namespace memwrap

@@ -1,0 +1,83 @@
+#include "record_options.h"
+
+#include "byte_format.h"
+#include "memwrap/handshake.h"
+
+namespace memwrap {
+namespace po = boost::program_options;
+
+void RecordOptions::AddTo(po::options_description* options) {
+  options->add_options()
+      ("buffer", po::value<std::string>(&buffer)->value_name("SIZE"),
+       "ring buffer per traced process, a power of two from 64KiB to 1GiB (default 8MiB)")
+      ("on-full", po::value<std::string>(&on_full)->value_name("block|drop")->default_value("block"),
+       "when a ring is full: block = the program waits, nothing is lost (default); drop = never "
+       "wait, count the records that did not fit and mark the gap as LOST in the trace")
+      ("stacks", po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
+       "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
+       "a Poisson sample by bytes (see --sample-bytes). Counts, totals and the peak stay exact "
+       "in every mode; with sampled, the bytes per call site are estimates")
+      ("stack-depth", po::value<uint32_t>(&stack_depth)->value_name("N")->default_value(kDefaultStackDepth),
+       "frames kept per stack, 1 to 256")
+      ("sample-bytes", po::value<std::string>(&sample_bytes)->value_name("SIZE"),
+       "with --stacks=sampled: mean bytes allocated between two sampled stacks (default 512KiB)");
+}
+
+std::string RecordOptions::Validate() {
+  if (!buffer.empty()) {
+    uint64_t bytes = 0;
+    if (!ParseByteSize(buffer, &bytes) || !IsValidRingCapacity(bytes)) {
+      return "--buffer " + buffer + ": must be a power of two from 64KiB to 1GiB";
+    }
+    settings.ring_capacity = bytes;
+  }
+  if (on_full == "block") {
+    settings.on_full = FullRingPolicy::kBlock;
+  } else if (on_full == "drop") {
+    settings.on_full = FullRingPolicy::kDrop;
+  } else {
+    return "--on-full " + on_full + ": must be block or drop";
+  }
+  if (stacks == "full") {
+    settings.stacks = StackMode::kFull;
+  } else if (stacks == "none") {
+    settings.stacks = StackMode::kNone;
+  } else if (stacks == "sampled") {
+    settings.stacks = StackMode::kSampled;
+  } else {
+    return "--stacks " + stacks + ": must be full, none or sampled";
+  }
+  if (stack_depth < 1 || stack_depth > kMaxStackDepth) {
+    return "--stack-depth " + std::to_string(stack_depth) + ": must be from 1 to 256";
+  }
+  settings.stack_depth = stack_depth;
+  if (!sample_bytes.empty()) {
+    uint64_t bytes = 0;
+    if (!ParseByteSize(sample_bytes, &bytes) || bytes < 1 || bytes > (1ull << 40)) {
+      return "--sample-bytes " + sample_bytes + ": must be a size from 1 byte to 1TiB";
+    }
+    if (settings.stacks != StackMode::kSampled) return "--sample-bytes needs --stacks=sampled";
+    settings.sample_bytes = bytes;
+  }
+  return "";
+}
+
+std::vector<std::pair<std::string, std::string>> RecordOptions::Environment() const {
+  return {{kEnvRingSize, std::to_string(settings.ring_capacity)},
+          {kEnvOnFull, settings.on_full == FullRingPolicy::kDrop ? "drop" : "block"},
+          {kEnvStacks, stacks},
+          {kEnvStackDepth, std::to_string(settings.stack_depth)},
+          {kEnvSampleBytes, std::to_string(settings.sample_bytes)}};
+}
+
+void RecordOptions::AddSessionInfo(std::map<std::string, std::string>* info) const {
+  (*info)["ring_bytes"] = std::to_string(settings.ring_capacity);
+  (*info)["on_full"] = settings.on_full == FullRingPolicy::kDrop ? "drop" : "block";
+  (*info)["stacks"] = stacks;
+  (*info)["stack_depth"] = std::to_string(settings.stack_depth);
+  if (settings.stacks == StackMode::kSampled) {
+    (*info)["sample_bytes"] = std::to_string(settings.sample_bytes);
+  }
+}
+
+}  // namespace memwrap

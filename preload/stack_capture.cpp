@@ -1,0 +1,176 @@
+#include "stack_capture.h"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "stack_table.h"
+
+namespace memwrap::shim {
+namespace {
+
+constexpr uint32_t kCacheEntries = 256;  // per thread, direct-mapped
+constexpr uint32_t kCacheFrames = 64;    // chains deeper than this are not cached
+
+struct CachedChain {
+  uint64_t return_address;  // key (0: empty entry)
+  uint64_t stack_pointer;   // key
+  StackId id;
+  uint32_t depth;
+  uint64_t ips[kCacheFrames];
+  uint32_t slot_offsets[kCacheFrames];  // frame i's return address is at stack_pointer + offset
+};
+
+struct ThreadCache {
+  CachedChain entries[kCacheEntries];
+};
+
+StackTable g_table;
+uint32_t g_max_depth = 64;
+uint64_t g_shim_begin = 0, g_shim_end = 0;
+PublishStack g_publish = nullptr;
+pthread_key_t g_cache_key;
+
+__thread ThreadCache* t_cache __attribute__((tls_model("initial-exec")));
+
+void* MapAnonymous(size_t bytes) {
+  long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
+}
+
+void FreeCache(void* cache) {
+  if (cache != nullptr) syscall(SYS_munmap, cache, sizeof(ThreadCache));
+}
+
+ThreadCache* Cache() {
+  if (t_cache == nullptr) {
+    t_cache = static_cast<ThreadCache*>(MapAnonymous(sizeof(ThreadCache)));
+    // The key's destructor unmaps it when the thread exits. Our key is created at startup,
+    // so its index is small and pthread_setspecific needs no allocation.
+    if (t_cache != nullptr) pthread_setspecific(g_cache_key, t_cache);
+  }
+  return t_cache;
+}
+
+uint32_t CacheIndex(const CallerContext& caller) {
+  uint64_t h = caller.return_address * 0x9e3779b97f4a7c15ull ^ caller.stack_pointer;
+  h ^= h >> 29;
+  return uint32_t(h) & (kCacheEntries - 1);
+}
+
+// Re-checks a cached chain against the live stack (see stack_capture.h).
+bool StillOnStack(const CachedChain& chain) {
+  for (uint32_t i = 1; i < chain.depth; ++i) {
+    const auto* slot =
+        reinterpret_cast<const uint64_t*>(chain.stack_pointer + chain.slot_offsets[i]);
+    if (*slot != chain.ips[i]) return false;
+  }
+  return true;
+}
+
+bool InShim(uint64_t ip) { return ip >= g_shim_begin && ip < g_shim_end; }
+
+// The full unwind. Fills ips (program frames only, caller first) and, for each frame after the
+// first, where on the stack its return address was found. Returns the depth.
+uint32_t Unwind(const CallerContext& caller, uint64_t* ips, uint64_t* slots) {
+  unw_context_t context;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) return 0;
+  uint32_t depth = 0;
+  bool in_program = false;
+  do {
+    unw_word_t ip = 0, sp = 0;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+    unw_get_reg(&cursor, UNW_REG_SP, &sp);
+    if (!in_program) {
+      if (InShim(ip)) continue;
+      in_program = true;
+      // The first program frame must be the caller we were told about; otherwise the
+      // unwinder lost its way in our own frames and nothing below can be trusted.
+      if (ip != caller.return_address) return 0;
+    }
+    ips[depth] = ip;
+    slots[depth] = sp - 8;  // x86-64: the return address sits just below the caller's frame
+    if (++depth == g_max_depth) break;
+  } while (unw_step(&cursor) > 0);
+  return depth;
+}
+
+}  // namespace
+
+bool InitStackCapture(uint32_t max_depth, uint64_t shim_begin, uint64_t shim_end,
+                      PublishStack publish) {
+  g_max_depth = max_depth < 1 ? 1 : max_depth > kMaxStackDepth ? kMaxStackDepth : max_depth;
+  g_shim_begin = shim_begin;
+  g_shim_end = shim_end;
+  g_publish = publish;
+  // Cache unwind info per thread inside libunwind too: full unwinds (cache misses) then cost
+  // a few hundred ns per frame instead of re-reading DWARF each time.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  return g_table.Init() && pthread_key_create(&g_cache_key, FreeCache) == 0;
+}
+
+void ResetStackCapture() {
+  FreeCache(t_cache);
+  t_cache = nullptr;
+  pthread_setspecific(g_cache_key, nullptr);
+  g_table.Reset();
+}
+
+uint64_t StacksNotInterned() { return g_table.overflowed(); }
+
+StackId CaptureStack(const CallerContext& caller) {
+  ThreadCache* cache = Cache();
+  CachedChain* entry = nullptr;
+  if (cache != nullptr) {
+    entry = &cache->entries[CacheIndex(caller)];
+    if (entry->return_address == caller.return_address &&
+        entry->stack_pointer == caller.stack_pointer && StillOnStack(*entry)) {
+      return entry->id;
+    }
+  }
+
+  alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
+  auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
+  uint64_t slots[kMaxStackDepth];
+  uint32_t depth = Unwind(caller, frames, slots);
+  if (depth == 0) return kNoStack;
+
+  bool is_new = false;
+  StackId id = g_table.Intern(frames, depth, &is_new);
+  if (is_new) {
+    auto* stack = reinterpret_cast<StackRecord*>(record);
+    stack->h = {uint32_t(sizeof(StackRecord) + depth * sizeof(uint64_t)),
+                uint16_t(RecordType::kStack), 0};
+    stack->id = id;
+    stack->depth = depth;
+    if (!g_publish(record, stack->h.size)) return kNoStack;
+  }
+
+  // Remember the chain when every slot lies within 4 GiB above the caller's stack pointer
+  // (a chain that crosses to another stack, e.g. out of a signal handler, is not cached).
+  if (entry != nullptr && id != kNoStack && depth <= kCacheFrames) {
+    for (uint32_t i = 1; i < depth; ++i) {
+      if (slots[i] < caller.stack_pointer || slots[i] - caller.stack_pointer > UINT32_MAX) {
+        return id;
+      }
+    }
+    entry->return_address = 0;  // invalid while it is rewritten
+    entry->stack_pointer = caller.stack_pointer;
+    entry->id = id;
+    entry->depth = depth;
+    for (uint32_t i = 0; i < depth; ++i) {
+      entry->ips[i] = frames[i];
+      entry->slot_offsets[i] = uint32_t(slots[i] - caller.stack_pointer);
+    }
+    entry->return_address = caller.return_address;
+  }
+  return id;
+}
+
+}  // namespace memwrap::shim

@@ -1,0 +1,54 @@
+// Captures the program's call stack at a malloc-family call, as an interned StackId.
+//
+// A full unwind (libunwind, ~0.4-2 us) per allocation is most of the cost of tracing, and
+// programs allocate from the same few call chains over and over. So each thread keeps a cache
+// of chains it unwound, keyed by where the call came from: the return address into the
+// caller, the caller's stack pointer and frame pointer at the call. A cached chain is reused
+// only after checking it against the stack as it is now: every return address of the chain
+// must still be in the stack slot it was read from. Frames cannot change without changing at
+// least one of those slots, except in the one case docs/architecture.md describes (a
+// variable-size frame above a constant-size part of the chain, re-entered at the very same
+// depth), so a reused chain is the chain a full unwind would find. A miss costs one full
+// unwind, which then fills the cache.
+#pragma once
+
+#include <stdint.h>
+
+#include "memwrap/records.h"
+
+namespace memwrap::shim {
+
+// Where the interposed function was called from, taken in that function itself.
+struct CallerContext {
+  uint64_t return_address;  // into the program
+  uint64_t stack_pointer;   // the program's stack pointer just before the call instruction
+  uint64_t frame_pointer;   // the program's frame pointer register at the call
+};
+
+// Inside an interposed function compiled with frame pointers: its frame holds the saved
+// caller frame pointer, then the return address; above that starts the caller's frame.
+#define MEMWRAP_CALLER_CONTEXT()                                                            \
+  ::memwrap::shim::CallerContext {                                                          \
+    reinterpret_cast<uint64_t>(__builtin_return_address(0)),                                \
+        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16,                        \
+        *reinterpret_cast<const uint64_t*>(__builtin_frame_address(0))                      \
+  }
+
+// Publishes a newly interned stack (a complete STACK record); false if it could not be sent.
+using PublishStack = bool (*)(const void* record, uint32_t size);
+
+// Sets the unwinding limits and where new stacks go. Called once before tracing starts.
+// `shim_begin`/`shim_end` bound the shim's own code, whose frames are never reported.
+bool InitStackCapture(uint32_t max_depth, uint64_t shim_begin, uint64_t shim_end,
+                      PublishStack publish);
+
+// The interned id of the program's stack at `caller` (kNoStack if it could not be taken).
+StackId CaptureStack(const CallerContext& caller);
+
+// In a forked child (one thread): forgets every interned stack and the thread's cache, so the
+// child's new trace stream sends its stacks again under fresh ids.
+void ResetStackCapture();
+
+uint64_t StacksNotInterned();
+
+}  // namespace memwrap::shim
