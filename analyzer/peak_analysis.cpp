@@ -1,5 +1,7 @@
 #include "peak_analysis.h"
 
+#include <cmath>
+
 namespace memwrap {
 namespace {
 
@@ -32,11 +34,13 @@ class ImageTracker {
 
 }  // namespace
 
-HeapAnalysis AnalyzeHeap(TraceStream& stream) {
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
   HeapAnalysis analysis;
+  analysis.sampled = sample_bytes != 0;
 
   // Pass 1: the peak value and the ordinal of the record that first reached it.
   HeapReplay replay;
+  MappingReplay mappings;
   ImageTracker tracker;
   uint64_t ordinal = 0, peak_ordinal = 0;
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
@@ -44,11 +48,28 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream) {
     analysis.catalog.Add(pid, record);
     ImageId ended;
     ImageId image = tracker.Track(pid, record, &ended);
-    if (ended != 0) replay.EndImage(ended);
-    if (replay.Apply(image, record) && replay.live_bytes() > analysis.peak_bytes) {
-      analysis.peak_bytes = replay.live_bytes();
-      RecordTimestamp(record, &analysis.peak_ts_ns);
-      peak_ordinal = ordinal;
+    if (ended != 0) {
+      replay.EndImage(ended);
+      mappings.EndImage(ended);
+    }
+    bool changed = false;
+    if (replay.Apply(image, record)) {
+      changed = true;
+      if (replay.live_bytes() > analysis.peak_bytes) {
+        analysis.peak_bytes = replay.live_bytes();
+        RecordTimestamp(record, &analysis.peak_ts_ns);
+        peak_ordinal = ordinal;
+      }
+    } else if (mappings.Apply(image, record)) {
+      changed = true;
+      if (mappings.mapped_bytes() > analysis.peak_mapped_bytes) {
+        analysis.peak_mapped_bytes = mappings.mapped_bytes();
+        RecordTimestamp(record, &analysis.peak_mapped_ts_ns);
+      }
+    }
+    if (changed && replay.live_bytes() + mappings.mapped_bytes() > analysis.peak_heap_and_mapped_bytes) {
+      analysis.peak_heap_and_mapped_bytes = replay.live_bytes() + mappings.mapped_bytes();
+      RecordTimestamp(record, &analysis.peak_heap_and_mapped_ts_ns);
     }
     return true;
   });
@@ -56,6 +77,11 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream) {
   for (const auto& [image, heap] : replay.images()) {
     analysis.counters_by_image[image] = heap.counters;
     analysis.peak_by_image[image] = {heap.peak_bytes, heap.peak_ts_ns};
+  }
+  analysis.mapping_totals = mappings.Totals();
+  for (const auto& [image, mapped] : mappings.images()) {
+    analysis.peak_mapped_by_image[image] = mapped.peak_bytes;
+    analysis.mapping_counters_by_image[image] = mapped.counters;
   }
   if (peak_ordinal == 0) return analysis;
 
@@ -70,13 +96,27 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream) {
     at_peak.Apply(image, record);
     return ++ordinal < peak_ordinal;
   });
+  std::map<std::pair<ImageId, StackId>, std::pair<double, double>> estimates;
   for (const auto& [image, heap] : at_peak.images()) {
     for (const auto& [addr, block] : heap.live) {
-      StackUsage& usage = analysis.live_at_peak[{image, block.stack}];
-      usage.bytes += block.size;
-      ++usage.blocks;
       ++analysis.peak_blocks;
+      if (!analysis.sampled) {
+        StackUsage& usage = analysis.live_at_peak[{image, block.stack}];
+        usage.bytes += block.size;
+        ++usage.blocks;
+      } else if (block.stack != kNoStack) {
+        // A sampled block stands for all the blocks like it that were not sampled.
+        double probability = -std::expm1(-double(block.size) / double(sample_bytes));
+        if (probability <= 0) continue;
+        auto& [bytes, blocks] = estimates[{image, block.stack}];
+        bytes += double(block.size) / probability;
+        blocks += 1.0 / probability;
+      }
     }
+  }
+  for (const auto& [key, estimate] : estimates) {
+    analysis.live_at_peak[key] = {uint64_t(std::llround(estimate.first)),
+                                  uint64_t(std::llround(estimate.second))};
   }
   return analysis;
 }

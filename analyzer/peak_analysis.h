@@ -5,7 +5,11 @@
 //     reached it first (and per image, its own peak);
 //  2. replay again up to exactly that record and take the live set, grouped by stack.
 // The peak is the sum of requested sizes of the blocks live after that record: exact to the
-// byte, not sampled, not interpolated.
+// byte, not sampled, not interpolated -- in every stack mode, since every event is recorded.
+// With sampled stacks (--stacks=sampled) only the split of the peak by call site is estimated:
+// each sampled live block stands for size / P(sampled) bytes and 1 / P(sampled) blocks, where
+// P(sampled) = 1 - exp(-size / sample_bytes) (Poisson sampling by bytes); unsampled blocks
+// are not attributed. The program's own mappings are replayed alongside (mapping_replay.h).
 #pragma once
 
 #include <stdint.h>
@@ -16,14 +20,15 @@
 #include <vector>
 
 #include "heap_replay.h"
+#include "mapping_replay.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
 
 namespace memwrap {
 
 struct StackUsage {
-  uint64_t bytes = 0;
-  uint64_t blocks = 0;
+  uint64_t bytes = 0;   // estimated when HeapAnalysis::sampled
+  uint64_t blocks = 0;  // estimated when HeapAnalysis::sampled
 };
 
 struct HeapAnalysis {
@@ -35,8 +40,20 @@ struct HeapAnalysis {
   uint64_t peak_ts_ns = 0;
   uint64_t peak_blocks = 0;
   std::map<std::pair<ImageId, StackId>, StackUsage> live_at_peak;  // by (image, stack)
+  bool sampled = false;  // live_at_peak holds estimates (see above)
+
+  // The program's own mappings.
+  MappingCounters mapping_totals;
+  std::map<ImageId, uint64_t> peak_mapped_by_image;
+  std::map<ImageId, MappingCounters> mapping_counters_by_image;
+  uint64_t peak_mapped_bytes = 0;
+  uint64_t peak_mapped_ts_ns = 0;
+  uint64_t peak_heap_and_mapped_bytes = 0;  // the peak of their sum
+  uint64_t peak_heap_and_mapped_ts_ns = 0;
 };
 
-HeapAnalysis AnalyzeHeap(TraceStream& stream);
+// `sample_bytes`: the mean of the Poisson sampling the trace was recorded with (its session
+// info), 0 when stacks were not sampled.
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes);
 
 }  // namespace memwrap

@@ -6,14 +6,43 @@
 
 namespace memwrap {
 
+namespace {
+
+RecordingMode RecordingModeOf(const std::map<std::string, std::string>& session) {
+  RecordingMode mode;
+  auto text = [&](const char* key, std::string* out) {
+    auto it = session.find(key);
+    if (it != session.end()) *out = it->second;
+  };
+  auto number = [&](const char* key) -> uint64_t {
+    auto it = session.find(key);
+    if (it == session.end()) return 0;
+    char* end = nullptr;
+    uint64_t value = strtoull(it->second.c_str(), &end, 10);
+    return end != nullptr && *end == '\0' ? value : 0;
+  };
+  text("stacks", &mode.stacks);
+  text("on_full", &mode.on_full);
+  mode.sample_bytes = number("sample_bytes");
+  mode.stack_depth = uint32_t(number("stack_depth"));
+  mode.ring_bytes = number("ring_bytes");
+  // A sampled trace whose mean is missing cannot be weighed: report it unweighted as sampled.
+  if (mode.stacks == "sampled" && mode.sample_bytes == 0) mode.stacks = "sampled-unknown-rate";
+  return mode;
+}
+
+}  // namespace
+
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
-  HeapAnalysis analysis = AnalyzeHeap(stream);
 
   Report report;
   report.trace_path = trace_path;
   report.session = stream.session_info();
+  report.recording = RecordingModeOf(report.session);
+  HeapAnalysis analysis =
+      AnalyzeHeap(stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0);
   report.warnings = stream.warnings();
   // Times are reported from the moment the trace was created (just before the program
   // started), so they read as "seconds into the run".
@@ -28,6 +57,14 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.totals = analysis.totals;
   report.lost_events = analysis.catalog.lost_records();
   report.lost_bytes = analysis.catalog.lost_bytes();
+  report.peak_sites_estimated = analysis.sampled;
+  report.peak_mapped_bytes = analysis.peak_mapped_bytes;
+  report.peak_mapped_time_ns =
+      analysis.peak_mapped_bytes > 0 ? since_start(analysis.peak_mapped_ts_ns) : 0;
+  report.peak_heap_and_mapped_bytes = analysis.peak_heap_and_mapped_bytes;
+  report.peak_heap_and_mapped_time_ns =
+      analysis.peak_heap_and_mapped_bytes > 0 ? since_start(analysis.peak_heap_and_mapped_ts_ns) : 0;
+  report.mapping_totals = analysis.mapping_totals;
 
   CallSiteResolver resolver(analysis.catalog);
   std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
@@ -58,6 +95,20 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
       process.counters.bytes_allocated += counters->second.bytes_allocated;
       process.counters.untracked_frees += counters->second.untracked_frees;
       process.counters.replaced_live_blocks += counters->second.replaced_live_blocks;
+    }
+    auto mapping_counters = analysis.mapping_counters_by_image.find(image.id);
+    if (mapping_counters != analysis.mapping_counters_by_image.end()) {
+      MappingCounters& into = process.mapping_counters;
+      into.mmaps += mapping_counters->second.mmaps;
+      into.munmaps += mapping_counters->second.munmaps;
+      into.mremaps += mapping_counters->second.mremaps;
+      into.brks += mapping_counters->second.brks;
+      into.bytes_mapped += mapping_counters->second.bytes_mapped;
+    }
+    auto mapped = analysis.peak_mapped_by_image.find(image.id);
+    if (mapped != analysis.peak_mapped_by_image.end() &&
+        mapped->second > process.peak_mapped_bytes) {
+      process.peak_mapped_bytes = mapped->second;
     }
     auto peak = analysis.peak_by_image.find(image.id);
     if (peak != analysis.peak_by_image.end() && peak->second.first > process.peak_heap_bytes) {

@@ -11,6 +11,7 @@
 
 #include "call_sites.h"
 #include "heap_replay.h"
+#include "mapping_replay.h"
 #include "trace_catalog.h"
 
 namespace memwrap {
@@ -30,6 +31,17 @@ struct ProcessReport {
   HeapCounters counters;
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
+  uint64_t peak_mapped_bytes = 0;
+  MappingCounters mapping_counters;
+};
+
+// How the trace was recorded (its session info), as the report states it.
+struct RecordingMode {
+  std::string stacks = "full";    // full | none | sampled
+  std::string on_full = "block";  // block | drop
+  uint64_t sample_bytes = 0;      // sampled only
+  uint32_t stack_depth = 0;       // 0: not recorded
+  uint64_t ring_bytes = 0;        // 0: not recorded
 };
 
 struct Report {
@@ -42,6 +54,13 @@ struct Report {
   uint64_t peak_live_blocks = 0;
   std::vector<CallSite> peak_sites;  // top N
   size_t peak_site_count = 0;        // all sites with live bytes at the peak
+  bool peak_sites_estimated = false;  // sampled stacks: bytes/allocations per site are estimates
+  RecordingMode recording;
+  uint64_t peak_mapped_bytes = 0;  // the program's own mappings
+  uint64_t peak_mapped_time_ns = 0;
+  uint64_t peak_heap_and_mapped_bytes = 0;
+  uint64_t peak_heap_and_mapped_time_ns = 0;
+  MappingCounters mapping_totals;
   HeapCounters totals;
   uint64_t lost_events = 0;
   uint64_t lost_bytes = 0;

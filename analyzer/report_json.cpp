@@ -30,12 +30,17 @@ json SiteJson(const CallSite& site) {
   return out;
 }
 
-json CountersJson(const HeapCounters& counters) {
+json CountersJson(const HeapCounters& counters, const MappingCounters& mappings) {
   return {{"allocations", counters.allocations},
           {"frees", counters.frees},
           {"bytes_allocated", counters.bytes_allocated},
           {"untracked_frees", counters.untracked_frees},
-          {"replaced_live_blocks", counters.replaced_live_blocks}};
+          {"replaced_live_blocks", counters.replaced_live_blocks},
+          {"mmaps", mappings.mmaps},
+          {"munmaps", mappings.munmaps},
+          {"mremaps", mappings.mremaps},
+          {"brks", mappings.brks},
+          {"bytes_mapped", mappings.bytes_mapped}};
 }
 
 json ProcessJson(const ProcessReport& process) {
@@ -53,7 +58,8 @@ json ProcessJson(const ProcessReport& process) {
   }
   out["peak_heap_bytes"] = process.peak_heap_bytes;
   out["peak_heap_time_ns"] = process.peak_heap_time_ns;
-  out["totals"] = CountersJson(process.counters);
+  out["totals"] = CountersJson(process.counters, process.mapping_counters);
+  out["peak_mapped_bytes"] = process.peak_mapped_bytes;
   out["untracked_nested_calls"] = process.untracked_nested_calls;
   out["stacks_not_interned"] = process.stacks_not_interned;
   return out;
@@ -72,7 +78,19 @@ std::string FormatReportJson(const Report& report) {
   out["peak_site_count"] = report.peak_site_count;
   out["peak_sites"] = json::array();
   for (const CallSite& site : report.peak_sites) out["peak_sites"].push_back(SiteJson(site));
-  out["totals"] = CountersJson(report.totals);
+  out["totals"] = CountersJson(report.totals, report.mapping_totals);
+  out["peak_sites_estimated"] = report.peak_sites_estimated;
+  out["peak_mapped_bytes"] = report.peak_mapped_bytes;
+  out["peak_mapped_time_ns"] = report.peak_mapped_time_ns;
+  out["peak_heap_and_mapped_bytes"] = report.peak_heap_and_mapped_bytes;
+  out["peak_heap_and_mapped_time_ns"] = report.peak_heap_and_mapped_time_ns;
+  json recording;
+  recording["stacks"] = report.recording.stacks;
+  recording["on_full"] = report.recording.on_full;
+  recording["stack_depth"] = report.recording.stack_depth;
+  recording["ring_bytes"] = report.recording.ring_bytes;
+  if (report.recording.stacks == "sampled") recording["sample_bytes"] = report.recording.sample_bytes;
+  out["recording"] = recording;
   out["lost_events"] = report.lost_events;
   out["lost_bytes"] = report.lost_bytes;
   out["untracked_nested_calls"] = report.untracked_nested_calls;

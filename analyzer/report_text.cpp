@@ -73,20 +73,42 @@ std::string FormatReportText(const Report& report) {
   for (const std::string& warning : report.warnings) out << "warning: " << warning << "\n";
   auto command = report.session.find("command");
   if (command != report.session.end()) out << "command: " << command->second << "\n";
-  out << "duration: " << HumanDuration(report.duration_ns) << "\n\n";
+  out << "duration: " << HumanDuration(report.duration_ns) << "\n";
+  out << "recorded with: --stacks=" << report.recording.stacks
+      << " --on-full=" << report.recording.on_full;
+  if (report.recording.stacks == "sampled") {
+    out << " --sample-bytes=" << report.recording.sample_bytes;
+  }
+  out << "\n\n";
 
   out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
       << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
       << " live blocks\n";
+  out << "Peak of the program's own mappings: " << BytesWithExact(report.peak_mapped_bytes);
+  if (report.peak_mapped_bytes != 0) out << " at " << HumanDuration(report.peak_mapped_time_ns);
+  out << "\nPeak of heap + mappings: " << BytesWithExact(report.peak_heap_and_mapped_bytes);
+  if (report.peak_heap_and_mapped_bytes != 0) {
+    out << " at " << HumanDuration(report.peak_heap_and_mapped_time_ns);
+  }
+  out << "\n";
   if (!report.peak_sites.empty()) {
     out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
-        << report.peak_site_count << "):\n";
+        << report.peak_site_count << ")";
+    if (report.peak_sites_estimated) {
+      out << ", ESTIMATED from sampled stacks (each sample weighed by 1/probability; the peak "
+             "itself is exact)";
+    }
+    out << ":\n";
     out << "  #              bytes  of peak   blocks          site\n";
     WriteSites(out, report, true);
   }
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
       << GroupDigits(report.totals.frees) << " frees, "
       << BytesWithExact(report.totals.bytes_allocated) << " allocated\n";
+  out << "Mappings: " << GroupDigits(report.mapping_totals.mmaps) << " mmaps, "
+      << GroupDigits(report.mapping_totals.munmaps) << " munmaps, "
+      << GroupDigits(report.mapping_totals.mremaps) << " mremaps, "
+      << GroupDigits(report.mapping_totals.brks) << " brk/sbrk\n";
   if (report.totals.untracked_frees != 0) {
     out << "  " << GroupDigits(report.totals.untracked_frees)
         << " frees of blocks memwrap never saw allocated (before tracing started, or inside "

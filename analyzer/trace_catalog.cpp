@@ -78,6 +78,10 @@ void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
       loaded.build_id.assign(reinterpret_cast<const char*>(p), module->build_id_size);
       p += module->build_id_size;
       loaded.path = BoundedString(p, module->path_size);
+      // dlopen/dlclose make the shim send the whole map again: keep each object once.
+      for (const LoadedModule& known : images_[image - 1].modules) {
+        if (known.base == loaded.base && known.path == loaded.path) return;
+      }
       images_[image - 1].modules.push_back(std::move(loaded));
       return;
     }

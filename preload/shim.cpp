@@ -319,4 +319,87 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
   Publish(&record, sizeof(record));
 }
 
+void RecordMmap(void* addr, size_t length, int prot, int flags, const CallerContext& caller) {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  MmapRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kMmap), 0};
+  record.stack = g_settings.stacks == StackMode::kNone ? kNoStack : CaptureStack(caller);
+  record.tid = Tid();
+  record.addr = reinterpret_cast<uint64_t>(addr);
+  record.length = length;
+  record.prot = uint32_t(prot);
+  record.flags = uint32_t(flags);
+  record.ts_ns = NowNs();
+  Publish(&record, sizeof(record));
+}
+
+void RecordMunmap(void* addr, size_t length) {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  MunmapRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kMunmap), 0};
+  record.ts_ns = NowNs();
+  record.addr = reinterpret_cast<uint64_t>(addr);
+  record.length = length;
+  record.tid = Tid();
+  record.reserved = 0;
+  Publish(&record, sizeof(record));
+}
+
+void RecordMremapBegin(void* old_addr, size_t old_length, int flags) {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  MremapBeginRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kMremapBegin), 0};
+  record.ts_ns = NowNs();
+  record.old_addr = reinterpret_cast<uint64_t>(old_addr);
+  record.old_length = old_length;
+  record.tid = Tid();
+  record.flags = uint32_t(flags);
+  Publish(&record, sizeof(record));
+}
+
+void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t new_length,
+                     int flags, const CallerContext& caller) {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  MremapEndRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kMremapEnd), 0};
+  record.stack = new_addr != nullptr && g_settings.stacks != StackMode::kNone
+                     ? CaptureStack(caller)
+                     : kNoStack;
+  record.tid = Tid();
+  record.old_addr = reinterpret_cast<uint64_t>(old_addr);
+  record.old_length = old_length;
+  record.new_addr = reinterpret_cast<uint64_t>(new_addr);
+  record.new_length = new_length;
+  record.flags = uint32_t(flags);
+  record.reserved = 0;
+  record.ts_ns = NowNs();
+  Publish(&record, sizeof(record));
+}
+
+void RecordBrk(void* old_break, void* new_break, const CallerContext& caller) {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  BrkRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kBrk), 0};
+  record.stack = g_settings.stacks == StackMode::kNone ? kNoStack : CaptureStack(caller);
+  record.tid = Tid();
+  record.old_break = reinterpret_cast<uint64_t>(old_break);
+  record.new_break = reinterpret_cast<uint64_t>(new_break);
+  record.ts_ns = NowNs();
+  Publish(&record, sizeof(record));
+}
+
+void RecordModulesChanged() {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  ModulesChangedRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kModulesChanged), 0};
+  record.ts_ns = NowNs();
+  if (Publish(&record, sizeof(record))) EmitModules(record.ts_ns, Publish);
+}
+
 }  // namespace memwrap::shim

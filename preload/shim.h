@@ -31,4 +31,15 @@ void RecordReallocBegin(void* old_block);
 void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind kind,
                       const CallerContext& caller);
 
+// Mappings (mapping_hooks.cpp), in the same order rules as the heap.
+void RecordMmap(void* addr, size_t length, int prot, int flags, const CallerContext& caller);
+void RecordMunmap(void* addr, size_t length);
+void RecordMremapBegin(void* old_addr, size_t old_length, int flags);
+void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t new_length,
+                     int flags, const CallerContext& caller);
+void RecordBrk(void* old_break, void* new_break, const CallerContext& caller);
+
+// dlopen/dlclose changed the loaded objects: send the module map again (dl_hooks.cpp).
+void RecordModulesChanged();
+
 }  // namespace memwrap::shim

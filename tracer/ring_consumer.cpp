@@ -49,6 +49,12 @@ uint32_t MinimumShimRecordSize(RecordType type) {
     case RecordType::kReallocEnd: return sizeof(ReallocEndRecord);
     case RecordType::kShimNotice: return sizeof(ShimNoticeRecord);
     case RecordType::kLost: return sizeof(LostRecord);
+    case RecordType::kMmap: return sizeof(MmapRecord);
+    case RecordType::kMunmap: return sizeof(MunmapRecord);
+    case RecordType::kMremapBegin: return sizeof(MremapBeginRecord);
+    case RecordType::kMremapEnd: return sizeof(MremapEndRecord);
+    case RecordType::kBrk: return sizeof(BrkRecord);
+    case RecordType::kModulesChanged: return sizeof(ModulesChangedRecord);
     default: return 0;
   }
 }

@@ -39,7 +39,14 @@ enum class RecordType : uint16_t {
   kShimNotice = 10,   // shim: counters the shim kept (sent when the process exits normally)
   kImageEnd = 11,     // collector: the process image is gone (its connection closed: exit, exec
                       // or death); its live blocks leave the heap at this point
-  kMaxType = 11,
+  kMmap = 12,         // shim: mmap/mmap64 succeeded (after the call)
+  kMunmap = 13,       // shim: munmap about to run (before the call, like free)
+  kMremapBegin = 14,  // shim: mremap about to run: the old range leaves
+  kMremapEnd = 15,    // shim: mremap's result: the new range enters, or the old one comes back
+  kBrk = 16,          // shim: brk/sbrk moved the program break
+  kModulesChanged = 17,  // shim: dlopen/dlclose changed the loaded objects; MODULE records of
+                         // every object loaded now follow
+  kMaxType = 17,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -204,6 +211,72 @@ struct ImageEndRecord {
 };
 static_assert(sizeof(ImageEndRecord) == 16);
 static_assert(sizeof(ShimNoticeRecord) == 32);
+
+// Mappings the program makes itself (glibc's own mmaps behind large mallocs and the dynamic
+// loader's do not go through the interposed functions, so they are never counted twice and
+// library loads are not mappings). Lengths are as passed; the analyzer rounds them to pages.
+struct MmapRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // after the call
+  uint64_t addr;
+  uint64_t length;
+  uint32_t prot;
+  uint32_t flags;  // MAP_* as passed (MAP_ANONYMOUS tells anonymous from file-backed)
+  uint32_t tid;
+  StackId stack;
+};
+static_assert(sizeof(MmapRecord) == 48);
+
+struct MunmapRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // before the call
+  uint64_t addr;
+  uint64_t length;
+  uint32_t tid;
+  uint32_t reserved;
+};
+static_assert(sizeof(MunmapRecord) == 40);
+
+struct MremapBeginRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // before the call
+  uint64_t old_addr;
+  uint64_t old_length;
+  uint32_t tid;
+  uint32_t flags;  // MREMAP_* as passed
+};
+static_assert(sizeof(MremapBeginRecord) == 40);
+
+// The analyzer pairs an END with the most recent BEGIN of the same thread.
+struct MremapEndRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // after the call
+  uint64_t old_addr;
+  uint64_t old_length;
+  uint64_t new_addr;  // 0: mremap failed, the old range is unchanged
+  uint64_t new_length;
+  uint32_t flags;     // MREMAP_* as passed (MREMAP_DONTUNMAP keeps the old range)
+  uint32_t tid;
+  StackId stack;
+  uint32_t reserved;
+};
+static_assert(sizeof(MremapEndRecord) == 64);
+
+struct BrkRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // after the call
+  uint64_t old_break;
+  uint64_t new_break;
+  uint32_t tid;
+  StackId stack;
+};
+static_assert(sizeof(BrkRecord) == 40);
+
+struct ModulesChangedRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+};
+static_assert(sizeof(ModulesChangedRecord) == 16);
 
 constexpr uint32_t AlignRecordSize(uint64_t n) {
   return static_cast<uint32_t>((n + kRecordAlign - 1) & ~uint64_t{kRecordAlign - 1});

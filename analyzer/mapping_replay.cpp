@@ -1,0 +1,141 @@
+#include "mapping_replay.h"
+
+#include <sys/mman.h>
+
+namespace memwrap {
+
+std::map<uint64_t, MappedRange> MappingReplay::Remove(ImageMappings& image, uint64_t start,
+                                                      uint64_t end) {
+  std::map<uint64_t, MappedRange> removed;
+  if (start >= end) return removed;
+  auto it = image.ranges.upper_bound(start);
+  if (it != image.ranges.begin()) --it;
+  while (it != image.ranges.end() && it->first < end) {
+    const uint64_t range_start = it->first;
+    const MappedRange range = it->second;
+    if (range.end <= start) {
+      ++it;
+      continue;
+    }
+    const uint64_t cut_start = range_start > start ? range_start : start;
+    const uint64_t cut_end = range.end < end ? range.end : end;
+    removed[cut_start] = {cut_end, range.stack};
+    image.mapped_bytes -= cut_end - cut_start;
+    mapped_bytes_ -= cut_end - cut_start;
+    it = image.ranges.erase(it);
+    // What lies outside the cut stays mapped: a partial munmap splits the range.
+    if (range_start < cut_start) image.ranges[range_start] = {cut_start, range.stack};
+    if (cut_end < range.end) it = image.ranges.emplace(cut_end, MappedRange{range.end, range.stack}).first;
+  }
+  return removed;
+}
+
+void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack) {
+  if (start >= end) return;
+  Remove(image, start, end);  // MAP_FIXED over an existing mapping replaces it
+  image.ranges[start] = {end, stack};
+  image.mapped_bytes += end - start;
+  mapped_bytes_ += end - start;
+}
+
+void MappingReplay::SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break) {
+  if (image.break_start == 0) image.break_start = old_break;
+  const uint64_t bytes = new_break > image.break_start ? new_break - image.break_start : 0;
+  image.mapped_bytes = image.mapped_bytes - image.break_bytes + bytes;
+  mapped_bytes_ = mapped_bytes_ - image.break_bytes + bytes;
+  image.break_bytes = bytes;
+}
+
+bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
+  if (image_id == 0) return false;
+  switch (record.type) {
+    case RecordType::kMmap: {
+      const auto* mmap = record.As<MmapRecord>();
+      if (mmap == nullptr) return false;
+      ImageMappings& image = images_[image_id];
+      ++image.counters.mmaps;
+      image.counters.bytes_mapped += PageUp(mmap->length);
+      Insert(image, mmap->addr, mmap->addr + PageUp(mmap->length), mmap->stack);
+      break;
+    }
+    case RecordType::kMunmap: {
+      const auto* munmap = record.As<MunmapRecord>();
+      if (munmap == nullptr) return false;
+      ImageMappings& image = images_[image_id];
+      ++image.counters.munmaps;
+      Remove(image, munmap->addr, munmap->addr + PageUp(munmap->length));
+      break;
+    }
+    case RecordType::kMremapBegin: {
+      const auto* begin = record.As<MremapBeginRecord>();
+      if (begin == nullptr) return false;
+      ImageMappings& image = images_[image_id];
+      // old_length 0 duplicates a shared mapping and MREMAP_DONTUNMAP keeps the old range:
+      // in both, nothing leaves.
+      std::map<uint64_t, MappedRange> removed;
+      if (begin->old_length != 0 && !(begin->flags & MREMAP_DONTUNMAP)) {
+        removed = Remove(image, begin->old_addr, begin->old_addr + PageUp(begin->old_length));
+      }
+      image.remapping[begin->tid] = {begin->old_addr, std::move(removed)};
+      break;
+    }
+    case RecordType::kMremapEnd: {
+      const auto* end = record.As<MremapEndRecord>();
+      if (end == nullptr) return false;
+      ImageMappings& image = images_[image_id];
+      std::map<uint64_t, MappedRange> removed;
+      auto parked = image.remapping.find(end->tid);
+      if (parked != image.remapping.end() && parked->second.first == end->old_addr) {
+        removed = std::move(parked->second.second);
+        image.remapping.erase(parked);
+      }
+      if (end->new_addr == 0) {
+        for (const auto& [start, range] : removed) Insert(image, start, range.end, range.stack);
+      } else {
+        ++image.counters.mremaps;
+        const uint64_t new_length = PageUp(end->new_length);
+        const uint64_t old_length = PageUp(end->old_length);
+        if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;
+        StackId stack = removed.empty() ? end->stack : removed.begin()->second.stack;
+        Insert(image, end->new_addr, end->new_addr + new_length, stack);
+      }
+      break;
+    }
+    case RecordType::kBrk: {
+      const auto* brk = record.As<BrkRecord>();
+      if (brk == nullptr) return false;
+      ImageMappings& image = images_[image_id];
+      ++image.counters.brks;
+      SetBreak(image, brk->old_break, brk->new_break);
+      break;
+    }
+    default:
+      return false;
+  }
+  ImageMappings& image = images_[image_id];
+  if (image.mapped_bytes > image.peak_bytes) image.peak_bytes = image.mapped_bytes;
+  return true;
+}
+
+void MappingReplay::EndImage(ImageId image_id) {
+  auto it = images_.find(image_id);
+  if (it == images_.end()) return;
+  mapped_bytes_ -= it->second.mapped_bytes;
+  it->second.mapped_bytes = 0;
+  it->second.break_bytes = 0;
+  it->second.ranges.clear();
+}
+
+MappingCounters MappingReplay::Totals() const {
+  MappingCounters totals;
+  for (const auto& [id, image] : images_) {
+    totals.mmaps += image.counters.mmaps;
+    totals.munmaps += image.counters.munmaps;
+    totals.mremaps += image.counters.mremaps;
+    totals.brks += image.counters.brks;
+    totals.bytes_mapped += image.counters.bytes_mapped;
+  }
+  return totals;
+}
+
+}  // namespace memwrap

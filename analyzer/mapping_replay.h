@@ -1,0 +1,66 @@
+// Replays the program's own mappings (mmap, munmap, mremap, brk/sbrk) into the set of mapped
+// ranges per process image, and keeps the mapped total. Ranges are whole pages (4 KiB), as
+// the kernel maps them; an unmap of part of a mapping splits it; a MAP_FIXED mapping replaces
+// whatever it lands on. These are the program's own mappings: glibc's mmaps behind large
+// mallocs are heap, and library loads are module events, neither is counted here.
+#pragma once
+
+#include <stdint.h>
+
+#include <map>
+#include <unordered_map>
+
+#include "memwrap/records.h"
+#include "trace_catalog.h"
+#include "tracefile/record_cursor.h"
+
+namespace memwrap {
+
+struct MappingCounters {
+  uint64_t mmaps = 0;    // successful mmap/mmap64 calls
+  uint64_t munmaps = 0;  // munmap calls (valid arguments)
+  uint64_t mremaps = 0;  // successful mremap calls
+  uint64_t brks = 0;     // brk/sbrk calls that moved the break
+  uint64_t bytes_mapped = 0;  // sum of page-rounded lengths of mmap calls and mremap growth
+};
+
+struct MappedRange {
+  uint64_t end = 0;
+  StackId stack = kNoStack;
+};
+
+struct ImageMappings {
+  std::map<uint64_t, MappedRange> ranges;  // by start
+  uint64_t mapped_bytes = 0;               // ranges + break growth
+  uint64_t break_start = 0;                // the break when first seen moving
+  uint64_t break_bytes = 0;
+  uint64_t peak_bytes = 0;
+  MappingCounters counters;
+  // mremap ranges between BEGIN and END, per thread: (old start, removed ranges)
+  std::unordered_map<uint32_t, std::pair<uint64_t, std::map<uint64_t, MappedRange>>> remapping;
+};
+
+class MappingReplay {
+ public:
+  // Applies one record of `image`; true when the mapped total changed.
+  bool Apply(ImageId image, const RecordView& record);
+  void EndImage(ImageId image);
+
+  uint64_t mapped_bytes() const { return mapped_bytes_; }
+  const std::unordered_map<ImageId, ImageMappings>& images() const { return images_; }
+  MappingCounters Totals() const;
+
+ private:
+  // Removes [start, end) from the image's ranges; returns what was removed.
+  std::map<uint64_t, MappedRange> Remove(ImageMappings& image, uint64_t start, uint64_t end);
+  void Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack);
+  void SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break);
+
+  std::unordered_map<ImageId, ImageMappings> images_;
+  uint64_t mapped_bytes_ = 0;
+};
+
+inline constexpr uint64_t kPageSize = 4096;
+inline uint64_t PageUp(uint64_t n) { return (n + kPageSize - 1) & ~(kPageSize - 1); }
+
+}  // namespace memwrap
