@@ -181,7 +181,11 @@ void Disconnect() {
 // Connects to the collector with a fresh ring; true when it accepted us.
 bool Connect() {
   g_socket = ConnectToCollector();
-  if (g_socket < 0) return false;  // not under memwrap (or a stale environment): stay silent
+  if (g_socket < 0) {
+    // MEMWRAP_SOCKET without a live collector (a stale environment): say so once, run as is.
+    WriteStderr("no memwrap collector is listening (MEMWRAP_SOCKET), running untraced", "");
+    return false;
+  }
   g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC));
   if (ring_fd < 0 || ftruncate(ring_fd, off_t(g_ring_bytes)) != 0) {

@@ -1,0 +1,217 @@
+// The shim's coverage, with programs that know their truth: every allocation entry point,
+// mappings, fork + exec, dlopen, many threads, full-ring modes and stack modes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+
+json ReportJson(const std::string& trace) {
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
+  EXPECT_EQ(report.exit_code(), 0) << report.err;
+  return json::parse(report.out);
+}
+
+// "key=value" lines a test program prints.
+std::map<std::string, uint64_t> Truth(const std::string& out) {
+  std::map<std::string, uint64_t> values;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t eq = line.find('=');
+    if (eq != std::string::npos && line.rfind("expected_", 0) == 0) {
+      values[line.substr(9, eq - 9)] = std::stoull(line.substr(eq + 1));
+    }
+  }
+  return values;
+}
+
+// Runs PROGRAM under memwrap with extra options; returns (program result, report).
+std::pair<CommandResult, json> Record(const ScratchDir& dir, const std::vector<std::string>& options,
+                                      const std::vector<std::string>& program) {
+  const std::string trace = dir.File("t.mwt");
+  std::vector<std::string> argv = {kMemwrap, "-q", "-o", trace};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), program.begin(), program.end());
+  CommandResult run = RunProgram(argv);
+  return {run, ReportJson(trace)};
+}
+
+TEST(Shim, SeesEveryAllocationEntryPointWithItsSize) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_ENTRY_POINTS});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  auto truth = Truth(run.out);
+  ASSERT_GT(truth["peak_bytes"], 0u) << run.out;
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), truth["peak_bytes"]);
+  // The program's own allocations, plus stdout's buffer (printf, after the peak).
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), truth["allocations"] + 1);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  for (const json& site : report["peak_sites"]) EXPECT_EQ(site["function"], "main") << site.dump();
+}
+
+TEST(Shim, AccountsMappingsThroughMremapAndPartialMunmap) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_MAPPINGS});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  auto truth = Truth(run.out);
+  EXPECT_EQ(report["peak_mapped_bytes"].get<uint64_t>(), truth["peak_mapped_bytes"]);
+  EXPECT_EQ(report["totals"]["mmaps"].get<uint64_t>(), truth["mmaps"]);
+  EXPECT_EQ(report["totals"]["munmaps"].get<uint64_t>(), truth["munmaps"]);
+  EXPECT_EQ(report["totals"]["mremaps"].get<uint64_t>(), truth["mremaps"]);
+  EXPECT_EQ(report["totals"]["brks"].get<uint64_t>(), truth["brks"]);
+  // glibc's own mmaps (behind large mallocs) are heap and never show up here.
+  EXPECT_EQ(report["processes"][0]["peak_mapped_bytes"].get<uint64_t>(),
+            truth["peak_mapped_bytes"]);
+}
+
+TEST(Shim, LargeMallocsAreHeapNotMappings) {
+  ScratchDir dir;
+  // peak_pattern's blocks of 1 MB and 3 MB are above glibc's mmap threshold.
+  auto [run, report] = Record(dir, {}, {MEMWRAP_PEAK_PATTERN});
+  ASSERT_EQ(run.exit_code(), 0);
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), 12000000u);
+  EXPECT_EQ(report["peak_mapped_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["totals"]["mmaps"].get<uint64_t>(), 0u);
+}
+
+TEST(Shim, FollowsForkAndExecIntoOneTrace) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_FORK_EXEC, MEMWRAP_EXIT_WITH, "5"});
+  EXPECT_EQ(run.exit_code(), 5) << run.err;
+  ASSERT_EQ(report["processes"].size(), 2u) << report["processes"].dump(1);
+  const json& parent = report["processes"][0];
+  const json& child = report["processes"][1];
+  EXPECT_EQ(child["ppid"], parent["pid"]);
+  EXPECT_EQ(parent["exit_code"], 5);
+  EXPECT_NE(child["command"].get<std::string>().find("exit_with"), std::string::npos);
+  // The forked child's own malloc(2000) before exec, and exit_with's malloc(4096) after.
+  EXPECT_EQ(child["totals"]["bytes_allocated"].get<uint64_t>(), 2000u + 4096u);
+  EXPECT_EQ(child["peak_heap_bytes"].get<uint64_t>(), 4096u);
+  EXPECT_EQ(parent["totals"]["bytes_allocated"].get<uint64_t>(), 1000u);
+}
+
+TEST(Shim, SymbolisesLibrariesLoadedWithDlopen) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_DL_LOADER, MEMWRAP_DL_LIBRARY});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  bool found = false;
+  for (const json& site : report["peak_sites"]) {
+    if (site["function"] == "dl_allocate") {
+      found = true;
+      EXPECT_EQ(site["bytes"].get<uint64_t>(), 12345u);
+      EXPECT_NE(site["module"].get<std::string>().find("dl_library"), std::string::npos);
+      EXPECT_NE(site["file"].get<std::string>().find("dl_library.c"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(found) << report["peak_sites"].dump(1);
+}
+
+TEST(Shim, SixteenThreadsInBlockModeLoseNothing) {
+  ScratchDir dir;
+  // 16 threads x (200 kept + 200 x 1000 churned) = 200,200 allocations per thread.
+  auto [run, report] =
+      Record(dir, {"--buffer", "1MiB"}, {MEMWRAP_THREADS_ALLOC, "16", "200", "64", "1000"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(report["lost_events"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
+  EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), 16u * 200200u);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["recording"]["on_full"], "block");
+  EXPECT_EQ(report["recording"]["ring_bytes"].get<uint64_t>(), 1u << 20);
+}
+
+TEST(Shim, DropModeCountsWhatDidNotFitAndLeavesTheProgramAlone) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {"--on-full=drop", "--buffer", "64KiB"},
+                              {MEMWRAP_THREADS_ALLOC, "8", "200", "64", "2000"});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_GT(report["lost_events"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["recording"]["on_full"], "drop");
+  CommandResult text = RunProgram({kMemwrap, "report", dir.File("t.mwt")});
+  EXPECT_NE(text.out.find("--on-full=drop"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("Lost events: 0\n"), std::string::npos) << text.out;
+}
+
+TEST(Shim, WithoutStacksTheNumbersStayExact) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {"--stacks=none"}, {MEMWRAP_PEAK_PATTERN});
+  ASSERT_EQ(run.exit_code(), 0);
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), 12000000u);
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), 114u);
+  ASSERT_EQ(report["peak_sites"].size(), 1u);
+  EXPECT_EQ(report["peak_sites"][0]["function"], "(no stack recorded)");
+  EXPECT_EQ(report["recording"]["stacks"], "none");
+}
+
+TEST(Shim, SampledStacksKeepExactTotalsAndEstimateSitesWithoutBias) {
+  ScratchDir dir;
+  // 8 threads x 400 live blocks of 1000 bytes at the peak; a sample every 20,000 bytes on
+  // average samples each block with probability 1 - exp(-0.05) = 4.9%: ~156 samples.
+  auto [run, report] = Record(dir, {"--stacks=sampled", "--sample-bytes", "20000"},
+                              {MEMWRAP_THREADS_ALLOC, "8", "400", "1000", "0"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_TRUE(report["peak_sites_estimated"].get<bool>());
+  EXPECT_EQ(report["recording"]["sample_bytes"].get<uint64_t>(), 20000u);
+  EXPECT_GE(report["peak_heap_bytes"].get<uint64_t>(), 3200000u);
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>() >= 3200u, true);
+  double estimated = 0;
+  for (const json& site : report["peak_sites"]) {
+    if (site["function"] == "worker_allocate") estimated = site["bytes"].get<double>();
+  }
+  // Standard error of the estimate is ~8% here; 35% is > 4 standard errors.
+  EXPECT_NEAR(estimated, 3200000.0, 0.35 * 3200000.0) << report["peak_sites"].dump(1);
+}
+
+TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
+  for (const char* variable : {"MEMWRAP_BUFFER", "MEMWRAP_STACKS", "MEMWRAP_STACK_DEPTH"}) {
+    setenv("MEMWRAP_SOCKET", "memwrap-no-such-collector", 1);
+    setenv(variable, "garbage", 1);
+    setenv("LD_PRELOAD", MEMWRAP_PRELOAD_LIBRARY, 1);
+    CommandResult run = RunProgram({MEMWRAP_EXIT_WITH, "9"});
+    unsetenv("LD_PRELOAD");
+    unsetenv(variable);
+    unsetenv("MEMWRAP_SOCKET");
+    EXPECT_EQ(run.exit_code(), 9) << variable;
+    EXPECT_NE(run.err.find(variable), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+  setenv("MEMWRAP_SOCKET", "memwrap-no-such-collector", 1);
+  setenv("LD_PRELOAD", MEMWRAP_PRELOAD_LIBRARY, 1);
+  CommandResult run = RunProgram({MEMWRAP_EXIT_WITH, "9"});
+  unsetenv("LD_PRELOAD");
+  unsetenv("MEMWRAP_SOCKET");
+  EXPECT_EQ(run.exit_code(), 9);
+  EXPECT_NE(run.err.find("no memwrap collector"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+}
+
+TEST(Shim, BadRecordingOptionsAreUsageErrors) {
+  for (std::vector<std::string> options :
+       {std::vector<std::string>{"--buffer", "1000"}, {"--buffer", "2GiB"}, {"--on-full", "wait"},
+        {"--stacks", "some"}, {"--stack-depth", "0"}, {"--sample-bytes", "10"}}) {
+    std::vector<std::string> argv = {kMemwrap};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(MEMWRAP_EXIT_WITH);
+    CommandResult run = RunProgram(argv);
+    EXPECT_EQ(run.exit_code(), 2) << options[0] << " " << options[1];
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace memwrap
