@@ -42,7 +42,7 @@ FreeRecord MakeFree(uint32_t tid, uint64_t sequence) {
 }
 
 // Decodes drained bytes back into FreeRecords.
-std::vector<FreeRecord> AsFrees(const std::vector<uint8_t>& bytes) {
+std::vector<FreeRecord> AsFrees(const ByteBuffer& bytes) {
   std::vector<FreeRecord> out;
   for (size_t pos = 0; pos + sizeof(FreeRecord) <= bytes.size(); pos += sizeof(FreeRecord)) {
     FreeRecord record;
@@ -72,7 +72,7 @@ TEST(Ring, DeliversRecordsInOrderAcrossManyWrapArounds) {
   // area on most laps.
   const uint64_t total = 20 * kMinRingCapacity / (kSlotTagSize + sizeof(FreeRecord));
   uint64_t next_expected = 0;
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   for (uint64_t i = 0; i < total; ++i) {
     FreeRecord record = MakeFree(7, i);
     ASSERT_TRUE(producer.Write(&record, sizeof(record)));
@@ -110,7 +110,7 @@ TEST(Ring, ProducerWaitsWhenFullAndResumesWhenDrained) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(written.load()) << "a lossless ring must not accept a record it has no room for";
   RingConsumer consumer(ring.mapping());
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   consumer.Drain(&out, SIZE_MAX);
   blocked.join();
   EXPECT_TRUE(written.load());
@@ -150,7 +150,7 @@ TEST(Ring, ConcurrentProducersLoseNothingAndKeepEachThreadsOrder) {
   RingConsumer consumer(ring.mapping());
   std::map<uint32_t, uint64_t> next;
   uint64_t received = 0;
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   while (received < kThreads * kPerThread) {
     out.clear();
     consumer.Drain(&out, 1 << 20);
@@ -176,7 +176,7 @@ TEST(Ring, StopsAtAnUncommittedSlotAndCountsItAsUnread) {
   // A producer that reserved a slot and died before committing it.
   ring.header()->head.fetch_add(kSlotTagSize + sizeof(FreeRecord));
   RingConsumer consumer(ring.mapping());
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   EXPECT_EQ(consumer.Drain(&out, SIZE_MAX), sizeof(FreeRecord));
   EXPECT_EQ(consumer.UnreadBytes(), kSlotTagSize + sizeof(FreeRecord));
 }
@@ -194,7 +194,7 @@ TEST(Ring, TreatsAHostileRecordAsDamageNotACrash) {
   FreeRecord record = MakeFree(1, 1);
   ASSERT_TRUE(producer.Write(&record, sizeof(record)));
   RingConsumer consumer(ring.mapping());
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   EXPECT_EQ(consumer.Drain(&out, SIZE_MAX), 0u);
   EXPECT_TRUE(consumer.damaged());
   EXPECT_GT(consumer.UnreadBytes(), 0u);

@@ -35,7 +35,7 @@ uint64_t MonotonicNs() {
 }
 
 template <class T>
-void AppendRecord(std::vector<uint8_t>* out, const T& record) {
+void AppendRecord(ByteBuffer* out, const T& record) {
   const auto* p = reinterpret_cast<const uint8_t*>(&record);
   out->insert(out->end(), p, p + sizeof(record));
 }
@@ -60,7 +60,7 @@ struct Collector::Connection {
   void* mapping = nullptr;
   uint64_t mapping_size = 0;
   std::unique_ptr<RingConsumer> consumer;
-  std::vector<uint8_t> pending;
+  ByteBuffer pending;
   uint64_t last_flush_ns = 0;
 };
 
@@ -106,7 +106,7 @@ void Collector::Finish() {
     exits.swap(exits_);
   }
   for (const ProcessExitRecord& exit : exits) {
-    std::vector<uint8_t> records;
+    ByteBuffer records;
     AppendRecord(&records, exit);
     Write(exit.pid, records);
   }
@@ -330,7 +330,7 @@ void Collector::Flush(Connection& connection) {
   connection.last_flush_ns = MonotonicNs();
 }
 
-void Collector::Write(uint32_t pid, const std::vector<uint8_t>& records) {
+void Collector::Write(uint32_t pid, const ByteBuffer& records) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!write_error_.empty()) return;  // keep draining, stop writing

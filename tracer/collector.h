@@ -60,7 +60,7 @@ class Collector {
   void Drain(Connection& connection, bool final);
   void Disconnect(Connection& connection);
   void Flush(Connection& connection);
-  void Write(uint32_t pid, const std::vector<uint8_t>& records);
+  void Write(uint32_t pid, const ByteBuffer& records);
 
   TraceWriter* writer_ = nullptr;
   std::string socket_name_;

@@ -32,9 +32,7 @@ RingConsumer::RingConsumer(void* mapping)
       data_(static_cast<uint8_t*>(mapping) + kRingHeaderSize),
       capacity_(header_->capacity),
       mask_(capacity_ - 1),
-      tail_(header_->tail.load(std::memory_order_relaxed)) {
-  record_.resize(kMaxRecordSize);
-}
+      tail_(header_->tail.load(std::memory_order_relaxed)) {}
 
 namespace {
 
@@ -82,7 +80,7 @@ bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
   return true;
 }
 
-size_t RingConsumer::Drain(std::vector<uint8_t>* out, size_t max_bytes) {
+size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
   if (damaged()) return 0;
   size_t appended = 0;
   const uint64_t start_tail = tail_;
@@ -107,13 +105,17 @@ size_t RingConsumer::Drain(std::vector<uint8_t>* out, size_t max_bytes) {
                 std::to_string(header.size);
       break;
     }
-    copy_out(tail_ + kSlotTagSize, record_.data(), header.size);
-    if (!ValidRecord(record_.data(), header.size)) {
+    // Copied once, straight into `out`, and checked there: the ring's bytes may change under
+    // us, the copy cannot.
+    const size_t at = out->size();
+    out->resize(at + header.size);
+    copy_out(tail_ + kSlotTagSize, out->data() + at, header.size);
+    if (!ValidRecord(out->data() + at, header.size)) {
+      out->resize(at);
       damage_ = "malformed record of type " + std::to_string(header.type) +
                 " at ring position " + std::to_string(tail_);
       break;
     }
-    out->insert(out->end(), record_.data(), record_.data() + header.size);
     appended += header.size;
     tail_ += kSlotTagSize + header.size;
   }

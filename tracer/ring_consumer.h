@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "memwrap/ring.h"
+#include "tracefile/byte_buffer.h"
 
 namespace memwrap {
 
@@ -26,7 +27,7 @@ class RingConsumer {
   // Appends committed records (without their tags) to `out`, oldest first, until the ring is
   // empty or `max_bytes` were appended. Frees their space for producers. Returns bytes
   // appended.
-  size_t Drain(std::vector<uint8_t>* out, size_t max_bytes);
+  size_t Drain(ByteBuffer* out, size_t max_bytes);
 
   // Set when a record failed validation; consumption stopped there and never resumes.
   bool damaged() const { return !damage_.empty(); }
@@ -45,7 +46,6 @@ class RingConsumer {
   uint64_t capacity_;  // read once: the producer could change the shared copy later
   uint64_t mask_;
   uint64_t tail_ = 0;  // our own copy; the shared tail is only ever written from it
-  std::vector<uint8_t> record_;
   std::string damage_;
 };
 

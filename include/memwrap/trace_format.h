@@ -42,7 +42,8 @@ enum class ChunkType : uint16_t {
 
 enum class ChunkCodec : uint16_t {
   kNone = 0,
-  kZstd = 1,
+  kZstd = 1,        // zstd(payload)
+  kZstdPacked = 2,  // zstd(packed records), see tracer/tracefile/record_packing.h; records only
 };
 
 struct ChunkHeader {

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "record_packing.h"
 #include "trace_error.h"
 
 namespace memwrap {
@@ -141,6 +142,32 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
         Corrupt(offset, std::string("zstd: ") + ZSTD_getErrorName(n));
       }
       if (n != header.raw_size) Corrupt(offset, "decompressed size differs from the header");
+      break;
+    }
+    case ChunkCodec::kZstdPacked: {
+      if (chunk->type != ChunkType::kRecords) Corrupt(offset, "packed chunk that holds no records");
+      // Packed records are never larger than the records themselves (plus a few bytes a
+      // record for the varint framing): a bound for the decompression buffer.
+      unsigned long long packed_size = ZSTD_getFrameContentSize(stored_.data(), stored_.size());
+      if (packed_size == ZSTD_CONTENTSIZE_ERROR || packed_size == ZSTD_CONTENTSIZE_UNKNOWN ||
+          packed_size > uint64_t(header.raw_size) * 2 + 64) {
+        Corrupt(offset, "packed chunk has an impossible size");
+      }
+      packed_.resize(size_t(packed_size));
+      size_t n = ZSTD_decompressDCtx(zstd_.get(), packed_.data(), packed_.size(), stored_.data(),
+                                     stored_.size());
+      if (ZSTD_isError(n)) Corrupt(offset, std::string("zstd: ") + ZSTD_getErrorName(n));
+      if (n != packed_.size()) Corrupt(offset, "decompressed size differs from the frame's");
+      chunk->data.clear();
+      chunk->data.reserve(header.raw_size);
+      std::string error;
+      if (!RecordPacker::Unpack(packed_.data(), packed_.size(), header.raw_size, &chunk->data,
+                                &error)) {
+        Corrupt(offset, error);
+      }
+      if (chunk->data.size() != header.raw_size) {
+        Corrupt(offset, "unpacked size differs from the header");
+      }
       break;
     }
     default:

@@ -60,6 +60,7 @@ class TraceReader {
   uint64_t next_offset_ = 0;
   std::string truncation_message_;
   std::vector<uint8_t> stored_;
+  std::vector<uint8_t> packed_;
   struct FreeZstd {
     void operator()(ZSTD_DCtx_s* ctx) const;
   };

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "record_packing.h"
 #include "trace_error.h"
 
 namespace memwrap {
@@ -67,15 +68,21 @@ void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& inf
     }
     text += "\n";
   }
-  WriteChunk(ChunkType::kSessionInfo, 0, text.data(), text.size());
+  WriteChunk(ChunkType::kSessionInfo, ChunkCodec::kZstd, 0, text.data(), text.size(), text.size());
 }
 
 void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
-  WriteChunk(ChunkType::kRecords, pid, records, size);
+  packed_.clear();
+  RecordPacker::Pack(static_cast<const uint8_t*>(records), size, &packed_);
+  WriteChunk(ChunkType::kRecords, ChunkCodec::kZstdPacked, pid, packed_.data(), packed_.size(),
+             size);
 }
 
-void TraceWriter::WriteChunk(ChunkType type, uint32_t pid, const void* data, size_t size) {
-  if (size > kMaxChunkRawSize) {
+// `data` is what zstd compresses; `raw_size` what the reader gets back in the end (the records
+// before packing).
+void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data,
+                             size_t size, size_t raw_size) {
+  if (raw_size > kMaxChunkRawSize) {
     throw TraceError(TraceError::Kind::kIo, "internal: chunk of " + std::to_string(size) +
                                                 " bytes exceeds the format limit");
   }
@@ -91,10 +98,10 @@ void TraceWriter::WriteChunk(ChunkType type, uint32_t pid, const void* data, siz
   ChunkHeader header{};
   header.magic = kChunkMagic;
   header.type = static_cast<uint16_t>(type);
-  header.codec = static_cast<uint16_t>(ChunkCodec::kZstd);
+  header.codec = static_cast<uint16_t>(codec);
   header.pid = pid;
   header.stored_size = static_cast<uint32_t>(stored);
-  header.raw_size = static_cast<uint32_t>(size);
+  header.raw_size = static_cast<uint32_t>(raw_size);
   header.payload_crc32 = static_cast<uint32_t>(crc32(0, payload, uInt(stored)));
   header.header_crc32 = static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(&header), offsetof(ChunkHeader, header_crc32)));

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "byte_buffer.h"
 #include "memwrap/trace_format.h"
 #include "unique_fd.h"
 
@@ -34,7 +35,8 @@ class TraceWriter {
   const std::string& path() const { return path_; }
 
  private:
-  void WriteChunk(ChunkType type, uint32_t pid, const void* data, size_t size);
+  void WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data, size_t size,
+                  size_t raw_size);
   void WriteAll(const void* data, size_t size);
 
   std::string path_;
@@ -44,7 +46,8 @@ class TraceWriter {
     void operator()(ZSTD_CCtx_s* ctx) const;
   };
   std::unique_ptr<ZSTD_CCtx_s, FreeZstd> zstd_;
-  std::vector<uint8_t> scratch_;
+  ByteBuffer scratch_;
+  ByteBuffer packed_;
 };
 
 }  // namespace memwrap

@@ -1,0 +1,126 @@
+#include "record_packing.h"
+
+#include <string.h>
+
+#include <array>
+#include <memory>
+
+#include "memwrap/records.h"
+
+namespace memwrap {
+namespace {
+
+constexpr size_t kMaxWords = (kMaxRecordSize - sizeof(RecordHeader)) / 8;
+constexpr size_t kTypes = 256;
+
+// The previous record's words, per type; allocated on first use of a type.
+class History {
+ public:
+  uint64_t* Of(uint8_t type) {
+    auto& words = words_[type];
+    if (!words) words = std::make_unique<uint64_t[]>(kMaxWords);  // zero-initialised
+    return words.get();
+  }
+
+ private:
+  std::array<std::unique_ptr<uint64_t[]>, kTypes> words_;
+};
+
+// Writes through a raw pointer into space reserved up front: this runs for every word the
+// collector writes, and vector::push_back's capacity check per byte showed in profiles.
+inline uint8_t* PutVarint(uint64_t value, uint8_t* out) {
+  while (value >= 0x80) {
+    *out++ = uint8_t(value) | 0x80;
+    value >>= 7;
+  }
+  *out++ = uint8_t(value);
+  return out;
+}
+
+bool GetVarint(const uint8_t*& p, const uint8_t* end, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (p == end) return false;
+    uint8_t byte = *p++;
+    result |= uint64_t(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;  // more than 10 bytes
+}
+
+uint64_t ZigZag(uint64_t delta) { return (delta << 1) ^ uint64_t(int64_t(delta) >> 63); }
+uint64_t UnZigZag(uint64_t value) { return (value >> 1) ^ (0 - (value & 1)); }
+
+}  // namespace
+
+void RecordPacker::Pack(const uint8_t* records, size_t size, ByteBuffer* out) {
+  History history;
+  // Worst case: 10 bytes a word, and 1 + 3 + 2 bytes of framing for a record of >= 8 bytes.
+  const size_t start = out->size();
+  out->resize(start + size / 8 * 10 + size + 16);
+  uint8_t* q = out->data() + start;
+  size_t pos = 0;
+  while (pos + sizeof(RecordHeader) <= size) {
+    RecordHeader header;
+    memcpy(&header, records + pos, sizeof(header));
+    const size_t words = (header.size - sizeof(RecordHeader)) / 8;
+    *q++ = uint8_t(header.type);
+    q = PutVarint(header.flags, q);
+    q = PutVarint(words, q);
+    uint64_t* previous = history.Of(uint8_t(header.type));
+    const uint8_t* p = records + pos + sizeof(RecordHeader);
+    for (size_t i = 0; i < words; ++i, p += 8) {
+      uint64_t word;
+      memcpy(&word, p, 8);
+      q = PutVarint(ZigZag(word - previous[i]), q);
+      previous[i] = word;
+    }
+    pos += header.size;
+  }
+  out->resize(size_t(q - out->data()));
+}
+
+bool RecordPacker::Unpack(const uint8_t* packed, size_t size, size_t max_size,
+                          std::vector<uint8_t>* out, std::string* error) {
+  History history;
+  const uint8_t* p = packed;
+  const uint8_t* end = packed + size;
+  while (p < end) {
+    const uint8_t type = *p++;
+    uint64_t flags = 0, words = 0;
+    if (!GetVarint(p, end, &flags) || !GetVarint(p, end, &words)) {
+      *error = "packed record header cut off";
+      return false;
+    }
+    if (type == 0 || flags > 0xffff || words > kMaxWords) {
+      *error = "packed record with impossible type, flags or size";
+      return false;
+    }
+    const size_t record_size = sizeof(RecordHeader) + words * 8;
+    if (out->size() + record_size > max_size) {
+      *error = "packed records unpack to more than the chunk's stated size";
+      return false;
+    }
+    RecordHeader header{uint32_t(record_size), type, uint16_t(flags)};
+    const size_t at = out->size();
+    out->resize(at + record_size);
+    memcpy(out->data() + at, &header, sizeof(header));
+    uint64_t* previous = history.Of(type);
+    uint8_t* q = out->data() + at + sizeof(RecordHeader);
+    for (size_t i = 0; i < words; ++i, q += 8) {
+      uint64_t delta;
+      if (!GetVarint(p, end, &delta)) {
+        *error = "packed record cut off";
+        return false;
+      }
+      previous[i] += UnZigZag(delta);
+      memcpy(q, &previous[i], 8);
+    }
+  }
+  return true;
+}
+
+}  // namespace memwrap
