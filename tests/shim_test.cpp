@@ -105,6 +105,19 @@ TEST(Shim, FollowsForkAndExecIntoOneTrace) {
   EXPECT_EQ(parent["totals"]["bytes_allocated"].get<uint64_t>(), 1000u);
 }
 
+TEST(Shim, FollowsPosixSpawnAndVfork) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_SPAWN, MEMWRAP_EXIT_WITH, "0"});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_EQ(report["processes"].size(), 3u) << report["processes"].dump(1);
+  const json& parent = report["processes"][0];
+  for (int i = 1; i < 3; ++i) {
+    const json& child = report["processes"][i];
+    EXPECT_EQ(child["ppid"], parent["pid"]);
+    EXPECT_EQ(child["peak_heap_bytes"].get<uint64_t>(), 4096u) << child.dump();
+  }
+}
+
 TEST(Shim, SymbolisesLibrariesLoadedWithDlopen) {
   ScratchDir dir;
   auto [run, report] = Record(dir, {}, {MEMWRAP_DL_LOADER, MEMWRAP_DL_LIBRARY});
