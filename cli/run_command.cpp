@@ -75,14 +75,18 @@ int RunCommand(const std::vector<std::string>& args) {
   std::string output;
   size_t top = 5;
   bool quiet = false;
+  bool force = false;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
        "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
-       "the program's process id); an existing file is replaced, a symlink is refused")
+       "the program's process id); created mode 0600; an existing file is refused unless "
+       "--force, a symlink always")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
-      ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)");
+      ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)")
+      ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
+       "existing file is an error, before the program starts)");
   RecordOptions recording;
   recording.AddTo(&options);
 
@@ -143,7 +147,8 @@ int RunCommand(const std::vector<std::string>& args) {
     }
     std::unique_ptr<TraceWriter> writer;
     try {
-      writer = std::make_unique<TraceWriter>(output);
+      writer = std::make_unique<TraceWriter>(
+          output, force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
       std::map<std::string, std::string> session = {{"command", JoinCommand(split.program)},
                                                     {"program", program.path},
                                                     {"host", HostName()},

@@ -356,6 +356,21 @@ TEST(EndToEnd, UnwritableOutputIsAnErrorBeforeTheProgramStarts) {
   EXPECT_FALSE(test_support::FileExists(marker)) << "the program must not have run";
 }
 
+TEST(EndToEnd, AnExistingTraceIsKeptUnlessForced) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  test_support::WriteFile(trace, "precious");
+  const std::string marker = dir.File("ran");
+  CommandResult refused = RunProgram({kMemwrap, "-o", trace, "/usr/bin/touch", marker});
+  EXPECT_EQ(refused.exit_code(), 2);
+  EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+  EXPECT_FALSE(test_support::FileExists(marker)) << "the program must not have run";
+  EXPECT_EQ(test_support::ReadFile(trace), "precious");
+  CommandResult forced = RunProgram({kMemwrap, "--force", "-q", "-o", trace, kExitWith, "0"});
+  EXPECT_EQ(forced.exit_code(), 0) << forced.err;
+  EXPECT_EQ(ReportJson(trace)["peak_heap_bytes"].get<uint64_t>(), 4096u);
+}
+
 TEST(EndToEnd, ReportReadsATruncatedTraceAndRejectsACorruptOne) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");

@@ -88,7 +88,23 @@ TEST(TraceFile, IsCreatedPrivateAndRefusesASymlink) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(symlink(dir.File("victim").c_str(), dir.File("link.mwt").c_str()), 0);
   EXPECT_THROW(TraceWriter writer(dir.File("link.mwt")), TraceError);
+  EXPECT_THROW(TraceWriter writer(dir.File("link.mwt"), TraceWriter::Existing::kReplace),
+               TraceError);
   EXPECT_FALSE(test_support::FileExists(dir.File("victim")));
+}
+
+TEST(TraceFile, KeepsAnExistingFileUnlessToldToReplaceIt) {
+  ScratchDir dir;
+  test_support::WriteFile(dir.File("t.mwt"), "precious");
+  try {
+    TraceWriter writer(dir.File("t.mwt"));
+    FAIL() << "an existing file was overwritten";
+  } catch (const TraceError& error) {
+    EXPECT_NE(std::string(error.what()).find("--force"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(test_support::ReadFile(dir.File("t.mwt")), "precious");
+  { TraceWriter writer(dir.File("t.mwt"), TraceWriter::Existing::kReplace); }
+  EXPECT_NE(test_support::ReadFile(dir.File("t.mwt")), "precious");
 }
 
 TEST(TraceFile, ReadsATruncatedTraceUpToItsLastCompleteChunk) {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -31,12 +32,23 @@ std::string ErrnoText(int err) { return strerror(err); }
 
 }  // namespace
 
-TraceWriter::TraceWriter(const std::string& path) : path_(path) {
-  // O_NOFOLLOW: a planted symlink at the output path is refused, not followed.
-  fd_ = UniqueFd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(path) {
+  // O_NOFOLLOW: a planted symlink at the output path is refused, not followed. O_EXCL: an
+  // existing file (someone's earlier trace, or a file planted where a trace will go) is kept.
+  const int replace = existing == Existing::kReplace ? O_TRUNC : O_EXCL;
+  fd_ = UniqueFd(open(path.c_str(), O_WRONLY | O_CREAT | replace | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd_.valid()) {
-    throw TraceError(TraceError::Kind::kIo,
-                     "cannot create trace '" + path + "': " + ErrnoText(errno));
+    const int err = errno;
+    struct stat st{};
+    if ((err == EEXIST || err == ELOOP) && lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot create trace '" + path + "': it is a symbolic link (refused)");
+    }
+    if (err == EEXIST) {
+      throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path +
+                                                  "': the file exists (use --force to replace it)");
+    }
+    throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path + "': " + ErrnoText(err));
   }
   zstd_.reset(ZSTD_createCCtx());
   FileHeader header{};

@@ -20,9 +20,11 @@ namespace memwrap {
 
 class TraceWriter {
  public:
-  // Creates `path` (mode 0600, never through a symlink) and writes the file header.
+  enum class Existing { kRefuse, kReplace };
+  // Creates `path` (mode 0600, never through a symlink) and writes the file header. An
+  // existing file is refused unless `existing` is kReplace (memwrap run --force).
   // Throws TraceError(kIo) with a message naming the path and the reason.
-  explicit TraceWriter(const std::string& path);
+  explicit TraceWriter(const std::string& path, Existing existing = Existing::kRefuse);
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
