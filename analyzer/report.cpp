@@ -44,6 +44,11 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   HeapAnalysis analysis =
       AnalyzeHeap(stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0);
   report.warnings = stream.warnings();
+  if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
+    report.heap_not_recorded = missing->second;
+    report.warnings.push_back("the heap of " + report.session["command"] +
+                              " was not recorded: " + missing->second);
+  }
   // Times are reported from the moment the trace was created (just before the program
   // started), so they read as "seconds into the run".
   report.start_monotonic_ns = stream.header().created_monotonic_ns;

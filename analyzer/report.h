@@ -68,6 +68,7 @@ struct Report {
   uint64_t stacks_not_interned = 0;
   std::vector<ProcessReport> processes;
   std::vector<std::string> warnings;  // e.g. a truncated trace
+  std::string heap_not_recorded;      // why the program ran without the shim, "" if it did not
 };
 
 // Reads and analyses the trace. Throws TraceError when it cannot be read at all.

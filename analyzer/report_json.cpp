@@ -102,6 +102,8 @@ std::string FormatReportJson(const Report& report) {
   }
   out["session"] = report.session;
   out["warnings"] = report.warnings;
+  out["heap_not_recorded"] =
+      report.heap_not_recorded.empty() ? json(nullptr) : json(report.heap_not_recorded);
   return out.dump(2) + "\n";
 }
 

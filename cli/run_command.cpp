@@ -25,6 +25,7 @@
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
+#include "tracer/preload_obstacle.h"
 #include "tracer/signal_relay.h"
 
 namespace memwrap {
@@ -138,7 +139,13 @@ int RunCommand(const std::vector<std::string>& args) {
     Collector collector;
     std::vector<std::pair<std::string, std::string>> settings = recording.Environment();
     settings.emplace_back(kEnvSocket, collector.socket_name());
-    Launcher launcher(program.path, split.program, TracedEnvironment(preload, settings));
+    const std::string obstacle = PreloadObstacle(program.path);
+    if (!obstacle.empty()) {
+      fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
+              split.program.front().c_str(), obstacle.c_str());
+    }
+    Launcher launcher(program.path, split.program,
+                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment());
 
     // The program waits in the launcher until its trace file exists: an output that cannot
     // be written is an error before the program starts.
@@ -155,6 +162,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"pid", std::to_string(launcher.pid())},
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
+      if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
       launcher.Abandon();

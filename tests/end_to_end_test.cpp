@@ -31,6 +31,7 @@ const std::string kExitWith = MEMWRAP_EXIT_WITH;
 const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
 const std::string kCppContainers = MEMWRAP_CPP_CONTAINERS;
 const std::string kCloseFds = MEMWRAP_CLOSE_FDS;
+const std::string kExitWithStatic = MEMWRAP_EXIT_WITH_STATIC;
 
 json ReportJson(const std::string& trace) {
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
@@ -354,6 +355,29 @@ TEST(EndToEnd, UnwritableOutputIsAnErrorBeforeTheProgramStarts) {
   EXPECT_NE(run.err.find("missing-dir/t.mwt"), std::string::npos) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   EXPECT_FALSE(test_support::FileExists(marker)) << "the program must not have run";
+}
+
+// Programs the shim cannot or must not enter run untouched; the report says the heap is
+// missing and why, and the exit status still passes through.
+TEST(EndToEnd, StaticAndSetuidProgramsRunWithoutTheShimAndTheReportSaysSo) {
+  ScratchDir dir;
+  const std::string setuid_copy = dir.File("exit_with_setuid");
+  std::filesystem::copy_file(kExitWith, setuid_copy);
+  chmod(setuid_copy.c_str(), 04755);
+  for (auto [program, reason] : {std::pair{kExitWithStatic, std::string("statically linked")},
+                                 {setuid_copy, std::string("setuid")}}) {
+    const std::string trace = dir.File(std::filesystem::path(program).filename().string() + ".mwt");
+    CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, program, "7"});
+    EXPECT_EQ(run.exit_code(), 7) << run.err;
+    EXPECT_NE(run.err.find(reason), std::string::npos) << run.err;
+    json report = ReportJson(trace);
+    EXPECT_NE(report["heap_not_recorded"].get<std::string>().find(reason), std::string::npos);
+    EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), 0u);
+    ASSERT_EQ(report["processes"].size(), 1u);
+    EXPECT_EQ(report["processes"][0]["exit_code"], 7);
+    CommandResult text = RunProgram({kMemwrap, "report", trace});
+    EXPECT_NE(text.out.find("was not recorded"), std::string::npos) << text.out;
+  }
 }
 
 TEST(EndToEnd, AnExistingTraceIsKeptUnlessForced) {

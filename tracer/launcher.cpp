@@ -128,6 +128,12 @@ int Launcher::Wait() {
   return status;
 }
 
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  return env;
+}
+
 std::vector<std::string> TracedEnvironment(
     const std::string& preload_library,
     const std::vector<std::pair<std::string, std::string>>& settings) {

@@ -47,6 +47,9 @@ class Launcher {
   int error_read_ = -1;   // child -> parent: errno if exec failed; EOF on success (CLOEXEC)
 };
 
+// memwrap's own environment, unchanged (for programs the shim must not enter).
+std::vector<std::string> CurrentEnvironment();
+
 // Environment for the traced program: the current one plus the given settings, with
 // LD_PRELOAD extended (ours first) rather than replaced.
 std::vector<std::string> TracedEnvironment(const std::string& preload_library,
