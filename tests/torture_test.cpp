@@ -1,0 +1,138 @@
+// Hostile conditions for memwrap and the programs it traces, each with known truth: thread
+// churn, a fork storm, signal storms, an address-space limit, memwrap killed mid-run, a full
+// output disk.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+
+json ReportJson(const std::string& trace, std::string* err = nullptr) {
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
+  EXPECT_EQ(report.exit_code(), 0) << report.err;
+  if (err != nullptr) *err = report.err;
+  return json::parse(report.out);
+}
+
+TEST(Torture, SixtyFourThreadsAllocatingAndExitingContinuously) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  constexpr int kWaves = 10, kAllocs = 2000;
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_THREAD_CHURN,
+                                  std::to_string(kWaves), std::to_string(kAllocs)});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  EXPECT_EQ(report["lost_events"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["totals"]["replaced_live_blocks"].get<uint64_t>(), 0u);
+  EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), uint64_t(kWaves) * 64 * kAllocs);
+}
+
+TEST(Torture, BoundedForkStormWithExec) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_FORK_STORM, "50", "/bin/true"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  // The storm's parent and its 50 children (each forked, then /bin/true under the same pid).
+  EXPECT_EQ(report["processes"].size(), 51u);
+  EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
+}
+
+TEST(Torture, SignalStormsDoNotDisturbTheProgram) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_SIGNAL_STORM});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  // The handler's 1,000 allocations and the loop's 1,000 are all seen.
+  EXPECT_GE(report["processes"][0]["totals"]["allocations"].get<uint64_t>(), 2000u);
+  EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
+}
+
+TEST(Torture, ProgramHittingItsAddressSpaceLimitHandlesENOMEM) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_ADDRESS_LIMIT});
+  EXPECT_EQ(run.exit_code(), 0) << run.out << run.err;
+  json report = ReportJson(trace);
+  int blocks = 0;
+  sscanf(run.out.c_str(), "blocks=%d", &blocks);
+  ASSERT_GT(blocks, 0);
+  // Every block the program got was recorded, and freed.
+  EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), uint64_t(blocks));
+  EXPECT_GE(report["peak_heap_bytes"].get<uint64_t>(), uint64_t(blocks) << 20);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+}
+
+bool WaitForFile(const std::string& path, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (test_support::FileExists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(Torture, MemwrapKilledMidRunLeavesAReadableTraceAndARunningProgram) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  const std::string marker = dir.File("done");
+  pid_t memwrap = fork();
+  if (memwrap == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(), MEMWRAP_LONG_RUNNER,
+          "3", marker.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // chunks flush every 0.5 s
+  kill(memwrap, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // The program, now without its collector, must run to its end.
+  EXPECT_TRUE(WaitForFile(marker, std::chrono::seconds(60))) << "the program did not finish";
+  std::string err;
+  json report = ReportJson(trace, &err);
+  EXPECT_GT(report["totals"]["allocations"].get<uint64_t>(), 1000u);
+  EXPECT_EQ(report["processes"].size(), 1u);
+}
+
+TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {
+  ScratchDir dir;
+  const std::string disk = dir.File("disk");
+  std::filesystem::create_directory(disk);
+  if (mount("memwrap-test", disk.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root and CAP_SYS_ADMIN): "
+                 << strerror(errno);
+  }
+  const std::string trace = disk + "/t.mwt";
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "-o", trace, MEMWRAP_THREADS_ALLOC, "4", "200", "100", "2000"});
+  std::string err = run.err;
+  umount2(disk.c_str(), MNT_DETACH);
+  EXPECT_EQ(run.exit_code(), 0) << err;
+  EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+}  // namespace
+}  // namespace memwrap
