@@ -23,7 +23,10 @@ median_seconds() {
   for _ in $(seq "$repeat"); do
     local start end
     start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
+    if ! "$@" >/dev/null 2>"$work/stderr"; then
+      echo "failed: $* ($(tail -1 "$work/stderr"))" >&2
+      exit 1
+    fi
     end=$(date +%s.%N)
     times+=("$(echo "$end - $start" | bc -l)")
   done
@@ -43,7 +46,7 @@ run_memwrap() {
   local name=$1
   shift
   local seconds
-  seconds=$(median_seconds "$memwrap" -q -o "$work/$name.mwt" "$@" -- "${bench[@]}")
+  seconds=$(median_seconds "$memwrap" -q --force -o "$work/$name.mwt" "$@" -- "${bench[@]}")
   local events bytes
   events=$(events_of "$work/$name.mwt")
   bytes=$(stat -c %s "$work/$name.mwt")
