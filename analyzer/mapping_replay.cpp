@@ -38,12 +38,15 @@ void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end, S
   mapped_bytes_ += end - start;
 }
 
+// The program's own share of the break is the sum of what its own brk/sbrk calls moved it by:
+// glibc's malloc moves the break too (internally, unseen), and that is heap, not a mapping.
 void MappingReplay::SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break) {
-  if (image.break_start == 0) image.break_start = old_break;
-  const uint64_t bytes = new_break > image.break_start ? new_break - image.break_start : 0;
-  image.mapped_bytes = image.mapped_bytes - image.break_bytes + bytes;
-  mapped_bytes_ = mapped_bytes_ - image.break_bytes + bytes;
-  image.break_bytes = bytes;
+  int64_t delta = int64_t(new_break - old_break);
+  int64_t bytes = int64_t(image.break_bytes) + delta;
+  if (bytes < 0) bytes = 0;
+  image.mapped_bytes = image.mapped_bytes - image.break_bytes + uint64_t(bytes);
+  mapped_bytes_ = mapped_bytes_ - image.break_bytes + uint64_t(bytes);
+  image.break_bytes = uint64_t(bytes);
 }
 
 bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
@@ -88,11 +91,18 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
       if (parked != image.remapping.end() && parked->second.first == end->old_addr) {
         removed = std::move(parked->second.second);
         image.remapping.erase(parked);
+      } else if (end->new_addr != 0 && end->old_length != 0 &&
+                 !(end->flags & MREMAP_DONTUNMAP)) {
+        // BEGIN was not recorded (tracing started in between): the old range still goes.
+        removed = Remove(image, end->old_addr, end->old_addr + PageUp(end->old_length));
       }
       if (end->new_addr == 0) {
         for (const auto& [start, range] : removed) Insert(image, start, range.end, range.stack);
       } else {
         ++image.counters.mremaps;
+        // A range memwrap never saw mapped (made before tracing started, or by glibc itself)
+        // is not the program's mapping to count, moved or not.
+        if (removed.empty() && end->old_length != 0) break;
         const uint64_t new_length = PageUp(end->new_length);
         const uint64_t old_length = PageUp(end->old_length);
         if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;

@@ -149,7 +149,9 @@ std::string FormatRunSummary(const Report& report, size_t top) {
   out << "\n";
   for (const std::string& warning : report.warnings) out << "memwrap: warning: " << warning << "\n";
   if (!report.peak_sites.empty()) {
-    out << "memwrap: top call sites at the peak:\n";
+    out << "memwrap: top call sites at the peak"
+        << (report.peak_sites_estimated ? " (bytes and blocks ESTIMATED from sampled stacks)" : "")
+        << ":\n";
     Report shown = report;
     if (shown.peak_sites.size() > top) shown.peak_sites.resize(top);
     WriteSites(out, shown, false);

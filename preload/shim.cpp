@@ -89,15 +89,28 @@ void ReportDropped() {
   if (!g_ring.TryWrite(&lost, sizeof(lost))) g_dropped.fetch_add(dropped, std::memory_order_relaxed);
 }
 
-bool Publish(const void* record, uint32_t size) {
-  if (g_settings.on_full == FullRingPolicy::kDrop) {
-    if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
-    if (g_ring.TryWrite(record, size)) return true;
-    g_dropped.fetch_add(1, std::memory_order_relaxed);
-    return true;  // dropping is this mode's promise, not a failure
+// Waits for space whatever the mode: for the few records a trace cannot be read without
+// (module maps) and for the last word at exit. KeepWaiting still gives up when the collector
+// is gone.
+bool PublishReliably(const void* record, uint32_t size) {
+  if (g_settings.on_full == FullRingPolicy::kDrop && g_dropped.load(std::memory_order_relaxed)) {
+    ReportDropped();
   }
   if (g_ring.Write(record, size)) return true;
   StopTracing("the collector stopped reading");
+  return false;
+}
+
+// Every event. In drop mode: false when the record did not fit (it is counted).
+bool Publish(const void* record, uint32_t size) {
+  if (g_settings.on_full != FullRingPolicy::kDrop) return PublishReliably(record, size);
+  if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
+  if (g_ring.TryWrite(record, size)) return true;
+  // A ring that stays full may mean that nobody drains it any more: check now and then.
+  if ((g_dropped.fetch_add(1, std::memory_order_relaxed) & 4095) == 4095 &&
+      !CollectorAlive(g_socket)) {
+    StopTracing("the collector is gone");
+  }
   return false;
 }
 
@@ -167,8 +180,9 @@ void SendNotice() {
   notice.ts_ns = NowNs();
   notice.untracked_nested_calls = g_untracked_nested.load(std::memory_order_relaxed);
   notice.stacks_not_interned = StacksNotInterned();
-  Publish(&notice, sizeof(notice));
-  if (g_settings.on_full == FullRingPolicy::kDrop) ReportDropped();
+  // Reliably (PublishReliably reports pending drops first): the end of the run must say how
+  // many records were dropped.
+  PublishReliably(&notice, sizeof(notice));
 }
 
 void Disconnect() {
@@ -226,7 +240,7 @@ void OnForkChild() {
   Disconnect();
   ResetStackCapture();
   if (!Connect()) return;
-  EmitModules(NowNs(), Publish);
+  EmitModules(NowNs(), PublishReliably);
   g_state.store(int(State::kActive), std::memory_order_release);
 }
 
@@ -249,7 +263,7 @@ void Initialise() {
   }
   if (!Connect()) return;
   pthread_atfork(nullptr, nullptr, OnForkChild);
-  EmitModules(NowNs(), Publish);
+  EmitModules(NowNs(), PublishReliably);
   g_state.store(int(State::kActive), std::memory_order_release);
 }
 
@@ -403,7 +417,7 @@ void RecordModulesChanged() {
   ModulesChangedRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kModulesChanged), 0};
   record.ts_ns = NowNs();
-  if (Publish(&record, sizeof(record))) EmitModules(record.ts_ns, Publish);
+  if (PublishReliably(&record, sizeof(record))) EmitModules(record.ts_ns, PublishReliably);
 }
 
 }  // namespace memwrap::shim

@@ -43,11 +43,22 @@ void* MapAnonymous(size_t bytes) {
   return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
 }
 
+// A thread's cache after its key destructor ran: the thread is exiting, and destructors of
+// other keys may still allocate; they unwind without a cache.
+ThreadCache* const kCacheGone = reinterpret_cast<ThreadCache*>(uintptr_t{1});
+
+void UnmapCache(void* cache) {
+  if (cache != nullptr && cache != kCacheGone) syscall(SYS_munmap, cache, sizeof(ThreadCache));
+}
+
+// The key destructor runs on the exiting thread itself, so it may reset that thread's pointer.
 void FreeCache(void* cache) {
-  if (cache != nullptr) syscall(SYS_munmap, cache, sizeof(ThreadCache));
+  UnmapCache(cache);
+  t_cache = kCacheGone;
 }
 
 ThreadCache* Cache() {
+  if (t_cache == kCacheGone) return nullptr;
   if (t_cache == nullptr) {
     t_cache = static_cast<ThreadCache*>(MapAnonymous(sizeof(ThreadCache)));
     // The key's destructor unmaps it when the thread exits. Our key is created at startup,
@@ -116,7 +127,7 @@ bool InitStackCapture(uint32_t max_depth, uint64_t shim_begin, uint64_t shim_end
 }
 
 void ResetStackCapture() {
-  FreeCache(t_cache);
+  UnmapCache(t_cache);
   t_cache = nullptr;
   pthread_setspecific(g_cache_key, nullptr);
   g_table.Reset();
@@ -141,15 +152,20 @@ StackId CaptureStack(const CallerContext& caller) {
   uint32_t depth = Unwind(caller, frames, slots);
   if (depth == 0) return kNoStack;
 
-  bool is_new = false;
-  StackId id = g_table.Intern(frames, depth, &is_new);
-  if (is_new) {
+  bool must_send = false;
+  StackId id = g_table.Intern(frames, depth, &must_send);
+  if (must_send) {
     auto* stack = reinterpret_cast<StackRecord*>(record);
     stack->h = {uint32_t(sizeof(StackRecord) + depth * sizeof(uint64_t)),
                 uint16_t(RecordType::kStack), 0};
     stack->id = id;
     stack->depth = depth;
-    if (!g_publish(record, stack->h.size)) return kNoStack;
+    if (!g_publish(record, stack->h.size)) {
+      // Not sent (a full ring in drop mode): the next capture of this stack tries again, so
+      // it is not cached; this event keeps the id, which resolves if a later send succeeds.
+      g_table.MarkUnsent(id);
+      return id;
+    }
   }
 
   // Remember the chain when every slot lies within 4 GiB above the caller's stack pointer

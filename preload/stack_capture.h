@@ -3,7 +3,8 @@
 // A full unwind (libunwind, ~0.4-2 us) per allocation is most of the cost of tracing, and
 // programs allocate from the same few call chains over and over. So each thread keeps a cache
 // of chains it unwound, keyed by where the call came from: the return address into the
-// caller, the caller's stack pointer and frame pointer at the call. A cached chain is reused
+// caller and the caller's stack pointer at the call (not its frame pointer: optimised code uses
+// that register for anything, so it would defeat the cache). A cached chain is reused
 // only after checking it against the stack as it is now: every return address of the chain
 // must still be in the stack slot it was read from. Frames cannot change without changing at
 // least one of those slots, except in the one case docs/architecture.md describes (a
@@ -14,6 +15,12 @@
 
 #include <stdint.h>
 
+// The slot arithmetic here and in stack_capture.cpp (return address just below the caller's
+// frame, 16 bytes above the hook's frame pointer) is the x86-64 calling convention.
+#if !defined(__x86_64__)
+#error "stack_capture assumes the x86-64 calling convention"
+#endif
+
 #include "memwrap/records.h"
 
 namespace memwrap::shim {
@@ -22,7 +29,6 @@ namespace memwrap::shim {
 struct CallerContext {
   uint64_t return_address;  // into the program
   uint64_t stack_pointer;   // the program's stack pointer just before the call instruction
-  uint64_t frame_pointer;   // the program's frame pointer register at the call
 };
 
 // Inside an interposed function compiled with frame pointers: its frame holds the saved
@@ -30,8 +36,7 @@ struct CallerContext {
 #define MEMWRAP_CALLER_CONTEXT()                                                            \
   ::memwrap::shim::CallerContext {                                                          \
     reinterpret_cast<uint64_t>(__builtin_return_address(0)),                                \
-        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16,                        \
-        *reinterpret_cast<const uint64_t*>(__builtin_frame_address(0))                      \
+        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16                         \
   }
 
 // Publishes a newly interned stack (a complete STACK record); false if it could not be sent.

@@ -39,18 +39,27 @@ struct StackTable::Entry {
   uint32_t id;
   uint32_t depth;
   uint64_t frames_offset;
-  uint64_t reserved;
+  std::atomic<uint32_t> sent;  // 1 once a caller took on sending the STACK record
+  uint32_t reserved;
 };
 static_assert(sizeof(std::atomic<uint64_t>) == 8);
 
 bool StackTable::Init() {
   entries_ = static_cast<Entry*>(MapAnonymous(kEntryCount * sizeof(Entry)));
+  entry_of_id_ = static_cast<uint32_t*>(MapAnonymous(kEntryCount * sizeof(uint32_t)));
   frames_ = static_cast<uint64_t*>(MapAnonymous(kFrameCapacity * sizeof(uint64_t)));
-  return entries_ != nullptr && frames_ != nullptr;
+  return entries_ != nullptr && entry_of_id_ != nullptr && frames_ != nullptr;
+}
+
+void StackTable::MarkUnsent(StackId id) {
+  if (entry_of_id_ == nullptr || id == kNoStack || id >= kEntryCount) return;
+  entries_[entry_of_id_[id]].sent.store(0, std::memory_order_relaxed);
 }
 
 void StackTable::Reset() {
   if (entries_ != nullptr) syscall(SYS_munmap, entries_, kEntryCount * sizeof(Entry));
+  if (entry_of_id_ != nullptr) syscall(SYS_munmap, entry_of_id_, kEntryCount * sizeof(uint32_t));
+  entry_of_id_ = nullptr;
   if (frames_ != nullptr) syscall(SYS_munmap, frames_, kFrameCapacity * sizeof(uint64_t));
   entries_ = nullptr;
   frames_ = nullptr;
@@ -61,9 +70,15 @@ void StackTable::Reset() {
   Init();
 }
 
-StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new) {
-  *is_new = false;
+StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* must_send) {
+  *must_send = false;
   if (entries_ == nullptr || frames_ == nullptr) return kNoStack;
+  // Claims the sending of an entry's record; false if someone already did.
+  auto claim = [](Entry& e) {
+    uint32_t unsent = 0;
+    return e.sent.load(std::memory_order_relaxed) == 0 &&
+           e.sent.compare_exchange_strong(unsent, 1, std::memory_order_relaxed);
+  };
   const uint64_t hash = HashFrames(frames, depth);
   auto matches = [&](const Entry& e) {
     if (e.depth != depth) return false;
@@ -82,7 +97,10 @@ StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new)
         if (free_slot) *free_slot = &e;
         return kNoStack;
       }
-      if (h == hash && matches(e)) return e.id;
+      if (h == hash && matches(e)) {
+        *must_send = claim(e);
+        return e.id;
+      }
     }
     return kNoStack;
   };
@@ -101,10 +119,12 @@ StackId StackTable::Intern(const uint64_t* frames, uint32_t depth, bool* is_new)
       slot->frames_offset = frames_used_;
       slot->depth = depth;
       slot->id = next_id_++;
+      slot->sent.store(1, std::memory_order_relaxed);  // the inserting caller sends it
+      entry_of_id_[slot->id] = uint32_t(slot - entries_);
       frames_used_ += depth;
       slot->hash.store(hash, std::memory_order_release);
       id = slot->id;
-      *is_new = true;
+      *must_send = true;
     }
   }
   __atomic_store_n(&lock_, 0, __ATOMIC_RELEASE);

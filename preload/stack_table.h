@@ -21,16 +21,19 @@ class StackTable {
   // Forgets every stack (a forked child starts over). Single-threaded use only.
   void Reset();
 
-  // The id of frames[0..depth). `*is_new` is set when this call created the id: the caller
-  // must then send the STACK record (before or after the event that uses it; the analyzer
-  // resolves ids at the end).
-  StackId Intern(const uint64_t* frames, uint32_t depth, bool* is_new);
+  // The id of frames[0..depth). `*must_send` is set when the id's STACK record has not been
+  // sent yet and this caller is the one to send it (before or after the event that uses it;
+  // the analyzer resolves ids at the end). If sending fails (a full ring in drop mode), the
+  // caller calls MarkUnsent and a later caller tries again.
+  StackId Intern(const uint64_t* frames, uint32_t depth, bool* must_send);
+  void MarkUnsent(StackId id);
 
   uint64_t overflowed() const { return __atomic_load_n(&overflowed_, __ATOMIC_RELAXED); }
 
  private:
   struct Entry;
   Entry* entries_ = nullptr;
+  uint32_t* entry_of_id_ = nullptr;  // id -> index into entries_
   uint64_t* frames_ = nullptr;
   uint64_t frames_used_ = 0;  // under lock_
   uint32_t next_id_ = 1;      // under lock_

@@ -97,7 +97,7 @@ void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
 void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data,
                              size_t size, size_t raw_size) {
   if (raw_size > kMaxChunkRawSize) {
-    throw TraceError(TraceError::Kind::kIo, "internal: chunk of " + std::to_string(size) +
+    throw TraceError(TraceError::Kind::kIo, "internal: chunk of " + std::to_string(raw_size) +
                                                 " bytes exceeds the format limit");
   }
   // Header and payload go out in one write, so a crash leaves at most one partial chunk.
