@@ -79,6 +79,15 @@ TEST(Shim, AccountsMappingsThroughMremapAndPartialMunmap) {
             truth["peak_mapped_bytes"]);
 }
 
+TEST(Shim, ThreadKeyDestructorsThatAllocateAfterMemwrapsOwnAreSafe) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {}, {MEMWRAP_KEY_DESTRUCTOR});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  // 20 threads: each a 100-byte value and a 4000-byte block in its key's destructor.
+  EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), 40u);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+}
+
 TEST(Shim, LargeMallocsAreHeapNotMappings) {
   ScratchDir dir;
   // peak_pattern's blocks of 1 MB and 3 MB are above glibc's mmap threshold.
