@@ -1,6 +1,7 @@
 #include "byte_format.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 namespace memwrap {
 
@@ -48,6 +49,30 @@ bool ParseByteSize(const std::string& text, uint64_t* bytes) {
   for (const auto& unit : kUnits) {
     if (suffix == unit.suffix) {
       if (__builtin_mul_overflow(value, unit.factor, bytes)) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseDuration(const std::string& text, uint64_t* ns) {
+  size_t end = 0;
+  while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.')) ++end;
+  if (end == 0 || end > 20) return false;
+  char* parsed = nullptr;
+  const std::string number = text.substr(0, end);
+  double value = strtod(number.c_str(), &parsed);
+  if (parsed != number.c_str() + number.size()) return false;
+  static const struct {
+    const char* suffix;
+    double factor;
+  } kUnits[] = {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"h", 3600e9}};
+  const std::string suffix = text.substr(end);
+  for (const auto& unit : kUnits) {
+    if (suffix == unit.suffix) {
+      double result = value * unit.factor;
+      if (result < 0 || result > 1e18) return false;
+      *ns = uint64_t(result + 0.5);
       return true;
     }
   }

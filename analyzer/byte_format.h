@@ -21,4 +21,7 @@ std::string HumanDuration(uint64_t ns);
 // False for anything else, including overflow.
 bool ParseByteSize(const std::string& text, uint64_t* bytes);
 
+// "10ms", "1s", "500us", "250ns", "2m", "0" (a bare number is seconds). False otherwise.
+bool ParseDuration(const std::string& text, uint64_t* ns);
+
 }  // namespace memwrap

@@ -43,6 +43,9 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
   MappingReplay mappings;
   ImageTracker tracker;
   uint64_t ordinal = 0, peak_ordinal = 0;
+  // The latest RSS sample of each live image, and their sum (for the trace-wide peak).
+  std::map<ImageId, std::pair<uint64_t, uint64_t>> last_rss;  // (rss, ts)
+  uint64_t last_rss_sum = 0;
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
     ++ordinal;
     analysis.catalog.Add(pid, record);
@@ -51,14 +54,43 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
     if (ended != 0) {
       replay.EndImage(ended);
       mappings.EndImage(ended);
+      if (auto it = last_rss.find(ended); it != last_rss.end()) {
+        last_rss_sum -= it->second.first;
+        last_rss.erase(it);
+      }
+    }
+    if (const auto* sample = record.As<MemorySampleRecord>();
+        sample != nullptr && record.type == RecordType::kMemorySample && image != 0) {
+      auto& [rss, ts] = last_rss[image];
+      last_rss_sum = last_rss_sum - rss + sample->rss;
+      rss = sample->rss;
+      ts = sample->ts_ns;
+      HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
+      ++info.samples;
+      if (sample->hwm > info.max_hwm) info.max_hwm = sample->hwm;
+      return true;
     }
     bool changed = false;
+    const uint64_t image_peak_before =
+        image != 0 && replay.images().count(image) ? replay.images().at(image).peak_bytes : 0;
     if (replay.Apply(image, record)) {
       changed = true;
+      uint64_t ts = 0;
+      RecordTimestamp(record, &ts);
+      if (replay.images().at(image).peak_bytes > image_peak_before) {
+        if (auto it = last_rss.find(image); it != last_rss.end()) {
+          HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
+          info.at_heap_peak = it->second.first;
+          info.at_heap_peak_age_ns = ts > it->second.second ? ts - it->second.second : 0;
+          info.have_at_heap_peak = true;
+        }
+      }
       if (replay.live_bytes() > analysis.peak_bytes) {
         analysis.peak_bytes = replay.live_bytes();
-        RecordTimestamp(record, &analysis.peak_ts_ns);
+        analysis.peak_ts_ns = ts;
         peak_ordinal = ordinal;
+        analysis.rss_at_heap_peak = last_rss_sum;
+        analysis.have_rss_at_heap_peak = !last_rss.empty();
       }
     } else if (mappings.Apply(image, record)) {
       changed = true;

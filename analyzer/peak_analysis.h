@@ -50,6 +50,18 @@ struct HeapAnalysis {
   uint64_t peak_mapped_ts_ns = 0;
   uint64_t peak_heap_and_mapped_bytes = 0;  // the peak of their sum
   uint64_t peak_heap_and_mapped_ts_ns = 0;
+
+  // Resident memory, from the /proc samples (estimates: a sample is a moment, not a peak).
+  struct ImageRss {
+    uint64_t samples = 0;
+    uint64_t max_hwm = 0;                // the kernel's VmHWM in the last sample
+    uint64_t at_heap_peak = 0;           // RSS in the last sample before the image's heap peak
+    uint64_t at_heap_peak_age_ns = 0;    // how long before that peak the sample was taken
+    bool have_at_heap_peak = false;
+  };
+  std::map<ImageId, ImageRss> rss_by_image;
+  uint64_t rss_at_heap_peak = 0;  // sum over processes of their last RSS sample before the peak
+  bool have_rss_at_heap_peak = false;
 };
 
 // `sample_bytes`: the mean of the Poisson sampling the trace was recorded with (its session

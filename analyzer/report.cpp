@@ -70,6 +70,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.peak_heap_and_mapped_time_ns =
       analysis.peak_heap_and_mapped_bytes > 0 ? since_start(analysis.peak_heap_and_mapped_ts_ns) : 0;
   report.mapping_totals = analysis.mapping_totals;
+  if (analysis.have_rss_at_heap_peak) report.rss_at_heap_peak_bytes = analysis.rss_at_heap_peak;
+  if (auto interval = report.session.find("sample_interval_ns"); interval != report.session.end()) {
+    report.sample_interval_ns = strtoull(interval->second.c_str(), nullptr, 10);
+  }
 
   CallSiteResolver resolver(analysis.catalog);
   std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
@@ -110,6 +114,16 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
       into.brks += mapping_counters->second.brks;
       into.bytes_mapped += mapping_counters->second.bytes_mapped;
     }
+    if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
+      if (rss->second.max_hwm > process.peak_rss_bytes) {
+        process.peak_rss_bytes = rss->second.max_hwm;
+        process.peak_rss_source = "sampled";
+      }
+      if (rss->second.have_at_heap_peak) {
+        process.rss_at_heap_peak_bytes = rss->second.at_heap_peak;
+        process.rss_at_heap_peak_age_ns = rss->second.at_heap_peak_age_ns;
+      }
+    }
     auto mapped = analysis.peak_mapped_by_image.find(image.id);
     if (mapped != analysis.peak_mapped_by_image.end() &&
         mapped->second > process.peak_mapped_bytes) {
@@ -132,6 +146,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   }
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);
+    if (process.end && process.end->max_rss_bytes != 0) {
+      process.peak_rss_bytes = process.end->max_rss_bytes;  // exact: the kernel's own peak
+      process.peak_rss_source = "exit";
+    }
     report.processes.push_back(std::move(process));
   }
   return report;

@@ -33,6 +33,13 @@ struct ProcessReport {
   uint64_t stacks_not_interned = 0;
   uint64_t peak_mapped_bytes = 0;
   MappingCounters mapping_counters;
+  // Resident memory. peak_rss_source: "exit" = the kernel's exact figure from wait4 (the
+  // program memwrap started); "sampled" = the VmHWM of the last /proc sample (a lower bound:
+  // growth after it is not seen); "" = unknown.
+  uint64_t peak_rss_bytes = 0;
+  std::string peak_rss_source;
+  std::optional<uint64_t> rss_at_heap_peak_bytes;  // last sample before this process's heap peak
+  uint64_t rss_at_heap_peak_age_ns = 0;            // how long before the peak it was taken
 };
 
 // How the trace was recorded (its session info), as the report states it.
@@ -61,6 +68,8 @@ struct Report {
   uint64_t peak_heap_and_mapped_bytes = 0;
   uint64_t peak_heap_and_mapped_time_ns = 0;
   MappingCounters mapping_totals;
+  std::optional<uint64_t> rss_at_heap_peak_bytes;  // all processes' last samples before the peak
+  uint64_t sample_interval_ns = 0;
   HeapCounters totals;
   uint64_t lost_events = 0;
   uint64_t lost_bytes = 0;

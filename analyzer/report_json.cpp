@@ -60,6 +60,13 @@ json ProcessJson(const ProcessReport& process) {
   out["peak_heap_time_ns"] = process.peak_heap_time_ns;
   out["totals"] = CountersJson(process.counters, process.mapping_counters);
   out["peak_mapped_bytes"] = process.peak_mapped_bytes;
+  out["peak_rss_bytes"] = process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_bytes);
+  out["peak_rss_source"] =
+      process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_source);
+  out["rss_at_heap_peak_bytes"] =
+      process.rss_at_heap_peak_bytes ? json(*process.rss_at_heap_peak_bytes) : json(nullptr);
+  out["rss_at_heap_peak_age_ns"] =
+      process.rss_at_heap_peak_bytes ? json(process.rss_at_heap_peak_age_ns) : json(nullptr);
   out["untracked_nested_calls"] = process.untracked_nested_calls;
   out["stacks_not_interned"] = process.stacks_not_interned;
   return out;
@@ -81,6 +88,9 @@ std::string FormatReportJson(const Report& report) {
   out["totals"] = CountersJson(report.totals, report.mapping_totals);
   out["peak_sites_estimated"] = report.peak_sites_estimated;
   out["peak_mapped_bytes"] = report.peak_mapped_bytes;
+  out["rss_at_heap_peak_bytes"] =
+      report.rss_at_heap_peak_bytes ? json(*report.rss_at_heap_peak_bytes) : json(nullptr);
+  out["sample_interval_ns"] = report.sample_interval_ns;
   out["peak_mapped_time_ns"] = report.peak_mapped_time_ns;
   out["peak_heap_and_mapped_bytes"] = report.peak_heap_and_mapped_bytes;
   out["peak_heap_and_mapped_time_ns"] = report.peak_heap_and_mapped_time_ns;

@@ -86,6 +86,11 @@ std::string FormatReportText(const Report& report) {
       << " live blocks\n";
   out << "Peak of the program's own mappings: " << BytesWithExact(report.peak_mapped_bytes);
   if (report.peak_mapped_bytes != 0) out << " at " << HumanDuration(report.peak_mapped_time_ns);
+  if (report.rss_at_heap_peak_bytes) {
+    out << "\nRSS at the heap peak: " << BytesWithExact(*report.rss_at_heap_peak_bytes)
+        << " (the last /proc samples before the peak, every " << HumanDuration(report.sample_interval_ns)
+        << ")";
+  }
   out << "\nPeak of heap + mappings: " << BytesWithExact(report.peak_heap_and_mapped_bytes);
   if (report.peak_heap_and_mapped_bytes != 0) {
     out << " at " << HumanDuration(report.peak_heap_and_mapped_time_ns);
@@ -133,6 +138,12 @@ std::string FormatReportText(const Report& report) {
     out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
         << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
         << GroupDigits(process.counters.allocations) << " allocations\n";
+    if (!process.peak_rss_source.empty()) {
+      out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
+          << (process.peak_rss_source == "exit" ? " (exact, from the kernel at exit)"
+                                                : " (VmHWM at the last sample: a lower bound)")
+          << "\n";
+    }
   }
   return out.str();
 }

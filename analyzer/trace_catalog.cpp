@@ -100,7 +100,8 @@ void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
     case RecordType::kProcessExit: {
       const auto* exit = record.As<ProcessExitRecord>();
       if (exit == nullptr) return;
-      ends_[exit->pid] = {static_cast<ExitKind>(exit->kind), exit->status, exit->ts_ns};
+      ends_[exit->pid] = {static_cast<ExitKind>(exit->kind), exit->status, exit->ts_ns,
+                          uint64_t(exit->max_rss_kib) * 1024};
       return;
     }
     case RecordType::kLost: {

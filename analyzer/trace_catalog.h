@@ -35,6 +35,7 @@ struct ProcessEnd {
   ExitKind kind = ExitKind::kUnknown;
   int32_t status = 0;
   uint64_t ts_ns = 0;
+  uint64_t max_rss_bytes = 0;  // the kernel's exact peak RSS (wait4), 0: not known
 };
 
 class TraceCatalog {

@@ -18,6 +18,7 @@
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
 #include "record_options.h"
+#include "byte_format.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
@@ -77,6 +78,7 @@ int RunCommand(const std::vector<std::string>& args) {
   size_t top = 5;
   bool quiet = false;
   bool force = false;
+  std::string interval;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -86,6 +88,9 @@ int RunCommand(const std::vector<std::string>& args) {
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
       ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)")
+      ("interval", po::value<std::string>(&interval)->value_name("DURATION")->default_value("10ms"),
+       "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
+       "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
        "existing file is an error, before the program starts)");
   RecordOptions recording;
@@ -106,6 +111,12 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (std::string error = recording.Validate(); !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  uint64_t interval_ns = 0;
+  if (!ParseDuration(interval, &interval_ns) || (interval_ns != 0 && interval_ns < 1000000)) {
+    fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
+            "or 0\n", interval.c_str());
     return kExitUsage;
   }
   if (split.program.empty()) {
@@ -162,6 +173,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"pid", std::to_string(launcher.pid())},
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
+      session["sample_interval_ns"] = std::to_string(interval_ns);
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
@@ -172,7 +184,7 @@ int RunCommand(const std::vector<std::string>& args) {
 
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
-    collector.Start(writer.get());
+    collector.Start(writer.get(), interval_ns);
     if (int error = launcher.Release(); error != 0) {
       collector.RequestStop();
       collector.Finish();
@@ -181,14 +193,15 @@ int RunCommand(const std::vector<std::string>& args) {
       fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(error));
       return error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
-    const int status = launcher.Wait();
+    struct rusage usage {};
+    const int status = launcher.Wait(&usage);
     StopRelayingSignals();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
-                           MonotonicNs());
+                           MonotonicNs(), uint32_t(usage.ru_maxrss));
     } else if (WIFSIGNALED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
-                           MonotonicNs());
+                           MonotonicNs(), uint32_t(usage.ru_maxrss));
     }
     collector.Finish();
     writer.reset();

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 
 #include "memwrap/handshake.h"
+#include "proc_memory.h"
 #include "ring_consumer.h"
 #include "tracefile/trace_error.h"
 
@@ -94,8 +96,28 @@ Collector::~Collector() {
   }
 }
 
-void Collector::Start(TraceWriter* writer) {
+void Collector::Start(TraceWriter* writer, uint64_t sample_interval_ns) {
   writer_ = writer;
+  if (sample_interval_ns != 0) {
+    timer_fd_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (timer_fd_.valid()) {
+      // Absolute deadlines: the kernel keeps the period, however late we are to read it.
+      timespec now{};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      itimerspec spec{};
+      spec.it_interval.tv_sec = time_t(sample_interval_ns / 1000000000);
+      spec.it_interval.tv_nsec = long(sample_interval_ns % 1000000000);
+      spec.it_value = now;
+      spec.it_value.tv_nsec += spec.it_interval.tv_nsec;
+      spec.it_value.tv_sec += spec.it_interval.tv_sec + spec.it_value.tv_nsec / 1000000000;
+      spec.it_value.tv_nsec %= 1000000000;
+      timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.fd = timer_fd_.get();
+      epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, timer_fd_.get(), &event);
+    }
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -114,13 +136,15 @@ void Collector::Finish() {
   }
 }
 
-void Collector::RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns) {
+void Collector::RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
+                           uint32_t max_rss_kib) {
   ProcessExitRecord record{};
   record.h = {sizeof(record), uint16_t(RecordType::kProcessExit), 0};
   record.ts_ns = ts_ns;
   record.pid = pid;
   record.kind = uint32_t(kind);
   record.status = status;
+  record.max_rss_kib = max_rss_kib;
   std::lock_guard<std::mutex> lock(mutex_);
   exits_.push_back(record);
 }
@@ -142,6 +166,17 @@ void Collector::Run() {
       int fd = events[i].data.fd;
       if (fd == listen_fd_.get()) {
         Accept();
+        continue;
+      }
+      if (timer_fd_.valid() && fd == timer_fd_.get()) {
+        uint64_t expirations = 0;
+        if (read(fd, &expirations, sizeof(expirations)) == sizeof(expirations)) {
+          // Drained first, so the sample follows the records made before it.
+          for (auto& [connection_fd, connection] : connections_) {
+            Drain(*connection, false);
+            SampleMemory(*connection);
+          }
+        }
         continue;
       }
       auto it = connections_.find(fd);
@@ -282,6 +317,7 @@ void Collector::Accept() {
     event.data.fd = fd;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event);
     ++processes_seen_;
+    if (timer_fd_.valid()) SampleMemory(*connection);
     connections_[fd] = std::move(connection);
   }
 }
@@ -328,6 +364,13 @@ void Collector::Disconnect(Connection& connection) {
   int fd = connection.fd;
   close(fd);
   connections_.erase(fd);
+}
+
+void Collector::SampleMemory(Connection& connection) {
+  MemorySampleRecord sample{};
+  sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
+  sample.ts_ns = MonotonicNs();
+  if (ReadProcessMemory(pid_t(connection.pid), &sample)) AppendRecord(&connection.pending, sample);
 }
 
 void Collector::Flush(Connection& connection) {

@@ -36,8 +36,10 @@ class Collector {
   // The value for MEMWRAP_SOCKET in the traced program's environment.
   const std::string& socket_name() const { return socket_name_; }
 
-  // Starts draining into `writer`, which must outlive Finish().
-  void Start(TraceWriter* writer);
+  // Starts draining into `writer`, which must outlive Finish(). Every `sample_interval_ns`
+  // (0: never) each connected process's memory is read from /proc into a MEMORY_SAMPLE record,
+  // on a timer with absolute deadlines, so the samples do not drift.
+  void Start(TraceWriter* writer, uint64_t sample_interval_ns);
   // Waits until every connected process has disconnected and its ring is drained, or until
   // `RequestStop()`; then writes the remaining records and returns. Call once.
   void Finish();
@@ -46,7 +48,8 @@ class Collector {
   void RequestStop() { stop_requested_ = true; }
 
   // A process's end as observed by the caller (waitpid); written to the trace at Finish().
-  void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns);
+  void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
+                  uint32_t max_rss_kib);
 
   // Counts for the summary and tests.
   uint64_t processes_seen() const { return processes_seen_; }
@@ -60,12 +63,14 @@ class Collector {
   void Drain(Connection& connection, bool final);
   void Disconnect(Connection& connection);
   void Flush(Connection& connection);
+  void SampleMemory(Connection& connection);
   void Write(uint32_t pid, const ByteBuffer& records);
 
   TraceWriter* writer_ = nullptr;
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;
+  UniqueFd timer_fd_;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};

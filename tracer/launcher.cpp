@@ -120,9 +120,10 @@ void Launcher::Abandon() {
   }
 }
 
-int Launcher::Wait() {
+int Launcher::Wait(struct rusage* usage) {
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0) {
+  struct rusage ignored {};
+  while (wait4(pid_, &status, 0, usage != nullptr ? usage : &ignored) < 0) {
     if (errno != EINTR) return status;
   }
   return status;

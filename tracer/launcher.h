@@ -4,6 +4,7 @@
 // shell's exit codes: 127 (not found), 126 (found but cannot be executed).
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <string>
@@ -38,8 +39,9 @@ class Launcher {
   int Release();
   // Kills and reaps a child that was never released.
   void Abandon();
-  // Waits for the program to end; returns the wait status. Retries on EINTR.
-  int Wait();
+  // Waits for the program to end; returns the wait status (and its resource usage, when
+  // `usage` is given: ru_maxrss is the kernel's exact peak RSS). Retries on EINTR.
+  int Wait(struct rusage* usage = nullptr);
 
  private:
   pid_t pid_ = -1;

@@ -46,7 +46,8 @@ enum class RecordType : uint16_t {
   kBrk = 16,          // shim: brk/sbrk moved the program break
   kModulesChanged = 17,  // shim: dlopen/dlclose changed the loaded objects; MODULE records of
                          // every object loaded now follow
-  kMaxType = 17,
+  kMemorySample = 18,    // collector: the process's memory as /proc reports it
+  kMaxType = 18,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -177,7 +178,7 @@ struct ProcessExitRecord {
   uint32_t pid;
   uint32_t kind;    // ExitKind
   int32_t status;
-  uint32_t reserved;
+  uint32_t max_rss_kib;  // the kernel's peak resident set (wait4 rusage ru_maxrss), 0: unknown
 };
 static_assert(sizeof(ProcessExitRecord) == 32);
 
@@ -271,6 +272,22 @@ struct BrkRecord {
   StackId stack;
 };
 static_assert(sizeof(BrkRecord) == 40);
+
+// Sampled by the collector on a drift-free timer (memwrap run --interval) from
+// /proc/PID/status (VmRSS, RssAnon, RssFile, RssShmem, VmSwap, VmHWM) and
+// /proc/PID/smaps_rollup (Pss). All in bytes; the kernel reports them in KiB.
+struct MemorySampleRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t rss;
+  uint64_t pss;
+  uint64_t rss_anon;
+  uint64_t rss_file;
+  uint64_t rss_shmem;
+  uint64_t swap;
+  uint64_t hwm;  // VmHWM: the peak RSS so far, as the kernel keeps it
+};
+static_assert(sizeof(MemorySampleRecord) == 72);
 
 struct ModulesChangedRecord {
   RecordHeader h;
