@@ -2,7 +2,12 @@
 // every kept regression input (tests/fuzz/regressions/<target>/: inputs that once made a fuzzer
 // crash, hang or leak) goes through the very code the fuzzer runs (fuzz_targets.h). Under
 // .ci/test this build has ASan + UBSan, so a regression comes back as a failing test.
+// Plus traces whose module paths name files the symbolizer must not open.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +17,10 @@
 #include <vector>
 
 #include "fuzz_targets.h"
+#include "memwrap/records.h"
+#include "report.h"
 #include "tests/test_support.h"
+#include "tracefile/trace_writer.h"
 
 namespace memwrap {
 namespace {
@@ -73,6 +81,108 @@ TEST(FuzzSeeds, RingConsumer) {
   std::vector<fs::path> seeds = Inputs(kFuzzDir / "corpus" / "ring_consumer");
   ASSERT_GE(seeds.size(), 3u) << "seed corpus missing";
   Replay(fuzz::RingConsumerTarget, seeds);
+}
+
+// --- Module paths a trace may name ---------------------------------------------------------
+
+template <class T>
+void Append(std::vector<uint8_t>* out, const T& record) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&record);
+  out->insert(out->end(), p, p + sizeof(record));
+}
+
+// One process whose only live block was allocated from code in a module at `module_path`:
+// building the report symbolizes that frame.
+void WriteTraceNamingModule(const std::string& trace, const std::string& module_path) {
+  std::vector<uint8_t> records;
+  ProcessStartRecord start{};
+  start.h = {uint32_t(sizeof(start) + 8), uint16_t(RecordType::kProcessStart), 0};
+  start.ts_ns = 10;
+  start.pid = 100;
+  start.exe_size = 2;
+  Append(&records, start);
+  records.insert(records.end(), {'x', 0, 0, 0, 0, 0, 0, 0});
+
+  ModuleRecord module{};
+  const size_t module_used = sizeof(module) + sizeof(ModuleSegment) + module_path.size() + 1;
+  module.h = {AlignRecordSize(module_used), uint16_t(RecordType::kModule), 0};
+  module.ts_ns = 11;
+  module.base = 0x400000;
+  module.segment_count = 1;
+  module.path_size = uint32_t(module_path.size() + 1);
+  Append(&records, module);
+  Append(&records, ModuleSegment{0x1000, 0x1000});
+  records.insert(records.end(), module_path.begin(), module_path.end());
+  records.resize(records.size() + module.h.size - module_used + 1, 0);
+
+  StackRecord stack{};
+  stack.h = {sizeof(stack) + 8, uint16_t(RecordType::kStack), 0};
+  stack.id = 1;
+  stack.depth = 1;
+  Append(&records, stack);
+  Append(&records, uint64_t{0x401500});
+
+  AllocRecord alloc{};
+  alloc.h = {sizeof(alloc), uint16_t(RecordType::kAlloc), 0};
+  alloc.ts_ns = 12;
+  alloc.addr = 0x5000;
+  alloc.size = 100;
+  alloc.stack = 1;
+  Append(&records, alloc);
+
+  TraceWriter writer(trace);
+  writer.WriteRecords(100, records.data(), records.size());
+}
+
+// Builds the report in a child that gets 10 s: returns how the child ended.
+std::string ReportInChild(const std::string& trace, const std::string& expected_module) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    alarm(10);
+    int code = 3;
+    try {
+      Report report = BuildReport(trace, ReportOptions{});
+      code = report.peak_sites.size() == 1 &&
+                     report.peak_sites[0].location.module == expected_module &&
+                     report.peak_sites[0].location.function == "??"
+                 ? 0
+                 : 4;
+    } catch (...) {
+      code = 5;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) return "hung";
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WEXITSTATUS(status) == 4) return "wrong report";
+  if (WEXITSTATUS(status) == 5) return "threw";
+  return WEXITSTATUS(status) == 0 ? "ok" : "exit " + std::to_string(WEXITSTATUS(status));
+}
+
+TEST(HostileModulePath, FifoIsNotOpened) {
+  test_support::ScratchDir dir;
+  const std::string fifo = dir.File("module.so");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  WriteTraceNamingModule(dir.File("t.mwt"), fifo);
+  EXPECT_EQ(ReportInChild(dir.File("t.mwt"), "module.so"), "ok");
+}
+
+TEST(HostileModulePath, DeviceIsNotOpened) {
+  test_support::ScratchDir dir;
+  for (const char* device : {"/dev/zero", "/dev/urandom", "/dev/stdin"}) {
+    WriteTraceNamingModule(dir.File("t.mwt"), device);
+    const std::string path = device;
+    EXPECT_EQ(ReportInChild(dir.File("t.mwt"), path.substr(path.rfind('/') + 1)), "ok") << device;
+  }
+}
+
+TEST(HostileModulePath, DirectoryIsNotOpened) {
+  test_support::ScratchDir dir;
+  WriteTraceNamingModule(dir.File("t.mwt"), dir.path());
+  const std::string name = fs::path(dir.path()).filename().string();
+  EXPECT_EQ(ReportInChild(dir.File("t.mwt"), name), "ok");
 }
 
 }  // namespace
