@@ -34,6 +34,12 @@ RingConsumer::RingConsumer(void* mapping)
       mask_(capacity_ - 1),
       tail_(header_->tail.load(std::memory_order_relaxed)) {
   record_.resize(kMaxRecordSize);
+  // Slots start 8-aligned, which is what keeps a commit tag from straddling the end of the data
+  // area. The starting tail comes from the shared header, so a hostile shim could make it
+  // anything: a misaligned one would make Drain read a tag past the end of the mapping.
+  if (tail_ % kSlotTagSize != 0) {
+    damage_ = "ring tail " + std::to_string(tail_) + " is not a slot position";
+  }
 }
 
 namespace {
