@@ -107,6 +107,10 @@ size_t RingConsumer::Drain(std::vector<uint8_t>* out, size_t max_bytes) {
       break;
     }
     copy_out(tail_ + kSlotTagSize, record_.data(), header.size);
+    // The producer side may have rewritten the header since we read it: the size checked above
+    // is the one we copy and forward, so the record must say that size (and the type
+    // ValidRecord checks must be the one forwarded), or the chunk it lands in is unreadable.
+    memcpy(record_.data(), &header, sizeof(header));
     if (!ValidRecord(record_.data(), header.size)) {
       damage_ = "malformed record of type " + std::to_string(header.type) +
                 " at ring position " + std::to_string(tail_);

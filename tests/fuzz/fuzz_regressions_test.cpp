@@ -2,24 +2,32 @@
 // every kept regression input (tests/fuzz/regressions/<target>/: inputs that once made a fuzzer
 // crash, hang or leak) goes through the very code the fuzzer runs (fuzz_targets.h). Under
 // .ci/test this build has ASan + UBSan, so a regression comes back as a failing test.
-// Plus traces whose module paths name files the symbolizer must not open.
+// Plus what a fuzzer cannot reach: traces whose module paths name files the symbolizer must not
+// open, and a shim that rewrites a record while the consumer copies it.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fuzz_targets.h"
 #include "memwrap/records.h"
+#include "preload/ring_producer.h"
 #include "report.h"
+#include "ring_consumer.h"
 #include "tests/test_support.h"
+#include "tracefile/record_cursor.h"
+#include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 
 namespace memwrap {
@@ -183,6 +191,57 @@ TEST(HostileModulePath, DirectoryIsNotOpened) {
   WriteTraceNamingModule(dir.File("t.mwt"), dir.path());
   const std::string name = fs::path(dir.path()).filename().string();
   EXPECT_EQ(ReportInChild(dir.File("t.mwt"), name), "ok");
+}
+
+// --- A shim that rewrites a committed record while the consumer copies it -------------------
+// (A race the single-threaded fuzzer cannot produce.) Drain reads the record header, checks
+// the size, then copies the record: whatever the other side writes meanwhile, what it appends
+// must stay well framed, or the trace chunk it goes to becomes unreadable.
+TEST(HostileRing, RecordResizedDuringTheCopyStaysWellFramed) {
+  const uint64_t size = kRingHeaderSize + kMinRingCapacity;
+  void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapping, MAP_FAILED);
+  InitRing(mapping, kMinRingCapacity);
+  auto* header = static_cast<RingHeader*>(mapping);
+  uint8_t* data = static_cast<uint8_t*>(mapping) + kRingHeaderSize;
+  // One committed ALLOC at position 0; the next slot is uncommitted (zero) at either size.
+  AllocRecord alloc{};
+  alloc.h = {sizeof(alloc), uint16_t(RecordType::kAlloc), 0};
+  memcpy(data + kSlotTagSize, &alloc, sizeof(alloc));
+  const uint64_t tag = CommitTag(0);
+  memcpy(data, &tag, sizeof(tag));
+  header->head.store(kSlotTagSize + sizeof(alloc));
+
+  std::atomic<bool> stop{false};
+  std::thread hostile([&] {
+    auto* size_field = reinterpret_cast<uint32_t*>(data + kSlotTagSize);
+    for (uint32_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+      __atomic_store_n(size_field, (i & 1) != 0 ? 48u : 40u, __ATOMIC_RELAXED);
+    }
+  });
+  std::string failure;
+  uint64_t trials = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (failure.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 1000 && failure.empty(); ++i, ++trials) {
+      header->tail.store(0);
+      RingConsumer consumer(mapping);
+      std::vector<uint8_t> out;
+      consumer.Drain(&out, SIZE_MAX);
+      RecordCursor cursor(out.data(), out.size());
+      RecordView record;
+      try {
+        while (cursor.Next(&record, "Drain output")) {
+        }
+      } catch (const TraceError& error) {
+        failure = error.what();
+      }
+    }
+  }
+  stop = true;
+  hostile.join();
+  munmap(mapping, size);
+  EXPECT_EQ(failure, "") << "after " << trials << " drains";
 }
 
 }  // namespace
