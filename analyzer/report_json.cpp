@@ -114,7 +114,10 @@ std::string FormatReportJson(const Report& report) {
   out["warnings"] = report.warnings;
   out["heap_not_recorded"] =
       report.heap_not_recorded.empty() ? json(nullptr) : json(report.heap_not_recorded);
-  return out.dump(2) + "\n";
+  // Paths, arguments, session values and symbol names are bytes, not necessarily UTF-8 (a
+  // Latin-1 file name is a fine argument; a trace may be damaged). A strict dump throws on
+  // them, which aborted `memwrap report --format json`: invalid sequences become U+FFFD.
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace memwrap

@@ -14,6 +14,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <unordered_map>
@@ -104,6 +105,11 @@ Dwfl_Module* Open(ModuleFile& f) {
   f.opened = true;
   // "linux-vdso.so.1" (and an empty name) is no file; don't open whatever is in the cwd.
   if (f.path.find('/') == std::string::npos) return nullptr;
+  // Only regular files: module paths come from the trace, which may be hostile or from another
+  // machine. Opening a FIFO blocks until someone writes to it (memwrap report hung), and a
+  // device is no ELF file either.
+  struct stat st{};
+  if (stat(f.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
   f.dwfl = dwfl_begin(&kCallbacks);
   if (f.dwfl == nullptr) return nullptr;
   dwfl_report_begin(f.dwfl);

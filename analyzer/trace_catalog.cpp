@@ -93,7 +93,9 @@ void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
         return;
       }
       std::vector<uint64_t> frames(stack->depth);
-      memcpy(frames.data(), record.data + sizeof(*stack), frames.size() * 8);
+      // A STACK of depth 0 is well-formed (the unwinder found no frame), and then data() may be
+      // null, which memcpy must not be given even for 0 bytes.
+      if (!frames.empty()) memcpy(frames.data(), record.data + sizeof(*stack), frames.size() * 8);
       stacks_[{image, stack->id}] = std::move(frames);
       return;
     }

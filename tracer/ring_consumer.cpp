@@ -32,7 +32,14 @@ RingConsumer::RingConsumer(void* mapping)
       data_(static_cast<uint8_t*>(mapping) + kRingHeaderSize),
       capacity_(header_->capacity),
       mask_(capacity_ - 1),
-      tail_(header_->tail.load(std::memory_order_relaxed)) {}
+      tail_(header_->tail.load(std::memory_order_relaxed)) {
+  // Slots start 8-aligned, which is what keeps a commit tag from straddling the end of the data
+  // area. The starting tail comes from the shared header, so a hostile shim could make it
+  // anything: a misaligned one would make Drain read a tag past the end of the mapping.
+  if (tail_ % kSlotTagSize != 0) {
+    damage_ = "ring tail " + std::to_string(tail_) + " is not a slot position";
+  }
+}
 
 namespace {
 
@@ -110,6 +117,10 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
     const size_t at = out->size();
     out->resize(at + header.size);
     copy_out(tail_ + kSlotTagSize, out->data() + at, header.size);
+    // The producer side may have rewritten the header since we read it: the size checked above
+    // is the one we copy and forward, so the record must say that size (and the type
+    // ValidRecord checks must be the one forwarded), or the chunk it lands in is unreadable.
+    memcpy(out->data() + at, &header, sizeof(header));
     if (!ValidRecord(out->data() + at, header.size)) {
       out->resize(at);
       damage_ = "malformed record of type " + std::to_string(header.type) +

@@ -1,0 +1,404 @@
+#include "fuzz_targets.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "memwrap/records.h"
+#include "memwrap/ring.h"
+#include "memwrap/trace_format.h"
+#include "preload/ring_producer.h"
+#include "report.h"
+#include "ring_consumer.h"
+#include "trace_stream.h"
+#include "tracefile/record_cursor.h"
+#include "tracefile/trace_error.h"
+#include "tracefile/trace_reader.h"
+
+namespace memwrap::fuzz {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// trace_reader
+
+// Each payload runs to the next chunk magic (see fuzz_targets.h, flags bit 1).
+void Reframe(std::vector<uint8_t>* trace) {
+  std::vector<uint8_t>& t = *trace;
+  if (t.size() < sizeof(FileHeader)) return;
+  FileHeader file;
+  memcpy(&file, t.data(), sizeof(file));
+  if (file.header_size < sizeof(FileHeader) || file.header_size > t.size()) return;
+  const uint8_t magic[4] = {'M', 'W', 'C', 'K'};  // kChunkMagic as stored (little-endian)
+  for (size_t offset = file.header_size; t.size() - offset >= sizeof(ChunkHeader);) {
+    ChunkHeader chunk;
+    memcpy(&chunk, t.data() + offset, sizeof(chunk));
+    if (chunk.magic != kChunkMagic) return;
+    const size_t payload = offset + sizeof(chunk);
+    auto next = std::search(t.begin() + ptrdiff_t(payload), t.end(), magic, magic + 4);
+    const size_t end = size_t(next - t.begin());
+    chunk.stored_size = uint32_t(end - payload);
+    if (chunk.codec == uint16_t(ChunkCodec::kNone)) chunk.raw_size = chunk.stored_size;
+    memcpy(t.data() + offset, &chunk, sizeof(chunk));
+    offset = end;
+  }
+}
+
+// Valid CRC-32s for every chunk header, and for every payload that is complete.
+void FixChecksums(std::vector<uint8_t>* trace) {
+  std::vector<uint8_t>& t = *trace;
+  if (t.size() < sizeof(FileHeader)) return;
+  FileHeader file;
+  memcpy(&file, t.data(), sizeof(file));
+  if (file.header_size < sizeof(FileHeader) || file.header_size > t.size()) return;
+  for (uint64_t offset = file.header_size; t.size() - offset >= sizeof(ChunkHeader);) {
+    ChunkHeader chunk;
+    memcpy(&chunk, t.data() + offset, sizeof(chunk));
+    if (chunk.magic != kChunkMagic) return;
+    const uint64_t payload = offset + sizeof(chunk);
+    const uint64_t end = payload + chunk.stored_size;
+    if (end <= t.size()) {
+      chunk.payload_crc32 = uint32_t(crc32(0, t.data() + payload, uInt(chunk.stored_size)));
+    }
+    chunk.header_crc32 = uint32_t(
+        crc32(0, reinterpret_cast<const Bytef*>(&chunk), offsetof(ChunkHeader, header_crc32)));
+    memcpy(t.data() + offset, &chunk, sizeof(chunk));
+    if (end > t.size()) return;
+    offset = end;
+  }
+}
+
+// The trace lives in a memfd, read through /proc/self/fd/N: TraceReader takes a path, and this
+// keeps the fuzzer off the disk. One per process, rewritten for every input.
+int TraceFd() {
+  static const int fd = [] {
+    int created = memfd_create("memwrap-fuzz-trace", MFD_CLOEXEC);
+    if (created < 0) throw std::runtime_error("fuzz harness: memfd_create failed");
+    return created;
+  }();
+  return fd;
+}
+
+std::string WriteTrace(const std::vector<uint8_t>& trace) {
+  const int fd = TraceFd();
+  if (ftruncate(fd, 0) != 0) throw std::runtime_error("fuzz harness: ftruncate failed");
+  for (size_t done = 0; done < trace.size();) {
+    ssize_t n = pwrite(fd, trace.data() + done, trace.size() - done, off_t(done));
+    if (n <= 0) throw std::runtime_error("fuzz harness: writing the memfd failed");
+    done += size_t(n);
+  }
+  return "/proc/self/fd/" + std::to_string(fd);
+}
+
+void CheckReport(const Report& report) {
+  // Every site was kept (top = all): together they are exactly what was live at the peak.
+  // (Sums wrap like the replay's own arithmetic when a hostile trace overflows 64 bits.)
+  uint64_t bytes = 0, blocks = 0;
+  for (const CallSite& site : report.peak_sites) {
+    bytes += site.bytes;
+    blocks += site.allocations;
+  }
+  if (report.peak_sites.size() != report.peak_site_count || bytes != report.peak_heap_bytes ||
+      blocks != report.peak_live_blocks) {
+    throw FuzzFailure("the call sites at the peak (" + std::to_string(bytes) + " bytes in " +
+                      std::to_string(blocks) + " blocks) do not add up to the peak (" +
+                      std::to_string(report.peak_heap_bytes) + " bytes in " +
+                      std::to_string(report.peak_live_blocks) + " blocks)");
+  }
+  std::string text = FormatReportText(report);
+  std::string summary = FormatRunSummary(report, 2);
+  std::string json = FormatReportJson(report);
+  if (!nlohmann::json::accept(json)) throw FuzzFailure("FormatReportJson wrote invalid JSON");
+  (void)text;
+  (void)summary;
+}
+
+void ReadSequentially(const std::string& path) {
+  TraceReader reader(path);
+  Chunk chunk;
+  while (reader.NextChunk(&chunk) == TraceReader::Status::kChunk) {
+    if (chunk.type == ChunkType::kSessionInfo) {
+      ParseSessionInfo(chunk.data);
+    } else if (chunk.type == ChunkType::kRecords) {
+      RecordCursor cursor(chunk.data.data(), chunk.data.size());
+      RecordView record;
+      while (cursor.Next(&record, "chunk")) {
+        uint64_t ts;
+        RecordTimestamp(record, &ts);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ring_consumer
+
+constexpr uint64_t kCapacity = kMinRingCapacity;  // 64 KiB
+constexpr uint64_t kMask = kCapacity - 1;
+constexpr size_t kMappingSize = kRingHeaderSize + kCapacity;
+
+struct RingParams {
+  uint32_t drain_budget;
+  uint16_t honest_records;
+  uint16_t honest_seed;
+};
+static_assert(sizeof(RingParams) == 8);
+
+// The ring as the collector maps it: page-aligned, and followed by a page that faults, so that
+// a read past the end of the mapping crashes here as it would in memwrap (ASan alone misses
+// an unaligned read that starts inside the buffer and ends past it). Made once, cleared for
+// every input.
+uint8_t* RingMapping() {
+  static uint8_t* const mapping = [] {
+    void* p = mmap(nullptr, kMappingSize + 4096, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED ||
+        mprotect(static_cast<uint8_t*>(p) + kMappingSize, 4096, PROT_NONE) != 0) {
+      throw std::runtime_error("fuzz harness: cannot map the ring");
+    }
+    return static_cast<uint8_t*>(p);
+  }();
+  memset(mapping, 0, kMappingSize);
+  return mapping;
+}
+
+// Checks what the consumer appended against the ring it read, from the position it started.
+class RingChecker {
+ public:
+  RingChecker(const uint8_t* ring, uint64_t position) : ring_(ring), position_(position) {}
+
+  // out[from, end) must be whole records, each the exact copy of the record in the committed
+  // slot at the current position, in ring order.
+  void Check(const ByteBuffer& out, size_t from) {
+    RecordCursor cursor(out.data() + from, out.size() - from);
+    RecordView record;
+    for (;;) {
+      try {
+        if (!cursor.Next(&record, "Drain output")) break;
+      } catch (const TraceError& error) {
+        throw FuzzFailure(std::string("RingConsumer::Drain appended a malformed record: ") +
+                          error.what());
+      }
+      uint64_t tag;
+      Copy(position_, &tag, sizeof(tag));
+      if (tag != CommitTag(position_)) {
+        throw FuzzFailure("Drain returned a record from the uncommitted slot at ring position " +
+                          std::to_string(position_));
+      }
+      std::vector<uint8_t> expected(record.size);
+      Copy(position_ + kSlotTagSize, expected.data(), expected.size());
+      if (memcmp(expected.data(), record.data, record.size) != 0) {
+        throw FuzzFailure("Drain returned a record that differs from the ring at position " +
+                          std::to_string(position_));
+      }
+      position_ += kSlotTagSize + record.size;
+      ++records_;
+    }
+  }
+
+  uint64_t position() const { return position_; }
+  uint64_t records() const { return records_; }
+
+ private:
+  void Copy(uint64_t position, void* out, size_t size) const {
+    auto* dst = static_cast<uint8_t*>(out);
+    for (size_t i = 0; i < size; ++i) dst[i] = ring_[(position + i) & kMask];
+  }
+
+  const uint8_t* ring_;
+  uint64_t position_;
+  uint64_t records_ = 0;
+};
+
+void CheckUnread(const RingConsumer& consumer, const RingHeader* header, uint64_t tail) {
+  const uint64_t head = header->head.load();
+  const uint64_t expected = head > tail ? head - tail : 0;
+  if (consumer.UnreadBytes() != expected) {
+    throw FuzzFailure("UnreadBytes() is " + std::to_string(consumer.UnreadBytes()) + ", head " +
+                      std::to_string(head) + " and tail " + std::to_string(tail) + " say " +
+                      std::to_string(expected));
+  }
+}
+
+// A well-formed record of each kind the shim sends; its shape comes from `seed`.
+std::vector<uint8_t> HonestRecord(uint32_t seed, uint64_t stamp) {
+  std::vector<uint8_t> record;
+  auto finish = [&](RecordType type, size_t used) {
+    record.resize(AlignRecordSize(used), 0);
+    RecordHeader h{uint32_t(record.size()), uint16_t(type), 0};
+    memcpy(record.data(), &h, sizeof(h));
+  };
+  switch (seed % 5) {
+    case 0: {
+      AllocRecord alloc{};
+      alloc.ts_ns = stamp;
+      alloc.addr = 0x10000 + stamp * 16;
+      alloc.size = seed;
+      alloc.stack = seed % 7;
+      record.assign(reinterpret_cast<uint8_t*>(&alloc), reinterpret_cast<uint8_t*>(&alloc + 1));
+      finish(RecordType::kAlloc, sizeof(alloc));
+      break;
+    }
+    case 1: {
+      FreeRecord free_record{};
+      free_record.ts_ns = stamp;
+      free_record.addr = 0x10000 + stamp * 16;
+      record.assign(reinterpret_cast<uint8_t*>(&free_record),
+                    reinterpret_cast<uint8_t*>(&free_record + 1));
+      finish(RecordType::kFree, sizeof(free_record));
+      break;
+    }
+    case 2: {
+      StackRecord stack{};
+      stack.id = seed;
+      stack.depth = (seed / 5) % (kMaxStackDepth + 1);
+      record.resize(sizeof(stack) + stack.depth * 8u);
+      for (size_t i = sizeof(stack); i < record.size(); ++i) record[i] = uint8_t(i * 31 + seed);
+      memcpy(record.data(), &stack, sizeof(stack));
+      finish(RecordType::kStack, record.size());
+      break;
+    }
+    case 3: {
+      ModuleRecord module{};
+      module.ts_ns = stamp;
+      module.base = 0x7f0000000000ull + seed;
+      module.segment_count = uint16_t((seed / 5) % (kMaxModuleSegments + 1));
+      module.build_id_size = uint16_t((seed / 7) % (kMaxBuildIdSize + 1));
+      module.path_size = 1 + (seed / 11) % 300;
+      record.resize(sizeof(module) + module.segment_count * sizeof(ModuleSegment) +
+                        module.build_id_size + module.path_size,
+                    'm');
+      record.back() = '\0';
+      memcpy(record.data(), &module, sizeof(module));
+      finish(RecordType::kModule, record.size());
+      break;
+    }
+    default: {
+      ReallocEndRecord end{};
+      end.ts_ns = stamp;
+      end.old_addr = 0x10000;
+      end.new_addr = 0x20000 + seed;
+      end.size = seed;
+      record.assign(reinterpret_cast<uint8_t*>(&end), reinterpret_cast<uint8_t*>(&end + 1));
+      finish(RecordType::kReallocEnd, sizeof(end));
+      break;
+    }
+  }
+  return record;
+}
+
+}  // namespace
+
+void InitEnvironment() {
+  // Module paths in a fuzzed trace are arbitrary; never let a lookup go to a debuginfod server.
+  unsetenv("DEBUGINFOD_URLS");
+}
+
+std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size) {
+  if (size == 0) return {};
+  const uint8_t flags = data[0];
+  std::vector<uint8_t> trace(data + 1, data + size);
+  if (flags & 2) Reframe(&trace);
+  if (flags & 1) FixChecksums(&trace);
+  return trace;
+}
+
+void TraceReaderTarget(const uint8_t* data, size_t size) {
+  const std::string path = WriteTrace(TraceFileOfInput(data, size));
+  try {
+    Report report = BuildReport(path, ReportOptions{SIZE_MAX});
+    CheckReport(report);
+  } catch (const TraceError&) {
+    // A clear refusal: what a damaged or hostile trace must get.
+  }
+  try {
+    ReadSequentially(path);
+  } catch (const TraceError&) {
+  }
+}
+
+void RingConsumerTarget(const uint8_t* data, size_t size) {
+  RingParams params{};
+  size_t used = std::min(size, sizeof(params));
+  memcpy(&params, data, used);
+  data += used;
+  size -= used;
+
+  uint8_t* const mapping = RingMapping();
+  used = std::min(size, sizeof(RingHeader));
+  memcpy(mapping, data, used);
+  data += used;
+  size -= used;
+  auto* header = reinterpret_cast<RingHeader*>(mapping);
+  if (!RingConsumer::Validate(mapping, kMappingSize).empty()) return;
+  if (header->capacity != kCapacity) {
+    throw FuzzFailure("Validate accepted capacity " + std::to_string(header->capacity) +
+                      " for a mapping of " + std::to_string(kMappingSize) + " bytes");
+  }
+  uint8_t* ring = mapping + kRingHeaderSize;
+  const uint64_t start = header->tail.load();
+  const size_t laid = std::min<size_t>(size, kCapacity);
+  for (size_t i = 0; i < laid; ++i) ring[(start + i) & kMask] = data[i];
+
+  // Phase 1: drain what the hostile shim left. Nobody writes the ring meanwhile, so each 8-byte
+  // word can be the commit tag of at most one position: more records than that is a loop.
+  RingConsumer consumer(mapping);
+  RingChecker checker(ring, start);
+  ByteBuffer out;
+  const size_t budget = params.drain_budget == 0 ? SIZE_MAX : params.drain_budget;
+  for (uint64_t calls = 0;; ++calls) {
+    const size_t before = out.size();
+    const size_t got = consumer.Drain(&out, budget);
+    if (got != out.size() - before) {
+      throw FuzzFailure("Drain returned " + std::to_string(got) + " but appended " +
+                        std::to_string(out.size() - before) + " bytes");
+    }
+    checker.Check(out, before);
+    if (got == 0) break;
+    if (checker.records() > kCapacity / kSlotTagSize) {
+      throw FuzzFailure("Drain keeps returning records from a ring nobody writes");
+    }
+  }
+  if (checker.records() > 0 && header->tail.load() != checker.position()) {
+    throw FuzzFailure("the shared tail is " + std::to_string(header->tail.load()) +
+                      " after the consumer read up to " + std::to_string(checker.position()));
+  }
+  CheckUnread(consumer, header, checker.position());
+  if (consumer.damaged()) {
+    if (consumer.Drain(&out, SIZE_MAX) != 0) throw FuzzFailure("a damaged ring was read again");
+    return;
+  }
+
+  // Phase 2: an honest producer takes over where the consumer stopped; every record it writes
+  // must come out exactly, wherever in the ring it lands.
+  header->head.store(checker.position());
+  RingProducer producer;
+  producer.Attach(mapping, [] { return false; });
+  for (uint32_t i = 0; i < params.honest_records % 64; ++i) {
+    std::vector<uint8_t> record = HonestRecord(params.honest_seed + i * 7919u, i);
+    if (!producer.Write(record.data(), uint32_t(record.size()))) {
+      throw FuzzFailure("the honest producer found no space after a full drain");
+    }
+    const size_t before = out.size();
+    consumer.Drain(&out, SIZE_MAX);
+    if (out.size() - before < record.size() ||
+        memcmp(out.data() + before, record.data(), record.size()) != 0) {
+      throw FuzzFailure("an honest record written at ring position " +
+                        std::to_string(checker.position()) + " did not come out as written" +
+                        (consumer.damaged() ? " (" + consumer.damage() + ")" : ""));
+    }
+    checker.Check(out, before);
+    // Bytes the fuzzer left behind our record may form further committed records (checked
+    // above); the producer cannot follow from there, so stop.
+    if (out.size() - before != record.size() || consumer.damaged()) return;
+  }
+  CheckUnread(consumer, header, checker.position());
+}
+
+}  // namespace memwrap::fuzz
