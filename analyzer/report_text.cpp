@@ -140,7 +140,7 @@ std::string FormatReportText(const Report& report) {
         << GroupDigits(process.counters.allocations) << " allocations\n";
     if (!process.peak_rss_source.empty()) {
       out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
-          << (process.peak_rss_source == "exit" ? " (exact, from the kernel at exit)"
+          << (process.peak_rss_source == "exit" ? " (the kernel's peak at exit, wait4)"
                                                 : " (VmHWM at the last sample: a lower bound)")
           << "\n";
     }

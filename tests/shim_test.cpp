@@ -88,6 +88,29 @@ TEST(Shim, ThreadKeyDestructorsThatAllocateAfterMemwrapsOwnAreSafe) {
   EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
 }
 
+TEST(Shim, ResidentMemoryIsSampledAndThePeakRssIsTheKernels) {
+  ScratchDir dir;
+  auto [run, report] = Record(dir, {"--interval", "5ms"}, {MEMWRAP_RSS_KNOWN});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  const uint64_t hwm = Truth(run.out)["peak_rss_bytes"];
+  ASSERT_GE(hwm, 64u << 20) << run.out;
+  const json& process = report["processes"][0];
+  EXPECT_EQ(process["peak_rss_source"], "exit");
+  // The kernel's peak at exit (wait4) and the VmHWM the program read just before exiting are
+  // the same counter read at two moments; Linux 6.1 batches RSS updates per thread (up to 64
+  // pages, 256 KiB, before they show), and the exit path touches a few pages more.
+  const uint64_t reported = process["peak_rss_bytes"].get<uint64_t>();
+  EXPECT_LE(reported > hwm ? reported - hwm : hwm - reported, 256u << 10)
+      << "reported " << reported << ", the program saw " << hwm;
+  // The heap peak (the extra byte) comes after 50 ms with the 64 MiB resident: the last sample
+  // before it saw them, and is at most a few intervals old.
+  ASSERT_FALSE(process["rss_at_heap_peak_bytes"].is_null()) << process.dump(1);
+  EXPECT_GE(process["rss_at_heap_peak_bytes"].get<uint64_t>(), 64u << 20);
+  EXPECT_LE(process["rss_at_heap_peak_age_ns"].get<uint64_t>(), 45'000'000u);
+  EXPECT_GE(report["rss_at_heap_peak_bytes"].get<uint64_t>(), 64u << 20);
+  EXPECT_EQ(report["sample_interval_ns"].get<uint64_t>(), 5'000'000u);
+}
+
 TEST(Shim, LargeMallocsAreHeapNotMappings) {
   ScratchDir dir;
   // peak_pattern's blocks of 1 MB and 3 MB are above glibc's mmap threshold.
