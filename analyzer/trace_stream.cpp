@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "memwrap/records.h"
+#include "tracefile/trace_error.h"
 
 namespace memwrap {
 
@@ -68,6 +69,7 @@ class ProcessCursor {
 
   uint32_t pid() const { return pid_; }
   uint64_t ts() const { return ts_; }
+  size_t chunk_bytes() const { return chunk_.data.capacity(); }
   const RecordView& record() const { return record_; }
 
  private:
@@ -84,6 +86,14 @@ class ProcessCursor {
 
 }  // namespace
 
+void TraceStream::TooMuchHeld() const {
+  throw TraceError(TraceError::Kind::kCorrupt,
+                   "trace '" + reader_->path() + "' needs more than " +
+                       std::to_string(kMaxChunkBytesHeld >> 30) +
+                       " GiB of decompressed chunks at once (many processes with large chunks); "
+                       "refusing it rather than exhausting memory");
+}
+
 void TraceStream::ForEach(
     const std::function<bool(uint32_t pid, const RecordView& record)>& visit) {
   std::vector<std::unique_ptr<ProcessCursor>> cursors;
@@ -97,11 +107,21 @@ void TraceStream::ForEach(
   for (auto& cursor : cursors) {
     if (cursor->Advance()) heads.push(cursor.get());
   }
+  // Bytes of decompressed chunks held by all cursors at once (each keeps its current chunk).
+  auto held = [&] {
+    uint64_t bytes = 0;
+    for (const auto& cursor : cursors) bytes += cursor->chunk_bytes();
+    return bytes;
+  };
+  if (held() > kMaxChunkBytesHeld) TooMuchHeld();
   while (!heads.empty()) {
     ProcessCursor* cursor = heads.top();
     heads.pop();
     if (!visit(cursor->pid(), cursor->record())) return;
+    const size_t before = cursor->chunk_bytes();
     if (cursor->Advance()) heads.push(cursor);
+    // A cursor grows only when it moves to a bigger chunk: check then (rarely).
+    if (cursor->chunk_bytes() > before && held() > kMaxChunkBytesHeld) TooMuchHeld();
   }
 }
 

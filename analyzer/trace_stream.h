@@ -34,6 +34,8 @@ class TraceStream {
   void ForEach(const std::function<bool(uint32_t pid, const RecordView& record)>& visit);
 
  private:
+  [[noreturn]] void TooMuchHeld() const;
+
   TraceReader* reader_;
   std::map<uint32_t, std::vector<uint64_t>> chunks_by_pid_;
   std::map<std::string, std::string> session_info_;

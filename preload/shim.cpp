@@ -1,5 +1,6 @@
 #include "shim.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -201,8 +202,11 @@ bool Connect() {
     return false;
   }
   g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
-  int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC));
-  if (ring_fd < 0 || ftruncate(ring_fd, off_t(g_ring_bytes)) != 0) {
+  int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  // Sealed at its size: the collector maps it too, and a ring that could shrink under it
+  // would make its reads fault (SIGBUS). The collector refuses an unsealed ring.
+  if (ring_fd < 0 || ftruncate(ring_fd, off_t(g_ring_bytes)) != 0 ||
+      fcntl(ring_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     WriteStderr("cannot create the trace ring (memfd), running untraced", "");
     if (ring_fd >= 0) close(ring_fd);
     Disconnect();

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -145,8 +146,18 @@ TEST(EndToEnd, DiesOfTheSignalThatKilledTheProgram) {
 
 // A SIGTERM sent to memwrap (a CI runner's timeout, say) reaches the program; memwrap writes
 // the trace and dies of the same signal.
+std::vector<std::string> DevShm() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm")) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 TEST(EndToEnd, SignalsSentToMemwrapReachTheProgram) {
   ScratchDir dir;
+  const std::vector<std::string> shm_before = DevShm();
   const std::string trace = dir.File("term.mwt");
   pid_t memwrap = fork();
   if (memwrap == 0) {
@@ -169,6 +180,16 @@ TEST(EndToEnd, SignalsSentToMemwrapReachTheProgram) {
     if (!running) usleep(10000);
   }
   ASSERT_TRUE(running) << "the program never started";
+  // While it runs: its ring is an anonymous memfd (nothing in /dev/shm or on disk), sealed at
+  // its size.
+  const std::string child = std::to_string(std::stoi(test_support::ReadFile(children)));
+  std::string maps;
+  for (int i = 0; i < 500 && maps.find("memwrap-ring") == std::string::npos; ++i) {
+    usleep(10000);  // the shim maps its ring in its constructor, right after exec
+    maps = test_support::ReadFile("/proc/" + child + "/maps");
+  }
+  EXPECT_NE(maps.find("/memfd:memwrap-ring (deleted)"), std::string::npos) << maps;
+  EXPECT_EQ(shm_before, DevShm());
   kill(memwrap, SIGTERM);
   int status = 0;
   ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);

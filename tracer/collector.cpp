@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <stdexcept>
@@ -31,6 +32,9 @@ constexpr size_t kDrainBudget = 4 << 20;       // per ring per loop, so one busy
                                                // starve the others
 constexpr uint64_t kFlushAgeNs = 500'000'000;  // a killed memwrap loses at most this much
 constexpr int kPollMs = 1;
+// A connection's pending records never exceed a flush threshold plus one drain budget plus the
+// records a disconnect appends; each flush is one chunk, which readers bound.
+static_assert(kFlushBytes + kDrainBudget + 4 * kMaxRecordSize <= kMaxChunkRawSize);
 
 uint64_t MonotonicNs() {
   timespec ts{};
@@ -248,7 +252,11 @@ void Collector::Accept() {
       continue;
     }
     off_t ring_size = lseek(ring_fd, 0, SEEK_END);
-    if (ring_size < 0 || uint64_t(ring_size) != hello.ring_bytes ||
+    // The shim seals its ring at its size; unsealed, the other side could shrink it under our
+    // mapping and make every read of it fault.
+    const int seals = fcntl(ring_fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_SHRINK) || ring_size < 0 ||
+        uint64_t(ring_size) != hello.ring_bytes ||
         uint64_t(ring_size) < kRingHeaderSize) {
       reject();
       continue;
@@ -323,14 +331,20 @@ void Collector::Accept() {
 }
 
 void Collector::Drain(Connection& connection, bool final) {
+  // The final drain takes what the ring held when the connection closed, and no more: a
+  // process that closed its socket but goes on writing must not keep us here forever.
+  uint64_t budget = final ? connection.consumer->UnreadBytes() + kMaxRecordSize : 0;
   for (;;) {
-    size_t got = connection.consumer->Drain(&connection.pending, kDrainBudget);
+    size_t got = connection.consumer->Drain(&connection.pending,
+                                            final ? std::min<uint64_t>(budget, kDrainBudget)
+                                                  : kDrainBudget);
+    if (final) budget -= std::min<uint64_t>(budget, got);
     uint64_t now = MonotonicNs();
     if (connection.pending.size() >= kFlushBytes ||
         (!connection.pending.empty() && now - connection.last_flush_ns >= kFlushAgeNs)) {
       Flush(connection);
     }
-    if (!final || got == 0) return;
+    if (!final || got == 0 || budget == 0) return;
   }
 }
 

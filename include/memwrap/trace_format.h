@@ -59,8 +59,12 @@ struct ChunkHeader {
 };
 static_assert(sizeof(ChunkHeader) == 32);
 
-// Bounds a reader enforces before allocating anything (hostile files).
-inline constexpr uint32_t kMaxChunkRawSize = 64u << 20;
-inline constexpr uint32_t kMaxChunkStoredSize = 64u << 20;
+// Bounds a reader enforces before allocating anything (hostile files). The collector writes
+// chunks of a few MiB (tracer/collector.cpp checks that it stays within these).
+inline constexpr uint32_t kMaxChunkRawSize = 16u << 20;
+inline constexpr uint32_t kMaxChunkStoredSize = 16u << 20;
+// A reader follows every process of a trace side by side, one decompressed chunk each: past
+// this many bytes held at once it refuses the trace rather than exhaust memory.
+inline constexpr uint64_t kMaxChunkBytesHeld = 4ull << 30;
 
 }  // namespace memwrap
