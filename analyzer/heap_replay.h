@@ -23,6 +23,12 @@ struct LiveBlock {
   StackId stack = kNoStack;
 };
 
+// Bytes and blocks of one call stack (live at some instant, leaked...).
+struct StackUsage {
+  uint64_t bytes = 0;   // estimated when stacks were sampled (see peak_analysis.h)
+  uint64_t blocks = 0;
+};
+
 struct HeapCounters {
   uint64_t allocations = 0;
   uint64_t frees = 0;

@@ -34,7 +34,7 @@ class ImageTracker {
 
 }  // namespace
 
-HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid) {
   HeapAnalysis analysis;
   analysis.sampled = sample_bytes != 0;
 
@@ -47,11 +47,15 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
   std::map<ImageId, std::pair<uint64_t, uint64_t>> last_rss;  // (rss, ts)
   uint64_t last_rss_sum = 0;
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
+    if (only_pid != 0 && pid != only_pid) return true;
     ++ordinal;
     analysis.catalog.Add(pid, record);
     ImageId ended;
     ImageId image = tracker.Track(pid, record, &ended);
     if (ended != 0) {
+      if (auto heap = replay.images().find(ended); heap != replay.images().end()) {
+        analysis.stats.ImageEnded(ended, heap->second);
+      }
       replay.EndImage(ended);
       mappings.EndImage(ended);
       if (auto it = last_rss.find(ended); it != last_rss.end()) {
@@ -70,6 +74,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
       if (sample->hwm > info.max_hwm) info.max_hwm = sample->hwm;
       return true;
     }
+    analysis.stats.Observe(image, pid, record);
     bool changed = false;
     const uint64_t image_peak_before =
         image != 0 && replay.images().count(image) ? replay.images().at(image).peak_bytes : 0;
@@ -105,6 +110,10 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
     }
     return true;
   });
+  // Images the trace does not see end (memwrap stopped first): live at the end of the trace.
+  for (const auto& [image, heap] : replay.images()) {
+    if (!heap.live.empty()) analysis.stats.ImageEnded(image, heap);
+  }
   analysis.totals = replay.Totals();
   for (const auto& [image, heap] : replay.images()) {
     analysis.counters_by_image[image] = heap.counters;
@@ -122,6 +131,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes) {
   ImageTracker tracker2;
   ordinal = 0;
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
+    if (only_pid != 0 && pid != only_pid) return true;
     ImageId ended;
     ImageId image = tracker2.Track(pid, record, &ended);
     if (ended != 0) at_peak.EndImage(ended);

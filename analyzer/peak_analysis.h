@@ -19,17 +19,13 @@
 #include <utility>
 #include <vector>
 
+#include "allocation_stats.h"
 #include "heap_replay.h"
 #include "mapping_replay.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
 
 namespace memwrap {
-
-struct StackUsage {
-  uint64_t bytes = 0;   // estimated when HeapAnalysis::sampled
-  uint64_t blocks = 0;  // estimated when HeapAnalysis::sampled
-};
 
 struct HeapAnalysis {
   TraceCatalog catalog;
@@ -40,6 +36,7 @@ struct HeapAnalysis {
   uint64_t peak_ts_ns = 0;
   uint64_t peak_blocks = 0;
   std::map<std::pair<ImageId, StackId>, StackUsage> live_at_peak;  // by (image, stack)
+  AllocationStats stats;  // whole-run totals, temporaries, leaks, threads
   bool sampled = false;  // live_at_peak holds estimates (see above)
 
   // The program's own mappings.
@@ -66,6 +63,7 @@ struct HeapAnalysis {
 
 // `sample_bytes`: the mean of the Poisson sampling the trace was recorded with (its session
 // info), 0 when stacks were not sampled.
-HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes);
+// `only_pid`: when not 0, the records of every other process are ignored.
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid = 0);
 
 }  // namespace memwrap

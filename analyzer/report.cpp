@@ -1,7 +1,14 @@
 #include "report.h"
 
+#include <ctype.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <fstream>
+
 #include "peak_analysis.h"
 #include "trace_stream.h"
+#include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 
 namespace memwrap {
@@ -33,6 +40,96 @@ RecordingMode RecordingModeOf(const std::map<std::string, std::string>& session)
 
 }  // namespace
 
+namespace {
+
+// Leak suppressions: one glob per line (an optional "leak:" prefix, as in LeakSanitizer's
+// files), matched against the function and the file of every frame of a leak's stack; '#'
+// starts a comment.
+std::vector<std::string> ReadSuppressions(const std::string& path) {
+  std::vector<std::string> patterns;
+  if (path.empty()) return patterns;
+  std::ifstream in(path);
+  if (!in) throw TraceError(TraceError::Kind::kIo, "cannot read suppressions '" + path + "'");
+  std::string line;
+  while (std::getline(in, line)) {
+    line = line.substr(0, line.find('#'));
+    while (!line.empty() && isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    line = line.substr(start);
+    if (line.rfind("leak:", 0) == 0) line = line.substr(5);
+    if (!line.empty()) patterns.push_back(line);
+  }
+  return patterns;
+}
+
+bool Suppressed(const std::vector<SourceFrame>& frames, const std::vector<std::string>& patterns) {
+  for (const SourceFrame& frame : frames) {
+    for (const std::string& pattern : patterns) {
+      if (fnmatch(pattern.c_str(), frame.function.c_str(), 0) == 0 ||
+          (!frame.file.empty() && fnmatch(pattern.c_str(), frame.file.c_str(), 0) == 0)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::vector<SiteCount> TopSites(CallSiteResolver* resolver,
+                                const std::map<std::pair<ImageId, StackId>, StackTotals>& totals,
+                                size_t top, uint64_t StackTotals::*count) {
+  std::map<std::pair<ImageId, StackId>, StackUsage> usage;
+  std::map<std::pair<ImageId, StackId>, uint64_t> bytes;
+  for (const auto& [key, total] : totals) {
+    if (total.*count == 0) continue;
+    usage[key] = {total.bytes_allocated, total.*count};
+  }
+  std::vector<SiteCount> sites;
+  for (CallSite& site : resolver->Resolve(usage)) {
+    SiteCount entry;
+    entry.allocations = site.allocations;
+    entry.bytes = site.bytes;
+    entry.site = std::move(site);
+    sites.push_back(std::move(entry));
+  }
+  std::stable_sort(sites.begin(), sites.end(), [](const SiteCount& a, const SiteCount& b) {
+    return a.allocations > b.allocations;
+  });
+  if (sites.size() > top) sites.resize(top);
+  return sites;
+}
+
+void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& options,
+                         CallSiteResolver* resolver, Report* report) {
+  const std::vector<std::string> patterns = ReadSuppressions(options.suppressions);
+  std::map<std::pair<ImageId, StackId>, StackUsage> leaks;
+  for (const auto& [key, usage] : analysis.stats.leaked()) {
+    if (!patterns.empty() && Suppressed(resolver->Frames(key.first, key.second), patterns)) {
+      report->suppressed_leaked_bytes += usage.bytes;
+      continue;
+    }
+    leaks[key] = usage;
+    report->leaked_bytes += usage.bytes;
+    report->leaked_blocks += usage.blocks;
+  }
+  report->leak_sites = resolver->Resolve(leaks);
+  if (report->leak_sites.size() > options.top) report->leak_sites.resize(options.top);
+  report->temporary_allocations = analysis.stats.temporary_allocations();
+  report->temporary_sites =
+      TopSites(resolver, analysis.stats.by_stack(), options.top, &StackTotals::temporary);
+  report->top_sites_by_calls =
+      TopSites(resolver, analysis.stats.by_stack(), options.top, &StackTotals::allocations);
+  // By bytes: all sites, sorted by bytes allocated.
+  std::vector<SiteCount> by_bytes = TopSites(resolver, analysis.stats.by_stack(), SIZE_MAX,
+                                             &StackTotals::allocations);
+  std::stable_sort(by_bytes.begin(), by_bytes.end(),
+                   [](const SiteCount& a, const SiteCount& b) { return a.bytes > b.bytes; });
+  if (by_bytes.size() > options.top) by_bytes.resize(options.top);
+  report->top_sites_by_bytes = std::move(by_bytes);
+}
+
+}  // namespace
+
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
@@ -41,8 +138,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.trace_path = trace_path;
   report.session = stream.session_info();
   report.recording = RecordingModeOf(report.session);
-  HeapAnalysis analysis =
-      AnalyzeHeap(stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0);
+  report.process_filter = options.process;
+  HeapAnalysis analysis = AnalyzeHeap(
+      stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
+      options.process);
   report.warnings = stream.warnings();
   if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
     report.heap_not_recorded = missing->second;
@@ -80,6 +179,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.peak_site_count = sites.size();
   if (sites.size() > options.top) sites.resize(options.top);
   report.peak_sites = std::move(sites);
+  AddWholeRunSections(analysis, options, &resolver, &report);
 
   // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
   std::map<uint32_t, ProcessReport> by_pid;
@@ -143,6 +243,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     process.pid = pid;
     auto command = report.session.find("command");
     if (command != report.session.end()) process.command = command->second;
+  }
+  for (const auto& [key, totals] : analysis.stats.by_thread()) {
+    auto process = by_pid.find(key.first);
+    if (process != by_pid.end()) process->second.threads.push_back({key.second, totals});
   }
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation_stats.h"
 #include "call_sites.h"
 #include "heap_replay.h"
 #include "mapping_replay.h"
@@ -17,7 +18,21 @@
 namespace memwrap {
 
 struct ReportOptions {
-  size_t top = 10;  // call sites listed at the peak
+  size_t top = 10;           // call sites listed in each section
+  uint32_t process = 0;      // only this pid's records (0: all)
+  std::string suppressions;  // a leak suppression file ("" none); see docs/report-json.md
+};
+
+// Call sites with a count that is not "bytes live at the peak": whole-run totals.
+struct SiteCount {
+  CallSite site;             // location and heaviest stack
+  uint64_t allocations = 0;  // calls (or temporary allocations, for temporary_sites)
+  uint64_t bytes = 0;        // bytes allocated by those calls
+};
+
+struct ThreadReport {
+  uint32_t tid = 0;
+  ThreadTotals totals;
 };
 
 struct ProcessReport {
@@ -40,6 +55,7 @@ struct ProcessReport {
   std::string peak_rss_source;
   std::optional<uint64_t> rss_at_heap_peak_bytes;  // last sample before this process's heap peak
   uint64_t rss_at_heap_peak_age_ns = 0;            // how long before the peak it was taken
+  std::vector<ThreadReport> threads;
 };
 
 // How the trace was recorded (its session info), as the report states it.
@@ -69,6 +85,16 @@ struct Report {
   uint64_t peak_heap_and_mapped_time_ns = 0;
   MappingCounters mapping_totals;
   std::optional<uint64_t> rss_at_heap_peak_bytes;  // all processes' last samples before the peak
+  // Whole run.
+  uint64_t leaked_bytes = 0;             // live when their process image ended (not suppressed)
+  uint64_t leaked_blocks = 0;
+  uint64_t suppressed_leaked_bytes = 0;  // matched by the suppression file
+  std::vector<CallSite> leak_sites;      // top N by bytes
+  uint64_t temporary_allocations = 0;
+  std::vector<SiteCount> temporary_sites;     // top N by temporary allocations
+  std::vector<SiteCount> top_sites_by_calls;  // top N by allocations made
+  std::vector<SiteCount> top_sites_by_bytes;  // top N by bytes allocated
+  uint32_t process_filter = 0;
   uint64_t sample_interval_ns = 0;
   HeapCounters totals;
   uint64_t lost_events = 0;

@@ -30,6 +30,22 @@ json SiteJson(const CallSite& site) {
   return out;
 }
 
+// A whole-run site: its location, its heaviest stack, the calls and the bytes they allocated.
+json SiteCountJson(const SiteCount& count, const char* calls_key) {
+  json out = SiteJson(count.site);
+  out.erase("bytes");
+  out.erase("allocations");
+  out[calls_key] = count.allocations;
+  out["bytes_allocated"] = count.bytes;
+  return out;
+}
+
+json SiteCountsJson(const std::vector<SiteCount>& counts, const char* calls_key) {
+  json out = json::array();
+  for (const SiteCount& count : counts) out.push_back(SiteCountJson(count, calls_key));
+  return out;
+}
+
 json CountersJson(const HeapCounters& counters, const MappingCounters& mappings) {
   return {{"allocations", counters.allocations},
           {"frees", counters.frees},
@@ -60,6 +76,13 @@ json ProcessJson(const ProcessReport& process) {
   out["peak_heap_time_ns"] = process.peak_heap_time_ns;
   out["totals"] = CountersJson(process.counters, process.mapping_counters);
   out["peak_mapped_bytes"] = process.peak_mapped_bytes;
+  out["threads"] = json::array();
+  for (const ThreadReport& thread : process.threads) {
+    out["threads"].push_back({{"tid", thread.tid},
+                              {"allocations", thread.totals.allocations},
+                              {"frees", thread.totals.frees},
+                              {"bytes_allocated", thread.totals.bytes_allocated}});
+  }
   out["peak_rss_bytes"] = process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_bytes);
   out["peak_rss_source"] =
       process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_source);
@@ -87,6 +110,16 @@ std::string FormatReportJson(const Report& report) {
   for (const CallSite& site : report.peak_sites) out["peak_sites"].push_back(SiteJson(site));
   out["totals"] = CountersJson(report.totals, report.mapping_totals);
   out["peak_sites_estimated"] = report.peak_sites_estimated;
+  out["leaked_bytes"] = report.leaked_bytes;
+  out["leaked_blocks"] = report.leaked_blocks;
+  out["suppressed_leaked_bytes"] = report.suppressed_leaked_bytes;
+  out["leak_sites"] = json::array();
+  for (const CallSite& site : report.leak_sites) out["leak_sites"].push_back(SiteJson(site));
+  out["temporary_allocations"] = report.temporary_allocations;
+  out["temporary_sites"] = SiteCountsJson(report.temporary_sites, "temporary_allocations");
+  out["top_sites_by_calls"] = SiteCountsJson(report.top_sites_by_calls, "allocations");
+  out["top_sites_by_bytes"] = SiteCountsJson(report.top_sites_by_bytes, "allocations");
+  out["process_filter"] = report.process_filter == 0 ? json(nullptr) : json(report.process_filter);
   out["peak_mapped_bytes"] = report.peak_mapped_bytes;
   out["rss_at_heap_peak_bytes"] =
       report.rss_at_heap_peak_bytes ? json(*report.rss_at_heap_peak_bytes) : json(nullptr);

@@ -107,6 +107,38 @@ std::string FormatReportText(const Report& report) {
     out << "  #              bytes  of peak   blocks          site\n";
     WriteSites(out, report, true);
   }
+  out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
+      << " in " << GroupDigits(report.leaked_blocks) << " blocks";
+  if (report.suppressed_leaked_bytes != 0) {
+    out << " (plus " << BytesWithExact(report.suppressed_leaked_bytes) << " suppressed)";
+  }
+  out << "\n";
+  for (size_t i = 0; i < report.leak_sites.size(); ++i) {
+    const CallSite& site = report.leak_sites[i];
+    out << "  #" << i + 1 << "  " << GroupDigits(site.bytes) << " bytes in "
+        << GroupDigits(site.allocations) << " blocks  " << Location(site.location) << "\n";
+  }
+  out << "Temporary allocations (freed by their thread before it allocated again): "
+      << GroupDigits(report.temporary_allocations) << " of " << GroupDigits(report.totals.allocations)
+      << "\n";
+  for (size_t i = 0; i < report.temporary_sites.size(); ++i) {
+    const SiteCount& count = report.temporary_sites[i];
+    out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " temporary  "
+        << Location(count.site.location) << "\n";
+  }
+  out << "Most allocations (calls):\n";
+  for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
+    const SiteCount& count = report.top_sites_by_calls[i];
+    out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " calls, "
+        << BytesWithExact(count.bytes) << "  " << Location(count.site.location) << "\n";
+  }
+  out << "Most bytes allocated:\n";
+  for (size_t i = 0; i < report.top_sites_by_bytes.size(); ++i) {
+    const SiteCount& count = report.top_sites_by_bytes[i];
+    out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes) << " in "
+        << GroupDigits(count.allocations) << " calls  " << Location(count.site.location) << "\n";
+  }
+
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
       << GroupDigits(report.totals.frees) << " frees, "
       << BytesWithExact(report.totals.bytes_allocated) << " allocated\n";
@@ -138,6 +170,11 @@ std::string FormatReportText(const Report& report) {
     out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
         << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
         << GroupDigits(process.counters.allocations) << " allocations\n";
+    for (const ThreadReport& thread : process.threads) {
+      out << "      thread " << thread.tid << ": " << GroupDigits(thread.totals.allocations)
+          << " allocations, " << GroupDigits(thread.totals.frees) << " frees, "
+          << BytesWithExact(thread.totals.bytes_allocated) << "\n";
+    }
     if (!process.peak_rss_source.empty()) {
       out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
           << (process.peak_rss_source == "exit" ? " (the kernel's peak at exit, wait4)"

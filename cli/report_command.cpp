@@ -26,13 +26,20 @@ int ReportCommand(const std::vector<std::string>& args) {
       "Options");
   std::string format = "text";
   size_t top = 10;
+  uint32_t process = 0;
+  std::string suppressions;
   std::vector<std::string> traces;
   options.add_options()
       ("help,h", "show this help and exit")
       ("format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
        "output format; the JSON keys are documented in docs/report-json.md")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(10),
-       "number of call sites listed at the peak");
+       "number of call sites listed in each section (peak, leaks, temporaries, top sites)")
+      ("process", po::value<uint32_t>(&process)->value_name("PID"),
+       "only the records of process PID (its heap, peak, leaks and sites)")
+      ("suppressions", po::value<std::string>(&suppressions)->value_name("FILE"),
+       "leak suppressions: one glob per line (optionally 'leak:GLOB'), matched against the "
+       "function and file of every frame of a leak's stack; '#' starts a comment");
   po::options_description hidden;
   hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
   po::options_description all;
@@ -61,7 +68,9 @@ int ReportCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   try {
-    Report report = BuildReport(traces.front(), ReportOptions{top});
+    Report report = BuildReport(traces.front(),
+                                ReportOptions{.top = top, .process = process,
+                                              .suppressions = suppressions});
     for (const std::string& warning : report.warnings) {
       fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
     }

@@ -211,7 +211,7 @@ int RunCommand(const std::vector<std::string>& args) {
     }
     if (!quiet) {
       try {
-        Report report = BuildReport(output, ReportOptions{top});
+        Report report = BuildReport(output, ReportOptions{.top = top, .process = 0, .suppressions = ""});
         fputs(FormatRunSummary(report, top).c_str(), stderr);
       } catch (const std::exception& error) {
         fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());

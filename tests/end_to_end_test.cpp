@@ -33,6 +33,8 @@ const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
 const std::string kCppContainers = MEMWRAP_CPP_CONTAINERS;
 const std::string kCloseFds = MEMWRAP_CLOSE_FDS;
 const std::string kExitWithStatic = MEMWRAP_EXIT_WITH_STATIC;
+const std::string kLeaksAndTemporaries = MEMWRAP_LEAKS_AND_TEMPORARIES;
+const std::string kForkExec = MEMWRAP_FORK_EXEC_PROGRAM;
 
 json ReportJson(const std::string& trace) {
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
@@ -399,6 +401,74 @@ TEST(EndToEnd, StaticAndSetuidProgramsRunWithoutTheShimAndTheReportSaysSo) {
     CommandResult text = RunProgram({kMemwrap, "report", trace});
     EXPECT_NE(text.out.find("was not recorded"), std::string::npos) << text.out;
   }
+}
+
+TEST(EndToEnd, LeaksTemporariesAndTopSitesMatchWhatTheProgramDoes) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, kLeaksAndTemporaries}).exit_code(), 0);
+  json report = ReportJson(trace);
+  EXPECT_EQ(report["leaked_bytes"].get<uint64_t>(), 3000u);
+  EXPECT_EQ(report["leaked_blocks"].get<uint64_t>(), 3u);
+  ASSERT_EQ(report["leak_sites"].size(), 1u);
+  EXPECT_EQ(report["leak_sites"][0]["function"], "leak_three");
+  EXPECT_EQ(report["leak_sites"][0]["allocations"].get<uint64_t>(), 3u);
+  EXPECT_EQ(report["temporary_allocations"].get<uint64_t>(), 60u);
+  ASSERT_GE(report["temporary_sites"].size(), 2u);
+  EXPECT_EQ(report["temporary_sites"][0]["function"], "temp_fifty");
+  EXPECT_EQ(report["temporary_sites"][0]["temporary_allocations"].get<uint64_t>(), 50u);
+  EXPECT_EQ(report["temporary_sites"][1]["function"], "interleaved");
+  EXPECT_EQ(report["temporary_sites"][1]["temporary_allocations"].get<uint64_t>(), 10u);
+  EXPECT_EQ(report["top_sites_by_calls"][0]["function"], "temp_fifty");
+  EXPECT_EQ(report["top_sites_by_calls"][0]["allocations"].get<uint64_t>(), 50u);
+  EXPECT_EQ(report["top_sites_by_calls"][0]["bytes_allocated"].get<uint64_t>(), 3200u);
+  EXPECT_EQ(report["top_sites_by_bytes"][0]["function"], "temp_fifty");
+  EXPECT_EQ(report["top_sites_by_bytes"][1]["function"], "leak_three");
+
+  // A suppression file moves the leak out of leaked_bytes, and says how much it moved.
+  test_support::WriteFile(dir.File("supp"), "# known\nleak:leak_*\n");
+  CommandResult suppressed = RunProgram(
+      {kMemwrap, "report", "--format", "json", "--suppressions", dir.File("supp"), trace});
+  ASSERT_EQ(suppressed.exit_code(), 0) << suppressed.err;
+  json quiet = json::parse(suppressed.out);
+  EXPECT_EQ(quiet["leaked_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(quiet["suppressed_leaked_bytes"].get<uint64_t>(), 3000u);
+  EXPECT_TRUE(quiet["leak_sites"].empty());
+  EXPECT_EQ(RunProgram({kMemwrap, "report", "--suppressions", dir.File("none"), trace}).exit_code(),
+            2);
+}
+
+TEST(EndToEnd, PerThreadTotalsAndTheProcessFilter) {
+  ScratchDir dir;
+  const std::string trace = dir.File("threads.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, kThreadsAlloc, "4", "100", "64", "10"})
+                .exit_code(),
+            0);
+  json report = ReportJson(trace);
+  int workers = 0;
+  for (const json& thread : report["processes"][0]["threads"]) {
+    // Each worker: 100 kept blocks and 100 x 10 churned ones, all freed.
+    if (thread["allocations"].get<uint64_t>() == 1100u) {
+      ++workers;
+      EXPECT_EQ(thread["frees"].get<uint64_t>(), 1100u);
+    }
+  }
+  EXPECT_EQ(workers, 4) << report["processes"][0]["threads"].dump(1);
+
+  const std::string tree = dir.File("tree.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", tree, kForkExec, kExitWith, "0"}).exit_code(), 0);
+  json all = ReportJson(tree);
+  ASSERT_EQ(all["processes"].size(), 2u);
+  const uint64_t child = all["processes"][1]["pid"].get<uint64_t>();
+  CommandResult only = RunProgram({kMemwrap, "report", "--format", "json", "--process",
+                                   std::to_string(child), tree});
+  ASSERT_EQ(only.exit_code(), 0) << only.err;
+  json filtered = json::parse(only.out);
+  EXPECT_EQ(filtered["process_filter"].get<uint64_t>(), child);
+  ASSERT_EQ(filtered["processes"].size(), 1u);
+  EXPECT_EQ(filtered["processes"][0]["pid"].get<uint64_t>(), child);
+  EXPECT_EQ(filtered["peak_heap_bytes"].get<uint64_t>(), 4096u);
+  EXPECT_EQ(filtered["totals"]["bytes_allocated"].get<uint64_t>(), 2000u + 4096u);
 }
 
 TEST(EndToEnd, AnExistingTraceIsKeptUnlessForced) {

@@ -312,7 +312,7 @@ std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size) {
 void TraceReaderTarget(const uint8_t* data, size_t size) {
   const std::string path = WriteTrace(TraceFileOfInput(data, size));
   try {
-    Report report = BuildReport(path, ReportOptions{SIZE_MAX});
+    Report report = BuildReport(path, ReportOptions{.top = SIZE_MAX, .process = 0, .suppressions = ""});
     CheckReport(report);
   } catch (const TraceError&) {
     // A clear refusal: what a damaged or hostile trace must get.
