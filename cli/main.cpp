@@ -13,6 +13,8 @@ namespace {
 const char kUsage[] =
     "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]   record a program's heap\n"
     "       memwrap report TRACE [options]                   analyse a trace\n"
+    "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
+    "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -32,5 +34,7 @@ int main(int argc, char** argv) {
   if (first == "help") return memwrap::RunCommand({"--help"});
   if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
   if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
+  if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
+  if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

@@ -36,6 +36,8 @@ namespace {
 const char kRunUsage[] =
     "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]\n"
     "       memwrap report TRACE [options]   (see memwrap report --help)\n"
+    "       memwrap check ...                (see memwrap check --help)\n"
+    "       memwrap baseline save TRACE -o FILE.json\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
     "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
