@@ -9,6 +9,7 @@ namespace memwrap {
 int RunCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);
 int CheckCommand(const std::vector<std::string>& args);
+int DiffCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
 
 }  // namespace memwrap

@@ -12,7 +12,8 @@ namespace {
 
 const char kUsage[] =
     "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]   record a program's heap\n"
-    "       memwrap report TRACE [options]                   analyse a trace\n"
+    "       memwrap report TRACE... [options]                analyse traces\n"
+    "       memwrap diff A B [options]                       compare two traces\n"
     "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
     "\n"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
   if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
+  if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "report.h"
+#include "trace_comparison.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -15,13 +16,15 @@ namespace po = boost::program_options;
 
 int ReportCommand(const std::vector<std::string>& args) {
   po::options_description options(
-      "usage: memwrap report TRACE [options]\n"
+      "usage: memwrap report TRACE... [options]\n"
       "\n"
       "Reads a trace written by `memwrap run` and reports the exact heap high-water mark (to the\n"
       "byte), when it happened, and the call sites of the blocks live at that instant, with\n"
       "totals and the traced processes. A truncated trace is read up to its last complete\n"
       "chunk, with a warning. Exit codes: 0 report written, 2 bad usage or a trace that cannot\n"
-      "be read (not a trace, corrupt, newer format).\n"
+      "be read (not a trace, corrupt, newer format). With several traces (the files of a\n"
+      "process tree, the ranks of an MPI job), it reports each trace's peaks and their max,\n"
+      "min, mean and total, and the imbalance (max / min) of the heap peaks.\n"
       "\n"
       "Options");
   std::string format = "text";
@@ -63,11 +66,26 @@ int ReportCommand(const std::vector<std::string>& args) {
     fprintf(stderr, "memwrap report: unknown --format '%s' (text or json)\n", format.c_str());
     return kExitUsage;
   }
-  if (traces.size() != 1) {
-    fprintf(stderr, "memwrap report: give exactly one TRACE (see memwrap report --help)\n");
+  if (traces.empty()) {
+    fprintf(stderr, "memwrap report: give a TRACE (see memwrap report --help)\n");
     return kExitUsage;
   }
   try {
+    if (traces.size() > 1) {
+      // Several traces (a process tree's files, MPI ranks): per-trace peaks and their spread.
+      std::vector<Report> reports;
+      for (const std::string& trace : traces) {
+        reports.push_back(BuildReport(trace, ReportOptions{.top = top, .process = process,
+                                                           .suppressions = suppressions}));
+        for (const std::string& warning : reports.back().warnings) {
+          fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
+        }
+      }
+      MultiReport merged = MergeReports(std::move(reports));
+      std::string text = format == "json" ? FormatMultiJson(merged) : FormatMultiText(merged);
+      fwrite(text.data(), 1, text.size(), stdout);
+      return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;
+    }
     Report report = BuildReport(traces.front(),
                                 ReportOptions{.top = top, .process = process,
                                               .suppressions = suppressions});

@@ -471,6 +471,44 @@ TEST(EndToEnd, PerThreadTotalsAndTheProcessFilter) {
   EXPECT_EQ(filtered["totals"]["bytes_allocated"].get<uint64_t>(), 2000u + 4096u);
 }
 
+TEST(EndToEnd, DiffNamesTheSitesThatChangedAndSeveralTracesMerge) {
+  ScratchDir dir;
+  const std::string a = dir.File("a.mwt"), b = dir.File("b.mwt");
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", a, kPeakPattern}).exit_code(), 0);
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", b, kLeaksAndTemporaries}).exit_code(), 0);
+  CommandResult diff = RunProgram({kMemwrap, "diff", "--format", "json", a, b});
+  ASSERT_EQ(diff.exit_code(), 0) << diff.err;
+  json out = json::parse(diff.out);
+  EXPECT_EQ(out["peak_heap_bytes"]["a"].get<int64_t>(), 12000000);
+  EXPECT_EQ(out["peak_heap_bytes"]["delta"].get<int64_t>(),
+            out["peak_heap_bytes"]["b"].get<int64_t>() - 12000000);
+  EXPECT_EQ(out["leaked_bytes"]["delta"].get<int64_t>(), 3000);
+  ASSERT_GE(out["sites"].size(), 4u);
+  EXPECT_EQ(out["sites"][0]["function"], "load_table");  // the largest change at the peak
+  EXPECT_EQ(out["sites"][0]["peak_bytes"]["delta"].get<int64_t>(), -8000000);
+  EXPECT_EQ(out["sites"][0]["total_bytes"]["delta"].get<int64_t>(), -8000000);
+  bool leak_three = false;
+  for (const json& site : out["sites"]) {
+    if (site["function"] == "leak_three") {
+      leak_three = true;
+      EXPECT_EQ(site["peak_bytes"]["delta"].get<int64_t>(), 3000);
+    }
+  }
+  EXPECT_TRUE(leak_three) << out["sites"].dump(1);
+  EXPECT_EQ(RunProgram({kMemwrap, "diff", a}).exit_code(), 2);
+
+  CommandResult merged = RunProgram({kMemwrap, "report", "--format", "json", a, b});
+  ASSERT_EQ(merged.exit_code(), 0) << merged.err;
+  json both = json::parse(merged.out);
+  ASSERT_EQ(both["traces"].size(), 2u);
+  const uint64_t peak_b = both["traces"][1]["peak_heap_bytes"].get<uint64_t>();
+  EXPECT_EQ(both["peak_heap_bytes"]["max"].get<uint64_t>(), 12000000u);
+  EXPECT_EQ(both["peak_heap_bytes"]["min"].get<uint64_t>(), peak_b);
+  EXPECT_EQ(both["peak_heap_bytes"]["total"].get<uint64_t>(), 12000000u + peak_b);
+  EXPECT_DOUBLE_EQ(both["peak_heap_bytes"]["mean"].get<double>(), (12000000.0 + peak_b) / 2);
+  EXPECT_EQ(both["leaked_bytes"]["total"].get<uint64_t>(), 3000u);
+}
+
 TEST(EndToEnd, AnExistingTraceIsKeptUnlessForced) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");

@@ -1,0 +1,194 @@
+#include "trace_comparison.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <tuple>
+
+#include "byte_format.h"
+#include "memory_gate.h"
+
+namespace memwrap {
+
+using nlohmann::json;
+
+namespace {
+
+using SiteKey = std::tuple<std::string, std::string, uint32_t>;
+
+SiteKey KeyOf(const SourceFrame& frame) { return {frame.function, frame.file, frame.line}; }
+
+std::string Signed(int64_t value) {
+  return (value > 0 ? "+" : value < 0 ? "-" : "") + GroupDigits(uint64_t(value < 0 ? -value : value));
+}
+
+std::string Place(const SourceFrame& frame) {
+  std::string text = frame.function;
+  if (!frame.file.empty()) text += "  " + frame.file + ":" + std::to_string(frame.line);
+  return text;
+}
+
+Spread SpreadOf(const std::vector<uint64_t>& values) {
+  Spread spread;
+  if (values.empty()) return spread;
+  spread.max = *std::max_element(values.begin(), values.end());
+  spread.min = *std::min_element(values.begin(), values.end());
+  for (uint64_t v : values) spread.total += v;
+  spread.mean = double(spread.total) / double(values.size());
+  return spread;
+}
+
+json SpreadJson(const Spread& spread) {
+  return {{"max", spread.max}, {"min", spread.min}, {"mean", spread.mean}, {"total", spread.total}};
+}
+
+}  // namespace
+
+TraceDiff DiffReports(Report a, Report b) {
+  TraceDiff diff;
+  std::map<SiteKey, SiteDelta> sites;
+  auto add = [&](const Report& report, bool is_b) {
+    for (const CallSite& site : report.peak_sites) {
+      SiteDelta& delta = sites[KeyOf(site.location)];
+      delta.location = site.location;
+      (is_b ? delta.peak_bytes_b : delta.peak_bytes_a) += int64_t(site.bytes);
+    }
+    for (const SiteCount& count : report.top_sites_by_bytes) {
+      SiteDelta& delta = sites[KeyOf(count.site.location)];
+      delta.location = count.site.location;
+      (is_b ? delta.total_bytes_b : delta.total_bytes_a) += int64_t(count.bytes);
+    }
+  };
+  add(a, false);
+  add(b, true);
+  for (auto& [key, delta] : sites) {
+    if (delta.peak_delta() != 0 || delta.total_delta() != 0) diff.sites.push_back(delta);
+  }
+  std::stable_sort(diff.sites.begin(), diff.sites.end(), [](const SiteDelta& x, const SiteDelta& y) {
+    int64_t px = std::abs(x.peak_delta()), py = std::abs(y.peak_delta());
+    return px != py ? px > py : std::abs(x.total_delta()) > std::abs(y.total_delta());
+  });
+  diff.a = std::move(a);
+  diff.b = std::move(b);
+  return diff;
+}
+
+std::string FormatDiffText(const TraceDiff& diff, size_t top) {
+  std::ostringstream out;
+  out << "memwrap diff: " << diff.a.trace_path << " -> " << diff.b.trace_path << "\n"
+      << "Peak heap: " << GroupDigits(diff.a.peak_heap_bytes) << " -> "
+      << GroupDigits(diff.b.peak_heap_bytes) << " bytes ("
+      << Signed(int64_t(diff.b.peak_heap_bytes) - int64_t(diff.a.peak_heap_bytes)) << ")\n"
+      << "Bytes allocated: " << GroupDigits(diff.a.totals.bytes_allocated) << " -> "
+      << GroupDigits(diff.b.totals.bytes_allocated) << " ("
+      << Signed(int64_t(diff.b.totals.bytes_allocated) - int64_t(diff.a.totals.bytes_allocated))
+      << ")\n"
+      << "Leaked: " << GroupDigits(diff.a.leaked_bytes) << " -> " << GroupDigits(diff.b.leaked_bytes)
+      << " (" << Signed(int64_t(diff.b.leaked_bytes) - int64_t(diff.a.leaked_bytes)) << ")\n";
+  out << "Call sites that changed (" << diff.sites.size() << "), by change at the peak:\n"
+      << "   at the peak: before -> after (change)      allocated: change   site\n";
+  for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
+    const SiteDelta& site = diff.sites[i];
+    out << "  " << GroupDigits(uint64_t(site.peak_bytes_a)) << " -> "
+        << GroupDigits(uint64_t(site.peak_bytes_b)) << " (" << Signed(site.peak_delta())
+        << ")   " << Signed(site.total_delta()) << "   " << Place(site.location) << "\n";
+  }
+  return out.str();
+}
+
+std::string FormatDiffJson(const TraceDiff& diff, size_t top) {
+  json out;
+  out["format"] = "memwrap-diff";
+  out["format_version"] = 1;
+  out["a"] = diff.a.trace_path;
+  out["b"] = diff.b.trace_path;
+  auto pair = [](int64_t a, int64_t b) { return json{{"a", a}, {"b", b}, {"delta", b - a}}; };
+  out["peak_heap_bytes"] = pair(int64_t(diff.a.peak_heap_bytes), int64_t(diff.b.peak_heap_bytes));
+  out["bytes_allocated"] =
+      pair(int64_t(diff.a.totals.bytes_allocated), int64_t(diff.b.totals.bytes_allocated));
+  out["leaked_bytes"] = pair(int64_t(diff.a.leaked_bytes), int64_t(diff.b.leaked_bytes));
+  out["sites"] = json::array();
+  for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
+    const SiteDelta& site = diff.sites[i];
+    out["sites"].push_back(
+        {{"function", site.location.function},
+         {"file", site.location.file.empty() ? json(nullptr) : json(site.location.file)},
+         {"line", site.location.line == 0 ? json(nullptr) : json(site.location.line)},
+         {"peak_bytes", pair(site.peak_bytes_a, site.peak_bytes_b)},
+         {"total_bytes", pair(site.total_bytes_a, site.total_bytes_b)}});
+  }
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+MultiReport MergeReports(std::vector<Report> reports) {
+  MultiReport merged;
+  std::vector<uint64_t> heaps, rsses, leaks;
+  for (const Report& report : reports) {
+    RunFigures figures = FiguresOf(report);
+    heaps.push_back(figures.peak_heap_bytes);
+    leaks.push_back(figures.leaked_bytes);
+    if (figures.peak_rss_bytes) rsses.push_back(*figures.peak_rss_bytes);
+  }
+  merged.peak_heap = SpreadOf(heaps);
+  merged.peak_rss = SpreadOf(rsses);
+  merged.rss_known = rsses.size();
+  merged.leaked = SpreadOf(leaks);
+  merged.traces = std::move(reports);
+  return merged;
+}
+
+std::string FormatMultiText(const MultiReport& merged) {
+  std::ostringstream out;
+  out << "memwrap report: " << merged.traces.size() << " traces\n";
+  for (const Report& report : merged.traces) {
+    RunFigures figures = FiguresOf(report);
+    auto host = report.session.find("host");
+    out << "  " << report.trace_path
+        << (host != report.session.end() ? "  (" + host->second + ")" : std::string())
+        << ": peak heap " << BytesWithExact(figures.peak_heap_bytes) << ", peak RSS "
+        << (figures.peak_rss_bytes ? BytesWithExact(*figures.peak_rss_bytes) : "unknown")
+        << ", leaked " << BytesWithExact(figures.leaked_bytes) << "\n";
+  }
+  auto line = [&](const char* name, const Spread& spread) {
+    char mean[32];
+    snprintf(mean, sizeof(mean), "%.0f", spread.mean);
+    out << name << ": max " << BytesWithExact(spread.max) << ", min " << BytesWithExact(spread.min)
+        << ", mean " << mean << " bytes, total " << BytesWithExact(spread.total) << "\n";
+  };
+  line("Peak heap", merged.peak_heap);
+  if (merged.rss_known != 0) line("Peak RSS", merged.peak_rss);
+  line("Leaked", merged.leaked);
+  if (merged.peak_heap.min != 0) {
+    char imbalance[32];
+    snprintf(imbalance, sizeof(imbalance), "%.3f",
+             double(merged.peak_heap.max) / double(merged.peak_heap.min));
+    out << "Imbalance of the heap peaks (max / min): " << imbalance << "\n";
+  }
+  return out.str();
+}
+
+std::string FormatMultiJson(const MultiReport& merged) {
+  json out;
+  out["format"] = "memwrap-multi-report";
+  out["format_version"] = 1;
+  out["traces"] = json::array();
+  for (const Report& report : merged.traces) {
+    RunFigures figures = FiguresOf(report);
+    auto host = report.session.find("host");
+    out["traces"].push_back(
+        {{"trace", report.trace_path},
+         {"host", host != report.session.end() ? json(host->second) : json(nullptr)},
+         {"peak_heap_bytes", figures.peak_heap_bytes},
+         {"peak_heap_time_ns", report.peak_heap_time_ns},
+         {"peak_rss_bytes", figures.peak_rss_bytes ? json(*figures.peak_rss_bytes) : json(nullptr)},
+         {"leaked_bytes", figures.leaked_bytes},
+         {"warnings", report.warnings}});
+  }
+  out["peak_heap_bytes"] = SpreadJson(merged.peak_heap);
+  out["peak_rss_bytes"] = merged.rss_known != 0 ? SpreadJson(merged.peak_rss) : json(nullptr);
+  out["leaked_bytes"] = SpreadJson(merged.leaked);
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace memwrap
