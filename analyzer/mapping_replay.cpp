@@ -42,7 +42,10 @@ void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end, S
 // glibc's malloc moves the break too (internally, unseen), and that is heap, not a mapping.
 void MappingReplay::SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break) {
   int64_t delta = int64_t(new_break - old_break);
-  int64_t bytes = int64_t(image.break_bytes) + delta;
+  // break_bytes is at most INT64_MAX (it comes from `bytes`), but a hostile trace can move the
+  // break up by ~2^63 twice: the sum would overflow (undefined behaviour). Saturate instead.
+  int64_t bytes;
+  if (__builtin_add_overflow(int64_t(image.break_bytes), delta, &bytes)) bytes = INT64_MAX;
   if (bytes < 0) bytes = 0;
   image.mapped_bytes = image.mapped_bytes - image.break_bytes + uint64_t(bytes);
   mapped_bytes_ = mapped_bytes_ - image.break_bytes + uint64_t(bytes);

@@ -29,7 +29,14 @@ void InitEnvironment();
 //                that mutations reach the decoder instead of stopping at the checksums;
 //   flags bit 1: before that, re-frame the chunks: each chunk's payload runs to the next chunk
 //                magic (or the end), and a stored (codec 0) chunk's raw_size is made equal to
-//                it, so that inserting or removing bytes keeps the chunk chain intact.
+//                it, so that inserting or removing bytes keeps the chunk chain intact;
+//   flags bit 2: then re-encode every records chunk stored with codec 0 as codec 2: its longest
+//                prefix of well-framed records (of types 1..255) is packed with
+//                RecordPacker::Pack and zstd-compressed, so that mutated records reach
+//                RecordPacker::Unpack and the analysis behind it;
+//   flags bit 3: then zstd-compress the payload of every chunk marked codec 2, which holds
+//                packed records as the input gives them (so Unpack sees hostile varints and
+//                record headers); its raw_size becomes what they unpack to, when they do.
 // The file goes through the whole analysis path (TraceReader, TraceStream, AnalyzeHeap,
 // call sites and symbolizer, i.e. BuildReport; then the text and JSON reports and the exit
 // summary), plus one sequential pass of TraceReader::NextChunk + RecordCursor.
