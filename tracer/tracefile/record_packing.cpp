@@ -13,18 +13,22 @@ namespace {
 constexpr size_t kMaxWords = (kMaxRecordSize - sizeof(RecordHeader)) / 8;
 constexpr size_t kTypes = 256;
 
-// The previous record's words, per type; allocated on first use of a type.
+// The previous record's words, per type. Grown to the words a type actually uses: a hostile
+// file of many tiny chunks must not cost a full-size history per type per chunk.
 class History {
  public:
-  uint64_t* Of(uint8_t type) {
-    auto& words = words_[type];
-    if (!words) words = std::make_unique<uint64_t[]>(kMaxWords);  // zero-initialised
-    return words.get();
+  uint64_t* Of(uint8_t type, size_t words) {
+    std::vector<uint64_t>& history = words_[type];
+    if (history.size() < words) history.resize(words, 0);
+    return history.data();
   }
 
  private:
-  std::array<std::unique_ptr<uint64_t[]>, kTypes> words_;
+  std::array<std::vector<uint64_t>, kTypes> words_;
 };
+
+// The packed form stores a record's type in one byte.
+static_assert(uint16_t(RecordType::kMaxType) < kTypes);
 
 // Writes through a raw pointer into space reserved up front: this runs for every word the
 // collector writes, and vector::push_back's capacity check per byte showed in profiles.
@@ -70,7 +74,7 @@ void RecordPacker::Pack(const uint8_t* records, size_t size, ByteBuffer* out) {
     *q++ = uint8_t(header.type);
     q = PutVarint(header.flags, q);
     q = PutVarint(words, q);
-    uint64_t* previous = history.Of(uint8_t(header.type));
+    uint64_t* previous = history.Of(uint8_t(header.type), words);
     const uint8_t* p = records + pos + sizeof(RecordHeader);
     for (size_t i = 0; i < words; ++i, p += 8) {
       uint64_t word;
@@ -108,7 +112,7 @@ bool RecordPacker::Unpack(const uint8_t* packed, size_t size, size_t max_size,
     const size_t at = out->size();
     out->resize(at + record_size);
     memcpy(out->data() + at, &header, sizeof(header));
-    uint64_t* previous = history.Of(type);
+    uint64_t* previous = history.Of(type, words);
     uint8_t* q = out->data() + at + sizeof(RecordHeader);
     for (size_t i = 0; i < words; ++i, q += 8) {
       uint64_t delta;
