@@ -70,6 +70,8 @@ void RecordPacker::Pack(const uint8_t* records, size_t size, ByteBuffer* out) {
   while (pos + sizeof(RecordHeader) <= size) {
     RecordHeader header;
     memcpy(&header, records + pos, sizeof(header));
+    // The collector only packs records it validated; stop rather than loop on a bad one.
+    if (header.size < sizeof(RecordHeader) || header.size > size - pos) break;
     const size_t words = (header.size - sizeof(RecordHeader)) / 8;
     *q++ = uint8_t(header.type);
     q = PutVarint(header.flags, q);
