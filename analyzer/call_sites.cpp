@@ -35,6 +35,21 @@ std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) 
   return frames;
 }
 
+SourceFrame CallSiteResolver::SiteOfFrames(const std::vector<SourceFrame>& frames) {
+  SourceFrame location;
+  if (frames.empty()) {
+    location.function = "(no stack recorded)";
+    return location;
+  }
+  auto program_frame = std::find_if(frames.begin(), frames.end(),
+                                    [](const SourceFrame& f) { return !IsRuntimeFrame(f); });
+  return program_frame != frames.end() ? *program_frame : frames.front();
+}
+
+SourceFrame CallSiteResolver::SiteOf(ImageId image, StackId stack) {
+  return SiteOfFrames(Frames(image, stack));
+}
+
 std::vector<CallSite> CallSiteResolver::Resolve(
     const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
   // Frames without a function name are told apart by module and address, so that unrelated
@@ -42,14 +57,7 @@ std::vector<CallSite> CallSiteResolver::Resolve(
   std::map<std::tuple<std::string, std::string, uint32_t, std::string, uint64_t>, CallSite> sites;
   for (const auto& [key, use] : usage) {
     std::vector<SourceFrame> frames = Frames(key.first, key.second);
-    SourceFrame location;
-    if (frames.empty()) {
-      location.function = "(no stack recorded)";
-    } else {
-      auto program_frame = std::find_if(frames.begin(), frames.end(),
-                                        [](const SourceFrame& f) { return !IsRuntimeFrame(f); });
-      location = program_frame != frames.end() ? *program_frame : frames.front();
-    }
+    SourceFrame location = SiteOfFrames(frames);
     const bool unnamed = location.function == "??";
     CallSite& site = sites[{location.function, location.file, location.line,
                             unnamed ? location.module : "", unnamed ? location.address : 0}];

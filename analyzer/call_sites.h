@@ -38,8 +38,12 @@ class CallSiteResolver {
 
   // All source frames of one stack, innermost first (inline frames expanded).
   std::vector<SourceFrame> Frames(ImageId image, StackId stack);
+  // The call site of one stack (see above).
+  SourceFrame SiteOf(ImageId image, StackId stack);
 
  private:
+  static SourceFrame SiteOfFrames(const std::vector<SourceFrame>& frames);
+
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;
 };

@@ -1,38 +1,10 @@
 #include "peak_analysis.h"
 
+#include "image_tracker.h"
+
 #include <cmath>
 
 namespace memwrap {
-namespace {
-
-// Follows which image each pid runs, exactly as TraceCatalog numbers them (same order).
-class ImageTracker {
- public:
-  // Returns the image of `pid` after this record; sets *ended to the image whose heap is gone
-  // (IMAGE_END, or a new image of the same pid).
-  ImageId Track(uint32_t pid, const RecordView& record, ImageId* ended) {
-    *ended = 0;
-    if (record.type == RecordType::kImageEnd && record.As<ImageEndRecord>() != nullptr) {
-      auto it = current_.find(pid);
-      if (it != current_.end()) *ended = it->second;
-      return *ended;
-    }
-    if (record.type == RecordType::kProcessStart && record.As<ProcessStartRecord>() != nullptr) {
-      auto it = current_.find(pid);
-      if (it != current_.end()) *ended = it->second;
-      current_[pid] = ++last_;
-      return last_;
-    }
-    auto it = current_.find(pid);
-    return it == current_.end() ? 0 : it->second;
-  }
-
- private:
-  std::map<uint32_t, ImageId> current_;
-  ImageId last_ = 0;
-};
-
-}  // namespace
 
 HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid) {
   HeapAnalysis analysis;

@@ -14,6 +14,7 @@ const char kUsage[] =
     "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]   record a program's heap\n"
     "       memwrap report TRACE... [options]                analyse traces\n"
     "       memwrap diff A B [options]                       compare two traces\n"
+    "       memwrap timeline TRACE [options]                 memory over time\n"
     "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
     "\n"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
   if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
+  if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

@@ -38,6 +38,7 @@ const char kRunUsage[] =
     "       memwrap report TRACE [options]   (see memwrap report --help)\n"
     "       memwrap check ...                (see memwrap check --help)\n"
     "       memwrap diff A B                 (see memwrap diff --help)\n"
+    "       memwrap timeline TRACE           (see memwrap timeline --help)\n"
     "       memwrap baseline save TRACE -o FILE.json\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"

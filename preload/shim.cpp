@@ -424,4 +424,21 @@ void RecordModulesChanged() {
   if (PublishReliably(&record, sizeof(record))) EmitModules(record.ts_ns, PublishReliably);
 }
 
+void RecordMark(const char* name) {
+  HookScope scope;
+  if (!scope.entered() || !Active() || name == nullptr) return;
+  alignas(8) uint8_t record[sizeof(MarkRecord) + kMaxMarkName + 8];
+  auto* mark = reinterpret_cast<MarkRecord*>(record);
+  const size_t length = strnlen(name, kMaxMarkName - 1);
+  memcpy(record + sizeof(MarkRecord), name, length);
+  record[sizeof(MarkRecord) + length] = '\0';
+  mark->name_size = uint32_t(length + 1);
+  const uint32_t used = uint32_t(sizeof(MarkRecord) + mark->name_size);
+  mark->h = {AlignRecordSize(used), uint16_t(RecordType::kMark), 0};
+  memset(record + used, 0, mark->h.size - used);
+  mark->tid = Tid();
+  mark->ts_ns = NowNs();
+  PublishReliably(record, mark->h.size);  // rare, and a timeline without its marks misleads
+}
+
 }  // namespace memwrap::shim

@@ -42,4 +42,7 @@ void RecordBrk(void* old_break, void* new_break, const CallerContext& caller);
 // dlopen/dlclose changed the loaded objects: send the module map again (dl_hooks.cpp).
 void RecordModulesChanged();
 
+// memwrap_mark(name): a named point on the program's timeline (mark_hooks.cpp).
+void RecordMark(const char* name);
+
 }  // namespace memwrap::shim

@@ -60,6 +60,7 @@ uint32_t MinimumShimRecordSize(RecordType type) {
     case RecordType::kMremapEnd: return sizeof(MremapEndRecord);
     case RecordType::kBrk: return sizeof(BrkRecord);
     case RecordType::kModulesChanged: return sizeof(ModulesChangedRecord);
+    case RecordType::kMark: return sizeof(MarkRecord);
     default: return 0;
   }
 }
@@ -75,6 +76,13 @@ bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
     StackRecord stack;
     memcpy(&stack, record, sizeof(stack));
     return stack.depth <= kMaxStackDepth && sizeof(stack) + uint64_t(stack.depth) * 8 <= size;
+  }
+  if (header.type == uint16_t(RecordType::kMark)) {
+    MarkRecord mark;
+    memcpy(&mark, record, sizeof(mark));
+    return mark.name_size >= 1 && mark.name_size <= kMaxMarkName &&
+           sizeof(mark) + uint64_t(mark.name_size) <= size &&
+           record[sizeof(mark) + mark.name_size - 1] == '\0';
   }
   if (header.type == uint16_t(RecordType::kModule)) {
     ModuleRecord module;

@@ -47,7 +47,8 @@ enum class RecordType : uint16_t {
   kModulesChanged = 17,  // shim: dlopen/dlclose changed the loaded objects; MODULE records of
                          // every object loaded now follow
   kMemorySample = 18,    // collector: the process's memory as /proc reports it
-  kMaxType = 18,
+  kMark = 19,            // shim: the program called memwrap_mark(name) (include/memwrap/memwrap.h)
+  kMaxType = 19,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -288,6 +289,16 @@ struct MemorySampleRecord {
   uint64_t hwm;  // VmHWM: the peak RSS so far, as the kernel keeps it
 };
 static_assert(sizeof(MemorySampleRecord) == 72);
+
+// Followed by `name_size` bytes: the mark's name, NUL-terminated (cut to kMaxMarkName bytes).
+struct MarkRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint32_t tid;
+  uint32_t name_size;
+};
+static_assert(sizeof(MarkRecord) == 24);
+inline constexpr uint32_t kMaxMarkName = 1024;
 
 struct ModulesChangedRecord {
   RecordHeader h;
