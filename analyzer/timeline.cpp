@@ -130,6 +130,13 @@ class TimelineBuilder {
           state.markers.push_back("mark: " + std::string(name, strnlen(name, mark->name_size)));
         }
         break;
+      case RecordType::kStdoutLine:
+        if (const auto* line = record.As<StdoutLineRecord>();
+            line && sizeof(*line) + uint64_t(line->text_size) <= record.size && line->text_size > 0) {
+          const char* text = reinterpret_cast<const char*>(record.data + sizeof(*line));
+          state.markers.push_back("stdout: " + std::string(text, strnlen(text, line->text_size)));
+        }
+        break;
       case RecordType::kMemorySample:
         if (const auto* sample = record.As<MemorySampleRecord>()) {
           state.rss = sample->rss;

@@ -1,6 +1,7 @@
 // `memwrap [run] [options] [--] PROGRAM [ARGS...]`: record PROGRAM's heap into a trace, print a
 // summary at exit, and end the way PROGRAM ended.
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "tracer/preload_locator.h"
 #include "tracer/preload_obstacle.h"
 #include "tracer/signal_relay.h"
+#include "tracer/stdout_tap.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -68,6 +70,19 @@ std::string HostName() {
   return host;
 }
 
+std::vector<uint8_t> StdoutLineRecordOf(uint64_t ts, const std::string& line) {
+  const size_t length = std::min<size_t>(line.size(), kMaxStdoutLine - 1);
+  StdoutLineRecord record{};
+  record.ts_ns = ts;
+  record.text_size = uint32_t(length + 1);
+  const uint32_t used = uint32_t(sizeof(record) + record.text_size);
+  record.h = {AlignRecordSize(used), uint16_t(RecordType::kStdoutLine), 0};
+  std::vector<uint8_t> bytes(record.h.size, 0);
+  memcpy(bytes.data(), &record, sizeof(record));
+  memcpy(bytes.data() + sizeof(record), line.data(), length);
+  return bytes;
+}
+
 std::string JoinCommand(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
@@ -82,6 +97,7 @@ int RunCommand(const std::vector<std::string>& args) {
   size_t top = 5;
   bool quiet = false;
   bool force = false;
+  bool tap_stdout = false;
   std::string interval;
   options.add_options()
       ("help,h", "show this help and exit")
@@ -95,6 +111,10 @@ int RunCommand(const std::vector<std::string>& args) {
       ("interval", po::value<std::string>(&interval)->value_name("DURATION")->default_value("10ms"),
        "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
        "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
+      ("stdout", po::bool_switch(&tap_stdout),
+       "pass the program's standard output through memwrap, unchanged, and stamp each line "
+       "into the trace with its time (memwrap timeline shows them; the program then writes to "
+       "a pipe, so its stdio may buffer more than on a terminal)")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
        "existing file is an error, before the program starts)");
   RecordOptions recording;
@@ -159,8 +179,15 @@ int RunCommand(const std::vector<std::string>& args) {
       fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
               split.program.front().c_str(), obstacle.c_str());
     }
+    int stdout_pipe[2] = {-1, -1};
+    if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
+      throw std::runtime_error(std::string("pipe: ") + strerror(errno));
+    }
     Launcher launcher(program.path, split.program,
-                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment());
+                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment(),
+                      stdout_pipe[1]);
+    if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
+    StdoutTap tap;
 
     // The program waits in the launcher until its trace file exists: an output that cannot
     // be written is an error before the program starts.
@@ -189,6 +216,12 @@ int RunCommand(const std::vector<std::string>& args) {
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
     collector.Start(writer.get(), interval_ns);
+    if (tap_stdout) {
+      const uint32_t pid = uint32_t(launcher.pid());
+      tap.Start(stdout_pipe[0], [&collector, pid](uint64_t ts, const std::string& line) {
+        collector.AddRecord(pid, StdoutLineRecordOf(ts, line));
+      });
+    }
     if (int error = launcher.Release(); error != 0) {
       collector.RequestStop();
       collector.Finish();
@@ -200,6 +233,7 @@ int RunCommand(const std::vector<std::string>& args) {
     struct rusage usage {};
     const int status = launcher.Wait(&usage);
     StopRelayingSignals();
+    tap.Stop();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
                            MonotonicNs(), uint32_t(usage.ru_maxrss));

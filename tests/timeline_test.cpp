@@ -79,6 +79,26 @@ TEST(Timeline, KeepsASpikeBetweenRowsAndWritesCsv) {
   EXPECT_EQ(RunProgram({kMemwrap, "timeline", "--step", "soon", trace}).exit_code(), 2);
 }
 
+TEST(Timeline, StdoutLinesPassThroughUnchangedAndAreStamped) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult plain = RunProgram({MEMWRAP_PEAK_PATTERN});
+  CommandResult run = RunProgram({kMemwrap, "-q", "--stdout", "-o", trace, MEMWRAP_PEAK_PATTERN});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.out, plain.out);
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  std::vector<std::string> lines;
+  for (const json& row : Rows(timeline.out)) {
+    for (const json& marker : row["markers"]) {
+      const std::string text = marker.get<std::string>();
+      if (text.rfind("stdout: ", 0) == 0) lines.push_back(text.substr(8));
+    }
+  }
+  ASSERT_EQ(lines.size(), 5u) << timeline.out;
+  EXPECT_EQ(lines[0], "expected_peak_bytes=12000000");
+}
+
 TEST(Timeline, MarksAreANoOpWithoutMemwrap) {
   // The program calls memwrap_mark() three times and runs fine without the shim.
   EXPECT_EQ(RunProgram({MEMWRAP_PHASES}).exit_code(), 0);

@@ -128,6 +128,7 @@ void Collector::Start(TraceWriter* writer, uint64_t sample_interval_ns) {
 void Collector::Finish() {
   finishing_ = true;
   if (thread_.joinable()) thread_.join();
+  WriteAdded();  // whatever came in after the last drain
   std::vector<ProcessExitRecord> exits;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -137,6 +138,31 @@ void Collector::Finish() {
     ByteBuffer records;
     AppendRecord(&records, exit);
     Write(exit.pid, records);
+  }
+}
+
+void Collector::AddRecord(uint32_t pid, std::vector<uint8_t> record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  added_.emplace_back(pid, std::move(record));
+}
+
+void Collector::WriteAdded() {
+  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> added;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    added.swap(added_);
+  }
+  for (auto& [pid, record] : added) {
+    Connection* connection = nullptr;
+    for (auto& [fd, candidate] : connections_) {
+      if (candidate->pid == pid) connection = candidate.get();
+    }
+    if (connection != nullptr) {
+      connection->pending.insert(connection->pending.end(), record.begin(), record.end());
+    } else {
+      ByteBuffer bytes(record.begin(), record.end());
+      Write(pid, bytes);
+    }
   }
 }
 
@@ -195,12 +221,14 @@ void Collector::Run() {
       if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) Disconnect(*it->second);
     }
     for (auto& [fd, connection] : connections_) Drain(*connection, false);
+    WriteAdded();
     if (stop_requested_) break;
     if (finishing_ && connections_.empty()) {
       Accept();  // a process that connected just before the end still gets its answer
       if (connections_.empty()) break;
     }
   }
+  WriteAdded();
   while (!connections_.empty()) Disconnect(*connections_.begin()->second);
 }
 

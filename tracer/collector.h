@@ -47,6 +47,10 @@ class Collector {
   // are drained one last time).
   void RequestStop() { stop_requested_ = true; }
 
+  // A record from outside the rings (a stdout line): added to `pid`'s stream at the next
+  // drain, or as a chunk of its own if `pid` has no connection.
+  void AddRecord(uint32_t pid, std::vector<uint8_t> record);
+
   // A process's end as observed by the caller (waitpid); written to the trace at Finish().
   void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
                   uint32_t max_rss_kib);
@@ -64,6 +68,7 @@ class Collector {
   void Disconnect(Connection& connection);
   void Flush(Connection& connection);
   void SampleMemory(Connection& connection);
+  void WriteAdded();
   void Write(uint32_t pid, const ByteBuffer& records);
 
   TraceWriter* writer_ = nullptr;
@@ -78,6 +83,7 @@ class Collector {
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ProcessExitRecord> exits_;
+  std::vector<std::pair<uint32_t, std::vector<uint8_t>>> added_;
   std::string write_error_;
 };
 

@@ -49,7 +49,7 @@ ProgramPath ResolveProgram(const std::string& name) {
 }
 
 Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv,
-                   const std::vector<std::string>& env) {
+                   const std::vector<std::string>& env, int stdout_fd) {
   int go[2], error[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe: ") + strerror(errno));
@@ -73,6 +73,7 @@ Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv
       n = read(go[0], &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(kExitCannotExecute);  // the parent gave up on us
+    if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) _exit(kExitCannotExecute);
     execve(path.c_str(), child_argv.data(), child_env.data());
     int err = errno;
     ssize_t ignored = write(error[1], &err, sizeof(err));

@@ -26,8 +26,9 @@ inline constexpr int kExitCannotExecute = 126;
 class Launcher {
  public:
   // Forks a child that waits for Release() and then execs `path` with `argv` and `env`.
+  // `stdout_fd` >= 0 becomes the program's standard output (memwrap run --stdout).
   Launcher(const std::string& path, const std::vector<std::string>& argv,
-           const std::vector<std::string>& env);
+           const std::vector<std::string>& env, int stdout_fd = -1);
   ~Launcher();
   Launcher(const Launcher&) = delete;
   Launcher& operator=(const Launcher&) = delete;

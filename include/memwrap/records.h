@@ -48,7 +48,8 @@ enum class RecordType : uint16_t {
                          // every object loaded now follow
   kMemorySample = 18,    // collector: the process's memory as /proc reports it
   kMark = 19,            // shim: the program called memwrap_mark(name) (include/memwrap/memwrap.h)
-  kMaxType = 19,
+  kStdoutLine = 20,      // collector: a line the program wrote to its stdout (memwrap run --stdout)
+  kMaxType = 20,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -299,6 +300,17 @@ struct MarkRecord {
 };
 static_assert(sizeof(MarkRecord) == 24);
 inline constexpr uint32_t kMaxMarkName = 1024;
+
+// Followed by `text_size` bytes: the line without its newline, NUL-terminated (cut to
+// kMaxStdoutLine bytes).
+struct StdoutLineRecord {
+  RecordHeader h;
+  uint64_t ts_ns;  // when memwrap read the line from the program's stdout
+  uint32_t text_size;
+  uint32_t reserved;
+};
+static_assert(sizeof(StdoutLineRecord) == 24);
+inline constexpr uint32_t kMaxStdoutLine = 4096;
 
 struct ModulesChangedRecord {
   RecordHeader h;
