@@ -2,25 +2,29 @@
 
 namespace memwrap {
 
+ImageHeap& HeapReplay::HeapOf(ImageId image) {
+  if (image != cached_image_ || cached_heap_ == nullptr) {
+    cached_heap_ = &images_[image];  // unordered_map keeps element addresses on rehash
+    cached_image_ = image;
+  }
+  return *cached_heap_;
+}
+
 void HeapReplay::Insert(ImageHeap& heap, uint64_t addr, LiveBlock block) {
-  auto [it, inserted] = heap.live.try_emplace(addr, block);
-  if (!inserted) {
+  LiveBlock replaced;
+  if (heap.live.Put(addr, block, &replaced)) {
     ++heap.counters.replaced_live_blocks;
-    heap.live_bytes -= it->second.size;
-    live_bytes_ -= it->second.size;
-    it->second = block;
+    heap.live_bytes -= replaced.size;
+    live_bytes_ -= replaced.size;
   }
   heap.live_bytes += block.size;
   live_bytes_ += block.size;
 }
 
 bool HeapReplay::Remove(ImageHeap& heap, uint64_t addr, LiveBlock* removed) {
-  auto it = heap.live.find(addr);
-  if (it == heap.live.end()) return false;
-  *removed = it->second;
-  heap.live_bytes -= it->second.size;
-  live_bytes_ -= it->second.size;
-  heap.live.erase(it);
+  if (!heap.live.Erase(addr, removed)) return false;
+  heap.live_bytes -= removed->size;
+  live_bytes_ -= removed->size;
   return true;
 }
 
@@ -37,7 +41,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
     case RecordType::kAlloc: {
       const auto* alloc = record.As<AllocRecord>();
       if (alloc == nullptr) return false;
-      ImageHeap& heap = images_[image];
+      ImageHeap& heap = HeapOf(image);
       ++heap.counters.allocations;
       heap.counters.bytes_allocated += alloc->size;
       Insert(heap, alloc->addr, {alloc->size, alloc->stack});
@@ -47,7 +51,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
     case RecordType::kFree: {
       const auto* free = record.As<FreeRecord>();
       if (free == nullptr) return false;
-      ImageHeap& heap = images_[image];
+      ImageHeap& heap = HeapOf(image);
       LiveBlock removed;
       if (!Remove(heap, free->addr, &removed)) {
         ++heap.counters.untracked_frees;
@@ -59,7 +63,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
     case RecordType::kReallocBegin: {
       const auto* begin = record.As<ReallocBeginRecord>();
       if (begin == nullptr) return false;
-      ImageHeap& heap = images_[image];
+      ImageHeap& heap = HeapOf(image);
       LiveBlock removed;
       bool was_live = Remove(heap, begin->old_addr, &removed);
       // A realloc of an untracked block still parks a marker, so END knows BEGIN happened.
@@ -69,7 +73,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
     case RecordType::kReallocEnd: {
       const auto* end = record.As<ReallocEndRecord>();
       if (end == nullptr) return false;
-      ImageHeap& heap = images_[image];
+      ImageHeap& heap = HeapOf(image);
       LiveBlock old_block{~0ull, 0};
       auto parked = heap.reallocating.find(end->tid);
       if (parked != heap.reallocating.end() && parked->second.first == end->old_addr) {

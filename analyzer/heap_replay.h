@@ -12,16 +12,12 @@
 
 #include <unordered_map>
 
+#include "live_block_map.h"
 #include "memwrap/records.h"
 #include "trace_catalog.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {
-
-struct LiveBlock {
-  uint64_t size = 0;
-  StackId stack = kNoStack;
-};
 
 // Bytes and blocks of one call stack (live at some instant, leaked...).
 struct StackUsage {
@@ -38,7 +34,7 @@ struct HeapCounters {
 };
 
 struct ImageHeap {
-  std::unordered_map<uint64_t, LiveBlock> live;
+  LiveBlockMap live;
   uint64_t live_bytes = 0;
   uint64_t peak_bytes = 0;
   uint64_t peak_ts_ns = 0;
@@ -64,8 +60,13 @@ class HeapReplay {
   bool Remove(ImageHeap& heap, uint64_t addr, LiveBlock* removed);
   void NotePeak(ImageHeap& heap, uint64_t ts_ns);
 
+  ImageHeap& HeapOf(ImageId image);
+
   std::unordered_map<ImageId, ImageHeap> images_;
   uint64_t live_bytes_ = 0;
+  // The image of the previous record: consecutive records are nearly always of one image.
+  ImageId cached_image_ = 0;
+  ImageHeap* cached_heap_ = nullptr;
 };
 
 }  // namespace memwrap

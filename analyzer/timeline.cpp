@@ -42,9 +42,9 @@ void NoteDelta(const RecordView& record, const ImageHeap* heap, std::map<StackKe
                ImageId image) {
   auto live_stack = [&](uint64_t addr, LiveBlock* block) {
     if (heap == nullptr) return false;
-    auto it = heap->live.find(addr);
-    if (it == heap->live.end()) return false;
-    *block = it->second;
+    const LiveBlock* live = heap->live.Find(addr);
+    if (live == nullptr) return false;
+    *block = *live;
     return true;
   };
   LiveBlock block;

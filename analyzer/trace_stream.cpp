@@ -1,5 +1,9 @@
 #include "trace_stream.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <memory>
 #include <queue>
 #include <string.h>
@@ -34,6 +38,7 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
     }
     if (chunk.type == ChunkType::kRecords) {
       chunks_by_pid_[chunk.pid].push_back(chunk.offset);
+      ++chunk_count_;
     } else if (chunk.type == ChunkType::kSessionInfo) {
       Chunk full;
       reader_->ReadChunkAt(chunk.offset, &full, true);
@@ -69,6 +74,7 @@ class ProcessCursor {
 
   uint32_t pid() const { return pid_; }
   uint64_t ts() const { return ts_; }
+  size_t chunks_read() const { return next_chunk_; }
   size_t chunk_bytes() const { return chunk_.data.capacity(); }
   const RecordView& record() const { return record_; }
 
@@ -114,15 +120,36 @@ void TraceStream::ForEach(
     return bytes;
   };
   if (held() > kMaxChunkBytesHeld) TooMuchHeld();
+  // Progress, for long passes over big traces: chunks read so far out of all, on a terminal
+  // only (scripts reading stderr get nothing extra), and only once a pass takes over 2 s.
+  const int pass = ++passes_;
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  const auto start = std::chrono::steady_clock::now();
+  bool shown = false;
+  uint64_t visited = 0;
+  auto show_progress = [&] {
+    if (!terminal || chunk_count_ == 0) return;
+    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) return;
+    size_t read = 0;
+    for (const auto& cursor : cursors) read += cursor->chunks_read();
+    fprintf(stderr, "\rmemwrap: reading %s, pass %d: %3zu%%", reader_->path().c_str(), pass,
+            read * 100 / chunk_count_);
+    shown = true;
+  };
   while (!heads.empty()) {
+    if ((++visited & 0xffff) == 0) show_progress();
     ProcessCursor* cursor = heads.top();
     heads.pop();
-    if (!visit(cursor->pid(), cursor->record())) return;
+    if (!visit(cursor->pid(), cursor->record())) {
+      if (shown) fprintf(stderr, "\r\033[K");
+      return;
+    }
     const size_t before = cursor->chunk_bytes();
     if (cursor->Advance()) heads.push(cursor);
     // A cursor grows only when it moves to a bigger chunk: check then (rarely).
     if (cursor->chunk_bytes() > before && held() > kMaxChunkBytesHeld) TooMuchHeld();
   }
+  if (shown) fprintf(stderr, "\r\033[K");  // the line goes once the pass is done
 }
 
 }  // namespace memwrap

@@ -30,7 +30,8 @@ class TraceStream {
   const FileHeader& header() const { return reader_->header(); }
 
   // Calls visit(pid, record) for every record, in the global order, until visit returns
-  // false. Can be called again for another pass; the order is the same every time.
+  // false. Can be called again for another pass; the order is the same every time. A pass
+  // that runs longer than 2 s shows its progress on stderr when stderr is a terminal.
   void ForEach(const std::function<bool(uint32_t pid, const RecordView& record)>& visit);
 
  private:
@@ -38,6 +39,8 @@ class TraceStream {
 
   TraceReader* reader_;
   std::map<uint32_t, std::vector<uint64_t>> chunks_by_pid_;
+  size_t chunk_count_ = 0;
+  int passes_ = 0;
   std::map<std::string, std::string> session_info_;
   std::vector<std::string> warnings_;
 };

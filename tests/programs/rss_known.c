@@ -1,4 +1,4 @@
-/* Resident memory with known values: touches 64 MiB of heap, waits 50 ms (memwrap's samples
+/* Resident memory with known values: touches 64 MiB of heap, waits 200 ms (memwrap's samples
  * see it resident), allocates one byte more (the heap peak comes after those samples), then
  * prints the kernel's VmHWM for itself and exits. The kernel's peak RSS at exit is that VmHWM:
  * nothing after the print makes the program bigger. Output through write(2): stdio would
@@ -15,7 +15,7 @@ int main(void) {
   char* block = malloc(size);
   if (block == NULL) return 2;
   memset(block, 1, size);
-  struct timespec wait = {0, 50 * 1000 * 1000};
+  struct timespec wait = {0, 200 * 1000 * 1000};
   nanosleep(&wait, NULL);
   char* volatile one_more = malloc(1);
   if (one_more == NULL) return 3;
