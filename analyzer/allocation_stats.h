@@ -39,7 +39,10 @@ class AllocationStats {
   // `heap` is the image's heap as it ended (before its blocks are dropped).
   void ImageEnded(ImageId image, const ImageHeap& heap);
 
-  const std::map<std::pair<ImageId, StackId>, StackTotals>& by_stack() const { return by_stack_; }
+  const std::map<std::pair<ImageId, StackId>, StackTotals>& by_stack() const {
+    by_stack_sorted_ = {by_stack_.begin(), by_stack_.end()};
+    return by_stack_sorted_;
+  }
   const std::map<std::pair<ImageId, StackId>, StackUsage>& leaked() const { return leaked_; }
   const std::map<std::pair<uint32_t, uint32_t>, ThreadTotals>& by_thread() const {
     return by_thread_;
@@ -56,7 +59,14 @@ class AllocationStats {
   void Allocated(ImageId image, uint32_t pid, uint32_t tid, uint64_t addr, uint64_t size,
                  StackId stack);
 
-  std::map<std::pair<ImageId, StackId>, StackTotals> by_stack_;
+  // Hashed while replaying (every allocation updates it); ordered when asked for.
+  struct KeyHash {
+    size_t operator()(const std::pair<ImageId, StackId>& key) const {
+      return std::hash<uint64_t>()(uint64_t(key.first) << 32 | key.second);
+    }
+  };
+  std::unordered_map<std::pair<ImageId, StackId>, StackTotals, KeyHash> by_stack_;
+  mutable std::map<std::pair<ImageId, StackId>, StackTotals> by_stack_sorted_;
   std::map<std::pair<ImageId, StackId>, StackUsage> leaked_;
   std::map<std::pair<uint32_t, uint32_t>, ThreadTotals> by_thread_;  // (pid, tid)
   std::unordered_map<uint64_t, LastAllocation> last_by_thread_;     // (image << 32 | tid)

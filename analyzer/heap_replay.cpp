@@ -5,9 +5,14 @@ namespace memwrap {
 ImageHeap& HeapReplay::HeapOf(ImageId image) {
   if (image != cached_image_ || cached_heap_ == nullptr) {
     cached_heap_ = &images_[image];  // unordered_map keeps element addresses on rehash
+    cached_heap_->id = image;
     cached_image_ = image;
   }
   return *cached_heap_;
+}
+
+void HeapReplay::Notify(const ImageHeap& heap, const LiveBlock& block, int sign) {
+  if (observer_ != nullptr) observer_->Changed(heap.id, block, sign);
 }
 
 void HeapReplay::Insert(ImageHeap& heap, uint64_t addr, LiveBlock block) {
@@ -16,15 +21,18 @@ void HeapReplay::Insert(ImageHeap& heap, uint64_t addr, LiveBlock block) {
     ++heap.counters.replaced_live_blocks;
     heap.live_bytes -= replaced.size;
     live_bytes_ -= replaced.size;
+    Notify(heap, replaced, -1);
   }
   heap.live_bytes += block.size;
   live_bytes_ += block.size;
+  Notify(heap, block, +1);
 }
 
 bool HeapReplay::Remove(ImageHeap& heap, uint64_t addr, LiveBlock* removed) {
   if (!heap.live.Erase(addr, removed)) return false;
   heap.live_bytes -= removed->size;
   live_bytes_ -= removed->size;
+  Notify(heap, *removed, -1);
   return true;
 }
 
@@ -109,6 +117,9 @@ void HeapReplay::EndImage(ImageId image) {
   if (it == images_.end()) return;
   live_bytes_ -= it->second.live_bytes;
   it->second.live_bytes = 0;
+  if (observer_ != nullptr) {
+    for (const auto& [addr, block] : it->second.live) observer_->Changed(image, block, -1);
+  }
   it->second.live.clear();
 }
 

@@ -34,6 +34,7 @@ struct HeapCounters {
 };
 
 struct ImageHeap {
+  ImageId id = 0;
   LiveBlockMap live;
   uint64_t live_bytes = 0;
   uint64_t peak_bytes = 0;
@@ -43,8 +44,16 @@ struct ImageHeap {
   std::unordered_map<uint32_t, std::pair<uint64_t, LiveBlock>> reallocating;
 };
 
+// Told of every block entering (+1) or leaving (-1) a live set, as it happens.
+class HeapObserver {
+ public:
+  virtual ~HeapObserver() = default;
+  virtual void Changed(ImageId image, const LiveBlock& block, int sign) = 0;
+};
+
 class HeapReplay {
  public:
+  void SetObserver(HeapObserver* observer) { observer_ = observer; }
   // Applies one record of `image` (ImageId from the catalog; 0 = unknown image, ignored).
   // Returns true when the record changed the live heap.
   bool Apply(ImageId image, const RecordView& record);
@@ -52,6 +61,10 @@ class HeapReplay {
   void EndImage(ImageId image);
 
   uint64_t live_bytes() const { return live_bytes_; }
+  // The image's own heap peak so far (0 for an image not seen yet, or image 0).
+  uint64_t PeakOf(ImageId image) {
+    return image == 0 ? 0 : HeapOf(image).peak_bytes;
+  }
   const std::unordered_map<ImageId, ImageHeap>& images() const { return images_; }
   HeapCounters Totals() const;
 
@@ -61,6 +74,9 @@ class HeapReplay {
   void NotePeak(ImageHeap& heap, uint64_t ts_ns);
 
   ImageHeap& HeapOf(ImageId image);
+  void Notify(const ImageHeap& heap, const LiveBlock& block, int sign);
+
+  HeapObserver* observer_ = nullptr;
 
   std::unordered_map<ImageId, ImageHeap> images_;
   uint64_t live_bytes_ = 0;

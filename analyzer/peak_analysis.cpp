@@ -3,8 +3,83 @@
 #include "image_tracker.h"
 
 #include <cmath>
+#include <unordered_map>
 
 namespace memwrap {
+
+namespace {
+
+// The live bytes and blocks of every (image, stack) at the latest peak, kept in the one pass:
+// each stack remembers its value from just before its first change after the latest peak (a
+// lazy snapshot, taken only for stacks that change), so the breakdown at the final peak is
+// exact without replaying the trace up to it again.
+class PeakAttribution : public HeapObserver {
+ public:
+  explicit PeakAttribution(uint64_t sample_bytes) : sample_bytes_(sample_bytes) {}
+
+  void Changed(ImageId image, const LiveBlock& block, int sign) override {
+    live_blocks_ += sign;
+    Values delta;
+    delta.blocks = sign;
+    delta.bytes = sign * double(block.size);
+    if (sample_bytes_ != 0) {
+      // Sampled stacks: a sampled block stands for all the blocks like it that were not
+      // sampled; unsampled blocks are not attributed.
+      if (block.stack == kNoStack) return;
+      const double probability = -std::expm1(-double(block.size) / double(sample_bytes_));
+      if (probability <= 0) return;
+      delta.bytes /= probability;
+      delta.weight = sign / probability;
+    }
+    State& state = stacks_[uint64_t(image) << 32 | block.stack];
+    if (state.epoch != epoch_) {
+      state.at_peak = state.now;
+      state.epoch = epoch_;
+    }
+    state.now.bytes += delta.bytes;
+    state.now.blocks += delta.blocks;
+    state.now.weight += delta.weight;
+  }
+
+  // The live set right now is the new peak.
+  void NewPeak() {
+    ++epoch_;
+    live_blocks_at_peak_ = live_blocks_;
+  }
+
+  // The breakdown at the final peak, and the number of blocks live then (all of them, sampled
+  // or not).
+  void Collect(std::map<std::pair<ImageId, StackId>, StackUsage>* usage, uint64_t* blocks) const {
+    *blocks = uint64_t(live_blocks_at_peak_);
+    for (const auto& [key, state] : stacks_) {
+      const Values& at_peak = state.epoch == epoch_ ? state.at_peak : state.now;
+      if (at_peak.blocks <= 0) continue;
+      StackUsage use;
+      use.bytes = uint64_t(std::llround(at_peak.bytes));
+      use.blocks = sample_bytes_ != 0 ? uint64_t(std::llround(at_peak.weight))
+                                      : uint64_t(at_peak.blocks);
+      (*usage)[{ImageId(key >> 32), StackId(key & 0xffffffff)}] = use;
+    }
+  }
+
+ private:
+  struct Values {
+    double bytes = 0;    // exact integers unless sampled (sums of doubles of integers < 2^53)
+    int64_t blocks = 0;  // real blocks
+    double weight = 0;   // sampled: estimated blocks
+  };
+  struct State {
+    Values now, at_peak;
+    uint64_t epoch = 0;
+  };
+  uint64_t sample_bytes_;
+  uint64_t epoch_ = 1;
+  int64_t live_blocks_ = 0;
+  int64_t live_blocks_at_peak_ = 0;
+  std::unordered_map<uint64_t, State> stacks_;
+};
+
+}  // namespace
 
 HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid) {
   HeapAnalysis analysis;
@@ -12,6 +87,8 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
 
   // Pass 1: the peak value and the ordinal of the record that first reached it.
   HeapReplay replay;
+  PeakAttribution attribution(sample_bytes);
+  replay.SetObserver(&attribution);
   MappingReplay mappings;
   ImageTracker tracker;
   uint64_t ordinal = 0, peak_ordinal = 0;
@@ -48,13 +125,12 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
     }
     analysis.stats.Observe(image, pid, record);
     bool changed = false;
-    const uint64_t image_peak_before =
-        image != 0 && replay.images().count(image) ? replay.images().at(image).peak_bytes : 0;
+    const uint64_t image_peak_before = replay.PeakOf(image);
     if (replay.Apply(image, record)) {
       changed = true;
       uint64_t ts = 0;
       RecordTimestamp(record, &ts);
-      if (replay.images().at(image).peak_bytes > image_peak_before) {
+      if (replay.PeakOf(image) > image_peak_before) {
         if (auto it = last_rss.find(image); it != last_rss.end()) {
           HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
           info.at_heap_peak = it->second.first;
@@ -66,6 +142,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
         analysis.peak_bytes = replay.live_bytes();
         analysis.peak_ts_ns = ts;
         peak_ordinal = ordinal;
+        attribution.NewPeak();
         analysis.rss_at_heap_peak = last_rss_sum;
         analysis.have_rss_at_heap_peak = !last_rss.empty();
       }
@@ -97,41 +174,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
     analysis.mapping_counters_by_image[image] = mapped.counters;
   }
   if (peak_ordinal == 0) return analysis;
-
-  // Pass 2: the live set right after record number peak_ordinal.
-  HeapReplay at_peak;
-  ImageTracker tracker2;
-  ordinal = 0;
-  stream.ForEach([&](uint32_t pid, const RecordView& record) {
-    if (only_pid != 0 && pid != only_pid) return true;
-    ImageId ended;
-    ImageId image = tracker2.Track(pid, record, &ended);
-    if (ended != 0) at_peak.EndImage(ended);
-    at_peak.Apply(image, record);
-    return ++ordinal < peak_ordinal;
-  });
-  std::map<std::pair<ImageId, StackId>, std::pair<double, double>> estimates;
-  for (const auto& [image, heap] : at_peak.images()) {
-    for (const auto& [addr, block] : heap.live) {
-      ++analysis.peak_blocks;
-      if (!analysis.sampled) {
-        StackUsage& usage = analysis.live_at_peak[{image, block.stack}];
-        usage.bytes += block.size;
-        ++usage.blocks;
-      } else if (block.stack != kNoStack) {
-        // A sampled block stands for all the blocks like it that were not sampled.
-        double probability = -std::expm1(-double(block.size) / double(sample_bytes));
-        if (probability <= 0) continue;
-        auto& [bytes, blocks] = estimates[{image, block.stack}];
-        bytes += double(block.size) / probability;
-        blocks += 1.0 / probability;
-      }
-    }
-  }
-  for (const auto& [key, estimate] : estimates) {
-    analysis.live_at_peak[key] = {uint64_t(std::llround(estimate.first)),
-                                  uint64_t(std::llround(estimate.second))};
-  }
+  attribution.Collect(&analysis.live_at_peak, &analysis.peak_blocks);
   return analysis;
 }
 

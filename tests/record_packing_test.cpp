@@ -57,7 +57,7 @@ TEST(RecordPacking, RoundTripsEveryByte) {
   ByteBuffer records = MixedRecords(20000);
   ByteBuffer packed;
   RecordPacker::Pack(records.data(), records.size(), &packed);
-  std::vector<uint8_t> unpacked;
+  ByteBuffer unpacked;
   std::string error;
   ASSERT_TRUE(RecordPacker::Unpack(packed.data(), packed.size(), records.size(), &unpacked, &error))
       << error;
@@ -71,7 +71,7 @@ TEST(RecordPacking, RefusesMalformedInput) {
   ByteBuffer records = MixedRecords(100);
   ByteBuffer packed;
   RecordPacker::Pack(records.data(), records.size(), &packed);
-  std::vector<uint8_t> out;
+  ByteBuffer out;
   std::string error;
   // Cut off.
   EXPECT_FALSE(RecordPacker::Unpack(packed.data(), packed.size() - 1, records.size(), &out, &error));

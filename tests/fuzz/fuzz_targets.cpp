@@ -100,7 +100,7 @@ void Repack(std::vector<uint8_t>* trace, bool pack_stored, bool compress_packed)
       // The payload is packed records as the fuzzer wrote them (hostile varints, histories):
       // only compressed here. raw_size is what they unpack to, when they do.
       packed.assign(data, data + size);
-      std::vector<uint8_t> records;
+      ByteBuffer records;
       std::string error;
       if (RecordPacker::Unpack(data, size, kMaxChunkRawSize, &records, &error)) {
         chunk.raw_size = uint32_t(records.size());

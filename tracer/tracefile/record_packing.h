@@ -31,7 +31,7 @@ class RecordPacker {
 
   // Restores the records; false (with a reason) when the input is malformed or would unpack to
   // more than `max_size` bytes.
-  static bool Unpack(const uint8_t* packed, size_t size, size_t max_size, std::vector<uint8_t>* out,
+  static bool Unpack(const uint8_t* packed, size_t size, size_t max_size, ByteBuffer* out,
                      std::string* error);
 };
 

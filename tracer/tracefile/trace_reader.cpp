@@ -132,7 +132,7 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   switch (static_cast<ChunkCodec>(header.codec)) {
     case ChunkCodec::kNone:
       if (header.raw_size != header.stored_size) Corrupt(offset, "raw chunk size mismatch");
-      chunk->data = stored_;
+      chunk->data.assign(stored_.begin(), stored_.end());
       break;
     case ChunkCodec::kZstd: {
       chunk->data.resize(header.raw_size);
@@ -176,7 +176,7 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   return Status::kChunk;
 }
 
-std::map<std::string, std::string> ParseSessionInfo(const std::vector<uint8_t>& data) {
+std::map<std::string, std::string> ParseSessionInfo(const ByteBuffer& data) {
   std::map<std::string, std::string> info;
   std::string text(data.begin(), data.end());
   size_t start = 0;

@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "byte_buffer.h"
 #include "memwrap/trace_format.h"
 #include "unique_fd.h"
 
@@ -22,7 +23,7 @@ struct Chunk {
   uint64_t next_offset = 0;
   ChunkType type = ChunkType::kRecords;
   uint32_t pid = 0;
-  std::vector<uint8_t> data;  // decompressed payload
+  ByteBuffer data;  // decompressed payload
 };
 
 class TraceReader {
@@ -68,6 +69,6 @@ class TraceReader {
 };
 
 // Session info chunk ("key=value" lines) as a map.
-std::map<std::string, std::string> ParseSessionInfo(const std::vector<uint8_t>& data);
+std::map<std::string, std::string> ParseSessionInfo(const ByteBuffer& data);
 
 }  // namespace memwrap
