@@ -1,9 +1,10 @@
 // Finds the exact high-water mark of the live heap and what was live at that instant.
 //
-// Two streaming passes over the trace (memory: live blocks + distinct stacks):
-//  1. replay every record, remember the highest live total and the ordinal of the record that
-//     reached it first (and per image, its own peak);
-//  2. replay again up to exactly that record and take the live set, grouped by stack.
+// One streaming pass over the trace (memory: live blocks + distinct stacks): replay every
+// record, remember the highest live total and the record that first reached it (and per image,
+// its own peak). The live bytes of each stack at that instant are kept alongside: at each new
+// peak an epoch advances, and a stack that changes afterwards first saves the value it had at
+// that peak (a lazy snapshot), so no second replay is needed.
 // The peak is the sum of requested sizes of the blocks live after that record: exact to the
 // byte, not sampled, not interpolated -- in every stack mode, since every event is recorded.
 // With sampled stacks (--stacks=sampled) only the split of the peak by call site is estimated:
