@@ -19,26 +19,27 @@ class PeakAttribution : public HeapObserver {
 
   void Changed(ImageId image, const LiveBlock& block, int sign) override {
     live_blocks_ += sign;
-    Values delta;
-    delta.blocks = sign;
-    delta.bytes = sign * double(block.size);
+    double estimated_bytes = 0, estimated_blocks = 0;
     if (sample_bytes_ != 0) {
       // Sampled stacks: a sampled block stands for all the blocks like it that were not
       // sampled; unsampled blocks are not attributed.
       if (block.stack == kNoStack) return;
       const double probability = -std::expm1(-double(block.size) / double(sample_bytes_));
       if (probability <= 0) return;
-      delta.bytes /= probability;
-      delta.weight = sign / probability;
+      estimated_bytes = sign * double(block.size) / probability;
+      estimated_blocks = sign / probability;
     }
     State& state = stacks_[uint64_t(image) << 32 | block.stack];
     if (state.epoch != epoch_) {
       state.at_peak = state.now;
       state.epoch = epoch_;
     }
-    state.now.bytes += delta.bytes;
-    state.now.blocks += delta.blocks;
-    state.now.weight += delta.weight;
+    // Bytes in unsigned (modular) arithmetic, exactly as HeapReplay sums the live total: the
+    // sites then add up to the peak whatever sizes a (damaged) trace holds.
+    state.now.bytes += sign > 0 ? block.size : uint64_t(0) - block.size;
+    state.now.blocks += sign;
+    state.now.estimated_bytes += estimated_bytes;
+    state.now.estimated_blocks += estimated_blocks;
   }
 
   // The live set right now is the new peak.
@@ -55,18 +56,23 @@ class PeakAttribution : public HeapObserver {
       const Values& at_peak = state.epoch == epoch_ ? state.at_peak : state.now;
       if (at_peak.blocks <= 0) continue;
       StackUsage use;
-      use.bytes = uint64_t(std::llround(at_peak.bytes));
-      use.blocks = sample_bytes_ != 0 ? uint64_t(std::llround(at_peak.weight))
-                                      : uint64_t(at_peak.blocks);
+      if (sample_bytes_ != 0) {
+        use.bytes = uint64_t(std::llround(at_peak.estimated_bytes));
+        use.blocks = uint64_t(std::llround(at_peak.estimated_blocks));
+      } else {
+        use.bytes = at_peak.bytes;
+        use.blocks = uint64_t(at_peak.blocks);
+      }
       (*usage)[{ImageId(key >> 32), StackId(key & 0xffffffff)}] = use;
     }
   }
 
  private:
   struct Values {
-    double bytes = 0;    // exact integers unless sampled (sums of doubles of integers < 2^53)
-    int64_t blocks = 0;  // real blocks
-    double weight = 0;   // sampled: estimated blocks
+    uint64_t bytes = 0;  // live bytes (modular, like the live total)
+    int64_t blocks = 0;  // live blocks
+    double estimated_bytes = 0;   // sampled stacks: weighted by 1 / P(sampled)
+    double estimated_blocks = 0;
   };
   struct State {
     Values now, at_peak;

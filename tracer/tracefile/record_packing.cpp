@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -94,12 +95,21 @@ bool RecordPacker::Unpack(const uint8_t* packed, size_t size, size_t max_size, B
   History history;
   const uint8_t* p = packed;
   const uint8_t* end = packed + size;
-  // Written through a pointer into space sized once (max_size bounds it): resizing per record
-  // showed in profiles of big reports.
+  // Written through a pointer into space grown by doubling, not per record (that showed in
+  // profiles of big reports), and never beyond max_size (which a hostile header may make large:
+  // it is not allocated up front).
   const size_t start = out->size();
-  out->resize(start + max_size);
+  out->resize(start + std::min(max_size, size * 4 + 64));
   uint8_t* q = out->data() + start;
-  uint8_t* const limit = q + max_size;
+  auto room = [&](size_t need) {
+    const size_t used = size_t(q - out->data());
+    if (out->size() - used >= need) return true;
+    if (used - start + need > max_size) return false;
+    const size_t grown = std::min(start + max_size, std::max(out->size() * 2, used + need));
+    out->resize(grown);
+    q = out->data() + used;
+    return true;
+  };
   auto fail = [&](const char* why) {
     *error = why;
     out->resize(start);
@@ -115,7 +125,7 @@ bool RecordPacker::Unpack(const uint8_t* packed, size_t size, size_t max_size, B
       return fail("packed record with impossible type, flags or size");
     }
     const size_t record_size = sizeof(RecordHeader) + words * 8;
-    if (size_t(limit - q) < record_size) {
+    if (!room(record_size)) {
       return fail("packed records unpack to more than the chunk's stated size");
     }
     RecordHeader header{uint32_t(record_size), type, uint16_t(flags)};
