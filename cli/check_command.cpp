@@ -204,23 +204,8 @@ int BaselineCommand(const std::vector<std::string>& args) {
   std::vector<std::string> positional;
   options.add_options()("help,h", "show this help and exit")(
       "output,o", po::value<std::string>(&output)->value_name("FILE.json"), "the baseline file");
-  po::options_description hidden;
-  hidden.add_options()("words", po::value<std::vector<std::string>>(&positional));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description words;
-  words.add("words", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(words).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fprintf(stderr, "memwrap baseline: %s\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int done = ParseFileArguments(args, options, "baseline", &positional); done >= 0) {
+    return done;
   }
   if (positional.size() != 2 || positional[0] != "save" || output.empty()) {
     fprintf(stderr, "memwrap baseline: usage: memwrap baseline save TRACE -o FILE.json\n");

@@ -1,8 +1,38 @@
 #include "command_line.h"
 
+#include <stdio.h>
+
+#include <iostream>
+
+#include "exit_codes.h"
+
 namespace memwrap {
 
 namespace po = boost::program_options;
+
+int ParseFileArguments(const std::vector<std::string>& args, const po::options_description& options,
+                       const std::string& command, std::vector<std::string>* files) {
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(files));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    fprintf(stderr, "memwrap %s: %s (see memwrap %s --help)\n", command.c_str(), error.what(),
+            command.c_str());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  return -1;
+}
 
 SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
                                 const po::options_description& options) {

@@ -17,4 +17,11 @@ struct SplitCommandLine {
 SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
                                 const boost::program_options::options_description& options);
 
+// Parses the options of a subcommand whose other arguments are files (TRACE...), into
+// `files`. Returns an exit status when the command is done already (--help printed: 0; an
+// error printed as "memwrap COMMAND: ...": 2), or -1 to go on.
+int ParseFileArguments(const std::vector<std::string>& args,
+                       const boost::program_options::options_description& options,
+                       const std::string& command, std::vector<std::string>* files);
+
 }  // namespace memwrap

@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "report.h"
@@ -32,23 +33,8 @@ int DiffCommand(const std::vector<std::string>& args) {
        "output format (JSON keys in docs/report-json.md, \"memwrap diff\")")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(20),
        "number of changed call sites listed");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("trace", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "memwrap diff: %s (see memwrap diff --help)\n", error.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int done = ParseFileArguments(args, options, "diff", &traces); done >= 0) {
+    return done;
   }
   if (traces.size() != 2 || (format != "text" && format != "json")) {
     fprintf(stderr, "memwrap diff: give two traces, A and B, and --format text or json\n");

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "report.h"
@@ -43,24 +44,8 @@ int ReportCommand(const std::vector<std::string>& args) {
       ("suppressions", po::value<std::string>(&suppressions)->value_name("FILE"),
        "leak suppressions: one glob per line (optionally 'leak:GLOB'), matched against the "
        "function and file of every frame of a leak's stack; '#' starts a comment");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("trace", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "memwrap report: %s (see memwrap report --help)\n", error.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int done = ParseFileArguments(args, options, "report", &traces); done >= 0) {
+    return done;
   }
   if (format != "text" && format != "json") {
     fprintf(stderr, "memwrap report: unknown --format '%s' (text or json)\n", format.c_str());

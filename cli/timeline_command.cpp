@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "byte_format.h"
+#include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "timeline.h"
@@ -33,23 +34,8 @@ int TimelineCommand(const std::vector<std::string>& args) {
        "text for people; csv or jsonl (one JSON object per line) for tools")
       ("step", po::value<std::string>(&step)->value_name("DURATION"),
        "time between rows (e.g. 100ms, 1s); default: the trace's sampling interval (10ms)");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("trace", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "memwrap timeline: %s (see memwrap timeline --help)\n", error.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int done = ParseFileArguments(args, options, "timeline", &traces); done >= 0) {
+    return done;
   }
   TimelineOptions timeline_options;
   if (!step.empty() && (!ParseDuration(step, &timeline_options.step_ns) ||
