@@ -188,11 +188,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     process.pid = image.pid;
     process.ppid = image.ppid;
     process.exe = image.exe;
-    process.command.clear();
-    for (const std::string& arg : image.argv) {
-      process.command += (process.command.empty() ? "" : " ") + arg;
-    }
-    if (process.command.empty()) process.command = image.exe;
+    process.command = image.Command();
     process.untracked_nested_calls += image.untracked_nested_calls;
     report.untracked_nested_calls += image.untracked_nested_calls;
     process.stacks_not_interned += image.stacks_not_interned;

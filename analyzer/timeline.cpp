@@ -31,12 +31,6 @@ struct PidState {
   bool gone = false;                   // its image ended and no other followed (yet)
 };
 
-std::string CommandOf(const ProcessImage& image) {
-  std::string text;
-  for (const std::string& arg : image.argv) text += (text.empty() ? "" : " ") + arg;
-  return text.empty() ? image.exe : text;
-}
-
 // Heap change of one record, by stack: + for a block entering, - for one leaving.
 void NoteDelta(const RecordView& record, const ImageHeap* heap, std::map<StackKey, int64_t>* deltas,
                ImageId image) {
@@ -112,7 +106,7 @@ class TimelineBuilder {
     switch (record.type) {
       case RecordType::kProcessStart:
         if (image != 0) {
-          const std::string command = CommandOf(catalog_->image(image));
+          const std::string command = catalog_->image(image).Command();
           state.markers.push_back((ended != 0 ? "exec: " : "start: ") + command);
         }
         break;

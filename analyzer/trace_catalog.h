@@ -29,6 +29,13 @@ struct ProcessImage {
   std::vector<LoadedModule> modules;
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
+
+  // argv joined by spaces (the executable's path when argv is unknown).
+  std::string Command() const {
+    std::string text;
+    for (const std::string& arg : argv) text += (text.empty() ? "" : " ") + arg;
+    return text.empty() ? exe : text;
+  }
 };
 
 struct ProcessEnd {
