@@ -129,14 +129,16 @@ std::string FormatReportText(const Report& report) {
   out << "Most allocations (calls):\n";
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];
-    out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " calls, "
+    out << "  #" << i + 1 << "  " << GroupDigits(count.allocations)
+        << (count.allocations == 1 ? " call, " : " calls, ")
         << BytesWithExact(count.bytes) << "  " << Location(count.site.location) << "\n";
   }
   out << "Most bytes allocated:\n";
   for (size_t i = 0; i < report.top_sites_by_bytes.size(); ++i) {
     const SiteCount& count = report.top_sites_by_bytes[i];
     out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes) << " in "
-        << GroupDigits(count.allocations) << " calls  " << Location(count.site.location) << "\n";
+        << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
+        << Location(count.site.location) << "\n";
   }
 
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
