@@ -126,11 +126,7 @@ void HeapReplay::EndImage(ImageId image) {
 HeapCounters HeapReplay::Totals() const {
   HeapCounters totals;
   for (const auto& [id, heap] : images_) {
-    totals.allocations += heap.counters.allocations;
-    totals.frees += heap.counters.frees;
-    totals.bytes_allocated += heap.counters.bytes_allocated;
-    totals.untracked_frees += heap.counters.untracked_frees;
-    totals.replaced_live_blocks += heap.counters.replaced_live_blocks;
+    totals += heap.counters;
   }
   return totals;
 }

@@ -31,6 +31,15 @@ struct HeapCounters {
   uint64_t bytes_allocated = 0;
   uint64_t untracked_frees = 0;       // free of an address that was not live
   uint64_t replaced_live_blocks = 0;  // allocation at an address still live (a missed free)
+
+  HeapCounters& operator+=(const HeapCounters& other) {
+    allocations += other.allocations;
+    frees += other.frees;
+    bytes_allocated += other.bytes_allocated;
+    untracked_frees += other.untracked_frees;
+    replaced_live_blocks += other.replaced_live_blocks;
+    return *this;
+  }
 };
 
 struct ImageHeap {

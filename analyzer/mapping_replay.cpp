@@ -142,11 +142,7 @@ void MappingReplay::EndImage(ImageId image_id) {
 MappingCounters MappingReplay::Totals() const {
   MappingCounters totals;
   for (const auto& [id, image] : images_) {
-    totals.mmaps += image.counters.mmaps;
-    totals.munmaps += image.counters.munmaps;
-    totals.mremaps += image.counters.mremaps;
-    totals.brks += image.counters.brks;
-    totals.bytes_mapped += image.counters.bytes_mapped;
+    totals += image.counters;
   }
   return totals;
 }

@@ -22,6 +22,15 @@ struct MappingCounters {
   uint64_t mremaps = 0;  // successful mremap calls
   uint64_t brks = 0;     // successful brk/sbrk calls (sbrk(0) is not recorded)
   uint64_t bytes_mapped = 0;  // sum of page-rounded lengths of mmap calls and mremap growth
+
+  MappingCounters& operator+=(const MappingCounters& other) {
+    mmaps += other.mmaps;
+    munmaps += other.munmaps;
+    mremaps += other.mremaps;
+    brks += other.brks;
+    bytes_mapped += other.bytes_mapped;
+    return *this;
+  }
 };
 
 struct MappedRange {

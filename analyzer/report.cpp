@@ -195,20 +195,11 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     report.stacks_not_interned += image.stacks_not_interned;
     auto counters = analysis.counters_by_image.find(image.id);
     if (counters != analysis.counters_by_image.end()) {
-      process.counters.allocations += counters->second.allocations;
-      process.counters.frees += counters->second.frees;
-      process.counters.bytes_allocated += counters->second.bytes_allocated;
-      process.counters.untracked_frees += counters->second.untracked_frees;
-      process.counters.replaced_live_blocks += counters->second.replaced_live_blocks;
+      process.counters += counters->second;
     }
     auto mapping_counters = analysis.mapping_counters_by_image.find(image.id);
     if (mapping_counters != analysis.mapping_counters_by_image.end()) {
-      MappingCounters& into = process.mapping_counters;
-      into.mmaps += mapping_counters->second.mmaps;
-      into.munmaps += mapping_counters->second.munmaps;
-      into.mremaps += mapping_counters->second.mremaps;
-      into.brks += mapping_counters->second.brks;
-      into.bytes_mapped += mapping_counters->second.bytes_mapped;
+      process.mapping_counters += mapping_counters->second;
     }
     if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
       if (rss->second.max_hwm > process.peak_rss_bytes) {
