@@ -49,7 +49,9 @@ enum class RecordType : uint16_t {
   kMemorySample = 18,    // collector: the process's memory as /proc reports it
   kMark = 19,            // shim: the program called memwrap_mark(name) (include/memwrap/memwrap.h)
   kStdoutLine = 20,      // collector: a line the program wrote to its stdout (memwrap run --stdout)
-  kMaxType = 20,
+  kSyscall = 21,         // tracer: one system call of a traced thread (ptrace), after it returned
+  kStackSample = 22,     // tracer: a native stack sample of a traced thread (ptrace + libdwfl)
+  kMaxType = 22,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -311,6 +313,37 @@ struct StdoutLineRecord {
 };
 static_assert(sizeof(StdoutLineRecord) == 24);
 inline constexpr uint32_t kMaxStdoutLine = 4096;
+
+// SyscallRecord::h.flags.
+inline constexpr uint16_t kSyscallUnfinished = 0x1;  // the thread died (or was detached) inside
+                                                     // the call: `result` and duration unknown
+
+// One system call of a traced thread, written by the tracer when the call returned. The process
+// is the chunk's pid; x86_64 numbering.
+struct SyscallRecord {
+  RecordHeader h;         // flags: kSyscall* above
+  uint64_t ts_ns;         // syscall entry
+  uint64_t duration_ns;   // entry to exit; 0 when unfinished
+  uint32_t tid;
+  uint32_t number;        // the x86_64 syscall number
+  int64_t result;         // the return value; -errno on failure
+  uint64_t args[6];
+};
+static_assert(sizeof(SyscallRecord) == 88);
+
+// Stack ids the tracer assigns (stack samples) have this bit set, so they never collide with
+// the shim's ids in the same process; their frames come in ordinary STACK records.
+inline constexpr StackId kTracerStackIdBit = 0x80000000u;
+
+// A native stack sample of a stopped thread, taken by the tracer (--stack-sample-rate).
+struct StackSampleRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint32_t tid;
+  StackId stack;  // a STACK record of this process (kTracerStackIdBit set); kNoStack: the unwind
+                  // failed
+};
+static_assert(sizeof(StackSampleRecord) == 24);
 
 struct ModulesChangedRecord {
   RecordHeader h;
