@@ -12,5 +12,7 @@ int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
+int ExportCommand(const std::vector<std::string>& args);
+int PlotCommand(const std::vector<std::string>& args);
 
 }  // namespace memwrap

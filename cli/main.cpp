@@ -17,6 +17,8 @@ const char kUsage[] =
     "       memwrap timeline TRACE [options]                 memory over time\n"
     "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
+    "       memwrap plot TRACE... -o report.html             self-contained HTML report\n"
+    "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
   if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
   if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
+  if (first == "export") return memwrap::ExportCommand({args.begin() + 1, args.end()});
+  if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }
