@@ -114,6 +114,14 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
       {"rss", Series(rows, [](const TimelineRow& r) { return r.rss_bytes; }, options.chart_buckets)},
       {"pss", Series(rows, [](const TimelineRow& r) { return r.pss_bytes; }, options.chart_buckets)},
   };
+  // At the origin (the trace's creation, before the program ran) nothing was allocated or
+  // mapped yet: the chart starts from there rather than from the first row.
+  for (const char* key : {"heap", "mapped"}) {
+    json& points = data["series"][key];
+    if (!points.empty() && points[0][0].get<uint64_t>() > 0) {
+      points.insert(points.begin(), json::array({0, 0}));
+    }
+  }
   data["timeline_rows"] = rows.size();
 
   // Markers, at most max_markers of each kind (thinned evenly; the total is kept).
