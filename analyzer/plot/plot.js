@@ -375,6 +375,15 @@
     root.dataset.theme = root.dataset.theme === "dark" ? "light" : "dark";
   });
 
+  // A link can open the page in a given state: #flame=allocated, #theme=dark.
+  const hash = new URLSearchParams(location.hash.substring(1));
+  if (FLAME_METRICS.some(function (m) { return m.key === hash.get("flame"); })) {
+    flameMetric = hash.get("flame");
+  }
+  if (hash.get("theme") === "dark" || hash.get("theme") === "light") {
+    document.documentElement.dataset.theme = hash.get("theme");
+  }
+
   drawToggles();
   drawChart();
   drawTable();
