@@ -27,12 +27,13 @@ class ExportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new ScratchDir;
+    report_ = new json;  // stays empty (and the tests fail) if the recording below fails
     trace_ = dir_->File("peak.mwt");
     CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace_, MEMWRAP_PEAK_PATTERN});
     ASSERT_EQ(run.exit_code(), 0) << run.err;
     CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace_});
     ASSERT_EQ(report.exit_code(), 0) << report.err;
-    report_ = new json(json::parse(report.out));
+    *report_ = json::parse(report.out);
   }
   static void TearDownTestSuite() {
     delete report_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <regex>
 
 #include "external_tool.h"
@@ -190,6 +191,43 @@ TEST(Plot, OverlaysSeveralTracesWithALegend) {
   EXPECT_NE(dom.out.find("one.mwt: heap"), std::string::npos);
   EXPECT_NE(dom.out.find("two.mwt: heap"), std::string::npos);
   EXPECT_EQ(Count(dom.out, "<td>load_table</td>"), 2u) << "one table row per trace";
+}
+
+// STACK_SAMPLE records (written by the ptrace tracer) become markers carrying their stack, and
+// marks carry their name; a hand-made trace stands in for the tracer.
+TEST(Plot, StackSamplesAndMarksAreMarkers) {
+  ScratchDir dir;
+  test_support::SyntheticTrace synthetic(600);
+  const uint64_t t = test_support::SyntheticTrace::Soon();
+  synthetic.Start(t, "/bin/app");
+  synthetic.Stack(kTracerStackIdBit | 7, {0x401000, 0x402000, 0x403000});
+  synthetic.Alloc(t + 1'000'000, 0x5000, 4096, kNoStack);
+  synthetic.Mark(t + 2'000'000, "phase <two>");
+  synthetic.StackSample(t + 3'000'000, 601, kTracerStackIdBit | 7);
+  synthetic.Exit(t + 4'000'000, 0);
+  const std::string trace = dir.File("samples.mwt");
+  synthetic.Write(trace);
+  const std::string out = dir.File("report.html");
+  Plot({trace, "-o", out});
+  const std::string html = ReadFile(out);
+  EXPECT_EQ(html.find("phase <two>"), std::string::npos) << "a '<' from the trace is escaped";
+  json data = PageData(html);
+  std::map<std::string, json> markers;
+  for (const json& marker : data["traces"][0]["markers"]) markers[marker["kind"]] = marker;
+  ASSERT_EQ(markers.count("stack_sample"), 1u) << data.dump(1);
+  EXPECT_EQ(markers["stack_sample"]["tid"], 601);
+  EXPECT_EQ(markers["stack_sample"]["stack"].size(), 3u);
+  EXPECT_EQ(markers["stack_sample"]["time_ns"].get<uint64_t>() -
+                markers["mark"]["time_ns"].get<uint64_t>(),
+            1'000'000u);
+  EXPECT_EQ(markers["mark"]["text"], "phase <two>");
+
+  MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
+  CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + out);
+  ASSERT_EQ(dom.exit_code(), 0) << dom.err;
+  EXPECT_NE(dom.out.find("data-kind=\"stack_sample\""), std::string::npos);
+  EXPECT_NE(dom.out.find("<title>stack sample (thread 601) at"), std::string::npos);
+  EXPECT_NE(dom.out.find("<title>mark: phase &lt;two&gt; at"), std::string::npos);
 }
 
 // 10^5 timeline rows (a value every 10 ms for 1000 s) and one spike of 10,000,000 bytes that
