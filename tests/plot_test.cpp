@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 #include <map>
-#include <regex>
 
 #include "external_tool.h"
 #include "png_image.h"
@@ -231,7 +230,7 @@ TEST(Plot, StackSamplesAndMarksAreMarkers) {
 }
 
 // 10^5 timeline rows (a value every 10 ms for 1000 s) and one spike of 10,000,000 bytes that
-// lasts 1 ms between two rows: the page holds at most two points per pixel column, and the
+// lasts 1 ms, usually between two rows: the page holds at most two points per pixel column, and the
 // spike at its exact value.
 TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   ScratchDir dir;
@@ -269,15 +268,19 @@ TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   const uint64_t spike_total = kSpike + 1000 + (61'234 * 7919) % 100000;
   EXPECT_EQ(highest, spike_total);
   EXPECT_EQ(page["peak"]["heap_bytes"].get<uint64_t>(), spike_total);
-  EXPECT_EQ(page["peak"]["time_ns"].get<uint64_t>(), highest_time);
+  // The highest point is the peak row at the spike's exact instant, or, when a step row falls
+  // inside the 1 ms spike (the rows' phase follows the file's creation time), that row.
+  const uint64_t peak_time = page["peak"]["time_ns"].get<uint64_t>();
+  EXPECT_GE(highest_time, peak_time);
+  EXPECT_LT(highest_time - peak_time, 1'000'000u);
 
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + out);
   ASSERT_EQ(dom.exit_code(), 0) << dom.err;
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(dom.out, match,
-                                std::regex("data-series=\"heap\" data-points=\"([0-9]+)\"")));
-  EXPECT_EQ(std::stoull(match[1]), heap.size());
+  const std::string points = "data-series=\"heap\" data-points=\"";
+  const size_t at = dom.out.find(points);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(std::stoull(dom.out.substr(at + points.size())), heap.size());
   EXPECT_NE(dom.out.find("data-peak-bytes=\"" + std::to_string(spike_total) + "\""),
             std::string::npos);
 }
