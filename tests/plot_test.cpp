@@ -230,8 +230,8 @@ TEST(Plot, StackSamplesAndMarksAreMarkers) {
 }
 
 // 10^5 timeline rows (a value every 10 ms for 1000 s) and one spike of 10,000,000 bytes that
-// lasts 1 ms, usually between two rows: the page holds at most two points per pixel column, and the
-// spike at its exact value.
+// lasts 1 ms, usually between two rows: the page holds at most two points per pixel column,
+// and the spike at its exact value.
 TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   ScratchDir dir;
   test_support::SyntheticTrace synthetic(700);
