@@ -169,6 +169,37 @@
       }
     });
 
+    // A readout under the pointer: the time, and each visible series' last point at or before
+    // it (the value the chart holds there).
+    const cursor = el("line", { y1: margin.top, y2: margin.top + plotH, class: "cursor",
+                                visibility: "hidden" }, svg);
+    const readout = document.getElementById("chart-readout");
+    svg.addEventListener("mousemove", function (event) {
+      const box = svg.getBoundingClientRect();
+      const px = (event.clientX - box.left) * (width / box.width);
+      if (px < margin.left || px > margin.left + plotW) return;
+      const t = (px - margin.left) / plotW * maxTime;
+      cursor.setAttribute("x1", px);
+      cursor.setAttribute("x2", px);
+      cursor.setAttribute("visibility", "visible");
+      const parts = [];
+      traces.forEach(function (trace, i) {
+        for (const s of SERIES) {
+          const points = trace.series[s.key];
+          if (!visible[s.key] || points.length === 0 || points[0][0] > t) continue;
+          let low = 0, high = points.length - 1;
+          while (low < high) {  // the last point at or before t
+            const mid = (low + high + 1) >> 1;
+            if (points[mid][0] <= t) low = mid; else high = mid - 1;
+          }
+          parts.push((traces.length > 1 ? traceName(i) + " " : "") + s.label + " " +
+                     humanBytes(points[low][1]));
+        }
+      });
+      readout.textContent = seconds(t) + ": " + (parts.join(", ") || "no data yet");
+    });
+    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
+
     // The exact heap peak of each trace.
     traces.forEach(function (trace, i) {
       if (!trace.peak.heap_bytes || !visible.heap) return;

@@ -56,6 +56,7 @@ std::string BuildPlotHtml(const std::vector<nlohmann::json>& traces, const PlotP
   page << "</ul></section>\n"
        << "<section id=\"chart-section\"><h2>Memory over time</h2>"
        << "<div id=\"series-toggles\"></div><div id=\"chart\"></div>"
+       << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
        << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
           "details.</div></section>\n"
        << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
