@@ -142,7 +142,7 @@ TEST(Plot, ChromiumDrawsTheChartTheExactPeakAndThePeakConsumers) {
   EXPECT_GT(image.At(2, 2)[0], 200) << "light mode";
 }
 
-TEST(Plot, FlameGraphSwitchesToAllocationsAndLeaksAndDarkMode) {
+TEST(Plot, FlameGraphSwitchesToAllocationsCallsAndLeaksAndDarkMode) {
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
@@ -158,6 +158,11 @@ TEST(Plot, FlameGraphSwitchesToAllocationsAndLeaksAndDarkMode) {
                                std::to_string(expected["totals"]["bytes_allocated"].get<uint64_t>()) + "\""),
             std::string::npos);
   EXPECT_NE(allocated.out.find("class=\"selected\">Bytes allocated</button>"), std::string::npos);
+  CommandResult calls = Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=allocations");
+  ASSERT_EQ(calls.exit_code(), 0) << calls.err;
+  EXPECT_NE(calls.out.find("data-metric=\"allocations\" data-total=\"" +
+                           std::to_string(expected["totals"]["allocations"].get<uint64_t>()) + "\""),
+            std::string::npos);
   CommandResult leaked = Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=leaked");
   ASSERT_EQ(leaked.exit_code(), 0) << leaked.err;
   EXPECT_NE(leaked.out.find("data-metric=\"leaked\" data-total=\"" +

@@ -309,6 +309,7 @@
   const FLAME_METRICS = [
     { key: "peak", label: "Heap at the peak" },
     { key: "allocated", label: "Bytes allocated" },
+    { key: "allocations", label: "Allocation calls" },
     { key: "leaked", label: "Leaks" },
   ];
   let flameTrace = 0, flameMetric = "peak", flameFocus = null;
@@ -370,7 +371,7 @@
     const depth = depthOf(view), height = depth * rowH + 4;
     const svg = el("svg", { id: "flame-svg", width: width, height: height, "data-metric": flameMetric,
                             "data-total": root.v }, box);
-    const unit = flameMetric === "allocations" ? "" : " bytes";
+    const unit = flameMetric === "allocations" ? " calls" : " bytes";
     // Root at the bottom, callers below callees: the usual flame graph.
     (function draw(node, x0, level) {
       const w = (node.v / view.v) * width;

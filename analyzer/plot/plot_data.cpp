@@ -161,6 +161,7 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
 
   data["flame"] = {{"peak", FlameTree(profile, StackMetric::kPeak, "heap at the peak")},
                    {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated")},
+                   {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls")},
                    {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes")}};
   return data;
 }
