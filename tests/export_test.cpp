@@ -178,6 +178,7 @@ TEST_F(ExportTest, GoToolPprofListsTheTopFunction) {
     EXPECT_NE(line.find("load_table"), std::string::npos) << index << ":\n" << top.out;
     if (std::string(index) == "inuse_space") {
       EXPECT_NE(top.out.find("Type: inuse_space"), std::string::npos) << top.out;
+      EXPECT_NE(top.out.find("File: peak_pattern"), std::string::npos) << top.out;
       EXPECT_NE(line.find("66.67%"), std::string::npos) << top.out;  // 8,000,000 of 12,000,000
     }
     if (std::string(index) == "inuse_objects") {

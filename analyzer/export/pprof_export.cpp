@@ -5,6 +5,7 @@
 // pprof needs no binaries.
 #include <zlib.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -17,7 +18,8 @@ namespace {
 
 // Field numbers of profile.proto.
 namespace profile_field {
-constexpr uint32_t kSampleType = 1, kSample = 2, kLocation = 4, kFunction = 5, kStringTable = 6,
+constexpr uint32_t kSampleType = 1, kSample = 2, kMapping = 3, kLocation = 4, kFunction = 5,
+                   kStringTable = 6,
                    kDurationNanos = 10, kPeriodType = 11, kPeriod = 12, kComment = 13,
                    kDefaultSampleType = 14;
 }
@@ -27,8 +29,13 @@ constexpr uint32_t kType = 1, kUnit = 2;
 namespace sample_field {
 constexpr uint32_t kLocationId = 1, kValue = 2;
 }
+namespace mapping_field {
+constexpr uint32_t kId = 1, kMemoryStart = 2, kMemoryLimit = 3, kFilename = 5, kBuildId = 6,
+                   kHasFunctions = 7, kHasFilenames = 8, kHasLineNumbers = 9,
+                   kHasInlineFrames = 10;
+}
 namespace location_field {
-constexpr uint32_t kId = 1, kAddress = 3, kLine = 4;
+constexpr uint32_t kId = 1, kMappingId = 2, kAddress = 3, kLine = 4;
 }
 namespace line_field {
 constexpr uint32_t kFunctionId = 1, kLine = 2;
@@ -46,6 +53,11 @@ class ProfileBuilder {
         {"alloc_objects", "count"}, {"alloc_space", "bytes"},
         {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
     for (const auto& [type, unit] : kSampleTypes) out_.Message(profile_field::kSampleType, ValueType(type, unit));
+    // pprof takes the first mapping for the main binary: the first program's executable.
+    if (!profile_->catalog().images().empty()) {
+      const ProcessImage& first = profile_->catalog().images().front();
+      MappingId(first.id, first.exe.substr(first.exe.rfind('/') + 1));
+    }
     for (const StackValues& values : profile_->stacks()) {
       if (values.allocated.allocations == 0 && values.at_peak.blocks == 0) continue;
       ProtobufWriter sample;
@@ -55,6 +67,7 @@ class ProfileBuilder {
                      values.at_peak.blocks, values.at_peak.bytes});
       out_.Message(profile_field::kSample, sample);
     }
+    for (const ProtobufWriter& mapping : mappings_) out_.Message(profile_field::kMapping, mapping);
     for (const ProtobufWriter& location : locations_) out_.Message(profile_field::kLocation, location);
     for (const ProtobufWriter& function : functions_) out_.Message(profile_field::kFunction, function);
     const HeapAnalysis& analysis = profile_->analysis();
@@ -104,11 +117,51 @@ class ProfileBuilder {
     return it->second;
   }
 
+  // The mapping of a module (by its basename, as frames name it) in an image: where its
+  // segments lie, its path and build-id. 0 when the image has no such module.
+  uint64_t MappingId(ImageId image, const std::string& module) {
+    if (image == 0 || module.empty()) return 0;
+    auto [it, added] = mapping_ids_.emplace(std::make_pair(image, module), 0);
+    if (!added) return it->second;
+    uint64_t start = UINT64_MAX, limit = 0;
+    const LoadedModule* found = nullptr;
+    for (const LoadedModule& loaded : profile_->catalog().image(image).modules) {
+      if (loaded.path.substr(loaded.path.rfind('/') + 1) != module) continue;
+      found = &loaded;
+      for (const auto& [vaddr, memsz] : loaded.segments) {
+        start = std::min(start, loaded.base + vaddr);
+        limit = std::max(limit, loaded.base + vaddr + memsz);
+      }
+    }
+    if (found == nullptr || start >= limit) return 0;
+    static const char kHex[] = "0123456789abcdef";
+    std::string build_id;
+    for (unsigned char byte : found->build_id) {
+      build_id += kHex[byte >> 4];
+      build_id += kHex[byte & 15];
+    }
+    it->second = mappings_.size() + 1;
+    ProtobufWriter mapping;
+    mapping.Varint(mapping_field::kId, it->second);
+    mapping.Varint(mapping_field::kMemoryStart, start);
+    mapping.Varint(mapping_field::kMemoryLimit, limit);
+    mapping.Varint(mapping_field::kFilename, Intern(found->path));
+    mapping.Varint(mapping_field::kBuildId, Intern(build_id));
+    for (uint32_t field : {mapping_field::kHasFunctions, mapping_field::kHasFilenames,
+                           mapping_field::kHasLineNumbers, mapping_field::kHasInlineFrames}) {
+      mapping.Varint(field, 1);
+    }
+    mappings_.push_back(mapping);
+    return it->second;
+  }
+
   uint64_t LocationId(ImageId image, uint64_t address, const std::vector<SourceFrame>& frames) {
     auto [it, added] = location_ids_.emplace(std::make_pair(image, address), locations_.size() + 1);
     if (added) {
       ProtobufWriter location;
       location.Varint(location_field::kId, it->second);
+      location.Varint(location_field::kMappingId,
+                      frames.empty() ? 0 : MappingId(image, frames.back().module));
       location.Varint(location_field::kAddress, address);
       for (const SourceFrame& frame : frames) {  // innermost inlined first, as pprof wants
         ProtobufWriter line;
@@ -143,6 +196,8 @@ class ProfileBuilder {
   std::map<std::string, uint64_t> string_ids_;
   std::vector<ProtobufWriter> functions_;
   std::map<std::pair<std::string, std::string>, uint64_t> function_ids_;
+  std::vector<ProtobufWriter> mappings_;
+  std::map<std::pair<ImageId, std::string>, uint64_t> mapping_ids_;
   std::vector<ProtobufWriter> locations_;
   std::map<std::pair<ImageId, uint64_t>, uint64_t> location_ids_;
 };
