@@ -20,7 +20,6 @@ std::string TrailingText(const RecordView& record, const T& fixed, uint32_t size
 TraceEvents CollectTraceEvents(TraceStream& stream, uint64_t origin_ns) {
   TraceEvents events;
   ImageTracker tracker;
-  std::vector<std::string> commands;  // by image id - 1
   auto since = [&](uint64_t ts) { return ts > origin_ns ? ts - origin_ns : 0; };
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
     ImageId ended;
