@@ -134,6 +134,17 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       if (sample->hwm > info.max_hwm) info.max_hwm = sample->hwm;
       return true;
     }
+    if (record.type == RecordType::kStackSample) {
+      if (const auto* sample = record.As<StackSampleRecord>(); sample != nullptr && image != 0) {
+        ++analysis.stack_samples_total;
+        if (sample->stack == kNoStack) {
+          ++analysis.stack_samples_failed;
+        } else {
+          ++analysis.stack_samples[{image, sample->stack}];
+        }
+      }
+      return true;
+    }
     analysis.stats.Observe(image, pid, record);
     bool changed = false;
     const uint64_t image_peak_before = replay.PeakOf(image);

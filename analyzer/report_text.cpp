@@ -140,6 +140,20 @@ std::string FormatReportText(const Report& report) {
         << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
         << Location(count.site.location) << "\n";
   }
+  if (report.stack_samples.total != 0) {
+    const StackSamples& samples = report.stack_samples;
+    out << "\nStack samples: " << GroupDigits(samples.total);
+    if (samples.unwind_failed != 0) {
+      out << " (" << GroupDigits(samples.unwind_failed) << " could not be unwound)";
+    }
+    out << "; where the threads were:\n";
+    for (size_t i = 0; i < samples.top.size(); ++i) {
+      const SampledFunction& function = samples.top[i];
+      out << "  #" << i + 1 << "  " << GroupDigits(function.samples) << " samples ("
+          << function.samples * 100 / samples.total << "%)  " << Location(function.location)
+          << "\n";
+    }
+  }
 
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
       << GroupDigits(report.totals.frees) << " frees, "
