@@ -25,6 +25,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
+#include "tracer/job_rank.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/preload_obstacle.h"
@@ -104,7 +105,10 @@ int RunCommand(const std::vector<std::string>& args) {
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
        "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
        "the program's process id); created mode 0600; an existing file is refused unless "
-       "--force, a symlink always")
+       "--force, a symlink always. Placeholders: %h host, %r MPI/Slurm/PBS rank, %p pid, %% "
+       "a percent sign. Under mpiexec, srun or PBS (a rank in OMPI_COMM_WORLD_RANK, PMIX_RANK, "
+       "PMI_RANK, SLURM_PROCID or PBS_TASKNUM) a PATH without placeholders gets .HOST.RANK "
+       "before .mwt (run.mwt -> run.HOST.RANK.mwt), and the default is PROGRAM.HOST.RANK.mwt")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
       ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)")
@@ -191,8 +195,15 @@ int RunCommand(const std::vector<std::string>& args) {
 
     // The program waits in the launcher until its trace file exists: an output that cannot
     // be written is an error before the program starts.
+    // Under mpiexec/srun/PBS each rank names its own file (job_rank.h).
+    const JobRank rank = DetectJobRank();
+    std::string naming_error;
+    output = ExpandTracePath(output, Basename(split.program.front()), launcher.pid(), HostName(),
+                             rank, &naming_error);
     if (output.empty()) {
-      output = Basename(split.program.front()) + "." + std::to_string(launcher.pid()) + ".mwt";
+      launcher.Abandon();
+      fprintf(stderr, "memwrap: -o: %s\n", naming_error.c_str());
+      return kExitUsage;
     }
     std::unique_ptr<TraceWriter> writer;
     try {
@@ -204,6 +215,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"pid", std::to_string(launcher.pid())},
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
+      AddJobSessionInfo(rank, &session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       writer->WriteSessionInfo(session);
