@@ -79,7 +79,19 @@ std::string FormatReportText(const Report& report) {
   if (report.recording.stacks == "sampled") {
     out << " --sample-bytes=" << report.recording.sample_bytes;
   }
-  out << "\n\n";
+  out << "\n";
+  if (auto trigger = report.session.find("fltrec_trigger"); trigger != report.session.end()) {
+    auto value = [&](const char* key) {
+      auto it = report.session.find(key);
+      return it != report.session.end() ? it->second : std::string("?");
+    };
+    out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
+        << " fired; " << value("fltrec_overwritten_records")
+        << " records before the window (--keep " << value("fltrec_keep")
+        << ") were overwritten: heap blocks live from before it are included, mappings, "
+           "samples and marks from before it are not\n";
+  }
+  out << "\n";
 
   out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
       << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)

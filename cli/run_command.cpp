@@ -18,6 +18,7 @@
 #include "exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
+#include "flight_options.h"
 #include "record_options.h"
 #include "byte_format.h"
 #include "report.h"
@@ -53,6 +54,22 @@ const char kRunUsage[] =
     "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
     "\n"
     "Options";
+
+const char kFltrecUsage[] =
+    "usage: fltrec [options] [--] PROGRAM [ARGS...]\n"
+    "       memwrap fltrec [options] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Flight recorder: records PROGRAM like `memwrap run`, but keeps only the latest window of\n"
+    "records in memory (--keep) and writes a trace only when a trigger fires (--trigger): the\n"
+    "window before it, then --after more. A dump names its trigger and counts the records\n"
+    "overwritten before its window; heap blocks still live from before the window are kept,\n"
+    "so its heap is exact and it symbolizes on its own. Several dumps: -o f.mwt gives f.1.mwt,\n"
+    "f.2.mwt, ...; one dump is f.mwt; no trigger, no file. Exits like PROGRAM.\n"
+    "\n"
+    "Options";
+
+// The signal: triggers of the flight recorder; memwrap keeps these for itself.
+void CountSignal(int signo) { FlightRecorder::NotifySignal(signo); }
 
 uint64_t MonotonicNs() {
   timespec ts{};
@@ -92,8 +109,9 @@ std::string JoinCommand(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-int RunCommand(const std::vector<std::string>& args) {
-  po::options_description options(kRunUsage);
+// `memwrap run`, or with `flight` the flight recorder (`fltrec`).
+int RunProgram(const std::vector<std::string>& args, bool flight) {
+  po::options_description options(flight ? kFltrecUsage : kRunUsage);
   std::string output;
   size_t top = 5;
   bool quiet = false;
@@ -123,6 +141,8 @@ int RunCommand(const std::vector<std::string>& args) {
        "existing file is an error, before the program starts)");
   RecordOptions recording;
   recording.AddTo(&options);
+  FlightCommandOptions flight_options;
+  if (flight) flight_options.AddTo(&options);
 
   SplitCommandLine split = SplitAtProgram(args, options);
   po::variables_map vm;
@@ -136,6 +156,10 @@ int RunCommand(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << options << "\n";
     return kExitOk;
+  }
+  if (std::string error = flight ? flight_options.Validate() : ""; !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
   }
   if (std::string error = recording.Validate(); !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
@@ -198,14 +222,15 @@ int RunCommand(const std::vector<std::string>& args) {
     // Under mpiexec/srun/PBS each rank names its own file (job_rank.h).
     const JobRank rank = DetectJobRank();
     std::string naming_error;
-    output = ExpandTracePath(output, Basename(split.program.front()), launcher.pid(), HostName(),
-                             rank, &naming_error);
+    output = ExpandTracePath(output, Basename(split.program.front()) + (flight ? ".fltrec" : ""),
+                             launcher.pid(), HostName(), rank, &naming_error);
     if (output.empty()) {
       launcher.Abandon();
       fprintf(stderr, "memwrap: -o: %s\n", naming_error.c_str());
       return kExitUsage;
     }
     std::unique_ptr<TraceWriter> writer;
+    std::unique_ptr<FlightRecorder> recorder;
     try {
       writer = std::make_unique<TraceWriter>(
           output, force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
@@ -218,7 +243,18 @@ int RunCommand(const std::vector<std::string>& args) {
       AddJobSessionInfo(rank, &session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
-      writer->WriteSessionInfo(session);
+      if (flight) {
+        // The file could be written (checked above, before the program runs); a dump creates
+        // it only when a trigger fires.
+        writer.reset();
+        unlink(output.c_str());
+        session["fltrec_keep"] = flight_options.keep;
+        flight_options.options.output = output;
+        flight_options.options.force = force;
+        recorder = std::make_unique<FlightRecorder>(flight_options.options, session);
+      } else {
+        writer->WriteSessionInfo(session);
+      }
     } catch (const TraceError& error) {
       launcher.Abandon();
       fprintf(stderr, "memwrap: %s\n", error.what());
@@ -227,7 +263,14 @@ int RunCommand(const std::vector<std::string>& args) {
 
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
-    collector.Start(writer.get(), interval_ns);
+    if (recorder != nullptr) {
+      for (const FlightTrigger& trigger : flight_options.options.triggers) {
+        if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);
+      }
+      collector.Start(recorder.get(), interval_ns);
+    } else {
+      collector.Start(writer.get(), interval_ns);
+    }
     if (tap_stdout) {
       const uint32_t pid = uint32_t(launcher.pid());
       tap.Start(stdout_pipe[0], [&collector, pid](uint64_t ts, const std::string& line) {
@@ -259,7 +302,16 @@ int RunCommand(const std::vector<std::string>& args) {
     if (std::string error = collector.write_error(); !error.empty()) {
       fprintf(stderr, "memwrap: %s; the trace holds what was written before\n", error.c_str());
     }
-    if (!quiet) {
+    if (recorder != nullptr) {
+      recorder->Close(status);
+      if (!recorder->error().empty()) {
+        fprintf(stderr, "memwrap fltrec: %s; the dump holds what was written before\n",
+                recorder->error().c_str());
+      }
+      if (!quiet && recorder->dumps().empty()) {
+        fprintf(stderr, "memwrap fltrec: no trigger fired, no trace written\n");
+      }
+    } else if (!quiet) {
       try {
         Report report = BuildReport(output, ReportOptions{.top = top, .process = 0, .suppressions = ""});
         fputs(FormatRunSummary(report, top).c_str(), stderr);
@@ -273,5 +325,8 @@ int RunCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 }
+
+int RunCommand(const std::vector<std::string>& args) { return RunProgram(args, false); }
+int FltrecCommand(const std::vector<std::string>& args) { return RunProgram(args, true); }
 
 }  // namespace memwrap
