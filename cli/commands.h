@@ -7,6 +7,7 @@
 namespace memwrap {
 
 int RunCommand(const std::vector<std::string>& args);
+int FltrecCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);
 int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);

@@ -19,6 +19,7 @@ const char kUsage[] =
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
     "       memwrap plot TRACE... -o report.html             self-contained HTML report\n"
     "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
+    "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -30,6 +31,10 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // The same binary entered under a driver's name (a link named fltrec, ...).
+  const char* slash = strrchr(argv[0], '/');
+  const std::string name = slash != nullptr ? slash + 1 : argv[0];
+  if (name == "fltrec") return memwrap::FltrecCommand(args);
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -37,6 +42,7 @@ int main(int argc, char** argv) {
   const std::string& first = args.front();
   if (first == "help") return memwrap::RunCommand({"--help"});
   if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
+  if (first == "fltrec") return memwrap::FltrecCommand({args.begin() + 1, args.end()});
   if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
   if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});

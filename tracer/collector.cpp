@@ -100,7 +100,7 @@ Collector::~Collector() {
   }
 }
 
-void Collector::Start(TraceWriter* writer, uint64_t sample_interval_ns) {
+void Collector::Start(RecordSink* writer, uint64_t sample_interval_ns) {
   writer_ = writer;
   if (sample_interval_ns != 0) {
     timer_fd_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));

@@ -39,7 +39,7 @@ class Collector {
   // Starts draining into `writer`, which must outlive Finish(). Every `sample_interval_ns`
   // (0: never) each connected process's memory is read from /proc into a MEMORY_SAMPLE record,
   // on a timer with absolute deadlines, so the samples do not drift.
-  void Start(TraceWriter* writer, uint64_t sample_interval_ns);
+  void Start(RecordSink* writer, uint64_t sample_interval_ns);
   // Waits until every connected process has disconnected and its ring is drained, or until
   // `RequestStop()`; then writes the remaining records and returns. Call once.
   void Finish();
@@ -71,7 +71,7 @@ class Collector {
   void WriteAdded();
   void Write(uint32_t pid, const ByteBuffer& records);
 
-  TraceWriter* writer_ = nullptr;
+  RecordSink* writer_ = nullptr;
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;

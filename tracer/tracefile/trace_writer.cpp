@@ -32,7 +32,18 @@ std::string ErrnoText(int err) { return strerror(err); }
 
 }  // namespace
 
-TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(path) {
+TraceWriter::ClockOrigin TraceWriter::Now() {
+  ClockOrigin origin;
+  origin.realtime_ns = ClockNs(CLOCK_REALTIME);
+  origin.monotonic_ns = ClockNs(CLOCK_MONOTONIC);
+  return origin;
+}
+
+TraceWriter::TraceWriter(const std::string& path, Existing existing)
+    : TraceWriter(path, existing, Now()) {}
+
+TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin origin)
+    : path_(path) {
   // O_NOFOLLOW: a planted symlink at the output path is refused, not followed. O_EXCL: an
   // existing file (someone's earlier trace, or a file planted where a trace will go) is kept.
   const int replace = existing == Existing::kReplace ? O_TRUNC : O_EXCL;
@@ -56,8 +67,8 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(pat
   header.format_major = kTraceFormatMajor;
   header.format_minor = kTraceFormatMinor;
   header.header_size = sizeof(FileHeader);
-  header.created_realtime_ns = ClockNs(CLOCK_REALTIME);
-  header.created_monotonic_ns = ClockNs(CLOCK_MONOTONIC);
+  header.created_realtime_ns = origin.realtime_ns;
+  header.created_monotonic_ns = origin.monotonic_ns;
   WriteAll(&header, sizeof(header));
 }
 

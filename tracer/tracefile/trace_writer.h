@@ -12,19 +12,28 @@
 
 #include "byte_buffer.h"
 #include "memwrap/trace_format.h"
+#include "record_sink.h"
 #include "unique_fd.h"
 
 struct ZSTD_CCtx_s;
 
 namespace memwrap {
 
-class TraceWriter {
+class TraceWriter : public RecordSink {
  public:
   enum class Existing { kRefuse, kReplace };
   // Creates `path` (mode 0600, never through a symlink) and writes the file header. An
   // existing file is refused unless `existing` is kReplace (memwrap run --force).
   // Throws TraceError(kIo) with a message naming the path and the reason.
   explicit TraceWriter(const std::string& path, Existing existing = Existing::kRefuse);
+  // The header's clock pair (the trace's time origin) given rather than read now: a flight
+  // recorder dump is created long after the run it belongs to began.
+  struct ClockOrigin {
+    uint64_t realtime_ns;
+    uint64_t monotonic_ns;
+  };
+  TraceWriter(const std::string& path, Existing existing, ClockOrigin origin);
+  static ClockOrigin Now();
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
@@ -32,7 +41,7 @@ class TraceWriter {
   void WriteSessionInfo(const std::map<std::string, std::string>& info);
   // One chunk with `size` bytes of records of process `pid`. Large inputs are split at record
   // boundaries by the caller (size <= kMaxChunkRawSize).
-  void WriteRecords(uint32_t pid, const void* records, size_t size);
+  void WriteRecords(uint32_t pid, const void* records, size_t size) override;
   uint64_t bytes_written() const { return offset_; }
   const std::string& path() const { return path_; }
 
