@@ -12,5 +12,7 @@ int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
+// `name` is how the user called it ("ltracedrv" or "memwrap ltrace"), for messages.
+int LtraceCommand(const std::vector<std::string>& args, const char* name);
 
 }  // namespace memwrap

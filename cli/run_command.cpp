@@ -18,6 +18,7 @@
 #include "exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
+#include "library_call_setup.h"
 #include "record_options.h"
 #include "byte_format.h"
 #include "report.h"
@@ -99,6 +100,7 @@ int RunCommand(const std::vector<std::string>& args) {
   bool force = false;
   bool tap_stdout = false;
   std::string interval;
+  std::string ltrace;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -116,7 +118,10 @@ int RunCommand(const std::vector<std::string>& args) {
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
        "a pipe, so its stdio may buffer more than on a terminal)")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
-       "existing file is an error, before the program starts)");
+       "existing file is an error, before the program starts)")
+      ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
+       "also record calls of these library functions (function, lib.so:function, or globs "
+       "such as readdir*) into the trace, on the same timeline (see ltracedrv --help)");
   RecordOptions recording;
   recording.AddTo(&options);
 
@@ -146,6 +151,15 @@ int RunCommand(const std::vector<std::string>& args) {
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
     return kExitUsage;
+  }
+  std::string audit;
+  if (vm.count("ltrace")) {
+    if (std::string error = CheckLibraryPatterns(ltrace); !error.empty()) {
+      fprintf(stderr, "memwrap: --ltrace %s\n", error.c_str());
+      return kExitUsage;
+    }
+    audit = LocateAuditLibrary("memwrap");
+    if (audit.empty()) return kExitUsage;
   }
 
   // Like a shell: a missing program is 127, one that cannot be executed 126.
@@ -183,9 +197,12 @@ int RunCommand(const std::vector<std::string>& args) {
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe: ") + strerror(errno));
     }
-    Launcher launcher(program.path, split.program,
-                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment(),
-                      stdout_pipe[1]);
+    std::vector<std::string> env =
+        obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
+    if (obstacle.empty() && !audit.empty()) {
+      AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
+    }
+    Launcher launcher(program.path, split.program, env, stdout_pipe[1]);
     if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
     StdoutTap tap;
 
@@ -205,6 +222,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
+      if (!audit.empty()) session["ltrace"] = ltrace;
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
