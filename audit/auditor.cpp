@@ -235,6 +235,13 @@ __attribute__((visibility("default"))) unsigned int la_objopen(struct link_map* 
 
 __attribute__((visibility("default"))) unsigned int la_objclose(uintptr_t* cookie) {
   if (*cookie != 0 && *cookie <= kMaxObjects) g_objects[*cookie].closed = true;
+  // The program itself closes only at exit (_dl_fini, on the exiting thread): its calls still
+  // in progress (one that called exit) never return.
+  if (*cookie == 1 && t_shadow != nullptr && StreamActive() && EnsureConnectedHere(ResendNames)) {
+    while (t_shadow->depth > 0) {
+      PublishCall(t_shadow->calls[--t_shadow->depth], kLibraryCallUnfinished, 0, 0);
+    }
+  }
   return 0;
 }
 
@@ -311,6 +318,13 @@ __attribute__((visibility("default"))) Elf64_Addr la_x86_64_gnu_pltenter(
   call.function = function;
   call.caller_object = uint32_t(*refcook);
   const FunctionInfo& info = g_functions[function];
+  // A live outer call was made from higher up the stack than this one: entries at or below
+  // this call's stack pointer were left (longjmp, an exception) and are reported now.
+  if (ShadowStack* pending = t_shadow) {
+    while (pending->depth > 0 && pending->calls[pending->depth - 1].rsp <= call.rsp) {
+      PublishCall(pending->calls[--pending->depth], kLibraryCallUnfinished, 0, 0);
+    }
+  }
   ShadowStack* shadow = info.shape == CallShape::kEntryOnly ? nullptr : Shadow();
   if (shadow == nullptr || shadow->depth >= kShadowDepth) {
     // Not returned through (by design, or too deeply nested): recorded now, without exit.
