@@ -60,6 +60,53 @@ bool RecvAll(int fd, void* out, size_t size) {
   return true;
 }
 
+// The records of `buffer` from `begin` on, as (offset, size, time); a STACK record takes the
+// time of the record before it, so it stays in front of the event that refers to it. False
+// when the bytes are not whole records.
+struct TimedRecord {
+  size_t offset;
+  uint32_t size;
+  uint64_t ts_ns;
+};
+bool TimedRecords(const ByteBuffer& buffer, size_t begin, std::vector<TimedRecord>* out) {
+  uint64_t last_ts = 0;
+  for (size_t at = begin; at < buffer.size();) {
+    RecordHeader header;
+    if (buffer.size() - at < sizeof(header)) return false;
+    memcpy(&header, buffer.data() + at, sizeof(header));
+    if (header.size < sizeof(header) || header.size > buffer.size() - at) return false;
+    if (header.type == uint16_t(RecordType::kProcessStart)) {
+      last_ts = 0;  // nothing of the image goes before its start (calls of its constructors)
+    } else if (header.type != uint16_t(RecordType::kStack) && header.size >= sizeof(header) + 8) {
+      memcpy(&last_ts, buffer.data() + at + sizeof(header), 8);
+    }
+    out->push_back({at, header.size, last_ts});
+    at += header.size;
+  }
+  return true;
+}
+
+// Interleaves `calls` into `into` from `begin` on, by time, keeping each side's own order
+// (the heap stream's order is what its replay relies on).
+void MergeByTime(ByteBuffer* into, size_t begin, const ByteBuffer& calls) {
+  std::vector<TimedRecord> heap, call;
+  if (!TimedRecords(*into, begin, &heap) || !TimedRecords(calls, 0, &call)) {
+    into->insert(into->end(), calls.begin(), calls.end());
+    return;
+  }
+  ByteBuffer merged;
+  merged.reserve(into->size() - begin + calls.size());
+  size_t i = 0, j = 0;
+  while (i < heap.size() || j < call.size()) {
+    const bool take_call = j < call.size() && (i == heap.size() || call[j].ts_ns < heap[i].ts_ns);
+    const TimedRecord& next = take_call ? call[j++] : heap[i++];
+    const uint8_t* bytes = (take_call ? calls.data() : into->data()) + next.offset;
+    merged.insert(merged.end(), bytes, bytes + next.size);
+  }
+  into->resize(begin);
+  into->insert(into->end(), merged.begin(), merged.end());
+}
+
 }  // namespace
 
 struct Collector::Connection {
@@ -70,6 +117,7 @@ struct Collector::Connection {
   uint64_t mapping_size = 0;
   std::unique_ptr<RingConsumer> consumer;
   ByteBuffer pending;
+  size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
 };
 
@@ -413,7 +461,11 @@ void Collector::HandOver(Connection& connection) {
   // until then they wait here (flushed on their own if they grow or age: Drain).
   Connection* heap = HeapConnectionOf(connection.pid);
   if (heap == nullptr || connection.pending.empty()) return;
-  heap->pending.insert(heap->pending.end(), connection.pending.begin(), connection.pending.end());
+  // By time with the heap records drained since the last hand-over (the ones before were
+  // merged then): the stream stays in time order but across a flushed chunk's boundary.
+  MergeByTime(&heap->pending, std::min(heap->merged_upto, heap->pending.size()),
+              connection.pending);
+  heap->merged_upto = heap->pending.size();
   connection.pending.clear();
   if (heap->pending.size() >= kFlushBytes) Flush(*heap);
 }
@@ -473,6 +525,7 @@ void Collector::SampleMemory(Connection& connection) {
 void Collector::Flush(Connection& connection) {
   if (!connection.pending.empty()) Write(connection.pid, connection.pending);
   connection.pending.clear();
+  connection.merged_upto = 0;
   connection.last_flush_ns = MonotonicNs();
 }
 
