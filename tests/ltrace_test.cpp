@@ -266,8 +266,20 @@ TEST(Ltrace, RunJoinsCallsToTheTrace) {
   }
   // The analyzer reads such a trace.
   EXPECT_EQ(RunProgram({kMemwrap, "report", trace}).exit_code(), 0);
-  CommandResult timeline = RunProgram({kMemwrap, "timeline", trace});
-  EXPECT_EQ(timeline.exit_code(), 0) << timeline.err;
+  // The timeline counts the calls in its rows' markers ("calls: ltrace_target_work 37, ...").
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  uint64_t counted = 0;
+  for (const json& row : JsonLines(timeline.out)) {
+    for (const json& marker : row["markers"]) {
+      const std::string text = marker;
+      const std::string key = "ltrace_target_work ";
+      if (text.rfind("calls:", 0) != 0) continue;
+      const size_t at = text.find(key);
+      if (at != std::string::npos) counted += std::stoull(text.substr(at + key.size()));
+    }
+  }
+  EXPECT_EQ(counted, 100u) << timeline.out;
 }
 
 }  // namespace
