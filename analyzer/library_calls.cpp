@@ -4,6 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <cxxabi.h>
+#include <stdlib.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -86,6 +89,15 @@ json ValueJson(ArgKind kind, uint64_t value) {
   return Hex(value);
 }
 
+std::string Demangled(const std::string& name) {
+  int status = 0;
+  char* text = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || text == nullptr) return name;
+  std::string out = text;
+  free(text);
+  return out;
+}
+
 std::string TimeOfDay(uint64_t monotonic_ns, const CallFormat& format) {
   const int64_t real_ns = int64_t(monotonic_ns) + format.realtime_offset_ns;
   const time_t seconds = time_t(real_ns / 1000000000);
@@ -165,7 +177,7 @@ std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format);
   if (format.caller_address) line += "[" + Hex(call.caller) + "] ";
   if (!call.caller_library.empty()) line += Basename(call.caller_library) + "->";
-  line += call.function + "(";
+  line += (format.demangle ? Demangled(call.function) : call.function) + "(";
   if (call.prototype != nullptr) {
     for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
       if (i > 0) line += ", ";

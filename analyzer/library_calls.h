@@ -60,6 +60,7 @@ struct CallFormat {
   bool durations = false;    // -T
   bool pids = false;         // -f: "[pid N] " before each line
   bool caller_address = false;  // -i: "[0x...] " caller address
+  bool demangle = false;        // -C: C++ names demangled
   int64_t realtime_offset_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC, for -t
 };
 

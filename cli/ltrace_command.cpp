@@ -122,6 +122,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   std::string patterns, output, trace;
   int timestamps = 0;
   bool durations = false, summary = false, follow = false, json = false, caller_address = false;
+  bool demangle = false;
   bool force = false;
   options.add_options()
       ("help,h", "show this help and exit")
@@ -138,6 +139,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       (",f", po::bool_switch(&follow),
        "follow forks: show the calls of child processes too, each line led by [pid N]")
       (",i", po::bool_switch(&caller_address), "show the caller's address (return address)")
+      (",C", po::bool_switch(&demangle), "demangle C++ function names")
       ("json", po::bool_switch(&json),
        "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, caller, args, "
        "result); with -c, one per function")
@@ -230,6 +232,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     format.durations = durations;
     format.pids = follow;
     format.caller_address = caller_address;
+    format.demangle = demangle;
     format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
     CallPrinter printer(out, format, json, summary, follow, uint32_t(launcher.pid()));
     collector.ObserveLibraryCalls([&printer](uint32_t pid, const uint8_t* bytes, size_t size) {
