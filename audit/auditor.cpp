@@ -155,6 +155,22 @@ static_assert(sizeof(ShadowStack) <= kShadowBytes);
 constexpr uint32_t kShadowDepth = sizeof(ShadowStack::calls) / sizeof(PendingCall);
 
 __thread ShadowStack* t_shadow __attribute__((tls_model("initial-exec")));
+// Set while this thread is inside la_pltenter / la_pltexit: a signal handler that makes a
+// traced call then is not recorded (its record could wait on a ring slot that the interrupted
+// record holds, and the shadow stack may be mid-update).
+__thread int t_in_hook __attribute__((tls_model("initial-exec")));
+
+class HookScope {
+ public:
+  HookScope() : entered_(t_in_hook == 0) { t_in_hook = 1; }
+  ~HookScope() {
+    if (entered_) t_in_hook = 0;
+  }
+  bool entered() const { return entered_; }
+
+ private:
+  bool entered_;
+};
 
 ShadowStack* Shadow() {
   if (__builtin_expect(t_shadow != nullptr, 1)) return t_shadow;
@@ -303,6 +319,8 @@ __attribute__((visibility("default"))) Elf64_Addr la_x86_64_gnu_pltenter(
     La_x86_64_regs* regs, unsigned int* flags, const char* symname, long int* framesizep) {
   (void)flags;
   (void)symname;
+  HookScope scope;
+  if (!scope.entered()) return sym->st_value;  // no frame size: no la_pltexit for it either
   const uint32_t function = LookupFunction(uint32_t(*defcook), ndx);
   if (function == 0 || !EnsureConnectedHere(ResendNames)) return sym->st_value;
   PendingCall call;
@@ -343,6 +361,8 @@ __attribute__((visibility("default"))) unsigned int la_x86_64_gnu_pltexit(
   (void)refcook;
   (void)symname;
   const uint64_t now = NowNs();
+  HookScope scope;
+  if (!scope.entered()) return 0;
   ShadowStack* shadow = t_shadow;
   if (shadow == nullptr || !EnsureConnectedHere(ResendNames)) return 0;
   const uint32_t function = LookupFunction(uint32_t(*defcook), ndx);

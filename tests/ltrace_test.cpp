@@ -1,6 +1,7 @@
 // ltracedrv and memwrap run --ltrace as users run them: the real binary, the real audit
 // library, programs linked -z now that know how many calls they make, and Debian's /bin/ls.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ const std::string kCounted = MEMWRAP_LTRACE_COUNTED;
 const std::string kPlugin = MEMWRAP_LTRACE_PLUGIN;
 const std::string kPluginLoader = MEMWRAP_LTRACE_PLUGIN_LOADER;
 const std::string kForks = MEMWRAP_LTRACE_FORKS;
+const std::string kExitWith = MEMWRAP_EXIT_WITH;
 
 std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -143,6 +145,13 @@ TEST(Ltrace, KeepsTheExitStatus) {
   EXPECT_NE(run.err.find("+++ exited (status 42) +++"), std::string::npos) << run.err;
   CommandResult missing = RunProgram({kLtracedrv, "/nonexistent/program"});
   EXPECT_EQ(missing.exit_code(), 127);
+}
+
+TEST(Ltrace, DiesOfTheProgramsSignal) {
+  CommandResult run = RunProgram({kLtracedrv, "-e", "malloc,raise", kExitWith, "segv"});
+  EXPECT_EQ(run.term_signal(), SIGSEGV) << run.err;
+  EXPECT_NE(run.err.find("exit_with->malloc(4096) = 0x"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("+++ killed by"), std::string::npos) << run.err;
 }
 
 TEST(Ltrace, FollowsForksOnlyWithF) {
