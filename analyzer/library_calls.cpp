@@ -32,6 +32,30 @@ std::string Hex(uint64_t value) {
   return text;
 }
 
+// "text" as C would write it, with "..." after it when it may have been cut.
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 32 || c >= 127) {
+      char escaped[8];
+      snprintf(escaped, sizeof(escaped), "\\%03o", c);
+      out += escaped;
+    } else {
+      out += char(c);
+    }
+  }
+  out += "\"";
+  if (text.size() >= kMaxArgText) out += "...";
+  return out;
+}
+
 std::string ValueText(ArgKind kind, uint64_t value) {
   char text[64];
   switch (kind) {
@@ -58,6 +82,7 @@ std::string ValueText(ArgKind kind, uint64_t value) {
     }
     case ArgKind::kPtr:
     case ArgKind::kString:
+    case ArgKind::kStringN:
       return value == 0 ? "nil" : Hex(value);
     case ArgKind::kHex:
       return Hex(value);
@@ -65,6 +90,12 @@ std::string ValueText(ArgKind kind, uint64_t value) {
       return "<void>";
   }
   return Hex(value);
+}
+
+// Argument or result `index` (6: the result) of a call: its text when one was recorded.
+std::string ShownValue(const LibraryCall& call, int index, ArgKind kind, uint64_t value) {
+  if (call.text_args & (1u << index)) return Quoted(call.texts[index]);
+  return ValueText(kind, value);
 }
 
 json ValueJson(ArgKind kind, uint64_t value) {
@@ -80,6 +111,7 @@ json ValueJson(ArgKind kind, uint64_t value) {
       return value;
     case ArgKind::kPtr:
     case ArgKind::kString:
+    case ArgKind::kStringN:
       return value == 0 ? json(nullptr) : json(Hex(value));
     case ArgKind::kHex:
       return Hex(value);
@@ -151,6 +183,18 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
       call->result = raw->result;
       call->caller = raw->caller;
       memcpy(call->args, raw->args, sizeof(call->args));
+      // The texts follow the record, in bit order, each NUL-terminated.
+      if (sizeof(*raw) + uint64_t(raw->text_size) <= record.size) {
+        const char* text = reinterpret_cast<const char*>(record.data + sizeof(*raw));
+        const char* end = text + raw->text_size;
+        for (int i = 0; i < 7 && text < end; ++i) {
+          if (!(raw->text_args & (1u << i))) continue;
+          const size_t length = strnlen(text, size_t(end - text));
+          call->texts[i].assign(text, length);
+          call->text_args = uint16_t(call->text_args | (1u << i));
+          text += length + 1;
+        }
+      }
       if (auto it = functions_.find({pid, raw->function}); it != functions_.end()) {
         call->function = it->second.name;
         call->prototype = it->second.prototype;
@@ -181,7 +225,7 @@ std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   if (call.prototype != nullptr) {
     for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
       if (i > 0) line += ", ";
-      line += ValueText(call.prototype->args[i], call.args[i]);
+      line += ShownValue(call, i, call.prototype->args[i], call.args[i]);
     }
     if (call.prototype->shape == CallShape::kVariadic &&
         call.prototype->arg_count < 6) {
@@ -197,7 +241,7 @@ std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
     line += " <unfinished ...>";
   } else {
     line += " = ";
-    line += call.prototype != nullptr ? ValueText(call.prototype->result, call.result)
+    line += call.prototype != nullptr ? ShownValue(call, 6, call.prototype->result, call.result)
                                       : Hex(call.result);
     if (format.durations) {
       char text[48];
@@ -224,11 +268,15 @@ std::string FormatCallJson(const LibraryCall& call) {
   out["caller_offset"] = Hex(call.caller_offset);
   if (call.prototype != nullptr) {
     json args = json::array();
+    json texts = json::object();
     for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
       args.push_back(ValueJson(call.prototype->args[i], call.args[i]));
+      if (call.text_args & (1u << i)) texts[std::to_string(i)] = call.texts[i];
     }
     out["args"] = args;
     out["result"] = call.returned ? ValueJson(call.prototype->result, call.result) : json(nullptr);
+    if (call.text_args & kLibraryCallResultText) texts["result"] = call.texts[6];
+    if (!texts.empty()) out["texts"] = texts;
   } else {
     json registers = json::array();
     for (uint64_t value : call.args) registers.push_back(Hex(value));

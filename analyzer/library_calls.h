@@ -31,6 +31,8 @@ struct LibraryCall {
   bool entry_only = false;     // recorded at entry by design (LIBRARY_CALL flags)
   uint64_t result = 0;
   uint64_t args[6] = {};
+  uint16_t text_args = 0;        // bit i: texts[i] holds args[i]'s text; bit 6: the result's
+  std::string texts[7];
   const LibraryPrototype* prototype = nullptr;  // nullptr: unknown
 };
 

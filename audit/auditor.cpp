@@ -54,8 +54,8 @@ struct FunctionInfo {
   uint32_t object;
   uint32_t symbol_index;
   const char* name;  // in the object's string table
+  const LibraryPrototype* prototype;  // nullptr: unknown
   CallShape shape;
-  bool known;
 };
 
 FunctionPatterns g_patterns;
@@ -134,6 +134,9 @@ void ResendNames() {
 
 // --- Per-thread shadow stacks --------------------------------------------------------------
 
+constexpr uint32_t kEntryTexts = 2;  // string arguments recorded per call (the first ones)
+constexpr uint32_t kTextBytes = kMaxArgText + 1;
+
 struct PendingCall {
   uint64_t rsp;  // the caller's stack pointer at the call: identifies the call at its exit
   uint64_t ts_ns;
@@ -141,11 +144,51 @@ struct PendingCall {
   uint64_t args[6];
   uint32_t function;
   uint32_t caller_object;
+  uint16_t text_size;  // bytes of `text` used: the string arguments, each NUL-terminated
+  uint16_t text_args;  // which arguments they are (LibraryCallRecord::text_args)
+  char text[kEntryTexts * kTextBytes];
 };
 
-// Two pages per thread that makes a traced call, mapped on first use and kept until the
+// Copies the string at `address`, at most min(bound, kMaxArgText) bytes, and a NUL. It reads
+// no further than the function itself must (up to the NUL, or `bound` bytes).
+uint32_t CopyText(char* out, uint64_t address, uint64_t bound) {
+  const char* text = reinterpret_cast<const char*>(address);
+  const uint64_t limit = bound < kMaxArgText ? bound : kMaxArgText;
+  uint32_t n = 0;
+  while (n < limit && text[n] != '\0') {
+    out[n] = text[n];
+    ++n;
+  }
+  out[n] = '\0';
+  return n + 1;
+}
+
+// The text of the call's string arguments, for functions whose prototype is known.
+void CaptureTexts(const LibraryPrototype* prototype, PendingCall* call) {
+  call->text_size = 0;
+  call->text_args = 0;
+  if (prototype == nullptr) return;
+  uint64_t bound = UINT64_MAX;  // kStringN: the first size argument
+  for (uint8_t i = 0; i < prototype->arg_count && i < 6; ++i) {
+    if (prototype->args[i] == ArgKind::kSize) {
+      bound = call->args[i];
+      break;
+    }
+  }
+  uint32_t texts = 0;
+  for (uint8_t i = 0; i < prototype->arg_count && i < 6 && texts < kEntryTexts; ++i) {
+    const ArgKind kind = prototype->args[i];
+    if ((kind != ArgKind::kString && kind != ArgKind::kStringN) || call->args[i] == 0) continue;
+    call->text_size = uint16_t(call->text_size + CopyText(call->text + call->text_size, call->args[i],
+                                                          kind == ArgKind::kString ? UINT64_MAX : bound));
+    call->text_args = uint16_t(call->text_args | (1u << i));
+    ++texts;
+  }
+}
+
+// Four pages per thread that makes a traced call, mapped on first use and kept until the
 // process ends (the audit library has no hook at thread exit).
-constexpr size_t kShadowBytes = 8192;
+constexpr size_t kShadowBytes = 16384;
 struct ShadowStack {
   uint32_t depth;
   uint32_t reserved;
@@ -153,6 +196,7 @@ struct ShadowStack {
 };
 static_assert(sizeof(ShadowStack) <= kShadowBytes);
 constexpr uint32_t kShadowDepth = sizeof(ShadowStack::calls) / sizeof(PendingCall);
+static_assert(kShadowDepth == 89, "docs/ltrace.md and docs/trace-format.md state this depth");
 
 __thread ShadowStack* t_shadow __attribute__((tls_model("initial-exec")));
 // Set while this thread is inside la_pltenter / la_pltexit: a signal handler that makes a
@@ -181,19 +225,35 @@ ShadowStack* Shadow() {
   return t_shadow;
 }
 
-void PublishCall(const PendingCall& call, uint16_t flags, uint64_t duration_ns, uint64_t result) {
-  LibraryCallRecord record;
-  record.h = {sizeof(record), uint16_t(RecordType::kLibraryCall), flags};
+// `result_text`: the result's text when it is a string (nullptr: none).
+void PublishCall(const PendingCall& call, uint16_t flags, uint64_t duration_ns, uint64_t result,
+                 const char* result_text = nullptr) {
+  alignas(8) uint8_t buffer[sizeof(LibraryCallRecord) + sizeof(call.text) + kTextBytes + 8];
+  LibraryCallRecord& record = *reinterpret_cast<LibraryCallRecord*>(buffer);
+  uint32_t text_size = call.text_size;
+  memcpy(buffer + sizeof(record), call.text, call.text_size);
+  record.text_args = call.text_args;
+  if (result_text != nullptr) {
+    const uint32_t length = uint32_t(strnlen(result_text, kMaxArgText));
+    memcpy(buffer + sizeof(record) + text_size, result_text, length);
+    buffer[sizeof(record) + text_size + length] = 0;
+    text_size += length + 1;
+    record.text_args = uint16_t(record.text_args | kLibraryCallResultText);
+  }
+  const uint32_t used = uint32_t(sizeof(record) + text_size);
+  const uint32_t size = AlignRecordSize(used);
+  memset(buffer + used, 0, size - used);
+  record.text_size = uint16_t(text_size);
+  record.h = {size, uint16_t(RecordType::kLibraryCall), flags};
   record.ts_ns = call.ts_ns;
   record.duration_ns = duration_ns;
   record.tid = ThreadId();
   record.function = call.function;
   record.caller_object = call.caller_object;
-  record.reserved = 0;
   record.caller = call.caller;
   record.result = result;
   memcpy(record.args, call.args, sizeof(record.args));
-  PublishRecord(&record, sizeof(record));
+  PublishRecord(buffer, size);
 }
 
 }  // namespace
@@ -283,7 +343,7 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     function.symbol_index = ndx;
     function.name = symname;
     const LibraryPrototype* prototype = FindLibraryPrototype(symname);
-    function.known = prototype != nullptr;
+    function.prototype = prototype;
     function.shape = prototype != nullptr ? prototype->shape : CallShape::kVariadic;
     const uint64_t key = SlotKey(object, ndx);
     uint32_t slot = SlotOf(key);
@@ -336,6 +396,7 @@ __attribute__((visibility("default"))) Elf64_Addr la_x86_64_gnu_pltenter(
   call.function = function;
   call.caller_object = uint32_t(*refcook);
   const FunctionInfo& info = g_functions[function];
+  CaptureTexts(info.prototype, &call);
   // A live outer call was made from higher up the stack than this one: entries at or below
   // this call's stack pointer were left (longjmp, an exception) and are reported now.
   if (ShadowStack* pending = t_shadow) {
@@ -371,7 +432,12 @@ __attribute__((visibility("default"))) unsigned int la_x86_64_gnu_pltexit(
     if (top.rsp > inregs->lr_rsp) return 0;  // an outer call: this exit has no entry here
     --shadow->depth;
     if (top.rsp == inregs->lr_rsp && top.function == function) {
-      PublishCall(top, 0, now - top.ts_ns, outregs->lrv_rax);
+      const LibraryPrototype* prototype = g_functions[function].prototype;
+      char result_text[kTextBytes];
+      const bool text_result = prototype != nullptr && prototype->result == ArgKind::kString &&
+                               outregs->lrv_rax != 0;
+      if (text_result) CopyText(result_text, outregs->lrv_rax, UINT64_MAX);
+      PublishCall(top, 0, now - top.ts_ns, outregs->lrv_rax, text_result ? result_text : nullptr);
       return 0;
     }
     PublishCall(top, kLibraryCallUnfinished, 0, 0);  // left by longjmp or an exception

@@ -184,8 +184,16 @@ TEST(Ltrace, KnownPrototypesShowArguments) {
   ScratchDir dir;
   CommandResult run = RunProgram({kLtracedrv, "-e", "opendir", "/bin/ls", dir.path()});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  // opendir(const char*) returns DIR*: the path's address, and a pointer.
-  EXPECT_NE(run.err.find("ls->opendir(0x"), std::string::npos) << run.err;
+  // opendir(const char*) returns DIR*: the path's text, and a pointer.
+  EXPECT_NE(run.err.find("ls->opendir(\"" + dir.path() + "\") = 0x"), std::string::npos) << run.err;
+  std::vector<json> calls = TraceCalls({"-e", "opendir,closedir", "/bin/ls", dir.path()});
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0]["function"], "opendir");
+  EXPECT_EQ(calls[0]["texts"]["0"], dir.path());
+  EXPECT_EQ(calls[0]["args"][0].get<std::string>().rfind("0x", 0), 0u);
+  EXPECT_EQ(calls[1]["function"], "closedir");
+  EXPECT_EQ(calls[1]["args"][0], calls[0]["result"]);  // closedir gets opendir's DIR*
+  EXPECT_EQ(calls[1]["result"], 0);
 }
 
 TEST(Ltrace, SummaryCountsPerFunction) {

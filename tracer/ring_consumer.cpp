@@ -91,6 +91,11 @@ bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
   auto named = [&](uint64_t fixed, uint32_t name_size) {
     return name_size >= 1 && fixed + name_size <= size && record[fixed + name_size - 1] == '\0';
   };
+  if (header.type == uint16_t(RecordType::kLibraryCall)) {
+    LibraryCallRecord call;
+    memcpy(&call, record, sizeof(call));
+    return sizeof(call) + uint64_t(call.text_size) <= size;
+  }
   if (header.type == uint16_t(RecordType::kLibraryObject)) {
     LibraryObjectRecord object;
     memcpy(&object, record, sizeof(object));

@@ -17,7 +17,8 @@ enum class ArgKind : uint8_t {
   kLong,      // long / ssize_t / off_t, decimal
   kSize,      // size_t, decimal
   kPtr,       // any pointer, hex (NULL for 0)
-  kString,    // const char*, hex (the text is not copied)
+  kString,    // const char*: its text is recorded (up to kMaxArgText bytes)
+  kStringN,   // a char array bounded by the function's first kSize argument (strncmp, ...)
   kChar,      // int holding a character
   kHex,       // flags and modes, hex
 };
@@ -28,6 +29,9 @@ enum class CallShape : uint8_t {
   kEntryOnly,    // recorded at entry only (see the header comment)
   kVariadic,     // returns, but passes arguments on the stack: the frame is copied generously
 };
+
+// Bytes of a string argument (or result) recorded, without its NUL; longer ones are cut.
+inline constexpr uint32_t kMaxArgText = 47;
 
 struct LibraryPrototype {
   const char* name;
@@ -66,19 +70,19 @@ inline constexpr LibraryPrototype kLibraryPrototypes[] = {
     {"mremap", A::kPtr, 4, {A::kPtr, A::kSize, A::kSize, A::kHex}, CallShape::kVariadic},
     // Strings.
     {"strlen", A::kSize, 1, {A::kString}, CallShape::kReturns},
-    {"strnlen", A::kSize, 2, {A::kString, A::kSize}, CallShape::kReturns},
+    {"strnlen", A::kSize, 2, {A::kStringN, A::kSize}, CallShape::kReturns},
     {"strcmp", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strncmp", A::kInt, 3, {A::kString, A::kString, A::kSize}, CallShape::kReturns},
+    {"strncmp", A::kInt, 3, {A::kStringN, A::kStringN, A::kSize}, CallShape::kReturns},
     {"strcasecmp", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strncasecmp", A::kInt, 3, {A::kString, A::kString, A::kSize}, CallShape::kReturns},
+    {"strncasecmp", A::kInt, 3, {A::kStringN, A::kStringN, A::kSize}, CallShape::kReturns},
     {"strcoll", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
     {"strcpy", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
-    {"strncpy", A::kPtr, 3, {A::kPtr, A::kString, A::kSize}, CallShape::kReturns},
+    {"strncpy", A::kPtr, 3, {A::kPtr, A::kStringN, A::kSize}, CallShape::kReturns},
     {"stpcpy", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
     {"strcat", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
-    {"strncat", A::kPtr, 3, {A::kPtr, A::kString, A::kSize}, CallShape::kReturns},
+    {"strncat", A::kPtr, 3, {A::kPtr, A::kStringN, A::kSize}, CallShape::kReturns},
     {"strdup", A::kPtr, 1, {A::kString}, CallShape::kReturns},
-    {"strndup", A::kPtr, 2, {A::kString, A::kSize}, CallShape::kReturns},
+    {"strndup", A::kPtr, 2, {A::kStringN, A::kSize}, CallShape::kReturns},
     {"strchr", A::kPtr, 2, {A::kString, A::kChar}, CallShape::kReturns},
     {"strrchr", A::kPtr, 2, {A::kString, A::kChar}, CallShape::kReturns},
     {"strstr", A::kPtr, 2, {A::kString, A::kString}, CallShape::kReturns},
@@ -88,6 +92,10 @@ inline constexpr LibraryPrototype kLibraryPrototypes[] = {
     {"atoi", A::kInt, 1, {A::kString}, CallShape::kReturns},
     {"atol", A::kLong, 1, {A::kString}, CallShape::kReturns},
     {"getenv", A::kString, 1, {A::kString}, CallShape::kReturns},
+    {"secure_getenv", A::kString, 1, {A::kString}, CallShape::kReturns},
+    {"setenv", A::kInt, 3, {A::kString, A::kString, A::kInt}, CallShape::kReturns},
+    {"unsetenv", A::kInt, 1, {A::kString}, CallShape::kReturns},
+    {"strerror", A::kString, 1, {A::kInt}, CallShape::kReturns},
     {"puts", A::kInt, 1, {A::kString}, CallShape::kReturns},
     // Files and directories.
     {"open", A::kInt, 3, {A::kString, A::kHex, A::kHex}, CallShape::kVariadic},

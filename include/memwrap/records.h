@@ -387,6 +387,9 @@ inline constexpr uint16_t kLibraryCallNoExit = 0x2;  // recorded at entry by des
 // was found abandoned). `args` are the first six integer argument registers at entry
 // (x86_64 System V: rdi, rsi, rdx, rcx, r8, r9); which of them mean something depends on the
 // function's prototype, which the reader knows for common functions (docs/ltrace.md).
+// Followed by `text_size` bytes: the text of the string arguments whose bit is set in
+// `text_args` (bit i: args[i], bit 6: the result), in that order, each NUL-terminated and cut
+// to kMaxArgText bytes (library_prototypes.h); then padding.
 struct LibraryCallRecord {
   RecordHeader h;        // flags: kLibraryCall* above
   uint64_t ts_ns;        // entry
@@ -394,12 +397,14 @@ struct LibraryCallRecord {
   uint32_t tid;
   uint32_t function;     // LIBRARY_FUNCTION of this process image
   uint32_t caller_object;  // the calling object (LIBRARY_OBJECT), 0: unknown
-  uint32_t reserved;
+  uint16_t text_size;
+  uint16_t text_args;
   uint64_t caller;       // return address in the caller (absolute)
   uint64_t result;       // rax at return
   uint64_t args[6];
 };
 static_assert(sizeof(LibraryCallRecord) == 104);
+inline constexpr uint16_t kLibraryCallResultText = 1u << 6;
 
 struct ModulesChangedRecord {
   RecordHeader h;
