@@ -21,9 +21,9 @@ std::string TextOf(const RecordView& record, size_t header, uint32_t size) {
   return std::string(text, strnlen(text, size));
 }
 
-std::string Basename(const std::string& path) {
+std::string_view Basename(std::string_view path) {
   const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 std::string Hex(uint64_t value) {
@@ -121,7 +121,8 @@ json ValueJson(ArgKind kind, uint64_t value) {
   return Hex(value);
 }
 
-std::string Demangled(const std::string& name) {
+std::string Demangled(std::string_view view) {
+  const std::string name(view);
   int status = 0;
   char* text = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
   if (status != 0 || text == nullptr) return name;
@@ -202,7 +203,8 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
           call->library = object->second.path;
         }
       } else {
-        call->function = "function#" + std::to_string(raw->function);
+        unnamed_ = "function#" + std::to_string(raw->function);
+        call->function = unnamed_;
       }
       if (auto object = objects_.find({pid, raw->caller_object}); object != objects_.end()) {
         call->caller_library = object->second.path;
@@ -220,8 +222,16 @@ std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   if (format.pids) line += "[pid " + std::to_string(call.pid) + "] ";
   if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format);
   if (format.caller_address) line += "[" + Hex(call.caller) + "] ";
-  if (!call.caller_library.empty()) line += Basename(call.caller_library) + "->";
-  line += (format.demangle ? Demangled(call.function) : call.function) + "(";
+  if (!call.caller_library.empty()) {
+    line += Basename(call.caller_library);
+    line += "->";
+  }
+  if (format.demangle) {
+    line += Demangled(call.function);
+  } else {
+    line += call.function;
+  }
+  line += "(";
   if (call.prototype != nullptr) {
     for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
       if (i > 0) line += ", ";
@@ -287,8 +297,12 @@ std::string FormatCallJson(const LibraryCall& call) {
 }
 
 void CallSummary::Add(const LibraryCall& call) {
-  Totals& totals = by_function_[call.function];
-  totals.library = call.library;
+  auto it = by_function_.find(call.function);
+  if (it == by_function_.end()) {
+    it = by_function_.emplace(std::string(call.function), Totals{}).first;
+    it->second.library = call.library;
+  }
+  Totals& totals = it->second;
   ++totals.calls;
   if (call.returned) {
     ++totals.timed_calls;

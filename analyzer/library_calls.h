@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,12 +18,13 @@
 
 namespace memwrap {
 
+// The names point into the decoder's tables: valid until its next Decode().
 struct LibraryCall {
   uint32_t pid = 0;
   uint32_t tid = 0;
-  std::string function;
-  std::string library;         // path of the object that defines the function
-  std::string caller_library;  // path of the calling object ("" if unknown)
+  std::string_view function;
+  std::string_view library;         // path of the object that defines the function
+  std::string_view caller_library;  // path of the calling object ("" if unknown)
   uint64_t caller = 0;         // return address in the caller
   uint64_t caller_offset = 0;  // caller - the calling object's load bias
   uint64_t ts_ns = 0;          // CLOCK_MONOTONIC at entry
@@ -55,6 +57,7 @@ class LibraryCallDecoder {
   };
   std::map<std::pair<uint32_t, uint32_t>, Object> objects_;
   std::map<std::pair<uint32_t, uint32_t>, Function> functions_;
+  std::string unnamed_;  // "function#N" for a call whose function was never named
 };
 
 struct CallFormat {
@@ -85,7 +88,7 @@ class CallSummary {
     uint64_t timed_calls = 0;
     uint64_t total_ns = 0;
   };
-  std::map<std::string, Totals> by_function_;
+  std::map<std::string, Totals, std::less<>> by_function_;
 };
 
 }  // namespace memwrap

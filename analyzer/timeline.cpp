@@ -142,7 +142,7 @@ class TimelineBuilder {
       default:
         break;
     }
-    if (LibraryCall call; calls_.Decode(pid, record, &call)) ++state.calls[call.function];
+    if (LibraryCall call; calls_.Decode(pid, record, &call)) ++state.calls[std::string(call.function)];
     if (image != 0) {
       auto heap = heap_.images().find(image);
       NoteDelta(record, heap == heap_.images().end() ? nullptr : &heap->second, &state.deltas,

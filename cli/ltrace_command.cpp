@@ -234,6 +234,9 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     format.caller_address = caller_address;
     format.demangle = demangle;
     format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
+    // Whole batches of lines per write (the printer flushes after each batch it is handed).
+    static char stderr_buffer[1 << 16];
+    if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
     CallPrinter printer(out, format, json, summary, follow, uint32_t(launcher.pid()));
     collector.ObserveLibraryCalls([&printer](uint32_t pid, const uint8_t* bytes, size_t size) {
       printer.Records(pid, bytes, size);
