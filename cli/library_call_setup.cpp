@@ -1,6 +1,7 @@
 #include "library_call_setup.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "memwrap/function_patterns.h"
 #include "memwrap/handshake.h"
@@ -35,6 +36,14 @@ void AddLibraryCallTracing(std::vector<std::string>* env, const std::string& aud
   env->push_back("LD_AUDIT=" + audit);
   env->push_back(std::string(kEnvLtrace) + "=" + patterns);
   env->push_back(std::string(kEnvLtraceCallers) + "=" + (main_only ? "main" : "all"));
+}
+
+void WarnIfCallsHidden(const char* program) {
+  const char* bind_now = getenv("LD_BIND_NOW");
+  if (bind_now != nullptr && bind_now[0] != '\0') {
+    fprintf(stderr, "%s: LD_BIND_NOW is set: the dynamic linker binds every call at load time, "
+            "and no library call can be seen (unset it to trace them)\n", program);
+  }
 }
 
 std::string LocateAuditLibrary(const char* program) {

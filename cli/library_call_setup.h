@@ -16,6 +16,10 @@ std::string CheckLibraryPatterns(const std::string& patterns);
 void AddLibraryCallTracing(std::vector<std::string>* env, const std::string& audit_library,
                            const std::string& patterns, bool main_only);
 
+// Prints a warning ("PROGRAM: ...") when the environment keeps library calls from being seen:
+// under LD_BIND_NOW no object is bound lazily, so no call reaches the audit trampoline.
+void WarnIfCallsHidden(const char* program);
+
 // The audit library's path, or "" after printing why it is missing ("PROGRAM: ..." prefix).
 std::string LocateAuditLibrary(const char* program);
 

@@ -203,6 +203,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       fprintf(stderr, "%s: %s: library calls cannot be traced: %s\n", name,
               split.program.front().c_str(), obstacle.c_str());
     } else {
+      WarnIfCallsHidden(name);
       AddLibraryCallTracing(&env, audit, patterns, main_only);
       env.push_back(std::string(kEnvSocket) + "=" + collector.socket_name());
     }

@@ -201,6 +201,7 @@ int RunCommand(const std::vector<std::string>& args) {
     std::vector<std::string> env =
         obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
     if (obstacle.empty() && !audit.empty()) {
+      WarnIfCallsHidden("memwrap");
       AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
     }
     Launcher launcher(program.path, split.program, env, stdout_pipe[1]);

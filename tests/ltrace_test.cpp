@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -177,6 +178,15 @@ TEST(Ltrace, TextLinesLikeLtrace) {
   const std::string prefix = Basename(kCounted) + "->ltrace_target_other(...) = 0x0 <";
   EXPECT_NE(run.err.find(prefix), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("+++ exited (status 0) +++"), std::string::npos);
+
+  // -tt: the time of day with microseconds before each line; -f: [pid N].
+  CommandResult timed =
+      RunProgram({kLtracedrv, "-tt", "-f", "-e", "ltrace_target_other", kCounted, "1", "1", "0"});
+  ASSERT_EQ(timed.exit_code(), 0) << timed.err;
+  std::smatch match;
+  const std::regex line("\\[pid [0-9]+\\] [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} " +
+                        Basename(kCounted) + "->ltrace_target_other\\(\\.\\.\\.\\) = 0x0\n");
+  EXPECT_TRUE(std::regex_search(timed.err, match, line)) << timed.err;
 }
 
 TEST(Ltrace, KnownPrototypesShowArguments) {
