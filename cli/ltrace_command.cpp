@@ -220,6 +220,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
                                   {"program", program.path},
                                   {"pid", std::to_string(launcher.pid())},
                                   {"ltrace", patterns},
+                                  {"heap_not_recorded", "ltracedrv records library calls only"},
                                   {"memwrap_version", MEMWRAP_VERSION}});
       } catch (const TraceError& error) {
         launcher.Abandon();

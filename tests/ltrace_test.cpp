@@ -242,6 +242,33 @@ TEST(Ltrace, RejectsBadPatterns) {
   }
 }
 
+// ltracedrv --trace: a trace of library calls only, which memwrap's analyzer reads.
+TEST(Ltrace, WritesATraceOfCallsOnly) {
+  ScratchDir dir;
+  const std::string trace = dir.File("calls.mwt");
+  CommandResult run = RunProgram({kLtracedrv, "--trace", trace, "-c", "-f", "-e",
+                                  "ltrace_target_work", kForks, "3", "4"});
+  ASSERT_EQ(run.exit_code(), 7) << run.err;
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
+  ASSERT_EQ(report.exit_code(), 0) << report.err;
+  EXPECT_EQ(json::parse(report.out)["heap_not_recorded"], "ltracedrv records library calls only");
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  std::multiset<std::string> calls;
+  for (const json& row : JsonLines(timeline.out)) {
+    if (row["pid"] == 0) continue;  // the all-processes row repeats the others' markers
+    for (const json& marker : row["markers"]) {
+      if (marker.get<std::string>().rfind("calls:", 0) == 0) calls.insert(marker.get<std::string>());
+    }
+  }
+  EXPECT_EQ(calls, (std::multiset<std::string>{"calls: ltrace_target_work 3",
+                                               "calls: ltrace_target_work 4"}))
+      << timeline.out;
+  // An existing trace is refused unless --force.
+  CommandResult again = RunProgram({kLtracedrv, "--trace", trace, "-e", "x", kForks, "0", "0"});
+  EXPECT_EQ(again.exit_code(), 2) << again.err;
+}
+
 // memwrap run --ltrace: the calls are in the same trace as the heap, in the process's stream
 // between its PROCESS_START and IMAGE_END.
 TEST(Ltrace, RunJoinsCallsToTheTrace) {
