@@ -238,8 +238,16 @@ void Collector::Run() {
   epoll_event events[64];
   for (;;) {
     int n = epoll_wait(epoll_fd_.get(), events, 64, kPollMs);
+    closed_this_round_.clear();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
+      // A connection closed while handling this round (a process's heap stream ends its
+      // library-call stream too) may have had its number reused by a connection accepted
+      // since: its pending event is not the new one's. Level-triggered events come back.
+      if (std::find(closed_this_round_.begin(), closed_this_round_.end(), fd) !=
+          closed_this_round_.end()) {
+        continue;
+      }
       if (fd == listen_fd_.get()) {
         Accept();
         continue;
@@ -512,6 +520,7 @@ void Collector::Disconnect(Connection& connection) {
   munmap(connection.mapping, connection.mapping_size);
   int fd = connection.fd;
   close(fd);
+  closed_this_round_.push_back(fd);
   connections_.erase(fd);
 }
 

@@ -102,6 +102,7 @@ class Collector {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
+  std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ProcessExitRecord> exits_;
