@@ -35,6 +35,7 @@ const std::string kPlugin = MEMWRAP_LTRACE_PLUGIN;
 const std::string kPluginLoader = MEMWRAP_LTRACE_PLUGIN_LOADER;
 const std::string kForks = MEMWRAP_LTRACE_FORKS;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kCatcher = MEMWRAP_LTRACE_CATCHER;
 
 std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -153,6 +154,20 @@ TEST(Ltrace, DiesOfTheProgramsSignal) {
   EXPECT_EQ(run.term_signal(), SIGSEGV) << run.err;
   EXPECT_NE(run.err.find("exit_with->malloc(4096) = 0x"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("+++ killed by"), std::string::npos) << run.err;
+}
+
+// An exception thrown through a traced call reaches its handler (glibc's audit trampoline has
+// unwind information); the call is reported as unfinished.
+TEST(Ltrace, ExceptionsPassThroughTracedCalls) {
+  CommandResult run;
+  std::vector<json> calls = TraceCalls({"-e", "_Z15ltrace_throw_ifi", kCatcher, "5"}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.out, "caught 5\n");
+  ASSERT_EQ(calls.size(), 6u) << run.err;
+  int unfinished = 0;
+  for (const json& call : calls) unfinished += !call["returned"].get<bool>();
+  EXPECT_EQ(unfinished, 5);
+  EXPECT_TRUE(calls.back()["returned"].get<bool>());
 }
 
 TEST(Ltrace, FollowsForksOnlyWithF) {
