@@ -64,7 +64,22 @@ ObjectInfo g_objects[kMaxObjects + 1];
 struct link_map* g_maps[kMaxObjects];  // the same objects' link maps, for BindNowStub
 std::atomic<uint32_t> g_object_count{0};
 FunctionInfo g_functions[kMaxFunctions + 1];
-uint32_t g_function_count = 0;  // written under the dynamic linker's lock (la_symbind)
+uint32_t g_function_count = 0;  // written under BindLock
+// Lazy bindings run la_symbind on any thread at once (glibc takes no lock for them): the
+// numbering of functions and the stubs are done under this lock.
+std::atomic<bool> g_bind_lock{false};
+
+class BindLock {
+ public:
+  BindLock() {
+    for (int spins = 0; g_bind_lock.exchange(true, std::memory_order_acquire); ++spins) {
+      if (spins > 100) syscall(SYS_sched_yield);  // the holder may be waiting for ring space
+    }
+  }
+  ~BindLock() { g_bind_lock.store(false, std::memory_order_release); }
+  BindLock(const BindLock&) = delete;
+  BindLock& operator=(const BindLock&) = delete;
+};
 // (object << 32 | symbol index) + 1 -> function number; 0 = empty. Keys are stored (release)
 // after the value, and read (acquire) before it, by la_pltenter on any thread.
 std::atomic<uint64_t> g_slot_keys[kFunctionSlots];
@@ -334,9 +349,9 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
     return sym->st_value;
   }
+  BindLock lock;
   uint32_t id = LookupFunction(object, ndx);
   if (id == 0 && g_function_count < kMaxFunctions) {
-    // The dynamic linker holds its lock while it binds: one writer at a time.
     id = ++g_function_count;
     FunctionInfo& function = g_functions[id];
     function.object = object;
@@ -345,6 +360,8 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     const LibraryPrototype* prototype = FindLibraryPrototype(symname);
     function.prototype = prototype;
     function.shape = prototype != nullptr ? prototype->shape : CallShape::kVariadic;
+    // Named in the stream before any thread can find it (and record a call of it).
+    PublishFunction(id);
     const uint64_t key = SlotKey(object, ndx);
     uint32_t slot = SlotOf(key);
     while (g_slot_keys[slot].load(std::memory_order_relaxed) != 0) {
@@ -352,7 +369,6 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     }
     g_slot_values[slot] = id;
     g_slot_keys[slot].store(key, std::memory_order_release);  // pairs with LookupFunction
-    PublishFunction(id);
   }
   const unsigned both = LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
   if (id != 0 && (*flags & both) == both) {

@@ -92,7 +92,7 @@ void Put32(uint8_t* at, int32_t value) { memcpy(at, &value, 4); }
 
 uint64_t BindNowStub(struct link_map* caller, const char* symbol, struct link_map* const* objects,
                      uint32_t object_count) {
-  // The dynamic linker holds its lock while it relocates: one caller at a time.
+  // Called under the audit library's bind lock: one caller at a time.
   if (caller == nullptr || g_next + kStubBytes > kStubArea) return 0;
   const int64_t index = JumpSlotIndex(caller, symbol);
   if (index < 0 || index > INT32_MAX) return 0;
