@@ -349,6 +349,13 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
     return sym->st_value;
   }
+  // A signal handler's binding while this thread holds the lock would wait for itself: such a
+  // binding (only a handler can nest here) is left untraced.
+  HookScope scope;
+  if (!scope.entered()) {
+    *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
+    return sym->st_value;
+  }
   BindLock lock;
   uint32_t id = LookupFunction(object, ndx);
   if (id == 0 && g_function_count < kMaxFunctions) {
