@@ -277,7 +277,12 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     if (!json && !summary && WIFEXITED(status)) {
       fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
     } else if (!json && !summary && WIFSIGNALED(status)) {
-      fprintf(out, "+++ killed by %s +++\n", strsignal(WTERMSIG(status)));
+      const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
+      if (abbreviation != nullptr) {
+        fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
+      } else {
+        fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
+      }
     }
     fflush(out);
     ExitLikeProgram(status);

@@ -153,7 +153,7 @@ TEST(Ltrace, DiesOfTheProgramsSignal) {
   CommandResult run = RunProgram({kLtracedrv, "-e", "malloc,raise", kExitWith, "segv"});
   EXPECT_EQ(run.term_signal(), SIGSEGV) << run.err;
   EXPECT_NE(run.err.find("exit_with->malloc(4096) = 0x"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("+++ killed by"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("+++ killed by SIGSEGV +++"), std::string::npos) << run.err;
 }
 
 // An exception thrown through a traced call reaches its handler (glibc's audit trampoline has
