@@ -191,8 +191,9 @@ int RunCommand(const std::vector<std::string>& args) {
     settings.emplace_back(kEnvSocket, collector.socket_name());
     const std::string obstacle = PreloadObstacle(program.path);
     if (!obstacle.empty()) {
-      fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
-              split.program.front().c_str(), obstacle.c_str());
+      fprintf(stderr, "memwrap: %s: the heap%s will not be recorded: %s\n",
+              split.program.front().c_str(), audit.empty() ? "" : " and library calls",
+              obstacle.c_str());
     }
     int stdout_pipe[2] = {-1, -1};
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
