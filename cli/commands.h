@@ -15,5 +15,7 @@ int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
 int ExportCommand(const std::vector<std::string>& args);
 int PlotCommand(const std::vector<std::string>& args);
+// `name` is how the user called it ("ltracedrv" or "memwrap ltrace"), for messages.
+int LtraceCommand(const std::vector<std::string>& args, const char* name);
 
 }  // namespace memwrap

@@ -20,6 +20,7 @@ const char kUsage[] =
     "       memwrap plot TRACE... -o report.html             self-contained HTML report\n"
     "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
     "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
+    "       memwrap ltrace [options] PROGRAM [ARGS...]       library calls (also: ltracedrv)\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -31,10 +32,11 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  // The same binary entered under a driver's name (a link named fltrec, ...).
-  const char* slash = strrchr(argv[0], '/');
-  const std::string name = slash != nullptr ? slash + 1 : argv[0];
-  if (name == "fltrec") return memwrap::FltrecCommand(args);
+  // The same binary entered under a driver's name (a link named fltrec, ltracedrv, ...).
+  const char* slash = argc > 0 ? strrchr(argv[0], '/') : nullptr;
+  const std::string invoked = argc > 0 ? (slash != nullptr ? slash + 1 : argv[0]) : "";
+  if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
+  if (invoked == "fltrec") return memwrap::FltrecCommand(args);
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
   if (first == "export") return memwrap::ExportCommand({args.begin() + 1, args.end()});
   if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
+  if (first == "ltrace") return memwrap::LtraceCommand({args.begin() + 1, args.end()}, "memwrap ltrace");
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

@@ -19,6 +19,7 @@
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
 #include "flight_options.h"
+#include "library_call_setup.h"
 #include "record_options.h"
 #include "byte_format.h"
 #include "report.h"
@@ -46,6 +47,7 @@ const char kRunUsage[] =
     "       memwrap baseline save TRACE -o FILE.json\n"
     "       memwrap plot TRACE... -o report.html   (see memwrap plot --help)\n"
     "       memwrap export --format F TRACE -o OUT (see memwrap export --help)\n"
+    "       memwrap ltrace PROGRAM           (library calls; see ltracedrv --help)\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
     "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
@@ -120,6 +122,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   bool force = false;
   bool tap_stdout = false;
   std::string interval;
+  std::string ltrace;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -140,7 +143,10 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
        "a pipe, so its stdio may buffer more than on a terminal)")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
-       "existing file is an error, before the program starts)");
+       "existing file is an error, before the program starts)")
+      ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
+       "also record calls of these library functions (function, lib.so:function, or globs "
+       "such as readdir*) into the trace, on the same timeline (see ltracedrv --help)");
   RecordOptions recording;
   recording.AddTo(&options);
   FlightCommandOptions flight_options;
@@ -177,6 +183,15 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
     return kExitUsage;
   }
+  std::string audit;
+  if (vm.count("ltrace")) {
+    if (std::string error = CheckLibraryPatterns(ltrace); !error.empty()) {
+      fprintf(stderr, "memwrap: --ltrace %s\n", error.c_str());
+      return kExitUsage;
+    }
+    audit = LocateAuditLibrary("memwrap");
+    if (audit.empty()) return kExitUsage;
+  }
 
   // Like a shell: a missing program is 127, one that cannot be executed 126.
   ProgramPath program = ResolveProgram(split.program.front());
@@ -206,16 +221,21 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     settings.emplace_back(kEnvSocket, collector.socket_name());
     const std::string obstacle = PreloadObstacle(program.path);
     if (!obstacle.empty()) {
-      fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
-              split.program.front().c_str(), obstacle.c_str());
+      fprintf(stderr, "memwrap: %s: the heap%s will not be recorded: %s\n",
+              split.program.front().c_str(), audit.empty() ? "" : " and library calls",
+              obstacle.c_str());
     }
     int stdout_pipe[2] = {-1, -1};
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe: ") + strerror(errno));
     }
-    Launcher launcher(program.path, split.program,
-                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment(),
-                      stdout_pipe[1]);
+    std::vector<std::string> env =
+        obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
+    if (obstacle.empty() && !audit.empty()) {
+      WarnIfCallsHidden("memwrap");
+      AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
+    }
+    Launcher launcher(program.path, split.program, env, stdout_pipe[1]);
     if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
     StdoutTap tap;
 
@@ -244,6 +264,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       recording.AddSessionInfo(&session);
       AddJobSessionInfo(rank, &session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
+      if (!audit.empty()) session["ltrace"] = ltrace;
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       if (flight) {
         // The file could be written (checked above, before the program runs); a dump creates
