@@ -28,8 +28,12 @@
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/preload_obstacle.h"
+#include "tracer/process_tree.h"
 #include "tracer/signal_relay.h"
 #include "tracer/stdout_tap.h"
+#include "tracer/syscalls/seccomp_filter.h"
+#include "tracer/syscalls/syscall_selection.h"
+#include "tracer/trace_recorder.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -52,12 +56,6 @@ const char kRunUsage[] =
     "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
     "\n"
     "Options";
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -99,6 +97,7 @@ int RunCommand(const std::vector<std::string>& args) {
   bool force = false;
   bool tap_stdout = false;
   std::string interval;
+  std::string syscalls;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -111,6 +110,12 @@ int RunCommand(const std::vector<std::string>& args) {
       ("interval", po::value<std::string>(&interval)->value_name("DURATION")->default_value("10ms"),
        "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
        "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
+      ("syscalls", po::value<std::string>(&syscalls)->value_name("none|memory|all|NAME,..."),
+       "system calls to record (ptrace, filtered by seccomp-bpf so that the others cost "
+       "nothing): none; memory = mmap, munmap, mremap, brk, madvise, mprotect, execve, "
+       "clone/fork/vfork, exit; all; or a list of names. Default: memory for the programs the "
+       "heap recorder cannot enter (static or setuid), none for the others (their mappings "
+       "come from the heap recorder, and a traced call costs two ptrace stops)")
       ("stdout", po::bool_switch(&tap_stdout),
        "pass the program's standard output through memwrap, unchanged, and stamp each line "
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
@@ -142,6 +147,13 @@ int RunCommand(const std::vector<std::string>& args) {
     fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
             "or 0\n", interval.c_str());
     return kExitUsage;
+  }
+  SyscallSelection selection = SyscallSelection::Memory();
+  if (!syscalls.empty()) {
+    if (std::string error = SyscallSelection::ParseRunSpec(syscalls, &selection); !error.empty()) {
+      fprintf(stderr, "memwrap: --syscalls %s: %s\n", syscalls.c_str(), error.c_str());
+      return kExitUsage;
+    }
   }
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
@@ -179,13 +191,28 @@ int RunCommand(const std::vector<std::string>& args) {
       fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
               split.program.front().c_str(), obstacle.c_str());
     }
+    // How syscalls stop the program: asked for explicitly, or by default only where the shim
+    // cannot enter (a static exec'd later switches to stops on every call: see OnImage below).
+    ProcessTreeOptions tree_options;
+    tree_options.selection = selection;
+    const bool default_syscalls = syscalls.empty();
+    if (selection.empty() || (default_syscalls && obstacle.empty())) {
+      tree_options.stops = SyscallStops::kNone;
+    } else if (selection.all()) {
+      tree_options.stops = SyscallStops::kAll;
+    } else {
+      tree_options.stops = SyscallStops::kSeccomp;
+    }
+    std::vector<sock_filter> filter = BuildSeccompFilter(selection);
+    sock_fprog filter_program{uint16_t(filter.size()), filter.data()};
     int stdout_pipe[2] = {-1, -1};
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe: ") + strerror(errno));
     }
     Launcher launcher(program.path, split.program,
                       obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment(),
-                      stdout_pipe[1]);
+                      stdout_pipe[1],
+                      tree_options.stops == SyscallStops::kSeccomp ? &filter_program : nullptr);
     if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
     StdoutTap tap;
 
@@ -205,6 +232,7 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
+      session["syscalls"] = syscalls.empty() ? "default" : syscalls;
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
@@ -213,6 +241,24 @@ int RunCommand(const std::vector<std::string>& args) {
       return kExitCannotWrite;
     }
 
+    // ptrace follows the whole process tree: exits and exact peak RSS of every process, and
+    // the syscalls asked for. All ptrace calls come from this thread.
+    TraceRecorder recorder(&collector, /*no_shim=*/false, /*sample_memory=*/interval_ns != 0);
+    ProcessTree tree(&recorder, tree_options);
+    const SyscallStops first_stops = tree_options.stops;
+    recorder.OnImage([&tree, default_syscalls, first_stops](pid_t pid, bool has_shim) {
+      // By default only images without the shim stop at (memory) syscalls. A process that
+      // has the seccomp filter (inherited from a static first program) keeps its cheap stops;
+      // one without it needs a stop at every call, filtered here.
+      if (default_syscalls && first_stops == SyscallStops::kNone) {
+        tree.SetStops(pid, has_shim ? SyscallStops::kNone : SyscallStops::kAll);
+      }
+    });
+    const std::string seize_error = tree.SeizeChild(launcher.pid());
+    if (!seize_error.empty()) {
+      fprintf(stderr, "memwrap: cannot trace the program (%s); recording without ptrace\n",
+              seize_error.c_str());
+    }
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
     collector.Start(writer.get(), interval_ns);
@@ -222,25 +268,34 @@ int RunCommand(const std::vector<std::string>& args) {
         collector.AddRecord(pid, StdoutLineRecordOf(ts, line));
       });
     }
-    if (int error = launcher.Release(); error != 0) {
+    int status = 0;
+    int exec_error = 0;
+    if (seize_error.empty()) {
+      tree.SetTimer(interval_ns != 0 ? interval_ns : 100'000'000,
+                    [&recorder](uint64_t now) { recorder.Tick(now); });
+      launcher.Go();
+      status = tree.Run();
+      exec_error = launcher.ExecError();
+      recorder.FlushAll();
+    } else {
+      exec_error = launcher.Release();
+      if (exec_error == 0) {
+        struct rusage usage {};
+        status = launcher.Wait(&usage);
+        recorder.OnProcessExit(launcher.pid(), status, usage, 0);
+      }
+    }
+    if (exec_error != 0) {
+      StopRelayingSignals();
       collector.RequestStop();
       collector.Finish();
       writer.reset();
       unlink(output.c_str());
-      fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(error));
-      return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+      fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(exec_error));
+      return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
-    struct rusage usage {};
-    const int status = launcher.Wait(&usage);
     StopRelayingSignals();
     tap.Stop();
-    if (WIFEXITED(status)) {
-      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
-                           MonotonicNs(), uint32_t(usage.ru_maxrss));
-    } else if (WIFSIGNALED(status)) {
-      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
-                           MonotonicNs(), uint32_t(usage.ru_maxrss));
-    }
     collector.Finish();
     writer.reset();
 
