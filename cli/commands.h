@@ -12,5 +12,7 @@ int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
+// stracedrv / memwrap strace
+int StraceCommand(const std::vector<std::string>& args);
 
 }  // namespace memwrap

@@ -17,6 +17,7 @@ const char kUsage[] =
     "       memwrap timeline TRACE [options]                 memory over time\n"
     "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
+    "       memwrap strace [options] PROGRAM | -p PID         system calls (also: stracedrv)\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -28,6 +29,11 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // The memrec drivers are this binary under another name.
+  const char* slash = strrchr(argv[0], '/');
+  if (strcmp(slash != nullptr ? slash + 1 : argv[0], "stracedrv") == 0) {
+    return memwrap::StraceCommand(args);
+  }
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -39,6 +45,7 @@ int main(int argc, char** argv) {
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
   if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
   if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
+  if (first == "strace") return memwrap::StraceCommand({args.begin() + 1, args.end()});
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }
