@@ -131,7 +131,7 @@ void TraceRecorder::WriteProcessStart(pid_t pid, uint64_t now_ns) {
   start.exe_size = uint32_t(exe.size() + 1);
   start.cmdline_size = uint32_t(strings.size() - start.exe_size);
   const size_t used = sizeof(start) + strings.size();
-  start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
+  start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), kProcessStartWithoutShim};
   std::vector<uint8_t> bytes(start.h.size, 0);
   memcpy(bytes.data(), &start, sizeof(start));
   memcpy(bytes.data() + sizeof(start), strings.data(), strings.size());
