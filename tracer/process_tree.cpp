@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <pthread.h>
 #include <sys/ptrace.h>
-#include <sys/timerfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,17 +20,16 @@
 namespace memwrap {
 namespace {
 
-// The SIGCHLD handler's end of the self-pipe, and Detach's flag (one ProcessTree at a time).
-int g_wake_write = -1;
+// The loop's wake-up signal: sent by its timer and by RequestDetach to the tracer thread only.
+// It is blocked in that thread except while the thread waits in wait4, which it interrupts
+// (EINTR); so no other call of the tracer thread ever sees EINTR because of it.
+// One ProcessTree at a time.
+int WakeSignal() { return SIGRTMIN + 2; }
+volatile sig_atomic_t g_tick_pending = 0;
 volatile sig_atomic_t g_detach_requested = 0;
+pid_t g_tracer_tid = 0;
 
-void WakeLoop(int) {
-  const int saved = errno;
-  char byte = 0;
-  ssize_t ignored = write(g_wake_write, &byte, 1);
-  (void)ignored;
-  errno = saved;
-}
+void OnWakeSignal(int) { g_tick_pending = 1; }
 
 uint64_t NowNs() {
   timespec ts{};
@@ -92,36 +91,28 @@ ProcessTree::ProcessTree(TraceObserver* observer, ProcessTreeOptions options)
     ptrace_options_ |= PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
   }
   if (options_.stops == SyscallStops::kSeccomp) ptrace_options_ |= PTRACE_O_TRACESECCOMP;
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == 0) {
-    wake_read_ = pipe_fds[0];
-    g_wake_write = pipe_fds[1];
-  }
   g_detach_requested = 0;
+  g_tick_pending = 0;
+  g_tracer_tid = pid_t(syscall(SYS_gettid));
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  pthread_sigmask(SIG_BLOCK, &wake, nullptr);
   struct sigaction action {};
-  action.sa_handler = WakeLoop;
-  action.sa_flags = SA_RESTART;  // memwrap's other threads must not see EINTR for it
+  action.sa_handler = OnWakeSignal;
+  action.sa_flags = 0;  // no SA_RESTART: it must end the wait
   sigemptyset(&action.sa_mask);
-  sigaction(SIGCHLD, &action, nullptr);
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = wake_read_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_read_, &event);
+  sigaction(WakeSignal(), &action, nullptr);
 }
 
 ProcessTree::~ProcessTree() {
-  signal(SIGCHLD, SIG_DFL);
-  if (g_wake_write >= 0) close(g_wake_write);
-  g_wake_write = -1;
-  if (wake_read_ >= 0) close(wake_read_);
-  if (timer_fd_ >= 0) close(timer_fd_);
-  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (timer_created_) timer_delete(timer_);
+  g_tracer_tid = 0;
 }
 
 void ProcessTree::RequestDetach() {
   g_detach_requested = 1;
-  WakeLoop(0);
+  if (g_tracer_tid != 0) syscall(SYS_tgkill, getpid(), g_tracer_tid, WakeSignal());
 }
 
 ProcessTree::Thread& ProcessTree::AddThread(pid_t tid, pid_t pid, pid_t ppid) {
@@ -210,9 +201,16 @@ void ProcessTree::SetStops(pid_t pid, SyscallStops stops) {
 void ProcessTree::SetTimer(uint64_t period_ns, std::function<void(uint64_t)> tick) {
   if (period_ns == 0) return;
   tick_ = std::move(tick);
-  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (timer_fd_ < 0) return;
-  // Absolute deadlines: the kernel keeps the period however late the loop reads the timer.
+  // A POSIX timer that signals this thread: it interrupts the loop's blocking wait4, which
+  // a timerfd could not (waiting on both would cost an epoll_wait and a SIGCHLD handler per
+  // ptrace stop).
+  sigevent event{};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = WakeSignal();
+  event._sigev_un._tid = pid_t(syscall(SYS_gettid));
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer_) != 0) return;
+  timer_created_ = true;
+  // Absolute deadlines: the kernel keeps the period however late the loop handles a tick.
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   itimerspec spec{};
@@ -222,11 +220,7 @@ void ProcessTree::SetTimer(uint64_t period_ns, std::function<void(uint64_t)> tic
   spec.it_value.tv_nsec += spec.it_interval.tv_nsec;
   spec.it_value.tv_sec += spec.it_interval.tv_sec + spec.it_value.tv_nsec / 1000000000;
   spec.it_value.tv_nsec %= 1000000000;
-  timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = timer_fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &event);
+  timer_settime(timer_, TIMER_ABSTIME, &spec, nullptr);
 }
 
 bool ProcessTree::WhenStopped(pid_t tid, std::function<void(pid_t)> fn) {
@@ -250,44 +244,43 @@ int ProcessTree::Run() {
     struct rusage usage;
   };
   std::vector<Pending> batch;
-  bool idle = false;
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
   while (!threads_.empty()) {
-    epoll_event events[4];
-    int n = epoll_wait(epoll_fd_, events, 4, idle ? 100 : 0);
-    for (int i = 0; i < n; ++i) {
-      if (events[i].data.fd == wake_read_) {
-        char drain[256];
-        while (read(wake_read_, drain, sizeof(drain)) > 0) {
-        }
-      } else if (events[i].data.fd == timer_fd_) {
-        uint64_t expirations = 0;
-        if (read(timer_fd_, &expirations, sizeof(expirations)) == sizeof(expirations) && tick_) {
-          tick_(NowNs());
-        }
-      }
+    if (g_tick_pending) {
+      g_tick_pending = 0;
+      if (tick_) tick_(NowNs());
     }
     if (g_detach_requested) {
       DetachAll();
       break;
     }
-    // Fairness: collect every status first (their threads are stopped meanwhile), then act.
+    // Wait for one status (the wake signal may cut the wait short: a tick or a detach)...
     batch.clear();
-    bool no_children = false;
-    for (;;) {
-      Pending pending{};
-      pid_t tid = wait4(-1, &pending.status, __WALL | WNOHANG, &pending.usage);
-      if (tid > 0) {
-        pending.tid = tid;
-        batch.push_back(pending);
-        continue;
-      }
-      if (tid < 0 && errno == EINTR) continue;
-      no_children = tid < 0 && errno == ECHILD;
-      break;
+    Pending pending{};
+    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);  // a pending tick is handled right here
+    pid_t tid = -1;
+    if (!g_tick_pending && !g_detach_requested) {
+      tid = wait4(-1, &pending.status, __WALL, &pending.usage);
     }
-    for (const Pending& pending : batch) Handle(pending.tid, pending.status, pending.usage);
-    if (no_children && batch.empty()) break;  // every tracee is gone
-    idle = batch.empty();
+    const int wait_errno = errno;
+    pthread_sigmask(SIG_BLOCK, &wake, nullptr);
+    if (tid < 0) {
+      if (wait_errno == ECHILD) break;  // every tracee is gone
+      continue;                         // EINTR: a tick or a detach
+    }
+    pending.tid = tid;
+    batch.push_back(pending);
+    // ...then, for fairness, collect every other pending status before acting on any (their
+    // threads are stopped meanwhile): one busy thread cannot starve the others.
+    for (;;) {
+      tid = wait4(-1, &pending.status, __WALL | WNOHANG, &pending.usage);
+      if (tid <= 0) break;
+      pending.tid = tid;
+      batch.push_back(pending);
+    }
+    for (const Pending& p : batch) Handle(p.tid, p.status, p.usage);
   }
   return first_status_;
 }

@@ -6,9 +6,10 @@
 //  * tracees are PTRACE_SEIZEd with TRACESYSGOOD|TRACEEXEC|TRACEEXIT (+ CLONE|FORK|VFORK to
 //    follow, + SECCOMP when a seccomp filter selects the calls that stop). No EXITKILL: if
 //    memwrap dies, the program carries on.
-//  * one epoll loop wakes on SIGCHLD (a self-pipe) and on a timerfd; each wakeup first drains
-//    every pending wait status (wait4(-1, __WALL|WNOHANG)) and only then handles them, so a
-//    busy thread cannot starve the others.
+//  * the loop blocks in wait4(-1, __WALL) (as strace does: no SIGCHLD handler, no extra
+//    syscall per stop); a POSIX timer with absolute deadlines interrupts it with a signal
+//    meant for the tracer thread only. Each wakeup first collects every pending wait status
+//    (wait4 WNOHANG) and only then handles them, so a busy thread cannot starve the others.
 //  * signals are delivered unchanged; group-stops are kept with PTRACE_LISTEN (the process
 //    stays stopped until SIGCONT, as without memwrap); a non-leader thread's exec (the kernel
 //    gives it the leader's tid) and a child whose first stop comes before its parent's fork
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <functional>
 #include <map>
@@ -138,9 +140,8 @@ class ProcessTree {
   pid_t first_pid_ = -1;
   int first_status_ = -1;
   bool first_is_child_ = false;
-  int wake_read_ = -1;
-  int epoll_fd_ = -1;
-  int timer_fd_ = -1;
+  timer_t timer_{};
+  bool timer_created_ = false;
   std::function<void(uint64_t)> tick_;
 };
 
