@@ -259,6 +259,9 @@ TEST(Tracer, StaticBinaryPeakRssIsTheKernelsFigureAndItsMemorySyscallsAreRecorde
   json report = ReportJson(trace);
   ASSERT_EQ(report["processes"].size(), 1u);
   EXPECT_EQ(report["processes"][0]["peak_rss_bytes"].get<uint64_t>(), hwm_kib * 1024);
+  EXPECT_EQ(report["processes"][0]["heap_recorded"], false);
+  EXPECT_NE(report["processes"][0]["command"].get<std::string>().find("peak_rss_static"),
+            std::string::npos);
   EXPECT_NE(report["heap_not_recorded"].get<std::string>().find("statically linked"),
             std::string::npos);
   TraceCounts counts = CountRecords(trace);
@@ -278,6 +281,7 @@ TEST(Tracer, DefaultRunMakesNoSyscallStopsInPreloadedProgramsAndSyscallsOptionAd
   for (const json& process : report["processes"]) {
     EXPECT_EQ(process["exit_code"], 0);
     EXPECT_EQ(process["peak_rss_source"], "exit");
+    EXPECT_EQ(process["heap_recorded"], true);
   }
   const std::string asked = dir.File("asked.mwt");
   ASSERT_EQ(RunProgram({kMemwrap, "-q", "--syscalls=getppid", "-o", asked, kSyscallCounts})

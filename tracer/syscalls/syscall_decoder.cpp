@@ -1,6 +1,7 @@
 #include "syscalls/syscall_decoder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -85,7 +86,13 @@ std::string ReadQuotedString(pid_t tid, uint64_t address, size_t limit) {
 std::string DecodeArguments(pid_t tid, uint32_t number, const uint64_t args[6]) {
   const SyscallInfo& info = Syscall(number);
   std::string text;
-  for (int i = 0; i < info.arguments && i < 6; ++i) {
+  int count = info.arguments;
+  // open/openat take a mode only when they may create a file (as strace shows them).
+  if ((info.name == "open" || info.name == "openat") &&
+      (args[info.name == "open" ? 1 : 2] & (O_CREAT | __O_TMPFILE)) == 0) {
+    --count;
+  }
+  for (int i = 0; i < count && i < 6; ++i) {
     ArgumentDecoder decoder = MemoryArgumentDecoder(info.name, i);
     if (decoder == nullptr) decoder = FileArgumentDecoder(info.name, i);
     if (i > 0) text += ", ";
