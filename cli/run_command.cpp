@@ -19,6 +19,7 @@
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
 #include "record_options.h"
+#include "run_attached.h"
 #include "byte_format.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -98,6 +99,8 @@ int RunCommand(const std::vector<std::string>& args) {
   bool tap_stdout = false;
   std::string interval;
   std::string syscalls;
+  pid_t attach = 0;
+  std::string duration;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -116,6 +119,13 @@ int RunCommand(const std::vector<std::string>& args) {
        "clone/fork/vfork, exit; all; or a list of names. Default: memory for the programs the "
        "heap recorder cannot enter (static or setuid), none for the others (their mappings "
        "come from the heap recorder, and a traced call costs two ptrace stops)")
+      ("pid,p", po::value<pid_t>(&attach)->value_name("PID"),
+       "instead of starting a program, attach to the running process PID and its threads "
+       "(ptrace): its RSS over time, its memory system calls, the processes it starts and how "
+       "they end; no heap (the heap recorder can only enter a program memwrap starts). "
+       "Ctrl-C or --duration detaches: the process keeps running")
+      ("duration", po::value<std::string>(&duration)->value_name("DURATION"),
+       "with --pid: detach after DURATION (e.g. 30s)")
       ("stdout", po::bool_switch(&tap_stdout),
        "pass the program's standard output through memwrap, unchanged, and stamp each line "
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
@@ -154,6 +164,25 @@ int RunCommand(const std::vector<std::string>& args) {
       fprintf(stderr, "memwrap: --syscalls %s: %s\n", syscalls.c_str(), error.c_str());
       return kExitUsage;
     }
+  }
+  if (attach != 0 || !duration.empty()) {
+    uint64_t duration_ns = 0;
+    if (attach <= 0) {
+      fprintf(stderr, "memwrap: --duration needs --pid (a program memwrap starts runs to its end)\n");
+      return kExitUsage;
+    }
+    if (!split.program.empty() || tap_stdout) {
+      fprintf(stderr, "memwrap: --pid records a running process: give no program and no --stdout\n");
+      return kExitUsage;
+    }
+    if (!duration.empty() && (!ParseDuration(duration, &duration_ns) || duration_ns == 0)) {
+      fprintf(stderr, "memwrap: --duration %s: must be a duration such as 30s\n", duration.c_str());
+      return kExitUsage;
+    }
+    // Without the shim, the memory calls are the only record of the mappings.
+    return RunAttached({.pid = attach, .output = output, .force = force, .quiet = quiet,
+                        .top = top, .interval_ns = interval_ns, .duration_ns = duration_ns,
+                        .selection = selection, .syscalls = syscalls});
   }
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");

@@ -250,6 +250,40 @@ TEST(Tracer, AttachThenDetachLeavesTheTargetRunning) {
   EXPECT_TRUE(test_support::FileExists(marker));
 }
 
+TEST(Tracer, MemwrapRunAttachedDetachesOnCtrlCAndRecordsTheProcessMemory) {
+  ScratchDir dir;
+  const std::string marker = dir.File("marker");
+  pid_t target = fork();
+  ASSERT_GE(target, 0);
+  if (target == 0) {
+    execl(kProcessTree.c_str(), kProcessTree.c_str(), "calls", "2", marker.c_str(), nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string trace = dir.File("attached.mwt");
+  pid_t memwrap = fork();
+  ASSERT_GE(memwrap, 0);
+  if (memwrap == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-p", std::to_string(target).c_str(), "-o",
+          trace.c_str(), nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  kill(memwrap, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const char state = ProcessState(target);
+  EXPECT_TRUE(state == 'R' || state == 'S') << "state " << state;
+  EXPECT_EQ(StatusLine(target, "TracerPid"), "TracerPid:\t0");
+  TraceCounts counts = CountRecords(trace);
+  EXPECT_GT(counts.records[uint16_t(RecordType::kMemorySample)], 10u);  // 10 ms period, 400 ms
+  EXPECT_EQ(counts.records[uint16_t(RecordType::kProcessStart)], 1u);
+  ASSERT_EQ(waitpid(target, &status, 0), target);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(test_support::FileExists(marker));
+}
+
 TEST(Tracer, StaticBinaryPeakRssIsTheKernelsFigureAndItsMemorySyscallsAreRecorded) {
   ScratchDir dir;
   const std::string trace = dir.File("static.mwt");
