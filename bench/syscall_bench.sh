@@ -2,8 +2,10 @@
 # Tracer overhead on a syscall-heavy program (bench/syscall_heavy.c: getppid, mmap + munmap, in
 # a parent and a forked child), all tracers in one run on the same machine: plain, strace -f,
 # strace -f --seccomp-bpf -e trace=%memory, stracedrv -f, stracedrv -f -e trace=%memory, and
-# memwrap run with the memory filter. Prints each one's wall time as a ratio to plain (median of
-# REPEAT runs). Output of the tracers goes to /dev/null.
+# memwrap run with the memory filter. Prints each one's wall time as a ratio to plain (the
+# REPEAT runs) and its CPU time (user + system of the tracer and the traced program together,
+# fastest of the same runs: steadier than wall time on a loaded machine). Output of the tracers
+# goes to /dev/null.
 # usage: bench/syscall_bench.sh [BUILD_DIR] [ROUNDS] [REPEAT]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,39 +21,47 @@ trap 'rm -rf "$work"' EXIT
 cc -O2 "$here/syscall_heavy.c" -o "$work/syscall_heavy"
 bench=("$work/syscall_heavy" "$rounds")
 
-median_seconds() {
-  local times=()
+# Prints "WALL CPU": the fastest of REPEAT runs, wall-clock and CPU seconds (each its own minimum:
+# on a shared machine the least disturbed run is the best estimate of the cost).
+fastest_seconds() {
+  local walls=() cpus=()
   for _ in $(seq "$repeat"); do
-    local start end
-    start=$(date +%s.%N)
-    if ! "$@" >/dev/null 2>"$work/stderr"; then
+    if ! /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/stderr"; then
       echo "failed: $* ($(tail -1 "$work/stderr"))" >&2
       exit 1
     fi
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | bc -l)")
+    read -r wall user sys < <(tail -1 "$work/time")
+    walls+=("$wall")
+    cpus+=("$(echo "$user + $sys" | bc -l)")
   done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  local first="NR == 1 {print \$1}"
+  echo "$(printf '%s\n' "${walls[@]}" | sort -g | awk "$first")" \
+       "$(printf '%s\n' "${cpus[@]}" | sort -g | awk "$first")"
 }
 
-echo "syscall_heavy $rounds rounds ($((rounds + rounds / 2)) traced-able calls), median of $repeat runs, $(nproc) cores"
-plain=$(median_seconds "${bench[@]}")
-printf '%-52s %8.3f s   1.00x\n' "plain" "$plain"
+echo "syscall_heavy $rounds rounds ($((rounds + rounds / 2)) traced-able calls), fastest of $repeat runs, $(nproc) cores"
+read -r plain plain_cpu < <(fastest_seconds "${bench[@]}")
+printf '%-46s %8s %7s %9s %7s\n' "" "wall" "ratio" "cpu" "ratio"
+printf '%-46s %7.3fs %6.2fx %8.3fs %6.2fx\n' "plain" "$plain" 1 "$plain_cpu" 1
 row() {
   local name=$1
   shift
-  local seconds
-  seconds=$(median_seconds "$@")
-  printf '%-52s %8.3f s %6.2fx\n' "$name" "$seconds" "$(echo "$seconds / $plain" | bc -l)"
-  last=$seconds
+  local wall cpu
+  read -r wall cpu < <(fastest_seconds "$@")
+  printf '%-46s %7.3fs %6.2fx %8.3fs %6.2fx\n' "$name" "$wall" "$(echo "$wall / $plain" | bc -l)" \
+    "$cpu" "$(echo "$cpu / $plain_cpu" | bc -l)"
+  last=$wall
+  last_cpu=$cpu
 }
-row "strace -f" strace -f -o /dev/null "${bench[@]}"; strace_all=$last
-row "stracedrv -f" "$stracedrv" -f -o /dev/null --no-trace "${bench[@]}"; ours_all=$last
+row "strace -f" strace -f -o /dev/null "${bench[@]}"; strace_all=$last; strace_all_cpu=$last_cpu
+row "stracedrv -f" "$stracedrv" -f -o /dev/null --no-trace "${bench[@]}"; ours_all=$last; ours_all_cpu=$last_cpu
 row "stracedrv -f (with its trace file)" "$stracedrv" -f -o /dev/null --force --trace "$work/s.mwt" "${bench[@]}"
-row "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${bench[@]}"; strace_memory=$last
+row "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${bench[@]}"; strace_memory=$last; strace_memory_cpu=$last_cpu
 row "stracedrv -f -e trace=%memory" "$stracedrv" -f -e trace=%memory -o /dev/null --no-trace "${bench[@]}"
-row "memwrap run --syscalls=memory" "$memwrap" -q --force -o "$work/m.mwt" --syscalls=memory "${bench[@]}"; memwrap_memory=$last
+row "memwrap run --syscalls=memory" "$memwrap" -q --force -o "$work/m.mwt" --syscalls=memory "${bench[@]}"; memwrap_memory=$last; memwrap_memory_cpu=$last_cpu
 row "memwrap run (default: no syscall stops)" "$memwrap" -q --force -o "$work/d.mwt" "${bench[@]}"
 echo
-printf 'stracedrv -f / strace -f:                                   %.2f (target <= 1)\n' "$(echo "$ours_all / $strace_all" | bc -l)"
-printf 'memwrap --syscalls=memory / strace --seccomp-bpf %%memory:   %.2f (target <= 1)\n' "$(echo "$memwrap_memory / $strace_memory" | bc -l)"
+printf 'stracedrv -f / strace -f:                                  wall %.2f, cpu %.2f (target <= 1)\n' \
+  "$(echo "$ours_all / $strace_all" | bc -l)" "$(echo "$ours_all_cpu / $strace_all_cpu" | bc -l)"
+printf 'memwrap --syscalls=memory / strace --seccomp-bpf %%memory:  wall %.2f, cpu %.2f (target <= 1)\n' \
+  "$(echo "$memwrap_memory / $strace_memory" | bc -l)" "$(echo "$memwrap_memory_cpu / $strace_memory_cpu" | bc -l)"
