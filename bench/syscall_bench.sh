@@ -2,7 +2,8 @@
 # Tracer overhead on a syscall-heavy program (bench/syscall_heavy.c: getppid, mmap + munmap, in
 # a parent and a forked child), all tracers in one run on the same machine: plain, strace -f,
 # strace -f --seccomp-bpf -e trace=%memory, stracedrv -f, stracedrv -f -e trace=%memory, and
-# memwrap run with the memory filter. Prints each one's wall time as a ratio to plain (the
+# memwrap run with the memory filter, and the static build under strace --seccomp-bpf and
+# memwrap run's default (its memory filter). Prints each one's wall time as a ratio to plain (the
 # REPEAT runs) and its CPU time (user + system of the tracer and the traced program together,
 # fastest of the same runs: steadier than wall time on a loaded machine). Output of the tracers
 # goes to /dev/null.
@@ -19,7 +20,9 @@ command -v strace >/dev/null || { echo "strace is not installed"; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 "$here/syscall_heavy.c" -o "$work/syscall_heavy"
+cc -O2 -static "$here/syscall_heavy.c" -o "$work/syscall_heavy_static"
 bench=("$work/syscall_heavy" "$rounds")
+static=("$work/syscall_heavy_static" "$rounds")
 
 # Prints "WALL CPU": the fastest of REPEAT runs, wall-clock and CPU seconds (each its own minimum:
 # on a shared machine the least disturbed run is the best estimate of the cost).
@@ -60,8 +63,13 @@ row "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=
 row "stracedrv -f -e trace=%memory" "$stracedrv" -f -e trace=%memory -o /dev/null --no-trace "${bench[@]}"
 row "memwrap run --syscalls=memory" "$memwrap" -q --force -o "$work/m.mwt" --syscalls=memory "${bench[@]}"; memwrap_memory=$last; memwrap_memory_cpu=$last_cpu
 row "memwrap run (default: no syscall stops)" "$memwrap" -q --force -o "$work/d.mwt" "${bench[@]}"
+echo "the same program linked statically (no shim: memwrap's default is its memory filter):"
+row "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${static[@]}"; strace_static=$last; strace_static_cpu=$last_cpu
+row "memwrap run (default: memory filter)" "$memwrap" -q --force -o "$work/st.mwt" "${static[@]}"; memwrap_static=$last; memwrap_static_cpu=$last_cpu
 echo
 printf 'stracedrv -f / strace -f:                                  wall %.2f, cpu %.2f (target <= 1)\n' \
   "$(echo "$ours_all / $strace_all" | bc -l)" "$(echo "$ours_all_cpu / $strace_all_cpu" | bc -l)"
 printf 'memwrap --syscalls=memory / strace --seccomp-bpf %%memory:  wall %.2f, cpu %.2f (target <= 1)\n' \
   "$(echo "$memwrap_memory / $strace_memory" | bc -l)" "$(echo "$memwrap_memory_cpu / $strace_memory_cpu" | bc -l)"
+printf 'memwrap run static (default filter) / strace --seccomp-bpf:   wall %.2f, cpu %.2f (target <= 1)\n' \
+  "$(echo "$memwrap_static / $strace_static" | bc -l)" "$(echo "$memwrap_static_cpu / $strace_static_cpu" | bc -l)"

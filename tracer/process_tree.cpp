@@ -72,6 +72,7 @@ constexpr int kExecveat = 322;
 struct ProcessTree::Thread {
   pid_t tid = 0;
   pid_t pid = 0;
+  Process* process = nullptr;  // owned by processes_, which outlives its threads
   bool in_syscall = false;  // between a reported call's entry and its exit
   SyscallEvent call;
   std::vector<std::function<void(pid_t)>> on_stop;
@@ -129,6 +130,7 @@ ProcessTree::Thread& ProcessTree::AddThread(pid_t tid, pid_t pid, pid_t ppid) {
     process->stops = parent != processes_.end() ? parent->second->stops : options_.stops;
     observer_->OnProcessStart(pid, ppid);
   }
+  thread->process = process.get();
   return *thread;
 }
 
@@ -368,7 +370,7 @@ void ProcessTree::RunPendingCallbacks(Thread& thread) {
 }
 
 void ProcessTree::Resume(Thread& thread, int signal) {
-  const Process& process = *processes_[thread.pid];
+  const Process& process = *thread.process;
   const bool syscall_stops = process.stops == SyscallStops::kAll ||
                              (process.stops == SyscallStops::kSeccomp && thread.in_syscall);
   // ESRCH: the tracee was killed meanwhile; its exit status follows.
@@ -379,7 +381,7 @@ void ProcessTree::Resume(Thread& thread, int signal) {
 void ProcessTree::HandleSyscallStop(Thread& thread) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, thread.tid, (void*)sizeof(info), &info) <= 0) return;
-  Process& process = *processes_[thread.pid];
+  Process& process = *thread.process;
   const uint64_t now = NowNs();
   if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
     // The seccomp member has the same leading layout as the entry member (nr, args).
@@ -445,9 +447,11 @@ void ProcessTree::HandleExit(Thread& thread, int status, const struct rusage& us
   observer_->OnProcessExit(pid, status, usage, hwm);
   if (pid == first_pid_ && first_is_child_) first_status_ = status;
   if (it != processes_.end()) processes_.erase(it);
-  // Threads of a process whose leader is gone (cannot normally happen) would keep Run() alive.
+  // The kernel reports the leader last, so no thread of the process should be left; one that
+  // is (it cannot normally happen) is forgotten with its process, and adopted anew if it ever
+  // reports again.
   for (auto t = threads_.begin(); t != threads_.end();) {
-    t = (t->second->pid == pid && kill(t->first, 0) != 0) ? threads_.erase(t) : std::next(t);
+    t = t->second->pid == pid ? threads_.erase(t) : std::next(t);
   }
 }
 

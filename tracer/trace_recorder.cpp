@@ -19,6 +19,11 @@ namespace {
 
 constexpr size_t kBatchBytes = 256 << 10;
 constexpr uint64_t kBatchAgeNs = 200'000'000;
+// A sample after a memory call is skipped if the process was sampled less than this before: a
+// /proc read costs ~20 us, more than the call, and in a tight loop of memory calls samples
+// this close would show the same memory give or take one millisecond of calls (the exact peak
+// comes from VmHWM at exit anyway).
+constexpr uint64_t kMinSampleSpacingNs = 1'000'000;
 
 uint64_t NowNs() {
   timespec ts{};
@@ -91,6 +96,7 @@ void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns) {
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = now_ns;
   if (ReadProcessMemory(pid, &sample)) Append(pid, &sample, sizeof(sample), now_ns);
+  last_sample_ns_[pid] = now_ns;
 }
 
 void TraceRecorder::OnSyscall(const SyscallEvent& event) {
@@ -107,7 +113,8 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
   Append(event.pid, &record, sizeof(record), now);
   // Right after a call that changed the address space: what it did to the RSS.
   if (sample_memory_ && event.finished && without_shim_.count(event.pid) != 0 &&
-      (Syscall(event.number).classes & TM) != 0) {
+      (Syscall(event.number).classes & TM) != 0 &&
+      event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
     SampleMemory(event.pid, NowNs());
   }
 }
@@ -172,6 +179,7 @@ void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusag
   Flush(pid);
   without_shim_.erase(pid);
   parents_.erase(pid);
+  last_sample_ns_.erase(pid);
   // VmHWM read at PTRACE_EVENT_EXIT is this image's exact peak; wait4's ru_maxrss also counts
   // the images before an exec (for the first process: memwrap's own pre-exec copy).
   const uint32_t max_rss_kib = hwm_kib != 0 ? uint32_t(hwm_kib) : uint32_t(usage.ru_maxrss);

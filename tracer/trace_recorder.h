@@ -1,7 +1,8 @@
 // Turns what the ptrace loop observes into trace records (through the Collector): a SYSCALL
 // record per reported call, PROCESS_EXIT for every process (exact VmHWM), and -- for processes
 // the shim does not record (static binaries, setuid programs, stracedrv) -- PROCESS_START from
-// /proc and MEMORY_SAMPLE records, on the loop's timer and right after each memory syscall.
+// /proc and MEMORY_SAMPLE records, on the loop's timer and right after each memory syscall
+// (unless the process was sampled less than 1 ms before).
 //
 // Records of one process are batched and handed to the collector in time order.
 #pragma once
@@ -62,6 +63,7 @@ class TraceRecorder : public TraceObserver {
   std::map<pid_t, Batch> batches_;
   std::map<pid_t, pid_t> parents_;
   std::set<pid_t> without_shim_;
+  std::map<pid_t, uint64_t> last_sample_ns_;
 };
 
 }  // namespace memwrap

@@ -6,9 +6,36 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include <vector>
+
 #include "syscalls/syscall_table.h"
 
 namespace memwrap {
+namespace {
+
+// The decoders of each call's arguments, looked up once per number (the per-area lookups go by
+// name).
+struct Decoders {
+  ArgumentDecoder of[6] = {};
+};
+
+const Decoders& DecodersOf(uint32_t number) {
+  static std::vector<Decoders> cache(kSyscallLimit);
+  static std::vector<bool> known(kSyscallLimit, false);
+  static const Decoders kNone;
+  if (number >= kSyscallLimit) return kNone;
+  if (!known[number]) {
+    const std::string& name = Syscall(number).name;
+    for (int i = 0; i < 6; ++i) {
+      ArgumentDecoder decoder = MemoryArgumentDecoder(name, i);
+      cache[number].of[i] = decoder != nullptr ? decoder : FileArgumentDecoder(name, i);
+    }
+    known[number] = true;
+  }
+  return cache[number];
+}
+
+}  // namespace
 
 std::string FormatHex(uint64_t value) {
   char text[32];
@@ -92,9 +119,9 @@ std::string DecodeArguments(pid_t tid, uint32_t number, const uint64_t args[6]) 
       (args[info.name == "open" ? 1 : 2] & (O_CREAT | __O_TMPFILE)) == 0) {
     --count;
   }
+  const Decoders& decoders = DecodersOf(number);
   for (int i = 0; i < count && i < 6; ++i) {
-    ArgumentDecoder decoder = MemoryArgumentDecoder(info.name, i);
-    if (decoder == nullptr) decoder = FileArgumentDecoder(info.name, i);
+    ArgumentDecoder decoder = decoders.of[i];
     if (i > 0) text += ", ";
     text += decoder != nullptr ? decoder(tid, args, i) : FormatNumber(args[i]);
   }

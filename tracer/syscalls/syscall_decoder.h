@@ -11,7 +11,7 @@
 
 namespace memwrap {
 
-// The arguments, comma-separated, decoded while the thread is stopped at the call's entry
+// The arguments, comma-separated (not thread-safe: call from one thread, the tracer's), decoded while the thread is stopped at the call's entry
 // (input strings are read from its memory; `tid` must be a ptrace-stopped tracee).
 std::string DecodeArguments(pid_t tid, uint32_t number, const uint64_t args[6]);
 // The result: "3", "0x7f0c2a000000", "-1 ENOENT (No such file or directory)".
