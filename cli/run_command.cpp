@@ -284,6 +284,16 @@ int RunCommand(const std::vector<std::string>& args) {
       }
     });
     const std::string seize_error = tree.SeizeChild(launcher.pid());
+    if (!seize_error.empty() && tree_options.stops == SyscallStops::kSeccomp) {
+      // The program would get the seccomp filter without a tracer: its filtered calls would
+      // fail with ENOSYS. It must not run like that.
+      launcher.Abandon();
+      writer.reset();
+      unlink(output.c_str());
+      fprintf(stderr, "memwrap: cannot trace the program's system calls (%s)\n",
+              seize_error.c_str());
+      return kExitUsage;
+    }
     if (!seize_error.empty()) {
       fprintf(stderr, "memwrap: cannot trace the program (%s); recording without ptrace\n",
               seize_error.c_str());
