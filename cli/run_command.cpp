@@ -314,6 +314,17 @@ int RunCommand(const std::vector<std::string>& args) {
                     [&recorder](uint64_t now) { recorder.Tick(now); });
       launcher.Go();
       status = tree.Run();
+      if (status == -1) {
+        // Not observed by the tracer (cannot normally happen): ask the kernel directly, and
+        // say so if even that fails, rather than invent a status.
+        int direct = 0;
+        if (waitpid(launcher.pid(), &direct, __WALL) == launcher.pid()) {
+          status = direct;
+        } else {
+          fprintf(stderr, "memwrap: the program's exit status was not observed\n");
+          status = 1 << 8;  // exit code 1
+        }
+      }
       exec_error = launcher.ExecError();
       recorder.FlushAll();
     } else {
