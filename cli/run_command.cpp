@@ -47,6 +47,8 @@ const char kRunUsage[] =
     "       memwrap diff A B                 (see memwrap diff --help)\n"
     "       memwrap timeline TRACE           (see memwrap timeline --help)\n"
     "       memwrap baseline save TRACE -o FILE.json\n"
+    "       memwrap -p PID [options]         record a running process (RSS, memory syscalls)\n"
+    "       memwrap strace ...               system calls, like strace (also: stracedrv)\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
     "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
