@@ -84,6 +84,9 @@ struct ProcessTreeOptions {
   bool follow = true;                           // follow forks and threads (strace -f)
 };
 
+// Construct it on the thread that will make every ptrace call, after forking the program: it
+// blocks its wake-up signal (a real-time signal) in this thread, and a child forked later would
+// inherit that mask.
 class ProcessTree {
  public:
   ProcessTree(TraceObserver* observer, ProcessTreeOptions options);
