@@ -232,6 +232,11 @@ class StracePrinter : public TraceObserver {
   void OnProcessStart(pid_t pid, pid_t ppid) override {
     if (recorder_ != nullptr) recorder_->OnProcessStart(pid, ppid);
   }
+  void OnSignal(pid_t, pid_t tid, int signal) override {
+    if (options_.summary || options_.json || options_.interval_ns != 0) return;
+    const char* name = sigabbrev_np(signal);
+    fprintf(out_, "%s--- SIG%s ---\n", Prefix(tid).c_str(), name != nullptr ? name : "?");
+  }
   void OnExec(pid_t pid) override {
     if (recorder_ != nullptr) recorder_->OnExec(pid);
   }

@@ -162,6 +162,8 @@ TEST(Tracer, TextLinesDecodeArgumentsAndResults) {
   EXPECT_NE(text.find("execve(\"" + kSyscallCounts + "\""), std::string::npos) << text;
   EXPECT_NE(text.find("close(-1) = -1 EBADF (Bad file descriptor) <"), std::string::npos) << text;
   EXPECT_NE(text.find("+++ exited with 0 +++"), std::string::npos) << text;
+  // The parent is told of its child's end.
+  EXPECT_NE(text.find("--- SIGCHLD ---"), std::string::npos) << text;
 }
 
 TEST(Tracer, IntervalModePrintsCountsPerName) {

@@ -316,6 +316,7 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
         HandleSyscallStop(thread);
         Resume(thread, 0);
       } else {
+        observer_->OnSignal(thread.pid, tid, sig);
         Resume(thread, sig);  // a signal for the tracee: delivered unchanged
       }
       return;

@@ -68,6 +68,8 @@ class TraceObserver {
   virtual void OnSyscall(const SyscallEvent& event) { (void)event; }
   // A new process (fork, vfork, clone without CLONE_THREAD), or the one seized or attached.
   virtual void OnProcessStart(pid_t pid, pid_t ppid) { (void)pid, (void)ppid; }
+  // A signal is about to be delivered to thread `tid` of `pid` (it is passed on unchanged).
+  virtual void OnSignal(pid_t pid, pid_t tid, int signal) { (void)pid, (void)tid, (void)signal; }
   // `pid` runs a new program (its executable is /proc/PID/exe now).
   virtual void OnExec(pid_t pid) { (void)pid; }
   // A process ended. `hwm_kib`: VmHWM of its last image read at PTRACE_EVENT_EXIT (exact peak
