@@ -1,5 +1,6 @@
 // The ptrace tracer and stracedrv, against programs that know their own truth
 // (tests/programs/syscall_counts.c, process_tree.c, peak_rss_static.c) and against strace.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -283,6 +284,36 @@ TEST(Tracer, MemwrapRunAttachedDetachesOnCtrlCAndRecordsTheProcessMemory) {
   EXPECT_EQ(counts.records[uint16_t(RecordType::kProcessStart)], 1u);
   ASSERT_EQ(waitpid(target, &status, 0), target);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(test_support::FileExists(marker));
+}
+
+// --duration on a program stracedrv started: it detaches and the program runs on, its calls
+// still working (no seccomp filter is left behind to fail them with ENOSYS).
+TEST(Tracer, DurationDetachesFromALaunchedProgramThatRunsOn) {
+  ScratchDir dir;
+  const std::string marker = dir.File("marker");
+  const std::string out = dir.File("out.txt");
+  // Not RunProgram: the program outlives stracedrv and would hold its output pipes open.
+  pid_t stracedrv = fork();
+  ASSERT_GE(stracedrv, 0);
+  if (stracedrv == 0) {
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, STDOUT_FILENO);
+    dup2(null_fd, STDERR_FILENO);
+    execl(kStracedrv.c_str(), kStracedrv.c_str(), "-f", "-e", "trace=getppid", "--duration",
+          "200ms", "-o", out.c_str(), "--no-trace", kProcessTree.c_str(), "calls", "2",
+          marker.c_str(), nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(stracedrv, &status, 0), stracedrv);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(test_support::FileExists(marker)) << "the program ended before the detach";
+  EXPECT_NE(test_support::ReadFile(out).find("getppid() = "), std::string::npos);
+  // The program is no longer ours to wait for: poll for the file it creates when it is done.
+  for (int i = 0; i < 400 && !test_support::FileExists(marker); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_TRUE(test_support::FileExists(marker));
 }
 
