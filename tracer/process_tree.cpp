@@ -341,7 +341,7 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
     case PTRACE_EVENT_EXIT: {
       // The last moment the address space exists: its VmHWM is the exact peak RSS.
       long hwm = 0;
-      Process& process = *processes_[thread.pid];
+      Process& process = *thread.process;
       if (StatusField(tid, "VmHWM", &hwm) && uint64_t(hwm) > process.hwm_kib) {
         process.hwm_kib = uint64_t(hwm);
       }
@@ -428,7 +428,7 @@ void ProcessTree::HandleNewChild(Thread& parent, pid_t child) {
 }
 
 void ProcessTree::HandleExec(Thread& thread) {
-  Process& process = *processes_[thread.pid];
+  Process& process = *thread.process;
   process.reporting = true;
   process.hwm_kib = 0;  // a new address space
   // Every other thread of the process is gone (the kernel reports their exits, except the
