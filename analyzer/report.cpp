@@ -221,6 +221,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     process.ppid = image.ppid;
     process.exe = image.exe;
     process.command = image.Command();
+    process.heap_recorded |= image.has_shim;
     process.untracked_nested_calls += image.untracked_nested_calls;
     report.untracked_nested_calls += image.untracked_nested_calls;
     process.stacks_not_interned += image.stacks_not_interned;

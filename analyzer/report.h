@@ -40,6 +40,7 @@ struct ProcessReport {
   uint32_t ppid = 0;
   std::string exe;
   std::string command;  // argv joined by spaces
+  bool heap_recorded = false;  // some image of this pid had the shim
   std::optional<ProcessEnd> end;
   uint64_t peak_heap_bytes = 0;
   uint64_t peak_heap_time_ns = 0;

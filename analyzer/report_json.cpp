@@ -92,6 +92,7 @@ json ProcessJson(const ProcessReport& process) {
       process.rss_at_heap_peak_bytes ? json(process.rss_at_heap_peak_age_ns) : json(nullptr);
   out["untracked_nested_calls"] = process.untracked_nested_calls;
   out["stacks_not_interned"] = process.stacks_not_interned;
+  out["heap_recorded"] = process.heap_recorded;
   return out;
 }
 

@@ -197,7 +197,8 @@ std::string FormatReportText(const Report& report) {
   for (const ProcessReport& process : report.processes) {
     out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
         << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
-        << GroupDigits(process.counters.allocations) << " allocations\n";
+        << GroupDigits(process.counters.allocations) << " allocations"
+        << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
     for (const ThreadReport& thread : process.threads) {
       out << "      thread " << thread.tid << ": " << GroupDigits(thread.totals.allocations)
           << " allocations, " << GroupDigits(thread.totals.frees) << " frees, "
@@ -205,7 +206,7 @@ std::string FormatReportText(const Report& report) {
     }
     if (!process.peak_rss_source.empty()) {
       out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
-          << (process.peak_rss_source == "exit" ? " (the kernel's peak at exit, wait4)"
+          << (process.peak_rss_source == "exit" ? " (the kernel's peak at exit, VmHWM)"
                                                 : " (VmHWM at the last sample: a lower bound)")
           << "\n";
     }

@@ -46,6 +46,7 @@ void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
       image.pid = pid;
       image.ppid = start->ppid;
       image.start_ts_ns = start->ts_ns;
+      image.has_shim = (record.flags & kProcessStartWithoutShim) == 0;
       const uint8_t* strings = record.data + sizeof(*start);
       size_t room = record.size - sizeof(*start);
       size_t exe_size = start->exe_size <= room ? start->exe_size : room;

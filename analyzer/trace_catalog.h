@@ -29,6 +29,7 @@ struct ProcessImage {
   std::vector<LoadedModule> modules;
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
+  bool has_shim = true;  // false: the tracer announced it (static, setuid; stracedrv)
 
   // argv joined by spaces (the executable's path when argv is unknown).
   std::string Command() const {

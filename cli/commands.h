@@ -17,5 +17,7 @@ int ExportCommand(const std::vector<std::string>& args);
 int PlotCommand(const std::vector<std::string>& args);
 // `name` is how the user called it ("ltracedrv" or "memwrap ltrace"), for messages.
 int LtraceCommand(const std::vector<std::string>& args, const char* name);
+// stracedrv / memwrap strace
+int StraceCommand(const std::vector<std::string>& args);
 
 }  // namespace memwrap

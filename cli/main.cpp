@@ -21,6 +21,7 @@ const char kUsage[] =
     "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
     "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
     "       memwrap ltrace [options] PROGRAM [ARGS...]       library calls (also: ltracedrv)\n"
+    "       memwrap strace [options] PROGRAM | -p PID        system calls (also: stracedrv)\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const std::string invoked = argc > 0 ? (slash != nullptr ? slash + 1 : argv[0]) : "";
   if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
   if (invoked == "fltrec") return memwrap::FltrecCommand(args);
+  if (invoked == "stracedrv") return memwrap::StraceCommand(args);
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
   if (first == "export") return memwrap::ExportCommand({args.begin() + 1, args.end()});
   if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
   if (first == "ltrace") return memwrap::LtraceCommand({args.begin() + 1, args.end()}, "memwrap ltrace");
+  if (first == "strace") return memwrap::StraceCommand({args.begin() + 1, args.end()});
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

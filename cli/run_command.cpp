@@ -21,6 +21,7 @@
 #include "flight_options.h"
 #include "library_call_setup.h"
 #include "record_options.h"
+#include "run_attached.h"
 #include "byte_format.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -31,8 +32,12 @@
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/preload_obstacle.h"
+#include "tracer/process_tree.h"
 #include "tracer/signal_relay.h"
 #include "tracer/stdout_tap.h"
+#include "tracer/syscalls/seccomp_filter.h"
+#include "tracer/syscalls/syscall_selection.h"
+#include "tracer/trace_recorder.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -48,6 +53,9 @@ const char kRunUsage[] =
     "       memwrap plot TRACE... -o report.html   (see memwrap plot --help)\n"
     "       memwrap export --format F TRACE -o OUT (see memwrap export --help)\n"
     "       memwrap ltrace PROGRAM           (library calls; see ltracedrv --help)\n"
+    "       memwrap fltrec PROGRAM           (flight recorder; see memwrap fltrec --help)\n"
+    "       memwrap -p PID [options]         record a running process (RSS, memory syscalls)\n"
+    "       memwrap strace ...               system calls, like strace (also: stracedrv)\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
     "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
@@ -74,12 +82,6 @@ const char kFltrecUsage[] =
 
 // The signal: triggers of the flight recorder; memwrap keeps these for itself.
 void CountSignal(int signo) { FlightRecorder::NotifySignal(signo); }
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -123,6 +125,9 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   bool tap_stdout = false;
   std::string interval;
   std::string ltrace;
+  std::string syscalls;
+  pid_t attach = 0;
+  std::string duration;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -138,6 +143,19 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       ("interval", po::value<std::string>(&interval)->value_name("DURATION")->default_value("10ms"),
        "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
        "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
+      ("syscalls", po::value<std::string>(&syscalls)->value_name("none|memory|all|NAME,..."),
+       "system calls to record (ptrace, filtered by seccomp-bpf so that the others cost "
+       "nothing): none; memory = mmap, munmap, mremap, brk, madvise, mprotect, execve, "
+       "clone/fork/vfork, exit; all; or a list of names. Default: memory for the programs the "
+       "heap recorder cannot enter (static or setuid), none for the others (their mappings "
+       "come from the heap recorder, and a traced call costs two ptrace stops)")
+      ("pid,p", po::value<pid_t>(&attach)->value_name("PID"),
+       "instead of starting a program, attach to the running process PID and its threads "
+       "(ptrace): its RSS over time, its memory system calls, the processes it starts and how "
+       "they end; no heap (the heap recorder can only enter a program memwrap starts). "
+       "Ctrl-C or --duration detaches: the process keeps running")
+      ("duration", po::value<std::string>(&duration)->value_name("DURATION"),
+       "with --pid: detach after DURATION (e.g. 30s)")
       ("stdout", po::bool_switch(&tap_stdout),
        "pass the program's standard output through memwrap, unchanged, and stamp each line "
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
@@ -178,6 +196,32 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
             "or 0\n", interval.c_str());
     return kExitUsage;
+  }
+  SyscallSelection selection = SyscallSelection::Memory();
+  if (!syscalls.empty()) {
+    if (std::string error = SyscallSelection::ParseRunSpec(syscalls, &selection); !error.empty()) {
+      fprintf(stderr, "memwrap: --syscalls %s: %s\n", syscalls.c_str(), error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (attach != 0 || !duration.empty()) {
+    uint64_t duration_ns = 0;
+    if (attach <= 0) {
+      fprintf(stderr, "memwrap: --duration needs --pid (a program memwrap starts runs to its end)\n");
+      return kExitUsage;
+    }
+    if (!split.program.empty() || tap_stdout) {
+      fprintf(stderr, "memwrap: --pid records a running process: give no program and no --stdout\n");
+      return kExitUsage;
+    }
+    if (!duration.empty() && (!ParseDuration(duration, &duration_ns) || duration_ns == 0)) {
+      fprintf(stderr, "memwrap: --duration %s: must be a duration such as 30s\n", duration.c_str());
+      return kExitUsage;
+    }
+    // Without the shim, the memory calls are the only record of the mappings.
+    return RunAttached({.pid = attach, .output = output, .force = force, .quiet = quiet,
+                        .top = top, .interval_ns = interval_ns, .duration_ns = duration_ns,
+                        .selection = selection, .syscalls = syscalls});
   }
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
@@ -225,6 +269,20 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
               split.program.front().c_str(), audit.empty() ? "" : " and library calls",
               obstacle.c_str());
     }
+    // How syscalls stop the program: asked for explicitly, or by default only where the shim
+    // cannot enter (a static exec'd later switches to stops on every call: see OnImage below).
+    ProcessTreeOptions tree_options;
+    tree_options.selection = selection;
+    const bool default_syscalls = syscalls.empty();
+    if (selection.empty() || (default_syscalls && obstacle.empty())) {
+      tree_options.stops = SyscallStops::kNone;
+    } else if (selection.all()) {
+      tree_options.stops = SyscallStops::kAll;
+    } else {
+      tree_options.stops = SyscallStops::kSeccomp;
+    }
+    std::vector<sock_filter> filter = BuildSeccompFilter(selection);
+    sock_fprog filter_program{uint16_t(filter.size()), filter.data()};
     int stdout_pipe[2] = {-1, -1};
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe: ") + strerror(errno));
@@ -235,7 +293,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       WarnIfCallsHidden("memwrap");
       AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
     }
-    Launcher launcher(program.path, split.program, env, stdout_pipe[1]);
+    Launcher launcher(program.path, split.program, env, stdout_pipe[1],
+                      tree_options.stops == SyscallStops::kSeccomp ? &filter_program : nullptr);
     if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
     StdoutTap tap;
 
@@ -252,7 +311,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       return kExitUsage;
     }
     std::unique_ptr<TraceWriter> writer;
-    std::unique_ptr<FlightRecorder> recorder;
+    std::unique_ptr<FlightRecorder> flight_recorder;
     try {
       writer = std::make_unique<TraceWriter>(
           output, force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
@@ -265,6 +324,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       AddJobSessionInfo(rank, &session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
       if (!audit.empty()) session["ltrace"] = ltrace;
+      session["syscalls"] = syscalls.empty() ? "default" : syscalls;
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       if (flight) {
         // The file could be written (checked above, before the program runs); a dump creates
@@ -274,7 +334,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
         session["fltrec_keep"] = flight_options.keep;
         flight_options.options.output = output;
         flight_options.options.force = force;
-        recorder = std::make_unique<FlightRecorder>(flight_options.options, session);
+        flight_recorder = std::make_unique<FlightRecorder>(flight_options.options, session);
       } else {
         writer->WriteSessionInfo(session);
       }
@@ -284,13 +344,41 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       return kExitCannotWrite;
     }
 
+    // ptrace follows the whole process tree: exits and exact peak RSS of every process, and
+    // the syscalls asked for. All ptrace calls come from this thread.
+    TraceRecorder recorder(&collector, /*no_shim=*/false, /*sample_memory=*/interval_ns != 0);
+    ProcessTree tree(&recorder, tree_options);
+    const SyscallStops first_stops = tree_options.stops;
+    recorder.OnImage([&tree, default_syscalls, first_stops](pid_t pid, bool has_shim) {
+      // By default only images without the shim stop at (memory) syscalls. A process that
+      // has the seccomp filter (inherited from a static first program) keeps its cheap stops;
+      // one without it needs a stop at every call, filtered here.
+      if (default_syscalls && first_stops == SyscallStops::kNone) {
+        tree.SetStops(pid, has_shim ? SyscallStops::kNone : SyscallStops::kAll);
+      }
+    });
+    const std::string seize_error = tree.SeizeChild(launcher.pid());
+    if (!seize_error.empty() && tree_options.stops == SyscallStops::kSeccomp) {
+      // The program would get the seccomp filter without a tracer: its filtered calls would
+      // fail with ENOSYS. It must not run like that.
+      launcher.Abandon();
+      writer.reset();
+      unlink(output.c_str());
+      fprintf(stderr, "memwrap: cannot trace the program's system calls (%s)\n",
+              seize_error.c_str());
+      return kExitUsage;
+    }
+    if (!seize_error.empty()) {
+      fprintf(stderr, "memwrap: cannot trace the program (%s); recording without ptrace\n",
+              seize_error.c_str());
+    }
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
-    if (recorder != nullptr) {
+    if (flight_recorder != nullptr) {
       for (const FlightTrigger& trigger : flight_options.options.triggers) {
         if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);
       }
-      collector.Start(recorder.get(), interval_ns);
+      collector.Start(flight_recorder.get(), interval_ns);
     } else {
       collector.Start(writer.get(), interval_ns);
     }
@@ -300,38 +388,58 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
         collector.AddRecord(pid, StdoutLineRecordOf(ts, line));
       });
     }
-    if (int error = launcher.Release(); error != 0) {
+    int status = 0;
+    int exec_error = 0;
+    if (seize_error.empty()) {
+      tree.SetTimer(interval_ns != 0 ? interval_ns : 100'000'000,
+                    [&recorder](uint64_t now) { recorder.Tick(now); });
+      launcher.Go();
+      status = tree.Run();
+      if (status == -1) {
+        // Not observed by the tracer (cannot normally happen): ask the kernel directly, and
+        // say so if even that fails, rather than invent a status.
+        int direct = 0;
+        if (waitpid(launcher.pid(), &direct, __WALL) == launcher.pid()) {
+          status = direct;
+        } else {
+          fprintf(stderr, "memwrap: the program's exit status was not observed\n");
+          status = 1 << 8;  // exit code 1
+        }
+      }
+      exec_error = launcher.ExecError();
+      recorder.FlushAll();
+    } else {
+      exec_error = launcher.Release();
+      if (exec_error == 0) {
+        struct rusage usage {};
+        status = launcher.Wait(&usage);
+        recorder.OnProcessExit(launcher.pid(), status, usage, 0);
+      }
+    }
+    if (exec_error != 0) {
+      StopRelayingSignals();
       collector.RequestStop();
       collector.Finish();
       writer.reset();
       unlink(output.c_str());
-      fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(error));
-      return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+      fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(exec_error));
+      return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
-    struct rusage usage {};
-    const int status = launcher.Wait(&usage);
     StopRelayingSignals();
     tap.Stop();
-    if (WIFEXITED(status)) {
-      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
-                           MonotonicNs(), uint32_t(usage.ru_maxrss));
-    } else if (WIFSIGNALED(status)) {
-      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
-                           MonotonicNs(), uint32_t(usage.ru_maxrss));
-    }
     collector.Finish();
     writer.reset();
 
     if (std::string error = collector.write_error(); !error.empty()) {
       fprintf(stderr, "memwrap: %s; the trace holds what was written before\n", error.c_str());
     }
-    if (recorder != nullptr) {
-      recorder->Close(status);
-      if (!recorder->error().empty()) {
+    if (flight_recorder != nullptr) {
+      flight_recorder->Close(status);
+      if (!flight_recorder->error().empty()) {
         fprintf(stderr, "memwrap fltrec: %s; the dump holds what was written before\n",
-                recorder->error().c_str());
+                flight_recorder->error().c_str());
       }
-      if (!quiet && recorder->dumps().empty()) {
+      if (!quiet && flight_recorder->dumps().empty()) {
         fprintf(stderr, "memwrap fltrec: no trigger fired, no trace written\n");
       }
     } else if (!quiet) {

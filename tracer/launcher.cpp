@@ -5,11 +5,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <stdexcept>
 #include <unistd.h>
+
+#include "syscalls/seccomp_filter.h"
 
 extern char** environ;
 
@@ -49,7 +52,8 @@ ProgramPath ResolveProgram(const std::string& name) {
 }
 
 Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv,
-                   const std::vector<std::string>& env, int stdout_fd) {
+                   const std::vector<std::string>& env, int stdout_fd,
+                   const sock_fprog* seccomp) {
   int go[2], error[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe: ") + strerror(errno));
@@ -61,6 +65,7 @@ Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv
   child_argv.push_back(nullptr);
   for (const auto& e : env) child_env.push_back(const_cast<char*>(e.c_str()));
   child_env.push_back(nullptr);
+  const bool privileged = geteuid() == 0;
 
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
@@ -74,6 +79,13 @@ Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv
     } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(kExitCannotExecute);  // the parent gave up on us
     if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) _exit(kExitCannotExecute);
+    if (seccomp != nullptr) {
+      if (int err = InstallSeccompFilter(seccomp, privileged); err != 0) {
+        ssize_t ignored = write(error[1], &err, sizeof(err));
+        (void)ignored;
+        _exit(kExitCannotExecute);
+      }
+    }
     execve(path.c_str(), child_argv.data(), child_env.data());
     int err = errno;
     ssize_t ignored = write(error[1], &err, sizeof(err));
@@ -113,6 +125,28 @@ int Launcher::Release() {
   return 0;
 }
 
+void Launcher::Go() {
+  char byte = 1;
+  ssize_t n;
+  do {
+    n = write(go_write_, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  close(go_write_);
+  go_write_ = -1;
+}
+
+int Launcher::ExecError() {
+  if (error_read_ < 0) return 0;
+  int err = 0;
+  ssize_t got;
+  do {
+    got = read(error_read_, &err, sizeof(err));
+  } while (got < 0 && errno == EINTR);
+  close(error_read_);
+  error_read_ = -1;
+  return got == ssize_t(sizeof(err)) ? err : 0;
+}
+
 void Launcher::Abandon() {
   if (go_write_ >= 0) {
     close(go_write_);  // the child reads EOF and exits without exec
@@ -124,10 +158,14 @@ void Launcher::Abandon() {
 int Launcher::Wait(struct rusage* usage) {
   int status = 0;
   struct rusage ignored {};
-  while (wait4(pid_, &status, 0, usage != nullptr ? usage : &ignored) < 0) {
-    if (errno != EINTR) return status;
+  for (;;) {
+    if (wait4(pid_, &status, __WALL, usage != nullptr ? usage : &ignored) < 0) {
+      if (errno != EINTR) return status;
+      continue;
+    }
+    if (!WIFSTOPPED(status)) return status;
+    ptrace(PTRACE_DETACH, pid_, nullptr, nullptr);  // a ptrace-stop: let it go and end
   }
-  return status;
 }
 
 std::vector<std::string> CurrentEnvironment() {

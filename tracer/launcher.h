@@ -4,6 +4,7 @@
 // shell's exit codes: 127 (not found), 126 (found but cannot be executed).
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -27,8 +28,11 @@ class Launcher {
  public:
   // Forks a child that waits for Release() and then execs `path` with `argv` and `env`.
   // `stdout_fd` >= 0 becomes the program's standard output (memwrap run --stdout).
+  // `seccomp`, when given, is installed right before exec (syscalls/seccomp_filter.h); it must
+  // outlive the constructor only.
   Launcher(const std::string& path, const std::vector<std::string>& argv,
-           const std::vector<std::string>& env, int stdout_fd = -1);
+           const std::vector<std::string>& env, int stdout_fd = -1,
+           const sock_fprog* seccomp = nullptr);
   ~Launcher();
   Launcher(const Launcher&) = delete;
   Launcher& operator=(const Launcher&) = delete;
@@ -38,10 +42,16 @@ class Launcher {
   // Lets the child exec. Returns 0 when exec succeeded, else the child's errno (the child has
   // then exited with 126/127 and has been reaped).
   int Release();
+  // For a traced child (process_tree.h), whose exec the tracer must see: lets it exec without
+  // waiting for the outcome; after the child has ended (or exec'd), ExecError() tells
+  // whether exec failed: 0, or the child's errno.
+  void Go();
+  int ExecError();
   // Kills and reaps a child that was never released.
   void Abandon();
   // Waits for the program to end; returns the wait status (and its resource usage, when
-  // `usage` is given: ru_maxrss is the kernel's exact peak RSS). Retries on EINTR.
+  // `usage` is given: ru_maxrss is the kernel's exact peak RSS). Retries on EINTR. A traced
+  // child is detached at its ptrace-stops and waited for.
   int Wait(struct rusage* usage = nullptr);
 
  private:

@@ -163,6 +163,10 @@ static_assert(sizeof(ModuleRecord) == 32);
 inline constexpr uint32_t kMaxModuleSegments = 16;
 inline constexpr uint32_t kMaxBuildIdSize = 64;
 
+// ProcessStartRecord::h.flags: the tracer wrote it from /proc (the image has no shim: a static
+// or setuid program, or a trace by stracedrv), so the image has no heap records.
+inline constexpr uint16_t kProcessStartWithoutShim = 0x1;
+
 // Followed by `exe_size` bytes (NUL-terminated executable path), then `cmdline_size` bytes
 // (arguments, each NUL-terminated), then padding.
 struct ProcessStartRecord {
@@ -187,7 +191,8 @@ struct ProcessExitRecord {
   uint32_t pid;
   uint32_t kind;    // ExitKind
   int32_t status;
-  uint32_t max_rss_kib;  // the kernel's peak resident set (wait4 rusage ru_maxrss), 0: unknown
+  uint32_t max_rss_kib;  // the kernel's peak resident set: VmHWM of the last image read at
+                         // PTRACE_EVENT_EXIT (exact), else wait4's ru_maxrss; 0: unknown
 };
 static_assert(sizeof(ProcessExitRecord) == 32);
 

@@ -1,0 +1,135 @@
+#include "run_attached.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "exit_codes.h"
+#include "report.h"
+#include "tracefile/trace_error.h"
+#include "tracefile/trace_writer.h"
+#include "tracer/collector.h"
+#include "tracer/process_tree.h"
+#include "tracer/trace_recorder.h"
+
+namespace memwrap {
+namespace {
+
+ProcessTree* g_tree = nullptr;
+
+void DetachOnSignal(int) {
+  if (g_tree != nullptr) g_tree->RequestDetach();
+}
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+std::string ProcFile(pid_t pid, const char* name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + name);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string HostName() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+}  // namespace
+
+int RunAttached(const AttachedRun& run) {
+  std::string comm = ProcFile(run.pid, "comm");
+  while (!comm.empty() && (comm.back() == '\n' || comm.back() == '/')) comm.pop_back();
+  if (comm.empty()) {
+    fprintf(stderr, "memwrap: -p %d: no such process\n", run.pid);
+    return kExitUsage;
+  }
+  std::string command = ProcFile(run.pid, "cmdline");
+  for (char& c : command) c = c == '\0' ? ' ' : c;
+  while (!command.empty() && command.back() == ' ') command.pop_back();
+  const std::string output =
+      run.output.empty() ? comm + "." + std::to_string(run.pid) + ".mwt" : run.output;
+  try {
+    Collector collector;
+    std::unique_ptr<TraceWriter> writer;
+    try {
+      writer = std::make_unique<TraceWriter>(
+          output, run.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
+      writer->WriteSessionInfo(
+          {{"command", command.empty() ? comm : command},
+           {"host", HostName()},
+           {"pid", std::to_string(run.pid)},
+           {"attached", "1"},
+           {"memwrap_version", MEMWRAP_VERSION},
+           {"sample_interval_ns", std::to_string(run.interval_ns)},
+           {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
+           {"heap_not_recorded", "memwrap attached to a running process (the shim can only be "
+                                 "preloaded into a program memwrap starts)"}});
+    } catch (const TraceError& error) {
+      fprintf(stderr, "memwrap: %s\n", error.what());
+      return kExitCannotWrite;
+    }
+    collector.Start(writer.get(), 0);
+    TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_memory=*/run.interval_ns != 0);
+    ProcessTreeOptions options;
+    options.selection = run.selection;
+    // A filter cannot be added to a running process: every call stops, memwrap selects.
+    options.stops = run.selection.empty() ? SyscallStops::kNone : SyscallStops::kAll;
+    ProcessTree tree(&recorder, options);
+    if (std::string error = tree.Attach(run.pid); !error.empty()) {
+      fprintf(stderr, "memwrap: cannot attach to %d: %s\n", run.pid, error.c_str());
+      collector.RequestStop();
+      collector.Finish();
+      writer.reset();
+      unlink(output.c_str());
+      return kExitUsage;
+    }
+    recorder.AnnounceAttached(run.pid);
+    g_tree = &tree;
+    struct sigaction action {};
+    action.sa_handler = DetachOnSignal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
+    const uint64_t deadline = run.duration_ns != 0 ? MonotonicNs() + run.duration_ns : 0;
+    uint64_t period = run.interval_ns != 0 ? run.interval_ns : 100'000'000;
+    if (run.duration_ns != 0) period = std::min(period, run.duration_ns / 4 + 1);
+    tree.SetTimer(period, [&](uint64_t now) {
+      recorder.Tick(now);
+      if (deadline != 0 && now >= deadline) tree.RequestDetach();
+    });
+    tree.Run();
+    g_tree = nullptr;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) signal(sig, SIG_DFL);
+    recorder.FlushAll();
+    collector.Finish();
+    writer.reset();
+    if (std::string error = collector.write_error(); !error.empty()) {
+      fprintf(stderr, "memwrap: %s; the trace holds what was written before\n", error.c_str());
+    }
+    if (!run.quiet) {
+      try {
+        Report report = BuildReport(output, ReportOptions{.top = run.top, .process = 0, .suppressions = ""});
+        fputs(FormatRunSummary(report, run.top).c_str(), stderr);
+      } catch (const std::exception& error) {
+        fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());
+      }
+    }
+    return kExitOk;
+  } catch (const std::exception& error) {
+    fprintf(stderr, "memwrap: %s\n", error.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,34 @@
+// `memwrap run -p PID [--duration D]`: records a process that is already running (ptrace
+// attach): its memory over time (/proc samples), its memory system calls, the processes it
+// starts, and how they end. No heap: the shim can only be preloaded into a program memwrap
+// starts. Ctrl-C (SIGINT), SIGTERM, SIGHUP or the end of --duration detach; the process keeps
+// running and is never left stopped by memwrap.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "tracer/syscalls/syscall_selection.h"
+
+namespace memwrap {
+
+struct AttachedRun {
+  pid_t pid = 0;
+  std::string output;  // "" : COMM.PID.mwt
+  bool force = false;
+  bool quiet = false;
+  size_t top = 5;
+  uint64_t interval_ns = 0;
+  uint64_t duration_ns = 0;  // 0: until Ctrl-C or the process ends
+  SyscallSelection selection;
+  std::string syscalls;  // as given, for the session info ("" default)
+};
+
+// Returns memwrap's exit status: 0, or 2 (the process cannot be traced, the trace cannot be
+// written).
+int RunAttached(const AttachedRun& run);
+
+}  // namespace memwrap

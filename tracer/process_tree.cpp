@@ -1,0 +1,496 @@
+#include "process_tree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+namespace memwrap {
+namespace {
+
+// The loop's wake-up signal: sent by its timer and by RequestDetach to the tracer thread only.
+// It is blocked in that thread except while the thread waits in wait4, which it interrupts
+// (EINTR); so no other call of the tracer thread ever sees EINTR because of it.
+// One ProcessTree at a time.
+int WakeSignal() { return SIGRTMIN + 2; }
+volatile sig_atomic_t g_tick_pending = 0;
+volatile sig_atomic_t g_detach_requested = 0;
+pid_t g_tracer_tid = 0;
+
+void OnWakeSignal(int) { g_tick_pending = 1; }
+
+uint64_t NowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// A "Key:\tvalue" line of /proc/TID/status; false if absent (gone, or a zombie's VmHWM).
+bool StatusField(pid_t tid, const char* key, long* value) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/status", tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[4096];
+  ssize_t n = read(fd, text, sizeof(text) - 1);
+  close(fd);
+  if (n <= 0) return false;
+  text[n] = '\0';
+  const size_t key_length = strlen(key);
+  for (char* line = text; line != nullptr && *line != '\0';) {
+    if (strncmp(line, key, key_length) == 0 && line[key_length] == ':') {
+      *value = strtol(line + key_length + 1, nullptr, 10);
+      return true;
+    }
+    line = strchr(line, '\n');
+    if (line != nullptr) ++line;
+  }
+  return false;
+}
+
+bool IsGroupStopSignal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+constexpr int kExecve = 59;    // x86_64 numbering (the only ABI traced)
+constexpr int kExecveat = 322;
+
+}  // namespace
+
+struct ProcessTree::Thread {
+  pid_t tid = 0;
+  pid_t pid = 0;
+  Process* process = nullptr;  // owned by processes_, which outlives its threads
+  bool in_syscall = false;  // between a reported call's entry and its exit
+  SyscallEvent call;
+  std::vector<std::function<void(pid_t)>> on_stop;
+};
+
+struct ProcessTree::Process {
+  pid_t pid = 0;
+  SyscallStops stops = SyscallStops::kNone;
+  bool reporting = true;  // false for a seized child until its execve: memwrap's own code
+  uint64_t hwm_kib = 0;
+};
+
+ProcessTree::ProcessTree(TraceObserver* observer, ProcessTreeOptions options)
+    : observer_(observer), options_(std::move(options)) {
+  ptrace_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+  if (options_.follow) {
+    ptrace_options_ |= PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+  }
+  if (options_.stops == SyscallStops::kSeccomp) ptrace_options_ |= PTRACE_O_TRACESECCOMP;
+  g_detach_requested = 0;
+  g_tick_pending = 0;
+  g_tracer_tid = pid_t(syscall(SYS_gettid));
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  pthread_sigmask(SIG_BLOCK, &wake, nullptr);
+  struct sigaction action {};
+  action.sa_handler = OnWakeSignal;
+  action.sa_flags = 0;  // no SA_RESTART: it must end the wait
+  sigemptyset(&action.sa_mask);
+  sigaction(WakeSignal(), &action, nullptr);
+}
+
+ProcessTree::~ProcessTree() {
+  if (timer_created_) timer_delete(timer_);
+  g_tracer_tid = 0;
+}
+
+void ProcessTree::RequestDetach() {
+  g_detach_requested = 1;
+  if (g_tracer_tid != 0) syscall(SYS_tgkill, getpid(), g_tracer_tid, WakeSignal());
+}
+
+ProcessTree::Thread& ProcessTree::AddThread(pid_t tid, pid_t pid, pid_t ppid) {
+  auto& thread = threads_[tid];
+  if (!thread) thread = std::make_unique<Thread>();
+  thread->tid = tid;
+  thread->pid = pid;
+  auto& process = processes_[pid];
+  if (!process) {
+    process = std::make_unique<Process>();
+    process->pid = pid;
+    // Children inherit how their parent stops (a seccomp filter is inherited too).
+    auto parent = processes_.find(ppid);
+    process->stops = parent != processes_.end() ? parent->second->stops : options_.stops;
+    observer_->OnProcessStart(pid, ppid);
+  }
+  thread->process = process.get();
+  return *thread;
+}
+
+ProcessTree::Thread* ProcessTree::FindOrAdopt(pid_t tid) {
+  auto it = threads_.find(tid);
+  if (it != threads_.end()) return it->second.get();
+  // A new tracee whose first stop came before its parent's fork/clone event (or whose parent
+  // is already gone): the kernel attached it, /proc says whose it is.
+  long tgid = tid, ppid = 0;
+  StatusField(tid, "Tgid", &tgid);
+  StatusField(tid, "PPid", &ppid);
+  return &AddThread(tid, pid_t(tgid), pid_t(ppid));
+}
+
+std::string ProcessTree::SeizeChild(pid_t pid) {
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, (void*)(uintptr_t)ptrace_options_) != 0) {
+    return std::string("ptrace(PTRACE_SEIZE): ") + strerror(errno);
+  }
+  first_pid_ = pid;
+  first_is_child_ = true;
+  AddThread(pid, pid, getpid());
+  processes_[pid]->reporting = false;
+  // PTRACE_SYSCALL only takes effect from a stop: make one now.
+  if (options_.stops == SyscallStops::kAll) ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+  return "";
+}
+
+std::string ProcessTree::Attach(pid_t pid) {
+  first_pid_ = pid;
+  first_is_child_ = false;
+  long ppid = 0;
+  if (!StatusField(pid, "PPid", &ppid)) return "no such process";
+  long tgid = pid;
+  if (StatusField(pid, "Tgid", &tgid) && tgid != pid) {
+    return "is a thread of process " + std::to_string(tgid) + "; give that pid";
+  }
+  // Threads may start while we attach: list them again until no new one shows up.
+  std::set<pid_t> seized;
+  for (int round = 0; round < 100; ++round) {
+    bool found_new = false;
+    std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* tasks = opendir(dir.c_str());
+    if (tasks == nullptr) break;
+    while (dirent* entry = readdir(tasks)) {
+      pid_t tid = pid_t(atoi(entry->d_name));
+      if (tid <= 0 || seized.count(tid) != 0) continue;
+      seized.insert(tid);
+      found_new = true;
+      if (ptrace(PTRACE_SEIZE, tid, nullptr, (void*)(uintptr_t)ptrace_options_) != 0) {
+        if (tid == pid) {
+          closedir(tasks);
+          return std::string("ptrace(PTRACE_SEIZE): ") + strerror(errno);
+        }
+        continue;  // the thread ended meanwhile
+      }
+      AddThread(tid, pid, pid_t(ppid));
+      if (options_.stops == SyscallStops::kAll) ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+    }
+    closedir(tasks);
+    if (!found_new) break;
+  }
+  return "";
+}
+
+void ProcessTree::SetStops(pid_t pid, SyscallStops stops) {
+  auto it = processes_.find(pid);
+  if (it != processes_.end()) it->second->stops = stops;
+}
+
+void ProcessTree::SetTimer(uint64_t period_ns, std::function<void(uint64_t)> tick) {
+  if (period_ns == 0) return;
+  tick_ = std::move(tick);
+  // A POSIX timer that signals this thread: it interrupts the loop's blocking wait4, which
+  // a timerfd could not (waiting on both would cost an epoll_wait and a SIGCHLD handler per
+  // ptrace stop).
+  sigevent event{};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = WakeSignal();
+  event._sigev_un._tid = pid_t(syscall(SYS_gettid));
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer_) != 0) return;
+  timer_created_ = true;
+  // Absolute deadlines: the kernel keeps the period however late the loop handles a tick.
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  itimerspec spec{};
+  spec.it_interval.tv_sec = time_t(period_ns / 1000000000);
+  spec.it_interval.tv_nsec = long(period_ns % 1000000000);
+  spec.it_value = now;
+  spec.it_value.tv_nsec += spec.it_interval.tv_nsec;
+  spec.it_value.tv_sec += spec.it_interval.tv_sec + spec.it_value.tv_nsec / 1000000000;
+  spec.it_value.tv_nsec %= 1000000000;
+  timer_settime(timer_, TIMER_ABSTIME, &spec, nullptr);
+}
+
+bool ProcessTree::WhenStopped(pid_t tid, std::function<void(pid_t)> fn) {
+  auto it = threads_.find(tid);
+  if (it == threads_.end()) return false;
+  it->second->on_stop.push_back(std::move(fn));
+  ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+  return true;
+}
+
+std::map<pid_t, std::vector<pid_t>> ProcessTree::Threads() const {
+  std::map<pid_t, std::vector<pid_t>> by_process;
+  for (const auto& [tid, thread] : threads_) by_process[thread->pid].push_back(tid);
+  return by_process;
+}
+
+int ProcessTree::Run() {
+  struct Pending {
+    pid_t tid;
+    int status;
+    struct rusage usage;
+  };
+  std::vector<Pending> batch;
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  while (!threads_.empty()) {
+    if (g_tick_pending) {
+      g_tick_pending = 0;
+      if (tick_) tick_(NowNs());
+    }
+    if (g_detach_requested) {
+      DetachAll();
+      break;
+    }
+    // Wait for one status (the wake signal may cut the wait short: a tick or a detach)...
+    batch.clear();
+    Pending pending{};
+    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);  // a pending tick is handled right here
+    pid_t tid = -1;
+    if (!g_tick_pending && !g_detach_requested) {
+      tid = wait4(-1, &pending.status, __WALL, &pending.usage);
+    }
+    const int wait_errno = errno;
+    pthread_sigmask(SIG_BLOCK, &wake, nullptr);
+    if (tid < 0) {
+      if (wait_errno == ECHILD) break;  // every tracee is gone
+      continue;                         // EINTR: a tick or a detach
+    }
+    pending.tid = tid;
+    batch.push_back(pending);
+    // ...then, for fairness, collect every other pending status before acting on any (their
+    // threads are stopped meanwhile): one busy thread cannot starve the others.
+    for (;;) {
+      tid = wait4(-1, &pending.status, __WALL | WNOHANG, &pending.usage);
+      if (tid <= 0) break;
+      pending.tid = tid;
+      batch.push_back(pending);
+    }
+    for (const Pending& p : batch) Handle(p.tid, p.status, p.usage);
+  }
+  return first_status_;
+}
+
+void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
+  if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_EXEC) {
+    // A non-leader thread's exec: the kernel gave it the leader's tid; its state moves there.
+    unsigned long former = 0;
+    ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
+    auto it = threads_.find(pid_t(former));
+    if (pid_t(former) != tid && it != threads_.end()) {
+      std::unique_ptr<Thread> moved = std::move(it->second);
+      threads_.erase(it);
+      moved->tid = tid;
+      moved->call.tid = tid;
+      threads_[tid] = std::move(moved);
+    }
+  }
+  Thread& thread = *FindOrAdopt(tid);
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    HandleExit(thread, status, usage);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  const int sig = WSTOPSIG(status);
+  const int event = status >> 16;
+  RunPendingCallbacks(thread);
+  switch (event) {
+    case 0:
+      if (sig == (SIGTRAP | 0x80)) {
+        HandleSyscallStop(thread);
+        Resume(thread, 0);
+      } else {
+        observer_->OnSignal(thread.pid, tid, sig);
+        Resume(thread, sig);  // a signal for the tracee: delivered unchanged
+      }
+      return;
+    case PTRACE_EVENT_SECCOMP:
+      HandleSyscallStop(thread);
+      Resume(thread, 0);
+      return;
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: {
+      unsigned long child = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child != 0) {
+        HandleNewChild(thread, pid_t(child));
+      }
+      Resume(thread, 0);
+      return;
+    }
+    case PTRACE_EVENT_EXEC:
+      HandleExec(thread);
+      Resume(thread, 0);
+      return;
+    case PTRACE_EVENT_EXIT: {
+      // The last moment the address space exists: its VmHWM is the exact peak RSS.
+      long hwm = 0;
+      Process& process = *thread.process;
+      if (StatusField(tid, "VmHWM", &hwm) && uint64_t(hwm) > process.hwm_kib) {
+        process.hwm_kib = uint64_t(hwm);
+      }
+      if (thread.in_syscall) ReportUnfinished(thread);  // exit / exit_group never return
+      Resume(thread, 0);
+      return;
+    }
+    case PTRACE_EVENT_STOP:
+      if (IsGroupStopSignal(sig)) {
+        // A group-stop: stay stopped (as the program asked) but keep reporting events.
+        ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);
+      } else {
+        Resume(thread, 0);  // a new tracee's first stop, or our PTRACE_INTERRUPT
+      }
+      return;
+    default:
+      Resume(thread, 0);
+      return;
+  }
+}
+
+void ProcessTree::RunPendingCallbacks(Thread& thread) {
+  if (thread.on_stop.empty()) return;
+  auto callbacks = std::move(thread.on_stop);
+  thread.on_stop.clear();
+  for (auto& callback : callbacks) callback(thread.tid);
+}
+
+void ProcessTree::Resume(Thread& thread, int signal) {
+  const Process& process = *thread.process;
+  const bool syscall_stops = process.stops == SyscallStops::kAll ||
+                             (process.stops == SyscallStops::kSeccomp && thread.in_syscall);
+  // ESRCH: the tracee was killed meanwhile; its exit status follows.
+  ptrace(syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT, thread.tid, nullptr,
+         (void*)(uintptr_t)signal);
+}
+
+void ProcessTree::HandleSyscallStop(Thread& thread) {
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, thread.tid, (void*)sizeof(info), &info) <= 0) return;
+  Process& process = *thread.process;
+  const uint64_t now = NowNs();
+  if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+    // The seccomp member has the same leading layout as the entry member (nr, args).
+    const uint32_t number = uint32_t(info.entry.nr);
+    if (!process.reporting) {
+      if (number != kExecve && number != kExecveat) return;
+      process.reporting = true;  // the program starts with its execve
+    }
+    if (!options_.selection.Has(number)) return;
+    thread.in_syscall = true;
+    thread.call = SyscallEvent{};
+    thread.call.pid = thread.pid;
+    thread.call.tid = thread.tid;
+    thread.call.number = number;
+    for (int i = 0; i < 6; ++i) thread.call.args[i] = info.entry.args[i];
+    thread.call.entry_ns = now;
+    observer_->OnSyscallEntry(thread.call);
+    return;
+  }
+  if (info.op == PTRACE_SYSCALL_INFO_EXIT && thread.in_syscall) {
+    thread.in_syscall = false;
+    thread.call.result = info.exit.rval;
+    thread.call.exit_ns = now;
+    thread.call.finished = true;
+    observer_->OnSyscall(thread.call);
+  }
+}
+
+void ProcessTree::ReportUnfinished(Thread& thread) {
+  thread.in_syscall = false;
+  thread.call.finished = false;
+  thread.call.exit_ns = 0;
+  thread.call.result = 0;
+  observer_->OnSyscall(thread.call);
+}
+
+void ProcessTree::HandleNewChild(Thread& parent, pid_t child) {
+  if (threads_.count(child) != 0) return;  // its first stop came first
+  long tgid = child;
+  StatusField(child, "Tgid", &tgid);
+  const pid_t pid = pid_t(tgid);
+  AddThread(child, pid, pid == parent.pid ? 0 : parent.pid);
+}
+
+void ProcessTree::HandleExec(Thread& thread) {
+  Process& process = *thread.process;
+  process.reporting = true;
+  process.hwm_kib = 0;  // a new address space
+  // Every other thread of the process is gone (the kernel reports their exits, except the
+  // old leader's when a non-leader exec'd: its tid now belongs to this thread).
+  observer_->OnExec(thread.pid);
+}
+
+void ProcessTree::HandleExit(Thread& thread, int status, const struct rusage& usage) {
+  if (thread.in_syscall) ReportUnfinished(thread);
+  const pid_t tid = thread.tid;
+  const pid_t pid = thread.pid;
+  threads_.erase(tid);
+  // The kernel reports a leader's death after all its threads': that is the process's end.
+  if (tid != pid) return;
+  auto it = processes_.find(pid);
+  const uint64_t hwm = it != processes_.end() ? it->second->hwm_kib : 0;
+  observer_->OnProcessExit(pid, status, usage, hwm);
+  if (pid == first_pid_ && first_is_child_) first_status_ = status;
+  if (it != processes_.end()) processes_.erase(it);
+  // The kernel reports the leader last, so no thread of the process should be left; one that
+  // is (it cannot normally happen) is forgotten with its process, and adopted anew if it ever
+  // reports again.
+  for (auto t = threads_.begin(); t != threads_.end();) {
+    t = t->second->pid == pid ? threads_.erase(t) : std::next(t);
+  }
+}
+
+void ProcessTree::DetachAll() {
+  for (const auto& [tid, thread] : threads_) ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+  while (!threads_.empty()) {
+    int status = 0;
+    struct rusage usage {};
+    pid_t tid = wait4(-1, &status, __WALL, &usage);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    Thread& thread = *FindOrAdopt(tid);
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      HandleExit(thread, status, usage);
+      continue;
+    }
+    if (!WIFSTOPPED(status)) continue;
+    const int sig = WSTOPSIG(status);
+    const int event = status >> 16;
+    int deliver = 0;
+    if (event == 0 && sig != (SIGTRAP | 0x80)) deliver = sig;  // not ours to swallow
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+        event == PTRACE_EVENT_CLONE) {
+      unsigned long child = 0;
+      // The new child is attached too: wait for its first stop and let it go as well.
+      if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child != 0) {
+        HandleNewChild(thread, pid_t(child));
+        ptrace(PTRACE_INTERRUPT, pid_t(child), nullptr, nullptr);
+      }
+    }
+    if (thread.in_syscall) ReportUnfinished(thread);
+    ptrace(PTRACE_DETACH, tid, nullptr, (void*)(uintptr_t)deliver);
+    threads_.erase(tid);
+  }
+  threads_.clear();
+  processes_.clear();
+}
+
+}  // namespace memwrap

@@ -1,0 +1,153 @@
+// The ptrace half of the tracer: follows a process tree (every process and thread it creates)
+// from one thread, the one that seized or attached it -- the kernel only accepts ptrace calls
+// from the tracer thread.
+//
+// What it does, in kernel terms:
+//  * tracees are PTRACE_SEIZEd with TRACESYSGOOD|TRACEEXEC|TRACEEXIT (+ CLONE|FORK|VFORK to
+//    follow, + SECCOMP when a seccomp filter selects the calls that stop). No EXITKILL: if
+//    memwrap dies, the program carries on.
+//  * the loop blocks in wait4(-1, __WALL) (as strace does: no SIGCHLD handler, no extra
+//    syscall per stop); a POSIX timer with absolute deadlines interrupts it with a signal
+//    meant for the tracer thread only. Each wakeup first collects every pending wait status
+//    (wait4 WNOHANG) and only then handles them, so a busy thread cannot starve the others.
+//  * signals are delivered unchanged; group-stops are kept with PTRACE_LISTEN (the process
+//    stays stopped until SIGCONT, as without memwrap); a non-leader thread's exec (the kernel
+//    gives it the leader's tid) and a child whose first stop comes before its parent's fork
+//    event (or after the parent died) are expected.
+//  * the loop ends when no tracee is left, or when Detach() was asked for.
+//
+// What it does not do: it knows nothing of what a system call means. It reports each selected
+// call (PTRACE_GET_SYSCALL_INFO) and each process start / exec / exit to a TraceObserver.
+//
+// Hooks for periodic work on stopped threads (a stack sampler): SetTimer() runs a callback on
+// a drift-free timer; WhenStopped(tid, fn) interrupts a thread (PTRACE_INTERRUPT), runs fn
+// while it is in a ptrace-stop and resumes it as it was.
+#pragma once
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "syscalls/syscall_selection.h"
+
+namespace memwrap {
+
+// How a process's system calls stop it.
+enum class SyscallStops {
+  kNone,     // never: lifecycle events only (the shim records what matters)
+  kSeccomp,  // only the calls the inherited seccomp filter traps (PTRACE_EVENT_SECCOMP)
+  kAll,      // every call (PTRACE_SYSCALL); the selection is applied here
+};
+
+struct SyscallEvent {
+  pid_t pid = 0;  // thread group
+  pid_t tid = 0;
+  uint32_t number = 0;
+  uint64_t args[6] = {};
+  int64_t result = 0;      // -errno on failure
+  uint64_t entry_ns = 0;   // CLOCK_MONOTONIC at the entry stop
+  uint64_t exit_ns = 0;    // at the exit stop; 0 when unfinished
+  bool finished = true;    // false: the thread died in the call (exit, exit_group, execve by
+                           // another thread) or was detached in it
+};
+
+class TraceObserver {
+ public:
+  virtual ~TraceObserver() = default;
+  // A selected system call starts; the thread is stopped at its entry, so its input memory
+  // (paths, execve's arguments) can still be read.
+  virtual void OnSyscallEntry(const SyscallEvent& event) { (void)event; }
+  // A selected system call returned (or will never return: event.finished == false).
+  virtual void OnSyscall(const SyscallEvent& event) { (void)event; }
+  // A new process (fork, vfork, clone without CLONE_THREAD), or the one seized or attached.
+  virtual void OnProcessStart(pid_t pid, pid_t ppid) { (void)pid, (void)ppid; }
+  // A signal is about to be delivered to thread `tid` of `pid` (it is passed on unchanged).
+  virtual void OnSignal(pid_t pid, pid_t tid, int signal) { (void)pid, (void)tid, (void)signal; }
+  // `pid` runs a new program (its executable is /proc/PID/exe now).
+  virtual void OnExec(pid_t pid) { (void)pid; }
+  // A process ended. `hwm_kib`: VmHWM of its last image read at PTRACE_EVENT_EXIT (exact peak
+  // RSS), 0 if it could not be read. `usage` is wait4's.
+  virtual void OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
+                             uint64_t hwm_kib) {
+    (void)pid, (void)wait_status, (void)usage, (void)hwm_kib;
+  }
+};
+
+struct ProcessTreeOptions {
+  SyscallSelection selection;                   // calls reported to the observer
+  SyscallStops stops = SyscallStops::kNone;     // for the first process; children inherit
+  bool follow = true;                           // follow forks and threads (strace -f)
+};
+
+// Construct it on the thread that will make every ptrace call, after forking the program: it
+// blocks its wake-up signal (a real-time signal) in this thread, and a child forked later would
+// inherit that mask.
+class ProcessTree {
+ public:
+  ProcessTree(TraceObserver* observer, ProcessTreeOptions options);
+  ~ProcessTree();
+  ProcessTree(const ProcessTree&) = delete;
+  ProcessTree& operator=(const ProcessTree&) = delete;
+
+  // Seizes a child that has not exec'd yet (tracer/launcher.h). Its calls are reported from its
+  // execve on (what it does before is memwrap's own code). "" or the reason it failed.
+  std::string SeizeChild(pid_t pid);
+  // Seizes a running process and all its threads. "" or the reason.
+  std::string Attach(pid_t pid);
+
+  // Runs until no tracee is left or Detach() took effect. Returns the wait status of the first
+  // process (seized child), or -1 when it was not observed (attached, or detached first).
+  int Run();
+
+  // Async-signal-safe: makes Run() detach from every tracee (each left running, or stopped if
+  // it was in a group-stop) and return.
+  void RequestDetach();
+
+  // A process's stops from now on (a process found to be one the shim cannot enter).
+  void SetStops(pid_t pid, SyscallStops stops);
+
+  // Calls `tick` every `period_ns` on a timer with absolute deadlines. Call before Run().
+  void SetTimer(uint64_t period_ns, std::function<void(uint64_t now_ns)> tick);
+  // Interrupts `tid` and calls `fn(tid)` at its next ptrace-stop (before it is resumed).
+  // False if `tid` is not a tracee.
+  bool WhenStopped(pid_t tid, std::function<void(pid_t)> fn);
+  // Thread ids currently traced, by process.
+  std::map<pid_t, std::vector<pid_t>> Threads() const;
+
+ private:
+  struct Thread;
+  struct Process;
+
+  Thread* FindOrAdopt(pid_t tid);
+  Thread& AddThread(pid_t tid, pid_t pid, pid_t ppid);
+  void Handle(pid_t tid, int status, const struct rusage& usage);
+  void HandleExit(Thread& thread, int status, const struct rusage& usage);
+  void HandleSyscallStop(Thread& thread);
+  void HandleNewChild(Thread& parent, pid_t child);
+  void HandleExec(Thread& thread);
+  void Resume(Thread& thread, int signal);
+  void RunPendingCallbacks(Thread& thread);
+  void DetachAll();
+  void ReportUnfinished(Thread& thread);
+
+  TraceObserver* observer_;
+  ProcessTreeOptions options_;
+  unsigned ptrace_options_ = 0;
+  std::map<pid_t, std::unique_ptr<Thread>> threads_;
+  std::map<pid_t, std::unique_ptr<Process>> processes_;
+  pid_t first_pid_ = -1;
+  int first_status_ = -1;
+  bool first_is_child_ = false;
+  timer_t timer_{};
+  bool timer_created_ = false;
+  std::function<void(uint64_t)> tick_;
+};
+
+}  // namespace memwrap

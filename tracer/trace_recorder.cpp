@@ -1,0 +1,195 @@
+#include "trace_recorder.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "preload_obstacle.h"
+#include "proc_memory.h"
+#include "syscalls/syscall_table.h"
+
+namespace memwrap {
+namespace {
+
+constexpr size_t kBatchBytes = 256 << 10;
+constexpr uint64_t kBatchAgeNs = 200'000'000;
+// A sample after a memory call is skipped if the process was sampled less than this before: a
+// /proc read costs ~20 us, more than the call, and in a tight loop of memory calls samples
+// this close would show the same memory give or take one millisecond of calls (the exact peak
+// comes from VmHWM at exit anyway).
+constexpr uint64_t kMinSampleSpacingNs = 1'000'000;
+
+uint64_t NowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+std::string ReadProcFile(pid_t pid, const char* name) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0 && text.size() < 64 * 1024) {
+    text.append(buffer, size_t(n));
+  }
+  close(fd);
+  return text;
+}
+
+std::string Executable(pid_t pid) {
+  char path[64], target[PATH_MAX];
+  snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+  ssize_t n = readlink(path, target, sizeof(target) - 1);
+  if (n <= 0) return "";
+  return std::string(target, size_t(n));
+}
+
+}  // namespace
+
+TraceRecorder::TraceRecorder(Collector* collector, bool no_shim, bool sample_memory)
+    : collector_(collector), no_shim_(no_shim), sample_memory_(sample_memory) {}
+
+void TraceRecorder::Append(pid_t pid, const void* record, size_t size, uint64_t now_ns) {
+  Batch& batch = batches_[pid];
+  if (batch.bytes.empty()) batch.first_ns = now_ns;
+  const auto* p = static_cast<const uint8_t*>(record);
+  batch.bytes.insert(batch.bytes.end(), p, p + size);
+  if (batch.bytes.size() >= kBatchBytes) Flush(pid);
+}
+
+void TraceRecorder::Flush(pid_t pid) {
+  auto it = batches_.find(pid);
+  if (it == batches_.end()) return;
+  if (!it->second.bytes.empty()) {
+    collector_->AddRecord(uint32_t(pid), std::vector<uint8_t>(it->second.bytes.begin(),
+                                                              it->second.bytes.end()));
+  }
+  batches_.erase(it);
+}
+
+void TraceRecorder::FlushAll() {
+  while (!batches_.empty()) Flush(batches_.begin()->first);
+}
+
+void TraceRecorder::Tick(uint64_t now_ns) {
+  if (sample_memory_) {
+    for (pid_t pid : without_shim_) SampleMemory(pid, now_ns);
+  }
+  std::vector<pid_t> old;
+  for (const auto& [pid, batch] : batches_) {
+    if (now_ns - batch.first_ns >= kBatchAgeNs) old.push_back(pid);
+  }
+  for (pid_t pid : old) Flush(pid);
+}
+
+void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns) {
+  MemorySampleRecord sample{};
+  sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
+  sample.ts_ns = now_ns;
+  if (ReadProcessMemory(pid, &sample)) Append(pid, &sample, sizeof(sample), now_ns);
+  last_sample_ns_[pid] = now_ns;
+}
+
+void TraceRecorder::OnSyscall(const SyscallEvent& event) {
+  SyscallRecord record{};
+  record.h = {sizeof(record), uint16_t(RecordType::kSyscall),
+              uint16_t(event.finished ? 0 : kSyscallUnfinished)};
+  record.ts_ns = event.entry_ns;
+  record.duration_ns = event.finished ? event.exit_ns - event.entry_ns : 0;
+  record.tid = uint32_t(event.tid);
+  record.number = event.number;
+  record.result = event.finished ? event.result : 0;
+  for (int i = 0; i < 6; ++i) record.args[i] = event.args[i];
+  const uint64_t now = event.finished ? event.exit_ns : event.entry_ns;
+  Append(event.pid, &record, sizeof(record), now);
+  // Right after a call that changed the address space: what it did to the RSS.
+  if (sample_memory_ && event.finished && without_shim_.count(event.pid) != 0 &&
+      (Syscall(event.number).classes & TM) != 0 &&
+      event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
+    SampleMemory(event.pid, NowNs());
+  }
+}
+
+void TraceRecorder::WriteProcessStart(pid_t pid, uint64_t now_ns) {
+  std::string exe = Executable(pid);
+  std::string cmdline = ReadProcFile(pid, "cmdline");
+  if (!cmdline.empty() && cmdline.back() != '\0') cmdline.push_back('\0');
+  ProcessStartRecord start{};
+  start.ts_ns = now_ns;
+  start.pid = uint32_t(pid);
+  auto parent = parents_.find(pid);
+  start.ppid = parent != parents_.end() ? uint32_t(parent->second) : 0;
+  std::string strings = exe + '\0' + cmdline;
+  // Long command lines are cut so that the record fits (kMaxRecordSize).
+  const size_t room = kMaxRecordSize - kRecordAlign - sizeof(start);
+  if (strings.size() > room) {
+    strings.resize(room);
+    strings.back() = '\0';
+  }
+  start.exe_size = uint32_t(exe.size() + 1);
+  start.cmdline_size = uint32_t(strings.size() - start.exe_size);
+  const size_t used = sizeof(start) + strings.size();
+  start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), kProcessStartWithoutShim};
+  std::vector<uint8_t> bytes(start.h.size, 0);
+  memcpy(bytes.data(), &start, sizeof(start));
+  memcpy(bytes.data() + sizeof(start), strings.data(), strings.size());
+  Append(pid, bytes.data(), bytes.size(), now_ns);
+}
+
+void TraceRecorder::OnProcessStart(pid_t pid, pid_t ppid) {
+  parents_[pid] = ppid;
+  // A forked child runs its parent's image: without the shim if the parent was. (The first
+  // process is announced at its exec: before it, it is memwrap's own code.)
+  const bool parent_without_shim = without_shim_.count(ppid) != 0;
+  if (no_shim_ || parent_without_shim) without_shim_.insert(pid);
+  if (parent_without_shim) WriteProcessStart(pid, NowNs());
+}
+
+void TraceRecorder::AnnounceAttached(pid_t pid) {
+  without_shim_.insert(pid);
+  WriteProcessStart(pid, NowNs());
+}
+
+void TraceRecorder::OnExec(pid_t pid) {
+  bool has_shim = false;
+  if (!no_shim_) {
+    const std::string exe = Executable(pid);
+    has_shim = exe.empty() || PreloadObstacle(exe).empty();
+  }
+  if (has_shim) {
+    without_shim_.erase(pid);
+  } else {
+    without_shim_.insert(pid);
+    WriteProcessStart(pid, NowNs());
+  }
+  if (on_image_) on_image_(pid, has_shim);
+}
+
+void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
+                                  uint64_t hwm_kib) {
+  Flush(pid);
+  without_shim_.erase(pid);
+  parents_.erase(pid);
+  last_sample_ns_.erase(pid);
+  // VmHWM read at PTRACE_EVENT_EXIT is this image's exact peak; wait4's ru_maxrss also counts
+  // the images before an exec (for the first process: memwrap's own pre-exec copy).
+  const uint32_t max_rss_kib = hwm_kib != 0 ? uint32_t(hwm_kib) : uint32_t(usage.ru_maxrss);
+  if (WIFEXITED(wait_status)) {
+    collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status), NowNs(),
+                           max_rss_kib);
+  } else if (WIFSIGNALED(wait_status)) {
+    collector_->RecordExit(uint32_t(pid), ExitKind::kSignaled, WTERMSIG(wait_status), NowNs(),
+                           max_rss_kib);
+  }
+}
+
+}  // namespace memwrap

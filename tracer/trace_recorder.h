@@ -1,0 +1,69 @@
+// Turns what the ptrace loop observes into trace records (through the Collector): a SYSCALL
+// record per reported call, PROCESS_EXIT for every process (exact VmHWM), and -- for processes
+// the shim does not record (static binaries, setuid programs, stracedrv) -- PROCESS_START from
+// /proc and MEMORY_SAMPLE records, on the loop's timer and right after each memory syscall
+// (unless the process was sampled less than 1 ms before).
+//
+// Records of one process are batched and handed to the collector in time order.
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "collector.h"
+#include "process_tree.h"
+#include "tracefile/byte_buffer.h"
+
+namespace memwrap {
+
+class TraceRecorder : public TraceObserver {
+ public:
+  // `no_shim`: no process of this run has the shim (stracedrv); else each exec'd image is
+  // judged by tracer/preload_obstacle.h. `sample_memory`: take MEMORY_SAMPLE records of the
+  // processes without the shim (the collector samples the others).
+  TraceRecorder(Collector* collector, bool no_shim, bool sample_memory);
+
+  // Called at each exec with whether the new image has the shim (so the caller can change
+  // how the process stops).
+  void OnImage(std::function<void(pid_t pid, bool has_shim)> callback) {
+    on_image_ = std::move(callback);
+  }
+
+  void OnSyscall(const SyscallEvent& event) override;
+  void OnProcessStart(pid_t pid, pid_t ppid) override;
+  void OnExec(pid_t pid) override;
+  void OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
+                     uint64_t hwm_kib) override;
+
+  // A process memwrap attached to (-p): it has no shim; its PROCESS_START is written now.
+  void AnnounceAttached(pid_t pid);
+
+  // Periodic: samples processes without the shim, hands old batches to the collector.
+  void Tick(uint64_t now_ns);
+  void FlushAll();
+
+ private:
+  struct Batch {
+    ByteBuffer bytes;
+    uint64_t first_ns = 0;
+  };
+  void Append(pid_t pid, const void* record, size_t size, uint64_t now_ns);
+  void Flush(pid_t pid);
+  void SampleMemory(pid_t pid, uint64_t now_ns);
+  void WriteProcessStart(pid_t pid, uint64_t now_ns);
+
+  Collector* collector_;
+  bool no_shim_;
+  bool sample_memory_;
+  std::function<void(pid_t, bool)> on_image_;
+  std::map<pid_t, Batch> batches_;
+  std::map<pid_t, pid_t> parents_;
+  std::set<pid_t> without_shim_;
+  std::map<pid_t, uint64_t> last_sample_ns_;
+};
+
+}  // namespace memwrap
