@@ -161,7 +161,8 @@ std::string FormatReportText(const Report& report) {
     out << "; where the threads were:\n";
     for (size_t i = 0; i < samples.top.size(); ++i) {
       const SampledFunction& function = samples.top[i];
-      out << "  #" << i + 1 << "  " << GroupDigits(function.samples) << " samples ("
+      out << "  #" << i + 1 << "  " << GroupDigits(function.samples)
+          << (function.samples == 1 ? " sample (" : " samples (")
           << function.samples * 100 / samples.total << "%)  " << Location(function.location)
           << "\n";
     }

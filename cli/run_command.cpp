@@ -37,6 +37,7 @@
 #include "tracer/stdout_tap.h"
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/syscalls/syscall_selection.h"
+#include "tracer/stack_sampling.h"
 #include "tracer/trace_recorder.h"
 
 namespace memwrap {
@@ -125,6 +126,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   bool tap_stdout = false;
   std::string interval;
   std::string ltrace;
+  uint32_t stack_sample_rate = 0;
+  bool pstack = false;
   std::string syscalls;
   pid_t attach = 0;
   std::string duration;
@@ -165,6 +168,13 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
        "also record calls of these library functions (function, lib.so:function, or globs "
        "such as readdir*) into the trace, on the same timeline (see ltracedrv --help)");
+  options.add_options()
+      ("stack-sample-rate", po::value<uint32_t>(&stack_sample_rate)->value_name("HZ"),
+       "sample the native stack of every thread of every traced process HZ times a second "
+       "(ptrace + libdwfl, jittered; the rate is halved, with a notice, when unwinding would "
+       "stop the program more than 5% of the time); the report's stack_samples says where "
+       "the threads were")
+      ("pstack", po::bool_switch(&pstack), "the same as --stack-sample-rate 100");
   RecordOptions recording;
   recording.AddTo(&options);
   FlightCommandOptions flight_options;
@@ -185,6 +195,10 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   }
   if (std::string error = flight ? flight_options.Validate() : ""; !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  if (stack_sample_rate > 10000) {
+    fprintf(stderr, "memwrap: --stack-sample-rate %u: at most 10000 Hz\n", stack_sample_rate);
     return kExitUsage;
   }
   if (std::string error = recording.Validate(); !error.empty()) {
@@ -325,6 +339,9 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       session["sample_interval_ns"] = std::to_string(interval_ns);
       if (!audit.empty()) session["ltrace"] = ltrace;
       session["syscalls"] = syscalls.empty() ? "default" : syscalls;
+      if (stack_sample_rate != 0 || pstack) {
+        session["stack_sample_rate_hz"] = std::to_string(stack_sample_rate != 0 ? stack_sample_rate : 100);
+      }
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
       if (flight) {
         // The file could be written (checked above, before the program runs); a dump creates
@@ -349,7 +366,14 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     TraceRecorder recorder(&collector, /*no_shim=*/false, /*sample_memory=*/interval_ns != 0);
     ProcessTree tree(&recorder, tree_options);
     const SyscallStops first_stops = tree_options.stops;
-    recorder.OnImage([&tree, default_syscalls, first_stops](pid_t pid, bool has_shim) {
+    if (pstack && stack_sample_rate == 0) stack_sample_rate = 100;
+    std::unique_ptr<StackSampling> sampling;
+    if (stack_sample_rate != 0) {
+      sampling = std::make_unique<StackSampling>(&tree, &recorder, stack_sample_rate,
+                                                 recording.stack_depth);
+    }
+    recorder.OnImage([&tree, &sampling, default_syscalls, first_stops](pid_t pid, bool has_shim) {
+      if (sampling != nullptr) sampling->NewImage(pid);
       // By default only images without the shim stop at (memory) syscalls. A process that
       // has the seccomp filter (inherited from a static first program) keeps its cheap stops;
       // one without it needs a stop at every call, filtered here.
@@ -391,8 +415,20 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     int status = 0;
     int exec_error = 0;
     if (seize_error.empty()) {
-      tree.SetTimer(interval_ns != 0 ? interval_ns : 100'000'000,
-                    [&recorder](uint64_t now) { recorder.Tick(now); });
+      // One timer for the memory samples and the stack samples; the recorder's work stays at
+      // --interval when the stack samples need finer ticks.
+      const uint64_t memory_period = interval_ns != 0 ? interval_ns : 100'000'000;
+      const uint64_t timer_period =
+          sampling != nullptr ? std::min(memory_period, StackSampling::TimerPeriodNs(stack_sample_rate))
+                              : memory_period;
+      uint64_t next_memory_tick = 0;
+      tree.SetTimer(timer_period, [&](uint64_t now) {
+        if (now >= next_memory_tick) {
+          recorder.Tick(now);
+          next_memory_tick = now + memory_period - timer_period / 2;
+        }
+        if (sampling != nullptr) sampling->Tick(now);
+      });
       launcher.Go();
       status = tree.Run();
       if (status == -1) {

@@ -42,6 +42,14 @@ class TraceRecorder : public TraceObserver {
   // A process memwrap attached to (-p): it has no shim; its PROCESS_START is written now.
   void AnnounceAttached(pid_t pid);
 
+  // A record from another observer of the tree (stack samples), in `pid`'s batch: it reaches the
+  // trace after the PROCESS_START this recorder wrote for a process without the shim.
+  void AddRecord(pid_t pid, const void* record, size_t size, uint64_t now_ns) {
+    Append(pid, record, size, now_ns);
+  }
+  // True for a process whose image the shim did not enter (static, setuid, attached).
+  bool WithoutShim(pid_t pid) const { return without_shim_.count(pid) != 0; }
+
   // Periodic: samples processes without the shim, hands old batches to the collector.
   void Tick(uint64_t now_ns);
   void FlushAll();
