@@ -12,5 +12,7 @@ int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
+// dlogger / cronlogger / `memwrap sys`: `command` names it in messages; `once` for cronlogger.
+int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once);
 
 }  // namespace memwrap
