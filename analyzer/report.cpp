@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "peak_analysis.h"
+#include "system_samples.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
@@ -133,6 +134,12 @@ void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& opti
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
+  if (IsSystemLog(stream.session_info())) {
+    // No program, no heap: a heap report (check, diff, baseline) would be all zeros.
+    throw TraceError(TraceError::Kind::kNotATrace,
+                     "'" + trace_path + "' is a system log (dlogger), not a program's trace: "
+                     "read it with memwrap timeline or memwrap report");
+  }
 
   Report report;
   report.trace_path = trace_path;

@@ -14,4 +14,7 @@ status=0
 (cd "$prefix" && "$prefix/bin/memwrap" -o "$prefix/t.mwt" "$program" 7 2>"$prefix/err") || status=$?
 [ "$status" -eq 7 ] || { echo "FAIL: exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
 grep -q "4,096 bytes\|4096 bytes" "$prefix/err" || { echo "FAIL: no peak in summary"; cat "$prefix/err"; exit 1; }
+# dlogger and cronlogger are installed beside it, as symlinks to memwrap.
+"$prefix/bin/cronlogger" -o - --modules memory | grep -q "mem used" \
+  || { echo "FAIL: installed cronlogger does not log memory"; exit 1; }
 echo "ok: installed memwrap used $installed"

@@ -68,6 +68,10 @@ TEST(SystemLogger, ThreeSecondsAtHalfASecondGiveSamplesOfTheMachinesMemory) {
     const uint64_t used = row["used_bytes"], available = row["available_bytes"];
     EXPECT_EQ(used + available, total);  // used = MemTotal - MemAvailable
     EXPECT_GT(row["free_bytes"].get<uint64_t>(), 0u);
+    EXPECT_NEAR(row["used_percent"].get<double>(), 100.0 * double(used) / double(total), 1e-9);
+    EXPECT_NEAR(row["available_percent"].get<double>(), 100.0 * double(available) / double(total),
+                1e-9);
+    EXPECT_EQ(row["host"], rows.front()["host"]);
   }
   EXPECT_NE(run.err.find("samples written to"), std::string::npos) << run.err;
 }
@@ -141,6 +145,18 @@ TEST(SystemLogger, ReportSaysItIsASystemLog) {
   EXPECT_EQ(report["trace_kind"], "system");
   EXPECT_EQ(report["samples"], 1);
   EXPECT_EQ(report["total_bytes"].get<uint64_t>(), MemTotalBytes());
+  // A heap gate on a system log is refused, not passed on zeros.
+  CommandResult check = RunProgram({kMemwrap, "check", "--max-peak-heap", "1MiB", trace});
+  EXPECT_EQ(check.exit_code(), 2) << check.out;
+  EXPECT_NE(check.err.find("is a system log"), std::string::npos) << check.err;
+}
+
+TEST(SystemLogger, SyslogAloneWritesNoFile) {
+  ScratchDir dir;
+  CommandResult run = RunProgram({kCronlogger, "--syslog", "--modules", "memory"}, dir.path());
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(RunProgram({"/bin/ls", "-A", dir.path()}).out, "");
 }
 
 TEST(SystemLogger, BadOptionsExitTwoWithOneLine) {
