@@ -59,6 +59,13 @@ double CpuBusyPercent(const SystemCpuRecord* before, const SystemCpuRecord& now)
   return all == 0 || resting > all ? 0 : 100.0 * double(all - resting) / double(all);
 }
 
+bool HasItems(const SystemSample& sample, SystemItemKind kind) {
+  for (const SystemItem& item : sample.items) {
+    if (item.kind == kind) return true;
+  }
+  return false;
+}
+
 uint64_t SumItems(const SystemSample& sample, SystemItemKind kind, size_t value) {
   uint64_t sum = 0;
   for (const SystemItem& item : sample.items) {
@@ -115,14 +122,14 @@ std::string SystemSampleFormatter::CsvRow(const SystemSample& sample) {
       row += ",,,,";
     }
   }
-  if (Has("network")) {
-    row += "," + std::to_string(SumItems(sample, SystemItemKind::kNetworkInterface, kRxBytes)) +
-           "," + std::to_string(SumItems(sample, SystemItemKind::kNetworkInterface, kTxBytes));
-  }
-  if (Has("disk")) {
-    row += "," + std::to_string(SumItems(sample, SystemItemKind::kDisk, kReadBytes)) + "," +
-           std::to_string(SumItems(sample, SystemItemKind::kDisk, kWrittenBytes));
-  }
+  // No item of a kind (its file could not be read, or no disk did any I/O): empty columns.
+  auto sums = [&](SystemItemKind kind, size_t first, size_t second) {
+    if (!HasItems(sample, kind)) return std::string(",,");
+    return "," + std::to_string(SumItems(sample, kind, first)) + "," +
+           std::to_string(SumItems(sample, kind, second));
+  };
+  if (Has("network")) row += sums(SystemItemKind::kNetworkInterface, kRxBytes, kTxBytes);
+  if (Has("disk")) row += sums(SystemItemKind::kDisk, kReadBytes, kWrittenBytes);
   if (Has("top")) {
     std::string top;
     for (const SystemItem& item : sample.items) {
@@ -157,23 +164,28 @@ std::string SystemSampleFormatter::TextLine(const SystemSample& sample) {
     line += " | load " + Milli(l->load1_milli) + " " + Milli(l->load5_milli) + " " +
             Milli(l->load15_milli) + ", " + std::to_string(l->tasks) + " tasks";
   }
-  // Traffic: a rate over the time since the previous sample, or the total since boot.
+  // Traffic: a rate over the time since the previous sample, or the total since boot when the
+  // previous sample of the run did not have it (the first one, or a file that was unreadable).
   const double seconds =
       first ? 0 : double(sample.ts_ns - std::min(sample.ts_ns, previous_->ts_ns)) / 1e9;
-  auto traffic = [&](SystemItemKind kind, size_t value) {
-    const uint64_t now = SumItems(sample, kind, value);
-    if (first || seconds <= 0) return HumanBytes(now);
-    const uint64_t before = SumItems(*previous_, kind, value);
-    return HumanBytes(uint64_t(double(now > before ? now - before : 0) / seconds)) + "/s";
+  auto traffic = [&](SystemItemKind kind, const char* what, size_t first_value,
+                     const char* second_what, size_t second_value) {
+    const bool since_boot = first || seconds <= 0 || !HasItems(*previous_, kind);
+    auto one = [&](size_t value) {
+      const uint64_t now = SumItems(sample, kind, value);
+      if (since_boot) return HumanBytes(now);
+      const uint64_t before = SumItems(*previous_, kind, value);
+      return HumanBytes(uint64_t(double(now > before ? now - before : 0) / seconds)) + "/s";
+    };
+    return std::string(what) + one(first_value) + second_what + one(second_value) +
+           (since_boot ? " since boot" : "");
   };
-  const char* since = first ? " since boot" : "";
-  if (Has("network")) {
-    line += " | net rx " + traffic(SystemItemKind::kNetworkInterface, kRxBytes) + ", tx " +
-            traffic(SystemItemKind::kNetworkInterface, kTxBytes) + since;
+  if (HasItems(sample, SystemItemKind::kNetworkInterface)) {
+    line += traffic(SystemItemKind::kNetworkInterface, " | net rx ", kRxBytes, ", tx ", kTxBytes);
   }
-  if (Has("disk")) {
-    line += " | disk read " + traffic(SystemItemKind::kDisk, kReadBytes) + ", written " +
-            traffic(SystemItemKind::kDisk, kWrittenBytes) + since;
+  if (HasItems(sample, SystemItemKind::kDisk)) {
+    line += traffic(SystemItemKind::kDisk, " | disk read ", kReadBytes, ", written ",
+                    kWrittenBytes);
   }
   std::string top;
   for (const SystemItem& item : sample.items) {

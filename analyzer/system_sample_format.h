@@ -36,6 +36,9 @@ class SystemSampleFormatter {
 // CPU busy share in percent between two cumulative readings (all states but idle and iowait).
 double CpuBusyPercent(const SystemCpuRecord* before, const SystemCpuRecord& now);
 
+// Whether the sample has an item of that kind.
+bool HasItems(const SystemSample& sample, SystemItemKind kind);
+
 // Sum of one value over the items of a kind ("lo" left out of network traffic).
 uint64_t SumItems(const SystemSample& sample, SystemItemKind kind, size_t value);
 

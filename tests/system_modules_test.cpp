@@ -13,6 +13,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/proc_text.h"
+#include "system_sample_format.h"
 
 namespace memwrap {
 namespace {
@@ -234,6 +235,47 @@ TEST(SystemModules, ModuleListAcceptsNamesAndAllAndRefusesOthers) {
   EXPECT_EQ(names, SystemModuleNames());
   EXPECT_NE(ParseModuleList("memory,swap", &names).find("'swap'"), std::string::npos);
   EXPECT_NE(ParseModuleList("", &names), "");
+}
+
+// --- what the logger prints of a sample ---
+
+SystemSample SampleAt(uint64_t ts_ns, uint64_t busy, uint64_t idle, uint64_t rx) {
+  SystemSample sample;
+  sample.ts_ns = ts_ns;
+  sample.realtime_ns = 1795314855123456789ull + ts_ns;  // 2026-11-22T02:34:15.123Z + ts
+  sample.host = "box";
+  SystemCpuRecord cpu{};
+  cpu.user = busy;
+  cpu.idle = idle;
+  cpu.cpus = 2;
+  sample.cpu = cpu;
+  SystemItem eth;
+  eth.kind = SystemItemKind::kNetworkInterface;
+  eth.name = "eth0";
+  eth.values[0] = rx;
+  SystemItem lo = eth;
+  lo.name = "lo";
+  lo.values[0] = 1000000;  // loopback traffic is not the machine's traffic
+  sample.items = {lo, eth};
+  return sample;
+}
+
+TEST(SystemSampleFormat, CpuAndTrafficAreSinceBootFirstThenSinceThePreviousSample) {
+  SystemSampleFormatter text({"cpu", "network"});
+  EXPECT_EQ(text.TextLine(SampleAt(0, 300, 100, 4096)),
+            "2026-11-22T02:34:15.123Z box | cpu 75.0% busy since boot (2 CPUs) | net rx 4.00 "
+            "KiB, tx 0 B since boot");
+  // Half a second later: 50 busy ticks of 200, 1024 bytes received.
+  EXPECT_EQ(text.TextLine(SampleAt(500000000, 350, 250, 5120)),
+            "2026-11-22T02:34:15.623Z box | cpu 25.0% busy (2 CPUs) | net rx 2.00 KiB/s, tx "
+            "0 B/s");
+
+  SystemSampleFormatter csv({"cpu", "network"});
+  EXPECT_EQ(csv.CsvHeader(), "time,host,cpu_busy_percent,net_rx_bytes,net_tx_bytes\n");
+  EXPECT_EQ(csv.CsvRow(SampleAt(0, 300, 100, 4096)), "2026-11-22T02:34:15.123Z,box,75.0,4096,0\n");
+  SystemSample without_network = SampleAt(500000000, 350, 250, 5120);
+  without_network.items.clear();  // /proc/net/dev unreadable this time: empty, not 0
+  EXPECT_EQ(csv.CsvRow(without_network), "2026-11-22T02:34:15.623Z,box,25.0,,\n");
 }
 
 // --- the trace writer's append mode (cronlogger) ---
