@@ -21,7 +21,9 @@
 #include "exit_codes.h"
 #include "system_sample_format.h"
 #include "system_samples.h"
+#include "trace_stream.h"
 #include "tracefile/trace_error.h"
+#include "tracefile/trace_reader.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/system_sampler.h"
@@ -206,6 +208,21 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
   LineOutput lines;
   try {
     if (format == "trace") {
+      struct stat st{};
+      bool has_session_info = false;
+      if (append && lstat(output.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        // Samples appended to a program's trace would be invisible to its report: refuse.
+        // (A file with no complete session info yet, from a first call killed right after it
+        // created the file, gets its session info now.)
+        TraceReader reader(output);
+        TraceStream existing(&reader);
+        has_session_info = !existing.session_info().empty();
+        if (has_session_info && !IsSystemLog(existing.session_info())) {
+          fprintf(stderr, "%s: '%s' is a program's trace, not a system log: not appending to it\n",
+                  command.c_str(), output.c_str());
+          return kExitCannotWrite;
+        }
+      }
       trace = std::make_unique<TraceWriter>(output, append    ? TraceWriter::Existing::kAppend
                                                     : replace ? TraceWriter::Existing::kReplace
                                                               : TraceWriter::Existing::kRefuse);
@@ -214,7 +231,7 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
                 "interrupted earlier run); it was cut off before appending\n", command.c_str(),
                 output.c_str(), static_cast<unsigned long long>(trace->torn_tail_bytes()));
       }
-      if (!trace->appended()) {
+      if (!has_session_info) {
         std::string module_list;
         for (const std::string& name : used_names) module_list += (module_list.empty() ? "" : ",") + name;
         std::map<std::string, std::string> info = {

@@ -65,6 +65,10 @@ int TimelineCommand(const std::vector<std::string>& args) {
         }
         std::vector<SystemMemoryRow> rows =
             ThinSystemRows(ReadSystemSamples(stream), step.empty() ? 0 : timeline_options.step_ns);
+        if (rows.empty()) {
+          fprintf(stderr, "memwrap timeline: warning: %s has no system memory samples (was it "
+                  "recorded without the memory module?)\n", traces.front().c_str());
+        }
         std::string text = FormatSystemTimeline(traces.front(), rows, stream.warnings(), format);
         fwrite(text.data(), 1, text.size(), stdout);
         return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;

@@ -175,8 +175,12 @@ TEST(SystemLogger, BadOptionsExitTwoWithOneLine) {
       {kCronlogger, "--force"},
       {kDlogger, "-o", dir.File("exists.mwt"), "--duration", "1s"},
       {kCronlogger, "-o", dir.File("exists.mwt")},  // not a trace: refused, kept
+      {kCronlogger, "-o", dir.File("program.mwt")},  // a program's trace: not appended to
       {kMemwrap, "sys", "-o", dir.File("no/such/dir.mwt"), "--duration", "1s"},
   };
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", dir.File("program.mwt"), "/bin/true"}).exit_code(),
+            0);
+  const std::string program_trace = ReadFile(dir.File("program.mwt"));
   for (const auto& argv : bad) {
     CommandResult run = RunProgram(argv);
     std::string shown;
@@ -186,6 +190,7 @@ TEST(SystemLogger, BadOptionsExitTwoWithOneLine) {
     EXPECT_EQ(run.out, "") << shown;
   }
   EXPECT_EQ(ReadFile(dir.File("exists.mwt")), "x");
+  EXPECT_EQ(ReadFile(dir.File("program.mwt")), program_trace);
 }
 
 TEST(SystemLogger, HelpNamesEveryOption) {
