@@ -76,6 +76,22 @@ TEST(SystemLogger, ThreeSecondsAtHalfASecondGiveSamplesOfTheMachinesMemory) {
   EXPECT_NE(run.err.find("samples written to"), std::string::npos) << run.err;
 }
 
+TEST(SystemLogger, SigtermEndsTheRunWithEverySampleKept) {
+  ScratchDir dir;
+  const std::string trace = dir.File("sys.mwt");
+  // No --duration: dlogger runs until the signal; `timeout --preserve-status` passes on its
+  // exit status.
+  CommandResult run = RunProgram({"/usr/bin/timeout", "--preserve-status", "-s", "TERM", "0.5",
+                                  kDlogger, "--interval", "0.1", "-o", trace});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "csv", trace});
+  ASSERT_EQ(timeline.exit_code(), 0);
+  EXPECT_EQ(timeline.err, "");  // no truncated tail: the signal never tears a sample
+  EXPECT_GE(LineCount(timeline.out), 2u);  // the header and at least the first sample
+  EXPECT_NE(run.err.find(std::to_string(LineCount(timeline.out) - 1) + " samples written"),
+            std::string::npos) << run.err;
+}
+
 TEST(SystemLogger, CronloggerAppendsOneSamplePerCall) {
   ScratchDir dir;
   const std::string trace = dir.File("cron.mwt");
