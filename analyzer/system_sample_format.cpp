@@ -10,8 +10,8 @@
 namespace memwrap {
 namespace {
 
-constexpr size_t kRxBytes = 0, kTxBytes = 4;          // network values (records.h)
-constexpr size_t kReadBytes = 1, kWrittenBytes = 4;   // disk values
+constexpr size_t kRxBytes = 0, kTxBytes = 4;         // network values (records.h)
+constexpr size_t kReadBytes = 1, kWrittenBytes = 4;  // disk values
 
 std::string Percent(double value) {
   char text[32];
@@ -83,8 +83,9 @@ bool SystemSampleFormatter::Has(const char* module) const {
 std::string SystemSampleFormatter::CsvHeader() const {
   std::string header = "time,host";
   if (Has("memory")) {
-    header += ",total_bytes,used_bytes,free_bytes,available_bytes,buffers_bytes,cache_bytes,"
-              "shared_bytes,swap_total_bytes,swap_used_bytes";
+    header +=
+        ",total_bytes,used_bytes,free_bytes,available_bytes,buffers_bytes,cache_bytes,"
+        "shared_bytes,swap_total_bytes,swap_used_bytes";
   }
   if (Has("cpu")) header += ",cpu_busy_percent";
   if (Has("load")) header += ",load1,load5,load15,tasks";
@@ -99,8 +100,8 @@ std::string SystemSampleFormatter::CsvRow(const SystemSample& sample) {
   // A module whose file could not be read this time leaves its columns empty.
   if (Has("memory")) {
     if (const auto& m = sample.memory) {
-      for (uint64_t v : {m->total, m->used, m->free, m->available, m->buffers, m->cache,
-                         m->shared, m->swap_total, m->swap_used}) {
+      for (uint64_t v : {m->total, m->used, m->free, m->available, m->buffers, m->cache, m->shared,
+                         m->swap_total, m->swap_used}) {
         row += "," + std::to_string(v);
       }
     } else {
@@ -110,8 +111,8 @@ std::string SystemSampleFormatter::CsvRow(const SystemSample& sample) {
   if (Has("cpu")) {
     row += ",";
     if (sample.cpu) {
-      row += Percent(CpuBusyPercent(previous_ && previous_->cpu ? &*previous_->cpu : nullptr,
-                                    *sample.cpu));
+      row += Percent(
+          CpuBusyPercent(previous_ && previous_->cpu ? &*previous_->cpu : nullptr, *sample.cpu));
     }
   }
   if (Has("load")) {
@@ -147,10 +148,10 @@ std::string SystemSampleFormatter::TextLine(const SystemSample& sample) {
   std::string line = WallTimeText(sample.realtime_ns) + " " + sample.host;
   if (const auto& m = sample.memory) {
     line += " | mem used " + HumanBytes(m->used) + " of " + HumanBytes(m->total) + " (" +
-            Percent(SharePercent(m->used, m->total)) + "%), available " +
-            HumanBytes(m->available) + ", free " + HumanBytes(m->free) + ", buffers " +
-            HumanBytes(m->buffers) + ", cache " + HumanBytes(m->cache) + ", swap used " +
-            HumanBytes(m->swap_used) + " of " + HumanBytes(m->swap_total);
+            Percent(SharePercent(m->used, m->total)) + "%), available " + HumanBytes(m->available) +
+            ", free " + HumanBytes(m->free) + ", buffers " + HumanBytes(m->buffers) + ", cache " +
+            HumanBytes(m->cache) + ", swap used " + HumanBytes(m->swap_used) + " of " +
+            HumanBytes(m->swap_total);
   }
   const bool first = !previous_;
   if (sample.cpu) {
@@ -184,14 +185,14 @@ std::string SystemSampleFormatter::TextLine(const SystemSample& sample) {
     line += traffic(SystemItemKind::kNetworkInterface, " | net rx ", kRxBytes, ", tx ", kTxBytes);
   }
   if (HasItems(sample, SystemItemKind::kDisk)) {
-    line += traffic(SystemItemKind::kDisk, " | disk read ", kReadBytes, ", written ",
-                    kWrittenBytes);
+    line +=
+        traffic(SystemItemKind::kDisk, " | disk read ", kReadBytes, ", written ", kWrittenBytes);
   }
   std::string top;
   for (const SystemItem& item : sample.items) {
     if (item.kind != SystemItemKind::kProcess) continue;
-    top += (top.empty() ? " | top rss " : ", ") + item.name + "[" + std::to_string(item.id) +
-           "] " + HumanBytes(item.values[0]);
+    top += (top.empty() ? " | top rss " : ", ") + item.name + "[" + std::to_string(item.id) + "] " +
+           HumanBytes(item.values[0]);
   }
   line += top;
   Remember(sample);

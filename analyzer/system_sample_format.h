@@ -21,7 +21,7 @@ class SystemSampleFormatter {
   // `modules`: the module names of the run (module_registry.h), for the CSV columns.
   explicit SystemSampleFormatter(std::vector<std::string> modules) : modules_(std::move(modules)) {}
 
-  std::string CsvHeader() const;             // with its newline
+  std::string CsvHeader() const;                     // with its newline
   std::string CsvRow(const SystemSample& sample);    // with its newline
   std::string TextLine(const SystemSample& sample);  // without a newline
 

@@ -68,8 +68,7 @@ void ForEachSystemSample(TraceStream& stream,
     if (pid != 0) return true;
     // A new sample start completes the previous sample.
     if (record.type == RecordType::kSystemItem &&
-        SystemItemKind(record.flags) == SystemItemKind::kSampleStart &&
-        assembler.Take(&sample)) {
+        SystemItemKind(record.flags) == SystemItemKind::kSampleStart && assembler.Take(&sample)) {
       visit(sample);
     }
     assembler.Add(record);
@@ -94,7 +93,8 @@ std::vector<SystemMemoryRow> ReadSystemSamples(TraceStream& stream) {
       row.used_percent = 100.0 * double(m.used) / double(m.total);
       row.available_percent = 100.0 * double(m.available) / double(m.total);
     }
-    if (m.swap_total > 0) row.swap_used_percent = 100.0 * double(m.swap_used) / double(m.swap_total);
+    if (m.swap_total > 0)
+      row.swap_used_percent = 100.0 * double(m.swap_used) / double(m.swap_total);
     rows.push_back(std::move(row));
   });
   return rows;

@@ -86,7 +86,8 @@ std::string FormatSystemTimeline(const std::string& trace_path,
     const SystemMemoryRecord& m = row.memory;
     const int filled = std::clamp(int(row.used_percent / 100 * kBarWidth + 0.5), 0, kBarWidth);
     char line[320];
-    snprintf(line, sizeof(line), "%9.3f %-25s %-11s %-11s %-11s %-11s |%s%s| %5.1f%% used, swap %.1f%%",
+    snprintf(line, sizeof(line),
+             "%9.3f %-25s %-11s %-11s %-11s %-11s |%s%s| %5.1f%% used, swap %.1f%%",
              double(row.time_ns) / 1e9, WallTimeText(row.realtime_ns).c_str(),
              HumanBytes(m.used).c_str(), HumanBytes(m.available).c_str(),
              HumanBytes(m.buffers + m.cache).c_str(), HumanBytes(m.swap_used).c_str(),
@@ -136,8 +137,9 @@ std::string FormatSystemLogReport(const std::string& trace_path, TraceStream& st
   std::ostringstream out;
   out << "memwrap report: " << trace_path << "\n";
   for (const std::string& warning : stream.warnings()) out << "warning: " << warning << "\n";
-  out << "This trace is a system log (" << (value("recorder").empty() ? "dlogger" : value("recorder"))
-      << ") of host " << host << ", not a program's trace: it has no heap to report.\n";
+  out << "This trace is a system log ("
+      << (value("recorder").empty() ? "dlogger" : value("recorder")) << ") of host " << host
+      << ", not a program's trace: it has no heap to report.\n";
   out << "Samples: " << samples;
   if (samples > 0) out << ", from " << WallTimeText(first) << " to " << WallTimeText(last);
   out << "\n";

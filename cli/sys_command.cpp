@@ -25,9 +25,9 @@
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 #include "tracefile/trace_writer.h"
+#include "tracefile/unique_fd.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/system_sampler.h"
-#include "tracefile/unique_fd.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

@@ -54,8 +54,7 @@ size_t LineCount(const std::string& text) {
 TEST(SystemLogger, ThreeSecondsAtHalfASecondGiveSamplesOfTheMachinesMemory) {
   ScratchDir dir;
   const std::string trace = dir.File("sys.mwt");
-  CommandResult run =
-      RunProgram({kDlogger, "--duration", "3s", "--interval", "0.5", "-o", trace});
+  CommandResult run = RunProgram({kDlogger, "--duration", "3s", "--interval", "0.5", "-o", trace});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   std::vector<json> rows = TimelineRows(trace);
   // Samples at 0, 0.5, ..., 3 s; a machine too busy to wake the logger in time loses some.
@@ -86,10 +85,11 @@ TEST(SystemLogger, SigtermEndsTheRunWithEverySampleKept) {
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "csv", trace});
   ASSERT_EQ(timeline.exit_code(), 0);
-  EXPECT_EQ(timeline.err, "");  // no truncated tail: the signal never tears a sample
+  EXPECT_EQ(timeline.err, "");             // no truncated tail: the signal never tears a sample
   EXPECT_GE(LineCount(timeline.out), 2u);  // the header and at least the first sample
   EXPECT_NE(run.err.find(std::to_string(LineCount(timeline.out) - 1) + " samples written"),
-            std::string::npos) << run.err;
+            std::string::npos)
+      << run.err;
 }
 
 TEST(SystemLogger, CronloggerAppendsOneSamplePerCall) {
@@ -126,11 +126,12 @@ TEST(SystemLogger, CsvHasAHeaderThenOneRowPerSample) {
             "top_processes");
   // The third column of a row is MemTotal.
   const std::string row = text.substr(text.find('\n') + 1);
-  size_t first = row.find(','), second = row.find(',', first + 1), third = row.find(',', second + 1);
+  size_t first = row.find(','), second = row.find(',', first + 1),
+         third = row.find(',', second + 1);
   EXPECT_EQ(row.substr(second + 1, third - second - 1), std::to_string(MemTotalBytes()));
 
-  CommandResult out = RunProgram({kMemwrap, "sys", "--once", "--format", "csv", "-o", "-",
-                                  "--modules", "memory"});
+  CommandResult out =
+      RunProgram({kMemwrap, "sys", "--once", "--format", "csv", "-o", "-", "--modules", "memory"});
   ASSERT_EQ(out.exit_code(), 0) << out.err;
   EXPECT_EQ(LineCount(out.out), 2u);
   EXPECT_EQ(out.out.substr(0, out.out.find('\n')),
@@ -139,8 +140,8 @@ TEST(SystemLogger, CsvHasAHeaderThenOneRowPerSample) {
 }
 
 TEST(SystemLogger, TextGoesToStandardOutputOneLinePerSample) {
-  CommandResult run = RunProgram({kDlogger, "-o", "-", "--duration", "0.2", "--interval", "0.1",
-                                  "--top", "2"});
+  CommandResult run =
+      RunProgram({kDlogger, "-o", "-", "--duration", "0.2", "--interval", "0.1", "--top", "2"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_GE(LineCount(run.out), 2u);
   EXPECT_LE(LineCount(run.out), 3u);
@@ -190,7 +191,7 @@ TEST(SystemLogger, BadOptionsExitTwoWithOneLine) {
       {kCronlogger, "--duration", "3s"},
       {kCronlogger, "--force"},
       {kDlogger, "-o", dir.File("exists.mwt"), "--duration", "1s"},
-      {kCronlogger, "-o", dir.File("exists.mwt")},  // not a trace: refused, kept
+      {kCronlogger, "-o", dir.File("exists.mwt")},   // not a trace: refused, kept
       {kCronlogger, "-o", dir.File("program.mwt")},  // a program's trace: not appended to
       {kMemwrap, "sys", "-o", dir.File("no/such/dir.mwt"), "--duration", "1s"},
   };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "memwrap/records.h"
+#include "system_sample_format.h"
 #include "test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
@@ -13,7 +14,6 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/proc_text.h"
-#include "system_sample_format.h"
 
 namespace memwrap {
 namespace {
@@ -26,8 +26,8 @@ using test_support::WriteFile;
 class FakeRoot {
  public:
   FakeRoot() {
-    for (const char* sub : {"/proc", "/proc/net", "/proc/123", "/proc/456", "/proc/789",
-                            "/sys", "/sys/block", "/sys/block/vda"}) {
+    for (const char* sub : {"/proc", "/proc/net", "/proc/123", "/proc/456", "/proc/789", "/sys",
+                            "/sys/block", "/sys/block/vda"}) {
       mkdir((dir_.path() + sub).c_str(), 0755);
     }
   }
@@ -178,8 +178,8 @@ TEST(SystemModules, DiskListsWholeDisksThatDidIoInBytes) {
   const auto* vda = records[0].As<SystemItemRecord>();
   EXPECT_EQ(records[0].flags, uint16_t(SystemItemKind::kDisk));
   EXPECT_STREQ(vda->name, "vda");
-  const uint64_t expected[8] = {268919, 8174066ull * 512, 1110406, 145920, 89199312ull * 512,
-                                321155, 2, 122124};
+  const uint64_t expected[8] = {
+      268919, 8174066ull * 512, 1110406, 145920, 89199312ull * 512, 321155, 2, 122124};
   for (int i = 0; i < 8; ++i) EXPECT_EQ(vda->values[i], expected[i]) << i;
 }
 

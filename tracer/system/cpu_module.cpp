@@ -35,8 +35,8 @@ class CpuModule : public SystemModule {
       if (fields[0] == "cpu") {
         // user nice system idle iowait irq softirq steal [guest guest_nice]: guest time is
         // already counted in user and nice, so it is not added again.
-        uint64_t* states[] = {&r.user, &r.nice,    &r.system,  &r.idle,
-                              &r.iowait, &r.irq, &r.softirq, &r.steal};
+        uint64_t* states[] = {&r.user,   &r.nice, &r.system,  &r.idle,
+                              &r.iowait, &r.irq,  &r.softirq, &r.steal};
         if (fields.size() < 5) return;
         for (size_t i = 0; i < 8 && i + 1 < fields.size(); ++i) {
           if (!ParseU64(fields[i + 1], states[i])) return;

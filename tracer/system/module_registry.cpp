@@ -5,8 +5,7 @@
 namespace memwrap {
 
 const std::vector<std::string>& SystemModuleNames() {
-  static const std::vector<std::string> names = {"memory", "cpu",  "load",
-                                                 "network", "disk", "top"};
+  static const std::vector<std::string> names = {"memory", "cpu", "load", "network", "disk", "top"};
   return names;
 }
 
@@ -23,8 +22,7 @@ std::string ParseModuleList(const std::string& list, std::vector<std::string>* n
     } else {
       auto found = std::find(SystemModuleNames().begin(), SystemModuleNames().end(), name);
       if (found == SystemModuleNames().end()) {
-        return "unknown module '" + name +
-               "' (memory, cpu, load, network, disk, top, or all)";
+        return "unknown module '" + name + "' (memory, cpu, load, network, disk, top, or all)";
       }
       wanted[size_t(found - SystemModuleNames().begin())] = true;
     }

@@ -17,8 +17,8 @@
 namespace memwrap {
 
 struct SystemModuleSettings {
-  std::string root;   // "" for the real /proc and /sys; tests give a directory holding proc/...
-  size_t top = 5;     // processes listed by the top module
+  std::string root;  // "" for the real /proc and /sys; tests give a directory holding proc/...
+  size_t top = 5;    // processes listed by the top module
 };
 
 class SystemModule {

@@ -16,7 +16,8 @@ namespace {
 class TopProcessesModule : public SystemModule {
  public:
   explicit TopProcessesModule(const SystemModuleSettings& settings)
-      : proc_(settings.root + "/proc"), top_(settings.top),
+      : proc_(settings.root + "/proc"),
+        top_(settings.top),
         page_size_(uint64_t(sysconf(_SC_PAGESIZE))) {}
   const char* name() const override { return "top"; }
 
