@@ -319,6 +319,23 @@ TEST(TraceAppend, AddsChunksAfterTheExistingOnes) {
   EXPECT_FALSE(truncated);
 }
 
+TEST(TraceAppend, NeverWritesIntoATraceThatIsStillBeingWritten) {
+  ScratchDir dir;
+  const std::string path = dir.File("a.mwt");
+  TraceWriter running(path);  // a dlogger still writing its trace
+  WriteOneRecord(&running, 1);
+  try {
+    TraceWriter appender(path, TraceWriter::Existing::kAppend);
+    FAIL() << "appended to a trace being written";
+  } catch (const TraceError& error) {
+    EXPECT_NE(std::string(error.what()).find("another process"), std::string::npos)
+        << error.what();
+  }
+  WriteOneRecord(&running, 2);
+  bool truncated = true;
+  EXPECT_EQ(ReadTimestamps(path, &truncated), (std::vector<uint64_t>{1, 2}));
+}
+
 TEST(TraceAppend, CutsAnIncompleteLastChunkSoTheFileStaysReadable) {
   ScratchDir dir;
   const std::string path = dir.File("a.mwt");

@@ -56,6 +56,9 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(pat
     }
     throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path + "': " + ErrnoText(err));
   }
+  // Held while the writer lives, so an appender (cronlogger) never writes into a trace that
+  // is still being written. Nobody else holds it on a file just created.
+  flock(fd_.get(), LOCK_EX | LOCK_NB);
   WriteFileHeader();
 }
 
@@ -79,12 +82,21 @@ void TraceWriter::OpenForAppend() {
                          (err == ELOOP ? std::string("it is a symbolic link (refused)")
                                        : ErrnoText(err)));
   }
-  // Another appender (an overlapping cron job) finishes its chunks first.
-  while (flock(fd_.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) {
+  // Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
+  // the file longer (a dlogger still running on it) makes this one give up rather than pile
+  // up blocked cron jobs.
+  constexpr int kLockTries = 40;  // x 50 ms
+  for (int tries = 0; flock(fd_.get(), LOCK_EX | LOCK_NB) != 0; ++tries) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
       throw TraceError(TraceError::Kind::kIo,
                        "cannot lock trace '" + path_ + "': " + ErrnoText(errno));
     }
+    if (tries == kLockTries) {
+      throw TraceError(TraceError::Kind::kIo, "cannot append to trace '" + path_ +
+                                                  "': another process has been writing it for "
+                                                  "over 2 s (a dlogger still running on it?)");
+    }
+    usleep(50000);
   }
   struct stat st{};
   if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -25,8 +25,11 @@ class TraceWriter {
   // existing file is refused unless `existing` is kReplace (memwrap run --force) or kAppend.
   // Throws TraceError(kIo) with a message naming the path and the reason.
   //
-  // kAppend (cronlogger): an existing trace gets more chunks at its end. The writer holds an
-  // exclusive flock(2) on the file while it lives, so concurrent appenders take turns. An
+  // Every writer holds an exclusive flock(2) on its file while it lives.
+  //
+  // kAppend (cronlogger): an existing trace gets more chunks at its end. Concurrent appenders
+  // take turns; one that waits over 2 s for the lock (another writer is still running on the
+  // file) gives up with TraceError(kIo). An
   // incomplete last chunk (an earlier writer was killed mid-write; readers already stop before
   // it) is cut off first, so the new chunks follow the last complete one and the file stays
   // readable. A file that is not a trace, is of a newer major version, or whose chunk headers
