@@ -108,9 +108,13 @@ SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>&
     }
   }
   for (const auto& module : modules) module->Close();
-  // Signals that came in while blocked stay pending in the signalfd; unblocking would deliver
-  // them, so they were read above (the one that stopped us) or are dropped by closing.
   signal_fd.Reset();
+  // Once stopped by a signal, the stop signals stay blocked: another one may follow (timeout(1)
+  // signals the whole process group) and must not kill the logger while it finishes its
+  // outputs; the process exits soon after, and pending signals go with it.
+  if (result.stop_signal != 0) return result;
+  // Otherwise a signal that came in after the last poll is taken here (the run ended anyway),
+  // and the caller's mask comes back.
   sigset_t pending;
   sigpending(&pending);
   for (int signo : {SIGINT, SIGTERM, SIGHUP}) {
@@ -119,9 +123,10 @@ SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>&
       sigset_t one;
       sigemptyset(&one);
       sigaddset(&one, signo);
-      sigtimedwait(&one, nullptr, &zero);
+      if (sigtimedwait(&one, nullptr, &zero) == signo) result.stop_signal = signo;
     }
   }
+  if (result.stop_signal != 0) return result;
   sigprocmask(SIG_SETMASK, &previous, nullptr);
   return result;
 }

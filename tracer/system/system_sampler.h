@@ -31,7 +31,9 @@ struct SamplerResult {
 // Calls on_sample(ts_ns, records) with each sample's records: a SYSTEM_ITEM kSampleStart, then
 // the modules' records in their order;
 // on_sample returns false to stop (an output that failed). SIGINT, SIGTERM and SIGHUP are
-// blocked while it runs and read from a signalfd, so a stop never tears a sample.
+// blocked while it runs and read from a signalfd, so a stop never tears a sample. After a stop
+// by a signal they stay blocked (a second signal must not kill the caller while it finishes
+// its outputs): the caller is expected to exit.
 SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>& modules,
                                const SamplerSchedule& schedule,
                                const std::function<bool(uint64_t, const ByteBuffer&)>& on_sample);
