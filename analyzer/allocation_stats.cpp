@@ -1,16 +1,45 @@
 #include "allocation_stats.h"
 
+#include <algorithm>
+
 namespace memwrap {
 
 void AllocationStats::Allocated(ImageId image, uint32_t pid, uint32_t tid, uint64_t addr,
                                 uint64_t size, StackId stack) {
-  StackTotals& totals = by_stack_[{image, stack}];
+  const SiteTable::Site site = sites_.Intern(image, stack);
+  if (site >= by_site_.size()) by_site_.resize(std::max<size_t>(site + 1, 2 * by_site_.size()));
+  StackTotals& totals = by_site_[site];
   ++totals.allocations;
   totals.bytes_allocated += size;
-  ThreadTotals& thread = by_thread_[{pid, tid}];
+  ThreadTotals& thread = Thread(pid, tid);
   ++thread.allocations;
   thread.bytes_allocated += size;
-  last_by_thread_[uint64_t(image) << 32 | tid] = {addr, stack};
+  LastOf(image, tid) = {true, addr, site};
+}
+
+AllocationStats::LastAllocation& AllocationStats::LastOf(ImageId image, uint32_t tid) {
+  const uint64_t key = uint64_t(image) << 32 | tid;
+  if (last_entry_ == nullptr || key != last_key_) {
+    last_key_ = key;
+    last_entry_ = &last_by_thread_[key];
+  }
+  return *last_entry_;
+}
+
+ThreadTotals& AllocationStats::Thread(uint32_t pid, uint32_t tid) {
+  if (last_thread_ == nullptr || last_thread_key_ != std::make_pair(pid, tid)) {
+    last_thread_key_ = {pid, tid};
+    last_thread_ = &by_thread_[last_thread_key_];
+  }
+  return *last_thread_;
+}
+
+const std::map<std::pair<ImageId, StackId>, StackTotals>& AllocationStats::by_stack() const {
+  by_stack_sorted_.clear();
+  for (size_t site = 0; site < sites_.size(); ++site) {
+    by_stack_sorted_[{sites_.image_of(site), sites_.stack_of(site)}] = by_site_[site];
+  }
+  return by_stack_sorted_;
 }
 
 void AllocationStats::Observe(ImageId image, uint32_t pid, const RecordView& record) {
@@ -28,12 +57,12 @@ void AllocationStats::Observe(ImageId image, uint32_t pid, const RecordView& rec
       return;
     case RecordType::kFree:
       if (const auto* free = record.As<FreeRecord>()) {
-        ++by_thread_[{pid, free->tid}].frees;
-        auto last = last_by_thread_.find(uint64_t(image) << 32 | free->tid);
-        if (last != last_by_thread_.end() && last->second.addr == free->addr) {
+        ++Thread(pid, free->tid).frees;
+        LastAllocation& last = LastOf(image, free->tid);
+        if (last.valid && last.addr == free->addr) {
           ++temporary_;
-          ++by_stack_[{image, last->second.stack}].temporary;
-          last_by_thread_.erase(last);
+          ++by_site_[last.site].temporary;
+          last.valid = false;
         }
       }
       return;
@@ -50,6 +79,7 @@ void AllocationStats::ImageEnded(ImageId image, const ImageHeap& heap) {
     leaked_bytes_ += block.size;
     ++leaked_blocks_;
   }
+  last_entry_ = nullptr;
   for (auto it = last_by_thread_.begin(); it != last_by_thread_.end();) {
     it = (it->first >> 32) == image ? last_by_thread_.erase(it) : std::next(it);
   }

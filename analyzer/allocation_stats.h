@@ -14,8 +14,10 @@
 #include <map>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "heap_replay.h"
+#include "site_table.h"
 #include "trace_catalog.h"
 
 namespace memwrap {
@@ -39,10 +41,7 @@ class AllocationStats {
   // `heap` is the image's heap as it ended (before its blocks are dropped).
   void ImageEnded(ImageId image, const ImageHeap& heap);
 
-  const std::map<std::pair<ImageId, StackId>, StackTotals>& by_stack() const {
-    by_stack_sorted_ = {by_stack_.begin(), by_stack_.end()};
-    return by_stack_sorted_;
-  }
+  const std::map<std::pair<ImageId, StackId>, StackTotals>& by_stack() const;
   const std::map<std::pair<ImageId, StackId>, StackUsage>& leaked() const { return leaked_; }
   const std::map<std::pair<uint32_t, uint32_t>, ThreadTotals>& by_thread() const {
     return by_thread_;
@@ -53,23 +52,28 @@ class AllocationStats {
 
  private:
   struct LastAllocation {
+    bool valid = false;  // false once freed (a temporary) or never set
     uint64_t addr = 0;
-    StackId stack = kNoStack;
+    SiteTable::Site site = 0;
   };
+  LastAllocation& LastOf(ImageId image, uint32_t tid);
   void Allocated(ImageId image, uint32_t pid, uint32_t tid, uint64_t addr, uint64_t size,
                  StackId stack);
 
-  // Hashed while replaying (every allocation updates it); ordered when asked for.
-  struct KeyHash {
-    size_t operator()(const std::pair<ImageId, StackId>& key) const {
-      return std::hash<uint64_t>()(uint64_t(key.first) << 32 | key.second);
-    }
-  };
-  std::unordered_map<std::pair<ImageId, StackId>, StackTotals, KeyHash> by_stack_;
+  ThreadTotals& Thread(uint32_t pid, uint32_t tid);
+
+  // By site while replaying (every allocation updates it); ordered by (image, stack) when
+  // asked for.
+  SiteTable sites_;
+  std::vector<StackTotals> by_site_;
   mutable std::map<std::pair<ImageId, StackId>, StackTotals> by_stack_sorted_;
   std::map<std::pair<ImageId, StackId>, StackUsage> leaked_;
   std::map<std::pair<uint32_t, uint32_t>, ThreadTotals> by_thread_;  // (pid, tid)
+  std::pair<uint32_t, uint32_t> last_thread_key_{0, 0};  // the thread of the previous event
+  ThreadTotals* last_thread_ = nullptr;                   // (map nodes do not move)
   std::unordered_map<uint64_t, LastAllocation> last_by_thread_;     // (image << 32 | tid)
+  uint64_t last_key_ = 0;                  // the thread of the previous event, and its entry
+  LastAllocation* last_entry_ = nullptr;   // (nodes do not move; reset when entries go)
   uint64_t leaked_bytes_ = 0;
   uint64_t leaked_blocks_ = 0;
   uint64_t temporary_ = 0;

@@ -38,6 +38,11 @@ class CallSiteResolver {
 
   // All source frames of one stack, innermost first (inline frames expanded).
   std::vector<SourceFrame> Frames(ImageId image, StackId stack);
+  // The source frames of one return address of an image (innermost inlined first, ending with
+  // the out-of-line function), for exports that keep addresses apart (pprof locations).
+  const std::vector<SourceFrame>& FramesAt(ImageId image, uint64_t return_address) {
+    return symbolizer_.Symbolize(image, return_address);
+  }
   // The call site of one stack (see above).
   SourceFrame SiteOf(ImageId image, StackId stack);
 

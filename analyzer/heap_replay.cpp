@@ -1,5 +1,9 @@
 #include "heap_replay.h"
 
+#include <string.h>
+
+#include <cstddef>
+
 namespace memwrap {
 
 ImageHeap& HeapReplay::HeapOf(ImageId image) {
@@ -52,7 +56,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
       ImageHeap& heap = HeapOf(image);
       ++heap.counters.allocations;
       heap.counters.bytes_allocated += alloc->size;
-      Insert(heap, alloc->addr, {alloc->size, alloc->stack});
+      Insert(heap, alloc->addr, {alloc->size, alloc->stack, sites_.Intern(image, alloc->stack)});
       NotePeak(heap, alloc->ts_ns);
       return true;
     }
@@ -95,7 +99,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
         if (old_was_live) ++heap.counters.frees;
         ++heap.counters.allocations;
         heap.counters.bytes_allocated += end->size;
-        Insert(heap, end->new_addr, {end->size, end->stack});
+        Insert(heap, end->new_addr, {end->size, end->stack, sites_.Intern(image, end->stack)});
         NotePeak(heap, end->ts_ns);
       } else if (end->size == 0) {
         if (old_was_live) ++heap.counters.frees;  // realloc(p, 0) freed p
@@ -110,6 +114,32 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
     default:
       return false;
   }
+}
+
+static_assert(offsetof(AllocRecord, addr) == 16 && offsetof(FreeRecord, addr) == 16 &&
+              offsetof(ReallocBeginRecord, old_addr) == 16);
+
+void HeapReplay::Prefetch(const RecordView& record) const {
+  if (cached_heap_ == nullptr) return;
+  uint64_t addr;
+  switch (record.type) {
+    case RecordType::kAlloc:
+    case RecordType::kFree:
+    case RecordType::kReallocBegin:
+      // addr / addr / old_addr: all at offset 16, after the header and ts_ns
+      if (record.size < 24) return;
+      memcpy(&addr, record.data + 16, sizeof(addr));
+      break;
+    case RecordType::kReallocEnd:
+      if (const auto* end = record.As<ReallocEndRecord>()) {
+        addr = end->new_addr;
+        break;
+      }
+      return;
+    default:
+      return;
+  }
+  cached_heap_->live.Prefetch(addr);
 }
 
 void HeapReplay::EndImage(ImageId image) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "live_block_map.h"
+#include "site_table.h"
 #include "memwrap/records.h"
 #include "trace_catalog.h"
 #include "tracefile/record_cursor.h"
@@ -68,6 +69,9 @@ class HeapReplay {
   bool Apply(ImageId image, const RecordView& record);
   // The image's heap is gone (it exited, exec'd or died): its blocks leave the live total.
   void EndImage(ImageId image);
+  // A record that Apply will see soon (TraceStream's `ahead`): prefetches the live-block slot
+  // it will touch, in the heap of the image of the latest record (nearly always its image).
+  void Prefetch(const RecordView& record) const;
 
   uint64_t live_bytes() const { return live_bytes_; }
   // The image's own heap peak so far (0 for an image not seen yet, or image 0).
@@ -75,6 +79,8 @@ class HeapReplay {
     return image == 0 ? 0 : HeapOf(image).peak_bytes;
   }
   const std::unordered_map<ImageId, ImageHeap>& images() const { return images_; }
+  // The call sites of the blocks seen so far (LiveBlock::site indexes it).
+  const SiteTable& sites() const { return sites_; }
   HeapCounters Totals() const;
 
  private:
@@ -88,6 +94,7 @@ class HeapReplay {
   HeapObserver* observer_ = nullptr;
 
   std::unordered_map<ImageId, ImageHeap> images_;
+  SiteTable sites_;
   uint64_t live_bytes_ = 0;
   // The image of the previous record: consecutive records are nearly always of one image.
   ImageId cached_image_ = 0;

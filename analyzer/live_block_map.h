@@ -17,6 +17,7 @@ namespace memwrap {
 struct LiveBlock {
   uint64_t size = 0;
   StackId stack = kNoStack;
+  uint32_t site = 0;  // the (image, stack) pair's number in the replay's SiteTable
 };
 
 class LiveBlockMap {
@@ -69,6 +70,12 @@ class LiveBlockMap {
       if (slots_[i].first == addr) return &slots_[i].second;
       if (slots_[i].first == 0) return nullptr;
     }
+  }
+
+  // Asks the CPU to bring `addr`'s slot into the cache: a later Put/Erase of it then does not
+  // wait for memory.
+  void Prefetch(uint64_t addr) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Home(addr)], 1);
   }
 
   // Inserts or replaces; true (with the old block in *replaced) when `addr` was live.

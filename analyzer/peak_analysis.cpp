@@ -2,8 +2,9 @@
 
 #include "image_tracker.h"
 
+#include <algorithm>
 #include <cmath>
-#include <unordered_map>
+#include <vector>
 
 namespace memwrap {
 
@@ -15,9 +16,10 @@ namespace {
 // exact without replaying the trace up to it again.
 class PeakAttribution : public HeapObserver {
  public:
-  explicit PeakAttribution(uint64_t sample_bytes) : sample_bytes_(sample_bytes) {}
+  PeakAttribution(uint64_t sample_bytes, const SiteTable* sites)
+      : sample_bytes_(sample_bytes), sites_(sites) {}
 
-  void Changed(ImageId image, const LiveBlock& block, int sign) override {
+  void Changed(ImageId /*image: the site says*/, const LiveBlock& block, int sign) override {
     live_blocks_ += sign;
     double estimated_bytes = 0, estimated_blocks = 0;
     if (sample_bytes_ != 0) {
@@ -29,7 +31,8 @@ class PeakAttribution : public HeapObserver {
       estimated_bytes = sign * double(block.size) / probability;
       estimated_blocks = sign / probability;
     }
-    State& state = stacks_[uint64_t(image) << 32 | block.stack];
+    if (block.site >= stacks_.size()) stacks_.resize(std::max<size_t>(block.site + 1, 2 * stacks_.size()));
+    State& state = stacks_[block.site];
     if (state.epoch != epoch_) {
       state.at_peak = state.now;
       state.epoch = epoch_;
@@ -52,7 +55,8 @@ class PeakAttribution : public HeapObserver {
   // or not).
   void Collect(std::map<std::pair<ImageId, StackId>, StackUsage>* usage, uint64_t* blocks) const {
     *blocks = uint64_t(live_blocks_at_peak_);
-    for (const auto& [key, state] : stacks_) {
+    for (size_t site = 0; site < stacks_.size(); ++site) {
+      const State& state = stacks_[site];
       const Values& at_peak = state.epoch == epoch_ ? state.at_peak : state.now;
       if (at_peak.blocks <= 0) continue;
       StackUsage use;
@@ -63,7 +67,7 @@ class PeakAttribution : public HeapObserver {
         use.bytes = at_peak.bytes;
         use.blocks = uint64_t(at_peak.blocks);
       }
-      (*usage)[{ImageId(key >> 32), StackId(key & 0xffffffff)}] = use;
+      (*usage)[{sites_->image_of(site), sites_->stack_of(site)}] = use;
     }
   }
 
@@ -79,10 +83,11 @@ class PeakAttribution : public HeapObserver {
     uint64_t epoch = 0;
   };
   uint64_t sample_bytes_;
+  const SiteTable* sites_;
   uint64_t epoch_ = 1;
   int64_t live_blocks_ = 0;
   int64_t live_blocks_at_peak_ = 0;
-  std::unordered_map<uint64_t, State> stacks_;
+  std::vector<State> stacks_;  // by site
 };
 
 }  // namespace
@@ -93,7 +98,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
 
   // Pass 1: the peak value and the ordinal of the record that first reached it.
   HeapReplay replay;
-  PeakAttribution attribution(sample_bytes);
+  PeakAttribution attribution(sample_bytes, &replay.sites());
   replay.SetObserver(&attribution);
   MappingReplay mappings;
   ImageTracker tracker;
@@ -127,6 +132,17 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
       ++info.samples;
       if (sample->hwm > info.max_hwm) info.max_hwm = sample->hwm;
+      return true;
+    }
+    if (record.type == RecordType::kStackSample) {
+      if (const auto* sample = record.As<StackSampleRecord>(); sample != nullptr && image != 0) {
+        ++analysis.stack_samples_total;
+        if (sample->stack == kNoStack) {
+          ++analysis.stack_samples_failed;
+        } else {
+          ++analysis.stack_samples[{image, sample->stack}];
+        }
+      }
       return true;
     }
     analysis.stats.Observe(image, pid, record);
@@ -164,7 +180,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       RecordTimestamp(record, &analysis.peak_heap_and_mapped_ts_ns);
     }
     return true;
-  });
+  }, [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
   // Images the trace does not see end (memwrap stopped first): live at the end of the trace.
   for (const auto& [image, heap] : replay.images()) {
     if (!heap.live.empty()) analysis.stats.ImageEnded(image, heap);

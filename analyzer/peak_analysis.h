@@ -60,6 +60,11 @@ struct HeapAnalysis {
   std::map<ImageId, ImageRss> rss_by_image;
   uint64_t rss_at_heap_peak = 0;  // sum over processes of their last RSS sample before the peak
   bool have_rss_at_heap_peak = false;
+  // Native stack samples the tracer took (STACK_SAMPLE): how often each stack was seen, and
+  // how many samples could not be unwound (stack 0).
+  std::map<std::pair<ImageId, StackId>, uint64_t> stack_samples;
+  uint64_t stack_samples_total = 0;
+  uint64_t stack_samples_failed = 0;
 };
 
 // `sample_bytes`: the mean of the Poisson sampling the trace was recorded with (its session

@@ -129,6 +129,37 @@ void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& opti
   report->top_sites_by_bytes = std::move(by_bytes);
 }
 
+// Samples grouped by the function they were taken in; each keeps its most frequent stack.
+StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
+                              CallSiteResolver* resolver) {
+  StackSamples result;
+  result.total = analysis.stack_samples_total;
+  result.unwind_failed = analysis.stack_samples_failed;
+  struct Group {
+    SampledFunction function;
+    uint64_t heaviest_stack_samples = 0;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;  // function, file, module
+  for (const auto& [key, samples] : analysis.stack_samples) {
+    std::vector<SourceFrame> frames = resolver->Frames(key.first, key.second);
+    if (frames.empty()) continue;
+    Group& group = groups[{frames.front().function, frames.front().file, frames.front().module}];
+    group.function.samples += samples;
+    if (samples > group.heaviest_stack_samples) {
+      group.heaviest_stack_samples = samples;
+      group.function.location = frames.front();
+      group.function.stack = std::move(frames);
+    }
+  }
+  for (auto& [key, group] : groups) result.top.push_back(std::move(group.function));
+  std::stable_sort(result.top.begin(), result.top.end(),
+                   [](const SampledFunction& a, const SampledFunction& b) {
+                     return a.samples > b.samples;
+                   });
+  if (result.top.size() > top) result.top.resize(top);
+  return result;
+}
+
 }  // namespace
 
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
@@ -187,6 +218,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   if (sites.size() > options.top) sites.resize(options.top);
   report.peak_sites = std::move(sites);
   AddWholeRunSections(analysis, options, &resolver, &report);
+  report.stack_samples = SampledFunctions(analysis, options.top, &resolver);
 
   // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
   std::map<uint32_t, ProcessReport> by_pid;

@@ -58,6 +58,20 @@ struct ProcessReport {
   std::vector<ThreadReport> threads;
 };
 
+// Where the threads were when the tracer sampled their stacks (--stack-sample-rate): the
+// innermost function of each sample, like perf's "self" column.
+struct SampledFunction {
+  SourceFrame location;            // the innermost source frame (inline frames expanded)
+  uint64_t samples = 0;
+  std::vector<SourceFrame> stack;  // the stack sampled most often there, innermost first
+};
+
+struct StackSamples {
+  uint64_t total = 0;          // samples taken, failed unwinds included
+  uint64_t unwind_failed = 0;  // samples whose stack could not be unwound
+  std::vector<SampledFunction> top;  // by samples, descending (top N)
+};
+
 // How the trace was recorded (its session info), as the report states it.
 struct RecordingMode {
   std::string stacks = "full";    // full | none | sampled
@@ -102,6 +116,7 @@ struct Report {
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
   std::vector<ProcessReport> processes;
+  StackSamples stack_samples;
   std::vector<std::string> warnings;  // e.g. a truncated trace
   std::string heap_not_recorded;      // why the program ran without the shim, "" if it did not
 };

@@ -119,6 +119,18 @@ std::string FormatReportJson(const Report& report) {
   out["temporary_sites"] = SiteCountsJson(report.temporary_sites, "temporary_allocations");
   out["top_sites_by_calls"] = SiteCountsJson(report.top_sites_by_calls, "allocations");
   out["top_sites_by_bytes"] = SiteCountsJson(report.top_sites_by_bytes, "allocations");
+  json samples;
+  samples["total"] = report.stack_samples.total;
+  samples["unwind_failed"] = report.stack_samples.unwind_failed;
+  samples["top"] = json::array();
+  for (const SampledFunction& function : report.stack_samples.top) {
+    json entry = FrameJson(function.location);
+    entry["samples"] = function.samples;
+    entry["stack"] = json::array();
+    for (const SourceFrame& frame : function.stack) entry["stack"].push_back(FrameJson(frame));
+    samples["top"].push_back(std::move(entry));
+  }
+  out["stack_samples"] = std::move(samples);
   out["process_filter"] = report.process_filter == 0 ? json(nullptr) : json(report.process_filter);
   out["peak_mapped_bytes"] = report.peak_mapped_bytes;
   out["rss_at_heap_peak_bytes"] =

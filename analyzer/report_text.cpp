@@ -79,7 +79,19 @@ std::string FormatReportText(const Report& report) {
   if (report.recording.stacks == "sampled") {
     out << " --sample-bytes=" << report.recording.sample_bytes;
   }
-  out << "\n\n";
+  out << "\n";
+  if (auto trigger = report.session.find("fltrec_trigger"); trigger != report.session.end()) {
+    auto value = [&](const char* key) {
+      auto it = report.session.find(key);
+      return it != report.session.end() ? it->second : std::string("?");
+    };
+    out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
+        << " fired; " << value("fltrec_overwritten_records")
+        << " records before the window (--keep " << value("fltrec_keep")
+        << ") were overwritten: heap blocks live from before it are included, mappings, "
+           "samples and marks from before it are not\n";
+  }
+  out << "\n";
 
   out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
       << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
@@ -139,6 +151,20 @@ std::string FormatReportText(const Report& report) {
     out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes) << " in "
         << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
         << Location(count.site.location) << "\n";
+  }
+  if (report.stack_samples.total != 0) {
+    const StackSamples& samples = report.stack_samples;
+    out << "\nStack samples: " << GroupDigits(samples.total);
+    if (samples.unwind_failed != 0) {
+      out << " (" << GroupDigits(samples.unwind_failed) << " could not be unwound)";
+    }
+    out << "; where the threads were:\n";
+    for (size_t i = 0; i < samples.top.size(); ++i) {
+      const SampledFunction& function = samples.top[i];
+      out << "  #" << i + 1 << "  " << GroupDigits(function.samples) << " samples ("
+          << function.samples * 100 / samples.total << "%)  " << Location(function.location)
+          << "\n";
+    }
   }
 
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "

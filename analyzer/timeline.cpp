@@ -10,6 +10,7 @@
 #include "call_sites.h"
 #include "heap_replay.h"
 #include "image_tracker.h"
+#include "library_calls.h"
 #include "mapping_replay.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
@@ -28,6 +29,7 @@ struct PidState {
   std::optional<uint64_t> rss, pss;  // last sample of the current image
   std::map<StackKey, int64_t> deltas;  // heap change by stack since the last row
   std::vector<std::string> markers;    // since the last row
+  std::map<std::string, uint64_t> calls;  // library calls (memwrap run --ltrace) since then
   bool gone = false;                   // its image ended and no other followed (yet)
 };
 
@@ -140,6 +142,7 @@ class TimelineBuilder {
       default:
         break;
     }
+    if (LibraryCall call; calls_.Decode(pid, record, &call)) ++state.calls[std::string(call.function)];
     if (image != 0) {
       auto heap = heap_.images().find(image);
       NoteDelta(record, heap == heap_.images().end() ? nullptr : &heap->second, &state.deltas,
@@ -188,6 +191,18 @@ class TimelineBuilder {
     return sites;
   }
 
+  // "calls: readdir 8, opendir 1": the library calls of one row, most frequent first.
+  static std::string CallsMarker(const std::map<std::string, uint64_t>& calls) {
+    std::vector<std::pair<std::string, uint64_t>> sorted(calls.begin(), calls.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string marker = "calls:";
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      marker += (i == 0 ? " " : ", ") + sorted[i].first + " " + std::to_string(sorted[i].second);
+    }
+    return marker;
+  }
+
   uint64_t Since(uint64_t ts) const { return ts > origin_ ? ts - origin_ : 0; }
 
   void EmitRows(uint64_t at, const char* kind) {
@@ -206,6 +221,8 @@ class TimelineBuilder {
     std::map<StackKey, int64_t> all_deltas;
     std::vector<std::string> all_markers;
     for (auto& [pid, state] : pids_) {
+      if (!state.calls.empty()) state.markers.push_back(CallsMarker(state.calls));
+      state.calls.clear();
       TimelineRow row;
       row.time_ns = Since(at);
       row.pid = pid;
@@ -263,6 +280,7 @@ class TimelineBuilder {
   uint64_t next_row_;
   uint64_t last_ts_ = 0;
   ImageTracker tracker_;
+  LibraryCallDecoder calls_;
   HeapReplay heap_;
   MappingReplay mappings_;
   std::map<uint32_t, PidState> pids_;

@@ -121,6 +121,21 @@ std::string FormatDiffJson(const TraceDiff& diff, size_t top) {
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+namespace {
+
+std::string SessionValue(const Report& report, const char* key) {
+  auto it = report.session.find(key);
+  return it != report.session.end() ? it->second : "";
+}
+
+std::string FormatRatio(double value) {
+  char text[32];
+  snprintf(text, sizeof(text), "%.3f", value);
+  return text;
+}
+
+}  // namespace
+
 MultiReport MergeReports(std::vector<Report> reports) {
   MultiReport merged;
   std::vector<uint64_t> heaps, rsses, leaks;
@@ -134,6 +149,9 @@ MultiReport MergeReports(std::vector<Report> reports) {
   merged.peak_rss = SpreadOf(rsses);
   merged.rss_known = rsses.size();
   merged.leaked = SpreadOf(leaks);
+  std::vector<HostTrace> traces;
+  for (const Report& report : reports) traces.push_back({report.trace_path, SessionValue(report, "host")});
+  merged.hosts = ComputeHostTotals(traces);
   merged.traces = std::move(reports);
   return merged;
 }
@@ -143,9 +161,14 @@ std::string FormatMultiText(const MultiReport& merged) {
   out << "memwrap report: " << merged.traces.size() << " traces\n";
   for (const Report& report : merged.traces) {
     RunFigures figures = FiguresOf(report);
-    auto host = report.session.find("host");
-    out << "  " << report.trace_path
-        << (host != report.session.end() ? "  (" + host->second + ")" : std::string())
+    const std::string host = SessionValue(report, "host");
+    const std::string rank = SessionValue(report, "rank");
+    out << "  " << report.trace_path;
+    if (!host.empty() || !rank.empty()) {
+      out << "  (" << (host.empty() ? "" : "host " + host) << (host.empty() || rank.empty() ? "" : ", ")
+          << (rank.empty() ? "" : "rank " + rank) << ")";
+    }
+    out
         << ": peak heap " << BytesWithExact(figures.peak_heap_bytes) << ", peak RSS "
         << (figures.peak_rss_bytes ? BytesWithExact(*figures.peak_rss_bytes) : "unknown")
         << ", leaked " << BytesWithExact(figures.leaked_bytes) << "\n";
@@ -160,10 +183,16 @@ std::string FormatMultiText(const MultiReport& merged) {
   if (merged.rss_known != 0) line("Peak RSS", merged.peak_rss);
   line("Leaked", merged.leaked);
   if (merged.peak_heap.min != 0) {
-    char imbalance[32];
-    snprintf(imbalance, sizeof(imbalance), "%.3f",
-             double(merged.peak_heap.max) / double(merged.peak_heap.min));
-    out << "Imbalance of the heap peaks (max / min): " << imbalance << "\n";
+    out << "Imbalance of the heap peaks: max / min " +
+               FormatRatio(double(merged.peak_heap.max) / double(merged.peak_heap.min))
+        << ", max / mean " << FormatRatio(double(merged.peak_heap.max) / merged.peak_heap.mean)
+        << "\n";
+  }
+  for (const HostTotal& host : merged.hosts) {
+    out << "Host " << (host.host.empty() ? "(unknown)" : host.host) << ": " << host.traces.size()
+        << (host.traces.size() == 1 ? " trace" : " traces") << ", peak of the summed heap "
+        << BytesWithExact(host.peak_heap_bytes) << " (the traces' own peaks add up to "
+        << BytesWithExact(host.sum_of_trace_peaks) << ")\n";
   }
   return out.str();
 }
@@ -175,10 +204,12 @@ std::string FormatMultiJson(const MultiReport& merged) {
   out["traces"] = json::array();
   for (const Report& report : merged.traces) {
     RunFigures figures = FiguresOf(report);
-    auto host = report.session.find("host");
+    const std::string host = SessionValue(report, "host");
+    const std::string rank = SessionValue(report, "rank");
     out["traces"].push_back(
         {{"trace", report.trace_path},
-         {"host", host != report.session.end() ? json(host->second) : json(nullptr)},
+         {"host", host.empty() ? json(nullptr) : json(host)},
+         {"rank", rank.empty() ? json(nullptr) : json(rank)},
          {"peak_heap_bytes", figures.peak_heap_bytes},
          {"peak_heap_time_ns", report.peak_heap_time_ns},
          {"peak_rss_bytes", figures.peak_rss_bytes ? json(*figures.peak_rss_bytes) : json(nullptr)},
@@ -188,6 +219,22 @@ std::string FormatMultiJson(const MultiReport& merged) {
   out["peak_heap_bytes"] = SpreadJson(merged.peak_heap);
   out["peak_rss_bytes"] = merged.rss_known != 0 ? SpreadJson(merged.peak_rss) : json(nullptr);
   out["leaked_bytes"] = SpreadJson(merged.leaked);
+  json imbalance;
+  imbalance["max_over_min"] =
+      merged.peak_heap.min != 0 ? json(double(merged.peak_heap.max) / double(merged.peak_heap.min))
+                                : json(nullptr);
+  imbalance["max_over_mean"] =
+      merged.peak_heap.mean != 0 ? json(double(merged.peak_heap.max) / merged.peak_heap.mean)
+                                 : json(nullptr);
+  out["peak_heap_imbalance"] = std::move(imbalance);
+  out["hosts"] = json::array();
+  for (const HostTotal& host : merged.hosts) {
+    out["hosts"].push_back({{"host", host.host.empty() ? json(nullptr) : json(host.host)},
+                            {"traces", host.traces},
+                            {"peak_heap_bytes", host.peak_heap_bytes},
+                            {"peak_heap_realtime_ns", host.peak_heap_realtime_ns},
+                            {"sum_of_trace_peaks_bytes", host.sum_of_trace_peaks}});
+  }
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host_totals.h"
 #include "report.h"
 
 namespace memwrap {
@@ -41,6 +42,8 @@ struct MultiReport {
   Spread peak_rss;  // over the traces whose peak RSS is known
   size_t rss_known = 0;
   Spread leaked;
+  // Per host: the exact peak of its traces' summed heap on the aligned clock (host_totals.h).
+  std::vector<HostTotal> hosts;
 };
 
 MultiReport MergeReports(std::vector<Report> reports);

@@ -8,23 +8,11 @@
 #include <queue>
 #include <string.h>
 
+#include "chunk_decoder.h"
 #include "memwrap/records.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
-
-bool RecordTimestamp(const RecordView& record, uint64_t* ts_ns) {
-  // Every record type except STACK has ts_ns right after its header (records.h). Types this
-  // reader does not know (a newer minor version) are not trusted to: they keep the time of
-  // the record before them.
-  const auto type = static_cast<uint16_t>(record.type);
-  if (record.type == RecordType::kStack || type == 0 || type > uint16_t(RecordType::kMaxType) ||
-      record.size < sizeof(RecordHeader) + 8) {
-    return false;
-  }
-  memcpy(ts_ns, record.data + sizeof(RecordHeader), sizeof(*ts_ns));
-  return true;
-}
 
 TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   Chunk chunk;
@@ -50,11 +38,14 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
 
 namespace {
 
-// One process's records, chunk after chunk.
+// One process's records, chunk after chunk; the next chunk is decoded while this one is read.
 class ProcessCursor {
  public:
-  ProcessCursor(TraceReader* reader, uint32_t pid, const std::vector<uint64_t>* offsets)
-      : reader_(reader), pid_(pid), offsets_(offsets) {}
+  ProcessCursor(ChunkDecoder* decoder, const std::string& path, uint32_t pid,
+                const std::vector<uint64_t>* offsets, const TraceStream::Ahead* ahead)
+      : decoder_(decoder), path_(path), pid_(pid), offsets_(offsets), ahead_(ahead) {
+    RequestNext();
+  }
 
   // Moves to the next record; false at the end of this process's stream.
   bool Advance() {
@@ -62,29 +53,53 @@ class ProcessCursor {
       if (cursor_ != nullptr && cursor_->Next(&record_, where_)) {
         uint64_t ts;
         if (RecordTimestamp(record_, &ts)) ts_ = ts;  // STACK keeps its predecessor's time
+        if (*ahead_ && lookahead_->TryNext(&ahead_record_)) (*ahead_)(pid_, ahead_record_);
         return true;
       }
-      if (next_chunk_ >= offsets_->size()) return false;
-      uint64_t offset = (*offsets_)[next_chunk_++];
-      reader_->ReadChunkAt(offset, &chunk_, true);
-      where_ = "trace '" + reader_->path() + "' chunk at offset " + std::to_string(offset);
+      if (!next_.valid()) return false;
+      const uint64_t offset = (*offsets_)[next_chunk_ - 1];
+      cursor_.reset();
+      chunk_ = next_.get();  // a chunk that cannot be decoded throws its TraceError here
+      RequestNext();
+      where_ = "trace '" + path_ + "' chunk at offset " + std::to_string(offset);
       cursor_ = std::make_unique<RecordCursor>(chunk_.data.data(), chunk_.data.size());
+      lookahead_ = std::make_unique<RecordCursor>(chunk_.data.data(), chunk_.data.size());
+      if (*ahead_) {
+        for (int i = 0; i < kLookahead && lookahead_->TryNext(&ahead_record_); ++i) {
+          (*ahead_)(pid_, ahead_record_);
+        }
+      }
     }
   }
 
   uint32_t pid() const { return pid_; }
   uint64_t ts() const { return ts_; }
   size_t chunks_read() const { return next_chunk_; }
-  size_t chunk_bytes() const { return chunk_.data.capacity(); }
+  // The current chunk, and as much again for the one being decoded ahead (chunks of one
+  // process are alike in size; the limit is a guard against hostile files, not an account).
+  size_t chunk_bytes() const { return 2 * chunk_.data.capacity(); }
   const RecordView& record() const { return record_; }
 
  private:
-  TraceReader* reader_;
+  void RequestNext() {
+    next_ = next_chunk_ < offsets_->size() ? decoder_->Request((*offsets_)[next_chunk_++])
+                                           : std::future<Chunk>();
+  }
+
+  // Far enough ahead for a cache miss to resolve while the records before it are replayed.
+  static constexpr int kLookahead = 16;
+
+  ChunkDecoder* decoder_;
+  const std::string& path_;
   uint32_t pid_;
   const std::vector<uint64_t>* offsets_;
-  size_t next_chunk_ = 0;
+  size_t next_chunk_ = 0;  // chunks requested so far
+  std::future<Chunk> next_;
   Chunk chunk_;
   std::unique_ptr<RecordCursor> cursor_;
+  std::unique_ptr<RecordCursor> lookahead_;  // kLookahead records ahead of cursor_
+  const TraceStream::Ahead* ahead_;
+  RecordView ahead_record_;
   std::string where_;
   RecordView record_;
   uint64_t ts_ = 0;
@@ -100,11 +115,12 @@ void TraceStream::TooMuchHeld() const {
                        "refusing it rather than exhausting memory");
 }
 
-void TraceStream::ForEach(
-    const std::function<bool(uint32_t pid, const RecordView& record)>& visit) {
+void TraceStream::ForEach(const Visit& visit, const Ahead& ahead) {
+  // Declared before the cursors: they hold its futures, and it must outlive them.
+  ChunkDecoder decoder(reader_);
   std::vector<std::unique_ptr<ProcessCursor>> cursors;
   for (const auto& [pid, offsets] : chunks_by_pid_) {
-    cursors.push_back(std::make_unique<ProcessCursor>(reader_, pid, &offsets));
+    cursors.push_back(std::make_unique<ProcessCursor>(&decoder, reader_->path(), pid, &offsets, &ahead));
   }
   auto later = [](const ProcessCursor* a, const ProcessCursor* b) {
     return a->ts() != b->ts() ? a->ts() > b->ts() : a->pid() > b->pid();
@@ -136,18 +152,30 @@ void TraceStream::ForEach(
             read * 100 / chunk_count_);
     shown = true;
   };
-  while (!heads.empty()) {
+  // The cursor being read stays out of the heap while it is still the earliest: most runs of
+  // records belong to one process, and a heap operation per record showed in profiles.
+  ProcessCursor* cursor = nullptr;
+  for (;;) {
+    if (cursor == nullptr) {
+      if (heads.empty()) break;
+      cursor = heads.top();
+      heads.pop();
+    }
     if ((++visited & 0xffff) == 0) show_progress();
-    ProcessCursor* cursor = heads.top();
-    heads.pop();
     if (!visit(cursor->pid(), cursor->record())) {
       if (shown) fprintf(stderr, "\r\033[K");
       return;
     }
     const size_t before = cursor->chunk_bytes();
-    if (cursor->Advance()) heads.push(cursor);
+    const bool more = cursor->Advance();
     // A cursor grows only when it moves to a bigger chunk: check then (rarely).
     if (cursor->chunk_bytes() > before && held() > kMaxChunkBytesHeld) TooMuchHeld();
+    if (!more) {
+      cursor = nullptr;
+    } else if (!heads.empty() && later(cursor, heads.top())) {
+      heads.push(cursor);
+      cursor = nullptr;
+    }
   }
   if (shown) fprintf(stderr, "\r\033[K");  // the line goes once the pass is done
 }

@@ -7,11 +7,16 @@
 namespace memwrap {
 
 int RunCommand(const std::vector<std::string>& args);
+int FltrecCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);
 int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int BaselineCommand(const std::vector<std::string>& args);
+int ExportCommand(const std::vector<std::string>& args);
+int PlotCommand(const std::vector<std::string>& args);
+// `name` is how the user called it ("ltracedrv" or "memwrap ltrace"), for messages.
+int LtraceCommand(const std::vector<std::string>& args, const char* name);
 // dlogger / cronlogger / `memwrap sys`: `command` names it in messages; `once` for cronlogger.
 int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once);
 

@@ -17,6 +17,10 @@ const char kUsage[] =
     "       memwrap timeline TRACE [options]                 memory over time\n"
     "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
     "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
+    "       memwrap plot TRACE... -o report.html             self-contained HTML report\n"
+    "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
+    "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
+    "       memwrap ltrace [options] PROGRAM [ARGS...]       library calls (also: ltracedrv)\n"
     "       memwrap sys [--once] [options]                   system-wide log (dlogger, cronlogger)\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
@@ -29,12 +33,13 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  // dlogger and cronlogger are this binary under another name (symlinks beside it).
-  const char* name = argc > 0 ? argv[0] : "";
-  const char* slash = strrchr(name, '/');
-  const std::string entered = slash != nullptr ? slash + 1 : name;
-  if (entered == "dlogger") return memwrap::SysCommand(args, "dlogger", false);
-  if (entered == "cronlogger") return memwrap::SysCommand(args, "cronlogger", true);
+  // The same binary entered under a driver's name (a link named fltrec, ltracedrv, ...).
+  const char* slash = argc > 0 ? strrchr(argv[0], '/') : nullptr;
+  const std::string invoked = argc > 0 ? (slash != nullptr ? slash + 1 : argv[0]) : "";
+  if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
+  if (invoked == "fltrec") return memwrap::FltrecCommand(args);
+  if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", false);
+  if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", true);
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -42,10 +47,14 @@ int main(int argc, char** argv) {
   const std::string& first = args.front();
   if (first == "help") return memwrap::RunCommand({"--help"});
   if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
+  if (first == "fltrec") return memwrap::FltrecCommand({args.begin() + 1, args.end()});
   if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
   if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
   if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
   if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
+  if (first == "export") return memwrap::ExportCommand({args.begin() + 1, args.end()});
+  if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
+  if (first == "ltrace") return memwrap::LtraceCommand({args.begin() + 1, args.end()}, "memwrap ltrace");
   if (first == "sys") return memwrap::SysCommand({args.begin() + 1, args.end()}, "memwrap sys", false);
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`

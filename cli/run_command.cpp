@@ -18,6 +18,8 @@
 #include "exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
+#include "flight_options.h"
+#include "library_call_setup.h"
 #include "record_options.h"
 #include "byte_format.h"
 #include "report.h"
@@ -25,6 +27,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
+#include "tracer/job_rank.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/preload_obstacle.h"
@@ -42,6 +45,9 @@ const char kRunUsage[] =
     "       memwrap diff A B                 (see memwrap diff --help)\n"
     "       memwrap timeline TRACE           (see memwrap timeline --help)\n"
     "       memwrap baseline save TRACE -o FILE.json\n"
+    "       memwrap plot TRACE... -o report.html   (see memwrap plot --help)\n"
+    "       memwrap export --format F TRACE -o OUT (see memwrap export --help)\n"
+    "       memwrap ltrace PROGRAM           (library calls; see ltracedrv --help)\n"
     "\n"
     "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
     "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
@@ -52,6 +58,22 @@ const char kRunUsage[] =
     "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
     "\n"
     "Options";
+
+const char kFltrecUsage[] =
+    "usage: fltrec [options] [--] PROGRAM [ARGS...]\n"
+    "       memwrap fltrec [options] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Flight recorder: records PROGRAM like `memwrap run`, but keeps only the latest window of\n"
+    "records in memory (--keep) and writes a trace only when a trigger fires (--trigger): the\n"
+    "window before it, then --after more. A dump names its trigger and counts the records\n"
+    "overwritten before its window; heap blocks still live from before the window are kept,\n"
+    "so its heap is exact and it symbolizes on its own. Several dumps: -o f.mwt gives f.1.mwt,\n"
+    "f.2.mwt, ...; one dump is f.mwt; no trigger, no file. Exits like PROGRAM.\n"
+    "\n"
+    "Options";
+
+// The signal: triggers of the flight recorder; memwrap keeps these for itself.
+void CountSignal(int signo) { FlightRecorder::NotifySignal(signo); }
 
 uint64_t MonotonicNs() {
   timespec ts{};
@@ -91,20 +113,25 @@ std::string JoinCommand(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-int RunCommand(const std::vector<std::string>& args) {
-  po::options_description options(kRunUsage);
+// `memwrap run`, or with `flight` the flight recorder (`fltrec`).
+int RunProgram(const std::vector<std::string>& args, bool flight) {
+  po::options_description options(flight ? kFltrecUsage : kRunUsage);
   std::string output;
   size_t top = 5;
   bool quiet = false;
   bool force = false;
   bool tap_stdout = false;
   std::string interval;
+  std::string ltrace;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
        "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
        "the program's process id); created mode 0600; an existing file is refused unless "
-       "--force, a symlink always")
+       "--force, a symlink always. Placeholders: %h host, %r MPI/Slurm/PBS rank, %p pid, %% "
+       "a percent sign. Under mpiexec, srun or PBS (a rank in OMPI_COMM_WORLD_RANK, PMIX_RANK, "
+       "PMI_RANK, SLURM_PROCID or PBS_TASKNUM) a PATH without placeholders gets .HOST.RANK "
+       "before .mwt (run.mwt -> run.HOST.RANK.mwt), and the default is PROGRAM.HOST.RANK.mwt")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
       ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)")
@@ -116,9 +143,14 @@ int RunCommand(const std::vector<std::string>& args) {
        "into the trace with its time (memwrap timeline shows them; the program then writes to "
        "a pipe, so its stdio may buffer more than on a terminal)")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
-       "existing file is an error, before the program starts)");
+       "existing file is an error, before the program starts)")
+      ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
+       "also record calls of these library functions (function, lib.so:function, or globs "
+       "such as readdir*) into the trace, on the same timeline (see ltracedrv --help)");
   RecordOptions recording;
   recording.AddTo(&options);
+  FlightCommandOptions flight_options;
+  if (flight) flight_options.AddTo(&options);
 
   SplitCommandLine split = SplitAtProgram(args, options);
   po::variables_map vm;
@@ -133,6 +165,10 @@ int RunCommand(const std::vector<std::string>& args) {
     std::cout << options << "\n";
     return kExitOk;
   }
+  if (std::string error = flight ? flight_options.Validate() : ""; !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (std::string error = recording.Validate(); !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
@@ -146,6 +182,15 @@ int RunCommand(const std::vector<std::string>& args) {
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
     return kExitUsage;
+  }
+  std::string audit;
+  if (vm.count("ltrace")) {
+    if (std::string error = CheckLibraryPatterns(ltrace); !error.empty()) {
+      fprintf(stderr, "memwrap: --ltrace %s\n", error.c_str());
+      return kExitUsage;
+    }
+    audit = LocateAuditLibrary("memwrap");
+    if (audit.empty()) return kExitUsage;
   }
 
   // Like a shell: a missing program is 127, one that cannot be executed 126.
@@ -176,25 +221,38 @@ int RunCommand(const std::vector<std::string>& args) {
     settings.emplace_back(kEnvSocket, collector.socket_name());
     const std::string obstacle = PreloadObstacle(program.path);
     if (!obstacle.empty()) {
-      fprintf(stderr, "memwrap: %s: the heap will not be recorded: %s\n",
-              split.program.front().c_str(), obstacle.c_str());
+      fprintf(stderr, "memwrap: %s: the heap%s will not be recorded: %s\n",
+              split.program.front().c_str(), audit.empty() ? "" : " and library calls",
+              obstacle.c_str());
     }
     int stdout_pipe[2] = {-1, -1};
     if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
       throw std::runtime_error(std::string("pipe: ") + strerror(errno));
     }
-    Launcher launcher(program.path, split.program,
-                      obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment(),
-                      stdout_pipe[1]);
+    std::vector<std::string> env =
+        obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
+    if (obstacle.empty() && !audit.empty()) {
+      WarnIfCallsHidden("memwrap");
+      AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
+    }
+    Launcher launcher(program.path, split.program, env, stdout_pipe[1]);
     if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
     StdoutTap tap;
 
     // The program waits in the launcher until its trace file exists: an output that cannot
     // be written is an error before the program starts.
+    // Under mpiexec/srun/PBS each rank names its own file (job_rank.h).
+    const JobRank rank = DetectJobRank();
+    std::string naming_error;
+    output = ExpandTracePath(output, Basename(split.program.front()) + (flight ? ".fltrec" : ""),
+                             launcher.pid(), HostName(), rank, &naming_error);
     if (output.empty()) {
-      output = Basename(split.program.front()) + "." + std::to_string(launcher.pid()) + ".mwt";
+      launcher.Abandon();
+      fprintf(stderr, "memwrap: -o: %s\n", naming_error.c_str());
+      return kExitUsage;
     }
     std::unique_ptr<TraceWriter> writer;
+    std::unique_ptr<FlightRecorder> recorder;
     try {
       writer = std::make_unique<TraceWriter>(
           output, force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
@@ -204,9 +262,22 @@ int RunCommand(const std::vector<std::string>& args) {
                                                     {"pid", std::to_string(launcher.pid())},
                                                     {"memwrap_version", MEMWRAP_VERSION}};
       recording.AddSessionInfo(&session);
+      AddJobSessionInfo(rank, &session);
       session["sample_interval_ns"] = std::to_string(interval_ns);
+      if (!audit.empty()) session["ltrace"] = ltrace;
       if (!obstacle.empty()) session["heap_not_recorded"] = obstacle;
-      writer->WriteSessionInfo(session);
+      if (flight) {
+        // The file could be written (checked above, before the program runs); a dump creates
+        // it only when a trigger fires.
+        writer.reset();
+        unlink(output.c_str());
+        session["fltrec_keep"] = flight_options.keep;
+        flight_options.options.output = output;
+        flight_options.options.force = force;
+        recorder = std::make_unique<FlightRecorder>(flight_options.options, session);
+      } else {
+        writer->WriteSessionInfo(session);
+      }
     } catch (const TraceError& error) {
       launcher.Abandon();
       fprintf(stderr, "memwrap: %s\n", error.what());
@@ -215,7 +286,14 @@ int RunCommand(const std::vector<std::string>& args) {
 
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
-    collector.Start(writer.get(), interval_ns);
+    if (recorder != nullptr) {
+      for (const FlightTrigger& trigger : flight_options.options.triggers) {
+        if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);
+      }
+      collector.Start(recorder.get(), interval_ns);
+    } else {
+      collector.Start(writer.get(), interval_ns);
+    }
     if (tap_stdout) {
       const uint32_t pid = uint32_t(launcher.pid());
       tap.Start(stdout_pipe[0], [&collector, pid](uint64_t ts, const std::string& line) {
@@ -247,7 +325,16 @@ int RunCommand(const std::vector<std::string>& args) {
     if (std::string error = collector.write_error(); !error.empty()) {
       fprintf(stderr, "memwrap: %s; the trace holds what was written before\n", error.c_str());
     }
-    if (!quiet) {
+    if (recorder != nullptr) {
+      recorder->Close(status);
+      if (!recorder->error().empty()) {
+        fprintf(stderr, "memwrap fltrec: %s; the dump holds what was written before\n",
+                recorder->error().c_str());
+      }
+      if (!quiet && recorder->dumps().empty()) {
+        fprintf(stderr, "memwrap fltrec: no trigger fired, no trace written\n");
+      }
+    } else if (!quiet) {
       try {
         Report report = BuildReport(output, ReportOptions{.top = top, .process = 0, .suppressions = ""});
         fputs(FormatRunSummary(report, top).c_str(), stderr);
@@ -261,5 +348,8 @@ int RunCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 }
+
+int RunCommand(const std::vector<std::string>& args) { return RunProgram(args, false); }
+int FltrecCommand(const std::vector<std::string>& args) { return RunProgram(args, true); }
 
 }  // namespace memwrap

@@ -87,7 +87,8 @@ int ConnectToCollector() {
   return fd;
 }
 
-bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_ts_ns) {
+bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_ts_ns,
+               Stream stream) {
   Hello hello{};
   hello.magic = kHelloMagic;
   hello.version = kHandshakeVersion;
@@ -96,6 +97,7 @@ bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_t
   hello.ring_bytes = ring_bytes;
   hello.start_ts_ns = start_ts_ns;
   hello.strings_size = GatherStrings();
+  hello.stream = uint32_t(stream);
 
   iovec iov{&hello, sizeof(hello)};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};

@@ -5,14 +5,17 @@
 
 #include <stdint.h>
 
+#include "memwrap/handshake.h"
+
 namespace memwrap::shim {
 
 // Connects to the socket named in MEMWRAP_SOCKET. -1 when unset or unreachable.
 int ConnectToCollector();
 
 // Sends the hello, the memfd and the exe/argv strings; waits for the ack. True when the
-// collector accepted the ring.
-bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_ts_ns);
+// collector accepted the ring. `stream`: which of the process's streams this ring carries.
+bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_ts_ns,
+               Stream stream = Stream::kHeap);
 
 // False once the collector closed its end (memwrap exited or was killed).
 bool CollectorAlive(int socket_fd);

@@ -14,6 +14,12 @@ status=0
 (cd "$prefix" && "$prefix/bin/memwrap" -o "$prefix/t.mwt" "$program" 7 2>"$prefix/err") || status=$?
 [ "$status" -eq 7 ] || { echo "FAIL: exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
 grep -q "4,096 bytes\|4096 bytes" "$prefix/err" || { echo "FAIL: no peak in summary"; cat "$prefix/err"; exit 1; }
+# ltracedrv (a link to memwrap) finds the installed audit library.
+[ -L "$prefix/bin/ltracedrv" ] || { echo "FAIL: ltracedrv not installed"; exit 1; }
+status=0
+"$prefix/bin/ltracedrv" -e malloc "$program" 7 2>"$prefix/err" || status=$?
+[ "$status" -eq 7 ] || { echo "FAIL: ltracedrv exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
+grep -q "malloc(4096) = 0x" "$prefix/err" || { echo "FAIL: no malloc call"; cat "$prefix/err"; exit 1; }
 # dlogger and cronlogger are installed beside it, as symlinks to memwrap.
 "$prefix/bin/cronlogger" -o - --modules memory | grep -q "mem used" \
   || { echo "FAIL: installed cronlogger does not log memory"; exit 1; }

@@ -42,6 +42,22 @@ class TraceBuilder {
     r.tid = 7;
     Append(&r, sizeof(r));
   }
+  void Stack(StackId id, const std::vector<uint64_t>& frames) {
+    StackRecord r{};
+    r.h = {uint32_t(sizeof(r) + 8 * frames.size()), uint16_t(RecordType::kStack), 0};
+    r.id = id;
+    r.depth = uint32_t(frames.size());
+    Append(&r, sizeof(r));
+    Append(frames.data(), 8 * frames.size());
+  }
+  void StackSample(StackId stack) {
+    StackSampleRecord r{};
+    r.h = {sizeof(r), uint16_t(RecordType::kStackSample), 0};
+    r.ts_ns = ++ts_;
+    r.tid = 7;
+    r.stack = stack;
+    Append(&r, sizeof(r));
+  }
   void Write(const std::string& path) {
     TraceWriter writer(path);
     writer.WriteRecords(7, bytes_.data(), bytes_.size());
@@ -84,6 +100,32 @@ TEST(PeakAnalysis, BreakdownIsTheOneAtTheFinalPeakInOnePass) {
   EXPECT_EQ(two.bytes, 250u);
   EXPECT_EQ(two.blocks, 2u);
   EXPECT_EQ(analysis.live_at_peak.count({1, 3}), 0u) << "stack 3 was born after the peak";
+}
+
+TEST(PeakAnalysis, StackSamplesAreCountedByStackAndFailedUnwindsApart) {
+  test_support::ScratchDir dir;
+  TraceBuilder trace;
+  trace.Start();
+  const StackId busy = kTracerStackIdBit | 1, idle = kTracerStackIdBit | 2;
+  trace.Stack(busy, {0x1001, 0x2002});
+  trace.Stack(idle, {0x3003});
+  trace.Alloc(0x100, 100, 1);  // heap records beside samples are unaffected
+  for (int i = 0; i < 3; ++i) trace.StackSample(busy);
+  trace.StackSample(idle);
+  trace.StackSample(kNoStack);  // an unwind that failed
+  trace.Write(dir.File("t.mwt"));
+
+  TraceReader reader(dir.File("t.mwt"));
+  TraceStream stream(&reader);
+  HeapAnalysis analysis = AnalyzeHeap(stream, 0);
+  EXPECT_EQ(analysis.peak_bytes, 100u);
+  EXPECT_EQ(analysis.stack_samples_total, 5u);
+  EXPECT_EQ(analysis.stack_samples_failed, 1u);
+  ASSERT_EQ(analysis.stack_samples.size(), 2u);
+  EXPECT_EQ(analysis.stack_samples.at({1, busy}), 3u);
+  EXPECT_EQ(analysis.stack_samples.at({1, idle}), 1u);
+  ASSERT_NE(analysis.catalog.Stack(1, busy), nullptr);
+  EXPECT_EQ(analysis.catalog.Stack(1, busy)->size(), 2u);
 }
 
 }  // namespace

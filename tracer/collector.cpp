@@ -60,15 +60,64 @@ bool RecvAll(int fd, void* out, size_t size) {
   return true;
 }
 
+// The records of `buffer` from `begin` on, as (offset, size, time); a STACK record takes the
+// time of the record before it, so it stays in front of the event that refers to it. False
+// when the bytes are not whole records.
+struct TimedRecord {
+  size_t offset;
+  uint32_t size;
+  uint64_t ts_ns;
+};
+bool TimedRecords(const ByteBuffer& buffer, size_t begin, std::vector<TimedRecord>* out) {
+  uint64_t last_ts = 0;
+  for (size_t at = begin; at < buffer.size();) {
+    RecordHeader header;
+    if (buffer.size() - at < sizeof(header)) return false;
+    memcpy(&header, buffer.data() + at, sizeof(header));
+    if (header.size < sizeof(header) || header.size > buffer.size() - at) return false;
+    if (header.type == uint16_t(RecordType::kProcessStart)) {
+      last_ts = 0;  // nothing of the image goes before its start (calls of its constructors)
+    } else if (header.type != uint16_t(RecordType::kStack) && header.size >= sizeof(header) + 8) {
+      memcpy(&last_ts, buffer.data() + at + sizeof(header), 8);
+    }
+    out->push_back({at, header.size, last_ts});
+    at += header.size;
+  }
+  return true;
+}
+
+// Interleaves `calls` into `into` from `begin` on, by time, keeping each side's own order
+// (the heap stream's order is what its replay relies on).
+void MergeByTime(ByteBuffer* into, size_t begin, const ByteBuffer& calls) {
+  std::vector<TimedRecord> heap, call;
+  if (!TimedRecords(*into, begin, &heap) || !TimedRecords(calls, 0, &call)) {
+    into->insert(into->end(), calls.begin(), calls.end());
+    return;
+  }
+  ByteBuffer merged;
+  merged.reserve(into->size() - begin + calls.size());
+  size_t i = 0, j = 0;
+  while (i < heap.size() || j < call.size()) {
+    const bool take_call = j < call.size() && (i == heap.size() || call[j].ts_ns < heap[i].ts_ns);
+    const TimedRecord& next = take_call ? call[j++] : heap[i++];
+    const uint8_t* bytes = (take_call ? calls.data() : into->data()) + next.offset;
+    merged.insert(merged.end(), bytes, bytes + next.size);
+  }
+  into->resize(begin);
+  into->insert(into->end(), merged.begin(), merged.end());
+}
+
 }  // namespace
 
 struct Collector::Connection {
   int fd = -1;
   uint32_t pid = 0;
+  Stream stream = Stream::kHeap;
   void* mapping = nullptr;
   uint64_t mapping_size = 0;
   std::unique_ptr<RingConsumer> consumer;
   ByteBuffer pending;
+  size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
 };
 
@@ -100,7 +149,7 @@ Collector::~Collector() {
   }
 }
 
-void Collector::Start(TraceWriter* writer, uint64_t sample_interval_ns) {
+void Collector::Start(RecordSink* writer, uint64_t sample_interval_ns) {
   writer_ = writer;
   if (sample_interval_ns != 0) {
     timer_fd_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -153,10 +202,7 @@ void Collector::WriteAdded() {
     added.swap(added_);
   }
   for (auto& [pid, record] : added) {
-    Connection* connection = nullptr;
-    for (auto& [fd, candidate] : connections_) {
-      if (candidate->pid == pid) connection = candidate.get();
-    }
+    Connection* connection = HeapConnectionOf(pid);
     if (connection != nullptr) {
       connection->pending.insert(connection->pending.end(), record.begin(), record.end());
     } else {
@@ -192,8 +238,16 @@ void Collector::Run() {
   epoll_event events[64];
   for (;;) {
     int n = epoll_wait(epoll_fd_.get(), events, 64, kPollMs);
+    closed_this_round_.clear();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
+      // A connection closed while handling this round (a process's heap stream ends its
+      // library-call stream too) may have had its number reused by a connection accepted
+      // since: its pending event is not the new one's. Level-triggered events come back.
+      if (std::find(closed_this_round_.begin(), closed_this_round_.end(), fd) !=
+          closed_this_round_.end()) {
+        continue;
+      }
       if (fd == listen_fd_.get()) {
         Accept();
         continue;
@@ -202,9 +256,9 @@ void Collector::Run() {
         uint64_t expirations = 0;
         if (read(fd, &expirations, sizeof(expirations)) == sizeof(expirations)) {
           // Drained first, so the sample follows the records made before it.
+          for (auto& [connection_fd, connection] : connections_) Drain(*connection, false);
           for (auto& [connection_fd, connection] : connections_) {
-            Drain(*connection, false);
-            SampleMemory(*connection);
+            if (!Joins(*connection)) SampleMemory(*connection);
           }
         }
         continue;
@@ -270,7 +324,9 @@ void Collector::Accept() {
     };
     if (got != ssize_t(sizeof(hello)) || ring_fd < 0 || hello.magic != kHelloMagic ||
         hello.version != kHandshakeVersion || hello.strings_size > kMaxHelloStrings ||
-        hello.pid != uint32_t(peer.pid)) {
+        hello.pid != uint32_t(peer.pid) ||
+        (hello.stream != uint32_t(Stream::kHeap) &&
+         hello.stream != uint32_t(Stream::kLibraryCalls))) {
       reject();
       continue;
     }
@@ -301,8 +357,9 @@ void Collector::Accept() {
 
     // A new image of a pid we still hold (it exec'd, and its old connection's hang-up is not
     // processed yet): the old image ends first, so the pid's records stay in order.
+    const Stream stream = Stream(hello.stream);
     for (auto& [other_fd, other] : connections_) {
-      if (other->pid == hello.pid) {
+      if (other->pid == hello.pid && other->stream == stream) {
         Disconnect(*other);
         break;
       }
@@ -311,6 +368,7 @@ void Collector::Accept() {
     auto connection = std::make_unique<Connection>();
     connection->fd = fd;
     connection->pid = hello.pid;
+    connection->stream = stream;
     connection->mapping = mapping;
     connection->mapping_size = uint64_t(ring_size);
     connection->consumer = std::make_unique<RingConsumer>(mapping);
@@ -338,9 +396,11 @@ void Collector::Accept() {
       used = sizeof(start) + strings.size();
     }
     start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
-    AppendRecord(&connection->pending, start);
-    connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
-    connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
+    if (!Joins(*connection)) {
+      AppendRecord(&connection->pending, start);
+      connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
+      connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
+    }
 
     HelloAck ack{kHelloMagic, 1};
     if (send(fd, &ack, sizeof(ack), MSG_NOSIGNAL) != ssize_t(sizeof(ack))) {
@@ -352,9 +412,18 @@ void Collector::Accept() {
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event);
-    ++processes_seen_;
-    if (timer_fd_.valid()) SampleMemory(*connection);
+    if (!Joins(*connection)) {
+      ++processes_seen_;
+      if (timer_fd_.valid()) SampleMemory(*connection);
+    }
+    Connection& added = *connection;
     connections_[fd] = std::move(connection);
+    // Library calls made before the heap stream connected go after its PROCESS_START.
+    if (stream == Stream::kHeap) {
+      for (auto& [other_fd, other] : connections_) {
+        if (other->pid == added.pid && Joins(*other)) HandOver(*other);
+      }
+    }
   }
 }
 
@@ -363,10 +432,18 @@ void Collector::Drain(Connection& connection, bool final) {
   // process that closed its socket but goes on writing must not keep us here forever.
   uint64_t budget = final ? connection.consumer->UnreadBytes() + kMaxRecordSize : 0;
   for (;;) {
+    const size_t before = connection.pending.size();
     size_t got = connection.consumer->Drain(&connection.pending,
                                             final ? std::min<uint64_t>(budget, kDrainBudget)
                                                   : kDrainBudget);
     if (final) budget -= std::min<uint64_t>(budget, got);
+    if (connection.stream == Stream::kLibraryCalls && connection.pending.size() > before) {
+      if (observer_) {
+        observer_(connection.pid, connection.pending.data() + before,
+                  connection.pending.size() - before);
+      }
+      if (Joins(connection)) HandOver(connection);
+    }
     uint64_t now = MonotonicNs();
     if (connection.pending.size() >= kFlushBytes ||
         (!connection.pending.empty() && now - connection.last_flush_ns >= kFlushAgeNs)) {
@@ -376,10 +453,44 @@ void Collector::Drain(Connection& connection, bool final) {
   }
 }
 
+bool Collector::Joins(const Connection& connection) const {
+  return connection.stream == Stream::kLibraryCalls && !library_calls_alone_;
+}
+
+Collector::Connection* Collector::HeapConnectionOf(uint32_t pid) {
+  for (auto& [fd, candidate] : connections_) {
+    if (candidate->pid == pid && !Joins(*candidate)) return candidate.get();
+  }
+  return nullptr;
+}
+
+void Collector::HandOver(Connection& connection) {
+  // A joined library-call stream's records go to its process's heap stream when it has one;
+  // until then they wait here (flushed on their own if they grow or age: Drain).
+  Connection* heap = HeapConnectionOf(connection.pid);
+  if (heap == nullptr || connection.pending.empty()) return;
+  // By time with the heap records drained since the last hand-over (the ones before were
+  // merged then): the stream stays in time order but across a flushed chunk's boundary.
+  MergeByTime(&heap->pending, std::min(heap->merged_upto, heap->pending.size()),
+              connection.pending);
+  heap->merged_upto = heap->pending.size();
+  connection.pending.clear();
+  if (heap->pending.size() >= kFlushBytes) Flush(*heap);
+}
+
 void Collector::Disconnect(Connection& connection) {
   // The hang-up wakes us at once: this is microseconds after the kernel released the process's
   // memory (exit_mm runs before exit_files), or the moment of its exec.
   const uint64_t end_ts = MonotonicNs();
+  if (!Joins(connection)) {
+    // The image's library calls end with it, before its IMAGE_END (both sockets close on
+    // exit and exec; whichever hang-up we see first ends both).
+    std::vector<Connection*> joined;
+    for (auto& [fd, other] : connections_) {
+      if (other->pid == connection.pid && Joins(*other)) joined.push_back(other.get());
+    }
+    for (Connection* other : joined) Disconnect(*other);
+  }
   Drain(connection, true);
   // What a producer reserved but never committed (the process died mid-record), or what lies
   // behind a damaged record, is lost: say so in the trace where it happened.
@@ -396,15 +507,20 @@ void Collector::Disconnect(Connection& connection) {
     fprintf(stderr, "memwrap: the trace ring of pid %u was damaged (%s); its later events are lost\n",
             connection.pid, connection.consumer->damage().c_str());
   }
-  ImageEndRecord end{};
-  end.h = {sizeof(end), uint16_t(RecordType::kImageEnd), 0};
-  end.ts_ns = end_ts;
-  AppendRecord(&connection.pending, end);
+  if (Joins(connection)) {
+    HandOver(connection);
+  } else {
+    ImageEndRecord end{};
+    end.h = {sizeof(end), uint16_t(RecordType::kImageEnd), 0};
+    end.ts_ns = end_ts;
+    AppendRecord(&connection.pending, end);
+  }
   Flush(connection);
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd, nullptr);
   munmap(connection.mapping, connection.mapping_size);
   int fd = connection.fd;
   close(fd);
+  closed_this_round_.push_back(fd);
   connections_.erase(fd);
 }
 
@@ -418,10 +534,12 @@ void Collector::SampleMemory(Connection& connection) {
 void Collector::Flush(Connection& connection) {
   if (!connection.pending.empty()) Write(connection.pid, connection.pending);
   connection.pending.clear();
+  connection.merged_upto = 0;
   connection.last_flush_ns = MonotonicNs();
 }
 
 void Collector::Write(uint32_t pid, const ByteBuffer& records) {
+  if (writer_ == nullptr) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!write_error_.empty()) return;  // keep draining, stop writing

@@ -3,6 +3,13 @@
 // each. When a connection closes (the process exited, exec'd or died) its ring is drained one
 // last time and an IMAGE_END record marks the point where its heap is gone.
 //
+// A process may also connect its library-call stream (the audit library, handshake.h). By
+// default that stream joins the process's heap stream: its records go into the same chunks,
+// after the heap connection's PROCESS_START and before its IMAGE_END, and it writes no
+// PROCESS_START or IMAGE_END of its own (the heap replay keys on those). With
+// LibraryCallsStandAlone() (ltracedrv: no heap shim) it is a process's only stream and writes
+// them itself.
+//
 // A write error (disk full, I/O error) does not stop draining: the traced program must never
 // block on memwrap's disk. The first error is kept for the caller to report; later records are
 // drained and discarded.
@@ -11,6 +18,7 @@
 #include <stdint.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "memwrap/handshake.h"
 #include "memwrap/records.h"
 #include "tracefile/trace_writer.h"
 #include "tracefile/unique_fd.h"
@@ -36,10 +45,18 @@ class Collector {
   // The value for MEMWRAP_SOCKET in the traced program's environment.
   const std::string& socket_name() const { return socket_name_; }
 
-  // Starts draining into `writer`, which must outlive Finish(). Every `sample_interval_ns`
+  // Library-call connections are the only stream of their process (call before Start).
+  void LibraryCallsStandAlone() { library_calls_alone_ = true; }
+  // Called on the collector thread with each batch of records drained from a library-call
+  // ring (whole records, in ring order). Set before Start.
+  using RecordObserver = std::function<void(uint32_t pid, const uint8_t* records, size_t size)>;
+  void ObserveLibraryCalls(RecordObserver observer) { observer_ = std::move(observer); }
+
+  // Starts draining into `writer` (nullptr: records are only observed), which must outlive
+  // Finish(). Every `sample_interval_ns`
   // (0: never) each connected process's memory is read from /proc into a MEMORY_SAMPLE record,
   // on a timer with absolute deadlines, so the samples do not drift.
-  void Start(TraceWriter* writer, uint64_t sample_interval_ns);
+  void Start(RecordSink* writer, uint64_t sample_interval_ns);
   // Waits until every connected process has disconnected and its ring is drained, or until
   // `RequestStop()`; then writes the remaining records and returns. Call once.
   void Finish();
@@ -65,13 +82,18 @@ class Collector {
   void Run();
   void Accept();
   void Drain(Connection& connection, bool final);
+  void HandOver(Connection& connection);
+  Connection* HeapConnectionOf(uint32_t pid);
+  bool Joins(const Connection& connection) const;
   void Disconnect(Connection& connection);
   void Flush(Connection& connection);
   void SampleMemory(Connection& connection);
   void WriteAdded();
   void Write(uint32_t pid, const ByteBuffer& records);
 
-  TraceWriter* writer_ = nullptr;
+  RecordSink* writer_ = nullptr;
+  bool library_calls_alone_ = false;
+  RecordObserver observer_;
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;
@@ -80,6 +102,7 @@ class Collector {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
+  std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ProcessExitRecord> exits_;

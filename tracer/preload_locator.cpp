@@ -11,7 +11,9 @@
 
 namespace memwrap {
 
-std::string FindPreloadLibrary(std::string* tried) {
+namespace {
+
+std::string FindBesideMemwrap(const std::string& name, std::string* tried) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   if (n <= 0) {
@@ -19,10 +21,13 @@ std::string FindPreloadLibrary(std::string* tried) {
     return "";
   }
   std::string dir(exe, size_t(n));
+  // MEMWRAP_PRELOAD_INSTALL_RELPATH without its file name: the installed library directory.
+  const std::string installed = MEMWRAP_PRELOAD_INSTALL_RELPATH;
+  const std::string installed_dir = installed.substr(0, installed.rfind('/') + 1);
   dir = dir.substr(0, dir.rfind('/'));
   const std::vector<std::string> candidates = {
-      dir + "/libmemwrap_preload.so",                        // build tree
-      dir + "/" + MEMWRAP_PRELOAD_INSTALL_RELPATH,           // installed tree
+      dir + "/" + name,  // build tree
+      dir + "/" + installed_dir + name,  // installed tree
   };
   tried->clear();
   for (const auto& candidate : candidates) {
@@ -34,6 +39,16 @@ std::string FindPreloadLibrary(std::string* tried) {
     *tried += (tried->empty() ? "" : ", ") + candidate;
   }
   return "";
+}
+
+}  // namespace
+
+std::string FindPreloadLibrary(std::string* tried) {
+  return FindBesideMemwrap("libmemwrap_preload.so", tried);
+}
+
+std::string FindAuditLibrary(std::string* tried) {
+  return FindBesideMemwrap("libmemwrap_audit.so", tried);
 }
 
 }  // namespace memwrap

@@ -8,5 +8,7 @@ namespace memwrap {
 
 // Absolute path of the preload library, or "" with `*tried` listing the places looked at.
 std::string FindPreloadLibrary(std::string* tried);
+// The same for libmemwrap_audit.so (library calls), installed beside the preload library.
+std::string FindAuditLibrary(std::string* tried);
 
 }  // namespace memwrap

@@ -61,6 +61,9 @@ uint32_t MinimumShimRecordSize(RecordType type) {
     case RecordType::kBrk: return sizeof(BrkRecord);
     case RecordType::kModulesChanged: return sizeof(ModulesChangedRecord);
     case RecordType::kMark: return sizeof(MarkRecord);
+    case RecordType::kLibraryObject: return sizeof(LibraryObjectRecord);
+    case RecordType::kLibraryFunction: return sizeof(LibraryFunctionRecord);
+    case RecordType::kLibraryCall: return sizeof(LibraryCallRecord);
     default: return 0;
   }
 }
@@ -83,6 +86,25 @@ bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
     return mark.name_size >= 1 && mark.name_size <= kMaxMarkName &&
            sizeof(mark) + uint64_t(mark.name_size) <= size &&
            record[sizeof(mark) + mark.name_size - 1] == '\0';
+  }
+  // Named records: the name lies within the record and ends with its NUL.
+  auto named = [&](uint64_t fixed, uint32_t name_size) {
+    return name_size >= 1 && fixed + name_size <= size && record[fixed + name_size - 1] == '\0';
+  };
+  if (header.type == uint16_t(RecordType::kLibraryCall)) {
+    LibraryCallRecord call;
+    memcpy(&call, record, sizeof(call));
+    return sizeof(call) + uint64_t(call.text_size) <= size;
+  }
+  if (header.type == uint16_t(RecordType::kLibraryObject)) {
+    LibraryObjectRecord object;
+    memcpy(&object, record, sizeof(object));
+    return named(sizeof(object), object.path_size);
+  }
+  if (header.type == uint16_t(RecordType::kLibraryFunction)) {
+    LibraryFunctionRecord function;
+    memcpy(&function, record, sizeof(function));
+    return named(sizeof(function), function.name_size);
   }
   if (header.type == uint16_t(RecordType::kModule)) {
     ModuleRecord module;

@@ -11,6 +11,9 @@
 //  4. The connection stays open for the life of the process: its end-of-file tells the
 //     collector that the process is gone and the ring can be drained for the last time.
 //     The socket is close-on-exec; a new image connects again from its own constructor.
+//  5. A process may hold one connection per stream (Hello::stream): the heap shim's, and the
+//     library-call auditor's (LD_AUDIT=libmemwrap_audit.so, MEMWRAP_LTRACE=patterns). Each has
+//     its own ring; the collector puts both into the process's one stream of records.
 #pragma once
 
 #include <stdint.h>
@@ -20,6 +23,15 @@ namespace memwrap {
 inline constexpr const char* kEnvSocket = "MEMWRAP_SOCKET";
 inline constexpr const char* kEnvRingSize = "MEMWRAP_BUFFER";      // bytes, optional
 inline constexpr const char* kEnvStackDepth = "MEMWRAP_STACK_DEPTH";  // optional
+// The auditor's patterns (docs/ltrace.md): function, lib:function or globs, comma-separated.
+inline constexpr const char* kEnvLtrace = "MEMWRAP_LTRACE";
+// Whose calls: "all" objects' (default) or only the "main" program's.
+inline constexpr const char* kEnvLtraceCallers = "MEMWRAP_LTRACE_CALLERS";
+
+enum class Stream : uint32_t {
+  kHeap = 0,          // the preload shim: heap, mappings, modules, marks
+  kLibraryCalls = 1,  // the audit library: LIBRARY_* records
+};
 
 inline constexpr uint32_t kHelloMagic = 0x4c454857;  // "WHEL"
 inline constexpr uint32_t kHandshakeVersion = 1;
@@ -33,7 +45,7 @@ struct Hello {
   uint64_t ring_bytes;    // size of the memfd: kRingHeaderSize + capacity
   uint64_t start_ts_ns;   // CLOCK_MONOTONIC when the shim started
   uint32_t strings_size;  // bytes of the second message: exe path NUL, then argv entries NUL
-  uint32_t reserved;
+  uint32_t stream;        // Stream
 };
 static_assert(sizeof(Hello) == 40);
 

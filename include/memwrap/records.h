@@ -51,7 +51,11 @@ enum class RecordType : uint16_t {
   kStdoutLine = 20,      // collector: a line the program wrote to its stdout (memwrap run --stdout)
   kSyscall = 21,         // tracer: one system call of a traced thread (ptrace), after it returned
   kStackSample = 22,     // tracer: a native stack sample of a traced thread (ptrace + libdwfl)
-  // 23 reserved; 24-27 other tracer records.
+  // 23: reserved.
+  kLibraryCall = 24,      // auditor: one call of a traced library function (LibraryCallRecord)
+  kLibraryFunction = 25,  // auditor: a traced function, named once before its first call
+  kLibraryObject = 26,    // auditor: a loaded ELF object, named once before its functions
+  // 27: reserved for library calls.
   kSystemMemory = 28,    // dlogger/cronlogger: the machine's memory (/proc/meminfo), like free(1)
   kSystemCpu = 29,       // dlogger/cronlogger: CPU time of all CPUs since boot (/proc/stat)
   kSystemLoad = 30,      // dlogger/cronlogger: load averages and tasks (/proc/loadavg)
@@ -349,6 +353,62 @@ struct StackSampleRecord {
                   // failed
 };
 static_assert(sizeof(StackSampleRecord) == 24);
+
+// Library calls (ltracedrv, memwrap run --ltrace): written by the audit library
+// (libmemwrap_audit.so, loaded with LD_AUDIT) into a ring of its own, in the process's stream.
+// Objects and functions are numbered per process image, each named once (LIBRARY_OBJECT,
+// LIBRARY_FUNCTION) before any record that refers to it.
+
+// Followed by `path_size` bytes: the object's path as the dynamic linker names it ("" for the
+// main program is replaced by /proc/self/exe's target), NUL-terminated.
+struct LibraryObjectRecord {
+  RecordHeader h;
+  uint64_t ts_ns;     // when the object was loaded (la_objopen)
+  uint64_t base;      // load bias (link_map::l_addr)
+  uint32_t object;    // this object's number in the process image, from 1
+  uint32_t path_size;
+};
+static_assert(sizeof(LibraryObjectRecord) == 32);
+
+// Followed by `name_size` bytes: the symbol name, NUL-terminated.
+struct LibraryFunctionRecord {
+  RecordHeader h;
+  uint64_t ts_ns;      // when the dynamic linker bound it (la_symbind)
+  uint32_t function;   // this function's number in the process image, from 1
+  uint32_t object;     // the object that defines it (LIBRARY_OBJECT)
+  uint32_t name_size;
+  uint32_t reserved;
+};
+static_assert(sizeof(LibraryFunctionRecord) == 32);
+
+// LibraryCallRecord::h.flags.
+inline constexpr uint16_t kLibraryCallUnfinished = 0x1;  // never returned to its caller (exit,
+    // longjmp, an exception, a function that does not return): `result`, duration unknown
+inline constexpr uint16_t kLibraryCallNoExit = 0x2;  // recorded at entry by design (a function
+    // that must not be returned through: setjmp, vfork, exit, ...); duration unknown
+
+// One call of a traced function, written when it returned (or, flagged, at entry or when it
+// was found abandoned). `args` are the first six integer argument registers at entry
+// (x86_64 System V: rdi, rsi, rdx, rcx, r8, r9); which of them mean something depends on the
+// function's prototype, which the reader knows for common functions (docs/ltrace.md).
+// Followed by `text_size` bytes: the text of the string arguments whose bit is set in
+// `text_args` (bit i: args[i], bit 6: the result), in that order, each NUL-terminated and cut
+// to kMaxArgText bytes (library_prototypes.h); then padding.
+struct LibraryCallRecord {
+  RecordHeader h;        // flags: kLibraryCall* above
+  uint64_t ts_ns;        // entry
+  uint64_t duration_ns;  // entry to return; 0 when unfinished or not observed
+  uint32_t tid;
+  uint32_t function;     // LIBRARY_FUNCTION of this process image
+  uint32_t caller_object;  // the calling object (LIBRARY_OBJECT), 0: unknown
+  uint16_t text_size;
+  uint16_t text_args;
+  uint64_t caller;       // return address in the caller (absolute)
+  uint64_t result;       // rax at return
+  uint64_t args[6];
+};
+static_assert(sizeof(LibraryCallRecord) == 104);
+inline constexpr uint16_t kLibraryCallResultText = 1u << 6;
 
 // System-wide samples (dlogger, cronlogger, `memwrap sys`; docs/dlogger.md). They belong to no
 // process: they are written in records chunks of pid 0, one chunk per sample, which begins with

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <string>
 
@@ -29,11 +30,33 @@ class RecordCursor {
   RecordCursor(const uint8_t* data, size_t size) : data_(data), size_(size) {}
 
   // false at the end. Throws TraceError(kCorrupt) on a record whose size cannot be right;
-  // `where` names the chunk in that message.
-  bool Next(RecordView* view, const std::string& where);
+  // `where` names the chunk in that message. Inline: the analyzer calls it for every record.
+  bool Next(RecordView* view, const std::string& where) {
+    if (pos_ == size_) return false;
+    if (!TryNext(view)) Malformed(where);
+    return true;
+  }
+  // Like Next, without the error: false at the end or at a record whose size cannot be right.
+  bool TryNext(RecordView* view) {
+    RecordHeader header;
+    if (size_ - pos_ < sizeof(header)) return false;
+    memcpy(&header, data_ + pos_, sizeof(header));
+    if (header.size < sizeof(RecordHeader) || header.size % kRecordAlign != 0 ||
+        header.size > size_ - pos_ || header.size > kMaxRecordSize) {
+      return false;
+    }
+    view->type = static_cast<RecordType>(header.type);
+    view->flags = header.flags;
+    view->data = data_ + pos_;
+    view->size = header.size;
+    pos_ += header.size;
+    return true;
+  }
   size_t position() const { return pos_; }
 
  private:
+  [[noreturn]] void Malformed(const std::string& where) const;
+
   const uint8_t* data_;
   size_t size_;
   size_t pos_ = 0;

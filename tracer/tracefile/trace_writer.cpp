@@ -33,10 +33,21 @@ std::string ErrnoText(int err) { return strerror(err); }
 
 }  // namespace
 
-TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(path) {
+TraceWriter::ClockOrigin TraceWriter::Now() {
+  ClockOrigin origin;
+  origin.realtime_ns = ClockNs(CLOCK_REALTIME);
+  origin.monotonic_ns = ClockNs(CLOCK_MONOTONIC);
+  return origin;
+}
+
+TraceWriter::TraceWriter(const std::string& path, Existing existing)
+    : TraceWriter(path, existing, Now()) {}
+
+TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin origin)
+    : path_(path) {
   zstd_.reset(ZSTD_createCCtx());
   if (existing == Existing::kAppend) {
-    OpenForAppend();
+    OpenForAppend(origin);
     return;
   }
   // O_NOFOLLOW: a planted symlink at the output path is refused, not followed. O_EXCL: an
@@ -59,21 +70,21 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing) : path_(pat
   // Held while the writer lives, so an appender (cronlogger) never writes into a trace that
   // is still being written. Nobody else holds it on a file just created.
   flock(fd_.get(), LOCK_EX | LOCK_NB);
-  WriteFileHeader();
+  WriteFileHeader(origin);
 }
 
-void TraceWriter::WriteFileHeader() {
+void TraceWriter::WriteFileHeader(ClockOrigin origin) {
   FileHeader header{};
   memcpy(header.magic, kTraceMagic, sizeof(header.magic));
   header.format_major = kTraceFormatMajor;
   header.format_minor = kTraceFormatMinor;
   header.header_size = sizeof(FileHeader);
-  header.created_realtime_ns = ClockNs(CLOCK_REALTIME);
-  header.created_monotonic_ns = ClockNs(CLOCK_MONOTONIC);
+  header.created_realtime_ns = origin.realtime_ns;
+  header.created_monotonic_ns = origin.monotonic_ns;
   WriteAll(&header, sizeof(header));
 }
 
-void TraceWriter::OpenForAppend() {
+void TraceWriter::OpenForAppend(ClockOrigin origin) {
   fd_ = UniqueFd(open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd_.valid()) {
     const int err = errno;
@@ -105,7 +116,7 @@ void TraceWriter::OpenForAppend() {
   }
   const uint64_t size = uint64_t(st.st_size);
   if (size == 0) {
-    WriteFileHeader();
+    WriteFileHeader(origin);
     return;
   }
   auto read_at = [&](uint64_t offset, void* out, size_t want) {

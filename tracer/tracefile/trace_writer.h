@@ -12,13 +12,14 @@
 
 #include "byte_buffer.h"
 #include "memwrap/trace_format.h"
+#include "record_sink.h"
 #include "unique_fd.h"
 
 struct ZSTD_CCtx_s;
 
 namespace memwrap {
 
-class TraceWriter {
+class TraceWriter : public RecordSink {
  public:
   enum class Existing { kRefuse, kReplace, kAppend };
   // Creates `path` (mode 0600, never through a symlink) and writes the file header. An
@@ -36,6 +37,14 @@ class TraceWriter {
   // are corrupt is refused (TraceError kNotATrace / kNewerFormat / kCorrupt) and left as it is.
   // An empty file is treated as new.
   explicit TraceWriter(const std::string& path, Existing existing = Existing::kRefuse);
+  // The header's clock pair (the trace's time origin) given rather than read now: a flight
+  // recorder dump is created long after the run it belongs to began.
+  struct ClockOrigin {
+    uint64_t realtime_ns;
+    uint64_t monotonic_ns;
+  };
+  TraceWriter(const std::string& path, Existing existing, ClockOrigin origin);
+  static ClockOrigin Now();
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
@@ -43,7 +52,7 @@ class TraceWriter {
   void WriteSessionInfo(const std::map<std::string, std::string>& info);
   // One chunk with `size` bytes of records of process `pid`. Large inputs are split at record
   // boundaries by the caller (size <= kMaxChunkRawSize).
-  void WriteRecords(uint32_t pid, const void* records, size_t size);
+  void WriteRecords(uint32_t pid, const void* records, size_t size) override;
   uint64_t bytes_written() const { return offset_; }
   // kAppend only: true when the file existed with chunks or a header (nothing new was created).
   bool appended() const { return appended_; }
@@ -55,8 +64,8 @@ class TraceWriter {
   void WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data, size_t size,
                   size_t raw_size);
   void WriteAll(const void* data, size_t size);
-  void WriteFileHeader();
-  void OpenForAppend();
+  void WriteFileHeader(ClockOrigin origin);
+  void OpenForAppend(ClockOrigin origin);
 
   std::string path_;
   UniqueFd fd_;

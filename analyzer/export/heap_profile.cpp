@@ -1,0 +1,87 @@
+#include "export/heap_profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <algorithm>
+
+namespace memwrap {
+
+uint64_t MetricValue(const StackValues& values, StackMetric metric) {
+  switch (metric) {
+    case StackMetric::kPeak: return values.at_peak.bytes;
+    case StackMetric::kAllocated: return values.allocated.bytes_allocated;
+    case StackMetric::kLeaked: return values.leaked.bytes;
+    case StackMetric::kAllocations: return values.allocated.allocations;
+  }
+  return 0;
+}
+
+bool ParseStackMetric(const std::string& name, StackMetric* metric) {
+  if (name == "peak") *metric = StackMetric::kPeak;
+  else if (name == "allocated") *metric = StackMetric::kAllocated;
+  else if (name == "leaked") *metric = StackMetric::kLeaked;
+  else if (name == "allocations") *metric = StackMetric::kAllocations;
+  else return false;
+  return true;
+}
+
+namespace {
+
+// The mean of the Poisson sampling a trace was recorded with, 0 unless stacks were sampled
+// (as the report reads it: report.cpp).
+uint64_t SampleBytes(const std::map<std::string, std::string>& session) {
+  auto stacks = session.find("stacks");
+  auto bytes = session.find("sample_bytes");
+  if (stacks == session.end() || stacks->second != "sampled" || bytes == session.end()) return 0;
+  return strtoull(bytes->second.c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+HeapProfile::HeapProfile(const std::string& trace_path)
+    : trace_path_(trace_path),
+      reader_(std::make_unique<TraceReader>(trace_path)),
+      stream_(std::make_unique<TraceStream>(reader_.get())) {
+  analysis_ = AnalyzeHeap(*stream_, SampleBytes(stream_->session_info()));
+  resolver_ = std::make_unique<CallSiteResolver>(analysis_.catalog);
+  std::map<std::pair<ImageId, StackId>, StackValues> by_key;
+  auto entry = [&](const std::pair<ImageId, StackId>& key) -> StackValues& {
+    StackValues& values = by_key[key];
+    values.image = key.first;
+    values.stack = key.second;
+    return values;
+  };
+  for (const auto& [key, usage] : analysis_.live_at_peak) entry(key).at_peak = usage;
+  for (const auto& [key, totals] : analysis_.stats.by_stack()) entry(key).allocated = totals;
+  for (const auto& [key, usage] : analysis_.stats.leaked()) entry(key).leaked = usage;
+  for (auto& [key, values] : by_key) stacks_.push_back(values);
+}
+
+std::string HeapProfile::Command() const {
+  if (!analysis_.catalog.images().empty()) return analysis_.catalog.images().front().Command();
+  auto command = stream_->session_info().find("command");
+  return command == stream_->session_info().end() ? std::string() : command->second;
+}
+
+std::string FrameName(const SourceFrame& frame) {
+  std::string name = frame.function;
+  if (name.empty() || name == "??") {
+    char address[32];
+    snprintf(address, sizeof(address), "+0x%llx", static_cast<unsigned long long>(frame.address));
+    name = (frame.module.empty() ? std::string("??") : frame.module) + address;
+  }
+  std::replace(name.begin(), name.end(), ';', ':');
+  std::replace(name.begin(), name.end(), '\n', ' ');
+  return name;
+}
+
+std::vector<std::string> HeapProfile::FoldedFrames(ImageId image, StackId stack) {
+  std::vector<SourceFrame> frames = resolver_->Frames(image, stack);
+  std::vector<std::string> names;
+  for (auto it = frames.rbegin(); it != frames.rend(); ++it) names.push_back(FrameName(*it));
+  if (names.empty()) names.push_back("(no stack recorded)");
+  return names;
+}
+
+}  // namespace memwrap

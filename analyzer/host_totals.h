@@ -1,0 +1,36 @@
+// The heap of each host of a parallel job over time: the traces of the ranks that ran on one
+// host, summed on a common clock. Each trace's monotonic timestamps are put on the wall clock
+// with the offset recorded in its header (created_realtime_ns - created_monotonic_ns), so
+// traces from several hosts and processes line up.
+//
+// The host's peak is exact: the heap changes of all its traces are merged in time order (one
+// replay per trace, each on a thread of its own feeding a bounded queue), and the largest sum
+// after any change is kept. It is at most the sum of the ranks' own peaks, which need not
+// coincide. Memory: the traces' live blocks plus a few batches of changes per trace.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+namespace memwrap {
+
+struct HostTrace {
+  std::string path;
+  std::string host;
+};
+
+struct HostTotal {
+  std::string host;
+  std::vector<std::string> traces;
+  uint64_t peak_heap_bytes = 0;          // the largest sum of the traces' live heaps
+  uint64_t peak_heap_realtime_ns = 0;    // when (CLOCK_REALTIME, ns since the epoch); 0 if none
+  uint64_t sum_of_trace_peaks = 0;       // the traces' own heap peaks added up
+};
+
+// One entry per host, in order of first appearance. Throws TraceError when a trace cannot be
+// read.
+std::vector<HostTotal> ComputeHostTotals(const std::vector<HostTrace>& traces);
+
+}  // namespace memwrap

@@ -1,0 +1,365 @@
+#include "library_calls.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <cxxabi.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+
+std::string TextOf(const RecordView& record, size_t header, uint32_t size) {
+  if (size == 0 || header + uint64_t(size) > record.size) return "";
+  const char* text = reinterpret_cast<const char*>(record.data + header);
+  return std::string(text, strnlen(text, size));
+}
+
+std::string_view Basename(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string Hex(uint64_t value) {
+  char text[32];
+  snprintf(text, sizeof(text), "0x%" PRIx64, value);
+  return text;
+}
+
+// "text" as C would write it, with "..." after it when it may have been cut.
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 32 || c >= 127) {
+      char escaped[8];
+      snprintf(escaped, sizeof(escaped), "\\%03o", c);
+      out += escaped;
+    } else {
+      out += char(c);
+    }
+  }
+  out += "\"";
+  if (text.size() >= kMaxArgText) out += "...";
+  return out;
+}
+
+std::string ValueText(ArgKind kind, uint64_t value) {
+  char text[64];
+  switch (kind) {
+    case ArgKind::kInt:
+      snprintf(text, sizeof(text), "%d", int32_t(value));
+      return text;
+    case ArgKind::kUint:
+      snprintf(text, sizeof(text), "%u", uint32_t(value));
+      return text;
+    case ArgKind::kLong:
+      snprintf(text, sizeof(text), "%" PRId64, int64_t(value));
+      return text;
+    case ArgKind::kSize:
+      snprintf(text, sizeof(text), "%" PRIu64, value);
+      return text;
+    case ArgKind::kChar: {
+      const int c = int32_t(value);
+      if (c >= 32 && c < 127 && c != '\'' && c != '\\') {
+        snprintf(text, sizeof(text), "'%c'", c);
+      } else {
+        snprintf(text, sizeof(text), "%d", c);
+      }
+      return text;
+    }
+    case ArgKind::kPtr:
+    case ArgKind::kString:
+    case ArgKind::kStringN:
+      return value == 0 ? "nil" : Hex(value);
+    case ArgKind::kHex:
+      return Hex(value);
+    case ArgKind::kNone:
+      return "<void>";
+  }
+  return Hex(value);
+}
+
+// Argument or result `index` (6: the result) of a call: its text when one was recorded.
+std::string ShownValue(const LibraryCall& call, int index, ArgKind kind, uint64_t value) {
+  if (call.text_args & (1u << index)) return Quoted(call.texts[index]);
+  return ValueText(kind, value);
+}
+
+json ValueJson(ArgKind kind, uint64_t value) {
+  switch (kind) {
+    case ArgKind::kInt:
+    case ArgKind::kChar:
+      return int32_t(value);
+    case ArgKind::kUint:
+      return uint32_t(value);
+    case ArgKind::kLong:
+      return int64_t(value);
+    case ArgKind::kSize:
+      return value;
+    case ArgKind::kPtr:
+    case ArgKind::kString:
+    case ArgKind::kStringN:
+      return value == 0 ? json(nullptr) : json(Hex(value));
+    case ArgKind::kHex:
+      return Hex(value);
+    case ArgKind::kNone:
+      return nullptr;
+  }
+  return Hex(value);
+}
+
+std::string Demangled(std::string_view view) {
+  const std::string name(view);
+  int status = 0;
+  char* text = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || text == nullptr) return name;
+  std::string out = text;
+  free(text);
+  return out;
+}
+
+std::string TimeOfDay(uint64_t monotonic_ns, const CallFormat& format) {
+  const int64_t real_ns = int64_t(monotonic_ns) + format.realtime_offset_ns;
+  const time_t seconds = time_t(real_ns / 1000000000);
+  const long micros = long((real_ns % 1000000000) / 1000);
+  char text[64];
+  if (format.timestamps >= 3) {
+    snprintf(text, sizeof(text), "%lld.%06ld ", (long long)seconds, micros);
+    return text;
+  }
+  tm local{};
+  localtime_r(&seconds, &local);
+  size_t n = strftime(text, sizeof(text), "%H:%M:%S", &local);
+  if (format.timestamps == 2) snprintf(text + n, sizeof(text) - n, ".%06ld", micros);
+  return std::string(text) + " ";
+}
+
+}  // namespace
+
+bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryCall* call) {
+  switch (record.type) {
+    case RecordType::kProcessStart:
+      // A new image numbers its objects and functions afresh.
+      objects_.erase(objects_.lower_bound({pid, 0}), objects_.upper_bound({pid, UINT32_MAX}));
+      functions_.erase(functions_.lower_bound({pid, 0}),
+                       functions_.upper_bound({pid, UINT32_MAX}));
+      return false;
+    case RecordType::kLibraryObject:
+      if (const auto* object = record.As<LibraryObjectRecord>()) {
+        objects_[{pid, object->object}] = {TextOf(record, sizeof(*object), object->path_size),
+                                           object->base};
+      }
+      return false;
+    case RecordType::kLibraryFunction:
+      if (const auto* function = record.As<LibraryFunctionRecord>()) {
+        Function& entry = functions_[{pid, function->function}];
+        entry.name = TextOf(record, sizeof(*function), function->name_size);
+        entry.object = function->object;
+        entry.prototype = FindLibraryPrototype(entry.name.c_str());
+      }
+      return false;
+    case RecordType::kLibraryCall: {
+      const auto* raw = record.As<LibraryCallRecord>();
+      if (raw == nullptr) return false;
+      *call = LibraryCall{};
+      call->pid = pid;
+      call->tid = raw->tid;
+      call->ts_ns = raw->ts_ns;
+      call->duration_ns = raw->duration_ns;
+      call->entry_only = (raw->h.flags & kLibraryCallNoExit) != 0;
+      call->returned = (raw->h.flags & (kLibraryCallNoExit | kLibraryCallUnfinished)) == 0;
+      call->result = raw->result;
+      call->caller = raw->caller;
+      memcpy(call->args, raw->args, sizeof(call->args));
+      // The texts follow the record, in bit order, each NUL-terminated.
+      if (sizeof(*raw) + uint64_t(raw->text_size) <= record.size) {
+        const char* text = reinterpret_cast<const char*>(record.data + sizeof(*raw));
+        const char* end = text + raw->text_size;
+        for (int i = 0; i < 7 && text < end; ++i) {
+          if (!(raw->text_args & (1u << i))) continue;
+          const size_t length = strnlen(text, size_t(end - text));
+          call->texts[i].assign(text, length);
+          call->text_args = uint16_t(call->text_args | (1u << i));
+          text += length + 1;
+        }
+      }
+      if (auto it = functions_.find({pid, raw->function}); it != functions_.end()) {
+        call->function = it->second.name;
+        call->prototype = it->second.prototype;
+        if (auto object = objects_.find({pid, it->second.object}); object != objects_.end()) {
+          call->library = object->second.path;
+        }
+      } else {
+        unnamed_ = "function#" + std::to_string(raw->function);
+        call->function = unnamed_;
+      }
+      if (auto object = objects_.find({pid, raw->caller_object}); object != objects_.end()) {
+        call->caller_library = object->second.path;
+        call->caller_offset = call->caller - object->second.base;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
+  std::string line;
+  if (format.pids) line += "[pid " + std::to_string(call.pid) + "] ";
+  if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format);
+  if (format.caller_address) line += "[" + Hex(call.caller) + "] ";
+  if (!call.caller_library.empty()) {
+    line += Basename(call.caller_library);
+    line += "->";
+  }
+  if (format.demangle) {
+    line += Demangled(call.function);
+  } else {
+    line += call.function;
+  }
+  line += "(";
+  if (call.prototype != nullptr) {
+    for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
+      if (i > 0) line += ", ";
+      line += ShownValue(call, i, call.prototype->args[i], call.args[i]);
+    }
+    if (call.prototype->shape == CallShape::kVariadic &&
+        call.prototype->arg_count < 6) {
+      line += call.prototype->arg_count > 0 ? ", ..." : "...";
+    }
+  } else {
+    line += "...";
+  }
+  line += ")";
+  if (call.entry_only) {
+    line += " <no return ...>";
+  } else if (!call.returned) {
+    line += " <unfinished ...>";
+  } else {
+    line += " = ";
+    line += call.prototype != nullptr ? ShownValue(call, 6, call.prototype->result, call.result)
+                                      : Hex(call.result);
+    if (format.durations) {
+      char text[48];
+      snprintf(text, sizeof(text), " <%" PRIu64 ".%06" PRIu64 ">", call.duration_ns / 1000000000,
+               (call.duration_ns % 1000000000) / 1000);
+      line += text;
+    }
+  }
+  return line + "\n";
+}
+
+std::string FormatCallJson(const LibraryCall& call) {
+  json out;
+  out["pid"] = call.pid;
+  out["tid"] = call.tid;
+  out["function"] = call.function;
+  out["library"] = call.library;
+  out["ts_ns"] = call.ts_ns;
+  out["dur_ns"] = call.returned ? json(call.duration_ns) : json(nullptr);
+  out["returned"] = call.returned;
+  if (!call.returned) out["unfinished"] = call.entry_only ? "no return by design" : "unfinished";
+  out["caller"] = Hex(call.caller);
+  out["caller_library"] = call.caller_library;
+  out["caller_offset"] = Hex(call.caller_offset);
+  if (call.prototype != nullptr) {
+    json args = json::array();
+    json texts = json::object();
+    for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
+      args.push_back(ValueJson(call.prototype->args[i], call.args[i]));
+      if (call.text_args & (1u << i)) texts[std::to_string(i)] = call.texts[i];
+    }
+    out["args"] = args;
+    out["result"] = call.returned ? ValueJson(call.prototype->result, call.result) : json(nullptr);
+    if (call.text_args & kLibraryCallResultText) texts["result"] = call.texts[6];
+    if (!texts.empty()) out["texts"] = texts;
+  } else {
+    json registers = json::array();
+    for (uint64_t value : call.args) registers.push_back(Hex(value));
+    out["registers"] = registers;
+    out["result"] = call.returned ? json(Hex(call.result)) : json(nullptr);
+  }
+  return out.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+void CallSummary::Add(const LibraryCall& call) {
+  auto it = by_function_.find(call.function);
+  if (it == by_function_.end()) {
+    it = by_function_.emplace(std::string(call.function), Totals{}).first;
+    it->second.library = call.library;
+  }
+  Totals& totals = it->second;
+  ++totals.calls;
+  if (call.returned) {
+    ++totals.timed_calls;
+    totals.total_ns += call.duration_ns;
+  }
+}
+
+std::string CallSummary::FormatText() const {
+  std::vector<std::pair<std::string, Totals>> rows(by_function_.begin(), by_function_.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.second.total_ns > b.second.total_ns;
+  });
+  uint64_t total_ns = 0, total_calls = 0;
+  for (const auto& [name, totals] : rows) {
+    total_ns += totals.total_ns;
+    total_calls += totals.calls;
+  }
+  std::string out = "% time     seconds  usecs/call     calls      function\n"
+                    "------ ----------- ----------- --------- --------------------\n";
+  char line[256];
+  for (const auto& [name, totals] : rows) {
+    const double percent = total_ns == 0 ? 0.0 : 100.0 * double(totals.total_ns) / double(total_ns);
+    const uint64_t per_call = totals.timed_calls == 0 ? 0 : totals.total_ns / totals.timed_calls / 1000;
+    snprintf(line, sizeof(line), "%6.2f %4" PRIu64 ".%06" PRIu64 " %11" PRIu64 " %9" PRIu64 " %s\n",
+             percent, totals.total_ns / 1000000000, (totals.total_ns % 1000000000) / 1000,
+             per_call, totals.calls, name.c_str());
+    out += line;
+  }
+  out += "------ ----------- ----------- --------- --------------------\n";
+  snprintf(line, sizeof(line), "100.00 %4" PRIu64 ".%06" PRIu64 "             %9" PRIu64 " total\n",
+           total_ns / 1000000000, (total_ns % 1000000000) / 1000, total_calls);
+  out += line;
+  return out;
+}
+
+std::string CallSummary::FormatJson() const {
+  std::string out;
+  uint64_t total_ns = 0, total_calls = 0;
+  for (const auto& [name, totals] : by_function_) {
+    total_ns += totals.total_ns;
+    total_calls += totals.calls;
+  }
+  for (const auto& [name, totals] : by_function_) {
+    json row;
+    row["function"] = name;
+    row["library"] = totals.library;
+    row["calls"] = totals.calls;
+    row["timed_calls"] = totals.timed_calls;
+    row["total_ns"] = totals.total_ns;
+    out += row.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
+  json total;
+  total["function"] = nullptr;
+  total["calls"] = total_calls;
+  total["total_ns"] = total_ns;
+  out += total.dump() + "\n";
+  return out;
+}
+
+}  // namespace memwrap

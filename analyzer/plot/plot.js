@@ -1,0 +1,430 @@
+// memwrap plot: draws the report from the JSON in #memwrap-data (analyzer/plot/plot_data.cpp,
+// keys in docs/plot.md) as SVG. No library, no network: the page must work as a lone file.
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("memwrap-data").textContent);
+  const traces = data.traces;
+  const SVG_NS = "http://www.w3.org/2000/svg";  // the SVG namespace name, not a download
+  const SERIES = [
+    { key: "heap", label: "heap", dash: "" },
+    { key: "mapped", label: "mapped", dash: "6 3" },
+    { key: "rss", label: "RSS", dash: "2 2" },
+    { key: "pss", label: "PSS", dash: "8 3 2 3" },
+  ];
+  // One trace: a color per series. Several: a color per trace, a dash pattern per series.
+  const SERIES_COLORS = { heap: "#1f77b4", mapped: "#2ca02c", rss: "#d62728", pss: "#9467bd" };
+  const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                        "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  const MARKER_COLORS = { mark: "#ff7f0e", start: "#2ca02c", exec: "#17becf", exit: "#7f7f7f",
+                          stdout: "#bcbd22", stack_sample: "#e377c2" };
+  const visible = { heap: true, mapped: true, rss: true, pss: true };
+
+  // ---- formatting -------------------------------------------------------------------------
+  function groupDigits(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+  function humanBytes(n) {
+    const units = ["KiB", "MiB", "GiB", "TiB"];
+    if (n < 1024) return n + " B";
+    let value = n, unit = -1;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; ++unit; }
+    return value.toFixed(2) + " " + units[unit];
+  }
+  function bytesWithExact(n) { return humanBytes(n) + " (" + groupDigits(n) + " bytes)"; }
+  function seconds(ns) {
+    const s = ns / 1e9;
+    return (s >= 100 ? s.toFixed(0) : s >= 1 ? s.toFixed(2) : s.toFixed(3)) + " s";
+  }
+  function el(name, attributes, parent) {
+    const node = document.createElementNS(SVG_NS, name);
+    for (const key in attributes) node.setAttribute(key, attributes[key]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function html(name, text, parent) {
+    const node = document.createElement(name);
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function traceName(i) {
+    const path = traces[i].trace;
+    return path.substring(path.lastIndexOf("/") + 1);
+  }
+  function seriesColor(trace, series) {
+    return traces.length === 1 ? SERIES_COLORS[series] : TRACE_COLORS[trace % TRACE_COLORS.length];
+  }
+  function showDetail(id, title, lines) {
+    const box = document.getElementById(id);
+    box.textContent = "";
+    html("strong", title, box);
+    if (lines && lines.length) {
+      const list = html("ol", undefined, box);
+      list.className = "stack";
+      for (const line of lines) html("li", line, list);
+    }
+  }
+  // A round step for axis ticks: 1, 2 or 5 times a power of `base` (10, or 1024 for bytes).
+  function niceStep(range, count, base) {
+    const raw = range / count;
+    let power = 1;
+    while (power * base <= raw) power *= base;
+    while (power > raw && power > 1e-12) power /= base;
+    for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) {
+      if (power * m >= raw) return power * m;
+    }
+    return raw;
+  }
+
+  // ---- the chart ----------------------------------------------------------------------------
+  function drawChart() {
+    const box = document.getElementById("chart");
+    box.textContent = "";
+    const width = Math.max(640, box.clientWidth || 1000), height = 380;
+    const margin = { left: 84, right: 20, top: 20, bottom: 56 };
+    const plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom;
+    let maxTime = 1, maxValue = 1;
+    traces.forEach(function (trace) {
+      maxTime = Math.max(maxTime, trace.duration_ns, trace.peak.time_ns);
+      for (const s of SERIES) {
+        if (!visible[s.key]) continue;
+        for (const p of trace.series[s.key]) {
+          maxTime = Math.max(maxTime, p[0]);
+          maxValue = Math.max(maxValue, p[1]);
+        }
+      }
+      if (visible.heap) maxValue = Math.max(maxValue, trace.peak.heap_bytes);
+    });
+    const yStep = niceStep(maxValue, 5, 1024);
+    maxValue = Math.ceil(maxValue * 1.08 / yStep) * yStep;
+    const x = function (t) { return margin.left + (t / maxTime) * plotW; };
+    const y = function (v) { return margin.top + plotH - (v / maxValue) * plotH; };
+
+    const svg = el("svg", { id: "chart-svg", width: width, height: height,
+                            viewBox: "0 0 " + width + " " + height, role: "img",
+                            "aria-label": "memory over time" }, box);
+    // Axes and grid.
+    const axis = el("g", { class: "axis" }, svg);
+    for (let v = 0; v <= maxValue + 1e-9; v += yStep) {
+      el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(v), y2: y(v), class: "grid" }, axis);
+      el("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end" }, axis).textContent =
+          humanBytes(Math.round(v));
+    }
+    const xStep = niceStep(maxTime, 8, 10);
+    for (let t = 0; t <= maxTime + 1e-9; t += xStep) {
+      el("line", { x1: x(t), x2: x(t), y1: margin.top + plotH, y2: margin.top + plotH + 4,
+                   class: "tick" }, axis);
+      el("text", { x: x(t), y: margin.top + plotH + 18, "text-anchor": "middle" }, axis)
+          .textContent = seconds(t);
+    }
+    el("line", { x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH,
+                 y2: margin.top + plotH, class: "frame" }, axis);
+    el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: margin.top + plotH,
+                 class: "frame" }, axis);
+
+    // Series: one path each, points as the analyzer kept them (min and max per pixel).
+    const lines = el("g", { class: "series-lines" }, svg);
+    traces.forEach(function (trace, i) {
+      for (const s of SERIES) {
+        const points = trace.series[s.key];
+        if (!visible[s.key] || points.length === 0) continue;
+        let d = "";
+        for (const p of points) d += (d ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+        if (points.length === 1) {  // a lone sample: a dot rather than an invisible path
+          el("circle", { cx: x(points[0][0]), cy: y(points[0][1]), r: 3,
+                         fill: seriesColor(i, s.key) }, lines);
+        }
+        if (s.key === "heap") {
+          el("path", { d: d + "L" + x(points[points.length - 1][0]).toFixed(1) + " " + y(0) +
+                          "L" + x(points[0][0]).toFixed(1) + " " + y(0) + "Z",
+                       class: "area", fill: seriesColor(i, s.key) }, lines);
+        }
+        const path = el("path", { d: d, class: "series", stroke: seriesColor(i, s.key),
+                                  "stroke-dasharray": traces.length === 1 ? "" : s.dash,
+                                  "data-trace": i, "data-series": s.key,
+                                  "data-points": points.length }, lines);
+        el("title", {}, path).textContent = traceName(i) + ": " + s.label;
+      }
+    });
+
+    // Markers along the bottom: hover or click shows what happened (and a sample's stack).
+    const markers = el("g", { class: "markers" }, svg);
+    traces.forEach(function (trace, i) {
+      for (const m of trace.markers) {
+        const mx = x(m.time_ns);
+        const g = el("g", { class: "marker", "data-kind": m.kind, "data-trace": i }, markers);
+        el("line", { x1: mx, x2: mx, y1: margin.top, y2: margin.top + plotH,
+                     stroke: MARKER_COLORS[m.kind] || "#888", class: "marker-line" }, g);
+        el("rect", { x: mx - 4, y: margin.top + plotH + 26, width: 8, height: 10,
+                     fill: MARKER_COLORS[m.kind] || "#888" }, g);
+        const label = m.kind === "stack_sample" ? "stack sample (thread " + m.tid + ")"
+                                                : m.kind + ": " + m.text;
+        const title = (traces.length > 1 ? traceName(i) + ": " : "") + label + " at " +
+                      seconds(m.time_ns);
+        el("title", {}, g).textContent = title;
+        const show = function () { showDetail("marker-detail", title, m.stack || []); };
+        g.addEventListener("mouseenter", show);
+        g.addEventListener("click", show);
+      }
+    });
+
+    // A readout under the pointer: the time, and each visible series' last point at or before
+    // it (the value the chart holds there).
+    const cursor = el("line", { y1: margin.top, y2: margin.top + plotH, class: "cursor",
+                                visibility: "hidden" }, svg);
+    const readout = document.getElementById("chart-readout");
+    svg.addEventListener("mousemove", function (event) {
+      const box = svg.getBoundingClientRect();
+      const px = (event.clientX - box.left) * (width / box.width);
+      if (px < margin.left || px > margin.left + plotW) return;
+      const t = (px - margin.left) / plotW * maxTime;
+      cursor.setAttribute("x1", px);
+      cursor.setAttribute("x2", px);
+      cursor.setAttribute("visibility", "visible");
+      const parts = [];
+      traces.forEach(function (trace, i) {
+        for (const s of SERIES) {
+          const points = trace.series[s.key];
+          if (!visible[s.key] || points.length === 0 || points[0][0] > t) continue;
+          let low = 0, high = points.length - 1;
+          while (low < high) {  // the last point at or before t
+            const mid = (low + high + 1) >> 1;
+            if (points[mid][0] <= t) low = mid; else high = mid - 1;
+          }
+          parts.push((traces.length > 1 ? traceName(i) + " " : "") + s.label + " " +
+                     humanBytes(points[low][1]));
+        }
+      });
+      readout.textContent = seconds(t) + ": " + (parts.join(", ") || "no data yet");
+    });
+    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
+
+    // The exact heap peak of each trace.
+    traces.forEach(function (trace, i) {
+      if (!trace.peak.heap_bytes || !visible.heap) return;
+      const px = x(trace.peak.time_ns), py = y(trace.peak.heap_bytes);
+      const g = el("g", { class: "peak-marker", id: "peak-marker-" + i,
+                          "data-peak-bytes": trace.peak.heap_bytes,
+                          "data-peak-time-ns": trace.peak.time_ns }, svg);
+      el("circle", { cx: px, cy: py, r: 5, stroke: seriesColor(i, "heap") }, g);
+      // The label reads away from the nearer edge, so it is never cut off.
+      const right = px > margin.left + plotW / 2;
+      const text = el("text", { x: right ? px - 10 : px + 10, y: Math.max(py - 10, 12),
+                                "text-anchor": right ? "end" : "start" }, g);
+      text.textContent = (traces.length > 1 ? traceName(i) + " " : "") + "peak " +
+                         bytesWithExact(trace.peak.heap_bytes) + " at " + seconds(trace.peak.time_ns);
+    });
+  }
+
+  function drawToggles() {
+    const box = document.getElementById("series-toggles");
+    box.textContent = "";
+    for (const s of SERIES) {
+      const label = html("label", undefined, box);
+      const input = html("input", undefined, label);
+      input.type = "checkbox";
+      input.checked = visible[s.key];
+      input.dataset.series = s.key;
+      input.addEventListener("change", function () { visible[s.key] = input.checked; drawChart(); });
+      label.appendChild(document.createTextNode(" " + s.label));
+    }
+    const legend = html("div", undefined, box);
+    legend.id = "legend";
+    traces.forEach(function (trace, i) {
+      for (const s of SERIES) {
+        if (traces[i].series[s.key].length === 0) continue;
+        const item = html("span", undefined, legend);
+        item.className = "legend-item";
+        item.dataset.trace = i;
+        item.dataset.series = s.key;
+        const swatch = el("svg", { width: 26, height: 10 }, item);
+        el("line", { x1: 0, x2: 26, y1: 5, y2: 5, stroke: seriesColor(i, s.key), "stroke-width": 3,
+                     "stroke-dasharray": traces.length === 1 ? "" : s.dash }, swatch);
+        item.appendChild(document.createTextNode(" " + traceName(i) + ": " + s.label));
+      }
+    });
+  }
+
+  // ---- the peak consumers table -------------------------------------------------------------
+  const siteRows = [];
+  traces.forEach(function (trace, i) {
+    for (const site of trace.sites) {
+      siteRows.push({ trace: traceName(i), function: site.function,
+                      location: site.file ? site.file + ":" + site.line : site.module,
+                      bytes: site.bytes, percent: trace.peak.heap_bytes ?
+                          100 * site.bytes / trace.peak.heap_bytes : 0,
+                      blocks: site.blocks, stack: site.stack });
+    }
+  });
+  const columns = [
+    { key: "trace", label: "Trace", numeric: false },
+    { key: "function", label: "Function", numeric: false },
+    { key: "location", label: "Location", numeric: false },
+    { key: "bytes", label: "Bytes at peak", numeric: true },
+    { key: "percent", label: "% of peak", numeric: true },
+    { key: "blocks", label: "Blocks", numeric: true },
+  ].filter(function (c) { return c.key !== "trace" || traces.length > 1; });
+  let sortKey = "bytes", sortDescending = true;
+
+  function drawTable() {
+    const table = document.getElementById("sites");
+    table.textContent = "";
+    const head = html("tr", undefined, html("thead", undefined, table));
+    for (const c of columns) {
+      const th = html("th", c.label, head);
+      th.dataset.key = c.key;
+      if (c.numeric) th.className = "numeric";
+      if (c.key === sortKey) th.setAttribute("aria-sort", sortDescending ? "descending" : "ascending");
+      th.addEventListener("click", function () {
+        sortDescending = c.key === sortKey ? !sortDescending : c.numeric;
+        sortKey = c.key;
+        drawTable();
+      });
+    }
+    const rows = siteRows.slice().sort(function (a, b) {
+      const av = a[sortKey], bv = b[sortKey];
+      const order = av < bv ? -1 : av > bv ? 1 : 0;
+      return sortDescending ? -order : order;
+    });
+    const body = html("tbody", undefined, table);
+    for (const row of rows) {
+      const tr = html("tr", undefined, body);
+      for (const c of columns) {
+        const value = row[c.key];
+        const td = html("td", c.key === "bytes" ? groupDigits(value)
+                            : c.key === "blocks" ? groupDigits(value)
+                            : c.key === "percent" ? value.toFixed(2) + "%" : value, tr);
+        if (c.numeric) td.className = "numeric";
+        if (c.key === "bytes") td.title = humanBytes(value);
+      }
+      tr.addEventListener("click", function () {
+        showDetail("site-detail", row.function + " (" + bytesWithExact(row.bytes) + ")", row.stack);
+      });
+    }
+    if (rows.length === 0) html("td", "No heap was live at a peak.", html("tr", undefined, body));
+  }
+
+  // ---- the flame graph ----------------------------------------------------------------------
+  const FLAME_METRICS = [
+    { key: "peak", label: "Heap at the peak" },
+    { key: "allocated", label: "Bytes allocated" },
+    { key: "allocations", label: "Allocation calls" },
+    { key: "leaked", label: "Leaks" },
+  ];
+  let flameTrace = 0, flameMetric = "peak", flameFocus = null;
+
+  function flameColor(name) {
+    let hash = 0;
+    for (let i = 0; i < name.length; ++i) hash = (hash * 31 + name.charCodeAt(i)) | 0;
+    const hue = 10 + Math.abs(hash) % 45, light = 55 + Math.abs(hash >> 8) % 15;
+    return "hsl(" + hue + ",85%," + light + "%)";
+  }
+  function depthOf(node) {
+    let deepest = 0;
+    for (const child of node.c || []) deepest = Math.max(deepest, depthOf(child));
+    return deepest + 1;
+  }
+
+  function drawFlameControls() {
+    const box = document.getElementById("flame-controls");
+    box.textContent = "";
+    if (traces.length > 1) {
+      const select = html("select", undefined, box);
+      select.id = "flame-trace";
+      traces.forEach(function (trace, i) {
+        const option = html("option", traceName(i), select);
+        option.value = i;
+      });
+      select.value = flameTrace;
+      select.addEventListener("change", function () {
+        flameTrace = Number(select.value);
+        flameFocus = null;
+        drawFlame();
+      });
+    }
+    for (const m of FLAME_METRICS) {
+      const button = html("button", m.label, box);
+      button.type = "button";
+      button.dataset.metric = m.key;
+      button.className = m.key === flameMetric ? "selected" : "";
+      button.addEventListener("click", function () {
+        flameMetric = m.key;
+        flameFocus = null;
+        drawFlameControls();
+        drawFlame();
+      });
+    }
+  }
+
+  function drawFlame() {
+    const box = document.getElementById("flame");
+    box.textContent = "";
+    const root = traces[flameTrace].flame[flameMetric];
+    const view = flameFocus || root;
+    if (!root.v) {
+      html("p", "Nothing to show: no " + FLAME_METRICS.find(function (m) {
+        return m.key === flameMetric; }).label.toLowerCase() + ".", box);
+      return;
+    }
+    const width = Math.max(640, box.clientWidth || 1000), rowH = 18;
+    const depth = depthOf(view), height = depth * rowH + 4;
+    const svg = el("svg", { id: "flame-svg", width: width, height: height, "data-metric": flameMetric,
+                            "data-total": root.v }, box);
+    const unit = flameMetric === "allocations" ? " calls" : " bytes";
+    // Root at the bottom, callers below callees: the usual flame graph.
+    (function draw(node, x0, level) {
+      const w = (node.v / view.v) * width;
+      if (w < 0.5) return;
+      const g = el("g", { class: "frame" }, svg);
+      const yTop = height - (level + 1) * rowH;
+      el("rect", { x: x0, y: yTop, width: Math.max(w - 0.5, 0.5), height: rowH - 1,
+                   fill: flameColor(node.n) }, g);
+      if (w > 40) {
+        const text = el("text", { x: x0 + 3, y: yTop + 13 }, g);
+        const room = Math.floor((w - 6) / 7);
+        text.textContent = node.n.length > room ? node.n.substring(0, room - 1) + "\u2026" : node.n;
+      }
+      const title = node.n + ": " + groupDigits(node.v) + unit + " (" +
+                    (100 * node.v / root.v).toFixed(2) + "%)";
+      el("title", {}, g).textContent = title;
+      g.addEventListener("click", function () {
+        flameFocus = node === view ? null : node;
+        showDetail("flame-detail", title);
+        drawFlame();
+      });
+      let x = x0;
+      for (const child of node.c || []) {
+        draw(child, x, level + 1);
+        x += (child.v / view.v) * width;
+      }
+    })(view, 0, 0);
+  }
+
+  // ---- dark mode -----------------------------------------------------------------------------
+  document.getElementById("theme-toggle").addEventListener("click", function () {
+    const root = document.documentElement;
+    root.dataset.theme = root.dataset.theme === "dark" ? "light" : "dark";
+  });
+
+  // A link can open the page in a given state: #flame=allocated, #theme=dark.
+  const hash = new URLSearchParams(location.hash.substring(1));
+  if (FLAME_METRICS.some(function (m) { return m.key === hash.get("flame"); })) {
+    flameMetric = hash.get("flame");
+  }
+  if (hash.get("theme") === "dark" || hash.get("theme") === "light") {
+    document.documentElement.dataset.theme = hash.get("theme");
+  }
+
+  drawToggles();
+  drawChart();
+  drawTable();
+  drawFlameControls();
+  drawFlame();
+  let resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { drawChart(); drawFlame(); }, 150);
+  });
+  document.body.dataset.rendered = "yes";
+})();

@@ -1,0 +1,295 @@
+// `ltracedrv [options] [--] PROGRAM [ARGS...]` (also `memwrap ltrace`): library calls of a
+// program, shown like ltrace, recorded through the dynamic linker's audit interface
+// (libmemwrap_audit.so; docs/ltrace.md). Exits the way PROGRAM did.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "command_line.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "library_call_setup.h"
+#include "library_calls.h"
+#include "memwrap/handshake.h"
+#include "tracefile/trace_error.h"
+#include "tracefile/trace_writer.h"
+#include "tracer/collector.h"
+#include "tracer/exit_status.h"
+#include "tracer/launcher.h"
+#include "tracer/preload_obstacle.h"
+#include "tracer/signal_relay.h"
+
+namespace memwrap {
+namespace po = boost::program_options;
+namespace {
+
+const char kLtraceUsage[] =
+    "usage: ltracedrv [options] [--] PROGRAM [ARGS...]\n"
+    "       memwrap ltrace [options] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Runs PROGRAM and shows the library functions it calls, like ltrace: one line per call\n"
+    "(CALLER->function(arguments) = result) on standard error, or a per-function summary.\n"
+    "Calls are recorded by the dynamic linker's audit interface, so programs linked with\n"
+    "-z now and libraries loaded with dlopen are traced. Arguments and results are shown for\n"
+    "the functions whose prototypes are known (libc's memory, string and file functions);\n"
+    "others show their result register in hex. Exits with PROGRAM's exit status, or dies of\n"
+    "the signal that killed it.\n"
+    "\n"
+    "Exit codes of ltracedrv itself: 2 bad usage or output not writable (nothing was run),\n"
+    "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
+    "\n"
+    "Options";
+
+uint64_t ClockNs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// ltrace spells -t, -tt and -ttt as repeated letters; program_options counts no switches.
+std::vector<std::string> ExpandTimestampFlags(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  bool in_program = false;
+  for (const std::string& arg : args) {
+    if (!in_program && (arg == "-t" || arg == "-tt" || arg == "-ttt")) {
+      out.push_back("--timestamps=" + std::to_string(arg.size() - 1));
+      continue;
+    }
+    if (arg == "--") in_program = true;
+    out.push_back(arg);
+  }
+  return out;
+}
+
+// Prints each call as its records are drained (collector thread), or adds it to the summary.
+class CallPrinter {
+ public:
+  CallPrinter(FILE* out, const CallFormat& format, bool json, bool summary, bool follow,
+              uint32_t root_pid)
+      : out_(out), format_(format), json_(json), summary_(summary), follow_(follow),
+        root_pid_(root_pid) {}
+
+  void Records(uint32_t pid, const uint8_t* bytes, size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    RecordCursor cursor(bytes, size);
+    RecordView record;
+    LibraryCall call;
+    try {
+      while (cursor.Next(&record, "library-call ring")) {
+        if (!decoder_.Decode(pid, record, &call)) continue;
+        if (!follow_ && pid != root_pid_) continue;
+        if (summary_) {
+          totals_.Add(call);
+        } else {
+          const std::string line = json_ ? FormatCallJson(call) : FormatCallText(call, format_);
+          fputs(line.c_str(), out_);
+        }
+      }
+    } catch (const TraceError&) {
+      // The collector hands over whole records only; a damaged ring is reported by it.
+    }
+    if (!summary_) fflush(out_);
+  }
+
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (summary_) fputs((json_ ? totals_.FormatJson() : totals_.FormatText()).c_str(), out_);
+    fflush(out_);
+  }
+
+ private:
+  std::mutex mutex_;
+  FILE* out_;
+  CallFormat format_;
+  bool json_, summary_, follow_;
+  uint32_t root_pid_;
+  LibraryCallDecoder decoder_;
+  CallSummary totals_;
+};
+
+}  // namespace
+
+int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
+  po::options_description options(kLtraceUsage);
+  std::string patterns, output, trace;
+  int timestamps = 0;
+  bool durations = false, summary = false, follow = false, json = false, caller_address = false;
+  bool demangle = false;
+  bool force = false;
+  options.add_options()
+      ("help,h", "show this help and exit")
+      (",e", po::value<std::string>(&patterns)->value_name("PATTERN[,PATTERN]"),
+       "functions to trace: function, lib.so:function, or globs (libz*:deflate*, readdir*); "
+       "default: every library function called by the main program itself")
+      (",o", po::value<std::string>(&output)->value_name("FILE"),
+       "write the calls (or the summary) to FILE instead of standard error")
+      (",T", po::bool_switch(&durations), "show the time spent in each call")
+      ("timestamps", po::value<int>(&timestamps)->value_name("1|2|3"),
+       "-t: time of day of each call; -tt: with microseconds; -ttt: seconds since the epoch")
+      (",c", po::bool_switch(&summary),
+       "count calls and time per function, and print a summary at the end instead of the calls")
+      (",f", po::bool_switch(&follow),
+       "follow forks: show the calls of child processes too, each line led by [pid N]")
+      (",i", po::bool_switch(&caller_address), "show the caller's address (return address)")
+      (",C", po::bool_switch(&demangle), "demangle C++ function names")
+      ("json", po::bool_switch(&json),
+       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, caller, args, "
+       "result); with -c, one per function")
+      ("trace", po::value<std::string>(&trace)->value_name("PATH"),
+       "also write the calls into a memwrap trace at PATH (memwrap timeline shows them)")
+      ("force", po::bool_switch(&force), "with --trace: replace PATH if it exists");
+
+  SplitCommandLine split = SplitAtProgram(ExpandTimestampFlags(raw_args), options);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(split.options).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    fprintf(stderr, "%s: %s (see %s --help)\n", name, error.what(), name);
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (timestamps < 0 || timestamps > 3) {
+    fprintf(stderr, "%s: --timestamps must be 1, 2 or 3 (-t, -tt, -ttt)\n", name);
+    return kExitUsage;
+  }
+  const bool main_only = patterns.empty();
+  if (main_only) patterns = "*";
+  if (std::string error = CheckLibraryPatterns(patterns); !error.empty()) {
+    fprintf(stderr, "%s: -e %s\n", name, error.c_str());
+    return kExitUsage;
+  }
+  if (split.program.empty()) {
+    fprintf(stderr, "%s: no program to run (usage: %s [options] PROGRAM ...)\n", name, name);
+    return kExitUsage;
+  }
+  ProgramPath program = ResolveProgram(split.program.front());
+  if (program.error != 0) {
+    fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(),
+            program.error == ENOENT ? "command not found" : strerror(program.error));
+    return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
+  }
+  const std::string audit = LocateAuditLibrary(name);
+  if (audit.empty()) return kExitUsage;
+
+  FILE* out = stderr;
+  std::unique_ptr<FILE, int (*)(FILE*)> out_file(nullptr, fclose);
+  if (!output.empty()) {
+    out_file.reset(fopen(output.c_str(), "we"));
+    if (out_file == nullptr) {
+      fprintf(stderr, "%s: cannot write %s: %s\n", name, output.c_str(), strerror(errno));
+      return kExitCannotWrite;
+    }
+    out = out_file.get();
+  }
+
+  try {
+    Collector collector;
+    collector.LibraryCallsStandAlone();
+    std::vector<std::string> env = CurrentEnvironment();
+    const std::string obstacle = PreloadObstacle(program.path);
+    if (!obstacle.empty()) {
+      fprintf(stderr, "%s: %s: library calls cannot be traced: %s\n", name,
+              split.program.front().c_str(), obstacle.c_str());
+    } else {
+      WarnIfCallsHidden(name);
+      AddLibraryCallTracing(&env, audit, patterns, main_only);
+      env.push_back(std::string(kEnvSocket) + "=" + collector.socket_name());
+    }
+    Launcher launcher(program.path, split.program, env);
+
+    std::unique_ptr<TraceWriter> writer;
+    if (!trace.empty()) {
+      try {
+        writer = std::make_unique<TraceWriter>(
+            trace, force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
+        std::string joined;
+        for (const auto& arg : split.program) joined += (joined.empty() ? "" : " ") + arg;
+        writer->WriteSessionInfo({{"command", joined},
+                                  {"program", program.path},
+                                  {"pid", std::to_string(launcher.pid())},
+                                  {"ltrace", patterns},
+                                  {"heap_not_recorded", "ltracedrv records library calls only"},
+                                  {"memwrap_version", MEMWRAP_VERSION}});
+      } catch (const TraceError& error) {
+        launcher.Abandon();
+        fprintf(stderr, "%s: %s\n", name, error.what());
+        return kExitCannotWrite;
+      }
+    }
+
+    CallFormat format;
+    format.timestamps = timestamps;
+    format.durations = durations;
+    format.pids = follow;
+    format.caller_address = caller_address;
+    format.demangle = demangle;
+    format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
+    // Whole batches of lines per write (the printer flushes after each batch it is handed).
+    static char stderr_buffer[1 << 16];
+    if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
+    CallPrinter printer(out, format, json, summary, follow, uint32_t(launcher.pid()));
+    collector.ObserveLibraryCalls([&printer](uint32_t pid, const uint8_t* bytes, size_t size) {
+      printer.Records(pid, bytes, size);
+    });
+
+    RelaySignalsTo(launcher.pid());
+    collector.Start(writer.get(), 0);
+    if (int error = launcher.Release(); error != 0) {
+      collector.RequestStop();
+      collector.Finish();
+      writer.reset();
+      if (!trace.empty()) unlink(trace.c_str());
+      fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(), strerror(error));
+      return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+    }
+    struct rusage usage {};
+    const int status = launcher.Wait(&usage);
+    StopRelayingSignals();
+    if (WIFEXITED(status)) {
+      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
+                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss));
+    } else if (WIFSIGNALED(status)) {
+      collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
+                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss));
+    }
+    collector.Finish();
+    writer.reset();
+    printer.Finish();
+    if (std::string error = collector.write_error(); !error.empty()) {
+      fprintf(stderr, "%s: %s; the trace holds what was written before\n", name, error.c_str());
+    }
+    if (out_file != nullptr && (ferror(out_file.get()) || fflush(out_file.get()) != 0)) {
+      fprintf(stderr, "%s: error writing %s\n", name, output.c_str());
+    }
+    // ltrace ends its list of calls with this line; so do we (not in JSON or a summary).
+    if (!json && !summary && WIFEXITED(status)) {
+      fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
+    } else if (!json && !summary && WIFSIGNALED(status)) {
+      const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
+      if (abbreviation != nullptr) {
+        fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
+      } else {
+        fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
+      }
+    }
+    fflush(out);
+    ExitLikeProgram(status);
+  } catch (const std::exception& error) {
+    fprintf(stderr, "%s: %s\n", name, error.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace memwrap

@@ -1,0 +1,12 @@
+// Writes a command's result to the file named by -o ("-": standard output).
+#pragma once
+
+#include <string>
+
+namespace memwrap {
+
+// Writes `data` to `path` (created or replaced), or to standard output for "-". On failure
+// returns false and sets *error to a message naming the path and the reason.
+bool WriteOutput(const std::string& path, const std::string& data, std::string* error);
+
+}  // namespace memwrap

@@ -1,0 +1,131 @@
+// The flight recorder against known truth (tests/programs/flight_pattern.c): a dump holds the
+// window before its trigger plus the blocks still live from before the window, so the heap at
+// the trigger is exact and its sites symbolize; no trigger, no file; exit statuses pass through.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::FileExists;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kFltrec = MEMWRAP_FLTREC;  // the memwrap binary under the name fltrec
+const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
+
+json ReportJson(const std::string& trace) {
+  auto report = RunProgram({kMemwrap, "report", "--format", "json", trace});
+  EXPECT_EQ(report.exit_code(), 0) << report.err;
+  return json::parse(report.out);
+}
+
+uint64_t SiteBytes(const json& report, const std::string& function) {
+  for (const json& site : report["peak_sites"]) {
+    if (site["function"] == function) return site["bytes"];
+  }
+  return 0;
+}
+
+TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
+  ScratchDir dir;
+  // A 1 MiB window: the 1,000 early allocations leave it long before the trigger.
+  auto run = RunProgram({kFltrec, "--keep", "1MiB", "--trigger", "heap>5000000", "-o",
+                         dir.File("f.mwt"), kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("f.1.mwt")));
+  json report = ReportJson(dir.File("f.mwt"));
+  EXPECT_EQ(report["peak_heap_bytes"], 6000000);
+  EXPECT_EQ(SiteBytes(report, "big_step"), 5000000u);
+  EXPECT_EQ(SiteBytes(report, "early_keep"), 1000000u);
+  EXPECT_EQ(report["session"]["fltrec_trigger"], "heap>5000000");
+  EXPECT_GT(std::stoull(report["session"]["fltrec_overwritten_records"].get<std::string>()), 0u);
+  // The window is bounded: far fewer than the 400,000 churn records were kept.
+  EXPECT_LT(report["totals"]["allocations"].get<uint64_t>(), 100000u);
+}
+
+TEST(Fltrec, NoTriggerNoFileAndTheExitStatusPassesThrough) {
+  ScratchDir dir;
+  auto run = RunProgram({kFltrec, "--trigger", "heap>100MiB", "-o", dir.File("f.mwt"), kPattern, "3"});
+  EXPECT_EQ(run.exit_code(), 3) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("f.mwt")));
+  EXPECT_NE(run.err.find("no trigger fired"), std::string::npos) << run.err;
+  // The default trigger is crash: a clean exit writes nothing either.
+  run = RunProgram({kFltrec, "-o", dir.File("g.mwt"), kPattern});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("g.mwt")));
+}
+
+TEST(Fltrec, CrashTriggerFiresOnANonZeroExit) {
+  ScratchDir dir;
+  auto run = RunProgram({kFltrec, "-q", "-o", dir.File("f.mwt"), kPattern, "3"});
+  EXPECT_EQ(run.exit_code(), 3) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
+  json report = ReportJson(dir.File("f.mwt"));
+  EXPECT_EQ(report["session"]["fltrec_trigger"], "crash (exit status 3)");
+  ASSERT_EQ(report["processes"].size(), 1u);
+  EXPECT_EQ(report["processes"][0]["exit_code"], 3);
+}
+
+TEST(Fltrec, EachFiringIsANumberedDump) {
+  ScratchDir dir;
+  auto run = RunProgram({kMemwrap, "fltrec", "-q", "--trigger", "mark:done", "--trigger",
+                         "mark:tick", "-o", dir.File("f.mwt"), kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("f.mwt")));
+  ASSERT_TRUE(FileExists(dir.File("f.1.mwt"))) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("f.2.mwt"))) << run.err;
+  // The first tick comes after the 1,000 early blocks: the first dump holds them all.
+  json first = ReportJson(dir.File("f.1.mwt"));
+  EXPECT_EQ(first["session"]["fltrec_trigger"], "mark:tick");
+  EXPECT_EQ(SiteBytes(first, "early_keep"), 1000000u);
+}
+
+TEST(Fltrec, RssTriggerFiresOnASample) {
+  ScratchDir dir;
+  auto run = RunProgram({kFltrec, "-q", "--interval", "1ms", "--trigger", "rss>1MiB", "-o",
+                         dir.File("f.mwt"), kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
+  EXPECT_EQ(ReportJson(dir.File("f.mwt"))["session"]["fltrec_trigger"], "rss>1MiB");
+}
+
+TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
+  ScratchDir dir;
+  pid_t memwrap = fork();
+  if (memwrap == 0) {
+    execl(kFltrec.c_str(), kFltrec.c_str(), "-q", "--trigger", "signal:USR2", "-o",
+          dir.File("f.mwt").c_str(), MEMWRAP_LONG_RUNNER, "1.5", dir.File("done").c_str(),
+          (char*)nullptr);
+    _exit(127);
+  }
+  usleep(500 * 1000);
+  kill(memwrap, SIGUSR2);
+  int status = 0;
+  ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);
+  ASSERT_TRUE(WIFEXITED(status)) << "memwrap died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(FileExists(dir.File("done"))) << "the program ran to its end";
+  ASSERT_TRUE(FileExists(dir.File("f.mwt")));
+  EXPECT_EQ(ReportJson(dir.File("f.mwt"))["session"]["fltrec_trigger"], "signal:USR2");
+}
+
+TEST(Fltrec, BadTriggerIsAUsageError) {
+  auto run = RunProgram({kFltrec, "--trigger", "rss<5", kPattern});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("--trigger rss<5"), std::string::npos) << run.err;
+  run = RunProgram({kFltrec, "--keep", "lots", kPattern});
+  EXPECT_EQ(run.exit_code(), 2);
+}
+
+}  // namespace
+}  // namespace memwrap

@@ -1,0 +1,369 @@
+// ltracedrv and memwrap run --ltrace as users run them: the real binary, the real audit
+// library, programs linked -z now that know how many calls they make, and Debian's /bin/ls.
+#include <ctype.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "memwrap/records.h"
+#include "test_support.h"
+#include "tracefile/record_cursor.h"
+#include "tracefile/trace_reader.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::ReadFile;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kLtracedrv = kMemwrap.substr(0, kMemwrap.rfind('/')) + "/ltracedrv";
+const std::string kCounted = MEMWRAP_LTRACE_COUNTED;
+const std::string kPlugin = MEMWRAP_LTRACE_PLUGIN;
+const std::string kPluginLoader = MEMWRAP_LTRACE_PLUGIN_LOADER;
+const std::string kForks = MEMWRAP_LTRACE_FORKS;
+const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kCatcher = MEMWRAP_LTRACE_CATCHER;
+
+std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+std::vector<json> JsonLines(const std::string& text) {
+  std::vector<json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  return lines;
+}
+
+std::vector<json> CallsOf(const std::vector<json>& calls, const std::string& function) {
+  std::vector<json> out;
+  for (const json& call : calls) {
+    if (call["function"] == function) out.push_back(call);
+  }
+  return out;
+}
+
+// Runs ltracedrv --json -o FILE with `args`; returns the calls.
+std::vector<json> TraceCalls(const std::vector<std::string>& args, CommandResult* result = nullptr) {
+  ScratchDir dir;
+  std::vector<std::string> argv = {kLtracedrv, "--json", "-o", dir.File("calls.jsonl")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult run = RunProgram(argv);
+  if (result != nullptr) *result = run;
+  return JsonLines(ReadFile(dir.File("calls.jsonl")));
+}
+
+TEST(Ltrace, CountsEveryCallWithArgumentsAndResults) {
+  CommandResult run;
+  std::vector<json> calls =
+      TraceCalls({"-e", "ltrace_target_work", kCounted, "1000", "1", "0"}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_EQ(calls.size(), 1000u) << run.err;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const json& call = calls[i];
+    ASSERT_EQ(call["function"], "ltrace_target_work");
+    EXPECT_EQ(Basename(call["library"]), "libltrace_target.so");
+    EXPECT_EQ(call["caller_library"], kCounted);
+    EXPECT_TRUE(call["returned"].get<bool>());
+    EXPECT_TRUE(call["dur_ns"].is_number());
+    EXPECT_TRUE(call["pid"].is_number() && call["tid"].is_number() && call["ts_ns"].is_number());
+    // No prototype is known: the argument and result registers, in hex.
+    EXPECT_EQ(std::stoull(call["registers"][0].get<std::string>(), nullptr, 16) & 0xffffffffu, i);
+    EXPECT_EQ(std::stoull(call["result"].get<std::string>(), nullptr, 16) & 0xffffffffu, 2 * i + 1);
+    if (i > 0) {
+      EXPECT_GE(call["ts_ns"].get<uint64_t>(), calls[i - 1]["ts_ns"].get<uint64_t>());
+    }
+  }
+}
+
+TEST(Ltrace, CountsEachThreadsCalls) {
+  CommandResult run;
+  std::vector<json> calls =
+      TraceCalls({"-e", "libltrace_target.so:ltrace_target_*", kCounted, "500", "4", "0"}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  std::map<uint64_t, int> work_by_tid;
+  for (const json& call : CallsOf(calls, "ltrace_target_work")) ++work_by_tid[call["tid"]];
+  EXPECT_EQ(work_by_tid.size(), 4u);
+  for (const auto& [tid, count] : work_by_tid) EXPECT_EQ(count, 500) << "thread " << tid;
+  EXPECT_EQ(CallsOf(calls, "ltrace_target_other").size(), 4u);
+  EXPECT_EQ(calls.size(), 2004u);
+}
+
+TEST(Ltrace, SeesEveryReaddirOfDebiansLs) {
+  // Debian links /bin/ls with -z now (BIND_NOW), which breaks PLT-patching tracers.
+  if (access("/bin/ls", X_OK) != 0) GTEST_SKIP() << "no /bin/ls";
+  ScratchDir dir;
+  const std::string listed = dir.File("listed");
+  ASSERT_EQ(mkdir(listed.c_str(), 0700), 0);
+  for (const char* name : {"alpha", "beta", "gamma", "delta", "epsilon"}) {
+    test_support::WriteFile(listed + "/" + name, "");
+  }
+  CommandResult run;
+  std::vector<json> calls = TraceCalls({"-e", "readdir*", "/bin/ls", listed}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.out, "alpha\nbeta\ndelta\nepsilon\ngamma\n");
+  // 5 files, ".", ".." and the NULL that ends the directory.
+  ASSERT_EQ(calls.size(), 8u) << run.err;
+  int nulls = 0;
+  for (const json& call : calls) {
+    EXPECT_EQ(call["function"].get<std::string>().rfind("readdir", 0), 0u);
+    EXPECT_EQ(Basename(call["library"]), "libc.so.6");
+    EXPECT_EQ(call["caller_library"], "/usr/bin/ls");
+    nulls += call["result"].is_null();
+  }
+  EXPECT_EQ(nulls, 1);
+  EXPECT_TRUE(calls.back()["result"].is_null());
+}
+
+TEST(Ltrace, SeesCallsIntoALibraryLoadedWithDlopen) {
+  CommandResult run;
+  std::vector<json> calls = TraceCalls(
+      {"-e", "libltrace_target*:ltrace_target_*", kPluginLoader, kPlugin, "300"}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_EQ(calls.size(), 300u) << run.err;
+  for (const json& call : calls) {
+    EXPECT_EQ(call["function"], "ltrace_target_work");
+    EXPECT_EQ(call["caller_library"], kPlugin);
+  }
+}
+
+TEST(Ltrace, KeepsTheExitStatus) {
+  CommandResult run = RunProgram({kLtracedrv, "-e", "ltrace_target_work", kCounted, "3", "1", "42"});
+  EXPECT_EQ(run.exit_code(), 42) << run.err;
+  EXPECT_NE(run.err.find("+++ exited (status 42) +++"), std::string::npos) << run.err;
+  CommandResult missing = RunProgram({kLtracedrv, "/nonexistent/program"});
+  EXPECT_EQ(missing.exit_code(), 127);
+}
+
+TEST(Ltrace, DiesOfTheProgramsSignal) {
+  CommandResult run = RunProgram({kLtracedrv, "-e", "malloc,raise", kExitWith, "segv"});
+  EXPECT_EQ(run.term_signal(), SIGSEGV) << run.err;
+  EXPECT_NE(run.err.find("exit_with->malloc(4096) = 0x"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("+++ killed by SIGSEGV +++"), std::string::npos) << run.err;
+}
+
+// An exception thrown through a traced call reaches its handler (glibc's audit trampoline has
+// unwind information); the call is reported as unfinished.
+TEST(Ltrace, ExceptionsPassThroughTracedCalls) {
+  CommandResult run;
+  std::vector<json> calls = TraceCalls({"-e", "_Z15ltrace_throw_ifi", kCatcher, "5"}, &run);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.out, "caught 5\n");
+  ASSERT_EQ(calls.size(), 6u) << run.err;
+  int unfinished = 0;
+  for (const json& call : calls) unfinished += !call["returned"].get<bool>();
+  EXPECT_EQ(unfinished, 5);
+  EXPECT_TRUE(calls.back()["returned"].get<bool>());
+}
+
+TEST(Ltrace, FollowsForksOnlyWithF) {
+  CommandResult run;
+  std::vector<json> parent_only = TraceCalls({"-e", "ltrace_target_work", kForks, "3", "5"}, &run);
+  EXPECT_EQ(run.exit_code(), 7) << run.err;
+  EXPECT_EQ(parent_only.size(), 3u);
+  std::vector<json> all = TraceCalls({"-f", "-e", "ltrace_target_work", kForks, "3", "5"}, &run);
+  EXPECT_EQ(run.exit_code(), 7) << run.err;
+  std::map<uint64_t, int> by_pid;
+  for (const json& call : all) ++by_pid[call["pid"]];
+  ASSERT_EQ(by_pid.size(), 2u);
+  std::multiset<int> counts;
+  for (const auto& [pid, count] : by_pid) counts.insert(count);
+  EXPECT_EQ(counts, (std::multiset<int>{3, 5}));
+}
+
+TEST(Ltrace, TextLinesLikeLtrace) {
+  CommandResult run =
+      RunProgram({kLtracedrv, "-T", "-e", "ltrace_target_other", kCounted, "1", "1", "0"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  // "ltrace_counted->ltrace_target_other(...) = 0x0 <0.000001>"
+  const std::string prefix = Basename(kCounted) + "->ltrace_target_other(...) = 0x0 <";
+  EXPECT_NE(run.err.find(prefix), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("+++ exited (status 0) +++"), std::string::npos);
+
+  // -tt: the time of day with microseconds before each line; -f: [pid N].
+  CommandResult timed =
+      RunProgram({kLtracedrv, "-tt", "-f", "-e", "ltrace_target_other", kCounted, "1", "1", "0"});
+  ASSERT_EQ(timed.exit_code(), 0) << timed.err;
+  // "[pid N] HH:MM:SS.uuuuuu ltrace_counted->ltrace_target_other(...) = 0x0"
+  const std::string call = " " + Basename(kCounted) + "->ltrace_target_other(...) = 0x0\n";
+  const size_t at = timed.err.find(call);
+  ASSERT_NE(at, std::string::npos) << timed.err;
+  const size_t newline = timed.err.rfind('\n', at);
+  const size_t line_start = newline == std::string::npos ? 0 : newline + 1;
+  const std::string lead = timed.err.substr(line_start, at - line_start);
+  ASSERT_EQ(lead.rfind("[pid ", 0), 0u) << lead;
+  const std::string time = lead.substr(lead.find("] ") + 2);
+  ASSERT_EQ(time.size(), 15u) << lead;  // HH:MM:SS.uuuuuu
+  for (size_t i = 0; i < time.size(); ++i) {
+    const bool separator = i == 2 || i == 5 || i == 8;
+    if (separator) {
+      EXPECT_EQ(time[i], i == 8 ? '.' : ':') << time;
+    } else {
+      EXPECT_TRUE(isdigit(static_cast<unsigned char>(time[i]))) << time;
+    }
+  }
+}
+
+TEST(Ltrace, KnownPrototypesShowArguments) {
+  if (access("/bin/ls", X_OK) != 0) GTEST_SKIP() << "no /bin/ls";
+  ScratchDir dir;
+  CommandResult run = RunProgram({kLtracedrv, "-e", "opendir", "/bin/ls", dir.path()});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  // opendir(const char*) returns DIR*: the path's text, and a pointer.
+  EXPECT_NE(run.err.find("ls->opendir(\"" + dir.path() + "\") = 0x"), std::string::npos) << run.err;
+  std::vector<json> calls = TraceCalls({"-e", "opendir,closedir", "/bin/ls", dir.path()});
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0]["function"], "opendir");
+  EXPECT_EQ(calls[0]["texts"]["0"], dir.path());
+  EXPECT_EQ(calls[0]["args"][0].get<std::string>().rfind("0x", 0), 0u);
+  EXPECT_EQ(calls[1]["function"], "closedir");
+  EXPECT_EQ(calls[1]["args"][0], calls[0]["result"]);  // closedir gets opendir's DIR*
+  EXPECT_EQ(calls[1]["result"], 0);
+}
+
+TEST(Ltrace, SummaryCountsPerFunction) {
+  CommandResult run = RunProgram(
+      {kLtracedrv, "-c", "-e", "ltrace_target_*", kCounted, "250", "2", "0"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  std::istringstream lines(run.err);
+  std::string line;
+  std::map<std::string, uint64_t> calls;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string percent, seconds, per_call, count, name;
+    if (fields >> percent >> seconds >> per_call >> count >> name &&
+        count.find_first_not_of("0123456789") == std::string::npos) {
+      calls[name] = std::stoull(count);
+    }
+  }
+  EXPECT_EQ(calls["ltrace_target_work"], 500u) << run.err;
+  EXPECT_EQ(calls["ltrace_target_other"], 2u) << run.err;
+  EXPECT_NE(run.err.find("total"), std::string::npos);
+}
+
+TEST(Ltrace, MemwrapLtraceIsTheSameCommand) {
+  ScratchDir dir;
+  CommandResult run = RunProgram({kMemwrap, "ltrace", "--json", "-o", dir.File("c.jsonl"), "-e",
+                                  "ltrace_target_work", kCounted, "20", "1", "3"});
+  EXPECT_EQ(run.exit_code(), 3) << run.err;
+  EXPECT_EQ(JsonLines(ReadFile(dir.File("c.jsonl"))).size(), 20u);
+}
+
+TEST(Ltrace, RejectsBadPatterns) {
+  for (const char* pattern : {"a,,b", ":f", "lib:", ","}) {
+    CommandResult run = RunProgram({kLtracedrv, "-e", pattern, kCounted, "1", "1", "0"});
+    EXPECT_EQ(run.exit_code(), 2) << pattern;
+    EXPECT_NE(run.err.find("ltracedrv: -e"), std::string::npos) << run.err;
+  }
+}
+
+// ltracedrv --trace: a trace of library calls only, which memwrap's analyzer reads.
+TEST(Ltrace, WritesATraceOfCallsOnly) {
+  ScratchDir dir;
+  const std::string trace = dir.File("calls.mwt");
+  CommandResult run = RunProgram({kLtracedrv, "--trace", trace, "-c", "-f", "-e",
+                                  "ltrace_target_work", kForks, "3", "4"});
+  ASSERT_EQ(run.exit_code(), 7) << run.err;
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
+  ASSERT_EQ(report.exit_code(), 0) << report.err;
+  EXPECT_EQ(json::parse(report.out)["heap_not_recorded"], "ltracedrv records library calls only");
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  std::multiset<std::string> calls;
+  for (const json& row : JsonLines(timeline.out)) {
+    if (row["pid"] == 0) continue;  // the all-processes row repeats the others' markers
+    for (const json& marker : row["markers"]) {
+      if (marker.get<std::string>().rfind("calls:", 0) == 0) calls.insert(marker.get<std::string>());
+    }
+  }
+  EXPECT_EQ(calls, (std::multiset<std::string>{"calls: ltrace_target_work 3",
+                                               "calls: ltrace_target_work 4"}))
+      << timeline.out;
+  // An existing trace is refused unless --force.
+  CommandResult again = RunProgram({kLtracedrv, "--trace", trace, "-e", "x", kForks, "0", "0"});
+  EXPECT_EQ(again.exit_code(), 2) << again.err;
+}
+
+// memwrap run --ltrace: the calls are in the same trace as the heap, in the process's stream
+// between its PROCESS_START and IMAGE_END.
+TEST(Ltrace, RunJoinsCallsToTheTrace) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "run", "-q", "-o", trace, "--ltrace",
+                                  "ltrace_target_work,malloc", kCounted, "100", "1", "5"});
+  ASSERT_EQ(run.exit_code(), 5) << run.err;
+  TraceReader reader(trace);
+  Chunk chunk;
+  uint64_t offset = reader.first_chunk_offset();
+  std::map<uint32_t, std::vector<RecordType>> order;
+  uint64_t work_calls = 0;
+  std::map<std::pair<uint32_t, uint32_t>, std::string> names;
+  for (;;) {
+    TraceReader::Status status = reader.ReadChunkAt(offset, &chunk, true);
+    if (status != TraceReader::Status::kChunk) break;
+    offset = chunk.next_offset;
+    if (chunk.type != ChunkType::kRecords) continue;
+    RecordCursor cursor(chunk.data.data(), chunk.data.size());
+    RecordView record;
+    while (cursor.Next(&record, "test")) {
+      order[chunk.pid].push_back(record.type);
+      if (const auto* function = record.As<LibraryFunctionRecord>();
+          function && record.type == RecordType::kLibraryFunction) {
+        names[{chunk.pid, function->function}] =
+            reinterpret_cast<const char*>(record.data + sizeof(*function));
+      }
+      if (const auto* call = record.As<LibraryCallRecord>();
+          call && record.type == RecordType::kLibraryCall &&
+          names[{chunk.pid, call->function}] == "ltrace_target_work") {
+        ++work_calls;
+      }
+    }
+  }
+  EXPECT_EQ(work_calls, 100u);
+  ASSERT_EQ(order.size(), 1u);
+  const std::vector<RecordType>& types = order.begin()->second;
+  const auto start = std::find(types.begin(), types.end(), RecordType::kProcessStart);
+  const auto end = std::find(types.begin(), types.end(), RecordType::kImageEnd);
+  ASSERT_NE(start, types.end());
+  ASSERT_NE(end, types.end());
+  EXPECT_EQ(std::count(types.begin(), types.end(), RecordType::kProcessStart), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), RecordType::kImageEnd), 1);
+  for (auto it = types.begin(); it != types.end(); ++it) {
+    if (*it == RecordType::kLibraryCall) {
+      EXPECT_TRUE(it > start && it < end) << "a call outside its image";
+    }
+  }
+  // The analyzer reads such a trace.
+  EXPECT_EQ(RunProgram({kMemwrap, "report", trace}).exit_code(), 0);
+  // The timeline counts the calls in its rows' markers ("calls: ltrace_target_work 37, ...").
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  uint64_t counted = 0;
+  for (const json& row : JsonLines(timeline.out)) {
+    for (const json& marker : row["markers"]) {
+      const std::string text = marker;
+      const std::string key = "ltrace_target_work ";
+      if (text.rfind("calls:", 0) != 0) continue;
+      const size_t at = text.find(key);
+      if (at != std::string::npos) counted += std::stoull(text.substr(at + key.size()));
+    }
+  }
+  EXPECT_EQ(counted, 100u) << timeline.out;
+}
+
+}  // namespace
+}  // namespace memwrap

@@ -1,0 +1,139 @@
+// StackSampler against known truth: a program that burns CPU in one known function, on two
+// threads, stopped with PTRACE_INTERRUPT: every thread's sampled stack starts in that
+// function, and the module records the sampler makes let the analyzer's symbolizer name it.
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <gtest/gtest.h>
+
+#include "symbolizer.h"
+#include "tracer/stack_sampler.h"
+
+namespace memwrap {
+namespace {
+
+// Starts `program` traced with PTRACE_SEIZE (and its threads, via TRACECLONE) and lets it run.
+pid_t StartSeized(const char* program) {
+  pid_t child = fork();
+  if (child == 0) {
+    raise(SIGSTOP);
+    execl(program, program, (char*)nullptr);
+    _exit(127);
+  }
+  int status;
+  waitpid(child, &status, WSTOPPED);
+  ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC);
+  kill(child, SIGCONT);
+  return child;
+}
+
+std::vector<pid_t> ThreadsOf(pid_t pid) {
+  std::vector<pid_t> tids;
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* entry = readdir(d)) {
+      if (entry->d_name[0] != '.') tids.push_back(pid_t(atoi(entry->d_name)));
+    }
+    closedir(d);
+  }
+  return tids;
+}
+
+// Runs the tracee until it has two threads and has burned a while; every ptrace event stop on
+// the way (SIGSTOP/SIGCONT, exec, clone, the new thread's first stop) is resumed.
+void RunUntilTwoThreadsBurn(pid_t pid) {
+  for (int round = 0; round < 200 && ThreadsOf(pid).size() < 2; ++round) {
+    int status;
+    pid_t who = waitpid(-1, &status, __WALL | WNOHANG);
+    if (who > 0 && WIFSTOPPED(status)) {
+      int sig = WSTOPSIG(status);
+      int deliver = (status >> 16) != 0 || sig == SIGTRAP || sig == SIGSTOP ? 0 : sig;
+      if ((status >> 16) == PTRACE_EVENT_STOP) {
+        ptrace(PTRACE_CONT, who, 0, 0);
+      } else {
+        ptrace(PTRACE_CONT, who, 0, deliver);
+      }
+      continue;
+    }
+    usleep(10000);
+  }
+  // Any stops still pending (the new thread's first stop) are resumed.
+  for (int i = 0; i < 20; ++i) {
+    int status;
+    pid_t who = waitpid(-1, &status, __WALL | WNOHANG);
+    if (who > 0 && WIFSTOPPED(status)) ptrace(PTRACE_CONT, who, 0, 0);
+    usleep(10000);
+  }
+  usleep(100000);
+}
+
+void Interrupt(pid_t tid) {
+  ASSERT_EQ(ptrace(PTRACE_INTERRUPT, tid, 0, 0), 0) << strerror(errno);
+  int status = 0;
+  ASSERT_EQ(waitpid(tid, &status, __WALL), tid);
+  ASSERT_TRUE(WIFSTOPPED(status));
+}
+
+class StackSamplerTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(StackSamplerTest, EveryThreadIsInTheHotFunction) {
+  pid_t pid = StartSeized(GetParam());
+  RunUntilTwoThreadsBurn(pid);
+  std::vector<pid_t> tids = ThreadsOf(pid);
+  ASSERT_EQ(tids.size(), 2u);
+  for (pid_t tid : tids) Interrupt(tid);
+
+  StackSampler sampler;
+  Symbolizer symbolizer;
+  std::vector<std::vector<uint64_t>> stacks;
+  for (pid_t tid : tids) {
+    std::vector<uint64_t> frames;
+    EXPECT_TRUE(sampler.Unwind(pid, tid, 64, &frames)) << "thread " << tid;
+    stacks.push_back(frames);
+  }
+  auto records = sampler.ModuleRecords(pid, 1);
+  ASSERT_FALSE(records.empty());
+  for (const auto& bytes : records) {
+    ModuleRecord record;
+    memcpy(&record, bytes.data(), sizeof(record));
+    LoadedModule module;
+    module.base = record.base;
+    const uint8_t* p = bytes.data() + sizeof(record);
+    for (int i = 0; i < record.segment_count; ++i, p += sizeof(ModuleSegment)) {
+      ModuleSegment segment;
+      memcpy(&segment, p, sizeof(segment));
+      module.segments.emplace_back(segment.vaddr, segment.memsz);
+    }
+    p += record.build_id_size;
+    module.path = reinterpret_cast<const char*>(p);
+    symbolizer.AddModule(uint32_t(pid), module);
+  }
+  for (const auto& frames : stacks) {
+    ASSERT_GE(frames.size(), 2u);
+    EXPECT_EQ(symbolizer.Symbolize(uint32_t(pid), frames[0]).back().function,
+              "burn_in_hot_function");
+    bool caller_seen = false;
+    for (size_t i = 1; i < frames.size(); ++i) {
+      const std::string& name = symbolizer.Symbolize(uint32_t(pid), frames[i]).back().function;
+      caller_seen |= name == "main" || name == "thread_main";
+    }
+    EXPECT_TRUE(caller_seen) << "the stack reaches main or thread_main";
+  }
+  kill(pid, SIGKILL);
+  for (pid_t tid : tids) ptrace(PTRACE_DETACH, tid, 0, 0);
+  int status;
+  while (waitpid(-1, &status, __WALL) > 0) {
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, StackSamplerTest,
+                         ::testing::Values(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION_STATIC));
+
+}  // namespace
+}  // namespace memwrap

@@ -1,0 +1,395 @@
+#include "flight_recorder.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <atomic>
+
+#include "tracefile/trace_error.h"
+
+namespace memwrap {
+namespace {
+
+// Signals memwrap received, counted by the handler (lock-free atomics are async-signal-safe).
+std::atomic<uint32_t> g_signals[65];
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// Calls visit(record) for each whole record of a buffer the collector produced.
+template <class Visit>
+void ForEachRecord(const uint8_t* data, size_t size, Visit visit) {
+  size_t pos = 0;
+  while (size - pos >= sizeof(RecordHeader)) {
+    RecordHeader header;
+    memcpy(&header, data + pos, sizeof(header));
+    if (header.size < sizeof(RecordHeader) || header.size > size - pos) return;
+    visit(data + pos, header);
+    pos += header.size;
+  }
+}
+
+template <class T>
+bool Read(const uint8_t* record, const RecordHeader& header, T* out) {
+  if (header.size < sizeof(T)) return false;
+  memcpy(out, record, sizeof(T));
+  return true;
+}
+
+bool IsEssential(RecordType type) {
+  return type == RecordType::kProcessStart || type == RecordType::kModule ||
+         type == RecordType::kModulesChanged || type == RecordType::kStack;
+}
+
+uint64_t TimestampOf(const uint8_t* record, const RecordHeader& header) {
+  uint64_t ts = 0;
+  if (RecordType(header.type) != RecordType::kStack && header.size >= 16) memcpy(&ts, record + 8, 8);
+  return ts;
+}
+
+}  // namespace
+
+FlightRecorder::FlightRecorder(FlightOptions options, std::map<std::string, std::string> session)
+    : options_(std::move(options)), session_(std::move(session)), armed_(options_.triggers.size(), true) {
+  for (int signo = 0; signo < 65; ++signo) signals_seen_[signo] = g_signals[signo].load();
+}
+
+FlightRecorder::~FlightRecorder() = default;
+
+void FlightRecorder::NotifySignal(int signo) {
+  if (signo > 0 && signo < 65) g_signals[signo].fetch_add(1);
+}
+
+void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size) {
+  const auto* data = static_cast<const uint8_t*>(records);
+  const uint64_t now = MonotonicNs();
+  if (dump_ != nullptr && now >= dump_until_ns_) dump_.reset();  // --after is over
+
+  const char* fired = CheckSignals();
+  WindowChunk chunk{pid, std::vector<uint8_t>(data, data + size), 0};
+  ForEachRecord(data, size, [&](const uint8_t* record, const RecordHeader& header) {
+    const uint64_t ts = TimestampOf(record, header);
+    if (ts > chunk.last_ts_ns) chunk.last_ts_ns = ts;
+    if (const char* what = Check(pid, record); what != nullptr && fired == nullptr) fired = what;
+  });
+  window_bytes_ += size;
+  window_.push_back(std::move(chunk));
+
+  if (dump_ != nullptr) {
+    try {
+      dump_->WriteRecords(pid, records, size);
+    } catch (const TraceError& error) {
+      Fail(error.what());
+      dump_.reset();
+    }
+  } else if (fired != nullptr) {
+    Fire(fired, now);
+  }
+  Evict();
+}
+
+const char* FlightRecorder::CheckSignals() {
+  const char* fired = nullptr;
+  for (size_t i = 0; i < options_.triggers.size(); ++i) {
+    const FlightTrigger& trigger = options_.triggers[i];
+    if (trigger.kind != FlightTrigger::Kind::kSignal) continue;
+    const uint32_t seen = g_signals[trigger.signal].load();
+    if (seen != signals_seen_[trigger.signal]) {
+      signals_seen_[trigger.signal] = seen;
+      if (fired == nullptr) fired = trigger.text.c_str();
+    }
+  }
+  return fired;
+}
+
+// Keeps the trigger state up to date with one incoming record; returns the trigger it fired.
+const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
+  RecordHeader header;
+  memcpy(&header, record, sizeof(header));
+  bool rss_changed = false;
+  std::string mark;
+  switch (RecordType(header.type)) {
+    case RecordType::kAlloc:
+      if (AllocRecord alloc; Read(record, header, &alloc)) {
+        uint64_t& size = heap_blocks_[pid][alloc.addr];
+        heap_bytes_ += alloc.size - size;
+        size = alloc.size;
+      }
+      break;
+    case RecordType::kFree:
+      if (FreeRecord free; Read(record, header, &free)) {
+        auto& blocks = heap_blocks_[pid];
+        if (auto it = blocks.find(free.addr); it != blocks.end()) {
+          heap_bytes_ -= it->second;
+          blocks.erase(it);
+        }
+      }
+      break;
+    case RecordType::kReallocBegin:
+      if (ReallocBeginRecord begin; Read(record, header, &begin)) {
+        auto& blocks = heap_blocks_[pid];
+        uint64_t old_size = 0;
+        if (auto it = blocks.find(begin.old_addr); it != blocks.end()) {
+          old_size = it->second;
+          heap_bytes_ -= old_size;
+          blocks.erase(it);
+        }
+        heap_reallocating_[pid][begin.tid] = old_size;
+      }
+      break;
+    case RecordType::kReallocEnd:
+      if (ReallocEndRecord end; Read(record, header, &end)) {
+        auto& parked = heap_reallocating_[pid];
+        const uint64_t old_size = parked.count(end.tid) ? parked[end.tid] : 0;
+        parked.erase(end.tid);
+        auto& blocks = heap_blocks_[pid];
+        if (end.new_addr != 0) {
+          uint64_t& size = blocks[end.new_addr];
+          heap_bytes_ += end.size - size;
+          size = end.size;
+        } else if (end.size != 0 && old_size != 0) {
+          blocks[end.old_addr] = old_size;  // the realloc failed: the old block is still live
+          heap_bytes_ += old_size;
+        }
+      }
+      break;
+    case RecordType::kImageEnd:
+    case RecordType::kProcessStart:
+      if (auto it = heap_blocks_.find(pid); it != heap_blocks_.end()) {
+        for (const auto& [addr, size] : it->second) heap_bytes_ -= size;
+        heap_blocks_.erase(it);
+      }
+      heap_reallocating_.erase(pid);
+      rss_.erase(pid);
+      break;
+    case RecordType::kMemorySample:
+      if (MemorySampleRecord sample; Read(record, header, &sample)) {
+        rss_[pid] = sample.rss;
+        rss_changed = true;
+      }
+      break;
+    case RecordType::kMark:
+      if (MarkRecord m; Read(record, header, &m) && m.name_size > 0 &&
+                        m.name_size <= header.size - sizeof(m)) {
+        mark.assign(reinterpret_cast<const char*>(record + sizeof(m)), m.name_size - 1);
+        mark.resize(strnlen(mark.c_str(), mark.size()));
+      }
+      break;
+    default:
+      break;
+  }
+  uint64_t rss_total = 0;
+  if (rss_changed) {
+    for (const auto& [p, rss] : rss_) rss_total += rss;
+  }
+  const char* fired = nullptr;
+  for (size_t i = 0; i < options_.triggers.size(); ++i) {
+    const FlightTrigger& trigger = options_.triggers[i];
+    bool holds;
+    switch (trigger.kind) {
+      case FlightTrigger::Kind::kHeapAbove:
+        holds = heap_bytes_ > trigger.bytes;
+        break;
+      case FlightTrigger::Kind::kRssAbove:
+        if (!rss_changed) continue;
+        holds = rss_total > trigger.bytes;
+        break;
+      case FlightTrigger::Kind::kMark:
+        if (mark.empty() || mark != trigger.mark) continue;
+        if (fired == nullptr) fired = trigger.text.c_str();
+        continue;
+      default:
+        continue;
+    }
+    // Level conditions fire when they become true, and re-arm once they are false again.
+    if (holds && armed_[i] && fired == nullptr) fired = trigger.text.c_str();
+    armed_[i] = !holds;
+  }
+  return fired;
+}
+
+void FlightRecorder::Evict() {
+  auto too_much = [&] {
+    if (window_.size() <= 1) return false;  // the newest chunk stays whatever its size
+    if (options_.keep_ns != 0) {
+      return window_.back().last_ts_ns - window_.front().last_ts_ns > options_.keep_ns;
+    }
+    return window_bytes_ > options_.keep_bytes;
+  };
+  while (too_much()) {
+    WindowChunk& chunk = window_.front();
+    EvictedProcess& process = evicted_[chunk.pid];
+    ForEachRecord(chunk.bytes.data(), chunk.bytes.size(),
+                  [&](const uint8_t* record, const RecordHeader&) { Forget(record, process); });
+    window_bytes_ -= chunk.bytes.size();
+    window_.pop_front();
+  }
+}
+
+// A record leaves the window: what a dump still needs of it is kept.
+void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
+  RecordHeader header;
+  memcpy(&header, record, sizeof(header));
+  const RecordType type = RecordType(header.type);
+  if (type == RecordType::kImageEnd || type == RecordType::kProcessStart) {
+    // Everything before belongs to an image that is gone.
+    process.essentials.clear();
+    process.live.clear();
+    process.reallocating.clear();
+  }
+  if (IsEssential(type)) {
+    process.essentials.insert(process.essentials.end(), record, record + header.size);
+    return;
+  }
+  ++overwritten_records_;
+  switch (type) {
+    case RecordType::kAlloc:
+      if (AllocRecord alloc; Read(record, header, &alloc)) process.live[alloc.addr] = alloc;
+      break;
+    case RecordType::kFree:
+      if (FreeRecord free; Read(record, header, &free)) process.live.erase(free.addr);
+      break;
+    case RecordType::kReallocBegin:
+      if (ReallocBeginRecord begin; Read(record, header, &begin)) {
+        auto it = process.live.find(begin.old_addr);
+        AllocRecord old{};  // size 0: the old block was not one seen allocated
+        if (it != process.live.end()) {
+          old = it->second;
+          process.live.erase(it);
+        }
+        process.reallocating[begin.tid] = old;
+      }
+      break;
+    case RecordType::kReallocEnd:
+      if (ReallocEndRecord end; Read(record, header, &end)) {
+        auto parked = process.reallocating.find(end.tid);
+        if (end.new_addr != 0) {
+          AllocRecord alloc{};
+          alloc.h = {sizeof(alloc), uint16_t(RecordType::kAlloc),
+                     uint16_t(uint16_t(AllocKind::kRealloc) | (end.h.flags & kAllocFlagSampled))};
+          alloc.ts_ns = end.ts_ns;
+          alloc.addr = end.new_addr;
+          alloc.size = end.size;
+          alloc.tid = end.tid;
+          alloc.stack = end.stack;
+          process.live[end.new_addr] = alloc;
+        } else if (end.size != 0 && parked != process.reallocating.end() &&
+                   parked->second.h.size != 0) {
+          process.live[end.old_addr] = parked->second;  // failed: the old block is still live
+        }
+        if (parked != process.reallocating.end()) process.reallocating.erase(parked);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+std::string FlightRecorder::DumpPath(size_t number) const {
+  if (number == 0) return options_.output;
+  const std::string& base = options_.output;
+  const std::string extension = ".mwt";
+  const std::string suffix = "." + std::to_string(number);
+  if (base.size() > extension.size() &&
+      base.compare(base.size() - extension.size(), extension.size(), extension) == 0) {
+    return base.substr(0, base.size() - extension.size()) + suffix + extension;
+  }
+  return base + suffix;
+}
+
+void FlightRecorder::Fire(const std::string& what, uint64_t now_ns) {
+  // One dump: f.mwt. A second one renames the first f.1.mwt and is f.2.mwt, and so on.
+  const size_t number = dumps_.size() + 1;
+  if (number == 2) {
+    const std::string first = DumpPath(1);
+    if (rename(dumps_[0].c_str(), first.c_str()) == 0) {
+      fprintf(stderr, "memwrap fltrec: a second dump: %s is now %s\n", dumps_[0].c_str(),
+              first.c_str());
+      dumps_[0] = first;
+    }
+  }
+  const std::string path = DumpPath(number == 1 ? 0 : number);
+  try {
+    auto writer = std::make_unique<TraceWriter>(
+        path, options_.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse,
+        origin_);
+    std::map<std::string, std::string> session = session_;
+    session["fltrec_trigger"] = what;
+    session["fltrec_fired_ns"] = std::to_string(now_ns);
+    session["fltrec_dump"] = std::to_string(number);
+    session["fltrec_overwritten_records"] = std::to_string(overwritten_records_);
+    session["fltrec_after_ns"] = std::to_string(options_.after_ns);
+    writer->WriteSessionInfo(session);
+    WriteDump(writer.get());
+    dumps_.push_back(path);
+    fprintf(stderr, "memwrap fltrec: %s fired: wrote %s (%llu records before the window were "
+            "overwritten)%s\n", what.c_str(), path.c_str(),
+            static_cast<unsigned long long>(overwritten_records_),
+            options_.after_ns != 0 ? ", recording on for --after" : "");
+    if (options_.after_ns != 0) {
+      dump_ = std::move(writer);
+      dump_until_ns_ = now_ns + options_.after_ns;
+    }
+  } catch (const TraceError& error) {
+    Fail(error.what());
+  }
+}
+
+void FlightRecorder::WriteDump(TraceWriter* writer) {
+  // Per process: what was kept of the records before the window, then the blocks still live
+  // from then (their ALLOC records); then the window, chunk by chunk, in its order.
+  for (const auto& [pid, process] : evicted_) {
+    std::vector<uint8_t> bytes = process.essentials;
+    for (const auto& [addr, alloc] : process.live) {
+      const auto* p = reinterpret_cast<const uint8_t*>(&alloc);
+      bytes.insert(bytes.end(), p, p + sizeof(alloc));
+    }
+    // In chunks of at most kMaxChunkRawSize bytes, cut at record boundaries.
+    size_t start = 0, pos = 0;
+    while (pos < bytes.size()) {
+      RecordHeader header;
+      memcpy(&header, bytes.data() + pos, sizeof(header));
+      if (pos + header.size - start > kMaxChunkRawSize) {
+        writer->WriteRecords(pid, bytes.data() + start, pos - start);
+        start = pos;
+      }
+      pos += header.size;
+    }
+    if (pos > start) writer->WriteRecords(pid, bytes.data() + start, pos - start);
+  }
+  for (const WindowChunk& chunk : window_) {
+    writer->WriteRecords(chunk.pid, chunk.bytes.data(), chunk.bytes.size());
+  }
+}
+
+void FlightRecorder::Close(int wait_status) {
+  if (dump_ != nullptr && MonotonicNs() >= dump_until_ns_) dump_.reset();
+  const bool failed = !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0);
+  if (dump_ == nullptr && failed) {
+    for (const FlightTrigger& trigger : options_.triggers) {
+      if (trigger.kind != FlightTrigger::Kind::kCrash) continue;
+      std::string what = trigger.text + " (";
+      if (WIFSIGNALED(wait_status)) {
+        const char* name = sigabbrev_np(WTERMSIG(wait_status));
+        what += std::string("killed by SIG") + (name != nullptr ? name : std::to_string(WTERMSIG(wait_status)));
+      } else {
+        what += "exit status " + std::to_string(WEXITSTATUS(wait_status));
+      }
+      Fire(what + ")", MonotonicNs());
+      break;
+    }
+  }
+  dump_.reset();
+}
+
+void FlightRecorder::Fail(const std::string& what) {
+  if (error_.empty()) error_ = what;
+}
+
+}  // namespace memwrap

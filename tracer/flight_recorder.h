@@ -1,0 +1,114 @@
+// The flight recorder (`fltrec`, `memwrap fltrec`): records like `memwrap run` but keeps only the
+// latest window of records in memory (--keep SIZE or DURATION) and writes a trace only when a
+// trigger fires (--trigger rss>SIZE | heap>SIZE | signal:NAME | crash | mark:NAME). A dump holds
+// the window before the trigger, then everything for --after DURATION.
+//
+// What a dump needs to be read is never overwritten, like the low-rate channel of a kernel
+// flight recorder: each live process image's PROCESS_START, MODULE, MODULES_CHANGED and STACK
+// records are kept when the window moves past them (and dropped once the image has ended), and
+// so are the heap blocks still live when their allocation left the window: a dump starts with
+// them (their original ALLOC records), so its heap at the trigger is exact and it symbolizes on
+// its own. Mappings, memory samples and marks older than the window are gone.
+//
+// Memory: the window, plus the live images' module maps and stacks, plus the live blocks whose
+// allocation left the window -- bounded for runs of days.
+//
+// WriteRecords runs on the collector's thread; NotifySignal in a signal handler; the rest on the
+// caller's thread once the collector has finished.
+#pragma once
+
+#include <stdint.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "memwrap/records.h"
+#include "tracefile/record_sink.h"
+#include "tracefile/trace_writer.h"
+
+namespace memwrap {
+
+struct FlightTrigger {
+  enum class Kind { kRssAbove, kHeapAbove, kSignal, kCrash, kMark };
+  Kind kind = Kind::kCrash;
+  uint64_t bytes = 0;  // rss> / heap>
+  int signal = 0;      // signal:
+  std::string mark;    // mark:
+  std::string text;    // as given, for messages and the dump's session info
+};
+
+struct FlightOptions {
+  uint64_t keep_bytes = 64ull << 20;  // window size in record bytes (when keep_ns is 0)
+  uint64_t keep_ns = 0;               // window length in time, if given instead
+  uint64_t after_ns = 0;              // how long a dump goes on after its trigger
+  std::vector<FlightTrigger> triggers;
+  std::string output;                 // f.mwt; several dumps: f.1.mwt, f.2.mwt, ...
+  bool force = false;                 // replace existing files
+};
+
+class FlightRecorder : public RecordSink {
+ public:
+  FlightRecorder(FlightOptions options, std::map<std::string, std::string> session);
+  ~FlightRecorder() override;
+
+  void WriteRecords(uint32_t pid, const void* records, size_t size) override;
+
+  // Async-signal-safe: memwrap received `signo` (a signal: trigger); it fires at the next
+  // records the collector hands over (memory samples come every --interval).
+  static void NotifySignal(int signo);
+
+  // The program ended with `wait_status`: fires `crash` when it did not exit with 0, then
+  // closes any open dump. Call after the collector finished.
+  void Close(int wait_status);
+
+  const std::vector<std::string>& dumps() const { return dumps_; }
+  const std::string& error() const { return error_; }  // first write error, "" if none
+  uint64_t overwritten_records() const { return overwritten_records_; }
+
+ private:
+  struct WindowChunk {
+    uint32_t pid;
+    std::vector<uint8_t> bytes;
+    uint64_t last_ts_ns;
+  };
+  struct EvictedProcess {
+    std::vector<uint8_t> essentials;                 // in their original order
+    std::unordered_map<uint64_t, AllocRecord> live;  // blocks allocated before the window
+    std::unordered_map<uint32_t, AllocRecord> reallocating;  // by tid, between BEGIN and END
+  };
+
+  void Evict();
+  void Forget(const uint8_t* record, EvictedProcess& process);
+  const char* Check(uint32_t pid, const uint8_t* record);  // the trigger that fired, or null
+  const char* CheckSignals();
+  void Fire(const std::string& what, uint64_t now_ns);
+  void WriteDump(TraceWriter* writer);
+  std::string DumpPath(size_t number) const;
+  void Fail(const std::string& what);
+
+  FlightOptions options_;
+  std::map<std::string, std::string> session_;
+  std::deque<WindowChunk> window_;
+  uint64_t window_bytes_ = 0;
+  std::map<uint32_t, EvictedProcess> evicted_;
+  uint64_t overwritten_records_ = 0;
+  // Trigger state: the current heap (per process: block sizes) and latest RSS per process.
+  std::unordered_map<uint32_t, std::unordered_map<uint64_t, uint64_t>> heap_blocks_;
+  std::unordered_map<uint32_t, std::unordered_map<uint32_t, uint64_t>> heap_reallocating_;
+  uint64_t heap_bytes_ = 0;
+  std::map<uint32_t, uint64_t> rss_;
+  std::vector<bool> armed_;  // per trigger: false while its condition holds (fires on the edge)
+  uint32_t signals_seen_[65] = {};
+  // The dump being written (--after), and the files written so far.
+  std::unique_ptr<TraceWriter> dump_;
+  uint64_t dump_until_ns_ = 0;
+  std::vector<std::string> dumps_;
+  std::string error_;
+  TraceWriter::ClockOrigin origin_ = TraceWriter::Now();  // the run's start: every dump's origin
+};
+
+}  // namespace memwrap
