@@ -165,12 +165,8 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
-  if (IsSystemLog(stream.session_info())) {
-    // No program, no heap: a heap report (check, diff, baseline) would be all zeros.
-    throw TraceError(TraceError::Kind::kNotATrace,
-                     "'" + trace_path + "' is a system log (dlogger), not a program's trace: "
-                     "read it with memwrap timeline or memwrap report");
-  }
+  // No program, no heap: a heap report (check, diff, baseline) would be all zeros.
+  RefuseSystemLog(trace_path, stream.session_info());
 
   Report report;
   report.trace_path = trace_path;

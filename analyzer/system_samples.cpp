@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "trace_stream.h"
+#include "tracefile/trace_error.h"
 
 namespace memwrap {
 
@@ -58,6 +59,14 @@ bool SystemSampleAssembler::Take(SystemSample* sample) {
 bool IsSystemLog(const std::map<std::string, std::string>& session_info) {
   auto kind = session_info.find("trace_kind");
   return kind != session_info.end() && kind->second == "system";
+}
+
+void RefuseSystemLog(const std::string& trace_path,
+                     const std::map<std::string, std::string>& session_info) {
+  if (!IsSystemLog(session_info)) return;
+  throw TraceError(TraceError::Kind::kNotATrace,
+                   "'" + trace_path + "' is a system log (dlogger), not a program's trace: " +
+                       "read it with memwrap timeline or memwrap report");
 }
 
 void ForEachSystemSample(TraceStream& stream,

@@ -50,6 +50,11 @@ class SystemSampleAssembler {
 // True when the session info says the trace is a system log (trace_kind=system).
 bool IsSystemLog(const std::map<std::string, std::string>& session_info);
 
+// Throws TraceError(kNotATrace) naming `trace_path` when it is a system log: for the analyses
+// of a program's heap (report, check, diff, export, plot), which would show only zeros.
+void RefuseSystemLog(const std::string& trace_path,
+                     const std::map<std::string, std::string>& session_info);
+
 // Calls visit(sample) for each sample of a system log, in file order.
 void ForEachSystemSample(TraceStream& stream,
                          const std::function<void(const SystemSample&)>& visit);

@@ -162,10 +162,16 @@ TEST(SystemLogger, ReportSaysItIsASystemLog) {
   EXPECT_EQ(report["trace_kind"], "system");
   EXPECT_EQ(report["samples"], 1);
   EXPECT_EQ(report["total_bytes"].get<uint64_t>(), MemTotalBytes());
-  // A heap gate on a system log is refused, not passed on zeros.
-  CommandResult check = RunProgram({kMemwrap, "check", "--max-peak-heap", "1MiB", trace});
-  EXPECT_EQ(check.exit_code(), 2) << check.out;
-  EXPECT_NE(check.err.find("is a system log"), std::string::npos) << check.err;
+  // Heap analyses of a system log are refused, not shown on zeros.
+  for (std::vector<std::string> argv :
+       {std::vector<std::string>{kMemwrap, "check", "--max-peak-heap", "1MiB", trace},
+        {kMemwrap, "export", "--format", "csv", trace},
+        {kMemwrap, "export", "--format", "pprof", trace, "-o", dir.File("p.pb")},
+        {kMemwrap, "plot", trace, "-o", dir.File("p.html")}}) {
+    CommandResult refused = RunProgram(argv);
+    EXPECT_EQ(refused.exit_code(), 2) << argv[1] << ": " << refused.out;
+    EXPECT_NE(refused.err.find("is a system log"), std::string::npos) << argv[1] << refused.err;
+  }
 }
 
 TEST(SystemLogger, SyslogAloneWritesNoFile) {
