@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "peak_analysis.h"
+#include "system_samples.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
@@ -164,6 +165,8 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
+  // No program, no heap: a heap report (check, diff, baseline) would be all zeros.
+  RefuseSystemLog(trace_path, stream.session_info());
 
   Report report;
   report.trace_path = trace_path;

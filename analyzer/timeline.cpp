@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "call_sites.h"
+#include "system_samples.h"
 #include "heap_replay.h"
 #include "image_tracker.h"
 #include "library_calls.h"
@@ -297,6 +298,7 @@ class TimelineBuilder {
 Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& options) {
   TraceReader reader(trace_path);
   TraceStream stream(&reader);
+  RefuseSystemLog(trace_path, stream.session_info());  // `memwrap timeline` reads those itself
   Timeline timeline;
   timeline.trace_path = trace_path;
   timeline.warnings = stream.warnings();

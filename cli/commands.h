@@ -19,5 +19,7 @@ int PlotCommand(const std::vector<std::string>& args);
 int LtraceCommand(const std::vector<std::string>& args, const char* name);
 // stracedrv / memwrap strace
 int StraceCommand(const std::vector<std::string>& args);
+// dlogger / cronlogger / `memwrap sys`: `command` names it in messages; `once` for cronlogger.
+int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once);
 
 }  // namespace memwrap

@@ -22,6 +22,7 @@ const char kUsage[] =
     "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
     "       memwrap ltrace [options] PROGRAM [ARGS...]       library calls (also: ltracedrv)\n"
     "       memwrap strace [options] PROGRAM | -p PID        system calls (also: stracedrv)\n"
+    "       memwrap sys [--once] [options]                   system-wide log (dlogger, cronlogger)\n"
     "\n"
     "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
   if (invoked == "fltrec") return memwrap::FltrecCommand(args);
   if (invoked == "stracedrv") return memwrap::StraceCommand(args);
+  if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", false);
+  if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", true);
   if (args.empty()) {
     fputs(kUsage, stderr);
     return memwrap::kExitUsage;
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
   if (first == "ltrace") return memwrap::LtraceCommand({args.begin() + 1, args.end()}, "memwrap ltrace");
   if (first == "strace") return memwrap::StraceCommand({args.begin() + 1, args.end()});
+  if (first == "sys") return memwrap::SysCommand({args.begin() + 1, args.end()}, "memwrap sys", false);
   if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "report.h"
+#include "system_timeline.h"
+#include "trace_stream.h"
 #include "trace_comparison.h"
 #include "tracefile/trace_error.h"
 
@@ -70,6 +72,19 @@ int ReportCommand(const std::vector<std::string>& args) {
       std::string text = format == "json" ? FormatMultiJson(merged) : FormatMultiText(merged);
       fwrite(text.data(), 1, text.size(), stdout);
       return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;
+    }
+    {
+      // A system log (dlogger) has no program: say so, with what it holds.
+      TraceReader reader(traces.front());
+      TraceStream stream(&reader);
+      if (IsSystemLog(stream.session_info())) {
+        std::string text = FormatSystemLogReport(traces.front(), stream, format);
+        for (const std::string& warning : stream.warnings()) {
+          fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
+        }
+        fwrite(text.data(), 1, text.size(), stdout);
+        return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;
+      }
     }
     Report report = BuildReport(traces.front(),
                                 ReportOptions{.top = top, .process = process,

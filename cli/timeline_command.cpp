@@ -8,7 +8,9 @@
 #include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "system_timeline.h"
 #include "timeline.h"
+#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -24,6 +26,10 @@ int TimelineCommand(const std::vector<std::string>& args) {
       "every --step and, between two rows, at the exact instant of the highest heap when it is\n"
       "higher than both, so no spike is lost. Keys: docs/timeline.md. Exit codes: 0 written, 2\n"
       "bad usage or a trace that cannot be read.\n"
+      "\n"
+      "Of a system log (dlogger, cronlogger): one row per sample of the machine's memory\n"
+      "(total, used, free, available, buffers, cache, swap) with percentages of the total;\n"
+      "with --step, the first sample of each step. Keys: docs/dlogger.md.\n"
       "\n"
       "Options");
   std::string format = "text", step;
@@ -49,6 +55,25 @@ int TimelineCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   try {
+    {
+      // A system log (dlogger, cronlogger): system memory over time.
+      TraceReader reader(traces.front());
+      TraceStream stream(&reader);
+      if (IsSystemLog(stream.session_info())) {
+        for (const std::string& warning : stream.warnings()) {
+          fprintf(stderr, "memwrap timeline: warning: %s\n", warning.c_str());
+        }
+        std::vector<SystemMemoryRow> rows =
+            ThinSystemRows(ReadSystemSamples(stream), step.empty() ? 0 : timeline_options.step_ns);
+        if (rows.empty()) {
+          fprintf(stderr, "memwrap timeline: warning: %s has no system memory samples (was it "
+                  "recorded without the memory module?)\n", traces.front().c_str());
+        }
+        std::string text = FormatSystemTimeline(traces.front(), rows, stream.warnings(), format);
+        fwrite(text.data(), 1, text.size(), stdout);
+        return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;
+      }
+    }
     Timeline timeline = BuildTimeline(traces.front(), timeline_options);
     for (const std::string& warning : timeline.warnings) {
       fprintf(stderr, "memwrap timeline: warning: %s\n", warning.c_str());

@@ -20,4 +20,7 @@ status=0
 "$prefix/bin/ltracedrv" -e malloc "$program" 7 2>"$prefix/err" || status=$?
 [ "$status" -eq 7 ] || { echo "FAIL: ltracedrv exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
 grep -q "malloc(4096) = 0x" "$prefix/err" || { echo "FAIL: no malloc call"; cat "$prefix/err"; exit 1; }
+# dlogger and cronlogger are installed beside it, as symlinks to memwrap.
+"$prefix/bin/cronlogger" -o - --modules memory | grep -q "mem used" \
+  || { echo "FAIL: installed cronlogger does not log memory"; exit 1; }
 echo "ok: installed memwrap used $installed"

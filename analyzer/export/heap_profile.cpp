@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "system_samples.h"
+
 namespace memwrap {
 
 uint64_t MetricValue(const StackValues& values, StackMetric metric) {
@@ -43,6 +45,7 @@ HeapProfile::HeapProfile(const std::string& trace_path)
     : trace_path_(trace_path),
       reader_(std::make_unique<TraceReader>(trace_path)),
       stream_(std::make_unique<TraceStream>(reader_.get())) {
+  RefuseSystemLog(reader_->path(), stream_->session_info());
   analysis_ = AnalyzeHeap(*stream_, SampleBytes(stream_->session_info()));
   resolver_ = std::make_unique<CallSiteResolver>(analysis_.catalog);
   std::map<std::pair<ImageId, StackId>, StackValues> by_key;

@@ -56,7 +56,11 @@ enum class RecordType : uint16_t {
   kLibraryFunction = 25,  // auditor: a traced function, named once before its first call
   kLibraryObject = 26,    // auditor: a loaded ELF object, named once before its functions
   // 27: reserved for library calls.
-  kMaxType = 26,
+  kSystemMemory = 28,    // dlogger/cronlogger: the machine's memory (/proc/meminfo), like free(1)
+  kSystemCpu = 29,       // dlogger/cronlogger: CPU time of all CPUs since boot (/proc/stat)
+  kSystemLoad = 30,      // dlogger/cronlogger: load averages and tasks (/proc/loadavg)
+  kSystemItem = 31,      // dlogger/cronlogger: one network interface, disk or top process
+  kMaxType = 31,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -410,6 +414,93 @@ struct LibraryCallRecord {
 };
 static_assert(sizeof(LibraryCallRecord) == 104);
 inline constexpr uint16_t kLibraryCallResultText = 1u << 6;
+
+// System-wide samples (dlogger, cronlogger, `memwrap sys`; docs/dlogger.md). They belong to no
+// process: they are written in records chunks of pid 0, one chunk per sample, which begins with
+// a SYSTEM_ITEM of kind kSampleStart; every record of one sample carries the same ts_ns (when
+// the sample began). A module whose /proc file
+// could not be read writes no record for that sample (absent, never zeros).
+
+// /proc/meminfo in bytes (the kernel reports KiB), with free(1)'s (procps-ng 4) definitions:
+// used = MemTotal - MemAvailable (MemTotal - MemFree - Buffers - cache on kernels without
+// MemAvailable, where `available` is then 0); cache = Cached + SReclaimable.
+struct SystemMemoryRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t total;      // MemTotal
+  uint64_t used;
+  uint64_t free;       // MemFree
+  uint64_t available;  // MemAvailable
+  uint64_t buffers;    // Buffers
+  uint64_t cache;      // Cached + SReclaimable
+  uint64_t shared;     // Shmem
+  uint64_t swap_total; // SwapTotal
+  uint64_t swap_used;  // SwapTotal - SwapFree
+};
+static_assert(sizeof(SystemMemoryRecord) == 88);
+
+// The "cpu" line of /proc/stat: time all CPUs spent in each state since boot, in clock ticks
+// (USER_HZ). Busy share over an interval = 1 - (idle + iowait deltas) / (sum of all deltas).
+struct SystemCpuRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint64_t user;
+  uint64_t nice;
+  uint64_t system;
+  uint64_t idle;
+  uint64_t iowait;
+  uint64_t irq;
+  uint64_t softirq;
+  uint64_t steal;
+  uint32_t ticks_per_second;  // sysconf(_SC_CLK_TCK)
+  uint32_t cpus;              // "cpuN" lines: CPUs online
+};
+static_assert(sizeof(SystemCpuRecord) == 88);
+
+// /proc/loadavg. Load averages in thousandths (the kernel prints two decimals: exact).
+struct SystemLoadRecord {
+  RecordHeader h;
+  uint64_t ts_ns;
+  uint32_t load1_milli;
+  uint32_t load5_milli;
+  uint32_t load15_milli;
+  uint32_t runnable;  // tasks runnable now
+  uint32_t tasks;     // tasks in total (threads included)
+  uint32_t reserved;
+};
+static_assert(sizeof(SystemLoadRecord) == 40);
+
+// SystemItemRecord::h.flags: what the item is, and what its eight values mean.
+enum class SystemItemKind : uint16_t {
+  // /proc/net/dev, counters since boot: rx_bytes, rx_packets, rx_errors, rx_dropped, tx_bytes,
+  // tx_packets, tx_errors, tx_dropped.
+  kNetworkInterface = 1,
+  // /proc/diskstats, whole disks only, counters since boot: reads, read_bytes, read_ms, writes,
+  // written_bytes, write_ms, in_flight (now), io_ms. Bytes are sectors x 512 (the kernel's
+  // unit in diskstats whatever the device's sector size).
+  kDisk = 2,
+  // /proc/PID/stat of one of the top processes by RSS: rss_bytes, vsize_bytes, cpu_ticks
+  // (utime + stime, USER_HZ), threads, rank (1 = largest RSS); the rest 0. `id` is the pid.
+  kProcess = 3,
+  // The first record of every sample, written by the sampler itself: `name` is the host name,
+  // values[0] the CLOCK_REALTIME ns when the sample began (wall time survives reboots, which
+  // restart CLOCK_MONOTONIC between two cronlogger calls), values[1] the sample's number in
+  // the run that wrote it (0 first), values[2] the interval in ns (0 for a single sample); the
+  // rest 0.
+  kSampleStart = 4,
+};
+
+// One named item of a system sample (see SystemItemKind); `name` is NUL-padded, cut to 31
+// bytes (interface names are at most 15, process names (comm) 15).
+struct SystemItemRecord {
+  RecordHeader h;  // flags: SystemItemKind
+  uint64_t ts_ns;
+  uint32_t id;     // the pid of a process; 0 otherwise
+  uint32_t reserved;
+  char name[32];
+  uint64_t values[8];
+};
+static_assert(sizeof(SystemItemRecord) == 120);
 
 struct ModulesChangedRecord {
   RecordHeader h;

@@ -18,6 +18,7 @@
 #include "preload/ring_producer.h"
 #include "report.h"
 #include "ring_consumer.h"
+#include "system_timeline.h"
 #include "trace_stream.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/record_packing.h"
@@ -399,6 +400,15 @@ void TraceReaderTarget(const uint8_t* data, size_t size) {
   }
   try {
     ReadSequentially(path);
+  } catch (const TraceError&) {
+  }
+  try {
+    // What memwrap timeline and report read of a system log (dlogger), whatever the session
+    // info says.
+    TraceReader reader(path);
+    TraceStream stream(&reader);
+    ReadSystemSamples(stream);
+    FormatSystemLogReport(path, stream, "json");
   } catch (const TraceError&) {
   }
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,11 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing)
 
 TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin origin)
     : path_(path) {
+  zstd_.reset(ZSTD_createCCtx());
+  if (existing == Existing::kAppend) {
+    OpenForAppend(origin);
+    return;
+  }
   // O_NOFOLLOW: a planted symlink at the output path is refused, not followed. O_EXCL: an
   // existing file (someone's earlier trace, or a file planted where a trace will go) is kept.
   const int replace = existing == Existing::kReplace ? O_TRUNC : O_EXCL;
@@ -61,7 +67,13 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin
     }
     throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path + "': " + ErrnoText(err));
   }
-  zstd_.reset(ZSTD_createCCtx());
+  // Held while the writer lives, so an appender (cronlogger) never writes into a trace that
+  // is still being written. Nobody else holds it on a file just created.
+  flock(fd_.get(), LOCK_EX | LOCK_NB);
+  WriteFileHeader(origin);
+}
+
+void TraceWriter::WriteFileHeader(ClockOrigin origin) {
   FileHeader header{};
   memcpy(header.magic, kTraceMagic, sizeof(header.magic));
   header.format_major = kTraceFormatMajor;
@@ -70,6 +82,109 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin
   header.created_realtime_ns = origin.realtime_ns;
   header.created_monotonic_ns = origin.monotonic_ns;
   WriteAll(&header, sizeof(header));
+}
+
+void TraceWriter::OpenForAppend(ClockOrigin origin) {
+  fd_ = UniqueFd(open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd_.valid()) {
+    const int err = errno;
+    throw TraceError(TraceError::Kind::kIo,
+                     "cannot open trace '" + path_ + "' for appending: " +
+                         (err == ELOOP ? std::string("it is a symbolic link (refused)")
+                                       : ErrnoText(err)));
+  }
+  // Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
+  // the file longer (a dlogger still running on it) makes this one give up rather than pile
+  // up blocked cron jobs.
+  constexpr int kLockTries = 40;  // x 50 ms
+  for (int tries = 0; flock(fd_.get(), LOCK_EX | LOCK_NB) != 0; ++tries) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot lock trace '" + path_ + "': " + ErrnoText(errno));
+    }
+    if (tries == kLockTries) {
+      throw TraceError(TraceError::Kind::kIo, "cannot append to trace '" + path_ +
+                                                  "': another process has been writing it for "
+                                                  "over 2 s (a dlogger still running on it?)");
+    }
+    usleep(50000);
+  }
+  struct stat st{};
+  if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw TraceError(TraceError::Kind::kIo,
+                     "cannot append to '" + path_ + "': not a regular file");
+  }
+  const uint64_t size = uint64_t(st.st_size);
+  if (size == 0) {
+    WriteFileHeader(origin);
+    return;
+  }
+  auto read_at = [&](uint64_t offset, void* out, size_t want) {
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = pread(fd_.get(), static_cast<uint8_t*>(out) + got, want - got,
+                        off_t(offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        throw TraceError(TraceError::Kind::kIo,
+                         "cannot read trace '" + path_ + "': " + ErrnoText(errno));
+      }
+      if (n == 0) break;
+      got += size_t(n);
+    }
+    return got;
+  };
+  auto corrupt = [&](uint64_t offset, const std::string& what) {
+    return TraceError(TraceError::Kind::kCorrupt,
+                      "cannot append to trace '" + path_ + "': it is corrupt at offset " +
+                          std::to_string(offset) + ": " + what + " (the file was left unchanged)");
+  };
+  FileHeader header{};
+  const size_t got = read_at(0, &header, sizeof(header));
+  if (got < sizeof(kTraceMagic) || memcmp(header.magic, kTraceMagic, sizeof(kTraceMagic)) != 0) {
+    throw TraceError(TraceError::Kind::kNotATrace,
+                     "cannot append to '" + path_ + "': it is not a memwrap trace");
+  }
+  if (got < sizeof(header) || header.format_major == 0 ||
+      header.header_size < sizeof(FileHeader) || header.header_size > size) {
+    throw corrupt(0, "impossible file header");
+  }
+  if (header.format_major > kTraceFormatMajor) {
+    throw TraceError(TraceError::Kind::kNewerFormat,
+                     "cannot append to trace '" + path_ + "': it has format version " +
+                         std::to_string(header.format_major) + "." +
+                         std::to_string(header.format_minor) + " (newer than this memwrap)");
+  }
+  // Walk the chunk headers (no payload is read) to the end of the last complete chunk. The
+  // writer writes each chunk with one write(), so only the last one can be incomplete.
+  uint64_t offset = header.header_size;
+  while (offset < size) {
+    ChunkHeader chunk{};
+    const size_t have = read_at(offset, &chunk, sizeof(chunk));
+    if (have < sizeof(chunk)) {
+      if (have >= 4 && chunk.magic != kChunkMagic) throw corrupt(offset, "no chunk magic");
+      break;  // a torn chunk header
+    }
+    if (chunk.magic != kChunkMagic) throw corrupt(offset, "no chunk magic");
+    const uint32_t crc = static_cast<uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(&chunk), offsetof(ChunkHeader, header_crc32)));
+    if (crc != chunk.header_crc32) throw corrupt(offset, "chunk header checksum mismatch");
+    const uint64_t end = offset + sizeof(chunk) + chunk.stored_size;
+    if (end > size) break;  // a torn payload
+    offset = end;
+  }
+  if (offset < size) {
+    if (ftruncate(fd_.get(), off_t(offset)) != 0) {
+      throw TraceError(TraceError::Kind::kIo, "cannot cut the incomplete last chunk of '" +
+                                                  path_ + "': " + ErrnoText(errno));
+    }
+    torn_tail_bytes_ = size - offset;
+  }
+  if (lseek(fd_.get(), off_t(offset), SEEK_SET) < 0) {
+    throw TraceError(TraceError::Kind::kIo, "cannot seek in '" + path_ + "': " + ErrnoText(errno));
+  }
+  offset_ = offset;
+  appended_ = true;
 }
 
 TraceWriter::~TraceWriter() = default;

@@ -21,10 +21,21 @@ namespace memwrap {
 
 class TraceWriter : public RecordSink {
  public:
-  enum class Existing { kRefuse, kReplace };
+  enum class Existing { kRefuse, kReplace, kAppend };
   // Creates `path` (mode 0600, never through a symlink) and writes the file header. An
-  // existing file is refused unless `existing` is kReplace (memwrap run --force).
+  // existing file is refused unless `existing` is kReplace (memwrap run --force) or kAppend.
   // Throws TraceError(kIo) with a message naming the path and the reason.
+  //
+  // Every writer holds an exclusive flock(2) on its file while it lives.
+  //
+  // kAppend (cronlogger): an existing trace gets more chunks at its end. Concurrent appenders
+  // take turns; one that waits over 2 s for the lock (another writer is still running on the
+  // file) gives up with TraceError(kIo). An
+  // incomplete last chunk (an earlier writer was killed mid-write; readers already stop before
+  // it) is cut off first, so the new chunks follow the last complete one and the file stays
+  // readable. A file that is not a trace, is of a newer major version, or whose chunk headers
+  // are corrupt is refused (TraceError kNotATrace / kNewerFormat / kCorrupt) and left as it is.
+  // An empty file is treated as new.
   explicit TraceWriter(const std::string& path, Existing existing = Existing::kRefuse);
   // The header's clock pair (the trace's time origin) given rather than read now: a flight
   // recorder dump is created long after the run it belongs to began.
@@ -43,16 +54,24 @@ class TraceWriter : public RecordSink {
   // boundaries by the caller (size <= kMaxChunkRawSize).
   void WriteRecords(uint32_t pid, const void* records, size_t size) override;
   uint64_t bytes_written() const { return offset_; }
+  // kAppend only: true when the file existed with chunks or a header (nothing new was created).
+  bool appended() const { return appended_; }
+  // kAppend only: bytes of an incomplete last chunk that were cut off (0 almost always).
+  uint64_t torn_tail_bytes() const { return torn_tail_bytes_; }
   const std::string& path() const { return path_; }
 
  private:
   void WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data, size_t size,
                   size_t raw_size);
   void WriteAll(const void* data, size_t size);
+  void WriteFileHeader(ClockOrigin origin);
+  void OpenForAppend(ClockOrigin origin);
 
   std::string path_;
   UniqueFd fd_;
   uint64_t offset_ = 0;
+  bool appended_ = false;
+  uint64_t torn_tail_bytes_ = 0;
   struct FreeZstd {
     void operator()(ZSTD_CCtx_s* ctx) const;
   };

@@ -1,0 +1,43 @@
+// Reading and parsing the text files of /proc for the system modules.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tracefile/byte_buffer.h"
+
+namespace memwrap {
+
+// The whole file (procfs generates it on read; read in one go it is one snapshot). False when
+// it cannot be opened or read.
+bool ReadProcFile(const std::string& path, std::string* text);
+
+// The value of a "Key:   123 kB" line of meminfo-like text, in bytes; false if absent.
+bool MeminfoBytes(std::string_view text, std::string_view key, uint64_t* bytes);
+
+// Splits a line on spaces and tabs.
+std::vector<std::string_view> Fields(std::string_view line);
+
+// Lines of a text (without their newlines).
+std::vector<std::string_view> Lines(std::string_view text);
+
+// A decimal unsigned integer (the whole field); false otherwise.
+bool ParseU64(std::string_view field, uint64_t* value);
+
+// "9.87" -> 9870: a decimal with up to three fraction digits, in thousandths, exactly.
+bool ParseMilli(std::string_view field, uint32_t* milli);
+
+// Appends a record (a fixed-size struct) to a buffer.
+template <class T>
+void AppendRecord(ByteBuffer* out, const T& record) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&record);
+  out->insert(out->end(), p, p + sizeof(record));
+}
+
+// Copies `name` into a NUL-padded field of `size` bytes, cut to size - 1.
+void CopyName(std::string_view name, char* field, size_t size);
+
+}  // namespace memwrap
