@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "byte_format.h"
+#include "markup_escape.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -100,19 +101,6 @@ uint64_t Median(std::vector<uint64_t> values) {
   return values.empty() ? 0 : values[(values.size() - 1) / 2];  // the lower median
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -200,9 +188,9 @@ std::string GateJunitXml(const GateVerdict& verdict) {
       << "<testsuites>\n<testsuite name=\"memwrap check\" tests=\"" << verdict.checks.size()
       << "\" failures=\"" << failures << "\" errors=\"0\">\n";
   for (const GateCheck& check : verdict.checks) {
-    out << "  <testcase classname=\"memwrap.check\" name=\"" << XmlEscape(check.name) << "\">";
+    out << "  <testcase classname=\"memwrap.check\" name=\"" << MarkupEscape(check.name) << "\">";
     if (!check.passed) {
-      out << "\n    <failure message=\"" << XmlEscape(check.message) << "\"/>\n  ";
+      out << "\n    <failure message=\"" << MarkupEscape(check.message) << "\"/>\n  ";
     }
     out << "</testcase>\n";
   }

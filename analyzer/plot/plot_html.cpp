@@ -3,24 +3,11 @@
 #include <sstream>
 
 #include "byte_format.h"
+#include "markup_escape.h"
 #include "plot_assets.h"  // generated from plot.css and plot.js (analyzer/CMakeLists.txt)
 
 namespace memwrap {
 namespace {
-
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // JSON inside <script>: no "<" at all, so no "</script>" or "<!--" can end it early.
 std::string ScriptSafeJson(const nlohmann::json& data) {
@@ -41,17 +28,17 @@ std::string BuildPlotHtml(const std::vector<nlohmann::json>& traces, const PlotP
   std::ostringstream page;
   page << "<!DOCTYPE html>\n<html lang=\"en\" data-theme=\"" << (options.dark ? "dark" : "light")
        << "\">\n<head>\n<meta charset=\"utf-8\">\n"
-       << "<meta name=\"generator\" content=\"memwrap plot\">\n<title>" << HtmlEscape(options.title)
+       << "<meta name=\"generator\" content=\"memwrap plot\">\n<title>" << MarkupEscape(options.title)
        << "</title>\n<style>\n" << kPlotCss << "</style>\n</head>\n<body>\n"
-       << "<header><h1>" << HtmlEscape(options.title) << "</h1>"
+       << "<header><h1>" << MarkupEscape(options.title) << "</h1>"
        << "<button id=\"theme-toggle\" type=\"button\">Dark / light</button></header>\n"
        << "<noscript><p>This report draws its charts with JavaScript.</p></noscript>\n"
        << "<section id=\"summary\"><h2>Traces</h2><ul>";
   for (const nlohmann::json& trace : traces) {
     const uint64_t peak = trace["peak"]["heap_bytes"].get<uint64_t>();
-    page << "<li><code>" << HtmlEscape(trace["trace"].get<std::string>()) << "</code>: "
-         << HtmlEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
-         << HtmlEscape(BytesWithExact(peak)) << "</li>";
+    page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>: "
+         << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
+         << MarkupEscape(BytesWithExact(peak)) << "</li>";
   }
   page << "</ul></section>\n"
        << "<section id=\"chart-section\"><h2>Memory over time</h2>"
