@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 namespace memwrap {
 
@@ -91,6 +92,22 @@ std::string HumanDuration(uint64_t ns) {
     snprintf(text, sizeof(text), "%llu ns", static_cast<unsigned long long>(ns));
   }
   return text;
+}
+
+std::string TimeOfDay(uint64_t monotonic_ns, int64_t realtime_offset_ns, int precision) {
+  const int64_t real_ns = int64_t(monotonic_ns) + realtime_offset_ns;
+  const time_t seconds = time_t(real_ns / 1000000000);
+  const long micros = long((real_ns % 1000000000) / 1000);
+  char text[64];
+  if (precision >= 3) {
+    snprintf(text, sizeof(text), "%lld.%06ld ", (long long)seconds, micros);
+    return text;
+  }
+  tm local{};
+  localtime_r(&seconds, &local);
+  size_t n = strftime(text, sizeof(text), "%H:%M:%S", &local);
+  if (precision == 2) snprintf(text + n, sizeof(text) - n, ".%06ld", micros);
+  return std::string(text) + " ";
 }
 
 }  // namespace memwrap

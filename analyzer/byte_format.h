@@ -17,6 +17,11 @@ std::string BytesWithExact(uint64_t bytes);
 // "1.234 s" / "12.345 ms" / "123 us" / "45 ns"
 std::string HumanDuration(uint64_t ns);
 
+// The time of day of a monotonic timestamp, as strace and ltrace print it with -t (precision 1:
+// "14:03:07 "), -tt (2: "14:03:07.123456 ") and -ttt (3: seconds since the epoch,
+// "1700000000.123456 "). `realtime_offset_ns` is CLOCK_REALTIME minus CLOCK_MONOTONIC.
+std::string TimeOfDay(uint64_t monotonic_ns, int64_t realtime_offset_ns, int precision);
+
 // "4096", "64KiB", "16MiB", "2GiB" (also K, M, G: binary units; kB, MB, GB: decimal; B).
 // False for anything else, including overflow.
 bool ParseByteSize(const std::string& text, uint64_t* bytes);

@@ -1,5 +1,7 @@
 #include "library_calls.h"
 
+#include "byte_format.h"
+
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -131,21 +133,6 @@ std::string Demangled(std::string_view view) {
   return out;
 }
 
-std::string TimeOfDay(uint64_t monotonic_ns, const CallFormat& format) {
-  const int64_t real_ns = int64_t(monotonic_ns) + format.realtime_offset_ns;
-  const time_t seconds = time_t(real_ns / 1000000000);
-  const long micros = long((real_ns % 1000000000) / 1000);
-  char text[64];
-  if (format.timestamps >= 3) {
-    snprintf(text, sizeof(text), "%lld.%06ld ", (long long)seconds, micros);
-    return text;
-  }
-  tm local{};
-  localtime_r(&seconds, &local);
-  size_t n = strftime(text, sizeof(text), "%H:%M:%S", &local);
-  if (format.timestamps == 2) snprintf(text + n, sizeof(text) - n, ".%06ld", micros);
-  return std::string(text) + " ";
-}
 
 }  // namespace
 
@@ -220,7 +207,7 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
 std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   std::string line;
   if (format.pids) line += "[pid " + std::to_string(call.pid) + "] ";
-  if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format);
+  if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format.realtime_offset_ns, format.timestamps);
   if (format.caller_address) line += "[" + Hex(call.caller) + "] ";
   if (!call.caller_library.empty()) {
     line += Basename(call.caller_library);

@@ -277,19 +277,7 @@ class StracePrinter : public TraceObserver {
   }
 
   std::string TimeOfDay(uint64_t monotonic_ns) const {
-    const int64_t real = int64_t(monotonic_ns) + realtime_offset_ns_;
-    const time_t seconds = time_t(real / 1000000000);
-    const long micros = long((real % 1000000000) / 1000);
-    char text[64];
-    if (options_.time_format >= 3) {
-      snprintf(text, sizeof(text), "%lld.%06ld ", (long long)seconds, micros);
-      return text;
-    }
-    tm local{};
-    localtime_r(&seconds, &local);
-    size_t n = strftime(text, sizeof(text), "%H:%M:%S", &local);
-    if (options_.time_format == 2) snprintf(text + n, sizeof(text) - n, ".%06ld", micros);
-    return std::string(text) + " ";
+    return memwrap::TimeOfDay(monotonic_ns, realtime_offset_ns_, options_.time_format);
   }
 
   void PrintLine(const SyscallEvent& event) {
