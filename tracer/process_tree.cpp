@@ -21,15 +21,43 @@ namespace memwrap {
 namespace {
 
 // The loop's wake-up signal: sent by its timer and by RequestDetach to the tracer thread only.
-// It is blocked in that thread except while the thread waits in wait4, which it interrupts
-// (EINTR); so no other call of the tracer thread ever sees EINTR because of it.
-// One ProcessTree at a time.
+// Its handler sets a flag and stops the WaitWaker child, whose stop ends the loop's wait4
+// (wait_waker.h); the signal then stays unblocked, with SA_RESTART, so no call of the tracer
+// thread sees EINTR because of it. Without a waker (it could not be started, or was killed),
+// the signal is blocked in that thread except while it waits in wait4, which it interrupts
+// (EINTR). One ProcessTree at a time.
 int WakeSignal() { return SIGRTMIN + 2; }
 volatile sig_atomic_t g_tick_pending = 0;
 volatile sig_atomic_t g_detach_requested = 0;
 pid_t g_tracer_tid = 0;
 
-void OnWakeSignal(int) { g_tick_pending = 1; }
+void OnWakeSignal(int) {
+  const int saved_errno = errno;
+  g_tick_pending = 1;
+  const pid_t waker = g_wait_waker_pid;
+  if (waker > 0) kill(waker, SIGSTOP);
+  errno = saved_errno;
+}
+
+// restart: SA_RESTART (waker mode) or not (the wait is ended by EINTR).
+void InstallWakeHandler(bool restart) {
+  struct sigaction action {};
+  action.sa_handler = OnWakeSignal;
+  action.sa_flags = restart ? SA_RESTART : 0;
+  sigemptyset(&action.sa_mask);
+  sigaction(WakeSignal(), &action, nullptr);
+}
+
+void SetWakeSignalBlocked(bool blocked) {
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, WakeSignal());
+  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &wake, nullptr);
+}
+
+// How often the waker mode checks that some tracee still exists: there, wait4 never fails with
+// ECHILD (the waker is a child), which otherwise ends the loop should a tracee vanish unseen.
+constexpr uint64_t kVanishCheckNs = 1'000'000'000;
 
 uint64_t NowNs() {
   timespec ts{};
@@ -95,19 +123,13 @@ ProcessTree::ProcessTree(TraceObserver* observer, ProcessTreeOptions options)
   g_detach_requested = 0;
   g_tick_pending = 0;
   g_tracer_tid = pid_t(syscall(SYS_gettid));
-  sigset_t wake;
-  sigemptyset(&wake);
-  sigaddset(&wake, WakeSignal());
-  pthread_sigmask(SIG_BLOCK, &wake, nullptr);
-  struct sigaction action {};
-  action.sa_handler = OnWakeSignal;
-  action.sa_flags = 0;  // no SA_RESTART: it must end the wait
-  sigemptyset(&action.sa_mask);
-  sigaction(WakeSignal(), &action, nullptr);
+  SetWakeSignalBlocked(true);
+  InstallWakeHandler(false);
 }
 
 ProcessTree::~ProcessTree() {
   if (timer_created_) timer_delete(timer_);
+  waker_.Stop();
   g_tracer_tid = 0;
 }
 
@@ -246,28 +268,47 @@ int ProcessTree::Run() {
     struct rusage usage;
   };
   std::vector<Pending> batch;
-  sigset_t wake;
-  sigemptyset(&wake);
-  sigaddset(&wake, WakeSignal());
+  bool masked = !waker_.Start();  // the fallback: unblock the wake signal around each wait
+  if (!masked) {
+    InstallWakeHandler(true);
+    SetWakeSignalBlocked(false);
+  }
+  // WUNTRACED: the waker is a plain child, whose stop is reported only with it. Tracees are
+  // reported the same with or without it (for a tracer that is also the real parent, the
+  // kernel reports only the ptrace stop).
+  int wait_flags = __WALL | (masked ? 0 : WUNTRACED);
+  uint64_t next_vanish_check = 0;
   while (!threads_.empty()) {
     if (g_tick_pending) {
       g_tick_pending = 0;
-      if (tick_) tick_(NowNs());
+      const uint64_t now = NowNs();
+      if (tick_) tick_(now);
+      if (!masked && now >= next_vanish_check) {
+        next_vanish_check = now + kVanishCheckNs;
+        if (!AnyTraceeLeft()) break;
+      }
     }
     if (g_detach_requested) {
+      waker_.Stop();  // DetachAll waits for any child: only tracees may be left
       DetachAll();
       break;
     }
-    // Wait for one status (the wake signal may cut the wait short: a tick or a detach)...
+    // Wait for one status (a tick or a detach may end the wait: the waker's stop, or EINTR)...
     batch.clear();
     Pending pending{};
-    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);  // a pending tick is handled right here
     pid_t tid = -1;
-    if (!g_tick_pending && !g_detach_requested) {
-      tid = wait4(-1, &pending.status, __WALL, &pending.usage);
+    int wait_errno = 0;
+    if (masked) {
+      SetWakeSignalBlocked(false);  // a pending tick is handled right here
+      if (!g_tick_pending && !g_detach_requested) {
+        tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
+      }
+      wait_errno = errno;
+      SetWakeSignalBlocked(true);
+    } else {
+      tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
+      wait_errno = errno;
     }
-    const int wait_errno = errno;
-    pthread_sigmask(SIG_BLOCK, &wake, nullptr);
     if (tid < 0) {
       if (wait_errno == ECHILD) break;  // every tracee is gone
       continue;                         // EINTR: a tick or a detach
@@ -277,14 +318,36 @@ int ProcessTree::Run() {
     // ...then, for fairness, collect every other pending status before acting on any (their
     // threads are stopped meanwhile): one busy thread cannot starve the others.
     for (;;) {
-      tid = wait4(-1, &pending.status, __WALL | WNOHANG, &pending.usage);
+      tid = wait4(-1, &pending.status, wait_flags | WNOHANG, &pending.usage);
       if (tid <= 0) break;
       pending.tid = tid;
       batch.push_back(pending);
     }
-    for (const Pending& p : batch) Handle(p.tid, p.status, p.usage);
+    for (const Pending& p : batch) {
+      if (waker_.Consume(p.tid, p.status)) {
+        if (!masked && !waker_.running()) {  // killed by someone: fall back
+          masked = true;
+          wait_flags = __WALL;
+          SetWakeSignalBlocked(true);
+          InstallWakeHandler(false);
+        }
+        continue;
+      }
+      Handle(p.tid, p.status, p.usage);
+    }
   }
+  waker_.Stop();
+  SetWakeSignalBlocked(true);
+  InstallWakeHandler(false);
   return first_status_;
+}
+
+bool ProcessTree::AnyTraceeLeft() const {
+  // kill(TID, 0) finds any thread by its id; ESRCH only once it has been reaped.
+  for (const auto& [tid, thread] : threads_) {
+    if (kill(tid, 0) == 0 || errno != ESRCH) return true;
+  }
+  return false;
 }
 
 void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "syscalls/syscall_selection.h"
+#include "wait_waker.h"
 
 namespace memwrap {
 
@@ -136,6 +137,7 @@ class ProcessTree {
   void RunPendingCallbacks(Thread& thread);
   void DetachAll();
   void ReportUnfinished(Thread& thread);
+  bool AnyTraceeLeft() const;
 
   TraceObserver* observer_;
   ProcessTreeOptions options_;
@@ -148,6 +150,7 @@ class ProcessTree {
   timer_t timer_{};
   bool timer_created_ = false;
   std::function<void(uint64_t)> tick_;
+  WaitWaker waker_;  // ends the blocking wait for ticks and detach requests
 };
 
 }  // namespace memwrap

@@ -8,6 +8,7 @@
 #include <time.h>
 
 static double g_seconds = 0;  // 0: forever
+static double g_end = 0;      // one deadline for both threads: neither waits long for the other
 
 static double Now(void) {
   struct timespec ts;
@@ -17,10 +18,9 @@ static double Now(void) {
 
 __attribute__((noinline)) uint64_t burn_in_hot_function(uint64_t seed) {
   volatile uint64_t x = seed;
-  const double end = Now() + g_seconds;
   for (;;) {
     for (int i = 0; i < 100000; ++i) x = x * 6364136223846793005ull + 1442695040888963407ull;
-    if (g_seconds > 0 && Now() >= end) return x;
+    if (g_seconds > 0 && Now() >= g_end) return x;
   }
 }
 
@@ -31,6 +31,7 @@ static void* thread_main(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_seconds = atof(argv[1]);
+  g_end = Now() + g_seconds;
   pthread_t thread;
   pthread_create(&thread, 0, thread_main, (void*)1);
   burn_in_hot_function(2);
