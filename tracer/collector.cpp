@@ -31,7 +31,10 @@ constexpr size_t kFlushBytes = 1 << 20;        // one chunk holds about this muc
 constexpr size_t kDrainBudget = 4 << 20;       // per ring per loop, so one busy ring cannot
                                                // starve the others
 constexpr uint64_t kFlushAgeNs = 500'000'000;  // a killed memwrap loses at most this much
-constexpr int kPollMs = 1;
+constexpr int kPollMs = 1;       // while some process streams into a ring
+constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, stracedrv): the
+                                 // tracer's added records and the end wait this long at most,
+                                 // and an idle collector does not wake 1,000 times a second
 // A connection's pending records never exceed a flush threshold plus one drain budget plus the
 // records a disconnect appends; each flush is one chunk, which readers bound.
 static_assert(kFlushBytes + kDrainBudget + 4 * kMaxRecordSize <= kMaxChunkRawSize);
@@ -237,7 +240,7 @@ void Collector::Run() {
   setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), -10);
   epoll_event events[64];
   for (;;) {
-    int n = epoll_wait(epoll_fd_.get(), events, 64, kPollMs);
+    int n = epoll_wait(epoll_fd_.get(), events, 64, connections_.empty() ? kIdlePollMs : kPollMs);
     closed_this_round_.clear();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
