@@ -229,6 +229,9 @@ class StracePrinter : public TraceObserver {
     }
   }
 
+  void AfterResume() override {
+    if (recorder_ != nullptr) recorder_->AfterResume();
+  }
   void OnProcessStart(pid_t pid, pid_t ppid) override {
     if (recorder_ != nullptr) recorder_->OnProcessStart(pid, ppid);
   }

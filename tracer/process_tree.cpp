@@ -378,6 +378,7 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
       if (sig == (SIGTRAP | 0x80)) {
         HandleSyscallStop(thread);
         Resume(thread, 0);
+        observer_->AfterResume();
       } else {
         observer_->OnSignal(thread.pid, tid, sig);
         Resume(thread, sig);  // a signal for the tracee: delivered unchanged
@@ -386,6 +387,7 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
     case PTRACE_EVENT_SECCOMP:
       HandleSyscallStop(thread);
       Resume(thread, 0);
+      observer_->AfterResume();
       return;
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:

@@ -67,6 +67,9 @@ class TraceObserver {
   virtual void OnSyscallEntry(const SyscallEvent& event) { (void)event; }
   // A selected system call returned (or will never return: event.finished == false).
   virtual void OnSyscall(const SyscallEvent& event) { (void)event; }
+  // After a syscall stop reported above, once its thread runs again: for work that need not
+  // keep the tracee waiting.
+  virtual void AfterResume() {}
   // A new process (fork, vfork, clone without CLONE_THREAD), or the one seized or attached.
   virtual void OnProcessStart(pid_t pid, pid_t ppid) { (void)pid, (void)ppid; }
   // A signal is about to be delivered to thread `tid` of `pid` (it is passed on unchanged).

@@ -111,12 +111,20 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
   for (int i = 0; i < 6; ++i) record.args[i] = event.args[i];
   const uint64_t now = event.finished ? event.exit_ns : event.entry_ns;
   Append(event.pid, &record, sizeof(record), now);
-  // Right after a call that changed the address space: what it did to the RSS.
+  // Right after a call that changed the address space: what it did to the RSS, read once the
+  // thread runs again (AfterResume) so that the ~20 us of /proc reading do not stop it.
   if (sample_memory_ && event.finished && without_shim_.count(event.pid) != 0 &&
       (Syscall(event.number).classes & TM) != 0 &&
       event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
-    SampleMemory(event.pid, NowNs());
+    sample_after_resume_ = event.pid;
   }
+}
+
+void TraceRecorder::AfterResume() {
+  if (sample_after_resume_ == 0) return;
+  const pid_t pid = sample_after_resume_;
+  sample_after_resume_ = 0;
+  SampleMemory(pid, NowNs());
 }
 
 void TraceRecorder::WriteProcessStart(pid_t pid, uint64_t now_ns) {

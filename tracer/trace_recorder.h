@@ -34,6 +34,7 @@ class TraceRecorder : public TraceObserver {
   }
 
   void OnSyscall(const SyscallEvent& event) override;
+  void AfterResume() override;
   void OnProcessStart(pid_t pid, pid_t ppid) override;
   void OnExec(pid_t pid) override;
   void OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
@@ -72,6 +73,7 @@ class TraceRecorder : public TraceObserver {
   std::map<pid_t, pid_t> parents_;
   std::set<pid_t> without_shim_;
   std::map<pid_t, uint64_t> last_sample_ns_;
+  pid_t sample_after_resume_ = 0;  // a memory sample due once the stopped thread runs again
 };
 
 }  // namespace memwrap
