@@ -17,6 +17,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
 #include "tracer/process_tree.h"
+#include "tracer/stack_sampling.h"
 #include "tracer/trace_recorder.h"
 
 namespace memwrap {
@@ -65,16 +66,20 @@ int RunAttached(const AttachedRun& run) {
     try {
       writer = std::make_unique<TraceWriter>(
           output, run.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse);
-      writer->WriteSessionInfo(
-          {{"command", command.empty() ? comm : command},
-           {"host", HostName()},
-           {"pid", std::to_string(run.pid)},
-           {"attached", "1"},
-           {"memwrap_version", MEMWRAP_VERSION},
-           {"sample_interval_ns", std::to_string(run.interval_ns)},
-           {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
-           {"heap_not_recorded", "memwrap attached to a running process (the shim can only be "
-                                 "preloaded into a program memwrap starts)"}});
+      std::map<std::string, std::string> session{
+          {"command", command.empty() ? comm : command},
+          {"host", HostName()},
+          {"pid", std::to_string(run.pid)},
+          {"attached", "1"},
+          {"memwrap_version", MEMWRAP_VERSION},
+          {"sample_interval_ns", std::to_string(run.interval_ns)},
+          {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
+          {"heap_not_recorded", "memwrap attached to a running process (the shim can only be "
+                                "preloaded into a program memwrap starts)"}};
+      if (run.stack_sample_rate != 0) {
+        session["stack_sample_rate_hz"] = std::to_string(run.stack_sample_rate);
+      }
+      writer->WriteSessionInfo(session);
     } catch (const TraceError& error) {
       fprintf(stderr, "memwrap: %s\n", error.what());
       return kExitCannotWrite;
@@ -86,6 +91,12 @@ int RunAttached(const AttachedRun& run) {
     // A filter cannot be added to a running process: every call stops, memwrap selects.
     options.stops = run.selection.empty() ? SyscallStops::kNone : SyscallStops::kAll;
     ProcessTree tree(&recorder, options);
+    std::unique_ptr<StackSampling> sampling;
+    if (run.stack_sample_rate != 0) {
+      sampling = std::make_unique<StackSampling>(&tree, &recorder, run.stack_sample_rate,
+                                                 run.stack_depth);
+      recorder.OnImage([&sampling](pid_t pid, bool) { sampling->NewImage(pid); });
+    }
     if (std::string error = tree.Attach(run.pid); !error.empty()) {
       fprintf(stderr, "memwrap: cannot attach to %d: %s\n", run.pid, error.c_str());
       collector.RequestStop();
@@ -102,10 +113,19 @@ int RunAttached(const AttachedRun& run) {
     sigemptyset(&action.sa_mask);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
     const uint64_t deadline = run.duration_ns != 0 ? MonotonicNs() + run.duration_ns : 0;
-    uint64_t period = run.interval_ns != 0 ? run.interval_ns : 100'000'000;
+    // One timer for the memory samples, the stack samples and the deadline; the recorder's
+    // work stays at --interval when the stack samples need finer ticks.
+    const uint64_t memory_period = run.interval_ns != 0 ? run.interval_ns : 100'000'000;
+    uint64_t period = memory_period;
+    if (sampling != nullptr) period = std::min(period, StackSampling::TimerPeriodNs(run.stack_sample_rate));
     if (run.duration_ns != 0) period = std::min(period, run.duration_ns / 4 + 1);
+    uint64_t next_memory_tick = 0;
     tree.SetTimer(period, [&](uint64_t now) {
-      recorder.Tick(now);
+      if (now >= next_memory_tick) {
+        recorder.Tick(now);
+        next_memory_tick = now + memory_period - period / 2;
+      }
+      if (sampling != nullptr) sampling->Tick(now);
       if (deadline != 0 && now >= deadline) tree.RequestDetach();
     });
     tree.Run();

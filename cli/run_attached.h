@@ -25,6 +25,8 @@ struct AttachedRun {
   uint64_t duration_ns = 0;  // 0: until Ctrl-C or the process ends
   SyscallSelection selection;
   std::string syscalls;  // as given, for the session info ("" default)
+  uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
+  uint32_t stack_depth = 64;
 };
 
 // Returns memwrap's exit status: 0, or 2 (the process cannot be traced, the trace cannot be

@@ -235,7 +235,9 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     // Without the shim, the memory calls are the only record of the mappings.
     return RunAttached({.pid = attach, .output = output, .force = force, .quiet = quiet,
                         .top = top, .interval_ns = interval_ns, .duration_ns = duration_ns,
-                        .selection = selection, .syscalls = syscalls});
+                        .selection = selection, .syscalls = syscalls,
+                        .stack_sample_rate = stack_sample_rate != 0 ? stack_sample_rate : pstack ? 100u : 0u,
+                        .stack_depth = recording.stack_depth});
   }
   if (split.program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");

@@ -138,18 +138,9 @@ TEST_P(StackSamplerTest, EveryThreadIsInTheHotFunction) {
 INSTANTIATE_TEST_SUITE_P(Programs, StackSamplerTest,
                          ::testing::Values(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION_STATIC));
 
-// memwrap run --pstack end to end: the samples of a CPU burner (two threads, 1.5 s) name its
-// hot function, called from main and from the thread; dynamic and static programs.
-class PstackRun : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(PstackRun, SamplesNameTheHotFunction) {
-  test_support::ScratchDir dir;
-  auto run = test_support::RunProgram(
-      {MEMWRAP_BINARY, "-q", "--pstack", "-o", dir.File("t.mwt"), GetParam(), "1.5"});
-  ASSERT_EQ(run.exit_code(), 0) << run.err;
-  auto report = test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
-  ASSERT_EQ(report.exit_code(), 0) << report.err;
-  auto samples = nlohmann::json::parse(report.out)["stack_samples"];
+// The report's stack_samples of hot_function, sampled at 100 Hz: nearly all name its hot
+// function, called from main or from the thread.
+void ExpectSamplesNameTheHotFunction(const nlohmann::json& samples) {
   // 100 Hz x 2 threads x 1.5 s is about 300; a loaded machine may take fewer rounds.
   EXPECT_GE(samples["total"].get<uint64_t>(), 10u);
   EXPECT_EQ(samples["unwind_failed"], 0);
@@ -176,8 +167,47 @@ TEST_P(PstackRun, SamplesNameTheHotFunction) {
   EXPECT_TRUE(caller_seen);
 }
 
+// memwrap run --pstack end to end: the samples of a CPU burner (two threads, 1.5 s) name its
+// hot function, called from main and from the thread; dynamic and static programs.
+class PstackRun : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PstackRun, SamplesNameTheHotFunction) {
+  test_support::ScratchDir dir;
+  auto run = test_support::RunProgram(
+      {MEMWRAP_BINARY, "-q", "--pstack", "-o", dir.File("t.mwt"), GetParam(), "1.5"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  auto report = test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  ASSERT_EQ(report.exit_code(), 0) << report.err;
+  ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Programs, PstackRun,
                          ::testing::Values(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION_STATIC));
+
+// memwrap -p PID --pstack: a running burner's samples name its hot function, and the burner
+// runs on after the detach, untraced.
+TEST(PstackAttached, SamplesNameTheHotFunctionAndTheProcessRunsOn) {
+  test_support::ScratchDir dir;
+  pid_t target = fork();
+  ASSERT_GE(target, 0);
+  if (target == 0) {
+    execl(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION, "60", nullptr);
+    _exit(127);
+  }
+  usleep(200 * 1000);  // past its start-up
+  auto run = test_support::RunProgram({MEMWRAP_BINARY, "-q", "--pstack", "-p", std::to_string(target),
+                                       "--duration", "1500ms", "-o", dir.File("t.mwt")});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  int status = 0;
+  EXPECT_EQ(waitpid(target, &status, WNOHANG), 0) << "the burner still runs";
+  const std::string state = test_support::ReadFile("/proc/" + std::to_string(target) + "/status");
+  EXPECT_NE(state.find("TracerPid:\t0\n"), std::string::npos) << "no longer traced";
+  kill(target, SIGKILL);
+  waitpid(target, &status, 0);
+  auto report = test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  ASSERT_EQ(report.exit_code(), 0) << report.err;
+  ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
+}
 
 }  // namespace
 }  // namespace memwrap
