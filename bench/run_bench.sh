@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tracing overhead on a malloc-heavy program (bench/malloc_bench.cpp), all tools in one run on
-# the same machine: plain, memwrap (full stacks, sampled, no stacks), heaptrack, valgrind
-# massif. Prints each one's wall time as a ratio to plain (median of REPEAT runs) and, for
+# the same machine: plain, the floor of any per-event recorder (bench/recording_floor.c: a
+# timestamp and a 32-byte store per call, nothing else), memwrap (full stacks, sampled, no
+# stacks), heaptrack, valgrind massif. Prints each one's wall time as a ratio to plain (median of REPEAT runs) and, for
 # memwrap, trace bytes per recorded event.
 # usage: bench/run_bench.sh [BUILD_DIR] [THREADS] [OPS_PER_THREAD] [REPEAT]
 set -euo pipefail
@@ -16,6 +17,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 g++ -O2 -g -std=c++20 -pthread "$here/malloc_bench.cpp" -o "$work/malloc_bench"
 bench=("$work/malloc_bench" "$threads" "$ops")
+cc -O2 -shared -fPIC "$here/recording_floor.c" -o "$work/floor_rdtsc.so"
+cc -O2 -shared -fPIC -DFLOOR_CLOCK_GETTIME "$here/recording_floor.c" -o "$work/floor_clock.so"
 
 # Median wall-clock seconds of REPEAT runs of a command.
 median_seconds() {
@@ -41,6 +44,12 @@ events_of() {  # allocations + frees recorded in a trace
 echo "malloc_bench: $threads threads x $ops operations, median of $repeat runs, $(nproc) cores"
 plain=$(median_seconds "${bench[@]}")
 printf '%-28s %8.3f s   1.00x\n' "plain" "$plain"
+for clock in rdtsc clock; do
+  seconds=$(median_seconds env LD_PRELOAD="$work/floor_$clock.so" "${bench[@]}")
+  label="floor ($clock)"
+  [ "$clock" = clock ] && label="floor (clock_gettime)"
+  printf '%-28s %8.3f s %6.2fx\n' "$label" "$seconds" "$(echo "$seconds / $plain" | bc -l)"
+done
 
 run_memwrap() {
   local name=$1
