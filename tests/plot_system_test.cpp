@@ -329,7 +329,9 @@ constexpr uint64_t kMs = 1'000'000;
 
 TEST(PlotJob, DataHoldsRankPeaksImbalanceAndEachHostsSummedHeap) {
   ThreeRanks job;
-  const json data = PageData(ReadFile(job.page));
+  const std::string html = ReadFile(job.page);
+  EXPECT_NE(html.find("run.n1.1.mwt</code> (host n1, rank 1): /bin/solver"), std::string::npos);
+  const json data = PageData(html);
   ASSERT_EQ(data["traces"].size(), 3u) << "each rank's own chart data stays";
   EXPECT_EQ(data["traces"][1]["host"], "n1");
   EXPECT_EQ(data["traces"][1]["rank"], "1");

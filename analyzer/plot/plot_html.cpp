@@ -39,8 +39,13 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
        << "<section id=\"summary\"><h2>Traces</h2><ul>";
   for (const nlohmann::json& trace : traces) {
     const uint64_t peak = trace["peak"]["heap_bytes"].get<uint64_t>();
-    page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>: "
-         << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
+    page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>";
+    if (trace.value("rank", nlohmann::json()).is_string()) {  // a rank of a parallel job
+      page << " (host " << MarkupEscape(trace.value("host", nlohmann::json("")).is_string()
+                                            ? trace["host"].get<std::string>() : "unknown")
+           << ", rank " << MarkupEscape(trace["rank"].get<std::string>()) << ")";
+    }
+    page << ": " << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
          << MarkupEscape(BytesWithExact(peak)) << "</li>";
   }
   if (!input.systems.is_null()) {
