@@ -9,6 +9,7 @@
 #include <queue>
 #include <thread>
 
+#include "export/downsample.h"
 #include "heap_replay.h"
 #include "image_tracker.h"
 #include "trace_stream.h"
@@ -124,7 +125,8 @@ class HeapChangeSource {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-HostTotal TotalOfHost(const std::string& host, const std::vector<std::string>& paths) {
+HostTotal TotalOfHost(const std::string& host, const std::vector<std::string>& paths,
+                      size_t series_spans) {
   HostTotal total;
   total.host = host;
   total.traces = paths;
@@ -138,11 +140,13 @@ HostTotal TotalOfHost(const std::string& host, const std::vector<std::string>& p
     if (sources[i]->Next(&heads[i])) next.push({heads[i].realtime_ns, i});
   }
   uint64_t sum = 0;
+  MinMaxStream series(series_spans);
   while (!next.empty()) {
     const size_t i = next.top().second;
     next.pop();
     sum = sum - live[i] + heads[i].live_bytes;
     live[i] = heads[i].live_bytes;
+    series.Add(heads[i].realtime_ns, sum);
     if (sum > total.peak_heap_bytes) {
       total.peak_heap_bytes = sum;
       total.peak_heap_realtime_ns = heads[i].realtime_ns;
@@ -150,12 +154,14 @@ HostTotal TotalOfHost(const std::string& host, const std::vector<std::string>& p
     if (sources[i]->Next(&heads[i])) next.push({heads[i].realtime_ns, i});
   }
   for (const auto& source : sources) total.sum_of_trace_peaks += source->peak_bytes();
+  total.heap_series = series.Points();
   return total;
 }
 
 }  // namespace
 
-std::vector<HostTotal> ComputeHostTotals(const std::vector<HostTrace>& traces) {
+std::vector<HostTotal> ComputeHostTotals(const std::vector<HostTrace>& traces,
+                                         size_t series_spans) {
   std::vector<std::string> hosts;
   std::map<std::string, std::vector<std::string>> paths_by_host;
   for (const HostTrace& trace : traces) {
@@ -163,7 +169,7 @@ std::vector<HostTotal> ComputeHostTotals(const std::vector<HostTrace>& traces) {
     paths_by_host[trace.host].push_back(trace.path);
   }
   std::vector<HostTotal> totals;
-  for (const std::string& host : hosts) totals.push_back(TotalOfHost(host, paths_by_host[host]));
+  for (const std::string& host : hosts) totals.push_back(TotalOfHost(host, paths_by_host[host], series_spans));
   return totals;
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "export/downsample.h"
 #include "host_totals.h"
 #include "memwrap/records.h"
 #include "test_support.h"
@@ -125,8 +126,43 @@ TEST(HostTotals, PeakOfTheSumIsExactOnTheAlignedClock) {
   EXPECT_EQ(hosts[0].peak_heap_bytes, 150u);
   EXPECT_EQ(hosts[0].peak_heap_realtime_ns, 1000000020u);
   EXPECT_EQ(hosts[0].sum_of_trace_peaks, 170u);
+  // The summed heap over time (wall clock): every change while there are few.
+  using Points = std::vector<std::pair<uint64_t, uint64_t>>;
+  EXPECT_EQ(hosts[0].heap_series, (Points{{1000000010, 100}, {1000000020, 150}, {1000000030, 50},
+                                          {1000000040, 0}, {1000000050, 70}, {1000000060, 0}}));
   EXPECT_EQ(hosts[1].host, "h2");
   EXPECT_EQ(hosts[1].peak_heap_bytes, 30u);
+  EXPECT_EQ(hosts[1].heap_series, (Points{{1000000010, 30}, {1000000020, 0}}));
+}
+
+// The reduction of a merged series whose span is not known ahead: at most two points per
+// span plus the first and last, the highest and lowest exact, memory O(spans).
+TEST(MinMaxStream, KeepsTheExtremesOfEverySpanInBoundedPoints) {
+  MinMaxStream stream(100);
+  uint64_t highest = 0, highest_at = 0;
+  for (uint64_t i = 0; i < 1'000'000; ++i) {
+    const uint64_t value = 1000 + (i * 7919) % 100'000 + (i == 765'432 ? 10'000'000 : 0);
+    if (value > highest) {
+      highest = value;
+      highest_at = i * 3;
+    }
+    stream.Add(i * 3, value);
+  }
+  stream.Add(2'999'990, 7);  // a step back in time counts at the previous point's time
+  const std::vector<MinMaxStream::Point> points = stream.Points();
+  EXPECT_LE(points.size(), 2 * 100u + 2);
+  EXPECT_GE(points.size(), 100u);
+  EXPECT_EQ(points.front(), (MinMaxStream::Point{0, 1000}));
+  EXPECT_EQ(points.back(), (MinMaxStream::Point{2'999'997, 7}));
+  MinMaxStream::Point top{0, 0};
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (points[i].second > top.second) top = points[i];
+    if (i > 0) {
+      EXPECT_LE(points[i - 1].first, points[i].first) << "in time order";
+    }
+  }
+  EXPECT_EQ(top, (MinMaxStream::Point{highest_at, highest}));
+  EXPECT_TRUE(MinMaxStream(10).Points().empty());
 }
 
 TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
@@ -160,6 +196,29 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   EXPECT_EQ(merged["hosts"][0]["sum_of_trace_peaks_bytes"], 24000000);
   EXPECT_GE(merged["hosts"][0]["peak_heap_bytes"], 12000000);
   EXPECT_LE(merged["hosts"][0]["peak_heap_bytes"], 24000000);
+
+  // memwrap plot of the two ranks: the same per-rank and per-host figures, and the host's
+  // summed heap over time, whose highest point is the host's exact peak.
+  const std::string page = dir.File("job.html");
+  auto plot = RunProgram({MEMWRAP_BINARY, "plot", rank0, rank1, "-o", page});
+  ASSERT_EQ(plot.exit_code(), 0) << plot.err;
+  const std::string html = test_support::ReadFile(page);
+  const std::string open = "id=\"memwrap-data\">";
+  const size_t start = html.find(open) + open.size();
+  const auto job = nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start))["job"];
+  ASSERT_EQ(job["ranks"].size(), 2u);
+  EXPECT_EQ(job["ranks"][0]["rank"], "0");
+  EXPECT_EQ(job["ranks"][0]["peak_heap_bytes"], 12000000);
+  EXPECT_EQ(job["ranks"][1]["peak_heap_bytes"], 12000000);
+  EXPECT_EQ(job["peak_heap_imbalance"]["max_over_min"], 1.0);
+  ASSERT_EQ(job["hosts"].size(), 1u);
+  EXPECT_EQ(job["hosts"][0]["peak_heap_bytes"], merged["hosts"][0]["peak_heap_bytes"]);
+  EXPECT_EQ(job["hosts"][0]["sum_of_trace_peaks_bytes"], 24000000);
+  uint64_t highest = 0;
+  for (const auto& point : job["hosts"][0]["series"]) {
+    highest = std::max(highest, point[1].get<uint64_t>());
+  }
+  EXPECT_EQ(highest, job["hosts"][0]["peak_heap_bytes"].get<uint64_t>());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "external_tool.h"
+#include "plot_page.h"
 #include "png_image.h"
 #include "synthetic_trace.h"
 #include "test_support.h"
@@ -16,7 +17,9 @@ namespace memwrap {
 namespace {
 
 using nlohmann::json;
+using test_support::Chromium;
 using test_support::CommandResult;
+using test_support::PageData;
 using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
@@ -36,25 +39,6 @@ std::string RecordPeakPattern(const ScratchDir& dir, const std::string& name) {
   CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_PEAK_PATTERN});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   return trace;
-}
-
-// The data the page draws (the JSON in #memwrap-data).
-json PageData(const std::string& html) {
-  const std::string open = "id=\"memwrap-data\">";
-  const size_t start = html.find(open);
-  const size_t end = html.find("</script>", start);
-  EXPECT_NE(start, std::string::npos);
-  return json::parse(html.substr(start + open.size(), end - start - open.size()));
-}
-
-// Headless Chromium as the tests run it: no sandbox (tests may run as root), no GPU, no
-// background requests, a fresh profile. `mode`: "--dump-dom" or "--screenshot=FILE".
-CommandResult Chromium(const std::string& chromium, const ScratchDir& dir, const std::string& mode,
-                       const std::string& url) {
-  return RunProgram({"/usr/bin/timeout", "120", chromium, "--headless", "--no-sandbox",
-                     "--disable-gpu", "--disable-background-networking",
-                     "--user-data-dir=" + dir.File("chromium-profile"), "--window-size=1280,1400",
-                     "--hide-scrollbars", mode, url});
 }
 
 size_t Count(const std::string& text, const std::string& pattern) {

@@ -102,7 +102,12 @@ class SyntheticTrace {
   }
   // `session`: e.g. {"sample_interval_ns", "10000000"}.
   void Write(const std::string& path, const std::map<std::string, std::string>& session = {}) {
-    TraceWriter writer(path);
+    Write(path, session, TraceWriter::Now());
+  }
+  // With the header's clock pair given: traces of one job on an aligned clock.
+  void Write(const std::string& path, const std::map<std::string, std::string>& session,
+             TraceWriter::ClockOrigin origin) {
+    TraceWriter writer(path, TraceWriter::Existing::kRefuse, origin);
     if (!session.empty()) writer.WriteSessionInfo(session);
     // Chunks of at most 1 MiB, split at record boundaries.
     size_t start = 0;

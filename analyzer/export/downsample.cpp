@@ -33,3 +33,68 @@ std::vector<size_t> MinMaxPerBucket(const std::vector<uint64_t>& times,
 }
 
 }  // namespace memwrap
+
+namespace memwrap {
+
+void MinMaxStream::Add(uint64_t time, uint64_t value) {
+  // Threads of one process publish in batches, so a trace's order can step back in time a
+  // little: such a point counts at the previous point's time.
+  if (any_ && time < last_.first) time = last_.first;
+  const Point point{time, value};
+  if (!any_) {
+    any_ = true;
+    origin_ = time;
+    first_ = point;
+  }
+  last_ = point;
+  uint64_t index = (time - origin_) / width_;
+  while (index >= buckets_) {
+    Coarsen();
+    index = (time - origin_) / width_;
+  }
+  if (spans_.size() <= index) spans_.resize(index + 1);
+  Span& span = spans_[index];
+  if (!span.used) {
+    span = {true, point, point};
+    return;
+  }
+  if (value < span.low.second) span.low = point;
+  if (value > span.high.second) span.high = point;
+}
+
+// Twice as wide spans: spans 2i and 2i+1 become span i (the earlier one wins ties).
+void MinMaxStream::Coarsen() {
+  std::vector<Span> merged((spans_.size() + 1) / 2);
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    const Span& from = spans_[i];
+    if (!from.used) continue;
+    Span& into = merged[i / 2];
+    if (!into.used) {
+      into = from;
+      continue;
+    }
+    if (from.low.second < into.low.second) into.low = from.low;
+    if (from.high.second > into.high.second) into.high = from.high;
+  }
+  spans_ = std::move(merged);
+  width_ *= 2;
+}
+
+std::vector<MinMaxStream::Point> MinMaxStream::Points() const {
+  std::vector<Point> points;
+  if (!any_) return points;
+  points.push_back(first_);
+  auto keep = [&](const Point& point) {
+    if (point != points.back()) points.push_back(point);
+  };
+  for (const Span& span : spans_) {
+    if (!span.used) continue;
+    const bool low_first = span.low.first <= span.high.first;
+    keep(low_first ? span.low : span.high);
+    keep(low_first ? span.high : span.low);
+  }
+  keep(last_);
+  return points;
+}
+
+}  // namespace memwrap

@@ -1,5 +1,5 @@
 // memwrap plot: draws the report from the JSON in #memwrap-data (analyzer/plot/plot_data.cpp,
-// keys in docs/plot.md) as SVG. No library, no network: the page must work as a lone file.
+// system_plot_data.cpp, job_plot_data.cpp; keys in docs/plot.md) as SVG. No library, no network: the page must work as a lone file.
 (function () {
   "use strict";
 
@@ -401,6 +401,304 @@
     })(view, 0, 0);
   }
 
+
+  // ---- line charts of system memory and of the job's hosts ----------------------------------
+  function percentText(p) { return p.toFixed(2) + "%"; }
+  // Lasting runs (a day of dlogger) read better in minutes or hours than in seconds.
+  function elapsed(ns) {
+    const s = ns / 1e9;
+    if (s >= 7200) return (s / 3600).toFixed(s >= 36000 ? 0 : 1) + " h";
+    if (s >= 600) return (s / 60).toFixed(0) + " min";
+    return seconds(ns);
+  }
+  function wallTime(originRealtimeNs, ns) {
+    return new Date((originRealtimeNs + ns) / 1e6).toISOString().replace("T", " ").replace("Z", " UTC");
+  }
+  // The last point at or before t, or null.
+  function pointAt(points, t) {
+    if (points.length === 0 || points[0][0] > t) return null;
+    let low = 0, high = points.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (points[mid][0] <= t) low = mid; else high = mid - 1;
+    }
+    return points[low];
+  }
+
+  // spec: { box, attributes, percent, maxTime, series: [{ key, label, color, dash, points }],
+  //         peaks: [{ id, value, time, label, color }], readout, describeTime }
+  function lineChart(spec) {
+    const width = Math.max(640, spec.box.clientWidth || 1000), height = spec.height || 300;
+    const margin = { left: 84, right: 20, top: 20, bottom: 40 };
+    const plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom;
+    const maxTime = Math.max(1, spec.maxTime);
+    let maxValue = 1, yStep;
+    if (spec.percent) {
+      maxValue = 100;
+      yStep = 20;
+    } else {
+      for (const s of spec.series) for (const p of s.points) maxValue = Math.max(maxValue, p[1]);
+      for (const peak of spec.peaks) maxValue = Math.max(maxValue, peak.value);
+      yStep = niceStep(maxValue, 5, 1024);
+      maxValue = Math.ceil(maxValue * 1.08 / yStep) * yStep;
+    }
+    const format = spec.percent ? percentText : humanBytes;
+    const x = function (t) { return margin.left + (t / maxTime) * plotW; };
+    const y = function (v) { return margin.top + plotH - (v / maxValue) * plotH; };
+    const attributes = { width: width, height: height, viewBox: "0 0 " + width + " " + height,
+                         role: "img", class: "line-chart" };
+    for (const key in spec.attributes) attributes[key] = spec.attributes[key];
+    const svg = el("svg", attributes, spec.box);
+    const axis = el("g", { class: "axis" }, svg);
+    for (let v = 0; v <= maxValue + 1e-9; v += yStep) {
+      el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(v), y2: y(v), class: "grid" }, axis);
+      el("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end" }, axis).textContent =
+          spec.percent ? v + "%" : humanBytes(Math.round(v));
+    }
+    const xStep = niceStep(maxTime, 8, 10);
+    for (let t = 0; t <= maxTime + 1e-9; t += xStep) {
+      el("line", { x1: x(t), x2: x(t), y1: margin.top + plotH, y2: margin.top + plotH + 4,
+                   class: "tick" }, axis);
+      el("text", { x: x(t), y: margin.top + plotH + 18, "text-anchor": "middle" }, axis)
+          .textContent = elapsed(t);
+    }
+    el("line", { x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH,
+                 y2: margin.top + plotH, class: "frame" }, axis);
+    el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: margin.top + plotH,
+                 class: "frame" }, axis);
+    const lines = el("g", { class: "series-lines" }, svg);
+    for (const s of spec.series) {
+      if (s.points.length === 0) continue;
+      let d = "";
+      for (const p of s.points) d += (d ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+      if (s.points.length === 1) {
+        el("circle", { cx: x(s.points[0][0]), cy: y(s.points[0][1]), r: 3, fill: s.color }, lines);
+      }
+      const path = el("path", { d: d, class: "series", stroke: s.color, "stroke-dasharray": s.dash || "",
+                                "data-series": s.key, "data-points": s.points.length }, lines);
+      el("title", {}, path).textContent = s.label;
+    }
+    for (const peak of spec.peaks) {
+      const px = x(peak.time), py = y(peak.value);
+      const g = el("g", { class: "peak-marker", id: peak.id, "data-peak": peak.value,
+                          "data-peak-time-ns": peak.time }, svg);
+      el("circle", { cx: px, cy: py, r: 5, stroke: peak.color }, g);
+      const right = px > margin.left + plotW / 2;
+      el("text", { x: right ? px - 10 : px + 10, y: Math.max(py - 10, 12),
+                   "text-anchor": right ? "end" : "start" }, g).textContent = peak.label;
+    }
+    const cursor = el("line", { y1: margin.top, y2: margin.top + plotH, class: "cursor",
+                                visibility: "hidden" }, svg);
+    const readout = document.getElementById(spec.readout);
+    svg.addEventListener("mousemove", function (event) {
+      const box = svg.getBoundingClientRect();
+      const px = (event.clientX - box.left) * (width / box.width);
+      if (px < margin.left || px > margin.left + plotW) return;
+      const t = (px - margin.left) / plotW * maxTime;
+      cursor.setAttribute("x1", px);
+      cursor.setAttribute("x2", px);
+      cursor.setAttribute("visibility", "visible");
+      const parts = [];
+      for (const s of spec.series) {
+        const p = pointAt(s.points, t);
+        if (p) parts.push(s.label + " " + format(p[1]));
+      }
+      readout.textContent = spec.describeTime(t) + ": " + (parts.join(", ") || "no data yet");
+    });
+    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
+    return svg;
+  }
+
+  function chartLegend(parent, series) {
+    const legend = html("div", undefined, parent);
+    legend.className = "chart-legend";
+    for (const s of series) {
+      const item = html("span", undefined, legend);
+      item.className = "legend-item";
+      const swatch = el("svg", { width: 26, height: 10 }, item);
+      el("line", { x1: 0, x2: 26, y1: 5, y2: 5, stroke: s.color, "stroke-width": 3,
+                   "stroke-dasharray": s.dash || "" }, swatch);
+      item.appendChild(document.createTextNode(" " + s.label));
+    }
+  }
+
+  // ---- system memory per host (dlogger, cronlogger) ------------------------------------------
+  const systems = data.systems;
+  const SYSTEM_VIEWS = [
+    { key: "bytes", label: "Bytes", percent: false, series: [
+      { key: "total", label: "total", color: "#7f7f7f", dash: "6 3" },
+      { key: "used", label: "used", color: "#d62728" },
+      { key: "available", label: "available", color: "#2ca02c" },
+      { key: "buffers_cache", label: "buffers/cache", color: "#1f77b4" },
+      { key: "free", label: "free", color: "#9467bd" },
+      { key: "swap_used", label: "swap used", color: "#ff7f0e" } ] },
+    { key: "percent", label: "Percent", percent: true, series: [
+      { key: "used_percent", label: "used, % of total", color: "#d62728" },
+      { key: "buffers_cache_percent", label: "buffers/cache, % of total", color: "#1f77b4" },
+      { key: "swap_used_percent", label: "swap used, % of swap total", color: "#ff7f0e" } ] },
+    { key: "swap", label: "Swap", percent: false, series: [
+      { key: "swap_total", label: "swap total", color: "#7f7f7f", dash: "6 3" },
+      { key: "swap_used", label: "swap used", color: "#ff7f0e" } ] },
+  ];
+  let systemView = "bytes";
+
+  function systemPeak(host, view, i) {
+    if (!host.peak_used) return [];
+    const used = host.peak_used, swap = host.peak_swap_used;
+    if (view.key === "bytes") {
+      return [{ id: "system-peak-" + i, value: used.bytes, time: used.time_ns, color: "#d62728",
+                label: "peak used " + bytesWithExact(used.bytes) + ", " + percentText(used.percent) +
+                       " of total, at " + elapsed(used.time_ns) }];
+    }
+    if (view.key === "percent") {
+      return [{ id: "system-peak-" + i, value: used.percent, time: used.time_ns, color: "#d62728",
+                label: "peak used " + percentText(used.percent) + " (" + humanBytes(used.bytes) +
+                       ") at " + elapsed(used.time_ns) }];
+    }
+    if (!host.swap_total_bytes) return [];
+    return [{ id: "system-peak-" + i, value: swap.bytes, time: swap.time_ns, color: "#ff7f0e",
+              label: "peak swap used " + bytesWithExact(swap.bytes) + ", " +
+                     percentText(swap.percent) + " of swap total, at " + elapsed(swap.time_ns) }];
+  }
+
+  function drawSystemViews() {
+    const box = document.getElementById("system-views");
+    box.textContent = "";
+    for (const view of SYSTEM_VIEWS) {
+      const button = html("button", view.label, box);
+      button.type = "button";
+      button.dataset.view = view.key;
+      button.className = view.key === systemView ? "selected" : "";
+      button.addEventListener("click", function () {
+        systemView = view.key;
+        drawSystemViews();
+        drawSystemCharts();
+      });
+    }
+  }
+
+  function drawSystemCharts() {
+    const box = document.getElementById("system-charts");
+    box.textContent = "";
+    const view = SYSTEM_VIEWS.find(function (v) { return v.key === systemView; });
+    let maxTime = 1;
+    for (const host of systems.hosts) {
+      for (const key in host.series) {
+        for (const p of host.series[key]) maxTime = Math.max(maxTime, p[0]);
+      }
+    }
+    systems.hosts.forEach(function (host, i) {
+      const part = html("div", undefined, box);
+      part.className = "host-chart";
+      part.dataset.host = host.host;
+      html("h3", "Host " + host.host + (host.total_bytes !== undefined ?
+          " \u2014 " + humanBytes(host.total_bytes) + " of memory, " +
+          (host.swap_total_bytes ? humanBytes(host.swap_total_bytes) + " of swap" : "no swap") +
+          ", " + host.samples + " samples" : ""), part);
+      if (!host.samples) {
+        html("p", "No memory samples in this log.", part);
+        return;
+      }
+      if (view.key === "swap" && !host.swap_total_bytes) {
+        html("p", "This host has no swap (SwapTotal is 0).", part).className = "hint";
+      }
+      const series = view.series.map(function (s) {
+        return { key: s.key, label: s.label, color: s.color, dash: s.dash, points: host.series[s.key] };
+      });
+      chartLegend(part, series);
+      const chartBox = html("div", undefined, part);
+      lineChart({ box: chartBox, percent: view.percent, maxTime: maxTime, series: series,
+                  peaks: systemPeak(host, view, i), readout: "system-readout",
+                  attributes: { id: "system-chart-" + i, "data-host": host.host,
+                                "data-view": view.key, "aria-label": "system memory of " + host.host },
+                  describeTime: function (t) {
+                    return host.host + ", " + elapsed(t) + " (" +
+                           wallTime(systems.origin_realtime_ns, t) + ")";
+                  } });
+    });
+  }
+
+  // ---- the ranks and hosts of a parallel job -----------------------------------------------
+  const job = data.job;
+  function hostName(host) { return host === null || host === undefined ? "(unknown)" : host; }
+
+  function simpleTable(table, columns, rows) {
+    table.textContent = "";
+    const head = html("tr", undefined, html("thead", undefined, table));
+    for (const c of columns) {
+      const th = html("th", c.label, head);
+      if (c.numeric) th.className = "numeric";
+    }
+    const body = html("tbody", undefined, table);
+    for (const row of rows) {
+      const tr = html("tr", undefined, body);
+      for (const c of columns) {
+        const td = html("td", c.text(row), tr);
+        if (c.numeric) td.className = "numeric";
+      }
+      if (row.attributes) for (const key in row.attributes) tr.setAttribute(key, row.attributes[key]);
+    }
+  }
+
+  function drawJob() {
+    const spread = job.peak_heap_bytes, imbalance = job.peak_heap_imbalance;
+    document.getElementById("job-imbalance").textContent =
+        "Heap peaks of the " + job.ranks.length + " traces: max " + bytesWithExact(spread.max) +
+        ", min " + bytesWithExact(spread.min) + ", mean " + humanBytes(Math.round(spread.mean)) +
+        ". Imbalance: max / min " +
+        (imbalance.max_over_min === null ? "n/a" : imbalance.max_over_min.toFixed(3)) +
+        ", max / mean " +
+        (imbalance.max_over_mean === null ? "n/a" : imbalance.max_over_mean.toFixed(3)) + ".";
+    const atText = function (ns) { return ns === null ? "" : elapsed(ns); };
+    simpleTable(document.getElementById("ranks"), [
+      { label: "Trace", text: function (r) { return r.trace.substring(r.trace.lastIndexOf("/") + 1); } },
+      { label: "Host", text: function (r) { return hostName(r.host); } },
+      { label: "Rank", text: function (r) { return r.rank === null ? "" : r.rank; } },
+      { label: "Heap peak (bytes)", numeric: true, text: function (r) { return groupDigits(r.peak_heap_bytes); } },
+      { label: "At", numeric: true, text: function (r) { return atText(r.peak_heap_time_ns); } },
+    ], job.ranks.map(function (r) {
+      r.attributes = { "data-rank": r.rank === null ? "" : r.rank, "data-peak-bytes": r.peak_heap_bytes };
+      return r;
+    }));
+    simpleTable(document.getElementById("hosts"), [
+      { label: "Host", text: function (h) { return hostName(h.host); } },
+      { label: "Traces", numeric: true, text: function (h) { return String(h.traces.length); } },
+      { label: "Peak of the summed heap (bytes)", numeric: true,
+        text: function (h) { return groupDigits(h.peak_heap_bytes); } },
+      { label: "At", numeric: true, text: function (h) { return atText(h.peak_heap_time_ns); } },
+      { label: "Traces' own peaks added (bytes)", numeric: true,
+        text: function (h) { return groupDigits(h.sum_of_trace_peaks_bytes); } },
+    ], job.hosts.map(function (h) {
+      h.attributes = { "data-host": hostName(h.host), "data-peak-bytes": h.peak_heap_bytes };
+      return h;
+    }));
+  }
+
+  function drawJobChart() {
+    const box = document.getElementById("job-chart");
+    box.textContent = "";
+    let maxTime = 1;
+    const series = [], peaks = [];
+    job.hosts.forEach(function (host, i) {
+      const color = TRACE_COLORS[i % TRACE_COLORS.length];
+      for (const p of host.series) maxTime = Math.max(maxTime, p[0]);
+      series.push({ key: "host-" + i, label: "host " + hostName(host.host), color: color,
+                    points: host.series });
+      if (host.peak_heap_bytes) {
+        peaks.push({ id: "host-peak-" + i, value: host.peak_heap_bytes, time: host.peak_heap_time_ns,
+                     color: color, label: hostName(host.host) + " peak " +
+                         bytesWithExact(host.peak_heap_bytes) + " at " + elapsed(host.peak_heap_time_ns) });
+      }
+    });
+    chartLegend(box, series);
+    lineChart({ box: box, percent: false, maxTime: maxTime, series: series, peaks: peaks,
+                readout: "job-readout", attributes: { id: "job-chart-svg",
+                                                      "aria-label": "heap of each host over time" },
+                describeTime: function (t) {
+                  return elapsed(t) + " (" + wallTime(job.origin_realtime_ns, t) + ")";
+                } });
+  }
+
   // ---- dark mode -----------------------------------------------------------------------------
   document.getElementById("theme-toggle").addEventListener("click", function () {
     const root = document.documentElement;
@@ -415,16 +713,31 @@
   if (hash.get("theme") === "dark" || hash.get("theme") === "light") {
     document.documentElement.dataset.theme = hash.get("theme");
   }
+  if (SYSTEM_VIEWS.some(function (v) { return v.key === hash.get("system"); })) {
+    systemView = hash.get("system");
+  }
 
-  drawToggles();
-  drawChart();
-  drawTable();
-  drawFlameControls();
-  drawFlame();
+  // Each section is on the page only when its data is (plot_html.cpp).
+  function drawAll() {
+    if (systems) drawSystemCharts();
+    if (job) drawJobChart();
+    if (traces.length) {
+      drawChart();
+      drawFlame();
+    }
+  }
+  if (systems) drawSystemViews();
+  if (job) drawJob();
+  if (traces.length) {
+    drawToggles();
+    drawTable();
+    drawFlameControls();
+  }
+  drawAll();
   let resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { drawChart(); drawFlame(); }, 150);
+    resizeTimer = setTimeout(drawAll, 150);
   });
   document.body.dataset.rendered = "yes";
 })();

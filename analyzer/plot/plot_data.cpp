@@ -98,6 +98,16 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
   json data;
   data["trace"] = trace_path;
   data["command"] = profile.Command();
+  // Which host and rank of a parallel job (docs/cluster.md), and the wall-clock time of the
+  // trace's creation (time 0 of its series), to line traces up.
+  const auto& session = profile.stream().session_info();
+  auto session_value = [&](const char* key) {
+    auto found = session.find(key);
+    return found == session.end() || found->second.empty() ? json(nullptr) : json(found->second);
+  };
+  data["host"] = session_value("host");
+  data["rank"] = session_value("rank");
+  data["created_realtime_ns"] = profile.stream().header().created_realtime_ns;
   data["duration_ns"] = profile.SinceStart(analysis.catalog.last_ts_ns());
   data["warnings"] = profile.warnings();
   data["peak"] = {{"heap_bytes", analysis.peak_bytes},

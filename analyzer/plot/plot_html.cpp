@@ -23,8 +23,11 @@ std::string ScriptSafeJson(const nlohmann::json& data) {
 
 }  // namespace
 
-std::string BuildPlotHtml(const std::vector<nlohmann::json>& traces, const PlotPageOptions& options) {
+std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& options) {
+  const std::vector<nlohmann::json>& traces = input.traces;
   nlohmann::json data = {{"title", options.title}, {"traces", traces}};
+  if (!input.systems.is_null()) data["systems"] = input.systems;
+  if (!input.job.is_null()) data["job"] = input.job;
   std::ostringstream page;
   page << "<!DOCTYPE html>\n<html lang=\"en\" data-theme=\"" << (options.dark ? "dark" : "light")
        << "\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -36,22 +39,60 @@ std::string BuildPlotHtml(const std::vector<nlohmann::json>& traces, const PlotP
        << "<section id=\"summary\"><h2>Traces</h2><ul>";
   for (const nlohmann::json& trace : traces) {
     const uint64_t peak = trace["peak"]["heap_bytes"].get<uint64_t>();
-    page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>: "
-         << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
+    page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>";
+    if (trace.value("rank", nlohmann::json()).is_string()) {  // a rank of a parallel job
+      page << " (host " << MarkupEscape(trace.value("host", nlohmann::json("")).is_string()
+                                            ? trace["host"].get<std::string>() : "unknown")
+           << ", rank " << MarkupEscape(trace["rank"].get<std::string>()) << ")";
+    }
+    page << ": " << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
          << MarkupEscape(BytesWithExact(peak)) << "</li>";
   }
-  page << "</ul></section>\n"
-       << "<section id=\"chart-section\"><h2>Memory over time</h2>"
-       << "<div id=\"series-toggles\"></div><div id=\"chart\"></div>"
-       << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
-       << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
-          "details.</div></section>\n"
-       << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
-       << "<p class=\"hint\">Click a column to sort; click a row for its stack.</p>"
-       << "<table id=\"sites\"></table><div id=\"site-detail\" class=\"detail\"></div></section>\n"
-       << "<section id=\"flame-section\"><h2>Flame graph</h2><div id=\"flame-controls\"></div>"
-       << "<div id=\"flame\"></div><div id=\"flame-detail\" class=\"detail\"></div></section>\n"
-       << "<script type=\"application/json\" id=\"memwrap-data\">" << ScriptSafeJson(data)
+  if (!input.systems.is_null()) {
+    for (const nlohmann::json& host : input.systems["hosts"]) {
+      page << "<li>System log of host <code>" << MarkupEscape(host["host"].get<std::string>())
+           << "</code>:";
+      for (const nlohmann::json& path : host["traces"]) {
+        page << " <code>" << MarkupEscape(path.get<std::string>()) << "</code>";
+      }
+      page << " &mdash; " << host["samples"].get<uint64_t>() << " samples";
+      if (host.contains("peak_used")) {
+        page << ", memory used up to "
+             << MarkupEscape(BytesWithExact(host["peak_used"]["bytes"].get<uint64_t>())) << " of "
+             << MarkupEscape(BytesWithExact(host["total_bytes"].get<uint64_t>()));
+      }
+      page << "</li>";
+    }
+  }
+  page << "</ul></section>\n";
+  if (!input.systems.is_null()) {
+    page << "<section id=\"system-section\"><h2>System memory over time</h2>"
+         << "<div id=\"system-views\"></div><div id=\"system-charts\"></div>"
+         << "<div id=\"system-readout\" class=\"readout\">Point at a chart to read its "
+            "values.</div></section>\n";
+  }
+  if (!input.job.is_null()) {
+    page << "<section id=\"job-section\"><h2>Ranks and hosts</h2>"
+         << "<p id=\"job-imbalance\"></p>"
+         << "<h3>Heap peak of each rank</h3><table id=\"ranks\"></table>"
+         << "<h3>Heap of each host (its ranks summed on the wall clock)</h3>"
+         << "<table id=\"hosts\"></table><div id=\"job-chart\"></div>"
+         << "<div id=\"job-readout\" class=\"readout\">Point at the chart to read its "
+            "values.</div></section>\n";
+  }
+  if (!traces.empty()) {
+    page << "<section id=\"chart-section\"><h2>Memory over time</h2>"
+         << "<div id=\"series-toggles\"></div><div id=\"chart\"></div>"
+         << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
+         << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
+            "details.</div></section>\n"
+         << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
+         << "<p class=\"hint\">Click a column to sort; click a row for its stack.</p>"
+         << "<table id=\"sites\"></table><div id=\"site-detail\" class=\"detail\"></div></section>\n"
+         << "<section id=\"flame-section\"><h2>Flame graph</h2><div id=\"flame-controls\"></div>"
+         << "<div id=\"flame\"></div><div id=\"flame-detail\" class=\"detail\"></div></section>\n";
+  }
+  page << "<script type=\"application/json\" id=\"memwrap-data\">" << ScriptSafeJson(data)
        << "</script>\n<script>\n" << kPlotJs << "</script>\n</body>\n</html>\n";
   return page.str();
 }

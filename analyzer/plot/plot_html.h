@@ -13,7 +13,14 @@ struct PlotPageOptions {
   bool dark = false;  // open in dark mode (the page has a toggle either way)
 };
 
-// `traces`: BuildPlotData of each trace, drawn overlaid.
-std::string BuildPlotHtml(const std::vector<nlohmann::json>& traces, const PlotPageOptions& options);
+struct PlotPageData {
+  std::vector<nlohmann::json> traces;  // BuildPlotData of each program's trace, drawn overlaid
+  nlohmann::json systems;  // BuildSystemPlotData of the system logs; null when there are none
+  nlohmann::json job;      // BuildJobPlotData of several program traces; null otherwise
+};
+
+// A section per kind of data present: system memory per host, the job's ranks and hosts, and
+// the programs' memory, peak consumers and flame graph.
+std::string BuildPlotHtml(const PlotPageData& data, const PlotPageOptions& options);
 
 }  // namespace memwrap
