@@ -47,10 +47,9 @@ class DebugInfoPreloader {
   // Starts opening the files of these modules (the first call only; later ones are ignored).
   void Start(const std::vector<LoadedModule>& modules);
 
-  struct Impl;
-
  private:
   friend class Symbolizer;
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
