@@ -18,7 +18,8 @@ bool IsRuntimeFrame(const SourceFrame& frame) {
   return false;
 }
 
-CallSiteResolver::CallSiteResolver(const TraceCatalog& catalog) : catalog_(catalog) {
+CallSiteResolver::CallSiteResolver(const TraceCatalog& catalog, DebugInfoPreloader* preloaded)
+    : catalog_(catalog), symbolizer_(preloaded) {
   for (const ProcessImage& image : catalog.images()) {
     for (const LoadedModule& module : image.modules) symbolizer_.AddModule(image.id, module);
   }

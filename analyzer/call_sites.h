@@ -31,7 +31,9 @@ struct CallSite {
 
 class CallSiteResolver {
  public:
-  explicit CallSiteResolver(const TraceCatalog& catalog);
+  // `preloaded` (may be nullptr): module files opened ahead (see DebugInfoPreloader); it must
+  // outlive the resolver.
+  explicit CallSiteResolver(const TraceCatalog& catalog, DebugInfoPreloader* preloaded = nullptr);
 
   // Sites of the given per-stack usage, sorted by bytes (then allocations) descending.
   std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage);

@@ -44,10 +44,12 @@ void HeapReplay::NotePeak(ImageHeap& heap, uint64_t ts_ns) {
   if (heap.live_bytes > heap.peak_bytes) {
     heap.peak_bytes = heap.live_bytes;
     heap.peak_ts_ns = ts_ns;
+    image_peak_rose_ = true;
   }
 }
 
 bool HeapReplay::Apply(ImageId image, const RecordView& record) {
+  image_peak_rose_ = false;
   if (image == 0) return false;
   switch (record.type) {
     case RecordType::kAlloc: {

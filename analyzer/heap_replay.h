@@ -78,6 +78,9 @@ class HeapReplay {
   uint64_t PeakOf(ImageId image) {
     return image == 0 ? 0 : HeapOf(image).peak_bytes;
   }
+  // Whether the latest Apply raised its image's own heap peak (cheaper than PeakOf before and
+  // after: the replay asks for every record).
+  bool image_peak_rose() const { return image_peak_rose_; }
   const std::unordered_map<ImageId, ImageHeap>& images() const { return images_; }
   // The call sites of the blocks seen so far (LiveBlock::site indexes it).
   const SiteTable& sites() const { return sites_; }
@@ -96,6 +99,7 @@ class HeapReplay {
   std::unordered_map<ImageId, ImageHeap> images_;
   SiteTable sites_;
   uint64_t live_bytes_ = 0;
+  bool image_peak_rose_ = false;
   // The image of the previous record: consecutive records are nearly always of one image.
   ImageId cached_image_ = 0;
   ImageHeap* cached_heap_ = nullptr;

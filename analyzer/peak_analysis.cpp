@@ -21,28 +21,15 @@ class PeakAttribution : public HeapObserver {
 
   void Changed(ImageId /*image: the site says*/, const LiveBlock& block, int sign) override {
     live_blocks_ += sign;
-    double estimated_bytes = 0, estimated_blocks = 0;
     if (sample_bytes_ != 0) {
-      // Sampled stacks: a sampled block stands for all the blocks like it that were not
-      // sampled; unsampled blocks are not attributed.
-      if (block.stack == kNoStack) return;
-      const double probability = -std::expm1(-double(block.size) / double(sample_bytes_));
-      if (probability <= 0) return;
-      estimated_bytes = sign * double(block.size) / probability;
-      estimated_blocks = sign / probability;
+      ChangedSampled(block, sign);
+      return;
     }
-    if (block.site >= stacks_.size()) stacks_.resize(std::max<size_t>(block.site + 1, 2 * stacks_.size()));
-    State& state = stacks_[block.site];
-    if (state.epoch != epoch_) {
-      state.at_peak = state.now;
-      state.epoch = epoch_;
-    }
+    Values& now = NowOf(block.site);
     // Bytes in unsigned (modular) arithmetic, exactly as HeapReplay sums the live total: the
     // sites then add up to the peak whatever sizes a (damaged) trace holds.
-    state.now.bytes += sign > 0 ? block.size : uint64_t(0) - block.size;
-    state.now.blocks += sign;
-    state.now.estimated_bytes += estimated_bytes;
-    state.now.estimated_blocks += estimated_blocks;
+    now.bytes += sign > 0 ? block.size : uint64_t(0) - block.size;
+    now.blocks += sign;
   }
 
   // The live set right now is the new peak.
@@ -72,6 +59,19 @@ class PeakAttribution : public HeapObserver {
   }
 
  private:
+  // Sampled stacks: a sampled block stands for all the blocks like it that were not sampled;
+  // unsampled blocks are not attributed. Apart from the common path, which it would slow.
+  __attribute__((noinline)) void ChangedSampled(const LiveBlock& block, int sign) {
+    if (block.stack == kNoStack) return;
+    const double probability = -std::expm1(-double(block.size) / double(sample_bytes_));
+    if (probability <= 0) return;
+    Values& now = NowOf(block.site);
+    now.bytes += sign > 0 ? block.size : uint64_t(0) - block.size;
+    now.blocks += sign;
+    now.estimated_bytes += sign * double(block.size) / probability;
+    now.estimated_blocks += sign / probability;
+  }
+
   struct Values {
     uint64_t bytes = 0;  // live bytes (modular, like the live total)
     int64_t blocks = 0;  // live blocks
@@ -82,6 +82,18 @@ class PeakAttribution : public HeapObserver {
     Values now, at_peak;
     uint64_t epoch = 0;
   };
+  // The site's current values, after saving the ones it had at the latest peak if this is its
+  // first change since.
+  Values& NowOf(uint32_t site) {
+    if (site >= stacks_.size()) stacks_.resize(std::max<size_t>(site + 1, 2 * stacks_.size()));
+    State& state = stacks_[site];
+    if (state.epoch != epoch_) {
+      state.at_peak = state.now;
+      state.epoch = epoch_;
+    }
+    return state.now;
+  }
+
   uint64_t sample_bytes_;
   const SiteTable* sites_;
   uint64_t epoch_ = 1;
@@ -92,7 +104,8 @@ class PeakAttribution : public HeapObserver {
 
 }  // namespace
 
-HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid) {
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid,
+                         const std::function<void(const TraceCatalog&)>& heap_started) {
   HeapAnalysis analysis;
   analysis.sampled = sample_bytes != 0;
 
@@ -106,6 +119,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   // The latest RSS sample of each live image, and their sum (for the trace-wide peak).
   std::map<ImageId, std::pair<uint64_t, uint64_t>> last_rss;  // (rss, ts)
   uint64_t last_rss_sum = 0;
+  bool allocated = false;  // an ALLOC was seen
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
     if (only_pid != 0 && pid != only_pid) return true;
     ++ordinal;
@@ -145,14 +159,17 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       }
       return true;
     }
+    if (record.type == RecordType::kAlloc && !allocated) {
+      allocated = true;
+      if (heap_started) heap_started(analysis.catalog);
+    }
     analysis.stats.Observe(image, pid, record);
     bool changed = false;
-    const uint64_t image_peak_before = replay.PeakOf(image);
     if (replay.Apply(image, record)) {
       changed = true;
       uint64_t ts = 0;
       RecordTimestamp(record, &ts);
-      if (replay.PeakOf(image) > image_peak_before) {
+      if (replay.image_peak_rose()) {
         if (auto it = last_rss.find(image); it != last_rss.end()) {
           HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
           info.at_heap_peak = it->second.first;

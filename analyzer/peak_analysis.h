@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -70,6 +71,10 @@ struct HeapAnalysis {
 // `sample_bytes`: the mean of the Poisson sampling the trace was recorded with (its session
 // info), 0 when stacks were not sampled.
 // `only_pid`: when not 0, the records of every other process are ignored.
-HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid = 0);
+// `heap_started`, when given, is called once, at the first allocation, with the catalog as it
+// is then (the modules of the processes started so far), so that work that needs them can
+// begin while the pass goes on.
+HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid = 0,
+                         const std::function<void(const TraceCatalog&)>& heap_started = nullptr);
 
 }  // namespace memwrap

@@ -173,9 +173,18 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.session = stream.session_info();
   report.recording = RecordingModeOf(report.session);
   report.process_filter = options.process;
+  // The debug information of the modules loaded by the first allocation (the program and its
+  // libraries) is read on another thread while the pass goes on.
+  DebugInfoPreloader preloader;
   HeapAnalysis analysis = AnalyzeHeap(
       stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
-      options.process);
+      options.process, [&](const TraceCatalog& catalog) {
+        std::vector<LoadedModule> modules;
+        for (const ProcessImage& image : catalog.images()) {
+          modules.insert(modules.end(), image.modules.begin(), image.modules.end());
+        }
+        preloader.Start(modules);
+      });
   report.warnings = stream.warnings();
   if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
     report.heap_not_recorded = missing->second;
@@ -208,7 +217,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     report.sample_interval_ns = strtoull(interval->second.c_str(), nullptr, 10);
   }
 
-  CallSiteResolver resolver(analysis.catalog);
+  CallSiteResolver resolver(analysis.catalog, &preloader);
   std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
   report.peak_site_count = sites.size();
   if (sites.size() > options.top) sites.resize(options.top);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 namespace memwrap {
@@ -33,8 +34,21 @@ const Dwfl_Callbacks kCallbacks = {
     .debuginfo_path = &g_debuginfo_path,
 };
 
+// How a module file is known: its path and build-id.
+std::string IdentityOf(const LoadedModule& module) {
+  std::string identity = module.path;
+  identity += '\0';
+  identity += module.build_id;
+  return identity;
+}
+
+std::string BaseName(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);  // npos + 1 == 0
+}
+
 // One ELF file as identified by the trace (path + build-id). Opened on first use.
 struct ModuleFile {
+  std::string identity;  // IdentityOf
   std::string path;
   std::string name;  // basename: SourceFrame::module
   bool opened = false;
@@ -100,19 +114,23 @@ bool IsFunction(Dwarf_Die* die) {
          tag == DW_TAG_entry_point;
 }
 
-Dwfl_Module* Open(ModuleFile& f) {
-  if (f.opened) return f.mod;
-  f.opened = true;
+struct OpenedFile {
+  Dwfl* dwfl = nullptr;
+  Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
+};
+
+OpenedFile OpenFile(const std::string& path, const std::string& name) {
+  OpenedFile opened;
   // "linux-vdso.so.1" (and an empty name) is no file; don't open whatever is in the cwd.
-  if (f.path.find('/') == std::string::npos) return nullptr;
+  if (path.find('/') == std::string::npos) return opened;
   // Only regular files: module paths come from the trace, which may be hostile or from another
   // machine. Opening a FIFO blocks until someone writes to it (memwrap report hung), and a
   // device is no ELF file either.
   struct stat st{};
-  if (stat(f.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
-  f.dwfl = dwfl_begin(&kCallbacks);
-  if (f.dwfl == nullptr) return nullptr;
-  dwfl_report_begin(f.dwfl);
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return opened;
+  opened.dwfl = dwfl_begin(&kCallbacks);
+  if (opened.dwfl == nullptr) return opened;
+  dwfl_report_begin(opened.dwfl);
   // base 0 with add_p_vaddr=true: `base` is then the load bias, so libdwfl addresses are the
   // ELF's own p_vaddr addresses (for ET_EXEC libdwfl ignores `base` anyway). With
   // add_p_vaddr=false `base` would instead be where the first PT_LOAD starts.
@@ -120,9 +138,9 @@ Dwfl_Module* Open(ModuleFile& f) {
   // The file may be a different build than the traced process ran (build-id mismatch: rebuilt
   // or upgraded since); we still use it, the frames may then be wrong. TODO: compare
   // dwfl_module_build_id() with the recorded one and flag the frames.
-  f.mod = dwfl_report_elf(f.dwfl, f.name.c_str(), f.path.c_str(), -1, 0, true);
-  dwfl_report_end(f.dwfl, nullptr, nullptr);
-  return f.mod;
+  opened.mod = dwfl_report_elf(opened.dwfl, name.c_str(), path.c_str(), -1, 0, true);
+  dwfl_report_end(opened.dwfl, nullptr, nullptr);
+  return opened;
 }
 
 // The frames of `addr` (an address in the ELF's p_vaddr space), the eu-addr2line -i way: the
@@ -204,6 +222,52 @@ std::vector<SourceFrame> Resolve(Dwfl_Module* mod, const std::string& module, Dw
 
 }  // namespace
 
+struct DebugInfoPreloader::Impl {
+  std::thread thread;
+  bool started = false;
+  // Written by the thread only, read once it has been joined.
+  std::map<std::string, OpenedFile> files;  // by IdentityOf
+
+  // The file opened ahead for `identity`, if any; it is the caller's from then on.
+  bool Take(const std::string& identity, OpenedFile* out) {
+    if (thread.joinable()) thread.join();
+    auto it = files.find(identity);
+    if (it == files.end()) return false;
+    *out = it->second;
+    files.erase(it);
+    return true;
+  }
+
+  ~Impl() {
+    if (thread.joinable()) thread.join();
+    for (auto& [identity, opened] : files)
+      if (opened.dwfl != nullptr) dwfl_end(opened.dwfl);
+  }
+};
+
+DebugInfoPreloader::DebugInfoPreloader() : impl_(std::make_unique<Impl>()) {}
+DebugInfoPreloader::~DebugInfoPreloader() = default;
+
+void DebugInfoPreloader::Start(const std::vector<LoadedModule>& modules) {
+  if (impl_->started) return;
+  impl_->started = true;
+  std::map<std::string, std::string> paths;  // identity -> path, each file once
+  for (const LoadedModule& module : modules) paths.emplace(IdentityOf(module), module.path);
+  impl_->thread = std::thread([impl = impl_.get(), paths = std::move(paths)] {
+    try {
+      for (const auto& [identity, path] : paths) {
+        OpenedFile opened = OpenFile(path, BaseName(path));
+        impl->files[identity] = opened;
+        // Finds and loads the debug information now (the lookups would on first use).
+        Dwarf_Addr bias = 0;
+        if (opened.mod != nullptr) dwfl_module_getdwarf(opened.mod, &bias);
+      }
+    } catch (...) {
+      // Out of memory: the files not opened here are opened on first use, as without this.
+    }
+  });
+}
+
 struct Symbolizer::Impl {
   std::vector<ModuleFile> files;
   std::unordered_map<std::string, uint32_t> file_index;  // path + '\0' + build_id -> files
@@ -220,17 +284,18 @@ struct Symbolizer::Impl {
 };
 
 Symbolizer::Symbolizer() : impl_(std::make_unique<Impl>()) {}
+Symbolizer::Symbolizer(DebugInfoPreloader* preloaded)
+    : impl_(std::make_unique<Impl>()), preloaded_(preloaded) {}
 Symbolizer::~Symbolizer() = default;
 
 void Symbolizer::AddModule(uint32_t pid, const LoadedModule& module) {
-  std::string identity = module.path;
-  identity += '\0';
-  identity += module.build_id;
-  auto [it, inserted] = impl_->file_index.try_emplace(std::move(identity), impl_->files.size());
+  std::string identity = IdentityOf(module);
+  auto [it, inserted] = impl_->file_index.try_emplace(identity, impl_->files.size());
   if (inserted) {
     ModuleFile f;
+    f.identity = std::move(identity);
     f.path = module.path;
-    f.name = module.path.substr(module.path.rfind('/') + 1);  // npos + 1 == 0
+    f.name = BaseName(module.path);
     impl_->files.push_back(std::move(f));
   }
   std::map<uint64_t, Segment>& segments = impl_->spaces[pid];
@@ -266,7 +331,16 @@ const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t ret
   auto cached = impl_->cache.find(key);
   if (cached != impl_->cache.end()) return cached->second;
   ModuleFile& file = impl_->files[key.file];
-  std::vector<SourceFrame> frames = Resolve(Open(file), file.name, key.offset);
+  if (!file.opened) {
+    file.opened = true;
+    OpenedFile opened;
+    if (preloaded_ == nullptr || !preloaded_->impl_->Take(file.identity, &opened)) {
+      opened = OpenFile(file.path, file.name);
+    }
+    file.dwfl = opened.dwfl;
+    file.mod = opened.mod;
+  }
+  std::vector<SourceFrame> frames = Resolve(file.mod, file.name, key.offset);
   for (SourceFrame& frame : frames) frame.address = key.offset;
   return impl_->cache.emplace(key, std::move(frames)).first->second;
 }

@@ -33,9 +33,32 @@ struct LoadedModule {
   std::string path;
 };
 
+// Opens the ELF and DWARF files of modules on a thread of its own while the caller does other
+// work (the report's replay): inflating compressed debug sections (Debian's -dbgsym files) is
+// most of a report's symbolization time. A Symbolizer given it takes the files opened here
+// instead of opening them itself; its answers are the same either way.
+class DebugInfoPreloader {
+ public:
+  DebugInfoPreloader();
+  ~DebugInfoPreloader();  // waits for the thread, closes what no Symbolizer took
+  DebugInfoPreloader(const DebugInfoPreloader&) = delete;
+  DebugInfoPreloader& operator=(const DebugInfoPreloader&) = delete;
+
+  // Starts opening the files of these modules (the first call only; later ones are ignored).
+  void Start(const std::vector<LoadedModule>& modules);
+
+ private:
+  friend class Symbolizer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Symbolizer {
  public:
   Symbolizer();
+  // Takes the files `preloaded` opened (nullptr: opens every file itself). `preloaded` must
+  // outlive the Symbolizer.
+  explicit Symbolizer(DebugInfoPreloader* preloaded);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
@@ -55,6 +78,7 @@ class Symbolizer {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;  // keeps libdwfl's headers out of this one
+  DebugInfoPreloader* preloaded_ = nullptr;
 };
 
 }  // namespace memwrap

@@ -89,6 +89,41 @@ TEST(RecordPacking, RefusesMalformedInput) {
   const uint8_t endless[] = {4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   out.clear();
   EXPECT_FALSE(RecordPacker::Unpack(endless, sizeof(endless), 1 << 20, &out, &error));
+  // An endless word, with room for the longest varint after it (the unchecked path), and the
+  // same word cut short (the checked path).
+  const uint8_t endless_word[] = {4, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  for (size_t size : {sizeof(endless_word), size_t(9)}) {
+    out.clear();
+    EXPECT_FALSE(RecordPacker::Unpack(endless_word, size, 1 << 20, &out, &error)) << size;
+    EXPECT_EQ(error, "packed record cut off");
+  }
+}
+
+// Words whose deltas take every varint length (1 to 10 bytes) come back exactly, whether the
+// input left after them is long (unchecked decoding) or just enough (checked).
+TEST(RecordPacking, RoundTripsEveryVarintLength) {
+  ByteBuffer records;
+  uint64_t word = 0;
+  for (int bits = 0; bits <= 64; ++bits) {
+    const uint64_t delta = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    for (uint64_t sign : {0ull, 1ull}) {
+      word += sign != 0 ? 0 - delta : delta;
+      RecordHeader header{uint32_t(sizeof(RecordHeader) + 8), 4, 0};
+      const size_t at = records.size();
+      records.resize(at + header.size);
+      memcpy(records.data() + at, &header, sizeof(header));
+      memcpy(records.data() + at + sizeof(header), &word, 8);
+    }
+  }
+  ByteBuffer packed;
+  RecordPacker::Pack(records.data(), records.size(), &packed);
+  ByteBuffer unpacked;
+  std::string error;
+  ASSERT_TRUE(RecordPacker::Unpack(packed.data(), packed.size(), records.size(), &unpacked, &error))
+      << error;
+  ASSERT_EQ(unpacked.size(), records.size());
+  EXPECT_EQ(memcmp(unpacked.data(), records.data(), records.size()), 0);
 }
 
 }  // namespace

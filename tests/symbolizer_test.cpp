@@ -235,6 +235,31 @@ TEST(Symbolizer, CachedAcrossCallsAndPids) {
   ExpectUnknown(s.Symbolize(2, p.inline_return_address), "");
 }
 
+// Files opened ahead on the preloader's thread resolve exactly as files opened on first use.
+TEST(Symbolizer, PreloadedFilesGiveTheSameFrames) {
+  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  Symbolizer plain;
+  AddAll(plain, 1, p);
+  DebugInfoPreloader preloader;
+  preloader.Start(p.modules);
+  Symbolizer preloaded(&preloader);
+  AddAll(preloaded, 1, p);
+  for (uint64_t address : {p.inline_return_address, p.libc_return_address}) {
+    const std::vector<SourceFrame>& want = plain.Symbolize(1, address);
+    const std::vector<SourceFrame>& got = preloaded.Symbolize(1, address);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].function, want[i].function);
+      EXPECT_EQ(got[i].file, want[i].file);
+      EXPECT_EQ(got[i].line, want[i].line);
+      EXPECT_EQ(got[i].module, want[i].module);
+      EXPECT_EQ(got[i].inlined, want[i].inlined);
+      EXPECT_EQ(got[i].address, want[i].address);
+    }
+  }
+  EXPECT_EQ(preloaded.Symbolize(1, p.inline_return_address).size(), 3u) << "inline frames found";
+}
+
 TEST(Symbolizer, ModulesAddedAfterFirstLookup) {
   ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
   Symbolizer s;
