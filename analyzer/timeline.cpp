@@ -137,7 +137,7 @@ class TimelineBuilder {
       case RecordType::kMemorySample:
         if (const auto* sample = record.As<MemorySampleRecord>()) {
           state.rss = sample->rss;
-          state.pss = sample->pss;
+          if ((record.flags & kMemorySampleWithoutPss) == 0) state.pss = sample->pss;
         }
         break;
       default:

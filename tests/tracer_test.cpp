@@ -336,6 +336,41 @@ TEST(Tracer, StaticBinaryPeakRssIsTheKernelsFigureAndItsMemorySyscallsAreRecorde
   EXPECT_GE(counts.syscalls[9 /* mmap */], 1u);
   EXPECT_GE(counts.syscalls[11 /* munmap */], 1u);
   EXPECT_GT(counts.records[uint16_t(RecordType::kMemorySample)], 0u);
+  // The samples taken right after its memory calls skip PSS and say so; the timer's read it.
+  uint64_t without_pss = 0;
+  uint64_t with_pss = 0;
+  TraceReader reader(trace);
+  Chunk chunk;
+  while (reader.NextChunk(&chunk) == TraceReader::Status::kChunk) {
+    if (chunk.type != ChunkType::kRecords) continue;
+    RecordCursor cursor(chunk.data.data(), chunk.data.size());
+    RecordView view;
+    while (cursor.Next(&view, "test")) {
+      const auto* sample = view.As<MemorySampleRecord>();
+      if (view.type != RecordType::kMemorySample || sample == nullptr) continue;
+      EXPECT_GT(sample->rss, 0u);
+      if ((view.flags & kMemorySampleWithoutPss) != 0) {
+        EXPECT_EQ(sample->pss, 0u);
+        ++without_pss;
+      } else {
+        EXPECT_GT(sample->pss, 0u);
+        ++with_pss;
+      }
+    }
+  }
+  EXPECT_GT(without_pss, 0u) << "a sample after its mmap or munmap";
+  // The timeline never shows a PSS of 0 for a sample that did not measure it.
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  std::istringstream rows(timeline.out);
+  uint64_t rows_with_pss = 0;
+  for (std::string line; std::getline(rows, line);) {
+    json row = json::parse(line);
+    if (row["pss_bytes"].is_null()) continue;
+    EXPECT_GT(row["pss_bytes"].get<uint64_t>(), 0u) << line;
+    ++rows_with_pss;
+  }
+  EXPECT_EQ(rows_with_pss > 0, with_pss > 0);
 }
 
 TEST(Tracer, DefaultRunMakesNoSyscallStopsInPreloadedProgramsAndSyscallsOptionAddsThem) {

@@ -38,7 +38,7 @@ bool KibField(const char* text, const char* key, uint64_t* bytes) {
 
 }  // namespace
 
-bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample) {
+bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
   char text[4096];
   size_t length = 0;
   const std::string dir = "/proc/" + std::to_string(pid) + "/";
@@ -51,6 +51,10 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample) {
   KibField(text, "VmSwap", &sample->swap);
   KibField(text, "VmHWM", &sample->hwm);
   sample->pss = 0;
+  if (!with_pss) {
+    sample->h.flags |= kMemorySampleWithoutPss;
+    return true;
+  }
   if (ReadSmallFile(dir + "smaps_rollup", text, sizeof(text), &length)) {
     KibField(text, "Pss", &sample->pss);
   }

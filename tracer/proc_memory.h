@@ -8,7 +8,8 @@
 namespace memwrap {
 
 // Fills everything after the header and timestamp. False when the process is gone (or has
-// no address space any more: a zombie).
-bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample);
+// no address space any more: a zombie). With_pss false: /proc/PID/status only (pss stays 0 and
+// the sample gets kMemorySampleWithoutPss).
+bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss = true);
 
 }  // namespace memwrap

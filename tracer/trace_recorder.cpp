@@ -91,11 +91,11 @@ void TraceRecorder::Tick(uint64_t now_ns) {
   for (pid_t pid : old) Flush(pid);
 }
 
-void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns) {
+void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss) {
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = now_ns;
-  if (ReadProcessMemory(pid, &sample)) Append(pid, &sample, sizeof(sample), now_ns);
+  if (ReadProcessMemory(pid, &sample, with_pss)) Append(pid, &sample, sizeof(sample), now_ns);
   last_sample_ns_[pid] = now_ns;
 }
 
@@ -112,7 +112,9 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
   const uint64_t now = event.finished ? event.exit_ns : event.entry_ns;
   Append(event.pid, &record, sizeof(record), now);
   // Right after a call that changed the address space: what it did to the RSS, read once the
-  // thread runs again (AfterResume) so that the ~20 us of /proc reading do not stop it.
+  // thread runs again (AfterResume) so that the /proc reading does not stop it, and without
+  // PSS (smaps_rollup walks every mapping: several times the cost of the status file); the
+  // timer's samples keep measuring PSS.
   if (sample_memory_ && event.finished && without_shim_.count(event.pid) != 0 &&
       (Syscall(event.number).classes & TM) != 0 &&
       event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
@@ -124,7 +126,7 @@ void TraceRecorder::AfterResume() {
   if (sample_after_resume_ == 0) return;
   const pid_t pid = sample_after_resume_;
   sample_after_resume_ = 0;
-  SampleMemory(pid, NowNs());
+  SampleMemory(pid, NowNs(), /*with_pss=*/false);
 }
 
 void TraceRecorder::WriteProcessStart(pid_t pid, uint64_t now_ns) {

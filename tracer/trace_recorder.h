@@ -62,7 +62,7 @@ class TraceRecorder : public TraceObserver {
   };
   void Append(pid_t pid, const void* record, size_t size, uint64_t now_ns);
   void Flush(pid_t pid);
-  void SampleMemory(pid_t pid, uint64_t now_ns);
+  void SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss = true);
   void WriteProcessStart(pid_t pid, uint64_t now_ns);
 
   Collector* collector_;
