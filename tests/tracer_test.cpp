@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -58,23 +59,29 @@ struct TraceCounts {
   std::map<uint32_t, uint64_t> pids_with_samples;
 };
 
-TraceCounts CountRecords(const std::string& path) {
-  TraceCounts counts;
+// Calls visit(chunk, record) for every record of the trace, in file order.
+void ForEachRecord(const std::string& path,
+                   const std::function<void(const Chunk&, const RecordView&)>& visit) {
   TraceReader reader(path);
   Chunk chunk;
   while (reader.NextChunk(&chunk) == TraceReader::Status::kChunk) {
     if (chunk.type != ChunkType::kRecords) continue;
     RecordCursor cursor(chunk.data.data(), chunk.data.size());
     RecordView view;
-    while (cursor.Next(&view, "test")) {
-      ++counts.records[uint16_t(view.type)];
-      if (view.type == RecordType::kSyscall) {
-        const auto* call = view.As<SyscallRecord>();
-        if (call != nullptr) ++counts.syscalls[call->number];
-      }
-      if (view.type == RecordType::kMemorySample) ++counts.pids_with_samples[chunk.pid];
-    }
+    while (cursor.Next(&view, "test")) visit(chunk, view);
   }
+}
+
+TraceCounts CountRecords(const std::string& path) {
+  TraceCounts counts;
+  ForEachRecord(path, [&](const Chunk& chunk, const RecordView& view) {
+    ++counts.records[uint16_t(view.type)];
+    if (view.type == RecordType::kSyscall) {
+      const auto* call = view.As<SyscallRecord>();
+      if (call != nullptr) ++counts.syscalls[call->number];
+    }
+    if (view.type == RecordType::kMemorySample) ++counts.pids_with_samples[chunk.pid];
+  });
   return counts;
 }
 
@@ -339,25 +346,18 @@ TEST(Tracer, StaticBinaryPeakRssIsTheKernelsFigureAndItsMemorySyscallsAreRecorde
   // The samples taken right after its memory calls skip PSS and say so; the timer's read it.
   uint64_t without_pss = 0;
   uint64_t with_pss = 0;
-  TraceReader reader(trace);
-  Chunk chunk;
-  while (reader.NextChunk(&chunk) == TraceReader::Status::kChunk) {
-    if (chunk.type != ChunkType::kRecords) continue;
-    RecordCursor cursor(chunk.data.data(), chunk.data.size());
-    RecordView view;
-    while (cursor.Next(&view, "test")) {
-      const auto* sample = view.As<MemorySampleRecord>();
-      if (view.type != RecordType::kMemorySample || sample == nullptr) continue;
-      EXPECT_GT(sample->rss, 0u);
-      if ((view.flags & kMemorySampleWithoutPss) != 0) {
-        EXPECT_EQ(sample->pss, 0u);
-        ++without_pss;
-      } else {
-        EXPECT_GT(sample->pss, 0u);
-        ++with_pss;
-      }
+  ForEachRecord(trace, [&](const Chunk&, const RecordView& view) {
+    const auto* sample = view.As<MemorySampleRecord>();
+    if (view.type != RecordType::kMemorySample || sample == nullptr) return;
+    EXPECT_GT(sample->rss, 0u);
+    if ((view.flags & kMemorySampleWithoutPss) != 0) {
+      EXPECT_EQ(sample->pss, 0u);
+      ++without_pss;
+    } else {
+      EXPECT_GT(sample->pss, 0u);
+      ++with_pss;
     }
-  }
+  });
   EXPECT_GT(without_pss, 0u) << "a sample after its mmap or munmap";
   // The timeline never shows a PSS of 0 for a sample that did not measure it.
   CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});

@@ -106,22 +106,8 @@
                             "aria-label": "memory over time" }, box);
     // Axes and grid.
     const axis = el("g", { class: "axis" }, svg);
-    for (let v = 0; v <= maxValue + 1e-9; v += yStep) {
-      el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(v), y2: y(v), class: "grid" }, axis);
-      el("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end" }, axis).textContent =
-          humanBytes(Math.round(v));
-    }
-    const xStep = niceStep(maxTime, 8, 10);
-    for (let t = 0; t <= maxTime + 1e-9; t += xStep) {
-      el("line", { x1: x(t), x2: x(t), y1: margin.top + plotH, y2: margin.top + plotH + 4,
-                   class: "tick" }, axis);
-      el("text", { x: x(t), y: margin.top + plotH + 18, "text-anchor": "middle" }, axis)
-          .textContent = seconds(t);
-    }
-    el("line", { x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH,
-                 y2: margin.top + plotH, class: "frame" }, axis);
-    el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: margin.top + plotH,
-                 class: "frame" }, axis);
+    drawAxes(axis, { margin: margin, plotW: plotW, plotH: plotH, x: x, y: y }, maxValue, yStep,
+             function (v) { return humanBytes(Math.round(v)); }, maxTime, seconds);
 
     // Series: one path each, points as the analyzer kept them (min and max per pixel).
     const lines = el("g", { class: "series-lines" }, svg);
@@ -425,6 +411,26 @@
     return points[low];
   }
 
+  // The grid with its value labels, the time ticks and the frame of a chart's plot area.
+  // frame: { margin, plotW, plotH, x, y } (x and y map a time and a value to pixels).
+  function drawAxes(axis, frame, maxValue, yStep, valueText, maxTime, timeText) {
+    const m = frame.margin, bottom = m.top + frame.plotH;
+    for (let v = 0; v <= maxValue + 1e-9; v += yStep) {
+      el("line", { x1: m.left, x2: m.left + frame.plotW, y1: frame.y(v), y2: frame.y(v),
+                   class: "grid" }, axis);
+      el("text", { x: m.left - 6, y: frame.y(v) + 4, "text-anchor": "end" }, axis).textContent =
+          valueText(v);
+    }
+    const xStep = niceStep(maxTime, 8, 10);
+    for (let t = 0; t <= maxTime + 1e-9; t += xStep) {
+      el("line", { x1: frame.x(t), x2: frame.x(t), y1: bottom, y2: bottom + 4, class: "tick" }, axis);
+      el("text", { x: frame.x(t), y: bottom + 18, "text-anchor": "middle" }, axis).textContent =
+          timeText(t);
+    }
+    el("line", { x1: m.left, x2: m.left + frame.plotW, y1: bottom, y2: bottom, class: "frame" }, axis);
+    el("line", { x1: m.left, x2: m.left, y1: m.top, y2: bottom, class: "frame" }, axis);
+  }
+
   // spec: { box, attributes, percent, maxTime, series: [{ key, label, color, dash, points }],
   //         peaks: [{ id, value, time, label, color }], readout, describeTime }
   function lineChart(spec) {
@@ -450,22 +456,9 @@
     for (const key in spec.attributes) attributes[key] = spec.attributes[key];
     const svg = el("svg", attributes, spec.box);
     const axis = el("g", { class: "axis" }, svg);
-    for (let v = 0; v <= maxValue + 1e-9; v += yStep) {
-      el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(v), y2: y(v), class: "grid" }, axis);
-      el("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end" }, axis).textContent =
-          spec.percent ? v + "%" : humanBytes(Math.round(v));
-    }
-    const xStep = niceStep(maxTime, 8, 10);
-    for (let t = 0; t <= maxTime + 1e-9; t += xStep) {
-      el("line", { x1: x(t), x2: x(t), y1: margin.top + plotH, y2: margin.top + plotH + 4,
-                   class: "tick" }, axis);
-      el("text", { x: x(t), y: margin.top + plotH + 18, "text-anchor": "middle" }, axis)
-          .textContent = elapsed(t);
-    }
-    el("line", { x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH,
-                 y2: margin.top + plotH, class: "frame" }, axis);
-    el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: margin.top + plotH,
-                 class: "frame" }, axis);
+    drawAxes(axis, { margin: margin, plotW: plotW, plotH: plotH, x: x, y: y }, maxValue, yStep,
+             function (v) { return spec.percent ? v + "%" : humanBytes(Math.round(v)); },
+             maxTime, elapsed);
     const lines = el("g", { class: "series-lines" }, svg);
     for (const s of spec.series) {
       if (s.points.length === 0) continue;
