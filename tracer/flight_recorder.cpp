@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "tracefile/trace_error.h"
@@ -72,11 +73,15 @@ void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size
   if (dump_ != nullptr && now >= dump_until_ns_) dump_.reset();  // --after is over
 
   const char* fired = CheckSignals();
+  size_t fired_at = fired != nullptr ? 0 : SIZE_MAX;  // offset of the record that fired
   WindowChunk chunk{pid, std::vector<uint8_t>(data, data + size), 0};
   ForEachRecord(data, size, [&](const uint8_t* record, const RecordHeader& header) {
     const uint64_t ts = TimestampOf(record, header);
     if (ts > chunk.last_ts_ns) chunk.last_ts_ns = ts;
-    if (const char* what = Check(pid, record); what != nullptr && fired == nullptr) fired = what;
+    if (const char* what = Check(pid, record); what != nullptr && fired == nullptr) {
+      fired = what;
+      fired_at = size_t(record - data);
+    }
   });
   window_bytes_ += size;
   window_.push_back(std::move(chunk));
@@ -89,6 +94,7 @@ void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size
       dump_.reset();
     }
   } else if (fired != nullptr) {
+    Evict(fired_at);  // the dump holds --keep before the trigger, however large this chunk
     Fire(fired, now);
   }
   Evict();
@@ -214,7 +220,7 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
   return fired;
 }
 
-void FlightRecorder::Evict() {
+void FlightRecorder::Evict(size_t protect_from) {
   auto too_much = [&] {
     if (window_.size() <= 1) return false;  // the newest chunk stays whatever its size
     if (options_.keep_ns != 0) {
@@ -230,6 +236,30 @@ void FlightRecorder::Evict() {
     window_bytes_ -= chunk.bytes.size();
     window_.pop_front();
   }
+  if (window_.size() == 1) TrimOnlyChunk(protect_from);
+}
+
+void FlightRecorder::TrimOnlyChunk(size_t protect_from) {
+  WindowChunk& chunk = window_.front();
+  EvictedProcess& process = evicted_[chunk.pid];
+  const size_t size = chunk.bytes.size();
+  size_t cut = 0;
+  bool done = false;
+  ForEachRecord(chunk.bytes.data(), size, [&](const uint8_t* record, const RecordHeader& header) {
+    const size_t offset = size_t(record - chunk.bytes.data());
+    const bool too_old =
+        options_.keep_ns != 0
+            ? chunk.last_ts_ns - std::min(chunk.last_ts_ns, TimestampOf(record, header)) > options_.keep_ns
+            : size - offset > options_.keep_bytes;
+    // The newest record always stays, as a whole chunk would.
+    done = done || !too_old || offset >= protect_from || offset + header.size >= size;
+    if (done) return;
+    Forget(record, process);
+    cut = offset + header.size;
+  });
+  if (cut == 0) return;
+  chunk.bytes.erase(chunk.bytes.begin(), chunk.bytes.begin() + ptrdiff_t(cut));
+  window_bytes_ -= cut;
 }
 
 // A record leaves the window: what a dump still needs of it is kept.

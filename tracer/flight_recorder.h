@@ -81,7 +81,11 @@ class FlightRecorder : public RecordSink {
     std::unordered_map<uint32_t, AllocRecord> reallocating;  // by tid, between BEGIN and END
   };
 
-  void Evict();
+  // Drops what is older than the window (--keep), whole chunks first; a chunk that alone
+  // exceeds it (one drain of a ring that fell behind can be megabytes) loses its oldest records,
+  // never those from byte `protect_from` of the newest chunk on (the record that fired).
+  void Evict(size_t protect_from = SIZE_MAX);
+  void TrimOnlyChunk(size_t protect_from);
   void Forget(const uint8_t* record, EvictedProcess& process);
   const char* Check(uint32_t pid, const uint8_t* record);  // the trigger that fired, or null
   const char* CheckSignals();
