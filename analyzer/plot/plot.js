@@ -157,34 +157,18 @@
 
     // A readout under the pointer: the time, and each visible series' last point at or before
     // it (the value the chart holds there).
-    const cursor = el("line", { y1: margin.top, y2: margin.top + plotH, class: "cursor",
-                                visibility: "hidden" }, svg);
-    const readout = document.getElementById("chart-readout");
-    svg.addEventListener("mousemove", function (event) {
-      const box = svg.getBoundingClientRect();
-      const px = (event.clientX - box.left) * (width / box.width);
-      if (px < margin.left || px > margin.left + plotW) return;
-      const t = (px - margin.left) / plotW * maxTime;
-      cursor.setAttribute("x1", px);
-      cursor.setAttribute("x2", px);
-      cursor.setAttribute("visibility", "visible");
+    addReadout(svg, { width: width, margin: margin, plotW: plotW, plotH: plotH }, maxTime,
+               document.getElementById("chart-readout"), seconds, function (t) {
       const parts = [];
       traces.forEach(function (trace, i) {
         for (const s of SERIES) {
-          const points = trace.series[s.key];
-          if (!visible[s.key] || points.length === 0 || points[0][0] > t) continue;
-          let low = 0, high = points.length - 1;
-          while (low < high) {  // the last point at or before t
-            const mid = (low + high + 1) >> 1;
-            if (points[mid][0] <= t) low = mid; else high = mid - 1;
-          }
-          parts.push((traces.length > 1 ? traceName(i) + " " : "") + s.label + " " +
-                     humanBytes(points[low][1]));
+          const p = visible[s.key] ? pointAt(trace.series[s.key], t) : null;
+          if (!p) continue;
+          parts.push((traces.length > 1 ? traceName(i) + " " : "") + s.label + " " + humanBytes(p[1]));
         }
       });
-      readout.textContent = seconds(t) + ": " + (parts.join(", ") || "no data yet");
+      return parts;
     });
-    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
 
     // The exact heap peak of each trace.
     traces.forEach(function (trace, i) {
@@ -411,6 +395,25 @@
     return points[low];
   }
 
+  // A cursor line and a readout under the pointer: the time, and what partsAt(t) says of each
+  // series there (frame: { width, margin, plotW, plotH }).
+  function addReadout(svg, frame, maxTime, readout, describeTime, partsAt) {
+    const m = frame.margin;
+    const cursor = el("line", { y1: m.top, y2: m.top + frame.plotH, class: "cursor",
+                                visibility: "hidden" }, svg);
+    svg.addEventListener("mousemove", function (event) {
+      const box = svg.getBoundingClientRect();
+      const px = (event.clientX - box.left) * (frame.width / box.width);
+      if (px < m.left || px > m.left + frame.plotW) return;
+      const t = (px - m.left) / frame.plotW * maxTime;
+      cursor.setAttribute("x1", px);
+      cursor.setAttribute("x2", px);
+      cursor.setAttribute("visibility", "visible");
+      readout.textContent = describeTime(t) + ": " + (partsAt(t).join(", ") || "no data yet");
+    });
+    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
+  }
+
   // The grid with its value labels, the time ticks and the frame of a chart's plot area.
   // frame: { margin, plotW, plotH, x, y } (x and y map a time and a value to pixels).
   function drawAxes(axis, frame, maxValue, yStep, valueText, maxTime, timeText) {
@@ -480,25 +483,15 @@
       el("text", { x: right ? px - 10 : px + 10, y: Math.max(py - 10, 12),
                    "text-anchor": right ? "end" : "start" }, g).textContent = peak.label;
     }
-    const cursor = el("line", { y1: margin.top, y2: margin.top + plotH, class: "cursor",
-                                visibility: "hidden" }, svg);
-    const readout = document.getElementById(spec.readout);
-    svg.addEventListener("mousemove", function (event) {
-      const box = svg.getBoundingClientRect();
-      const px = (event.clientX - box.left) * (width / box.width);
-      if (px < margin.left || px > margin.left + plotW) return;
-      const t = (px - margin.left) / plotW * maxTime;
-      cursor.setAttribute("x1", px);
-      cursor.setAttribute("x2", px);
-      cursor.setAttribute("visibility", "visible");
+    addReadout(svg, { width: width, margin: margin, plotW: plotW, plotH: plotH }, maxTime,
+               document.getElementById(spec.readout), spec.describeTime, function (t) {
       const parts = [];
       for (const s of spec.series) {
         const p = pointAt(s.points, t);
         if (p) parts.push(s.label + " " + format(p[1]));
       }
-      readout.textContent = spec.describeTime(t) + ": " + (parts.join(", ") || "no data yet");
+      return parts;
     });
-    svg.addEventListener("mouseleave", function () { cursor.setAttribute("visibility", "hidden"); });
     return svg;
   }
 
