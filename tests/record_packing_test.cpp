@@ -53,18 +53,25 @@ ByteBuffer MixedRecords(int count) {
   return records;
 }
 
-TEST(RecordPacking, RoundTripsEveryByte) {
-  ByteBuffer records = MixedRecords(20000);
+// Packs `records`, unpacks them again and expects every byte back; returns the packed size.
+size_t ExpectRoundTrip(const ByteBuffer& records) {
   ByteBuffer packed;
   RecordPacker::Pack(records.data(), records.size(), &packed);
   ByteBuffer unpacked;
   std::string error;
-  ASSERT_TRUE(RecordPacker::Unpack(packed.data(), packed.size(), records.size(), &unpacked, &error))
+  EXPECT_TRUE(RecordPacker::Unpack(packed.data(), packed.size(), records.size(), &unpacked, &error))
       << error;
-  ASSERT_EQ(unpacked.size(), records.size());
-  EXPECT_EQ(memcmp(unpacked.data(), records.data(), records.size()), 0);
+  EXPECT_EQ(unpacked.size(), records.size());
+  if (unpacked.size() == records.size()) {
+    EXPECT_EQ(memcmp(unpacked.data(), records.data(), records.size()), 0);
+  }
+  return packed.size();
+}
+
+TEST(RecordPacking, RoundTripsEveryByte) {
+  ByteBuffer records = MixedRecords(20000);
   // Heap events dominate: they must shrink well below their fixed width.
-  EXPECT_LT(packed.size(), records.size() / 2);
+  EXPECT_LT(ExpectRoundTrip(records), records.size() / 2);
 }
 
 TEST(RecordPacking, RefusesMalformedInput) {
@@ -116,14 +123,7 @@ TEST(RecordPacking, RoundTripsEveryVarintLength) {
       memcpy(records.data() + at + sizeof(header), &word, 8);
     }
   }
-  ByteBuffer packed;
-  RecordPacker::Pack(records.data(), records.size(), &packed);
-  ByteBuffer unpacked;
-  std::string error;
-  ASSERT_TRUE(RecordPacker::Unpack(packed.data(), packed.size(), records.size(), &unpacked, &error))
-      << error;
-  ASSERT_EQ(unpacked.size(), records.size());
-  EXPECT_EQ(memcmp(unpacked.data(), records.data(), records.size()), 0);
+  ExpectRoundTrip(records);
 }
 
 }  // namespace
