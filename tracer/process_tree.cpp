@@ -268,15 +268,24 @@ int ProcessTree::Run() {
     struct rusage usage;
   };
   std::vector<Pending> batch;
-  bool masked = !waker_.Start();  // the fallback: unblock the wake signal around each wait
-  if (!masked) {
+  // Without the waker (it could not start, or was killed), the fallback: the wake signal
+  // blocked except around each wait, which it interrupts. WUNTRACED: the waker is a plain
+  // child, whose stop is reported only with it. Tracees are reported the same with or without
+  // it (for a tracer that is also the real parent, the kernel reports only the ptrace stop).
+  bool masked = false;
+  int wait_flags = __WALL | WUNTRACED;
+  auto use_masking = [&] {
+    masked = true;
+    wait_flags = __WALL;
+    SetWakeSignalBlocked(true);
+    InstallWakeHandler(false);
+  };
+  if (waker_.Start()) {
     InstallWakeHandler(true);
     SetWakeSignalBlocked(false);
+  } else {
+    use_masking();
   }
-  // WUNTRACED: the waker is a plain child, whose stop is reported only with it. Tracees are
-  // reported the same with or without it (for a tracer that is also the real parent, the
-  // kernel reports only the ptrace stop).
-  int wait_flags = __WALL | (masked ? 0 : WUNTRACED);
   uint64_t next_vanish_check = 0;
   while (!threads_.empty()) {
     if (g_tick_pending) {
@@ -297,18 +306,13 @@ int ProcessTree::Run() {
     batch.clear();
     Pending pending{};
     pid_t tid = -1;
-    int wait_errno = 0;
-    if (masked) {
-      SetWakeSignalBlocked(false);  // a pending tick is handled right here
-      if (!g_tick_pending && !g_detach_requested) {
-        tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
-      }
-      wait_errno = errno;
-      SetWakeSignalBlocked(true);
-    } else {
+    int wait_errno = EINTR;  // as if a tick had cut the wait short, when there was none
+    if (masked) SetWakeSignalBlocked(false);  // a pending tick is handled right here
+    if (!g_tick_pending && !g_detach_requested) {
       tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
-      wait_errno = errno;
+      if (tid < 0) wait_errno = errno;
     }
+    if (masked) SetWakeSignalBlocked(true);
     if (tid < 0) {
       if (wait_errno == ECHILD) break;  // every tracee is gone
       continue;                         // EINTR: a tick or a detach
@@ -325,20 +329,14 @@ int ProcessTree::Run() {
     }
     for (const Pending& p : batch) {
       if (waker_.Consume(p.tid, p.status)) {
-        if (!masked && !waker_.running()) {  // killed by someone: fall back
-          masked = true;
-          wait_flags = __WALL;
-          SetWakeSignalBlocked(true);
-          InstallWakeHandler(false);
-        }
+        if (!masked && !waker_.running()) use_masking();  // killed by someone
         continue;
       }
       Handle(p.tid, p.status, p.usage);
     }
   }
   waker_.Stop();
-  SetWakeSignalBlocked(true);
-  InstallWakeHandler(false);
+  use_masking();  // back to the constructor's state: the signal blocked, no SA_RESTART
   return first_status_;
 }
 
