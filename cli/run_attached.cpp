@@ -18,6 +18,7 @@
 #include "tracer/collector.h"
 #include "tracer/process_tree.h"
 #include "tracer/stack_sampling.h"
+#include "tracer/tracer_ticks.h"
 #include "tracer/trace_recorder.h"
 
 namespace memwrap {
@@ -113,19 +114,11 @@ int RunAttached(const AttachedRun& run) {
     sigemptyset(&action.sa_mask);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
     const uint64_t deadline = run.duration_ns != 0 ? MonotonicNs() + run.duration_ns : 0;
-    // One timer for the memory samples, the stack samples and the deadline; the recorder's
-    // work stays at --interval when the stack samples need finer ticks.
-    const uint64_t memory_period = run.interval_ns != 0 ? run.interval_ns : 100'000'000;
-    uint64_t period = memory_period;
-    if (sampling != nullptr) period = std::min(period, StackSampling::TimerPeriodNs(run.stack_sample_rate));
-    if (run.duration_ns != 0) period = std::min(period, run.duration_ns / 4 + 1);
-    uint64_t next_memory_tick = 0;
-    tree.SetTimer(period, [&](uint64_t now) {
-      if (now >= next_memory_tick) {
-        recorder.Tick(now);
-        next_memory_tick = now + memory_period - period / 2;
-      }
-      if (sampling != nullptr) sampling->Tick(now);
+    // The timer also notices the end of --duration, a quarter of it late at most.
+    TracerTicks ticks(&recorder, sampling.get(), run.interval_ns != 0 ? run.interval_ns : 100'000'000,
+                      run.duration_ns != 0 ? run.duration_ns / 4 + 1 : 0);
+    tree.SetTimer(ticks.period_ns(), [&](uint64_t now) {
+      ticks.Tick(now);
       if (deadline != 0 && now >= deadline) tree.RequestDetach();
     });
     tree.Run();

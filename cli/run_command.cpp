@@ -38,6 +38,7 @@
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/stack_sampling.h"
+#include "tracer/tracer_ticks.h"
 #include "tracer/trace_recorder.h"
 
 namespace memwrap {
@@ -417,20 +418,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     int status = 0;
     int exec_error = 0;
     if (seize_error.empty()) {
-      // One timer for the memory samples and the stack samples; the recorder's work stays at
-      // --interval when the stack samples need finer ticks.
-      const uint64_t memory_period = interval_ns != 0 ? interval_ns : 100'000'000;
-      const uint64_t timer_period =
-          sampling != nullptr ? std::min(memory_period, StackSampling::TimerPeriodNs(stack_sample_rate))
-                              : memory_period;
-      uint64_t next_memory_tick = 0;
-      tree.SetTimer(timer_period, [&](uint64_t now) {
-        if (now >= next_memory_tick) {
-          recorder.Tick(now);
-          next_memory_tick = now + memory_period - timer_period / 2;
-        }
-        if (sampling != nullptr) sampling->Tick(now);
-      });
+      TracerTicks ticks(&recorder, sampling.get(), interval_ns != 0 ? interval_ns : 100'000'000);
+      tree.SetTimer(ticks.period_ns(), [&ticks](uint64_t now) { ticks.Tick(now); });
       launcher.Go();
       status = tree.Run();
       if (status == -1) {
