@@ -1,6 +1,7 @@
 #include "mapping_replay.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 namespace memwrap {
 
@@ -52,9 +53,67 @@ void MappingReplay::SetBreak(ImageMappings& image, uint64_t old_break, uint64_t 
   image.break_bytes = uint64_t(bytes);
 }
 
+bool MappingReplay::ApplySyscall(ImageMappings& image, const SyscallRecord& call) {
+  // Failed calls return -errno (-4095..-1); unfinished ones (the process died in them) are
+  // not known to have done anything.
+  if ((call.h.flags & kSyscallUnfinished) != 0 || uint64_t(call.result) >= uint64_t(-4095)) {
+    return false;
+  }
+  const uint64_t result = uint64_t(call.result);
+  switch (call.number) {
+    case SYS_mmap:  // (addr, length, prot, flags, fd, offset) -> the mapping's address
+      ++image.counters.mmaps;
+      image.counters.bytes_mapped += PageUp(call.args[1]);
+      Insert(image, result, result + PageUp(call.args[1]), kNoStack);
+      return true;
+    case SYS_munmap:  // (addr, length)
+      ++image.counters.munmaps;
+      Remove(image, call.args[0], call.args[0] + PageUp(call.args[1]));
+      return true;
+    case SYS_mremap: {  // (old_addr, old_length, new_length, flags, new_addr) -> new address
+      const uint64_t old_length = PageUp(call.args[1]), new_length = PageUp(call.args[2]);
+      std::map<uint64_t, MappedRange> removed;
+      // old_length 0 duplicates a shared mapping and MREMAP_DONTUNMAP keeps the old range.
+      if (old_length != 0 && !(call.args[3] & MREMAP_DONTUNMAP)) {
+        removed = Remove(image, call.args[0], call.args[0] + old_length);
+      }
+      ++image.counters.mremaps;
+      if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;
+      Insert(image, result, result + new_length, kNoStack);
+      return true;
+    }
+    case SYS_brk:  // (new break, or 0 to ask) -> the break after the call (unchanged on failure)
+      if (image.last_break == 0) {
+        image.last_break = result;  // where the break starts: nothing mapped by it yet
+        return false;
+      }
+      if (result == image.last_break) return false;
+      ++image.counters.brks;
+      SetBreak(image, image.last_break, result);
+      image.last_break = result;
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
   if (image_id == 0) return false;
   switch (record.type) {
+    case RecordType::kProcessStart:
+      if (record.As<ProcessStartRecord>() != nullptr &&
+          (record.flags & kProcessStartWithoutShim) != 0) {
+        images_[image_id].from_syscalls = true;
+      }
+      return false;
+    case RecordType::kSyscall: {
+      const auto* call = record.As<SyscallRecord>();
+      if (call == nullptr) return false;
+      auto it = images_.find(image_id);
+      if (it == images_.end() || !it->second.from_syscalls) return false;
+      if (!ApplySyscall(it->second, *call)) return false;
+      break;
+    }
     case RecordType::kMmap: {
       const auto* mmap = record.As<MmapRecord>();
       if (mmap == nullptr) return false;

@@ -3,6 +3,14 @@
 // the kernel maps them; an unmap of part of a mapping splits it; a MAP_FIXED mapping replaces
 // whatever it lands on. These are the program's own mappings: glibc's mmaps behind large
 // mallocs are heap, and library loads are module events, neither is counted here.
+//
+// A process image without the shim (static or setuid, or traced by stracedrv) has no MMAP/BRK
+// records; its mappings come from the tracer's SYSCALL records of mmap, munmap, mremap and brk
+// instead. The kernel sees no difference between glibc's mappings and the program's, so there
+// they include the heap (malloc's break and its mmaps) and the loader's library mappings: every
+// mapping the image made by a system call. The PROCESS_START flag kProcessStartWithoutShim says
+// which images these are; the SYSCALL records of images with the shim are never counted (the
+// shim's records already are).
 #pragma once
 
 #include <stdint.h>
@@ -46,6 +54,10 @@ struct ImageMappings {
   MappingCounters counters;
   // mremap ranges between BEGIN and END, per thread: (old start, removed ranges)
   std::unordered_map<uint32_t, std::pair<uint64_t, std::map<uint64_t, MappedRange>>> remapping;
+  // Images without the shim: their mappings come from SYSCALL records, and the break they last
+  // saw brk return (0: none yet; the first brk, usually brk(0), sets where the break starts).
+  bool from_syscalls = false;
+  uint64_t last_break = 0;
 };
 
 class MappingReplay {
@@ -63,6 +75,8 @@ class MappingReplay {
   std::map<uint64_t, MappedRange> Remove(ImageMappings& image, uint64_t start, uint64_t end);
   void Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack);
   void SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break);
+  // A finished mmap/munmap/mremap/brk of an image without the shim; false for any other call.
+  bool ApplySyscall(ImageMappings& image, const SyscallRecord& call);
 
   std::unordered_map<ImageId, ImageMappings> images_;
   uint64_t mapped_bytes_ = 0;

@@ -189,7 +189,11 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
     report.heap_not_recorded = missing->second;
     report.warnings.push_back("the heap of " + report.session["command"] +
-                              " was not recorded: " + missing->second);
+                              " was not recorded: " + missing->second +
+                              (report.session["syscalls"] == "none"
+                                   ? "; nor were its mappings (--syscalls=none)"
+                                   : "; its mapped bytes come from the memory system calls "
+                                     "recorded, its heap's included"));
   }
   // Times are reported from the moment the trace was created (just before the program
   // started), so they read as "seconds into the run".

@@ -200,6 +200,11 @@ std::string FormatReportText(const Report& report) {
         << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
         << GroupDigits(process.counters.allocations) << " allocations"
         << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
+    if (!process.heap_recorded && process.peak_mapped_bytes != 0) {
+      // Without the shim, the mappings come from the traced system calls: malloc's included.
+      out << "      mapped peak " << BytesWithExact(process.peak_mapped_bytes)
+          << " (from its recorded mmap/munmap/mremap/brk system calls, its heap's included)\n";
+    }
     for (const ThreadReport& thread : process.threads) {
       out << "      thread " << thread.tid << ": " << GroupDigits(thread.totals.allocations)
           << " allocations, " << GroupDigits(thread.totals.frees) << " frees, "

@@ -403,6 +403,37 @@ TEST(EndToEnd, StaticAndSetuidProgramsRunWithoutTheShimAndTheReportSaysSo) {
   }
 }
 
+// Without the shim, a static program's mappings come from its memory system calls, which the
+// tracer records by default there: the program's own mmaps, munmaps and mremaps exactly, and
+// (no shim to tell them apart) its malloc's moves of the break as mappings too.
+TEST(EndToEnd, StaticProgramsMappingsComeFromTheirSystemCalls) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_MAPPINGS_STATIC});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json truth = json::object();
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t equals = line.find('=');
+    if (line.rfind("expected_", 0) == 0 && equals != std::string::npos) {
+      truth[line.substr(9, equals - 9)] = std::stoull(line.substr(equals + 1));
+    }
+  }
+  ASSERT_EQ(truth.size(), 6u) << run.out;
+  json report = ReportJson(trace);
+  EXPECT_FALSE(report["processes"][0]["heap_recorded"].get<bool>());
+  EXPECT_EQ(report["totals"]["mmaps"], truth["mmaps"]);
+  EXPECT_EQ(report["totals"]["munmaps"], truth["munmaps"]);
+  EXPECT_EQ(report["totals"]["mremaps"], truth["mremaps"]);
+  EXPECT_GE(report["totals"]["brks"].get<uint64_t>(), truth["brks"].get<uint64_t>());
+  // The peak is at the end: the program's 8 pages of sbrk plus its 4,096 mallocs of 256 bytes
+  // (1 MiB and glibc's headers), which a static glibc takes from the break.
+  const uint64_t peak = report["peak_mapped_bytes"].get<uint64_t>();
+  EXPECT_GE(peak, truth["final_mapped_bytes"].get<uint64_t>() + (1u << 20));
+  EXPECT_LE(peak, truth["final_mapped_bytes"].get<uint64_t>() + (2u << 20));
+  EXPECT_EQ(report["processes"][0]["peak_mapped_bytes"].get<uint64_t>(), peak);
+}
+
 TEST(EndToEnd, LeaksTemporariesAndTopSitesMatchWhatTheProgramDoes) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");

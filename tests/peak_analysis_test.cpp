@@ -2,8 +2,12 @@
 #include "peak_analysis.h"
 
 #include <gtest/gtest.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
+#include "synthetic_trace.h"
 #include "test_support.h"
 #include "tracefile/trace_writer.h"
 
@@ -126,6 +130,50 @@ TEST(PeakAnalysis, StackSamplesAreCountedByStackAndFailedUnwindsApart) {
   EXPECT_EQ(analysis.stack_samples.at({1, idle}), 1u);
   ASSERT_NE(analysis.catalog.Stack(1, busy), nullptr);
   EXPECT_EQ(analysis.catalog.Stack(1, busy)->size(), 2u);
+}
+
+// A static program has no shim: its mappings come from the tracer's SYSCALL records, every
+// mapping its calls made (its malloc's included). An image with the shim never counts its
+// SYSCALL records: the shim's own records already hold its mappings.
+TEST(PeakAnalysis, MappingsOfAnImageWithoutTheShimComeFromItsSystemCalls) {
+  test_support::ScratchDir dir;
+  constexpr uint64_t kPage = 4096;
+  constexpr uint64_t a = 0x7f0000000000, b = 0x7f1000000000;
+  test_support::SyntheticTrace trace(40);
+  const uint64_t t = test_support::SyntheticTrace::Soon();
+  auto call = [&](uint64_t at, uint32_t number, int64_t result, std::array<uint64_t, 6> args,
+                  bool unfinished = false) {
+    trace.Syscall(at, 1000, 40, number, result, unfinished, args);
+  };
+  trace.Start(t, "/bin/static", /*without_shim=*/true);
+  call(t + 1, SYS_brk, 0x500000, {0});                          // where the break starts: 0
+  call(t + 2, SYS_brk, 0x521000, {0x521000});                   // +33 pages
+  call(t + 3, SYS_mmap, a, {0, 10 * kPage - 100, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS});
+  call(t + 4, SYS_mmap, -ENOMEM, {0, 1ull << 40});              // failed: nothing mapped
+  call(t + 5, SYS_mremap, b, {a, 10 * kPage, 30 * kPage, MREMAP_MAYMOVE});  // 33 + 30: the peak
+  call(t + 6, SYS_munmap, 0, {b + kPage, kPage});               // splits it: 33 + 29
+  call(t + 7, SYS_munmap, 0, {b, 29 * kPage}, /*unfinished=*/true);  // not known to have run
+  call(t + 8, SYS_brk, 0x510000, {0x510000});                   // break down to +16: 16 + 29
+  call(t + 9, SYS_getpid, 40, {});
+  trace.Start(t + 10, "/bin/dynamic");  // exec: the static image ends; this one has the shim
+  call(t + 11, SYS_mmap, a, {0, 100 * kPage});                  // the shim's records count it
+  trace.Write(dir.File("t.mwt"));
+
+  TraceReader reader(dir.File("t.mwt"));
+  TraceStream stream(&reader);
+  HeapAnalysis analysis = AnalyzeHeap(stream, 0);
+  EXPECT_EQ(analysis.peak_mapped_bytes, 63 * kPage);
+  EXPECT_EQ(analysis.peak_mapped_ts_ns, t + 5);
+  EXPECT_EQ(analysis.peak_mapped_by_image.at(1), 63 * kPage);
+  const MappingCounters& counters = analysis.mapping_counters_by_image.at(1);
+  EXPECT_EQ(counters.mmaps, 1u);
+  EXPECT_EQ(counters.munmaps, 1u);
+  EXPECT_EQ(counters.mremaps, 1u);
+  EXPECT_EQ(counters.brks, 2u);
+  EXPECT_EQ(counters.bytes_mapped, 30 * kPage);  // 10 pages mapped, 20 grown
+  EXPECT_EQ(analysis.peak_mapped_by_image.count(2) == 0 ? 0 : analysis.peak_mapped_by_image.at(2),
+            0u);
+  EXPECT_EQ(analysis.mapping_totals.mmaps, 1u);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,10 +28,12 @@ class SyntheticTrace {
 
   explicit SyntheticTrace(uint32_t pid) : pid_(pid) {}
 
-  void Start(uint64_t ts, const std::string& exe) {
+  // without_shim: an image the tracer announced (static, setuid), as kProcessStartWithoutShim.
+  void Start(uint64_t ts, const std::string& exe, bool without_shim = false) {
     ProcessStartRecord r{};
     const std::string strings = exe + '\0' + exe + '\0';
     r.h = Header(sizeof(r) + strings.size(), RecordType::kProcessStart);
+    r.h.flags = without_shim ? kProcessStartWithoutShim : 0;
     r.ts_ns = ts;
     r.pid = pid_;
     r.exe_size = uint32_t(exe.size() + 1);
@@ -63,7 +66,7 @@ class SyntheticTrace {
     Add(r);
   }
   void Syscall(uint64_t ts, uint64_t duration, uint32_t tid, uint32_t number, int64_t result,
-               bool unfinished = false) {
+               bool unfinished = false, const std::array<uint64_t, 6>& args = {0x1000}) {
     SyscallRecord r{};
     r.h = Header(sizeof(r), RecordType::kSyscall);
     r.h.flags = unfinished ? kSyscallUnfinished : 0;
@@ -72,7 +75,7 @@ class SyntheticTrace {
     r.tid = tid;
     r.number = number;
     r.result = result;
-    r.args[0] = 0x1000;
+    for (int i = 0; i < 6; ++i) r.args[i] = args[i];
     Add(r);
   }
   void Mark(uint64_t ts, const std::string& name) {
