@@ -38,12 +38,15 @@ add "plain" "${bench[@]}"
 add "strace -f" strace -f -o /dev/null "${bench[@]}"
 add "stracedrv -f" "$stracedrv" -f -o /dev/null --no-trace "${bench[@]}"
 add "stracedrv -f (with its trace file)" "$stracedrv" -f -o /dev/null --force --trace "$work/s.mwt" "${bench[@]}"
+add "stracedrv -f --wait-poll 0 (always sleep)" "$stracedrv" -f --wait-poll 0 -o /dev/null --no-trace "${bench[@]}"
 add "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${bench[@]}"
 add "stracedrv -f -e trace=%memory" "$stracedrv" -f -e trace=%memory -o /dev/null --no-trace "${bench[@]}"
 add "memwrap run --syscalls=memory" "$memwrap" -q --force -o "$work/m.mwt" --syscalls=memory "${bench[@]}"
+add "memwrap run --syscalls=memory --wait-poll 0" "$memwrap" -q --force -o "$work/m0.mwt" --syscalls=memory --wait-poll 0 "${bench[@]}"
 add "memwrap run (default: no syscall stops)" "$memwrap" -q --force -o "$work/d.mwt" "${bench[@]}"
 add "static: strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${static[@]}"
 add "static: memwrap run (default: memory filter)" "$memwrap" -q --force -o "$work/st.mwt" "${static[@]}"
+add "static: memwrap run --wait-poll 0" "$memwrap" -q --force -o "$work/st0.mwt" --wait-poll 0 "${static[@]}"
 
 # Each configuration's fastest wall-clock and CPU seconds over the REPEAT runs (each its own
 # minimum: on a shared machine the least disturbed run is the best estimate of the cost).
@@ -76,7 +79,8 @@ ratio() {  # ratio WHICH A B: A's best over B's (indices into names)
   local -n values=$1
   echo "${values[$2]} / ${values[$3]}" | bc -l
 }
-strace_all=1 ours_all=2 strace_memory=4 memwrap_memory=6 strace_static=8 memwrap_static=9
+strace_all=1 ours_all=2 ours_all_sleeping=4 strace_memory=5 memwrap_memory=7
+memwrap_memory_sleeping=8 strace_static=10 memwrap_static=11 memwrap_static_sleeping=12
 echo
 printf 'stracedrv -f / strace -f:                                  wall %.2f, cpu %.2f (target <= 1)\n' \
   "$(ratio best_wall $ours_all $strace_all)" "$(ratio best_cpu $ours_all $strace_all)"
@@ -84,3 +88,10 @@ printf 'memwrap --syscalls=memory / strace --seccomp-bpf %%memory:  wall %.2f, c
   "$(ratio best_wall $memwrap_memory $strace_memory)" "$(ratio best_cpu $memwrap_memory $strace_memory)"
 printf 'memwrap run static (default filter) / strace --seccomp-bpf:   wall %.2f, cpu %.2f (target <= 1)\n' \
   "$(ratio best_wall $memwrap_static $strace_static)" "$(ratio best_cpu $memwrap_static $strace_static)"
+echo "the same three with --wait-poll 0 (the tracer always sleeps until the next stop):"
+printf '  stracedrv -f --wait-poll 0 / strace -f:                 wall %.2f, cpu %.2f\n' \
+  "$(ratio best_wall $ours_all_sleeping $strace_all)" "$(ratio best_cpu $ours_all_sleeping $strace_all)"
+printf '  memwrap --syscalls=memory --wait-poll 0 / strace:       wall %.2f, cpu %.2f\n' \
+  "$(ratio best_wall $memwrap_memory_sleeping $strace_memory)" "$(ratio best_cpu $memwrap_memory_sleeping $strace_memory)"
+printf '  memwrap run static --wait-poll 0 / strace:              wall %.2f, cpu %.2f\n' \
+  "$(ratio best_wall $memwrap_static_sleeping $strace_static)" "$(ratio best_cpu $memwrap_static_sleeping $strace_static)"

@@ -91,6 +91,7 @@ int RunAttached(const AttachedRun& run) {
     options.selection = run.selection;
     // A filter cannot be added to a running process: every call stops, memwrap selects.
     options.stops = run.selection.empty() ? SyscallStops::kNone : SyscallStops::kAll;
+    options.wait_spin_ns = run.wait_poll_ns;
     ProcessTree tree(&recorder, options);
     std::unique_ptr<StackSampling> sampling;
     if (run.stack_sample_rate != 0) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tracer/syscalls/syscall_selection.h"
+#include "tracer/wait_spin.h"
 
 namespace memwrap {
 
@@ -25,6 +26,7 @@ struct AttachedRun {
   uint64_t duration_ns = 0;  // 0: until Ctrl-C or the process ends
   SyscallSelection selection;
   std::string syscalls;  // as given, for the session info ("" default)
+  uint64_t wait_poll_ns = kDefaultWaitSpinNs;  // --wait-poll (tracer/wait_spin.h)
   uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
   uint32_t stack_depth = 64;
 };

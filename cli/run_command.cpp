@@ -132,6 +132,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   std::string syscalls;
   pid_t attach = 0;
   std::string duration;
+  std::string wait_poll;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("PATH"),
@@ -175,7 +176,11 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
        "(ptrace + libdwfl, jittered; the rate is halved, with a notice, when unwinding would "
        "stop the program more than 5% of the time); the report's stack_samples says where "
        "the threads were")
-      ("pstack", po::bool_switch(&pstack), "the same as --stack-sample-rate 100");
+      ("pstack", po::bool_switch(&pstack), "the same as --stack-sample-rate 100")
+      ("wait-poll", po::value<std::string>(&wait_poll)->value_name("DURATION")->default_value("50us"),
+       "while ptrace stops come quickly, poll for the next one this long before sleeping "
+       "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
+       "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
   RecordOptions recording;
   recording.AddTo(&options);
   FlightCommandOptions flight_options;
@@ -212,6 +217,12 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
             "or 0\n", interval.c_str());
     return kExitUsage;
   }
+  uint64_t wait_poll_ns = 0;
+  if (!ParseDuration(wait_poll, &wait_poll_ns) || wait_poll_ns > kMaxWaitSpinNs) {
+    fprintf(stderr, "memwrap: --wait-poll %s: must be a duration of at most 10ms (e.g. 50us), "
+            "or 0\n", wait_poll.c_str());
+    return kExitUsage;
+  }
   SyscallSelection selection = SyscallSelection::Memory();
   if (!syscalls.empty()) {
     if (std::string error = SyscallSelection::ParseRunSpec(syscalls, &selection); !error.empty()) {
@@ -237,6 +248,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     return RunAttached({.pid = attach, .output = output, .force = force, .quiet = quiet,
                         .top = top, .interval_ns = interval_ns, .duration_ns = duration_ns,
                         .selection = selection, .syscalls = syscalls,
+                        .wait_poll_ns = wait_poll_ns,
                         .stack_sample_rate = stack_sample_rate != 0 ? stack_sample_rate : pstack ? 100u : 0u,
                         .stack_depth = recording.stack_depth});
   }
@@ -290,6 +302,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     // cannot enter (a static exec'd later switches to stops on every call: see OnImage below).
     ProcessTreeOptions tree_options;
     tree_options.selection = selection;
+    tree_options.wait_spin_ns = wait_poll_ns;
     const bool default_syscalls = syscalls.empty();
     if (selection.empty() || (default_syscalls && obstacle.empty())) {
       tree_options.stops = SyscallStops::kNone;

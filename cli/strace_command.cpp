@@ -58,6 +58,9 @@ const char kStraceUsage[] =
     "  -p PID           attach to the running process PID and its threads; Ctrl-C (or\n"
     "                   --duration) detaches and leaves it running\n"
     "  --duration D     detach after D (e.g. 10s, 500ms); the program keeps running\n"
+    "  --wait-poll D    while stops come quickly, poll for the next one this long before\n"
+    "                   sleeping (default 50us; 0: always sleep; at most 10ms): waking a\n"
+    "                   tracer whose CPU went idle costs more than a stop\n"
     "  --json           one JSON object per call instead of strace's text: pid, tid,\n"
     "                   syscall, args, ret, errno, ts_ns, dur_ns (docs/stracedrv.md)\n"
     "  --trace PATH     the trace file (default: NAME.PID.mwt in the current directory)\n"
@@ -78,6 +81,7 @@ struct StraceOptions {
   uint64_t interval_ns = 0;  // -d
   pid_t attach = 0;
   uint64_t duration_ns = 0;
+  uint64_t wait_poll_ns = kDefaultWaitSpinNs;
   bool json = false;
   std::string trace_path;
   bool no_trace = false;
@@ -132,6 +136,13 @@ int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* opti
         if (arg == "--trace" ? !value(arg, &options->trace_path)
                              : (options->trace_path = arg.substr(8)).empty()) {
           return fail("--trace needs a path");
+        }
+      } else if (arg == "--wait-poll" || arg.rfind("--wait-poll=", 0) == 0) {
+        if (arg == "--wait-poll" ? !value(arg, &text) : (text = arg.substr(12)).empty()) {
+          return fail("--wait-poll needs a value");
+        }
+        if (!ParseDuration(text, &options->wait_poll_ns) || options->wait_poll_ns > kMaxWaitSpinNs) {
+          return fail("--wait-poll " + text + ": expected a duration of at most 10ms, or 0");
         }
       } else if (arg == "--duration" || arg.rfind("--duration=", 0) == 0) {
         if (arg == "--duration" ? !value(arg, &text) : (text = arg.substr(11)).empty()) {
@@ -410,6 +421,7 @@ int StraceCommand(const std::vector<std::string>& args) {
     ProcessTreeOptions tree_options;
     tree_options.selection = selection;
     tree_options.follow = options.follow;
+    tree_options.wait_spin_ns = options.wait_poll_ns;
     const bool filter = options.attach == 0 && options.duration_ns == 0 && !selection.all() &&
                         !selection.empty();
     tree_options.stops = selection.empty() ? SyscallStops::kNone

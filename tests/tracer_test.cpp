@@ -134,6 +134,24 @@ TEST(Tracer, SyscallCountsAreExactAndEqualStraceDashC) {
                             << test_support::ReadFile(theirs);
 }
 
+// Polling for stops (--wait-poll) changes when the tracer notices a stop, never what it sees:
+// sleeping at every stop and polling up to 10 ms see the same calls.
+TEST(Tracer, WaitPollingChangesNothingThatIsRecorded) {
+  ScratchDir dir;
+  std::map<std::string, std::pair<uint64_t, uint64_t>> seen[2];
+  const char* polls[2] = {"0", "10ms"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string out = dir.File(std::string("counts") + polls[i] + ".txt");
+    CommandResult run = RunProgram({kStracedrv, "-f", "-c", "--wait-poll", polls[i], "-o", out,
+                                    "--no-trace", kSyscallCounts});
+    ASSERT_EQ(run.exit_code(), 0) << run.err;
+    seen[i] = ParseSummary(test_support::ReadFile(out));
+  }
+  EXPECT_EQ(seen[0]["getppid"].first, 1200u);
+  EXPECT_EQ(seen[0]["close"].second, 100u);
+  EXPECT_EQ(seen[0], seen[1]);
+}
+
 TEST(Tracer, SeccompFilteredTracingSeesOnlyTheSelectedCallsAndAllOfThem) {
   ScratchDir dir;
   const std::string out = dir.File("out.jsonl");

@@ -114,7 +114,7 @@ struct ProcessTree::Process {
 };
 
 ProcessTree::ProcessTree(TraceObserver* observer, ProcessTreeOptions options)
-    : observer_(observer), options_(std::move(options)) {
+    : observer_(observer), options_(std::move(options)), spin_(options_.wait_spin_ns) {
   ptrace_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
   if (options_.follow) {
     ptrace_options_ |= PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
@@ -309,8 +309,19 @@ int ProcessTree::Run() {
     int wait_errno = EINTR;  // as if a tick had cut the wait short, when there was none
     if (masked) SetWakeSignalBlocked(false);  // a pending tick is handled right here
     if (!g_tick_pending && !g_detach_requested) {
-      tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
+      const uint64_t began = NowNs();
+      const uint64_t window = spin_.window_ns();
+      tid = 0;
+      while (window != 0 && tid == 0 && !g_tick_pending && !g_detach_requested &&
+             NowNs() - began < window) {
+        tid = wait4(-1, &pending.status, wait_flags | WNOHANG, &pending.usage);
+      }
+      if (tid == 0 && !g_tick_pending && !g_detach_requested) {
+        tid = wait4(-1, &pending.status, wait_flags, &pending.usage);
+      }
       if (tid < 0) wait_errno = errno;
+      if (tid == 0) tid = -1;  // a tick or a detach came while polling: EINTR, as set above
+      if (tid > 0) spin_.Ended(NowNs() - began);
     }
     if (masked) SetWakeSignalBlocked(true);
     if (tid < 0) {

@@ -7,7 +7,8 @@
 //    follow, + SECCOMP when a seccomp filter selects the calls that stop). No EXITKILL: if
 //    memwrap dies, the program carries on.
 //  * the loop blocks in wait4(-1, __WALL) (as strace does: no SIGCHLD handler, no extra
-//    syscall per stop); a POSIX timer with absolute deadlines interrupts it with a signal
+//    syscall per stop), after polling for the stop for a few microseconds while stops come
+//    quickly (wait_spin.h: waking an idle CPU costs more than the stop); a POSIX timer with absolute deadlines interrupts it with a signal
 //    meant for the tracer thread only. Each wakeup first collects every pending wait status
 //    (wait4 WNOHANG) and only then handles them, so a busy thread cannot starve the others.
 //  * signals are delivered unchanged; group-stops are kept with PTRACE_LISTEN (the process
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "syscalls/syscall_selection.h"
+#include "wait_spin.h"
 #include "wait_waker.h"
 
 namespace memwrap {
@@ -88,6 +90,7 @@ struct ProcessTreeOptions {
   SyscallSelection selection;                   // calls reported to the observer
   SyscallStops stops = SyscallStops::kNone;     // for the first process; children inherit
   bool follow = true;                           // follow forks and threads (strace -f)
+  uint64_t wait_spin_ns = kDefaultWaitSpinNs;   // polling before blocking (wait_spin.h); 0: none
 };
 
 // Construct it on the thread that will make every ptrace call, after forking the program: it
@@ -154,6 +157,7 @@ class ProcessTree {
   bool timer_created_ = false;
   std::function<void(uint64_t)> tick_;
   WaitWaker waker_;  // ends the blocking wait for ticks and detach requests
+  WaitSpin spin_;    // whether the next wait polls first
 };
 
 }  // namespace memwrap
