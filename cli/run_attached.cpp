@@ -86,7 +86,7 @@ int RunAttached(const AttachedRun& run) {
       return kExitCannotWrite;
     }
     collector.Start(writer.get(), 0);
-    TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_memory=*/run.interval_ns != 0);
+    TraceRecorder recorder(&collector, /*no_shim=*/true, run.interval_ns);
     ProcessTreeOptions options;
     options.selection = run.selection;
     // A filter cannot be added to a running process: every call stops, memwrap selects.

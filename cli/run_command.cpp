@@ -379,7 +379,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
 
     // ptrace follows the whole process tree: exits and exact peak RSS of every process, and
     // the syscalls asked for. All ptrace calls come from this thread.
-    TraceRecorder recorder(&collector, /*no_shim=*/false, /*sample_memory=*/interval_ns != 0);
+    TraceRecorder recorder(&collector, /*no_shim=*/false, interval_ns);
     ProcessTree tree(&recorder, tree_options);
     const SyscallStops first_stops = tree_options.stops;
     if (pstack && stack_sample_rate == 0) stack_sample_rate = 100;

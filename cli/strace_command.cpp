@@ -466,7 +466,7 @@ int StraceCommand(const std::vector<std::string>& args) {
       }
       collector.Start(writer.get(), 0);
     }
-    TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_memory=*/false);
+    TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_interval_ns=*/0);
     StracePrinter printer(options, out, writer ? &recorder : nullptr, first);
     ProcessTree tree(&printer, tree_options);
     std::string error = launcher ? tree.SeizeChild(first) : tree.Attach(first);

@@ -122,6 +122,7 @@ struct Collector::Connection {
   ByteBuffer pending;
   size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
+  PssBudget pss;  // how often the timer's samples may read its PSS
 };
 
 Collector::Collector() {
@@ -153,6 +154,7 @@ Collector::~Collector() {
 }
 
 void Collector::Start(RecordSink* writer, uint64_t sample_interval_ns) {
+  sample_interval_ns_ = sample_interval_ns;
   writer_ = writer;
   if (sample_interval_ns != 0) {
     timer_fd_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
@@ -531,7 +533,9 @@ void Collector::SampleMemory(Connection& connection) {
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = MonotonicNs();
-  if (ReadProcessMemory(pid_t(connection.pid), &sample)) AppendRecord(&connection.pending, sample);
+  if (ReadTimerSample(pid_t(connection.pid), &sample, &connection.pss, sample_interval_ns_)) {
+    AppendRecord(&connection.pending, sample);
+  }
 }
 
 void Collector::Flush(Connection& connection) {

@@ -98,6 +98,7 @@ class Collector {
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;
   UniqueFd timer_fd_;
+  uint64_t sample_interval_ns_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};

@@ -1,6 +1,8 @@
 #include "proc_memory.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +38,12 @@ bool KibField(const char* text, const char* key, uint64_t* bytes) {
   return false;
 }
 
+uint64_t MonotonicNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
 }  // namespace
 
 bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
@@ -57,6 +65,23 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
   }
   if (ReadSmallFile(dir + "smaps_rollup", text, sizeof(text), &length)) {
     KibField(text, "Pss", &sample->pss);
+  }
+  return true;
+}
+
+bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
+                     uint64_t interval_ns) {
+  const uint64_t began = MonotonicNow();
+  if (!budget->Due(began)) return ReadProcessMemory(pid, sample, /*with_pss=*/false);
+  if (!ReadProcessMemory(pid, sample, /*with_pss=*/true)) return false;
+  const uint64_t cost = MonotonicNow() - began;
+  if (budget->Spent(began, cost, interval_ns)) {
+    fprintf(stderr,
+            "memwrap: reading the PSS of process %d took %.1f ms (/proc/PID/smaps_rollup walks "
+            "its page tables under its memory lock, longer as it grows): its PSS is read at "
+            "most every %.0f ms now (%llu%% of the time), its RSS still every %.0f ms\n",
+            pid, double(cost) / 1e6, double(PssBudget::SpacingFor(cost)) / 1e6,
+            static_cast<unsigned long long>(kPssBudgetPercent), double(interval_ns) / 1e6);
   }
   return true;
 }

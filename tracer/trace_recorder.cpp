@@ -55,8 +55,11 @@ std::string Executable(pid_t pid) {
 
 }  // namespace
 
-TraceRecorder::TraceRecorder(Collector* collector, bool no_shim, bool sample_memory)
-    : collector_(collector), no_shim_(no_shim), sample_memory_(sample_memory) {}
+TraceRecorder::TraceRecorder(Collector* collector, bool no_shim, uint64_t sample_interval_ns)
+    : collector_(collector),
+      no_shim_(no_shim),
+      sample_interval_ns_(sample_interval_ns),
+      sample_memory_(sample_interval_ns != 0) {}
 
 void TraceRecorder::Append(pid_t pid, const void* record, size_t size, uint64_t now_ns) {
   Batch& batch = batches_[pid];
@@ -95,7 +98,9 @@ void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss) {
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = now_ns;
-  if (ReadProcessMemory(pid, &sample, with_pss)) Append(pid, &sample, sizeof(sample), now_ns);
+  const bool read = with_pss ? ReadTimerSample(pid, &sample, &pss_budgets_[pid], sample_interval_ns_)
+                             : ReadProcessMemory(pid, &sample, /*with_pss=*/false);
+  if (read) Append(pid, &sample, sizeof(sample), now_ns);
   last_sample_ns_[pid] = now_ns;
 }
 
@@ -190,6 +195,7 @@ void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusag
   without_shim_.erase(pid);
   parents_.erase(pid);
   last_sample_ns_.erase(pid);
+  pss_budgets_.erase(pid);
   // VmHWM read at PTRACE_EVENT_EXIT is this image's exact peak; wait4's ru_maxrss also counts
   // the images before an exec (for the first process: memwrap's own pre-exec copy).
   const uint32_t max_rss_kib = hwm_kib != 0 ? uint32_t(hwm_kib) : uint32_t(usage.ru_maxrss);

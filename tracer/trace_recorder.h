@@ -16,6 +16,7 @@
 
 #include "collector.h"
 #include "process_tree.h"
+#include "pss_budget.h"
 #include "tracefile/byte_buffer.h"
 
 namespace memwrap {
@@ -23,9 +24,10 @@ namespace memwrap {
 class TraceRecorder : public TraceObserver {
  public:
   // `no_shim`: no process of this run has the shim (stracedrv); else each exec'd image is
-  // judged by tracer/preload_obstacle.h. `sample_memory`: take MEMORY_SAMPLE records of the
-  // processes without the shim (the collector samples the others).
-  TraceRecorder(Collector* collector, bool no_shim, bool sample_memory);
+  // judged by tracer/preload_obstacle.h. `sample_interval_ns` (0: none): the period of the
+  // MEMORY_SAMPLE records taken of the processes without the shim (the collector samples the
+  // others), their PSS under a budget (pss_budget.h).
+  TraceRecorder(Collector* collector, bool no_shim, uint64_t sample_interval_ns);
 
   // Called at each exec with whether the new image has the shim (so the caller can change
   // how the process stops).
@@ -67,12 +69,14 @@ class TraceRecorder : public TraceObserver {
 
   Collector* collector_;
   bool no_shim_;
-  bool sample_memory_;
+  uint64_t sample_interval_ns_;
+  bool sample_memory_;  // sample_interval_ns_ != 0
   std::function<void(pid_t, bool)> on_image_;
   std::map<pid_t, Batch> batches_;
   std::map<pid_t, pid_t> parents_;
   std::set<pid_t> without_shim_;
   std::map<pid_t, uint64_t> last_sample_ns_;
+  std::map<pid_t, PssBudget> pss_budgets_;  // how often the timer's samples may read PSS
   pid_t sample_after_resume_ = 0;  // a memory sample due once the stopped thread runs again
 };
 

@@ -306,9 +306,10 @@ struct MemorySampleRecord {
   uint64_t hwm;  // VmHWM: the peak RSS so far, as the kernel keeps it
 };
 static_assert(sizeof(MemorySampleRecord) == 72);
-// MemorySampleRecord::h.flags, bit 0: `pss` was not read (it is 0). The tracer's samples taken
-// right after a memory system call skip /proc/PID/smaps_rollup, which costs several times the
-// rest of the sample; readers keep the process's previous PSS.
+// MemorySampleRecord::h.flags, bit 0: `pss` was not read (it is 0); readers keep the process's
+// previous PSS. Set on the tracer's samples right after a memory system call, and on timer
+// samples while PSS is over its budget (tracer/pss_budget.h): /proc/PID/smaps_rollup walks the
+// page tables of the whole process, milliseconds per GiB of small pages.
 inline constexpr uint16_t kMemorySampleWithoutPss = 0x1;
 
 // Followed by `name_size` bytes: the mark's name, NUL-terminated (cut to kMaxMarkName bytes).
