@@ -5,52 +5,28 @@
 
 namespace memwrap {
 
-std::map<uint64_t, MappedRange> MappingReplay::Remove(ImageMappings& image, uint64_t start,
-                                                      uint64_t end) {
-  std::map<uint64_t, MappedRange> removed;
-  if (start >= end) return removed;
-  auto it = image.ranges.upper_bound(start);
-  if (it != image.ranges.begin()) --it;
-  while (it != image.ranges.end() && it->first < end) {
-    const uint64_t range_start = it->first;
-    const MappedRange range = it->second;
-    if (range.end <= start) {
-      ++it;
-      continue;
-    }
-    const uint64_t cut_start = range_start > start ? range_start : start;
-    const uint64_t cut_end = range.end < end ? range.end : end;
-    removed[cut_start] = {cut_end, range.stack};
-    image.mapped_bytes -= cut_end - cut_start;
-    mapped_bytes_ -= cut_end - cut_start;
-    it = image.ranges.erase(it);
-    // What lies outside the cut stays mapped: a partial munmap splits the range.
-    if (range_start < cut_start) image.ranges[range_start] = {cut_start, range.stack};
-    if (cut_end < range.end) it = image.ranges.emplace(cut_end, MappedRange{range.end, range.stack}).first;
-  }
+MappedRanges::Ranges MappingReplay::Remove(ImageMappings& image, uint64_t start, uint64_t end) {
+  const uint64_t before = image.ranges.bytes();
+  MappedRanges::Ranges removed = image.ranges.Remove(start, end);
+  image.mapped_bytes -= before - image.ranges.bytes();
+  mapped_bytes_ -= before - image.ranges.bytes();
   return removed;
 }
 
 void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack) {
-  if (start >= end) return;
-  Remove(image, start, end);  // MAP_FIXED over an existing mapping replaces it
-  image.ranges[start] = {end, stack};
-  image.mapped_bytes += end - start;
-  mapped_bytes_ += end - start;
+  const uint64_t before = image.ranges.bytes();
+  image.ranges.Insert(start, end, stack);  // MAP_FIXED over an existing mapping replaces it
+  image.mapped_bytes = image.mapped_bytes - before + image.ranges.bytes();
+  mapped_bytes_ = mapped_bytes_ - before + image.ranges.bytes();
 }
 
 // The program's own share of the break is the sum of what its own brk/sbrk calls moved it by:
 // glibc's malloc moves the break too (internally, unseen), and that is heap, not a mapping.
 void MappingReplay::SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break) {
-  int64_t delta = int64_t(new_break - old_break);
-  // break_bytes is at most INT64_MAX (it comes from `bytes`), but a hostile trace can move the
-  // break up by ~2^63 twice: the sum would overflow (undefined behaviour). Saturate instead.
-  int64_t bytes;
-  if (__builtin_add_overflow(int64_t(image.break_bytes), delta, &bytes)) bytes = INT64_MAX;
-  if (bytes < 0) bytes = 0;
-  image.mapped_bytes = image.mapped_bytes - image.break_bytes + uint64_t(bytes);
-  mapped_bytes_ = mapped_bytes_ - image.break_bytes + uint64_t(bytes);
-  image.break_bytes = uint64_t(bytes);
+  const uint64_t bytes = GrowBreak(image.break_bytes, old_break, new_break);
+  image.mapped_bytes = image.mapped_bytes - image.break_bytes + bytes;
+  mapped_bytes_ = mapped_bytes_ - image.break_bytes + bytes;
+  image.break_bytes = bytes;
 }
 
 bool MappingReplay::ApplySyscall(ImageMappings& image, const SyscallRecord& call) {
@@ -72,7 +48,7 @@ bool MappingReplay::ApplySyscall(ImageMappings& image, const SyscallRecord& call
       return true;
     case SYS_mremap: {  // (old_addr, old_length, new_length, flags, new_addr) -> new address
       const uint64_t old_length = PageUp(call.args[1]), new_length = PageUp(call.args[2]);
-      std::map<uint64_t, MappedRange> removed;
+      MappedRanges::Ranges removed;
       // old_length 0 duplicates a shared mapping and MREMAP_DONTUNMAP keeps the old range.
       if (old_length != 0 && !(call.args[3] & MREMAP_DONTUNMAP)) {
         removed = Remove(image, call.args[0], call.args[0] + old_length);
@@ -137,7 +113,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
       ImageMappings& image = images_[image_id];
       // old_length 0 duplicates a shared mapping and MREMAP_DONTUNMAP keeps the old range:
       // in both, nothing leaves.
-      std::map<uint64_t, MappedRange> removed;
+      MappedRanges::Ranges removed;
       if (begin->old_length != 0 && !(begin->flags & MREMAP_DONTUNMAP)) {
         removed = Remove(image, begin->old_addr, begin->old_addr + PageUp(begin->old_length));
       }
@@ -148,7 +124,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
       const auto* end = record.As<MremapEndRecord>();
       if (end == nullptr) return false;
       ImageMappings& image = images_[image_id];
-      std::map<uint64_t, MappedRange> removed;
+      MappedRanges::Ranges removed;
       auto parked = image.remapping.find(end->tid);
       if (parked != image.remapping.end() && parked->second.first == end->old_addr) {
         removed = std::move(parked->second.second);
@@ -159,7 +135,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
         removed = Remove(image, end->old_addr, end->old_addr + PageUp(end->old_length));
       }
       if (end->new_addr == 0) {
-        for (const auto& [start, range] : removed) Insert(image, start, range.end, range.stack);
+        for (const auto& [start, range] : removed) Insert(image, start, range.end, range.value);
       } else {
         ++image.counters.mremaps;
         // A range memwrap never saw mapped (made before tracing started, or by glibc itself)
@@ -168,7 +144,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
         const uint64_t new_length = PageUp(end->new_length);
         const uint64_t old_length = PageUp(end->old_length);
         if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;
-        StackId stack = removed.empty() ? end->stack : removed.begin()->second.stack;
+        StackId stack = removed.empty() ? end->stack : removed.begin()->second.value;
         Insert(image, end->new_addr, end->new_addr + new_length, stack);
       }
       break;

@@ -20,6 +20,7 @@
 
 #include "memwrap/records.h"
 #include "trace_catalog.h"
+#include "tracefile/range_map.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {
@@ -41,19 +42,16 @@ struct MappingCounters {
   }
 };
 
-struct MappedRange {
-  uint64_t end = 0;
-  StackId stack = kNoStack;
-};
+using MappedRanges = RangeMap<StackId>;  // the stack that mapped each range
 
 struct ImageMappings {
-  std::map<uint64_t, MappedRange> ranges;  // by start
+  MappedRanges ranges;
   uint64_t mapped_bytes = 0;               // ranges + break growth
   uint64_t break_bytes = 0;                // net growth by the program's own brk/sbrk calls
   uint64_t peak_bytes = 0;
   MappingCounters counters;
   // mremap ranges between BEGIN and END, per thread: (old start, removed ranges)
-  std::unordered_map<uint32_t, std::pair<uint64_t, std::map<uint64_t, MappedRange>>> remapping;
+  std::unordered_map<uint32_t, std::pair<uint64_t, MappedRanges::Ranges>> remapping;
   // Images without the shim: their mappings come from SYSCALL records, and the break they last
   // saw brk return (0: none yet; the first brk, usually brk(0), sets where the break starts).
   bool from_syscalls = false;
@@ -72,7 +70,7 @@ class MappingReplay {
 
  private:
   // Removes [start, end) from the image's ranges; returns what was removed.
-  std::map<uint64_t, MappedRange> Remove(ImageMappings& image, uint64_t start, uint64_t end);
+  MappedRanges::Ranges Remove(ImageMappings& image, uint64_t start, uint64_t end);
   void Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack);
   void SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break);
   // A finished mmap/munmap/mremap/brk of an image without the shim; false for any other call.
@@ -82,7 +80,5 @@ class MappingReplay {
   uint64_t mapped_bytes_ = 0;
 };
 
-inline constexpr uint64_t kPageSize = 4096;
-inline uint64_t PageUp(uint64_t n) { return (n + kPageSize - 1) & ~(kPageSize - 1); }
 
 }  // namespace memwrap

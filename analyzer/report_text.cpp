@@ -88,8 +88,8 @@ std::string FormatReportText(const Report& report) {
     out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
         << " fired; " << value("fltrec_overwritten_records")
         << " records before the window (--keep " << value("fltrec_keep")
-        << ") were overwritten: heap blocks live from before it are included, mappings, "
-           "samples and marks from before it are not\n";
+        << ") were overwritten: the heap blocks and the program's own mappings live from "
+           "before it are included, samples and marks from before it are not\n";
   }
   out << "\n";
 

@@ -51,6 +51,9 @@ TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
   EXPECT_GT(std::stoull(report["session"]["fltrec_overwritten_records"].get<std::string>()), 0u);
   // The window is bounded: far fewer than the 400,000 churn records were kept.
   EXPECT_LT(report["totals"]["allocations"].get<uint64_t>(), 100000u);
+  // The mappings made before the window and still mapped are kept too (cut to what is left):
+  // 19 of the remapped 20 pages and the 4 pages of sbrk.
+  EXPECT_EQ(report["peak_mapped_bytes"], 23 * 4096);
 }
 
 TEST(Fltrec, NoTriggerNoFileAndTheExitStatusPassesThrough) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -272,6 +273,9 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
     process.essentials.clear();
     process.live.clear();
     process.reallocating.clear();
+    process.mappings.clear();
+    process.moved_break = {};
+    process.break_growth = 0;
   }
   if (IsEssential(type)) {
     process.essentials.insert(process.essentials.end(), record, record + header.size);
@@ -314,6 +318,62 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
           process.live[end.old_addr] = parked->second;  // failed: the old block is still live
         }
         if (parked != process.reallocating.end()) process.reallocating.erase(parked);
+      }
+      break;
+    default:
+      ForgetMapping(record, header, process);
+      break;
+  }
+}
+
+// Applies an evicted mapping record to what is kept of the process's mappings, by the rules of
+// the analyzer's mapping replay (docs/trace-format.md, "Mapping replay").
+void FlightRecorder::ForgetMapping(const uint8_t* record, const RecordHeader& header,
+                                   EvictedProcess& process) {
+  switch (RecordType(header.type)) {
+    case RecordType::kMmap:
+      if (MmapRecord mmap; Read(record, header, &mmap)) {
+        process.mappings.Insert(mmap.addr, mmap.addr + PageUp(mmap.length), mmap);
+      }
+      break;
+    case RecordType::kMunmap:
+      if (MunmapRecord munmap; Read(record, header, &munmap)) {
+        process.mappings.Remove(munmap.addr, munmap.addr + PageUp(munmap.length));
+      }
+      break;
+    // MREMAP_BEGIN changes nothing here: the move is applied with its END, so that should the
+    // END still be in the window, the dump's reader finds the old range where the call did.
+    case RecordType::kMremapEnd:
+      if (MremapEndRecord end; Read(record, header, &end)) {
+        if (end.new_addr == 0) break;  // failed: nothing moved
+        RangeMap<MmapRecord>::Ranges removed;
+        if (end.old_length != 0 && !(end.flags & MREMAP_DONTUNMAP)) {
+          removed = process.mappings.Remove(end.old_addr, end.old_addr + PageUp(end.old_length));
+        }
+        // A range never seen mapped is not the program's to count, moved or not.
+        if (removed.empty() && end.old_length != 0) break;
+        MmapRecord moved{};
+        if (!removed.empty()) {
+          moved = removed.begin()->second.value;
+        } else {
+          moved.h = {sizeof(moved), uint16_t(RecordType::kMmap), 0};
+          moved.prot = PROT_READ | PROT_WRITE;
+          moved.flags = MAP_SHARED | MAP_ANONYMOUS;  // old_length 0 duplicates a shared mapping
+          moved.tid = end.tid;
+          moved.stack = end.stack;
+        }
+        moved.ts_ns = end.ts_ns;
+        process.mappings.Insert(end.new_addr, end.new_addr + PageUp(end.new_length), moved);
+      }
+      break;
+    case RecordType::kBrk:
+      if (BrkRecord brk; Read(record, header, &brk)) {
+        const uint64_t first = process.moved_break.h.size != 0 ? process.moved_break.old_break
+                                                               : brk.old_break;
+        process.break_growth = GrowBreak(process.break_growth, brk.old_break, brk.new_break);
+        process.moved_break = brk;
+        process.moved_break.old_break = first;
+        process.moved_break.new_break = first + process.break_growth;
       }
       break;
     default:
@@ -376,10 +436,18 @@ void FlightRecorder::WriteDump(TraceWriter* writer) {
   // from then (their ALLOC records); then the window, chunk by chunk, in its order.
   for (const auto& [pid, process] : evicted_) {
     std::vector<uint8_t> bytes = process.essentials;
-    for (const auto& [addr, alloc] : process.live) {
-      const auto* p = reinterpret_cast<const uint8_t*>(&alloc);
-      bytes.insert(bytes.end(), p, p + sizeof(alloc));
+    auto append = [&bytes](const auto& fixed) {
+      const auto* p = reinterpret_cast<const uint8_t*>(&fixed);
+      bytes.insert(bytes.end(), p, p + sizeof(fixed));
+    };
+    for (const auto& [addr, alloc] : process.live) append(alloc);
+    for (const auto& [start, piece] : process.mappings.ranges()) {
+      MmapRecord mmap = piece.value;
+      mmap.addr = start;
+      mmap.length = piece.end - start;
+      append(mmap);
     }
+    if (process.moved_break.h.size != 0) append(process.moved_break);
     // In chunks of at most kMaxChunkRawSize bytes, cut at record boundaries.
     size_t start = 0, pos = 0;
     while (pos < bytes.size()) {

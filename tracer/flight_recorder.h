@@ -8,7 +8,9 @@
 // records are kept when the window moves past them (and dropped once the image has ended), and
 // so are the heap blocks still live when their allocation left the window: a dump starts with
 // them (their original ALLOC records), so its heap at the trigger is exact and it symbolizes on
-// its own. Mappings, memory samples and marks older than the window are gone.
+// its own. So are the program's own mappings still mapped and its moves of the break (as MMAP
+// records cut to what is left, and one BRK). Memory samples, marks and the SYSCALL records of
+// processes without the shim older than the window are gone.
 //
 // Memory: the window, plus the live images' module maps and stacks, plus the live blocks whose
 // allocation left the window -- bounded for runs of days.
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "memwrap/records.h"
+#include "tracefile/range_map.h"
 #include "tracefile/record_sink.h"
 #include "tracefile/trace_writer.h"
 
@@ -79,7 +82,15 @@ class FlightRecorder : public RecordSink {
     std::vector<uint8_t> essentials;                 // in their original order
     std::unordered_map<uint64_t, AllocRecord> live;  // blocks allocated before the window
     std::unordered_map<uint32_t, AllocRecord> reallocating;  // by tid, between BEGIN and END
+    // The program's own mappings made before the window and still mapped: each piece with the
+    // MMAP record that made it (written back cut to the piece).
+    RangeMap<MmapRecord> mappings;
+    // The program's own moves of the break before the window, as one BRK from the first
+    // old_break by their summed growth; h.size 0 while there was none.
+    BrkRecord moved_break{};
+    uint64_t break_growth = 0;
   };
+  void ForgetMapping(const uint8_t* record, const RecordHeader& header, EvictedProcess& process);
 
   // Drops what is older than the window (--keep), whole chunks first; a chunk that alone
   // exceeds it (one drain of a ring that fell behind can be megabytes) loses its oldest records,
