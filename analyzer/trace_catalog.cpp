@@ -31,7 +31,7 @@ std::optional<ProcessEnd> TraceCatalog::End(uint32_t pid) const {
   return it->second;
 }
 
-void TraceCatalog::Add(uint32_t pid, const RecordView& record) {
+void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
   uint64_t ts;
   if (RecordTimestamp(record, &ts)) {
     if (first_ts_ns_ == 0 || ts < first_ts_ns_) first_ts_ns_ = ts;

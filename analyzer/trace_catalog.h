@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <string.h>
 
 #include <map>
 #include <optional>
@@ -48,8 +49,21 @@ struct ProcessEnd {
 
 class TraceCatalog {
  public:
-  // Feeds one record (in TraceStream order).
-  void Add(uint32_t pid, const RecordView& record);
+  // Feeds one record (in TraceStream order). Heap events, nearly all of a trace, only move its
+  // time span: inline, without the call and the switch of the other records.
+  void Add(uint32_t pid, const RecordView& record) {
+    const bool heap_event = record.type == RecordType::kAlloc || record.type == RecordType::kFree ||
+                            record.type == RecordType::kReallocBegin ||
+                            record.type == RecordType::kReallocEnd;
+    if (heap_event && record.size >= sizeof(RecordHeader) + 8) {
+      uint64_t ts;
+      memcpy(&ts, record.data + sizeof(RecordHeader), sizeof(ts));
+      if (first_ts_ns_ == 0 || ts < first_ts_ns_) first_ts_ns_ = ts;
+      if (ts > last_ts_ns_) last_ts_ns_ = ts;
+      return;
+    }
+    AddRecord(pid, record);
+  }
 
   // The image a pid is running at this point of the stream (0 if none yet).
   ImageId CurrentImage(uint32_t pid) const;
@@ -66,6 +80,7 @@ class TraceCatalog {
   uint64_t last_ts_ns() const { return last_ts_ns_; }
 
  private:
+  void AddRecord(uint32_t pid, const RecordView& record);
   std::vector<ProcessImage> images_;
   std::map<uint32_t, ImageId> current_image_;
   std::map<std::pair<ImageId, StackId>, std::vector<uint64_t>> stacks_;
