@@ -38,9 +38,9 @@ bool KibField(const char* text, const char* key, uint64_t* bytes) {
   return false;
 }
 
-uint64_t MonotonicNow() {
+uint64_t Now(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
@@ -71,10 +71,13 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
 
 bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
                      uint64_t interval_ns) {
-  const uint64_t began = MonotonicNow();
+  const uint64_t began = Now(CLOCK_MONOTONIC);
   if (!budget->Due(began)) return ReadProcessMemory(pid, sample, /*with_pss=*/false);
+  // The cost is this thread's CPU time: the walk's own, not the time it waited for a CPU on a
+  // busy machine (which would make every read look expensive).
+  const uint64_t cpu_before = Now(CLOCK_THREAD_CPUTIME_ID);
   if (!ReadProcessMemory(pid, sample, /*with_pss=*/true)) return false;
-  const uint64_t cost = MonotonicNow() - began;
+  const uint64_t cost = Now(CLOCK_THREAD_CPUTIME_ID) - cpu_before;
   if (budget->Spent(began, cost, interval_ns)) {
     fprintf(stderr,
             "memwrap: reading the PSS of process %d took %.1f ms (/proc/PID/smaps_rollup walks "

@@ -310,7 +310,7 @@ int ProcessTree::Run() {
     if (masked) SetWakeSignalBlocked(false);  // a pending tick is handled right here
     if (!g_tick_pending && !g_detach_requested) {
       const uint64_t began = NowNs();
-      const uint64_t window = spin_.window_ns();
+      const uint64_t window = spin_.window_ns(began);
       tid = 0;
       while (window != 0 && tid == 0 && !g_tick_pending && !g_detach_requested &&
              NowNs() - began < window) {
