@@ -185,6 +185,49 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
   EXPECT_GT(without_pss, with_pss) << "most samples at 5 ms skip a read of several ms";
 }
 
+// In a preloaded process the shim's records and the tracer's SYSCALL records reach memwrap on
+// two paths; the collector merges them by time, so a process's stream reads in time order
+// instead of holding its system calls in blocks at their batches' arrival. Measured as the
+// pairs (heap record, later SYSCALL record in the stream) whose times are the other way round:
+// in blocks there are tens of thousands (every heap record after a call's time precedes it).
+TEST(Tracer, SyscallRecordsOfAPreloadedProcessAreAmongItsHeapRecordsByTime) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "--syscalls=memory", "-o", trace,
+                                  MEMWRAP_INTERLEAVED_CALLS});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  struct Timed {
+    bool syscall;
+    uint64_t ts;
+  };
+  std::vector<Timed> stream;  // the program's records after its PROCESS_START, in file order
+  bool started = false;
+  ForEachRecord(trace, [&](const Chunk&, const RecordView& view) {
+    if (view.type == RecordType::kProcessStart) started = true;
+    uint64_t ts;
+    if (!started || view.type == RecordType::kStack || view.size < 16) return;
+    memcpy(&ts, view.data + 8, 8);
+    stream.push_back({view.type == RecordType::kSyscall, ts});
+  });
+  uint64_t syscalls = 0, inversions = 0, latest_heap = 0;
+  for (const Timed& record : stream) {
+    if (!record.syscall) {
+      latest_heap = std::max(latest_heap, record.ts);
+      continue;
+    }
+    ++syscalls;
+    if (record.ts >= latest_heap) continue;
+    for (const Timed& earlier : stream) {
+      if (&earlier == &record) break;
+      if (!earlier.syscall && earlier.ts > record.ts) ++inversions;
+    }
+  }
+  EXPECT_GE(syscalls, 600u);  // 300 mmaps and 300 munmaps, and the loader's calls
+  // The loader's calls come before the shim's PROCESS_START (one inversion each), and the last
+  // batch may arrive after the process's last chunk was written.
+  EXPECT_LT(inversions, syscalls) << "SYSCALL records in blocks, not by time";
+}
+
 TEST(Tracer, SeccompFilteredTracingSeesOnlyTheSelectedCallsAndAllOfThem) {
   ScratchDir dir;
   const std::string out = dir.File("out.jsonl");

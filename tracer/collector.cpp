@@ -209,7 +209,13 @@ void Collector::WriteAdded() {
   for (auto& [pid, record] : added) {
     Connection* connection = HeapConnectionOf(pid);
     if (connection != nullptr) {
-      connection->pending.insert(connection->pending.end(), record.begin(), record.end());
+      // By time into the heap records not written yet (the tracer's batches come every tick):
+      // SYSCALL and STACK_SAMPLE records land among the heap events of their moment, not in a
+      // block at the batch's arrival.
+      MergeByTime(&connection->pending, 0, ByteBuffer(record.begin(), record.end()));
+      // Records moved: the library calls' next merge goes over all of it (from 0 is always
+      // right, and a byte offset from before could now fall inside a record).
+      connection->merged_upto = 0;
     } else {
       ByteBuffer bytes(record.begin(), record.end());
       Write(pid, bytes);
@@ -515,6 +521,9 @@ void Collector::Disconnect(Connection& connection) {
   if (Joins(connection)) {
     HandOver(connection);
   } else {
+    // What the tracer handed over for this process before its exit went on (its last SYSCALL
+    // records: tracer/trace_recorder.h) goes among its last records, before its end.
+    WriteAdded();
     ImageEndRecord end{};
     end.h = {sizeof(end), uint16_t(RecordType::kImageEnd), 0};
     end.ts_ns = end_ts;

@@ -420,6 +420,7 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
         process.hwm_kib = uint64_t(hwm);
       }
       if (thread.in_syscall) ReportUnfinished(thread);  // exit / exit_group never return
+      observer_->OnThreadExiting(thread.pid, tid);
       Resume(thread, 0);
       return;
     }

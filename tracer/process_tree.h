@@ -78,6 +78,9 @@ class TraceObserver {
   virtual void OnSignal(pid_t pid, pid_t tid, int signal) { (void)pid, (void)tid, (void)signal; }
   // `pid` runs a new program (its executable is /proc/PID/exe now).
   virtual void OnExec(pid_t pid) { (void)pid; }
+  // Thread `tid` of `pid` is stopped at its exit (PTRACE_EVENT_EXIT): its process's memory and
+  // files still exist; the last thread's going on closes them (and the shim's socket).
+  virtual void OnThreadExiting(pid_t pid, pid_t tid) { (void)pid, (void)tid; }
   // A process ended. `hwm_kib`: VmHWM of its last image read at PTRACE_EVENT_EXIT (exact peak
   // RSS), 0 if it could not be read. `usage` is wait4's.
   virtual void OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,

@@ -87,9 +87,14 @@ void TraceRecorder::Tick(uint64_t now_ns) {
   if (sample_memory_) {
     for (pid_t pid : without_shim_) SampleMemory(pid, now_ns);
   }
+  // A process with the shim gets its batch handed over at every tick: the collector merges it
+  // by time into the heap records it has not written yet, and those go out in chunks of 1 MiB,
+  // often many times in 200 ms. The others' batches are chunks of their own.
   std::vector<pid_t> old;
   for (const auto& [pid, batch] : batches_) {
-    if (now_ns - batch.first_ns >= kBatchAgeNs) old.push_back(pid);
+    if (now_ns - batch.first_ns >= kBatchAgeNs || without_shim_.count(pid) == 0) {
+      old.push_back(pid);
+    }
   }
   for (pid_t pid : old) Flush(pid);
 }
@@ -125,6 +130,13 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
       event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
     sample_after_resume_ = event.pid;
   }
+}
+
+// A process with the shim: its batch goes to the collector now, before the thread's exit can
+// close the shim's socket, so that the collector merges it into the process's last records
+// rather than writing it after them.
+void TraceRecorder::OnThreadExiting(pid_t pid, pid_t /*tid*/) {
+  if (without_shim_.count(pid) == 0) Flush(pid);
 }
 
 void TraceRecorder::AfterResume() {

@@ -37,6 +37,7 @@ class TraceRecorder : public TraceObserver {
 
   void OnSyscall(const SyscallEvent& event) override;
   void AfterResume() override;
+  void OnThreadExiting(pid_t pid, pid_t tid) override;
   void OnProcessStart(pid_t pid, pid_t ppid) override;
   void OnExec(pid_t pid) override;
   void OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
