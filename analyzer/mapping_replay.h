@@ -80,5 +80,4 @@ class MappingReplay {
   uint64_t mapped_bytes_ = 0;
 };
 
-
 }  // namespace memwrap

@@ -275,7 +275,6 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
     process.reallocating.clear();
     process.mappings.clear();
     process.moved_break = {};
-    process.break_growth = 0;
   }
   if (IsEssential(type)) {
     process.essentials.insert(process.essentials.end(), record, record + header.size);
@@ -368,12 +367,14 @@ void FlightRecorder::ForgetMapping(const uint8_t* record, const RecordHeader& he
       break;
     case RecordType::kBrk:
       if (BrkRecord brk; Read(record, header, &brk)) {
-        const uint64_t first = process.moved_break.h.size != 0 ? process.moved_break.old_break
-                                                               : brk.old_break;
-        process.break_growth = GrowBreak(process.break_growth, brk.old_break, brk.new_break);
-        process.moved_break = brk;
-        process.moved_break.old_break = first;
-        process.moved_break.new_break = first + process.break_growth;
+        BrkRecord& moved = process.moved_break;
+        const bool first_move = moved.h.size == 0;
+        const uint64_t first = first_move ? brk.old_break : moved.old_break;
+        const uint64_t growth_so_far = first_move ? 0 : moved.new_break - moved.old_break;
+        const uint64_t growth = GrowBreak(growth_so_far, brk.old_break, brk.new_break);
+        moved = brk;
+        moved.old_break = first;
+        moved.new_break = first + growth;
       }
       break;
     default:

@@ -86,9 +86,8 @@ class FlightRecorder : public RecordSink {
     // MMAP record that made it (written back cut to the piece).
     RangeMap<MmapRecord> mappings;
     // The program's own moves of the break before the window, as one BRK from the first
-    // old_break by their summed growth; h.size 0 while there was none.
+    // old_break by their summed growth (new_break - old_break); h.size 0 while there was none.
     BrkRecord moved_break{};
-    uint64_t break_growth = 0;
   };
   void ForgetMapping(const uint8_t* record, const RecordHeader& header, EvictedProcess& process);
 

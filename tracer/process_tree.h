@@ -8,9 +8,10 @@
 //    memwrap dies, the program carries on.
 //  * the loop blocks in wait4(-1, __WALL) (as strace does: no SIGCHLD handler, no extra
 //    syscall per stop), after polling for the stop for a few microseconds while stops come
-//    quickly (wait_spin.h: waking an idle CPU costs more than the stop); a POSIX timer with absolute deadlines interrupts it with a signal
-//    meant for the tracer thread only. Each wakeup first collects every pending wait status
-//    (wait4 WNOHANG) and only then handles them, so a busy thread cannot starve the others.
+//    quickly (wait_spin.h: waking an idle CPU costs more than the stop); a POSIX timer with
+//    absolute deadlines interrupts it with a signal meant for the tracer thread only. Each
+//    wakeup first collects every pending wait status (wait4 WNOHANG) and only then handles
+//    them, so a busy thread cannot starve the others.
 //  * signals are delivered unchanged; group-stops are kept with PTRACE_LISTEN (the process
 //    stays stopped until SIGCONT, as without memwrap); a non-leader thread's exec (the kernel
 //    gives it the leader's tid) and a child whose first stop comes before its parent's fork

@@ -58,8 +58,7 @@ std::string Executable(pid_t pid) {
 TraceRecorder::TraceRecorder(Collector* collector, bool no_shim, uint64_t sample_interval_ns)
     : collector_(collector),
       no_shim_(no_shim),
-      sample_interval_ns_(sample_interval_ns),
-      sample_memory_(sample_interval_ns != 0) {}
+      sample_interval_ns_(sample_interval_ns) {}
 
 void TraceRecorder::Append(pid_t pid, const void* record, size_t size, uint64_t now_ns) {
   Batch& batch = batches_[pid];
@@ -84,7 +83,7 @@ void TraceRecorder::FlushAll() {
 }
 
 void TraceRecorder::Tick(uint64_t now_ns) {
-  if (sample_memory_) {
+  if (sample_interval_ns_ != 0) {
     for (pid_t pid : without_shim_) SampleMemory(pid, now_ns);
   }
   // A process with the shim gets its batch handed over at every tick: the collector merges it
@@ -125,7 +124,7 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
   // thread runs again (AfterResume) so that the /proc reading does not stop it, and without
   // PSS (smaps_rollup walks every mapping: several times the cost of the status file); the
   // timer's samples keep measuring PSS.
-  if (sample_memory_ && event.finished && without_shim_.count(event.pid) != 0 &&
+  if (sample_interval_ns_ != 0 && event.finished && without_shim_.count(event.pid) != 0 &&
       (Syscall(event.number).classes & TM) != 0 &&
       event.exit_ns - last_sample_ns_[event.pid] >= kMinSampleSpacingNs) {
     sample_after_resume_ = event.pid;

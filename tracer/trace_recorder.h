@@ -70,8 +70,7 @@ class TraceRecorder : public TraceObserver {
 
   Collector* collector_;
   bool no_shim_;
-  uint64_t sample_interval_ns_;
-  bool sample_memory_;  // sample_interval_ns_ != 0
+  uint64_t sample_interval_ns_;  // 0: no memory samples
   std::function<void(pid_t, bool)> on_image_;
   std::map<pid_t, Batch> batches_;
   std::map<pid_t, pid_t> parents_;
