@@ -2,6 +2,7 @@
 // through late-loaded libraries can be symbolised offline.
 #include <dlfcn.h>
 
+#include "cfi_unwinder.h"
 #include "shim.h"
 
 namespace {
@@ -25,6 +26,8 @@ __attribute__((visibility("default"))) void* dlopen(const char* file, int mode) 
 __attribute__((visibility("default"))) int dlclose(void* handle) {
   static auto real = NextDefinition<int (*)(void*)>("dlclose");
   int result = real(handle);
+  // The unloaded code's unwind rules must not serve code mapped at its addresses later.
+  if (result == 0) memwrap::shim::ForgetFrameRules();
   if (result == 0 && memwrap::shim::Active()) memwrap::shim::RecordModulesChanged();
   return result;
 }

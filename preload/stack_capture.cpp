@@ -8,6 +8,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "cfi_unwinder.h"
 #include "stack_table.h"
 
 namespace memwrap::shim {
@@ -86,7 +87,7 @@ bool StillOnStack(const CachedChain& chain) {
 
 bool InShim(uint64_t ip) { return ip >= g_shim_begin && ip < g_shim_end; }
 
-// The full unwind. Fills ips (program frames only, caller first) and, for each frame after the
+// The libunwind unwind, for stacks CfiUnwind cannot follow. Fills ips (program frames only, caller first) and, for each frame after the
 // first, where on the stack its return address was found. Returns the depth.
 uint32_t Unwind(const CallerContext& caller, uint64_t* ips, uint64_t* slots) {
   unw_context_t context;
@@ -127,6 +128,7 @@ bool InitStackCapture(uint32_t max_depth, uint64_t shim_begin, uint64_t shim_end
 }
 
 void ResetStackCapture() {
+  ResetFrameRuleLock();
   UnmapCache(t_cache);
   t_cache = nullptr;
   pthread_setspecific(g_cache_key, nullptr);
@@ -149,7 +151,9 @@ StackId CaptureStack(const CallerContext& caller) {
   alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
   auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
   uint64_t slots[kMaxStackDepth];
-  uint32_t depth = Unwind(caller, frames, slots);
+  uint32_t depth = CfiUnwind({caller.return_address, caller.stack_pointer, caller.frame_pointer},
+                             frames, slots, g_max_depth);
+  if (depth == 0) depth = Unwind(caller, frames, slots);
   if (depth == 0) return kNoStack;
 
   bool must_send = false;

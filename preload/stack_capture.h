@@ -10,7 +10,8 @@
 // least one of those slots, except in the one case docs/architecture.md describes (a
 // variable-size frame above a constant-size part of the chain, re-entered at the very same
 // depth), so a reused chain is the chain a full unwind would find. A miss costs one full
-// unwind, which then fills the cache.
+// unwind (cfi_unwinder.h, or libunwind for the stacks it cannot follow), which then fills the
+// cache.
 #pragma once
 
 #include <stdint.h>
@@ -29,6 +30,7 @@ namespace memwrap::shim {
 struct CallerContext {
   uint64_t return_address;  // into the program
   uint64_t stack_pointer;   // the program's stack pointer just before the call instruction
+  uint64_t frame_pointer;   // the program's rbp at the call (saved by the hook's prologue)
 };
 
 // Inside an interposed function compiled with frame pointers: its frame holds the saved
@@ -36,7 +38,8 @@ struct CallerContext {
 #define MEMWRAP_CALLER_CONTEXT()                                                            \
   ::memwrap::shim::CallerContext {                                                          \
     reinterpret_cast<uint64_t>(__builtin_return_address(0)),                                \
-        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16                         \
+        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16,                        \
+        *reinterpret_cast<const uint64_t*>(__builtin_frame_address(0))                      \
   }
 
 // Publishes a newly interned stack (a complete STACK record); false if it could not be sent.
