@@ -248,6 +248,7 @@ void OnForkChild() {
   g_state.store(int(State::kActive), std::memory_order_release);
 }
 
+// Connects and sets the state to kActive; on failure leaves it for the caller to settle.
 void Initialise() {
   ShimSettings settings;
   const char* bad = ParseShimSettings(getenv(kEnvRingSize), getenv(kEnvStackDepth),
@@ -271,13 +272,31 @@ void Initialise() {
   g_state.store(int(State::kActive), std::memory_order_release);
 }
 
-// Runs before the program's own constructors that depend on us (priority 101 is the
-// earliest allowed for user code).
-__attribute__((constructor(101))) void ShimConstructor() {
+// One thread starts tracing: the first to intercept a call, or the constructor. Before libc's
+// own initialiser ran there may be no environment to read yet: then only the constructor
+// concludes that memwrap is not there (`final`); an earlier call leaves the state as it was,
+// and the next one tries again.
+bool Start(bool final) {
+  if (t_in_hook != 0) return false;  // the start's own allocations, and libunwind's
+  int expected = int(State::kUninitialised);
+  if (!g_state.compare_exchange_strong(expected, int(State::kStarting))) {
+    if (expected == int(State::kStarting)) g_untracked_nested.fetch_add(1);
+    return expected == int(State::kActive);
+  }
   HookScope scope;  // allocations made while connecting are ours, not the program's
+  if (!final && (environ == nullptr || getenv(kEnvSocket) == nullptr)) {
+    g_state.store(int(State::kUninitialised), std::memory_order_release);
+    return false;
+  }
   Initialise();
-  if (!Active()) g_state.store(int(State::kDisabled), std::memory_order_relaxed);
+  if (g_state.load(std::memory_order_acquire) == int(State::kActive)) return true;
+  g_state.store(int(State::kDisabled), std::memory_order_release);
+  return false;
 }
+
+// Priority 101 is the earliest allowed for user code; when an earlier call started tracing,
+// there is nothing left to do.
+__attribute__((constructor(101))) void ShimConstructor() { Start(true); }
 
 __attribute__((destructor)) void ShimDestructor() {
   if (!Active()) return;
@@ -286,6 +305,8 @@ __attribute__((destructor)) void ShimDestructor() {
 }
 
 }  // namespace
+
+bool StartAtFirstCall() { return Start(false); }
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
   HookScope scope;

@@ -16,14 +16,24 @@
 namespace memwrap::shim {
 
 enum class State : int {
-  kUninitialised = 0,  // before the constructor: calls pass through unrecorded
+  kUninitialised = 0,  // nothing intercepted yet (or no environment to read yet)
   kActive = 1,
   kDisabled = 2,  // no collector, or tracing stopped
+  kStarting = 3,  // one thread is connecting: other threads' calls pass through, counted
 };
 
 extern std::atomic<int> g_state;
 
-inline bool Active() { return g_state.load(std::memory_order_relaxed) == int(State::kActive); }
+// Starts tracing at the first intercepted call, which may come long before the shim's
+// constructor runs: other libraries' constructors run first (libstdc++'s exception pool, a
+// plugin's tables). True when tracing is on afterwards.
+bool StartAtFirstCall();
+
+inline bool Active() {
+  const int state = g_state.load(std::memory_order_relaxed);
+  if (state == int(State::kActive)) return true;
+  return state == int(State::kUninitialised) && StartAtFirstCall();
+}
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller);
 void RecordFree(void* block);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cxx_runtime_pool.h"
+
 namespace app {
 
 constexpr size_t kNames = 500;
@@ -28,5 +30,6 @@ int main() {
          sizeof(std::vector<std::string>) + app::kNames * sizeof(std::string) +
              app::kNames * (app::kLength + 1),
          app::kNames + 2);
+  printf("expected_runtime_pool_bytes=%zu\n", kRuntimePoolBytes);  // live throughout
   return count == app::kNames ? 0 : 1;
 }

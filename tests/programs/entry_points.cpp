@@ -9,6 +9,8 @@
 
 #include <new>
 
+#include "cxx_runtime_pool.h"
+
 struct alignas(64) Aligned {
   char bytes[192];
 };
@@ -53,5 +55,7 @@ int main() {
   delete over_aligned;
   delete[] nothrow;
   printf("expected_peak_bytes=%zu\nexpected_allocations=%d\n", expected, allocations);
+  // libstdc++'s pool, live from before main to the end: on top of the program's own figures.
+  printf("expected_runtime_pool_bytes=%zu\n", kRuntimePoolBytes);
   return 0;
 }
