@@ -6,8 +6,11 @@
 namespace memwrap {
 
 bool IsRuntimeFrame(const SourceFrame& frame) {
-  static const char* const kModules[] = {"libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
-                                         "libmemwrap_preload.so", "libc++.so", "libc++abi.so"};
+  static const char* const kModules[] = {
+      "libc.so",    "libstdc++.so", "libgcc_s.so",   "ld-linux",     "libmemwrap_preload.so",
+      "libc++.so",  "libc++abi.so",
+      // allocators a program links or preloads instead of glibc's
+      "libtcmalloc", "libjemalloc.so", "libmimalloc.so"};
   for (const char* prefix : kModules) {
     if (frame.module.rfind(prefix, 0) == 0) return true;
   }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap_probe.h"
 #include "real_allocator.h"
 #include "shim.h"
 
@@ -18,7 +19,9 @@ using memwrap::shim::Real;
 namespace {
 
 inline void Allocated(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  if (block != nullptr && Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
+  if (block != nullptr && !memwrap::shim::IsProbeAllocation() && Active()) {
+    memwrap::shim::RecordAlloc(block, size, kind, caller);
+  }
 }
 
 // realloc and reallocarray: the old block leaves the live set before the call (another thread
@@ -55,7 +58,7 @@ __attribute__((visibility("default"), noinline)) void* malloc(size_t size) {
 __attribute__((visibility("default"), noinline)) void free(void* block) {
   if (block == nullptr) return;
   if (memwrap::shim::IsBootstrapBlock(block)) return;
-  if (Active()) memwrap::shim::RecordFree(block);
+  if (!memwrap::shim::IsProbeFree() && Active()) memwrap::shim::RecordFree(block);
   Real().free(block);
 }
 

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <stdint.h>
+#include <unistd.h>
 
 extern "C" {
 // Weak: present in glibc (GLIBC_2.2.5), absent elsewhere.
@@ -44,29 +45,63 @@ F Lookup(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
 }
 
+// The loaded object that defines `function` (its load address), 0 if none.
+uintptr_t ObjectOf(const void* function) {
+  Dl_info info;
+  return function != nullptr && dladdr(function, &info) != 0
+             ? reinterpret_cast<uintptr_t>(info.dli_fbase)
+             : 0;
+}
+
+// valloc and pvalloc from the next allocator's memalign, for allocators that do not define
+// them (jemalloc has no pvalloc): glibc's own would hand out blocks the other allocator's free
+// cannot take.
+void* (*g_next_memalign)(size_t, size_t) = nullptr;
+size_t PageSize() { return size_t(sysconf(_SC_PAGESIZE)); }
+void* PagedValloc(size_t n) { return g_next_memalign(PageSize(), n); }
+void* PagedPvalloc(size_t n) {
+  const size_t page = PageSize();
+  if (n > SIZE_MAX - page) return nullptr;
+  return g_next_memalign(page, (n + page - 1) & ~(page - 1));
+}
+
+RealAllocator GlibcAllocator() {
+  return {__libc_malloc,   __libc_free,   __libc_calloc, __libc_realloc,
+          __libc_memalign, __libc_valloc, __libc_pvalloc};
+}
+
+bool HasGlibcAllocator() {
+  return __libc_malloc && __libc_free && __libc_calloc && __libc_realloc && __libc_memalign &&
+         __libc_valloc && __libc_pvalloc;
+}
+
+// The allocator the program would use without the shim: the next definition of malloc & co.
+// in the lookup order, which is glibc's, or an allocator the program links or preloads
+// (tcmalloc, jemalloc). Forwarding to glibc regardless would hand the program glibc blocks
+// that its allocator's other entry points (mallocx, sized delete) cannot take.
 RealAllocator Resolve() {
-  if (__libc_malloc && __libc_free && __libc_calloc && __libc_realloc && __libc_memalign &&
-      __libc_valloc && __libc_pvalloc) {
-    return {__libc_malloc,   __libc_free,   __libc_calloc, __libc_realloc,
-            __libc_memalign, __libc_valloc, __libc_pvalloc};
-  }
   static RealAllocator bootstrap{PoolMalloc,   PoolFree,   PoolCalloc, PoolRealloc,
                                  PoolMemalign, PoolValloc, PoolValloc};
   static bool resolving = false;
   if (resolving) return bootstrap;  // dlsym re-entered us: serve it from the pool
   resolving = true;
-  RealAllocator real{
+  RealAllocator next{
       Lookup<void* (*)(size_t)>("malloc"),           Lookup<void (*)(void*)>("free"),
       Lookup<void* (*)(size_t, size_t)>("calloc"),   Lookup<void* (*)(void*, size_t)>("realloc"),
       Lookup<void* (*)(size_t, size_t)>("memalign"), Lookup<void* (*)(size_t)>("valloc"),
       Lookup<void* (*)(size_t)>("pvalloc"),
   };
-  resolving = false;
-  if (!real.malloc || !real.free || !real.calloc || !real.realloc || !real.memalign ||
-      !real.valloc || !real.pvalloc) {
-    return bootstrap;
+  const uintptr_t allocator = ObjectOf(reinterpret_cast<const void*>(next.malloc));
+  if (next.malloc && next.free && next.calloc && next.realloc && next.memalign) {
+    g_next_memalign = next.memalign;
+    if (ObjectOf(reinterpret_cast<const void*>(next.valloc)) != allocator) next.valloc = PagedValloc;
+    if (ObjectOf(reinterpret_cast<const void*>(next.pvalloc)) != allocator) {
+      next.pvalloc = PagedPvalloc;
+    }
   }
-  return real;
+  resolving = false;
+  if (next.malloc && next.free && next.calloc && next.realloc && next.memalign) return next;
+  return HasGlibcAllocator() ? GlibcAllocator() : bootstrap;
 }
 
 }  // namespace

@@ -1,10 +1,8 @@
-// The allocator the shim forwards to: glibc's own entry points.
-//
-// glibc exports __libc_malloc & co., so the common case needs no dlsym at all (as Perfetto's
-// glibc interceptor does) and there is no bootstrap problem. Where they are missing (another
-// libc), the functions are looked up with dlsym(RTLD_NEXT); dlsym itself may call calloc
-// before the lookup finished, and that call is served from a small static pool whose blocks
-// free() recognises and ignores.
+// The allocator the shim forwards to: the next definition of the malloc family after the shim
+// (dlsym RTLD_NEXT): glibc's, or the allocator the program links or preloads (tcmalloc,
+// jemalloc). dlsym itself may call calloc before the lookup finished, and that call is served
+// from a small static pool whose blocks free() recognises and ignores. Without dlsym results,
+// glibc's __libc_malloc & co.
 #pragma once
 
 #include <stddef.h>

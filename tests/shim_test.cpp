@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "programs/cxx_runtime_pool.h"
 #include "test_support.h"
 
 namespace memwrap {
@@ -96,6 +97,70 @@ TEST(Shim, RecordsTheCxxRuntimesStartupPool) {
              site["module"].get<std::string>().rfind("libstdc++.so", 0) == 0;
   }
   EXPECT_TRUE(found) << report["leak_sites"].dump(1);
+}
+
+// tcmalloc and jemalloc, linked or preloaded: the program runs as it would without memwrap,
+// and its C++ allocations (their own operator new, which never calls malloc) are recorded
+// once each. The allocator's own start-up allocations are the program's too, so the check is
+// on main's sites, plus libstdc++'s pool.
+void ExpectOtherAllocatorRecordedExactly(const std::string& program, const std::string& preload) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  std::vector<std::string> argv = {"/usr/bin/env"};
+  if (!preload.empty()) argv.push_back("LD_PRELOAD=" + preload);
+  argv.insert(argv.end(), {kMemwrap, "-q", "-o", trace, "--", program});
+  CommandResult run = RunProgram(argv);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  auto truth = Truth(run.out);
+  json report = ReportJson(trace);
+  uint64_t main_bytes = 0, main_allocations = 0, pool_bytes = 0;
+  for (const json& site : report["peak_sites"]) {
+    if (site["function"] == "main") {
+      main_bytes += site["bytes"].get<uint64_t>();
+      main_allocations += site["allocations"].get<uint64_t>();
+    } else if (site["module"].get<std::string>().rfind("libstdc++", 0) == 0) {
+      pool_bytes += site["bytes"].get<uint64_t>();
+    }
+  }
+  EXPECT_EQ(main_bytes, truth["main_peak_bytes"]) << report["peak_sites"].dump(1);
+  EXPECT_EQ(main_allocations, truth["main_allocations"]);
+  // Every block main allocated was freed, by a matching delete: none left but stdout's buffer
+  // (printf, at the end), no free of a block never seen.
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  for (const json& site : report["leak_sites"]) {
+    if (site["function"] == "main") {
+      EXPECT_EQ(site["stack"][0]["function"], "_IO_file_doallocate");
+    }
+  }
+  if (kRuntimePoolBytes != 0) {
+    EXPECT_EQ(pool_bytes, kRuntimePoolBytes);
+  }
+}
+
+TEST(Shim, OtherAllocatorsLinkedOrPreloadedAreRecordedExactly) {
+  ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, "");
+  const std::string tcmalloc = MEMWRAP_OTHER_ALLOCATOR_TCMALLOC;
+  const std::string jemalloc = MEMWRAP_OTHER_ALLOCATOR_JEMALLOC;
+  if (tcmalloc.empty() || jemalloc.empty()) {
+    GTEST_SKIP() << "tcmalloc or jemalloc missing (apt-get install libgoogle-perftools-dev "
+                    "libjemalloc-dev)";
+  }
+  {
+    SCOPED_TRACE("linked with tcmalloc");
+    ExpectOtherAllocatorRecordedExactly(tcmalloc, "");
+  }
+  {
+    SCOPED_TRACE("linked with jemalloc");
+    ExpectOtherAllocatorRecordedExactly(jemalloc, "");
+  }
+  {
+    SCOPED_TRACE("tcmalloc preloaded");
+    ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, MEMWRAP_TCMALLOC_LIBRARY);
+  }
+  {
+    SCOPED_TRACE("jemalloc preloaded");
+    ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, MEMWRAP_JEMALLOC_LIBRARY);
+  }
 }
 
 TEST(Shim, AccountsMappingsThroughMremapAndPartialMunmap) {
