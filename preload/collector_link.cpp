@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -129,16 +130,33 @@ bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_t
   return ack.magic == kHelloMagic && ack.accepted == 1;
 }
 
-bool CollectorAlive(int socket_fd) {
-  // Programs that close every descriptor (daemons) close ours too, and the number may then
-  // name another file: only the very socket we connected counts.
+bool IsOurSocket(int socket_fd) {
+  // Programs that close every descriptor (daemons) may close ours too (with a raw system call
+  // the shim does not see), and the number may then name another file: only the very socket
+  // we connected counts.
   struct stat st;
-  if (fstat(socket_fd, &st) != 0 || st.st_dev != g_socket_dev || st.st_ino != g_socket_ino) {
-    return false;
-  }
+  return socket_fd >= 0 && fstat(socket_fd, &st) == 0 && st.st_dev == g_socket_dev &&
+         st.st_ino == g_socket_ino;
+}
+
+bool CollectorAlive(int socket_fd) {
+  if (!IsOurSocket(socket_fd)) return false;
   pollfd p{socket_fd, POLLRDHUP, 0};
   int n = poll(&p, 1, 0);
   return !(n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)));
+}
+
+int MoveToHighDescriptor(int socket_fd) {
+  // Out of the way of the program's own numbers (which start low), below the usual limit
+  // of 1,024, so that the descriptor table does not grow much.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return socket_fd;
+  const rlim_t ceiling = limit.rlim_cur < 1024 ? limit.rlim_cur : 1024;
+  if (ceiling <= 64 + 3) return socket_fd;
+  int moved = fcntl(socket_fd, F_DUPFD_CLOEXEC, int(ceiling - 64));
+  if (moved < 0) return socket_fd;
+  close(socket_fd);
+  return moved;
 }
 
 }  // namespace memwrap::shim

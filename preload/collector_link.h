@@ -20,4 +20,12 @@ bool Handshake(int socket_fd, int ring_fd, uint64_t ring_bytes, uint64_t start_t
 // False once the collector closed its end (memwrap exited or was killed).
 bool CollectorAlive(int socket_fd);
 
+// Whether socket_fd is still the socket ConnectToCollector connected (the program may have
+// closed it, and the number may name another file now).
+bool IsOurSocket(int socket_fd);
+
+// The socket under a high descriptor number (close-on-exec), out of the way of the program's
+// own; the old number is closed. The same number when it cannot be moved.
+int MoveToHighDescriptor(int socket_fd);
+
 }  // namespace memwrap::shim

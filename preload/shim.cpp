@@ -27,7 +27,7 @@ ShimSettings g_settings;
 RingProducer g_ring;
 RingHeader* g_ring_header = nullptr;
 uint64_t g_ring_bytes = 0;
-int g_socket = -1;
+std::atomic<int> g_socket{-1};  // read by the descriptor hooks of any thread
 uint64_t g_shim_text_begin = 0, g_shim_text_end = 0;
 std::atomic<uint64_t> g_untracked_nested{0};
 std::atomic<uint64_t> g_dropped{0};  // records not written (drop mode), not yet reported
@@ -70,9 +70,25 @@ void StopTracing(const char* reason) {
   }
 }
 
+// Where the collector's read position was, and since when, while our socket is not ours any
+// more (closed with a raw system call the descriptor hooks cannot see).
+uint64_t g_orphan_tail = 0, g_orphan_since_ns = 0;
+
 bool KeepWaiting() {
   if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return false;
   if (CollectorAlive(g_socket)) return true;
+  if (!IsOurSocket(g_socket)) {
+    // The collector keeps reading the rings of processes that closed their socket
+    // (tracer/ring_mapping_check.h): wait while it moves, give up after 2 s without progress.
+    const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
+    const uint64_t now = NowNs();
+    if (g_orphan_since_ns == 0 || tail != g_orphan_tail) {
+      g_orphan_tail = tail;
+      g_orphan_since_ns = now;
+      return true;
+    }
+    if (now - g_orphan_since_ns < 2'000'000'000ull) return true;
+  }
   StopTracing("the collector is gone");
   return false;
 }
@@ -187,15 +203,17 @@ void SendNotice() {
 }
 
 void Disconnect() {
-  if (g_socket >= 0) close(g_socket);
-  g_socket = -1;
+  // -1 first: the close hook (descriptor_hooks.cpp) keeps the shim's socket open.
+  const int socket_fd = g_socket.exchange(-1);
+  if (socket_fd >= 0) close(socket_fd);
   if (g_ring_header != nullptr) syscall(SYS_munmap, g_ring_header, g_ring_bytes);
   g_ring_header = nullptr;
 }
 
 // Connects to the collector with a fresh ring; true when it accepted us.
 bool Connect() {
-  g_socket = ConnectToCollector();
+  const int socket_fd = ConnectToCollector();
+  g_socket = socket_fd >= 0 ? MoveToHighDescriptor(socket_fd) : -1;
   if (g_socket < 0) {
     // MEMWRAP_SOCKET without a live collector (a stale environment): say so once, run as is.
     WriteStderr("no memwrap collector is listening (MEMWRAP_SOCKET), running untraced", "");
@@ -307,6 +325,15 @@ __attribute__((destructor)) void ShimDestructor() {
 }  // namespace
 
 bool StartAtFirstCall() { return Start(false); }
+
+int ShimSocket() { return g_socket.load(std::memory_order_relaxed); }
+
+void MoveShimSocket() {
+  const int socket_fd = g_socket.load(std::memory_order_relaxed);
+  if (socket_fd < 0 || !IsOurSocket(socket_fd)) return;
+  const int moved = fcntl(socket_fd, F_DUPFD_CLOEXEC, socket_fd + 1);
+  if (moved >= 0) g_socket.store(moved, std::memory_order_relaxed);  // the old one: dup2's
+}
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
   HookScope scope;

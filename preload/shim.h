@@ -49,6 +49,12 @@ void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t n
                      int flags, const CallerContext& caller);
 void RecordBrk(void* old_break, void* new_break, const CallerContext& caller);
 
+// The socket to the collector (-1: none), which the program must not close or reuse
+// (descriptor_hooks.cpp), and a way to give it another number when the program asks for this
+// one (dup2 onto it): the caller then overwrites the old number.
+int ShimSocket();
+void MoveShimSocket();
+
 // dlopen/dlclose changed the loaded objects: send the module map again (dl_hooks.cpp).
 void RecordModulesChanged();
 

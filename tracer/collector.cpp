@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -22,6 +23,7 @@
 #include "memwrap/handshake.h"
 #include "proc_memory.h"
 #include "ring_consumer.h"
+#include "ring_mapping_check.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -123,6 +125,10 @@ struct Collector::Connection {
   size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
   PssBudget pss;  // how often the timer's samples may read its PSS
+  uint64_t ring_inode = 0;  // of the ring's memfd, to find it in /proc/PID/maps
+  // The program closed our socket but still writes into the ring (ring_mapping_check.h): the
+  // ring is drained as before, and the image ends when the process stops mapping it.
+  bool socket_closed_by_program = false;
 };
 
 Collector::Collector() {
@@ -277,15 +283,16 @@ void Collector::Run() {
       auto it = connections_.find(fd);
       if (it == connections_.end()) continue;
       if (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
-        Disconnect(*it->second);
+        HungUp(*it->second);
         continue;
       }
       // A shim sends nothing after its hello; discard anything else so the socket does not
       // stay readable forever.
       char discard[256];
-      if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) Disconnect(*it->second);
+      if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) HungUp(*it->second);
     }
     for (auto& [fd, connection] : connections_) Drain(*connection, false);
+    EndImagesThatUnmappedTheirRing();
     WriteAdded();
     if (stop_requested_) break;
     if (finishing_ && connections_.empty()) {
@@ -363,6 +370,8 @@ void Collector::Accept() {
       reject();
       continue;
     }
+    struct stat ring_stat {};
+    fstat(ring_fd, &ring_stat);
     close(ring_fd);
     ring_fd = -1;
 
@@ -384,6 +393,7 @@ void Collector::Accept() {
     connection->mapping_size = uint64_t(ring_size);
     connection->consumer = std::make_unique<RingConsumer>(mapping);
     connection->last_flush_ns = MonotonicNs();
+    connection->ring_inode = uint64_t(ring_stat.st_ino);
 
     // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
     size_t exe_size = strnlen(strings.data(), strings.size());
@@ -487,6 +497,32 @@ void Collector::HandOver(Connection& connection) {
   heap->merged_upto = heap->pending.size();
   connection.pending.clear();
   if (heap->pending.size() >= kFlushBytes) Flush(*heap);
+}
+
+void Collector::HungUp(Connection& connection) {
+  if (Joins(connection) || !ProcessMapsRing(pid_t(connection.pid), connection.ring_inode)) {
+    Disconnect(connection);
+    return;
+  }
+  // Closed by the program, not by its exit or exec: keep reading the ring. The number stays
+  // ours (open, out of epoll), so no connection accepted later can take its key.
+  connection.socket_closed_by_program = true;
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd, nullptr);
+}
+
+void Collector::EndImagesThatUnmappedTheirRing() {
+  // Checked every 10 ms at most: it reads the process's maps.
+  const uint64_t now = MonotonicNs();
+  if (now - last_ring_check_ns_ < 10'000'000) return;
+  last_ring_check_ns_ = now;
+  std::vector<Connection*> ended;
+  for (auto& [fd, connection] : connections_) {
+    if (connection->socket_closed_by_program &&
+        !ProcessMapsRing(pid_t(connection->pid), connection->ring_inode)) {
+      ended.push_back(connection.get());
+    }
+  }
+  for (Connection* connection : ended) Disconnect(*connection);
 }
 
 void Collector::Disconnect(Connection& connection) {

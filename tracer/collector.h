@@ -86,6 +86,10 @@ class Collector {
   Connection* HeapConnectionOf(uint32_t pid);
   bool Joins(const Connection& connection) const;
   void Disconnect(Connection& connection);
+  // A shim's socket hung up: its image ended, or the program closed the socket (then its ring
+  // is still read, until EndImagesThatUnmappedTheirRing sees it gone).
+  void HungUp(Connection& connection);
+  void EndImagesThatUnmappedTheirRing();
   void Flush(Connection& connection);
   void SampleMemory(Connection& connection);
   void WriteAdded();
@@ -104,6 +108,7 @@ class Collector {
   std::atomic<bool> finishing_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
   std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait
+  uint64_t last_ring_check_ns_ = 0;
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ProcessExitRecord> exits_;
