@@ -380,6 +380,15 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     // ptrace follows the whole process tree: exits and exact peak RSS of every process, and
     // the syscalls asked for. All ptrace calls come from this thread.
     TraceRecorder recorder(&collector, /*no_shim=*/false, interval_ns);
+    if (obstacle.empty()) {
+      // Images exec'd with a cleared environment (env -i) get memwrap's variables back.
+      for (const std::string& entry : env) {
+        if (entry.rfind("MEMWRAP_", 0) == 0 || entry.rfind("LD_AUDIT=", 0) == 0) {
+          tree_options.exec_environment.entries.push_back(entry);
+        }
+      }
+      tree_options.exec_environment.entries.push_back("LD_PRELOAD=" + preload);
+    }
     ProcessTree tree(&recorder, tree_options);
     const SyscallStops first_stops = tree_options.stops;
     if (pstack && stack_sample_rate == 0) stack_sample_rate = 100;

@@ -295,6 +295,25 @@ TEST(EndToEnd, HeapOfAnExitedProcessLeavesTheTotal) {
       << "the heaps of programs that had exited were still counted";
 }
 
+// An image exec'd with a cleared environment (env -i drops LD_PRELOAD and memwrap's
+// variables) is still recorded: the tracer puts them back at its exec. The heap is the
+// sample's, not env's.
+TEST(EndToEnd, ImageExecdWithAClearedEnvironmentIsRecorded) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--", "/usr/bin/env", "-i",
+                                  kPeakPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_EQ(run.err.find("could not put"), std::string::npos) << run.err;
+  SampleTruth truth = ParseTruth(run.out);
+  ASSERT_GT(truth.peak, 0u) << run.out;
+  json report = ReportJson(trace);
+  EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), truth.peak);
+  ASSERT_NE(SiteNamed(report, "load_table"), nullptr) << report["peak_sites"].dump(1);
+  EXPECT_EQ((*SiteNamed(report, "load_table"))["bytes"].get<uint64_t>(),
+            truth.sites["load_table"].first);
+}
+
 // A program that closes every descriptor (as daemons do), memwrap's socket included, reuses
 // the numbers and dup2s onto the socket's: it runs to completion and nothing is lost, whether
 // it closes them through libc (the shim keeps its socket) or with a raw system call (the

@@ -503,6 +503,14 @@ void ProcessTree::HandleNewChild(Thread& parent, pid_t child) {
 }
 
 void ProcessTree::HandleExec(Thread& thread) {
+  // Before the new image runs anything: an image exec'd without memwrap's variables gets them
+  // back, so that the shim is preloaded into it too.
+  if (RestoreAtExec(thread.tid, options_.exec_environment) == RestoreResult::kFailed) {
+    fprintf(stderr,
+            "memwrap: could not put memwrap's variables back into the environment of process "
+            "%d's new image (exec'd without them): its heap is not recorded\n",
+            int(thread.pid));
+  }
   Process& process = *thread.process;
   process.reporting = true;
   process.hwm_kib = 0;  // a new address space

@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "exec_environment.h"
+
 #include "syscalls/syscall_selection.h"
 #include "wait_spin.h"
 #include "wait_waker.h"
@@ -95,6 +97,8 @@ struct ProcessTreeOptions {
   SyscallStops stops = SyscallStops::kNone;     // for the first process; children inherit
   bool follow = true;                           // follow forks and threads (strace -f)
   uint64_t wait_spin_ns = kDefaultWaitSpinNs;   // polling before blocking (wait_spin.h); 0: none
+  // memwrap's variables, put back at each exec of an image that lacks them (exec_environment.h)
+  ExecEnvironment exec_environment;
 };
 
 // Construct it on the thread that will make every ptrace call, after forking the program: it
