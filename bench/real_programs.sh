@@ -14,6 +14,7 @@
 # usage: bench/real_programs.sh [BUILD_DIR] [REPEAT] [WORKLOAD...]
 #        WORKLOAD: cc1plus python sqlite perl malloc_bench (default: all, in that order)
 set -euo pipefail
+export LC_ALL=C  # a decimal point in $EPOCHREALTIME and printf, whatever the locale
 here=$(cd "$(dirname "$0")" && pwd)
 inputs=$here/real_programs
 build=${1:-$here/../build}
@@ -59,7 +60,8 @@ have_heaptrack=1
 command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null || have_heaptrack=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+running=  # the process group of the run in progress (timeout makes one), killed on Ctrl-C
+trap '[ -z "$running" ] || kill -TERM -- "-$running" 2>/dev/null; exit 130' INT TERM
 failures=0
 summary=()  # one line per workload, printed at the end
 
@@ -70,6 +72,35 @@ heaptrack_bytes() {
     if (i == 1) printf "%dB", b; else printf "%.2f%s", v, u[i] }'
 }
 ratio() { echo "$1 / $2" | bc -l; }
+# Sets REPLY to the CPU seconds (user + system) of all the children this shell has waited for
+# so far: from `times`, in this shell (a subshell would report its own children).
+children_cpu() {
+  times >"$work/times"
+  local line user sys
+  { read -r line; read -r line; } <"$work/times"
+  user=${line%% *} sys=${line##* }
+  user=${user%s} sys=${sys%s}
+  REPLY=$(echo "${user%%m*} * 60 + ${user#*m} + ${sys%%m*} * 60 + ${sys#*m}" | bc -l)
+}
+# Runs COMMAND (a string of words quoted by printf %q) under the time limit, output to OUTPUT,
+# standard error to WORK/stderr; sets wall, cpu and status. The command runs in the background
+# so that Ctrl-C reaches the trap at once, not after the run.
+timed_run() {
+  local output=$1 cpu0 start
+  local -a command
+  eval "command=($2)"
+  children_cpu
+  cpu0=$REPLY
+  start=$EPOCHREALTIME
+  timeout -k 10 "$limit" "${command[@]}" >"$output" 2>"$work/stderr" &
+  running=$!
+  status=0
+  wait "$running" || status=$?
+  wall=$(echo "$EPOCHREALTIME - $start" | bc -l)
+  running=
+  children_cpu
+  cpu=$(echo "$REPLY - $cpu0" | bc -l)
+}
 # (A - PLAIN) / (B - PLAIN), or "n/a" when B is no slower than plain.
 overhead_ratio() {
   if [ "$(echo "$3 - $2 > 0" | bc -l)" = 1 ]; then
@@ -151,7 +182,6 @@ run_workload() {
   for i in "${!names[@]}"; do at[${names[$i]}]=$i; done
   local -a best_wall=() best_cpu=() failed=()
   local best_answer= best_answer_cpu=  # heaptrack + heaptrack_print, summed within a repetition
-  local TIMEFORMAT='%3R %3U %3S'
   for rep in $(seq "$repeat"); do
     local ht_wall= ht_cpu=
     for i in $(seq 0 $((n - 1))); do
@@ -170,9 +200,8 @@ run_workload() {
         "memwrap report (full trace)") output=$work/memwrap_report.txt ;;
         heaptrack_print) output=$work/heaptrack_print.txt ;;
       esac
-      local status=0
-      { time eval "timeout -k 10 $limit ${commands[$i]}" >"$output" 2>"$work/stderr"; } 2>"$work/time" ||
-        status=$?
+      local wall cpu status
+      timed_run "$output" "${commands[$i]}"
       if [ "$status" != 0 ]; then
         if [ "$status" = 124 ] || [ "$status" = 137 ]; then
           failed[$i]="failed: killed after $limit s (REAL_PROGRAMS_TIME_LIMIT)"
@@ -182,9 +211,6 @@ run_workload() {
         failures=$((failures + 1))
         continue
       fi
-      local wall user sys cpu
-      read -r wall user sys < <(tail -1 "$work/time")
-      cpu=$(echo "$user + $sys" | bc -l)
       if [ -z "${best_wall[$i]:-}" ] || [ "$(echo "$wall < ${best_wall[$i]}" | bc -l)" = 1 ]; then
         best_wall[$i]=$wall
       fi
