@@ -9,8 +9,11 @@
 # against heaptrack followed by heaptrack_print. The configurations of a workload run
 # interleaved (one run of each, REPEAT times over), so a slow spell of a shared machine falls on
 # all of them alike; each one's fastest run counts. Prints wall and CPU seconds, ratios to plain,
-# trace bytes per event, the three ratios memwrap / heaptrack with their targets, and the peak
-# heap and allocation counts each tool found. Program output goes to /dev/null.
+# trace bytes per event, the ratios memwrap / heaptrack (recording overhead, report time, time
+# to an answer; from wall and from CPU times) and the trace bytes per event memwrap writes
+# beyond heaptrack, with their targets, and the peak heap, allocation and temporary-allocation
+# counts of both tools side by side. Program output goes to /dev/null. docs/performance.md,
+# "Real programs", explains every line.
 # usage: bench/real_programs.sh [BUILD_DIR] [REPEAT] [WORKLOAD...]
 #        WORKLOAD: cc1plus python sqlite perl malloc_bench (default: all, in that order)
 set -euo pipefail
@@ -37,7 +40,7 @@ esac
 # can grow a hash table without bound on some inputs and never finish).
 limit=${REAL_PROGRAMS_TIME_LIMIT:-900}
 
-# Sizes: each workload takes about 0.5 to 2 s plain on a quiet 2-core machine.
+# Sizes: each workload takes about 1 to 2 s of CPU plain here (malloc_bench 0.2 s).
 python_records=40000   # json_dicts.py: records built, dumped and parsed
 sqlite_rows=400000     # rows.sql: rows inserted and indexed
 perl_lines=60000       # words.pl: lines of words generated and counted
