@@ -179,14 +179,14 @@ run_workload() {
   setup_workload "$workload" || return 0
   local names commands
   configure
-  local n=${#names[@]} rep i
+  local n=${#names[@]} i
   # Index of each configuration by name.
   local -A at
   for i in "${!names[@]}"; do at[${names[$i]}]=$i; done
   local -a best_wall=() best_cpu=() failed=()
-  local best_answer= best_answer_cpu=  # heaptrack + heaptrack_print, summed within a repetition
-  for rep in $(seq "$repeat"); do
-    local ht_wall= ht_cpu=
+  local best_answer='' best_answer_cpu=''  # heaptrack + heaptrack_print, summed within a repetition
+  for _ in $(seq "$repeat"); do
+    local ht_wall='' ht_cpu=''
     for i in $(seq 0 $((n - 1))); do
       case ${names[$i]} in
         heaptrack*) if [ "$have_heaptrack" = 0 ]; then continue; fi ;;
@@ -195,7 +195,7 @@ run_workload() {
       [ "${names[$i]}" != heaptrack ] || rm -f "$work"/heaptrack*
       if [ "${names[$i]}" = heaptrack_print ] &&
          { [ -n "${failed[${at[heaptrack]}]:-}" ] || [ ! -f "$work/heaptrack.zst" ]; }; then
-        failed[$i]="not run: heaptrack wrote no trace"
+        failed[i]="not run: heaptrack wrote no trace"
         continue
       fi
       local output=/dev/null
@@ -207,18 +207,18 @@ run_workload() {
       timed_run "$output" "${commands[$i]}"
       if [ "$status" != 0 ]; then
         if [ "$status" = 124 ] || [ "$status" = 137 ]; then
-          failed[$i]="failed: killed after $limit s (REAL_PROGRAMS_TIME_LIMIT)"
+          failed[i]="failed: killed after $limit s (REAL_PROGRAMS_TIME_LIMIT)"
         else
-          failed[$i]="failed (status $status): $(tail -1 "$work/stderr")"
+          failed[i]="failed (status $status): $(tail -1 "$work/stderr")"
         fi
         failures=$((failures + 1))
         continue
       fi
       if [ -z "${best_wall[$i]:-}" ] || [ "$(echo "$wall < ${best_wall[$i]}" | bc -l)" = 1 ]; then
-        best_wall[$i]=$wall
+        best_wall[i]=$wall
       fi
       if [ -z "${best_cpu[$i]:-}" ] || [ "$(echo "$cpu < ${best_cpu[$i]}" | bc -l)" = 1 ]; then
-        best_cpu[$i]=$cpu
+        best_cpu[i]=$cpu
       fi
       case ${names[$i]} in
         heaptrack) ht_wall=$wall ht_cpu=$cpu ;;
@@ -287,8 +287,9 @@ print(t["allocations"], t["frees"], r["peak_heap_bytes"], r["temporary_allocatio
   [ -z "$events" ] || echo "events: $events ($mw_allocs allocations + $mw_frees frees, in memwrap's full trace)"
 
   # The ratios memwrap / heaptrack, from wall times and from CPU times.
-  local full=${at[memwrap full]} ht=${at[heaptrack]} report=${at[memwrap report (full trace)]}
-  local print=${at[heaptrack_print]} answer=${at[memwrap with exit summary]}
+  local full ht report print answer
+  full=${at[memwrap full]} ht=${at[heaptrack]} report=${at[memwrap report (full trace)]}
+  print=${at[heaptrack_print]} answer=${at[memwrap with exit summary]}
   local r_record=- r_report=- r_answer=- r_bytes=-
   if [ -n "${best_wall[$full]:-}" ] && [ -n "${best_wall[$ht]:-}" ] && [ -z "${failed[$ht]:-}" ]; then
     r_record="$(overhead_ratio "${best_wall[$full]}" "$plain" "${best_wall[$ht]}")/$(
