@@ -7,6 +7,9 @@
 // once even when the trace has a thousand processes (a Dwfl per pid would reparse them for every
 // pid and keep a file descriptor per pid and module), and an address's module-relative offset is
 // exactly the address libdwfl wants, which is also the cache key.
+//
+// Function names of frames without DWARF come from a sorted copy of the module's symbol table
+// (module_symbols.h), not from dwfl_module_addrinfo, which reads the whole table per address.
 #include "symbolizer.h"
 
 #include <cxxabi.h>
@@ -19,6 +22,8 @@
 #include <map>
 #include <thread>
 #include <unordered_map>
+
+#include "module_symbols.h"
 
 namespace memwrap {
 namespace {
@@ -54,6 +59,7 @@ struct ModuleFile {
   bool opened = false;
   Dwfl* dwfl = nullptr;
   Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
+  std::unique_ptr<ModuleSymbols> symbols;  // read when a frame first needs it
 };
 
 // One PT_LOAD segment of one pid, [start, end) in the traced address space.
@@ -147,7 +153,9 @@ OpenedFile OpenFile(const std::string& path, const std::string& name) {
 // innermost frame's file:line comes from the line table; each DW_TAG_inlined_subroutine scope
 // around the address gives its caller's file:line (DW_AT_call_file / DW_AT_call_line) and the
 // caller is the next enclosing function scope.
-std::vector<SourceFrame> Resolve(Dwfl_Module* mod, const std::string& module, Dwarf_Addr addr) {
+std::vector<SourceFrame> Resolve(ModuleFile& file, Dwarf_Addr addr) {
+  Dwfl_Module* mod = file.mod;
+  const std::string& module = file.name;
   SourceFrame inner{"??", "", 0, module, false};
   if (mod == nullptr) return {inner};
 
@@ -209,13 +217,8 @@ std::vector<SourceFrame> Resolve(Dwfl_Module* mod, const std::string& module, Dw
   // in .symtab / .dynsym.
   SourceFrame& outer = frames.back();
   if (outer.function == "??" && !outer.inlined) {
-    GElf_Off offset;
-    GElf_Sym sym;
-    GElf_Word shndx;
-    Elf* elf;
-    Dwarf_Addr sym_bias;
-    if (const char* name = dwfl_module_addrinfo(mod, addr, &offset, &sym, &shndx, &elf, &sym_bias))
-      outer.function = Demangle(name);
+    if (file.symbols == nullptr) file.symbols = std::make_unique<ModuleSymbols>(mod);
+    if (const char* name = file.symbols->NameAt(addr)) outer.function = Demangle(name);
   }
   return frames;
 }
@@ -340,7 +343,7 @@ const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t ret
     file.dwfl = opened.dwfl;
     file.mod = opened.mod;
   }
-  std::vector<SourceFrame> frames = Resolve(file.mod, file.name, key.offset);
+  std::vector<SourceFrame> frames = Resolve(file, key.offset);
   for (SourceFrame& frame : frames) frame.address = key.offset;
   return impl_->cache.emplace(key, std::move(frames)).first->second;
 }

@@ -1,9 +1,13 @@
 // Symbolizer tests. They run tests/programs/inline_frames (path: MEMWRAP_INLINE_FRAMES_PROGRAM;
 // optionally a non-PIE build of it: MEMWRAP_INLINE_FRAMES_PROGRAM_NOPIE), which prints its own
-// modules as the shim records them plus return addresses and the lines they must resolve to.
+// modules as the shim records them plus return addresses and the lines they must resolve to;
+// and load tests/programs/known_symbols.c stripped to its .dynsym
+// (MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), whose symbols sit at known offsets.
 #include "symbolizer.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <link.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +274,63 @@ TEST(Symbolizer, ModulesAddedAfterFirstLookup) {
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[2].function, "memwrap_test::Outer(memwrap_test::Capture*)");
   EXPECT_EQ(frames[2].line, p.outer_line);
+}
+
+// The known-symbols library loaded into this process, as the shim would record it.
+struct LoadedKnownSymbols {
+  LoadedModule module;
+  uint64_t anchor = 0;  // run-time address of ks_anchor
+  void* handle = nullptr;
+  ~LoadedKnownSymbols() {
+    if (handle != nullptr) dlclose(handle);
+  }
+};
+
+void LoadKnownSymbols(LoadedKnownSymbols* loaded) {
+  loaded->handle = dlopen(MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(loaded->handle, nullptr) << dlerror();
+  loaded->anchor = uint64_t(dlsym(loaded->handle, "ks_anchor"));
+  ASSERT_NE(loaded->anchor, 0u);
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        auto* out = static_cast<LoadedKnownSymbols*>(data);
+        if (std::string(info->dlpi_name) != MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY) return 0;
+        out->module.base = info->dlpi_addr;
+        out->module.path = info->dlpi_name;
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          if (info->dlpi_phdr[i].p_type != PT_LOAD) continue;
+          out->module.segments.emplace_back(info->dlpi_phdr[i].p_vaddr,
+                                               info->dlpi_phdr[i].p_memsz);
+        }
+        return 1;
+      },
+      loaded);
+  ASSERT_FALSE(loaded->module.segments.empty());
+}
+
+// No DWARF, no .symtab: function names come from .dynsym, by libdwfl's rules (the nearest
+// preceding label for an address no sized symbol contains); see tests/programs/known_symbols.c.
+TEST(Symbolizer, FunctionNamesFromDynsymOnly) {
+  LoadedKnownSymbols loaded;
+  ASSERT_NO_FATAL_FAILURE(LoadKnownSymbols(&loaded));
+  Symbolizer s;
+  s.AddModule(5, loaded.module);
+  const std::string name = "libknown_symbols_dynsym_only.so";
+  // Return addresses: the symbolizer looks up address - 1.
+  struct {
+    uint64_t offset;
+    const char* function;
+  } const cases[] = {{0x40, "ks_global"}, {0xa4, "ks_outer"}, {0x108, "ks_narrow"},
+                     {0x190, "ks_label"}, {0x210, "ks_label"}, {0x284, "ks_last"}};
+  for (const auto& c : cases) {
+    const std::vector<SourceFrame>& frames = s.Symbolize(5, loaded.anchor + c.offset + 1);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].function, c.function) << std::hex << c.offset;
+    EXPECT_EQ(frames[0].module, name);
+    EXPECT_EQ(frames[0].file, "");
+    EXPECT_EQ(frames[0].address, loaded.anchor + c.offset - loaded.module.base);
+  }
+  ExpectUnknown(s.Symbolize(5, loaded.anchor + 0x2a0 + 1), name);  // past the last symbol
 }
 
 }  // namespace
