@@ -67,7 +67,9 @@ std::string GateMarkdown(const GateVerdict& verdict) {
                                        [](const GateCheck& c) { return c.shows_grown_sites; });
   if (sites_shown) {
     out << "\n#### Call sites that grew at the heap peak";
-    if (verdict.runs.size() > 1) out << " (run " << verdict.median_run + 1 << ", the median)";
+    if (verdict.runs.size() > 1) {
+      out << " (" << verdict.runs[verdict.median_run].trace << ", the median)";
+    }
     out << "\n\n";
     if (!verdict.sites_note.empty()) out << verdict.sites_note << "\n\n";
     if (!verdict.grown_sites.empty()) {

@@ -152,8 +152,9 @@ std::vector<std::string> GrownSiteLines(const GateVerdict& verdict, const GateCh
   std::vector<std::string> lines;
   if (!check.shows_grown_sites) return lines;
   if (!verdict.sites_note.empty()) lines.push_back("  " + verdict.sites_note);
+  // The runs are "run N" when check recorded them, else the traces given.
   const std::string run = verdict.runs.size() > 1
-                              ? " of run " + std::to_string(verdict.median_run + 1) + " (the median)"
+                              ? " of " + verdict.runs[verdict.median_run].trace + " (the median)"
                               : "";
   if (!verdict.grown_sites.empty()) {
     lines.push_back("  call sites that grew at the heap peak" + run + ", baseline -> now:");
