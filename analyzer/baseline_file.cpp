@@ -111,8 +111,8 @@ Baseline LoadBaseline(const std::string& path) {
     }
     baseline.peak_site_count = baseline.peak_sites.size();
     if (in.contains("peak_site_count") && in["peak_site_count"].is_number_unsigned()) {
-      baseline.peak_site_count = std::max(baseline.peak_site_count,
-                                          size_t(in["peak_site_count"].get<uint64_t>()));
+      baseline.peak_site_count =
+          std::max(baseline.peak_site_count, size_t(in["peak_site_count"].get<uint64_t>()));
     }
   }
   return baseline;

@@ -94,7 +94,8 @@ std::string GateMarkdown(const GateVerdict& verdict) {
         << (run.peak_rss_bytes ? GroupDigits(*run.peak_rss_bytes) + " B" : std::string("unknown"))
         << ", leaked " << GroupDigits(run.leaked_bytes) << " B";
   }
-  if (!verdict.kept_trace.empty()) out << "\n\nTrace of the judged run: `" << verdict.kept_trace << "`";
+  if (!verdict.kept_trace.empty())
+    out << "\n\nTrace of the judged run: `" << verdict.kept_trace << "`";
   out << "\n";
   return out.str();
 }

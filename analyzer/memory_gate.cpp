@@ -11,7 +11,8 @@ namespace memwrap {
 
 uint64_t Tolerance::Allowed(uint64_t baseline) const {
   const auto by_percent = uint64_t(double(baseline) * (1.0 + percent / 100.0));
-  return std::max(by_percent, floor_bytes > UINT64_MAX - baseline ? UINT64_MAX : baseline + floor_bytes);
+  return std::max(by_percent,
+                  floor_bytes > UINT64_MAX - baseline ? UINT64_MAX : baseline + floor_bytes);
 }
 
 std::string Tolerance::Text() const {
@@ -77,7 +78,8 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
   if (rss_known && !rsses.empty()) verdict.median.peak_rss_bytes = Median(rsses);
   verdict.median_run = MedianRun(runs);
 
-  const std::string of = runs.size() > 1 ? " (median of " + std::to_string(runs.size()) + " runs)" : "";
+  const std::string of =
+      runs.size() > 1 ? " (median of " + std::to_string(runs.size()) + " runs)" : "";
   auto limit = [&](const std::string& metric, std::optional<uint64_t> actual, uint64_t allowed,
                    const std::string& why) -> GateCheck& {
     GateCheck check;
@@ -99,7 +101,8 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
     return verdict.checks.back();
   };
   if (limits.max_peak_heap) {
-    limit("peak_heap_bytes", verdict.median.peak_heap_bytes, *limits.max_peak_heap, "--max-peak-heap");
+    limit("peak_heap_bytes", verdict.median.peak_heap_bytes, *limits.max_peak_heap,
+          "--max-peak-heap");
   }
   if (limits.max_peak_rss) {
     limit("peak_rss_bytes", verdict.median.peak_rss_bytes, *limits.max_peak_rss, "--max-peak-rss");
@@ -127,12 +130,14 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
     if (sites_shown && !runs.empty()) {
       verdict.grown_sites = GrownSites(base, runs[verdict.median_run]);
       if (!base.has_peak_sites) {
-        verdict.sites_note = "the baseline holds no call sites (saved by an older memwrap): save "
-                             "it again to see which sites grew";
+        verdict.sites_note =
+            "the baseline holds no call sites (saved by an older memwrap): save "
+            "it again to see which sites grew";
       } else if (verdict.grown_sites.empty()) {
-        verdict.sites_note = "no call site holds more at the heap peak than in the baseline: the "
-                             "growth is outside the heap's call sites (mappings, thread stacks, "
-                             "code, the allocator's own overhead)";
+        verdict.sites_note =
+            "no call site holds more at the heap peak than in the baseline: the "
+            "growth is outside the heap's call sites (mappings, thread stacks, "
+            "code, the allocator's own overhead)";
       }
     }
   }

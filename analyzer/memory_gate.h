@@ -47,20 +47,20 @@ struct GateLimits {
 };
 
 struct GateCheck {
-  std::string name;      // "peak_heap_bytes <= --max-peak-heap", ...
-  std::string metric;    // peak_heap_bytes | peak_rss_bytes | leaked_bytes | program
+  std::string name;    // "peak_heap_bytes <= --max-peak-heap", ...
+  std::string metric;  // peak_heap_bytes | peak_rss_bytes | leaked_bytes | program
   uint64_t actual = 0;
   uint64_t allowed = 0;
   bool passed = false;
-  std::string message;   // the one line printed for it
+  std::string message;  // the one line printed for it
   // A failed comparison of a peak with the baseline: the verdict's grown sites go with it.
   bool shows_grown_sites = false;
 };
 
 struct GateVerdict {
   std::vector<RunFigures> runs;
-  RunFigures median;     // per figure, the median over the runs
-  size_t median_run = 0; // the run whose heap peak is the median: its sites, its trace
+  RunFigures median;      // per figure, the median over the runs
+  size_t median_run = 0;  // the run whose heap peak is the median: its sites, its trace
   std::vector<GateCheck> checks;
   // When a peak exceeded the baseline's: the median run's sites that grew, largest first,
   // or, when there are none to name, why (sites_note).

@@ -33,8 +33,8 @@ struct RunFigures {
   uint64_t peak_heap_bytes = 0;
   std::optional<uint64_t> peak_rss_bytes;  // largest peak RSS of its processes, when known
   uint64_t leaked_bytes = 0;
-  bool program_failed = false;  // the program exited non-zero or was killed
-  std::string program_end;      // "exited with 0", "killed by signal 9", ...
+  bool program_failed = false;       // the program exited non-zero or was killed
+  std::string program_end;           // "exited with 0", "killed by signal 9", ...
   std::vector<PeakSite> peak_sites;  // the report's top sites at the heap peak, by bytes
   size_t peak_site_count = 0;        // all sites live at the peak (peak_sites may be fewer)
 };

@@ -7,9 +7,9 @@
 namespace memwrap {
 
 std::string SiteGrowth::Text() const {
-  const std::string from = before ? GroupDigits(*before)
-                                  : "(not among the baseline's top sites: at most " +
-                                        GroupDigits(before_at_most) + ")";
+  const std::string from =
+      before ? GroupDigits(*before)
+             : "(not among the baseline's top sites: at most " + GroupDigits(before_at_most) + ")";
   return location + "  " + from + " -> " + GroupDigits(after) + " bytes (+" +
          GroupDigits(growth()) + (before ? "" : " or more") + ")";
 }
@@ -19,7 +19,8 @@ std::vector<SiteGrowth> GrownSites(const Baseline& baseline, const RunFigures& r
   if (!baseline.has_peak_sites) return grown;
   // A site the baseline did not store held no more than the smallest one it did.
   uint64_t smallest_stored = UINT64_MAX;
-  for (const PeakSite& site : baseline.peak_sites) smallest_stored = std::min(smallest_stored, site.bytes);
+  for (const PeakSite& site : baseline.peak_sites)
+    smallest_stored = std::min(smallest_stored, site.bytes);
   for (const PeakSite& site : run.peak_sites) {
     SiteGrowth growth;
     growth.location = site.location;

@@ -17,12 +17,12 @@ TraceEnding JudgeEnding(const std::string& path, const FileHeader& header,
     // Chunks are whole but the last one is not the end: the writer stopped between two chunks
     // (killed, a write error) or is still writing.
     ending.kind = TraceEnding::Kind::kIncomplete;
-    ending.message = "trace '" + path + "' is incomplete: no end-of-trace chunk follows " +
-                     (last_chunk_type ? "its last chunk (at offset " +
-                                            std::to_string(last_chunk_offset) + ")"
-                                      : std::string("its file header")) +
-                     ": its recording was cut short (memwrap killed, a write error) or is still "
-                     "being written; everything in it was read";
+    ending.message =
+        "trace '" + path + "' is incomplete: no end-of-trace chunk follows " +
+        (last_chunk_type ? "its last chunk (at offset " + std::to_string(last_chunk_offset) + ")"
+                         : std::string("its file header")) +
+        ": its recording was cut short (memwrap killed, a write error) or is still "
+        "being written; everything in it was read";
   } else {
     ending.kind = TraceEnding::Kind::kUnverifiable;
     ending.message = "trace '" + path + "' has format version " +
