@@ -1,88 +1,30 @@
 #include "memory_gate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <algorithm>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "byte_format.h"
-#include "markup_escape.h"
-#include "tracefile/trace_error.h"
 
 namespace memwrap {
 
-using nlohmann::json;
-
-RunFigures FiguresOf(const Report& report) {
-  RunFigures figures;
-  figures.trace = report.trace_path;
-  figures.peak_heap_bytes = report.peak_heap_bytes;
-  figures.leaked_bytes = report.leaked_bytes;
-  for (const ProcessReport& process : report.processes) {
-    if (!process.peak_rss_source.empty() &&
-        (!figures.peak_rss_bytes || process.peak_rss_bytes > *figures.peak_rss_bytes)) {
-      figures.peak_rss_bytes = process.peak_rss_bytes;
-    }
-  }
-  // The program memwrap started is the process whose exit it observed.
-  for (const ProcessReport& process : report.processes) {
-    if (!process.end || process.end->kind == ExitKind::kUnknown) continue;
-    if (process.end->kind == ExitKind::kExited) {
-      figures.program_end = "exited with " + std::to_string(process.end->status);
-      figures.program_failed = process.end->status != 0;
-    } else {
-      figures.program_end = "killed by signal " + std::to_string(process.end->status);
-      figures.program_failed = true;
-    }
-  }
-  return figures;
+uint64_t Tolerance::Allowed(uint64_t baseline) const {
+  const auto by_percent = uint64_t(double(baseline) * (1.0 + percent / 100.0));
+  return std::max(by_percent,
+                  floor_bytes > UINT64_MAX - baseline ? UINT64_MAX : baseline + floor_bytes);
 }
 
-void SaveBaseline(const RunFigures& figures, const std::string& command, const std::string& path) {
-  json out;
-  out["format"] = "memwrap-baseline";
-  out["format_version"] = 1;
-  out["command"] = command;
-  out["created_unix_s"] = uint64_t(time(nullptr));
-  out["peak_heap_bytes"] = figures.peak_heap_bytes;
-  out["peak_rss_bytes"] = figures.peak_rss_bytes ? json(*figures.peak_rss_bytes) : json(nullptr);
-  out["leaked_bytes"] = figures.leaked_bytes;
-  std::ofstream file(path, std::ios::trunc);
-  file << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-  file.flush();
-  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot write baseline '" + path + "'");
+std::string Tolerance::Text() const {
+  char text[64];
+  snprintf(text, sizeof(text), "%g%%", percent);
+  if (floor_bytes == 0) return text;
+  return "max(" + std::string(text) + ", " + HumanBytes(floor_bytes) + ")";
 }
 
-Baseline LoadBaseline(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot read baseline '" + path + "'");
-  json in;
-  try {
-    in = json::parse(file);
-  } catch (const json::exception& error) {
-    throw TraceError(TraceError::Kind::kIo, "baseline '" + path + "' is not JSON: " + error.what());
-  }
-  if (!in.is_object() || in.value("format", "") != "memwrap-baseline" ||
-      !in.contains("peak_heap_bytes") || !in["peak_heap_bytes"].is_number_unsigned()) {
-    throw TraceError(TraceError::Kind::kIo,
-                     "'" + path + "' is not a memwrap baseline (memwrap baseline save writes one)");
-  }
-  if (in.value("format_version", 0) > 1) {
-    throw TraceError(TraceError::Kind::kIo, "baseline '" + path + "' has a newer format version");
-  }
-  Baseline baseline;
-  baseline.peak_heap_bytes = in["peak_heap_bytes"].get<uint64_t>();
-  if (in.contains("peak_rss_bytes") && in["peak_rss_bytes"].is_number_unsigned()) {
-    baseline.peak_rss_bytes = in["peak_rss_bytes"].get<uint64_t>();
-  }
-  if (in.contains("leaked_bytes") && in["leaked_bytes"].is_number_unsigned()) {
-    baseline.leaked_bytes = in["leaked_bytes"].get<uint64_t>();
-  }
-  baseline.command = in.value("command", "");
-  return baseline;
+Tolerance GateLimits::ToleranceOf(const std::string& metric) const {
+  if (tolerance_percent) return Tolerance{.percent = *tolerance_percent, .floor_bytes = 0};
+  return metric == "peak_rss_bytes" ? kDefaultRssTolerance : Tolerance{};
 }
 
 bool ParsePercent(const std::string& text, double* percent) {
@@ -101,8 +43,17 @@ uint64_t Median(std::vector<uint64_t> values) {
   return values.empty() ? 0 : values[(values.size() - 1) / 2];  // the lower median
 }
 
-
 }  // namespace
+
+size_t MedianRun(const std::vector<RunFigures>& runs) {
+  std::vector<uint64_t> heaps;
+  for (const RunFigures& run : runs) heaps.push_back(run.peak_heap_bytes);
+  const uint64_t median = Median(heaps);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].peak_heap_bytes == median) return i;
+  }
+  return 0;
+}
 
 bool GateVerdict::passed() const {
   return std::all_of(checks.begin(), checks.end(), [](const GateCheck& c) { return c.passed; });
@@ -125,10 +76,12 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
   verdict.median.peak_heap_bytes = Median(heaps);
   verdict.median.leaked_bytes = Median(leaks);
   if (rss_known && !rsses.empty()) verdict.median.peak_rss_bytes = Median(rsses);
+  verdict.median_run = MedianRun(runs);
 
-  const std::string of = runs.size() > 1 ? " (median of " + std::to_string(runs.size()) + " runs)" : "";
+  const std::string of =
+      runs.size() > 1 ? " (median of " + std::to_string(runs.size()) + " runs)" : "";
   auto limit = [&](const std::string& metric, std::optional<uint64_t> actual, uint64_t allowed,
-                   const std::string& why) {
+                   const std::string& why) -> GateCheck& {
     GateCheck check;
     check.metric = metric;
     check.name = metric + " <= " + why;
@@ -145,9 +98,11 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
                       BytesWithExact(allowed) + " allowed (" + why + ")";
     }
     verdict.checks.push_back(check);
+    return verdict.checks.back();
   };
   if (limits.max_peak_heap) {
-    limit("peak_heap_bytes", verdict.median.peak_heap_bytes, *limits.max_peak_heap, "--max-peak-heap");
+    limit("peak_heap_bytes", verdict.median.peak_heap_bytes, *limits.max_peak_heap,
+          "--max-peak-heap");
   }
   if (limits.max_peak_rss) {
     limit("peak_rss_bytes", verdict.median.peak_rss_bytes, *limits.max_peak_rss, "--max-peak-rss");
@@ -157,16 +112,34 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
   }
   if (limits.baseline) {
     const Baseline& base = *limits.baseline;
-    char why[96];
-    snprintf(why, sizeof(why), "baseline + %g%%", limits.tolerance_percent);
-    auto grown = [&](uint64_t value) {
-      return uint64_t(double(value) * (1.0 + limits.tolerance_percent / 100.0));
+    auto against = [&](const std::string& metric, std::optional<uint64_t> actual,
+                       uint64_t baseline) -> GateCheck& {
+      const Tolerance tolerance = limits.ToleranceOf(metric);
+      return limit(metric, actual, tolerance.Allowed(baseline), "baseline + " + tolerance.Text());
     };
-    limit("peak_heap_bytes", verdict.median.peak_heap_bytes, grown(base.peak_heap_bytes), why);
+    bool sites_shown = false;
+    auto show_sites = [&](GateCheck& check) {
+      if (check.passed || sites_shown) return;  // one list, under the first peak that failed
+      check.shows_grown_sites = sites_shown = true;
+    };
+    show_sites(against("peak_heap_bytes", verdict.median.peak_heap_bytes, base.peak_heap_bytes));
     if (base.peak_rss_bytes) {
-      limit("peak_rss_bytes", verdict.median.peak_rss_bytes, grown(*base.peak_rss_bytes), why);
+      show_sites(against("peak_rss_bytes", verdict.median.peak_rss_bytes, *base.peak_rss_bytes));
     }
-    limit("leaked_bytes", verdict.median.leaked_bytes, grown(base.leaked_bytes), why);
+    against("leaked_bytes", verdict.median.leaked_bytes, base.leaked_bytes);
+    if (sites_shown && !runs.empty()) {
+      verdict.grown_sites = GrownSites(base, runs[verdict.median_run]);
+      if (!base.has_peak_sites) {
+        verdict.sites_note =
+            "the baseline holds no call sites (saved by an older memwrap): save "
+            "it again to see which sites grew";
+      } else if (verdict.grown_sites.empty()) {
+        verdict.sites_note =
+            "no call site holds more at the heap peak than in the baseline: the "
+            "growth is outside the heap's call sites (mappings, thread stacks, "
+            "code, the allocator's own overhead)";
+      }
+    }
   }
   for (const RunFigures& run : runs) {
     if (!run.program_failed) continue;
@@ -180,43 +153,25 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
   return verdict;
 }
 
-std::string GateJunitXml(const GateVerdict& verdict) {
-  size_t failures = 0;
-  for (const GateCheck& check : verdict.checks) failures += !check.passed;
-  std::ostringstream out;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<testsuites>\n<testsuite name=\"memwrap check\" tests=\"" << verdict.checks.size()
-      << "\" failures=\"" << failures << "\" errors=\"0\">\n";
-  for (const GateCheck& check : verdict.checks) {
-    out << "  <testcase classname=\"memwrap.check\" name=\"" << MarkupEscape(check.name) << "\">";
-    if (!check.passed) {
-      out << "\n    <failure message=\"" << MarkupEscape(check.message) << "\"/>\n  ";
-    }
-    out << "</testcase>\n";
+std::vector<std::string> GrownSiteLines(const GateVerdict& verdict, const GateCheck& check) {
+  std::vector<std::string> lines;
+  if (!check.shows_grown_sites) return lines;
+  if (!verdict.sites_note.empty()) lines.push_back("  " + verdict.sites_note);
+  // The runs are "run N" when check recorded them, else the traces given.
+  const std::string run = verdict.runs.size() > 1
+                              ? " of " + verdict.runs[verdict.median_run].trace + " (the median)"
+                              : "";
+  if (!verdict.grown_sites.empty()) {
+    lines.push_back("  call sites that grew at the heap peak" + run + ", baseline -> now:");
   }
-  out << "</testsuite>\n</testsuites>\n";
-  return out.str();
-}
-
-std::string GateMarkdown(const GateVerdict& verdict) {
-  std::ostringstream out;
-  out << "### memwrap check: " << (verdict.passed() ? "passed" : "FAILED") << "\n\n"
-      << "| Check | Actual | Allowed | Result |\n|---|---:|---:|---|\n";
-  for (const GateCheck& check : verdict.checks) {
-    out << "| " << check.name << " | "
-        << (check.metric == "program" ? "-" : GroupDigits(check.actual)) << " | "
-        << (check.metric == "program" ? "-" : GroupDigits(check.allowed)) << " | "
-        << (check.passed ? "pass" : "**FAIL**") << " |\n";
+  for (size_t i = 0; i < verdict.grown_sites.size() && i < kGrownSitesShown; ++i) {
+    lines.push_back("    " + verdict.grown_sites[i].Text());
   }
-  out << "\n" << verdict.runs.size() << " run(s):";
-  for (const RunFigures& run : verdict.runs) {
-    out << "\n- `" << run.trace << "`: peak heap " << GroupDigits(run.peak_heap_bytes)
-        << " B, peak RSS "
-        << (run.peak_rss_bytes ? GroupDigits(*run.peak_rss_bytes) + " B" : std::string("unknown"))
-        << ", leaked " << GroupDigits(run.leaked_bytes) << " B";
+  if (verdict.grown_sites.size() > kGrownSitesShown) {
+    lines.push_back("    and " + std::to_string(verdict.grown_sites.size() - kGrownSitesShown) +
+                    " more");
   }
-  out << "\n";
-  return out.str();
+  return lines;
 }
 
 }  // namespace memwrap

@@ -186,6 +186,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
         preloader.Start(modules);
       });
   report.warnings = stream.warnings();
+  report.ending = stream.ending();
   if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
     report.heap_not_recorded = missing->second;
     report.warnings.push_back("the heap of " + report.session["command"] +

@@ -14,6 +14,7 @@
 #include "heap_replay.h"
 #include "mapping_replay.h"
 #include "trace_catalog.h"
+#include "tracefile/trace_ending.h"
 
 namespace memwrap {
 
@@ -119,6 +120,7 @@ struct Report {
   std::vector<ProcessReport> processes;
   StackSamples stack_samples;
   std::vector<std::string> warnings;  // e.g. a truncated trace
+  TraceEnding ending;                 // whether the trace holds the whole recording
   std::string heap_not_recorded;      // why the program ran without the shim, "" if it did not
 };
 

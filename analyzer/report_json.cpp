@@ -158,6 +158,9 @@ std::string FormatReportJson(const Report& report) {
   }
   out["session"] = report.session;
   out["warnings"] = report.warnings;
+  out["trace_complete"] = report.ending.kind == TraceEnding::Kind::kUnverifiable
+                              ? json(nullptr)
+                              : json(report.ending.kind == TraceEnding::Kind::kComplete);
   out["heap_not_recorded"] =
       report.heap_not_recorded.empty() ? json(nullptr) : json(report.heap_not_recorded);
   // Paths, arguments, session values and symbol names are bytes, not necessarily UTF-8 (a

@@ -4,28 +4,11 @@
 #include <sstream>
 
 #include "byte_format.h"
+#include "frame_text.h"
 #include "report.h"
 
 namespace memwrap {
 namespace {
-
-std::string Location(const SourceFrame& frame) {
-  std::string text = frame.function;
-  if (frame.function == "??") {
-    char address[32];
-    snprintf(address, sizeof(address), "0x%llx", static_cast<unsigned long long>(frame.address));
-    text += " " + (frame.module.empty() ? std::string() : frame.module + "+") + address;
-    return text;
-  }
-  if (!frame.file.empty()) {
-    text += "  " + frame.file;
-    if (frame.line != 0) text += ":" + std::to_string(frame.line);
-  } else if (!frame.module.empty()) {
-    text += "  (" + frame.module + ")";
-  }
-  if (frame.inlined) text += " [inlined]";
-  return text;
-}
 
 std::string EndText(const ProcessReport& process) {
   if (!process.end) return "exit status not observed";
@@ -49,13 +32,13 @@ void WriteSites(std::ostringstream& out, const Report& report, bool with_callers
     snprintf(line, sizeof(line), "  #%-2zu %16s %s %8s %-6s  ", i + 1,
              GroupDigits(site.bytes).c_str(), Percent(site.bytes, report.peak_heap_bytes).c_str(),
              GroupDigits(site.allocations).c_str(), site.allocations == 1 ? "block" : "blocks");
-    out << line << Location(site.location) << "\n";
+    out << line << FrameText(site.location) << "\n";
     if (!with_callers) continue;
     bool past_site = false;
     int shown = 0;
     for (const SourceFrame& frame : site.stack) {
       if (past_site && shown < 4) {
-        out << std::string(46, ' ') << "<- " << Location(frame) << "\n";
+        out << std::string(46, ' ') << "<- " << FrameText(frame) << "\n";
         ++shown;
       }
       if (frame.function == site.location.function && frame.line == site.location.line) {
@@ -128,7 +111,7 @@ std::string FormatReportText(const Report& report) {
   for (size_t i = 0; i < report.leak_sites.size(); ++i) {
     const CallSite& site = report.leak_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(site.bytes) << " bytes in "
-        << GroupDigits(site.allocations) << " blocks  " << Location(site.location) << "\n";
+        << GroupDigits(site.allocations) << " blocks  " << FrameText(site.location) << "\n";
   }
   out << "Temporary allocations (freed by their thread before it allocated again): "
       << GroupDigits(report.temporary_allocations) << " of " << GroupDigits(report.totals.allocations)
@@ -136,21 +119,21 @@ std::string FormatReportText(const Report& report) {
   for (size_t i = 0; i < report.temporary_sites.size(); ++i) {
     const SiteCount& count = report.temporary_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " temporary  "
-        << Location(count.site.location) << "\n";
+        << FrameText(count.site.location) << "\n";
   }
   out << "Most allocations (calls):\n";
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations)
         << (count.allocations == 1 ? " call, " : " calls, ")
-        << BytesWithExact(count.bytes) << "  " << Location(count.site.location) << "\n";
+        << BytesWithExact(count.bytes) << "  " << FrameText(count.site.location) << "\n";
   }
   out << "Most bytes allocated:\n";
   for (size_t i = 0; i < report.top_sites_by_bytes.size(); ++i) {
     const SiteCount& count = report.top_sites_by_bytes[i];
     out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes) << " in "
         << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
-        << Location(count.site.location) << "\n";
+        << FrameText(count.site.location) << "\n";
   }
   if (report.stack_samples.total != 0) {
     const StackSamples& samples = report.stack_samples;
@@ -163,7 +146,7 @@ std::string FormatReportText(const Report& report) {
       const SampledFunction& function = samples.top[i];
       out << "  #" << i + 1 << "  " << GroupDigits(function.samples)
           << (function.samples == 1 ? " sample (" : " samples (")
-          << function.samples * 100 / samples.total << "%)  " << Location(function.location)
+          << function.samples * 100 / samples.total << "%)  " << FrameText(function.location)
           << "\n";
     }
   }

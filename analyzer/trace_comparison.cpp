@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "byte_format.h"
-#include "memory_gate.h"
+#include "run_figures.h"
 
 namespace memwrap {
 

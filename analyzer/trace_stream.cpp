@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string.h>
 
@@ -17,13 +18,13 @@ namespace memwrap {
 TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   Chunk chunk;
   uint64_t offset = reader_->first_chunk_offset();
+  std::optional<ChunkType> last_type;
+  uint64_t last_offset = 0;
   for (;;) {
     TraceReader::Status status = reader_->ReadChunkAt(offset, &chunk, /*with_data=*/false);
-    if (status == TraceReader::Status::kEnd) break;
-    if (status == TraceReader::Status::kTruncated) {
-      warnings_.push_back(reader_->truncation_message());
-      break;
-    }
+    if (status != TraceReader::Status::kChunk) break;  // the end, or a chunk cut short
+    last_type = chunk.type;
+    last_offset = chunk.offset;
     if (chunk.type == ChunkType::kRecords) {
       chunks_by_pid_[chunk.pid].push_back(chunk.offset);
       ++chunk_count_;
@@ -34,6 +35,9 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
     }
     offset = chunk.next_offset;
   }
+  ending_ = JudgeEnding(reader_->path(), reader_->header(), last_type, last_offset,
+                        reader_->truncation_message());
+  if (ending_.kind != TraceEnding::Kind::kComplete) warnings_.push_back(ending_.message);
 }
 
 namespace {

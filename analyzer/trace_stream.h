@@ -17,18 +17,21 @@
 
 #include "memwrap/records.h"
 #include "tracefile/record_cursor.h"
+#include "tracefile/trace_ending.h"
 #include "tracefile/trace_reader.h"
 
 namespace memwrap {
 
 class TraceStream {
  public:
-  // Indexes the chunks of `reader`. Throws TraceError on corruption; a truncated tail is
-  // accepted (everything before it is read) and reported by warnings().
+  // Indexes the chunks of `reader`. Throws TraceError on corruption; a trace cut short (a
+  // truncated tail, no end-of-trace chunk) is read up to where it stops and reported by
+  // ending() and warnings().
   explicit TraceStream(TraceReader* reader);
 
   const std::map<std::string, std::string>& session_info() const { return session_info_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  const TraceEnding& ending() const { return ending_; }
   const FileHeader& header() const { return reader_->header(); }
 
   // Calls visit(pid, record) for every record, in the global order, until visit returns
@@ -51,6 +54,7 @@ class TraceStream {
   int passes_ = 0;
   std::map<std::string, std::string> session_info_;
   std::vector<std::string> warnings_;
+  TraceEnding ending_;
 };
 
 // Timestamp of a record for ordering; false for records that carry none (STACK).

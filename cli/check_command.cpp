@@ -1,21 +1,19 @@
 // `memwrap check`: the CI gate on peak memory, and `memwrap baseline save`.
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "baseline_file.h"
 #include "byte_format.h"
+#include "check_recordings.h"
 #include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "gate_formats.h"
 #include "memory_gate.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -26,31 +24,8 @@ namespace {
 
 constexpr int kExitGateFailed = 1;
 
-const ReportOptions kWholeReport{.top = 10, .process = 0, .suppressions = ""};
-
-// Runs `memwrap run -q -o TRACE -- PROGRAM...` as a child (memwrap itself, so each run is a
-// normal one); returns its wait status.
-int RecordOnce(const std::vector<std::string>& program, const std::string& trace) {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) throw std::runtime_error("cannot find the memwrap executable");
-  self[n] = '\0';
-  std::vector<std::string> argv = {self, "run", "-q", "--force", "-o", trace, "--"};
-  argv.insert(argv.end(), program.begin(), program.end());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t child = fork();
-  if (child < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
-  if (child == 0) {
-    execv(self, args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
+// The sites the gate compares come from the report's top sites at the peak.
+const ReportOptions kGateReport{.top = kPeakSitesKept, .process = 0, .suppressions = ""};
 
 bool ParseSizeOption(const po::variables_map& vm, const char* name, std::optional<uint64_t>* out,
                      std::string* error) {
@@ -66,6 +41,34 @@ bool ParseSizeOption(const po::variables_map& vm, const char* name, std::optiona
   return true;
 }
 
+// A gate judges whole runs: a trace cut short would pass on the part that was written. Throws
+// TraceError (exit 2) for an incomplete trace; a trace too old to tell is judged, with a
+// warning.
+void RequireWholeRun(const Report& report) {
+  switch (report.ending.kind) {
+    case TraceEnding::Kind::kComplete:
+      return;
+    case TraceEnding::Kind::kUnverifiable:
+      fprintf(stderr, "memwrap check: warning: %s\n", report.ending.message.c_str());
+      return;
+    case TraceEnding::Kind::kIncomplete:
+      throw TraceError(TraceError::Kind::kCorrupt,
+                       "cannot judge an incomplete trace: " + report.ending.message);
+  }
+}
+
+std::string SessionValue(const Report& report, const char* key) {
+  auto it = report.session.find(key);
+  return it != report.session.end() ? it->second : "";
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::trunc);
+  file << text;
+  file.flush();
+  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot write '" + path + "'");
+}
+
 }  // namespace
 
 int CheckCommand(const std::vector<std::string>& args) {
@@ -74,15 +77,21 @@ int CheckCommand(const std::vector<std::string>& args) {
       "       memwrap check [options] -- PROGRAM [ARGS...]\n"
       "\n"
       "The CI gate on memory: judges the traces given, or runs PROGRAM under memwrap (N times\n"
-      "with --repeat, judging the median of each figure), against absolute limits and/or a\n"
-      "baseline (memwrap baseline save). Prints one line per limit with the actual value and\n"
-      "the allowed one. Exit codes: 0 every limit holds, 1 a limit is exceeded or the program\n"
-      "failed, 2 bad usage or input (a size like 12XB, a missing baseline, an unreadable trace).\n"
+      "with --repeat, judging the median of each figure) and keeps the trace of the run it\n"
+      "judged, against absolute limits and/or a baseline (memwrap baseline save). Prints one\n"
+      "line per limit with the actual value and the allowed one; a figure that outgrew the\n"
+      "baseline is followed by the call sites that grew at the heap peak. Exit codes: 0 every\n"
+      "limit holds, 1 a limit is exceeded or the program failed, 2 bad usage or input (a size\n"
+      "like 12XB, a missing baseline, an unreadable or incomplete trace).\n"
       "\n"
       "Options");
-  std::string baseline_path, tolerance_text = "0", junit_path, summary_path;
+  std::string baseline_path, tolerance_text, junit_path, summary_path, output;
   unsigned repeat = 1;
   bool report_only = false;
+  const std::string tolerance_help =
+      "allowed growth of every figure over the baseline, in percent (5 or 5%). Default: heap "
+      "and leaked bytes exact (0%), peak RSS " + kDefaultRssTolerance.Text() +
+      " (its run-to-run noise, see docs/baseline.md)";
   options.add_options()
       ("help,h", "show this help and exit")
       ("max-peak-rss", po::value<std::string>()->value_name("SIZE"),
@@ -93,11 +102,15 @@ int CheckCommand(const std::vector<std::string>& args) {
        "largest allowed leaked bytes (live when their process ended)")
       ("baseline", po::value<std::string>(&baseline_path)->value_name("FILE.json"),
        "compare with a baseline (memwrap baseline save): peak heap, peak RSS and leaked bytes "
-       "may not exceed the baseline's by more than --tolerance")
-      ("tolerance", po::value<std::string>(&tolerance_text)->value_name("PCT")->default_value("0"),
-       "allowed growth over the baseline, in percent (5 or 5%)")
+       "may not exceed the baseline's by more than their tolerance")
+      ("tolerance", po::value<std::string>(&tolerance_text)->value_name("PCT"),
+       tolerance_help.c_str())
       ("repeat", po::value<unsigned>(&repeat)->value_name("N")->default_value(1),
        "with -- PROGRAM: run it N times and judge the median of each figure")
+      ("output,o", po::value<std::string>(&output)->value_name("PATH"),
+       "with -- PROGRAM: keep the trace of the judged run (with --repeat, the run whose heap "
+       "peak is the median) at PATH, replacing a file there; default PROGRAM.PID.mwt in the "
+       "current directory. The others are deleted")
       ("report-only", po::bool_switch(&report_only), "print the verdict but always exit 0")
       ("junit", po::value<std::string>(&junit_path)->value_name("FILE"),
        "also write the verdict as JUnit XML (one test case per limit)")
@@ -128,13 +141,21 @@ int CheckCommand(const std::vector<std::string>& args) {
     fprintf(stderr, "memwrap check: %s\n", error.c_str());
     return kExitUsage;
   }
-  if (!ParsePercent(tolerance_text, &limits.tolerance_percent)) {
-    fprintf(stderr, "memwrap check: --tolerance %s: not a percentage (e.g. 5 or 5%%)\n",
-            tolerance_text.c_str());
-    return kExitUsage;
+  if (vm.count("tolerance")) {
+    double percent = 0;
+    if (!ParsePercent(tolerance_text, &percent)) {
+      fprintf(stderr, "memwrap check: --tolerance %s: not a percentage (e.g. 5 or 5%%)\n",
+              tolerance_text.c_str());
+      return kExitUsage;
+    }
+    limits.tolerance_percent = percent;
   }
   if (repeat < 1 || (repeat > 1 && !run_program)) {
     fprintf(stderr, "memwrap check: --repeat needs -- PROGRAM and N >= 1\n");
+    return kExitUsage;
+  }
+  if (!output.empty() && !run_program) {
+    fprintf(stderr, "memwrap check: -o keeps the trace of a run: it needs -- PROGRAM\n");
     return kExitUsage;
   }
   if (split.program.empty()) {
@@ -150,42 +171,62 @@ int CheckCommand(const std::vector<std::string>& args) {
   try {
     if (!baseline_path.empty()) limits.baseline = LoadBaseline(baseline_path);
     std::vector<RunFigures> runs;
+    std::string kept_trace;
     if (run_program) {
-      char pattern[] = "/tmp/memwrap-check-XXXXXX";
-      if (mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot create a temporary directory");
-      const std::string dir = pattern;
+      CheckRecordings recordings(split.program, output);
+      std::vector<std::string> traces, pids;
+      // Keeps a run's trace and says where, also when it is the reason the check stops.
+      auto keep = [&](size_t index, const std::string& which) {
+        kept_trace = recordings.Keep(traces[index], unsigned(index + 1), pids[index]);
+        printf("memwrap check: trace of %s: %s\n", which.c_str(), kept_trace.c_str());
+        fflush(stdout);
+      };
+      auto run_name = [&](size_t index) {
+        return repeat > 1 ? "run " + std::to_string(index + 1) + " of " + std::to_string(repeat)
+                          : std::string("the run");
+      };
       for (unsigned i = 1; i <= repeat; ++i) {
-        const std::string trace = dir + "/run." + std::to_string(i) + ".mwt";
-        const int status = RecordOnce(split.program, trace);
+        int status = 0;
+        traces.push_back(recordings.Record(i, &status));
+        pids.emplace_back();
         if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127) &&
-            !std::filesystem::exists(trace)) {
-          std::filesystem::remove_all(dir);
+            !std::filesystem::exists(traces.back())) {
           return kExitUsage;  // memwrap run said why: the program cannot be run
         }
-        RunFigures figures = FiguresOf(BuildReport(trace, kWholeReport));
-        figures.trace = "run " + std::to_string(i);
-        runs.push_back(figures);
+        try {
+          Report report = BuildReport(traces.back(), kGateReport);
+          pids.back() = SessionValue(report, "pid");
+          RequireWholeRun(report);
+          RunFigures figures = FiguresOf(report);
+          figures.trace = "run " + std::to_string(i);
+          runs.push_back(figures);
+        } catch (const TraceError&) {
+          if (std::filesystem::exists(traces.back())) keep(i - 1, run_name(i - 1));
+          throw;
+        }
       }
-      std::filesystem::remove_all(dir);
+      const size_t median = MedianRun(runs);
+      keep(median, run_name(median) + (repeat > 1 ? ", the median" : ""));
     } else {
       for (const std::string& trace : split.program) {
-        runs.push_back(FiguresOf(BuildReport(trace, kWholeReport)));
+        Report report = BuildReport(trace, kGateReport);
+        RequireWholeRun(report);
+        runs.push_back(FiguresOf(report));
       }
     }
     GateVerdict verdict = JudgeRuns(runs, limits);
-    for (const GateCheck& check : verdict.checks) printf("%s\n", check.message.c_str());
+    verdict.kept_trace = kept_trace;
+    for (const GateCheck& check : verdict.checks) {
+      printf("%s\n", check.message.c_str());
+      for (const std::string& line : GrownSiteLines(verdict, check)) printf("%s\n", line.c_str());
+    }
     printf("memwrap check: %s\n", verdict.passed() ? "passed" : "FAILED");
-    auto write = [](const std::string& path, const std::string& text) {
-      std::ofstream file(path, std::ios::trunc);
-      file << text;
-      file.flush();
-      if (!file) throw TraceError(TraceError::Kind::kIo, "cannot write '" + path + "'");
-    };
-    if (!junit_path.empty()) write(junit_path, GateJunitXml(verdict));
-    if (!summary_path.empty()) write(summary_path, GateMarkdown(verdict));
+    if (!junit_path.empty()) WriteFile(junit_path, GateJunitXml(verdict));
+    if (!summary_path.empty()) WriteFile(summary_path, GateMarkdown(verdict));
     if (report_only) return kExitOk;
     return verdict.passed() ? kExitOk : kExitGateFailed;
   } catch (const std::exception& e) {
+    fflush(stdout);
     fprintf(stderr, "memwrap check: %s\n", e.what());
     return kExitBadInput;
   }
@@ -196,8 +237,9 @@ int BaselineCommand(const std::vector<std::string>& args) {
       "usage: memwrap baseline save TRACE -o FILE.json\n"
       "\n"
       "Writes the figures memwrap check compares (peak heap, peak RSS, leaked bytes) of a\n"
-      "trace as a baseline file (docs/baseline.md). Exit codes: 0 written, 2 bad usage, an\n"
-      "unreadable trace or an unwritable output.\n"
+      "trace, with the call sites live at its heap peak, as a baseline file\n"
+      "(docs/baseline.md). A trace cut short gets a warning. Exit codes: 0 written, 2 bad\n"
+      "usage, an unreadable trace or an unwritable output.\n"
       "\n"
       "Options");
   std::string output;
@@ -212,10 +254,11 @@ int BaselineCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   try {
-    Report report = BuildReport(positional[1], kWholeReport);
-    auto command = report.session.find("command");
-    SaveBaseline(FiguresOf(report), command != report.session.end() ? command->second : "",
-                 output);
+    Report report = BuildReport(positional[1], kGateReport);
+    for (const std::string& warning : report.warnings) {
+      fprintf(stderr, "memwrap baseline: warning: %s\n", warning.c_str());
+    }
+    SaveBaseline(FiguresOf(report), SessionValue(report, "command"), output);
     return kExitOk;
   } catch (const std::exception& e) {
     fprintf(stderr, "memwrap baseline: %s\n", e.what());

@@ -42,7 +42,14 @@ int DiffCommand(const std::vector<std::string>& args) {
   }
   try {
     const ReportOptions every_site{.top = SIZE_MAX, .process = 0, .suppressions = ""};
-    TraceDiff diff = DiffReports(BuildReport(traces[0], every_site), BuildReport(traces[1], every_site));
+    Report a = BuildReport(traces[0], every_site);
+    Report b = BuildReport(traces[1], every_site);
+    for (const Report* report : {&a, &b}) {
+      for (const std::string& warning : report->warnings) {
+        fprintf(stderr, "memwrap diff: warning: %s\n", warning.c_str());
+      }
+    }
+    TraceDiff diff = DiffReports(std::move(a), std::move(b));
     std::string text = format == "json" ? FormatDiffJson(diff, top) : FormatDiffText(diff, top);
     fwrite(text.data(), 1, text.size(), stdout);
     return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;

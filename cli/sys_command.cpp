@@ -290,6 +290,13 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
         return true;
       });
   if (to_syslog) closelog();
+  if (trace && write_error.empty()) {
+    try {
+      trace->Finish();  // the log is whole until the next append
+    } catch (const TraceError& error) {
+      write_error = error.what();
+    }
+  }
   if (!write_error.empty()) {
     fprintf(stderr, "%s: %s (%llu samples taken)\n", command.c_str(), write_error.c_str(),
             static_cast<unsigned long long>(result.samples));

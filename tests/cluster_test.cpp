@@ -99,6 +99,7 @@ void WriteTrace(const std::string& path, uint64_t monotonic_origin,
   {
     TraceWriter writer(path);
     writer.WriteRecords(7, bytes.data(), bytes.size());
+    writer.Finish();
   }
   // The header's clock pair (docs/trace-format.md, offsets 16 and 24).
   const uint64_t realtime = 1000000000, monotonic = monotonic_origin;

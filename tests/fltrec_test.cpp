@@ -22,10 +22,13 @@ const std::string kFltrec = MEMWRAP_FLTREC;  // the memwrap binary under the nam
 const std::string kMemwrap = MEMWRAP_BINARY;
 const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
 
+// Every dump these tests make is finished, so it must read as a complete trace.
 json ReportJson(const std::string& trace) {
   auto report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
+  json parsed = json::parse(report.out);
+  EXPECT_EQ(parsed["trace_complete"], true) << trace << ": " << report.err;
+  return parsed;
 }
 
 uint64_t SiteBytes(const json& report, const std::string& function) {

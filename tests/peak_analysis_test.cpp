@@ -65,6 +65,7 @@ class TraceBuilder {
   void Write(const std::string& path) {
     TraceWriter writer(path);
     writer.WriteRecords(7, bytes_.data(), bytes_.size());
+    writer.Finish();
   }
 
  private:

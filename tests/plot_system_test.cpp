@@ -70,6 +70,7 @@ void WriteSystemLog(const std::string& path, const std::string& host,
     memcpy(chunk.data() + sizeof(start), &memory, sizeof(memory));
     writer.WriteRecords(0, chunk.data(), chunk.size());
   }
+  writer.Finish();
 }
 
 // Host alpha: 4 GiB, 1 GiB of swap; used 1, 2, 3, 2, 1 GiB at 0..4 s; swap used 0, 256, 512,

@@ -124,6 +124,7 @@ class SyntheticTrace {
       writer.WriteRecords(pid_, bytes_.data() + start, end - start);
       start = end;
     }
+    writer.Finish();  // a whole recording: readers see no "incomplete" warning
   }
 
  private:

@@ -319,6 +319,40 @@ TEST(TraceAppend, AddsChunksAfterTheExistingOnes) {
   EXPECT_FALSE(truncated);
 }
 
+// The types of a trace's chunks, in file order.
+std::vector<ChunkType> ChunkTypes(const std::string& path) {
+  TraceReader reader(path);
+  std::vector<ChunkType> types;
+  Chunk chunk;
+  while (reader.NextChunk(&chunk, /*with_data=*/false) == TraceReader::Status::kChunk) {
+    types.push_back(chunk.type);
+  }
+  return types;
+}
+
+TEST(TraceAppend, KeepsOneEndOfTraceChunkLastAndNoneWhileAppending) {
+  // Each cronlogger call ends the log; the next one takes that end away before it appends, so
+  // the file says "complete" only between calls, and only once.
+  ScratchDir dir;
+  const std::string path = dir.File("a.mwt");
+  for (uint64_t ts : {1, 2}) {
+    TraceWriter writer(path, TraceWriter::Existing::kAppend);
+    WriteOneRecord(&writer, ts);
+    writer.Finish();
+  }
+  EXPECT_EQ(ChunkTypes(path), (std::vector<ChunkType>{ChunkType::kRecords, ChunkType::kRecords,
+                                                      ChunkType::kEndOfTrace}));
+  {
+    TraceWriter writer(path, TraceWriter::Existing::kAppend);  // killed before it finished
+    WriteOneRecord(&writer, 3);
+  }
+  EXPECT_EQ(ChunkTypes(path), (std::vector<ChunkType>{ChunkType::kRecords, ChunkType::kRecords,
+                                                      ChunkType::kRecords}));
+  bool truncated = true;
+  EXPECT_EQ(ReadTimestamps(path, &truncated), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_FALSE(truncated);
+}
+
 TEST(TraceAppend, NeverWritesIntoATraceThatIsStillBeingWritten) {
   ScratchDir dir;
   const std::string path = dir.File("a.mwt");

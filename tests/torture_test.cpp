@@ -114,6 +114,12 @@ TEST(Torture, MemwrapKilledMidRunLeavesAReadableTraceAndARunningProgram) {
   json report = ReportJson(trace, &err);
   EXPECT_GT(report["totals"]["allocations"].get<uint64_t>(), 1000u);
   EXPECT_EQ(report["processes"].size(), 1u);
+  // Readable, and known to be cut short: the report says so, a gate will not judge it.
+  EXPECT_EQ(report["trace_complete"], false) << err;
+  EXPECT_NE(err.find("warning: trace '" + trace + "' is"), std::string::npos) << err;
+  CommandResult check = RunProgram({kMemwrap, "check", "--max-peak-heap", "1GiB", trace});
+  EXPECT_EQ(check.exit_code(), 2) << check.out << check.err;
+  EXPECT_NE(check.err.find("cannot judge an incomplete trace"), std::string::npos) << check.err;
 }
 
 TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {
@@ -128,10 +134,16 @@ TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {
   CommandResult run = RunProgram(
       {kMemwrap, "-q", "-o", trace, MEMWRAP_THREADS_ALLOC, "4", "200", "100", "2000"});
   std::string err = run.err;
+  const std::string kept = dir.File("kept.mwt");
+  std::filesystem::copy_file(trace, kept);
   umount2(disk.c_str(), MNT_DETACH);
   EXPECT_EQ(run.exit_code(), 0) << err;
   EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  // Records are missing, so the trace has no end-of-trace chunk: a gate refuses it.
+  CommandResult check = RunProgram({kMemwrap, "check", "--max-peak-heap", "1GiB", kept});
+  EXPECT_EQ(check.exit_code(), 2) << check.out << check.err;
+  EXPECT_NE(check.err.find("cannot judge an incomplete trace"), std::string::npos) << check.err;
 }
 
 }  // namespace

@@ -199,6 +199,15 @@ void Collector::Finish() {
     AppendRecord(&records, exit);
     Write(exit.pid, records);
   }
+  // Only a recording that wrote everything says so: not after a write error (records are
+  // missing), nor after RequestStop (processes still connected were not followed to the end).
+  if (writer_ == nullptr || stop_requested_ || !write_error().empty()) return;
+  try {
+    writer_->Finish();
+  } catch (const TraceError& error) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    write_error_ = error.what();
+  }
 }
 
 void Collector::AddRecord(uint32_t pid, std::vector<uint8_t> record) {

@@ -58,7 +58,8 @@ class Collector {
   // on a timer with absolute deadlines, so the samples do not drift.
   void Start(RecordSink* writer, uint64_t sample_interval_ns);
   // Waits until every connected process has disconnected and its ring is drained, or until
-  // `RequestStop()`; then writes the remaining records and returns. Call once.
+  // `RequestStop()`; then writes the remaining records and, unless stopped early or a write
+  // failed, ends the trace (RecordSink::Finish: the end-of-trace chunk). Call once.
   void Finish();
   // Makes Finish() return without waiting for processes that are still connected (their rings
   // are drained one last time).

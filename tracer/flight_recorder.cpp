@@ -71,7 +71,7 @@ void FlightRecorder::NotifySignal(int signo) {
 void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size) {
   const auto* data = static_cast<const uint8_t*>(records);
   const uint64_t now = MonotonicNs();
-  if (dump_ != nullptr && now >= dump_until_ns_) dump_.reset();  // --after is over
+  if (dump_ != nullptr && now >= dump_until_ns_) FinishDump();  // --after is over
 
   const char* fired = CheckSignals();
   size_t fired_at = fired != nullptr ? 0 : SIZE_MAX;  // offset of the record that fired
@@ -418,6 +418,7 @@ void FlightRecorder::Fire(const std::string& what, uint64_t now_ns) {
     session["fltrec_after_ns"] = std::to_string(options_.after_ns);
     writer->WriteSessionInfo(session);
     WriteDump(writer.get());
+    if (options_.after_ns == 0) writer->Finish();  // else once --after is over
     dumps_.push_back(path);
     fprintf(stderr, "memwrap fltrec: %s fired: wrote %s (%llu records before the window were "
             "overwritten)%s\n", what.c_str(), path.c_str(),
@@ -467,8 +468,17 @@ void FlightRecorder::WriteDump(TraceWriter* writer) {
   }
 }
 
+void FlightRecorder::FinishDump() {
+  try {
+    dump_->Finish();
+  } catch (const TraceError& error) {
+    Fail(error.what());
+  }
+  dump_.reset();
+}
+
 void FlightRecorder::Close(int wait_status) {
-  if (dump_ != nullptr && MonotonicNs() >= dump_until_ns_) dump_.reset();
+  if (dump_ != nullptr && MonotonicNs() >= dump_until_ns_) FinishDump();
   const bool failed = !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0);
   if (dump_ == nullptr && failed) {
     for (const FlightTrigger& trigger : options_.triggers) {
@@ -484,7 +494,7 @@ void FlightRecorder::Close(int wait_status) {
       break;
     }
   }
-  dump_.reset();
+  if (dump_ != nullptr) FinishDump();  // the run is over, and so is --after
 }
 
 void FlightRecorder::Fail(const std::string& what) {

@@ -103,6 +103,8 @@ class FlightRecorder : public RecordSink {
   void WriteDump(TraceWriter* writer);
   std::string DumpPath(size_t number) const;
   void Fail(const std::string& what);
+  // Ends the dump still being written (--after): its end-of-trace chunk, then closes it.
+  void FinishDump();
 
   FlightOptions options_;
   std::map<std::string, std::string> session_;

@@ -17,7 +17,10 @@ namespace memwrap {
 // The one version constant of the format. A reader refuses a newer major; a newer minor only
 // adds record types or chunk types, which older readers skip.
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 0;
+inline constexpr uint16_t kTraceFormatMinor = 1;
+// From this minor on, a writer that finishes ends the file with a kEndOfTrace chunk, so a file
+// without one is incomplete; older files cannot say (docs/trace-format.md, "Complete traces").
+inline constexpr uint16_t kFirstMinorWithEndOfTrace = 1;
 
 inline constexpr char kTraceMagic[8] = {'M', 'W', 'T', 'R', 'A', 'C', 'E', '\n'};
 inline constexpr uint32_t kChunkMagic = 0x4b43574d;  // "MWCK"
@@ -38,6 +41,7 @@ enum class ChunkType : uint16_t {
   kRecords = 1,      // records.h records of process `pid`
   kSessionInfo = 2,  // UTF-8 "key=value" lines (docs/trace-format.md lists the keys); in a
                      // value, a backslash is written as two, a newline as backslash + 'n'
+  kEndOfTrace = 3,   // empty; written last, once everything the recording produced is written
 };
 
 enum class ChunkCodec : uint16_t {

@@ -13,6 +13,9 @@ class RecordSink {
   // Whole records of process `pid`, at most kMaxChunkRawSize bytes. Throws TraceError when
   // they cannot be stored (a write error).
   virtual void WriteRecords(uint32_t pid, const void* records, size_t size) = 0;
+  // The recording finished and every record was handed over: a trace file writes its
+  // end-of-trace chunk, which tells readers it is complete. Throws TraceError like WriteRecords.
+  virtual void Finish() {}
 };
 
 }  // namespace memwrap

@@ -31,6 +31,21 @@ uint64_t ClockNs(clockid_t clock) {
 
 std::string ErrnoText(int err) { return strerror(err); }
 
+ChunkHeader ChunkHeaderFor(ChunkType type, ChunkCodec codec, uint32_t pid, const uint8_t* payload,
+                           size_t stored, size_t raw_size) {
+  ChunkHeader header{};
+  header.magic = kChunkMagic;
+  header.type = static_cast<uint16_t>(type);
+  header.codec = static_cast<uint16_t>(codec);
+  header.pid = pid;
+  header.stored_size = static_cast<uint32_t>(stored);
+  header.raw_size = static_cast<uint32_t>(raw_size);
+  header.payload_crc32 = static_cast<uint32_t>(crc32(0, payload, uInt(stored)));
+  header.header_crc32 = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(&header), offsetof(ChunkHeader, header_crc32)));
+  return header;
+}
+
 }  // namespace
 
 TraceWriter::ClockOrigin TraceWriter::Now() {
@@ -158,6 +173,7 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
   // Walk the chunk headers (no payload is read) to the end of the last complete chunk. The
   // writer writes each chunk with one write(), so only the last one can be incomplete.
   uint64_t offset = header.header_size;
+  uint64_t end_of_trace_offset = 0;  // of a last complete chunk that ends the trace, if any
   while (offset < size) {
     ChunkHeader chunk{};
     const size_t have = read_at(offset, &chunk, sizeof(chunk));
@@ -171,14 +187,19 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
     if (crc != chunk.header_crc32) throw corrupt(offset, "chunk header checksum mismatch");
     const uint64_t end = offset + sizeof(chunk) + chunk.stored_size;
     if (end > size) break;  // a torn payload
+    end_of_trace_offset = chunk.type == uint16_t(ChunkType::kEndOfTrace) ? offset : 0;
     offset = end;
   }
+  if (offset < size) torn_tail_bytes_ = size - offset;
+  // The earlier writer's end-of-trace chunk goes too: this writer's Finish() ends the file
+  // again after its own chunks, so the file has one, last, and reads as incomplete while an
+  // appender is still writing.
+  if (end_of_trace_offset != 0) offset = end_of_trace_offset;
   if (offset < size) {
     if (ftruncate(fd_.get(), off_t(offset)) != 0) {
-      throw TraceError(TraceError::Kind::kIo, "cannot cut the incomplete last chunk of '" +
-                                                  path_ + "': " + ErrnoText(errno));
+      throw TraceError(TraceError::Kind::kIo, "cannot cut the end of '" + path_ +
+                                                  "' before appending: " + ErrnoText(errno));
     }
-    torn_tail_bytes_ = size - offset;
   }
   if (lseek(fd_.get(), off_t(offset), SEEK_SET) < 0) {
     throw TraceError(TraceError::Kind::kIo, "cannot seek in '" + path_ + "': " + ErrnoText(errno));
@@ -218,6 +239,12 @@ void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
              size);
 }
 
+void TraceWriter::Finish() {
+  // An empty chunk, stored as is: the last thing a finished recording writes.
+  ChunkHeader header = ChunkHeaderFor(ChunkType::kEndOfTrace, ChunkCodec::kNone, 0, nullptr, 0, 0);
+  WriteAll(&header, sizeof(header));
+}
+
 // `data` is what zstd compresses; `raw_size` what the reader gets back in the end (the records
 // before packing).
 void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data,
@@ -235,16 +262,7 @@ void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, con
     throw TraceError(TraceError::Kind::kIo,
                      std::string("zstd compression failed: ") + ZSTD_getErrorName(stored));
   }
-  ChunkHeader header{};
-  header.magic = kChunkMagic;
-  header.type = static_cast<uint16_t>(type);
-  header.codec = static_cast<uint16_t>(codec);
-  header.pid = pid;
-  header.stored_size = static_cast<uint32_t>(stored);
-  header.raw_size = static_cast<uint32_t>(raw_size);
-  header.payload_crc32 = static_cast<uint32_t>(crc32(0, payload, uInt(stored)));
-  header.header_crc32 = static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(&header), offsetof(ChunkHeader, header_crc32)));
+  ChunkHeader header = ChunkHeaderFor(type, codec, pid, payload, stored, raw_size);
   memcpy(scratch_.data(), &header, sizeof(header));
   WriteAll(scratch_.data(), sizeof(header) + stored);
 }

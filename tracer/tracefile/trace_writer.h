@@ -28,7 +28,8 @@ class TraceWriter : public RecordSink {
   //
   // Every writer holds an exclusive flock(2) on its file while it lives.
   //
-  // kAppend (cronlogger): an existing trace gets more chunks at its end. Concurrent appenders
+  // kAppend (cronlogger): an existing trace gets more chunks at its end (its end-of-trace
+  // chunk is cut off first, Finish() writes it again after them). Concurrent appenders
   // take turns; one that waits over 2 s for the lock (another writer is still running on the
   // file) gives up with TraceError(kIo). An
   // incomplete last chunk (an earlier writer was killed mid-write; readers already stop before
@@ -53,6 +54,10 @@ class TraceWriter : public RecordSink {
   // One chunk with `size` bytes of records of process `pid`. Large inputs are split at record
   // boundaries by the caller (size <= kMaxChunkRawSize).
   void WriteRecords(uint32_t pid, const void* records, size_t size) override;
+  // Ends the file with the end-of-trace chunk, which says that everything the recording
+  // produced was written: call it last, once, and only then (not after a write error, not for
+  // a recording cut short). Without it a reader reports the trace as incomplete.
+  void Finish() override;
   uint64_t bytes_written() const { return offset_; }
   // kAppend only: true when the file existed with chunks or a header (nothing new was created).
   bool appended() const { return appended_; }
