@@ -300,6 +300,17 @@ struct Symbolizer::Impl {
   std::unordered_map<CacheKey, std::vector<SourceFrame>, CacheKeyHash> cache;
   const std::vector<SourceFrame> unknown{SourceFrame{"??", "", 0, "", false}};
 
+  // Where `pc` is: the module file and offset, or {kNoModule, pc} outside every module.
+  CacheKey Locate(uint32_t pid, uint64_t pc) const {
+    auto space = spaces.find(pid);
+    if (space == spaces.end()) return {kNoModule, pc};
+    auto seg = space->second.upper_bound(pc);
+    if (seg == space->second.begin()) return {kNoModule, pc};
+    --seg;
+    if (pc >= seg->second.end) return {kNoModule, pc};
+    return {seg->second.file, pc - seg->second.base};
+  }
+
   ~Impl() {
     for (ModuleFile& f : files)
       if (f.dwfl != nullptr) dwfl_end(f.dwfl);
@@ -333,28 +344,25 @@ void Symbolizer::AddModule(uint32_t pid, const LoadedModule& module) {
   }
 }
 
+const std::string& Symbolizer::ModuleOf(uint32_t pid, uint64_t return_address) const {
+  static const std::string kNone;
+  if (return_address == 0) return kNone;
+  CacheKey key = impl_->Locate(pid, return_address - 1);
+  return key.file == kNoModule ? kNone : impl_->files[key.file].name;
+}
+
 const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t return_address) {
   if (return_address == 0) return impl_->unknown;
   // A return address points after the call, possibly into the next function or line (or past
   // the end of the segment after a noreturn call); the call instruction is at address - 1.
-  uint64_t pc = return_address - 1;
-  auto in_no_module = [&]() -> const std::vector<SourceFrame>& {
-    CacheKey key{kNoModule, pc};
-    auto cached = impl_->cache.find(key);
-    if (cached != impl_->cache.end()) return cached->second;
-    return impl_->cache.emplace(key, std::vector<SourceFrame>{SourceFrame{"??", "", 0, "", false, pc}})
-        .first->second;
-  };
-  auto space = impl_->spaces.find(pid);
-  if (space == impl_->spaces.end()) return in_no_module();
-  auto seg = space->second.upper_bound(pc);
-  if (seg == space->second.begin()) return in_no_module();
-  --seg;
-  if (pc >= seg->second.end) return in_no_module();
-
-  CacheKey key{seg->second.file, pc - seg->second.base};
+  CacheKey key = impl_->Locate(pid, return_address - 1);
   auto cached = impl_->cache.find(key);
   if (cached != impl_->cache.end()) return cached->second;
+  if (key.file == kNoModule) {
+    return impl_->cache
+        .emplace(key, std::vector<SourceFrame>{SourceFrame{"??", "", 0, "", false, key.offset}})
+        .first->second;
+  }
   ModuleFile& file = impl_->files[key.file];
   if (!file.opened) {
     file.opened = true;

@@ -76,6 +76,10 @@ class Symbolizer {
   // Symbolizer's life.
   const std::vector<SourceFrame>& Symbolize(uint32_t pid, uint64_t return_address);
 
+  // The module name Symbolize would give the frames of this return address ("" outside every
+  // module), found without opening or reading any file. Valid until the next AddModule.
+  const std::string& ModuleOf(uint32_t pid, uint64_t return_address) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;  // keeps libdwfl's headers out of this one

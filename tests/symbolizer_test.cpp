@@ -333,6 +333,18 @@ TEST(Symbolizer, FunctionNamesFromDynsymOnly) {
   ExpectUnknown(s.Symbolize(5, loaded.anchor + 0x2a0 + 1), name);  // past the last symbol
 }
 
+TEST(Symbolizer, ModuleOfNamesTheModuleWithoutSymbolizing) {
+  LoadedKnownSymbols loaded;
+  ASSERT_NO_FATAL_FAILURE(LoadKnownSymbols(&loaded));
+  Symbolizer s;
+  s.AddModule(5, loaded.module);
+  EXPECT_EQ(s.ModuleOf(5, loaded.anchor + 1), "libknown_symbols_dynsym_only.so");
+  EXPECT_EQ(s.ModuleOf(5, loaded.anchor + 1), s.Symbolize(5, loaded.anchor + 1).front().module);
+  EXPECT_EQ(s.ModuleOf(5, 0), "");
+  EXPECT_EQ(s.ModuleOf(5, 0x10), "");
+  EXPECT_EQ(s.ModuleOf(6, loaded.anchor + 1), "") << "a pid without modules";
+}
+
 // One build-id seen at two paths (a merged /usr: /lib/... and /usr/lib/...): one file, opened
 // from the path that exists, whichever came first.
 TEST(Symbolizer, OneBuildIdAtTwoPathsIsOpenedFromThePathThatExists) {
