@@ -5,15 +5,20 @@
 
 namespace memwrap {
 
-bool IsRuntimeFrame(const SourceFrame& frame) {
+bool IsRuntimeModule(const std::string& module) {
   static const char* const kModules[] = {
       "libc.so",    "libstdc++.so", "libgcc_s.so",   "ld-linux",     "libmemwrap_preload.so",
       "libc++.so",  "libc++abi.so",
       // allocators a program links or preloads instead of glibc's
       "libtcmalloc", "libjemalloc.so", "libmimalloc.so"};
   for (const char* prefix : kModules) {
-    if (frame.module.rfind(prefix, 0) == 0) return true;
+    if (module.rfind(prefix, 0) == 0) return true;
   }
+  return false;
+}
+
+bool IsRuntimeFrame(const SourceFrame& frame) {
+  if (IsRuntimeModule(frame.module)) return true;
   static const char* const kHeaderDirs[] = {"/usr/include/", "/usr/lib/gcc/"};
   for (const char* prefix : kHeaderDirs) {
     if (frame.file.rfind(prefix, 0) == 0) return true;
@@ -39,46 +44,68 @@ std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) 
   return frames;
 }
 
-SourceFrame CallSiteResolver::SiteOfFrames(const std::vector<SourceFrame>& frames) {
-  SourceFrame location;
-  if (frames.empty()) {
-    location.function = "(no stack recorded)";
-    return location;
-  }
-  auto program_frame = std::find_if(frames.begin(), frames.end(),
-                                    [](const SourceFrame& f) { return !IsRuntimeFrame(f); });
-  return program_frame != frames.end() ? *program_frame : frames.front();
+std::optional<SourceFrame> CallSiteResolver::InnermostFrame(ImageId image, StackId stack) {
+  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
+  if (addresses == nullptr || addresses->empty()) return std::nullopt;
+  return symbolizer_.Symbolize(image, addresses->front()).front();
 }
 
 SourceFrame CallSiteResolver::SiteOf(ImageId image, StackId stack) {
-  return SiteOfFrames(Frames(image, stack));
+  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
+  if (addresses == nullptr || addresses->empty()) {
+    SourceFrame location;
+    location.function = "(no stack recorded)";
+    return location;
+  }
+  for (uint64_t address : *addresses) {
+    // Every frame of a runtime module is a runtime frame: no need to symbolize it to skip it.
+    if (IsRuntimeModule(symbolizer_.ModuleOf(image, address))) continue;
+    for (const SourceFrame& frame : symbolizer_.Symbolize(image, address)) {
+      if (!IsRuntimeFrame(frame)) return frame;
+    }
+  }
+  return symbolizer_.Symbolize(image, addresses->front()).front();
 }
 
 std::vector<CallSite> CallSiteResolver::Resolve(
     const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
   // Frames without a function name are told apart by module and address, so that unrelated
   // unknown code is not lumped into one "??" site.
-  std::map<std::tuple<std::string, std::string, uint32_t, std::string, uint64_t>, CallSite> sites;
+  struct Grouped {
+    CallSite site;
+    bool heaviest_has_frames = false;  // a stack without frames is kept only until one with
+  };
+  std::map<std::tuple<std::string, std::string, uint32_t, std::string, uint64_t>, Grouped> sites;
   for (const auto& [key, use] : usage) {
-    std::vector<SourceFrame> frames = Frames(key.first, key.second);
-    SourceFrame location = SiteOfFrames(frames);
+    SourceFrame location = SiteOf(key.first, key.second);
     const bool unnamed = location.function == "??";
-    CallSite& site = sites[{location.function, location.file, location.line,
-                            unnamed ? location.module : "", unnamed ? location.address : 0}];
+    Grouped& grouped = sites[{location.function, location.file, location.line,
+                              unnamed ? location.module : "", unnamed ? location.address : 0}];
+    CallSite& site = grouped.site;
     site.location = location;
     site.bytes += use.bytes;
     site.allocations += use.blocks;
-    if (use.bytes > site.stack_bytes || site.stack.empty()) {
+    if (use.bytes > site.stack_bytes || !grouped.heaviest_has_frames) {
       site.stack_bytes = use.bytes;
-      site.stack = std::move(frames);
+      site.heaviest = key;
+      const std::vector<uint64_t>* addresses = catalog_.Stack(key.first, key.second);
+      grouped.heaviest_has_frames = addresses != nullptr && !addresses->empty();
     }
   }
   std::vector<CallSite> sorted;
-  for (auto& [key, site] : sites) sorted.push_back(std::move(site));
+  for (auto& [key, grouped] : sites) sorted.push_back(std::move(grouped.site));
   std::stable_sort(sorted.begin(), sorted.end(), [](const CallSite& a, const CallSite& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.allocations > b.allocations;
   });
   return sorted;
+}
+
+void CallSiteResolver::FillStack(CallSite* site) {
+  site->stack = Frames(site->heaviest.first, site->heaviest.second);
+}
+
+void CallSiteResolver::FillStacks(std::vector<CallSite>* sites) {
+  for (CallSite& site : *sites) FillStack(&site);
 }
 
 }  // namespace memwrap

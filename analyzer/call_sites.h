@@ -4,13 +4,20 @@
 // memwrap itself (libc, libstdc++, libgcc_s, the dynamic loader, the preload library), nor
 // library code the compiler inlined from system headers (/usr/include: std::vector,
 // std::string...): the line of the program that asked for memory, even when it did so through
-// operator new, a container or strdup. Stacks that never leave the runtime keep their innermost frame. Usage of all stacks
-// that share a call site adds up; the site shows the stack that contributed most.
+// operator new, a container or strdup. Stacks that never leave the runtime keep their
+// innermost frame. Usage of all stacks that share a call site adds up; the site shows the stack
+// that contributed most.
+//
+// Symbolization is the slow part, so only what is needed is symbolized: finding a stack's
+// site stops at the site (frames in runtime libraries are recognised by module alone and not
+// symbolized at all), and a site's whole stack is symbolized only when it is shown
+// (FillStacks).
 #pragma once
 
 #include <stdint.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,8 +32,10 @@ struct CallSite {
   SourceFrame location;
   uint64_t bytes = 0;
   uint64_t allocations = 0;  // blocks
-  std::vector<SourceFrame> stack;  // the heaviest contributing stack, innermost frame first
+  // The heaviest contributing stack, innermost frame first: empty until FillStacks.
+  std::vector<SourceFrame> stack;
   uint64_t stack_bytes = 0;
+  std::pair<ImageId, StackId> heaviest{0, 0};  // that stack's key
 };
 
 class CallSiteResolver {
@@ -35,8 +44,12 @@ class CallSiteResolver {
   // outlive the resolver.
   explicit CallSiteResolver(const TraceCatalog& catalog, DebugInfoPreloader* preloaded = nullptr);
 
-  // Sites of the given per-stack usage, sorted by bytes (then allocations) descending.
+  // Sites of the given per-stack usage, sorted by bytes (then allocations) descending; their
+  // `stack`s are left empty.
   std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage);
+  // Symbolizes the heaviest stack of a site that will be shown, or of each of these sites.
+  void FillStack(CallSite* site);
+  void FillStacks(std::vector<CallSite>* sites);
 
   // All source frames of one stack, innermost first (inline frames expanded).
   std::vector<SourceFrame> Frames(ImageId image, StackId stack);
@@ -47,15 +60,17 @@ class CallSiteResolver {
   }
   // The call site of one stack (see above).
   SourceFrame SiteOf(ImageId image, StackId stack);
+  // The innermost source frame of one stack; nullopt when no frames were recorded for it.
+  std::optional<SourceFrame> InnermostFrame(ImageId image, StackId stack);
 
  private:
-  static SourceFrame SiteOfFrames(const std::vector<SourceFrame>& frames);
-
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;
 };
 
 // True for frames that are the allocator's plumbing rather than the program.
 bool IsRuntimeFrame(const SourceFrame& frame);
+// True for the modules whose every frame is such plumbing (libc, libstdc++, the shim...).
+bool IsRuntimeModule(const std::string& module);
 
 }  // namespace memwrap

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 
 #include "peak_analysis.h"
 #include "system_samples.h"
@@ -76,11 +77,11 @@ bool Suppressed(const std::vector<SourceFrame>& frames, const std::vector<std::s
   return false;
 }
 
-std::vector<SiteCount> TopSites(CallSiteResolver* resolver,
-                                const std::map<std::pair<ImageId, StackId>, StackTotals>& totals,
-                                size_t top, uint64_t StackTotals::*count) {
+// Every site with a nonzero `count`, by that count (descending); stacks not filled.
+std::vector<SiteCount> SitesByCount(
+    CallSiteResolver* resolver, const std::map<std::pair<ImageId, StackId>, StackTotals>& totals,
+    uint64_t StackTotals::*count) {
   std::map<std::pair<ImageId, StackId>, StackUsage> usage;
-  std::map<std::pair<ImageId, StackId>, uint64_t> bytes;
   for (const auto& [key, total] : totals) {
     if (total.*count == 0) continue;
     usage[key] = {total.bytes_allocated, total.*count};
@@ -96,8 +97,13 @@ std::vector<SiteCount> TopSites(CallSiteResolver* resolver,
   std::stable_sort(sites.begin(), sites.end(), [](const SiteCount& a, const SiteCount& b) {
     return a.allocations > b.allocations;
   });
-  if (sites.size() > top) sites.resize(top);
   return sites;
+}
+
+// Keeps the first `top` sites and symbolizes their stacks: only those are shown.
+void KeepTop(CallSiteResolver* resolver, size_t top, std::vector<SiteCount>* sites) {
+  if (sites->size() > top) sites->resize(top);
+  for (SiteCount& count : *sites) resolver->FillStack(&count.site);
 }
 
 void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& options,
@@ -115,17 +121,20 @@ void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& opti
   }
   report->leak_sites = resolver->Resolve(leaks);
   if (report->leak_sites.size() > options.top) report->leak_sites.resize(options.top);
+  resolver->FillStacks(&report->leak_sites);
   report->temporary_allocations = analysis.stats.temporary_allocations();
   report->temporary_sites =
-      TopSites(resolver, analysis.stats.by_stack(), options.top, &StackTotals::temporary);
-  report->top_sites_by_calls =
-      TopSites(resolver, analysis.stats.by_stack(), options.top, &StackTotals::allocations);
-  // By bytes: all sites, sorted by bytes allocated.
-  std::vector<SiteCount> by_bytes = TopSites(resolver, analysis.stats.by_stack(), SIZE_MAX,
-                                             &StackTotals::allocations);
+      SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::temporary);
+  KeepTop(resolver, options.top, &report->temporary_sites);
+  std::vector<SiteCount> by_calls =
+      SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::allocations);
+  // By bytes: the same sites, sorted by bytes allocated (equal bytes: by calls).
+  std::vector<SiteCount> by_bytes = by_calls;
   std::stable_sort(by_bytes.begin(), by_bytes.end(),
                    [](const SiteCount& a, const SiteCount& b) { return a.bytes > b.bytes; });
-  if (by_bytes.size() > options.top) by_bytes.resize(options.top);
+  KeepTop(resolver, options.top, &by_bytes);
+  KeepTop(resolver, options.top, &by_calls);
+  report->top_sites_by_calls = std::move(by_calls);
   report->top_sites_by_bytes = std::move(by_bytes);
 }
 
@@ -138,25 +147,33 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
   struct Group {
     SampledFunction function;
     uint64_t heaviest_stack_samples = 0;
+    std::optional<std::pair<ImageId, StackId>> heaviest;  // its stack is symbolized if shown
   };
-  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;  // function, file, module
+  // By function, file, module.
+  std::map<std::tuple<std::string, std::string, std::string>, Group> by_function;
   for (const auto& [key, samples] : analysis.stack_samples) {
-    std::vector<SourceFrame> frames = resolver->Frames(key.first, key.second);
-    if (frames.empty()) continue;
-    Group& group = groups[{frames.front().function, frames.front().file, frames.front().module}];
+    std::optional<SourceFrame> innermost = resolver->InnermostFrame(key.first, key.second);
+    if (!innermost) continue;
+    Group& group = by_function[{innermost->function, innermost->file, innermost->module}];
     group.function.samples += samples;
     if (samples > group.heaviest_stack_samples) {
       group.heaviest_stack_samples = samples;
-      group.function.location = frames.front();
-      group.function.stack = std::move(frames);
+      group.function.location = *innermost;
+      group.heaviest = key;
     }
   }
-  for (auto& [key, group] : groups) result.top.push_back(std::move(group.function));
-  std::stable_sort(result.top.begin(), result.top.end(),
-                   [](const SampledFunction& a, const SampledFunction& b) {
-                     return a.samples > b.samples;
-                   });
-  if (result.top.size() > top) result.top.resize(top);
+  std::vector<Group> groups;
+  for (auto& [key, group] : by_function) groups.push_back(std::move(group));
+  std::stable_sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) {
+    return a.function.samples > b.function.samples;
+  });
+  if (groups.size() > top) groups.resize(top);
+  for (Group& group : groups) {
+    if (group.heaviest) {
+      group.function.stack = resolver->Frames(group.heaviest->first, group.heaviest->second);
+    }
+    result.top.push_back(std::move(group.function));
+  }
   return result;
 }
 
@@ -226,9 +243,13 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
   report.peak_site_count = sites.size();
   if (sites.size() > options.top) sites.resize(options.top);
+  // The exit summary (ReportScope::kRunSummary) prints neither stacks nor whole-run sections.
+  if (options.scope == ReportScope::kFull) resolver.FillStacks(&sites);
   report.peak_sites = std::move(sites);
-  AddWholeRunSections(analysis, options, &resolver, &report);
-  report.stack_samples = SampledFunctions(analysis, options.top, &resolver);
+  if (options.scope == ReportScope::kFull) {
+    AddWholeRunSections(analysis, options, &resolver, &report);
+    report.stack_samples = SampledFunctions(analysis, options.top, &resolver);
+  }
 
   // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
   std::map<uint32_t, ProcessReport> by_pid;

@@ -18,10 +18,21 @@
 
 namespace memwrap {
 
+// How much of the report to build. The summary `memwrap run` prints at exit shows only the
+// peak's top sites; symbolizing the call sites of every stack of the run for the other
+// sections would only make the user wait.
+enum class ReportScope {
+  kFull,
+  // Only what FormatRunSummary prints: the figures, and the peak's top sites without their
+  // stacks. Leak, temporary and whole-run sections, stacks and stack samples stay empty.
+  kRunSummary,
+};
+
 struct ReportOptions {
   size_t top = 10;           // call sites listed in each section
   uint32_t process = 0;      // only this pid's records (0: all)
   std::string suppressions;  // a leak suppression file ("" none); see docs/report-json.md
+  ReportScope scope = ReportScope::kFull;
 };
 
 // Call sites with a count that is not "bytes live at the peak": whole-run totals.

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -39,23 +40,27 @@ const Dwfl_Callbacks kCallbacks = {
     .debuginfo_path = &g_debuginfo_path,
 };
 
-// How a module file is known: its path and build-id.
-std::string IdentityOf(const LoadedModule& module) {
-  std::string identity = module.path;
-  identity += '\0';
-  identity += module.build_id;
-  return identity;
-}
-
 std::string BaseName(const std::string& path) {
   return path.substr(path.rfind('/') + 1);  // npos + 1 == 0
 }
 
-// One ELF file as identified by the trace (path + build-id). Opened on first use.
+// How a module file is known: by its build-id when the trace has one, so that the same
+// library reached by two paths (/lib and /usr/lib on a merged-/usr system) is opened and
+// resolved once; else by its path. The file name is part of it all the same, because frames
+// carry it (SourceFrame::module) and are cached with it.
+std::string IdentityOf(const LoadedModule& module) {
+  if (module.build_id.empty()) return "path:" + module.path;
+  std::string identity = "build-id:" + module.build_id;
+  identity += '\0';
+  identity += BaseName(module.path);
+  return identity;
+}
+
+// One ELF file as identified by the trace (IdentityOf). Opened on first use.
 struct ModuleFile {
-  std::string identity;  // IdentityOf
-  std::string path;
-  std::string name;  // basename: SourceFrame::module
+  std::string identity;            // IdentityOf
+  std::vector<std::string> paths;  // where the trace saw it; the first usable one is opened
+  std::string name;                // basename: SourceFrame::module
   bool opened = false;
   Dwfl* dwfl = nullptr;
   Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
@@ -125,7 +130,7 @@ struct OpenedFile {
   Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
 };
 
-OpenedFile OpenFile(const std::string& path, const std::string& name) {
+OpenedFile OpenPath(const std::string& path, const std::string& name) {
   OpenedFile opened;
   // "linux-vdso.so.1" (and an empty name) is no file; don't open whatever is in the cwd.
   if (path.find('/') == std::string::npos) return opened;
@@ -146,6 +151,17 @@ OpenedFile OpenFile(const std::string& path, const std::string& name) {
   // dwfl_module_build_id() with the recorded one and flag the frames.
   opened.mod = dwfl_report_elf(opened.dwfl, name.c_str(), path.c_str(), -1, 0, true);
   dwfl_report_end(opened.dwfl, nullptr, nullptr);
+  return opened;
+}
+
+// The first of `paths` (one file under one build-id) that can be used.
+OpenedFile OpenFile(const std::vector<std::string>& paths) {
+  OpenedFile opened;
+  for (const std::string& path : paths) {
+    if (opened.dwfl != nullptr) dwfl_end(opened.dwfl);
+    opened = OpenPath(path, BaseName(path));
+    if (opened.mod != nullptr) break;
+  }
   return opened;
 }
 
@@ -254,12 +270,16 @@ DebugInfoPreloader::~DebugInfoPreloader() = default;
 void DebugInfoPreloader::Start(const std::vector<LoadedModule>& modules) {
   if (impl_->started) return;
   impl_->started = true;
-  std::map<std::string, std::string> paths;  // identity -> path, each file once
-  for (const LoadedModule& module : modules) paths.emplace(IdentityOf(module), module.path);
-  impl_->thread = std::thread([impl = impl_.get(), paths = std::move(paths)] {
+  std::map<std::string, std::vector<std::string>> files;  // identity -> paths, each file once
+  for (const LoadedModule& module : modules) {
+    std::vector<std::string>& paths = files[IdentityOf(module)];
+    if (std::find(paths.begin(), paths.end(), module.path) == paths.end())
+      paths.push_back(module.path);
+  }
+  impl_->thread = std::thread([impl = impl_.get(), files = std::move(files)] {
     try {
-      for (const auto& [identity, path] : paths) {
-        OpenedFile opened = OpenFile(path, BaseName(path));
+      for (const auto& [identity, paths] : files) {
+        OpenedFile opened = OpenFile(paths);
         impl->files[identity] = opened;
         // Finds and loads the debug information now (the lookups would on first use).
         Dwarf_Addr bias = 0;
@@ -273,12 +293,23 @@ void DebugInfoPreloader::Start(const std::vector<LoadedModule>& modules) {
 
 struct Symbolizer::Impl {
   std::vector<ModuleFile> files;
-  std::unordered_map<std::string, uint32_t> file_index;  // path + '\0' + build_id -> files
+  std::unordered_map<std::string, uint32_t> file_index;  // IdentityOf -> files
   // Per pid, segments by start address. Ordered so the lookup is an upper_bound.
   std::unordered_map<uint32_t, std::map<uint64_t, Segment>> spaces;
   // Node-based, so references to the vectors stay valid across rehashes.
   std::unordered_map<CacheKey, std::vector<SourceFrame>, CacheKeyHash> cache;
   const std::vector<SourceFrame> unknown{SourceFrame{"??", "", 0, "", false}};
+
+  // Where `pc` is: the module file and offset, or {kNoModule, pc} outside every module.
+  CacheKey Locate(uint32_t pid, uint64_t pc) const {
+    auto space = spaces.find(pid);
+    if (space == spaces.end()) return {kNoModule, pc};
+    auto seg = space->second.upper_bound(pc);
+    if (seg == space->second.begin()) return {kNoModule, pc};
+    --seg;
+    if (pc >= seg->second.end) return {kNoModule, pc};
+    return {seg->second.file, pc - seg->second.base};
+  }
 
   ~Impl() {
     for (ModuleFile& f : files)
@@ -297,10 +328,12 @@ void Symbolizer::AddModule(uint32_t pid, const LoadedModule& module) {
   if (inserted) {
     ModuleFile f;
     f.identity = std::move(identity);
-    f.path = module.path;
     f.name = BaseName(module.path);
     impl_->files.push_back(std::move(f));
   }
+  std::vector<std::string>& paths = impl_->files[it->second].paths;
+  if (std::find(paths.begin(), paths.end(), module.path) == paths.end())
+    paths.push_back(module.path);
   std::map<uint64_t, Segment>& segments = impl_->spaces[pid];
   for (const auto& [vaddr, memsz] : module.segments) {
     if (memsz == 0) continue;
@@ -311,34 +344,34 @@ void Symbolizer::AddModule(uint32_t pid, const LoadedModule& module) {
   }
 }
 
+const std::string& Symbolizer::ModuleOf(uint32_t pid, uint64_t return_address) const {
+  static const std::string kNone;
+  if (return_address == 0) return kNone;
+  CacheKey key = impl_->Locate(pid, return_address - 1);
+  return key.file == kNoModule ? kNone : impl_->files[key.file].name;
+}
+
 const std::vector<SourceFrame>& Symbolizer::Symbolize(uint32_t pid, uint64_t return_address) {
   if (return_address == 0) return impl_->unknown;
   // A return address points after the call, possibly into the next function or line (or past
   // the end of the segment after a noreturn call); the call instruction is at address - 1.
-  uint64_t pc = return_address - 1;
-  auto in_no_module = [&]() -> const std::vector<SourceFrame>& {
-    CacheKey key{kNoModule, pc};
-    auto cached = impl_->cache.find(key);
-    if (cached != impl_->cache.end()) return cached->second;
-    return impl_->cache.emplace(key, std::vector<SourceFrame>{SourceFrame{"??", "", 0, "", false, pc}})
-        .first->second;
-  };
-  auto space = impl_->spaces.find(pid);
-  if (space == impl_->spaces.end()) return in_no_module();
-  auto seg = space->second.upper_bound(pc);
-  if (seg == space->second.begin()) return in_no_module();
-  --seg;
-  if (pc >= seg->second.end) return in_no_module();
-
-  CacheKey key{seg->second.file, pc - seg->second.base};
+  CacheKey key = impl_->Locate(pid, return_address - 1);
   auto cached = impl_->cache.find(key);
   if (cached != impl_->cache.end()) return cached->second;
+  if (key.file == kNoModule) {
+    return impl_->cache
+        .emplace(key, std::vector<SourceFrame>{SourceFrame{"??", "", 0, "", false, key.offset}})
+        .first->second;
+  }
   ModuleFile& file = impl_->files[key.file];
   if (!file.opened) {
     file.opened = true;
     OpenedFile opened;
-    if (preloaded_ == nullptr || !preloaded_->impl_->Take(file.identity, &opened)) {
-      opened = OpenFile(file.path, file.name);
+    const bool taken = preloaded_ != nullptr && preloaded_->impl_->Take(file.identity, &opened);
+    if (!taken || opened.mod == nullptr) {
+      // Not opened ahead, or the preloader knew fewer of this file's paths and none was usable.
+      if (opened.dwfl != nullptr) dwfl_end(opened.dwfl);
+      opened = OpenFile(file.paths);
     }
     file.dwfl = opened.dwfl;
     file.mod = opened.mod;

@@ -71,9 +71,14 @@ class Symbolizer {
   // Source frames of one RETURN address (so address - 1 is looked up): the innermost inlined
   // function first, then each function it was inlined into, ending with the real (out-of-line)
   // function. Never empty. Cached by (module file identity, offset) across pids: the same
-  // library in two processes is resolved once. The reference stays valid for the Symbolizer's
-  // life.
+  // library in two processes is resolved once (identity: the build-id when the trace has one,
+  // else the path; with the file name, which frames carry). The reference stays valid for the
+  // Symbolizer's life.
   const std::vector<SourceFrame>& Symbolize(uint32_t pid, uint64_t return_address);
+
+  // The module name Symbolize would give the frames of this return address ("" outside every
+  // module), found without opening or reading any file. Valid until the next AddModule.
+  const std::string& ModuleOf(uint32_t pid, uint64_t return_address) const;
 
  private:
   struct Impl;

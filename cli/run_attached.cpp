@@ -133,7 +133,10 @@ int RunAttached(const AttachedRun& run) {
     }
     if (!run.quiet) {
       try {
-        Report report = BuildReport(output, ReportOptions{.top = run.top, .process = 0, .suppressions = ""});
+        Report report = BuildReport(output, ReportOptions{.top = run.top,
+                                                          .process = 0,
+                                                          .suppressions = "",
+                                                          .scope = ReportScope::kRunSummary});
         fputs(FormatRunSummary(report, run.top).c_str(), stderr);
       } catch (const std::exception& error) {
         fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());

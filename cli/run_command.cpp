@@ -493,7 +493,10 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       }
     } else if (!quiet) {
       try {
-        Report report = BuildReport(output, ReportOptions{.top = top, .process = 0, .suppressions = ""});
+        Report report = BuildReport(output, ReportOptions{.top = top,
+                                                          .process = 0,
+                                                          .suppressions = "",
+                                                          .scope = ReportScope::kRunSummary});
         fputs(FormatRunSummary(report, top).c_str(), stderr);
       } catch (const std::exception& error) {
         fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());

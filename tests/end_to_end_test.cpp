@@ -638,5 +638,33 @@ TEST(EndToEnd, HelpDescribesEveryOption) {
   EXPECT_EQ(RunProgram({kMemwrap}).exit_code(), 2);
 }
 
+// The exit summary builds only the lines it prints (ReportScope::kRunSummary); they must be the
+// peak-site lines of the full report, character for character.
+TEST(EndToEnd, ExitSummaryShowsTheReportsPeakSites) {
+  auto peak_site_lines = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      // "  #1    12,000,000  99.9%  3 blocks  site": only the peak's lines have a percentage.
+      if (line.rfind("  #", 0) == 0 && line.size() > 3 && isdigit(line[3]) &&
+          line.find('%') != std::string::npos) {
+        lines.push_back(line);
+      }
+    }
+    return lines;
+  };
+  ScratchDir dir;
+  for (const std::string& program : {kPeakPattern, kCppContainers}) {
+    const std::string trace = dir.File("summary.mwt");
+    CommandResult run = RunProgram({kMemwrap, "run", "--force", "-o", trace, "--", program});
+    ASSERT_EQ(run.exit_code(), 0) << run.err;
+    CommandResult report = RunProgram({kMemwrap, "report", trace});
+    ASSERT_EQ(report.exit_code(), 0) << report.err;
+    const std::vector<std::string> summary = peak_site_lines(run.err);
+    EXPECT_FALSE(summary.empty()) << run.err;
+    EXPECT_EQ(summary, peak_site_lines(report.out)) << run.err << "\n" << report.out;
+  }
+}
+
 }  // namespace
 }  // namespace memwrap

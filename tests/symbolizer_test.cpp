@@ -333,5 +333,66 @@ TEST(Symbolizer, FunctionNamesFromDynsymOnly) {
   ExpectUnknown(s.Symbolize(5, loaded.anchor + 0x2a0 + 1), name);  // past the last symbol
 }
 
+TEST(Symbolizer, ModuleOfNamesTheModuleWithoutSymbolizing) {
+  LoadedKnownSymbols loaded;
+  ASSERT_NO_FATAL_FAILURE(LoadKnownSymbols(&loaded));
+  Symbolizer s;
+  s.AddModule(5, loaded.module);
+  EXPECT_EQ(s.ModuleOf(5, loaded.anchor + 1), "libknown_symbols_dynsym_only.so");
+  EXPECT_EQ(s.ModuleOf(5, loaded.anchor + 1), s.Symbolize(5, loaded.anchor + 1).front().module);
+  EXPECT_EQ(s.ModuleOf(5, 0), "");
+  EXPECT_EQ(s.ModuleOf(5, 0x10), "");
+  EXPECT_EQ(s.ModuleOf(6, loaded.anchor + 1), "") << "a pid without modules";
+}
+
+// One build-id seen at two paths (a merged /usr: /lib/... and /usr/lib/...): one file, opened
+// from the path that exists, whichever came first.
+TEST(Symbolizer, OneBuildIdAtTwoPathsIsOpenedFromThePathThatExists) {
+  LoadedKnownSymbols loaded;
+  ASSERT_NO_FATAL_FAILURE(LoadKnownSymbols(&loaded));
+  LoadedModule gone = loaded.module;
+  gone.path = "/nonexistent/dir/libknown_symbols_dynsym_only.so";
+  gone.build_id = "\x01\x02\x03";
+  LoadedModule here = loaded.module;
+  here.build_id = gone.build_id;
+  const uint64_t shift = 0x100000000;
+  here.base += shift;
+  for (bool preloaded : {false, true}) {
+    DebugInfoPreloader preloader;
+    if (preloaded) preloader.Start({gone, here});
+    Symbolizer s(preloaded ? &preloader : nullptr);
+    s.AddModule(1, gone);
+    s.AddModule(2, here);
+    EXPECT_EQ(s.Symbolize(1, loaded.anchor + 0x41).front().function, "ks_global") << preloaded;
+    EXPECT_EQ(&s.Symbolize(2, loaded.anchor + shift + 0x41), &s.Symbolize(1, loaded.anchor + 0x41))
+        << "resolved once";
+  }
+}
+
+// The same build-id under another file name (a symbolic link) keeps its own name in the frames.
+TEST(Symbolizer, OneBuildIdUnderTwoNamesKeepsEachName) {
+  LoadedKnownSymbols loaded;
+  ASSERT_NO_FATAL_FAILURE(LoadKnownSymbols(&loaded));
+  char dir[] = "/tmp/memwrap-symbolizer-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string link = std::string(dir) + "/libother_name.so";
+  ASSERT_EQ(symlink(MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY, link.c_str()), 0);
+  LoadedModule module = loaded.module;
+  module.build_id = "\x04\x05";
+  LoadedModule renamed = module;
+  renamed.path = link;
+  Symbolizer s;
+  s.AddModule(1, module);
+  s.AddModule(2, renamed);
+  const SourceFrame& original = s.Symbolize(1, loaded.anchor + 0x41).front();
+  const SourceFrame& other = s.Symbolize(2, loaded.anchor + 0x41).front();
+  EXPECT_EQ(original.function, "ks_global");
+  EXPECT_EQ(original.module, "libknown_symbols_dynsym_only.so");
+  EXPECT_EQ(other.function, "ks_global");
+  EXPECT_EQ(other.module, "libother_name.so");
+  unlink(link.c_str());
+  rmdir(dir);
+}
+
 }  // namespace
 }  // namespace memwrap

@@ -158,7 +158,9 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
   std::vector<CallSite> sites = profile.resolver().Resolve(analysis.live_at_peak);
   data["site_count"] = sites.size();
   data["sites"] = json::array();
-  for (size_t i = 0; i < sites.size() && i < options.max_sites; ++i) {
+  if (sites.size() > options.max_sites) sites.resize(options.max_sites);
+  profile.resolver().FillStacks(&sites);
+  for (size_t i = 0; i < sites.size(); ++i) {
     const CallSite& site = sites[i];
     data["sites"].push_back({{"function", FrameName(site.location)},
                              {"file", site.location.file},
