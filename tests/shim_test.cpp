@@ -106,9 +106,12 @@ TEST(Shim, RecordsTheCxxRuntimesStartupPool) {
 void ExpectOtherAllocatorRecordedExactly(const std::string& program, const std::string& preload) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  std::vector<std::string> argv = {"/usr/bin/env"};
+  // The allocator is preloaded into the program only (not into memwrap, which may be built
+  // with a sanitizer that must come first): env sets it, and memwrap puts the shim in front
+  // at the program's exec.
+  std::vector<std::string> argv = {kMemwrap, "-q", "-o", trace, "--", "/usr/bin/env"};
   if (!preload.empty()) argv.push_back("LD_PRELOAD=" + preload);
-  argv.insert(argv.end(), {kMemwrap, "-q", "-o", trace, "--", program});
+  argv.push_back(program);
   CommandResult run = RunProgram(argv);
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto truth = Truth(run.out);
