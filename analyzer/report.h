@@ -54,6 +54,11 @@ struct ProcessReport {
   // growth after it is not seen); "" = unknown.
   uint64_t peak_rss_bytes = 0;
   std::string peak_rss_source;
+  // memwrap's own resident memory in the process, left out of the figures above: at its exit
+  // (out of peak_rss_bytes "exit"), and the most seen at a sample or at exit. Unknown in
+  // traces that do not say (then it is in them).
+  std::optional<uint64_t> memwrap_rss_bytes;
+  std::optional<uint64_t> memwrap_peak_rss_bytes;
   std::optional<uint64_t> rss_at_heap_peak_bytes;  // last sample before this process's heap peak
   uint64_t rss_at_heap_peak_age_ns = 0;            // how long before the peak it was taken
   std::vector<ThreadReport> threads;

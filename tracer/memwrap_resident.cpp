@@ -1,0 +1,183 @@
+#include "memwrap_resident.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "memwrap/own_memory.h"
+#include "tracefile/unique_fd.h"
+
+namespace memwrap {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+// PAGEMAP_SCAN, as linux/fs.h declares it since Linux 6.7 (spelled out here: the headers memwrap
+// is built against may be older than the kernel it runs on).
+constexpr uint64_t kPageIsFile = 1 << 2;
+constexpr uint64_t kPageIsPresent = 1 << 3;
+constexpr uint64_t kPageIsZeroPfn = 1 << 5;
+struct PageRegion {
+  uint64_t start, end, categories;
+};
+struct PageScan {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+static_assert(sizeof(PageScan) == 96);
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PageScan);
+
+// Pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).
+constexpr uint64_t kEntryPresent = 1ull << 63;
+constexpr uint64_t kEntryFileOrShared = 1ull << 61;
+
+// Once a kernel has said it has no PAGEMAP_SCAN, ask no more.
+std::atomic<bool> g_scan_missing{false};
+
+struct PageCount {
+  uint64_t file = 0, other = 0;  // resident bytes of file pages, of anonymous ones
+};
+
+// Resident pages of [begin, end) in the process whose pagemap is `fd`: runs of present pages
+// that are not the zero page. False when the kernel has no PAGEMAP_SCAN.
+bool ScanResident(int fd, uint64_t begin, uint64_t end, PageCount* count) {
+  PageRegion regions[64];
+  while (begin < end) {
+    PageScan scan{};
+    scan.size = sizeof(scan);
+    scan.start = begin;
+    scan.end = end;
+    scan.vec = reinterpret_cast<uintptr_t>(regions);
+    scan.vec_len = sizeof(regions) / sizeof(regions[0]);
+    scan.category_mask = kPageIsPresent | kPageIsZeroPfn;
+    scan.category_inverted = kPageIsZeroPfn;
+    scan.return_mask = kPageIsPresent | kPageIsFile;
+    long found = ioctl(fd, kPagemapScan, &scan);
+    // ENOTTY: no such ioctl; EINVAL: a category it does not know. Anything else (the process
+    // is gone) leaves the pages counted so far.
+    if (found < 0) return errno != EINVAL && errno != ENOTTY;
+    for (long i = 0; i < found; ++i) {
+      uint64_t bytes = regions[i].end - regions[i].start;
+      ((regions[i].categories & kPageIsFile) ? count->file : count->other) += bytes;
+    }
+    if (scan.walk_end <= begin) break;
+    begin = scan.walk_end;
+  }
+  return true;
+}
+
+// The same with one 8-byte entry per page read (kernels before 6.7). A page only read, mapped
+// to the kernel's zero page, looks present here.
+void ReadResident(int fd, uint64_t begin, uint64_t end, PageCount* count) {
+  uint64_t entries[512];
+  for (uint64_t page = begin / kPage; page < end / kPage;) {
+    const uint64_t want = std::min<uint64_t>(end / kPage - page, 512);
+    ssize_t got = pread(fd, entries, want * 8, off_t(page * 8));
+    if (got <= 0) return;
+    for (ssize_t i = 0; i < got / 8; ++i) {
+      if (entries[i] & kEntryPresent) {
+        ((entries[i] & kEntryFileOrShared) ? count->file : count->other) += kPage;
+      }
+    }
+    page += uint64_t(got) / 8;
+  }
+}
+
+PageCount Resident(int fd, uint64_t begin, uint64_t end) {
+  PageCount count;
+  if (!g_scan_missing.load(std::memory_order_relaxed)) {
+    if (ScanResident(fd, begin, end, &count)) return count;
+    g_scan_missing.store(true, std::memory_order_relaxed);
+    count = {};
+  }
+  ReadResident(fd, begin, end, &count);
+  return count;
+}
+
+// The whole of /proc/PID/maps (generated as it is read: several reads make one snapshot only
+// per read, which is all a list of mappings needs).
+bool ReadMaps(pid_t pid, std::string* text) {
+  UniqueFd fd(open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    text->append(buffer, size_t(n));
+  }
+}
+
+bool StartsWith(const char* text, const char* prefix) {
+  return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+}  // namespace
+
+bool ReadMemwrapResident(pid_t pid, MemwrapResident* out) {
+  *out = {};
+  std::string maps;
+  if (!ReadMaps(pid, &maps)) return false;
+  UniqueFd pagemap(open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(),
+                        O_RDONLY | O_CLOEXEC));
+  if (!pagemap.valid()) return false;
+  const std::string memfd = std::string("/memfd:") + kOwnMemfdPrefix;
+  const std::string marker = std::string("/memfd:") + kOwnRegionMarker + " ";
+  const std::string library = std::string("/") + kOwnLibraryPrefix;
+  for (size_t at = 0; at < maps.size();) {
+    size_t line_end = maps.find('\n', at);
+    if (line_end == std::string::npos) line_end = maps.size();
+    const std::string line = maps.substr(at, line_end - at);
+    at = line_end + 1;
+    // "begin-end perms offset dev inode   path"
+    uint64_t begin = 0, end = 0, offset = 0;
+    int path_at = 0;
+    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*u %n", &begin, &end,
+               &offset, &path_at) != 3 ||
+        path_at == 0 || end <= begin) {
+      continue;
+    }
+    const char* path = line.c_str() + path_at;
+    if (StartsWith(path, marker.c_str())) {
+      // The marker itself is never touched; the region after it is the shim's.
+      if (offset % kPage == 0 && offset <= kMaxOwnRegionBytes) {
+        PageCount region = Resident(pagemap.get(), end, end + offset);
+        out->anon += region.file + region.other;
+      }
+    } else if (StartsWith(path, memfd.c_str())) {
+      PageCount ring = Resident(pagemap.get(), begin, end);
+      out->shmem += ring.file + ring.other;
+    } else if (const char* name = strrchr(path, '/'); name != nullptr &&
+                                                      StartsWith(name, library.c_str())) {
+      // The loader's writes (relocations) made private copies of some of its pages: anonymous.
+      PageCount image = Resident(pagemap.get(), begin, end);
+      out->file += image.file;
+      out->anon += image.other;
+    }
+  }
+  return true;
+}
+
+void LeaveOutMemwrap(const MemwrapResident& memwrap, MemorySampleRecord* sample) {
+  auto less = [](uint64_t* value, uint64_t share) { *value = *value > share ? *value - share : 0; };
+  less(&sample->rss, memwrap.total());
+  less(&sample->rss_anon, memwrap.anon);
+  less(&sample->rss_file, memwrap.file);
+  less(&sample->rss_shmem, memwrap.shmem);
+  less(&sample->hwm, memwrap.total());
+  if ((sample->h.flags & kMemorySampleWithoutPss) == 0) {
+    less(&sample->pss, memwrap.anon + memwrap.file + memwrap.shmem / 2);
+  }
+  sample->memwrap_rss = memwrap.total();
+}
+
+}  // namespace memwrap
