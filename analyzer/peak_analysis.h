@@ -54,7 +54,7 @@ struct HeapAnalysis {
   // Resident memory, from the /proc samples (estimates: a sample is a moment, not a peak).
   struct ImageRss {
     uint64_t samples = 0;
-    // The largest VmHWM less memwrap's share at the time, over the samples that read that share
+    // The largest VmHWM less memwrap's share at the time, over the samples that read that share.
     uint64_t max_hwm = 0;
     std::optional<uint64_t> max_memwrap_rss;  // memwrap's largest share in a sample, if known
     uint64_t at_heap_peak = 0;           // RSS in the last sample before the image's heap peak

@@ -27,8 +27,9 @@ inline constexpr const char* kOwnMemfdPrefix = "memwrap-";
 inline constexpr const char* kOwnRegionMarker = "memwrap-owns-next";
 inline constexpr const char* kOwnLibraryPrefix = "libmemwrap_";
 inline constexpr uint64_t kOwnRegionMarkerBytes = 4096;
-// A marker claiming more than this is not believed (the program can write anything anywhere;
-// the tracer bounds what it will scan).
-inline constexpr uint64_t kMaxOwnRegionBytes = 1ull << 40;
+// A marker claiming more than this is not believed: the program can map anything anywhere, and
+// the tracer bounds what it will scan (before Linux 6.7, 8 bytes read per page). The shim's
+// largest region is its stack table's 64 MiB of frames.
+inline constexpr uint64_t kMaxOwnRegionBytes = 1ull << 30;
 
 }  // namespace memwrap
