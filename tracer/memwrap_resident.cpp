@@ -13,6 +13,7 @@
 #include <string>
 
 #include "memwrap/own_memory.h"
+#include "system/proc_text.h"
 #include "tracefile/unique_fd.h"
 
 namespace memwrap {
@@ -105,21 +106,6 @@ PageCount Resident(int fd, uint64_t begin, uint64_t end, bool split_file = false
   return count;
 }
 
-// The whole of /proc/PID/maps (generated as it is read: several reads make one snapshot only
-// per read, which is all a list of mappings needs).
-bool ReadMaps(pid_t pid, std::string* text) {
-  UniqueFd fd(open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = read(fd.get(), buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    text->append(buffer, size_t(n));
-  }
-}
-
 bool StartsWith(const char* text, const char* prefix) {
   return strncmp(text, prefix, strlen(prefix)) == 0;
 }
@@ -128,19 +114,16 @@ bool StartsWith(const char* text, const char* prefix) {
 
 bool ReadMemwrapResident(pid_t pid, MemwrapResident* out) {
   *out = {};
+  const std::string dir = "/proc/" + std::to_string(pid) + "/";
   std::string maps;
-  if (!ReadMaps(pid, &maps)) return false;
-  UniqueFd pagemap(open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(),
-                        O_RDONLY | O_CLOEXEC));
+  if (!ReadProcFile(dir + "maps", &maps)) return false;
+  UniqueFd pagemap(open((dir + "pagemap").c_str(), O_RDONLY | O_CLOEXEC));
   if (!pagemap.valid()) return false;
   const std::string memfd = std::string("/memfd:") + kOwnMemfdPrefix;
   const std::string marker = std::string("/memfd:") + kOwnRegionMarker + " ";
   const std::string library = std::string("/") + kOwnLibraryPrefix;
-  for (size_t at = 0; at < maps.size();) {
-    size_t line_end = maps.find('\n', at);
-    if (line_end == std::string::npos) line_end = maps.size();
-    const std::string line = maps.substr(at, line_end - at);
-    at = line_end + 1;
+  for (std::string_view view : Lines(maps)) {
+    const std::string line(view);
     // "begin-end perms offset dev inode   path"
     uint64_t begin = 0, end = 0, offset = 0;
     int path_at = 0;

@@ -80,9 +80,8 @@ uint64_t CpuTimeOf(Read read) {
   return Now(CLOCK_THREAD_CPUTIME_ID) - before;
 }
 
-void LeaveOutMemwrapShare(pid_t pid, MemorySampleRecord* sample, MemwrapShare* memwrap,
-                          uint64_t interval_ns) {
-  const uint64_t began = Now(CLOCK_MONOTONIC);
+void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
+                          MemwrapShare* memwrap, uint64_t interval_ns) {
   if (memwrap->budget.Due(began)) {
     const uint64_t cost = CpuTimeOf([&] { ReadMemwrapResident(pid, &memwrap->last); });
     memwrap->budget.Spent(began, cost, interval_ns);
@@ -101,7 +100,7 @@ bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
   bool read = false;
   const uint64_t cost = CpuTimeOf([&] { read = ReadProcessMemory(pid, sample, with_pss); });
   if (!read) return false;
-  if (memwrap != nullptr) LeaveOutMemwrapShare(pid, sample, memwrap, interval_ns);
+  if (memwrap != nullptr) LeaveOutMemwrapShare(pid, began, sample, memwrap, interval_ns);
   if (with_pss && budget->Spent(began, cost, interval_ns)) {
     fprintf(stderr,
             "memwrap: reading the PSS of process %d took %.1f ms (/proc/PID/smaps_rollup walks "
