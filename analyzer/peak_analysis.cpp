@@ -146,8 +146,10 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
       ++info.samples;
       // A share carried from an earlier read may be smaller than memwrap's share then.
-      const bool exact_share = (record.flags & kMemorySampleMemwrapCarried) == 0;
-      if (exact_share && sample.hwm > info.max_hwm) info.max_hwm = sample.hwm;
+      if ((record.flags & kMemorySampleMemwrapCarried) == 0) {
+        info.max_hwm = std::max(info.max_hwm, sample.hwm);
+        info.own_peak.AddSample(sample.hwm, sample.memwrap_rss);
+      }
       if (record.size >= sizeof(MemorySampleRecord)) {  // older samples do not say
         info.max_memwrap_rss = std::max(info.max_memwrap_rss.value_or(0), sample.memwrap_rss);
       }

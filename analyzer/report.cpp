@@ -231,10 +231,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
 
   // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
   std::map<uint32_t, ProcessReport> by_pid;
-  std::map<uint32_t, uint64_t> last_image_sampled_peak;  // by pid: its last image's max_hwm
+  std::map<uint32_t, OwnPeakRss> last_image_peak;  // by pid: what its last image's samples say
   for (const ProcessImage& image : analysis.catalog.images()) {
     ProcessReport& process = by_pid[image.pid];
-    last_image_sampled_peak[image.pid] = 0;
+    last_image_peak[image.pid] = OwnPeakRss{};
     process.pid = image.pid;
     process.ppid = image.ppid;
     process.exe = image.exe;
@@ -253,7 +253,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
       process.mapping_counters += mapping_counters->second;
     }
     if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
-      last_image_sampled_peak[image.pid] = rss->second.max_hwm;
+      last_image_peak[image.pid] = rss->second.own_peak;
       if (rss->second.max_hwm > process.peak_rss_bytes) {
         process.peak_rss_bytes = rss->second.max_hwm;
         process.peak_rss_source = "sampled";
@@ -294,13 +294,13 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);
     if (process.end && process.end->max_rss_bytes != 0) {
-      // The kernel's peak less memwrap's share at exit; or, where memwrap's share grew after the
-      // program's peak, VmHWM less memwrap's share at a sample taken closer to that peak
-      // (docs/tracer.md, "How the program's own RSS is obtained"). In traces whose figures
-      // include memwrap's share, VmHWM at exit is the largest of them anyway.
-      process.peak_rss_bytes = std::max(process.end->max_rss_bytes, last_image_sampled_peak[pid]);
+      // The kernel's peak less memwrap's share at exit, raised by the samples where that share
+      // grew after the program's peak (own_peak_rss.h). Traces that do not say what memwrap's
+      // share was keep the exit's figure.
+      process.peak_rss_bytes = process.end->max_rss_bytes;
       process.peak_rss_source = "exit";
       if (const auto& memwrap = process.end->memwrap_rss_bytes; memwrap) {
+        process.peak_rss_bytes = last_image_peak[pid].AtExit(process.end->max_rss_bytes, *memwrap);
         process.memwrap_rss_bytes = memwrap;
         process.memwrap_peak_rss_bytes =
             std::max(process.memwrap_peak_rss_bytes.value_or(0), *memwrap);

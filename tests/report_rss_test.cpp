@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "own_peak_rss.h"
 #include "report.h"
 #include "synthetic_trace.h"
 #include "test_support.h"
@@ -65,6 +66,33 @@ TEST(ReportRss, AtExitWithoutALargerSampleThePeakIsVmHwmLessMemwrapsShareThen) {
   const std::string text = FormatReportText(report);
   EXPECT_NE(text.find("less memwrap's own memory"), std::string::npos) << text;
   EXPECT_NE(text.find("memwrap's own resident memory"), std::string::npos) << text;
+}
+
+TEST(ReportRss, ASampleRaisesThePeakOnlyByWhatMemwrapsShareGrewSince) {
+  // Without memwrap's share (a static program), a sample's VmHWM above the exit's is the
+  // kernel's counting noise: the figure is VmHWM at exit, exactly.
+  OwnPeakRss without_memwrap;
+  without_memwrap.AddSample(25'882'624, 0);
+  EXPECT_EQ(without_memwrap.AtExit(25'595'904, 0), 25'595'904u);
+  // memwrap's share grew by 7 MiB after a sample whose VmHWM reads 1 MiB above the exit's: the
+  // sample raises the figure by the 7 MiB only, not by that 1 MiB.
+  OwnPeakRss grew;
+  grew.AddSample(100 * kMiB, 1 * kMiB);  // VmHWM 101 MiB
+  EXPECT_EQ(grew.AtExit(92 * kMiB, 8 * kMiB), 99 * kMiB);  // VmHWM at exit 100 MiB
+  // A share that shrank since the sample (a thread's cache went) does not lower it either.
+  OwnPeakRss shrank;
+  shrank.AddSample(40 * kMiB, 9 * kMiB);
+  EXPECT_EQ(shrank.AtExit(50 * kMiB, 8 * kMiB), 50 * kMiB);
+  // Of several samples, the best for the exit's figures counts: here the one with 30 MiB at a
+  // share of 1 MiB, taken no higher than VmHWM at exit (28 MiB) less that share.
+  OwnPeakRss many;
+  many.AddSample(10 * kMiB, 2 * kMiB);
+  many.AddSample(9 * kMiB, 3 * kMiB);
+  many.AddSample(30 * kMiB, 4 * kMiB);
+  many.AddSample(30 * kMiB, 1 * kMiB);
+  EXPECT_EQ(many.AtExit(20 * kMiB, 8 * kMiB), 27 * kMiB);
+  EXPECT_EQ(many.AtExit(25 * kMiB, 5 * kMiB), 29 * kMiB);
+  EXPECT_EQ(many.AtExit(20 * kMiB, 1 * kMiB), 20 * kMiB);  // no sample had less of memwrap
 }
 
 TEST(ReportRss, RecordsFromBeforeMemwrapsShareWasRecordedReadAsTheyWere) {
