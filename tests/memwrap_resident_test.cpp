@@ -122,6 +122,20 @@ TEST(MemwrapResident, PagesTheShimOnlyReadCountAsTheKernelsRssCountsThem) {
   shim::UnmapShimMemory(const_cast<char*>(region), 16 * kPage);
 }
 
+TEST(MemwrapResident, ACarriedShareTakesTheGrowthOfSharedMemorySinceForMemwrapsRings) {
+  MemwrapResident last;
+  last.shmem = 12 * kPage;  // the ring, partly filled, when it was read
+  last.anon = 30 * kPage;
+  last.file = 5 * kPage;
+  // The ring filled by 100 pages since: RssShmem went from 12 to 112 pages.
+  MemwrapResident grown = CarriedShare(last, 12 * kPage, 112 * kPage);
+  EXPECT_EQ(grown.shmem, 112 * kPage);
+  EXPECT_EQ(grown.anon, 30 * kPage);
+  EXPECT_EQ(grown.file, 5 * kPage);
+  // Shared memory that shrank (the program unmapped some of its own) takes nothing off the ring.
+  EXPECT_EQ(CarriedShare(last, 40 * kPage, 20 * kPage).shmem, 12 * kPage);
+}
+
 TEST(MemwrapResident, EachPartIsLeftOutOfTheCounterItBelongsTo) {
   MemorySampleRecord sample{};
   sample.rss = 100 * kPage;

@@ -153,6 +153,13 @@ bool ReadMemwrapResident(pid_t pid, MemwrapResident* out) {
   return true;
 }
 
+MemwrapResident CarriedShare(const MemwrapResident& last, uint64_t shmem_at_read,
+                             uint64_t shmem_now) {
+  MemwrapResident share = last;
+  if (shmem_now > shmem_at_read) share.shmem += shmem_now - shmem_at_read;
+  return share;
+}
+
 void LeaveOutMemwrap(const MemwrapResident& memwrap, MemorySampleRecord* sample) {
   auto less = [](uint64_t* value, uint64_t share) { *value = *value > share ? *value - share : 0; };
   less(&sample->rss, memwrap.total());

@@ -31,6 +31,14 @@ struct MemwrapResident {
 // False when the process is gone or its maps cannot be read.
 bool ReadMemwrapResident(pid_t pid, MemwrapResident* out);
 
+// memwrap's share at a sample that did not read it again: the last share read, and what the
+// process's RssShmem grew since, counted as memwrap's rings'. Between reads, what grows fast in
+// memwrap's share is its ring (it fills until it has wrapped: 8 MiB within the first 8 MiB of
+// records); the program's own shared memory seldom changes, and should it grow, it counts as
+// memwrap's until the next read.
+MemwrapResident CarriedShare(const MemwrapResident& last, uint64_t shmem_at_read,
+                             uint64_t shmem_now);
+
 // Makes a sample read from /proc the program's own: memwrap's share is subtracted from each
 // counter it is part of (never below 0) and kept in `memwrap_rss`. VmHWM is a high-water mark
 // of the whole process: `hwm` minus memwrap's share now is the program's peak only as long as

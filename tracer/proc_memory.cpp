@@ -85,10 +85,12 @@ void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
   if (memwrap->budget.Due(began)) {
     const uint64_t cost = CpuTimeOf([&] { ReadMemwrapResident(pid, &memwrap->last); });
     memwrap->budget.Spent(began, cost, interval_ns);
-  } else {
-    sample->h.flags |= kMemorySampleMemwrapCarried;
+    memwrap->shmem_at_read = sample->rss_shmem;
+    LeaveOutMemwrap(memwrap->last, sample);
+    return;
   }
-  LeaveOutMemwrap(memwrap->last, sample);
+  sample->h.flags |= kMemorySampleMemwrapCarried;
+  LeaveOutMemwrap(CarriedShare(memwrap->last, memwrap->shmem_at_read, sample->rss_shmem), sample);
 }
 
 }  // namespace

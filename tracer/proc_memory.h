@@ -17,10 +17,11 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss = tr
 // memwrap's share of a process with the shim, as its timer samples see it. Reading it costs
 // time in proportion to the process's number of mappings and to the size of memwrap's own
 // (memwrap_resident.h), so it has a budget of its own, by the PSS rule (pss_budget.h); a
-// sample taken while it is over budget uses the last share read and says so
-// (kMemorySampleMemwrapCarried).
+// sample taken while it is over budget carries the last share read forward (CarriedShare) and
+// says so (kMemorySampleMemwrapCarried).
 struct MemwrapShare {
   MemwrapResident last;
+  uint64_t shmem_at_read = 0;  // the process's RssShmem when `last` was read
   PssBudget budget;
 };
 

@@ -351,9 +351,9 @@ static_assert(sizeof(MemorySampleRecord) == 80);
 // page tables of the whole process, milliseconds per GiB of small pages.
 inline constexpr uint16_t kMemorySampleWithoutPss = 0x1;
 // Bit 1: memwrap_rss was not read again for this sample (reading it is budgeted too,
-// tracer/proc_memory.h): it is the last value read, and what the sample leaves out may lag
-// memwrap's share by as much as that share grew since. Readers that need it exact (the peak
-// RSS) skip such samples.
+// tracer/proc_memory.h): it is the last value read plus the growth of RssShmem since
+// (CarriedShare in tracer/memwrap_resident.h), an estimate. Readers that need it exact (the
+// peak RSS) skip such samples.
 inline constexpr uint16_t kMemorySampleMemwrapCarried = 0x2;
 
 // Followed by `name_size` bytes: the mark's name, NUL-terminated (cut to kMaxMarkName bytes).
