@@ -137,15 +137,22 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
         last_rss.erase(it);
       }
     }
-    if (const auto* sample = record.As<MemorySampleRecord>();
-        sample != nullptr && record.type == RecordType::kMemorySample && image != 0) {
+    if (MemorySampleRecord sample;
+        record.type == RecordType::kMemorySample && image != 0 && record.Copy(&sample)) {
       auto& [rss, ts] = last_rss[image];
-      last_rss_sum = last_rss_sum - rss + sample->rss;
-      rss = sample->rss;
-      ts = sample->ts_ns;
+      last_rss_sum = last_rss_sum - rss + sample.rss;
+      rss = sample.rss;
+      ts = sample.ts_ns;
       HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
       ++info.samples;
-      if (sample->hwm > info.max_hwm) info.max_hwm = sample->hwm;
+      // A share carried from an earlier read may be smaller than memwrap's share then.
+      if ((record.flags & kMemorySampleMemwrapCarried) == 0) {
+        info.max_hwm = std::max(info.max_hwm, sample.hwm);
+        info.own_peak.AddSample(sample.hwm, sample.memwrap_rss);
+      }
+      if (record.size >= sizeof(MemorySampleRecord)) {  // older samples do not say
+        info.max_memwrap_rss = std::max(info.max_memwrap_rss.value_or(0), sample.memwrap_rss);
+      }
       return true;
     }
     if (record.type == RecordType::kStackSample) {

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "allocation_stats.h"
 #include "heap_replay.h"
 #include "mapping_replay.h"
+#include "own_peak_rss.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
 
@@ -53,7 +55,11 @@ struct HeapAnalysis {
   // Resident memory, from the /proc samples (estimates: a sample is a moment, not a peak).
   struct ImageRss {
     uint64_t samples = 0;
-    uint64_t max_hwm = 0;                // the kernel's VmHWM in the last sample
+    // The largest VmHWM less memwrap's share at the time, over the samples that read that share,
+    // and what those samples say about the peak at exit.
+    uint64_t max_hwm = 0;
+    OwnPeakRss own_peak;
+    std::optional<uint64_t> max_memwrap_rss;  // memwrap's largest share in a sample, if known
     uint64_t at_heap_peak = 0;           // RSS in the last sample before the image's heap peak
     uint64_t at_heap_peak_age_ns = 0;    // how long before that peak the sample was taken
     bool have_at_heap_peak = false;

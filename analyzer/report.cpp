@@ -253,8 +253,10 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
 
   // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
   std::map<uint32_t, ProcessReport> by_pid;
+  std::map<uint32_t, OwnPeakRss> last_image_peak;  // by pid: what its last image's samples say
   for (const ProcessImage& image : analysis.catalog.images()) {
     ProcessReport& process = by_pid[image.pid];
+    last_image_peak[image.pid] = OwnPeakRss{};
     process.pid = image.pid;
     process.ppid = image.ppid;
     process.exe = image.exe;
@@ -273,9 +275,14 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
       process.mapping_counters += mapping_counters->second;
     }
     if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
+      last_image_peak[image.pid] = rss->second.own_peak;
       if (rss->second.max_hwm > process.peak_rss_bytes) {
         process.peak_rss_bytes = rss->second.max_hwm;
         process.peak_rss_source = "sampled";
+      }
+      if (const auto& memwrap = rss->second.max_memwrap_rss; memwrap) {
+        process.memwrap_peak_rss_bytes =
+            std::max(process.memwrap_peak_rss_bytes.value_or(0), *memwrap);
       }
       if (rss->second.have_at_heap_peak) {
         process.rss_at_heap_peak_bytes = rss->second.at_heap_peak;
@@ -309,8 +316,17 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);
     if (process.end && process.end->max_rss_bytes != 0) {
-      process.peak_rss_bytes = process.end->max_rss_bytes;  // exact: the kernel's own peak
+      // The kernel's peak less memwrap's share at exit, raised by the samples where that share
+      // grew after the program's peak (own_peak_rss.h). Traces that do not say what memwrap's
+      // share was keep the exit's figure.
+      process.peak_rss_bytes = process.end->max_rss_bytes;
       process.peak_rss_source = "exit";
+      if (const auto& memwrap = process.end->memwrap_rss_bytes; memwrap) {
+        process.peak_rss_bytes = last_image_peak[pid].AtExit(process.end->max_rss_bytes, *memwrap);
+        process.memwrap_rss_bytes = memwrap;
+        process.memwrap_peak_rss_bytes =
+            std::max(process.memwrap_peak_rss_bytes.value_or(0), *memwrap);
+      }
     }
     report.processes.push_back(std::move(process));
   }

@@ -61,11 +61,17 @@ struct ProcessReport {
   uint64_t stacks_not_interned = 0;
   uint64_t peak_mapped_bytes = 0;
   MappingCounters mapping_counters;
-  // Resident memory. peak_rss_source: "exit" = the kernel's exact figure from wait4 (the
-  // program memwrap started); "sampled" = the VmHWM of the last /proc sample (a lower bound:
-  // growth after it is not seen); "" = unknown.
+  // Resident memory, the program's own (memwrap's share left out). peak_rss_source: "exit" =
+  // from the kernel's VmHWM at exit (or a sample's, when memwrap's share grew after the
+  // program's peak: docs/tracer.md); "sampled" = the largest VmHWM of the /proc samples (a lower
+  // bound: growth after the last is not seen); "" = unknown.
   uint64_t peak_rss_bytes = 0;
   std::string peak_rss_source;
+  // memwrap's own resident memory in the process, left out of the figures above: at its exit
+  // (out of peak_rss_bytes "exit"), and the most seen at a sample or at exit. Unknown in
+  // traces that do not say (then it is in them).
+  std::optional<uint64_t> memwrap_rss_bytes;
+  std::optional<uint64_t> memwrap_peak_rss_bytes;
   std::optional<uint64_t> rss_at_heap_peak_bytes;  // last sample before this process's heap peak
   uint64_t rss_at_heap_peak_age_ns = 0;            // how long before the peak it was taken
   std::vector<ThreadReport> threads;

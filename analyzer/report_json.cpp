@@ -86,6 +86,10 @@ json ProcessJson(const ProcessReport& process) {
   out["peak_rss_bytes"] = process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_bytes);
   out["peak_rss_source"] =
       process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_source);
+  out["memwrap_rss_bytes"] =
+      process.memwrap_rss_bytes ? json(*process.memwrap_rss_bytes) : json(nullptr);
+  out["memwrap_peak_rss_bytes"] =
+      process.memwrap_peak_rss_bytes ? json(*process.memwrap_peak_rss_bytes) : json(nullptr);
   out["rss_at_heap_peak_bytes"] =
       process.rss_at_heap_peak_bytes ? json(*process.rss_at_heap_peak_bytes) : json(nullptr);
   out["rss_at_heap_peak_age_ns"] =

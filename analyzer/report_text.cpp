@@ -194,10 +194,18 @@ std::string FormatReportText(const Report& report) {
           << BytesWithExact(thread.totals.bytes_allocated) << "\n";
     }
     if (!process.peak_rss_source.empty()) {
+      const bool at_exit = process.peak_rss_source == "exit";
+      const bool less_memwrap = at_exit ? process.memwrap_rss_bytes.has_value()
+                                        : process.memwrap_peak_rss_bytes.has_value();
       out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
-          << (process.peak_rss_source == "exit" ? " (the kernel's peak at exit, VmHWM)"
-                                                : " (VmHWM at the last sample: a lower bound)")
-          << "\n";
+          << (at_exit ? " (the kernel's peak at exit, VmHWM"
+                      : " (VmHWM at the last sample: a lower bound")
+          << (less_memwrap ? ", less memwrap's own memory)" : ")") << "\n";
+    }
+    if (process.memwrap_peak_rss_bytes) {
+      out << "      memwrap's own resident memory (its ring and tables, left out): ";
+      if (process.memwrap_rss_bytes) out << HumanBytes(*process.memwrap_rss_bytes) << " at exit, ";
+      out << HumanBytes(*process.memwrap_peak_rss_bytes) << " at most\n";
     }
   }
   return out.str();

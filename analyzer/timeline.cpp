@@ -114,10 +114,10 @@ class TimelineBuilder {
         }
         break;
       case RecordType::kProcessExit:
-        if (const auto* exit = record.As<ProcessExitRecord>()) {
-          state.markers.push_back(exit->kind == uint32_t(ExitKind::kSignaled)
-                                      ? "exit: killed by signal " + std::to_string(exit->status)
-                                      : "exit: " + std::to_string(exit->status));
+        if (ProcessExitRecord exit; record.Copy(&exit)) {
+          state.markers.push_back(exit.kind == uint32_t(ExitKind::kSignaled)
+                                      ? "exit: killed by signal " + std::to_string(exit.status)
+                                      : "exit: " + std::to_string(exit.status));
         }
         break;
       case RecordType::kMark:
@@ -135,9 +135,9 @@ class TimelineBuilder {
         }
         break;
       case RecordType::kMemorySample:
-        if (const auto* sample = record.As<MemorySampleRecord>()) {
-          state.rss = sample->rss;
-          if ((record.flags & kMemorySampleWithoutPss) == 0) state.pss = sample->pss;
+        if (MemorySampleRecord sample; record.Copy(&sample)) {
+          state.rss = sample.rss;
+          if ((record.flags & kMemorySampleWithoutPss) == 0) state.pss = sample.pss;
         }
         break;
       default:

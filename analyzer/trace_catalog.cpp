@@ -101,10 +101,14 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       return;
     }
     case RecordType::kProcessExit: {
-      const auto* exit = record.As<ProcessExitRecord>();
-      if (exit == nullptr) return;
-      ends_[exit->pid] = {static_cast<ExitKind>(exit->kind), exit->status, exit->ts_ns,
-                          uint64_t(exit->max_rss_kib) * 1024};
+      ProcessExitRecord exit;
+      if (!record.Copy(&exit)) return;
+      ProcessEnd& end = ends_[exit.pid];
+      end = {static_cast<ExitKind>(exit.kind), exit.status, exit.ts_ns,
+             uint64_t(exit.max_rss_kib) * 1024, std::nullopt};
+      if (record.flags & kProcessExitMemwrapRssKnown) {
+        end.memwrap_rss_bytes = uint64_t(exit.memwrap_rss_kib) * 1024;
+      }
       return;
     }
     case RecordType::kLost: {

@@ -44,7 +44,9 @@ struct ProcessEnd {
   ExitKind kind = ExitKind::kUnknown;
   int32_t status = 0;
   uint64_t ts_ns = 0;
-  uint64_t max_rss_bytes = 0;  // the kernel's exact peak RSS (wait4), 0: not known
+  uint64_t max_rss_bytes = 0;  // the program's peak RSS (VmHWM at exit), 0: not known
+  // memwrap's own share left out of max_rss_bytes; unknown: it is in it
+  std::optional<uint64_t> memwrap_rss_bytes;
 };
 
 class TraceCatalog {

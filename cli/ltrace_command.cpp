@@ -259,10 +259,10 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     StopRelayingSignals();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
-                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss));
+                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss), std::nullopt);
     } else if (WIFSIGNALED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kSignaled, WTERMSIG(status),
-                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss));
+                           ClockNs(CLOCK_MONOTONIC), uint32_t(usage.ru_maxrss), std::nullopt);
     }
     collector.Finish();
     writer.reset();

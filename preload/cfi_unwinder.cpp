@@ -8,6 +8,7 @@
 
 #include "eh_frame_reader.h"
 #include "frame_rule.h"
+#include "shim_memory.h"
 
 namespace memwrap::shim {
 namespace {
@@ -68,10 +69,8 @@ bool CachedRule(uint64_t return_address, FrameRule* rule) {
 
 RuleTable* NewTable(uint64_t capacity) {
   uint64_t bytes = sizeof(RuleTable) + capacity * sizeof(RuleSlot);
-  long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p < 0 && p > -4096) return nullptr;
-  auto* table = reinterpret_cast<RuleTable*>(p);  // zero-filled: every slot empty
+  auto* table = static_cast<RuleTable*>(MapShimMemory(bytes));  // zero-filled: slots empty
+  if (table == nullptr) return nullptr;
   table->capacity = capacity;
   table->used = 0;
   return table;

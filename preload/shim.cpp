@@ -1,7 +1,6 @@
 #include "shim.h"
 
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
 #include "module_map.h"
+#include "natural_log.h"
 #include "ring_producer.h"
 
 namespace memwrap::shim {
@@ -161,7 +161,7 @@ int64_t NextSampleGap() {
   t_random ^= t_random >> 7;
   t_random ^= t_random << 17;
   double uniform = (double(t_random >> 11) + 0.5) / double(1ull << 53);  // in (0, 1)
-  return int64_t(-log(uniform) * double(g_settings.sample_bytes)) + 1;
+  return int64_t(-NaturalLog(uniform) * double(g_settings.sample_bytes)) + 1;
 }
 
 bool SampleThisAllocation(uint64_t size) {

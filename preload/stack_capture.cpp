@@ -9,6 +9,7 @@
 #include <libunwind.h>
 
 #include "cfi_unwinder.h"
+#include "shim_memory.h"
 #include "stack_table.h"
 
 namespace memwrap::shim {
@@ -38,18 +39,12 @@ pthread_key_t g_cache_key;
 
 __thread ThreadCache* t_cache __attribute__((tls_model("initial-exec")));
 
-void* MapAnonymous(size_t bytes) {
-  long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
-}
-
 // A thread's cache after its key destructor ran: the thread is exiting, and destructors of
 // other keys may still allocate; they unwind without a cache.
 ThreadCache* const kCacheGone = reinterpret_cast<ThreadCache*>(uintptr_t{1});
 
 void UnmapCache(void* cache) {
-  if (cache != nullptr && cache != kCacheGone) syscall(SYS_munmap, cache, sizeof(ThreadCache));
+  if (cache != nullptr && cache != kCacheGone) UnmapShimMemory(cache, sizeof(ThreadCache));
 }
 
 // The key destructor runs on the exiting thread itself, so it may reset that thread's pointer.
@@ -61,7 +56,7 @@ void FreeCache(void* cache) {
 ThreadCache* Cache() {
   if (t_cache == kCacheGone) return nullptr;
   if (t_cache == nullptr) {
-    t_cache = static_cast<ThreadCache*>(MapAnonymous(sizeof(ThreadCache)));
+    t_cache = static_cast<ThreadCache*>(MapShimMemory(sizeof(ThreadCache)));
     // The key's destructor unmaps it when the thread exits. Our key is created at startup,
     // so its index is small and pthread_setspecific needs no allocation.
     if (t_cache != nullptr) pthread_setspecific(g_cache_key, t_cache);

@@ -1,10 +1,7 @@
 #include "stack_table.h"
 
 #include "ring_producer.h"  // CpuRelax
-
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include "shim_memory.h"
 
 #include <atomic>
 
@@ -24,14 +21,6 @@ uint64_t HashFrames(const uint64_t* frames, uint32_t depth) {
   return h == 0 ? 1 : h;  // 0 marks an empty entry
 }
 
-void* MapAnonymous(size_t bytes) {
-  // The raw syscall, not mmap(): the shim's own memory must never show up as the program's
-  // (mmap is interposed too once mappings are traced).
-  long p = syscall(SYS_mmap, nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
-}
-
 }  // namespace
 
 struct StackTable::Entry {
@@ -45,9 +34,9 @@ struct StackTable::Entry {
 static_assert(sizeof(std::atomic<uint64_t>) == 8);
 
 bool StackTable::Init() {
-  entries_ = static_cast<Entry*>(MapAnonymous(kEntryCount * sizeof(Entry)));
-  entry_of_id_ = static_cast<uint32_t*>(MapAnonymous(kEntryCount * sizeof(uint32_t)));
-  frames_ = static_cast<uint64_t*>(MapAnonymous(kFrameCapacity * sizeof(uint64_t)));
+  entries_ = static_cast<Entry*>(MapShimMemory(kEntryCount * sizeof(Entry)));
+  entry_of_id_ = static_cast<uint32_t*>(MapShimMemory(kEntryCount * sizeof(uint32_t)));
+  frames_ = static_cast<uint64_t*>(MapShimMemory(kFrameCapacity * sizeof(uint64_t)));
   return entries_ != nullptr && entry_of_id_ != nullptr && frames_ != nullptr;
 }
 
@@ -57,10 +46,10 @@ void StackTable::MarkUnsent(StackId id) {
 }
 
 void StackTable::Reset() {
-  if (entries_ != nullptr) syscall(SYS_munmap, entries_, kEntryCount * sizeof(Entry));
-  if (entry_of_id_ != nullptr) syscall(SYS_munmap, entry_of_id_, kEntryCount * sizeof(uint32_t));
+  UnmapShimMemory(entries_, kEntryCount * sizeof(Entry));
+  UnmapShimMemory(entry_of_id_, kEntryCount * sizeof(uint32_t));
   entry_of_id_ = nullptr;
-  if (frames_ != nullptr) syscall(SYS_munmap, frames_, kFrameCapacity * sizeof(uint64_t));
+  UnmapShimMemory(frames_, kFrameCapacity * sizeof(uint64_t));
   entries_ = nullptr;
   frames_ = nullptr;
   frames_used_ = 0;

@@ -2,6 +2,7 @@
 // mappings, fork + exec, dlopen, many threads, full-ring modes and stack modes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -190,27 +191,72 @@ TEST(Shim, ThreadKeyDestructorsThatAllocateAfterMemwrapsOwnAreSafe) {
   EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
 }
 
-TEST(Shim, ResidentMemoryIsSampledAndThePeakRssIsTheKernels) {
+// The program's peak RSS without memwrap, as it reads its own VmHWM at exit.
+uint64_t PlainPeakRss(const std::vector<std::string>& program) {
+  CommandResult plain = RunProgram(program);
+  EXPECT_EQ(plain.exit_code(), 0) << plain.err;
+  return Truth(plain.out)["peak_rss_bytes"];
+}
+
+// The acceptance bound for the program's own peak RSS under memwrap: what memwrap leaves in it
+// (the libraries the shim loads, the pages of the program's libraries its unwinder reads: about
+// 0.9 MiB for this program here, docs/tracer.md) plus the run-to-run spread.
+uint64_t OwnRssBound(uint64_t plain) { return std::max<uint64_t>(plain * 3 / 100, 1u << 20); }
+
+constexpr uint64_t kRingBytes = (8u << 20) + 4096;  // the default ring and its header
+
+TEST(Shim, ThePeakRssIsTheProgramsOwnAndMemwrapsShareIsReportedApart) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {"--interval", "5ms"}, {MEMWRAP_RSS_KNOWN});
+  // memwrap's ring fills (8 MiB resident) before the program's 64 MiB peak.
+  const std::vector<std::string> program = {MEMWRAP_RSS_KNOWN, "records-before"};
+  const uint64_t plain = PlainPeakRss(program);
+  ASSERT_GE(plain, 64u << 20);
+  auto [run, report] = Record(dir, {"--interval", "5ms"}, program);
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  const uint64_t hwm = Truth(run.out)["peak_rss_bytes"];
-  ASSERT_GE(hwm, 64u << 20) << run.out;
   const json& process = report["processes"][0];
   EXPECT_EQ(process["peak_rss_source"], "exit");
-  // The kernel's peak at exit (wait4) and the VmHWM the program read just before exiting are
-  // the same counter read at two moments; Linux 6.1 batches RSS updates per thread (up to 64
-  // pages, 256 KiB, before they show), and the exit path touches a few pages more.
-  const uint64_t reported = process["peak_rss_bytes"].get<uint64_t>();
-  EXPECT_LE(reported > hwm ? reported - hwm : hwm - reported, 256u << 10)
-      << "reported " << reported << ", the program saw " << hwm;
+  const uint64_t own = process["peak_rss_bytes"].get<uint64_t>();
+  const uint64_t memwrap = process["memwrap_rss_bytes"].get<uint64_t>();
+  EXPECT_LE(own > plain ? own - plain : plain - own, OwnRssBound(plain))
+      << "reported " << own << ", without memwrap " << plain;
+  // All of the ring is resident, and left out.
+  EXPECT_GE(memwrap, kRingBytes);
+  EXPECT_GE(process["memwrap_peak_rss_bytes"].get<uint64_t>(), memwrap);
+  // The kernel's counter, which the program read under memwrap, is the two parts together,
+  // read at two moments: Linux counts RSS in per-CPU batches (a read may lag by up to 64
+  // pages, 256 KiB, on this 2-CPU machine), so two reads may differ by twice that, and the
+  // exit path touches a few pages more.
+  const uint64_t kernel = Truth(run.out)["peak_rss_bytes"];
+  EXPECT_LE(own + memwrap > kernel ? own + memwrap - kernel : kernel - own - memwrap, 512u << 10)
+      << "reported " << own << " + memwrap's " << memwrap << ", the program saw " << kernel;
   // The heap peak (the extra byte) comes after 200 ms with the 64 MiB resident: the last sample
-  // before it saw them, and is at most a few intervals old.
+  // before it saw them, without memwrap's share, and is at most a few intervals old.
   ASSERT_FALSE(process["rss_at_heap_peak_bytes"].is_null()) << process.dump(1);
   EXPECT_GE(process["rss_at_heap_peak_bytes"].get<uint64_t>(), 64u << 20);
+  EXPECT_LE(process["rss_at_heap_peak_bytes"].get<uint64_t>(), plain + OwnRssBound(plain));
   EXPECT_LE(process["rss_at_heap_peak_age_ns"].get<uint64_t>(), 250'000'000u);
   EXPECT_GE(report["rss_at_heap_peak_bytes"].get<uint64_t>(), 64u << 20);
   EXPECT_EQ(report["sample_interval_ns"].get<uint64_t>(), 5'000'000u);
+  // The text report says it too.
+  CommandResult text = RunProgram({kMemwrap, "report", dir.File("t.mwt")});
+  EXPECT_NE(text.out.find("less memwrap's own memory"), std::string::npos) << text.out;
+}
+
+TEST(Shim, MemwrapsShareThatGrowsAfterTheProgramsPeakIsNotTakenFromIt) {
+  ScratchDir dir;
+  // The ring fills after the 64 MiB block was freed: at exit memwrap holds 8 MiB more than at
+  // the peak, and VmHWM less that would be 8 MiB short. The samples during the 200 ms at the
+  // peak read memwrap's share as it was then.
+  const std::vector<std::string> program = {MEMWRAP_RSS_KNOWN, "records-after"};
+  const uint64_t plain = PlainPeakRss(program);
+  auto [run, report] = Record(dir, {"--interval", "5ms"}, program);
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  const json& process = report["processes"][0];
+  EXPECT_EQ(process["peak_rss_source"], "exit");
+  const uint64_t own = process["peak_rss_bytes"].get<uint64_t>();
+  EXPECT_LE(own > plain ? own - plain : plain - own, OwnRssBound(plain))
+      << "reported " << own << ", without memwrap " << plain;
+  EXPECT_GE(process["memwrap_rss_bytes"].get<uint64_t>(), kRingBytes);
 }
 
 TEST(Shim, LargeMallocsAreHeapNotMappings) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,36 @@ class SyntheticTrace {
     r.pid = pid_;
     r.kind = uint32_t(ExitKind::kExited);
     r.status = status;
+    Add(r);
+  }
+  // An exit with its peak RSS: the program's own and memwrap's share (nullopt: not known). With
+  // `first_layout`, the 32-byte record of traces written before memwrap recorded its share.
+  void ExitWithRss(uint64_t ts, uint64_t max_rss_kib, std::optional<uint32_t> memwrap_rss_kib,
+                   bool first_layout = false) {
+    ProcessExitRecord r{};
+    r.h = Header(first_layout ? ProcessExitRecord::kFirstSize : sizeof(r),
+                 RecordType::kProcessExit);
+    r.h.flags = memwrap_rss_kib ? kProcessExitMemwrapRssKnown : 0;
+    r.ts_ns = ts;
+    r.pid = pid_;
+    r.kind = uint32_t(ExitKind::kExited);
+    r.max_rss_kib = uint32_t(max_rss_kib);
+    r.memwrap_rss_kib = memwrap_rss_kib.value_or(0);
+    Add(r);
+  }
+  // A memory sample (the program's figures; `flags` e.g. kMemorySampleMemwrapCarried). With
+  // `first_layout`, the 72-byte record without memwrap_rss.
+  void MemorySample(uint64_t ts, uint64_t rss, uint64_t hwm, uint64_t memwrap_rss,
+                    uint16_t flags = 0, bool first_layout = false) {
+    MemorySampleRecord r{};
+    r.h = Header(first_layout ? MemorySampleRecord::kFirstSize : sizeof(r),
+                 RecordType::kMemorySample);
+    r.h.flags = flags;
+    r.ts_ns = ts;
+    r.rss = rss;
+    r.rss_anon = rss;
+    r.hwm = hwm;
+    r.memwrap_rss = memwrap_rss;
     Add(r);
   }
   // `session`: e.g. {"sample_interval_ns", "10000000"}.

@@ -166,8 +166,9 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
   EXPECT_EQ(run.err.find("memwrap:"), run.err.rfind("memwrap:")) << "said once: " << run.err;
   uint64_t with_pss = 0, without_pss = 0, largest_pss = 0, largest_rss = 0;
   ForEachRecord(trace, [&](const Chunk&, const RecordView& view) {
-    const auto* sample = view.As<MemorySampleRecord>();
-    if (view.type != RecordType::kMemorySample || sample == nullptr) return;
+    MemorySampleRecord copy;
+    if (view.type != RecordType::kMemorySample || !view.Copy(&copy)) return;
+    const MemorySampleRecord* sample = &copy;
     if ((view.flags & kMemorySampleWithoutPss) != 0) {
       ++without_pss;
       EXPECT_EQ(sample->pss, 0u);
@@ -441,8 +442,9 @@ TEST(Tracer, StaticBinaryPeakRssIsTheKernelsFigureAndItsMemorySyscallsAreRecorde
   uint64_t without_pss = 0;
   uint64_t with_pss = 0;
   ForEachRecord(trace, [&](const Chunk&, const RecordView& view) {
-    const auto* sample = view.As<MemorySampleRecord>();
-    if (view.type != RecordType::kMemorySample || sample == nullptr) return;
+    MemorySampleRecord copy;
+    if (view.type != RecordType::kMemorySample || !view.Copy(&copy)) return;
+    const MemorySampleRecord* sample = &copy;
     EXPECT_GT(sample->rss, 0u);
     if ((view.flags & kMemorySampleWithoutPss) != 0) {
       EXPECT_EQ(sample->pss, 0u);

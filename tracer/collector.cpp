@@ -129,6 +129,7 @@ struct Collector::Connection {
   // The program closed our socket but still writes into the ring (ring_mapping_check.h): the
   // ring is drained as before, and the image ends when the process stops mapping it.
   bool socket_closed_by_program = false;
+  MemwrapShare memwrap;  // memwrap's share of its memory, and how often to read it
 };
 
 Collector::Collector() {
@@ -239,14 +240,16 @@ void Collector::WriteAdded() {
 }
 
 void Collector::RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
-                           uint32_t max_rss_kib) {
+                           uint32_t max_rss_kib, std::optional<uint32_t> memwrap_rss_kib) {
   ProcessExitRecord record{};
-  record.h = {sizeof(record), uint16_t(RecordType::kProcessExit), 0};
+  record.h = {sizeof(record), uint16_t(RecordType::kProcessExit),
+              memwrap_rss_kib ? kProcessExitMemwrapRssKnown : uint16_t{0}};
   record.ts_ns = ts_ns;
   record.pid = pid;
   record.kind = uint32_t(kind);
   record.status = status;
   record.max_rss_kib = max_rss_kib;
+  record.memwrap_rss_kib = memwrap_rss_kib.value_or(0);
   std::lock_guard<std::mutex> lock(mutex_);
   exits_.push_back(record);
 }
@@ -587,7 +590,8 @@ void Collector::SampleMemory(Connection& connection) {
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = MonotonicNs();
-  if (ReadTimerSample(pid_t(connection.pid), &sample, &connection.pss, sample_interval_ns_)) {
+  if (ReadTimerSample(pid_t(connection.pid), &sample, &connection.pss, sample_interval_ns_,
+                      &connection.memwrap)) {
     AppendRecord(&connection.pending, sample);
   }
 }

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,8 +71,10 @@ class Collector {
   void AddRecord(uint32_t pid, std::vector<uint8_t> record);
 
   // A process's end as observed by the caller (waitpid); written to the trace at Finish().
+  // `max_rss_kib`: the program's own peak; `memwrap_rss_kib`: memwrap's share left out of it,
+  // when known.
   void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
-                  uint32_t max_rss_kib);
+                  uint32_t max_rss_kib, std::optional<uint32_t> memwrap_rss_kib);
 
   // Counts for the summary and tests.
   uint64_t processes_seen() const { return processes_seen_; }

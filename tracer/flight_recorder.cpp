@@ -39,9 +39,7 @@ void ForEachRecord(const uint8_t* data, size_t size, Visit visit) {
 
 template <class T>
 bool Read(const uint8_t* record, const RecordHeader& header, T* out) {
-  if (header.size < sizeof(T)) return false;
-  memcpy(out, record, sizeof(T));
-  return true;
+  return CopyRecord(record, header.size, out);
 }
 
 bool IsEssential(RecordType type) {

@@ -69,16 +69,41 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
   return true;
 }
 
+namespace {
+
+// The read's cost is this thread's CPU time: the walk's own, not the time it waited for a CPU on
+// a busy machine (which would make every read look expensive).
+template <class Read>
+uint64_t CpuTimeOf(Read read) {
+  const uint64_t before = Now(CLOCK_THREAD_CPUTIME_ID);
+  read();
+  return Now(CLOCK_THREAD_CPUTIME_ID) - before;
+}
+
+void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
+                          MemwrapShare* memwrap, uint64_t interval_ns) {
+  if (memwrap->budget.Due(began)) {
+    const uint64_t cost = CpuTimeOf([&] { ReadMemwrapResident(pid, &memwrap->last); });
+    memwrap->budget.Spent(began, cost, interval_ns);
+    memwrap->shmem_at_read = sample->rss_shmem;
+    LeaveOutMemwrap(memwrap->last, sample);
+    return;
+  }
+  sample->h.flags |= kMemorySampleMemwrapCarried;
+  LeaveOutMemwrap(CarriedShare(memwrap->last, memwrap->shmem_at_read, sample->rss_shmem), sample);
+}
+
+}  // namespace
+
 bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
-                     uint64_t interval_ns) {
+                     uint64_t interval_ns, MemwrapShare* memwrap) {
   const uint64_t began = Now(CLOCK_MONOTONIC);
-  if (!budget->Due(began)) return ReadProcessMemory(pid, sample, /*with_pss=*/false);
-  // The cost is this thread's CPU time: the walk's own, not the time it waited for a CPU on a
-  // busy machine (which would make every read look expensive).
-  const uint64_t cpu_before = Now(CLOCK_THREAD_CPUTIME_ID);
-  if (!ReadProcessMemory(pid, sample, /*with_pss=*/true)) return false;
-  const uint64_t cost = Now(CLOCK_THREAD_CPUTIME_ID) - cpu_before;
-  if (budget->Spent(began, cost, interval_ns)) {
+  const bool with_pss = budget->Due(began);
+  bool read = false;
+  const uint64_t cost = CpuTimeOf([&] { read = ReadProcessMemory(pid, sample, with_pss); });
+  if (!read) return false;
+  if (memwrap != nullptr) LeaveOutMemwrapShare(pid, began, sample, memwrap, interval_ns);
+  if (with_pss && budget->Spent(began, cost, interval_ns)) {
     fprintf(stderr,
             "memwrap: reading the PSS of process %d took %.1f ms (/proc/PID/smaps_rollup walks "
             "its page tables under its memory lock, longer as it grows): its PSS is read at "

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include "memwrap/records.h"
+#include "memwrap_resident.h"
 #include "pss_budget.h"
 
 namespace memwrap {
@@ -13,10 +14,22 @@ namespace memwrap {
 // the sample gets kMemorySampleWithoutPss).
 bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss = true);
 
+// memwrap's share of a process with the shim, as its timer samples see it. Reading it costs
+// time in proportion to the process's number of mappings and to the size of memwrap's own
+// (memwrap_resident.h), so it has a budget of its own, by the PSS rule (pss_budget.h); a
+// sample taken while it is over budget carries the last share read forward (CarriedShare) and
+// says so (kMemorySampleMemwrapCarried).
+struct MemwrapShare {
+  MemwrapResident last;
+  uint64_t shmem_at_read = 0;  // the process's RssShmem when `last` was read
+  PssBudget budget;
+};
+
 // A timer's sample: PSS only when `budget` allows it now (pss_budget.h), which it then charges
 // with the read's cost. Says once on stderr when the budget makes PSS rarer than
-// `interval_ns`. False when the process is gone.
+// `interval_ns`. With `memwrap`, memwrap's share is left out of the sample. False when the
+// process is gone.
 bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
-                     uint64_t interval_ns);
+                     uint64_t interval_ns, MemwrapShare* memwrap = nullptr);
 
 }  // namespace memwrap

@@ -7,9 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "memwrap_resident.h"
 #include "preload_obstacle.h"
 #include "proc_memory.h"
 #include "syscalls/syscall_table.h"
@@ -134,8 +137,17 @@ void TraceRecorder::OnSyscall(const SyscallEvent& event) {
 // A process with the shim: its batch goes to the collector now, before the thread's exit can
 // close the shim's socket, so that the collector merges it into the process's last records
 // rather than writing it after them.
-void TraceRecorder::OnThreadExiting(pid_t pid, pid_t /*tid*/) {
-  if (without_shim_.count(pid) == 0) Flush(pid);
+//
+// Its main thread's exit is also where memwrap's share of its memory is read, to be left out of
+// the VmHWM read at the same stop (docs/tracer.md, "How the program's own RSS is obtained"): once
+// per process, however many threads it had.
+void TraceRecorder::OnThreadExiting(pid_t pid, pid_t tid) {
+  if (without_shim_.count(pid) != 0) return;
+  Flush(pid);
+  if (tid == pid && !no_shim_) {
+    MemwrapResident memwrap;
+    if (ReadMemwrapResident(pid, &memwrap)) memwrap_at_exit_[pid] = memwrap.total();
+  }
 }
 
 void TraceRecorder::AfterResume() {
@@ -203,19 +215,31 @@ void TraceRecorder::OnExec(pid_t pid) {
 void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusage& usage,
                                   uint64_t hwm_kib) {
   Flush(pid);
-  without_shim_.erase(pid);
+  const bool was_without_shim = without_shim_.erase(pid) != 0;
   parents_.erase(pid);
   last_sample_ns_.erase(pid);
   pss_budgets_.erase(pid);
   // VmHWM read at PTRACE_EVENT_EXIT is this image's exact peak; wait4's ru_maxrss also counts
   // the images before an exec (for the first process: memwrap's own pre-exec copy).
-  const uint32_t max_rss_kib = hwm_kib != 0 ? uint32_t(hwm_kib) : uint32_t(usage.ru_maxrss);
+  uint32_t max_rss_kib = hwm_kib != 0 ? uint32_t(hwm_kib) : uint32_t(usage.ru_maxrss);
+  // memwrap's share: none in a process without the shim; unknown when the exit was not seen
+  // in time to measure it (VmHWM unread: SIGKILL), and then left in.
+  std::optional<uint32_t> memwrap_rss_kib;
+  if (auto it = memwrap_at_exit_.find(pid); it != memwrap_at_exit_.end()) {
+    if (hwm_kib != 0) {
+      memwrap_rss_kib = uint32_t(std::min<uint64_t>(it->second / 1024, max_rss_kib));
+      max_rss_kib -= *memwrap_rss_kib;
+    }
+    memwrap_at_exit_.erase(it);
+  } else if (hwm_kib != 0 && (no_shim_ || was_without_shim)) {
+    memwrap_rss_kib = 0;
+  }
   if (WIFEXITED(wait_status)) {
     collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status), NowNs(),
-                           max_rss_kib);
+                           max_rss_kib, memwrap_rss_kib);
   } else if (WIFSIGNALED(wait_status)) {
     collector_->RecordExit(uint32_t(pid), ExitKind::kSignaled, WTERMSIG(wait_status), NowNs(),
-                           max_rss_kib);
+                           max_rss_kib, memwrap_rss_kib);
   }
 }
 

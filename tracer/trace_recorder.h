@@ -77,6 +77,7 @@ class TraceRecorder : public TraceObserver {
   std::set<pid_t> without_shim_;
   std::map<pid_t, uint64_t> last_sample_ns_;
   std::map<pid_t, PssBudget> pss_budgets_;  // how often the timer's samples may read PSS
+  std::map<pid_t, uint64_t> memwrap_at_exit_;  // memwrap's share, read at the main thread's exit
   pid_t sample_after_resume_ = 0;  // a memory sample due once the stopped thread runs again
 };
 

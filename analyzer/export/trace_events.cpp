@@ -50,13 +50,13 @@ TraceEvents CollectTraceEvents(TraceStream& stream, uint64_t origin_ns) {
         }
         break;
       case RecordType::kProcessExit:
-        if (const auto* exit = record.As<ProcessExitRecord>()) {
-          point.time_ns = since(exit->ts_ns);
+        if (ProcessExitRecord exit; record.Copy(&exit)) {
+          point.time_ns = since(exit.ts_ns);
           point.category = "exit";
-          point.text = exit->kind == uint32_t(ExitKind::kSignaled)
-                           ? "killed by signal " + std::to_string(exit->status)
-                       : exit->kind == uint32_t(ExitKind::kExited)
-                           ? "exit " + std::to_string(exit->status)
+          point.text = exit.kind == uint32_t(ExitKind::kSignaled)
+                           ? "killed by signal " + std::to_string(exit.status)
+                       : exit.kind == uint32_t(ExitKind::kExited)
+                           ? "exit " + std::to_string(exit.status)
                            : "gone";
           events.points.push_back(point);
         }

@@ -18,10 +18,32 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 namespace memwrap {
 
 inline constexpr uint32_t kRecordAlign = 8;
+
+// Record types whose fixed part grew a field at its end since traces were first written name
+// their first size in kFirstSize; the other types have had one size only.
+template <class T>
+constexpr uint32_t FirstSizeOf() {
+  if constexpr (requires { T::kFirstSize; }) {
+    return T::kFirstSize;
+  } else {
+    return uint32_t(sizeof(T));
+  }
+}
+
+// Copies a record of `size` bytes as T: false when it is shorter than T's first size; the
+// fields an older, shorter record lacks read as 0.
+template <class T>
+bool CopyRecord(const void* data, uint32_t size, T* out) {
+  if (size < FirstSizeOf<T>()) return false;
+  *out = T{};
+  memcpy(out, data, size < sizeof(T) ? size : sizeof(T));
+  return true;
+}
 
 enum class RecordType : uint16_t {
   kInvalid = 0,
@@ -195,10 +217,21 @@ struct ProcessExitRecord {
   uint32_t pid;
   uint32_t kind;    // ExitKind
   int32_t status;
-  uint32_t max_rss_kib;  // the kernel's peak resident set: VmHWM of the last image read at
-                         // PTRACE_EVENT_EXIT (exact), else wait4's ru_maxrss; 0: unknown
+  uint32_t max_rss_kib;  // the program's peak resident set: VmHWM of the last image read at
+                         // PTRACE_EVENT_EXIT, else wait4's ru_maxrss, minus memwrap_rss_kib;
+                         // 0: unknown
+  // Since 40-byte records: memwrap's own resident memory in the process when it exited
+  // (tracer/memwrap_resident.h), left out of max_rss_kib; 0 in older records (not known).
+  uint32_t memwrap_rss_kib;
+  uint32_t reserved;
+
+  static constexpr uint32_t kFirstSize = 32;
 };
-static_assert(sizeof(ProcessExitRecord) == 32);
+static_assert(sizeof(ProcessExitRecord) == 40);
+// ProcessExitRecord::h.flags, bit 0: memwrap_rss_kib is known (0 then means that memwrap had
+// nothing in the process: no shim). Without it, max_rss_kib includes memwrap's share: an older
+// trace, or a process whose exit memwrap did not see in time to measure it (killed by SIGKILL).
+inline constexpr uint16_t kProcessExitMemwrapRssKnown = 0x1;
 
 enum class LostUnit : uint32_t {
   kRecords = 0,  // `count` whole records were lost
@@ -293,7 +326,8 @@ static_assert(sizeof(BrkRecord) == 40);
 
 // Sampled by the collector on a drift-free timer (memwrap run --interval) from
 // /proc/PID/status (VmRSS, RssAnon, RssFile, RssShmem, VmSwap, VmHWM) and
-// /proc/PID/smaps_rollup (Pss). All in bytes; the kernel reports them in KiB.
+// /proc/PID/smaps_rollup (Pss). All in bytes; the kernel reports them in KiB. Each figure is
+// the program's own: memwrap's share (memwrap_rss) is left out of it.
 struct MemorySampleRecord {
   RecordHeader h;
   uint64_t ts_ns;
@@ -303,14 +337,24 @@ struct MemorySampleRecord {
   uint64_t rss_file;
   uint64_t rss_shmem;
   uint64_t swap;
-  uint64_t hwm;  // VmHWM: the peak RSS so far, as the kernel keeps it
+  uint64_t hwm;  // VmHWM, the peak RSS so far as the kernel keeps it, minus memwrap_rss
+  // Since 80-byte records: memwrap's own resident memory in the process
+  // (tracer/memwrap_resident.h); 0 in older records, whose figures include it.
+  uint64_t memwrap_rss;
+
+  static constexpr uint32_t kFirstSize = 72;
 };
-static_assert(sizeof(MemorySampleRecord) == 72);
+static_assert(sizeof(MemorySampleRecord) == 80);
 // MemorySampleRecord::h.flags, bit 0: `pss` was not read (it is 0); readers keep the process's
 // previous PSS. Set on the tracer's samples right after a memory system call, and on timer
 // samples while PSS is over its budget (tracer/pss_budget.h): /proc/PID/smaps_rollup walks the
 // page tables of the whole process, milliseconds per GiB of small pages.
 inline constexpr uint16_t kMemorySampleWithoutPss = 0x1;
+// Bit 1: memwrap_rss was not read again for this sample (reading it is budgeted too,
+// tracer/proc_memory.h): it is the last value read plus the growth of RssShmem since
+// (CarriedShare in tracer/memwrap_resident.h), an estimate. Readers that need it exact (the
+// peak RSS) skip such samples.
+inline constexpr uint16_t kMemorySampleMemwrapCarried = 0x2;
 
 // Followed by `name_size` bytes: the mark's name, NUL-terminated (cut to kMaxMarkName bytes).
 struct MarkRecord {

@@ -21,7 +21,14 @@ struct RecordView {
   // The record as T, or nullptr when it is too short to be one.
   template <class T>
   const T* As() const {
+    static_assert(FirstSizeOf<T>() == sizeof(T), "a record type that grew: read it with Copy");
     return size >= sizeof(T) ? reinterpret_cast<const T*>(data) : nullptr;
+  }
+  // A copy of the record as T, whatever size of T's it was written with (records.h,
+  // CopyRecord); false when it is too short to be one.
+  template <class T>
+  bool Copy(T* out) const {
+    return CopyRecord(data, size, out);
   }
 };
 
