@@ -87,6 +87,7 @@ int RunAttached(const AttachedRun& run) {
     }
     collector.Start(writer.get(), 0);
     TraceRecorder recorder(&collector, /*no_shim=*/true, run.interval_ns);
+    if (run.quiet) recorder.QuietNotices();
     ProcessTreeOptions options;
     options.selection = run.selection;
     // A filter cannot be added to a running process: every call stops, memwrap selects.

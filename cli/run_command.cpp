@@ -144,7 +144,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
        "before .mwt (run.mwt -> run.HOST.RANK.mwt), and the default is PROGRAM.HOST.RANK.mwt")
       ("top", po::value<size_t>(&top)->value_name("N")->default_value(5),
        "call sites listed in the exit summary")
-      ("quiet,q", po::bool_switch(&quiet), "print no summary at exit (the trace is still written)")
+      ("quiet,q", po::bool_switch(&quiet), "print no summary at exit and no notices that are not errors (the trace is still written)")
       ("interval", po::value<std::string>(&interval)->value_name("DURATION")->default_value("10ms"),
        "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
        "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
@@ -290,6 +290,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
 
   try {
     Collector collector;
+    if (quiet) collector.QuietNotices();
     std::vector<std::pair<std::string, std::string>> settings = recording.Environment();
     settings.emplace_back(kEnvSocket, collector.socket_name());
     const std::string obstacle = PreloadObstacle(program.path);
@@ -380,6 +381,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     // ptrace follows the whole process tree: exits and exact peak RSS of every process, and
     // the syscalls asked for. All ptrace calls come from this thread.
     TraceRecorder recorder(&collector, /*no_shim=*/false, interval_ns);
+    if (quiet) recorder.QuietNotices();
     if (obstacle.empty()) {
       // Images exec'd with a cleared environment (env -i) get memwrap's variables back.
       for (const std::string& entry : env) {

@@ -398,6 +398,7 @@ void Collector::Accept() {
     }
 
     auto connection = std::make_unique<Connection>();
+    connection->pss = PssBudget(/*announce=*/!quiet_notices_);
     connection->fd = fd;
     connection->pid = hello.pid;
     connection->stream = stream;

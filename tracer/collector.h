@@ -46,6 +46,9 @@ class Collector {
   // The value for MEMWRAP_SOCKET in the traced program's environment.
   const std::string& socket_name() const { return socket_name_; }
 
+  // No notices on standard error for what is not an error (`memwrap -q`). Call before Start.
+  void QuietNotices() { quiet_notices_ = true; }
+
   // Library-call connections are the only stream of their process (call before Start).
   void LibraryCallsStandAlone() { library_calls_alone_ = true; }
   // Called on the collector thread with each batch of records drained from a library-call
@@ -107,6 +110,7 @@ class Collector {
   UniqueFd epoll_fd_;
   UniqueFd timer_fd_;
   uint64_t sample_interval_ns_ = 0;
+  bool quiet_notices_ = false;
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};

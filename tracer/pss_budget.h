@@ -22,6 +22,10 @@ inline constexpr uint64_t kAnnounceSamples = 4;
 
 class PssBudget {
  public:
+  // `announce`: whether Spent may ever return true (false under `memwrap -q`: the samples
+  // still say which ones lack PSS, kMemorySampleWithoutPss).
+  explicit PssBudget(bool announce = true) : announced_(!announce) {}
+
   // Whether a sample taken now may read PSS.
   bool Due(uint64_t now_ns) const { return now_ns >= next_ns_; }
 
@@ -41,7 +45,7 @@ class PssBudget {
 
  private:
   uint64_t next_ns_ = 0;
-  bool announced_ = false;
+  bool announced_;
 };
 
 }  // namespace memwrap

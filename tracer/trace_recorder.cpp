@@ -105,7 +105,7 @@ void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss) {
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = now_ns;
-  const bool read = with_pss ? ReadTimerSample(pid, &sample, &pss_budgets_[pid], sample_interval_ns_)
+  const bool read = with_pss ? ReadTimerSample(pid, &sample, &BudgetOf(pid), sample_interval_ns_)
                              : ReadProcessMemory(pid, &sample, /*with_pss=*/false);
   if (read) Append(pid, &sample, sizeof(sample), now_ns);
   last_sample_ns_[pid] = now_ns;

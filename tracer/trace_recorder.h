@@ -54,6 +54,9 @@ class TraceRecorder : public TraceObserver {
   // True for a process whose image the shim did not enter (static, setuid, attached).
   bool WithoutShim(pid_t pid) const { return without_shim_.count(pid) != 0; }
 
+  // No notices on standard error for what is not an error (`memwrap -q`).
+  void QuietNotices() { quiet_notices_ = true; }
+
   // Periodic: samples processes without the shim, hands old batches to the collector.
   void Tick(uint64_t now_ns);
   void FlushAll();
@@ -66,6 +69,9 @@ class TraceRecorder : public TraceObserver {
   void Append(pid_t pid, const void* record, size_t size, uint64_t now_ns);
   void Flush(pid_t pid);
   void SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss = true);
+  PssBudget& BudgetOf(pid_t pid) {
+    return pss_budgets_.try_emplace(pid, /*announce=*/!quiet_notices_).first->second;
+  }
   void WriteProcessStart(pid_t pid, uint64_t now_ns);
 
   Collector* collector_;
@@ -76,6 +82,7 @@ class TraceRecorder : public TraceObserver {
   std::map<pid_t, pid_t> parents_;
   std::set<pid_t> without_shim_;
   std::map<pid_t, uint64_t> last_sample_ns_;
+  bool quiet_notices_ = false;
   std::map<pid_t, PssBudget> pss_budgets_;  // how often the timer's samples may read PSS
   std::map<pid_t, uint64_t> memwrap_at_exit_;  // memwrap's share, read at the main thread's exit
   pid_t sample_after_resume_ = 0;  // a memory sample due once the stopped thread runs again
