@@ -293,6 +293,9 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     if (quiet) collector.QuietNotices();
     std::vector<std::pair<std::string, std::string>> settings = recording.Environment();
     settings.emplace_back(kEnvSocket, collector.socket_name());
+    // The tracer restores memwrap's variables at every exec (below), so the shim may hide them
+    // from the program (preload/environment_hiding.h).
+    settings.emplace_back(kEnvRestoredAtExec, "1");
     const std::string obstacle = PreloadObstacle(program.path);
     if (!obstacle.empty()) {
       fprintf(stderr, "memwrap: %s: the heap%s will not be recorded: %s\n",

@@ -22,6 +22,9 @@ char g_strings[kMaxHelloStrings];
 // Identity of the connected socket, to recognise it later (CollectorAlive).
 dev_t g_socket_dev = 0;
 ino_t g_socket_ino = 0;
+// MEMWRAP_SOCKET as read at the first connection: a child forked later reconnects with it
+// after the program's environment no longer holds it (environment_hiding.h).
+char g_collector_name[sizeof(sockaddr_un::sun_path)];
 
 bool SendAll(int fd, const void* data, size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -62,8 +65,15 @@ uint32_t GatherStrings() {
 }  // namespace
 
 int ConnectToCollector() {
-  const char* name = getenv(kEnvSocket);
-  if (name == nullptr || name[0] == '\0') return -1;
+  if (g_collector_name[0] == '\0') {
+    const char* from_environment = getenv(kEnvSocket);
+    if (from_environment == nullptr || strlen(from_environment) >= sizeof(g_collector_name)) {
+      return -1;
+    }
+    strcpy(g_collector_name, from_environment);
+  }
+  const char* name = g_collector_name;
+  if (name[0] == '\0') return -1;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   size_t len = strnlen(name, sizeof(addr.sun_path) - 1);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collector_link.h"
+#include "environment_hiding.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
@@ -307,6 +308,7 @@ bool Start(bool final) {
     return false;
   }
   Initialise();
+  HideMemwrapVariables();  // read by now; children get them back from the tracer
   if (g_state.load(std::memory_order_acquire) == int(State::kActive)) return true;
   g_state.store(int(State::kDisabled), std::memory_order_release);
   return false;

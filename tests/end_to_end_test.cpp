@@ -314,6 +314,46 @@ TEST(EndToEnd, ImageExecdWithAClearedEnvironmentIsRecorded) {
             truth.sites["load_table"].first);
 }
 
+// The program sees the environment it was given: `env` run under memwrap (exec'd by a forked
+// child, so the tracer restored memwrap's variables for it) prints exactly what it prints
+// without memwrap; a LD_PRELOAD of the program's own keeps its other libraries, and --ltrace's
+// LD_AUDIT and MEMWRAP_LTRACE are hidden too. Every image is still recorded: the forked child
+// before its exec (it reconnects with the socket name the shim remembered) and the exec'd one.
+TEST(EndToEnd, ProgramSeesTheEnvironmentItWasGiven) {
+  ScratchDir dir;
+  CommandResult plain = RunProgram({"/usr/bin/env"});
+  ASSERT_EQ(plain.exit_code(), 0);
+  const std::string trace = dir.File("t.mwt");
+  CommandResult traced = RunProgram({kMemwrap, "-q", "-o", trace, "--", kForkExec, "/usr/bin/env"});
+  ASSERT_EQ(traced.exit_code(), 0) << traced.err;
+  EXPECT_EQ(traced.out, plain.out);
+  json report = ReportJson(trace);
+  ASSERT_EQ(report["processes"].size(), 2u) << report["processes"].dump(1);
+  const json& child = report["processes"][1];
+  EXPECT_TRUE(child["heap_recorded"].get<bool>());
+  CommandResult only = RunProgram({kMemwrap, "report", "--format", "json", "--process",
+                                   std::to_string(child["pid"].get<uint64_t>()), trace});
+  ASSERT_EQ(only.exit_code(), 0) << only.err;
+  json filtered = json::parse(only.out);
+  // The forked child's own 2,000 bytes, then env's allocations.
+  EXPECT_GT(filtered["totals"]["bytes_allocated"].get<uint64_t>(), 2000u);
+  EXPECT_GT(filtered["totals"]["allocations"].get<uint64_t>(), 1u);
+
+  const std::string own = std::string("LD_PRELOAD=") + MEMWRAP_DL_LIBRARY;
+  CommandResult preloaded = RunProgram({kMemwrap, "-q", "-o", dir.File("p.mwt"), "--",
+                                        "/usr/bin/env", own, "/usr/bin/env"});
+  ASSERT_EQ(preloaded.exit_code(), 0) << preloaded.err;
+  EXPECT_NE(preloaded.out.find(own + "\n"), std::string::npos) << preloaded.out;
+  EXPECT_EQ(preloaded.out.find("memwrap"), std::string::npos) << preloaded.out;
+
+  CommandResult audited = RunProgram({kMemwrap, "-q", "--ltrace", "malloc", "-o",
+                                      dir.File("a.mwt"), "--", "/usr/bin/env"});
+  ASSERT_EQ(audited.exit_code(), 0) << audited.err;
+  EXPECT_EQ(audited.out, plain.out);
+  json audited_report = ReportJson(dir.File("a.mwt"));
+  EXPECT_GT(audited_report["totals"]["allocations"].get<uint64_t>(), 0u);
+}
+
 // A program that closes every descriptor (as daemons do), memwrap's socket included, reuses
 // the numbers and dup2s onto the socket's: it runs to completion and nothing is lost, whether
 // it closes them through libc (the shim keeps its socket) or with a raw system call (the

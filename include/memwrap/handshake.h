@@ -27,6 +27,14 @@ inline constexpr const char* kEnvStackDepth = "MEMWRAP_STACK_DEPTH";  // optiona
 inline constexpr const char* kEnvLtrace = "MEMWRAP_LTRACE";
 // Whose calls: "all" objects' (default) or only the "main" program's.
 inline constexpr const char* kEnvLtraceCallers = "MEMWRAP_LTRACE_CALLERS";
+// "1": the tracer puts memwrap's variables back into every image it sees exec'd
+// (tracer/exec_environment.h), so the shim takes them out of the program's environ once it has
+// read them (preload/environment_hiding.h): the program sees the environment it was given.
+inline constexpr const char* kEnvRestoredAtExec = "MEMWRAP_RESTORED_AT_EXEC";
+// The file names memwrap's injected libraries have; the shim recognises them in LD_PRELOAD and
+// LD_AUDIT by these.
+inline constexpr const char* kShimFileName = "libmemwrap_preload.so";
+inline constexpr const char* kAuditFileName = "libmemwrap_audit.so";
 
 enum class Stream : uint32_t {
   kHeap = 0,          // the preload shim: heap, mappings, modules, marks
