@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 using test_support::FileExists;
+using test_support::WaitUntilCatching;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
@@ -114,7 +115,10 @@ TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
           (char*)nullptr);
     _exit(127);
   }
-  usleep(500 * 1000);
+  // Signalled once memwrap catches SIGUSR2 (a loaded machine may start it late), while the
+  // 1.5 s program still runs.
+  ASSERT_TRUE(WaitUntilCatching(memwrap, SIGUSR2)) << "memwrap never catches SIGUSR2";
+  usleep(200 * 1000);
   kill(memwrap, SIGUSR2);
   int status = 0;
   ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);

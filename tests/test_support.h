@@ -35,5 +35,8 @@ class ScratchDir {
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
 bool FileExists(const std::string& path);
+// Waits (at most a minute) until process `pid` has a handler for `sig` (SigCgt in
+// /proc/PID/status): a test that signals memwrap must not race its start on a loaded machine.
+bool WaitUntilCatching(pid_t pid, int sig);
 
 }  // namespace memwrap::test_support

@@ -106,14 +106,6 @@ std::string StatusLine(pid_t pid, const std::string& key) {
   return "";
 }
 
-// Whether `pid` has a handler for `sig` (the SigCgt mask of /proc/PID/status).
-bool CatchesSignal(pid_t pid, int sig) {
-  const std::string line = StatusLine(pid, "SigCgt");
-  if (line.empty()) return false;
-  const uint64_t mask = std::stoull(line.substr(line.find(':') + 1), nullptr, 16);
-  return (mask >> (sig - 1)) & 1;
-}
-
 TEST(Tracer, SyscallCountsAreExactAndEqualStraceDashC) {
   ScratchDir dir;
   const std::string ours = dir.File("ours.txt");
@@ -390,11 +382,7 @@ TEST(Tracer, MemwrapRunAttachedDetachesOnCtrlCAndRecordsTheProcessMemory) {
   }
   // Ctrl-C only once memwrap has attached and catches SIGINT (on a loaded machine it may take
   // longer than the 400 ms below to start), then after 400 ms of recording.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!CatchesSignal(memwrap, SIGINT) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(CatchesSignal(memwrap, SIGINT)) << "memwrap never installed its SIGINT handler";
+  ASSERT_TRUE(test_support::WaitUntilCatching(memwrap, SIGINT)) << "memwrap never catches SIGINT";
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   kill(memwrap, SIGINT);
   int status = 0;
