@@ -4,10 +4,16 @@
 //
 // usage: trace_codec_sizes [--chunk-mib N] TRACE...
 //        trace_codec_sizes --store TRACE OUT
+//        trace_codec_sizes --columns TRACE OUT
+//        trace_codec_sizes --pack TRACE OUT
 //   --chunk-mib N: join each process's consecutive chunks up to N MiB of records first (to
 //   see what a larger chunk would gain; the collector writes about 1 MiB).
 //   --store: writes TRACE again with every chunk stored as is (codec 0), which any version of
 //   the codecs reads: a fixed input while the codec changes.
+//   --columns: writes TRACE again with every records chunk marked codec 3 but holding its
+//   columnar form uncompressed (the fuzzer's seeds: tests/fuzz/make-seeds).
+//   --pack: writes TRACE again with every records chunk as codec 2 (packed, zstd -3), which
+//   is what memwrap before format 1.2 wrote for the same records: the report's time on both.
 // Every columnar chunk is decoded again and compared with the records, byte for byte.
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +149,9 @@ void Measure(const ByteBuffer& records, Totals* t) {
   while (cursor.TryNext(&view)) ++t->types[int(view.type)];
 }
 
-int Store(const char* in, const char* out) {
+enum class Form { kStored, kColumns, kPacked };
+
+int Store(const char* in, const char* out, Form form) {
   TraceReader reader(in);
   FILE* f = fopen(out, "wb");
   if (f == nullptr) return 1;
@@ -156,16 +164,33 @@ int Store(const char* in, const char* out) {
     h.codec = uint16_t(ChunkCodec::kNone);
     h.pid = chunk.pid;
     h.stored_size = h.raw_size = uint32_t(chunk.data.size());
-    h.payload_crc32 = uint32_t(crc32(0, chunk.data.data(), uInt(chunk.data.size())));
+    ByteBuffer payload(chunk.data.begin(), chunk.data.end());
+    if (form == Form::kColumns && chunk.type == ChunkType::kRecords) {
+      payload.clear();
+      ColumnarCodec::Encode(chunk.data.data(), chunk.data.size(), &payload);
+      h.codec = uint16_t(ChunkCodec::kZstdColumnar);
+      h.stored_size = uint32_t(payload.size());
+    } else if (form == Form::kPacked && chunk.type == ChunkType::kRecords) {
+      ByteBuffer packed;
+      RecordPacker::Pack(chunk.data.data(), chunk.data.size(), &packed);
+      std::vector<uint8_t> frame;
+      Zstd(packed.data(), packed.size(), kPackedLevel, &frame);
+      payload.assign(frame.begin(), frame.end());
+      h.codec = uint16_t(ChunkCodec::kZstdPacked);
+      h.stored_size = uint32_t(payload.size());
+    }
+    h.payload_crc32 = uint32_t(crc32(0, payload.data(), uInt(payload.size())));
     h.header_crc32 = uint32_t(crc32(0, reinterpret_cast<const Bytef*>(&h), 28));
     fwrite(&h, sizeof(h), 1, f);
-    fwrite(chunk.data.data(), 1, chunk.data.size(), f);
+    fwrite(payload.data(), 1, payload.size(), f);
   }
   return fclose(f) == 0 ? 0 : 1;
 }
 
 int Run(int argc, char** argv) {
-  if (argc == 4 && strcmp(argv[1], "--store") == 0) return Store(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "--store") == 0) return Store(argv[2], argv[3], Form::kStored);
+  if (argc == 4 && strcmp(argv[1], "--columns") == 0) return Store(argv[2], argv[3], Form::kColumns);
+  if (argc == 4 && strcmp(argv[1], "--pack") == 0) return Store(argv[2], argv[3], Form::kPacked);
   size_t join = 0;
   int first = 1;
   if (argc > 2 && strcmp(argv[1], "--chunk-mib") == 0) {

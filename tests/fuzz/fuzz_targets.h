@@ -36,7 +36,16 @@ void InitEnvironment();
 //                RecordPacker::Unpack and the analysis behind it;
 //   flags bit 3: then zstd-compress the payload of every chunk marked codec 2, which holds
 //                packed records as the input gives them (so Unpack sees hostile varints and
-//                record headers); its raw_size becomes what they unpack to, when they do.
+//                record headers); its raw_size becomes what they unpack to, when they do;
+//   flags bit 4: (when bit 2 is clear) re-encode every records chunk stored with codec 0 as
+//                codec 3: its longest prefix of well-framed records is encoded with
+//                ColumnarCodec::Encode and its columns compressed (CompressColumns), so that
+//                mutated records reach the columnar encoder and decoder;
+//   flags bit 5: then compress the columns of every chunk marked codec 3 whose payload is a
+//                columnar form as the input gives it (directory of column sizes, columns: see
+//                column_frames.h), so that ColumnarDecoder sees hostile columns; its raw_size
+//                becomes what they decode to, when they do. A payload whose directory does not
+//                frame its columns is left as it is (the reader refuses it).
 // The file goes through the whole analysis path (TraceReader, TraceStream, AnalyzeHeap,
 // call sites and symbolizer, i.e. BuildReport; then the text and JSON reports and the exit
 // summary), plus one sequential pass of TraceReader::NextChunk + RecordCursor.
