@@ -145,16 +145,36 @@ bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {
 
 bool LiveBlocks::TakeByRank(uint64_t rank, uint64_t* addr, uint8_t* tag) {
   if (rank >= live_) return false;
-  // The (live - rank)-th live block from the start: down the tree to its word, then its bit.
-  size_t target = live_ - rank;
-  size_t word = 0;
-  for (size_t step = top_bit_; step > 0; step >>= 1) {
-    if (word + step < tree_.size() && tree_[word + step] < target) {
-      word += step;
-      target -= tree_[word];
-    }
+  size_t position;
+  // Most frees release one of the blocks allocated last: count down from the newest word
+  // first, which costs a popcount a word; a rank further back goes down the tree.
+  constexpr size_t kScanWords = 4;
+  size_t word = (added_ - 1) / 64;
+  uint64_t left = rank;
+  size_t scanned = 0;
+  for (; scanned < kScanWords; ++scanned, --word) {
+    const unsigned count = PopCount(bits_[word]);
+    if (left < count) break;
+    left -= count;
+    if (word == 0) break;  // not reached: rank < live
   }
-  const size_t position = word * 64 + SelectBit(bits_[word], unsigned(target - 1));
+  if (scanned < kScanWords) {
+    // The (left)-th live block of this word counted from its top: drop the `left` highest.
+    uint64_t bits = bits_[word];
+    for (; left > 0; --left) bits &= ~(uint64_t(1) << (63 - __builtin_clzll(bits)));
+    position = word * 64 + size_t(63 - __builtin_clzll(bits));
+  } else {
+    // The (live - rank)-th live block from the start: down the tree to its word, then its bit.
+    size_t target = live_ - rank;
+    word = 0;
+    for (size_t step = top_bit_; step > 0; step >>= 1) {
+      if (word + step < tree_.size() && tree_[word + step] < target) {
+        word += step;
+        target -= tree_[word];
+      }
+    }
+    position = word * 64 + SelectBit(bits_[word], unsigned(target - 1));
+  }
   *addr = addresses_[position];
   *tag = tags_[position];
   Clear(position);
