@@ -112,8 +112,8 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
     const size_t stored = chunk.stored_size;
     size_t size = stored;
     ByteBuffer packed;
-    const bool records = chunk.type == uint16_t(ChunkType::kRecords);
-    if (records && !pack_stored && recoding.columnar_stored &&
+    const bool records_chunk = chunk.type == uint16_t(ChunkType::kRecords);
+    if (records_chunk && !pack_stored && recoding.columnar_stored &&
         chunk.codec == uint16_t(ChunkCodec::kNone)) {
       // Mutated records, encoded the way TraceWriter encodes them: mutations reach the
       // columnar encoder, its decoder and everything after it.
@@ -129,7 +129,7 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
       offset = payload + stored;
       continue;
     }
-    if (records && recoding.compress_columnar &&
+    if (records_chunk && recoding.compress_columnar &&
         chunk.codec == uint16_t(ChunkCodec::kZstdColumnar)) {
       // The payload is a columnar form as the fuzzer wrote it (hostile directories, columns,
       // references): each column is compressed here, when the directory frames them. raw_size
@@ -145,7 +145,7 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
         continue;
       }
     }
-    if (records && pack_stored && chunk.codec == uint16_t(ChunkCodec::kNone)) {
+    if (records_chunk && pack_stored && chunk.codec == uint16_t(ChunkCodec::kNone)) {
       // Mutated records, packed the way TraceWriter packs them: mutations reach Unpack and
       // everything after it.
       size = PackablePrefix(data, size);
@@ -464,6 +464,46 @@ void TraceReaderTarget(const uint8_t* data, size_t size) {
     ReadSystemSamples(stream);
     FormatSystemLogReport(path, stream, "json");
   } catch (const TraceError&) {
+  }
+}
+
+
+void ColumnarCodecTarget(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  static ZSTD_CCtx* const compress = ZSTD_createCCtx();
+  static ZSTD_DCtx* const decompress = ZSTD_createDCtx();
+  static ColumnarEncoder encoder;
+  static ColumnarDecoder decoder;
+  constexpr size_t kStated = 1 << 20;
+  const uint8_t mode = data[0] % 3;
+  ++data;
+  --size;
+  std::string error;
+  ByteBuffer form, records;
+  if (mode == 0 || mode == 1) {
+    if (mode == 0 && !DecompressColumns(decompress, data, size, 2 * kStated + 256, &form, &error)) {
+      return;
+    }
+    const uint8_t* input = mode == 0 ? form.data() : data;
+    const size_t input_size = mode == 0 ? form.size() : size;
+    if (decoder.Decode(input, input_size, kStated, &records, &error)) {
+      if (records.size() > kStated) throw FuzzFailure("decoded more than the stated size");
+    } else if (error.empty() || !records.empty()) {
+      throw FuzzFailure("a refused columnar form left no reason, or records behind");
+    }
+    return;
+  }
+  const size_t good = PackablePrefix(data, size);
+  encoder.Encode(data, good, &form);
+  ByteBuffer stored, again;
+  if (!CompressColumns(compress, form.data(), form.size(), &stored, &error) ||
+      !DecompressColumns(decompress, stored.data(), stored.size(), 2 * good + 256, &again,
+                         &error) ||
+      !decoder.Decode(again.data(), again.size(), good, &records, &error)) {
+    throw FuzzFailure("records did not round-trip through the columnar codec: " + error);
+  }
+  if (records.size() != good || (good > 0 && memcmp(records.data(), data, good) != 0)) {
+    throw FuzzFailure("the columnar codec changed the records");
   }
 }
 

@@ -55,6 +55,17 @@ void TraceReaderTarget(const uint8_t* data, size_t size);
 // finding with `memwrap report`.
 std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size);
 
+// columnar_codec: the records chunk codec 3 alone (tracer/tracefile/columnar_codec.h), much
+// faster per input than trace_reader. The first byte chooses, modulo 3, what the rest is:
+//   0: a stored columnar payload (column_frames.h): DecompressColumns, then ColumnarDecoder
+//      with a stated size of 1 MiB; refusals are fine, and what decodes must fit that size;
+//   1: a columnar form: ColumnarDecoder alone, likewise;
+//   2: records: their longest well-framed prefix (types 1..255) is encoded, its columns
+//      compressed and decompressed, and decoded again, which must give every byte back.
+// One encoder and one decoder serve every input, as in a writer and a reader: state left by
+// one chunk must not leak into the next.
+void ColumnarCodecTarget(const uint8_t* data, size_t size);
+
 // ring_consumer: the input is the shared memory of one ring as a hostile shim leaves it:
 //   bytes 0..7     parameters: u32 drain budget (max_bytes per Drain, 0 = unlimited), u16 number
 //                  of records an honest producer then adds, u16 a seed for their shapes;

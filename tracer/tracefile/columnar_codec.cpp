@@ -239,7 +239,7 @@ class Writer {
 
  private:
   void Room() {
-    if (size_t(data_.data() + data_.size() - pos_) >= kMaxVarintBytes) return;
+    if (!data_.empty() && size_t(data_.data() + data_.size() - pos_) >= kMaxVarintBytes) return;
     const size_t used = size();
     data_.resize(std::max<size_t>(256, data_.size() * 2));
     pos_ = data_.data() + used;
@@ -432,7 +432,7 @@ class ColumnarEncoder::State {
     memcpy(&r, record, sizeof(r));
     const auto* frames = reinterpret_cast<const uint8_t*>(record + sizeof(r));
     frame_buffer_.resize(r.depth);
-    memcpy(frame_buffer_.data(), frames, size_t(r.depth) * 8);
+    if (r.depth > 0) memcpy(frame_buffer_.data(), frames, size_t(r.depth) * 8);
     uint32_t shared, parent;
     trie_.Add(frame_buffer_.data(), r.depth, &shared, &parent);
     s_[kStackHeads].Put(ZigZag32(r.id - c_.stack_id - 1));

@@ -48,8 +48,10 @@ void LiveBlocks::Reset(size_t max_blocks) {
       }
     }
   }
-  memset(bits_.data(), 0, words * sizeof(uint64_t));
-  memset(tree_.data(), 0, tree_.size() * sizeof(uint32_t));
+  if (capacity_ > 0) {  // else nothing was ever allocated (and memset must not see null)
+    memset(bits_.data(), 0, words * sizeof(uint64_t));
+    memset(tree_.data(), 0, tree_.size() * sizeof(uint32_t));
+  }
   added_ = 0;
   live_ = 0;
 }
