@@ -57,10 +57,10 @@ size_t Zstd(const uint8_t* data, size_t size, int level = kColumnZstdLevel,
   return n;
 }
 
-const char* const kStreamNames[] = {"ops", "times", "times a-f", "times f-a", "times f-f", "tids", "triple refs", "sizes", "stacks",
-                                    "flags", "reuse", "addrs", "ranks", "free addrs",
-                                    "realloc old", "stack heads", "frame refs", "frame addrs",
-                                    "other"};
+const char* const kStreamNames[] = {
+    "ops",         "times",       "times a-f",  "times f-a",   "times f-f", "tids",  "triple refs",
+    "sizes",       "stacks",      "flags",      "reuse",       "addrs",     "ranks", "free addrs",
+    "realloc old", "stack heads", "frame refs", "frame addrs", "other"};
 constexpr size_t kStreams = sizeof(kStreamNames) / sizeof(kStreamNames[0]);
 
 struct Totals {
@@ -189,7 +189,8 @@ int Store(const char* in, const char* out, Form form) {
 
 int Run(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "--store") == 0) return Store(argv[2], argv[3], Form::kStored);
-  if (argc == 4 && strcmp(argv[1], "--columns") == 0) return Store(argv[2], argv[3], Form::kColumns);
+  if (argc == 4 && strcmp(argv[1], "--columns") == 0)
+    return Store(argv[2], argv[3], Form::kColumns);
   if (argc == 4 && strcmp(argv[1], "--pack") == 0) return Store(argv[2], argv[3], Form::kPacked);
   size_t join = 0;
   int first = 1;
@@ -246,8 +247,10 @@ int Run(int argc, char** argv) {
              (unsigned long long)t.stream_raw[i], (unsigned long long)t.stream_bytes[i],
              double(t.stream_bytes[i]) / e);
     }
-    printf("  cpu: pack+zstd %.3f s, columnar+zstd %.3f s, unzstd+unpack %.3f s, unzstd+decode %.3f s\n",
-           t.pack_cpu, t.columnar_cpu, t.unpack_cpu, t.decode_cpu);
+    printf(
+        "  cpu: pack+zstd %.3f s, columnar+zstd %.3f s, unzstd+unpack %.3f s, unzstd+decode %.3f "
+        "s\n",
+        t.pack_cpu, t.columnar_cpu, t.unpack_cpu, t.decode_cpu);
   }
   return 0;
 }

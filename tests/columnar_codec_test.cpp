@@ -83,8 +83,8 @@ size_t ExpectRoundTrip(const ByteBuffer& records) {
   ByteBuffer encoded = Encode(records);
   ByteBuffer decoded;
   std::string error;
-  EXPECT_TRUE(ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size(), &decoded,
-                                    &error))
+  EXPECT_TRUE(
+      ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size(), &decoded, &error))
       << error;
   EXPECT_EQ(decoded.size(), records.size());
   if (decoded.size() == records.size()) {
@@ -208,7 +208,7 @@ TEST(ColumnarCodec, RoundTripsExtremeValues) {
   r.Free(0, ~0ull, 7);                  // never allocated
   r.Free(0, 0x7fff'ffff'ffff'fff1, 7);  // freed twice: the second is of an unknown block
   r.Free(0, 0x7fff'ffff'ffff'fff1, 7);
-  r.Alloc(5, ~0ull - 15, 16, 3, 3);     // the address freed last, again
+  r.Alloc(5, ~0ull - 15, 16, 3, 3);          // the address freed last, again
   r.ReallocEnd(9, ~0ull, 0, ~0ull, 9, ~0u);  // an END without its BEGIN
   r.Stack(~0u, {~0ull, 0, 1ull << 63});
   r.Stack(0, {});
@@ -287,8 +287,7 @@ TEST(ColumnarCodec, RefusesEveryCutOffEncoding) {
   for (size_t size = 0; size < encoded.size(); ++size) {
     ByteBuffer out;
     std::string error;
-    EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error))
-        << size;
+    EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error)) << size;
     EXPECT_FALSE(error.empty());
     EXPECT_TRUE(out.empty());
   }
@@ -330,18 +329,17 @@ TEST(ColumnarCodec, RefusesImpossibleReferences) {
       // ALLOC on thread "second most recent" with no thread seen.
       {"columnar record names a thread not seen", make({{0, {1 | 1 << 3}}, {1, {0}}})},
       // ALLOC whose triple is "the one predicted", with no triple seen.
-      {"columnar triple predicted from nothing", make({{0, {1 | explicit_tid | 0x20}}, {1, {0}},
-                                                       {5, {1}}})},
+      {"columnar triple predicted from nothing",
+       make({{0, {1 | explicit_tid | 0x20}}, {1, {0}}, {5, {1}}})},
       // ALLOC with a reference to triple 1 and no triple.
-      {"columnar reference to a triple not seen", make({{0, {1 | explicit_tid}}, {1, {0}},
-                                                        {5, {1}}, {6, {2}}})},
+      {"columnar reference to a triple not seen",
+       make({{0, {1 | explicit_tid}}, {1, {0}}, {5, {1}}, {6, {2}}})},
       // ALLOC of a new triple at "the first freed address" with nothing freed.
       {"columnar ALLOC reuses a free not seen",
-       make({{0, {1 | explicit_tid}}, {1, {0}}, {5, {1}}, {6, {0}}, {7, {8}}, {8, {0}},
-             {9, {0}}})},
+       make({{0, {1 | explicit_tid}}, {1, {0}}, {5, {1}}, {6, {0}}, {7, {8}}, {8, {0}}, {9, {0}}})},
       // FREE of rank 0 with no live block (its time is in the alloc-free column).
-      {"columnar FREE of a block not live", make({{0, {2 | explicit_tid}}, {2, {0}}, {5, {1}},
-                                                  {12, {0}}})},
+      {"columnar FREE of a block not live",
+       make({{0, {2 | explicit_tid}}, {2, {0}}, {5, {1}}, {12, {0}}})},
       {"columnar FREE with unknown bits", make({{0, {2 | 0x40}}})},
       // STACK sharing frames with a stack not seen.
       {"columnar STACK shares frames with a stack not seen", make({{0, {5}}, {15, {0, 2, 1, 1}}})},

@@ -72,8 +72,8 @@ bool CompressColumns(ZSTD_CCtx_s* zstd, const uint8_t* form, size_t size, ByteBu
   return true;
 }
 
-bool DecompressColumns(ZSTD_DCtx_s* zstd, const uint8_t* stored, size_t size,
-                       size_t max_form_size, ByteBuffer* out, std::string* error) {
+bool DecompressColumns(ZSTD_DCtx_s* zstd, const uint8_t* stored, size_t size, size_t max_form_size,
+                       ByteBuffer* out, std::string* error) {
   const uint8_t* p = stored;
   const uint8_t* end = stored + size;
   std::vector<uint64_t> sizes;

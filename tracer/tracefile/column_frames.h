@@ -35,7 +35,7 @@ bool CompressColumns(ZSTD_CCtx_s* zstd, const uint8_t* form, size_t size, ByteBu
 // The columnar form back from a stored form (appended to `out`); false with a reason when it is
 // malformed or the columns would exceed `max_form_size` bytes in all (checked before anything
 // is decompressed).
-bool DecompressColumns(ZSTD_DCtx_s* zstd, const uint8_t* stored, size_t size,
-                       size_t max_form_size, ByteBuffer* out, std::string* error);
+bool DecompressColumns(ZSTD_DCtx_s* zstd, const uint8_t* stored, size_t size, size_t max_form_size,
+                       ByteBuffer* out, std::string* error);
 
 }  // namespace memwrap

@@ -20,27 +20,27 @@ namespace {
 
 // The columns, in the order they are stored. docs/trace-format.md says what each holds.
 enum Stream : size_t {
-  kOps,          // one byte per record: what it is and how its fields are coded
+  kOps,  // one byte per record: what it is and how its fields are coded
   // Heap events: zigzag(ts_ns - the previous heap event's), in four streams by whether the
   // previous event and this one release a block (FREE, REALLOC_BEGIN) or not: the time
   // between two events depends on what the program did between them, and zstd codes each
   // stream with a table of its own.
   kTimes,
   kTimesLast = kTimes + 3,
-  kTids,         // heap events on a thread not among the last three: the tid
-  kTripleRefs,   // ALLOC / REALLOC_END not predicted: 0 new, else 1 + index of one seen before
-  kSizes,        // a new triple's size
-  kStacks,       // a new triple's stack: zigzag(stack - the previous new triple's)
-  kFlags,        // a new triple's flags
-  kReuse,        // ALLOC at a recently freed address: its place among them, minus 1
-  kAddrs,        // ALLOC / REALLOC_END elsewhere: zigzag of the step from the predicted address
-  kRanks,        // FREE / REALLOC_BEGIN of a block of the chunk: its rank among live blocks
-  kFreeAddrs,    // FREE / REALLOC_BEGIN of another block: zigzag(addr - the previous such)
-  kReallocOld,   // REALLOC_END whose old_addr is not its BEGIN's: the address
-  kStackHeads,   // STACK: zigzag(id - previous id - 1), depth, shared, distance back
-  kFrameRefs,    // STACK's new frames: 0 predicted, 1 new address, n >= 2 table index n - 2
-  kFrameAddrs,   // STACK's new frame addresses: zigzag(frame - the previous new one)
-  kOther,        // every other record, packed as codec 2 packs them
+  kTids,        // heap events on a thread not among the last three: the tid
+  kTripleRefs,  // ALLOC / REALLOC_END not predicted: 0 new, else 1 + index of one seen before
+  kSizes,       // a new triple's size
+  kStacks,      // a new triple's stack: zigzag(stack - the previous new triple's)
+  kFlags,       // a new triple's flags
+  kReuse,       // ALLOC at a recently freed address: its place among them, minus 1
+  kAddrs,       // ALLOC / REALLOC_END elsewhere: zigzag of the step from the predicted address
+  kRanks,       // FREE / REALLOC_BEGIN of a block of the chunk: its rank among live blocks
+  kFreeAddrs,   // FREE / REALLOC_BEGIN of another block: zigzag(addr - the previous such)
+  kReallocOld,  // REALLOC_END whose old_addr is not its BEGIN's: the address
+  kStackHeads,  // STACK: zigzag(id - previous id - 1), depth, shared, distance back
+  kFrameRefs,   // STACK's new frames: 0 predicted, 1 new address, n >= 2 table index n - 2
+  kFrameAddrs,  // STACK's new frame addresses: zigzag(frame - the previous new one)
+  kOther,       // every other record, packed as codec 2 packs them
   kStreamCount,
 };
 
@@ -62,10 +62,10 @@ constexpr uint8_t kPredictedTriple = 0x20;
 // ALLOC, bits 6-7: where the address is.
 constexpr int kAddrShift = 6;
 enum AddrMode : uint8_t {
-  kFirstFreed = 0,   // the first candidate of freed_blocks.h
-  kOtherFreed = 1,   // another candidate: its place minus 1 in kReuse
-  kStep16 = 2,       // the predicted address plus 16 x a step (kAddrs)
-  kStep = 3,         // the predicted address plus a step (kAddrs)
+  kFirstFreed = 0,  // the first candidate of freed_blocks.h
+  kOtherFreed = 1,  // another candidate: its place minus 1 in kReuse
+  kStep16 = 2,      // the predicted address plus 16 x a step (kAddrs)
+  kStep = 3,        // the predicted address plus a step (kAddrs)
 };
 // FREE and REALLOC_BEGIN, bit 5: the address is in kFreeAddrs (not a live block of the chunk).
 constexpr uint8_t kUnknownBlock = 0x20;
@@ -77,12 +77,15 @@ constexpr uint8_t kInPlace = 0x80;
 // Where glibc's top chunk would place the next block: after this one, rounded as malloc
 // rounds (8 bytes of header, 16-byte alignment, 32 bytes at least).
 uint64_t NextAfter(uint64_t addr, uint64_t size) {
-  const uint64_t chunk = size > (uint64_t(1) << 62) ? 0 : std::max<uint64_t>(32, (size + 8 + 15) & ~uint64_t(15));
+  const uint64_t chunk =
+      size > (uint64_t(1) << 62) ? 0 : std::max<uint64_t>(32, (size + 8 + 15) & ~uint64_t(15));
   return addr + chunk;
 }
 
 // 32-bit fields (stack ids) as deltas modulo 2^32, zigzagged as signed 32-bit numbers.
-uint64_t ZigZag32(uint32_t delta) { return ZigZag(uint64_t(int64_t(int32_t(delta)))); }
+uint64_t ZigZag32(uint32_t delta) {
+  return ZigZag(uint64_t(int64_t(int32_t(delta))));
+}
 bool UnZigZag32(uint64_t value, uint32_t* delta) {
   const uint64_t wide = UnZigZag(value);
   *delta = uint32_t(wide);
@@ -128,7 +131,8 @@ class TripleIndex {
     uint32_t index_plus_one;  // 0: empty
   };
   size_t Hash(const Triple& t) const {
-    const uint64_t h = (t.size * 0x9e3779b97f4a7c15ull) ^ (uint64_t(t.stack) * 0xc2b2ae3d27d4eb4full) ^ t.flags;
+    const uint64_t h =
+        (t.size * 0x9e3779b97f4a7c15ull) ^ (uint64_t(t.stack) * 0xc2b2ae3d27d4eb4full) ^ t.flags;
     return size_t(h ^ (h >> 29)) & mask_;
   }
   void Grow() {
@@ -209,16 +213,16 @@ class Context {
   uint64_t ts = 0;
   std::array<uint32_t, 3> tids{};
   size_t tid_count = 0;
-  bool released = false;         // the previous heap event released a block
+  bool released = false;  // the previous heap event released a block
   FreedBlocks freed;
   std::vector<uint32_t> successor;  // per triple: 1 + the triple allocated after it last, or 0
   uint32_t last_triple = 0;         // 1 + the previous allocation's triple, or 0
-  uint64_t predicted = 0;       // where the next block would go (NextAfter the last one)
-  uint64_t unknown_free = 0;    // the previous address stored in kFreeAddrs
-  uint64_t realloc_old = 0;     // the old_addr of the last REALLOC_BEGIN
-  uint32_t triple_stack = 0;    // the stack of the previous new triple
-  uint32_t stack_id = 0;        // the previous STACK's id
-  uint64_t frame_addr = 0;      // the previous frame stored in kFrameAddrs
+  uint64_t predicted = 0;           // where the next block would go (NextAfter the last one)
+  uint64_t unknown_free = 0;        // the previous address stored in kFreeAddrs
+  uint64_t realloc_old = 0;         // the old_addr of the last REALLOC_BEGIN
+  uint32_t triple_stack = 0;        // the stack of the previous new triple
+  uint32_t stack_id = 0;            // the previous STACK's id
+  uint64_t frame_addr = 0;          // the previous frame stored in kFrameAddrs
   LiveBlocks live;
   std::unordered_map<uint64_t, uint64_t> inner_of;  // frame -> the frame right inside it last
 };
@@ -265,8 +269,7 @@ bool IsColumnar(const RecordHeader& h, const uint8_t* record) {
       uint32_t depth;
       memcpy(&depth, record + offsetof(StackRecord, depth), 4);
       return h.flags == 0 && h.size >= sizeof(StackRecord) &&
-             (h.size - sizeof(StackRecord)) / 8 == depth &&
-             (h.size - sizeof(StackRecord)) % 8 == 0;
+             (h.size - sizeof(StackRecord)) / 8 == depth && (h.size - sizeof(StackRecord)) % 8 == 0;
     }
     default:
       return false;
@@ -304,11 +307,21 @@ class ColumnarEncoder::State {
         others.insert(others.end(), record, record + h.size);
       } else {
         switch (RecordType(h.type)) {
-          case RecordType::kAlloc: Alloc(record); break;
-          case RecordType::kFree: Free(record, kFreeKind); break;
-          case RecordType::kReallocBegin: Free(record, kReallocBeginKind); break;
-          case RecordType::kReallocEnd: ReallocEnd(record); break;
-          default: Stack(record); break;
+          case RecordType::kAlloc:
+            Alloc(record);
+            break;
+          case RecordType::kFree:
+            Free(record, kFreeKind);
+            break;
+          case RecordType::kReallocBegin:
+            Free(record, kReallocBeginKind);
+            break;
+          case RecordType::kReallocEnd:
+            ReallocEnd(record);
+            break;
+          default:
+            Stack(record);
+            break;
         }
       }
       pos += h.size;
@@ -322,7 +335,8 @@ class ColumnarEncoder::State {
     for (size_t i = 0; i < kOther; ++i) d = PutVarint(s_[i].size(), d);
     d = PutVarint(packed.size(), d);
     out->insert(out->end(), directory, d);
-    for (size_t i = 0; i < kOther; ++i) out->insert(out->end(), s_[i].data(), s_[i].data() + s_[i].size());
+    for (size_t i = 0; i < kOther; ++i)
+      out->insert(out->end(), s_[i].data(), s_[i].data() + s_[i].size());
     out->insert(out->end(), packed.begin(), packed.end());
   }
 
@@ -487,10 +501,25 @@ class Reader {
   }
 };
 
-const char* const kStreamNames[kStreamCount] = {
-    "ops", "times", "times alloc-free", "times free-alloc", "times free-free", "tids", "triple references", "sizes", "stacks", "flags", "reuse",
-    "addresses", "ranks", "free addresses", "realloc old addresses", "stack heads",
-    "frame references", "frame addresses", "other records"};
+const char* const kStreamNames[kStreamCount] = {"ops",
+                                                "times",
+                                                "times alloc-free",
+                                                "times free-alloc",
+                                                "times free-free",
+                                                "tids",
+                                                "triple references",
+                                                "sizes",
+                                                "stacks",
+                                                "flags",
+                                                "reuse",
+                                                "addresses",
+                                                "ranks",
+                                                "free addresses",
+                                                "realloc old addresses",
+                                                "stack heads",
+                                                "frame references",
+                                                "frame addresses",
+                                                "other records"};
 
 }  // namespace
 
@@ -542,13 +571,26 @@ class ColumnarDecoder::State {
     for (const uint8_t* op = s_[kOps].p; op != s_[kOps].end; ++op) {
       bool ok = false;
       switch (*op & 7) {
-        case kOtherKind: ok = *op == kOtherKind && Other(); break;
-        case kAllocKind: ok = Alloc(*op); break;
-        case kFreeKind: ok = Free(*op, RecordType::kFree); break;
-        case kReallocBeginKind: ok = Free(*op, RecordType::kReallocBegin); break;
-        case kReallocEndKind: ok = ReallocEnd(*op); break;
-        case kStackKind: ok = *op == kStackKind && Stack(); break;
-        default: return Fail("columnar record of an unknown kind");
+        case kOtherKind:
+          ok = *op == kOtherKind && Other();
+          break;
+        case kAllocKind:
+          ok = Alloc(*op);
+          break;
+        case kFreeKind:
+          ok = Free(*op, RecordType::kFree);
+          break;
+        case kReallocBeginKind:
+          ok = Free(*op, RecordType::kReallocBegin);
+          break;
+        case kReallocEndKind:
+          ok = ReallocEnd(*op);
+          break;
+        case kStackKind:
+          ok = *op == kStackKind && Stack();
+          break;
+        default:
+          return Fail("columnar record of an unknown kind");
       }
       if (!ok) {
         if (error_->empty()) error_->assign("malformed columnar record");
@@ -625,7 +667,8 @@ class ColumnarDecoder::State {
       t->stack = c_.triple_stack + delta;
       t->flags = uint16_t(flags);
       c_.triple_stack = t->stack;
-      if (triples_.size() >= max_triples_) return Fail("columnar chunk with more triples than fit its size");
+      if (triples_.size() >= max_triples_)
+        return Fail("columnar chunk with more triples than fit its size");
       triples_.push_back(*t);
       c_.successor.push_back(0);
       c_.Allocated(uint32_t(triples_.size() - 1));
@@ -648,7 +691,8 @@ class ColumnarDecoder::State {
     const uint32_t size_class = FreedBlocks::ClassOf(r.size);
     switch (op >> kAddrShift) {
       case kFirstFreed:
-        if (!c_.freed.Take(0, size_class, &r.addr)) return Fail("columnar ALLOC reuses a free not seen");
+        if (!c_.freed.Take(0, size_class, &r.addr))
+          return Fail("columnar ALLOC reuses a free not seen");
         break;
       case kOtherFreed:
         if (!Get(kReuse, &value)) return false;
@@ -747,23 +791,26 @@ class ColumnarDecoder::State {
     uint32_t parent_depth = 0;
     if (shared > 0) {
       if (!Get(kStackHeads, &distance)) return false;
-      if (distance == 0 || distance > stacks_.size()) return Fail("columnar STACK shares frames with a stack not seen");
-      memcpy(&parent_depth, out_->data() + stacks_[stacks_.size() - distance] +
-                                offsetof(StackRecord, depth), 4);
+      if (distance == 0 || distance > stacks_.size())
+        return Fail("columnar STACK shares frames with a stack not seen");
+      memcpy(&parent_depth,
+             out_->data() + stacks_[stacks_.size() - distance] + offsetof(StackRecord, depth), 4);
       if (shared > parent_depth) return Fail("columnar STACK shares more frames than there are");
     }
     const size_t size = sizeof(StackRecord) + depth * 8;
     uint8_t* q = Room(size);
     if (q == nullptr) return false;
     const size_t at = size_t(q - out_->data());
-    if (shared > 0) parent = out_->data() + stacks_[stacks_.size() - distance] + sizeof(StackRecord);
+    if (shared > 0)
+      parent = out_->data() + stacks_[stacks_.size() - distance] + sizeof(StackRecord);
     StackRecord r{};
     r.h = {uint32_t(size), uint16_t(RecordType::kStack), 0};
     r.id = uint32_t(id);
     r.depth = uint32_t(depth);
     memcpy(q, &r, sizeof(r));
     uint8_t* frames = q + sizeof(r);
-    if (shared > 0) memcpy(frames + (depth - shared) * 8, parent + (parent_depth - shared) * 8, shared * 8);
+    if (shared > 0)
+      memcpy(frames + (depth - shared) * 8, parent + (parent_depth - shared) * 8, shared * 8);
     stacks_.push_back(at);
     for (size_t i = depth - shared; i > 0; --i) {
       uint64_t ref, frame;

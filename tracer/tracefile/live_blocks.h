@@ -48,8 +48,8 @@ class LiveBlocks {
   };
   Slot* Find(uint64_t addr);
   void Erase(Slot* slot);
-  void Grow();  // room for twice the blocks
-  void Clear(size_t position);  // the block at `position` stops being live
+  void Grow();                             // room for twice the blocks
+  void Clear(size_t position);             // the block at `position` stops being live
   size_t LiveUpTo(size_t position) const;  // live blocks at positions 0..position
 
   size_t max_blocks_ = 0;

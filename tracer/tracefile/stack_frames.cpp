@@ -2,8 +2,7 @@
 
 namespace memwrap {
 
-void SharedFrames::Add(const uint64_t* frames, uint32_t depth, uint32_t* shared,
-                       uint32_t* parent) {
+void SharedFrames::Add(const uint64_t* frames, uint32_t depth, uint32_t* shared, uint32_t* parent) {
   uint32_t node = 0;  // the root: no frame
   uint32_t i = depth;
   while (i > 0) {

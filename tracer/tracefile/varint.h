@@ -54,7 +54,11 @@ inline bool GetVarintUnchecked(const uint8_t*& p, uint64_t* value) {
   return false;  // more than 10 bytes
 }
 
-inline uint64_t ZigZag(uint64_t delta) { return (delta << 1) ^ uint64_t(int64_t(delta) >> 63); }
-inline uint64_t UnZigZag(uint64_t value) { return (value >> 1) ^ (0 - (value & 1)); }
+inline uint64_t ZigZag(uint64_t delta) {
+  return (delta << 1) ^ uint64_t(int64_t(delta) >> 63);
+}
+inline uint64_t UnZigZag(uint64_t value) {
+  return (value >> 1) ^ (0 - (value & 1));
+}
 
 }  // namespace memwrap
