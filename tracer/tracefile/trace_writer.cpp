@@ -18,10 +18,8 @@
 namespace memwrap {
 namespace {
 
-// A fast level: the collector compresses on a core the traced program would otherwise use.
-// Measured on a malloc-heavy run (bench/malloc_bench): level -3 spends about a third less CPU
-// in zstd than level 1, for a trace about 25% larger; the records are already packed
-// (record_packing.h), which does most of the shrinking.
+// The level of the session-info chunk (a few hundred bytes, once). Records chunks are encoded
+// as columns and each column compressed at its own level (column_frames.h).
 constexpr int kZstdLevel = -3;
 
 uint64_t ClockNs(clockid_t clock) {
