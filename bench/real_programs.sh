@@ -39,6 +39,8 @@ esac
 # A run longer than this is killed and counted as failed (heaptrack 1.4's heaptrack_interpret
 # can grow a hash table without bound on some inputs and never finish).
 limit=${REAL_PROGRAMS_TIME_LIMIT:-900}
+keep=${REAL_PROGRAMS_KEEP:-}  # a directory to copy each workload's full trace into
+if [ -n "$keep" ] && [ ! -d "$keep" ]; then echo "REAL_PROGRAMS_KEEP: no directory '$keep'"; exit 2; fi
 
 # Sizes: each workload takes about 1 to 2 s of CPU plain here (malloc_bench 0.2 s).
 python_records=40000   # json_dicts.py: records built, dumped and parsed
@@ -247,6 +249,7 @@ run_workload() {
 r = json.load(sys.stdin); t = r["totals"]
 print(t["allocations"], t["frees"], r["peak_heap_bytes"], r["temporary_allocations"])')
     events=$((mw_allocs + mw_frees))
+    [ -z "$keep" ] || cp "$work/full.mwt" "$keep/$workload.mwt"
   fi
 
   echo "$title: fastest of $repeat interleaved runs, $(nproc) cores"

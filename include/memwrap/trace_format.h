@@ -17,7 +17,7 @@ namespace memwrap {
 // The one version constant of the format. A reader refuses a newer major; a newer minor only
 // adds record types or chunk types, which older readers skip.
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 1;
+inline constexpr uint16_t kTraceFormatMinor = 2;
 // From this minor on, a writer that finishes ends the file with a kEndOfTrace chunk, so a file
 // without one is incomplete; older files cannot say (docs/trace-format.md, "Complete traces").
 inline constexpr uint16_t kFirstMinorWithEndOfTrace = 1;
@@ -48,6 +48,8 @@ enum class ChunkCodec : uint16_t {
   kNone = 0,
   kZstd = 1,        // zstd(payload)
   kZstdPacked = 2,  // zstd(packed records), see tracer/tracefile/record_packing.h; records only
+  kZstdColumnar = 3,  // zstd(columnar records), see tracer/tracefile/columnar_codec.h; records
+                      // only; since 1.2
 };
 
 struct ChunkHeader {

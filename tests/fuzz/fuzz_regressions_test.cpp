@@ -75,6 +75,10 @@ TEST(FuzzRegressions, TraceReader) {
   Replay(fuzz::TraceReaderTarget, Inputs(kFuzzDir / "regressions" / "trace_reader"));
 }
 
+TEST(FuzzRegressions, ColumnarCodec) {
+  Replay(fuzz::ColumnarCodecTarget, Inputs(kFuzzDir / "regressions" / "columnar_codec"));
+}
+
 TEST(FuzzRegressions, RingConsumer) {
   Replay(fuzz::RingConsumerTarget, Inputs(kFuzzDir / "regressions" / "ring_consumer"));
 }
@@ -83,6 +87,12 @@ TEST(FuzzSeeds, TraceReader) {
   std::vector<fs::path> seeds = Inputs(kFuzzDir / "corpus" / "trace_reader");
   ASSERT_GE(seeds.size(), 3u) << "seed corpus missing";
   Replay(fuzz::TraceReaderTarget, seeds);
+}
+
+TEST(FuzzSeeds, ColumnarCodec) {
+  std::vector<fs::path> seeds = Inputs(kFuzzDir / "corpus" / "columnar_codec");
+  ASSERT_GE(seeds.size(), 3u) << "seed corpus missing";
+  Replay(fuzz::ColumnarCodecTarget, seeds);
 }
 
 TEST(FuzzSeeds, RingConsumer) {

@@ -21,6 +21,8 @@
 #include "system_timeline.h"
 #include "trace_stream.h"
 #include "tracefile/record_cursor.h"
+#include "tracefile/column_frames.h"
+#include "tracefile/columnar_codec.h"
 #include "tracefile/record_packing.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
@@ -70,10 +72,30 @@ size_t PackablePrefix(const uint8_t* records, size_t size) {
   return good;
 }
 
-// Flags bits 2 and 3 (fuzz_targets.h): records chunks re-encoded as codec 2 (packed + zstd).
-// Chunks are walked by their stored_size (after Reframe, when bit 1 is set too); what follows
-// a chunk that runs past the end is kept as it is.
-void Repack(std::vector<uint8_t>* trace, bool pack_stored, bool compress_packed) {
+// The chunk with this codec and payload (checksums are fixed later, when flags bit 0 says so).
+void AppendChunk(std::vector<uint8_t>* out, ChunkHeader chunk, ChunkCodec codec,
+                 const ByteBuffer& payload) {
+  chunk.codec = uint16_t(codec);
+  chunk.stored_size = uint32_t(payload.size());
+  const auto* header = reinterpret_cast<const uint8_t*>(&chunk);
+  out->insert(out->end(), header, header + sizeof(chunk));
+  out->insert(out->end(), payload.begin(), payload.end());
+}
+
+struct Recoding {
+  bool pack_stored;          // bit 2
+  bool compress_packed;      // bit 3
+  bool columnar_stored;      // bit 4
+  bool compress_columnar;    // bit 5
+};
+
+// Flags bits 2 to 5 (fuzz_targets.h): records chunks re-encoded as codec 2 (packed + zstd) or
+// codec 3 (columnar). Chunks are walked by their stored_size (after Reframe, when bit 1 is set
+// too); what follows a chunk that runs past the end is kept as it is.
+void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
+  const bool pack_stored = recoding.pack_stored;
+  const bool compress_packed = recoding.compress_packed;
+  static ZSTD_CCtx* const zstd = ZSTD_createCCtx();
   const std::vector<uint8_t>& t = *trace;
   if (t.size() < sizeof(FileHeader)) return;
   FileHeader file;
@@ -90,8 +112,40 @@ void Repack(std::vector<uint8_t>* trace, bool pack_stored, bool compress_packed)
     const size_t stored = chunk.stored_size;
     size_t size = stored;
     ByteBuffer packed;
-    if (chunk.type == uint16_t(ChunkType::kRecords) && pack_stored &&
+    const bool records_chunk = chunk.type == uint16_t(ChunkType::kRecords);
+    if (records_chunk && !pack_stored && recoding.columnar_stored &&
         chunk.codec == uint16_t(ChunkCodec::kNone)) {
+      // Mutated records, encoded the way TraceWriter encodes them: mutations reach the
+      // columnar encoder, its decoder and everything after it.
+      size = PackablePrefix(data, size);
+      chunk.raw_size = uint32_t(size);
+      ByteBuffer form;
+      ColumnarCodec::Encode(data, size, &form);
+      std::string error;
+      if (!CompressColumns(zstd, form.data(), form.size(), &packed, &error)) {
+        throw std::runtime_error("fuzz harness: CompressColumns failed: " + error);
+      }
+      AppendChunk(&out, chunk, ChunkCodec::kZstdColumnar, packed);
+      offset = payload + stored;
+      continue;
+    }
+    if (records_chunk && recoding.compress_columnar &&
+        chunk.codec == uint16_t(ChunkCodec::kZstdColumnar)) {
+      // The payload is a columnar form as the fuzzer wrote it (hostile directories, columns,
+      // references): each column is compressed here, when the directory frames them. raw_size
+      // is what they decode to, when they do.
+      std::string error;
+      ByteBuffer decoded;
+      if (CompressColumns(zstd, data, size, &packed, &error)) {
+        if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error)) {
+          chunk.raw_size = uint32_t(decoded.size());
+        }
+        AppendChunk(&out, chunk, ChunkCodec::kZstdColumnar, packed);
+        offset = payload + stored;
+        continue;
+      }
+    }
+    if (records_chunk && pack_stored && chunk.codec == uint16_t(ChunkCodec::kNone)) {
       // Mutated records, packed the way TraceWriter packs them: mutations reach Unpack and
       // everything after it.
       size = PackablePrefix(data, size);
@@ -112,15 +166,12 @@ void Repack(std::vector<uint8_t>* trace, bool pack_stored, bool compress_packed)
       offset = payload + stored;
       continue;
     }
-    std::vector<uint8_t> compressed(ZSTD_compressBound(packed.size()));
+    ByteBuffer compressed(ZSTD_compressBound(packed.size()));
     const size_t n =
         ZSTD_compress(compressed.data(), compressed.size(), packed.data(), packed.size(), 1);
     if (ZSTD_isError(n)) throw std::runtime_error("fuzz harness: ZSTD_compress failed");
-    chunk.codec = uint16_t(ChunkCodec::kZstdPacked);
-    chunk.stored_size = uint32_t(n);
-    const auto* header = reinterpret_cast<const uint8_t*>(&chunk);
-    out.insert(out.end(), header, header + sizeof(chunk));
-    out.insert(out.end(), compressed.begin(), compressed.begin() + ptrdiff_t(n));
+    compressed.resize(n);
+    AppendChunk(&out, chunk, ChunkCodec::kZstdPacked, compressed);
     offset = payload + stored;
   }
   out.insert(out.end(), t.begin() + ptrdiff_t(offset), t.end());
@@ -385,7 +436,10 @@ std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size) {
   const uint8_t flags = data[0];
   std::vector<uint8_t> trace(data + 1, data + size);
   if (flags & 2) Reframe(&trace);
-  if (flags & 12) Repack(&trace, flags & 4, flags & 8);
+  if (flags & 0x3c) {
+    Repack(&trace, Recoding{(flags & 4) != 0, (flags & 8) != 0, (flags & 0x10) != 0,
+                            (flags & 0x20) != 0});
+  }
   if (flags & 1) FixChecksums(&trace);
   return trace;
 }
@@ -410,6 +464,46 @@ void TraceReaderTarget(const uint8_t* data, size_t size) {
     ReadSystemSamples(stream);
     FormatSystemLogReport(path, stream, "json");
   } catch (const TraceError&) {
+  }
+}
+
+
+void ColumnarCodecTarget(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  static ZSTD_CCtx* const compress = ZSTD_createCCtx();
+  static ZSTD_DCtx* const decompress = ZSTD_createDCtx();
+  static ColumnarEncoder encoder;
+  static ColumnarDecoder decoder;
+  constexpr size_t kStated = 1 << 20;
+  const uint8_t mode = data[0] % 3;
+  ++data;
+  --size;
+  std::string error;
+  ByteBuffer form, records;
+  if (mode == 0 || mode == 1) {
+    if (mode == 0 && !DecompressColumns(decompress, data, size, 2 * kStated + 256, &form, &error)) {
+      return;
+    }
+    const uint8_t* input = mode == 0 ? form.data() : data;
+    const size_t input_size = mode == 0 ? form.size() : size;
+    if (decoder.Decode(input, input_size, kStated, &records, &error)) {
+      if (records.size() > kStated) throw FuzzFailure("decoded more than the stated size");
+    } else if (error.empty() || !records.empty()) {
+      throw FuzzFailure("a refused columnar form left no reason, or records behind");
+    }
+    return;
+  }
+  const size_t good = PackablePrefix(data, size);
+  encoder.Encode(data, good, &form);
+  ByteBuffer stored, again;
+  if (!CompressColumns(compress, form.data(), form.size(), &stored, &error) ||
+      !DecompressColumns(decompress, stored.data(), stored.size(), 2 * good + 256, &again,
+                         &error) ||
+      !decoder.Decode(again.data(), again.size(), good, &records, &error)) {
+    throw FuzzFailure("records did not round-trip through the columnar codec: " + error);
+  }
+  if (records.size() != good || (good > 0 && memcmp(records.data(), data, good) != 0)) {
+    throw FuzzFailure("the columnar codec changed the records");
   }
 }
 

@@ -36,7 +36,16 @@ void InitEnvironment();
 //                RecordPacker::Unpack and the analysis behind it;
 //   flags bit 3: then zstd-compress the payload of every chunk marked codec 2, which holds
 //                packed records as the input gives them (so Unpack sees hostile varints and
-//                record headers); its raw_size becomes what they unpack to, when they do.
+//                record headers); its raw_size becomes what they unpack to, when they do;
+//   flags bit 4: (when bit 2 is clear) re-encode every records chunk stored with codec 0 as
+//                codec 3: its longest prefix of well-framed records is encoded with
+//                ColumnarCodec::Encode and its columns compressed (CompressColumns), so that
+//                mutated records reach the columnar encoder and decoder;
+//   flags bit 5: then compress the columns of every chunk marked codec 3 whose payload is a
+//                columnar form as the input gives it (directory of column sizes, columns: see
+//                column_frames.h), so that ColumnarDecoder sees hostile columns; its raw_size
+//                becomes what they decode to, when they do. A payload whose directory does not
+//                frame its columns is left as it is (the reader refuses it).
 // The file goes through the whole analysis path (TraceReader, TraceStream, AnalyzeHeap,
 // call sites and symbolizer, i.e. BuildReport; then the text and JSON reports and the exit
 // summary), plus one sequential pass of TraceReader::NextChunk + RecordCursor.
@@ -45,6 +54,17 @@ void TraceReaderTarget(const uint8_t* data, size_t size);
 // The .mwt bytes TraceReaderTarget reads for this input (flags applied): to reproduce a
 // finding with `memwrap report`.
 std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size);
+
+// columnar_codec: the records chunk codec 3 alone (tracer/tracefile/columnar_codec.h), much
+// faster per input than trace_reader. The first byte chooses, modulo 3, what the rest is:
+//   0: a stored columnar payload (column_frames.h): DecompressColumns, then ColumnarDecoder
+//      with a stated size of 1 MiB; refusals are fine, and what decodes must fit that size;
+//   1: a columnar form: ColumnarDecoder alone, likewise;
+//   2: records: their longest well-framed prefix (types 1..255) is encoded, its columns
+//      compressed and decompressed, and decoded again, which must give every byte back.
+// One encoder and one decoder serve every input, as in a writer and a reader: state left by
+// one chunk must not leak into the next.
+void ColumnarCodecTarget(const uint8_t* data, size_t size);
 
 // ring_consumer: the input is the shared memory of one ring as a hostile shim leaves it:
 //   bytes 0..7     parameters: u32 drain budget (max_bytes per Drain, 0 = unlimited), u16 number

@@ -9,10 +9,21 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "column_frames.h"
+#include "columnar_codec.h"
 #include "record_packing.h"
 #include "trace_error.h"
 
 namespace memwrap {
+namespace {
+
+// Packed and columnar records are never much larger than the records themselves (a few bytes
+// a record of varint framing at worst, and the columnar directory): a bound for what a chunk
+// may decompress to.
+uint64_t MaxPackedSize(uint32_t raw_size) { return uint64_t(raw_size) * 2 + 64; }
+uint64_t MaxColumnarSize(uint32_t raw_size) { return uint64_t(raw_size) * 2 + 256; }
+
+}  // namespace
 
 TraceReader::TraceReader(const std::string& path) : path_(path) {
   fd_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -150,7 +161,7 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
       // record for the varint framing): a bound for the decompression buffer.
       unsigned long long packed_size = ZSTD_getFrameContentSize(stored_.data(), stored_.size());
       if (packed_size == ZSTD_CONTENTSIZE_ERROR || packed_size == ZSTD_CONTENTSIZE_UNKNOWN ||
-          packed_size > uint64_t(header.raw_size) * 2 + 64) {
+          packed_size > MaxPackedSize(header.raw_size)) {
         Corrupt(offset, "packed chunk has an impossible size");
       }
       packed_.resize(size_t(packed_size));
@@ -167,6 +178,27 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
       }
       if (chunk->data.size() != header.raw_size) {
         Corrupt(offset, "unpacked size differs from the header");
+      }
+      break;
+    }
+    case ChunkCodec::kZstdColumnar: {
+      if (chunk->type != ChunkType::kRecords) {
+        Corrupt(offset, "columnar chunk that holds no records");
+      }
+      packed_.clear();
+      std::string error;
+      if (!DecompressColumns(zstd_.get(), stored_.data(), stored_.size(),
+                             MaxColumnarSize(header.raw_size), &packed_, &error)) {
+        Corrupt(offset, error);
+      }
+      chunk->data.clear();
+      chunk->data.reserve(header.raw_size);
+      if (!columnar_.Decode(packed_.data(), packed_.size(), header.raw_size, &chunk->data,
+                            &error)) {
+        Corrupt(offset, error);
+      }
+      if (chunk->data.size() != header.raw_size) {
+        Corrupt(offset, "decoded size differs from the header");
       }
       break;
     }

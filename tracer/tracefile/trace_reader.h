@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "byte_buffer.h"
+#include "columnar_codec.h"
 #include "memwrap/trace_format.h"
 #include "unique_fd.h"
 
@@ -61,7 +62,8 @@ class TraceReader {
   uint64_t next_offset_ = 0;
   std::string truncation_message_;
   std::vector<uint8_t> stored_;
-  std::vector<uint8_t> packed_;
+  ByteBuffer packed_;
+  ColumnarDecoder columnar_;
   struct FreeZstd {
     void operator()(ZSTD_DCtx_s* ctx) const;
   };

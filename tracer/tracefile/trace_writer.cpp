@@ -11,16 +11,15 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "record_packing.h"
+#include "column_frames.h"
+#include "columnar_codec.h"
 #include "trace_error.h"
 
 namespace memwrap {
 namespace {
 
-// A fast level: the collector compresses on a core the traced program would otherwise use.
-// Measured on a malloc-heavy run (bench/malloc_bench): level -3 spends about a third less CPU
-// in zstd than level 1, for a trace about 25% larger; the records are already packed
-// (record_packing.h), which does most of the shrinking.
+// The level of the session-info chunk (a few hundred bytes, once). Records chunks are encoded
+// as columns and each column compressed at its own level (column_frames.h).
 constexpr int kZstdLevel = -3;
 
 uint64_t ClockNs(clockid_t clock) {
@@ -233,10 +232,18 @@ void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& inf
 }
 
 void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
+  if (size > kMaxChunkRawSize) {
+    throw TraceError(TraceError::Kind::kIo, "internal: chunk of " + std::to_string(size) +
+                                                " bytes exceeds the format limit");
+  }
   packed_.clear();
-  RecordPacker::Pack(static_cast<const uint8_t*>(records), size, &packed_);
-  WriteChunk(ChunkType::kRecords, ChunkCodec::kZstdPacked, pid, packed_.data(), packed_.size(),
-             size);
+  encoder_.Encode(static_cast<const uint8_t*>(records), size, &packed_);
+  scratch_.resize(sizeof(ChunkHeader));
+  std::string error;
+  if (!CompressColumns(zstd_.get(), packed_.data(), packed_.size(), &scratch_, &error)) {
+    throw TraceError(TraceError::Kind::kIo, "cannot compress a records chunk: " + error);
+  }
+  WriteStored(ChunkType::kRecords, ChunkCodec::kZstdColumnar, pid, size);
 }
 
 void TraceWriter::Finish() {
@@ -261,6 +268,19 @@ void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, con
   if (ZSTD_isError(stored)) {
     throw TraceError(TraceError::Kind::kIo,
                      std::string("zstd compression failed: ") + ZSTD_getErrorName(stored));
+  }
+  scratch_.resize(sizeof(ChunkHeader) + stored);
+  WriteStored(type, codec, pid, raw_size);
+}
+
+// scratch_ holds room for the chunk header, then the stored payload.
+void TraceWriter::WriteStored(ChunkType type, ChunkCodec codec, uint32_t pid, size_t raw_size) {
+  uint8_t* payload = scratch_.data() + sizeof(ChunkHeader);
+  const size_t stored = scratch_.size() - sizeof(ChunkHeader);
+  if (stored > kMaxChunkStoredSize) {
+    throw TraceError(TraceError::Kind::kIo, "internal: stored chunk of " +
+                                                std::to_string(stored) +
+                                                " bytes exceeds the format limit");
   }
   ChunkHeader header = ChunkHeaderFor(type, codec, pid, payload, stored, raw_size);
   memcpy(scratch_.data(), &header, sizeof(header));

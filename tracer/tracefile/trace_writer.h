@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "byte_buffer.h"
+#include "columnar_codec.h"
 #include "memwrap/trace_format.h"
 #include "record_sink.h"
 #include "unique_fd.h"
@@ -68,6 +69,7 @@ class TraceWriter : public RecordSink {
  private:
   void WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, const void* data, size_t size,
                   size_t raw_size);
+  void WriteStored(ChunkType type, ChunkCodec codec, uint32_t pid, size_t raw_size);
   void WriteAll(const void* data, size_t size);
   void WriteFileHeader(ClockOrigin origin);
   void OpenForAppend(ClockOrigin origin);
@@ -83,6 +85,7 @@ class TraceWriter : public RecordSink {
   std::unique_ptr<ZSTD_CCtx_s, FreeZstd> zstd_;
   ByteBuffer scratch_;
   ByteBuffer packed_;
+  ColumnarEncoder encoder_;
 };
 
 }  // namespace memwrap
