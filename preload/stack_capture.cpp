@@ -141,6 +141,7 @@ uint64_t StacksNotInterned() { return g_table.overflowed(); }
 void PrepareThreadStackCache() { Cache(); }
 
 void AvoidSystemCallsInStackCapture() {
+  FixFrameRuleTables();
   g_no_system_calls.store(true, std::memory_order_relaxed);
 }
 

@@ -7,7 +7,8 @@
  * stdout; ends with a raw _exit(0) (exit_group is not allowed in strict mode). The stdio
  * buffer is set up before, so that printf allocates nothing after the switch, and the heap is
  * grown (and kept: no trimming) by one 4 MiB block, so that malloc needs no brk after it.
- * Prints expected_allocations=N before entering seccomp. */
+ * Prints expected_allocations=N (every recorded allocation comes after the switch).
+ */
 #include <linux/filter.h>
 #include <malloc.h>
 #include <linux/seccomp.h>
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 enum { kCount = 1000 };
+
+void* __libc_malloc(size_t size);
+void __libc_free(void* block);
 
 #define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
                   BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
@@ -43,9 +47,12 @@ int main(int argc, char** argv) {
   setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  char* volatile grow = malloc(4 << 20);  /* volatile: the pair is not optimised away */
-  free(grow);
-  printf("expected_allocations=%d\n", kCount + 1);
+  /* glibc's own entry points, which memwrap does not record: the program's first recorded
+   * allocation comes after the switch, so the shim has set up nothing for this thread yet
+   * (its id, its stack cache) and must not need a system call to do it then. */
+  char* volatile grow = __libc_malloc(4 << 20);
+  __libc_free(grow);
+  printf("expected_allocations=%d\n", kCount);
   fflush(stdout);
   int entered = -1;
   if (strcmp(argv[1], "strict") == 0) {
