@@ -82,7 +82,9 @@ int CheckCommand(const std::vector<std::string>& args) {
       "line per limit with the actual value and the allowed one; a figure that outgrew the\n"
       "baseline is followed by the call sites that grew at the heap peak. Exit codes: 0 every\n"
       "limit holds, 1 a limit is exceeded or the program failed, 2 bad usage or input (a size\n"
-      "like 12XB, a missing baseline, an unreadable or incomplete trace).\n"
+      "like 12XB, a missing baseline, an unreadable or incomplete trace). Stopped by SIGTERM,\n"
+      "SIGINT or SIGHUP, it ends the run under way (the program gets SIGTERM, SIGKILL 5 s\n"
+      "later), removes its scratch files and dies of that signal.\n"
       "\n"
       "Options");
   std::string baseline_path, tolerance_text, junit_path, summary_path, output;

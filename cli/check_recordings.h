@@ -1,6 +1,11 @@
 // The runs `memwrap check -- PROGRAM` records, and the one trace it keeps: each run is a normal
 // `memwrap run -q` into a scratch directory beside where the kept trace goes, so keeping the
 // judged run's trace is a rename, and the other runs' traces go with the directory.
+//
+// A check that is told to stop (SIGTERM, SIGINT or SIGHUP, while the recordings exist) leaves
+// nothing behind: the run under way gets SIGTERM (memwrap run passes it to the program), and
+// if it has not ended 5 s later the program and its descendants get SIGKILL; then the scratch
+// directory goes, and memwrap check dies of the signal it was sent.
 #pragma once
 
 #include <string>
@@ -26,6 +31,9 @@ class CheckRecordings {
   std::string Keep(const std::string& trace, unsigned number, const std::string& pid);
 
  private:
+  // After a stop signal: removes the scratch directory and dies of the signal.
+  void DieIfStopped();
+
   std::vector<std::string> program_;
   std::string keep_path_;
   std::string scratch_;

@@ -21,6 +21,7 @@
 #include "memwrap/handshake.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
+#include "tracer/broken_pipe.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
@@ -118,6 +119,7 @@ class CallPrinter {
 }  // namespace
 
 int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
+  IgnoreSigpipe();  // a closed output must not end the tracer (tracer/broken_pipe.h)
   po::options_description options(kLtraceUsage);
   std::string patterns, output, trace;
   int timestamps = 0;

@@ -26,6 +26,7 @@
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
+#include "tracer/broken_pipe.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
 #include "tracer/job_rank.h"
@@ -34,6 +35,7 @@
 #include "tracer/preload_obstacle.h"
 #include "tracer/process_tree.h"
 #include "tracer/signal_relay.h"
+#include "tracer/stdout_relay.h"
 #include "tracer/stdout_tap.h"
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/syscalls/syscall_selection.h"
@@ -119,6 +121,7 @@ std::string JoinCommand(const std::vector<std::string>& argv) {
 
 // `memwrap run`, or with `flight` the flight recorder (`fltrec`).
 int RunProgram(const std::vector<std::string>& args, bool flight) {
+  IgnoreSigpipe();  // a closed standard output or error must not end memwrap (broken_pipe.h)
   po::options_description options(flight ? kFltrecUsage : kRunUsage);
   std::string output;
   size_t top = 5;
@@ -162,9 +165,12 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       ("duration", po::value<std::string>(&duration)->value_name("DURATION"),
        "with --pid: detach after DURATION (e.g. 30s)")
       ("stdout", po::bool_switch(&tap_stdout),
-       "pass the program's standard output through memwrap, unchanged, and stamp each line "
-       "into the trace with its time (memwrap timeline shows them; the program then writes to "
-       "a pipe, so its stdio may buffer more than on a terminal)")
+       "pass the program's standard output on, unchanged, through a small relay process, and "
+       "stamp each line into the trace with its time (memwrap timeline shows them; the program "
+       "then writes to a pipe, so its stdio may buffer more than on a terminal). The relay "
+       "outlives memwrap: if memwrap is killed the program's output still flows; if memwrap's "
+       "standard output is closed (| head), the program meets the broken pipe it would have met "
+       "without memwrap, and memwrap still writes the whole trace")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
        "existing file is an error, before the program starts)")
       ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
@@ -317,19 +323,17 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     }
     std::vector<sock_filter> filter = BuildSeccompFilter(selection);
     sock_fprog filter_program{uint16_t(filter.size()), filter.data()};
-    int stdout_pipe[2] = {-1, -1};
-    if (tap_stdout && pipe2(stdout_pipe, O_CLOEXEC) != 0) {
-      throw std::runtime_error(std::string("pipe: ") + strerror(errno));
-    }
+    StdoutRelay relay;
+    if (tap_stdout) relay = StartStdoutRelay();
     std::vector<std::string> env =
         obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
     if (obstacle.empty() && !audit.empty()) {
       WarnIfCallsHidden("memwrap");
       AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
     }
-    Launcher launcher(program.path, split.program, env, stdout_pipe[1],
+    Launcher launcher(program.path, split.program, env, relay.program_stdout,
                       tree_options.stops == SyscallStops::kSeccomp ? &filter_program : nullptr);
-    if (stdout_pipe[1] >= 0) close(stdout_pipe[1]);  // the program has its copy
+    if (relay.program_stdout >= 0) close(relay.program_stdout);  // the program has its copy
     StdoutTap tap;
 
     // The program waits in the launcher until its trace file exists: an output that cannot
@@ -438,7 +442,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     }
     if (tap_stdout) {
       const uint32_t pid = uint32_t(launcher.pid());
-      tap.Start(stdout_pipe[0], [&collector, pid](uint64_t ts, const std::string& line) {
+      tap.Start(relay.copies, [&collector, pid](uint64_t ts, const std::string& line) {
         collector.AddRecord(pid, StdoutLineRecordOf(ts, line));
       });
     }

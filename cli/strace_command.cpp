@@ -19,6 +19,7 @@
 #include "exit_codes.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
+#include "tracer/broken_pipe.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
@@ -384,6 +385,7 @@ std::string ProcessName(pid_t pid) {
 }  // namespace
 
 int StraceCommand(const std::vector<std::string>& args) {
+  IgnoreSigpipe();  // a closed output must not end the tracer (tracer/broken_pipe.h)
   StraceOptions options;
   if (int done = ParseStraceOptions(args, &options); done >= 0) return done;
   SyscallSelection selection;

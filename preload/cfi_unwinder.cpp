@@ -43,6 +43,9 @@ constexpr uint64_t kMaxStackSpan = UINT32_MAX;
 
 std::atomic<RuleTable*> g_rules{nullptr};
 std::atomic_flag g_insert_lock = ATOMIC_FLAG_INIT;
+// Set under seccomp: a table is never mapped any more (mmap is a system call); a full one
+// stays as it is, and rules that do not fit are read from .eh_frame each time.
+std::atomic<bool> g_tables_fixed{false};
 
 uint64_t SlotIndex(uint64_t return_address, uint64_t capacity) {
   uint64_t h = return_address * 0x9e3779b97f4a7c15ull;
@@ -95,6 +98,7 @@ void PutInto(RuleTable* table, uint64_t return_address, uint64_t word) {
 void Insert(uint64_t return_address, const FrameRule& rule) {
   RuleTable* table = g_rules.load(std::memory_order_relaxed);
   if (table == nullptr || (table->used + 1) * 2 > table->capacity) {
+    if (g_tables_fixed.load(std::memory_order_relaxed)) return;
     RuleTable* bigger = NewTable(table == nullptr ? kInitialCapacity : table->capacity * 2);
     if (bigger == nullptr) return;  // no memory for the cache: rules are read each time
     if (table != nullptr) {
@@ -183,5 +187,17 @@ void ForgetFrameRules() {
 }
 
 void ResetFrameRuleLock() { g_insert_lock.clear(std::memory_order_relaxed); }
+
+void FixFrameRuleTables() {
+  // The first table now, if there is none yet; none ever after.
+  while (g_insert_lock.test_and_set(std::memory_order_acquire)) syscall(SYS_sched_yield);
+  if (g_rules.load(std::memory_order_relaxed) == nullptr) {
+    if (RuleTable* table = NewTable(kInitialCapacity)) {
+      g_rules.store(table, std::memory_order_release);
+    }
+  }
+  g_tables_fixed.store(true, std::memory_order_relaxed);
+  g_insert_lock.clear(std::memory_order_release);
+}
 
 }  // namespace memwrap::shim

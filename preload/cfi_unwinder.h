@@ -34,4 +34,8 @@ void ForgetFrameRules();
 // that does not exist in the child.
 void ResetFrameRuleLock();
 
+// Seccomp is coming: maps the rule cache's first table now if there is none, and never maps
+// another (a full cache then leaves new rules uncached; each is read from .eh_frame again).
+void FixFrameRuleTables();
+
 }  // namespace memwrap::shim

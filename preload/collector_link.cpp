@@ -64,27 +64,33 @@ uint32_t GatherStrings() {
 
 }  // namespace
 
-int ConnectToCollector() {
+int ConnectToCollector(ConnectFailure* why, int* error) {
+  auto fail = [&](ConnectFailure reason, int errno_value) {
+    if (why != nullptr) *why = reason;
+    if (error != nullptr) *error = errno_value;
+    return -1;
+  };
   if (g_collector_name[0] == '\0') {
     const char* from_environment = getenv(kEnvSocket);
     if (from_environment == nullptr || strlen(from_environment) >= sizeof(g_collector_name)) {
-      return -1;
+      return fail(ConnectFailure::kNoSetting, 0);
     }
     strcpy(g_collector_name, from_environment);
   }
   const char* name = g_collector_name;
-  if (name[0] == '\0') return -1;
+  if (name[0] == '\0') return fail(ConnectFailure::kNoSetting, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   size_t len = strnlen(name, sizeof(addr.sun_path) - 1);
-  if (len != strlen(name)) return -1;
+  if (len != strlen(name)) return fail(ConnectFailure::kNoSetting, 0);
   memcpy(addr.sun_path + 1, name, len);  // abstract namespace: leading NUL, nothing on disk
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
+  if (fd < 0) return fail(ConnectFailure::kNoSocket, errno);
   socklen_t addr_len = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + len);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0) {
+    const int connect_error = errno;
     close(fd);
-    return -1;
+    return fail(ConnectFailure::kNotListening, connect_error);
   }
   // A collector that stops answering must not hang the program's startup.
   struct stat st;

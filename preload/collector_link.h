@@ -9,8 +9,17 @@
 
 namespace memwrap::shim {
 
-// Connects to the socket named in MEMWRAP_SOCKET. -1 when unset or unreachable.
-int ConnectToCollector();
+// Why ConnectToCollector found no collector: the program's user is told which (a sandbox
+// that forbids sockets is not a stale MEMWRAP_SOCKET).
+enum class ConnectFailure {
+  kNoSetting,     // MEMWRAP_SOCKET unset, empty or too long
+  kNoSocket,      // socket() itself failed (a seccomp filter, an LSM, no descriptors left)
+  kNotListening,  // connect() failed: nobody listens under that name
+};
+
+// Connects to the socket named in MEMWRAP_SOCKET. -1 when unset or unreachable; then `why`
+// (when given) says which, and `error` the errno.
+int ConnectToCollector(ConnectFailure* why = nullptr, int* error = nullptr);
 
 // Sends the hello, the memfd and the exe/argv strings; waits for the ack. True when the
 // collector accepted the ring. `stream`: which of the process's streams this ring carries.

@@ -68,6 +68,11 @@ class RingProducer {
 
   uint64_t capacity() const { return capacity_; }
 
+  // From now on a full ring is waited for by spinning only, never in a system call: the
+  // program entered seccomp (preload/seccomp_hooks.cpp), where a futex call may kill it.
+  // keep_waiting is still asked, and must then make no system call either.
+  void ForbidSystemCalls() { sleep_allowed_.store(false, std::memory_order_relaxed); }
+
  private:
   std::atomic<uint64_t>* TagAt(uint64_t position) {
     return reinterpret_cast<std::atomic<uint64_t>*>(data_ + (position & mask_));
@@ -92,6 +97,11 @@ class RingProducer {
         CpuRelax();
         continue;
       }
+      if (!sleep_allowed_.load(std::memory_order_relaxed)) {
+        CpuRelax();
+        if ((spin & 1023) == 0 && keep_waiting_ != nullptr && !keep_waiting_()) return false;
+        continue;
+      }
       const uint32_t seq = header_->consumer_seq.load(std::memory_order_acquire);
       header_->waiters.fetch_add(1, std::memory_order_seq_cst);
       if (end - header_->tail.load(std::memory_order_acquire) > capacity_) {
@@ -109,6 +119,7 @@ class RingProducer {
   uint64_t mask_ = 0;
   uint64_t capacity_ = 0;
   KeepWaiting keep_waiting_ = nullptr;
+  std::atomic<bool> sleep_allowed_{true};
 };
 
 // Initialises a fresh ring in `mapping` (kRingHeaderSize + capacity bytes, zero-filled).

@@ -75,8 +75,25 @@ void StopTracing(const char* reason) {
 // more (closed with a raw system call the descriptor hooks cannot see).
 uint64_t g_orphan_tail = 0, g_orphan_since_ns = 0;
 
+// Set once the program entered seccomp: recording makes no system call from then on.
+std::atomic<bool> g_no_system_calls{false};
+
 bool KeepWaiting() {
   if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return false;
+  if (g_no_system_calls.load(std::memory_order_relaxed)) {
+    // Under seccomp the socket cannot be asked (fstat, poll): wait while the collector's read
+    // position moves (a clock read is vDSO, not a system call), give up after 2 s without.
+    const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
+    const uint64_t now = NowNs();
+    if (g_orphan_since_ns == 0 || tail != g_orphan_tail) {
+      g_orphan_tail = tail;
+      g_orphan_since_ns = now;
+      return true;
+    }
+    if (now - g_orphan_since_ns < 2'000'000'000ull) return true;
+    StopTracing("the collector stopped reading");
+    return false;
+  }
   if (CollectorAlive(g_socket)) return true;
   if (!IsOurSocket(g_socket)) {
     // The collector keeps reading the rings of processes that closed their socket
@@ -126,7 +143,7 @@ bool Publish(const void* record, uint32_t size) {
   if (g_ring.TryWrite(record, size)) return true;
   // A ring that stays full may mean that nobody drains it any more: check now and then.
   if ((g_dropped.fetch_add(1, std::memory_order_relaxed) & 4095) == 4095 &&
-      !CollectorAlive(g_socket)) {
+      !g_no_system_calls.load(std::memory_order_relaxed) && !CollectorAlive(g_socket)) {
     StopTracing("the collector is gone");
   }
   return false;
@@ -213,11 +230,21 @@ void Disconnect() {
 
 // Connects to the collector with a fresh ring; true when it accepted us.
 bool Connect() {
-  const int socket_fd = ConnectToCollector();
+  ConnectFailure why = ConnectFailure::kNotListening;
+  int error = 0;
+  const int socket_fd = ConnectToCollector(&why, &error);
   g_socket = socket_fd >= 0 ? MoveToHighDescriptor(socket_fd) : -1;
   if (g_socket < 0) {
-    // MEMWRAP_SOCKET without a live collector (a stale environment): say so once, run as is.
-    WriteStderr("no memwrap collector is listening (MEMWRAP_SOCKET), running untraced", "");
+    if (why == ConnectFailure::kNoSocket) {
+      // A sandbox (seccomp, an LSM) that forbids sockets: not memwrap's absence.
+      // strerrordesc_np: no translation, so no allocation through the heap we hook.
+      const char* text = strerrordesc_np(error);
+      WriteStderr("cannot create a socket to reach the memwrap collector, running untraced: ",
+                  text != nullptr ? text : "unknown error");
+    } else {
+      // MEMWRAP_SOCKET without a live collector (a stale environment): say so once, run as is.
+      WriteStderr("no memwrap collector is listening (MEMWRAP_SOCKET), running untraced", "");
+    }
     return false;
   }
   g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
@@ -244,6 +271,9 @@ bool Connect() {
   const bool accepted = Handshake(g_socket, ring_fd, g_ring_bytes, NowNs());
   close(ring_fd);
   if (!accepted) {
+    // The collector hangs up on processes that are not among those its memwrap traces (this
+    // one inherited or copied another recording's MEMWRAP_SOCKET), or refused the ring.
+    WriteStderr("the memwrap collector did not accept this process, running untraced", "");
     Disconnect();
     return false;
   }
@@ -335,6 +365,16 @@ void MoveShimSocket() {
   if (socket_fd < 0 || !IsOurSocket(socket_fd)) return;
   const int moved = fcntl(socket_fd, F_DUPFD_CLOEXEC, socket_fd + 1);
   if (moved >= 0) g_socket.store(moved, std::memory_order_relaxed);  // the old one: dup2's
+}
+
+void PrepareForSeccomp() {
+  HookScope scope;
+  if (!scope.entered() || !Active()) return;
+  Tid();
+  PrepareThreadStackCache();
+  AvoidSystemCallsInStackCapture();
+  g_no_system_calls.store(true, std::memory_order_relaxed);
+  g_ring.ForbidSystemCalls();
 }
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {

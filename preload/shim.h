@@ -35,6 +35,12 @@ inline bool Active() {
   return state == int(State::kUninitialised) && StartAtFirstCall();
 }
 
+// The calling thread is about to enter seccomp (prctl(PR_SET_SECCOMP), seccomp_hooks.cpp):
+// what it would set up with system calls at its next allocation (its thread id, its stack
+// cache) is set up now, and from then on no thread's recording makes a system call (full
+// ring: spin; no libunwind fallback, which masks signals; no new stack caches).
+void PrepareForSeccomp();
+
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller);
 void RecordFree(void* block);
 void RecordReallocBegin(void* old_block);

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -53,9 +55,13 @@ void FreeCache(void* cache) {
   t_cache = kCacheGone;
 }
 
+// AvoidSystemCallsInStackCapture() was called.
+std::atomic<bool> g_no_system_calls{false};
+
 ThreadCache* Cache() {
   if (t_cache == kCacheGone) return nullptr;
   if (t_cache == nullptr) {
+    if (g_no_system_calls.load(std::memory_order_relaxed)) return nullptr;  // mmap is one
     t_cache = static_cast<ThreadCache*>(MapShimMemory(sizeof(ThreadCache)));
     // The key's destructor unmaps it when the thread exits. Our key is created at startup,
     // so its index is small and pthread_setspecific needs no allocation.
@@ -132,6 +138,13 @@ void ResetStackCapture() {
 
 uint64_t StacksNotInterned() { return g_table.overflowed(); }
 
+void PrepareThreadStackCache() { Cache(); }
+
+void AvoidSystemCallsInStackCapture() {
+  FixFrameRuleTables();
+  g_no_system_calls.store(true, std::memory_order_relaxed);
+}
+
 StackId CaptureStack(const CallerContext& caller) {
   ThreadCache* cache = Cache();
   CachedChain* entry = nullptr;
@@ -148,7 +161,9 @@ StackId CaptureStack(const CallerContext& caller) {
   uint64_t slots[kMaxStackDepth];
   uint32_t depth = CfiUnwind({caller.return_address, caller.stack_pointer, caller.frame_pointer},
                              frames, slots, g_max_depth);
-  if (depth == 0) depth = Unwind(caller, frames, slots);
+  if (depth == 0 && !g_no_system_calls.load(std::memory_order_relaxed)) {
+    depth = Unwind(caller, frames, slots);
+  }
   if (depth == 0) return kNoStack;
 
   bool must_send = false;

@@ -59,4 +59,12 @@ void ResetStackCapture();
 
 uint64_t StacksNotInterned();
 
+// Maps the calling thread's stack cache now, if it has none (seccomp is coming).
+void PrepareThreadStackCache();
+// From now on capture makes no system call: a thread without a cache unwinds without one,
+// and a stack the CFI unwinder cannot follow is left out (kNoStack) rather than handed to
+// libunwind, whose cache misses mask all signals (two rt_sigprocmask calls) and whose
+// address checks call msync/mincore.
+void AvoidSystemCallsInStackCapture();
+
 }  // namespace memwrap::shim

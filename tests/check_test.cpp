@@ -2,11 +2,16 @@
 // program with a known peak (samples/peak_pattern: 12,000,000 bytes, no leaks), the call sites
 // named when a peak grows by a known amount (tests/programs/cache_grows), the trace a check
 // keeps, and traces cut short.
+#include <errno.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "memory_gate.h"
@@ -34,6 +39,61 @@ std::vector<std::string> Check(std::vector<std::string> options,
 // a scratch one.
 CommandResult RunIn(const ScratchDir& dir, const std::vector<std::string>& argv) {
   return RunProgram(argv, dir.path());
+}
+
+// The processes directly below `pid` (all its threads' children).
+std::vector<pid_t> ChildrenOf(pid_t pid) {
+  std::vector<pid_t> children;
+  std::error_code error;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::ifstream file(task.path() / "children");
+    pid_t child = 0;
+    while (file >> child) children.push_back(child);
+  }
+  return children;
+}
+
+bool Exists(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
+
+// A CI job cancelled (SIGTERM) or interrupted (SIGINT) while check runs the program: the run
+// and the program end, the scratch directory goes, and check dies of the signal it got.
+TEST(Check, KilledWhileRunningEndsItsRunAndRemovesItsScratchDirectory) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    ScratchDir dir;
+    const std::string marker = dir.File("done");
+    pid_t check = fork();
+    if (check == 0) {
+      if (chdir(dir.path().c_str()) != 0) _exit(126);
+      execl(kMemwrap.c_str(), kMemwrap.c_str(), "check", "--max-peak-heap", "1GiB", "--",
+            MEMWRAP_LONG_RUNNER, "60", marker.c_str(), nullptr);
+      _exit(127);
+    }
+    // Wait until the program itself runs: check -> memwrap run -> long_runner.
+    pid_t run = 0, program = 0;
+    for (int i = 0; i < 6000 && program == 0; ++i) {
+      usleep(10'000);
+      std::vector<pid_t> runs = ChildrenOf(check);
+      if (runs.empty()) continue;
+      run = runs.front();
+      for (pid_t child : ChildrenOf(run)) {
+        std::error_code error;
+        auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(child) + "/exe", error);
+        if (!error && exe.filename() == "long_runner") program = child;
+      }
+    }
+    ASSERT_NE(program, 0) << "the program never started";
+    ASSERT_EQ(kill(check, sig), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(check, &status, 0), check);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << strsignal(sig) << " " << status;
+    EXPECT_FALSE(Exists(run)) << strsignal(sig);
+    EXPECT_FALSE(Exists(program)) << strsignal(sig);
+    EXPECT_FALSE(test_support::FileExists(marker));
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      ADD_FAILURE() << strsignal(sig) << ": left behind: " << entry.path();
+    }
+  }
 }
 
 TEST(Check, JudgesTheHeapPeakAtTheExactThreshold) {

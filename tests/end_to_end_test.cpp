@@ -449,6 +449,20 @@ TEST(EndToEnd, MissingOrNonExecutableProgramFailsLikeAShell) {
   EXPECT_EQ(files, 0u);
 }
 
+TEST(EndToEnd, ADirectoryAsProgramIsADirectoryLikeUnderAShell) {
+  ScratchDir dir;
+  mkdir(dir.File("subdir").c_str(), 0755);
+  CommandResult run = RunProgram({kMemwrap, dir.File("subdir")}, dir.path());
+  EXPECT_EQ(run.exit_code(), 126);
+  EXPECT_NE(run.err.find("Is a directory"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files += entry.path().extension() == ".mwt";
+  }
+  EXPECT_EQ(files, 0u);
+}
+
 TEST(EndToEnd, UnwritableOutputIsAnErrorBeforeTheProgramStarts) {
   ScratchDir dir;
   const std::string marker = dir.File("ran");

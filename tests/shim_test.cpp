@@ -393,6 +393,50 @@ TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
 
+// A sandbox that forbids sockets is not a missing collector: the shim says which, and memwrap
+// itself says it cannot make its socket (one line each).
+TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
+  // The variables reach only the program (env runs after the filter is in place).
+  CommandResult shim = RunProgram({MEMWRAP_DENY_SOCKET, "/usr/bin/env",
+                                   std::string("LD_PRELOAD=") + MEMWRAP_PRELOAD_LIBRARY,
+                                   "MEMWRAP_SOCKET=memwrap-no-such-collector", MEMWRAP_EXIT_WITH,
+                                   "9"});
+  EXPECT_EQ(shim.exit_code(), 9);
+  EXPECT_NE(shim.err.find("cannot create a socket to reach the memwrap collector"),
+            std::string::npos) << shim.err;
+  EXPECT_NE(shim.err.find("Permission denied"), std::string::npos) << shim.err;
+  EXPECT_EQ(shim.err.find("no memwrap collector"), std::string::npos) << shim.err;
+  EXPECT_EQ(std::count(shim.err.begin(), shim.err.end(), '\n'), 1) << shim.err;
+
+  ScratchDir dir;
+  CommandResult memwrap =
+      RunProgram({MEMWRAP_DENY_SOCKET, kMemwrap, "-o", dir.File("t.mwt"), MEMWRAP_EXIT_WITH, "0"});
+  EXPECT_EQ(memwrap.exit_code(), 2);
+  EXPECT_NE(memwrap.err.find("cannot create the socket traced processes report to"),
+            std::string::npos) << memwrap.err;
+  EXPECT_NE(memwrap.err.find("Permission denied"), std::string::npos) << memwrap.err;
+  EXPECT_EQ(std::count(memwrap.err.begin(), memwrap.err.end(), '\n'), 1) << memwrap.err;
+}
+
+// The shim makes no system call of its own once the program is in seccomp: strict mode (only
+// read, write, _exit, sigreturn) and a filter that kills at anything but the heap's few calls.
+// The program lives, and every allocation is recorded.
+TEST(Shim, ProgramsInSeccompRunAsWithoutMemwrapAndAreRecorded) {
+  for (const char* mode : {"strict", "filter"}) {
+    CommandResult plain = RunProgram({MEMWRAP_SECCOMP_HEAP, mode});
+    ASSERT_EQ(plain.exit_code(), 0) << mode << ": without memwrap: " << plain.status;
+    ScratchDir dir;
+    auto [run, report] = Record(dir, {}, {MEMWRAP_SECCOMP_HEAP, mode});
+    EXPECT_EQ(run.exit_code(), 0) << mode << ": status " << run.status << " " << run.err;
+    EXPECT_EQ(run.out, plain.out) << mode;
+    auto truth = Truth(run.out);
+    EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), truth["allocations"]) << mode;
+    for (const json& site : report["peak_sites"]) {
+      EXPECT_EQ(site["function"], "main") << mode << ": " << site.dump();
+    }
+  }
+}
+
 TEST(Shim, BadRecordingOptionsAreUsageErrors) {
   for (std::vector<std::string> options :
        {std::vector<std::string>{"--buffer", "1000"}, {"--buffer", "2GiB"}, {"--on-full", "wait"},

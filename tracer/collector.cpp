@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "memwrap/handshake.h"
+#include "peer_admission.h"
 #include "proc_memory.h"
 #include "ring_consumer.h"
 #include "ring_mapping_check.h"
@@ -39,6 +40,9 @@ constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, str
                                  // and an idle collector does not wake 1,000 times a second
 // A connection's pending records never exceed a flush threshold plus one drain budget plus the
 // records a disconnect appends; each flush is one chunk, which readers bound.
+// A traced process sends its whole hello at once; one that has not within this time (stopped,
+// or not a shim at all) is hung up on, and its shim runs untraced.
+constexpr uint64_t kHelloDeadlineNs = 2'000'000'000;
 static_assert(kFlushBytes + kDrainBudget + 4 * kMaxRecordSize <= kMaxChunkRawSize);
 
 uint64_t MonotonicNs() {
@@ -51,18 +55,6 @@ template <class T>
 void AppendRecord(ByteBuffer* out, const T& record) {
   const auto* p = reinterpret_cast<const uint8_t*>(&record);
   out->insert(out->end(), p, p + sizeof(record));
-}
-
-bool RecvAll(int fd, void* out, size_t size) {
-  auto* p = static_cast<uint8_t*>(out);
-  while (size > 0) {
-    ssize_t n = recv(fd, p, size, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= size_t(n);
-  }
-  return true;
 }
 
 // The records of `buffer` from `begin` on, as (offset, size, time); a STACK record takes the
@@ -136,7 +128,11 @@ Collector::Collector() {
   std::random_device random;
   socket_name_ = "memwrap-" + std::to_string(getpid()) + "-" + std::to_string(random());
   listen_fd_ = UniqueFd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listen_fd_.valid()) throw std::runtime_error(std::string("socket: ") + strerror(errno));
+  if (!listen_fd_.valid()) {
+    throw std::runtime_error(
+        std::string("cannot create the socket traced processes report to (socket: ") +
+        strerror(errno) + ")");
+  }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   memcpy(addr.sun_path + 1, socket_name_.data(), socket_name_.size());
@@ -281,6 +277,10 @@ void Collector::Run() {
         Accept();
         continue;
       }
+      if (auto greeting = greetings_.find(fd); greeting != greetings_.end()) {
+        ContinueHello(*greeting->second);
+        continue;
+      }
       if (timer_fd_.valid() && fd == timer_fd_.get()) {
         uint64_t expirations = 0;
         if (read(fd, &expirations, sizeof(expirations)) == sizeof(expirations)) {
@@ -304,159 +304,233 @@ void Collector::Run() {
       if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) HungUp(*it->second);
     }
     for (auto& [fd, connection] : connections_) Drain(*connection, false);
+    DropLateHellos();
     EndImagesThatUnmappedTheirRing();
     WriteAdded();
     if (stop_requested_) break;
     if (finishing_ && connections_.empty()) {
       Accept();  // a process that connected just before the end still gets its answer
-      if (connections_.empty()) break;
+      if (connections_.empty() && greetings_.empty()) break;
     }
   }
+  while (!greetings_.empty()) DropHello(*greetings_.begin()->second, /*answer=*/false);
   WriteAdded();
   while (!connections_.empty()) Disconnect(*connections_.begin()->second);
 }
 
 void Collector::Accept() {
   for (;;) {
-    int fd = accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) return;  // EAGAIN: no more pending connections
-    // Only processes of our own user may stream into our trace.
+    // Only the processes this memwrap follows may stream into its trace (peer_admission.h);
+    // anyone else is hung up on before a byte of theirs is read.
     ucred peer{};
     socklen_t peer_len = sizeof(peer);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) != 0 ||
-        (peer.uid != getuid() && getuid() != 0)) {
+        !IsOwnTracee(peer.pid, peer.uid)) {
       close(fd);
       continue;
     }
-    timeval timeout{2, 0};  // a shim that stalls in its hello must not stall the collector
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    auto hello = std::make_unique<PendingHello>();
+    hello->fd = fd;
+    hello->peer_pid = uint32_t(peer.pid);
+    hello->deadline_ns = MonotonicNs() + kHelloDeadlineNs;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.fd = fd;
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event);
+    PendingHello& added = *hello;
+    greetings_[fd] = std::move(hello);
+    // The shim sends its whole hello before it waits: usually it is all here already.
+    ContinueHello(added);
+  }
+}
 
-    Hello hello{};
-    int ring_fd = -1;
-    iovec iov{&hello, sizeof(hello)};
+void Collector::DropHello(PendingHello& hello, bool answer) {
+  if (answer) {
+    HelloAck ack{kHelloMagic, 0};
+    send(hello.fd, &ack, sizeof(ack), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  if (hello.ring_fd >= 0) close(hello.ring_fd);
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, hello.fd, nullptr);
+  const int fd = hello.fd;
+  close(fd);
+  closed_this_round_.push_back(fd);
+  greetings_.erase(fd);
+}
+
+void Collector::DropLateHellos() {
+  const uint64_t now = MonotonicNs();
+  std::vector<PendingHello*> late;
+  for (auto& [fd, hello] : greetings_) {
+    if (now >= hello->deadline_ns) late.push_back(hello.get());
+  }
+  for (PendingHello* hello : late) DropHello(*hello, /*answer=*/false);
+}
+
+void Collector::ContinueHello(PendingHello& pending) {
+  // Never waits: reads what has arrived, and comes back when more does (or drops the
+  // connection at its deadline). One process slow to say hello delays nobody.
+  while (pending.hello_got < sizeof(Hello)) {
+    iovec iov{reinterpret_cast<uint8_t*>(&pending.hello) + pending.hello_got,
+              sizeof(Hello) - pending.hello_got};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof(control);
-    ssize_t got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    ssize_t got = recvmsg(pending.fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-        memcpy(&ring_fd, CMSG_DATA(c), sizeof(int));
+        int passed = -1;
+        memcpy(&passed, CMSG_DATA(c), sizeof(int));
+        if (pending.ring_fd < 0) {
+          pending.ring_fd = passed;
+        } else if (passed >= 0) {
+          close(passed);  // one ring per connection
+        }
       }
     }
-    auto reject = [&] {
-      HelloAck ack{kHelloMagic, 0};
-      send(fd, &ack, sizeof(ack), MSG_NOSIGNAL);
-      if (ring_fd >= 0) close(ring_fd);
-      close(fd);
-    };
-    if (got != ssize_t(sizeof(hello)) || ring_fd < 0 || hello.magic != kHelloMagic ||
-        hello.version != kHandshakeVersion || hello.strings_size > kMaxHelloStrings ||
-        hello.pid != uint32_t(peer.pid) ||
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (got <= 0) {
+      DropHello(pending, /*answer=*/false);
+      return;
+    }
+    pending.hello_got += size_t(got);
+  }
+  const Hello& hello = pending.hello;
+  if (pending.strings.empty()) {
+    if (pending.ring_fd < 0 || hello.magic != kHelloMagic || hello.version != kHandshakeVersion ||
+        hello.strings_size > kMaxHelloStrings || hello.pid != pending.peer_pid ||
         (hello.stream != uint32_t(Stream::kHeap) &&
          hello.stream != uint32_t(Stream::kLibraryCalls))) {
-      reject();
-      continue;
+      DropHello(pending, /*answer=*/true);
+      return;
     }
-    std::string strings(hello.strings_size, '\0');
-    if (!RecvAll(fd, strings.data(), strings.size())) {
-      reject();
-      continue;
+    pending.strings.resize(hello.strings_size);
+  }
+  while (pending.strings_got < pending.strings.size()) {
+    ssize_t got = recv(pending.fd, pending.strings.data() + pending.strings_got,
+                       pending.strings.size() - pending.strings_got, MSG_DONTWAIT);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (got <= 0) {
+      DropHello(pending, /*answer=*/false);
+      return;
     }
-    off_t ring_size = lseek(ring_fd, 0, SEEK_END);
-    // The shim seals its ring at its size; unsealed, the other side could shrink it under our
-    // mapping and make every read of it fault.
-    const int seals = fcntl(ring_fd, F_GET_SEALS);
-    if (seals < 0 || !(seals & F_SEAL_SHRINK) || ring_size < 0 ||
-        uint64_t(ring_size) != hello.ring_bytes ||
-        uint64_t(ring_size) < kRingHeaderSize) {
-      reject();
-      continue;
-    }
-    void* mapping =
-        mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
-    if (mapping == MAP_FAILED || !RingConsumer::Validate(mapping, uint64_t(ring_size)).empty()) {
-      if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
-      reject();
-      continue;
-    }
-    struct stat ring_stat {};
-    fstat(ring_fd, &ring_stat);
-    close(ring_fd);
-    ring_fd = -1;
+    pending.strings_got += size_t(got);
+  }
+  // Complete: the connection leaves the greetings (its epoll registration stays).
+  std::unique_ptr<PendingHello> done = std::move(greetings_[pending.fd]);
+  greetings_.erase(done->fd);
+  CompleteHandshake(std::move(done));
+}
 
-    // A new image of a pid we still hold (it exec'd, and its old connection's hang-up is not
-    // processed yet): the old image ends first, so the pid's records stay in order.
-    const Stream stream = Stream(hello.stream);
+void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
+  const int fd = pending->fd;
+  int ring_fd = pending->ring_fd;
+  pending->ring_fd = -1;
+  const Hello hello = pending->hello;
+  std::string strings = std::move(pending->strings);
+  auto reject = [&] {
+    HelloAck ack{kHelloMagic, 0};
+    send(fd, &ack, sizeof(ack), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (ring_fd >= 0) close(ring_fd);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    close(fd);
+    closed_this_round_.push_back(fd);
+  };
+  off_t ring_size = lseek(ring_fd, 0, SEEK_END);
+  // The shim seals its ring at its size; unsealed, the other side could shrink it under our
+  // mapping and make every read of it fault.
+  const int seals = fcntl(ring_fd, F_GET_SEALS);
+  if (seals < 0 || !(seals & F_SEAL_SHRINK) || ring_size < 0 ||
+      uint64_t(ring_size) != hello.ring_bytes ||
+      uint64_t(ring_size) < kRingHeaderSize) {
+    reject();
+    return;
+  }
+  void* mapping =
+      mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
+  if (mapping == MAP_FAILED || !RingConsumer::Validate(mapping, uint64_t(ring_size)).empty()) {
+    if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
+    reject();
+    return;
+  }
+  struct stat ring_stat {};
+  fstat(ring_fd, &ring_stat);
+  close(ring_fd);
+  ring_fd = -1;
+
+  // A new image of a pid we still hold (it exec'd, and its old connection's hang-up is not
+  // processed yet): the old image ends first, so the pid's records stay in order.
+  const Stream stream = Stream(hello.stream);
+  for (auto& [other_fd, other] : connections_) {
+    if (other->pid == hello.pid && other->stream == stream) {
+      Disconnect(*other);
+      break;
+    }
+  }
+
+  auto connection = std::make_unique<Connection>();
+  connection->pss = PssBudget(/*announce=*/!quiet_notices_);
+  connection->fd = fd;
+  connection->pid = hello.pid;
+  connection->stream = stream;
+  connection->mapping = mapping;
+  connection->mapping_size = uint64_t(ring_size);
+  connection->consumer = std::make_unique<RingConsumer>(mapping);
+  connection->last_flush_ns = MonotonicNs();
+  connection->ring_inode = uint64_t(ring_stat.st_ino);
+
+  // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
+  size_t exe_size = strnlen(strings.data(), strings.size());
+  if (exe_size == strings.size()) strings.push_back('\0');
+  ProcessStartRecord start{};
+  start.ts_ns = hello.start_ts_ns;
+  start.pid = hello.pid;
+  start.ppid = hello.ppid;
+  start.exe_size = uint32_t(exe_size + 1);
+  start.cmdline_size = uint32_t(strings.size() - exe_size - 1);
+  if (start.cmdline_size > 0 && strings.back() != '\0') {
+    strings.push_back('\0');
+    ++start.cmdline_size;
+  }
+  size_t used = sizeof(start) + strings.size();
+  // Long command lines are cut to fit one record; the record stays well-formed.
+  if (used > kMaxRecordSize - kRecordAlign) {
+    strings.resize(kMaxRecordSize - kRecordAlign - sizeof(start));
+    strings.back() = '\0';
+    start.cmdline_size = uint32_t(strings.size() - start.exe_size);
+    used = sizeof(start) + strings.size();
+  }
+  start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
+  if (!Joins(*connection)) {
+    AppendRecord(&connection->pending, start);
+    connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
+    connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
+  }
+
+  HelloAck ack{kHelloMagic, 1};
+  if (send(fd, &ack, sizeof(ack), MSG_NOSIGNAL | MSG_DONTWAIT) != ssize_t(sizeof(ack))) {
+    munmap(mapping, size_t(ring_size));
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    close(fd);
+    closed_this_round_.push_back(fd);
+    return;
+  }
+  if (!Joins(*connection)) {
+    ++processes_seen_;
+    if (timer_fd_.valid()) SampleMemory(*connection);
+  }
+  Connection& added = *connection;
+  connections_[fd] = std::move(connection);
+  // Library calls made before the heap stream connected go after its PROCESS_START.
+  if (stream == Stream::kHeap) {
     for (auto& [other_fd, other] : connections_) {
-      if (other->pid == hello.pid && other->stream == stream) {
-        Disconnect(*other);
-        break;
-      }
-    }
-
-    auto connection = std::make_unique<Connection>();
-    connection->pss = PssBudget(/*announce=*/!quiet_notices_);
-    connection->fd = fd;
-    connection->pid = hello.pid;
-    connection->stream = stream;
-    connection->mapping = mapping;
-    connection->mapping_size = uint64_t(ring_size);
-    connection->consumer = std::make_unique<RingConsumer>(mapping);
-    connection->last_flush_ns = MonotonicNs();
-    connection->ring_inode = uint64_t(ring_stat.st_ino);
-
-    // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
-    size_t exe_size = strnlen(strings.data(), strings.size());
-    if (exe_size == strings.size()) strings.push_back('\0');
-    ProcessStartRecord start{};
-    start.ts_ns = hello.start_ts_ns;
-    start.pid = hello.pid;
-    start.ppid = hello.ppid;
-    start.exe_size = uint32_t(exe_size + 1);
-    start.cmdline_size = uint32_t(strings.size() - exe_size - 1);
-    if (start.cmdline_size > 0 && strings.back() != '\0') {
-      strings.push_back('\0');
-      ++start.cmdline_size;
-    }
-    size_t used = sizeof(start) + strings.size();
-    // Long command lines are cut to fit one record; the record stays well-formed.
-    if (used > kMaxRecordSize - kRecordAlign) {
-      strings.resize(kMaxRecordSize - kRecordAlign - sizeof(start));
-      strings.back() = '\0';
-      start.cmdline_size = uint32_t(strings.size() - start.exe_size);
-      used = sizeof(start) + strings.size();
-    }
-    start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
-    if (!Joins(*connection)) {
-      AppendRecord(&connection->pending, start);
-      connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
-      connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
-    }
-
-    HelloAck ack{kHelloMagic, 1};
-    if (send(fd, &ack, sizeof(ack), MSG_NOSIGNAL) != ssize_t(sizeof(ack))) {
-      munmap(mapping, size_t(ring_size));
-      close(fd);
-      continue;
-    }
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP;
-    event.data.fd = fd;
-    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event);
-    if (!Joins(*connection)) {
-      ++processes_seen_;
-      if (timer_fd_.valid()) SampleMemory(*connection);
-    }
-    Connection& added = *connection;
-    connections_[fd] = std::move(connection);
-    // Library calls made before the heap stream connected go after its PROCESS_START.
-    if (stream == Stream::kHeap) {
-      for (auto& [other_fd, other] : connections_) {
-        if (other->pid == added.pid && Joins(*other)) HandOver(*other);
-      }
+      if (other->pid == added.pid && Joins(*other)) HandOver(*other);
     }
   }
 }

@@ -86,8 +86,26 @@ class Collector {
 
  private:
   struct Connection;
+  // A connection whose hello has not all arrived yet (handshake.h): read as it comes, never
+  // waited for; dropped, unanswered, at its deadline.
+  struct PendingHello {
+    int fd = -1;
+    uint32_t peer_pid = 0;  // SO_PEERCRED
+    uint64_t deadline_ns = 0;
+    Hello hello{};
+    size_t hello_got = 0;
+    int ring_fd = -1;  // passed with the hello (SCM_RIGHTS)
+    std::string strings;
+    size_t strings_got = 0;
+  };
   void Run();
   void Accept();
+  void ContinueHello(PendingHello& hello);
+  void CompleteHandshake(std::unique_ptr<PendingHello> hello);
+  // `answer`: tell the shim it is refused (it sent a hello we cannot take); a connection that
+  // never said hello, or hung up, gets no answer.
+  void DropHello(PendingHello& hello, bool answer);
+  void DropLateHellos();
   void Drain(Connection& connection, bool final);
   void HandOver(Connection& connection);
   Connection* HeapConnectionOf(uint32_t pid);
@@ -115,6 +133,7 @@ class Collector {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
+  std::map<int, std::unique_ptr<PendingHello>> greetings_;  // by socket fd
   std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait
   uint64_t last_ring_check_ns_ = 0;
   std::atomic<uint64_t> processes_seen_{0};

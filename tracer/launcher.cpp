@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "broken_pipe.h"
 #include "syscalls/seccomp_filter.h"
 
 extern char** environ;
@@ -22,7 +23,9 @@ namespace {
 int CheckExecutable(const std::string& path) {
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) return errno;
-  if (S_ISDIR(st.st_mode)) return EACCES;
+  // A shell says "Is a directory" (exit 126), not "Permission denied": execve's EACCES for a
+  // directory does not tell the user what is wrong.
+  if (S_ISDIR(st.st_mode)) return EISDIR;
   if (access(path.c_str(), X_OK) != 0) return errno;
   return 0;
 }
@@ -45,7 +48,7 @@ ProgramPath ResolveProgram(const std::string& name) {
     if (error == 0) return {candidate, 0};
     // Like execvp: a file that exists but cannot be run is remembered, and reported if
     // nothing better turns up later in PATH.
-    if (error == EACCES) first_error = EACCES;
+    if (error == EACCES || error == EISDIR) first_error = EACCES;
     start = end + 1;
   }
   return {name, first_error};
@@ -86,6 +89,7 @@ Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv
         _exit(kExitCannotExecute);
       }
     }
+    RestoreSigpipeForProgram();
     execve(path.c_str(), child_argv.data(), child_env.data());
     int err = errno;
     ssize_t ignored = write(error[1], &err, sizeof(err));

@@ -15,7 +15,7 @@ namespace memwrap {
 
 struct ProgramPath {
   std::string path;   // resolved like execvp: as given if it contains '/', else via PATH
-  int error = 0;      // errno of the failed resolution (ENOENT, EACCES, ...); 0 if found
+  int error = 0;      // errno of the failed resolution (ENOENT, EACCES, EISDIR, ...); 0 if found
 };
 
 ProgramPath ResolveProgram(const std::string& name);

@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stdout_relay.h"
+
 namespace memwrap {
 namespace {
 
@@ -14,14 +16,17 @@ uint64_t MonotonicNs() {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-void WriteAll(int fd, const char* data, size_t size) {
+// Reads exactly `size` bytes; false at end of file or on an error.
+bool ReadAll(int fd, void* out, size_t size) {
+  auto* p = static_cast<char*>(out);
   while (size > 0) {
-    ssize_t n = write(fd, data, size);
+    ssize_t n = read(fd, p, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // our stdout is gone: the program's output still reaches the trace
-    data += n;
+    if (n <= 0) return false;
+    p += n;
     size -= size_t(n);
   }
+  return true;
 }
 
 }  // namespace
@@ -44,7 +49,8 @@ StdoutTap::~StdoutTap() {
 
 void StdoutTap::Run() {
   std::string partial;
-  char buffer[65536];
+  std::string bytes;
+  uint64_t last_ts = 0;
   for (;;) {
     pollfd p{fd_, POLLIN, 0};
     int ready = poll(&p, 1, 100);
@@ -53,20 +59,21 @@ void StdoutTap::Run() {
       if (stopping_) break;  // quiet after the program ended: a descendant holds the pipe
       continue;
     }
-    ssize_t n = read(fd_, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // end of file: every writer is gone
-    const uint64_t now = MonotonicNs();
-    WriteAll(STDOUT_FILENO, buffer, size_t(n));
-    partial.append(buffer, size_t(n));
+    // The relay writes each chunk whole, so a chunk that has begun arrives without delay.
+    RelayedChunk chunk{};
+    if (!ReadAll(fd_, &chunk, sizeof(chunk))) break;  // end of file: the relay ended
+    bytes.resize(chunk.size);
+    if (!ReadAll(fd_, bytes.data(), bytes.size())) break;
+    last_ts = chunk.ts_ns;
+    partial += bytes;
     size_t start = 0, newline;
     while ((newline = partial.find('\n', start)) != std::string::npos) {
-      on_line_(now, partial.substr(start, newline - start));
+      on_line_(chunk.ts_ns, partial.substr(start, newline - start));
       start = newline + 1;
     }
     partial.erase(0, start);
   }
-  if (!partial.empty()) on_line_(MonotonicNs(), partial);
+  if (!partial.empty()) on_line_(last_ts != 0 ? last_ts : MonotonicNs(), partial);
 }
 
 }  // namespace memwrap

@@ -1,6 +1,7 @@
-// memwrap run --stdout: the program's standard output goes through memwrap, which passes every
-// byte on unchanged to its own standard output and hands each complete line, with the time it
-// was read, to a callback (which puts it in the trace, so timelines can show it).
+// memwrap run --stdout: reads the stamped copies of the program's standard output that the
+// relay (stdout_relay.h) sends, and hands each complete line, with the time the relay read
+// it, to a callback (which puts it in the trace, so timelines can show it). The bytes reach
+// memwrap's standard output through the relay, not through here.
 #pragma once
 
 #include <stdint.h>
@@ -16,7 +17,7 @@ class StdoutTap {
  public:
   using OnLine = std::function<void(uint64_t ts_ns, const std::string& line)>;
 
-  // Reads `fd` (the read end of the program's stdout pipe, owned from now on) on a thread.
+  // Reads `fd` (StdoutRelay::copies, owned from now on) on a thread.
   void Start(int fd, OnLine on_line);
   // Returns once the pipe reached end-of-file, or was quiet for a moment after this call (a
   // descendant may hold it open for ever); a last partial line is delivered too.
