@@ -95,6 +95,18 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
   const std::string trace = dir.File("t.mwt");
   pid_t memwrap = Spawn({kMemwrap, "-q", "-o", trace, "--", MEMWRAP_WAITS_FOR_GO, socket_file,
                          go, std::to_string(kAllocations)});
+  // A failed assertion must not leave memwrap and the program waiting for `go` forever.
+  struct LetItGo {
+    std::string go;
+    pid_t memwrap;
+    ~LetItGo() {
+      if (!test_support::FileExists(go)) test_support::WriteFile(go, "");
+      if (waitpid(memwrap, nullptr, WNOHANG) == 0) {
+        kill(memwrap, SIGKILL);
+        waitpid(memwrap, nullptr, 0);
+      }
+    }
+  } let_it_go{go, memwrap};
   ASSERT_TRUE(WaitForFile(socket_file));
   const std::string name = test_support::ReadFile(socket_file);
   ASSERT_FALSE(name.empty());

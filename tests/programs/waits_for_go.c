@@ -1,4 +1,4 @@
-/* Writes its MEMWRAP_SOCKET value to SOCKET_FILE, waits until GO_FILE exists, then makes COUNT
+/* Writes its MEMWRAP_SOCKET value (from /proc/self/environ) to SOCKET_FILE, waits until GO_FILE exists, then makes COUNT
  * allocations of 100 bytes (each freed) and exits 0: a test can act on the recording (connect
  * to its collector as someone else) while this program is known to be running.
  * usage: waits_for_go SOCKET_FILE GO_FILE COUNT */
@@ -11,8 +11,16 @@
 
 int main(int argc, char** argv) {
   if (argc != 4) return 2;
-  const char* name = getenv("MEMWRAP_SOCKET");
-  if (name == NULL) name = "";
+  /* The shim hides memwrap's variables from environ; the kernel's copy of the environment as
+   * exec'd still holds them. */
+  static char environment[65536];
+  const char* name = "";
+  int env_fd = open("/proc/self/environ", O_RDONLY);
+  ssize_t size = env_fd < 0 ? -1 : read(env_fd, environment, sizeof(environment) - 1);
+  if (env_fd >= 0) close(env_fd);
+  for (ssize_t at = 0; size > 0 && at < size; at += (ssize_t)strlen(environment + at) + 1) {
+    if (strncmp(environment + at, "MEMWRAP_SOCKET=", 15) == 0) name = environment + at + 15;
+  }
   char partial[4096];
   snprintf(partial, sizeof(partial), "%s.partial", argv[1]);
   int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0644);
