@@ -120,22 +120,12 @@ int CheckCommand(const std::vector<std::string>& args) {
        "also write the verdict as a Markdown table (for a CI job summary page)");
   SplitCommandLine split = SplitAtProgram(args, options);
   // Without "--", what follows the options is TRACE...; SplitAtProgram calls it the program.
-  const bool run_program =
-      std::find(args.begin(), args.end(), "--") != args.end() &&
-      size_t(std::find(args.begin(), args.end(), "--") - args.begin()) == split.options.size();
+  const bool run_program = split.after_double_dash;
   po::variables_map vm;
   GateLimits limits;
   std::string error;
-  try {
-    po::store(po::command_line_parser(split.options).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fprintf(stderr, "memwrap check: %s (see memwrap check --help)\n", e.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int status = ParseOptions(split.options, options, "memwrap check", &vm); status >= 0) {
+    return status;
   }
   if (!ParseSizeOption(vm, "max-peak-rss", &limits.max_peak_rss, &error) ||
       !ParseSizeOption(vm, "max-peak-heap", &limits.max_peak_heap, &error) ||

@@ -4,11 +4,130 @@
 
 #include <iostream>
 
+#include "did_you_mean.h"
 #include "exit_codes.h"
 
 namespace memwrap {
 
 namespace po = boost::program_options;
+
+namespace {
+
+// Boost keeps short names with their dash ("-o") in some versions.
+const po::option_description* FindShort(char letter, const po::options_description& options) {
+  const std::string name(1, letter);
+  const po::option_description* option = options.find_nothrow(name, false, false, false);
+  return option != nullptr ? option : options.find_nothrow("-" + name, false, false, false);
+}
+
+bool TakesValue(const po::option_description* option) {
+  return option != nullptr && option->semantic()->max_tokens() > 0;
+}
+
+// Walks the options at the start of `args` (all of them when `operands_too`: operands are
+// kept in place), taking short-option bundles apart. Returns the index of the first argument
+// that is not memwrap's (args.size() when there is none); `double_dash` tells whether the
+// options ended at "--".
+size_t WalkOptions(const std::vector<std::string>& args, const po::options_description& options,
+                   bool operands_too, std::vector<std::string>* tokens,
+                   bool* double_dash = nullptr) {
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      if (double_dash != nullptr) *double_dash = true;
+      if (operands_too) tokens->insert(tokens->end(), args.begin() + long(i), args.end());
+      return operands_too ? args.size() : i + 1;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (!operands_too) return i;  // the program
+      tokens->push_back(arg);
+      continue;
+    }
+    if (arg[1] == '-') {  // --name, --name=VALUE, --name VALUE
+      tokens->push_back(arg);
+      const size_t eq = arg.find('=');
+      const po::option_description* option =
+          options.find_nothrow(arg.substr(2, eq == std::string::npos ? eq : eq - 2), false,
+                               false, false);
+      if (eq == std::string::npos && TakesValue(option) && i + 1 < args.size()) {
+        tokens->push_back(args[++i]);
+      }
+      continue;
+    }
+    // -abc: flags, up to one that takes a value, which is the rest or the next argument.
+    for (size_t at = 1; at < arg.size(); ++at) {
+      const po::option_description* option = FindShort(arg[at], options);
+      if (option == nullptr) {  // unknown: the parser names it
+        tokens->push_back("-" + arg.substr(at));
+        break;
+      }
+      const std::string flag = "-" + std::string(1, arg[at]);
+      if (!TakesValue(option)) {
+        tokens->push_back(flag);
+        continue;
+      }
+      std::string value = arg.substr(at + 1);
+      if (!value.empty() && value[0] == '=') value.erase(0, 1);
+      if (value.empty() && at + 1 == arg.size() && i + 1 < args.size()) value = args[++i];
+      // Glued, so that a value that begins with '-' is not taken for an option.
+      tokens->push_back(flag + value);
+      break;
+    }
+  }
+  return i;
+}
+
+std::vector<std::string> OptionNames(const po::options_description& options) {
+  std::vector<std::string> names;
+  for (const auto& option : options.options()) {
+    if (!option->long_name().empty()) names.push_back("--" + option->long_name());
+  }
+  return names;
+}
+
+}  // namespace
+
+SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
+                                const po::options_description& options) {
+  SplitCommandLine split;
+  const size_t end =
+      WalkOptions(args, options, false, &split.options, &split.after_double_dash);
+  split.program.assign(args.begin() + long(end), args.end());
+  return split;
+}
+
+int ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
+                 const std::string& name, po::variables_map* vm,
+                 const po::positional_options_description* positional,
+                 const po::options_description* shown) {
+  std::vector<std::string> tokens;
+  WalkOptions(args, options, positional != nullptr, &tokens);
+  // No guessing: a beginning of a name is not the name.
+  const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+  try {
+    po::command_line_parser parser(tokens);
+    parser.options(options).style(style);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), *vm);
+    po::notify(*vm);
+  } catch (const po::unknown_option& error) {
+    const std::string typed = error.get_option_name();
+    const std::string closest =
+        ClosestName(typed.substr(0, typed.find('=')), OptionNames(options));
+    fprintf(stderr, "%s: %s%s (see %s --help)\n", name.c_str(), error.what(),
+            closest.empty() ? "" : ("; did you mean " + closest + "?").c_str(), name.c_str());
+    return kExitUsage;
+  } catch (const po::error& error) {
+    fprintf(stderr, "%s: %s (see %s --help)\n", name.c_str(), error.what(), name.c_str());
+    return kExitUsage;
+  }
+  if (vm->count("help")) {
+    std::cout << (shown != nullptr ? *shown : options) << "\n";
+    return kExitOk;
+  }
+  return -1;
+}
 
 int ParseFileArguments(const std::vector<std::string>& args, const po::options_description& options,
                        const std::string& command, std::vector<std::string>* files) {
@@ -19,57 +138,7 @@ int ParseFileArguments(const std::vector<std::string>& args, const po::options_d
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "memwrap %s: %s (see memwrap %s --help)\n", command.c_str(), error.what(),
-            command.c_str());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
-  return -1;
-}
-
-SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
-                                const po::options_description& options) {
-  SplitCommandLine split;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') break;  // the program
-    split.options.push_back(arg);
-    // An option that takes a value and was not given one with "=" (or glued, for short
-    // options) consumes the next argument.
-    std::string name;
-    bool value_attached = false;
-    if (arg.rfind("--", 0) == 0) {
-      size_t eq = arg.find('=');
-      name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-      value_attached = eq != std::string::npos;
-    } else {
-      name = arg.substr(1, 1);
-      value_attached = arg.size() > 2;
-    }
-    const po::option_description* option = options.find_nothrow(name, false, false, false);
-    if (option == nullptr && arg[1] != '-') {
-      // Boost keeps short names with their dash ("-o") in some versions.
-      option = options.find_nothrow("-" + name, false, false, false);
-    }
-    if (option != nullptr && option->semantic()->max_tokens() > 0 && !value_attached &&
-        i + 1 < args.size()) {
-      split.options.push_back(args[++i]);
-    }
-  }
-  split.program.assign(args.begin() + long(i), args.end());
-  return split;
+  return ParseOptions(args, all, "memwrap " + command, &vm, &positional, &options);
 }
 
 }  // namespace memwrap

@@ -6,6 +6,14 @@
 
 namespace memwrap {
 
+// The names `memwrap NAME` dispatches on (cli/main.cpp), for "did you mean".
+inline const std::vector<std::string>& CommandNames() {
+  static const std::vector<std::string> names = {
+      "run",  "report", "diff",   "timeline", "check",  "baseline", "plot",
+      "export", "fltrec", "ltrace", "strace",   "sys",    "help",     "version"};
+  return names;
+}
+
 int RunCommand(const std::vector<std::string>& args);
 int FltrecCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);

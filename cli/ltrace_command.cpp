@@ -151,17 +151,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
 
   SplitCommandLine split = SplitAtProgram(ExpandTimestampFlags(raw_args), options);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split.options).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "%s: %s (see %s --help)\n", name, error.what(), name);
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (int status = ParseOptions(split.options, options, name, &vm); status >= 0) return status;
   if (timestamps < 0 || timestamps > 3) {
     fprintf(stderr, "%s: --timestamps must be 1, 2 or 3 (-t, -tt, -ttt)\n", name);
     return kExitUsage;

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "commands.h"
+#include "did_you_mean.h"
 #include "exit_codes.h"
 
 namespace {
@@ -28,7 +30,48 @@ const char kUsage[] =
     "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
     "live at that instant. It exits with PROGRAM's exit status.\n"
     "\n"
-    "Run `memwrap --help` or `memwrap report --help` for their options.\n";
+    "       memwrap help [COMMAND]                           a command's options\n"
+    "       memwrap --version                                memwrap's version\n"
+    "\n"
+    "Run `memwrap --help` or `memwrap help COMMAND` for their options.\n";
+
+// Runs `memwrap COMMAND ARGS...` and returns its status; `found` false when COMMAND is not a
+// command.
+int Dispatch(const std::string& command, const std::vector<std::string>& args, bool* found) {
+  *found = true;
+  using namespace memwrap;
+  if (command == "run") return RunCommand(args);
+  if (command == "fltrec") return FltrecCommand(args);
+  if (command == "report") return ReportCommand(args);
+  if (command == "check") return CheckCommand(args);
+  if (command == "diff") return DiffCommand(args);
+  if (command == "timeline") return TimelineCommand(args);
+  if (command == "export") return ExportCommand(args);
+  if (command == "plot") return PlotCommand(args);
+  if (command == "ltrace") return LtraceCommand(args, "memwrap ltrace");
+  if (command == "strace") return StraceCommand(args);
+  if (command == "sys") return SysCommand(args, "memwrap sys", false);
+  if (command == "baseline") return BaselineCommand(args);
+  *found = false;
+  return 0;
+}
+
+// `memwrap help [COMMAND]`: the general options, or COMMAND's.
+int Help(const std::vector<std::string>& topics) {
+  const std::vector<std::string>& commands = memwrap::CommandNames();
+  if (topics.empty() || topics[0] == "run" || topics[0] == "help" || topics[0] == "version") {
+    return memwrap::RunCommand({"--help"});
+  }
+  const std::string& topic = topics[0];
+  if (std::find(commands.begin(), commands.end(), topic) == commands.end()) {
+    const std::string closest = memwrap::ClosestName(topic, commands);
+    fprintf(stderr, "memwrap help: no command named '%s'%s (see memwrap --help)\n",
+            topic.c_str(), closest.empty() ? "" : ("; did you mean '" + closest + "'?").c_str());
+    return memwrap::kExitUsage;
+  }
+  bool found = false;
+  return Dispatch(topic, {"--help"}, &found);
+}
 
 }  // namespace
 
@@ -47,18 +90,13 @@ int main(int argc, char** argv) {
     return memwrap::kExitUsage;
   }
   const std::string& first = args.front();
-  if (first == "help") return memwrap::RunCommand({"--help"});
-  if (first == "run") return memwrap::RunCommand({args.begin() + 1, args.end()});
-  if (first == "fltrec") return memwrap::FltrecCommand({args.begin() + 1, args.end()});
-  if (first == "report") return memwrap::ReportCommand({args.begin() + 1, args.end()});
-  if (first == "check") return memwrap::CheckCommand({args.begin() + 1, args.end()});
-  if (first == "diff") return memwrap::DiffCommand({args.begin() + 1, args.end()});
-  if (first == "timeline") return memwrap::TimelineCommand({args.begin() + 1, args.end()});
-  if (first == "export") return memwrap::ExportCommand({args.begin() + 1, args.end()});
-  if (first == "plot") return memwrap::PlotCommand({args.begin() + 1, args.end()});
-  if (first == "ltrace") return memwrap::LtraceCommand({args.begin() + 1, args.end()}, "memwrap ltrace");
-  if (first == "strace") return memwrap::StraceCommand({args.begin() + 1, args.end()});
-  if (first == "sys") return memwrap::SysCommand({args.begin() + 1, args.end()}, "memwrap sys", false);
-  if (first == "baseline") return memwrap::BaselineCommand({args.begin() + 1, args.end()});
+  if (first == "--version" || first == "version") {
+    printf("memwrap %s\n", MEMWRAP_VERSION);
+    return memwrap::kExitOk;
+  }
+  if (first == "help") return Help({args.begin() + 1, args.end()});
+  bool found = false;
+  const int status = Dispatch(first, {args.begin() + 1, args.end()}, &found);
+  if (found) return status;
   return memwrap::RunCommand(args);  // `memwrap ./app` means `memwrap run ./app`
 }

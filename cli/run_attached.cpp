@@ -16,6 +16,7 @@
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
+#include "tracer/monotonic_clock.h"
 #include "tracer/process_tree.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
@@ -28,12 +29,6 @@ ProcessTree* g_tree = nullptr;
 
 void DetachOnSignal(int) {
   if (g_tree != nullptr) g_tree->RequestDetach();
-}
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
 std::string ProcFile(pid_t pid, const char* name) {

@@ -15,6 +15,7 @@
 
 #include "command_line.h"
 #include "commands.h"
+#include "did_you_mean.h"
 #include "exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
@@ -194,16 +195,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
 
   SplitCommandLine split = SplitAtProgram(args, options);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split.options).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "memwrap: %s (see memwrap --help)\n", error.what());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
+  if (int status = ParseOptions(split.options, options, "memwrap", &vm); status >= 0) {
+    return status;
   }
   if (std::string error = flight ? flight_options.Validate() : ""; !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
@@ -275,8 +268,15 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
   // Like a shell: a missing program is 127, one that cannot be executed 126.
   ProgramPath program = ResolveProgram(split.program.front());
   if (program.error != 0) {
-    fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(),
-            program.error == ENOENT ? "command not found" : strerror(program.error));
+    // A name that is neither a program nor a command may be a mistyped command ("reprot").
+    const std::string& name = split.program.front();
+    const std::string closest = program.error == ENOENT && name.find('/') == std::string::npos
+                                    ? ClosestName(name, CommandNames())
+                                    : "";
+    fprintf(stderr, "memwrap: %s: %s%s\n", name.c_str(),
+            program.error == ENOENT ? "command not found" : strerror(program.error),
+            closest.empty() ? "" : (" (nor a memwrap command; did you mean 'memwrap " + closest +
+                                    "'?)").c_str());
     return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
   }
   std::string tried;
@@ -378,6 +378,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
         flight_recorder = std::make_unique<FlightRecorder>(flight_options.options, session);
       } else {
         writer->WriteSessionInfo(session);
+        // Said now, as heaptrack does: a long run can be looked at, or stopped, knowing where.
+        if (!quiet) fprintf(stderr, "memwrap: recording to %s\n", output.c_str());
       }
     } catch (const TraceError& error) {
       launcher.Abandon();

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "byte_format.h"
+#include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "system_sample_format.h"
@@ -130,17 +131,7 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
       ("force", "replace an existing output file")
       ("syslog", "also send each sample as a text line to syslog (ident dlogger, LOG_INFO)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    fprintf(stderr, "%s: %s (see %s --help)\n", command.c_str(), error.what(), command.c_str());
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (int status = ParseOptions(args, options, command, &vm); status >= 0) return status;
   auto usage = [&](const std::string& message) {
     fprintf(stderr, "%s: %s\n", command.c_str(), message.c_str());
     return kExitUsage;

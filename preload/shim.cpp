@@ -39,8 +39,12 @@ __thread uint32_t t_tid __attribute__((tls_model("initial-exec")));
 // Sampled stacks: bytes left until this thread's next sample, and its random state.
 __thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
 __thread uint64_t t_random __attribute__((tls_model("initial-exec")));
+// The thread is in seccomp strict mode: it can read no clock (shim.h, PrepareForSeccomp).
+__thread bool t_clockless __attribute__((tls_model("initial-exec")));
 
+// 0 for a clockless thread: the collector times its records (memwrap/ring.h).
 uint64_t NowNs() {
+  if (t_clockless) return 0;
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
@@ -73,40 +77,40 @@ void StopTracing(const char* reason) {
 
 // Where the collector's read position was, and since when, while our socket is not ours any
 // more (closed with a raw system call the descriptor hooks cannot see).
-uint64_t g_orphan_tail = 0, g_orphan_since_ns = 0;
+uint64_t g_orphan_tail = 0, g_orphan_since_ns = 0, g_orphan_checks = 0;
 
 // Set once the program entered seccomp: recording makes no system call from then on.
 std::atomic<bool> g_no_system_calls{false};
 
+// True while the collector's read position moved within the last 2 s (a clock read is vDSO,
+// not a system call): the only sign of life left when the socket cannot be asked. A thread
+// without a clock counts the times it was asked instead: 200,000 (the ring asks after 1,024
+// pause instructions, 10 to 50 ns each: 2 to 10 s).
+bool RingStillMoving() {
+  const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
+  if (g_orphan_checks == 0 || tail != g_orphan_tail) {
+    g_orphan_tail = tail;
+    g_orphan_since_ns = NowNs();
+    g_orphan_checks = 1;
+    return true;
+  }
+  ++g_orphan_checks;
+  if (t_clockless) return g_orphan_checks < 200'000;
+  return NowNs() - g_orphan_since_ns < 2'000'000'000ull;
+}
+
 bool KeepWaiting() {
   if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return false;
   if (g_no_system_calls.load(std::memory_order_relaxed)) {
-    // Under seccomp the socket cannot be asked (fstat, poll): wait while the collector's read
-    // position moves (a clock read is vDSO, not a system call), give up after 2 s without.
-    const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
-    const uint64_t now = NowNs();
-    if (g_orphan_since_ns == 0 || tail != g_orphan_tail) {
-      g_orphan_tail = tail;
-      g_orphan_since_ns = now;
-      return true;
-    }
-    if (now - g_orphan_since_ns < 2'000'000'000ull) return true;
+    // Under seccomp the socket cannot be asked (fstat, poll).
+    if (RingStillMoving()) return true;
     StopTracing("the collector stopped reading");
     return false;
   }
   if (CollectorAlive(g_socket)) return true;
-  if (!IsOurSocket(g_socket)) {
-    // The collector keeps reading the rings of processes that closed their socket
-    // (tracer/ring_mapping_check.h): wait while it moves, give up after 2 s without progress.
-    const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
-    const uint64_t now = NowNs();
-    if (g_orphan_since_ns == 0 || tail != g_orphan_tail) {
-      g_orphan_tail = tail;
-      g_orphan_since_ns = now;
-      return true;
-    }
-    if (now - g_orphan_since_ns < 2'000'000'000ull) return true;
-  }
+  // The collector keeps reading the rings of processes that closed their socket
+  // (tracer/ring_mapping_check.h).
+  if (!IsOurSocket(g_socket) && RingStillMoving()) return true;
   StopTracing("the collector is gone");
   return false;
 }
@@ -367,7 +371,7 @@ void MoveShimSocket() {
   if (moved >= 0) g_socket.store(moved, std::memory_order_relaxed);  // the old one: dup2's
 }
 
-void PrepareForSeccomp() {
+void PrepareForSeccomp(bool strict) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   Tid();
@@ -375,6 +379,18 @@ void PrepareForSeccomp() {
   AvoidSystemCallsInStackCapture();
   g_no_system_calls.store(true, std::memory_order_relaxed);
   g_ring.ForbidSystemCalls();
+  if (strict && !t_clockless) {
+    t_clockless = true;
+    g_ring_header->clockless_threads.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void SeccompStrictFailed() {
+  if (!t_clockless) return;
+  t_clockless = false;
+  if (g_ring_header != nullptr) {
+    g_ring_header->clockless_threads.fetch_sub(1, std::memory_order_release);
+  }
 }
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {

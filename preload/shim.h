@@ -38,8 +38,14 @@ inline bool Active() {
 // The calling thread is about to enter seccomp (prctl(PR_SET_SECCOMP), seccomp_hooks.cpp):
 // what it would set up with system calls at its next allocation (its thread id, its stack
 // cache) is set up now, and from then on no thread's recording makes a system call (full
-// ring: spin; no libunwind fallback, which masks signals; no new stack caches).
-void PrepareForSeccomp();
+// ring: spin; no libunwind fallback, which masks signals; no new stack caches). `strict`: the
+// thread is entering strict mode, in which it can read no clock either (x86 disables the TSC
+// of a thread in strict mode, so the vDSO's clock_gettime faults): its records carry time 0
+// from now on and the collector times them as it reads them.
+void PrepareForSeccomp(bool strict);
+// After PrepareForSeccomp(true): the thread did not enter strict mode after all (the call
+// failed); it reads the clock again.
+void SeccompStrictFailed();
 
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller);
 void RecordFree(void* block);

@@ -20,6 +20,14 @@ status=0
 "$prefix/bin/ltracedrv" -e malloc "$program" 7 2>"$prefix/err" || status=$?
 [ "$status" -eq 7 ] || { echo "FAIL: ltracedrv exit status $status, expected 7"; cat "$prefix/err"; exit 1; }
 grep -q "malloc(4096) = 0x" "$prefix/err" || { echo "FAIL: no malloc call"; cat "$prefix/err"; exit 1; }
+# Every driver link lands under the prefix given to cmake --install, and nothing else is
+# written outside it (the default prefix, /usr/local, is not touched).
+for link in fltrec ltracedrv stracedrv dlogger cronlogger; do
+  [ "$(readlink "$prefix/bin/$link")" = memwrap ] || { echo "FAIL: $prefix/bin/$link is not a link to memwrap"; exit 1; }
+done
+(cd "$prefix" && "$prefix/bin/stracedrv" -e trace=exit_group "$program" 0 2>"$prefix/err") \
+  || { echo "FAIL: installed stracedrv"; cat "$prefix/err"; exit 1; }
+grep -q "exit_group(0)" "$prefix/err" || { echo "FAIL: stracedrv printed no exit_group"; cat "$prefix/err"; exit 1; }
 # dlogger and cronlogger are installed beside it, as symlinks to memwrap.
 "$prefix/bin/cronlogger" -o - --modules memory | grep -q "mem used" \
   || { echo "FAIL: installed cronlogger does not log memory"; exit 1; }

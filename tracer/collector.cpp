@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "memwrap/handshake.h"
+#include "monotonic_clock.h"
 #include "peer_admission.h"
 #include "proc_memory.h"
 #include "ring_consumer.h"
@@ -44,12 +45,6 @@ constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, str
 // or not a shim at all) is hung up on, and its shim runs untraced.
 constexpr uint64_t kHelloDeadlineNs = 2'000'000'000;
 static_assert(kFlushBytes + kDrainBudget + 4 * kMaxRecordSize <= kMaxChunkRawSize);
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 template <class T>
 void AppendRecord(ByteBuffer* out, const T& record) {

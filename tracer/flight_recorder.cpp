@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "monotonic_clock.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -17,12 +18,6 @@ namespace {
 
 // Signals memwrap received, counted by the handler (lock-free atomics are async-signal-safe).
 std::atomic<uint32_t> g_signals[65];
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 // Calls visit(record) for each whole record of a buffer the collector produced.
 template <class Visit>

@@ -1,4 +1,5 @@
 #include "process_tree.h"
+#include "monotonic_clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -58,12 +59,6 @@ void SetWakeSignalBlocked(bool blocked) {
 // How often the waker mode checks that some tracee still exists: there, wait4 never fails with
 // ECHILD (the waker is a child), which otherwise ends the loop should a tracee vanish unseen.
 constexpr uint64_t kVanishCheckNs = 1'000'000'000;
-
-uint64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 // A "Key:\tvalue" line of /proc/TID/status; false if absent (gone, or a zombie's VmHWM).
 bool StatusField(pid_t tid, const char* key, long* value) {
@@ -290,7 +285,7 @@ int ProcessTree::Run() {
   while (!threads_.empty()) {
     if (g_tick_pending) {
       g_tick_pending = 0;
-      const uint64_t now = NowNs();
+      const uint64_t now = MonotonicNs();
       if (tick_) tick_(now);
       if (!masked && now >= next_vanish_check) {
         next_vanish_check = now + kVanishCheckNs;
@@ -309,11 +304,11 @@ int ProcessTree::Run() {
     int wait_errno = EINTR;  // as if a tick had cut the wait short, when there was none
     if (masked) SetWakeSignalBlocked(false);  // a pending tick is handled right here
     if (!g_tick_pending && !g_detach_requested) {
-      const uint64_t began = NowNs();
+      const uint64_t began = MonotonicNs();
       const uint64_t window = spin_.window_ns(began);
       tid = 0;
       while (window != 0 && tid == 0 && !g_tick_pending && !g_detach_requested &&
-             NowNs() - began < window) {
+             MonotonicNs() - began < window) {
         tid = wait4(-1, &pending.status, wait_flags | WNOHANG, &pending.usage);
       }
       if (tid == 0 && !g_tick_pending && !g_detach_requested) {
@@ -321,7 +316,7 @@ int ProcessTree::Run() {
       }
       if (tid < 0) wait_errno = errno;
       if (tid == 0) tid = -1;  // a tick or a detach came while polling: EINTR, as set above
-      if (tid > 0) spin_.Ended(NowNs() - began);
+      if (tid > 0) spin_.Ended(MonotonicNs() - began);
     }
     if (masked) SetWakeSignalBlocked(true);
     if (tid < 0) {
@@ -458,7 +453,7 @@ void ProcessTree::HandleSyscallStop(Thread& thread) {
   __ptrace_syscall_info info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, thread.tid, (void*)sizeof(info), &info) <= 0) return;
   Process& process = *thread.process;
-  const uint64_t now = NowNs();
+  const uint64_t now = MonotonicNs();
   if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
     // The seccomp member has the same leading layout as the entry member (nr, args).
     const uint32_t number = uint32_t(info.entry.nr);

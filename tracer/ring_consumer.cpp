@@ -8,6 +8,7 @@
 #include <climits>
 
 #include "memwrap/records.h"
+#include "monotonic_clock.h"
 
 namespace memwrap {
 
@@ -121,6 +122,12 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
   if (damaged()) return 0;
   size_t appended = 0;
   const uint64_t start_tail = tail_;
+  // Records of threads that can read no clock carry time 0: they get the time they are read,
+  // late by at most the time they waited in the ring (ring.h, clockless_threads).
+  uint64_t read_time_ns = 0;
+  if (header_->clockless_threads.load(std::memory_order_acquire) != 0) {
+    read_time_ns = MonotonicNs();
+  }
   while (appended < max_bytes) {
     const uint64_t offset = tail_ & mask_;
     // Acquire: pairs with the producer's release store of this tag, which it made after the
@@ -156,6 +163,14 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
       damage_ = "malformed record of type " + std::to_string(header.type) +
                 " at ring position " + std::to_string(tail_);
       break;
+    }
+    if (read_time_ns != 0 && header.type != uint16_t(RecordType::kStack) &&
+        header.size >= sizeof(RecordHeader) + sizeof(uint64_t)) {
+      uint64_t ts_ns = 0;  // right after the header in every record but STACK (records.h)
+      memcpy(&ts_ns, out->data() + at + sizeof(RecordHeader), sizeof(ts_ns));
+      if (ts_ns == 0) {
+        memcpy(out->data() + at + sizeof(RecordHeader), &read_time_ns, sizeof(read_time_ns));
+      }
     }
     appended += header.size;
     tail_ += kSlotTagSize + header.size;

@@ -4,14 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotonic_clock.h"
+
 namespace memwrap {
 namespace {
-
-uint64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 // Unwinding may stop the program's threads for at most this share of the wall time.
 constexpr uint64_t kBudgetPercent = 5;
@@ -43,7 +39,7 @@ void StackSampling::NewImage(pid_t pid) {
 }
 
 void StackSampling::Sample(pid_t pid, pid_t tid) {
-  const uint64_t start = NowNs();
+  const uint64_t start = MonotonicNs();
   StackSampleRecord record{};
   record.h = {sizeof(record), uint16_t(RecordType::kStackSample), 0};
   record.ts_ns = start;
@@ -59,7 +55,7 @@ void StackSampling::Sample(pid_t pid, pid_t tid) {
   }
   recorder_->AddRecord(pid, &record, sizeof(record), start);
   ++samples_;
-  window_busy_ns_ += NowNs() - start;
+  window_busy_ns_ += MonotonicNs() - start;
 }
 
 StackId StackSampling::Intern(pid_t pid, const std::vector<uint64_t>& frames, uint64_t now_ns) {

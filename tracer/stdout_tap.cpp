@@ -5,16 +5,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotonic_clock.h"
 #include "stdout_relay.h"
 
 namespace memwrap {
 namespace {
-
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 // Reads exactly `size` bytes; false at end of file or on an error.
 bool ReadAll(int fd, void* out, size_t size) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "memwrap_resident.h"
+#include "monotonic_clock.h"
 #include "preload_obstacle.h"
 #include "proc_memory.h"
 #include "syscalls/syscall_table.h"
@@ -27,12 +28,6 @@ constexpr uint64_t kBatchAgeNs = 200'000'000;
 // this close would show the same memory give or take one millisecond of calls (the exact peak
 // comes from VmHWM at exit anyway).
 constexpr uint64_t kMinSampleSpacingNs = 1'000'000;
-
-uint64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 std::string ReadProcFile(pid_t pid, const char* name) {
   std::string path = "/proc/" + std::to_string(pid) + "/" + name;
@@ -154,7 +149,7 @@ void TraceRecorder::AfterResume() {
   if (sample_after_resume_ == 0) return;
   const pid_t pid = sample_after_resume_;
   sample_after_resume_ = 0;
-  SampleMemory(pid, NowNs(), /*with_pss=*/false);
+  SampleMemory(pid, MonotonicNs(), /*with_pss=*/false);
 }
 
 void TraceRecorder::WriteProcessStart(pid_t pid, uint64_t now_ns) {
@@ -189,12 +184,12 @@ void TraceRecorder::OnProcessStart(pid_t pid, pid_t ppid) {
   // process is announced at its exec: before it, it is memwrap's own code.)
   const bool parent_without_shim = without_shim_.count(ppid) != 0;
   if (no_shim_ || parent_without_shim) without_shim_.insert(pid);
-  if (parent_without_shim) WriteProcessStart(pid, NowNs());
+  if (parent_without_shim) WriteProcessStart(pid, MonotonicNs());
 }
 
 void TraceRecorder::AnnounceAttached(pid_t pid) {
   without_shim_.insert(pid);
-  WriteProcessStart(pid, NowNs());
+  WriteProcessStart(pid, MonotonicNs());
 }
 
 void TraceRecorder::OnExec(pid_t pid) {
@@ -207,7 +202,7 @@ void TraceRecorder::OnExec(pid_t pid) {
     without_shim_.erase(pid);
   } else {
     without_shim_.insert(pid);
-    WriteProcessStart(pid, NowNs());
+    WriteProcessStart(pid, MonotonicNs());
   }
   if (on_image_) on_image_(pid, has_shim);
 }
@@ -235,10 +230,10 @@ void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusag
     memwrap_rss_kib = 0;
   }
   if (WIFEXITED(wait_status)) {
-    collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status), NowNs(),
+    collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status), MonotonicNs(),
                            max_rss_kib, memwrap_rss_kib);
   } else if (WIFSIGNALED(wait_status)) {
-    collector_->RecordExit(uint32_t(pid), ExitKind::kSignaled, WTERMSIG(wait_status), NowNs(),
+    collector_->RecordExit(uint32_t(pid), ExitKind::kSignaled, WTERMSIG(wait_status), MonotonicNs(),
                            max_rss_kib, memwrap_rss_kib);
   }
 }

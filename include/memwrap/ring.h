@@ -80,7 +80,11 @@ struct alignas(64) RingHeader {
   // Producers.
   std::atomic<uint32_t> waiters;     // producers currently sleeping on consumer_seq
   std::atomic<uint32_t> shim_state;  // ShimState
-  uint8_t pad3[56];
+  // Threads that can read no clock (seccomp strict mode: the kernel disables the TSC for the
+  // thread, and clock_gettime's system call is forbidden). Their records carry ts_ns 0; while
+  // this is not 0 the consumer gives such records the time it reads them.
+  std::atomic<uint32_t> clockless_threads;
+  uint8_t pad3[52];
 };
 static_assert(sizeof(RingHeader) == 256);
 static_assert(sizeof(RingHeader) <= kRingHeaderSize);

@@ -3,6 +3,8 @@
  *                         and sigreturn remain; any other system call kills the program
  *   seccomp_heap filter   a filter that kills the process at any system call but the few a
  *                         single-threaded heap needs (no rt_sigprocmask, no gettid, no futex)
+ *   seccomp_heap raw-filter the same filter, installed with syscall(SYS_seccomp, ...) as
+ *                         libseccomp's seccomp_load does, not with prctl
  * Then 1,000 allocations of 1..1000 bytes from main, every other one freed, and "ok" on
  * stdout; ends with a raw _exit(0) (exit_group is not allowed in strict mode). The stdio
  * buffer is set up before, so that printf allocates nothing after the switch, and the heap is
@@ -28,7 +30,7 @@ void __libc_free(void* block);
 #define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
                   BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
-static int EnterFilter(void) {
+static int EnterFilter(int raw) {
   struct sock_filter filter[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
       ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
@@ -38,6 +40,7 @@ static int EnterFilter(void) {
   };
   struct sock_fprog program = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  if (raw) return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
   return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program);
 }
 
@@ -58,7 +61,9 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "strict") == 0) {
     entered = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
   } else if (strcmp(argv[1], "filter") == 0) {
-    entered = EnterFilter();
+    entered = EnterFilter(0);
+  } else if (strcmp(argv[1], "raw-filter") == 0) {
+    entered = EnterFilter(1);
   }
   if (entered != 0) return 3;
   static char* kept[kCount];

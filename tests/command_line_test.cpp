@@ -1,0 +1,185 @@
+// memwrap's command lines as getopt, git and heaptrack users expect them: sizes and durations in
+// common spellings, bundled and glued short options, no guessing of long ones, "did you mean",
+// --version and `memwrap help COMMAND`. Units first, then the real binary.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "analyzer/byte_format.h"
+#include "cli/command_line.h"
+#include "cli/did_you_mean.h"
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+namespace po = boost::program_options;
+using test_support::CommandResult;
+using test_support::FileExists;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kExitWith = MEMWRAP_EXIT_WITH;
+
+uint64_t Size(const std::string& text) {
+  uint64_t bytes = 0;
+  EXPECT_TRUE(ParseByteSize(text, &bytes)) << text;
+  return bytes;
+}
+
+uint64_t Duration(const std::string& text) {
+  uint64_t ns = 0;
+  EXPECT_TRUE(ParseDuration(text, &ns)) << text;
+  return ns;
+}
+
+TEST(CommandLine, SizesInAnyCommonSpelling) {
+  EXPECT_EQ(Size("4096"), 4096u);
+  EXPECT_EQ(Size("64KiB"), 65536u);
+  EXPECT_EQ(Size("64k"), 65536u);
+  EXPECT_EQ(Size("64 MiB"), 64u << 20);
+  EXPECT_EQ(Size("512mb"), 512000000u);
+  EXPECT_EQ(Size("512MB"), 512000000u);
+  EXPECT_EQ(Size("2kB"), 2000u);
+  EXPECT_EQ(Size("1.5GiB"), 1610612736u);
+  EXPECT_EQ(Size("0.3MB"), 300000u);  // exact, not a double's 299,999.99...
+  EXPECT_EQ(Size("1TiB"), 1ull << 40);
+  EXPECT_EQ(Size("2tb"), 2000000000000ull);
+  EXPECT_EQ(Size(".5K"), 512u);
+  uint64_t bytes = 7;
+  for (const char* bad : {"", "MiB", "1.5B", "1.5", "-1", "1 2", "1XB", "1.2.3K", "9999999TiB",
+                          "18446744073709551616", "1e3"}) {
+    EXPECT_FALSE(ParseByteSize(bad, &bytes)) << bad;
+  }
+  EXPECT_EQ(bytes, 7u);
+}
+
+TEST(CommandLine, DurationsInAnyCommonSpelling) {
+  EXPECT_EQ(Duration("0"), 0u);
+  EXPECT_EQ(Duration("90"), 90'000'000'000u);
+  EXPECT_EQ(Duration("90s"), 90'000'000'000u);
+  EXPECT_EQ(Duration("1m30s"), 90'000'000'000u);
+  EXPECT_EQ(Duration("1h2m3s"), 3'723'000'000'000u);
+  EXPECT_EQ(Duration("2min"), 120'000'000'000u);
+  EXPECT_EQ(Duration("250ms"), 250'000'000u);
+  EXPECT_EQ(Duration("1.5s"), 1'500'000'000u);
+  EXPECT_EQ(Duration("1s500ms"), 1'500'000'000u);
+  EXPECT_EQ(Duration("50us"), 50'000u);
+  EXPECT_EQ(Duration("7ns"), 7u);
+  uint64_t ns = 7;
+  for (const char* bad : {"", "s", "1x", "30s1m", "1s1s", "1m30", "-1s", "1 s", "ms"}) {
+    EXPECT_FALSE(ParseDuration(bad, &ns)) << bad;
+  }
+  EXPECT_EQ(ns, 7u);
+}
+
+TEST(CommandLine, ClosestNameIsATypoOrABeginning) {
+  const std::vector<std::string> commands = {"run", "report", "diff", "timeline", "plot"};
+  EXPECT_EQ(ClosestName("reprot", commands), "report");
+  EXPECT_EQ(ClosestName("tiemline", commands), "timeline");
+  EXPECT_EQ(ClosestName("rum", commands), "run");
+  EXPECT_EQ(ClosestName("ls", commands), "");
+  EXPECT_EQ(ClosestName("python3", commands), "");
+  EXPECT_EQ(ClosestName("--out", {"--output", "--force"}), "--output");
+}
+
+po::options_description RunLikeOptions(std::string* output, bool* quiet, int* top) {
+  po::options_description options;
+  options.add_options()("help", "help")("output,o", po::value<std::string>(output), "file")(
+      "quiet,q", po::bool_switch(quiet), "quiet")("top", po::value<int>(top), "n");
+  return options;
+}
+
+TEST(CommandLine, ShortOptionsBundleGlueAndTakeTheNextArgument) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-q", "-o", "x.mwt", "prog", "-o", "y"},
+        {"-qo", "x.mwt", "prog", "-o", "y"},
+        {"-qox.mwt", "prog", "-o", "y"},
+        {"-qo=x.mwt", "prog", "-o", "y"},
+        {"-q", "-o=x.mwt", "prog", "-o", "y"},
+        {"-q", "--output=x.mwt", "prog", "-o", "y"},
+        {"-q", "--output", "x.mwt", "--", "prog", "-o", "y"}}) {
+    std::string output;
+    bool quiet = false;
+    int top = 0;
+    po::options_description options = RunLikeOptions(&output, &quiet, &top);
+    SplitCommandLine split = SplitAtProgram(args, options);
+    EXPECT_EQ(split.program, (std::vector<std::string>{"prog", "-o", "y"})) << args[0];
+    po::variables_map vm;
+    EXPECT_EQ(ParseOptions(split.options, options, "memwrap", &vm), -1) << args[0];
+    EXPECT_EQ(output, "x.mwt") << args[0];
+    EXPECT_TRUE(quiet) << args[0];
+  }
+  // A value that begins with '-' stays a value.
+  std::string output;
+  bool quiet = false;
+  int top = 0;
+  po::options_description options = RunLikeOptions(&output, &quiet, &top);
+  SplitCommandLine split = SplitAtProgram({"--top", "-3", "-o", "-x", "prog"}, options);
+  po::variables_map vm;
+  EXPECT_EQ(ParseOptions(split.options, options, "memwrap", &vm), -1);
+  EXPECT_EQ(top, -3);
+  EXPECT_EQ(output, "-x");
+  EXPECT_EQ(split.program, std::vector<std::string>{"prog"});
+  EXPECT_FALSE(split.after_double_dash);
+}
+
+TEST(CommandLine, LongOptionsAreNeverGuessedAndTheRefusalSuggests) {
+  ScratchDir dir;
+  CommandResult run = RunProgram({kMemwrap, "--out", dir.File("t.mwt"), kExitWith, "0"});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("'--out'"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("did you mean --output?"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("t.mwt")));
+  CommandResult report = RunProgram({kMemwrap, "report", "--tpo", "3", dir.File("t.mwt")});
+  EXPECT_EQ(report.exit_code(), 2);
+  EXPECT_NE(report.err.find("memwrap report: "), std::string::npos) << report.err;
+  EXPECT_NE(report.err.find("did you mean --top?"), std::string::npos) << report.err;
+}
+
+TEST(CommandLine, GluedAndBundledOutputsNameTheFileGiven) {
+  ScratchDir dir;
+  CommandResult equals = RunProgram({kMemwrap, "-q", "-o=" + dir.File("a.mwt"), kExitWith, "3"});
+  EXPECT_EQ(equals.exit_code(), 3) << equals.err;
+  EXPECT_TRUE(FileExists(dir.File("a.mwt")));
+  CommandResult bundled = RunProgram({kMemwrap, "-qo", dir.File("b.mwt"), kExitWith, "4"});
+  EXPECT_EQ(bundled.exit_code(), 4) << bundled.err;
+  EXPECT_TRUE(FileExists(dir.File("b.mwt")));
+  EXPECT_EQ(bundled.err, "");  // -q
+  CommandResult said = RunProgram({kMemwrap, "-o", dir.File("c.mwt"), kExitWith, "0"});
+  EXPECT_EQ(said.exit_code(), 0) << said.err;
+  EXPECT_EQ(said.err.rfind("memwrap: recording to " + dir.File("c.mwt") + "\n", 0), 0u)
+      << said.err;
+}
+
+TEST(CommandLine, VersionHelpAndMistypedCommands) {
+  for (const char* spelling : {"--version", "version"}) {
+    CommandResult version = RunProgram({kMemwrap, spelling});
+    EXPECT_EQ(version.exit_code(), 0);
+    EXPECT_EQ(version.out, std::string("memwrap ") + MEMWRAP_VERSION + "\n");
+  }
+  CommandResult help = RunProgram({kMemwrap, "help", "report"});
+  EXPECT_EQ(help.exit_code(), 0);
+  CommandResult report_help = RunProgram({kMemwrap, "report", "--help"});
+  EXPECT_EQ(help.out, report_help.out);
+  EXPECT_NE(help.out.find("--top"), std::string::npos) << help.out;
+  CommandResult run_help = RunProgram({kMemwrap, "--help"});
+  EXPECT_NE(help.out, run_help.out);
+  CommandResult unknown_topic = RunProgram({kMemwrap, "help", "reprot"});
+  EXPECT_EQ(unknown_topic.exit_code(), 2);
+  EXPECT_NE(unknown_topic.err.find("did you mean 'report'?"), std::string::npos)
+      << unknown_topic.err;
+  // Not a command and not a program: run as a program (127, as a shell), with the hint.
+  CommandResult mistyped = RunProgram({kMemwrap, "reprot", "x.mwt"});
+  EXPECT_EQ(mistyped.exit_code(), 127);
+  EXPECT_NE(mistyped.err.find("did you mean 'memwrap report'?"), std::string::npos)
+      << mistyped.err;
+  EXPECT_EQ(std::count(mistyped.err.begin(), mistyped.err.end(), '\n'), 1) << mistyped.err;
+}
+
+}  // namespace
+}  // namespace memwrap
