@@ -634,7 +634,8 @@ class ColumnarDecoder::State {
     return at;
   }
 
-  bool Heap(uint8_t op, uint64_t* ts, uint32_t* tid) {
+  // Inlined in its three callers: a call per heap event showed in profiles.
+  __attribute__((always_inline)) bool Heap(uint8_t op, uint64_t* ts, uint32_t* tid) {
     uint64_t delta;
     if (!Get(c_.TimesFor(op & 7), &delta)) return false;
     c_.ts += UnZigZag(delta);

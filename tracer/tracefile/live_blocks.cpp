@@ -121,22 +121,10 @@ size_t LiveBlocks::LiveAfter(size_t position) const {
   return sum;
 }
 
-bool LiveBlocks::Add(uint64_t addr, uint8_t tag) {
-  if (added_ == max_blocks_) return false;
-  if (added_ == capacity_) Grow();
-  const size_t position = added_++;
-  bits_[position / 64] |= uint64_t(1) << (position % 64);
-  ++counts_[position / 64];
-  ++groups_[position / 64 / kGroupWords];
-  ++live_;
-  addresses_[position] = addr;
-  tags_[position] = tag;
-  if (indexed_) {
-    Slot* slot = Find(addr);
-    slot->addr = addr;
-    slot->position_plus_one = uint32_t(position + 1);
-  }
-  return true;
+void LiveBlocks::Index(uint64_t addr, size_t position) {
+  Slot* slot = Find(addr);
+  slot->addr = addr;
+  slot->position_plus_one = uint32_t(position + 1);
 }
 
 bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {

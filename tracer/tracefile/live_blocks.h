@@ -32,8 +32,21 @@ class LiveBlocks {
   void Reset(size_t max_blocks);
 
   // A new block at `addr`, the newest, with a tag the caller gets back when it is taken (its
-  // size class). false when max_blocks blocks were added already.
-  bool Add(uint64_t addr, uint8_t tag);
+  // size class). false when max_blocks blocks were added already. Inline: the decoder adds a
+  // block per allocation, and the call showed in profiles.
+  bool Add(uint64_t addr, uint8_t tag) {
+    if (added_ == max_blocks_) return false;
+    if (added_ == capacity_) Grow();
+    const size_t position = added_++;
+    bits_[position / 64] |= uint64_t(1) << (position % 64);
+    ++counts_[position / 64];
+    ++groups_[position / 64 / kGroupWords];
+    ++live_;
+    addresses_[position] = addr;
+    tags_[position] = tag;
+    if (indexed_) Index(addr, position);
+    return true;
+  }
   // Encoder: the rank of the newest live block at `addr` (0: the newest of all) and its tag;
   // it stops being live. false when no live block is there.
   bool TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag);
@@ -52,6 +65,7 @@ class LiveBlocks {
     uint32_t position_plus_one;
   };
   Slot* Find(uint64_t addr);
+  void Index(uint64_t addr, size_t position);  // the encoder's: `addr` is at `position`
   void Erase(Slot* slot);
   static constexpr size_t kGroupWords = 16;  // words of flags per group count
   void Grow();                                // room for twice the blocks
