@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <array>
+
 namespace memwrap {
 namespace {
 
@@ -19,13 +21,20 @@ inline unsigned PopCount(uint64_t x) {
   return unsigned((x * 0x0101010101010101ull) >> 56);
 }
 
+// Set bits per byte value.
+constexpr std::array<uint8_t, 256> kByteBits = [] {
+  std::array<uint8_t, 256> bits{};
+  for (unsigned i = 1; i < 256; ++i) bits[i] = uint8_t((i & 1) + bits[i >> 1]);
+  return bits;
+}();
+
 // The position of the n-th (from 0) set bit of `word` counted from its highest, which has
 // more than n. Most frees take one of the last few blocks: drop the n highest bits one by one;
 // further down, a byte at a time first.
 unsigned SelectFromTop(uint64_t word, unsigned n) {
   if (n >= 8) {
     for (unsigned shift = 56;; shift -= 8) {
-      const unsigned count = PopCount((word >> shift) & 0xff);
+      const unsigned count = kByteBits[(word >> shift) & 0xff];
       if (n < count) break;  // in this byte, now the word's highest
       n -= count;
       word &= (uint64_t(1) << shift) - 1;  // drops this byte
@@ -146,11 +155,12 @@ bool LiveBlocks::TakeByRank(uint64_t rank, uint64_t* addr, uint8_t* tag) {
   // of the group that holds the block. rank < live, so some group does.
   size_t word = (added_ - 1) / 64;
   size_t group = word / kGroupWords;
+  const size_t group_start = group * kGroupWords;
   uint64_t left = rank;
   for (;; --word) {
     if (left < counts_[word]) break;
     left -= counts_[word];
-    if (word == group * kGroupWords) {
+    if (word == group_start) {
       for (--group; left >= groups_[group]; --group) left -= groups_[group];
       for (word = group * kGroupWords + kGroupWords - 1; left >= counts_[word]; --word) {
         left -= counts_[word];
