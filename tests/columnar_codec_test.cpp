@@ -469,7 +469,8 @@ TEST(LiveBlocks, RanksAcrossSparsePositions) {
     live.push_back(addr);
     if (random() % 50 == 0) continue;  // kept for a while
     // The newest mostly, now and then one from anywhere.
-    const size_t back = random() % 8 == 0 ? random() % live.size() : random() % std::min<size_t>(live.size(), 3);
+    const size_t back =
+        random() % 8 == 0 ? random() % live.size() : random() % std::min<size_t>(live.size(), 3);
     const size_t at = live.size() - 1 - back;
     uint64_t rank, addr_taken;
     uint8_t tag, decoded_tag;

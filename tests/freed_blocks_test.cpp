@@ -60,7 +60,8 @@ class Model {
     if (list->size() > capacity) list->pop_back();
   }
   static void Erase(std::vector<Entry>* list, uint64_t addr) {
-    auto it = std::find_if(list->begin(), list->end(), [&](const Entry& e) { return e.addr == addr; });
+    auto it =
+        std::find_if(list->begin(), list->end(), [&](const Entry& e) { return e.addr == addr; });
     if (it != list->end()) list->erase(it);
   }
   std::vector<Entry> classes_[FreedBlocks::kClasses];

@@ -11,8 +11,9 @@
 // then the word counts of the group that holds the block, then bits of one word. Ranks are
 // mostly small (a program frees what it allocated last) but not always (a random free among
 // thousands of live blocks): both stay within 2 x 16 word counts plus a count per group.
-// Only the encoder maps addresses to positions. An address allocated again while live (its free was not seen) maps
-// to its newest position; the older one stays live, unreachable, on both sides alike.
+// Only the encoder maps addresses to positions. An address allocated again while live (its
+// free was not seen) maps to its newest position; the older one stays live, unreachable, on
+// both sides alike.
 //
 // Memory grows with the blocks added, up to a bound fixed by the chunk's size (hostile input
 // cannot grow it further), and is kept from chunk to chunk (Reset): setting it up for each
@@ -68,9 +69,9 @@ class LiveBlocks {
   void Index(uint64_t addr, size_t position);  // the encoder's: `addr` is at `position`
   void Erase(Slot* slot);
   static constexpr size_t kGroupWords = 16;  // words of flags per group count
-  void Grow();                                // room for twice the blocks
-  void Clear(size_t position);                // the block at `position` stops being live
-  size_t LiveAfter(size_t position) const;    // live blocks at positions after `position`
+  void Grow();                               // room for twice the blocks
+  void Clear(size_t position);               // the block at `position` stops being live
+  size_t LiveAfter(size_t position) const;   // live blocks at positions after `position`
 
   size_t max_blocks_ = 0;
   size_t capacity_ = 0;              // positions the arrays hold now, a multiple of 64 x 16

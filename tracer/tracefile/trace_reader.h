@@ -24,7 +24,8 @@ struct Chunk {
   uint64_t next_offset = 0;
   ChunkType type = ChunkType::kRecords;
   uint32_t pid = 0;
-  ByteBuffer data;  // decompressed payload; the columnar form of the records when `columns`
+  // The decompressed payload; with `columns`, the columnar form of the records instead.
+  ByteBuffer data;
   bool columns = false;   // read with defer_columns from a codec 3 chunk: see DecodeColumns
   uint32_t raw_size = 0;  // the records' size, as the chunk header states it
 };
@@ -56,8 +57,8 @@ class TraceReader {
                      bool defer_columns = false);
   // The records of a chunk read with defer_columns, into `records` (replacing its content).
   // Throws TraceError(kCorrupt) as ReadChunkAt would have; `path` names the trace in it.
-  static void DecodeColumns(const std::string& path, const Chunk& chunk,
-                            ColumnarDecoder* decoder, ByteBuffer* records);
+  static void DecodeColumns(const std::string& path, const Chunk& chunk, ColumnarDecoder* decoder,
+                            ByteBuffer* records);
   // Sequential reading from the first chunk.
   Status NextChunk(Chunk* chunk, bool with_data = true);
 
@@ -67,9 +68,8 @@ class TraceReader {
  private:
   bool ReadExact(uint64_t offset, void* out, size_t size, size_t* got);
   [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
-  static void DecodeColumns(const std::string& path, const Chunk& chunk,
-                            const ByteBuffer& columns, ColumnarDecoder* decoder,
-                            ByteBuffer* records);
+  static void DecodeColumns(const std::string& path, const Chunk& chunk, const ByteBuffer& columns,
+                            ColumnarDecoder* decoder, ByteBuffer* records);
 
   std::string path_;
   UniqueFd fd_;
