@@ -36,7 +36,8 @@ void ChunkDecoder::Run() {
     }
     try {
       Chunk chunk;
-      reader_->ReadChunkAt(job.offset, &chunk, /*with_data=*/true);
+      // Columnar chunks are decoded by the thread that replays them (Chunk::columns).
+      reader_->ReadChunkAt(job.offset, &chunk, /*with_data=*/true, /*defer_columns=*/true);
       job.result.set_value(std::move(chunk));
     } catch (...) {
       job.result.set_exception(std::current_exception());

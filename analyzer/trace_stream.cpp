@@ -42,12 +42,17 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
 
 namespace {
 
-// One process's records, chunk after chunk; the next chunk is decoded while this one is read.
+// One process's records, chunk after chunk; the next chunk is read while this one is replayed.
 class ProcessCursor {
  public:
-  ProcessCursor(ChunkDecoder* decoder, const std::string& path, uint32_t pid,
-                const std::vector<uint64_t>* offsets, const TraceStream::Ahead* ahead)
-      : decoder_(decoder), path_(path), pid_(pid), offsets_(offsets), ahead_(ahead) {
+  ProcessCursor(ChunkDecoder* decoder, ColumnarDecoder* columnar, const std::string& path,
+                uint32_t pid, const std::vector<uint64_t>* offsets, const TraceStream::Ahead* ahead)
+      : decoder_(decoder),
+        columnar_(columnar),
+        path_(path),
+        pid_(pid),
+        offsets_(offsets),
+        ahead_(ahead) {
     RequestNext();
   }
 
@@ -65,9 +70,16 @@ class ProcessCursor {
       cursor_.reset();
       chunk_ = next_.get();  // a chunk that cannot be decoded throws its TraceError here
       RequestNext();
+      // A columnar chunk is decoded here, into the same buffer each time: its records stay
+      // in this core's cache until they are replayed.
+      const ByteBuffer* records = &chunk_.data;
+      if (chunk_.columns) {
+        TraceReader::DecodeColumns(path_, chunk_, columnar_, &records_);  // or throws
+        records = &records_;
+      }
       where_ = "trace '" + path_ + "' chunk at offset " + std::to_string(offset);
-      cursor_ = std::make_unique<RecordCursor>(chunk_.data.data(), chunk_.data.size());
-      lookahead_ = std::make_unique<RecordCursor>(chunk_.data.data(), chunk_.data.size());
+      cursor_ = std::make_unique<RecordCursor>(records->data(), records->size());
+      lookahead_ = std::make_unique<RecordCursor>(records->data(), records->size());
       if (*ahead_) {
         for (int i = 0; i < kLookahead && lookahead_->TryNext(&ahead_record_); ++i) {
           (*ahead_)(pid_, ahead_record_);
@@ -79,9 +91,10 @@ class ProcessCursor {
   uint32_t pid() const { return pid_; }
   uint64_t ts() const { return ts_; }
   size_t chunks_read() const { return next_chunk_; }
-  // The current chunk, and as much again for the one being decoded ahead (chunks of one
-  // process are alike in size; the limit is a guard against hostile files, not an account).
-  size_t chunk_bytes() const { return 2 * chunk_.data.capacity(); }
+  // The current chunk (its records, and its columns when it had some), and as much again for
+  // the one being read ahead (chunks of one process are alike in size; the limit is a guard
+  // against hostile files, not an account).
+  size_t chunk_bytes() const { return 2 * (chunk_.data.capacity() + records_.capacity()); }
   const RecordView& record() const { return record_; }
 
  private:
@@ -94,12 +107,14 @@ class ProcessCursor {
   static constexpr int kLookahead = 16;
 
   ChunkDecoder* decoder_;
+  ColumnarDecoder* columnar_;  // shared by the cursors: they decode one at a time
   const std::string& path_;
   uint32_t pid_;
   const std::vector<uint64_t>* offsets_;
   size_t next_chunk_ = 0;  // chunks requested so far
   std::future<Chunk> next_;
   Chunk chunk_;
+  ByteBuffer records_;  // the current chunk's records when it was columnar
   std::unique_ptr<RecordCursor> cursor_;
   std::unique_ptr<RecordCursor> lookahead_;  // kLookahead records ahead of cursor_
   const TraceStream::Ahead* ahead_;
@@ -122,9 +137,11 @@ void TraceStream::TooMuchHeld() const {
 void TraceStream::ForEach(const Visit& visit, const Ahead& ahead) {
   // Declared before the cursors: they hold its futures, and it must outlive them.
   ChunkDecoder decoder(reader_);
+  ColumnarDecoder columnar;
   std::vector<std::unique_ptr<ProcessCursor>> cursors;
   for (const auto& [pid, offsets] : chunks_by_pid_) {
-    cursors.push_back(std::make_unique<ProcessCursor>(&decoder, reader_->path(), pid, &offsets, &ahead));
+    cursors.push_back(std::make_unique<ProcessCursor>(&decoder, &columnar, reader_->path(), pid,
+                                                      &offsets, &ahead));
   }
   auto later = [](const ProcessCursor* a, const ProcessCursor* b) {
     return a->ts() != b->ts() ? a->ts() > b->ts() : a->pid() > b->pid();

@@ -39,7 +39,7 @@ esac
 # A run longer than this is killed and counted as failed (heaptrack 1.4's heaptrack_interpret
 # can grow a hash table without bound on some inputs and never finish).
 limit=${REAL_PROGRAMS_TIME_LIMIT:-900}
-keep=${REAL_PROGRAMS_KEEP:-}  # a directory to copy each workload's full trace into
+keep=${REAL_PROGRAMS_KEEP:-}  # a directory to copy each workload's full trace (and heaptrack's) into
 if [ -n "$keep" ] && [ ! -d "$keep" ]; then echo "REAL_PROGRAMS_KEEP: no directory '$keep'"; exit 2; fi
 
 # Sizes: each workload takes about 1 to 2 s of CPU plain here (malloc_bench 0.2 s).
@@ -251,6 +251,8 @@ print(t["allocations"], t["frees"], r["peak_heap_bytes"], r["temporary_allocatio
     events=$((mw_allocs + mw_frees))
     [ -z "$keep" ] || cp "$work/full.mwt" "$keep/$workload.mwt"
   fi
+  # heaptrack's file of the same invocation, for timing heaptrack_print against memwrap report.
+  [ -z "$keep" ] || [ ! -f "$work/heaptrack.zst" ] || cp "$work/heaptrack.zst" "$keep/$workload.heaptrack.zst"
 
   echo "$title: fastest of $repeat interleaved runs, $(nproc) cores"
   printf '%-30s %9s %8s %9s %14s %11s\n' "" "wall" "ratio" "cpu" "trace bytes" "bytes/event"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <string.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -448,6 +449,47 @@ TEST(LiveBlocks, DecoderSelectsWhatTheEncoderRanked) {
     }
     EXPECT_EQ(decoder.live(), live.size());
   }
+}
+
+// Few live blocks far apart among many positions (a program that frees almost everything
+// soon and keeps a few blocks for long), and ranks small and large: ranks count across many
+// words and groups of words, and across positions that are no longer live.
+TEST(LiveBlocks, RanksAcrossSparsePositions) {
+  std::mt19937_64 random(3);
+  LiveBlocks encoder, decoder;
+  encoder.IndexAddresses(true);
+  constexpr size_t kBlocks = 300000;
+  encoder.Reset(kBlocks);
+  decoder.Reset(kBlocks);
+  std::vector<uint64_t> live;
+  for (size_t i = 0; i < kBlocks; ++i) {
+    const uint64_t addr = 0x10000 + uint64_t(i) * 32;
+    ASSERT_TRUE(encoder.Add(addr, uint8_t(i)));
+    ASSERT_TRUE(decoder.Add(addr, uint8_t(i)));
+    live.push_back(addr);
+    if (random() % 50 == 0) continue;  // kept for a while
+    // The newest mostly, now and then one from anywhere.
+    const size_t back =
+        random() % 8 == 0 ? random() % live.size() : random() % std::min<size_t>(live.size(), 3);
+    const size_t at = live.size() - 1 - back;
+    uint64_t rank, addr_taken;
+    uint8_t tag, decoded_tag;
+    ASSERT_TRUE(encoder.TakeByAddress(live[at], &rank, &tag));
+    ASSERT_EQ(rank, back);
+    ASSERT_TRUE(decoder.TakeByRank(rank, &addr_taken, &decoded_tag));
+    ASSERT_EQ(addr_taken, live[at]);
+    ASSERT_EQ(decoded_tag, tag);
+    live.erase(live.begin() + ptrdiff_t(at));
+  }
+  EXPECT_EQ(decoder.live(), live.size());
+  EXPECT_EQ(encoder.live(), live.size());
+  uint64_t addr;
+  uint8_t tag;
+  EXPECT_FALSE(decoder.TakeByRank(live.size(), &addr, &tag));
+  // The oldest live block is the last rank.
+  ASSERT_FALSE(live.empty());
+  ASSERT_TRUE(decoder.TakeByRank(live.size() - 1, &addr, &tag));
+  EXPECT_EQ(addr, live.front());
 }
 
 }  // namespace

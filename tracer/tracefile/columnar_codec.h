@@ -13,8 +13,8 @@
 // the columns do not model, is stored as codec 2 stores it (record_packing.h): every record
 // decodes to exactly its bytes.
 //
-// Chunks decode independently: the reader decodes a process's next chunk on another thread
-// and a trace cut short reads up to the cut.
+// Chunks decode independently: the analyzer reads and decompresses a process's next chunk on
+// another thread while it replays this one, and a trace cut short reads up to the cut.
 #pragma once
 
 #include <stddef.h>

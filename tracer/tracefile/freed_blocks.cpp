@@ -2,39 +2,38 @@
 
 namespace memwrap {
 
-// Plain loops over at most 16 entries: memmove calls for these few bytes showed in profiles.
-void FreedBlocks::Push(List* list, size_t capacity, uint64_t addr, uint8_t size_class) {
-  const size_t keep = list->count < capacity ? list->count : capacity - 1;
-  for (size_t i = keep; i > 0; --i) {
-    list->addrs[i] = list->addrs[i - 1];
-    list->classes[i] = list->classes[i - 1];
-  }
-  list->addrs[0] = addr;
-  list->classes[0] = size_class;
-  list->count = uint32_t(keep + 1);
+void FreedBlocks::Push(List* list, uint32_t capacity, uint64_t addr, uint8_t size_class) {
+  list->head = (list->head + 1) & (kRing - 1);
+  list->addrs[list->head] = addr;
+  list->classes[list->head] = size_class;
+  if (list->count < capacity) ++list->count;  // else the oldest is out of the list's places
 }
 
-void FreedBlocks::Remove(List* list, size_t i) {
-  for (size_t j = i + 1; j < list->count; ++j) {
-    list->addrs[j - 1] = list->addrs[j];
-    list->classes[j - 1] = list->classes[j];
+// The entries newer than `place` move one place older, over it; the newest slot is freed.
+void FreedBlocks::Remove(List* list, uint32_t place) {
+  for (uint32_t p = place; p > 0; --p) {
+    const uint32_t to = list->Slot(p), from = list->Slot(p - 1);
+    list->addrs[to] = list->addrs[from];
+    list->classes[to] = list->classes[from];
   }
+  list->head = (list->head - 1) & (kRing - 1);
   --list->count;
 }
 
 void FreedBlocks::RemoveAddress(List* list, uint64_t addr) {
-  for (uint32_t i = 0; i < list->count; ++i) {
-    if (list->addrs[i] == addr) {
-      Remove(list, i);
+  for (uint32_t p = 0; p < list->count; ++p) {
+    if (list->addrs[list->Slot(p)] == addr) {
+      Remove(list, p);
       return;
     }
   }
 }
 
-void FreedBlocks::Taken(List* list, size_t i) {
-  const uint64_t addr = list->addrs[i];
-  const uint8_t size_class = list->classes[i];
-  Remove(list, i);
+void FreedBlocks::Taken(List* list, uint32_t place) {
+  const uint32_t slot = list->Slot(place);
+  const uint64_t addr = list->addrs[slot];
+  const uint8_t size_class = list->classes[slot];
+  Remove(list, place);
   if (list != &recent_) {
     RemoveAddress(&recent_, addr);
   } else if (size_class != 0) {
@@ -56,19 +55,19 @@ bool FreedBlocks::Find(uint64_t addr, uint32_t size_class, uint64_t* place) {
   uint64_t base = 0;
   if (size_class != 0 && size_class < kClasses) {
     List& list = classes_[size_class];
-    for (uint32_t i = 0; i < list.count; ++i) {
-      if (list.addrs[i] == addr) {
-        *place = i;
-        Taken(&list, i);
+    for (uint32_t p = 0; p < list.count; ++p) {
+      if (list.addrs[list.Slot(p)] == addr) {
+        *place = p;
+        Taken(&list, p);
         return true;
       }
     }
     base = list.count;
   }
-  for (uint32_t i = 0; i < recent_.count; ++i) {
-    if (recent_.addrs[i] == addr) {
-      *place = base + i;
-      Taken(&recent_, i);
+  for (uint32_t p = 0; p < recent_.count; ++p) {
+    if (recent_.addrs[recent_.Slot(p)] == addr) {
+      *place = base + p;
+      Taken(&recent_, p);
       return true;
     }
   }
@@ -79,15 +78,15 @@ bool FreedBlocks::Take(uint64_t place, uint32_t size_class, uint64_t* addr) {
   if (size_class != 0 && size_class < kClasses) {
     List& list = classes_[size_class];
     if (place < list.count) {
-      *addr = list.addrs[place];
-      Taken(&list, size_t(place));
+      *addr = list.addrs[list.Slot(uint32_t(place))];
+      Taken(&list, uint32_t(place));
       return true;
     }
     place -= list.count;
   }
   if (place >= recent_.count) return false;
-  *addr = recent_.addrs[place];
-  Taken(&recent_, size_t(place));
+  *addr = recent_.addrs[recent_.Slot(uint32_t(place))];
+  Taken(&recent_, uint32_t(place));
   return true;
 }
 

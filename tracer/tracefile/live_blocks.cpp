@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <array>
+
 namespace memwrap {
 namespace {
 
@@ -19,17 +21,27 @@ inline unsigned PopCount(uint64_t x) {
   return unsigned((x * 0x0101010101010101ull) >> 56);
 }
 
-// The position of the n-th (from 0) set bit of `word`, which has more than n.
-unsigned SelectBit(uint64_t word, unsigned n) {
-  for (unsigned byte = 0;; ++byte) {
-    const unsigned count = PopCount((word >> (byte * 8)) & 0xff);
-    if (n < count) {
-      uint64_t bits = (word >> (byte * 8)) & 0xff;
-      while (n-- > 0) bits &= bits - 1;
-      return byte * 8 + unsigned(__builtin_ctzll(bits));
+// Set bits per byte value.
+constexpr std::array<uint8_t, 256> kByteBits = [] {
+  std::array<uint8_t, 256> bits{};
+  for (unsigned i = 1; i < 256; ++i) bits[i] = uint8_t((i & 1) + bits[i >> 1]);
+  return bits;
+}();
+
+// The position of the n-th (from 0) set bit of `word` counted from its highest, which has
+// more than n. Most frees take one of the last few blocks: drop the n highest bits one by one;
+// further down, a byte at a time first.
+unsigned SelectFromTop(uint64_t word, unsigned n) {
+  if (n >= 8) {
+    for (unsigned shift = 56;; shift -= 8) {
+      const unsigned count = kByteBits[(word >> shift) & 0xff];
+      if (n < count) break;  // in this byte, now the word's highest
+      n -= count;
+      word &= (uint64_t(1) << shift) - 1;  // drops this byte
     }
-    n -= count;
   }
+  for (; n > 0; --n) word &= ~(uint64_t(1) << (63 - __builtin_clzll(word)));
+  return unsigned(63 - __builtin_clzll(word));
 }
 
 }  // namespace
@@ -37,7 +49,7 @@ unsigned SelectBit(uint64_t word, unsigned n) {
 void LiveBlocks::Reset(size_t max_blocks) {
   max_blocks_ = max_blocks;
   // Only what the last chunk used is cleared: the addresses still indexed (blocks still live),
-  // the words of flags it used, and the tree (64 times smaller).
+  // and the words of flags and the group counts it used.
   const size_t words = (added_ + 63) / 64;
   if (indexed_) {
     for (size_t word = 0; word < words; ++word) {
@@ -50,26 +62,21 @@ void LiveBlocks::Reset(size_t max_blocks) {
   }
   if (capacity_ > 0) {  // else nothing was ever allocated (and memset must not see null)
     memset(bits_.data(), 0, words * sizeof(uint64_t));
-    memset(tree_.data(), 0, tree_.size() * sizeof(uint32_t));
+    memset(counts_.data(), 0, words);
+    memset(groups_.data(), 0, (words + kGroupWords - 1) / kGroupWords * sizeof(uint32_t));
   }
   added_ = 0;
   live_ = 0;
 }
 
 void LiveBlocks::Grow() {
-  capacity_ = capacity_ == 0 ? 1024 : capacity_ * 2;
+  capacity_ = capacity_ == 0 ? 64 * kGroupWords : capacity_ * 2;
   const size_t words = capacity_ / 64;
   bits_.resize(words, 0);
+  counts_.resize(words, 0);
+  groups_.resize(words / kGroupWords, 0);
   addresses_.resize(capacity_);
   tags_.resize(capacity_);
-  // The tree again from the words, in linear time: each node adds itself to its parent.
-  tree_.assign(words + 1, 0);
-  for (size_t i = 1; i <= words; ++i) {
-    tree_[i] += PopCount(bits_[i - 1]);
-    const size_t parent = i + (i & (0 - i));
-    if (parent <= words) tree_[parent] += tree_[i];
-  }
-  while (top_bit_ * 2 <= words) top_bit_ *= 2;
   if (!indexed_) return;
   // The address table at a load factor of at most 1/2, so a probe always finds an empty slot.
   std::vector<Slot> old;
@@ -104,33 +111,29 @@ void LiveBlocks::Erase(Slot* slot) {
 
 void LiveBlocks::Clear(size_t position) {
   bits_[position / 64] &= ~(uint64_t(1) << (position % 64));
-  for (size_t i = position / 64 + 1; i < tree_.size(); i += i & (0 - i)) --tree_[i];
+  --counts_[position / 64];
+  --groups_[position / 64 / kGroupWords];
   --live_;
 }
 
-size_t LiveBlocks::LiveUpTo(size_t position) const {
+size_t LiveBlocks::LiveAfter(size_t position) const {
   const size_t word = position / 64;
-  const uint64_t mask = ~uint64_t(0) >> (63 - position % 64);
-  size_t sum = PopCount(bits_[word] & mask);
-  for (size_t i = word; i > 0; i -= i & (0 - i)) sum += tree_[i];
+  const size_t top = (added_ - 1) / 64;  // the newest word in use
+  // Flags above the position's own bit in its word (none when it is the word's last).
+  const unsigned bit = unsigned(position % 64);
+  size_t sum = bit == 63 ? 0 : PopCount(bits_[word] >> (bit + 1));
+  const size_t group = word / kGroupWords;
+  const size_t top_group = top / kGroupWords;
+  const size_t last_word = group == top_group ? top : (group + 1) * kGroupWords - 1;
+  for (size_t w = word + 1; w <= last_word; ++w) sum += counts_[w];
+  for (size_t g = group + 1; g <= top_group; ++g) sum += groups_[g];
   return sum;
 }
 
-bool LiveBlocks::Add(uint64_t addr, uint8_t tag) {
-  if (added_ == max_blocks_) return false;
-  if (added_ == capacity_) Grow();
-  const size_t position = added_++;
-  bits_[position / 64] |= uint64_t(1) << (position % 64);
-  for (size_t i = position / 64 + 1; i < tree_.size(); i += i & (0 - i)) ++tree_[i];
-  ++live_;
-  addresses_[position] = addr;
-  tags_[position] = tag;
-  if (indexed_) {
-    Slot* slot = Find(addr);
-    slot->addr = addr;
-    slot->position_plus_one = uint32_t(position + 1);
-  }
-  return true;
+void LiveBlocks::Index(uint64_t addr, size_t position) {
+  Slot* slot = Find(addr);
+  slot->addr = addr;
+  slot->position_plus_one = uint32_t(position + 1);
 }
 
 bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {
@@ -138,7 +141,7 @@ bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {
   Slot* slot = Find(addr);
   if (slot->position_plus_one == 0) return false;
   const size_t position = slot->position_plus_one - 1;
-  *rank = live_ - LiveUpTo(position);  // live blocks added after it
+  *rank = LiveAfter(position);
   *tag = tags_[position];
   Clear(position);
   Erase(slot);
@@ -147,36 +150,26 @@ bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {
 
 bool LiveBlocks::TakeByRank(uint64_t rank, uint64_t* addr, uint8_t* tag) {
   if (rank >= live_) return false;
-  size_t position;
-  // Most frees release one of the blocks allocated last: count down from the newest word
-  // first, which costs a popcount a word; a rank further back goes down the tree.
-  constexpr size_t kScanWords = 4;
+  // Down from the newest word (most frees release one of the blocks allocated last): the
+  // words of the newest group one by one, then whole groups by their counts, then the words
+  // of the group that holds the block. rank < live, so some group does.
   size_t word = (added_ - 1) / 64;
+  size_t group = word / kGroupWords;
+  const size_t group_start = group * kGroupWords;
   uint64_t left = rank;
-  size_t scanned = 0;
-  for (; scanned < kScanWords; ++scanned, --word) {
-    const unsigned count = PopCount(bits_[word]);
-    if (left < count) break;
-    left -= count;
-    if (word == 0) break;  // not reached: rank < live
-  }
-  if (scanned < kScanWords) {
-    // The (left)-th live block of this word counted from its top: drop the `left` highest.
-    uint64_t bits = bits_[word];
-    for (; left > 0; --left) bits &= ~(uint64_t(1) << (63 - __builtin_clzll(bits)));
-    position = word * 64 + size_t(63 - __builtin_clzll(bits));
-  } else {
-    // The (live - rank)-th live block from the start: down the tree to its word, then its bit.
-    size_t target = live_ - rank;
-    word = 0;
-    for (size_t step = top_bit_; step > 0; step >>= 1) {
-      if (word + step < tree_.size() && tree_[word + step] < target) {
-        word += step;
-        target -= tree_[word];
+  for (;; --word) {
+    if (left < counts_[word]) break;
+    left -= counts_[word];
+    if (word == group_start) {
+      for (--group; left >= groups_[group]; --group) left -= groups_[group];
+      for (word = group * kGroupWords + kGroupWords - 1; left >= counts_[word]; --word) {
+        left -= counts_[word];
       }
+      break;
     }
-    position = word * 64 + SelectBit(bits_[word], unsigned(target - 1));
   }
+  // The (left)-th live block of this word counted from its top.
+  const size_t position = word * 64 + SelectFromTop(bits_[word], unsigned(left));
   *addr = addresses_[position];
   *tag = tags_[position];
   Clear(position);

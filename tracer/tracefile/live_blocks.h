@@ -4,10 +4,16 @@
 // recently, so ranks are small numbers where addresses are 6-byte ones.
 //
 // Encoder and decoder keep the same state by making the same calls in the same order. A live
-// flag per allocation position, 64 to a word, with a Fenwick tree over the words' counts:
-// ranking and selecting cost O(log(n / 64)) plus a word's popcount. Only the encoder maps
-// addresses to positions. An address allocated again while live (its free was not seen) maps
-// to its newest position; the older one stays live, unreachable, on both sides alike.
+// flag per allocation position, 64 to a word, a count of live blocks per word and one per
+// group of 16 words: adding and taking a block change a flag and two counts (a Fenwick tree
+// over the words, updated at every event, cost more than it saved). Ranking and selecting
+// count from the newest block down: the word counts of the newest group, then whole groups,
+// then the word counts of the group that holds the block, then bits of one word. Ranks are
+// mostly small (a program frees what it allocated last) but not always (a random free among
+// thousands of live blocks): both stay within 2 x 16 word counts plus a count per group.
+// Only the encoder maps addresses to positions. An address allocated again while live (its
+// free was not seen) maps to its newest position; the older one stays live, unreachable, on
+// both sides alike.
 //
 // Memory grows with the blocks added, up to a bound fixed by the chunk's size (hostile input
 // cannot grow it further), and is kept from chunk to chunk (Reset): setting it up for each
@@ -27,8 +33,21 @@ class LiveBlocks {
   void Reset(size_t max_blocks);
 
   // A new block at `addr`, the newest, with a tag the caller gets back when it is taken (its
-  // size class). false when max_blocks blocks were added already.
-  bool Add(uint64_t addr, uint8_t tag);
+  // size class). false when max_blocks blocks were added already. Inline: the decoder adds a
+  // block per allocation, and the call showed in profiles.
+  bool Add(uint64_t addr, uint8_t tag) {
+    if (added_ == max_blocks_) return false;
+    if (added_ == capacity_) Grow();
+    const size_t position = added_++;
+    bits_[position / 64] |= uint64_t(1) << (position % 64);
+    ++counts_[position / 64];
+    ++groups_[position / 64 / kGroupWords];
+    ++live_;
+    addresses_[position] = addr;
+    tags_[position] = tag;
+    if (indexed_) Index(addr, position);
+    return true;
+  }
   // Encoder: the rank of the newest live block at `addr` (0: the newest of all) and its tag;
   // it stops being live. false when no live block is there.
   bool TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag);
@@ -47,15 +66,18 @@ class LiveBlocks {
     uint32_t position_plus_one;
   };
   Slot* Find(uint64_t addr);
+  void Index(uint64_t addr, size_t position);  // the encoder's: `addr` is at `position`
   void Erase(Slot* slot);
-  void Grow();                             // room for twice the blocks
-  void Clear(size_t position);             // the block at `position` stops being live
-  size_t LiveUpTo(size_t position) const;  // live blocks at positions 0..position
+  static constexpr size_t kGroupWords = 16;  // words of flags per group count
+  void Grow();                               // room for twice the blocks
+  void Clear(size_t position);               // the block at `position` stops being live
+  size_t LiveAfter(size_t position) const;   // live blocks at positions after `position`
 
   size_t max_blocks_ = 0;
-  size_t capacity_ = 0;              // positions the arrays hold now, a multiple of 64
+  size_t capacity_ = 0;              // positions the arrays hold now, a multiple of 64 x 16
   std::vector<uint64_t> bits_;       // live flags, 64 positions a word
-  std::vector<uint32_t> tree_;       // Fenwick tree of the words' live counts, 1-based
+  std::vector<uint8_t> counts_;      // live blocks per word (at most 64)
+  std::vector<uint32_t> groups_;     // live blocks per kGroupWords words
   std::vector<uint64_t> addresses_;  // by position
   std::vector<uint8_t> tags_;        // by position
   std::vector<Slot> slots_;          // the encoder's, sized 2 x capacity_
@@ -63,7 +85,6 @@ class LiveBlocks {
   size_t mask_ = 0;
   size_t added_ = 0;
   size_t live_ = 0;
-  size_t top_bit_ = 1;  // highest power of two <= the tree's words, for the selection
 };
 
 }  // namespace memwrap

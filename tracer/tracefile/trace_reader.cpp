@@ -98,7 +98,8 @@ TraceReader::Status TraceReader::NextChunk(Chunk* chunk, bool with_data) {
   return status;
 }
 
-TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data) {
+TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data,
+                                             bool defer_columns) {
   if (offset == file_size_) return Status::kEnd;
   ChunkHeader header{};
   size_t got = 0;
@@ -132,6 +133,8 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   chunk->type = static_cast<ChunkType>(header.type);
   chunk->pid = header.pid;
   chunk->data.clear();
+  chunk->columns = false;
+  chunk->raw_size = header.raw_size;
   if (!with_data) return Status::kChunk;
 
   stored_.resize(header.stored_size);
@@ -185,27 +188,42 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
       if (chunk->type != ChunkType::kRecords) {
         Corrupt(offset, "columnar chunk that holds no records");
       }
-      packed_.clear();
+      ByteBuffer& columns = defer_columns ? chunk->data : packed_;
+      columns.clear();
       std::string error;
       if (!DecompressColumns(zstd_.get(), stored_.data(), stored_.size(),
-                             MaxColumnarSize(header.raw_size), &packed_, &error)) {
+                             MaxColumnarSize(header.raw_size), &columns, &error)) {
         Corrupt(offset, error);
       }
-      chunk->data.clear();
-      chunk->data.reserve(header.raw_size);
-      if (!columnar_.Decode(packed_.data(), packed_.size(), header.raw_size, &chunk->data,
-                            &error)) {
-        Corrupt(offset, error);
-      }
-      if (chunk->data.size() != header.raw_size) {
-        Corrupt(offset, "decoded size differs from the header");
-      }
+      chunk->columns = defer_columns;
+      if (!defer_columns) DecodeColumns(path_, *chunk, packed_, &columnar_, &chunk->data);
       break;
     }
     default:
       Corrupt(offset, "unknown codec " + std::to_string(header.codec));
   }
   return Status::kChunk;
+}
+
+void TraceReader::DecodeColumns(const std::string& path, const Chunk& chunk,
+                                ColumnarDecoder* decoder, ByteBuffer* records) {
+  DecodeColumns(path, chunk, chunk.data, decoder, records);
+}
+
+void TraceReader::DecodeColumns(const std::string& path, const Chunk& chunk,
+                                const ByteBuffer& columns, ColumnarDecoder* decoder,
+                                ByteBuffer* records) {
+  auto corrupt = [&](const std::string& what) {
+    throw TraceError(TraceError::Kind::kCorrupt, "trace '" + path + "' is corrupt at offset " +
+                                                     std::to_string(chunk.offset) + ": " + what);
+  };
+  records->clear();
+  records->reserve(chunk.raw_size);
+  std::string error;
+  if (!decoder->Decode(columns.data(), columns.size(), chunk.raw_size, records, &error)) {
+    corrupt(error);
+  }
+  if (records->size() != chunk.raw_size) corrupt("decoded size differs from the header");
 }
 
 std::map<std::string, std::string> ParseSessionInfo(const ByteBuffer& data) {

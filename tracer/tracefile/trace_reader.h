@@ -24,7 +24,10 @@ struct Chunk {
   uint64_t next_offset = 0;
   ChunkType type = ChunkType::kRecords;
   uint32_t pid = 0;
-  ByteBuffer data;  // decompressed payload
+  // The decompressed payload; with `columns`, the columnar form of the records instead.
+  ByteBuffer data;
+  bool columns = false;   // read with defer_columns from a codec 3 chunk: see DecodeColumns
+  uint32_t raw_size = 0;  // the records' size, as the chunk header states it
 };
 
 class TraceReader {
@@ -44,7 +47,18 @@ class TraceReader {
   // Reads the chunk at `offset` (decompressing only when `with_data`). kEnd exactly at end of
   // file; kTruncated when the file ends inside the chunk (see truncation_message()). Throws
   // TraceError(kCorrupt) naming the offset when the chunk cannot be right.
-  Status ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data = true);
+  //
+  // With `defer_columns`, a columnar chunk (codec 3) is decompressed but not decoded: `data`
+  // holds its columns and `columns` is set, and DecodeColumns makes its records. The analyzer
+  // reads chunks on one thread and replays them on another: the columns are a few bytes per
+  // event where the records are 32 to 48, and decoding them where they are replayed keeps the
+  // records in that core's cache (handing the records over cost more CPU time than decoding).
+  Status ReadChunkAt(uint64_t offset, Chunk* chunk, bool with_data = true,
+                     bool defer_columns = false);
+  // The records of a chunk read with defer_columns, into `records` (replacing its content).
+  // Throws TraceError(kCorrupt) as ReadChunkAt would have; `path` names the trace in it.
+  static void DecodeColumns(const std::string& path, const Chunk& chunk, ColumnarDecoder* decoder,
+                            ByteBuffer* records);
   // Sequential reading from the first chunk.
   Status NextChunk(Chunk* chunk, bool with_data = true);
 
@@ -54,6 +68,8 @@ class TraceReader {
  private:
   bool ReadExact(uint64_t offset, void* out, size_t size, size_t* got);
   [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
+  static void DecodeColumns(const std::string& path, const Chunk& chunk, const ByteBuffer& columns,
+                            ColumnarDecoder* decoder, ByteBuffer* records);
 
   std::string path_;
   UniqueFd fd_;
