@@ -523,9 +523,9 @@ int StraceCommand(const std::vector<std::string>& args) {
     printer.Finish();
     if (out != stderr) fclose(out);
     if (exec_error != 0) out_file.Discard();
-    if (std::string error = out_file.Commit(); !error.empty()) {
+    if (std::string commit_error = out_file.Commit(); !commit_error.empty()) {
       fprintf(stderr, "stracedrv: %s: %s; the output is in '%s'\n", options.output.c_str(),
-              error.c_str(), out_file.written_path().c_str());
+              commit_error.c_str(), out_file.written_path().c_str());
     }
     if (writer) {
       collector.Finish();

@@ -23,6 +23,7 @@
 
 #include "fileio/input_file.h"
 #include "fileio/output_file.h"
+#include "memwrap/records.h"
 #include "memwrap/trace_format.h"
 #include "test_support.h"
 #include "tracefile/trace_error.h"
@@ -303,11 +304,17 @@ TEST(FileSafety, EveryReaderRefusesWhatIsNotARegularFileAtOnce) {
 }
 
 // A trace of `processes` records chunks, one per pid, each a few hundred bytes of zstd that
-// claim 16 MiB of records.
+// hold 16 MiB of valid records (of a type no reader knows, which every reader skips): without
+// the bound, a reader holds every process's chunk at once, and more, before it is done.
 std::string HostileTrace(int processes) {
-  std::string zeros(kMaxChunkRawSize, '\0');
-  std::string stored(ZSTD_compressBound(zeros.size()), '\0');
-  stored.resize(ZSTD_compress(stored.data(), stored.size(), zeros.data(), zeros.size(), 19));
+  std::string records(kMaxChunkRawSize, '\0');
+  const RecordHeader skipped{sizeof(RecordHeader), 1000, 0};
+  for (size_t at = 0; at < records.size(); at += sizeof(skipped)) {
+    memcpy(records.data() + at, &skipped, sizeof(skipped));
+  }
+  std::string stored(ZSTD_compressBound(records.size()), '\0');
+  stored.resize(
+      ZSTD_compress(stored.data(), stored.size(), records.data(), records.size(), 19));
   std::string trace(sizeof(FileHeader), '\0');
   {
     // An old-style header (1.2, no checksum), as any hand-made file may have.
