@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -12,6 +13,10 @@
 
 namespace memwrap {
 namespace {
+
+// A character device or a FIFO at the path (-o /dev/null, a named pipe a reader waits on) is
+// where the user wants the bytes to go, not a file to replace: written in place.
+bool IsAStream(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode); }
 
 // Why an existing `st` may not be replaced or appended to; "" when it may.
 std::string RefusalFor(const struct stat& st) {
@@ -94,6 +99,12 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       created_ = true;
       break;
     case ExistingFile::kReplace: {
+      struct stat st{};
+      if (lstat(path.c_str(), &st) == 0 && IsAStream(st)) {
+        fd_ = open(path.c_str(), access);
+        if (fd_ < 0) return strerror(errno);
+        break;
+      }
       // Refused now, before anything runs, and checked again at Commit().
       if (std::string refusal = CheckReplaceable(path); !refusal.empty()) return refusal;
       for (int tries = 0; fd_ < 0; ++tries) {
@@ -112,7 +123,7 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       fd_ = open(path.c_str(), access | O_CREAT | O_EXCL, mode);
       created_ = fd_ >= 0;
       if (fd_ < 0 && errno == EEXIST) {
-        // O_NONBLOCK: a FIFO planted at the path must not hang the open; it is refused below.
+        // O_NONBLOCK: a FIFO without a reader must not hang the open (it fails with ENXIO).
         fd_ = open(path.c_str(), access | O_NONBLOCK);
       }
       if (fd_ < 0) {
@@ -121,7 +132,9 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       }
       if (!created_) {
         struct stat st{};
-        std::string refusal = fstat(fd_, &st) != 0 ? strerror(errno) : RefusalFor(st);
+        std::string refusal = fstat(fd_, &st) != 0 ? strerror(errno)
+                              : IsAStream(st)        ? ""
+                                                     : RefusalFor(st);
         if (refusal.empty()) refusal = fcntl(fd_, F_SETFL, 0) == 0 ? "" : strerror(errno);
         if (!refusal.empty()) {
           Close();

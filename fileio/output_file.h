@@ -16,6 +16,8 @@
 //    own bytes in the .partial file.
 //  * ExistingFile::kAppend: an existing file is opened for appending (it must be a regular
 //    file of the caller's), a missing one is created.
+//  * A character device or a FIFO at the path (-o /dev/null, a named pipe) is written in place
+//    by kReplace and kAppend: there is no file to replace, and the user named it on purpose.
 //  * Discard() removes whatever this created (the new file or the .partial one) and leaves the
 //    path as it was: a run that fails to start leaves nothing behind that blocks the rerun.
 #pragma once

@@ -110,6 +110,20 @@ TEST(OutputFile, ReplaceKeepsTheOldFileUntilCommitAndDiscardLeavesItAsItWas) {
             "the file exists (use --force to replace it)");
 }
 
+TEST(OutputFile, WritesIntoADeviceInPlace) {
+  // stracedrv -o /dev/null, as strace: a device is where the bytes go, not a file to replace.
+  for (ExistingFile rule : {ExistingFile::kReplace, ExistingFile::kAppend}) {
+    OutputFile file;
+    ASSERT_EQ(file.Open("/dev/null", rule, 0644), "");
+    EXPECT_EQ(file.written_path(), "/dev/null");
+    EXPECT_EQ(write(file.fd(), "x", 1), 1);
+    EXPECT_EQ(file.Commit(), "");
+  }
+  struct stat st{};
+  ASSERT_EQ(lstat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
 TEST(OutputFile, NeverReplacesOrAppendsToAnotherUsersFile) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to give a file to another user";
   ScratchDir dir;
