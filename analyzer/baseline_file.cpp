@@ -3,9 +3,10 @@
 #include <time.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "fileio/input_file.h"
+#include "fileio/output_file.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -67,18 +68,20 @@ void SaveBaseline(const RunFigures& figures, const std::string& command, const s
   out["peak_sites"] = json::array();
   for (const PeakSite& site : figures.peak_sites) out["peak_sites"].push_back(SiteJson(site));
   out["peak_site_count"] = figures.peak_site_count;
-  std::ofstream file(path, std::ios::trunc);
-  file << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-  file.flush();
-  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot write baseline '" + path + "'");
+  const std::string text = out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  if (std::string reason = WriteWholeFile(path, text); !reason.empty()) {
+    throw TraceError(TraceError::Kind::kIo, "cannot write baseline '" + path + "': " + reason);
+  }
 }
 
 Baseline LoadBaseline(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot read baseline '" + path + "'");
+  std::string text;
+  if (std::string reason; !ReadRegularFile(path, &text, &reason)) {
+    throw TraceError(TraceError::Kind::kIo, "cannot read baseline '" + path + "': " + reason);
+  }
   json in;
   try {
-    in = json::parse(file);
+    in = json::parse(text);
   } catch (const json::exception& error) {
     throw TraceError(TraceError::Kind::kIo, "baseline '" + path + "' is not JSON: " + error.what());
   }

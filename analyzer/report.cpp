@@ -4,9 +4,10 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
+#include <sstream>
 
+#include "fileio/input_file.h"
 #include "peak_analysis.h"
 #include "system_samples.h"
 #include "trace_stream.h"
@@ -50,8 +51,11 @@ namespace {
 std::vector<std::string> ReadSuppressions(const std::string& path) {
   std::vector<std::string> patterns;
   if (path.empty()) return patterns;
-  std::ifstream in(path);
-  if (!in) throw TraceError(TraceError::Kind::kIo, "cannot read suppressions '" + path + "'");
+  std::string text;
+  if (std::string reason; !ReadRegularFile(path, &text, &reason)) {
+    throw TraceError(TraceError::Kind::kIo, "cannot read suppressions '" + path + "': " + reason);
+  }
+  std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
     line = line.substr(0, line.find('#'));

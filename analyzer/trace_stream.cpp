@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,6 +21,13 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   uint64_t offset = reader_->first_chunk_offset();
   std::optional<ChunkType> last_type;
   uint64_t last_offset = 0;
+  // What ForEach will hold at most, from the chunk headers: each process's cursor keeps its
+  // current chunk and the next one, read ahead.
+  struct Held {
+    uint32_t last = 0;
+    uint64_t most = 0;
+  };
+  std::map<uint32_t, Held> held_by_pid;
   for (;;) {
     TraceReader::Status status = reader_->ReadChunkAt(offset, &chunk, /*with_data=*/false);
     if (status != TraceReader::Status::kChunk) break;  // the end, or a chunk cut short
@@ -28,6 +36,9 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
     if (chunk.type == ChunkType::kRecords) {
       chunks_by_pid_[chunk.pid].push_back(chunk.offset);
       ++chunk_count_;
+      Held& held = held_by_pid[chunk.pid];
+      held.most = std::max(held.most, uint64_t(held.last) + chunk.raw_size);
+      held.last = chunk.raw_size;
     } else if (chunk.type == ChunkType::kSessionInfo) {
       Chunk full;
       reader_->ReadChunkAt(chunk.offset, &full, true);
@@ -35,6 +46,13 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
     }
     offset = chunk.next_offset;
   }
+  // Checked before any records chunk is decompressed: a hostile file is refused at a cost of
+  // its headers, not of what they claim.
+  // A codec 3 chunk is decoded on the replaying thread: it holds its columns (up to twice the
+  // records' size) and the records decoded from them, so three times the records' size.
+  uint64_t needed = 0;
+  for (const auto& [pid, held] : held_by_pid) needed += 3 * held.most;
+  if (needed > reader_->chunk_bytes_allowed()) TooMuchHeld(needed);
   ending_ = JudgeEnding(reader_->path(), reader_->header(), last_type, last_offset,
                         reader_->truncation_message());
   if (ending_.kind != TraceEnding::Kind::kComplete) warnings_.push_back(ending_.message);
@@ -91,10 +109,6 @@ class ProcessCursor {
   uint32_t pid() const { return pid_; }
   uint64_t ts() const { return ts_; }
   size_t chunks_read() const { return next_chunk_; }
-  // The current chunk (its records, and its columns when it had some), and as much again for
-  // the one being read ahead (chunks of one process are alike in size; the limit is a guard
-  // against hostile files, not an account).
-  size_t chunk_bytes() const { return 2 * (chunk_.data.capacity() + records_.capacity()); }
   const RecordView& record() const { return record_; }
 
  private:
@@ -126,11 +140,14 @@ class ProcessCursor {
 
 }  // namespace
 
-void TraceStream::TooMuchHeld() const {
+void TraceStream::TooMuchHeld(uint64_t needed) const {
   throw TraceError(TraceError::Kind::kCorrupt,
-                   "trace '" + reader_->path() + "' needs more than " +
-                       std::to_string(kMaxChunkBytesHeld >> 30) +
-                       " GiB of decompressed chunks at once (many processes with large chunks); "
+                   "trace '" + reader_->path() + "' would need " +
+                       std::to_string(needed >> 20) +
+                       " MiB of decompressed chunks at once, more than the " +
+                       std::to_string(reader_->chunk_bytes_allowed() >> 20) + " MiB allowed for a " +
+                       std::to_string(reader_->file_size()) +
+                       "-byte file (its chunk headers claim far more than it can hold); "
                        "refusing it rather than exhausting memory");
 }
 
@@ -150,13 +167,6 @@ void TraceStream::ForEach(const Visit& visit, const Ahead& ahead) {
   for (auto& cursor : cursors) {
     if (cursor->Advance()) heads.push(cursor.get());
   }
-  // Bytes of decompressed chunks held by all cursors at once (each keeps its current chunk).
-  auto held = [&] {
-    uint64_t bytes = 0;
-    for (const auto& cursor : cursors) bytes += cursor->chunk_bytes();
-    return bytes;
-  };
-  if (held() > kMaxChunkBytesHeld) TooMuchHeld();
   // Progress, for long passes over big traces: chunks read so far out of all, on a terminal
   // only (scripts reading stderr get nothing extra), and only once a pass takes over 2 s.
   const int pass = ++passes_;
@@ -187,10 +197,7 @@ void TraceStream::ForEach(const Visit& visit, const Ahead& ahead) {
       if (shown) fprintf(stderr, "\r\033[K");
       return;
     }
-    const size_t before = cursor->chunk_bytes();
     const bool more = cursor->Advance();
-    // A cursor grows only when it moves to a bigger chunk: check then (rarely).
-    if (cursor->chunk_bytes() > before && held() > kMaxChunkBytesHeld) TooMuchHeld();
     if (!more) {
       cursor = nullptr;
     } else if (!heads.empty() && later(cursor, heads.top())) {

@@ -46,7 +46,7 @@ class TraceStream {
   void ForEach(const Visit& visit, const Ahead& ahead = nullptr);
 
  private:
-  [[noreturn]] void TooMuchHeld() const;
+  [[noreturn]] void TooMuchHeld(uint64_t needed) const;
 
   TraceReader* reader_;
   std::map<uint32_t, std::vector<uint64_t>> chunks_by_pid_;

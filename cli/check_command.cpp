@@ -4,7 +4,6 @@
 
 #include <boost/program_options.hpp>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "baseline_file.h"
@@ -15,6 +14,7 @@
 #include "exit_codes.h"
 #include "gate_formats.h"
 #include "memory_gate.h"
+#include "output_file.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
 
@@ -63,10 +63,8 @@ std::string SessionValue(const Report& report, const char* key) {
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::trunc);
-  file << text;
-  file.flush();
-  if (!file) throw TraceError(TraceError::Kind::kIo, "cannot write '" + path + "'");
+  std::string error;
+  if (!WriteOutput(path, text, &error)) throw TraceError(TraceError::Kind::kIo, error);
 }
 
 }  // namespace

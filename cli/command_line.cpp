@@ -78,6 +78,18 @@ size_t WalkOptions(const std::vector<std::string>& args, const po::options_descr
   return i;
 }
 
+template <typename... T>
+bool IsUnsigned(const po::value_semantic* semantic) {
+  return ((dynamic_cast<const po::typed_value<T>*>(semantic) != nullptr) || ...);
+}
+
+// Options that name a file memwrap writes.
+bool NamesAnOutputFile(const po::option_description& option) {
+  const std::string name = option.long_name();
+  return name == "output" || name == "junit" || name == "summary" || name == "trace" ||
+         option.canonical_display_name(po::command_line_style::allow_dash_for_short) == "-o";
+}
+
 std::vector<std::string> OptionNames(const po::options_description& options) {
   std::vector<std::string> names;
   for (const auto& option : options.options()) {
@@ -87,6 +99,29 @@ std::vector<std::string> OptionNames(const po::options_description& options) {
 }
 
 }  // namespace
+
+void CheckOptionValues(const po::parsed_options& parsed, const po::options_description& options) {
+  for (const po::option& given : parsed.options) {
+    if (given.unregistered || given.string_key.empty()) continue;
+    const po::option_description* option = options.find_nothrow(given.string_key, false);
+    if (option == nullptr) continue;
+    const std::string shown =
+        option->long_name().empty()
+            ? option->canonical_display_name(po::command_line_style::allow_dash_for_short)
+            : "--" + option->long_name();
+    for (const std::string& value : given.value) {
+      const size_t start = value.find_first_not_of(" \t");
+      const bool negative = start != std::string::npos && value[start] == '-';
+      if (negative && IsUnsigned<unsigned short, unsigned, unsigned long, unsigned long long>(
+                          option->semantic().get())) {
+        throw po::error(shown + " " + value + ": must not be negative");
+      }
+      if (value.empty() && NamesAnOutputFile(*option)) {
+        throw po::error(shown + " '': needs a file name");
+      }
+    }
+  }
+}
 
 SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
                                 const po::options_description& options) {
@@ -109,7 +144,9 @@ int ParseOptions(const std::vector<std::string>& args, const po::options_descrip
     po::command_line_parser parser(tokens);
     parser.options(options).style(style);
     if (positional != nullptr) parser.positional(*positional);
-    po::store(parser.run(), *vm);
+    const po::parsed_options parsed = parser.run();
+    CheckOptionValues(parsed, options);
+    po::store(parsed, *vm);
     po::notify(*vm);
   } catch (const po::unknown_option& error) {
     const std::string typed = error.get_option_name();

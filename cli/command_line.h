@@ -27,14 +27,20 @@ SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
 // operands when `positional` names where operands go) into `vm`. Returns -1 to go on, or the
 // exit status when the command is done: 0 after printing the options for --help, 2 after one
 // line "NAME: what is wrong (see NAME --help)" with, for an unknown option, the closest known
-// one ("did you mean --output?"). --help prints `shown` when given (options without hidden
-// ones), else `options`.
+// one ("did you mean --output?"), or for a value CheckOptionValues refuses. --help prints
+// `shown` when given (options without hidden ones), else `options`.
 int ParseOptions(const std::vector<std::string>& args,
                  const boost::program_options::options_description& options,
                  const std::string& name, boost::program_options::variables_map* vm,
                  const boost::program_options::positional_options_description* positional =
                      nullptr,
                  const boost::program_options::options_description* shown = nullptr);
+
+// The one check of option values for every command (ParseOptions calls it): a number option
+// of an unsigned type given a negative value (boost reads "--top -1" as the largest number),
+// and an output file named by an empty string (-o ""), are refused with po::error.
+void CheckOptionValues(const boost::program_options::parsed_options& parsed,
+                       const boost::program_options::options_description& options);
 
 // Parses the options of a subcommand whose other arguments are files (TRACE...), into
 // `files`. Returns an exit status when the command is done already (--help printed: 0; an

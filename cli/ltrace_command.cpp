@@ -2,6 +2,7 @@
 // program, shown like ltrace, recorded through the dynamic linker's audit interface
 // (libmemwrap_audit.so; docs/ltrace.md). Exits the way PROGRAM did.
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "library_call_setup.h"
 #include "library_calls.h"
 #include "memwrap/handshake.h"
+#include "fileio/output_file.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
@@ -176,11 +178,19 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   if (audit.empty()) return kExitUsage;
 
   FILE* out = stderr;
+  // -o: replaced whole when the tracing ends (fileio/output_file.h). Declared before the
+  // stream, so that the stream is flushed and closed before the file is put in place.
+  OutputFile output_file;
   std::unique_ptr<FILE, int (*)(FILE*)> out_file(nullptr, fclose);
   if (!output.empty()) {
-    out_file.reset(fopen(output.c_str(), "we"));
-    if (out_file == nullptr) {
-      fprintf(stderr, "%s: cannot write %s: %s\n", name, output.c_str(), strerror(errno));
+    std::string error = output_file.Open(output, ExistingFile::kReplace, 0666);
+    if (error.empty()) {
+      out_file.reset(fdopen(fcntl(output_file.fd(), F_DUPFD_CLOEXEC, 0), "w"));
+      if (out_file == nullptr) error = strerror(errno);
+    }
+    if (!error.empty()) {
+      output_file.Discard();
+      fprintf(stderr, "%s: cannot write %s: %s\n", name, output.c_str(), error.c_str());
       return kExitCannotWrite;
     }
     out = out_file.get();
@@ -241,8 +251,10 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     if (int error = launcher.Release(); error != 0) {
       collector.RequestStop();
       collector.Finish();
+      if (writer != nullptr) writer->Discard();
       writer.reset();
-      if (!trace.empty()) unlink(trace.c_str());
+      out_file.reset();
+      output_file.Discard();
       fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(), strerror(error));
       return error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
@@ -277,6 +289,11 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       }
     }
     fflush(out);
+    out_file.reset();
+    if (std::string error = output_file.Commit(); !error.empty()) {
+      fprintf(stderr, "%s: cannot write %s: %s; the output is in '%s'\n", name, output.c_str(),
+              error.c_str(), output_file.written_path().c_str());
+    }
     ExitLikeProgram(status);
   } catch (const std::exception& error) {
     fprintf(stderr, "%s: %s\n", name, error.what());

@@ -1,21 +1,19 @@
 #include "output_file.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
+
+#include "fileio/output_file.h"
 
 namespace memwrap {
 
 bool WriteOutput(const std::string& path, const std::string& data, std::string* error) {
-  const bool to_stdout = path == "-";
-  FILE* file = to_stdout ? stdout : fopen(path.c_str(), "wb");
-  if (file == nullptr) {
-    *error = "cannot create '" + path + "': " + strerror(errno);
-    return false;
+  if (path != "-") {
+    const std::string reason = WriteWholeFile(path, data);
+    if (!reason.empty()) *error = "cannot create '" + path + "': " + reason;
+    return reason.empty();
   }
-  bool ok = fwrite(data.data(), 1, data.size(), file) == data.size();
-  ok = (to_stdout ? fflush(file) : fclose(file)) == 0 && ok;
-  if (!ok) *error = "cannot write '" + (to_stdout ? std::string("standard output") : path) + "'";
+  const bool ok = fwrite(data.data(), 1, data.size(), stdout) == data.size() && fflush(stdout) == 0;
+  if (!ok) *error = "cannot write 'standard output'";
   return ok;
 }
 

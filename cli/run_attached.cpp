@@ -99,8 +99,8 @@ int RunAttached(const AttachedRun& run) {
       fprintf(stderr, "memwrap: cannot attach to %d: %s\n", run.pid, error.c_str());
       collector.RequestStop();
       collector.Finish();
+      writer->Discard();
       writer.reset();
-      unlink(output.c_str());
       return kExitUsage;
     }
     recorder.AnnounceAttached(run.pid);

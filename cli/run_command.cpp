@@ -370,8 +370,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       if (flight) {
         // The file could be written (checked above, before the program runs); a dump creates
         // it only when a trigger fires.
+        writer->Discard();
         writer.reset();
-        unlink(output.c_str());
         session["fltrec_keep"] = flight_options.keep;
         flight_options.options.output = output;
         flight_options.options.force = force;
@@ -422,8 +422,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       // The program would get the seccomp filter without a tracer: its filtered calls would
       // fail with ENOSYS. It must not run like that.
       launcher.Abandon();
+      if (writer != nullptr) writer->Discard();
       writer.reset();
-      unlink(output.c_str());
       fprintf(stderr, "memwrap: cannot trace the program's system calls (%s)\n",
               seize_error.c_str());
       return kExitUsage;
@@ -480,8 +480,8 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
       StopRelayingSignals();
       collector.RequestStop();
       collector.Finish();
+      if (writer != nullptr) writer->Discard();
       writer.reset();
-      unlink(output.c_str());
       fprintf(stderr, "memwrap: %s: %s\n", split.program.front().c_str(), strerror(exec_error));
       return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }

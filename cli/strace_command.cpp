@@ -2,6 +2,7 @@
 // the system calls of a process tree, as strace prints them, as JSON lines, or as strace -c's
 // summary; and a memwrap trace holding every call (SYSCALL records) and each process's exit.
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "byte_format.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "fileio/output_file.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
@@ -134,8 +136,9 @@ int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* opti
       } else if (arg == "--force") {
         options->force = true;
       } else if (arg == "--trace" || arg.rfind("--trace=", 0) == 0) {
-        if (arg == "--trace" ? !value(arg, &options->trace_path)
-                             : (options->trace_path = arg.substr(8)).empty()) {
+        if ((arg == "--trace" ? !value(arg, &options->trace_path)
+                              : (options->trace_path = arg.substr(8), false)) ||
+            options->trace_path.empty()) {
           return fail("--trace needs a path");
         }
       } else if (arg == "--wait-poll" || arg.rfind("--wait-poll=", 0) == 0) {
@@ -181,6 +184,7 @@ int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* opti
           }
           options->trace_spec = text;
         } else if (flag == 'o') {
+          if (text.empty()) return fail("-o '': needs a file name");
           options->output = text;
         } else if (flag == 'p') {
           char* end = nullptr;
@@ -407,10 +411,16 @@ int StraceCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   FILE* out = stderr;
+  OutputFile out_file;  // -o: replaced whole when the tracing ends (fileio/output_file.h)
   if (!options.output.empty()) {
-    out = fopen(options.output.c_str(), "we");
-    if (out == nullptr) {
-      fprintf(stderr, "stracedrv: %s: %s\n", options.output.c_str(), strerror(errno));
+    std::string error = out_file.Open(options.output, ExistingFile::kReplace, 0666);
+    if (error.empty()) {
+      out = fdopen(fcntl(out_file.fd(), F_DUPFD_CLOEXEC, 0), "w");
+      if (out == nullptr) error = strerror(errno);
+    }
+    if (!error.empty()) {
+      out_file.Discard();
+      fprintf(stderr, "stracedrv: %s: %s\n", options.output.c_str(), error.c_str());
       return kExitCannotWrite;
     }
   }
@@ -478,8 +488,8 @@ int StraceCommand(const std::vector<std::string>& args) {
       if (writer) {
         collector.RequestStop();
         collector.Finish();
+        writer->Discard();
         writer.reset();
-        unlink(trace_path.c_str());
       }
       return kExitUsage;
     }
@@ -512,8 +522,14 @@ int StraceCommand(const std::vector<std::string>& args) {
     recorder.FlushAll();
     printer.Finish();
     if (out != stderr) fclose(out);
+    if (exec_error != 0) out_file.Discard();
+    if (std::string commit_error = out_file.Commit(); !commit_error.empty()) {
+      fprintf(stderr, "stracedrv: %s: %s; the output is in '%s'\n", options.output.c_str(),
+              commit_error.c_str(), out_file.written_path().c_str());
+    }
     if (writer) {
       collector.Finish();
+      if (exec_error != 0) writer->Discard();
       writer.reset();
       if (std::string write_error = collector.write_error(); !write_error.empty()) {
         fprintf(stderr, "stracedrv: %s; the trace holds what was written before\n",
@@ -521,7 +537,6 @@ int StraceCommand(const std::vector<std::string>& args) {
       }
     }
     if (exec_error != 0) {
-      if (!trace_path.empty() && !options.no_trace) unlink(trace_path.c_str());
       fprintf(stderr, "stracedrv: %s: %s\n", options.program.front().c_str(), strerror(exec_error));
       return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }

@@ -20,6 +20,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "fileio/output_file.h"
 #include "system_sample_format.h"
 #include "system_samples.h"
 #include "trace_stream.h"
@@ -44,25 +45,30 @@ std::string HostName() {
 class LineOutput {
  public:
   // Returns "" or a one-line error. `append` adds to an existing file (the CSV header only
-  // when the file is empty); `replace` truncates it; otherwise an existing file is refused.
+  // when the file is empty); `replace` replaces it (whole, when the logging ends:
+  // fileio/output_file.h); otherwise an existing file is refused.
   std::string Open(const std::string& path, bool append, bool replace) {
     path_ = path;
     if (path == "-") {
-      fd_ = UniqueFd(dup(STDOUT_FILENO));
-      return fd_.valid() ? "" : std::string("cannot use standard output: ") + strerror(errno);
+      stdout_ = UniqueFd(dup(STDOUT_FILENO));
+      fd_ = stdout_.get();
+      return fd_ >= 0 ? "" : std::string("cannot use standard output: ") + strerror(errno);
     }
-    const int mode = append ? O_APPEND : replace ? O_TRUNC : O_EXCL;
-    fd_ = UniqueFd(open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | mode, 0644));
-    if (!fd_.valid()) {
-      return "cannot create '" + path + "': " +
-             (errno == EEXIST ? std::string("the file exists (use --append or --force)")
-                              : std::string(strerror(errno)));
+    const ExistingFile rule = append    ? ExistingFile::kAppend
+                              : replace ? ExistingFile::kReplace
+                                        : ExistingFile::kRefuse;
+    if (std::string error = file_.Open(path, rule, 0644); !error.empty()) {
+      if (error.rfind("the file exists", 0) == 0) error = "the file exists (use --append or --force)";
+      return "cannot create '" + path + "': " + error;
     }
+    fd_ = file_.fd();
+    // Lines from overlapping cron jobs go to the end, whoever wrote last.
+    if (append) fcntl(fd_, F_SETFL, O_APPEND);
     // Overlapping cron jobs append whole lines in turn.
-    while (flock(fd_.get(), LOCK_EX) != 0 && errno == EINTR) {
+    while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
     struct stat st{};
-    empty_ = fstat(fd_.get(), &st) == 0 && st.st_size == 0;
+    empty_ = fstat(fd_, &st) == 0 && st.st_size == 0;
     return "";
   }
   bool empty() const { return path_ == "-" || empty_; }
@@ -70,7 +76,7 @@ class LineOutput {
     const char* p = text.data();
     size_t left = text.size();
     while (left > 0) {
-      ssize_t n = write(fd_.get(), p, left);
+      ssize_t n = write(fd_, p, left);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         error_ = "cannot write '" + path_ + "': " + strerror(n < 0 ? errno : EIO);
@@ -85,7 +91,9 @@ class LineOutput {
 
  private:
   std::string path_;
-  UniqueFd fd_;
+  UniqueFd stdout_;
+  OutputFile file_;
+  int fd_ = -1;  // one of the two
   bool empty_ = true;
   std::string error_;
 };

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "test_support.h"
 
@@ -120,6 +121,39 @@ TEST(Torture, MemwrapKilledMidRunLeavesAReadableTraceAndARunningProgram) {
   CommandResult check = RunProgram({kMemwrap, "check", "--max-peak-heap", "1GiB", trace});
   EXPECT_EQ(check.exit_code(), 2) << check.out << check.err;
   EXPECT_NE(check.err.find("cannot judge an incomplete trace"), std::string::npos) << check.err;
+}
+
+TEST(Torture, ForcedRunKilledMidRunLeavesTheOldFileWholeAndItsRecordsBesideIt) {
+  // With --force the trace is written beside its path and renamed over it at the end
+  // (fileio/output_file.h): killed before that, the old file is untouched and what was
+  // recorded is in PATH.partial-XXXXXX, readable like any cut-short trace.
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  test_support::WriteFile(trace, "the old file");
+  const std::string marker = dir.File("done");
+  pid_t memwrap = fork();
+  if (memwrap == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "--force", "-o", trace.c_str(),
+          MEMWRAP_LONG_RUNNER, "3", marker.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // chunks flush every 0.5 s
+  kill(memwrap, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(memwrap, &status, 0), memwrap);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_TRUE(WaitForFile(marker, std::chrono::seconds(60))) << "the program did not finish";
+  EXPECT_EQ(test_support::ReadFile(trace), "the old file");
+  std::vector<std::string> partial;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("t.mwt.partial-", 0) == 0) partial.push_back(entry.path().string());
+  }
+  ASSERT_EQ(partial.size(), 1u);
+  std::string err;
+  json report = ReportJson(partial[0], &err);
+  EXPECT_GT(report["totals"]["allocations"].get<uint64_t>(), 1000u) << err;
+  EXPECT_EQ(report["trace_complete"], false) << err;
 }
 
 TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {

@@ -17,10 +17,13 @@ namespace memwrap {
 // The one version constant of the format. A reader refuses a newer major; a newer minor only
 // adds record types or chunk types, which older readers skip.
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 2;
+inline constexpr uint16_t kTraceFormatMinor = 3;
 // From this minor on, a writer that finishes ends the file with a kEndOfTrace chunk, so a file
 // without one is incomplete; older files cannot say (docs/trace-format.md, "Complete traces").
 inline constexpr uint16_t kFirstMinorWithEndOfTrace = 1;
+// From this minor on, FileHeader::header_crc32 holds a checksum a reader verifies; older files
+// have zero there and are read without it (docs/trace-format.md, "File header").
+inline constexpr uint16_t kFirstMinorWithHeaderCrc = 3;
 
 inline constexpr char kTraceMagic[8] = {'M', 'W', 'T', 'R', 'A', 'C', 'E', '\n'};
 inline constexpr uint32_t kChunkMagic = 0x4b43574d;  // "MWCK"
@@ -33,7 +36,9 @@ struct FileHeader {
   uint64_t created_realtime_ns;  // CLOCK_REALTIME when the trace was created
   uint64_t created_monotonic_ns; // CLOCK_MONOTONIC at the same instant: every ts_ns in the file
                                  // is CLOCK_MONOTONIC; add (realtime - monotonic) for wall time
-  uint8_t reserved[32];
+  uint8_t reserved[28];
+  uint32_t header_crc32;  // since 1.3: CRC-32 of the 60 bytes before this field; one flipped
+                          // bit would otherwise silently move every time in the trace
 };
 static_assert(sizeof(FileHeader) == 64);
 
@@ -69,8 +74,14 @@ static_assert(sizeof(ChunkHeader) == 32);
 // chunks of a few MiB (tracer/collector.cpp checks that it stays within these).
 inline constexpr uint32_t kMaxChunkRawSize = 16u << 20;
 inline constexpr uint32_t kMaxChunkStoredSize = 16u << 20;
-// A reader follows every process of a trace side by side, one decompressed chunk each: past
-// this many bytes held at once it refuses the trace rather than exhaust memory.
+// A reader follows every process of a trace side by side, one decompressed chunk each (and the
+// next one, decoded ahead). What that takes at once is known from the chunk headers before
+// anything is decompressed; past min(kMaxChunkBytesHeld, kChunkBytesHeldBase +
+// kChunkBytesHeldPerFileByte x file size) the reader refuses the trace rather than exhaust
+// memory: a small hostile file (many processes, each a tiny chunk that claims 16 MiB) cannot
+// make it take gigabytes. The base alone holds one process's two largest chunks (2 x 16 MiB).
 inline constexpr uint64_t kMaxChunkBytesHeld = 4ull << 30;
+inline constexpr uint64_t kChunkBytesHeldBase = 32ull << 20;
+inline constexpr uint64_t kChunkBytesHeldPerFileByte = 64;
 
 }  // namespace memwrap

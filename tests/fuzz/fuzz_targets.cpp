@@ -185,6 +185,9 @@ void FixChecksums(std::vector<uint8_t>* trace) {
   FileHeader file;
   memcpy(&file, t.data(), sizeof(file));
   if (file.header_size < sizeof(FileHeader) || file.header_size > t.size()) return;
+  file.header_crc32 = uint32_t(
+      crc32(0, reinterpret_cast<const Bytef*>(&file), offsetof(FileHeader, header_crc32)));
+  memcpy(t.data(), &file, sizeof(file));
   for (uint64_t offset = file.header_size; t.size() - offset >= sizeof(ChunkHeader);) {
     ChunkHeader chunk;
     memcpy(&chunk, t.data() + offset, sizeof(chunk));

@@ -9,7 +9,11 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "column_frames.h"
+#include "file_header.h"
+#include "fileio/input_file.h"
 #include "columnar_codec.h"
 #include "record_packing.h"
 #include "trace_error.h"
@@ -26,14 +30,14 @@ uint64_t MaxColumnarSize(uint32_t raw_size) { return uint64_t(raw_size) * 2 + 25
 }  // namespace
 
 TraceReader::TraceReader(const std::string& path) : path_(path) {
-  fd_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  std::string reason;
+  fd_ = UniqueFd(OpenRegularFile(path, &reason));
   if (!fd_.valid()) {
-    throw TraceError(TraceError::Kind::kIo,
-                     "cannot open trace '" + path + "': " + strerror(errno));
+    throw TraceError(TraceError::Kind::kIo, "cannot open trace '" + path + "': " + reason);
   }
   struct stat st{};
-  if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw TraceError(TraceError::Kind::kIo, "cannot read trace '" + path + "': not a regular file");
+  if (fstat(fd_.get(), &st) != 0) {
+    throw TraceError(TraceError::Kind::kIo, "cannot read trace '" + path + "': " + strerror(errno));
   }
   file_size_ = uint64_t(st.st_size);
   zstd_.reset(ZSTD_createDCtx());
@@ -60,6 +64,10 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
                          std::to_string(header_.format_minor) + "; this memwrap reads up to " +
                          std::to_string(kTraceFormatMajor) + ".x: upgrade memwrap");
   }
+  if (!FileHeaderChecksumMatches(header_)) {
+    Corrupt(0, "file header checksum mismatch (a damaged header would change every time in "
+               "the trace)");
+  }
   if (header_.header_size < sizeof(FileHeader) || header_.header_size > file_size_) {
     Corrupt(0, "file header size " + std::to_string(header_.header_size) + " is impossible");
   }
@@ -67,6 +75,11 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
 }
 
 TraceReader::~TraceReader() = default;
+
+uint64_t TraceReader::chunk_bytes_allowed() const {
+  return std::min(kMaxChunkBytesHeld,
+                  kChunkBytesHeldBase + kChunkBytesHeldPerFileByte * file_size_);
+}
 
 void TraceReader::FreeZstd::operator()(ZSTD_DCtx_s* ctx) const { ZSTD_freeDCtx(ctx); }
 
@@ -132,6 +145,7 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   chunk->next_offset = end;
   chunk->type = static_cast<ChunkType>(header.type);
   chunk->pid = header.pid;
+  chunk->raw_size = header.raw_size;
   chunk->data.clear();
   chunk->columns = false;
   chunk->raw_size = header.raw_size;

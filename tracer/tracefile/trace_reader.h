@@ -41,6 +41,10 @@ class TraceReader {
 
   const FileHeader& header() const { return header_; }
   const std::string& path() const { return path_; }
+  uint64_t file_size() const { return file_size_; }
+  // How many bytes of decompressed chunks a reader of this file may hold at once
+  // (trace_format.h, kMaxChunkBytesHeld).
+  uint64_t chunk_bytes_allowed() const;
   uint64_t first_chunk_offset() const { return header_.header_size; }
 
   enum class Status { kChunk, kEnd, kTruncated };

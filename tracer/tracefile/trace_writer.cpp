@@ -1,6 +1,7 @@
 #include "trace_writer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "column_frames.h"
 #include "columnar_codec.h"
+#include "file_header.h"
 #include "trace_error.h"
 
 namespace memwrap {
@@ -64,54 +66,38 @@ TraceWriter::TraceWriter(const std::string& path, Existing existing, ClockOrigin
     OpenForAppend(origin);
     return;
   }
-  // O_NOFOLLOW: a planted symlink at the output path is refused, not followed. O_EXCL: an
-  // existing file (someone's earlier trace, or a file planted where a trace will go) is kept.
-  const int replace = existing == Existing::kReplace ? O_TRUNC : O_EXCL;
-  fd_ = UniqueFd(open(path.c_str(), O_WRONLY | O_CREAT | replace | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd_.valid()) {
-    const int err = errno;
-    struct stat st{};
-    if ((err == EEXIST || err == ELOOP) && lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-      throw TraceError(TraceError::Kind::kIo,
-                       "cannot create trace '" + path + "': it is a symbolic link (refused)");
-    }
-    if (err == EEXIST) {
-      throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path +
-                                                  "': the file exists (use --force to replace it)");
-    }
-    throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path + "': " + ErrnoText(err));
+  const ExistingFile rule =
+      existing == Existing::kReplace ? ExistingFile::kReplace : ExistingFile::kRefuse;
+  if (std::string error = file_.Open(path, rule, 0600); !error.empty()) {
+    throw TraceError(TraceError::Kind::kIo, "cannot create trace '" + path + "': " + error);
   }
   // Held while the writer lives, so an appender (cronlogger) never writes into a trace that
   // is still being written. Nobody else holds it on a file just created.
-  flock(fd_.get(), LOCK_EX | LOCK_NB);
-  WriteFileHeader(origin);
+  flock(file_.fd(), LOCK_EX | LOCK_NB);
+  try {
+    WriteFileHeader(origin);
+  } catch (const TraceError&) {
+    file_.Discard();  // a 0-byte file would block the rerun ("the file exists")
+    throw;
+  }
 }
 
 void TraceWriter::WriteFileHeader(ClockOrigin origin) {
-  FileHeader header{};
-  memcpy(header.magic, kTraceMagic, sizeof(header.magic));
-  header.format_major = kTraceFormatMajor;
-  header.format_minor = kTraceFormatMinor;
-  header.header_size = sizeof(FileHeader);
-  header.created_realtime_ns = origin.realtime_ns;
-  header.created_monotonic_ns = origin.monotonic_ns;
+  const FileHeader header = MakeFileHeader(origin.realtime_ns, origin.monotonic_ns);
   WriteAll(&header, sizeof(header));
 }
 
 void TraceWriter::OpenForAppend(ClockOrigin origin) {
-  fd_ = UniqueFd(open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd_.valid()) {
-    const int err = errno;
+  if (std::string error = file_.Open(path_, ExistingFile::kAppend, 0600, /*readable=*/true);
+      !error.empty()) {
     throw TraceError(TraceError::Kind::kIo,
-                     "cannot open trace '" + path_ + "' for appending: " +
-                         (err == ELOOP ? std::string("it is a symbolic link (refused)")
-                                       : ErrnoText(err)));
+                     "cannot open trace '" + path_ + "' for appending: " + error);
   }
   // Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
   // the file longer (a dlogger still running on it) makes this one give up rather than pile
   // up blocked cron jobs.
   constexpr int kLockTries = 40;  // x 50 ms
-  for (int tries = 0; flock(fd_.get(), LOCK_EX | LOCK_NB) != 0; ++tries) {
+  for (int tries = 0; flock(file_.fd(), LOCK_EX | LOCK_NB) != 0; ++tries) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       throw TraceError(TraceError::Kind::kIo,
                        "cannot lock trace '" + path_ + "': " + ErrnoText(errno));
@@ -124,7 +110,7 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
     usleep(50000);
   }
   struct stat st{};
-  if (fstat(fd_.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(file_.fd(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw TraceError(TraceError::Kind::kIo,
                      "cannot append to '" + path_ + "': not a regular file");
   }
@@ -136,7 +122,7 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
   auto read_at = [&](uint64_t offset, void* out, size_t want) {
     size_t got = 0;
     while (got < want) {
-      ssize_t n = pread(fd_.get(), static_cast<uint8_t*>(out) + got, want - got,
+      ssize_t n = pread(file_.fd(), static_cast<uint8_t*>(out) + got, want - got,
                         off_t(offset + got));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
@@ -169,6 +155,7 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
                          std::to_string(header.format_major) + "." +
                          std::to_string(header.format_minor) + " (newer than this memwrap)");
   }
+  if (!FileHeaderChecksumMatches(header)) throw corrupt(0, "file header checksum mismatch");
   // Walk the chunk headers (no payload is read) to the end of the last complete chunk. The
   // writer writes each chunk with one write(), so only the last one can be incomplete.
   uint64_t offset = header.header_size;
@@ -195,19 +182,29 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
   // appender is still writing.
   if (end_of_trace_offset != 0) offset = end_of_trace_offset;
   if (offset < size) {
-    if (ftruncate(fd_.get(), off_t(offset)) != 0) {
+    if (ftruncate(file_.fd(), off_t(offset)) != 0) {
       throw TraceError(TraceError::Kind::kIo, "cannot cut the end of '" + path_ +
                                                   "' before appending: " + ErrnoText(errno));
     }
   }
-  if (lseek(fd_.get(), off_t(offset), SEEK_SET) < 0) {
+  if (lseek(file_.fd(), off_t(offset), SEEK_SET) < 0) {
     throw TraceError(TraceError::Kind::kIo, "cannot seek in '" + path_ + "': " + ErrnoText(errno));
   }
   offset_ = offset;
   appended_ = true;
 }
 
-TraceWriter::~TraceWriter() = default;
+TraceWriter::~TraceWriter() {
+  if (!file_.is_open()) return;
+  // The one place a replacing writer can fail after the recording: the caller has no more
+  // use for the writer, so the failure and where the trace is are said here.
+  if (std::string error = file_.Commit(); !error.empty()) {
+    fprintf(stderr, "memwrap: cannot replace '%s': %s; the trace is in '%s'\n", path_.c_str(),
+            error.c_str(), file_.written_path().c_str());
+  }
+}
+
+void TraceWriter::Discard() { file_.Discard(); }
 
 void TraceWriter::FreeZstd::operator()(ZSTD_CCtx_s* ctx) const { ZSTD_freeCCtx(ctx); }
 
@@ -290,7 +287,7 @@ void TraceWriter::WriteStored(ChunkType type, ChunkCodec codec, uint32_t pid, si
 void TraceWriter::WriteAll(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   while (size > 0) {
-    ssize_t n = write(fd_.get(), p, size);
+    ssize_t n = write(file_.fd(), p, size);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int err = n < 0 ? errno : EIO;

@@ -12,9 +12,9 @@
 
 #include "byte_buffer.h"
 #include "columnar_codec.h"
+#include "fileio/output_file.h"
 #include "memwrap/trace_format.h"
 #include "record_sink.h"
-#include "unique_fd.h"
 
 struct ZSTD_CCtx_s;
 
@@ -23,9 +23,16 @@ namespace memwrap {
 class TraceWriter : public RecordSink {
  public:
   enum class Existing { kRefuse, kReplace, kAppend };
-  // Creates `path` (mode 0600, never through a symlink) and writes the file header. An
-  // existing file is refused unless `existing` is kReplace (memwrap run --force) or kAppend.
-  // Throws TraceError(kIo) with a message naming the path and the reason.
+  // Creates `path` (mode 0600) by the rules of fileio/output_file.h and writes the file
+  // header. An existing file is refused unless `existing` is kReplace (memwrap run --force) or
+  // kAppend. Throws TraceError(kIo) with a message naming the path and the reason; nothing is
+  // left behind then (a header that could not be written, a full disk: the new file goes).
+  //
+  // kRefuse writes the trace in place, so a recording that is killed leaves what it wrote at
+  // `path`. kReplace writes it beside `path` ("PATH.partial-XXXXXX") and renames it over
+  // `path` when the writer is destroyed: until then the old trace stays whole, a killed
+  // recording leaves its records in the .partial file, and of concurrent writers to one path
+  // the last to end wins with a whole trace.
   //
   // Every writer holds an exclusive flock(2) on its file while it lives.
   //
@@ -47,6 +54,7 @@ class TraceWriter : public RecordSink {
   };
   TraceWriter(const std::string& path, Existing existing, ClockOrigin origin);
   static ClockOrigin Now();
+  // Puts the trace at path() (kReplace: renames it there); a failure is one line on stderr.
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
@@ -59,6 +67,9 @@ class TraceWriter : public RecordSink {
   // produced was written: call it last, once, and only then (not after a write error, not for
   // a recording cut short). Without it a reader reports the trace as incomplete.
   void Finish() override;
+  // For a recording that did not start (the program is missing): removes what this writer
+  // created and leaves path() as it was before.
+  void Discard();
   uint64_t bytes_written() const { return offset_; }
   // kAppend only: true when the file existed with chunks or a header (nothing new was created).
   bool appended() const { return appended_; }
@@ -75,7 +86,7 @@ class TraceWriter : public RecordSink {
   void OpenForAppend(ClockOrigin origin);
 
   std::string path_;
-  UniqueFd fd_;
+  OutputFile file_;
   uint64_t offset_ = 0;
   bool appended_ = false;
   uint64_t torn_tail_bytes_ = 0;
