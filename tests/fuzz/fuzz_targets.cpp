@@ -305,10 +305,12 @@ uint8_t* RingMapping() {
 // Checks what the consumer appended against the ring it read, from the position it started.
 class RingChecker {
  public:
-  RingChecker(const uint8_t* ring, uint64_t position) : ring_(ring), position_(position) {}
+  RingChecker(const RingHeader* header, const uint8_t* ring, uint64_t position)
+      : header_(header), ring_(ring), position_(position) {}
 
   // out[from, end) must be whole records, each the exact copy of the record in the committed
-  // slot at the current position, in ring order.
+  // slot at the current position, in ring order; but while the ring says it has clockless
+  // threads, a record with time 0 gets the time the consumer read it (ring.h).
   void Check(const ByteBuffer& out, size_t from) {
     RecordCursor cursor(out.data() + from, out.size() - from);
     RecordView record;
@@ -327,6 +329,17 @@ class RingChecker {
       }
       std::vector<uint8_t> expected(record.size);
       Copy(position_ + kSlotTagSize, expected.data(), expected.size());
+      const size_t ts_at = sizeof(RecordHeader);
+      if (header_->clockless_threads.load() != 0 && record.type != RecordType::kStack &&
+          record.size >= ts_at + sizeof(uint64_t)) {
+        uint64_t ts_in_ring = 0, ts_out = 0;
+        memcpy(&ts_in_ring, expected.data() + ts_at, sizeof(ts_in_ring));
+        memcpy(&ts_out, record.data + ts_at, sizeof(ts_out));
+        if (ts_in_ring == 0 && ts_out == 0) {
+          throw FuzzFailure("a clockless thread's record came out without a time");
+        }
+        if (ts_in_ring == 0) memcpy(expected.data() + ts_at, &ts_out, sizeof(ts_out));
+      }
       if (memcmp(expected.data(), record.data, record.size) != 0) {
         throw FuzzFailure("Drain returned a record that differs from the ring at position " +
                           std::to_string(position_));
@@ -345,6 +358,7 @@ class RingChecker {
     for (size_t i = 0; i < size; ++i) dst[i] = ring_[(position + i) & kMask];
   }
 
+  const RingHeader* header_;
   const uint8_t* ring_;
   uint64_t position_;
   uint64_t records_ = 0;
@@ -536,7 +550,7 @@ void RingConsumerTarget(const uint8_t* data, size_t size) {
   // Phase 1: drain what the hostile shim left. Nobody writes the ring meanwhile, so each 8-byte
   // word can be the commit tag of at most one position: more records than that is a loop.
   RingConsumer consumer(mapping);
-  RingChecker checker(ring, start);
+  RingChecker checker(header, ring, start);
   ByteBuffer out;
   const size_t budget = params.drain_budget == 0 ? SIZE_MAX : params.drain_budget;
   for (uint64_t calls = 0;; ++calls) {
@@ -565,6 +579,10 @@ void RingConsumerTarget(const uint8_t* data, size_t size) {
   // Phase 2: an honest producer takes over where the consumer stopped; every record it writes
   // must come out exactly, wherever in the ring it lands.
   header->head.store(checker.position());
+  // Whether the shim has clockless threads (ring.h) is the fuzzer's choice: a record with
+  // time 0 then comes out with the time the consumer read it, all else as written.
+  const bool clockless = (params.honest_seed & 1) != 0;
+  header->clockless_threads.store(clockless ? 1 : 0);
   RingProducer producer;
   producer.Attach(mapping, [] { return false; });
   for (uint32_t i = 0; i < params.honest_records % 64; ++i) {
@@ -574,8 +592,22 @@ void RingConsumerTarget(const uint8_t* data, size_t size) {
     }
     const size_t before = out.size();
     consumer.Drain(&out, SIZE_MAX);
+    std::vector<uint8_t> expected = record;
+    RecordHeader written;
+    memcpy(&written, record.data(), sizeof(written));
+    uint64_t ts_written = 0, ts_read = 0;
+    const size_t ts_at = sizeof(RecordHeader);
+    if (clockless && written.type != uint16_t(RecordType::kStack) &&
+        record.size() >= ts_at + sizeof(uint64_t) && out.size() - before >= record.size()) {
+      memcpy(&ts_written, record.data() + ts_at, sizeof(ts_written));
+      memcpy(&ts_read, out.data() + before + ts_at, sizeof(ts_read));
+      if (ts_written == 0) {
+        if (ts_read == 0) throw FuzzFailure("a clockless thread's record came out without a time");
+        memcpy(expected.data() + ts_at, &ts_read, sizeof(ts_read));
+      }
+    }
     if (out.size() - before < record.size() ||
-        memcmp(out.data() + before, record.data(), record.size()) != 0) {
+        memcmp(out.data() + before, expected.data(), expected.size()) != 0) {
       throw FuzzFailure("an honest record written at ring position " +
                         std::to_string(checker.position()) + " did not come out as written" +
                         (consumer.damaged() ? " (" + consumer.damage() + ")" : ""));
