@@ -47,20 +47,21 @@ bool ReadRegularFile(const std::string& path, std::string* text, std::string* re
   const int fd = OpenRegularFile(path, reason);
   if (fd < 0) return false;
   text->clear();
+  const bool read_all = ReadAll(fd, text);
+  if (!read_all) *reason = strerror(errno);
+  close(fd);
+  return read_all;
+}
+
+bool ReadAll(int fd, std::string* text) {
   char buffer[1 << 16];
   for (;;) {
     const ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *reason = strerror(errno);
-      close(fd);
-      return false;
-    }
-    if (n == 0) break;
+    if (n < 0) return false;
+    if (n == 0) return true;
     text->append(buffer, size_t(n));
   }
-  close(fd);
-  return true;
 }
 
 }  // namespace memwrap

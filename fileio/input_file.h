@@ -16,4 +16,8 @@ int OpenRegularFile(const std::string& path, std::string* reason);
 // with the reason in *reason, as OpenRegularFile.
 bool ReadRegularFile(const std::string& path, std::string* text, std::string* reason);
 
+// Appends everything left to read from `fd` to *text (reads interrupted by a signal are
+// retried). On a read error returns false with errno as the read left it; `fd` stays open.
+bool ReadAll(int fd, std::string* text);
+
 }  // namespace memwrap

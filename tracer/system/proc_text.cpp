@@ -5,25 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio/input_file.h"
+
 namespace memwrap {
 
 bool ReadProcFile(const std::string& path, std::string* text) {
   text->clear();
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  char buffer[16384];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    text->append(buffer, size_t(n));
-  }
+  const bool read_all = ReadAll(fd, text);
   close(fd);
-  return true;
+  return read_all;
 }
 
 std::vector<std::string_view> Lines(std::string_view text) {
