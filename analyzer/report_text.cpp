@@ -103,7 +103,8 @@ std::string FormatReportText(const Report& report) {
     WriteSites(out, report, true);
   }
   out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
-      << " in " << GroupDigits(report.leaked_blocks) << " blocks";
+      << " in " << GroupDigits(report.leaked_blocks)
+      << (report.leaked_blocks == 1 ? " block" : " blocks");
   if (report.suppressed_leaked_bytes != 0) {
     out << " (plus " << BytesWithExact(report.suppressed_leaked_bytes) << " suppressed)";
   }
@@ -111,7 +112,8 @@ std::string FormatReportText(const Report& report) {
   for (size_t i = 0; i < report.leak_sites.size(); ++i) {
     const CallSite& site = report.leak_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(site.bytes) << " bytes in "
-        << GroupDigits(site.allocations) << " blocks  " << FrameText(site.location) << "\n";
+        << GroupDigits(site.allocations) << (site.allocations == 1 ? " block  " : " blocks  ")
+        << FrameText(site.location) << "\n";
   }
   out << "Temporary allocations (freed by their thread before it allocated again): "
       << GroupDigits(report.temporary_allocations) << " of " << GroupDigits(report.totals.allocations)

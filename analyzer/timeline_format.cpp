@@ -29,8 +29,17 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
   return out;
 }
 
+// `FUNCTION FILE:LINE`; a frame without a symbol as `?? MODULE+0xADDRESS`, as the report
+// prints it, so that two unknown sites stay apart.
 std::string SiteName(const TimelineSite& site) {
   std::string text = site.location.function;
+  if (text == "??") {
+    char address[32];
+    snprintf(address, sizeof(address), "0x%llx",
+             static_cast<unsigned long long>(site.location.address));
+    const std::string& module = site.location.module;
+    return text + " " + (module.empty() ? std::string() : module + "+") + address;
+  }
   if (!site.location.file.empty()) {
     text += " " + site.location.file + ":" + std::to_string(site.location.line);
   }
@@ -48,9 +57,9 @@ std::string FormatTimelineCsv(const Timeline& timeline) {
   out << "time_s,pid,kind,heap_bytes,mapped_bytes,rss_bytes,pss_bytes,top_site,"
          "top_site_delta_bytes,markers\n";
   for (const TimelineRow& row : timeline.rows) {
-    out << Seconds(row.time_ns) << ',' << row.pid << ',' << row.kind << ',' << row.heap_bytes
-        << ',' << row.mapped_bytes << ',' << (row.rss_bytes ? std::to_string(*row.rss_bytes) : "")
-        << ',' << (row.pss_bytes ? std::to_string(*row.pss_bytes) : "") << ','
+    out << Seconds(row.time_ns) << ',' << row.pid << ',' << row.kind << ',' << row.heap_bytes << ','
+        << row.mapped_bytes << ',' << (row.rss_bytes ? std::to_string(*row.rss_bytes) : "") << ','
+        << (row.pss_bytes ? std::to_string(*row.pss_bytes) : "") << ','
         << (row.sites.empty() ? "" : CsvQuote(SiteName(row.sites.front()))) << ','
         << (row.sites.empty() ? "" : std::to_string(row.sites.front().delta_bytes)) << ','
         << (row.markers.empty() ? "" : CsvQuote(Join(row.markers, " | "))) << '\n';
@@ -77,6 +86,8 @@ std::string FormatTimelineJsonl(const Timeline& timeline) {
           {{"function", site.location.function},
            {"file", site.location.file.empty() ? json(nullptr) : json(site.location.file)},
            {"line", site.location.line == 0 ? json(nullptr) : json(site.location.line)},
+           {"module", site.location.module.empty() ? json(nullptr) : json(site.location.module)},
+           {"address", site.location.address},
            {"delta_bytes", site.delta_bytes}});
     }
     line["markers"] = row.markers;
@@ -94,8 +105,9 @@ std::string FormatTimelineText(const Timeline& timeline) {
   for (const std::string& warning : timeline.warnings) out << "warning: " << warning << "\n";
   out << "  time s   pid     heap        mapped      rss         bar (heap / peak heap)\n";
   for (const TimelineRow& row : timeline.rows) {
-    const double fraction =
-        timeline.peak_heap_bytes == 0 ? 0 : double(row.heap_bytes) / double(timeline.peak_heap_bytes);
+    const double fraction = timeline.peak_heap_bytes == 0
+                                ? 0
+                                : double(row.heap_bytes) / double(timeline.peak_heap_bytes);
     const int filled = int(fraction * kBarWidth + 0.5);
     char line[256];
     snprintf(line, sizeof(line), "%9.3f %6s %-11s %-11s %-11s |%s%s| %5.1f%%",
@@ -107,7 +119,8 @@ std::string FormatTimelineText(const Timeline& timeline) {
     out << line;
     if (row.kind == "peak") out << "  PEAK";
     if (!row.sites.empty()) {
-      out << "  " << SignedBytes(row.sites.front().delta_bytes) << " " << SiteName(row.sites.front());
+      out << "  " << SignedBytes(row.sites.front().delta_bytes) << " "
+          << SiteName(row.sites.front());
     }
     for (const std::string& marker : row.markers) out << "  [" << marker << "]";
     out << "\n";

@@ -79,6 +79,21 @@ class SyntheticTrace {
     for (int i = 0; i < 6; ++i) r.args[i] = args[i];
     Add(r);
   }
+  // A loaded object at `base` with one segment [vaddr, vaddr+memsz) and no build-id: frames in
+  // it are shown as PATH+OFFSET when PATH cannot be read (a fixed trace's output never depends
+  // on the machine's files).
+  void Module(uint64_t ts, uint64_t base, uint64_t vaddr, uint64_t memsz, const std::string& path) {
+    ModuleRecord r{};
+    const ModuleSegment segment{vaddr, memsz};
+    std::string tail(reinterpret_cast<const char*>(&segment), sizeof(segment));
+    tail += path + '\0';
+    r.h = Header(sizeof(r) + tail.size(), RecordType::kModule);
+    r.ts_ns = ts;
+    r.base = base;
+    r.segment_count = 1;
+    r.path_size = uint32_t(path.size() + 1);
+    Add(r, tail);
+  }
   void Mark(uint64_t ts, const std::string& name) {
     MarkRecord r{};
     r.h = Header(sizeof(r) + name.size() + 1, RecordType::kMark);
