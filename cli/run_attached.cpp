@@ -21,6 +21,7 @@
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
 #include "tracer/trace_recorder.h"
+#include "tracer/host_name.h"
 
 namespace memwrap {
 namespace {
@@ -34,12 +35,6 @@ void DetachOnSignal(int) {
 std::string ProcFile(pid_t pid, const char* name) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/" + name);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return host;
 }
 
 }  // namespace

@@ -43,6 +43,7 @@
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
 #include "tracer/trace_recorder.h"
+#include "tracer/host_name.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -91,12 +92,6 @@ void CountSignal(int signo) { FlightRecorder::NotifySignal(signo); }
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return host;
 }
 
 std::vector<uint8_t> StdoutLineRecordOf(uint64_t ts, const std::string& line) {

@@ -30,16 +30,11 @@
 #include "tracefile/unique_fd.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/system_sampler.h"
+#include "tracer/host_name.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
 namespace {
-
-std::string HostName() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return host;
-}
 
 // A text or CSV file (or standard output) the samples go to.
 class LineOutput {

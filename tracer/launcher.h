@@ -1,6 +1,6 @@
 // Starts the traced program the way a shell would, in two steps so that memwrap can finish its
 // own preparations (the trace file is named after the child's pid) before the program runs:
-// Spawn() forks a child that waits; Release() lets it exec. Exec failures come back as the
+// the constructor forks a child that waits; Release() (or Go(), for a traced child) lets it exec. Exec failures come back as the
 // shell's exit codes: 127 (not found), 126 (found but cannot be executed).
 #pragma once
 
