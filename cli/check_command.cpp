@@ -62,11 +62,6 @@ std::string SessionValue(const Report& report, const char* key) {
   return it != report.session.end() ? it->second : "";
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::string error;
-  if (!WriteOutput(path, text, &error)) throw TraceError(TraceError::Kind::kIo, error);
-}
-
 }  // namespace
 
 int CheckCommand(const std::vector<std::string>& args) {
@@ -158,6 +153,15 @@ int CheckCommand(const std::vector<std::string>& args) {
                     "--max-leaked or --baseline)\n");
     return kExitUsage;
   }
+  // The reports' files are opened now: one that cannot be written stops the check before the
+  // program runs (perhaps N times), not after.
+  ReservedOutput junit, summary;
+  for (auto [output_file, path] : {std::pair{&junit, &junit_path}, {&summary, &summary_path}}) {
+    if (const std::string reason = output_file->Reserve(*path); !reason.empty()) {
+      fprintf(stderr, "memwrap check: %s\n", reason.c_str());
+      return kExitUsage;
+    }
+  }
   try {
     if (!baseline_path.empty()) limits.baseline = LoadBaseline(baseline_path);
     std::vector<RunFigures> runs;
@@ -211,8 +215,10 @@ int CheckCommand(const std::vector<std::string>& args) {
       for (const std::string& line : GrownSiteLines(verdict, check)) printf("%s\n", line.c_str());
     }
     printf("memwrap check: %s\n", verdict.passed() ? "passed" : "FAILED");
-    if (!junit_path.empty()) WriteFile(junit_path, GateJunitXml(verdict));
-    if (!summary_path.empty()) WriteFile(summary_path, GateMarkdown(verdict));
+    for (const std::string& failure :
+         {junit.Write(GateJunitXml(verdict)), summary.Write(GateMarkdown(verdict))}) {
+      if (!failure.empty()) throw TraceError(TraceError::Kind::kIo, failure);
+    }
     if (report_only) return kExitOk;
     return verdict.passed() ? kExitOk : kExitGateFailed;
   } catch (const std::exception& e) {

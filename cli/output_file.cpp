@@ -17,4 +17,23 @@ bool WriteOutput(const std::string& path, const std::string& data, std::string* 
   return ok;
 }
 
+ReservedOutput::~ReservedOutput() {
+  if (file_.is_open()) file_.Discard();
+}
+
+std::string ReservedOutput::Reserve(const std::string& path) {
+  path_ = path;
+  if (path.empty() || path == "-") return "";
+  const std::string reason = file_.Open(path, ExistingFile::kReplace, 0666);
+  return reason.empty() ? "" : "cannot create '" + path + "': " + reason;
+}
+
+std::string ReservedOutput::Write(const std::string& data) {
+  if (path_.empty()) return "";
+  std::string error;
+  if (path_ == "-") return WriteOutput(path_, data, &error) ? "" : error;
+  const std::string reason = WriteAllAndCommit(&file_, data);
+  return reason.empty() ? "" : "cannot write '" + path_ + "': " + reason;
+}
+
 }  // namespace memwrap

@@ -185,20 +185,24 @@ std::string WriteWholeFile(const std::string& path, const std::string& data, mod
   if (std::string error = file.Open(path, ExistingFile::kReplace, mode); !error.empty()) {
     return error;
   }
+  return WriteAllAndCommit(&file, data);
+}
+
+std::string WriteAllAndCommit(OutputFile* file, const std::string& data) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
-    const ssize_t n = write(file.fd(), p, left);
+    const ssize_t n = write(file->fd(), p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int err = n < 0 ? errno : EIO;
-      file.Discard();
+      file->Discard();
       return strerror(err);
     }
     p += n;
     left -= size_t(n);
   }
-  return file.Commit();
+  return file->Commit();
 }
 
 }  // namespace memwrap

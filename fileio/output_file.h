@@ -77,5 +77,8 @@ class OutputFile {
 // Writes `data` to `path` whole, replacing an existing file of the caller's atomically
 // (kReplace above; nothing is left at the path if writing fails). Returns "" or the reason.
 std::string WriteWholeFile(const std::string& path, const std::string& data, mode_t mode = 0666);
+// Writes `data` to an open `file` and commits it; a failed write discards it. Returns "" or
+// the reason.
+std::string WriteAllAndCommit(OutputFile* file, const std::string& data);
 
 }  // namespace memwrap

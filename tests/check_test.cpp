@@ -185,6 +185,41 @@ TEST(Check, BadInputIsAUsageError) {
   EXPECT_NE(newer.err.find("upgrade memwrap"), std::string::npos) << newer.err;
 }
 
+TEST(Check, ReportFilesThatCannotBeWrittenAreRefusedBeforeTheProgramRuns) {
+  ScratchDir dir;
+  ASSERT_EQ(symlink(dir.File("elsewhere.xml").c_str(), dir.File("link.xml").c_str()), 0);
+  for (const auto& [option, path] : std::vector<std::pair<std::string, std::string>>{
+           {"--junit", dir.File("no-such-dir/check.xml")},
+           {"--summary", dir.File("no-such-dir/check.md")},
+           {"--junit", dir.File("link.xml")}}) {
+    CommandResult run = RunIn(dir, Check({"--max-peak-heap", "1GiB", option, path, "-o",
+                                          dir.File("kept.mwt")},
+                                         {"--", kPeakPattern}));
+    EXPECT_EQ(run.exit_code(), 2) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+    EXPECT_NE(run.err.find("'" + path + "'"), std::string::npos) << run.err;
+    EXPECT_FALSE(test_support::FileExists(dir.File("kept.mwt"))) << "the program ran";
+    EXPECT_EQ(run.out.find("expected_peak_bytes"), std::string::npos) << run.out;
+  }
+  EXPECT_FALSE(test_support::FileExists(dir.File("elsewhere.xml")));
+  // A check that fails to judge (an unreadable trace) leaves no report file, and an old one as
+  // it was.
+  test_support::WriteFile(dir.File("old.xml"), "old");
+  test_support::WriteFile(dir.File("bad.mwt"), "not a trace");
+  CommandResult bad = RunIn(dir, Check({"--max-peak-heap", "1GiB", "--junit", dir.File("old.xml"),
+                                        "--summary", dir.File("new.md")},
+                                       {dir.File("bad.mwt")}));
+  EXPECT_EQ(bad.exit_code(), 2) << bad.err;
+  EXPECT_EQ(test_support::ReadFile(dir.File("old.xml")), "old");
+  EXPECT_FALSE(test_support::FileExists(dir.File("new.md")));
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    left.push_back(entry.path().filename());
+  }
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"bad.mwt", "link.xml", "old.xml"}));
+}
+
 }  // namespace
 }  // namespace memwrap
 
