@@ -76,6 +76,7 @@ int RunAttached(const AttachedRun& run) {
       return kExitCannotWrite;
     }
     collector.Start(writer.get(), 0);
+    const CollectorStopper stop_collector_before_its_sink(&collector);
     TraceRecorder recorder(&collector, /*no_shim=*/true, run.interval_ns);
     if (run.quiet) recorder.QuietNotices();
     ProcessTreeOptions options;

@@ -429,6 +429,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     }
     // The program decides what a signal does; memwrap stays to write the trace.
     RelaySignalsTo(launcher.pid());
+    const CollectorStopper stop_collector_before_its_sink(&collector);
     if (flight_recorder != nullptr) {
       for (const FlightTrigger& trigger : flight_options.options.triggers) {
         if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);

@@ -144,7 +144,9 @@ Collector::Collector() {
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event);
 }
 
-Collector::~Collector() {
+Collector::~Collector() { StopIfRunning(); }
+
+void Collector::StopIfRunning() {
   if (thread_.joinable()) {
     RequestStop();
     Finish();

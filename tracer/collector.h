@@ -68,6 +68,8 @@ class Collector {
   // Makes Finish() return without waiting for processes that are still connected (their rings
   // are drained one last time).
   void RequestStop() { stop_requested_ = true; }
+  // RequestStop() and Finish(), if Start() was called and Finish() was not; else nothing.
+  void StopIfRunning();
 
   // A record from outside the rings (a stdout line): added to `pid`'s stream at the next
   // drain, or as a chunk of its own if `pid` has no connection.
@@ -141,6 +143,21 @@ class Collector {
   std::vector<ProcessExitRecord> exits_;
   std::vector<std::pair<uint32_t, std::vector<uint8_t>>> added_;
   std::string write_error_;
+};
+
+// Stops a collector that still runs when the scope ends. Declared after the sink the collector
+// writes to, it ends the collector's thread before the sink is destroyed, also when an
+// exception leaves the scope (objects are destroyed in reverse order of declaration, so a
+// collector declared before its writer would otherwise outlive it).
+class CollectorStopper {
+ public:
+  explicit CollectorStopper(Collector* collector) : collector_(collector) {}
+  ~CollectorStopper() { collector_->StopIfRunning(); }
+  CollectorStopper(const CollectorStopper&) = delete;
+  CollectorStopper& operator=(const CollectorStopper&) = delete;
+
+ private:
+  Collector* collector_;
 };
 
 }  // namespace memwrap
