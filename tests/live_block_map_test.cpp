@@ -1,6 +1,6 @@
 // The analyzer's live-block map (live_block_map.h) against std::unordered_map: the same blocks
-// after every insertion, replacement and erasure, through its young table filling, moving to the
-// old table, the old table growing and its filter being rebuilt.
+// after every insertion, replacement and erasure, through the table growing many times and
+// backward-shift deletions in long probe runs.
 #include "live_block_map.h"
 
 #include <gtest/gtest.h>
@@ -83,8 +83,7 @@ TEST(LiveBlockMap, KeepsWhatAnOrdinaryMapKeepsThroughManyShortAndLongLivedBlocks
     if (step % 100000 == 0) ExpectSameBlocks(map, model);
   }
   ExpectSameBlocks(map, model);
-  EXPECT_GT(model.size(), 10000u);  // the old table was used, not only the young one
-  EXPECT_LT(map.young_size(), model.size());
+  EXPECT_GT(model.size(), 10000u);  // the table grew well beyond its first size
   map.clear();
   model.clear();
   ExpectSameBlocks(map, model);
