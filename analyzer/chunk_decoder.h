@@ -48,8 +48,11 @@ class ChunkDecoder {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;
-  std::vector<ByteBuffer> spare_;  // recycled buffers, at most kSpareBuffers
-  static constexpr size_t kSpareBuffers = 4;
+  // Recycled buffers. One is what a process's cursor gives back as the decoder fills the next;
+  // the second covers a merge switching between processes. At most two: memory beyond what
+  // TraceStream checks a trace's chunk headers against is two chunks' columns.
+  std::vector<ByteBuffer> spare_;
+  static constexpr size_t kSpareBuffers = 2;
   bool stopping_ = false;
   std::thread thread_;  // last: starts after the members it uses exist
 };
