@@ -49,6 +49,8 @@ class AllocationStats {
   uint64_t leaked_bytes() const { return leaked_bytes_; }
   uint64_t leaked_blocks() const { return leaked_blocks_; }
   uint64_t temporary_allocations() const { return temporary_; }
+  // The numbering of call sites, for a HeapReplay to share (heap_replay.h).
+  SiteTable* sites() { return &sites_; }
 
  private:
   struct LastAllocation {

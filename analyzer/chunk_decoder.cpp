@@ -24,18 +24,28 @@ std::future<Chunk> ChunkDecoder::Request(uint64_t offset) {
   return result;
 }
 
+void ChunkDecoder::Recycle(ByteBuffer&& buffer) {
+  if (buffer.capacity() == 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(buffer));
+}
+
 void ChunkDecoder::Run() {
   for (;;) {
     Job job;
+    Chunk chunk;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
       if (stopping_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      if (!spare_.empty()) {
+        chunk.data = std::move(spare_.back());
+        spare_.pop_back();
+      }
     }
     try {
-      Chunk chunk;
       // Columnar chunks are decoded by the thread that replays them (Chunk::columns).
       reader_->ReadChunkAt(job.offset, &chunk, /*with_data=*/true, /*defer_columns=*/true);
       job.result.set_value(std::move(chunk));

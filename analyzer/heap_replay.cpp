@@ -58,7 +58,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
       ImageHeap& heap = HeapOf(image);
       ++heap.counters.allocations;
       heap.counters.bytes_allocated += alloc->size;
-      Insert(heap, alloc->addr, {alloc->size, alloc->stack, sites_.Intern(image, alloc->stack)});
+      Insert(heap, alloc->addr, {alloc->size, alloc->stack, sites_->Intern(image, alloc->stack)});
       NotePeak(heap, alloc->ts_ns);
       return true;
     }
@@ -81,7 +81,8 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
       LiveBlock removed;
       bool was_live = Remove(heap, begin->old_addr, &removed);
       // A realloc of an untracked block still parks a marker, so END knows BEGIN happened.
-      heap.reallocating[begin->tid] = {begin->old_addr, was_live ? removed : LiveBlock{~0ull, 0}};
+      heap.reallocating[begin->tid] = {true, begin->old_addr,
+                                       was_live ? removed : LiveBlock{~0ull, 0}};
       return was_live;
     }
     case RecordType::kReallocEnd: {
@@ -90,9 +91,10 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
       ImageHeap& heap = HeapOf(image);
       LiveBlock old_block{~0ull, 0};
       auto parked = heap.reallocating.find(end->tid);
-      if (parked != heap.reallocating.end() && parked->second.first == end->old_addr) {
-        old_block = parked->second.second;
-        heap.reallocating.erase(parked);
+      if (parked != heap.reallocating.end() && parked->second.parked &&
+          parked->second.old_addr == end->old_addr) {
+        old_block = parked->second.block;
+        parked->second.parked = false;
       } else {
         Remove(heap, end->old_addr, &old_block);  // BEGIN was not recorded
       }
@@ -101,7 +103,7 @@ bool HeapReplay::Apply(ImageId image, const RecordView& record) {
         if (old_was_live) ++heap.counters.frees;
         ++heap.counters.allocations;
         heap.counters.bytes_allocated += end->size;
-        Insert(heap, end->new_addr, {end->size, end->stack, sites_.Intern(image, end->stack)});
+        Insert(heap, end->new_addr, {end->size, end->stack, sites_->Intern(image, end->stack)});
         NotePeak(heap, end->ts_ns);
       } else if (end->size == 0) {
         if (old_was_live) ++heap.counters.frees;  // realloc(p, 0) freed p

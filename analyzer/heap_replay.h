@@ -50,8 +50,15 @@ struct ImageHeap {
   uint64_t peak_bytes = 0;
   uint64_t peak_ts_ns = 0;
   HeapCounters counters;
-  // realloc blocks between REALLOC_BEGIN and REALLOC_END, per thread
-  std::unordered_map<uint32_t, std::pair<uint64_t, LiveBlock>> reallocating;
+  // realloc blocks between REALLOC_BEGIN and REALLOC_END, per thread. A thread's entry stays
+  // once made (`parked` says whether it holds a block): a node allocated and freed per realloc
+  // showed in profiles.
+  struct Parked {
+    bool parked = false;
+    uint64_t old_addr = 0;
+    LiveBlock block;
+  };
+  std::unordered_map<uint32_t, Parked> reallocating;
 };
 
 // Told of every block entering (+1) or leaving (-1) a live set, as it happens.
@@ -63,6 +70,13 @@ class HeapObserver {
 
 class HeapReplay {
  public:
+  // `sites`, when given, numbers the call sites instead of a table of the replay's own: the
+  // caller's statistics intern the same (image, stack) pairs in the same order, and one table
+  // saves a lookup per allocation.
+  explicit HeapReplay(SiteTable* sites = nullptr) : sites_(sites != nullptr ? sites : &own_sites_) {}
+  HeapReplay(const HeapReplay&) = delete;
+  HeapReplay& operator=(const HeapReplay&) = delete;
+
   void SetObserver(HeapObserver* observer) { observer_ = observer; }
   // Applies one record of `image` (ImageId from the catalog; 0 = unknown image, ignored).
   // Returns true when the record changed the live heap.
@@ -83,7 +97,7 @@ class HeapReplay {
   bool image_peak_rose() const { return image_peak_rose_; }
   const std::unordered_map<ImageId, ImageHeap>& images() const { return images_; }
   // The call sites of the blocks seen so far (LiveBlock::site indexes it).
-  const SiteTable& sites() const { return sites_; }
+  const SiteTable& sites() const { return *sites_; }
   HeapCounters Totals() const;
 
  private:
@@ -97,7 +111,8 @@ class HeapReplay {
   HeapObserver* observer_ = nullptr;
 
   std::unordered_map<ImageId, ImageHeap> images_;
-  SiteTable sites_;
+  SiteTable own_sites_;
+  SiteTable* sites_;
   uint64_t live_bytes_ = 0;
   bool image_peak_rose_ = false;
   // The image of the previous record: consecutive records are nearly always of one image.

@@ -1,7 +1,8 @@
 // The set of live blocks of one process image, by address: the analyzer's hottest structure
 // (every allocation inserts, every free erases). An open-addressing hash table with linear
 // probing and backward-shift deletion: no allocation per block (std::unordered_map's nodes cost
-// a malloc and a free per event), one cache line per lookup.
+// a malloc and a free per event), one cache line per lookup. Its slots take huge pages when
+// they are megabytes (huge_page_allocator.h).
 #pragma once
 
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "huge_page_allocator.h"
 #include "memwrap/records.h"
 
 namespace memwrap {
@@ -150,7 +152,7 @@ class LiveBlockMap {
     return size_t(addr) & Mask();
   }
   void Grow() {
-    std::vector<Entry> old;
+    std::vector<Entry, HugePageAllocator<Entry>> old;
     old.swap(slots_);
     slots_.assign(old.empty() ? 1024 : old.size() * 2, Entry{});
     size_ = 0;
@@ -160,7 +162,7 @@ class LiveBlockMap {
     }
   }
 
-  std::vector<Entry> slots_;
+  std::vector<Entry, HugePageAllocator<Entry>> slots_;
   size_t size_ = 0;  // occupied slots (the block at 0 aside)
   bool has_zero_ = false;
   Entry zero_;

@@ -110,7 +110,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   analysis.sampled = sample_bytes != 0;
 
   // Pass 1: the peak value and the ordinal of the record that first reached it.
-  HeapReplay replay;
+  HeapReplay replay(analysis.stats.sites());
   PeakAttribution attribution(sample_bytes, &replay.sites());
   replay.SetObserver(&attribution);
   MappingReplay mappings;
@@ -120,7 +120,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   std::map<ImageId, std::pair<uint64_t, uint64_t>> last_rss;  // (rss, ts)
   uint64_t last_rss_sum = 0;
   bool allocated = false;  // an ALLOC was seen
-  stream.ForEach([&](uint32_t pid, const RecordView& record) {
+  stream.ForEachRecord([&](uint32_t pid, const RecordView& record) {
     if (only_pid != 0 && pid != only_pid) return true;
     ++ordinal;
     analysis.catalog.Add(pid, record);

@@ -39,6 +39,8 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
       Held& held = held_by_pid[chunk.pid];
       held.most = std::max(held.most, uint64_t(held.last) + chunk.raw_size);
       held.last = chunk.raw_size;
+      uint32_t& largest = largest_chunk_by_pid_[chunk.pid];
+      largest = std::max(largest, chunk.raw_size);
     } else if (chunk.type == ChunkType::kSessionInfo) {
       Chunk full;
       reader_->ReadChunkAt(chunk.offset, &full, true);
@@ -58,87 +60,75 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   if (ending_.kind != TraceEnding::Kind::kComplete) warnings_.push_back(ending_.message);
 }
 
-namespace {
+ProcessCursor::ProcessCursor(ChunkDecoder* decoder, ColumnarDecoder* columnar,
+                             const std::string& path, uint32_t pid,
+                             const std::vector<uint64_t>* offsets, uint32_t largest_chunk)
+    : decoder_(decoder),
+      columnar_(columnar),
+      path_(path),
+      pid_(pid),
+      offsets_(offsets),
+      largest_chunk_(largest_chunk) {
+  RequestNext();
+}
 
-// One process's records, chunk after chunk; the next chunk is read while this one is replayed.
-class ProcessCursor {
- public:
-  ProcessCursor(ChunkDecoder* decoder, ColumnarDecoder* columnar, const std::string& path,
-                uint32_t pid, const std::vector<uint64_t>* offsets, const TraceStream::Ahead* ahead)
-      : decoder_(decoder),
-        columnar_(columnar),
-        path_(path),
-        pid_(pid),
-        offsets_(offsets),
-        ahead_(ahead) {
-    RequestNext();
+void ProcessCursor::RequestNext() {
+  next_ = next_chunk_ < offsets_->size() ? decoder_->Request((*offsets_)[next_chunk_++])
+                                         : std::future<Chunk>();
+}
+
+bool ProcessCursor::NextChunk() {
+  if (!next_.valid()) return false;
+  const uint64_t offset = (*offsets_)[next_chunk_ - 1];
+  cursor_ = RecordCursor();
+  lookahead_ = RecordCursor();
+  decoder_->Recycle(std::move(chunk_.data));
+  chunk_ = next_.get();  // a chunk that cannot be decoded throws its TraceError here
+  RequestNext();
+  // A columnar chunk is decoded here, into the same buffer each time: its records stay in this
+  // core's cache until they are replayed.
+  const ByteBuffer* records = &chunk_.data;
+  if (chunk_.columns) {
+    // Room for the largest chunk at once: growing it chunk after chunk took fresh pages each
+    // time (a page fault per 4 KiB, a tenth of a report's time on this machine).
+    if (records_.capacity() < largest_chunk_) records_.reserve(largest_chunk_);
+    TraceReader::DecodeColumns(path_, chunk_, columnar_, &records_);  // or throws
+    records = &records_;
   }
+  where_ = "trace '" + path_ + "' chunk at offset " + std::to_string(offset);
+  cursor_ = RecordCursor(records->data(), records->size());
+  lookahead_ = RecordCursor(records->data(), records->size());
+  return true;
+}
 
-  // Moves to the next record; false at the end of this process's stream.
-  bool Advance() {
-    for (;;) {
-      if (cursor_ != nullptr && cursor_->Next(&record_, where_)) {
-        uint64_t ts;
-        if (RecordTimestamp(record_, &ts)) ts_ = ts;  // STACK keeps its predecessor's time
-        if (*ahead_ && lookahead_->TryNext(&ahead_record_)) (*ahead_)(pid_, ahead_record_);
-        return true;
-      }
-      if (!next_.valid()) return false;
-      const uint64_t offset = (*offsets_)[next_chunk_ - 1];
-      cursor_.reset();
-      chunk_ = next_.get();  // a chunk that cannot be decoded throws its TraceError here
-      RequestNext();
-      // A columnar chunk is decoded here, into the same buffer each time: its records stay
-      // in this core's cache until they are replayed.
-      const ByteBuffer* records = &chunk_.data;
-      if (chunk_.columns) {
-        TraceReader::DecodeColumns(path_, chunk_, columnar_, &records_);  // or throws
-        records = &records_;
-      }
-      where_ = "trace '" + path_ + "' chunk at offset " + std::to_string(offset);
-      cursor_ = std::make_unique<RecordCursor>(records->data(), records->size());
-      lookahead_ = std::make_unique<RecordCursor>(records->data(), records->size());
-      if (*ahead_) {
-        for (int i = 0; i < kLookahead && lookahead_->TryNext(&ahead_record_); ++i) {
-          (*ahead_)(pid_, ahead_record_);
-        }
-      }
-    }
+TraceStream::Pass::Pass(TraceStream* stream)
+    : stream_(stream),
+      decoder_(stream->reader_),
+      number_(++stream->passes_),
+      terminal_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()) {
+  for (const auto& [pid, offsets] : stream->chunks_by_pid_) {
+    cursors_.push_back(std::make_unique<ProcessCursor>(&decoder_, &columnar_,
+                                                       stream->reader_->path(), pid, &offsets,
+                                                       stream->largest_chunk_by_pid_[pid]));
   }
+}
 
-  uint32_t pid() const { return pid_; }
-  uint64_t ts() const { return ts_; }
-  size_t chunks_read() const { return next_chunk_; }
-  const RecordView& record() const { return record_; }
+TraceStream::Pass::~Pass() {
+  if (shown_) fprintf(stderr, "\r\033[K");  // the line goes once the pass is done
+}
 
- private:
-  void RequestNext() {
-    next_ = next_chunk_ < offsets_->size() ? decoder_->Request((*offsets_)[next_chunk_++])
-                                           : std::future<Chunk>();
-  }
-
-  // Far enough ahead for a cache miss to resolve while the records before it are replayed.
-  static constexpr int kLookahead = 16;
-
-  ChunkDecoder* decoder_;
-  ColumnarDecoder* columnar_;  // shared by the cursors: they decode one at a time
-  const std::string& path_;
-  uint32_t pid_;
-  const std::vector<uint64_t>* offsets_;
-  size_t next_chunk_ = 0;  // chunks requested so far
-  std::future<Chunk> next_;
-  Chunk chunk_;
-  ByteBuffer records_;  // the current chunk's records when it was columnar
-  std::unique_ptr<RecordCursor> cursor_;
-  std::unique_ptr<RecordCursor> lookahead_;  // kLookahead records ahead of cursor_
-  const TraceStream::Ahead* ahead_;
-  RecordView ahead_record_;
-  std::string where_;
-  RecordView record_;
-  uint64_t ts_ = 0;
-};
-
-}  // namespace
+// Progress, for long passes over big traces: chunks read so far out of all, on a terminal only
+// (scripts reading stderr get nothing extra), and only once a pass takes over 2 s.
+void TraceStream::Pass::ShowProgress() {
+  if (!terminal_ || stream_->chunk_count_ == 0) return;
+  if (std::chrono::steady_clock::now() - start_ < std::chrono::seconds(2)) return;
+  size_t read = 0;
+  for (const auto& cursor : cursors_) read += cursor->chunks_read();
+  fprintf(stderr, "\rmemwrap: reading %s, pass %d: %3zu%%", stream_->reader_->path().c_str(),
+          number_, read * 100 / stream_->chunk_count_);
+  shown_ = true;
+}
 
 void TraceStream::TooMuchHeld(uint64_t needed) const {
   throw TraceError(TraceError::Kind::kCorrupt,
@@ -152,60 +142,11 @@ void TraceStream::TooMuchHeld(uint64_t needed) const {
 }
 
 void TraceStream::ForEach(const Visit& visit, const Ahead& ahead) {
-  // Declared before the cursors: they hold its futures, and it must outlive them.
-  ChunkDecoder decoder(reader_);
-  ColumnarDecoder columnar;
-  std::vector<std::unique_ptr<ProcessCursor>> cursors;
-  for (const auto& [pid, offsets] : chunks_by_pid_) {
-    cursors.push_back(std::make_unique<ProcessCursor>(&decoder, &columnar, reader_->path(), pid,
-                                                      &offsets, &ahead));
+  if (ahead) {
+    ForEachRecord(visit, ahead);
+  } else {
+    ForEachRecord(visit, [](uint32_t, const RecordView&) {});
   }
-  auto later = [](const ProcessCursor* a, const ProcessCursor* b) {
-    return a->ts() != b->ts() ? a->ts() > b->ts() : a->pid() > b->pid();
-  };
-  std::priority_queue<ProcessCursor*, std::vector<ProcessCursor*>, decltype(later)> heads(later);
-  for (auto& cursor : cursors) {
-    if (cursor->Advance()) heads.push(cursor.get());
-  }
-  // Progress, for long passes over big traces: chunks read so far out of all, on a terminal
-  // only (scripts reading stderr get nothing extra), and only once a pass takes over 2 s.
-  const int pass = ++passes_;
-  const bool terminal = isatty(STDERR_FILENO) == 1;
-  const auto start = std::chrono::steady_clock::now();
-  bool shown = false;
-  uint64_t visited = 0;
-  auto show_progress = [&] {
-    if (!terminal || chunk_count_ == 0) return;
-    if (std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) return;
-    size_t read = 0;
-    for (const auto& cursor : cursors) read += cursor->chunks_read();
-    fprintf(stderr, "\rmemwrap: reading %s, pass %d: %3zu%%", reader_->path().c_str(), pass,
-            read * 100 / chunk_count_);
-    shown = true;
-  };
-  // The cursor being read stays out of the heap while it is still the earliest: most runs of
-  // records belong to one process, and a heap operation per record showed in profiles.
-  ProcessCursor* cursor = nullptr;
-  for (;;) {
-    if (cursor == nullptr) {
-      if (heads.empty()) break;
-      cursor = heads.top();
-      heads.pop();
-    }
-    if ((++visited & 0xffff) == 0) show_progress();
-    if (!visit(cursor->pid(), cursor->record())) {
-      if (shown) fprintf(stderr, "\r\033[K");
-      return;
-    }
-    const bool more = cursor->Advance();
-    if (!more) {
-      cursor = nullptr;
-    } else if (!heads.empty() && later(cursor, heads.top())) {
-      heads.push(cursor);
-      cursor = nullptr;
-    }
-  }
-  if (shown) fprintf(stderr, "\r\033[K");  // the line goes once the pass is done
 }
 
 }  // namespace memwrap

@@ -63,7 +63,9 @@ void LiveBlocks::Reset(size_t max_blocks) {
   if (capacity_ > 0) {  // else nothing was ever allocated (and memset must not see null)
     memset(bits_.data(), 0, words * sizeof(uint64_t));
     memset(counts_.data(), 0, words);
-    memset(groups_.data(), 0, (words + kGroupWords - 1) / kGroupWords * sizeof(uint32_t));
+    const size_t groups = (words + kGroupWords - 1) / kGroupWords;
+    memset(groups_.data(), 0, groups * sizeof(uint32_t));
+    memset(supers_.data(), 0, (groups + kSuperGroups - 1) / kSuperGroups * sizeof(uint32_t));
   }
   added_ = 0;
   live_ = 0;
@@ -75,6 +77,7 @@ void LiveBlocks::Grow() {
   bits_.resize(words, 0);
   counts_.resize(words, 0);
   groups_.resize(words / kGroupWords, 0);
+  supers_.resize((words / kGroupWords + kSuperGroups - 1) / kSuperGroups, 0);
   addresses_.resize(capacity_);
   tags_.resize(capacity_);
   if (!indexed_) return;
@@ -113,6 +116,7 @@ void LiveBlocks::Clear(size_t position) {
   bits_[position / 64] &= ~(uint64_t(1) << (position % 64));
   --counts_[position / 64];
   --groups_[position / 64 / kGroupWords];
+  --supers_[position / 64 / kGroupWords / kSuperGroups];
   --live_;
 }
 
@@ -151,21 +155,35 @@ bool LiveBlocks::TakeByAddress(uint64_t addr, uint64_t* rank, uint8_t* tag) {
 bool LiveBlocks::TakeByRank(uint64_t rank, uint64_t* addr, uint8_t* tag) {
   if (rank >= live_) return false;
   // Down from the newest word (most frees release one of the blocks allocated last): the
-  // words of the newest group one by one, then whole groups by their counts, then the words
-  // of the group that holds the block. rank < live, so some group does.
+  // words of the newest group one by one; else the groups of the newest super-group, then
+  // whole super-groups by their counts, then the groups of the one that holds the block, then
+  // its words. rank < live, so some group does.
   size_t word = (added_ - 1) / 64;
   size_t group = word / kGroupWords;
-  const size_t group_start = group * kGroupWords;
   uint64_t left = rank;
-  for (;; --word) {
-    if (left < counts_[word]) break;
-    left -= counts_[word];
-    if (word == group_start) {
-      for (--group; left >= groups_[group]; --group) left -= groups_[group];
-      for (word = group * kGroupWords + kGroupWords - 1; left >= counts_[word]; --word) {
-        left -= counts_[word];
+  if (left < groups_[group]) {
+    while (left >= counts_[word]) left -= counts_[word--];
+  } else {
+    left -= groups_[group];
+    size_t super = group / kSuperGroups;
+    const size_t super_start = super * kSuperGroups;
+    bool found = false;
+    while (group > super_start) {
+      --group;
+      if (left < groups_[group]) {
+        found = true;
+        break;
       }
-      break;
+      left -= groups_[group];
+    }
+    if (!found) {
+      for (--super; left >= supers_[super]; --super) left -= supers_[super];
+      for (group = super * kSuperGroups + kSuperGroups - 1; left >= groups_[group]; --group) {
+        left -= groups_[group];
+      }
+    }
+    for (word = group * kGroupWords + kGroupWords - 1; left >= counts_[word]; --word) {
+      left -= counts_[word];
     }
   }
   // The (left)-th live block of this word counted from its top.

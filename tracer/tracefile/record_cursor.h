@@ -34,6 +34,7 @@ struct RecordView {
 
 class RecordCursor {
  public:
+  RecordCursor() = default;  // over no records
   RecordCursor(const uint8_t* data, size_t size) : data_(data), size_(size) {}
 
   // false at the end. Throws TraceError(kCorrupt) on a record whose size cannot be right;
@@ -64,8 +65,8 @@ class RecordCursor {
  private:
   [[noreturn]] void Malformed(const std::string& where) const;
 
-  const uint8_t* data_;
-  size_t size_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
   size_t pos_ = 0;
 };
 
