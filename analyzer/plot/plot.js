@@ -7,8 +7,8 @@
   const SERIES = [
     { key: "heap", label: "heap", dash: "", steps: true },
     { key: "mapped", label: "mapped", dash: "6 3", steps: true },
-    { key: "rss", label: "RSS", dash: "", steps: false },
-    { key: "pss", label: "PSS", dash: "", steps: false },
+    { key: "rss", label: "RSS", dash: "2 2", steps: false },
+    { key: "pss", label: "PSS", dash: "8 3 2 3", steps: false },
   ];
   // Heap and mapped bytes change at events and hold between them: steps. RSS and PSS are
   // read at sampling instants: dots, joined by a faint line (what lies between is unknown).
@@ -143,11 +143,12 @@
         if (!s.steps && points.length > 1) {
           let joined = "";
           for (const p of points) joined += (joined ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
-          el("path", { d: joined, class: "sample-join", stroke: seriesColor(i, s.key) }, lines);
+          el("path", { d: joined, class: "sample-join", stroke: seriesColor(i, s.key),
+                       "stroke-dasharray": traces.length === 1 ? "" : s.dash }, lines);
         }
         const path = el("path", { d: d, class: s.steps ? "series" : "series samples",
                                   stroke: seriesColor(i, s.key),
-                                  "stroke-dasharray": traces.length === 1 ? "" : s.dash,
+                                  "stroke-dasharray": traces.length === 1 || !s.steps ? "" : s.dash,
                                   "data-trace": i, "data-series": s.key,
                                   "data-points": points.length }, lines);
         el("title", {}, path).textContent = traceName(i) + ": " + s.label;
