@@ -129,6 +129,21 @@ TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
   EXPECT_EQ(RowBytes(dom, "grow_more"), std::vector<int64_t>{20'000'000});
   EXPECT_NE(dom.find("10,000,000<span class=\"unit\"> 9.54 MiB</span>"), std::string::npos)
       << "the exact integer beside the rounded unit";
+  // The table's headings sort from the keyboard too; the chart says what its shapes are; the
+  // heap is drawn as steps (horizontal, then vertical), RSS as dots.
+  EXPECT_NE(dom.find("<th data-key=\"start\" tabindex=\"0\""), std::string::npos);
+  EXPECT_NE(dom.find("<tr tabindex=\"0\" data-site=\"grow\">"), std::string::npos);
+  EXPECT_NE(dom.find("mark (memwrap_mark)"), std::string::npos);
+  EXPECT_NE(dom.find("seconds since the trace's creation"), std::string::npos);
+  const size_t heap = dom.rfind("<path d=\"", dom.find("data-series=\"heap\" data-points="));
+  ASSERT_NE(heap, std::string::npos);
+  const std::string heap_path = dom.substr(heap, dom.find('"', heap + 9) - heap);
+  EXPECT_NE(heap_path.find('H'), std::string::npos) << heap_path;
+  EXPECT_NE(heap_path.find('V'), std::string::npos) << heap_path;
+  EXPECT_EQ(heap_path.find('L'), std::string::npos) << "no slopes: " << heap_path;
+  EXPECT_NE(dom.find("class=\"series samples\""), std::string::npos);
+  // The instant is drawn on the chart.
+  EXPECT_NE(dom.find("class=\"instant-line\""), std::string::npos);
   // At the instant of the mark "more", grow_more had not allocated yet.
   const std::string at_mark = Dom(chromium, dir_, page_, "t=mark:more");
   EXPECT_EQ(SectionValue(at_mark, "data-at-ns"), int64_t(more));
@@ -175,6 +190,17 @@ TEST_F(PhasesPage, SearchHighlightsTheFunctionAndSaysItsShare) {
       << "one frame matches: " << dom.substr(match, 300);
   EXPECT_NE(dom.find("data-matched=\"20000000\""), std::string::npos);
   EXPECT_NE(dom.find("20,000,000 bytes of 30,000,000 (66.67%)"), std::string::npos);
+  // The callers view: grow_more's own bytes at the bottom, its callers above.
+  const std::string inverted = Dom(chromium, dir_, page_, "inverted&search=grow_more&depth=2");
+  EXPECT_NE(inverted.find("<title>heap at the peak (callers view): 30,000,000 bytes (100.00%)"),
+            std::string::npos);
+  EXPECT_NE(inverted.find("<title>grow_more: 20,000,000 bytes (66.67%)</title>"), std::string::npos);
+  // Depth at most 2: the root and one row, 18 pixels each, and 4 of margin.
+  EXPECT_NE(inverted.find("id=\"flame-svg\" width=\""), std::string::npos);
+  const size_t svg = inverted.find("id=\"flame-svg\"");
+  EXPECT_NE(inverted.substr(svg, 120).find("height=\"40\""), std::string::npos)
+      << inverted.substr(svg, 120);
+  EXPECT_EQ(inverted.find("<title>main:"), std::string::npos) << "main is deeper than 2";
   // Hiding grow's and grow_more's frames gives their bytes to their caller (main).
   const std::string hidden = Dom(chromium, dir_, page_, "hide=grow&search=main");
   EXPECT_EQ(hidden.find("<title>grow_more:"), std::string::npos);
