@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "byte_format.h"
+#include "frame_text.h"
 #include "run_figures.h"
 
 namespace memwrap {
@@ -172,6 +173,17 @@ std::string FormatMultiText(const MultiReport& merged) {
         << ": peak heap " << BytesWithExact(figures.peak_heap_bytes) << ", peak RSS "
         << (figures.peak_rss_bytes ? BytesWithExact(*figures.peak_rss_bytes) : "unknown")
         << ", leaked " << BytesWithExact(figures.leaked_bytes) << "\n";
+    // Each trace's own call sites: traces of one program (before and after) are compared
+    // site by site, and a rank's sites say what made its peak.
+    if (!report.peak_sites.empty()) {
+      out << "    live at its peak, by call site (top " << report.peak_sites.size() << " of "
+          << report.peak_site_count << (report.peak_sites_estimated ? ", estimated" : "") << "):\n";
+    }
+    for (const CallSite& site : report.peak_sites) {
+      char bytes[48];
+      snprintf(bytes, sizeof(bytes), "%16s", GroupDigits(site.bytes).c_str());
+      out << "    " << bytes << " bytes  " << FrameText(site.location) << "\n";
+    }
   }
   auto line = [&](const char* name, const Spread& spread) {
     char mean[32];
@@ -197,6 +209,21 @@ std::string FormatMultiText(const MultiReport& merged) {
   return out.str();
 }
 
+namespace {
+
+// The top call sites live at a trace's peak, as `memwrap report A B --format json` lists them.
+json PeakSitesJson(const Report& report) {
+  json sites = json::array();
+  for (const CallSite& site : report.peak_sites) {
+    sites.push_back({{"function", site.location.function}, {"file", site.location.file},
+                     {"line", site.location.line}, {"module", site.location.module},
+                     {"bytes", site.bytes}, {"blocks", site.allocations}});
+  }
+  return sites;
+}
+
+}  // namespace
+
 std::string FormatMultiJson(const MultiReport& merged) {
   json out;
   out["format"] = "memwrap-multi-report";
@@ -214,6 +241,9 @@ std::string FormatMultiJson(const MultiReport& merged) {
          {"peak_heap_time_ns", report.peak_heap_time_ns},
          {"peak_rss_bytes", figures.peak_rss_bytes ? json(*figures.peak_rss_bytes) : json(nullptr)},
          {"leaked_bytes", figures.leaked_bytes},
+         {"peak_sites", PeakSitesJson(report)},
+         {"peak_site_count", report.peak_site_count},
+         {"peak_sites_estimated", report.peak_sites_estimated},
          {"warnings", report.warnings}});
   }
   out["peak_heap_bytes"] = SpreadJson(merged.peak_heap);

@@ -1,6 +1,8 @@
-// `memwrap plot TRACE... -o report.html [--dark] [--title T]`: one self-contained HTML report
+// `memwrap plot TRACE... -o report.html [--dark] [--title T] [--index-entries N]`: one self-contained HTML report
 // (docs/plot.md) of programs' traces, of the ranks of a parallel job, or of system logs.
 #include <stdio.h>
+
+#include <algorithm>
 
 #include <boost/program_options.hpp>
 
@@ -22,18 +24,23 @@ namespace po = boost::program_options;
 
 int PlotCommand(const std::vector<std::string>& args) {
   po::options_description options(
-      "usage: memwrap plot TRACE... -o report.html [--dark] [--title T]\n"
+      "usage: memwrap plot TRACE... -o report.html [--dark] [--title T] [--index-entries N]\n"
       "\n"
       "Writes one self-contained HTML file (no network: styles, script and data inline): memory\n"
-      "over time (heap, mapped, RSS, PSS; several traces overlaid), the exact heap peak marked,\n"
-      "markers for marks, execs, exits and stack samples (their details on hover or click),\n"
-      "the call sites live at the peak (a sortable table), and a flame graph of the heap at\n"
-      "the peak, switchable to bytes allocated and leaks. With several traces (the ranks of a\n"
-      "parallel job, run.*.mwt), also each trace's heap peak with host and rank, the imbalance\n"
-      "of the peaks, and per host the exact peak of its traces' summed heap and that sum over\n"
-      "time on the wall clock. System logs (dlogger, cronlogger, memwrap sys) give system\n"
-      "memory over time, one chart per host, in bytes, in percent or as swap (a switch in the\n"
-      "page); they cannot be mixed with programs' traces in one plot. Details: docs/plot.md.\n"
+      "over time (heap and mapped as steps, RSS and PSS as samples; several traces overlaid),\n"
+      "the exact heap peak marked, markers for marks, execs, exits and stack samples, with a\n"
+      "legend. Click the chart for the live heap at that instant by call site, drag across it\n"
+      "(or pick two marks) for what was allocated and freed in between: exact, from every\n"
+      "event's time (an index of at most N entries; its time resolution is shown). Also the\n"
+      "call sites live at the peak (a sortable table) and a flame graph (heap at the peak,\n"
+      "bytes allocated, calls, leaks) with search, zoom and breadcrumb, a depth cap, frames\n"
+      "hidden by name and a callers view. Several traces of one program are compared (before\n"
+      "and after: grown and shrunk sites, a differential flame graph); the ranks of a parallel\n"
+      "job (traces with a rank) get each rank's and host's heap peak and the imbalance. System\n"
+      "logs (dlogger, cronlogger, memwrap sys) give system memory per host, in bytes, percent\n"
+      "or swap; they cannot be mixed with programs' traces in one plot. A URL fragment opens a\n"
+      "view: #t=3.2, #range=1.5..2.0, #range=mark:A..mark:B, #search=NAME, #compare.\n"
+      "Details: docs/plot.md.\n"
       "Exit codes: 0 written, 2 bad usage, a trace that cannot be read, system logs mixed with\n"
       "programs' traces, or an output that cannot be written.\n"
       "\n"
@@ -41,13 +48,17 @@ int PlotCommand(const std::vector<std::string>& args) {
   std::string output;
   PlotPageOptions page;
   std::vector<std::string> traces;
+  PlotDataOptions data_options;
   options.add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&output)->value_name("FILE.html"),
        "the file to write (replaced if it exists); - : standard output")
       ("dark", po::bool_switch(&page.dark), "open in dark mode (the page has a toggle)")
       ("title", po::value<std::string>(&page.title)->value_name("T"),
-       "the page's title (default: memwrap report)");
+       "the page's title (default: memwrap report)")
+      ("index-entries", po::value<size_t>(&data_options.max_instant_entries)->value_name("N"),
+       "budget of the instant index, in (time bucket, call site) entries (default 400000): "
+       "more gives a finer time resolution and a larger page");
   if (int done = ParseFileArguments(args, options, "plot", &traces); done >= 0) return done;
   if (traces.empty() || output.empty()) {
     fprintf(stderr, "memwrap plot: give at least one TRACE and -o FILE.html (see memwrap plot --help)\n");
@@ -75,13 +86,17 @@ int PlotCommand(const std::vector<std::string>& args) {
       }
     }
     for (const std::string& trace : programs) {
-      data.traces.push_back(BuildPlotData(trace, PlotDataOptions{}));
+      data.traces.push_back(BuildPlotData(trace, data_options));
       for (const auto& warning : data.traces.back()["warnings"]) {
         fprintf(stderr, "memwrap plot: warning: %s: %s\n", trace.c_str(),
                 warning.get<std::string>().c_str());
       }
     }
-    if (data.traces.size() > 1) data.job = BuildJobPlotData(data.traces, PlotDataOptions{});
+    // Ranks and hosts only for the ranks of a parallel job; traces of one program without
+    // rank information are compared as before and after instead (the page's #compare).
+    const bool ranks = std::any_of(data.traces.begin(), data.traces.end(),
+                                   [](const nlohmann::json& trace) { return trace["rank"].is_string(); });
+    if (data.traces.size() > 1 && ranks) data.job = BuildJobPlotData(data.traces, PlotDataOptions{});
   } catch (const TraceError& error) {
     fprintf(stderr, "memwrap plot: %s\n", error.what());
     return kExitBadInput;

@@ -1,7 +1,16 @@
-# Writes a C++ header holding plot.css and plot.js as string constants, so the HTML report
-# needs no files at run time. Called at build time: cmake -DCSS=... -DJS=... -DOUTPUT=... -P
+# Writes a C++ header holding plot.css and the plot's scripts as string constants, so the HTML
+# report needs no files at run time. The scripts (a comma-separated list, in order) share one
+# function scope, in strict mode: one file per concept, no globals leaked into the page.
+# Called at build time: cmake -DCSS=... -DJS=a.js,b.js -DOUTPUT=... -P
 file(READ ${CSS} css)
-file(READ ${JS} js)
+string(REPLACE "," ";" scripts "${JS}")
+set(js "(function () {\n\"use strict\";\n")
+foreach(script IN LISTS scripts)
+  file(READ ${script} text)
+  get_filename_component(name ${script} NAME)
+  string(APPEND js "// ---- ${name}\n${text}")
+endforeach()
+string(APPEND js "})();\n")
 foreach(text IN ITEMS "${css}" "${js}")
   string(FIND "${text}" ")memwrap_asset\"" clash)
   if(NOT clash EQUAL -1)
@@ -9,7 +18,7 @@ foreach(text IN ITEMS "${css}" "${js}")
   endif()
 endforeach()
 file(WRITE ${OUTPUT}
-  "// Generated from analyzer/plot/plot.css and plot.js by embed_assets.cmake: do not edit.\n"
+  "// Generated from analyzer/plot/plot.css and plot*.js by embed_assets.cmake: do not edit.\n"
   "#pragma once\n"
   "namespace memwrap {\n"
   "inline constexpr char kPlotCss[] = R\"memwrap_asset(${css})memwrap_asset\";\n"

@@ -1,17 +1,32 @@
 // memwrap plot: draws the report from the JSON in #memwrap-data (analyzer/plot/plot_data.cpp,
 // system_plot_data.cpp, job_plot_data.cpp; keys in docs/plot.md) as SVG. No library, no network: the page must work as a lone file.
-(function () {
-  "use strict";
 
   const data = JSON.parse(document.getElementById("memwrap-data").textContent);
   const traces = data.traces;
   const SVG_NS = "http://www.w3.org/2000/svg";  // the SVG namespace name, not a download
   const SERIES = [
-    { key: "heap", label: "heap", dash: "" },
-    { key: "mapped", label: "mapped", dash: "6 3" },
-    { key: "rss", label: "RSS", dash: "2 2" },
-    { key: "pss", label: "PSS", dash: "8 3 2 3" },
+    { key: "heap", label: "heap", dash: "", steps: true },
+    { key: "mapped", label: "mapped", dash: "6 3", steps: true },
+    { key: "rss", label: "RSS", dash: "2 2", steps: false },
+    { key: "pss", label: "PSS", dash: "8 3 2 3", steps: false },
   ];
+  // Heap and mapped bytes change at events and hold between them: steps. RSS and PSS are
+  // read at sampling instants: dots, joined by a faint line (what lies between is unknown).
+  function stepPath(points, x, y) {
+    let d = "";
+    for (const p of points) {
+      d += d ? "H" + x(p[0]).toFixed(1) + "V" + y(p[1]).toFixed(1)
+             : "M" + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+    }
+    return d;
+  }
+  function samplePath(points, x, y) {
+    let d = "";
+    for (const p of points) d += "M" + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1) + "h0";
+    return d;
+  }
+  const MARKER_LABELS = { mark: "mark (memwrap_mark)", start: "process start", exec: "exec",
+                          exit: "process exit", stdout: "stdout line", stack_sample: "stack sample" };
   // One trace: a color per series. Several: a color per trace, a dash pattern per series.
   const SERIES_COLORS = { heap: "#1f77b4", mapped: "#2ca02c", rss: "#d62728", pss: "#9467bd" };
   const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
@@ -82,7 +97,7 @@
     const box = document.getElementById("chart");
     box.textContent = "";
     const width = Math.max(640, box.clientWidth || 1000), height = 380;
-    const margin = { left: 84, right: 20, top: 20, bottom: 56 };
+    const margin = { left: 84, right: 20, top: 20, bottom: 66 };
     const plotW = width - margin.left - margin.right, plotH = height - margin.top - margin.bottom;
     let maxTime = 1, maxValue = 1;
     traces.forEach(function (trace) {
@@ -115,8 +130,7 @@
       for (const s of SERIES) {
         const points = trace.series[s.key];
         if (!visible[s.key] || points.length === 0) continue;
-        let d = "";
-        for (const p of points) d += (d ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+        const d = s.steps ? stepPath(points, x, y) : samplePath(points, x, y);
         if (points.length === 1) {  // a lone sample: a dot rather than an invisible path
           el("circle", { cx: x(points[0][0]), cy: y(points[0][1]), r: 3,
                          fill: seriesColor(i, s.key) }, lines);
@@ -126,8 +140,15 @@
                           "L" + x(points[0][0]).toFixed(1) + " " + y(0) + "Z",
                        class: "area", fill: seriesColor(i, s.key) }, lines);
         }
-        const path = el("path", { d: d, class: "series", stroke: seriesColor(i, s.key),
-                                  "stroke-dasharray": traces.length === 1 ? "" : s.dash,
+        if (!s.steps && points.length > 1) {
+          let joined = "";
+          for (const p of points) joined += (joined ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1);
+          el("path", { d: joined, class: "sample-join", stroke: seriesColor(i, s.key),
+                       "stroke-dasharray": traces.length === 1 ? "" : s.dash }, lines);
+        }
+        const path = el("path", { d: d, class: s.steps ? "series" : "series samples",
+                                  stroke: seriesColor(i, s.key),
+                                  "stroke-dasharray": traces.length === 1 || !s.steps ? "" : s.dash,
                                   "data-trace": i, "data-series": s.key,
                                   "data-points": points.length }, lines);
         el("title", {}, path).textContent = traceName(i) + ": " + s.label;
@@ -170,6 +191,14 @@
       return parts;
     });
 
+    addMomentPicking(svg, { width: width, margin: margin, plotW: plotW, plotH: plotH, x: x },
+                     maxTime);
+    el("text", { x: margin.left + plotW / 2, y: height - 8, "text-anchor": "middle",
+                 class: "axis-title" }, svg).textContent = "seconds since the trace's creation";
+    el("text", { x: 14, y: margin.top + plotH / 2, "text-anchor": "middle", class: "axis-title",
+                 transform: "rotate(-90 14 " + (margin.top + plotH / 2) + ")" }, svg).textContent =
+        "bytes (IEC units: 1 MiB = 1,048,576 B)";
+
     // The exact heap peak of each trace.
     traces.forEach(function (trace, i) {
       if (!trace.peak.heap_bytes || !visible.heap) return;
@@ -211,9 +240,31 @@
         const swatch = el("svg", { width: 26, height: 10 }, item);
         el("line", { x1: 0, x2: 26, y1: 5, y2: 5, stroke: seriesColor(i, s.key), "stroke-width": 3,
                      "stroke-dasharray": traces.length === 1 ? "" : s.dash }, swatch);
-        item.appendChild(document.createTextNode(" " + traceName(i) + ": " + s.label));
+        item.appendChild(document.createTextNode(" " + traceName(i) + ": " + s.label +
+                                                 (s.steps ? " (steps)" : " (samples)")));
       }
     });
+    // What the shapes on the chart are.
+    const kinds = new Set();
+    traces.forEach(function (trace) { for (const m of trace.markers) kinds.add(m.kind); });
+    const markerLegend = html("div", undefined, box);
+    markerLegend.id = "marker-legend";
+    const peak = html("span", undefined, markerLegend);
+    peak.className = "legend-item";
+    el("circle", { cx: 6, cy: 6, r: 4, fill: "none", stroke: seriesColor(0, "heap"),
+                   "stroke-width": 2 }, el("svg", { width: 12, height: 12 }, peak));
+    peak.appendChild(document.createTextNode(" exact heap peak"));
+    for (const kind of Object.keys(MARKER_LABELS)) {
+      if (!kinds.has(kind)) continue;
+      const item = html("span", undefined, markerLegend);
+      item.className = "legend-item";
+      item.dataset.kind = kind;
+      el("rect", { x: 0, y: 1, width: 8, height: 10, fill: MARKER_COLORS[kind] },
+         el("svg", { width: 8, height: 12 }, item));
+      item.appendChild(document.createTextNode(" " + MARKER_LABELS[kind]));
+    }
+    html("span", "Click the chart: the live heap at that instant. Drag: a range.",
+         markerLegend).className = "hint";
   }
 
   // ---- the peak consumers table -------------------------------------------------------------
@@ -246,10 +297,16 @@
       th.dataset.key = c.key;
       if (c.numeric) th.className = "numeric";
       if (c.key === sortKey) th.setAttribute("aria-sort", sortDescending ? "descending" : "ascending");
-      th.addEventListener("click", function () {
+      th.tabIndex = 0;
+      const resort = function () {
         sortDescending = c.key === sortKey ? !sortDescending : c.numeric;
         sortKey = c.key;
         drawTable();
+        document.querySelector("#sites th[data-key=\"" + c.key + "\"]").focus();
+      };
+      th.addEventListener("click", resort);
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); resort(); }
       });
     }
     const rows = siteRows.slice().sort(function (a, b) {
@@ -268,109 +325,15 @@
         if (c.numeric) td.className = "numeric";
         if (c.key === "bytes") td.title = humanBytes(value);
       }
-      tr.addEventListener("click", function () {
+      const show = function () {
         showDetail("site-detail", row.function + " (" + bytesWithExact(row.bytes) + ")", row.stack);
-      });
+      };
+      tr.tabIndex = 0;
+      tr.addEventListener("click", show);
+      tr.addEventListener("keydown", function (event) { if (event.key === "Enter") show(); });
     }
     if (rows.length === 0) html("td", "No heap was live at a peak.", html("tr", undefined, body));
   }
-
-  // ---- the flame graph ----------------------------------------------------------------------
-  const FLAME_METRICS = [
-    { key: "peak", label: "Heap at the peak" },
-    { key: "allocated", label: "Bytes allocated" },
-    { key: "allocations", label: "Allocation calls" },
-    { key: "leaked", label: "Leaks" },
-  ];
-  let flameTrace = 0, flameMetric = "peak", flameFocus = null;
-
-  function flameColor(name) {
-    let hash = 0;
-    for (let i = 0; i < name.length; ++i) hash = (hash * 31 + name.charCodeAt(i)) | 0;
-    const hue = 10 + Math.abs(hash) % 45, light = 55 + Math.abs(hash >> 8) % 15;
-    return "hsl(" + hue + ",85%," + light + "%)";
-  }
-  function depthOf(node) {
-    let deepest = 0;
-    for (const child of node.c || []) deepest = Math.max(deepest, depthOf(child));
-    return deepest + 1;
-  }
-
-  function drawFlameControls() {
-    const box = document.getElementById("flame-controls");
-    box.textContent = "";
-    if (traces.length > 1) {
-      const select = html("select", undefined, box);
-      select.id = "flame-trace";
-      traces.forEach(function (trace, i) {
-        const option = html("option", traceName(i), select);
-        option.value = i;
-      });
-      select.value = flameTrace;
-      select.addEventListener("change", function () {
-        flameTrace = Number(select.value);
-        flameFocus = null;
-        drawFlame();
-      });
-    }
-    for (const m of FLAME_METRICS) {
-      const button = html("button", m.label, box);
-      button.type = "button";
-      button.dataset.metric = m.key;
-      button.className = m.key === flameMetric ? "selected" : "";
-      button.addEventListener("click", function () {
-        flameMetric = m.key;
-        flameFocus = null;
-        drawFlameControls();
-        drawFlame();
-      });
-    }
-  }
-
-  function drawFlame() {
-    const box = document.getElementById("flame");
-    box.textContent = "";
-    const root = traces[flameTrace].flame[flameMetric];
-    const view = flameFocus || root;
-    if (!root.v) {
-      html("p", "Nothing to show: no " + FLAME_METRICS.find(function (m) {
-        return m.key === flameMetric; }).label.toLowerCase() + ".", box);
-      return;
-    }
-    const width = Math.max(640, box.clientWidth || 1000), rowH = 18;
-    const depth = depthOf(view), height = depth * rowH + 4;
-    const svg = el("svg", { id: "flame-svg", width: width, height: height, "data-metric": flameMetric,
-                            "data-total": root.v }, box);
-    const unit = flameMetric === "allocations" ? " calls" : " bytes";
-    // Root at the bottom, callers below callees: the usual flame graph.
-    (function draw(node, x0, level) {
-      const w = (node.v / view.v) * width;
-      if (w < 0.5) return;
-      const g = el("g", { class: "frame" }, svg);
-      const yTop = height - (level + 1) * rowH;
-      el("rect", { x: x0, y: yTop, width: Math.max(w - 0.5, 0.5), height: rowH - 1,
-                   fill: flameColor(node.n) }, g);
-      if (w > 40) {
-        const text = el("text", { x: x0 + 3, y: yTop + 13 }, g);
-        const room = Math.floor((w - 6) / 7);
-        text.textContent = node.n.length > room ? node.n.substring(0, room - 1) + "\u2026" : node.n;
-      }
-      const title = node.n + ": " + groupDigits(node.v) + unit + " (" +
-                    (100 * node.v / root.v).toFixed(2) + "%)";
-      el("title", {}, g).textContent = title;
-      g.addEventListener("click", function () {
-        flameFocus = node === view ? null : node;
-        showDetail("flame-detail", title);
-        drawFlame();
-      });
-      let x = x0;
-      for (const child of node.c || []) {
-        draw(child, x, level + 1);
-        x += (child.v / view.v) * width;
-      }
-    })(view, 0, 0);
-  }
-
 
   // ---- line charts of system memory and of the job's hosts ----------------------------------
   function percentText(p) { return p.toFixed(2) + "%"; }
@@ -685,45 +648,3 @@
                 } });
   }
 
-  // ---- dark mode -----------------------------------------------------------------------------
-  document.getElementById("theme-toggle").addEventListener("click", function () {
-    const root = document.documentElement;
-    root.dataset.theme = root.dataset.theme === "dark" ? "light" : "dark";
-  });
-
-  // A link can open the page in a given state: #flame=allocated, #theme=dark.
-  const hash = new URLSearchParams(location.hash.substring(1));
-  if (FLAME_METRICS.some(function (m) { return m.key === hash.get("flame"); })) {
-    flameMetric = hash.get("flame");
-  }
-  if (hash.get("theme") === "dark" || hash.get("theme") === "light") {
-    document.documentElement.dataset.theme = hash.get("theme");
-  }
-  if (SYSTEM_VIEWS.some(function (v) { return v.key === hash.get("system"); })) {
-    systemView = hash.get("system");
-  }
-
-  // Each section is on the page only when its data is (plot_html.cpp).
-  function drawAll() {
-    if (systems) drawSystemCharts();
-    if (job) drawJobChart();
-    if (traces.length) {
-      drawChart();
-      drawFlame();
-    }
-  }
-  if (systems) drawSystemViews();
-  if (job) drawJob();
-  if (traces.length) {
-    drawToggles();
-    drawTable();
-    drawFlameControls();
-  }
-  drawAll();
-  let resizeTimer = null;
-  window.addEventListener("resize", function () {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(drawAll, 150);
-  });
-  document.body.dataset.rendered = "yes";
-})();

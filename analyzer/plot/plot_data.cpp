@@ -10,6 +10,7 @@
 #include "export/exports.h"
 #include "export/heap_profile.h"
 #include "export/trace_events.h"
+#include "plot/instant_index.h"
 #include "timeline.h"
 
 namespace memwrap {
@@ -175,6 +176,7 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                    {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated")},
                    {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls")},
                    {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes")}};
+  data["instants"] = BuildInstantIndex(profile, {options.max_instant_entries});
   return data;
 }
 

@@ -86,11 +86,24 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
          << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
          << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
             "details.</div></section>\n"
+         << "<section id=\"moment-section\"><h2>At an instant, over a range</h2>"
+         << "<div id=\"moment-controls\"></div><p id=\"moment-summary\" class=\"hint\"></p>"
+         << "<table id=\"moment-table\"></table></section>\n"
+         << (traces.size() > 1 && input.job.is_null()
+                 ? "<section id=\"compare-section\"><h2>Before and after</h2>"
+                   "<div id=\"compare-controls\"></div><p id=\"compare-summary\"></p>"
+                   "<p class=\"hint\">Call sites whose bytes at the heap peak or bytes allocated "
+                   "over the run changed. The flame graph's Difference button colors the after "
+                   "trace's frames by their change.</p><table id=\"compare-table\"></table></section>\n"
+                 : "")
          << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
          << "<p class=\"hint\">Click a column to sort; click a row for its stack.</p>"
          << "<table id=\"sites\"></table><div id=\"site-detail\" class=\"detail\"></div></section>\n"
          << "<section id=\"flame-section\"><h2>Flame graph</h2><div id=\"flame-controls\"></div>"
-         << "<div id=\"flame\"></div><div id=\"flame-detail\" class=\"detail\"></div></section>\n";
+         << "<div id=\"flame-search-box\"></div><p id=\"flame-match\" class=\"hint\"></p>"
+         << "<nav id=\"flame-breadcrumb\" aria-label=\"zoomed frames\"></nav>"
+         << "<div id=\"flame\"></div><div id=\"flame-tooltip\" role=\"tooltip\" hidden></div>"
+         << "<div id=\"flame-detail\" class=\"detail\"></div></section>\n";
   }
   page << "<script type=\"application/json\" id=\"memwrap-data\">" << ScriptSafeJson(data)
        << "</script>\n<script>\n" << kPlotJs << "</script>\n</body>\n</html>\n";
