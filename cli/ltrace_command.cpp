@@ -123,19 +123,39 @@ class CallPrinter {
 int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   IgnoreSigpipe();  // a closed output must not end the tracer (tracer/broken_pipe.h)
   po::options_description options(kLtraceUsage);
-  std::string patterns, output, trace;
-  int timestamps = 0;
+  std::vector<std::string> caller_filters, callee_filters, libraries;
+  std::string output, trace;
+  int timestamps = 0, pid = 0;
+  unsigned string_size = 32, indent = 0, align = kDefaultAlign;
   bool durations = false, summary = false, follow = false, json = false, caller_address = false;
-  bool demangle = false;
-  bool force = false;
+  bool demangle = false, relative = false, no_default = false, system_calls = false;
+  bool force = false, no_signals = false;
   options.add_options()
       ("help,h", "show this help and exit")
-      (",e", po::value<std::string>(&patterns)->value_name("PATTERN[,PATTERN]"),
-       "functions to trace: function, lib.so:function, or globs (libz*:deflate*, readdir*); "
-       "default: every library function called by the main program itself")
-      (",o", po::value<std::string>(&output)->value_name("FILE"),
+      (",e", po::value<std::vector<std::string>>(&caller_filters)->value_name("FILTER"),
+       "calls to trace, in ltrace's filter language: rules [+-]symbol[@library] chained, "
+       "globs or /regex/ (malloc+free, *-strlen, @MAIN, @libc.so*, /^str/); the library is "
+       "the CALLING object; repeatable (any matches); default: @MAIN, the calls the program "
+       "itself makes")
+      (",x", po::value<std::vector<std::string>>(&callee_filters)->value_name("FILTER"),
+       "calls INTO the functions FILTER selects (symbol@library: the DEFINING library), from "
+       "any object; repeatable")
+      ("library,l", po::value<std::vector<std::string>>(&libraries)->value_name("LIBRARY"),
+       "calls into functions defined by LIBRARY (a library pattern: libz.so*, /regex/); "
+       "repeatable; no default @MAIN then")
+      (",L", po::bool_switch(&no_default), "without -e, do not trace @MAIN by default")
+      ("output,o", po::value<std::string>(&output)->value_name("FILE"),
        "write the calls (or the summary) to FILE instead of standard error")
+      (",s", po::value<unsigned>(&string_size)->value_name("N"),
+       "show at most N bytes of each string (default 32; at most 1024)")
+      ("align,a", po::value<unsigned>(&align)->value_name("COLUMN"),
+       "align the results at COLUMN (default 50, as ltrace writes to a file or pipe)")
+      ("indent,n", po::value<unsigned>(&indent)->value_name("N"),
+       "indent each call by N spaces per level of nesting (calls made while a traced call "
+       "runs: callbacks, or a library's calls with -e '*' or -l)")
       (",T", po::bool_switch(&durations), "show the time spent in each call")
+      (",r", po::bool_switch(&relative),
+       "show the time since the previous line before each line (seconds.microseconds)")
       ("timestamps", po::value<int>(&timestamps)->value_name("1|2|3"),
        "-t: time of day of each call; -tt: with microseconds; -ttt: seconds since the epoch")
       (",c", po::bool_switch(&summary),
@@ -143,10 +163,16 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       (",f", po::bool_switch(&follow),
        "follow forks: show the calls of child processes too, each line led by [pid N]")
       (",i", po::bool_switch(&caller_address), "show the caller's address (return address)")
-      (",C", po::bool_switch(&demangle), "demangle C++ function names")
+      ("demangle,C", po::bool_switch(&demangle), "demangle C++ function names")
+      (",S", po::bool_switch(&system_calls),
+       "show system calls too, as SYS_name(arguments) = result (traced with ptrace)")
+      ("no-signals,b", po::bool_switch(&no_signals), "accepted for ltrace's sake: signals are "
+       "not shown anyway")
+      (",p", po::value<int>(&pid)->value_name("PID"),
+       "refused (exit 2): a running process cannot be given the audit library")
       ("json", po::bool_switch(&json),
-       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, caller, args, "
-       "result); with -c, one per function")
+       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, depth, caller, "
+       "args, result); with -c, one per function")
       ("trace", po::value<std::string>(&trace)->value_name("PATH"),
        "also write the calls into a memwrap trace at PATH (memwrap timeline shows them)")
       ("force", po::bool_switch(&force), "with --trace: replace PATH if it exists");
@@ -154,15 +180,56 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   SplitCommandLine split = SplitAtProgram(ExpandTimestampFlags(raw_args), options);
   po::variables_map vm;
   if (int status = ParseOptions(split.options, options, name, &vm); status >= 0) return status;
+  (void)no_signals;
+  if (vm.count("-p")) {
+    fprintf(stderr, "%s: -p: cannot attach to a running process: library calls are seen "
+            "through the dynamic linker's audit interface, which only a starting program loads "
+            "(docs/ltrace.md; stracedrv -p shows a running process's system calls)\n", name);
+    return kExitUsage;
+  }
   if (timestamps < 0 || timestamps > 3) {
     fprintf(stderr, "%s: --timestamps must be 1, 2 or 3 (-t, -tt, -ttt)\n", name);
     return kExitUsage;
   }
-  const bool main_only = patterns.empty();
-  if (main_only) patterns = "*";
-  if (std::string error = CheckLibraryPatterns(patterns); !error.empty()) {
-    fprintf(stderr, "%s: -e %s\n", name, error.c_str());
+  if (string_size > kMaxArgText) {
+    fprintf(stderr, "%s: -s %u: at most %u\n", name, string_size, kMaxArgText);
     return kExitUsage;
+  }
+  if (align > 1000 || indent > 100) {
+    fprintf(stderr, "%s: -a is at most 1000 and -n at most 100\n", name);
+    return kExitUsage;
+  }
+  // ltrace's default without -e (and without -l or -L): @MAIN, with the caller's name left out
+  // of each line.
+  std::vector<FilterExpression> expressions;
+  for (const std::string& expression : caller_filters) {
+    expressions.push_back({ChainKind::kCaller, expression, "-e"});
+  }
+  for (const std::string& expression : callee_filters) {
+    expressions.push_back({ChainKind::kCallee, expression, "-x"});
+  }
+  for (const std::string& library : libraries) {
+    if (library.empty() || library.find_first_of("@+-,!") != std::string::npos) {
+      fprintf(stderr, "%s: -l '%s': a library pattern (libz.so*, /regex/), without @ + - , !\n",
+              name, library.c_str());
+      return kExitUsage;
+    }
+    expressions.push_back({ChainKind::kCallee, "@" + library, "-l"});
+  }
+  const bool default_filter = caller_filters.empty() && libraries.empty() && !no_default;
+  if (default_filter) expressions.push_back({ChainKind::kCaller, "@MAIN", "-e"});
+  if (expressions.empty()) {
+    fprintf(stderr, "%s: -L without -e, -x or -l traces nothing: give one of them\n", name);
+    return kExitUsage;
+  }
+  std::string filter;
+  if (std::string error = BuildLibraryCallFilter(expressions, &filter); !error.empty()) {
+    fprintf(stderr, "%s: %s\n", name, error.c_str());
+    return kExitUsage;
+  }
+  std::string patterns;  // as given, for the trace's session info
+  for (const FilterExpression& item : expressions) {
+    patterns += (patterns.empty() ? "" : " ") + item.option + " " + item.expression;
   }
   if (split.program.empty()) {
     fprintf(stderr, "%s: no program to run (usage: %s [options] PROGRAM ...)\n", name, name);
@@ -206,7 +273,8 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
               split.program.front().c_str(), obstacle.c_str());
     } else {
       WarnIfCallsHidden(name);
-      AddLibraryCallTracing(&env, audit, patterns, main_only);
+      AddLibraryCallTracing(&env, audit, filter);
+      env.push_back(std::string(kEnvLtraceStrings) + "=" + std::to_string(string_size));
       env.push_back(std::string(kEnvSocket) + "=" + collector.socket_name());
     }
     Launcher launcher(program.path, split.program, env);
@@ -237,6 +305,11 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     format.pids = follow;
     format.caller_address = caller_address;
     format.demangle = demangle;
+    format.relative = relative;
+    format.hide_caller = default_filter;
+    format.string_size = string_size;
+    format.indent = indent;
+    format.align = align;
     format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
     // Whole batches of lines per write (the printer flushes after each batch it is handed).
     static char stderr_buffer[1 << 16];
