@@ -2,16 +2,20 @@
 // program, shown like ltrace, recorded through the dynamic linker's audit interface
 // (libmemwrap_audit.so; docs/ltrace.md). Exits the way PROGRAM did.
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <map>
 #include <mutex>
 
 #include "command_line.h"
@@ -28,6 +32,9 @@
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_obstacle.h"
+#include "tracer/process_tree.h"
+#include "tracer/syscalls/syscall_selection.h"
+#include "tracer/syscalls/syscall_table.h"
 #include "tracer/signal_relay.h"
 
 namespace memwrap {
@@ -73,6 +80,10 @@ std::vector<std::string> ExpandTimestampFlags(const std::vector<std::string>& ar
 }
 
 // Prints each call as its records are drained (collector thread), or adds it to the summary.
+// Text lines come out in the order the calls were made, as ltrace prints them: a call's record
+// comes when it returns, after those of the calls made inside it (deeper), so those are held
+// until it comes and printed after it. A thread holding more than kMaxHeld lines (a long call
+// whose callbacks go on) has them printed as they are.
 class CallPrinter {
  public:
   CallPrinter(FILE* out, const CallFormat& format, bool json, bool summary, bool follow,
@@ -91,9 +102,10 @@ class CallPrinter {
         if (!follow_ && pid != root_pid_) continue;
         if (summary_) {
           totals_.Add(call);
+        } else if (json_) {
+          fputs(FormatCallJson(call).c_str(), out_);
         } else {
-          const std::string line = json_ ? FormatCallJson(call) : FormatCallText(call, format_);
-          fputs(line.c_str(), out_);
+          Hold(call);
         }
       }
     } catch (const TraceError&) {
@@ -102,13 +114,73 @@ class CallPrinter {
     if (!summary_) fflush(out_);
   }
 
+  // A system call (-S): printed at once, in text only (not in JSON or -c).
+  void SystemCall(const LibraryCall& call) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (summary_ || json_) return;
+    CallFormat format = format_;
+    format.relative_ns = 0;
+    Line line{0, call.ts_ns, FormatCallText(call, format)};
+    Print(&line);
+    fflush(out_);
+  }
+
   void Finish() {
     std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [thread, held] : held_) {
+      for (Line& line : held) Print(&line);
+    }
+    held_.clear();
     if (summary_) fputs((json_ ? totals_.FormatJson() : totals_.FormatText()).c_str(), out_);
     fflush(out_);
   }
 
  private:
+  static constexpr size_t kMaxHeld = 10000;
+  struct Line {
+    uint32_t depth;
+    uint64_t ts_ns;
+    std::string text;
+  };
+
+  void Hold(const LibraryCall& call) {
+    CallFormat format = format_;
+    format.relative_ns = 0;  // a placeholder of fixed width, filled in when printed
+    std::vector<Line>& held = held_[{call.pid, call.tid}];
+    // The calls made inside this one: every held line deeper than it.
+    size_t first = held.size();
+    while (first > 0 && held[first - 1].depth > call.depth) --first;
+    std::vector<Line> block;
+    block.reserve(held.size() - first + 1);
+    block.push_back({call.depth, call.ts_ns, FormatCallText(call, format)});
+    for (size_t i = first; i < held.size(); ++i) block.push_back(std::move(held[i]));
+    held.resize(first);
+    if (call.depth == 0) {
+      for (Line& line : block) Print(&line);
+    } else {
+      for (Line& line : block) held.push_back(std::move(line));
+      if (held.size() > kMaxHeld) {
+        for (Line& line : held) Print(&line);
+        held.clear();
+      }
+    }
+  }
+
+  void Print(Line* line) {
+    if (format_.relative) {
+      const uint64_t since = previous_ts_ns_ == 0 || line->ts_ns < previous_ts_ns_
+                                 ? 0
+                                 : line->ts_ns - previous_ts_ns_;
+      previous_ts_ns_ = line->ts_ns;
+      char text[48];
+      const int n = snprintf(text, sizeof(text), "%3" PRIu64 ".%06" PRIu64, since / 1000000000,
+                             (since % 1000000000) / 1000);
+      const size_t at = format_.pids ? line->text.find("] ") + 2 : 0;
+      if (n == 10) line->text.replace(at, 10, text);
+    }
+    fputs(line->text.c_str(), out_);
+  }
+
   std::mutex mutex_;
   FILE* out_;
   CallFormat format_;
@@ -116,6 +188,77 @@ class CallPrinter {
   uint32_t root_pid_;
   LibraryCallDecoder decoder_;
   CallSummary totals_;
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<Line>> held_;
+  uint64_t previous_ts_ns_ = 0;
+};
+
+// Reads a string of the stopped tracee `tid`: up to its NUL, `bound` bytes, or `limit` bytes.
+bool ReadTraceeText(pid_t tid, uint64_t address, uint64_t bound, size_t limit, std::string* out) {
+  out->clear();
+  char chunk[256];
+  const uint64_t wanted = std::min<uint64_t>(bound, limit);
+  while (out->size() < wanted) {
+    const size_t size = size_t(std::min<uint64_t>(sizeof(chunk), wanted - out->size()));
+    iovec local{chunk, size};
+    iovec remote{reinterpret_cast<void*>(address + out->size()), size};
+    const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+    if (n <= 0) return !out->empty();
+    const size_t length = strnlen(chunk, size_t(n));
+    out->append(chunk, length);
+    if (length < size_t(n)) break;
+  }
+  return true;
+}
+
+// -S: each system call as ltrace -S shows it, SYS_name(arguments) = result, decoded with
+// ltrace's SYS_ prototypes (ltrace.conf) when it has one.
+class SystemCallLines : public TraceObserver {
+ public:
+  SystemCallLines(CallPrinter* printer, bool follow, pid_t root, unsigned string_size)
+      : printer_(printer), follow_(follow), root_(root), string_size_(string_size) {}
+
+  void OnSyscall(const SyscallEvent& event) override {
+    if (!follow_ && event.pid != root_) return;
+    const std::string name = "SYS_" + Syscall(event.number).name;
+    LibraryCall call;
+    call.pid = uint32_t(event.pid);
+    call.tid = uint32_t(event.tid);
+    call.function = name;
+    call.prototype = FindLibraryPrototype(name.c_str());
+    call.ts_ns = event.entry_ns;
+    call.duration_ns = event.exit_ns > event.entry_ns ? event.exit_ns - event.entry_ns : 0;
+    call.returned = event.finished;
+    call.result = uint64_t(event.result);
+    memcpy(call.args, event.args, sizeof(call.args));
+    if (call.prototype != nullptr && event.finished) {
+      for (int i = 0; i < 7; ++i) {
+        const LtraceArg* arg = i < 6 ? (i < call.prototype->arg_count ? &call.prototype->args[i]
+                                                                       : nullptr)
+                                     : &call.prototype->result;
+        const uint64_t value = i < 6 ? call.args[i] : call.result;
+        if (arg == nullptr || value == 0) continue;
+        uint64_t bound = UINT64_MAX;
+        if (arg->kind == ArgKind::kStringRet) {
+          bound = int64_t(call.result) > 0 ? call.result : 0;
+        } else if ((arg->kind == ArgKind::kStringN || arg->kind == ArgKind::kArrayN) &&
+                   arg->aux >= 1 && arg->aux <= 6) {
+          bound = call.args[arg->aux - 1];
+        } else if (arg->kind != ArgKind::kString) {
+          continue;
+        }
+        if (ReadTraceeText(event.tid, value, bound, string_size_ + 1, &call.texts[i])) {
+          call.text_args = uint16_t(call.text_args | (1u << i));
+        }
+      }
+    }
+    printer_->SystemCall(call);
+  }
+
+ private:
+  CallPrinter* printer_;
+  bool follow_;
+  pid_t root_;
+  unsigned string_size_;
 };
 
 }  // namespace
@@ -321,7 +464,36 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
 
     RelaySignalsTo(launcher.pid());
     collector.Start(writer.get(), 0);
-    if (int error = launcher.Release(); error != 0) {
+    // -S: the program runs under ptrace (tracer/process_tree.h), which shows its system calls.
+    std::unique_ptr<SystemCallLines> syscall_lines;
+    std::unique_ptr<ProcessTree> tree;
+    int exec_error = 0;
+    int status = 0;
+    struct rusage usage {};
+    if (system_calls) {
+      syscall_lines = std::make_unique<SystemCallLines>(&printer, follow, launcher.pid(),
+                                                        format.string_size);
+      ProcessTreeOptions tree_options;
+      tree_options.selection = SyscallSelection::All();
+      tree_options.stops = SyscallStops::kAll;
+      tree_options.follow = true;  // children's library calls are traced anyway; -f shows them
+      tree = std::make_unique<ProcessTree>(syscall_lines.get(), tree_options);
+      if (std::string error = tree->SeizeChild(launcher.pid()); !error.empty()) {
+        fprintf(stderr, "%s: -S: cannot trace the program's system calls: %s\n", name,
+                error.c_str());
+        launcher.Abandon();
+        collector.RequestStop();
+        collector.Finish();
+        if (writer != nullptr) writer->Discard();
+        return kExitUsage;
+      }
+      launcher.Go();
+      status = tree->Run();
+      exec_error = launcher.ExecError();
+    } else {
+      exec_error = launcher.Release();
+    }
+    if (int error = exec_error; error != 0) {
       collector.RequestStop();
       collector.Finish();
       if (writer != nullptr) writer->Discard();
@@ -331,8 +503,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(), strerror(error));
       return error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
-    struct rusage usage {};
-    const int status = launcher.Wait(&usage);
+    if (!system_calls) status = launcher.Wait(&usage);
     StopRelayingSignals();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
