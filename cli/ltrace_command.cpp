@@ -21,7 +21,10 @@
 #include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "call_printer.h"
 #include "library_call_setup.h"
+#include "ltrace_attach.h"
+#include "tracee_text.h"
 #include "library_calls.h"
 #include "memwrap/handshake.h"
 #include "fileio/output_file.h"
@@ -79,137 +82,6 @@ std::vector<std::string> ExpandTimestampFlags(const std::vector<std::string>& ar
   return out;
 }
 
-// Prints each call as its records are drained (collector thread), or adds it to the summary.
-// Text lines come out in the order the calls were made, as ltrace prints them: a call's record
-// comes when it returns, after those of the calls made inside it (deeper), so those are held
-// until it comes and printed after it. A thread holding more than kMaxHeld lines (a long call
-// whose callbacks go on) has them printed as they are.
-class CallPrinter {
- public:
-  CallPrinter(FILE* out, const CallFormat& format, bool json, bool summary, bool follow,
-              uint32_t root_pid)
-      : out_(out), format_(format), json_(json), summary_(summary), follow_(follow),
-        root_pid_(root_pid) {}
-
-  void Records(uint32_t pid, const uint8_t* bytes, size_t size) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    RecordCursor cursor(bytes, size);
-    RecordView record;
-    LibraryCall call;
-    try {
-      while (cursor.Next(&record, "library-call ring")) {
-        if (!decoder_.Decode(pid, record, &call)) continue;
-        if (!follow_ && pid != root_pid_) continue;
-        if (summary_) {
-          totals_.Add(call);
-        } else if (json_) {
-          fputs(FormatCallJson(call).c_str(), out_);
-        } else {
-          Hold(call);
-        }
-      }
-    } catch (const TraceError&) {
-      // The collector hands over whole records only; a damaged ring is reported by it.
-    }
-    if (!summary_) fflush(out_);
-  }
-
-  // A system call (-S): printed at once, in text only (not in JSON or -c).
-  void SystemCall(const LibraryCall& call) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (summary_ || json_) return;
-    CallFormat format = format_;
-    format.relative_ns = 0;
-    Line line{0, call.ts_ns, FormatCallText(call, format)};
-    Print(&line);
-    fflush(out_);
-  }
-
-  void Finish() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& [thread, held] : held_) {
-      for (Line& line : held) Print(&line);
-    }
-    held_.clear();
-    if (summary_) fputs((json_ ? totals_.FormatJson() : totals_.FormatText()).c_str(), out_);
-    fflush(out_);
-  }
-
- private:
-  static constexpr size_t kMaxHeld = 10000;
-  struct Line {
-    uint32_t depth;
-    uint64_t ts_ns;
-    std::string text;
-  };
-
-  void Hold(const LibraryCall& call) {
-    CallFormat format = format_;
-    format.relative_ns = 0;  // a placeholder of fixed width, filled in when printed
-    std::vector<Line>& held = held_[{call.pid, call.tid}];
-    // The calls made inside this one: every held line deeper than it.
-    size_t first = held.size();
-    while (first > 0 && held[first - 1].depth > call.depth) --first;
-    std::vector<Line> block;
-    block.reserve(held.size() - first + 1);
-    block.push_back({call.depth, call.ts_ns, FormatCallText(call, format)});
-    for (size_t i = first; i < held.size(); ++i) block.push_back(std::move(held[i]));
-    held.resize(first);
-    if (call.depth == 0) {
-      for (Line& line : block) Print(&line);
-    } else {
-      for (Line& line : block) held.push_back(std::move(line));
-      if (held.size() > kMaxHeld) {
-        for (Line& line : held) Print(&line);
-        held.clear();
-      }
-    }
-  }
-
-  void Print(Line* line) {
-    if (format_.relative) {
-      const uint64_t since = previous_ts_ns_ == 0 || line->ts_ns < previous_ts_ns_
-                                 ? 0
-                                 : line->ts_ns - previous_ts_ns_;
-      previous_ts_ns_ = line->ts_ns;
-      char text[48];
-      const int n = snprintf(text, sizeof(text), "%3" PRIu64 ".%06" PRIu64, since / 1000000000,
-                             (since % 1000000000) / 1000);
-      const size_t at = format_.pids ? line->text.find("] ") + 2 : 0;
-      if (n == 10) line->text.replace(at, 10, text);
-    }
-    fputs(line->text.c_str(), out_);
-  }
-
-  std::mutex mutex_;
-  FILE* out_;
-  CallFormat format_;
-  bool json_, summary_, follow_;
-  uint32_t root_pid_;
-  LibraryCallDecoder decoder_;
-  CallSummary totals_;
-  std::map<std::pair<uint32_t, uint32_t>, std::vector<Line>> held_;
-  uint64_t previous_ts_ns_ = 0;
-};
-
-// Reads a string of the stopped tracee `tid`: up to its NUL, `bound` bytes, or `limit` bytes.
-bool ReadTraceeText(pid_t tid, uint64_t address, uint64_t bound, size_t limit, std::string* out) {
-  out->clear();
-  char chunk[256];
-  const uint64_t wanted = std::min<uint64_t>(bound, limit);
-  while (out->size() < wanted) {
-    const size_t size = size_t(std::min<uint64_t>(sizeof(chunk), wanted - out->size()));
-    iovec local{chunk, size};
-    iovec remote{reinterpret_cast<void*>(address + out->size()), size};
-    const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-    if (n <= 0) return !out->empty();
-    const size_t length = strnlen(chunk, size_t(n));
-    out->append(chunk, length);
-    if (length < size_t(n)) break;
-  }
-  return true;
-}
-
 // -S: each system call as ltrace -S shows it, SYS_name(arguments) = result, decoded with
 // ltrace's SYS_ prototypes (ltrace.conf) when it has one.
 class SystemCallLines : public TraceObserver {
@@ -260,6 +132,20 @@ class SystemCallLines : public TraceObserver {
   pid_t root_;
   unsigned string_size_;
 };
+
+// ltrace's last line: how the program ended.
+void PrintEnding(FILE* out, int status) {
+  if (WIFEXITED(status)) {
+    fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
+    if (abbreviation != nullptr) {
+      fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
+    } else {
+      fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
+    }
+  }
+}
 
 }  // namespace
 
@@ -312,7 +198,10 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       ("no-signals,b", po::bool_switch(&no_signals), "accepted for ltrace's sake: signals are "
        "not shown anyway")
       (",p", po::value<int>(&pid)->value_name("PID"),
-       "refused (exit 2): a running process cannot be given the audit library")
+       "attach to the running process PID (and all its threads) instead of running a program: "
+       "the calls its main program makes through its PLT, seen with breakpoints as ltrace "
+       "does (only -e filters; not -x, -l, -S, --trace); Ctrl-C detaches and leaves it "
+       "running as before")
       ("json", po::bool_switch(&json),
        "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, depth, caller, "
        "args, result); with -c, one per function")
@@ -324,11 +213,21 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   po::variables_map vm;
   if (int status = ParseOptions(split.options, options, name, &vm); status >= 0) return status;
   (void)no_signals;
-  if (vm.count("-p")) {
-    fprintf(stderr, "%s: -p: cannot attach to a running process: library calls are seen "
-            "through the dynamic linker's audit interface, which only a starting program loads "
-            "(docs/ltrace.md; stracedrv -p shows a running process's system calls)\n", name);
-    return kExitUsage;
+  const bool attach = vm.count("-p") != 0;
+  if (attach) {
+    const char* refused = pid <= 0                                     ? "a process id is > 0"
+                          : !split.program.empty()                     ? "give a PID or a PROGRAM, not both"
+                          : !callee_filters.empty() || !libraries.empty()
+                              ? "-x and -l need the audit library, which a running process has not "
+                                "loaded: with -p, only -e (calls the program makes through its PLT)"
+                          : system_calls   ? "-S is not available with -p (stracedrv -p shows the "
+                                             "system calls)"
+                          : !trace.empty() ? "--trace is not available with -p"
+                                           : nullptr;
+    if (refused != nullptr) {
+      fprintf(stderr, "%s: -p %d: %s\n", name, pid, refused);
+      return kExitUsage;
+    }
   }
   if (timestamps < 0 || timestamps > 3) {
     fprintf(stderr, "%s: --timestamps must be 1, 2 or 3 (-t, -tt, -ttt)\n", name);
@@ -374,18 +273,19 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   for (const FilterExpression& item : expressions) {
     patterns += (patterns.empty() ? "" : " ") + item.option + " " + item.expression;
   }
-  if (split.program.empty()) {
+  if (split.program.empty() && !attach) {
     fprintf(stderr, "%s: no program to run (usage: %s [options] PROGRAM ...)\n", name, name);
     return kExitUsage;
   }
-  ProgramPath program = ResolveProgram(split.program.front());
+  ProgramPath program;
+  if (!attach) program = ResolveProgram(split.program.front());
   if (program.error != 0) {
     fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(),
             program.error == ENOENT ? "command not found" : strerror(program.error));
     return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
   }
-  const std::string audit = LocateAuditLibrary(name);
-  if (audit.empty()) return kExitUsage;
+  const std::string audit = attach ? "" : LocateAuditLibrary(name);
+  if (audit.empty() && !attach) return kExitUsage;
 
   FILE* out = stderr;
   // -o: replaced whole when the tracing ends (fileio/output_file.h). Declared before the
@@ -404,6 +304,47 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       return kExitCannotWrite;
     }
     out = out_file.get();
+  }
+
+  CallFormat format;
+  format.timestamps = timestamps;
+  format.durations = durations;
+  format.pids = follow;
+  format.caller_address = caller_address;
+  format.demangle = demangle;
+  format.relative = relative;
+  format.hide_caller = default_filter;
+  format.string_size = string_size;
+  format.indent = indent;
+  format.align = align;
+  format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
+  // Whole batches of lines per write (the printer flushes after each batch it is handed).
+  static char stderr_buffer[1 << 16];
+  if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
+  if (attach) {
+    CallPrinter printer(out, format, json, summary, follow, uint32_t(pid));
+    int status = -1;
+    std::string error;
+    try {
+      error = TraceAttached({pid_t(pid), expressions, string_size}, &printer, &status);
+    } catch (const std::exception& failure) {
+      error = failure.what();
+    }
+    printer.Finish();
+    if (!error.empty()) {
+      out_file.reset();
+      output_file.Discard();
+      fprintf(stderr, "%s: -p %d: %s\n", name, pid, error.c_str());
+      return kExitUsage;
+    }
+    if (!json && !summary && status != -1) PrintEnding(out, status);
+    fflush(out);
+    out_file.reset();
+    if (std::string commit = output_file.Commit(); !commit.empty()) {
+      fprintf(stderr, "%s: cannot write %s: %s; the output is in '%s'\n", name, output.c_str(),
+              commit.c_str(), output_file.written_path().c_str());
+    }
+    return kExitOk;  // the process ended, or runs on, detached
   }
 
   try {
@@ -442,24 +383,9 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       }
     }
 
-    CallFormat format;
-    format.timestamps = timestamps;
-    format.durations = durations;
-    format.pids = follow;
-    format.caller_address = caller_address;
-    format.demangle = demangle;
-    format.relative = relative;
-    format.hide_caller = default_filter;
-    format.string_size = string_size;
-    format.indent = indent;
-    format.align = align;
-    format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
-    // Whole batches of lines per write (the printer flushes after each batch it is handed).
-    static char stderr_buffer[1 << 16];
-    if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
     CallPrinter printer(out, format, json, summary, follow, uint32_t(launcher.pid()));
-    collector.ObserveLibraryCalls([&printer](uint32_t pid, const uint8_t* bytes, size_t size) {
-      printer.Records(pid, bytes, size);
+    collector.ObserveLibraryCalls([&printer](uint32_t process, const uint8_t* bytes, size_t size) {
+      printer.Records(process, bytes, size);
     });
 
     RelaySignalsTo(launcher.pid());
@@ -522,16 +448,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       fprintf(stderr, "%s: error writing %s\n", name, output.c_str());
     }
     // ltrace ends its list of calls with this line; so do we (not in JSON or a summary).
-    if (!json && !summary && WIFEXITED(status)) {
-      fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
-    } else if (!json && !summary && WIFSIGNALED(status)) {
-      const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
-      if (abbreviation != nullptr) {
-        fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
-      } else {
-        fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
-      }
-    }
+    if (!json && !summary) PrintEnding(out, status);
     fflush(out);
     out_file.reset();
     if (std::string error = output_file.Commit(); !error.empty()) {
