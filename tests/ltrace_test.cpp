@@ -529,7 +529,8 @@ int WaitStatus(pid_t pid) {
   return status;
 }
 
-// The lines of `text` with every hexadecimal address replaced by 0xADDR.
+// The lines of `text` with every hexadecimal address replaced by 0xADDR and the padding
+// before " = " (which follows the addresses' lengths) cut to one space.
 std::vector<std::string> LinesWithoutAddresses(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -546,14 +547,19 @@ std::vector<std::string> LinesWithoutAddresses(const std::string& text) {
         out += line[i];
       }
     }
+    const size_t equals = out.find("  = ");
+    if (equals != std::string::npos) {
+      const size_t first = out.find_last_not_of(' ', equals);
+      out.replace(first + 1, equals - first, "");
+    }
     lines.push_back(out);
   }
   return lines;
 }
 
-// A line as ltrace 0.7.3 writes it to a file: the result at column 49.
+// A line as LinesWithoutAddresses leaves it.
 std::string LtraceLine(const std::string& call, const std::string& result) {
-  return call + std::string(call.size() < 48 ? 48 - call.size() : 0, ' ') + " = " + result;
+  return call + " = " + result;
 }
 
 // Waits (at most a minute) until `pid` is blocked in read(0, ...) (/proc/PID/syscall).
