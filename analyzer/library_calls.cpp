@@ -34,33 +34,70 @@ std::string Hex(uint64_t value) {
   return text;
 }
 
-// "text" as C would write it, with "..." after it when it may have been cut.
-std::string Quoted(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 32 || c >= 127) {
-      char escaped[8];
-      snprintf(escaped, sizeof(escaped), "\\%03o", c);
-      out += escaped;
-    } else {
-      out += char(c);
-    }
+// One character as ltrace writes it inside quotes (lens_default.c): C escapes, octal for the
+// rest of the unprintable ones; `quote` is escaped (' in a char; ltrace leaves " in strings).
+void AppendChar(std::string* out, unsigned char c, char quote) {
+  switch (c) {
+    case '\0': *out += "\\0"; return;
+    case '\a': *out += "\\a"; return;
+    case '\b': *out += "\\b"; return;
+    case '\t': *out += "\\t"; return;
+    case '\n': *out += "\\n"; return;
+    case '\v': *out += "\\v"; return;
+    case '\f': *out += "\\f"; return;
+    case '\r': *out += "\\r"; return;
+    case '\\': *out += "\\\\"; return;
+    default: break;
   }
+  if (quote != '\0' && c == static_cast<unsigned char>(quote)) {
+    *out += '\\';
+    *out += char(c);
+  } else if (c >= 32 && c < 127) {
+    *out += char(c);
+  } else {
+    char escaped[8];
+    snprintf(escaped, sizeof(escaped), "\\%03o", c);
+    *out += escaped;
+  }
+}
+
+// "text" cut to `limit` bytes, then "..." when it was longer. `nul_within`: the text stopped
+// at a NUL inside a char array (shown as \0; "..." when bytes after it are not shown).
+std::string Quoted(const std::string& text, unsigned limit, bool nul_within = false,
+                   bool more_after_nul = false) {
+  std::string out = "\"";
+  const size_t shown = std::min<size_t>(text.size(), limit);
+  for (size_t i = 0; i < shown; ++i) AppendChar(&out, static_cast<unsigned char>(text[i]), '\0');
+  const bool cut = text.size() > limit;
+  if (!cut && nul_within && shown < limit) out += "\\0";
   out += "\"";
-  if (text.size() >= kMaxArgText) out += "...";
+  if (cut || (nul_within && more_after_nul)) out += "...";
   return out;
 }
 
-std::string ValueText(ArgKind kind, uint64_t value) {
+// ltrace's guess for a value of unknown type: decimal when small, else hex.
+std::string Guessed(uint64_t value) {
+  char text[32];
+  if (value < 65536) {
+    snprintf(text, sizeof(text), "%" PRIu64, value);
+  } else {
+    snprintf(text, sizeof(text), "0x%" PRIx64, value);
+  }
+  return text;
+}
+
+std::string CharText(int32_t c) {
+  if (c == -1) return "EOF";
+  std::string out = "'";
+  AppendChar(&out, static_cast<unsigned char>(c), '\'');
+  return out + "'";
+}
+
+std::string ValueText(ArgKind kind, uint8_t aux, uint64_t value) {
   char text[64];
   switch (kind) {
+    case ArgKind::kNone:
+      return "<void>";
     case ArgKind::kInt:
       snprintf(text, sizeof(text), "%d", int32_t(value));
       return text;
@@ -70,52 +107,123 @@ std::string ValueText(ArgKind kind, uint64_t value) {
     case ArgKind::kLong:
       snprintf(text, sizeof(text), "%" PRId64, int64_t(value));
       return text;
-    case ArgKind::kSize:
+    case ArgKind::kUlong:
       snprintf(text, sizeof(text), "%" PRIu64, value);
       return text;
-    case ArgKind::kChar: {
-      const int c = int32_t(value);
-      if (c >= 32 && c < 127 && c != '\'' && c != '\\') {
-        snprintf(text, sizeof(text), "'%c'", c);
-      } else {
-        snprintf(text, sizeof(text), "%d", c);
-      }
+    case ArgKind::kChar:
+      return CharText(int32_t(value));
+    case ArgKind::kOctal:
+      if (uint32_t(value) == 0) return "0";
+      snprintf(text, sizeof(text), "0%o", uint32_t(value));
       return text;
-    }
-    case ArgKind::kPtr:
+    case ArgKind::kHex:
+      if (uint32_t(value) == 0) return "0";
+      snprintf(text, sizeof(text), "0x%x", uint32_t(value));
+      return text;
+    case ArgKind::kHexLong:
+    case ArgKind::kAddr:
+      if (value == 0) return "0";
+      return Hex(value);
     case ArgKind::kString:
     case ArgKind::kStringN:
+    case ArgKind::kStringRet:
+    case ArgKind::kArrayN:
+    case ArgKind::kFormat:
       return value == 0 ? "nil" : Hex(value);
-    case ArgKind::kHex:
-      return Hex(value);
-    case ArgKind::kNone:
-      return "<void>";
+    case ArgKind::kEnum:
+      if (const char* name = LtraceEnumName(aux, int32_t(value))) return name;
+      snprintf(text, sizeof(text), "%d", int32_t(value));
+      return text;
+    case ArgKind::kUnknown:
+      return Guessed(value);
   }
   return Hex(value);
 }
 
-// Argument or result `index` (6: the result) of a call: its text when one was recorded.
-std::string ShownValue(const LibraryCall& call, int index, ArgKind kind, uint64_t value) {
-  if (call.text_args & (1u << index)) return Quoted(call.texts[index]);
-  return ValueText(kind, value);
+// Argument `index` (6: the result) of a call, as its prototype says; its text when recorded.
+std::string ShownValue(const LibraryCall& call, int index, const LtraceArg& arg, uint64_t value,
+                       unsigned limit) {
+  if (call.text_args & (1u << index)) {
+    const std::string& text = call.texts[index];
+    if (arg.kind == ArgKind::kArrayN && arg.aux >= 1 && arg.aux <= 6) {
+      const uint64_t bound = call.args[arg.aux - 1];
+      const bool nul_within = text.size() < bound;
+      return Quoted(text, limit, nul_within, nul_within && bound > text.size() + 1);
+    }
+    return Quoted(text, limit);
+  }
+  return ValueText(arg.kind, arg.aux, value);
 }
 
-json ValueJson(ArgKind kind, uint64_t value) {
+// The arguments a format converts, from the registers after it (index `first`).
+void AppendFormatArguments(const LibraryCall& call, int first, unsigned limit, std::string* line) {
+  if (!(call.text_args & (1u << (first - 1)))) return;  // no text: the format is unknown
+  bool more = false;
+  ForEachFormatConversion(call.texts[first - 1].c_str(), [&](int index, ArgKind kind) {
+    if (more) return;
+    if (index < 0) {
+      *line += ", ...";  // floating point: not recorded
+      return;
+    }
+    const int slot = first + index;
+    if (slot >= 6) {
+      *line += ", ...";  // on the stack: not recorded
+      more = true;
+      return;
+    }
+    *line += ", ";
+    *line += ShownValue(call, slot, LtraceArg{kind, 0, false}, call.args[slot], limit);
+  });
+}
+
+// "(arguments", without the closing parenthesis.
+std::string ArgumentsText(const LibraryCall& call, unsigned limit) {
+  std::string line = "(";
+  if (call.prototype == nullptr) {
+    // ltrace's default prototype: four arguments of unknown type.
+    for (int i = 0; i < 4; ++i) line += (i > 0 ? ", " : "") + Guessed(call.args[i]);
+    return line;
+  }
+  const uint8_t count = std::min<uint8_t>(call.prototype->arg_count, 6);
+  for (uint8_t i = 0; i < count; ++i) {
+    const LtraceArg& arg = call.prototype->args[i];
+    if (i > 0) line += ", ";
+    line += ShownValue(call, i, arg, call.args[i], limit);
+    if (arg.kind == ArgKind::kFormat) {
+      AppendFormatArguments(call, i + 1, limit, &line);
+      return line;
+    }
+  }
+  if (call.prototype->arg_count > 6) line += ", ...";
+  return line;
+}
+
+json ValueJson(ArgKind kind, uint8_t aux, uint64_t value) {
   switch (kind) {
     case ArgKind::kInt:
     case ArgKind::kChar:
+      return int32_t(value);
+    case ArgKind::kEnum:
+      if (const char* name = LtraceEnumName(aux, int32_t(value))) return name;
       return int32_t(value);
     case ArgKind::kUint:
       return uint32_t(value);
     case ArgKind::kLong:
       return int64_t(value);
-    case ArgKind::kSize:
+    case ArgKind::kUlong:
       return value;
-    case ArgKind::kPtr:
+    case ArgKind::kAddr:
     case ArgKind::kString:
     case ArgKind::kStringN:
+    case ArgKind::kStringRet:
+    case ArgKind::kArrayN:
+    case ArgKind::kFormat:
       return value == 0 ? json(nullptr) : json(Hex(value));
     case ArgKind::kHex:
+      return Hex(uint32_t(value));
+    case ArgKind::kOctal:
+    case ArgKind::kHexLong:
+    case ArgKind::kUnknown:
       return Hex(value);
     case ArgKind::kNone:
       return nullptr;
@@ -170,6 +278,7 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
       call->returned = (raw->h.flags & (kLibraryCallNoExit | kLibraryCallUnfinished)) == 0;
       call->result = raw->result;
       call->caller = raw->caller;
+      call->depth = raw->text_args >> 8;
       memcpy(call->args, raw->args, sizeof(call->args));
       // The texts follow the record, in bit order, each NUL-terminated.
       if (sizeof(*raw) + uint64_t(raw->text_size) <= record.size) {
@@ -207,9 +316,17 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
 std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   std::string line;
   if (format.pids) line += "[pid " + std::to_string(call.pid) + "] ";
-  if (format.timestamps > 0) line += TimeOfDay(call.ts_ns, format.realtime_offset_ns, format.timestamps);
+  if (format.relative) {
+    char text[48];
+    snprintf(text, sizeof(text), "%3" PRIu64 ".%06" PRIu64 " ", format.relative_ns / 1000000000,
+             (format.relative_ns % 1000000000) / 1000);
+    line += text;
+  } else if (format.timestamps > 0) {
+    line += TimeOfDay(call.ts_ns, format.realtime_offset_ns, format.timestamps);
+  }
   if (format.caller_address) line += "[" + Hex(call.caller) + "] ";
-  if (!call.caller_library.empty()) {
+  line.append(size_t(format.indent) * call.depth, ' ');
+  if (!format.hide_caller && !call.caller_library.empty()) {
     line += Basename(call.caller_library);
     line += "->";
   }
@@ -218,34 +335,20 @@ std::string FormatCallText(const LibraryCall& call, const CallFormat& format) {
   } else {
     line += call.function;
   }
-  line += "(";
-  if (call.prototype != nullptr) {
-    for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
-      if (i > 0) line += ", ";
-      line += ShownValue(call, i, call.prototype->args[i], call.args[i]);
-    }
-    if (call.prototype->shape == CallShape::kVariadic &&
-        call.prototype->arg_count < 6) {
-      line += call.prototype->arg_count > 0 ? ", ..." : "...";
-    }
-  } else {
-    line += "...";
-  }
+  line += ArgumentsText(call, format.string_size);
+  if (call.entry_only) return line + " <no return ...>\n";
+  if (!call.returned) return line + " <unfinished ...>\n";
   line += ")";
-  if (call.entry_only) {
-    line += " <no return ...>";
-  } else if (!call.returned) {
-    line += " <unfinished ...>";
-  } else {
-    line += " = ";
-    line += call.prototype != nullptr ? ShownValue(call, 6, call.prototype->result, call.result)
-                                      : Hex(call.result);
-    if (format.durations) {
-      char text[48];
-      snprintf(text, sizeof(text), " <%" PRIu64 ".%06" PRIu64 ">", call.duration_ns / 1000000000,
-               (call.duration_ns % 1000000000) / 1000);
-      line += text;
-    }
+  if (format.align > 1 && line.size() < format.align - 1) line.resize(format.align - 1, ' ');
+  line += " = ";
+  line += call.prototype != nullptr
+              ? ShownValue(call, 6, call.prototype->result, call.result, format.string_size)
+              : Guessed(call.result);
+  if (format.durations) {
+    char text[48];
+    snprintf(text, sizeof(text), " <%" PRIu64 ".%06" PRIu64 ">", call.duration_ns / 1000000000,
+             (call.duration_ns % 1000000000) / 1000);
+    line += text;
   }
   return line + "\n";
 }
@@ -263,15 +366,21 @@ std::string FormatCallJson(const LibraryCall& call) {
   out["caller"] = Hex(call.caller);
   out["caller_library"] = call.caller_library;
   out["caller_offset"] = Hex(call.caller_offset);
+  out["depth"] = call.depth;
   if (call.prototype != nullptr) {
     json args = json::array();
     json texts = json::object();
     for (uint8_t i = 0; i < call.prototype->arg_count && i < 6; ++i) {
-      args.push_back(ValueJson(call.prototype->args[i], call.args[i]));
+      const LtraceArg& arg = call.prototype->args[i];
+      args.push_back(ValueJson(arg.kind, arg.aux, call.args[i]));
+    }
+    for (uint8_t i = 0; i < 6; ++i) {
       if (call.text_args & (1u << i)) texts[std::to_string(i)] = call.texts[i];
     }
     out["args"] = args;
-    out["result"] = call.returned ? ValueJson(call.prototype->result, call.result) : json(nullptr);
+    out["result"] = call.returned ? ValueJson(call.prototype->result.kind,
+                                              call.prototype->result.aux, call.result)
+                                  : json(nullptr);
     if (call.text_args & kLibraryCallResultText) texts["result"] = call.texts[6];
     if (!texts.empty()) out["texts"] = texts;
   } else {

@@ -34,6 +34,7 @@ struct LibraryCall {
   uint64_t result = 0;
   uint64_t args[6] = {};
   uint16_t text_args = 0;        // bit i: texts[i] holds args[i]'s text; bit 6: the result's
+  uint32_t depth = 0;            // traced calls of the thread in progress around this one
   std::string texts[7];
   const LibraryPrototype* prototype = nullptr;  // nullptr: unknown
 };
@@ -60,8 +61,16 @@ class LibraryCallDecoder {
   std::string unnamed_;  // "function#N" for a call whose function was never named
 };
 
+inline constexpr unsigned kDefaultAlign = 49;  // where ltrace 0.7.3 puts " = " in a file
+
 struct CallFormat {
   int timestamps = 0;        // -t (1: time of day), -tt (2: with microseconds), -ttt (3: epoch)
+  bool relative = false;     // -r: the time since the previous line (relative_ns)
+  uint64_t relative_ns = 0;  // set by the printer before each line, with -r
+  bool hide_caller = false;  // ltrace's default filter (@MAIN): no "CALLER->"
+  unsigned string_size = kDefaultStringSize;  // -s
+  unsigned indent = 0;       // -n: spaces per level of nesting
+  unsigned align = kDefaultAlign;  // -a: " = " starts at column align - 1
   bool durations = false;    // -T
   bool pids = false;         // -f: "[pid N] " before each line
   bool caller_address = false;  // -i: "[0x...] " caller address
@@ -69,7 +78,8 @@ struct CallFormat {
   int64_t realtime_offset_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC, for -t
 };
 
-// "ls->readdir(0x55d0c2a2b2a0) = 0x55d0c2a2b2d0 <0.000003>" (and a newline).
+// "ls->readdir(0x55d0c2a2b2a0)                  = 0x55d0c2a2b2d0 <0.000003>" (and a newline),
+// as ltrace 0.7.3 writes it (docs/ltrace.md, "Output").
 std::string FormatCallText(const LibraryCall& call, const CallFormat& format);
 // One JSON object (and a newline): pid, tid, function, library, ts_ns, dur_ns, caller, ...
 std::string FormatCallJson(const LibraryCall& call);

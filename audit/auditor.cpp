@@ -26,7 +26,7 @@
 
 #include "audit_stream.h"
 #include "bind_now_stubs.h"
-#include "memwrap/function_patterns.h"
+#include "memwrap/ltrace_filter.h"
 #include "memwrap/handshake.h"
 #include "memwrap/library_prototypes.h"
 #include "memwrap/records.h"
@@ -46,7 +46,7 @@ struct ObjectInfo {
   struct link_map* map;
   uint64_t base;
   const char* path;  // the dynamic linker's l_name (lives while the object is loaded)
-  bool may_match;
+  FilterObject filter;  // path, SONAME (or basename), main: what the filter matches
   bool closed;
 };
 
@@ -58,8 +58,7 @@ struct FunctionInfo {
   CallShape shape;
 };
 
-FunctionPatterns g_patterns;
-bool g_main_callers_only = false;  // MEMWRAP_LTRACE_CALLERS=main
+LtraceFilter g_filter;
 ObjectInfo g_objects[kMaxObjects + 1];
 struct link_map* g_maps[kMaxObjects];  // the same objects' link maps, for BindNowStub
 std::atomic<uint32_t> g_object_count{0};
@@ -85,6 +84,22 @@ class BindLock {
 std::atomic<uint64_t> g_slot_keys[kFunctionSlots];
 uint32_t g_slot_values[kFunctionSlots];
 char g_exe_path[4096];
+
+// The object's DT_SONAME, or the basename of its path (ltrace's implicit SONAME).
+const char* SonameOf(const struct link_map* map, const char* path) {
+  const char* strtab = nullptr;
+  uint64_t soname = UINT64_MAX;
+  for (const ElfW(Dyn)* d = map->l_ld; d != nullptr && d->d_tag != DT_NULL; ++d) {
+    if (d->d_tag == DT_STRTAB) strtab = reinterpret_cast<const char*>(d->d_un.d_ptr);
+    if (d->d_tag == DT_SONAME) soname = d->d_un.d_val;
+  }
+  // glibc has adjusted DT_STRTAB by the load bias when the object is relocated; not yet at
+  // la_objopen of the main program and its dependencies, whose pointers are still link-time.
+  if (strtab != nullptr && reinterpret_cast<uint64_t>(strtab) < map->l_addr) strtab += map->l_addr;
+  if (strtab != nullptr && soname != UINT64_MAX) return strtab + soname;
+  const char* slash = strrchr(path, '/');
+  return slash != nullptr ? slash + 1 : path;
+}
 
 uint64_t SlotKey(uint32_t object, uint32_t symbol_index) {
   return ((uint64_t(object) << 32) | symbol_index) + 1;
@@ -149,8 +164,9 @@ void ResendNames() {
 
 // --- Per-thread shadow stacks --------------------------------------------------------------
 
-constexpr uint32_t kEntryTexts = 2;  // string arguments recorded per call (the first ones)
-constexpr uint32_t kTextBytes = kMaxArgText + 1;
+// Bytes of each string recorded: ltracedrv's -s, plus one to tell a cut string
+// (MEMWRAP_LTRACE_STRINGS; at most kMaxArgText).
+uint32_t g_string_bytes = kDefaultStringSize + 1;
 
 struct PendingCall {
   uint64_t rsp;  // the caller's stack pointer at the call: identifies the call at its exit
@@ -161,14 +177,16 @@ struct PendingCall {
   uint32_t caller_object;
   uint16_t text_size;  // bytes of `text` used: the string arguments, each NUL-terminated
   uint16_t text_args;  // which arguments they are (LibraryCallRecord::text_args)
-  char text[kEntryTexts * kTextBytes];
+  uint16_t depth;      // traced calls of this thread in progress below this one
+  char text[kCallTextBytes];
 };
 
-// Copies the string at `address`, at most min(bound, kMaxArgText) bytes, and a NUL. It reads
-// no further than the function itself must (up to the NUL, or `bound` bytes).
-uint32_t CopyText(char* out, uint64_t address, uint64_t bound) {
+// Copies the string at `address`, at most min(bound, g_string_bytes, room - 1) bytes, and a
+// NUL. It reads no further than the function itself must (up to the NUL, or `bound` bytes).
+uint32_t CopyText(char* out, uint32_t room, uint64_t address, uint64_t bound) {
   const char* text = reinterpret_cast<const char*>(address);
-  const uint64_t limit = bound < kMaxArgText ? bound : kMaxArgText;
+  uint64_t limit = bound < g_string_bytes ? bound : g_string_bytes;
+  if (limit > room - 1) limit = room - 1;
   uint32_t n = 0;
   while (n < limit && text[n] != '\0') {
     out[n] = text[n];
@@ -178,32 +196,58 @@ uint32_t CopyText(char* out, uint64_t address, uint64_t bound) {
   return n + 1;
 }
 
-// The text of the call's string arguments, for functions whose prototype is known.
+// The bound of a string argument or result: the argument it names (1-based), or none.
+uint64_t BoundOf(const LtraceArg& arg, const uint64_t* args, uint64_t result) {
+  if (arg.kind == ArgKind::kStringRet) return int64_t(result) > 0 ? result : 0;
+  if ((arg.kind == ArgKind::kStringN || arg.kind == ArgKind::kArrayN) && arg.aux >= 1 &&
+      arg.aux <= 6) {
+    return args[arg.aux - 1];
+  }
+  return UINT64_MAX;
+}
+
+bool IsText(ArgKind kind) {
+  return kind == ArgKind::kString || kind == ArgKind::kStringN || kind == ArgKind::kStringRet ||
+         kind == ArgKind::kArrayN || kind == ArgKind::kFormat;
+}
+
+// The text of the call's input strings (and of the strings its format converts), for
+// functions whose prototype is known. Output strings ('+') are read at return.
 void CaptureTexts(const LibraryPrototype* prototype, PendingCall* call) {
   call->text_size = 0;
   call->text_args = 0;
   if (prototype == nullptr) return;
-  uint64_t bound = UINT64_MAX;  // kStringN: the first size argument
+  uint16_t wanted = 0;
   for (uint8_t i = 0; i < prototype->arg_count && i < 6; ++i) {
-    if (prototype->args[i] == ArgKind::kSize) {
-      bound = call->args[i];
-      break;
+    const LtraceArg& arg = prototype->args[i];
+    if (!IsText(arg.kind) || arg.output || call->args[i] == 0) continue;
+    wanted = uint16_t(wanted | (1u << i));
+    if (arg.kind == ArgKind::kFormat) {
+      const char* format = reinterpret_cast<const char*>(call->args[i]);
+      const uint8_t first = uint8_t(i + 1);
+      ForEachFormatConversion(format, [&](int index, ArgKind kind) {
+        const int slot = first + index;
+        if (index >= 0 && kind == ArgKind::kString && slot < 6 && call->args[slot] != 0) {
+          wanted = uint16_t(wanted | (1u << slot));
+        }
+      });
     }
   }
-  uint32_t texts = 0;
-  for (uint8_t i = 0; i < prototype->arg_count && i < 6 && texts < kEntryTexts; ++i) {
-    const ArgKind kind = prototype->args[i];
-    if ((kind != ArgKind::kString && kind != ArgKind::kStringN) || call->args[i] == 0) continue;
-    call->text_size = uint16_t(call->text_size + CopyText(call->text + call->text_size, call->args[i],
-                                                          kind == ArgKind::kString ? UINT64_MAX : bound));
+  for (uint8_t i = 0; i < 6; ++i) {
+    if (!(wanted & (1u << i)) || call->text_size + 2 > sizeof(call->text)) continue;
+    const uint64_t bound = i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0)
+                                                    : UINT64_MAX;
+    call->text_size = uint16_t(call->text_size +
+                               CopyText(call->text + call->text_size,
+                                        uint32_t(sizeof(call->text) - call->text_size),
+                                        call->args[i], bound));
     call->text_args = uint16_t(call->text_args | (1u << i));
-    ++texts;
   }
 }
 
-// Four pages per thread that makes a traced call, mapped on first use and kept until the
+// Sixteen pages per thread that makes a traced call, mapped on first use and kept until the
 // process ends (the audit library has no hook at thread exit).
-constexpr size_t kShadowBytes = 16384;
+constexpr size_t kShadowBytes = 65536;
 struct ShadowStack {
   uint32_t depth;
   uint32_t reserved;
@@ -211,7 +255,7 @@ struct ShadowStack {
 };
 static_assert(sizeof(ShadowStack) <= kShadowBytes);
 constexpr uint32_t kShadowDepth = sizeof(ShadowStack::calls) / sizeof(PendingCall);
-static_assert(kShadowDepth == 89, "docs/ltrace.md and docs/trace-format.md state this depth");
+static_assert(kShadowDepth == 90, "docs/ltrace.md and docs/trace-format.md state this depth");
 
 __thread ShadowStack* t_shadow __attribute__((tls_model("initial-exec")));
 // Set while this thread is inside la_pltenter / la_pltexit: a signal handler that makes a
@@ -240,21 +284,40 @@ ShadowStack* Shadow() {
   return t_shadow;
 }
 
-// `result_text`: the result's text when it is a string (nullptr: none).
+// Publishes a call. At its return (`returned`), the texts of its output strings and of its
+// result are read now and merged with the entry's, in argument order.
 void PublishCall(const PendingCall& call, uint16_t flags, uint64_t duration_ns, uint64_t result,
-                 const char* result_text = nullptr) {
-  alignas(8) uint8_t buffer[sizeof(LibraryCallRecord) + sizeof(call.text) + kTextBytes + 8];
+                 const LibraryPrototype* prototype = nullptr, bool returned = false) {
+  constexpr uint32_t kTextRoom = 2 * kCallTextBytes + kMaxArgText + 8;
+  alignas(8) uint8_t buffer[sizeof(LibraryCallRecord) + kTextRoom + 8];
   LibraryCallRecord& record = *reinterpret_cast<LibraryCallRecord*>(buffer);
-  uint32_t text_size = call.text_size;
-  memcpy(buffer + sizeof(record), call.text, call.text_size);
-  record.text_args = call.text_args;
-  if (result_text != nullptr) {
-    const uint32_t length = uint32_t(strnlen(result_text, kMaxArgText));
-    memcpy(buffer + sizeof(record) + text_size, result_text, length);
-    buffer[sizeof(record) + text_size + length] = 0;
-    text_size += length + 1;
-    record.text_args = uint16_t(record.text_args | kLibraryCallResultText);
+  char* text = reinterpret_cast<char*>(buffer + sizeof(record));
+  uint32_t text_size = 0;
+  uint16_t text_args = 0;
+  uint32_t entry_at = 0;
+  for (uint8_t i = 0; i < 7; ++i) {
+    if (call.text_args & (1u << i)) {
+      const uint32_t length = uint32_t(strnlen(call.text + entry_at, call.text_size - entry_at));
+      memcpy(text + text_size, call.text + entry_at, length);
+      text[text_size + length] = '\0';
+      text_size += length + 1;
+      entry_at += length + 1;
+      text_args = uint16_t(text_args | (1u << i));
+      continue;
+    }
+    if (!returned || prototype == nullptr || text_size + 2 > kTextRoom) continue;
+    const LtraceArg* arg = i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr)
+                                 : &prototype->result;
+    const uint64_t value = i < 6 ? call.args[i] : result;
+    if (arg == nullptr || !IsText(arg->kind) || arg->kind == ArgKind::kFormat || value == 0 ||
+        (i < 6 && !arg->output)) {
+      continue;
+    }
+    text_size += CopyText(text + text_size, kTextRoom - text_size, value,
+                          BoundOf(*arg, call.args, result));
+    text_args = uint16_t(text_args | (1u << i));
   }
+  record.text_args = uint16_t(text_args | (uint16_t(call.depth < 255 ? call.depth : 255) << 8));
   const uint32_t used = uint32_t(sizeof(record) + text_size);
   const uint32_t size = AlignRecordSize(used);
   memset(buffer + used, 0, size - used);
@@ -281,9 +344,9 @@ extern "C" {
 
 __attribute__((visibility("default"))) unsigned int la_version(unsigned int version) {
   if (version < LAV_CURRENT) return 0;  // LAV_CURRENT 2 (glibc 2.35+) calls la_symbind for -z now
-  const char* error = nullptr;
+  char error[256];
   if (getenv(kEnvLtrace) == nullptr || getenv(kEnvSocket) == nullptr) return 0;
-  if (!g_patterns.Parse(getenv(kEnvLtrace), &error)) {
+  if (!g_filter.Deserialise(getenv(kEnvLtrace), error, sizeof(error))) {
     const char prefix[] = "memwrap: invalid MEMWRAP_LTRACE, library calls are not traced: ";
     ssize_t ignored = write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
     ignored = write(STDERR_FILENO, error, strlen(error));
@@ -291,8 +354,11 @@ __attribute__((visibility("default"))) unsigned int la_version(unsigned int vers
     (void)ignored;
     return 0;
   }
-  const char* callers = getenv(kEnvLtraceCallers);
-  g_main_callers_only = callers != nullptr && strcmp(callers, "main") == 0;
+  if (const char* strings = getenv(kEnvLtraceStrings)) {
+    uint64_t n = 0;
+    for (const char* p = strings; *p >= '0' && *p <= '9' && n <= kMaxArgText; ++p) n = n * 10 + uint64_t(*p - '0');
+    g_string_bytes = uint32_t((n < kMaxArgText ? n : kMaxArgText) + 1);
+  }
   // 0 unloads this library: the program then runs exactly as without it.
   return ConnectStream() ? LAV_CURRENT : 0;
 }
@@ -314,14 +380,19 @@ __attribute__((visibility("default"))) unsigned int la_objopen(struct link_map* 
     g_exe_path[n > 0 ? n : 0] = '\0';
     object.path = g_exe_path;
   }
-  object.may_match = g_patterns.MayMatchLibrary(object.path);
+  // The main program is the first object the dynamic linker reports.
+  object.filter = {object.path, SonameOf(map, object.path), id == 1};
   object.closed = false;
   g_object_count.store(id, std::memory_order_release);
   *cookie = id;
   PublishObject(id);
-  // The main program is the first object the dynamic linker reports.
-  const unsigned from = !g_main_callers_only || id == 1 ? unsigned(LA_FLG_BINDFROM) : 0u;
-  return from | (object.may_match ? unsigned(LA_FLG_BINDTO) : 0u);
+  // Audited as a caller if a -e chain may select its calls (or any -x chain: calls into a
+  // library come from anywhere); as a callee likewise.
+  const bool from = g_filter.HasChain(ChainKind::kCallee) ||
+                    g_filter.MayMatchObject(ChainKind::kCaller, object.filter);
+  const bool to = g_filter.HasChain(ChainKind::kCaller) ||
+                  g_filter.MayMatchObject(ChainKind::kCallee, object.filter);
+  return (from ? unsigned(LA_FLG_BINDFROM) : 0u) | (to ? unsigned(LA_FLG_BINDTO) : 0u);
 }
 
 __attribute__((visibility("default"))) unsigned int la_objclose(uintptr_t* cookie) {
@@ -342,9 +413,12 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
                                                               unsigned int* flags,
                                                               const char* symname) {
   const uint32_t object = uint32_t(*defcook);
-  const bool wanted = object != 0 && !(*flags & LA_SYMB_DLSYM) && StreamActive() &&
+  const uint32_t caller_object = uint32_t(*refcook);
+  const bool wanted = object != 0 && object <= kMaxObjects && caller_object != 0 &&
+                      caller_object <= kMaxObjects && !(*flags & LA_SYMB_DLSYM) && StreamActive() &&
                       EnsureConnectedHere(ResendNames) &&
-                      g_patterns.Matches(g_objects[object].path, symname);
+                      g_filter.Matches(symname, g_objects[caller_object].filter,
+                                       g_objects[object].filter);
   if (!wanted) {
     *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
     return sym->st_value;
@@ -366,7 +440,7 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
     function.name = symname;
     const LibraryPrototype* prototype = FindLibraryPrototype(symname);
     function.prototype = prototype;
-    function.shape = prototype != nullptr ? prototype->shape : CallShape::kVariadic;
+    function.shape = CallShapeOf(symname, prototype);
     // Named in the stream before any thread can find it (and record a call of it).
     PublishFunction(id);
     const uint64_t key = SlotKey(object, ndx);
@@ -427,6 +501,7 @@ __attribute__((visibility("default"))) Elf64_Addr la_x86_64_gnu_pltenter(
       PublishCall(pending->calls[--pending->depth], kLibraryCallUnfinished, 0, 0);
     }
   }
+  call.depth = uint16_t(t_shadow != nullptr ? t_shadow->depth : 0);
   ShadowStack* shadow = info.shape == CallShape::kEntryOnly ? nullptr : Shadow();
   if (shadow == nullptr || shadow->depth >= kShadowDepth) {
     // Not returned through (by design, or too deeply nested): recorded now, without exit.
@@ -455,12 +530,8 @@ __attribute__((visibility("default"))) unsigned int la_x86_64_gnu_pltexit(
     if (top.rsp > inregs->lr_rsp) return 0;  // an outer call: this exit has no entry here
     --shadow->depth;
     if (top.rsp == inregs->lr_rsp && top.function == function) {
-      const LibraryPrototype* prototype = g_functions[function].prototype;
-      char result_text[kTextBytes];
-      const bool text_result = prototype != nullptr && prototype->result == ArgKind::kString &&
-                               outregs->lrv_rax != 0;
-      if (text_result) CopyText(result_text, outregs->lrv_rax, UINT64_MAX);
-      PublishCall(top, 0, now - top.ts_ns, outregs->lrv_rax, text_result ? result_text : nullptr);
+      PublishCall(top, 0, now - top.ts_ns, outregs->lrv_rax, g_functions[function].prototype,
+                  /*returned=*/true);
       return 0;
     }
     PublishCall(top, kLibraryCallUnfinished, 0, 0);  // left by longjmp or an exception

@@ -3,23 +3,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "memwrap/function_patterns.h"
+#include <memory>
+
+#include "memwrap/ltrace_filter.h"
 #include "memwrap/handshake.h"
 #include "tracer/preload_locator.h"
 
 namespace memwrap {
 
-std::string CheckLibraryPatterns(const std::string& patterns) {
-  static FunctionPatterns parsed;  // large (it keeps its text): not on the stack
-  const char* error = nullptr;
-  if (patterns.find('\0') != std::string::npos || !parsed.Parse(patterns.c_str(), &error)) {
-    return "'" + patterns + "': " + (error != nullptr ? error : "invalid");
+std::string BuildLibraryCallFilter(const std::vector<FilterExpression>& expressions,
+                                   std::string* serialised) {
+  auto filter = std::make_unique<LtraceFilter>();  // large (it keeps its text): not on the stack
+  serialised->clear();
+  for (const FilterExpression& item : expressions) {
+    char error[512];
+    const std::string shown = item.option + " '" + item.expression + "'";
+    if (item.expression.find_first_of(std::string("\n\0", 2)) != std::string::npos) {
+      return shown + ": a newline or NUL in an expression";
+    }
+    if (!filter->AddChain(item.kind, item.expression.c_str(), error, sizeof(error))) {
+      return shown + ": " + error;
+    }
+    if (!serialised->empty()) *serialised += "\n";
+    *serialised += (item.kind == ChainKind::kCaller ? "e " : "x ") + item.expression;
   }
+  if (serialised->size() >= kMaxFilterText) return "the filter expressions are too long";
   return "";
 }
 
 void AddLibraryCallTracing(std::vector<std::string>* env, const std::string& audit_library,
-                           const std::string& patterns, bool main_only) {
+                           const std::string& filter) {
   std::string audit = audit_library;
   for (auto it = env->begin(); it != env->end();) {
     const std::string key = it->substr(0, it->find('='));
@@ -27,15 +40,14 @@ void AddLibraryCallTracing(std::vector<std::string>* env, const std::string& aud
       const std::string existing = it->substr(key.size() + 1);
       if (!existing.empty()) audit += ":" + existing;
     }
-    if (key == "LD_AUDIT" || key == kEnvLtrace || key == kEnvLtraceCallers) {
+    if (key == "LD_AUDIT" || key == kEnvLtrace) {
       it = env->erase(it);
     } else {
       ++it;
     }
   }
   env->push_back("LD_AUDIT=" + audit);
-  env->push_back(std::string(kEnvLtrace) + "=" + patterns);
-  env->push_back(std::string(kEnvLtraceCallers) + "=" + (main_only ? "main" : "all"));
+  env->push_back(std::string(kEnvLtrace) + "=" + filter);
 }
 
 void WarnIfCallsHidden(const char* program) {

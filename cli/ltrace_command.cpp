@@ -2,22 +2,29 @@
 // program, shown like ltrace, recorded through the dynamic linker's audit interface
 // (libmemwrap_audit.so; docs/ltrace.md). Exits the way PROGRAM did.
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <map>
 #include <mutex>
 
 #include "command_line.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "call_printer.h"
 #include "library_call_setup.h"
+#include "ltrace_attach.h"
+#include "tracee_text.h"
 #include "library_calls.h"
 #include "memwrap/handshake.h"
 #include "fileio/output_file.h"
@@ -28,6 +35,9 @@
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_obstacle.h"
+#include "tracer/process_tree.h"
+#include "tracer/syscalls/syscall_selection.h"
+#include "tracer/syscalls/syscall_table.h"
 #include "tracer/signal_relay.h"
 
 namespace memwrap {
@@ -41,12 +51,12 @@ const char kLtraceUsage[] =
     "Runs PROGRAM and shows the library functions it calls, like ltrace: one line per call\n"
     "(CALLER->function(arguments) = result) on standard error, or a per-function summary.\n"
     "Calls are recorded by the dynamic linker's audit interface, so programs linked with\n"
-    "-z now and libraries loaded with dlopen are traced. Arguments and results are shown for\n"
-    "the functions whose prototypes are known (libc's memory, string and file functions);\n"
-    "others show their result register in hex. Exits with PROGRAM's exit status, or dies of\n"
-    "the signal that killed it.\n"
+    "-z now and libraries loaded with dlopen are traced. Arguments and results are decoded\n"
+    "with the prototypes of ltrace 0.7.3's ltrace.conf (others: four guessed arguments, as\n"
+    "ltrace). Exits with PROGRAM's exit status, or dies of the signal that killed it.\n"
     "\n"
-    "Exit codes of ltracedrv itself: 2 bad usage or output not writable (nothing was run),\n"
+    "Exit codes of ltracedrv itself: 2 bad usage, a filter it cannot read as ltrace does\n"
+    "(one line names the position), -p (refused), or output not writable (nothing was run);\n"
     "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
     "\n"
     "Options";
@@ -72,70 +82,109 @@ std::vector<std::string> ExpandTimestampFlags(const std::vector<std::string>& ar
   return out;
 }
 
-// Prints each call as its records are drained (collector thread), or adds it to the summary.
-class CallPrinter {
+// -S: each system call as ltrace -S shows it, SYS_name(arguments) = result, decoded with
+// ltrace's SYS_ prototypes (ltrace.conf) when it has one.
+class SystemCallLines : public TraceObserver {
  public:
-  CallPrinter(FILE* out, const CallFormat& format, bool json, bool summary, bool follow,
-              uint32_t root_pid)
-      : out_(out), format_(format), json_(json), summary_(summary), follow_(follow),
-        root_pid_(root_pid) {}
+  SystemCallLines(CallPrinter* printer, bool follow, pid_t root, unsigned string_size)
+      : printer_(printer), follow_(follow), root_(root), string_size_(string_size) {}
 
-  void Records(uint32_t pid, const uint8_t* bytes, size_t size) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    RecordCursor cursor(bytes, size);
-    RecordView record;
+  void OnSyscall(const SyscallEvent& event) override {
+    if (!follow_ && event.pid != root_) return;
+    const std::string name = "SYS_" + Syscall(event.number).name;
     LibraryCall call;
-    try {
-      while (cursor.Next(&record, "library-call ring")) {
-        if (!decoder_.Decode(pid, record, &call)) continue;
-        if (!follow_ && pid != root_pid_) continue;
-        if (summary_) {
-          totals_.Add(call);
-        } else {
-          const std::string line = json_ ? FormatCallJson(call) : FormatCallText(call, format_);
-          fputs(line.c_str(), out_);
+    call.pid = uint32_t(event.pid);
+    call.tid = uint32_t(event.tid);
+    call.function = name;
+    call.prototype = FindLibraryPrototype(name.c_str());
+    call.ts_ns = event.entry_ns;
+    call.duration_ns = event.exit_ns > event.entry_ns ? event.exit_ns - event.entry_ns : 0;
+    call.returned = event.finished;
+    call.result = uint64_t(event.result);
+    memcpy(call.args, event.args, sizeof(call.args));
+    if (call.prototype != nullptr && event.finished) {
+      for (int i = 0; i < 7; ++i) {
+        const LtraceArg* arg = i < 6 ? (i < call.prototype->arg_count ? &call.prototype->args[i]
+                                                                       : nullptr)
+                                     : &call.prototype->result;
+        const uint64_t value = i < 6 ? call.args[i] : call.result;
+        if (arg == nullptr || value == 0) continue;
+        uint64_t bound = UINT64_MAX;
+        if (arg->kind == ArgKind::kStringRet) {
+          bound = int64_t(call.result) > 0 ? call.result : 0;
+        } else if ((arg->kind == ArgKind::kStringN || arg->kind == ArgKind::kArrayN) &&
+                   arg->aux >= 1 && arg->aux <= 6) {
+          bound = call.args[arg->aux - 1];
+        } else if (arg->kind != ArgKind::kString) {
+          continue;
+        }
+        if (ReadTraceeText(event.tid, value, bound, string_size_ + 1, &call.texts[i])) {
+          call.text_args = uint16_t(call.text_args | (1u << i));
         }
       }
-    } catch (const TraceError&) {
-      // The collector hands over whole records only; a damaged ring is reported by it.
     }
-    if (!summary_) fflush(out_);
-  }
-
-  void Finish() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (summary_) fputs((json_ ? totals_.FormatJson() : totals_.FormatText()).c_str(), out_);
-    fflush(out_);
+    printer_->SystemCall(call);
   }
 
  private:
-  std::mutex mutex_;
-  FILE* out_;
-  CallFormat format_;
-  bool json_, summary_, follow_;
-  uint32_t root_pid_;
-  LibraryCallDecoder decoder_;
-  CallSummary totals_;
+  CallPrinter* printer_;
+  bool follow_;
+  pid_t root_;
+  unsigned string_size_;
 };
+
+// ltrace's last line: how the program ended.
+void PrintEnding(FILE* out, int status) {
+  if (WIFEXITED(status)) {
+    fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
+    if (abbreviation != nullptr) {
+      fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
+    } else {
+      fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
+    }
+  }
+}
 
 }  // namespace
 
 int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   IgnoreSigpipe();  // a closed output must not end the tracer (tracer/broken_pipe.h)
   po::options_description options(kLtraceUsage);
-  std::string patterns, output, trace;
-  int timestamps = 0;
+  std::vector<std::string> caller_filters, callee_filters, libraries;
+  std::string output, trace;
+  int timestamps = 0, pid = 0;
+  unsigned string_size = 32, indent = 0, align = kDefaultAlign;
   bool durations = false, summary = false, follow = false, json = false, caller_address = false;
-  bool demangle = false;
-  bool force = false;
+  bool demangle = false, relative = false, no_default = false, system_calls = false;
+  bool force = false, no_signals = false;
   options.add_options()
       ("help,h", "show this help and exit")
-      (",e", po::value<std::string>(&patterns)->value_name("PATTERN[,PATTERN]"),
-       "functions to trace: function, lib.so:function, or globs (libz*:deflate*, readdir*); "
-       "default: every library function called by the main program itself")
-      (",o", po::value<std::string>(&output)->value_name("FILE"),
+      (",e", po::value<std::vector<std::string>>(&caller_filters)->value_name("FILTER"),
+       "calls to trace, in ltrace's filter language: rules [+-]symbol[@library] chained, "
+       "globs or /regex/ (malloc+free, *-strlen, @MAIN, @libc.so*, /^str/); the library is "
+       "the CALLING object; repeatable (any matches); default: @MAIN, the calls the program "
+       "itself makes")
+      (",x", po::value<std::vector<std::string>>(&callee_filters)->value_name("FILTER"),
+       "calls INTO the functions FILTER selects (symbol@library: the DEFINING library), from "
+       "any object; repeatable")
+      ("library,l", po::value<std::vector<std::string>>(&libraries)->value_name("LIBRARY"),
+       "calls into functions defined by LIBRARY (a library pattern: libz.so*, /regex/); "
+       "repeatable; no default @MAIN then")
+      (",L", po::bool_switch(&no_default), "without -e, do not trace @MAIN by default")
+      ("output,o", po::value<std::string>(&output)->value_name("FILE"),
        "write the calls (or the summary) to FILE instead of standard error")
+      (",s", po::value<unsigned>(&string_size)->value_name("N"),
+       "show at most N bytes of each string (default 32; at most 1024)")
+      ("align,a", po::value<unsigned>(&align)->value_name("COLUMN"),
+       "align the results at COLUMN (default 50, as ltrace writes to a file or pipe)")
+      ("indent,n", po::value<unsigned>(&indent)->value_name("N"),
+       "indent each call by N spaces per level of nesting (calls made while a traced call "
+       "runs: callbacks, or a library's calls with -e '*' or -l)")
       (",T", po::bool_switch(&durations), "show the time spent in each call")
+      (",r", po::bool_switch(&relative),
+       "show the time since the previous line before each line (seconds.microseconds)")
       ("timestamps", po::value<int>(&timestamps)->value_name("1|2|3"),
        "-t: time of day of each call; -tt: with microseconds; -ttt: seconds since the epoch")
       (",c", po::bool_switch(&summary),
@@ -143,10 +192,19 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       (",f", po::bool_switch(&follow),
        "follow forks: show the calls of child processes too, each line led by [pid N]")
       (",i", po::bool_switch(&caller_address), "show the caller's address (return address)")
-      (",C", po::bool_switch(&demangle), "demangle C++ function names")
+      ("demangle,C", po::bool_switch(&demangle), "demangle C++ function names")
+      (",S", po::bool_switch(&system_calls),
+       "show system calls too, as SYS_name(arguments) = result (traced with ptrace)")
+      ("no-signals,b", po::bool_switch(&no_signals), "accepted for ltrace's sake: signals are "
+       "not shown anyway")
+      (",p", po::value<int>(&pid)->value_name("PID"),
+       "attach to the running process PID (and all its threads) instead of running a program: "
+       "the calls its main program makes through its PLT, seen with breakpoints as ltrace "
+       "does (only -e filters; not -x, -l, -S, --trace); Ctrl-C detaches and leaves it "
+       "running as before")
       ("json", po::bool_switch(&json),
-       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, caller, args, "
-       "result); with -c, one per function")
+       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, depth, caller, "
+       "args, result); with -c, one per function")
       ("trace", po::value<std::string>(&trace)->value_name("PATH"),
        "also write the calls into a memwrap trace at PATH (memwrap timeline shows them)")
       ("force", po::bool_switch(&force), "with --trace: replace PATH if it exists");
@@ -154,28 +212,80 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   SplitCommandLine split = SplitAtProgram(ExpandTimestampFlags(raw_args), options);
   po::variables_map vm;
   if (int status = ParseOptions(split.options, options, name, &vm); status >= 0) return status;
+  (void)no_signals;
+  const bool attach = vm.count("-p") != 0;
+  if (attach) {
+    const char* refused = pid <= 0                                     ? "a process id is > 0"
+                          : !split.program.empty()                     ? "give a PID or a PROGRAM, not both"
+                          : !callee_filters.empty() || !libraries.empty()
+                              ? "-x and -l need the audit library, which a running process has not "
+                                "loaded: with -p, only -e (calls the program makes through its PLT)"
+                          : system_calls   ? "-S is not available with -p (stracedrv -p shows the "
+                                             "system calls)"
+                          : !trace.empty() ? "--trace is not available with -p"
+                                           : nullptr;
+    if (refused != nullptr) {
+      fprintf(stderr, "%s: -p %d: %s\n", name, pid, refused);
+      return kExitUsage;
+    }
+  }
   if (timestamps < 0 || timestamps > 3) {
     fprintf(stderr, "%s: --timestamps must be 1, 2 or 3 (-t, -tt, -ttt)\n", name);
     return kExitUsage;
   }
-  const bool main_only = patterns.empty();
-  if (main_only) patterns = "*";
-  if (std::string error = CheckLibraryPatterns(patterns); !error.empty()) {
-    fprintf(stderr, "%s: -e %s\n", name, error.c_str());
+  if (string_size > kMaxArgText) {
+    fprintf(stderr, "%s: -s %u: at most %u\n", name, string_size, kMaxArgText);
     return kExitUsage;
   }
-  if (split.program.empty()) {
+  if (align > 1000 || indent > 100) {
+    fprintf(stderr, "%s: -a is at most 1000 and -n at most 100\n", name);
+    return kExitUsage;
+  }
+  // ltrace's default without -e (and without -l or -L): @MAIN, with the caller's name left out
+  // of each line.
+  std::vector<FilterExpression> expressions;
+  for (const std::string& expression : caller_filters) {
+    expressions.push_back({ChainKind::kCaller, expression, "-e"});
+  }
+  for (const std::string& expression : callee_filters) {
+    expressions.push_back({ChainKind::kCallee, expression, "-x"});
+  }
+  for (const std::string& library : libraries) {
+    if (library.empty() || library.find_first_of("@+-,!") != std::string::npos) {
+      fprintf(stderr, "%s: -l '%s': a library pattern (libz.so*, /regex/), without @ + - , !\n",
+              name, library.c_str());
+      return kExitUsage;
+    }
+    expressions.push_back({ChainKind::kCallee, "@" + library, "-l"});
+  }
+  const bool default_filter = caller_filters.empty() && libraries.empty() && !no_default;
+  if (default_filter) expressions.push_back({ChainKind::kCaller, "@MAIN", "-e"});
+  if (expressions.empty()) {
+    fprintf(stderr, "%s: -L without -e, -x or -l traces nothing: give one of them\n", name);
+    return kExitUsage;
+  }
+  std::string filter;
+  if (std::string error = BuildLibraryCallFilter(expressions, &filter); !error.empty()) {
+    fprintf(stderr, "%s: %s\n", name, error.c_str());
+    return kExitUsage;
+  }
+  std::string patterns;  // as given, for the trace's session info
+  for (const FilterExpression& item : expressions) {
+    patterns += (patterns.empty() ? "" : " ") + item.option + " " + item.expression;
+  }
+  if (split.program.empty() && !attach) {
     fprintf(stderr, "%s: no program to run (usage: %s [options] PROGRAM ...)\n", name, name);
     return kExitUsage;
   }
-  ProgramPath program = ResolveProgram(split.program.front());
+  ProgramPath program;
+  if (!attach) program = ResolveProgram(split.program.front());
   if (program.error != 0) {
     fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(),
             program.error == ENOENT ? "command not found" : strerror(program.error));
     return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
   }
-  const std::string audit = LocateAuditLibrary(name);
-  if (audit.empty()) return kExitUsage;
+  const std::string audit = attach ? "" : LocateAuditLibrary(name);
+  if (audit.empty() && !attach) return kExitUsage;
 
   FILE* out = stderr;
   // -o: replaced whole when the tracing ends (fileio/output_file.h). Declared before the
@@ -196,6 +306,47 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
     out = out_file.get();
   }
 
+  CallFormat format;
+  format.timestamps = timestamps;
+  format.durations = durations;
+  format.pids = follow;
+  format.caller_address = caller_address;
+  format.demangle = demangle;
+  format.relative = relative;
+  format.hide_caller = default_filter;
+  format.string_size = string_size;
+  format.indent = indent;
+  format.align = align;
+  format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
+  // Whole batches of lines per write (the printer flushes after each batch it is handed).
+  static char stderr_buffer[1 << 16];
+  if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
+  if (attach) {
+    CallPrinter printer(out, format, json, summary, follow, uint32_t(pid));
+    int status = -1;
+    std::string error;
+    try {
+      error = TraceAttached({pid_t(pid), expressions, string_size}, &printer, &status);
+    } catch (const std::exception& failure) {
+      error = failure.what();
+    }
+    printer.Finish();
+    if (!error.empty()) {
+      out_file.reset();
+      output_file.Discard();
+      fprintf(stderr, "%s: -p %d: %s\n", name, pid, error.c_str());
+      return kExitUsage;
+    }
+    if (!json && !summary && status != -1) PrintEnding(out, status);
+    fflush(out);
+    out_file.reset();
+    if (std::string commit = output_file.Commit(); !commit.empty()) {
+      fprintf(stderr, "%s: cannot write %s: %s; the output is in '%s'\n", name, output.c_str(),
+              commit.c_str(), output_file.written_path().c_str());
+    }
+    return kExitOk;  // the process ended, or runs on, detached
+  }
+
   try {
     Collector collector;
     collector.LibraryCallsStandAlone();
@@ -206,7 +357,8 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
               split.program.front().c_str(), obstacle.c_str());
     } else {
       WarnIfCallsHidden(name);
-      AddLibraryCallTracing(&env, audit, patterns, main_only);
+      AddLibraryCallTracing(&env, audit, filter);
+      env.push_back(std::string(kEnvLtraceStrings) + "=" + std::to_string(string_size));
       env.push_back(std::string(kEnvSocket) + "=" + collector.socket_name());
     }
     Launcher launcher(program.path, split.program, env);
@@ -231,24 +383,43 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       }
     }
 
-    CallFormat format;
-    format.timestamps = timestamps;
-    format.durations = durations;
-    format.pids = follow;
-    format.caller_address = caller_address;
-    format.demangle = demangle;
-    format.realtime_offset_ns = int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
-    // Whole batches of lines per write (the printer flushes after each batch it is handed).
-    static char stderr_buffer[1 << 16];
-    if (out == stderr) setvbuf(stderr, stderr_buffer, _IOFBF, sizeof(stderr_buffer));
     CallPrinter printer(out, format, json, summary, follow, uint32_t(launcher.pid()));
-    collector.ObserveLibraryCalls([&printer](uint32_t pid, const uint8_t* bytes, size_t size) {
-      printer.Records(pid, bytes, size);
+    collector.ObserveLibraryCalls([&printer](uint32_t process, const uint8_t* bytes, size_t size) {
+      printer.Records(process, bytes, size);
     });
 
     RelaySignalsTo(launcher.pid());
     collector.Start(writer.get(), 0);
-    if (int error = launcher.Release(); error != 0) {
+    // -S: the program runs under ptrace (tracer/process_tree.h), which shows its system calls.
+    std::unique_ptr<SystemCallLines> syscall_lines;
+    std::unique_ptr<ProcessTree> tree;
+    int exec_error = 0;
+    int status = 0;
+    struct rusage usage {};
+    if (system_calls) {
+      syscall_lines = std::make_unique<SystemCallLines>(&printer, follow, launcher.pid(),
+                                                        format.string_size);
+      ProcessTreeOptions tree_options;
+      tree_options.selection = SyscallSelection::All();
+      tree_options.stops = SyscallStops::kAll;
+      tree_options.follow = true;  // children's library calls are traced anyway; -f shows them
+      tree = std::make_unique<ProcessTree>(syscall_lines.get(), tree_options);
+      if (std::string error = tree->SeizeChild(launcher.pid()); !error.empty()) {
+        fprintf(stderr, "%s: -S: cannot trace the program's system calls: %s\n", name,
+                error.c_str());
+        launcher.Abandon();
+        collector.RequestStop();
+        collector.Finish();
+        if (writer != nullptr) writer->Discard();
+        return kExitUsage;
+      }
+      launcher.Go();
+      status = tree->Run();
+      exec_error = launcher.ExecError();
+    } else {
+      exec_error = launcher.Release();
+    }
+    if (int error = exec_error; error != 0) {
       collector.RequestStop();
       collector.Finish();
       if (writer != nullptr) writer->Discard();
@@ -258,8 +429,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       fprintf(stderr, "%s: %s: %s\n", name, split.program.front().c_str(), strerror(error));
       return error == ENOENT ? kExitNotFound : kExitCannotExecute;
     }
-    struct rusage usage {};
-    const int status = launcher.Wait(&usage);
+    if (!system_calls) status = launcher.Wait(&usage);
     StopRelayingSignals();
     if (WIFEXITED(status)) {
       collector.RecordExit(uint32_t(launcher.pid()), ExitKind::kExited, WEXITSTATUS(status),
@@ -278,16 +448,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
       fprintf(stderr, "%s: error writing %s\n", name, output.c_str());
     }
     // ltrace ends its list of calls with this line; so do we (not in JSON or a summary).
-    if (!json && !summary && WIFEXITED(status)) {
-      fprintf(out, "+++ exited (status %d) +++\n", WEXITSTATUS(status));
-    } else if (!json && !summary && WIFSIGNALED(status)) {
-      const char* abbreviation = sigabbrev_np(WTERMSIG(status));  // "SEGV", as ltrace says
-      if (abbreviation != nullptr) {
-        fprintf(out, "+++ killed by SIG%s +++\n", abbreviation);
-      } else {
-        fprintf(out, "+++ killed by signal %d +++\n", WTERMSIG(status));
-      }
-    }
+    if (!json && !summary) PrintEnding(out, status);
     fflush(out);
     out_file.reset();
     if (std::string error = output_file.Commit(); !error.empty()) {

@@ -169,9 +169,10 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
        "without memwrap, and memwrap still writes the whole trace")
       ("force,f", po::bool_switch(&force), "replace the trace file if it exists (by default an "
        "existing file is an error, before the program starts)")
-      ("ltrace", po::value<std::string>(&ltrace)->value_name("PATTERN[,PATTERN]"),
-       "also record calls of these library functions (function, lib.so:function, or globs "
-       "such as readdir*) into the trace, on the same timeline (see ltracedrv --help)");
+      ("ltrace", po::value<std::string>(&ltrace)->value_name("FILTER"),
+       "also record the library calls that FILTER selects (ltrace's -e expression: "
+       "readdir*+opendir, malloc@MAIN, -@libc.so*) into the trace, on the same timeline "
+       "(see ltracedrv --help)");
   options.add_options()
       ("stack-sample-rate", po::value<uint32_t>(&stack_sample_rate)->value_name("HZ"),
        "sample the native stack of every thread of every traced process HZ times a second "
@@ -250,10 +251,12 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");
     return kExitUsage;
   }
-  std::string audit;
+  std::string audit, ltrace_filter;
   if (vm.count("ltrace")) {
-    if (std::string error = CheckLibraryPatterns(ltrace); !error.empty()) {
-      fprintf(stderr, "memwrap: --ltrace %s\n", error.c_str());
+    if (std::string error = BuildLibraryCallFilter({{ChainKind::kCaller, ltrace, "--ltrace"}},
+                                                   &ltrace_filter);
+        !error.empty()) {
+      fprintf(stderr, "memwrap: %s\n", error.c_str());
       return kExitUsage;
     }
     audit = LocateAuditLibrary("memwrap");
@@ -324,7 +327,7 @@ int RunProgram(const std::vector<std::string>& args, bool flight) {
         obstacle.empty() ? TracedEnvironment(preload, settings) : CurrentEnvironment();
     if (obstacle.empty() && !audit.empty()) {
       WarnIfCallsHidden("memwrap");
-      AddLibraryCallTracing(&env, audit, ltrace, /*main_only=*/false);
+      AddLibraryCallTracing(&env, audit, ltrace_filter);
     }
     Launcher launcher(program.path, split.program, env, relay.program_stdout,
                       tree_options.stops == SyscallStops::kSeccomp ? &filter_program : nullptr);

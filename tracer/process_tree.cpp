@@ -379,6 +379,18 @@ void ProcessTree::Handle(pid_t tid, int status, const struct rusage& usage) {
   RunPendingCallbacks(thread);
   switch (event) {
     case 0:
+      if (sig == SIGTRAP) {
+        switch (observer_->OnTrap(thread.pid, tid)) {
+          case TrapAction::kResume:
+            Resume(thread, 0);
+            return;
+          case TrapAction::kStep:
+            ptrace(PTRACE_SINGLESTEP, tid, nullptr, nullptr);
+            return;
+          case TrapAction::kNotMine:
+            break;
+        }
+      }
       if (sig == (SIGTRAP | 0x80)) {
         HandleSyscallStop(thread);
         Resume(thread, 0);
@@ -535,6 +547,7 @@ void ProcessTree::HandleExit(Thread& thread, int status, const struct rusage& us
 }
 
 void ProcessTree::DetachAll() {
+  observer_->BeforeDetach();
   for (const auto& [tid, thread] : threads_) ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
   while (!threads_.empty()) {
     int status = 0;
@@ -554,6 +567,13 @@ void ProcessTree::DetachAll() {
     const int event = status >> 16;
     int deliver = 0;
     if (event == 0 && sig != (SIGTRAP | 0x80)) deliver = sig;  // not ours to swallow
+    if (event == 0 && sig == SIGTRAP && observer_->OnTrap(thread.pid, tid) != TrapAction::kNotMine) {
+      deliver = 0;  // the observer's breakpoint, undone
+    } else if (deliver == 0 && observer_->HoldsPendingTrap(thread.pid, tid)) {
+      // Its SIGTRAP comes at its next stop (the kernel reports our interrupt first).
+      ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+      continue;
+    }
     if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
         event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;

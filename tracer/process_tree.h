@@ -52,6 +52,15 @@ enum class SyscallStops {
   kAll,      // every call (PTRACE_SYSCALL); the selection is applied here
 };
 
+// What the tracer does with a thread stopped by a SIGTRAP that is not a system-call stop
+// (TraceObserver::OnTrap).
+enum class TrapAction {
+  kNotMine,  // the program's own SIGTRAP: delivered unchanged
+  kResume,   // the observer's (a breakpoint it handled): resumed without the signal
+  kStep,     // the observer's, and the thread must execute one instruction (PTRACE_SINGLESTEP)
+             // before it reports again
+};
+
 struct SyscallEvent {
   pid_t pid = 0;  // thread group
   pid_t tid = 0;
@@ -79,6 +88,23 @@ class TraceObserver {
   virtual void OnProcessStart(pid_t pid, pid_t ppid) { (void)pid, (void)ppid; }
   // A signal is about to be delivered to thread `tid` of `pid` (it is passed on unchanged).
   virtual void OnSignal(pid_t pid, pid_t tid, int signal) { (void)pid, (void)tid, (void)signal; }
+  // Thread `tid` of `pid` stopped with a SIGTRAP signal (an int3 or the end of a single-step,
+  // not a system-call stop): the observer says whether it caused it. Also asked while Run()
+  // detaches, after BeforeDetach(): then kStep is not allowed.
+  virtual TrapAction OnTrap(pid_t pid, pid_t tid) {
+    (void)pid, (void)tid;
+    return TrapAction::kNotMine;
+  }
+  // Run() is about to detach from every tracee (RequestDetach), while all are still traced:
+  // the last moment to undo changes made to their memory (breakpoints).
+  virtual void BeforeDetach() {}
+  // While detaching: thread `tid` is stopped and about to be detached. True if it must run on
+  // until its next stop first (a SIGTRAP of the observer's is pending in it, which would kill
+  // it once detached; that stop then goes to OnTrap).
+  virtual bool HoldsPendingTrap(pid_t pid, pid_t tid) {
+    (void)pid, (void)tid;
+    return false;
+  }
   // `pid` runs a new program (its executable is /proc/PID/exe now).
   virtual void OnExec(pid_t pid) { (void)pid; }
   // Thread `tid` of `pid` is stopped at its exit (PTRACE_EVENT_EXIT): its process's memory and

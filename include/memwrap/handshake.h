@@ -23,10 +23,11 @@ namespace memwrap {
 inline constexpr const char* kEnvSocket = "MEMWRAP_SOCKET";
 inline constexpr const char* kEnvRingSize = "MEMWRAP_BUFFER";      // bytes, optional
 inline constexpr const char* kEnvStackDepth = "MEMWRAP_STACK_DEPTH";  // optional
-// The auditor's patterns (docs/ltrace.md): function, lib:function or globs, comma-separated.
+// The auditor's filter (include/memwrap/ltrace_filter.h): ltrace filter expressions, one a
+// line, each led by "e " (-e: by the calling object) or "x " (-x, -l: by the defining one).
 inline constexpr const char* kEnvLtrace = "MEMWRAP_LTRACE";
-// Whose calls: "all" objects' (default) or only the "main" program's.
-inline constexpr const char* kEnvLtraceCallers = "MEMWRAP_LTRACE_CALLERS";
+// Bytes of each string argument the auditor records (ltracedrv -s); default 32.
+inline constexpr const char* kEnvLtraceStrings = "MEMWRAP_LTRACE_STRINGS";
 // "1": the tracer puts memwrap's variables back into every image it sees exec'd
 // (tracer/exec_environment.h), so the shim takes them out of the program's environ once it has
 // read them (preload/environment_hiding.h): the program sees the environment it was given.

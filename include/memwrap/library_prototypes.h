@@ -10,165 +10,229 @@
 
 namespace memwrap {
 
+// How an argument or result is shown; ltrace's types (ltrace.conf(5)) mapped by
+// tools/ltrace_conf_to_prototypes.py.
 enum class ArgKind : uint8_t {
-  kNone = 0,  // (return type) void
-  kInt,       // int, shown in decimal
-  kUint,      // unsigned, decimal
-  kLong,      // long / ssize_t / off_t, decimal
-  kSize,      // size_t, decimal
-  kPtr,       // any pointer, hex (NULL for 0)
-  kString,    // const char*: its text is recorded (up to kMaxArgText bytes)
-  kStringN,   // a char array bounded by the function's first kSize argument (strncmp, ...)
-  kChar,      // int holding a character
-  kHex,       // flags and modes, hex
+  kNone = 0,   // (result) void: "<void>"
+  kInt,        // int, short: signed decimal (32 bits)
+  kUint,       // uint, ushort: unsigned decimal (32 bits)
+  kLong,       // long: signed decimal
+  kUlong,      // ulong (size_t): unsigned decimal
+  kChar,       // char: 'c', escaped
+  kOctal,      // octal: 0755
+  kHex,        // hex(int), hex(uint): 0x..., 32 bits
+  kHexLong,    // hex(long), hex(ulong)
+  kAddr,       // addr, file, and anything read through a pointer: 0x..., 0 for NULL
+  kString,     // string: its text up to the NUL (nil for NULL)
+  kStringN,    // string bounded by argument `aux` (1-based): stringN, string[argN]
+  kStringRet,  // string bounded by the result: string0, string[retval] (read at return)
+  kArrayN,     // string(array(char, argN)*): `aux` bytes (shown up to a NUL, then \0)
+  kFormat,     // format: a printf format, followed by the arguments it converts
+  kEnum,       // enum(...): the name of its value in table `aux`, else the number
+  kUnknown,    // no prototype: ltrace's guess (decimal below 65536 unsigned, else hex)
 };
 
 // How a function is traced.
 enum class CallShape : uint8_t {
   kReturns = 0,  // entry and return are recorded
   kEntryOnly,    // recorded at entry only (see the header comment)
-  kVariadic,     // returns, but passes arguments on the stack: the frame is copied generously
+  kVariadic,     // returns, but may pass arguments on the stack: the frame is copied
 };
 
-// Bytes of a string argument (or result) recorded, without its NUL; longer ones are cut.
-inline constexpr uint32_t kMaxArgText = 47;
+// The most bytes of a string shown (-s); the audit library captures one more, to know when a
+// string was cut.
+inline constexpr uint32_t kMaxArgText = 512;
+// Bytes of text the audit library keeps per call in progress: the string arguments together.
+inline constexpr uint32_t kCallTextBytes = 640;
+inline constexpr uint32_t kDefaultStringSize = 32;  // ltrace's -s default
+
+struct LtraceArg {
+  ArgKind kind = ArgKind::kNone;
+  uint8_t aux = 0;      // kStringN / kArrayN: the bounding argument (1-based); kEnum: the table
+  bool output = false;  // '+': filled by the function, read at return
+};
 
 struct LibraryPrototype {
   const char* name;
-  ArgKind result;
-  uint8_t arg_count;
-  ArgKind args[6];
-  CallShape shape;
+  LtraceArg result;
+  LtraceArg args[6];
+  uint8_t arg_count;  // as ltrace's prototype has them (the first six are in `args`)
+};
+
+struct LtraceEnumValue {
+  uint8_t table;
+  int64_t value;
+  const char* name;
 };
 
 using A = ArgKind;
-inline constexpr LibraryPrototype kLibraryPrototypes[] = {
-    // Heap.
-    {"malloc", A::kPtr, 1, {A::kSize}, CallShape::kReturns},
-    {"free", A::kNone, 1, {A::kPtr}, CallShape::kReturns},
-    {"calloc", A::kPtr, 2, {A::kSize, A::kSize}, CallShape::kReturns},
-    {"realloc", A::kPtr, 2, {A::kPtr, A::kSize}, CallShape::kReturns},
-    {"reallocarray", A::kPtr, 3, {A::kPtr, A::kSize, A::kSize}, CallShape::kReturns},
-    {"posix_memalign", A::kInt, 3, {A::kPtr, A::kSize, A::kSize}, CallShape::kReturns},
-    {"aligned_alloc", A::kPtr, 2, {A::kSize, A::kSize}, CallShape::kReturns},
-    {"memalign", A::kPtr, 2, {A::kSize, A::kSize}, CallShape::kReturns},
-    {"valloc", A::kPtr, 1, {A::kSize}, CallShape::kReturns},
-    {"pvalloc", A::kPtr, 1, {A::kSize}, CallShape::kReturns},
-    {"malloc_usable_size", A::kSize, 1, {A::kPtr}, CallShape::kReturns},
-    // Memory.
-    {"memcpy", A::kPtr, 3, {A::kPtr, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"memmove", A::kPtr, 3, {A::kPtr, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"memset", A::kPtr, 3, {A::kPtr, A::kChar, A::kSize}, CallShape::kReturns},
-    {"memcmp", A::kInt, 3, {A::kPtr, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"memchr", A::kPtr, 3, {A::kPtr, A::kChar, A::kSize}, CallShape::kReturns},
-    {"memrchr", A::kPtr, 3, {A::kPtr, A::kChar, A::kSize}, CallShape::kReturns},
-    {"mempcpy", A::kPtr, 3, {A::kPtr, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"bzero", A::kNone, 2, {A::kPtr, A::kSize}, CallShape::kReturns},
-    {"mmap", A::kPtr, 6, {A::kPtr, A::kSize, A::kHex, A::kHex, A::kInt, A::kLong}, CallShape::kReturns},
-    {"mmap64", A::kPtr, 6, {A::kPtr, A::kSize, A::kHex, A::kHex, A::kInt, A::kLong}, CallShape::kReturns},
-    {"munmap", A::kInt, 2, {A::kPtr, A::kSize}, CallShape::kReturns},
-    {"mremap", A::kPtr, 4, {A::kPtr, A::kSize, A::kSize, A::kHex}, CallShape::kVariadic},
-    // Strings.
-    {"strlen", A::kSize, 1, {A::kString}, CallShape::kReturns},
-    {"strnlen", A::kSize, 2, {A::kStringN, A::kSize}, CallShape::kReturns},
-    {"strcmp", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strncmp", A::kInt, 3, {A::kStringN, A::kStringN, A::kSize}, CallShape::kReturns},
-    {"strcasecmp", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strncasecmp", A::kInt, 3, {A::kStringN, A::kStringN, A::kSize}, CallShape::kReturns},
-    {"strcoll", A::kInt, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strcpy", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
-    {"strncpy", A::kPtr, 3, {A::kPtr, A::kStringN, A::kSize}, CallShape::kReturns},
-    {"stpcpy", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
-    {"strcat", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kReturns},
-    {"strncat", A::kPtr, 3, {A::kPtr, A::kStringN, A::kSize}, CallShape::kReturns},
-    {"strdup", A::kPtr, 1, {A::kString}, CallShape::kReturns},
-    {"strndup", A::kPtr, 2, {A::kStringN, A::kSize}, CallShape::kReturns},
-    {"strchr", A::kPtr, 2, {A::kString, A::kChar}, CallShape::kReturns},
-    {"strrchr", A::kPtr, 2, {A::kString, A::kChar}, CallShape::kReturns},
-    {"strstr", A::kPtr, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strtok", A::kPtr, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"strtol", A::kLong, 3, {A::kString, A::kPtr, A::kInt}, CallShape::kReturns},
-    {"strtoul", A::kLong, 3, {A::kString, A::kPtr, A::kInt}, CallShape::kReturns},
-    {"atoi", A::kInt, 1, {A::kString}, CallShape::kReturns},
-    {"atol", A::kLong, 1, {A::kString}, CallShape::kReturns},
-    {"getenv", A::kString, 1, {A::kString}, CallShape::kReturns},
-    {"secure_getenv", A::kString, 1, {A::kString}, CallShape::kReturns},
-    {"setenv", A::kInt, 3, {A::kString, A::kString, A::kInt}, CallShape::kReturns},
-    {"unsetenv", A::kInt, 1, {A::kString}, CallShape::kReturns},
-    {"strerror", A::kString, 1, {A::kInt}, CallShape::kReturns},
-    {"puts", A::kInt, 1, {A::kString}, CallShape::kReturns},
-    // Files and directories.
-    {"open", A::kInt, 3, {A::kString, A::kHex, A::kHex}, CallShape::kVariadic},
-    {"close", A::kInt, 1, {A::kInt}, CallShape::kReturns},
-    {"read", A::kLong, 3, {A::kInt, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"write", A::kLong, 3, {A::kInt, A::kPtr, A::kSize}, CallShape::kReturns},
-    {"fopen", A::kPtr, 2, {A::kString, A::kString}, CallShape::kReturns},
-    {"fclose", A::kInt, 1, {A::kPtr}, CallShape::kReturns},
-    {"opendir", A::kPtr, 1, {A::kString}, CallShape::kReturns},
-    {"fdopendir", A::kPtr, 1, {A::kInt}, CallShape::kReturns},
-    {"readdir", A::kPtr, 1, {A::kPtr}, CallShape::kReturns},
-    {"readdir64", A::kPtr, 1, {A::kPtr}, CallShape::kReturns},
-    {"closedir", A::kInt, 1, {A::kPtr}, CallShape::kReturns},
-    // Variadic: arguments beyond the registers are on the stack.
-    {"printf", A::kInt, 1, {A::kString}, CallShape::kVariadic},
-    {"fprintf", A::kInt, 2, {A::kPtr, A::kString}, CallShape::kVariadic},
-    {"sprintf", A::kInt, 2, {A::kPtr, A::kString}, CallShape::kVariadic},
-    {"snprintf", A::kInt, 3, {A::kPtr, A::kSize, A::kString}, CallShape::kVariadic},
-    {"__printf_chk", A::kInt, 2, {A::kInt, A::kString}, CallShape::kVariadic},
-    {"__fprintf_chk", A::kInt, 3, {A::kPtr, A::kInt, A::kString}, CallShape::kVariadic},
-    {"__sprintf_chk", A::kInt, 4, {A::kPtr, A::kInt, A::kSize, A::kString}, CallShape::kVariadic},
-    {"__snprintf_chk", A::kInt, 5, {A::kPtr, A::kSize, A::kInt, A::kSize, A::kString}, CallShape::kVariadic},
-    // Entry only: they return twice (a frame of the tracer's between them would be gone),
-    // never return, or find their caller from their return address (dlsym(RTLD_NEXT)).
-    {"setjmp", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"_setjmp", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"__sigsetjmp", A::kInt, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"sigsetjmp", A::kInt, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"longjmp", A::kNone, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"_longjmp", A::kNone, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"siglongjmp", A::kNone, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"__longjmp_chk", A::kNone, 2, {A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"vfork", A::kInt, 0, {}, CallShape::kEntryOnly},
-    {"getcontext", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"setcontext", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"swapcontext", A::kInt, 2, {A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"makecontext", A::kNone, 3, {A::kPtr, A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"exit", A::kNone, 1, {A::kInt}, CallShape::kEntryOnly},
-    {"_exit", A::kNone, 1, {A::kInt}, CallShape::kEntryOnly},
-    {"_Exit", A::kNone, 1, {A::kInt}, CallShape::kEntryOnly},
-    {"quick_exit", A::kNone, 1, {A::kInt}, CallShape::kEntryOnly},
-    {"abort", A::kNone, 0, {}, CallShape::kEntryOnly},
-    {"pthread_exit", A::kNone, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"__libc_start_main", A::kInt, 3, {A::kPtr, A::kInt, A::kPtr}, CallShape::kEntryOnly},
-    {"__cxa_throw", A::kNone, 3, {A::kPtr, A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"__cxa_rethrow", A::kNone, 0, {}, CallShape::kEntryOnly},
-    {"_Unwind_Resume", A::kNone, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"_Unwind_RaiseException", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"execve", A::kInt, 3, {A::kString, A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"execv", A::kInt, 2, {A::kString, A::kPtr}, CallShape::kEntryOnly},
-    {"execvp", A::kInt, 2, {A::kString, A::kPtr}, CallShape::kEntryOnly},
-    {"execvpe", A::kInt, 3, {A::kString, A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"execl", A::kInt, 2, {A::kString, A::kString}, CallShape::kEntryOnly},
-    {"execlp", A::kInt, 2, {A::kString, A::kString}, CallShape::kEntryOnly},
-    {"execle", A::kInt, 2, {A::kString, A::kString}, CallShape::kEntryOnly},
-    {"fexecve", A::kInt, 3, {A::kInt, A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"dlopen", A::kPtr, 2, {A::kString, A::kHex}, CallShape::kEntryOnly},
-    {"dlmopen", A::kPtr, 3, {A::kLong, A::kString, A::kHex}, CallShape::kEntryOnly},
-    {"dlsym", A::kPtr, 2, {A::kPtr, A::kString}, CallShape::kEntryOnly},
-    {"dlvsym", A::kPtr, 3, {A::kPtr, A::kString, A::kString}, CallShape::kEntryOnly},
-    {"dlclose", A::kInt, 1, {A::kPtr}, CallShape::kEntryOnly},
-    {"dlerror", A::kString, 0, {}, CallShape::kEntryOnly},
-    {"dladdr", A::kInt, 2, {A::kPtr, A::kPtr}, CallShape::kEntryOnly},
-    {"dladdr1", A::kInt, 4, {A::kPtr, A::kPtr, A::kPtr, A::kInt}, CallShape::kEntryOnly},
-    {"dlinfo", A::kInt, 3, {A::kPtr, A::kInt, A::kPtr}, CallShape::kEntryOnly},
+#define LTRACE_ENUM(id, value, name) {id, value, name},
+inline constexpr LtraceEnumValue kLtraceEnums[] = {
+#include "ltrace_prototypes.inc"
+};
+#undef LTRACE_ENUM
+
+// ltrace 0.7.3's default configuration (/etc/ltrace.conf), generated.
+#define LTRACE_PROTOTYPE(...) {__VA_ARGS__},
+inline constexpr LibraryPrototype kLtracePrototypes[] = {
+#include "ltrace_prototypes.inc"
+};
+#undef LTRACE_PROTOTYPE
+
+// memwrap's own, for functions ltrace's configuration lacks (heap, memory, and the functions
+// that must not be returned through), in the same types.
+inline constexpr LtraceArg kI{A::kInt}, kU{A::kUint}, kL{A::kLong}, kUL{A::kUlong}, kP{A::kAddr},
+    kS{A::kString}, kH{A::kHex}, kC{A::kChar}, kV{A::kNone};
+inline constexpr LibraryPrototype kExtraPrototypes[] = {
+    {"reallocarray", kP, {kP, kUL, kUL}, 3},
+    {"posix_memalign", kI, {kP, kUL, kUL}, 3},
+    {"aligned_alloc", kP, {kUL, kUL}, 2},
+    {"memalign", kP, {kUL, kUL}, 2},
+    {"valloc", kP, {kUL}, 1},
+    {"pvalloc", kP, {kUL}, 1},
+    {"malloc_usable_size", kUL, {kP}, 1},
+    {"memcmp", kI, {kP, kP, kUL}, 3},
+    {"memrchr", kP, {kP, kC, kUL}, 3},
+    {"mempcpy", kP, {kP, kP, kUL}, 3},
+    {"mmap", kP, {kP, kUL, kH, kH, kI, kL}, 6},
+    {"mmap64", kP, {kP, kUL, kH, kH, kI, kL}, 6},
+    {"munmap", kI, {kP, kUL}, 2},
+    {"mremap", kP, {kP, kUL, kUL, kH}, 4},
+    {"strnlen", kUL, {{A::kStringN, 2}, kUL}, 2},
+    {"strncasecmp", kI, {{A::kStringN, 3}, {A::kStringN, 3}, kUL}, 3},
+    {"strncat", kS, {kS, {A::kStringN, 3}, kUL}, 3},
+    {"strndup", kP, {{A::kStringN, 2}, kUL}, 2},
+    {"strtol", kL, {kS, kP, kI}, 3},
+    {"strtoul", kUL, {kS, kP, kI}, 3},
+    {"atoi", kI, {kS}, 1},
+    {"atol", kL, {kS}, 1},
+    {"secure_getenv", kS, {kS}, 1},
+    {"fdopendir", kP, {kI}, 1},
+    {"__printf_chk", kI, {kI, {A::kFormat}}, 2},
+    {"__fprintf_chk", kI, {kP, kI, {A::kFormat}}, 3},
+    {"__sprintf_chk", kI, {{A::kString, 0, true}, kI, kUL, {A::kFormat}}, 4},
+    {"__snprintf_chk", kI, {{A::kStringN, 2, true}, kUL, kI, kUL, {A::kFormat}}, 5},
+    {"setjmp", kI, {kP}, 1},
+    {"_setjmp", kI, {kP}, 1},
+    {"__sigsetjmp", kI, {kP, kI}, 2},
+    {"sigsetjmp", kI, {kP, kI}, 2},
+    {"longjmp", kV, {kP, kI}, 2},
+    {"_longjmp", kV, {kP, kI}, 2},
+    {"siglongjmp", kV, {kP, kI}, 2},
+    {"__longjmp_chk", kV, {kP, kI}, 2},
+    {"vfork", kI, {}, 0},
+    {"getcontext", kI, {kP}, 1},
+    {"setcontext", kI, {kP}, 1},
+    {"swapcontext", kI, {kP, kP}, 2},
+    {"makecontext", kV, {kP, kP, kI}, 3},
+    {"_Exit", kV, {kI}, 1},
+    {"quick_exit", kV, {kI}, 1},
+    {"pthread_exit", kV, {kP}, 1},
+    {"__libc_start_main", kI, {kP, kI, kP}, 3},
+    {"__cxa_throw", kV, {kP, kP, kP}, 3},
+    {"__cxa_rethrow", kV, {}, 0},
+    {"_Unwind_Resume", kV, {kP}, 1},
+    {"_Unwind_RaiseException", kI, {kP}, 1},
+    {"execve", kI, {kS, kP, kP}, 3},
+    {"execvp", kI, {kS, kP}, 2},
+    {"execvpe", kI, {kS, kP, kP}, 3},
+    {"execl", kI, {kS, kS}, 2},
+    {"execle", kI, {kS, kS}, 2},
+    {"fexecve", kI, {kI, kP, kP}, 3},
+    {"dlmopen", kP, {kL, kS, kH}, 3},
+    {"dlvsym", kP, {kP, kS, kS}, 3},
+    {"dladdr", kI, {kP, kP}, 2},
+    {"dladdr1", kI, {kP, kP, kP, kI}, 4},
+    {"dlinfo", kI, {kP, kI, kP}, 3},
 };
 
-// The prototype of `name`, or nullptr when unknown.
+// Functions recorded at entry only: they return twice (a frame of the tracer's between them
+// would be gone), never return, or find their caller from their return address
+// (dlsym(RTLD_NEXT), dlopen's caller's namespace).
+inline constexpr const char* kEntryOnlyFunctions[] = {
+    "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp", "siglongjmp",
+    "__longjmp_chk", "vfork", "getcontext", "setcontext", "swapcontext", "makecontext", "exit",
+    "_exit", "_Exit", "quick_exit", "abort", "pthread_exit", "__libc_start_main", "__cxa_throw",
+    "__cxa_rethrow", "_Unwind_Resume", "_Unwind_RaiseException", "execve", "execv", "execvp",
+    "execvpe", "execl", "execlp", "execle", "fexecve", "dlopen", "dlmopen", "dlsym", "dlvsym",
+    "dlclose", "dlerror", "dladdr", "dladdr1", "dlinfo",
+};
+
+// The prototype of `name` (ltrace's first, then memwrap's), or nullptr when unknown.
 inline const LibraryPrototype* FindLibraryPrototype(const char* name) {
-  for (const LibraryPrototype& prototype : kLibraryPrototypes) {
+  for (const LibraryPrototype& prototype : kLtracePrototypes) {
+    if (strcmp(prototype.name, name) == 0) return &prototype;
+  }
+  for (const LibraryPrototype& prototype : kExtraPrototypes) {
     if (strcmp(prototype.name, name) == 0) return &prototype;
   }
   return nullptr;
+}
+
+// How `name` is traced: entry only (above); variadic when it may pass arguments on the stack
+// (unknown prototype, a format, more than six arguments); else entry and return with no frame.
+inline CallShape CallShapeOf(const char* name, const LibraryPrototype* prototype) {
+  for (const char* entry_only : kEntryOnlyFunctions) {
+    if (strcmp(entry_only, name) == 0) return CallShape::kEntryOnly;
+  }
+  if (prototype == nullptr || prototype->arg_count > 6) return CallShape::kVariadic;
+  for (uint8_t i = 0; i < prototype->arg_count; ++i) {
+    if (prototype->args[i].kind == ArgKind::kFormat) return CallShape::kVariadic;
+  }
+  return CallShape::kReturns;
+}
+
+// The name of `value` in enum table `table`, or nullptr.
+inline const char* LtraceEnumName(uint8_t table, int64_t value) {
+  for (const LtraceEnumValue& entry : kLtraceEnums) {
+    if (entry.table == table && entry.value == value) return entry.name;
+  }
+  return nullptr;
+}
+
+// printf format conversions, for `format` arguments: calls `on_conversion(index, kind)` for
+// each conversion that takes an argument, in order (`index` from 0, over the integer
+// arguments after the format), with kString for %s, kChar for %c, kLong/kUlong/kInt/kUint/
+// kHex/kHexLong/kOctal for the integers, kAddr for %p and %n; floating point (passed in a
+// vector register, not recorded) is reported with index -1 and kUnknown. `*` widths and precisions take an int argument. Stops at the end of `format`.
+template <class F>
+inline void ForEachFormatConversion(const char* format, F on_conversion) {
+  int index = 0;
+  for (const char* p = format; *p != '\0'; ++p) {
+    if (*p != '%') continue;
+    ++p;
+    if (*p == '%') continue;
+    int longs = 0;
+    for (; *p != '\0'; ++p) {
+      const char c = *p;
+      if (c == '*') {
+        on_conversion(index++, ArgKind::kInt);
+      } else if (c == 'l' || c == 'j' || c == 'z' || c == 't' || c == 'q' || c == 'L') {
+        ++longs;
+      } else if (strchr("#0- +'.123456789hI$", c) != nullptr) {
+        // flags, width, precision, short sizes
+      } else {
+        break;
+      }
+    }
+    if (*p == '\0') return;
+    ArgKind kind;
+    switch (*p) {
+      case 'd': case 'i': kind = longs > 0 ? ArgKind::kLong : ArgKind::kInt; break;
+      case 'u': kind = longs > 0 ? ArgKind::kUlong : ArgKind::kUint; break;
+      case 'x': case 'X': kind = longs > 0 ? ArgKind::kHexLong : ArgKind::kHex; break;
+      case 'o': kind = ArgKind::kOctal; break;
+      case 'c': kind = ArgKind::kChar; break;
+      case 's': kind = ArgKind::kString; break;
+      case 'p': case 'n': kind = ArgKind::kAddr; break;
+      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+        on_conversion(-1, ArgKind::kUnknown);  // in a vector register: takes no integer one
+        continue;
+      case 'm': continue;  // strerror(errno): no argument
+      default: return;     // not a conversion ltrace knows either
+    }
+    on_conversion(index++, kind);
+  }
 }
 
 }  // namespace memwrap

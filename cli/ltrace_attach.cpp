@@ -1,0 +1,253 @@
+#include "ltrace_attach.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+
+#include "memwrap/library_prototypes.h"
+#include "memwrap/ltrace_filter.h"
+#include "tracee_text.h"
+#include "tracer/plt_breakpoints.h"
+#include "tracer/plt_stubs.h"
+#include "tracer/process_tree.h"
+
+namespace memwrap {
+namespace {
+
+ProcessTree* g_attached_tree = nullptr;
+
+void DetachOnSignal(int) {
+  if (g_attached_tree != nullptr) g_attached_tree->RequestDetach();
+}
+
+std::string ReadLink(const std::string& path) {
+  char target[PATH_MAX];
+  const ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+  if (n <= 0) return "";
+  return std::string(target, size_t(n));
+}
+
+// AT_ENTRY of the process's auxiliary vector: its main program's entry point at run time.
+uint64_t EntryPoint(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/auxv";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  Elf64_auxv_t entries[64];
+  const ssize_t n = read(fd, entries, sizeof(entries));
+  close(fd);
+  for (ssize_t i = 0; n > 0 && i < n / ssize_t(sizeof(Elf64_auxv_t)); ++i) {
+    if (entries[i].a_type == AT_ENTRY) return entries[i].a_un.a_val;
+  }
+  return 0;
+}
+
+// The file mapped at `address` in `pid` ("" if anonymous or unknown).
+std::string MappedFile(pid_t pid, uint64_t address) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/maps";
+  FILE* maps = fopen(path.c_str(), "re");
+  if (maps == nullptr) return "";
+  char line[PATH_MAX + 128];
+  std::string file;
+  while (fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long long start = 0, end = 0;
+    int name_at = 0;
+    if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &start, &end, &name_at) < 2) continue;
+    if (address < start || address >= end) continue;
+    file = line + name_at;
+    while (!file.empty() && (file.back() == '\n' || file.back() == ' ')) file.pop_back();
+    if (file.empty() || file[0] != '/') file.clear();
+    break;
+  }
+  fclose(maps);
+  return file;
+}
+
+bool IsText(ArgKind kind) {
+  return kind == ArgKind::kString || kind == ArgKind::kStringN || kind == ArgKind::kStringRet ||
+         kind == ArgKind::kArrayN || kind == ArgKind::kFormat;
+}
+
+// The bound of a string argument or result: the argument it names (1-based), or none; as the
+// audit library reads them (audit/auditor.cpp, BoundOf).
+uint64_t BoundOf(const LtraceArg& arg, const uint64_t* args, uint64_t result) {
+  if (arg.kind == ArgKind::kStringRet) return int64_t(result) > 0 ? result : 0;
+  if ((arg.kind == ArgKind::kStringN || arg.kind == ArgKind::kArrayN) && arg.aux >= 1 &&
+      arg.aux <= 6) {
+    return args[arg.aux - 1];
+  }
+  return UINT64_MAX;
+}
+
+// Turns the breakpoints' calls into LibraryCalls, reading their strings as the audit library
+// does (input strings and the strings a format converts at entry, output strings and the
+// result's at return), and hands them to the printer.
+class AttachedCalls : public PltCallObserver {
+ public:
+  AttachedCalls(CallPrinter* printer, std::string program, uint64_t bias, unsigned string_size)
+      : printer_(printer), program_(std::move(program)), bias_(bias),
+        limit_(size_t(string_size) + 1) {}
+
+  void OnCallEntry(PltCall* call) override {
+    const LibraryPrototype* prototype = FindLibraryPrototype(call->function->c_str());
+    if (prototype == nullptr) return;
+    uint16_t wanted = 0;
+    for (uint8_t i = 0; i < prototype->arg_count && i < 6; ++i) {
+      const LtraceArg& arg = prototype->args[i];
+      if (!IsText(arg.kind) || arg.output || call->args[i] == 0) continue;
+      wanted = uint16_t(wanted | (1u << i));
+      if (arg.kind != ArgKind::kFormat) continue;
+      std::string format;
+      ReadTraceeText(call->tid, call->args[i], UINT64_MAX, 4096, &format);
+      const int first = i + 1;
+      ForEachFormatConversion(format.c_str(), [&](int index, ArgKind kind) {
+        const int slot = first + index;
+        if (index >= 0 && kind == ArgKind::kString && slot < 6 && call->args[slot] != 0) {
+          wanted = uint16_t(wanted | (1u << slot));
+        }
+      });
+    }
+    for (uint8_t i = 0; i < 6; ++i) {
+      if (!(wanted & (1u << i))) continue;
+      const uint64_t bound = i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0)
+                                                      : UINT64_MAX;
+      if (ReadTraceeText(call->tid, call->args[i], bound, limit_, &call->texts[i])) {
+        call->text_args = uint16_t(call->text_args | (1u << i));
+      }
+    }
+  }
+
+  void OnCall(PltCall* call) override {
+    LibraryCall out;
+    out.prototype = FindLibraryPrototype(call->function->c_str());
+    if (call->returned && out.prototype != nullptr) ReadOutputs(out.prototype, call);
+    out.pid = uint32_t(call->pid);
+    out.tid = uint32_t(call->tid);
+    out.function = *call->function;
+    out.library = DefiningLibrary(*call);
+    out.caller_library = program_;
+    out.caller = call->caller;
+    out.caller_offset = call->caller - bias_;
+    out.ts_ns = call->entry_ns;
+    out.duration_ns = call->returned ? call->exit_ns - call->entry_ns : 0;
+    out.returned = call->returned && !call->entry_only;
+    out.entry_only = call->entry_only;
+    out.result = call->result;
+    memcpy(out.args, call->args, sizeof(out.args));
+    out.text_args = call->text_args;
+    out.depth = call->depth;
+    for (int i = 0; i < 7; ++i) out.texts[i] = std::move(call->texts[i]);
+    printer_->Call(out);
+  }
+
+ private:
+  void ReadOutputs(const LibraryPrototype* prototype, PltCall* call) {
+    for (uint8_t i = 0; i < 7; ++i) {
+      if (call->text_args & (1u << i)) continue;
+      const LtraceArg* arg = i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr)
+                                   : &prototype->result;
+      const uint64_t value = i < 6 ? call->args[i] : call->result;
+      if (arg == nullptr || !IsText(arg->kind) || arg->kind == ArgKind::kFormat || value == 0 ||
+          (i < 6 && !arg->output)) {
+        continue;
+      }
+      if (ReadTraceeText(call->tid, value, BoundOf(*arg, call->args, call->result), limit_,
+                         &call->texts[i])) {
+        call->text_args = uint16_t(call->text_args | (1u << i));
+      }
+    }
+  }
+
+  // The library the GOT slot leads to, looked up once per function (once it is bound).
+  const std::string& DefiningLibrary(const PltCall& call) {
+    auto known = libraries_.find(*call.function);
+    if (known != libraries_.end()) return known->second;
+    uint64_t target = 0;
+    std::string library;
+    if (ReadTracee(call.tid, call.slot, &target)) library = MappedFile(call.pid, target);
+    if (library.empty() || library == program_) return unknown_;  // not bound yet
+    return libraries_[*call.function] = library;
+  }
+
+  static bool ReadTracee(pid_t tid, uint64_t address, uint64_t* value) {
+    iovec local{value, 8};
+    iovec remote{reinterpret_cast<void*>(address), 8};
+    return process_vm_readv(tid, &local, 1, &remote, 1, 0) == 8;
+  }
+
+  CallPrinter* printer_;
+  std::string program_;
+  uint64_t bias_;
+  size_t limit_;
+  std::map<std::string, std::string> libraries_;
+  std::string unknown_;
+};
+
+}  // namespace
+
+std::string TraceAttached(const LtraceAttachment& what, CallPrinter* printer, int* wait_status) {
+  *wait_status = -1;
+  const pid_t pid = what.pid;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (kill(pid, 0) != 0 && errno == ESRCH) return "no such process";
+  const std::string program = ReadLink(proc + "/exe");
+  if (program.empty()) return std::string("cannot read its executable: ") + strerror(errno);
+  PltStubs stubs;
+  // /proc/PID/exe opens the very file it runs, even if it was replaced or deleted since.
+  if (std::string error = ReadPltStubs(proc + "/exe", &stubs); !error.empty()) {
+    return program + ": " + error;
+  }
+  const uint64_t entry = EntryPoint(pid);
+  if (entry == 0) return "cannot read its auxiliary vector";
+  const uint64_t bias = entry - stubs.entry;  // 0 unless a PIE
+
+  // The -e chains, with the main program as the caller of every call seen.
+  auto filter = std::make_unique<LtraceFilter>();
+  for (const FilterExpression& item : what.expressions) {
+    char error[512];
+    if (!filter->AddChain(item.kind, item.expression.c_str(), error, sizeof(error))) {
+      return item.option + " '" + item.expression + "': " + error;
+    }
+  }
+  const std::string basename = program.substr(program.rfind('/') + 1);
+  const std::string soname = stubs.soname.empty() ? basename : stubs.soname;
+  const FilterObject caller{program.c_str(), soname.c_str(), true};
+  const FilterObject callee{"", "", false};
+
+  AttachedCalls calls(printer, program, bias, what.string_size);
+  PltBreakpoints breakpoints(&calls, [](const std::string& name) {
+    return CallShapeOf(name.c_str(), FindLibraryPrototype(name.c_str())) == CallShape::kEntryOnly;
+  });
+  ProcessTreeOptions options;
+  options.stops = SyscallStops::kNone;
+  options.follow = true;  // every new thread and child must be traced: they meet the int3s
+  ProcessTree tree(&breakpoints, options);
+  if (std::string error = tree.Attach(pid); !error.empty()) return error;
+  size_t count = 0;
+  std::string error = breakpoints.Insert(
+      pid, stubs, bias,
+      [&](const std::string& name) { return filter->Matches(name.c_str(), caller, callee); },
+      &count);
+  g_attached_tree = &tree;
+  struct sigaction action {};
+  action.sa_handler = DetachOnSignal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
+  if (!error.empty()) tree.RequestDetach();  // takes out what was put, and lets go
+  tree.Run();
+  g_attached_tree = nullptr;
+  if (!error.empty()) return error;
+  *wait_status = breakpoints.exit_status();
+  return "";
+}
+
+}  // namespace memwrap
