@@ -4,13 +4,13 @@
 // compared process by process (the interleaving of processes depends on scheduling too). The
 // share of identical lines must be at least 90% for every program; the lines that differ are
 // printed. MEMWRAP_GOLDEN_STRACEDRV names another stracedrv to measure (an older build).
+#include <ctype.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,8 +32,6 @@ using Processes = std::vector<std::vector<std::string>>;
 
 // strace's rule for the result column: `) `, spaces up to column 40, `= `.
 std::string Repad(const std::string& prefix, const std::string& body) {
-  static const std::regex kResult(R"(\) +(= .*)$)");
-  std::smatch match;
   // The last ") = " of the line: search from each candidate.
   size_t at = std::string::npos;
   for (size_t pos = body.rfind(") "); pos != std::string::npos; pos = pos == 0 ? std::string::npos : body.rfind(") ", pos - 1)) {
@@ -49,23 +47,48 @@ std::string Repad(const std::string& prefix, const std::string& body) {
   while (body[result] == ' ') ++result;
   std::string head = prefix + body.substr(0, at + 1) + " ";
   if (head.size() < 40) head += std::string(40 - head.size(), ' ');
-  return head + body.substr(result);
+  return (head + body.substr(result)).substr(prefix.size());
+}
+
+// `text` with each whole-word `word` (not part of a longer number or name) replaced.
+std::string ReplaceWord(const std::string& text, const std::string& word, const std::string& by) {
+  auto is_word = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::string out;
+  size_t at = 0;
+  for (size_t found = text.find(word); found != std::string::npos; found = text.find(word, found + 1)) {
+    const size_t end = found + word.size();
+    if ((found > 0 && is_word(text[found - 1])) || (end < text.size() && is_word(text[end]))) continue;
+    out += text.substr(at, found - at) + by;
+    at = end;
+  }
+  return out + text.substr(at);
 }
 
 Processes Normalize(const std::string& text, bool with_pids) {
   std::vector<std::string> pids;  // in order of appearance
   std::map<std::string, std::string> pending;  // pid -> line up to " <unfinished ...>"
+  std::map<std::string, std::string> prefixes;  // pid -> its prefix as printed ("123   ")
+  std::string single_pid;  // without -f
   std::vector<std::pair<std::string, std::string>> lines;  // pid, body
   std::istringstream stream(text);
-  static const std::regex kPrefix(R"(^(\d+) +(.*)$)");
   for (std::string line; std::getline(stream, line);) {
     std::string pid = "1", body = line;
-    std::smatch match;
-    if (with_pids && std::regex_match(line, match, kPrefix)) {
-      pid = match[1];
-      body = match[2];
+    size_t digits = 0;
+    while (digits < line.size() && isdigit(static_cast<unsigned char>(line[digits]))) ++digits;
+    if (with_pids && digits > 0 && digits < line.size() && line[digits] == ' ') {
+      size_t start = digits;
+      while (start < line.size() && line[start] == ' ') ++start;
+      pid = line.substr(0, digits);
+      body = line.substr(start);
+      prefixes[pid] = line.substr(0, start);
     }
-    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+    // Without -f there is one process and no prefix: its pid is what set_tid_address returns.
+    const std::string set_tid = "set_tid_address(";
+    if (!with_pids && body.rfind(set_tid, 0) == 0 && single_pid.empty()) {
+      const size_t equals = body.rfind("= ");
+      if (equals != std::string::npos) single_pid = body.substr(equals + 2);
+    }
+    if (with_pids && std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
     const std::string unfinished = " <unfinished ...>";
     if (body.size() >= unfinished.size() &&
         body.compare(body.size() - unfinished.size(), unfinished.size(), unfinished) == 0) {
@@ -73,13 +96,13 @@ Processes Normalize(const std::string& text, bool with_pids) {
       lines.emplace_back(pid, "");  // its place; filled when resumed
       continue;
     }
-    static const std::regex kResumed(R"(^<\.\.\. [A-Za-z0-9_]+ resumed>(.*)$)");
-    if (std::regex_match(body, match, kResumed) && pending.count(pid) != 0) {
-      const std::string joined = pending[pid] + std::string(match[1]);
+    const size_t resumed = body.find(" resumed>");
+    if (body.rfind("<... ", 0) == 0 && resumed != std::string::npos && pending.count(pid) != 0) {
+      const std::string joined = pending[pid] + body.substr(resumed + 9);
       pending.erase(pid);
       for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
         if (it->first == pid && it->second.empty()) {
-          it->second = Repad("", joined);
+          it->second = Repad(prefixes[pid], joined);
           break;
         }
       }
@@ -91,15 +114,16 @@ Processes Normalize(const std::string& text, bool with_pids) {
     if (body.empty() && pending.count(pid) != 0) body = pending[pid] + " <unfinished ...>";
   }
   // Pids become P1, P2, ... wherever they appear (results, kill's argument, si_pid=...).
+  if (!with_pids) pids.assign(1, single_pid.empty() ? "1" : single_pid);
   Processes processes(pids.size());
   for (auto& [pid, body] : lines) {
     if (body.empty()) continue;
     std::string normalized = body;
-    for (size_t i = 0; i < pids.size() && with_pids; ++i) {
-      normalized = std::regex_replace(normalized, std::regex("\\b" + pids[i] + "\\b"),
-                                      "P" + std::to_string(i + 1));
+    for (size_t i = 0; i < pids.size(); ++i) {
+      normalized = ReplaceWord(normalized, pids[i], "P" + std::to_string(i + 1));
     }
-    const size_t index = size_t(std::find(pids.begin(), pids.end(), pid) - pids.begin());
+    const size_t index =
+        with_pids ? size_t(std::find(pids.begin(), pids.end(), pid) - pids.begin()) : 0;
     processes[index].push_back(normalized);
   }
   return processes;
