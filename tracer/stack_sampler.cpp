@@ -74,7 +74,9 @@ std::string StackSampler::Describe(pid_t pid, uint64_t address) {
   std::string where = "(";
   if (function != nullptr) {
     snprintf(text, sizeof(text), "+%#llx", static_cast<unsigned long long>(offset));
-    where += std::string(function) + text;
+    std::string symbol_name = function;
+    symbol_name = symbol_name.substr(0, symbol_name.find('@'));  // no version: write@@GLIBC_2.2.5
+    where += symbol_name + text;
   }
   snprintf(text, sizeof(text), ") [%#llx]", static_cast<unsigned long long>(address - start));
   return path + where + text;
