@@ -180,7 +180,10 @@ int StraceCommand(const std::vector<std::string>& args) {
   SyscallSelection selection;
   if (std::string error = SyscallSelection::ParseStraceSpec(options.trace_spec, &selection);
       !error.empty()) {
-    fprintf(stderr, "stracedrv: -e %s: %s\n", options.trace_spec.c_str(), error.c_str());
+    // --trace PATH wrote the memwrap trace in earlier versions; it is strace's --trace=SET now.
+    const bool looks_like_path = options.trace_spec.find(".mwt") != std::string::npos;
+    fprintf(stderr, "stracedrv: -e %s: %s%s\n", options.trace_spec.c_str(), error.c_str(),
+            looks_like_path ? " (a memwrap trace is written with --write-trace FILE)" : "");
     return kExitUsage;
   }
   ProgramPath program;
