@@ -37,7 +37,7 @@ add() {
 add "plain" "${bench[@]}"
 add "strace -f" strace -f -o /dev/null "${bench[@]}"
 add "stracedrv -f" "$stracedrv" -f -o /dev/null --no-trace "${bench[@]}"
-add "stracedrv -f (with its trace file)" "$stracedrv" -f -o /dev/null --force --trace "$work/s.mwt" "${bench[@]}"
+add "stracedrv -f (with its trace file)" "$stracedrv" -f -o /dev/null --force --write-trace "$work/s.mwt" "${bench[@]}"
 add "stracedrv -f --wait-poll 0 (always sleep)" "$stracedrv" -f --wait-poll 0 -o /dev/null --no-trace "${bench[@]}"
 add "strace -f --seccomp-bpf -e trace=%memory" strace -f --seccomp-bpf -e trace=%memory -o /dev/null "${bench[@]}"
 add "stracedrv -f -e trace=%memory" "$stracedrv" -f -e trace=%memory -o /dev/null --no-trace "${bench[@]}"

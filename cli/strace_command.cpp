@@ -1,6 +1,7 @@
 // `stracedrv [options] PROGRAM [ARGS...]` / `stracedrv -p PID` (also `memwrap strace ...`):
 // the system calls of a process tree, as strace prints them, as JSON lines, or as strace -c's
-// summary; and a memwrap trace holding every call (SYSCALL records) and each process's exit.
+// summary; and, with --write-trace FILE, a memwrap trace holding every call (SYSCALL records)
+// and each process's exit.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,64 +34,11 @@
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/syscalls/syscall_table.h"
 #include "tracer/trace_recorder.h"
+#include "strace_options.h"
+#include "strace_printer.h"
 
 namespace memwrap {
 namespace {
-
-const char kStraceUsage[] =
-    "usage: stracedrv [options] PROGRAM [ARGS...]\n"
-    "       stracedrv [options] -p PID\n"
-    "       (also: memwrap strace ...)\n"
-    "\n"
-    "Prints the system calls of PROGRAM (or of the running process PID) like strace, and\n"
-    "writes them to a memwrap trace too (SYSCALL records; memwrap timeline/report read it).\n"
-    "Exits with PROGRAM's exit status, or dies of the signal that killed it.\n"
-    "\n"
-    "Options:\n"
-    "  -f               follow forks, vforks and threads\n"
-    "  -e trace=SET     calls to trace: NAME,NAME,... or %memory %file %process %network\n"
-    "                   %signal %desc, mixed, or all (default) / none. A subset is selected\n"
-    "                   by a seccomp-bpf filter: the other calls never stop the program\n"
-    "  -o FILE          write the output to FILE instead of standard error\n"
-    "  -t, -tt, -ttt    prefix each line with the time of day (-tt: with microseconds;\n"
-    "                   -ttt: seconds since the epoch)\n"
-    "  -T               show the time spent in each call, <seconds>\n"
-    "  -c               count time, calls and errors per call and print strace -c's table at\n"
-    "                   the end, instead of one line per call\n"
-    "  -d SECONDS       every SECONDS, print the calls made in the interval, per name\n"
-    "  -p PID           attach to the running process PID and its threads; Ctrl-C (or\n"
-    "                   --duration) detaches and leaves it running\n"
-    "  --duration D     detach after D (e.g. 10s, 500ms); the program keeps running\n"
-    "  --wait-poll D    while stops come quickly, poll for the next one this long before\n"
-    "                   sleeping (default 50us; 0: always sleep; at most 10ms): waking a\n"
-    "                   tracer whose CPU went idle costs more than a stop\n"
-    "  --json           one JSON object per call instead of strace's text: pid, tid,\n"
-    "                   syscall, args, ret, errno, ts_ns, dur_ns (docs/stracedrv.md)\n"
-    "  --trace PATH     the trace file (default: NAME.PID.mwt in the current directory)\n"
-    "  --no-trace       write no trace file\n"
-    "  --force          replace an existing trace file\n"
-    "  -h, --help       show this help\n"
-    "\n"
-    "Exit codes of stracedrv itself: 2 bad usage or output not writable, 126 PROGRAM cannot be\n"
-    "executed, 127 PROGRAM not found.\n";
-
-struct StraceOptions {
-  bool follow = false;
-  std::string trace_spec = "all";
-  std::string output;
-  int time_format = 0;  // number of -t
-  bool show_duration = false;
-  bool summary = false;
-  uint64_t interval_ns = 0;  // -d
-  pid_t attach = 0;
-  uint64_t duration_ns = 0;
-  uint64_t wait_poll_ns = kDefaultWaitSpinNs;
-  bool json = false;
-  std::string trace_path;
-  bool no_trace = false;
-  bool force = false;
-  std::vector<std::string> program;
-};
 
 uint64_t Now(clockid_t clock) {
   timespec ts{};
@@ -98,151 +46,26 @@ uint64_t Now(clockid_t clock) {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string Basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Parses strace's style: clustered flags (-fT), values glued (-etrace=...) or separate.
-// Returns -1 to go on, else an exit status.
-int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* options) {
-  auto fail = [](const std::string& message) {
-    fprintf(stderr, "stracedrv: %s (see stracedrv --help)\n", message.c_str());
-    return kExitUsage;
-  };
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') break;
-    auto value = [&](const std::string& name, std::string* out) {
-      if (i + 1 >= args.size()) return false;
-      *out = args[++i];
-      (void)name;
-      return true;
-    };
-    if (arg[1] == '-') {
-      std::string text;
-      if (arg == "--help") {
-        fputs(kStraceUsage, stdout);
-        return kExitOk;
-      } else if (arg == "--json") {
-        options->json = true;
-      } else if (arg == "--no-trace") {
-        options->no_trace = true;
-      } else if (arg == "--force") {
-        options->force = true;
-      } else if (arg == "--trace" || arg.rfind("--trace=", 0) == 0) {
-        if ((arg == "--trace" ? !value(arg, &options->trace_path)
-                              : (options->trace_path = arg.substr(8), false)) ||
-            options->trace_path.empty()) {
-          return fail("--trace needs a path");
-        }
-      } else if (arg == "--wait-poll" || arg.rfind("--wait-poll=", 0) == 0) {
-        if (arg == "--wait-poll" ? !value(arg, &text) : (text = arg.substr(12)).empty()) {
-          return fail("--wait-poll needs a value");
-        }
-        if (!ParseDuration(text, &options->wait_poll_ns) || options->wait_poll_ns > kMaxWaitSpinNs) {
-          return fail("--wait-poll " + text + ": expected a duration of at most 10ms, or 0");
-        }
-      } else if (arg == "--duration" || arg.rfind("--duration=", 0) == 0) {
-        if (arg == "--duration" ? !value(arg, &text) : (text = arg.substr(11)).empty()) {
-          return fail("--duration needs a value");
-        }
-        if (!ParseDuration(text, &options->duration_ns) || options->duration_ns == 0) {
-          return fail("--duration " + text + ": expected a duration such as 10s or 500ms");
-        }
-      } else {
-        return fail("unknown option " + arg);
-      }
-      continue;
-    }
-    for (size_t c = 1; c < arg.size(); ++c) {
-      const char flag = arg[c];
-      if (flag == 'f') {
-        options->follow = true;
-      } else if (flag == 't') {
-        ++options->time_format;
-      } else if (flag == 'T') {
-        options->show_duration = true;
-      } else if (flag == 'c') {
-        options->summary = true;
-      } else if (flag == 'h') {
-        fputs(kStraceUsage, stdout);
-        return kExitOk;
-      } else if (flag == 'e' || flag == 'o' || flag == 'p' || flag == 'd') {
-        std::string text = arg.substr(c + 1);
-        if (text.empty() && !value(arg, &text)) {
-          return fail(std::string("-") + flag + " needs a value");
-        }
-        if (flag == 'e') {
-          if (text.find('=') != std::string::npos && text.rfind("trace=", 0) != 0) {
-            return fail("-e " + text + ": only trace=... is supported");
-          }
-          options->trace_spec = text;
-        } else if (flag == 'o') {
-          if (text.empty()) return fail("-o '': needs a file name");
-          options->output = text;
-        } else if (flag == 'p') {
-          char* end = nullptr;
-          long pid = strtol(text.c_str(), &end, 10);
-          if (end == text.c_str() || *end != '\0' || pid <= 0) return fail("-p " + text + ": not a pid");
-          options->attach = pid_t(pid);
-        } else {
-          char* end = nullptr;
-          double seconds = strtod(text.c_str(), &end);
-          if (end == text.c_str() || *end != '\0' || !(seconds >= 0.001)) {
-            return fail("-d " + text + ": expected seconds (at least 0.001)");
-          }
-          options->interval_ns = uint64_t(seconds * 1e9);
-        }
-        break;  // the value took the rest of the argument
-      } else {
-        return fail(std::string("unknown option -") + flag);
-      }
-    }
-  }
-  options->program.assign(args.begin() + long(i), args.end());
-  if (options->program.empty() == (options->attach == 0)) {
-    return fail(options->attach != 0 ? "give either -p PID or a program, not both"
-                                     : "no program to trace (usage: stracedrv [options] PROGRAM ...)");
-  }
-  if (options->time_format > 3) options->time_format = 3;
-  return -1;
-}
-
-// Prints each reported call (text or JSON), keeps the -c and -d counts, and passes everything
-// on to the trace recorder.
+// Passes each reported call on: to the line printer (strace's text), as JSON, to the -c and -d
+// counts, and to the trace recorder (--write-trace).
 class StracePrinter : public TraceObserver {
  public:
-  StracePrinter(const StraceOptions& options, FILE* out, TraceRecorder* recorder, pid_t first)
-      : options_(options), out_(out), recorder_(recorder), first_(first) {
+  StracePrinter(const StraceOptions& options, FILE* out, TraceRecorder* recorder)
+      : options_(options), out_(out), recorder_(recorder) {
     realtime_offset_ns_ = int64_t(Now(CLOCK_REALTIME)) - int64_t(Now(CLOCK_MONOTONIC));
+    if (lines()) lines_ = std::make_unique<StraceLinePrinter>(options, out, realtime_offset_ns_);
   }
 
   void OnSyscallEntry(const SyscallEvent& event) override {
-    if (options_.summary || options_.interval_ns != 0 || options_.json) return;
-    arguments_[event.tid] = DecodeArguments(event.tid, event.number, event.args);
+    if (lines_) lines_->OnSyscallEntry(event);
   }
 
   void OnSyscall(const SyscallEvent& event) override {
     if (recorder_ != nullptr) recorder_->OnSyscall(event);
-    if (options_.summary) {
-      summary_.Add(event);
-      return;
-    }
-    if (options_.interval_ns != 0) {
-      interval_.Add(event);
-      return;
-    }
-    if (options_.json) {
-      PrintJson(event);
-    } else {
-      PrintLine(event);
-    }
+    if (options_.summary || options_.summary_and_lines) summary_.Add(event);
+    if (options_.interval_ns != 0) interval_.Add(event);
+    if (lines_) lines_->OnSyscallExit(event);
+    if (options_.json && !options_.summary) PrintJson(event);
   }
 
   void AfterResume() override {
@@ -251,25 +74,21 @@ class StracePrinter : public TraceObserver {
   void OnProcessStart(pid_t pid, pid_t ppid) override {
     if (recorder_ != nullptr) recorder_->OnProcessStart(pid, ppid);
   }
+  void OnThreadStart(pid_t, pid_t tid) override {
+    if (lines_) lines_->OnThreadStart(tid);
+  }
+  void OnThreadEnd(pid_t, pid_t tid, int status) override {
+    if (lines_) lines_->OnThreadEnd(tid, status);
+  }
   void OnSignal(pid_t, pid_t tid, int signal) override {
-    if (options_.summary || options_.json || options_.interval_ns != 0) return;
-    const char* name = sigabbrev_np(signal);
-    fprintf(out_, "%s--- SIG%s ---\n", Prefix(tid).c_str(), name != nullptr ? name : "?");
+    if (lines_) lines_->OnSignal(tid, signal, Now(CLOCK_MONOTONIC));
   }
   void OnExec(pid_t pid) override {
     if (recorder_ != nullptr) recorder_->OnExec(pid);
+    if (lines_) lines_->OnExec(pid);
   }
   void OnProcessExit(pid_t pid, int status, const struct rusage& usage, uint64_t hwm) override {
     if (recorder_ != nullptr) recorder_->OnProcessExit(pid, status, usage, hwm);
-    if (options_.summary || options_.json || options_.interval_ns != 0) return;
-    std::string prefix = Prefix(pid);
-    if (WIFEXITED(status)) {
-      fprintf(out_, "%s+++ exited with %d +++\n", prefix.c_str(), WEXITSTATUS(status));
-    } else if (WIFSIGNALED(status)) {
-      const char* name = sigabbrev_np(WTERMSIG(status));
-      fprintf(out_, "%s+++ killed by SIG%s%s +++\n", prefix.c_str(), name ? name : "?",
-              WCOREDUMP(status) ? " (core dumped)" : "");
-    }
   }
 
   void Tick(uint64_t now_ns) {
@@ -281,54 +100,33 @@ class StracePrinter : public TraceObserver {
     fflush(out_);
   }
 
-  void Finish() {
+  // "" or the first error of -ff's files.
+  std::string Finish() {
+    std::string error;
+    if (lines_) error = lines_->Finish();
     if (options_.interval_ns != 0) FlushInterval(Now(CLOCK_MONOTONIC));
-    if (options_.summary) fputs(summary_.FormatTable().c_str(), out_);
+    if (options_.summary || options_.summary_and_lines) {
+      fputs((options_.json ? summary_.FormatJson() : summary_.FormatTable()).c_str(), out_);
+    }
     fflush(out_);
+    return error;
   }
 
  private:
-  std::string Prefix(pid_t tid) const {
-    if (!options_.follow || tid == first_) return "";
-    char text[32];
-    snprintf(text, sizeof(text), "[pid %5d] ", tid);
-    return text;
-  }
-
-  std::string TimeOfDay(uint64_t monotonic_ns) const {
-    return memwrap::TimeOfDay(monotonic_ns, realtime_offset_ns_, options_.time_format);
-  }
-
-  void PrintLine(const SyscallEvent& event) {
-    std::string line = Prefix(event.tid);
-    if (options_.time_format > 0) line += TimeOfDay(event.entry_ns);
-    line += Syscall(event.number).name + "(";
-    auto it = arguments_.find(event.tid);
-    if (it != arguments_.end()) {
-      line += it->second;
-      arguments_.erase(it);
-    }
-    line += ") = ";
-    if (!event.finished) {
-      line += "?";
-    } else {
-      line += DecodeResult(event.number, event.result);
-      if (options_.show_duration) {
-        char duration[48];
-        snprintf(duration, sizeof(duration), " <%.6f>", double(event.exit_ns - event.entry_ns) / 1e9);
-        line += duration;
-      }
-    }
-    line += '\n';
-    fputs(line.c_str(), out_);
+  // Whether calls are printed as strace's lines.
+  bool lines() const {
+    return options_.summary_and_lines ||
+           (!options_.summary && !options_.json && options_.interval_ns == 0);
   }
 
   void PrintJson(const SyscallEvent& event) {
     nlohmann::json object;
     object["pid"] = event.pid;
     object["tid"] = event.tid;
-    object["syscall"] = Syscall(event.number).name;
-    const int count = Syscall(event.number).arguments;
+    const SyscallArch arch = event.i386 ? SyscallArch::kI386 : SyscallArch::kX86_64;
+    object["syscall"] = Syscall(event.number, arch).name;
+    if (event.i386) object["arch"] = "i386";
+    const int count = Syscall(event.number, arch).arguments;
     nlohmann::json args = nlohmann::json::array();
     for (int i = 0; i < count && i < 6; ++i) args.push_back(event.args[i]);
     object["args"] = args;
@@ -350,7 +148,8 @@ class StracePrinter : public TraceObserver {
   void FlushInterval(uint64_t now_ns) {
     if (interval_start_ns_ == 0) interval_start_ns_ = now_ns;
     const std::string counts = interval_.FormatCounts();
-    fprintf(out_, "%s+%.3fs: %s\n", TimeOfDay(now_ns).c_str(),
+    fprintf(out_, "%s+%.3fs: %s\n",
+            memwrap::TimeOfDay(now_ns, realtime_offset_ns_, options_.time_format).c_str(),
             double(now_ns - interval_start_ns_) / 1e9, counts.empty() ? "(no calls)" : counts.c_str());
     interval_ = SyscallSummary();
     interval_start_ns_ = now_ns;
@@ -359,9 +158,8 @@ class StracePrinter : public TraceObserver {
   const StraceOptions& options_;
   FILE* out_;
   TraceRecorder* recorder_;
-  pid_t first_;
   int64_t realtime_offset_ns_ = 0;
-  std::map<pid_t, std::string> arguments_;
+  std::unique_ptr<StraceLinePrinter> lines_;
   SyscallSummary summary_;
   SyscallSummary interval_;
   uint64_t interval_start_ns_ = 0;
@@ -373,19 +171,6 @@ void DetachOnSignal(int) {
   if (g_detach_tree != nullptr) g_detach_tree->RequestDetach();
 }
 
-std::string ProcessName(pid_t pid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-  FILE* file = fopen(path, "re");
-  if (file == nullptr) return "pid";
-  char name[64] = {};
-  if (fgets(name, sizeof(name), file) == nullptr) name[0] = '\0';
-  fclose(file);
-  std::string text = name;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '/')) text.pop_back();
-  return text.empty() ? "pid" : text;
-}
-
 }  // namespace
 
 int StraceCommand(const std::vector<std::string>& args) {
@@ -395,7 +180,10 @@ int StraceCommand(const std::vector<std::string>& args) {
   SyscallSelection selection;
   if (std::string error = SyscallSelection::ParseStraceSpec(options.trace_spec, &selection);
       !error.empty()) {
-    fprintf(stderr, "stracedrv: -e %s: %s\n", options.trace_spec.c_str(), error.c_str());
+    // --trace PATH wrote the memwrap trace in earlier versions; it is strace's --trace=SET now.
+    const bool looks_like_path = options.trace_spec.find(".mwt") != std::string::npos;
+    fprintf(stderr, "stracedrv: -e %s: %s%s\n", options.trace_spec.c_str(), error.c_str(),
+            looks_like_path ? " (a memwrap trace is written with --write-trace FILE)" : "");
     return kExitUsage;
   }
   ProgramPath program;
@@ -412,7 +200,7 @@ int StraceCommand(const std::vector<std::string>& args) {
   }
   FILE* out = stderr;
   OutputFile out_file;  // -o: replaced whole when the tracing ends (fileio/output_file.h)
-  if (!options.output.empty()) {
+  if (!options.output.empty() && !options.separate) {  // -ff: only FILE.TID files, as strace
     std::string error = out_file.Open(options.output, ExistingFile::kReplace, 0666);
     if (error.empty()) {
       out = fdopen(fcntl(out_file.fd(), F_DUPFD_CLOEXEC, 0), "w");
@@ -451,13 +239,8 @@ int StraceCommand(const std::vector<std::string>& args) {
     }
     Collector collector;
     std::unique_ptr<TraceWriter> writer;
-    std::string trace_path = options.trace_path;
-    if (!options.no_trace) {
-      if (trace_path.empty()) {
-        trace_path = (options.attach == 0 ? Basename(options.program.front())
-                                          : ProcessName(options.attach)) +
-                     "." + std::to_string(first) + ".mwt";
-      }
+    const std::string& trace_path = options.write_trace;
+    if (!trace_path.empty()) {
       try {
         writer = std::make_unique<TraceWriter>(trace_path, options.force
                                                                ? TraceWriter::Existing::kReplace
@@ -479,7 +262,7 @@ int StraceCommand(const std::vector<std::string>& args) {
       collector.Start(writer.get(), 0);
     }
     TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_interval_ns=*/0);
-    StracePrinter printer(options, out, writer ? &recorder : nullptr, first);
+    StracePrinter printer(options, out, writer ? &recorder : nullptr);
     ProcessTree tree(&printer, tree_options);
     std::string error = launcher ? tree.SeizeChild(first) : tree.Attach(first);
     if (!error.empty()) {
@@ -520,8 +303,9 @@ int StraceCommand(const std::vector<std::string>& args) {
     StopRelayingSignals();
     int exec_error = launcher ? launcher->ExecError() : 0;
     recorder.FlushAll();
-    printer.Finish();
+    const std::string separate_error = printer.Finish();
     if (out != stderr) fclose(out);
+    if (!separate_error.empty()) fprintf(stderr, "stracedrv: %s\n", separate_error.c_str());
     if (exec_error != 0) out_file.Discard();
     if (std::string commit_error = out_file.Commit(); !commit_error.empty()) {
       fprintf(stderr, "stracedrv: %s: %s; the output is in '%s'\n", options.output.c_str(),

@@ -169,7 +169,7 @@ TEST(FileSafety, NoCommandWritesThroughASymbolicLink) {
       {kMemwrap, "check", "--max-peak-heap", "1GiB", "--junit", link, trace},
       {kMemwrap, "check", "--max-peak-heap", "1GiB", "--summary", link, trace},
       {kMemwrap, "strace", "-o", link, "--no-trace", kExitWith, "0"},
-      {kMemwrap, "strace", "--force", "--trace", link, kExitWith, "0"},
+      {kMemwrap, "strace", "--force", "--write-trace", link, kExitWith, "0"},
   };
   for (const auto& command : commands) {
     CommandResult run = RunProgram(command);
@@ -237,7 +237,7 @@ TEST(FileSafety, AFailedStartLeavesTheOldTraceAsItWasAndNothingElse) {
   ASSERT_EQ(chmod(program.c_str(), 0755), 0);
   const std::vector<std::vector<std::string>> commands = {
       {kMemwrap, "-q", "--force", "-o", trace, program},
-      {kMemwrap, "strace", "--force", "--trace", trace, "-o", dir.File("calls.txt"), program},
+      {kMemwrap, "strace", "--force", "--write-trace", trace, "-o", dir.File("calls.txt"), program},
   };
   for (const auto& command : commands) {
     CommandResult run = RunProgram(command);
@@ -456,6 +456,7 @@ TEST(FileSafety, NegativeCountsAndEmptyFileNamesAreUsageErrors) {
       {kMemwrap, "baseline", "save", trace, "-o", ""},
       {kMemwrap, "strace", "-o", "", "/usr/bin/touch", marker},
       {kMemwrap, "strace", "--trace", "", "/usr/bin/touch", marker},
+      {kMemwrap, "strace", "--write-trace", "", "/usr/bin/touch", marker},
       {kMemwrap, "ltrace", "-o", "", "/usr/bin/touch", marker},
   };
   for (const auto& command : commands) {

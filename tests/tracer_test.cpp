@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -35,6 +37,16 @@ const std::string kPeakRssStatic = MEMWRAP_PEAK_RSS_STATIC;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
 constexpr int kGetppid = 110;  // x86_64
 constexpr int kClose = 3;
+
+// The names in `dir`, sorted.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 // name -> {calls, errors} from a strace -c table.
 std::map<std::string, std::pair<uint64_t, uint64_t>> ParseSummary(const std::string& text) {
@@ -110,7 +122,7 @@ TEST(Tracer, SyscallCountsAreExactAndEqualStraceDashC) {
   ScratchDir dir;
   const std::string ours = dir.File("ours.txt");
   const std::string trace = dir.File("counts.mwt");
-  CommandResult run = RunProgram({kStracedrv, "-f", "-c", "-o", ours, "--trace", trace,
+  CommandResult run = RunProgram({kStracedrv, "-f", "-c", "-o", ours, "--write-trace", trace,
                                   kSyscallCounts});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto rows = ParseSummary(test_support::ReadFile(ours));
@@ -266,14 +278,71 @@ TEST(Tracer, TextLinesDecodeArgumentsAndResults) {
   ScratchDir dir;
   const std::string out = dir.File("out.txt");
   CommandResult run = RunProgram({kStracedrv, "-T", "-tt", "-e", "trace=close,execve", "-o", out,
-                                  "--no-trace", kSyscallCounts});
+                                  kSyscallCounts}, dir.path());
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const std::string text = test_support::ReadFile(out);
-  EXPECT_NE(text.find("execve(\"" + kSyscallCounts + "\""), std::string::npos) << text;
-  EXPECT_NE(text.find("close(-1) = -1 EBADF (Bad file descriptor) <"), std::string::npos) << text;
+  // The path whole, the argument list cut at -s's 32 bytes.
+  const std::string argv0 = kSyscallCounts.size() > 32 ? kSyscallCounts.substr(0, 32) + "\"..."
+                                                       : kSyscallCounts + "\"";
+  EXPECT_NE(text.find("execve(\"" + kSyscallCounts + "\", [\"" + argv0 + "], 0x"),
+            std::string::npos) << text;
+  // strace's result column: "= " at column 40 (the -tt time takes 16).
+  EXPECT_NE(text.find(" close(-1)               = -1 EBADF (Bad file descriptor) <"),
+            std::string::npos) << text;
   EXPECT_NE(text.find("+++ exited with 0 +++"), std::string::npos) << text;
-  // The parent is told of its child's end.
-  EXPECT_NE(text.find("--- SIGCHLD ---"), std::string::npos) << text;
+  // The parent is told of its child's end, with the signal's details.
+  EXPECT_NE(text.find("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid="),
+            std::string::npos) << text;
+  // No trace file unless asked for (--write-trace).
+  EXPECT_EQ(Names(dir.path()), (std::vector<std::string>{"out.txt"}));
+}
+
+// strace's long forms, its classes without %, -e status=, -s and -ff.
+TEST(Tracer, StraceLongFormsStatusFilterStringLimitAndSeparateFiles) {
+  ScratchDir dir;
+  const std::string out = dir.File("out.txt");
+  CommandResult run = RunProgram({kStracedrv, "--follow-forks", "--trace=close,getppid",
+                                  "--status=failed", "--output=" + out, kSyscallCounts});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  const std::string text = test_support::ReadFile(out);
+  std::istringstream lines(text);
+  size_t failed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("close(-1)") != std::string::npos) ++failed;
+    EXPECT_EQ(line.find("getppid"), std::string::npos) << "only failed calls: " << line;
+  }
+  EXPECT_EQ(failed, 100u) << text;
+
+  const std::string base = dir.File("each");
+  run = RunProgram({kStracedrv, "-ff", "-e", "trace=process", "-o", base, kSyscallCounts});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  size_t files = 0;
+  for (const std::string& name : Names(dir.path())) {
+    if (name.rfind("each.", 0) != 0) continue;
+    ++files;
+    const std::string each = test_support::ReadFile(dir.File(name));
+    EXPECT_NE(each.find("+++ exited with 0 +++"), std::string::npos) << name << ": " << each;
+    EXPECT_EQ(each.find("[pid"), std::string::npos) << "no pid prefix in -ff files: " << each;
+  }
+  EXPECT_EQ(files, 2u) << "one file per process";
+
+  run = RunProgram({kStracedrv, "-s", "4", "-e", "execve", "-o", out, kExitWith, "0"});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  EXPECT_NE(test_support::ReadFile(out).find("\"0\"]"), std::string::npos) << test_support::ReadFile(out);
+  EXPECT_NE(test_support::ReadFile(out).find("[\"" + kExitWith.substr(0, 4) + "\"..."), std::string::npos)
+      << test_support::ReadFile(out);
+}
+
+// A 32-bit call (int $0x80) is named from the i386 table: getpid, not x86_64's writev.
+TEST(Tracer, ThirtyTwoBitCallsAreNamedFromTheI386Table) {
+  ScratchDir dir;
+  const std::string out = dir.File("out.txt");
+  CommandResult run = RunProgram({kStracedrv, "-o", out, MEMWRAP_STRACE_GOLDEN, "int80"});
+  if (run.exit_code() == 3) GTEST_SKIP() << "this kernel runs no 32-bit calls";
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  const std::string text = test_support::ReadFile(out);
+  EXPECT_NE(text.find("getpid() "), std::string::npos) << text;
+  EXPECT_EQ(text.find("writev("), std::string::npos) << text;
 }
 
 TEST(Tracer, IntervalModePrintsCountsPerName) {
@@ -349,7 +418,7 @@ TEST(Tracer, AttachThenDetachLeavesTheTargetRunning) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const std::string trace = dir.File("attached.mwt");
   CommandResult run = RunProgram({kStracedrv, "-p", std::to_string(target), "--duration", "300ms",
-                                  "-c", "-o", dir.File("out.txt"), "--trace", trace});
+                                  "-c", "-o", dir.File("out.txt"), "--write-trace", trace});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   // Still running, not stopped, not traced.
   const char state = ProcessState(target);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +88,10 @@ bool IsGroupStopSignal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-constexpr int kExecve = 59;    // x86_64 numbering (the only ABI traced)
+constexpr int kExecve = 59;    // x86_64 numbering
 constexpr int kExecveat = 322;
+constexpr int kExecveI386 = 11;
+constexpr int kExecveatI386 = 358;
 
 }  // namespace
 
@@ -135,6 +138,7 @@ void ProcessTree::RequestDetach() {
 
 ProcessTree::Thread& ProcessTree::AddThread(pid_t tid, pid_t pid, pid_t ppid) {
   auto& thread = threads_[tid];
+  const bool new_thread = !thread;
   if (!thread) thread = std::make_unique<Thread>();
   thread->tid = tid;
   thread->pid = pid;
@@ -148,6 +152,7 @@ ProcessTree::Thread& ProcessTree::AddThread(pid_t tid, pid_t pid, pid_t ppid) {
     observer_->OnProcessStart(pid, ppid);
   }
   thread->process = process.get();
+  if (new_thread) observer_->OnThreadStart(pid, tid);
   return *thread;
 }
 
@@ -469,16 +474,21 @@ void ProcessTree::HandleSyscallStop(Thread& thread) {
   if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
     // The seccomp member has the same leading layout as the entry member (nr, args).
     const uint32_t number = uint32_t(info.entry.nr);
+    const bool i386 = info.arch == AUDIT_ARCH_I386;
     if (!process.reporting) {
-      if (number != kExecve && number != kExecveat) return;
+      const bool exec = i386 ? number == kExecveI386 || number == kExecveatI386
+                             : number == kExecve || number == kExecveat;
+      if (!exec) return;
       process.reporting = true;  // the program starts with its execve
     }
-    if (!options_.selection.Has(number)) return;
+    if (i386 ? !options_.selection.HasI386(number) : !options_.selection.Has(number)) return;
     thread.in_syscall = true;
     thread.call = SyscallEvent{};
     thread.call.pid = thread.pid;
     thread.call.tid = thread.tid;
     thread.call.number = number;
+    thread.call.i386 = i386;
+    thread.call.instruction_pointer = info.instruction_pointer;
     for (int i = 0; i < 6; ++i) thread.call.args[i] = info.entry.args[i];
     thread.call.entry_ns = now;
     observer_->OnSyscallEntry(thread.call);
@@ -530,6 +540,7 @@ void ProcessTree::HandleExit(Thread& thread, int status, const struct rusage& us
   if (thread.in_syscall) ReportUnfinished(thread);
   const pid_t tid = thread.tid;
   const pid_t pid = thread.pid;
+  observer_->OnThreadEnd(pid, tid, status);
   threads_.erase(tid);
   // The kernel reports a leader's death after all its threads': that is the process's end.
   if (tid != pid) return;

@@ -65,6 +65,8 @@ struct SyscallEvent {
   pid_t pid = 0;  // thread group
   pid_t tid = 0;
   uint32_t number = 0;
+  bool i386 = false;       // a 32-bit call (int $0x80, or a 32-bit process): i386 numbering
+  uint64_t instruction_pointer = 0;  // after the call instruction
   uint64_t args[6] = {};
   int64_t result = 0;      // -errno on failure
   uint64_t entry_ns = 0;   // CLOCK_MONOTONIC at the entry stop
@@ -86,6 +88,12 @@ class TraceObserver {
   virtual void AfterResume() {}
   // A new process (fork, vfork, clone without CLONE_THREAD), or the one seized or attached.
   virtual void OnProcessStart(pid_t pid, pid_t ppid) { (void)pid, (void)ppid; }
+  // A thread is traced from now on (every thread, the first of each process included) / is
+  // gone (reaped, with its wait status; for a process's leader, right before OnProcessExit).
+  virtual void OnThreadStart(pid_t pid, pid_t tid) { (void)pid, (void)tid; }
+  virtual void OnThreadEnd(pid_t pid, pid_t tid, int wait_status) {
+    (void)pid, (void)tid, (void)wait_status;
+  }
   // A signal is about to be delivered to thread `tid` of `pid` (it is passed on unchanged).
   virtual void OnSignal(pid_t pid, pid_t tid, int signal) { (void)pid, (void)tid, (void)signal; }
   // Thread `tid` of `pid` stopped with a SIGTRAP signal (an int3 or the end of a single-step,

@@ -1,5 +1,7 @@
 #include "stack_sampler.h"
 
+#include <stdio.h>
+
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <string.h>
@@ -50,6 +52,35 @@ struct StackSampler::Process {
 
 StackSampler::StackSampler() = default;
 StackSampler::~StackSampler() = default;
+
+std::string StackSampler::Describe(pid_t pid, uint64_t address) {
+  auto it = processes_.find(pid);
+  char text[64];
+  Dwfl_Module* module = it == processes_.end() || it->second->dwfl == nullptr
+                            ? nullptr : dwfl_addrmodule(it->second->dwfl, address);
+  if (module == nullptr) {
+    snprintf(text, sizeof(text), "?() [%#llx]", static_cast<unsigned long long>(address));
+    return text;
+  }
+  Dwarf_Addr start = 0;
+  const char* main_file = nullptr;
+  const char* name = dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr,
+                                      &main_file, nullptr);
+  std::string path = name != nullptr ? name : main_file != nullptr ? main_file : "?";
+  GElf_Off offset = 0;
+  GElf_Sym symbol;
+  const char* function = dwfl_module_addrinfo(module, address, &offset, &symbol, nullptr,
+                                              nullptr, nullptr);
+  std::string where = "(";
+  if (function != nullptr) {
+    snprintf(text, sizeof(text), "+%#llx", static_cast<unsigned long long>(offset));
+    std::string symbol_name = function;
+    symbol_name = symbol_name.substr(0, symbol_name.find('@'));  // no version: write@@GLIBC_2.2.5
+    where += symbol_name + text;
+  }
+  snprintf(text, sizeof(text), ") [%#llx]", static_cast<unsigned long long>(address - start));
+  return path + where + text;
+}
 
 StackSampler::Process* StackSampler::ProcessOf(pid_t pid, bool refresh) {
   std::unique_ptr<Process>& process = processes_[pid];

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "memwrap/records.h"
@@ -31,6 +32,10 @@ class StackSampler {
   // + 1, like every other frame is the address after a call, so the analyzer looks each up at
   // address - 1 (records.h STACK). False when nothing could be unwound.
   bool Unwind(pid_t pid, pid_t tid, uint32_t max_depth, std::vector<uint64_t>* frames);
+
+  // strace -k's frame text for an address of `pid` unwound last: "/lib/libc.so.6(write+0x14)
+  // [0x10e1b4]" (module path, function+offset, offset in the module), "?" parts when unknown.
+  std::string Describe(pid_t pid, uint64_t address);
 
   // The process exec'd or exited: its address space is gone.
   void Forget(pid_t pid);

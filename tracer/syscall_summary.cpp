@@ -13,7 +13,14 @@ void SyscallSummary::Add(const SyscallEvent& event) {
   // As strace -c: a call that never returned (exit_group, a thread killed in a call) is not
   // counted.
   if (!event.finished) return;
-  Totals& totals = by_number_[event.number];
+  // A 32-bit call is counted under its x86_64 namesake (strace -c counts it under its name).
+  uint32_t number = event.number;
+  if (event.i386) {
+    const int x86_64 = SyscallNumber(Syscall(number, SyscallArch::kI386).name);
+    if (x86_64 < 0) return;
+    number = uint32_t(x86_64);
+  }
+  Totals& totals = by_number_[number];
   ++totals.calls;
   if (event.finished) {
     totals.ns += event.exit_ns - event.entry_ns;
@@ -60,6 +67,34 @@ std::string SyscallSummary::FormatTable() const {
   text += rule;
   row(100.0, total, "total");
   return text;
+}
+
+std::string SyscallSummary::FormatJson() const {
+  std::vector<std::pair<uint32_t, Totals>> rows(by_number_.begin(), by_number_.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    if (a.second.ns != b.second.ns) return a.second.ns > b.second.ns;
+    if (a.second.calls != b.second.calls) return a.second.calls > b.second.calls;
+    return Syscall(a.first).name < Syscall(b.first).name;
+  });
+  Totals total;
+  for (const auto& [number, totals] : rows) {
+    total.calls += totals.calls;
+    total.errors += totals.errors;
+    total.ns += totals.ns;
+  }
+  auto object = [](const std::string& name, const Totals& totals) {
+    char text[256];
+    snprintf(text, sizeof(text),
+             "{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,\"ns\":%llu}", name.c_str(),
+             (unsigned long long)totals.calls, (unsigned long long)totals.errors,
+             (unsigned long long)totals.ns);
+    return std::string(text);
+  };
+  std::string text = "{\"syscalls\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    text += (i > 0 ? "," : "") + object(Syscall(rows[i].first).name, rows[i].second);
+  }
+  return text + "],\"total\":" + object("total", total) + "}\n";
 }
 
 std::string SyscallSummary::FormatCounts() const {

@@ -20,6 +20,9 @@ class SyscallSummary {
   // (wall-clock latency, as strace -c -w). Calls that never returned are not counted (as
   // strace -c).
   std::string FormatTable() const;
+  // The same as one JSON object: {"syscalls":[{"syscall":"read","calls":N,"errors":N,"ns":N},
+  // ...],"total":{...}} (docs/stracedrv.md).
+  std::string FormatJson() const;
   // "name count, name count" by count (most first); "" if nothing.
   std::string FormatCounts() const;
   uint64_t calls(uint32_t number) const;

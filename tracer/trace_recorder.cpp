@@ -106,7 +106,15 @@ void TraceRecorder::SampleMemory(pid_t pid, uint64_t now_ns, bool with_pss) {
   last_sample_ns_[pid] = now_ns;
 }
 
-void TraceRecorder::OnSyscall(const SyscallEvent& event) {
+void TraceRecorder::OnSyscall(const SyscallEvent& event_in) {
+  // The trace holds x86_64 numbers: a 32-bit call goes in under its x86_64 namesake's number,
+  // or not at all when it has none (its arguments are 32-bit values either way).
+  SyscallEvent event = event_in;
+  if (event.i386) {
+    const int number = SyscallNumber(Syscall(event.number, SyscallArch::kI386).name);
+    if (number < 0) return;
+    event.number = uint32_t(number);
+  }
   SyscallRecord record{};
   record.h = {sizeof(record), uint16_t(RecordType::kSyscall),
               uint16_t(event.finished ? 0 : kSyscallUnfinished)};

@@ -1,5 +1,8 @@
 #include "syscalls/syscall_selection.h"
 
+#include <regex.h>
+#include <strings.h>
+
 #include <sstream>
 
 namespace memwrap {
@@ -11,6 +14,20 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   for (std::string part; std::getline(stream, part, ',');) parts.push_back(part);
   return parts;
 }
+
+// strace 6.1's class names (basic_filters.c), the legacy ones without % included.
+struct ClassName {
+  const char* name;
+  uint32_t classes;
+};
+constexpr ClassName kClassNames[] = {
+    {"%desc", TD},     {"%file", TF},       {"%memory", TM},   {"%process", TP},
+    {"%creds", TC},    {"%signal", TS},     {"%ipc", TI},      {"%net", TN},
+    {"%network", TN},  {"%stat", TST},      {"%lstat", TLST},  {"%fstat", TFST},
+    {"%%stat", TSTA},  {"%statfs", TSF},    {"%fstatfs", TFSF}, {"%%statfs", TSFA},
+    {"%pure", PU},     {"%clock", TCL},     {"desc", TD},      {"file", TF},
+    {"memory", TM},    {"process", TP},     {"signal", TS},    {"ipc", TI},
+    {"network", TN}};
 
 }  // namespace
 
@@ -28,6 +45,12 @@ SyscallSelection SyscallSelection::Memory() {
     if (number >= 0) selection.Add(uint32_t(number));
   }
   return selection;
+}
+
+bool SyscallSelection::HasI386(uint32_t number) const {
+  if (all()) return true;
+  const int x86_64 = SyscallNumber(Syscall(number, SyscallArch::kI386).name);
+  return x86_64 >= 0 && Has(uint32_t(x86_64));
 }
 
 std::vector<uint32_t> SyscallSelection::Numbers() const {
@@ -61,29 +84,61 @@ std::string SyscallSelection::ParseRunSpec(const std::string& spec, SyscallSelec
 std::string SyscallSelection::ParseStraceSpec(const std::string& spec_in, SyscallSelection* out) {
   std::string spec = spec_in;
   if (spec.rfind("trace=", 0) == 0) spec = spec.substr(6);
+  bool negate = false;
+  if (!spec.empty() && spec[0] == '!') {
+    negate = true;
+    spec = spec.substr(1);
+  }
   SyscallSelection selection;
-  for (const std::string& item : SplitCommas(spec)) {
+  if (spec.empty()) return "expected a list of system calls or classes";
+  for (std::string item : SplitCommas(spec)) {
+    bool optional = false;
+    while (!item.empty() && item[0] == '?') {
+      optional = true;
+      item = item.substr(1);
+    }
     if (item == "all") {
       selection = All();
-    } else if (item == "none") {
       continue;
-    } else if (!item.empty() && item[0] == '%') {
-      static const std::pair<const char*, uint32_t> kClasses[] = {
-          {"%file", TF}, {"%memory", TM}, {"%process", TP},
-          {"%network", TN}, {"%net", TN}, {"%signal", TS}, {"%desc", TD}};
-      uint32_t classes = 0;
-      for (const auto& [name, bits] : kClasses) {
-        if (item == name) classes = bits;
+    }
+    if (item == "none") continue;
+    if (!item.empty() && item[0] == '/') {
+      regex_t regex;
+      if (regcomp(&regex, item.c_str() + 1, REG_EXTENDED | REG_NOSUB) != 0) {
+        return "'" + item.substr(1) + "' is not a regular expression";
       }
-      if (classes == 0) return "unknown class '" + item + "' (known: %file %memory %process "
-                                "%network %signal %desc)";
+      bool found = false;
+      for (const auto& [number, name] : SyscallNames()) {
+        if (regexec(&regex, name.c_str(), 0, nullptr, 0) == 0) {
+          selection.Add(number);
+          found = true;
+        }
+      }
+      regfree(&regex);
+      if (!found && !optional) return "'" + item.substr(1) + "' matches no system call";
+      continue;
+    }
+    uint32_t classes = 0;
+    for (const ClassName& name : kClassNames) {
+      if (strcasecmp(item.c_str(), name.name) == 0) classes = name.classes;
+    }
+    if (classes != 0) {
       for (uint32_t number : SyscallsInClasses(classes)) selection.Add(number);
-    } else {
-      int number = SyscallNumber(item);
-      if (number < 0) return "'" + item + "' is not an x86_64 system call";
+      continue;
+    }
+    int number = SyscallNumber(item);
+    if (number >= 0) {
       selection.Add(uint32_t(number));
+    } else if (!optional) {
+      if (!item.empty() && item[0] == '%') {
+        return "unknown class '" + item + "' (known: %file %desc %memory %process %signal "
+               "%network %ipc %creds %clock %pure %stat %lstat %fstat %%stat %statfs %fstatfs "
+               "%%statfs)";
+      }
+      return "'" + item + "' is not an x86_64 system call";
     }
   }
+  if (negate) selection.bits_.flip();
   *out = selection;
   return "";
 }
