@@ -11,7 +11,7 @@
 namespace memwrap {
 
 // How an argument or result is shown; ltrace's types (ltrace.conf(5)) mapped by
-// tools/ltrace_conf_to_prototypes.py.
+// audit/ltrace_conf_to_prototypes.py.
 enum class ArgKind : uint8_t {
   kNone = 0,   // (result) void: "<void>"
   kInt,        // int, short: signed decimal (32 bits)
