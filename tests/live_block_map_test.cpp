@@ -48,7 +48,9 @@ TEST(LiveBlockMap, KeepsWhatAnOrdinaryMapKeepsThroughManyShortAndLongLivedBlocks
       auto it = model.find(addr);
       const bool was = it != model.end();
       ASSERT_EQ(map.Put(addr, block, &replaced), was) << "step " << step;
-      if (was) EXPECT_TRUE(Same(replaced, it->second)) << "step " << step;
+      if (was) {
+        EXPECT_TRUE(Same(replaced, it->second)) << "step " << step;
+      }
       model[addr] = block;
       (what % 3 == 0 ? long_lived : recent).push_back(addr);
     } else if (what < 97) {  // free one of the last ones, or an old one, or one never live
@@ -77,7 +79,9 @@ TEST(LiveBlockMap, KeepsWhatAnOrdinaryMapKeepsThroughManyShortAndLongLivedBlocks
       const LiveBlock* found = map.Find(addr);
       auto it = model.find(addr);
       ASSERT_EQ(found != nullptr, it != model.end()) << "step " << step;
-      if (found != nullptr) EXPECT_TRUE(Same(*found, it->second));
+      if (found != nullptr) {
+        EXPECT_TRUE(Same(*found, it->second));
+      }
       map.Prefetch(addr);
     }
     if (step % 100000 == 0) ExpectSameBlocks(map, model);

@@ -274,7 +274,9 @@ TEST(Ltrace, RejectsBadPatterns) {
                               "a@b@c"}) {
     CommandResult run = RunProgram({kLtracedrv, "-e", pattern, kCounted, "1", "1", "0"});
     EXPECT_EQ(run.exit_code(), 2) << pattern;
-    if (*pattern != '\0') EXPECT_NE(run.err.find("ltracedrv: -e"), std::string::npos) << run.err;
+    if (*pattern != '\0') {
+      EXPECT_NE(run.err.find("ltracedrv: -e"), std::string::npos) << run.err;
+    }
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
   }
 }
