@@ -490,7 +490,11 @@ TEST(Tracer, DurationDetachesFromALaunchedProgramThatRunsOn) {
   ASSERT_EQ(waitpid(stracedrv, &status, 0), stracedrv);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_FALSE(test_support::FileExists(marker)) << "the program ended before the detach";
-  EXPECT_NE(test_support::ReadFile(out).find("getppid() = "), std::string::npos);
+  // strace's line: the pid (-o with -f), the call, spaces to column 40, its result.
+  const std::string text = test_support::ReadFile(out);
+  const size_t call = text.find("getppid() ");
+  ASSERT_NE(call, std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.rfind('\n', call) + 1 + 40, 2), "= ") << text;
   // The program is no longer ours to wait for: poll for the file it creates when it is done.
   for (int i = 0; i < 400 && !test_support::FileExists(marker); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
