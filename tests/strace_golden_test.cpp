@@ -235,7 +235,9 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"ls_l", {}, {"/bin/ls", "-l", "lsdir"}},
                       GoldenCase{"golden_f", {"-f"}, {"GOLDEN", "scratch"}},
                       GoldenCase{"sh_f", {"-f"}, {"/bin/sh", "-c", "echo hi; /bin/true"}}),
-    [](const ::testing::TestParamInfo<GoldenCase>& info) { return std::string(info.param.title); });
+    [](const ::testing::TestParamInfo<GoldenCase>& case_info) {
+      return std::string(case_info.param.title);
+    });
 
 // The normalization itself: pids numbered, an unfinished call joined with its resumption and
 // its result column recomputed.
