@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "heap_replay.h"
+#include "huge_page_allocator.h"
 #include "site_table.h"
 #include "trace_catalog.h"
 
@@ -67,7 +68,7 @@ class AllocationStats {
   // By site while replaying (every allocation updates it); ordered by (image, stack) when
   // asked for.
   SiteTable sites_;
-  std::vector<StackTotals> by_site_;
+  std::vector<StackTotals, HugePageAllocator<StackTotals>> by_site_;  // megabytes: huge pages
   mutable std::map<std::pair<ImageId, StackId>, StackTotals> by_stack_sorted_;
   std::map<std::pair<ImageId, StackId>, StackUsage> leaked_;
   std::map<std::pair<uint32_t, uint32_t>, ThreadTotals> by_thread_;  // (pid, tid)

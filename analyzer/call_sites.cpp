@@ -1,6 +1,7 @@
 #include "call_sites.h"
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 
 namespace memwrap {
@@ -35,8 +36,8 @@ CallSiteResolver::CallSiteResolver(const TraceCatalog& catalog, DebugInfoPreload
 
 std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) {
   std::vector<SourceFrame> frames;
-  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
-  if (addresses == nullptr) return frames;
+  const auto addresses = catalog_.Stack(image, stack);
+  if (!addresses) return frames;
   for (uint64_t address : *addresses) {
     const std::vector<SourceFrame>& expanded = symbolizer_.Symbolize(image, address);
     frames.insert(frames.end(), expanded.begin(), expanded.end());
@@ -45,18 +46,25 @@ std::vector<SourceFrame> CallSiteResolver::Frames(ImageId image, StackId stack) 
 }
 
 std::optional<SourceFrame> CallSiteResolver::InnermostFrame(ImageId image, StackId stack) {
-  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
-  if (addresses == nullptr || addresses->empty()) return std::nullopt;
+  const auto addresses = catalog_.Stack(image, stack);
+  if (!addresses || addresses->empty()) return std::nullopt;
   return symbolizer_.Symbolize(image, addresses->front()).front();
 }
 
-SourceFrame CallSiteResolver::SiteOf(ImageId image, StackId stack) {
-  const std::vector<uint64_t>* addresses = catalog_.Stack(image, stack);
-  if (addresses == nullptr || addresses->empty()) {
+const SourceFrame& CallSiteResolver::SiteOf(ImageId image, StackId stack) {
+  auto [it, added] = site_of_stack_.try_emplace(uint64_t(image) << 32 | stack, nullptr);
+  if (added) it->second = &FindSite(image, stack);
+  return *it->second;
+}
+
+const SourceFrame& CallSiteResolver::FindSite(ImageId image, StackId stack) {
+  static const SourceFrame kNoStack = [] {
     SourceFrame location;
     location.function = "(no stack recorded)";
     return location;
-  }
+  }();
+  const auto addresses = catalog_.Stack(image, stack);
+  if (!addresses || addresses->empty()) return kNoStack;
   for (uint64_t address : *addresses) {
     // Every frame of a runtime module is a runtime frame: no need to symbolize it to skip it.
     if (IsRuntimeModule(symbolizer_.ModuleOf(image, address))) continue;
@@ -70,30 +78,38 @@ SourceFrame CallSiteResolver::SiteOf(ImageId image, StackId stack) {
 std::vector<CallSite> CallSiteResolver::Resolve(
     const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
   // Frames without a function name are told apart by module and address, so that unrelated
-  // unknown code is not lumped into one "??" site.
+  // unknown code is not lumped into one "??" site. The keys view strings the symbolizer keeps.
   struct Grouped {
     CallSite site;
+    const SourceFrame* location = nullptr;  // of the last stack grouped here
     bool heaviest_has_frames = false;  // a stack without frames is kept only until one with
   };
-  std::map<std::tuple<std::string, std::string, uint32_t, std::string, uint64_t>, Grouped> sites;
+  using Key = std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
+  std::map<Key, Grouped> sites;
   for (const auto& [key, use] : usage) {
-    SourceFrame location = SiteOf(key.first, key.second);
+    const SourceFrame& location = SiteOf(key.first, key.second);
     const bool unnamed = location.function == "??";
-    Grouped& grouped = sites[{location.function, location.file, location.line,
-                              unnamed ? location.module : "", unnamed ? location.address : 0}];
+    Grouped& grouped =
+        sites[{location.function, location.file, location.line,
+               unnamed ? std::string_view(location.module) : std::string_view(),
+               unnamed ? location.address : 0}];
+    grouped.location = &location;
     CallSite& site = grouped.site;
-    site.location = location;
     site.bytes += use.bytes;
     site.allocations += use.blocks;
     if (use.bytes > site.stack_bytes || !grouped.heaviest_has_frames) {
       site.stack_bytes = use.bytes;
       site.heaviest = key;
-      const std::vector<uint64_t>* addresses = catalog_.Stack(key.first, key.second);
-      grouped.heaviest_has_frames = addresses != nullptr && !addresses->empty();
+      const auto addresses = catalog_.Stack(key.first, key.second);
+      grouped.heaviest_has_frames = addresses && !addresses->empty();
     }
   }
   std::vector<CallSite> sorted;
-  for (auto& [key, grouped] : sites) sorted.push_back(std::move(grouped.site));
+  sorted.reserve(sites.size());
+  for (auto& [key, grouped] : sites) {
+    grouped.site.location = *grouped.location;
+    sorted.push_back(std::move(grouped.site));
+  }
   std::stable_sort(sorted.begin(), sorted.end(), [](const CallSite& a, const CallSite& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.allocations > b.allocations;
   });

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -58,14 +59,19 @@ class CallSiteResolver {
   const std::vector<SourceFrame>& FramesAt(ImageId image, uint64_t return_address) {
     return symbolizer_.Symbolize(image, return_address);
   }
-  // The call site of one stack (see above).
-  SourceFrame SiteOf(ImageId image, StackId stack);
+  // The call site of one stack (see above); found once per stack, then remembered. The reference
+  // stays valid for the resolver's life.
+  const SourceFrame& SiteOf(ImageId image, StackId stack);
   // The innermost source frame of one stack; nullopt when no frames were recorded for it.
   std::optional<SourceFrame> InnermostFrame(ImageId image, StackId stack);
 
  private:
+  const SourceFrame& FindSite(ImageId image, StackId stack);
+
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;
+  // (image << 32 | stack) -> its site, a frame the symbolizer keeps (or a constant)
+  std::unordered_map<uint64_t, const SourceFrame*> site_of_stack_;
 };
 
 // True for frames that are the allocator's plumbing rather than the program.

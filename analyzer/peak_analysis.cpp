@@ -1,5 +1,6 @@
 #include "peak_analysis.h"
 
+#include "huge_page_allocator.h"
 #include "image_tracker.h"
 
 #include <algorithm>
@@ -99,13 +100,14 @@ class PeakAttribution : public HeapObserver {
   uint64_t epoch_ = 1;
   int64_t live_blocks_ = 0;
   int64_t live_blocks_at_peak_ = 0;
-  std::vector<State> stacks_;  // by site
+  std::vector<State, HugePageAllocator<State>> stacks_;  // by site (megabytes: huge pages)
 };
 
 }  // namespace
 
 HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid,
-                         const std::function<void(const TraceCatalog&)>& heap_started) {
+                         const std::function<void(const TraceCatalog&)>& heap_started,
+                         bool whole_run_statistics) {
   HeapAnalysis analysis;
   analysis.sampled = sample_bytes != 0;
 
@@ -127,7 +129,8 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
     ImageId ended;
     ImageId image = tracker.Track(pid, record, &ended);
     if (ended != 0) {
-      if (auto heap = replay.images().find(ended); heap != replay.images().end()) {
+      if (auto heap = replay.images().find(ended);
+          whole_run_statistics && heap != replay.images().end()) {
         analysis.stats.ImageEnded(ended, heap->second);
       }
       replay.EndImage(ended);
@@ -170,7 +173,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       allocated = true;
       if (heap_started) heap_started(analysis.catalog);
     }
-    analysis.stats.Observe(image, pid, record);
+    if (whole_run_statistics) analysis.stats.Observe(image, pid, record);
     bool changed = false;
     if (replay.Apply(image, record)) {
       changed = true;
@@ -207,7 +210,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   }, [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
   // Images the trace does not see end (memwrap stopped first): live at the end of the trace.
   for (const auto& [image, heap] : replay.images()) {
-    if (!heap.live.empty()) analysis.stats.ImageEnded(image, heap);
+    if (whole_run_statistics && !heap.live.empty()) analysis.stats.ImageEnded(image, heap);
   }
   analysis.totals = replay.Totals();
   for (const auto& [image, heap] : replay.images()) {

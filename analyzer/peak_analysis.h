@@ -80,7 +80,10 @@ struct HeapAnalysis {
 // `heap_started`, when given, is called once, at the first allocation, with the catalog as it
 // is then (the modules of the processes started so far), so that work that needs them can
 // begin while the pass goes on.
+// `whole_run_statistics`: false leaves `stats` empty (no per-site totals, temporaries, leaks or
+// threads): what a summary of the peak alone needs, in less time.
 HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid = 0,
-                         const std::function<void(const TraceCatalog&)>& heap_started = nullptr);
+                         const std::function<void(const TraceCatalog&)>& heap_started = nullptr,
+                         bool whole_run_statistics = true);
 
 }  // namespace memwrap

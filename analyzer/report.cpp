@@ -195,17 +195,24 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.recording = RecordingModeOf(report.session);
   report.process_filter = options.process;
   // The debug information of the modules loaded by the first allocation (the program and its
-  // libraries) is read on another thread while the pass goes on.
+  // libraries) is read on another thread while the pass goes on. The exit summary names call
+  // sites only, which are never in the runtime's modules (call_sites.h): their debug
+  // information (libc's, inflated, is megabytes) is not read for it.
   DebugInfoPreloader preloader;
+  const bool runtime_debug_info = options.scope == ReportScope::kFull;
   HeapAnalysis analysis = AnalyzeHeap(
       stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
       options.process, [&](const TraceCatalog& catalog) {
         std::vector<LoadedModule> modules;
         for (const ProcessImage& image : catalog.images()) {
-          modules.insert(modules.end(), image.modules.begin(), image.modules.end());
+          for (const LoadedModule& module : image.modules) {
+            const std::string name = module.path.substr(module.path.rfind('/') + 1);
+            if (runtime_debug_info || !IsRuntimeModule(name)) modules.push_back(module);
+          }
         }
         preloader.Start(modules);
-      });
+      },
+      options.scope == ReportScope::kFull);
   report.warnings = stream.warnings();
   report.ending = stream.ending();
   if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {

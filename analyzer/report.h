@@ -24,7 +24,8 @@ namespace memwrap {
 enum class ReportScope {
   kFull,
   // Only what FormatRunSummary prints: the figures, and the peak's top sites without their
-  // stacks. Leak, temporary and whole-run sections, stacks and stack samples stay empty.
+  // stacks. Leak, temporary and whole-run sections, stacks, stack samples and per-thread
+  // totals stay empty (and are not computed).
   kRunSummary,
 };
 

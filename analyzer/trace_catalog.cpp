@@ -20,11 +20,6 @@ ImageId TraceCatalog::CurrentImage(uint32_t pid) const {
   return it == current_image_.end() ? 0 : it->second;
 }
 
-const std::vector<uint64_t>* TraceCatalog::Stack(ImageId image, StackId stack) const {
-  auto it = stacks_.find({image, stack});
-  return it == stacks_.end() ? nullptr : &it->second;
-}
-
 std::optional<ProcessEnd> TraceCatalog::End(uint32_t pid) const {
   auto it = ends_.find(pid);
   if (it == ends_.end()) return std::nullopt;
@@ -93,11 +88,11 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
           sizeof(*stack) + uint64_t(stack->depth) * 8 > record.size) {
         return;
       }
-      std::vector<uint64_t> frames(stack->depth);
-      // A STACK of depth 0 is well-formed (the unwinder found no frame), and then data() may be
-      // null, which memcpy must not be given even for 0 bytes.
-      if (!frames.empty()) memcpy(frames.data(), record.data + sizeof(*stack), frames.size() * 8);
-      stacks_[{image, stack->id}] = std::move(frames);
+      // The frames may be unaligned in the record: copied out first. A STACK of depth 0 is
+      // well-formed (the unwinder found no frame).
+      uint64_t frames[kMaxStackDepth];
+      if (stack->depth != 0) memcpy(frames, record.data + sizeof(*stack), stack->depth * 8ull);
+      stacks_.Add(image, stack->id, frames, stack->depth);
       return;
     }
     case RecordType::kProcessExit: {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "memwrap/records.h"
+#include "stack_store.h"
 #include "symbolizer.h"
 #include "tracefile/record_cursor.h"
 
@@ -72,7 +73,10 @@ class TraceCatalog {
 
   const std::vector<ProcessImage>& images() const { return images_; }  // index = id - 1
   const ProcessImage& image(ImageId id) const { return images_.at(id - 1); }
-  const std::vector<uint64_t>* Stack(ImageId image, StackId stack) const;
+  // A stack's frames, innermost first; nullopt if the trace holds no STACK record for it.
+  std::optional<StackStore::Frames> Stack(ImageId image, StackId stack) const {
+    return stacks_.Find(image, stack);
+  }
   std::optional<ProcessEnd> End(uint32_t pid) const;
   const std::map<uint32_t, ProcessEnd>& ends() const { return ends_; }
 
@@ -85,7 +89,7 @@ class TraceCatalog {
   void AddRecord(uint32_t pid, const RecordView& record);
   std::vector<ProcessImage> images_;
   std::map<uint32_t, ImageId> current_image_;
-  std::map<std::pair<ImageId, StackId>, std::vector<uint64_t>> stacks_;
+  StackStore stacks_;
   std::map<uint32_t, ProcessEnd> ends_;
   uint64_t lost_records_ = 0;
   uint64_t lost_bytes_ = 0;

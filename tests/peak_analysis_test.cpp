@@ -129,7 +129,7 @@ TEST(PeakAnalysis, StackSamplesAreCountedByStackAndFailedUnwindsApart) {
   ASSERT_EQ(analysis.stack_samples.size(), 2u);
   EXPECT_EQ(analysis.stack_samples.at({1, busy}), 3u);
   EXPECT_EQ(analysis.stack_samples.at({1, idle}), 1u);
-  ASSERT_NE(analysis.catalog.Stack(1, busy), nullptr);
+  ASSERT_TRUE(analysis.catalog.Stack(1, busy).has_value());
   EXPECT_EQ(analysis.catalog.Stack(1, busy)->size(), 2u);
 }
 

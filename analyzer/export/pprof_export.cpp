@@ -177,8 +177,8 @@ class ProfileBuilder {
   // Leaf first, as pprof orders a sample's locations.
   std::vector<uint64_t> Locations(ImageId image, StackId stack) {
     std::vector<uint64_t> ids;
-    const std::vector<uint64_t>* addresses = profile_->catalog().Stack(image, stack);
-    if (addresses == nullptr || addresses->empty()) {
+    const auto addresses = profile_->catalog().Stack(image, stack);
+    if (!addresses || addresses->empty()) {
       SourceFrame none;
       none.function = "(no stack recorded)";
       ids.push_back(LocationId(0, 0, {none}));
