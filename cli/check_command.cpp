@@ -11,7 +11,7 @@
 #include "check_recordings.h"
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "gate_formats.h"
 #include "memory_gate.h"
 #include "output_file.h"
@@ -21,8 +21,6 @@
 namespace memwrap {
 namespace po = boost::program_options;
 namespace {
-
-constexpr int kExitGateFailed = 1;
 
 // The sites the gate compares come from the report's top sites at the peak.
 const ReportOptions kGateReport{.top = kPeakSitesKept, .process = 0, .suppressions = ""};
@@ -183,7 +181,7 @@ int CheckCommand(const std::vector<std::string>& args) {
         int status = 0;
         traces.push_back(recordings.Record(i, &status));
         pids.emplace_back();
-        if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127) &&
+        if (WIFEXITED(status) && (WEXITSTATUS(status) == kExitCannotExecute || WEXITSTATUS(status) == kExitNotFound) &&
             !std::filesystem::exists(traces.back())) {
           return kExitUsage;  // memwrap run said why: the program cannot be run
         }

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "memwrap/exit_codes.h"
+
 namespace memwrap {
 namespace fs = std::filesystem;
 namespace {
@@ -126,7 +128,7 @@ std::string CheckRecordings::Record(unsigned number, int* wait_status) {
   if (child < 0) throw std::runtime_error(std::string("fork: ") + strerror(errno));
   if (child == 0) {
     execv(self, args.data());
-    _exit(127);
+    _exit(kExitNotFound);
   }
   g_run = child;
   if (g_stop_signal != 0) kill(child, SIGTERM);  // stopped between fork and here

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "did_you_mean.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 
 namespace memwrap {
 

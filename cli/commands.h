@@ -7,12 +7,11 @@
 namespace memwrap {
 
 // The names `memwrap NAME` dispatches on (cli/main.cpp), for "did you mean".
-inline const std::vector<std::string>& CommandNames() {
-  static const std::vector<std::string> names = {
-      "run",  "report", "diff",   "timeline", "check",  "baseline", "plot",
-      "export", "fltrec", "ltrace", "strace",   "sys",    "help",     "version"};
-  return names;
-}
+const std::vector<std::string>& CommandNames();
+
+// The list of commands, one usage line each, that `memwrap` without arguments and `memwrap
+// --help` both print (from one table, cli/commands.cpp), starting "usage: ".
+std::string CommandList();
 
 int RunCommand(const std::vector<std::string>& args);
 int FltrecCommand(const std::vector<std::string>& args);

@@ -6,7 +6,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "report.h"
 #include "trace_comparison.h"
 #include "tracefile/trace_error.h"

@@ -6,7 +6,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "export/exports.h"
 #include "output_file.h"
 #include "timeline.h"

@@ -20,7 +20,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "call_printer.h"
 #include "library_call_setup.h"
 #include "ltrace_attach.h"

@@ -8,32 +8,20 @@
 
 #include "commands.h"
 #include "did_you_mean.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 
 namespace {
 
-const char kUsage[] =
-    "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]   record a program's heap\n"
-    "       memwrap report TRACE... [options]                analyse traces\n"
-    "       memwrap diff A B [options]                       compare two traces\n"
-    "       memwrap timeline TRACE [options]                 memory over time\n"
-    "       memwrap check [limits] (TRACE... | -- PROGRAM)   CI gate on peak memory\n"
-    "       memwrap baseline save TRACE -o FILE.json         store figures for check\n"
-    "       memwrap plot TRACE... -o report.html             self-contained HTML report\n"
-    "       memwrap export --format F TRACE -o OUT           pprof, chrome, folded, massif, csv\n"
-    "       memwrap fltrec [options] -- PROGRAM  (or fltrec)  flight recorder: dump on trigger\n"
-    "       memwrap ltrace [options] PROGRAM [ARGS...]       library calls (also: ltracedrv)\n"
-    "       memwrap strace [options] PROGRAM | -p PID        system calls (also: stracedrv)\n"
-    "       memwrap sys [--once] [options]                   system-wide log (dlogger, cronlogger)\n"
-    "\n"
-    "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
-    "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
-    "live at that instant. It exits with PROGRAM's exit status.\n"
-    "\n"
-    "       memwrap help [COMMAND]                           a command's options\n"
-    "       memwrap --version                                memwrap's version\n"
-    "\n"
-    "Run `memwrap --help` or `memwrap help COMMAND` for their options.\n";
+// What `memwrap` without arguments prints: the commands (the same list as `memwrap --help`).
+std::string Usage() {
+  return memwrap::CommandList() +
+         "\n"
+         "memwrap records every heap allocation of PROGRAM (and of the programs it executes) with\n"
+         "its call stack, writes a trace file, and prints the exact heap peak and the call sites\n"
+         "live at that instant. It exits with PROGRAM's exit status.\n"
+         "\n"
+         "Run `memwrap --help` or `memwrap help COMMAND` for their options.\n";
+}
 
 // Runs `memwrap COMMAND ARGS...` and returns its status; `found` false when COMMAND is not a
 // command.
@@ -86,7 +74,7 @@ int main(int argc, char** argv) {
   if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", false);
   if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", true);
   if (args.empty()) {
-    fputs(kUsage, stderr);
+    fputs(Usage().c_str(), stderr);
     return memwrap::kExitUsage;
   }
   const std::string& first = args.front();

@@ -8,7 +8,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "output_file.h"
 #include "plot/job_plot_data.h"
 #include "plot/plot_data.h"

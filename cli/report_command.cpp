@@ -7,7 +7,7 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "report.h"
 #include "system_timeline.h"
 #include "trace_stream.h"

@@ -11,7 +11,7 @@
 #include <map>
 #include <memory>
 
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"

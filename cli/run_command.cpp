@@ -16,7 +16,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "did_you_mean.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/ring.h"
 #include "flight_options.h"
@@ -49,29 +49,20 @@ namespace memwrap {
 namespace po = boost::program_options;
 namespace {
 
-const char kRunUsage[] =
-    "usage: memwrap [run] [options] [--] PROGRAM [ARGS...]\n"
-    "       memwrap report TRACE [options]   (see memwrap report --help)\n"
-    "       memwrap check ...                (see memwrap check --help)\n"
-    "       memwrap diff A B                 (see memwrap diff --help)\n"
-    "       memwrap timeline TRACE           (see memwrap timeline --help)\n"
-    "       memwrap baseline save TRACE -o FILE.json\n"
-    "       memwrap plot TRACE... -o report.html   (see memwrap plot --help)\n"
-    "       memwrap export --format F TRACE -o OUT (see memwrap export --help)\n"
-    "       memwrap ltrace PROGRAM           (library calls; see ltracedrv --help)\n"
-    "       memwrap fltrec PROGRAM           (flight recorder; see memwrap fltrec --help)\n"
-    "       memwrap -p PID [options]         record a running process (RSS, memory syscalls)\n"
-    "       memwrap strace ...               system calls, like strace (also: stracedrv)\n"
-    "\n"
-    "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
-    "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
-    "happened and the call sites live at that instant. memwrap exits with PROGRAM's exit\n"
-    "status, or dies of the signal that killed it.\n"
-    "\n"
-    "Exit codes of memwrap itself: 2 bad usage or output not writable (nothing was run),\n"
-    "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
-    "\n"
-    "Options";
+// `memwrap --help`: the commands (the same list as `memwrap` alone prints), then run's options.
+std::string RunUsage() {
+  return CommandList() +
+         "\n"
+         "Runs PROGRAM with memwrap's heap recorder preloaded, follows the programs it executes,\n"
+         "writes everything to one trace file and prints, at exit, the exact heap peak, when it\n"
+         "happened and the call sites live at that instant. memwrap exits with PROGRAM's exit\n"
+         "status, or dies of the signal that killed it.\n"
+         "\n"
+         "Exit codes of memwrap itself: 2 bad usage or output not writable (nothing was run),\n"
+         "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
+         "\n"
+         "Options";
+}
 
 const char kFltrecUsage[] =
     "usage: fltrec [options] [--] PROGRAM [ARGS...]\n"
@@ -118,7 +109,7 @@ std::string JoinCommand(const std::vector<std::string>& argv) {
 // `memwrap run`, or with `flight` the flight recorder (`fltrec`).
 int RunProgram(const std::vector<std::string>& args, bool flight) {
   IgnoreSigpipe();  // a closed standard output or error must not end memwrap (broken_pipe.h)
-  po::options_description options(flight ? kFltrecUsage : kRunUsage);
+  po::options_description options(flight ? std::string(kFltrecUsage) : RunUsage());
   std::string output;
   size_t top = 5;
   bool quiet = false;

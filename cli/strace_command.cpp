@@ -18,7 +18,7 @@
 
 #include "byte_format.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "fileio/output_file.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"

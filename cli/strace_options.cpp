@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "byte_format.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "tracer/wait_spin.h"
 
 namespace memwrap {

@@ -19,7 +19,7 @@
 #include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
-#include "exit_codes.h"
+#include "memwrap/exit_codes.h"
 #include "fileio/output_file.h"
 #include "system_sample_format.h"
 #include "system_samples.h"

@@ -169,6 +169,20 @@ TEST(CommandLine, VersionHelpAndMistypedCommands) {
   EXPECT_NE(help.out.find("--top"), std::string::npos) << help.out;
   CommandResult run_help = RunProgram({kMemwrap, "--help"});
   EXPECT_NE(help.out, run_help.out);
+  // `memwrap` alone and `memwrap --help` list the same commands, and every one of them has a
+  // help of its own.
+  CommandResult bare = RunProgram({kMemwrap});
+  EXPECT_EQ(bare.exit_code(), 2);
+  const std::string list = bare.err.substr(0, bare.err.find("\n\n") + 1);
+  EXPECT_EQ(list.rfind("usage: memwrap [run] ", 0), 0u) << bare.err;
+  EXPECT_EQ(run_help.out.rfind(list, 0), 0u) << run_help.out;
+  for (const char* command : {"report", "diff", "timeline", "check", "baseline", "plot",
+                              "export", "fltrec", "ltrace", "strace", "sys"}) {
+    EXPECT_NE(list.find(std::string("       memwrap ") + command + " "), std::string::npos)
+        << command << " missing from:\n" << list;
+    CommandResult own = RunProgram({kMemwrap, "help", command});
+    EXPECT_EQ(own.exit_code(), 0) << command << ": " << own.err;
+  }
   CommandResult unknown_topic = RunProgram({kMemwrap, "help", "reprot"});
   EXPECT_EQ(unknown_topic.exit_code(), 2);
   EXPECT_NE(unknown_topic.err.find("did you mean 'report'?"), std::string::npos)
