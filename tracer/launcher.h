@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "memwrap/exit_codes.h"  // kExitNotFound, kExitCannotExecute: the child's exec failures
+
 namespace memwrap {
 
 struct ProgramPath {
@@ -20,9 +22,6 @@ struct ProgramPath {
 
 ProgramPath ResolveProgram(const std::string& name);
 
-// Exit codes of a shell for a program that could not be run.
-inline constexpr int kExitNotFound = 127;
-inline constexpr int kExitCannotExecute = 126;
 
 class Launcher {
  public:
