@@ -196,21 +196,6 @@ uint32_t CopyText(char* out, uint32_t room, uint64_t address, uint64_t bound) {
   return n + 1;
 }
 
-// The bound of a string argument or result: the argument it names (1-based), or none.
-uint64_t BoundOf(const LtraceArg& arg, const uint64_t* args, uint64_t result) {
-  if (arg.kind == ArgKind::kStringRet) return int64_t(result) > 0 ? result : 0;
-  if ((arg.kind == ArgKind::kStringN || arg.kind == ArgKind::kArrayN) && arg.aux >= 1 &&
-      arg.aux <= 6) {
-    return args[arg.aux - 1];
-  }
-  return UINT64_MAX;
-}
-
-bool IsText(ArgKind kind) {
-  return kind == ArgKind::kString || kind == ArgKind::kStringN || kind == ArgKind::kStringRet ||
-         kind == ArgKind::kArrayN || kind == ArgKind::kFormat;
-}
-
 // The text of the call's input strings (and of the strings its format converts), for
 // functions whose prototype is known. Output strings ('+') are read at return.
 void CaptureTexts(const LibraryPrototype* prototype, PendingCall* call) {

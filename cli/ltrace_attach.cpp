@@ -71,22 +71,6 @@ std::string MappedFile(pid_t pid, uint64_t address) {
   return file;
 }
 
-bool IsText(ArgKind kind) {
-  return kind == ArgKind::kString || kind == ArgKind::kStringN || kind == ArgKind::kStringRet ||
-         kind == ArgKind::kArrayN || kind == ArgKind::kFormat;
-}
-
-// The bound of a string argument or result: the argument it names (1-based), or none; as the
-// audit library reads them (audit/auditor.cpp, BoundOf).
-uint64_t BoundOf(const LtraceArg& arg, const uint64_t* args, uint64_t result) {
-  if (arg.kind == ArgKind::kStringRet) return int64_t(result) > 0 ? result : 0;
-  if ((arg.kind == ArgKind::kStringN || arg.kind == ArgKind::kArrayN) && arg.aux >= 1 &&
-      arg.aux <= 6) {
-    return args[arg.aux - 1];
-  }
-  return UINT64_MAX;
-}
-
 // Turns the breakpoints' calls into LibraryCalls, reading their strings as the audit library
 // does (input strings and the strings a format converts at entry, output strings and the
 // result's at return), and hands them to the printer.

@@ -33,19 +33,27 @@ uint64_t SyscallSummary::calls(uint32_t number) const {
   return it == by_number_.end() ? 0 : it->second.calls;
 }
 
-std::string SyscallSummary::FormatTable() const {
+std::vector<std::pair<uint32_t, SyscallSummary::Totals>> SyscallSummary::SortedRows(
+    Totals* total) const {
+  // strace -c's order: time, then calls (descending), then name.
   std::vector<std::pair<uint32_t, Totals>> rows(by_number_.begin(), by_number_.end());
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     if (a.second.ns != b.second.ns) return a.second.ns > b.second.ns;
     if (a.second.calls != b.second.calls) return a.second.calls > b.second.calls;
     return Syscall(a.first).name < Syscall(b.first).name;
   });
-  Totals total;
+  *total = Totals{};
   for (const auto& [number, totals] : rows) {
-    total.calls += totals.calls;
-    total.errors += totals.errors;
-    total.ns += totals.ns;
+    total->calls += totals.calls;
+    total->errors += totals.errors;
+    total->ns += totals.ns;
   }
+  return rows;
+}
+
+std::string SyscallSummary::FormatTable() const {
+  Totals total;
+  const std::vector<std::pair<uint32_t, Totals>> rows = SortedRows(&total);
   std::string text;
   char line[256];
   auto row = [&](double percent, const Totals& totals, const std::string& name) {
@@ -70,18 +78,8 @@ std::string SyscallSummary::FormatTable() const {
 }
 
 std::string SyscallSummary::FormatJson() const {
-  std::vector<std::pair<uint32_t, Totals>> rows(by_number_.begin(), by_number_.end());
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    if (a.second.ns != b.second.ns) return a.second.ns > b.second.ns;
-    if (a.second.calls != b.second.calls) return a.second.calls > b.second.calls;
-    return Syscall(a.first).name < Syscall(b.first).name;
-  });
   Totals total;
-  for (const auto& [number, totals] : rows) {
-    total.calls += totals.calls;
-    total.errors += totals.errors;
-    total.ns += totals.ns;
-  }
+  const std::vector<std::pair<uint32_t, Totals>> rows = SortedRows(&total);
   auto object = [](const std::string& name, const Totals& totals) {
     char text[256];
     snprintf(text, sizeof(text),

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "process_tree.h"
@@ -33,6 +35,9 @@ class SyscallSummary {
     uint64_t errors = 0;
     uint64_t ns = 0;
   };
+  // The rows of both formats, in strace -c's order, and their sum in `total`.
+  std::vector<std::pair<uint32_t, Totals>> SortedRows(Totals* total) const;
+
   std::map<uint32_t, Totals> by_number_;
 };
 

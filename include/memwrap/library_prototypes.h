@@ -52,6 +52,24 @@ struct LtraceArg {
   bool output = false;  // '+': filled by the function, read at return
 };
 
+// True for the kinds whose value points to text the tracer reads from the program: the audit
+// library and `ltracedrv -p` read the same arguments.
+inline bool IsText(ArgKind kind) {
+  return kind == ArgKind::kString || kind == ArgKind::kStringN || kind == ArgKind::kStringRet ||
+         kind == ArgKind::kArrayN || kind == ArgKind::kFormat;
+}
+
+// The bound of a string argument or result: the argument it names (1-based), the result's
+// length for kStringRet, or none (UINT64_MAX).
+inline uint64_t BoundOf(const LtraceArg& arg, const uint64_t* args, uint64_t result) {
+  if (arg.kind == ArgKind::kStringRet) return int64_t(result) > 0 ? result : 0;
+  if ((arg.kind == ArgKind::kStringN || arg.kind == ArgKind::kArrayN) && arg.aux >= 1 &&
+      arg.aux <= 6) {
+    return args[arg.aux - 1];
+  }
+  return UINT64_MAX;
+}
+
 struct LibraryPrototype {
   const char* name;
   LtraceArg result;
