@@ -17,6 +17,7 @@
 #include "memwrap/ltrace_filter.h"
 #include "tracee_text.h"
 #include "tracer/plt_breakpoints.h"
+#include "tracer/proc_files.h"
 #include "tracer/plt_stubs.h"
 #include "tracer/process_tree.h"
 
@@ -38,37 +39,34 @@ std::string ReadLink(const std::string& path) {
 
 // AT_ENTRY of the process's auxiliary vector: its main program's entry point at run time.
 uint64_t EntryPoint(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/auxv";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  Elf64_auxv_t entries[64];
-  const ssize_t n = read(fd, entries, sizeof(entries));
-  close(fd);
-  for (ssize_t i = 0; n > 0 && i < n / ssize_t(sizeof(Elf64_auxv_t)); ++i) {
-    if (entries[i].a_type == AT_ENTRY) return entries[i].a_un.a_val;
+  std::string auxv;
+  if (!ReadProcFile(ProcPath(pid, "auxv"), &auxv)) return 0;
+  for (size_t at = 0; at + sizeof(Elf64_auxv_t) <= auxv.size(); at += sizeof(Elf64_auxv_t)) {
+    Elf64_auxv_t entry;
+    memcpy(&entry, auxv.data() + at, sizeof(entry));
+    if (entry.a_type == AT_ENTRY) return entry.a_un.a_val;
   }
   return 0;
 }
 
 // The file mapped at `address` in `pid` ("" if anonymous or unknown).
 std::string MappedFile(pid_t pid, uint64_t address) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/maps";
-  FILE* maps = fopen(path.c_str(), "re");
-  if (maps == nullptr) return "";
-  char line[PATH_MAX + 128];
-  std::string file;
-  while (fgets(line, sizeof(line), maps) != nullptr) {
-    unsigned long long start = 0, end = 0;
+  std::string maps;
+  if (!ReadProcFile(ProcPath(pid, "maps"), &maps)) return "";
+  for (size_t start = 0; start < maps.size();) {
+    size_t end = maps.find('\n', start);
+    if (end == std::string::npos) end = maps.size();
+    const std::string line = maps.substr(start, end - start);
+    start = end + 1;
+    unsigned long long first = 0, last = 0;
     int name_at = 0;
-    if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &start, &end, &name_at) < 2) continue;
-    if (address < start || address >= end) continue;
-    file = line + name_at;
-    while (!file.empty() && (file.back() == '\n' || file.back() == ' ')) file.pop_back();
-    if (file.empty() || file[0] != '/') file.clear();
-    break;
+    if (sscanf(line.c_str(), "%llx-%llx %*s %*s %*s %*s %n", &first, &last, &name_at) < 2) continue;
+    if (address < first || address >= last) continue;
+    std::string file = line.substr(size_t(name_at));
+    while (!file.empty() && file.back() == ' ') file.pop_back();
+    return !file.empty() && file[0] == '/' ? file : "";
   }
-  fclose(maps);
-  return file;
+  return "";
 }
 
 // Turns the breakpoints' calls into LibraryCalls, reading their strings as the audit library

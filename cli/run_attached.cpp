@@ -7,7 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <memory>
 
@@ -17,6 +16,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
 #include "tracer/monotonic_clock.h"
+#include "tracer/proc_files.h"
 #include "tracer/process_tree.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
@@ -32,21 +32,16 @@ void DetachOnSignal(int) {
   if (g_tree != nullptr) g_tree->RequestDetach();
 }
 
-std::string ProcFile(pid_t pid, const char* name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/" + name);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 int RunAttached(const AttachedRun& run) {
-  std::string comm = ProcFile(run.pid, "comm");
+  std::string comm = ReadProcFile(run.pid, "comm");
   while (!comm.empty() && (comm.back() == '\n' || comm.back() == '/')) comm.pop_back();
   if (comm.empty()) {
     fprintf(stderr, "memwrap: -p %d: no such process\n", run.pid);
     return kExitUsage;
   }
-  std::string command = ProcFile(run.pid, "cmdline");
+  std::string command = ReadProcFile(run.pid, "cmdline");
   for (char& c : command) c = c == '\0' ? ' ' : c;
   while (!command.empty() && command.back() == ' ') command.pop_back();
   const std::string output =

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "proc_files.h"
+
 namespace memwrap {
 namespace {
 
@@ -22,30 +24,24 @@ struct ProcessIds {
 
 ProcessIds ReadIds(pid_t pid) {
   ProcessIds ids;
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/status", int(pid));
-  FILE* file = fopen(path, "re");
-  if (file == nullptr) return ids;
-  char line[256];
-  int found = 0;
-  while (fgets(line, sizeof(line), file) != nullptr && found < 3) {
-    unsigned long a = 0, b = 0, c = 0, d = 0;
-    if (sscanf(line, "PPid: %lu", &a) == 1) {
-      ids.ppid = pid_t(a);
-      ++found;
-    } else if (sscanf(line, "TracerPid: %lu", &a) == 1) {
-      ids.tracer = pid_t(a);
-      ++found;
-    } else if (sscanf(line, "Uid: %lu %lu %lu %lu", &a, &b, &c, &d) == 4) {
-      ids.uids[0] = uid_t(a);
-      ids.uids[1] = uid_t(b);
-      ids.uids[2] = uid_t(c);
-      ids.uids[3] = uid_t(d);
-      ++found;
-    }
+  char text[4096];
+  size_t length = 0;
+  if (!ReadProcSnapshot(ProcPath(pid, "status"), text, sizeof(text), &length)) return ids;
+  const char* ppid = ProcField(text, "PPid");
+  const char* tracer = ProcField(text, "TracerPid");
+  const char* uids = ProcField(text, "Uid");
+  unsigned long a = 0, b = 0, c = 0, d = 0;
+  if (ppid == nullptr || tracer == nullptr || uids == nullptr ||
+      sscanf(uids, "%lu %lu %lu %lu", &a, &b, &c, &d) != 4) {
+    return ids;
   }
-  fclose(file);
-  ids.read = found == 3;
+  ids.ppid = pid_t(strtoul(ppid, nullptr, 10));
+  ids.tracer = pid_t(strtoul(tracer, nullptr, 10));
+  ids.uids[0] = uid_t(a);
+  ids.uids[1] = uid_t(b);
+  ids.uids[2] = uid_t(c);
+  ids.uids[3] = uid_t(d);
+  ids.read = true;
   return ids;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "monotonic_clock.h"
+#include "proc_files.h"
 
 namespace memwrap {
 namespace {
@@ -21,16 +22,11 @@ constexpr uint8_t kInt3 = 0xcc;
 
 // Whether thread `tid` has a SIGTRAP pending (SigPnd of /proc/TID/status, a hex mask).
 bool TrapPending(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/status", tid);
-  FILE* file = fopen(path, "re");
-  if (file == nullptr) return false;
-  char line[256];
-  unsigned long long mask = 0;
-  while (fgets(line, sizeof(line), file) != nullptr) {
-    if (strncmp(line, "SigPnd:", 7) == 0) mask = strtoull(line + 7, nullptr, 16);
-  }
-  fclose(file);
+  char text[4096];
+  size_t length = 0;
+  if (!ReadProcSnapshot(ProcPath(tid, "status"), text, sizeof(text), &length)) return false;
+  const char* pending = ProcField(text, "SigPnd");
+  const unsigned long long mask = pending != nullptr ? strtoull(pending, nullptr, 16) : 0;
   return (mask & (1ull << (SIGTRAP - 1))) != 0;
 }
 

@@ -9,33 +9,17 @@
 
 #include <string>
 
+#include "proc_files.h"
+
 namespace memwrap {
 namespace {
 
-// Reads a small /proc file whole (they are generated on read: one read call is a snapshot).
-bool ReadSmallFile(const std::string& path, char* buffer, size_t capacity, size_t* length) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = read(fd, buffer, capacity - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buffer[n] = '\0';
-  *length = size_t(n);
-  return true;
-}
-
 // The value of a "Key:   123 kB" line, in bytes; false if the key is absent.
 bool KibField(const char* text, const char* key, uint64_t* bytes) {
-  const size_t key_length = strlen(key);
-  for (const char* line = text; line != nullptr && *line != '\0';) {
-    if (strncmp(line, key, key_length) == 0 && line[key_length] == ':') {
-      *bytes = strtoull(line + key_length + 1, nullptr, 10) * 1024;
-      return true;
-    }
-    line = strchr(line, '\n');
-    if (line != nullptr) ++line;
-  }
-  return false;
+  const char* value = ProcField(text, key);
+  if (value == nullptr) return false;
+  *bytes = strtoull(value, nullptr, 10) * 1024;
+  return true;
 }
 
 uint64_t Now(clockid_t clock) {
@@ -49,8 +33,7 @@ uint64_t Now(clockid_t clock) {
 bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
   char text[4096];
   size_t length = 0;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/";
-  if (!ReadSmallFile(dir + "status", text, sizeof(text), &length)) return false;
+  if (!ReadProcSnapshot(ProcPath(pid, "status"), text, sizeof(text), &length)) return false;
   // A zombie (exited, not yet reaped) has no VmRSS line: nothing to sample.
   if (!KibField(text, "VmRSS", &sample->rss)) return false;
   KibField(text, "RssAnon", &sample->rss_anon);
@@ -63,7 +46,7 @@ bool ReadProcessMemory(pid_t pid, MemorySampleRecord* sample, bool with_pss) {
     sample->h.flags |= kMemorySampleWithoutPss;
     return true;
   }
-  if (ReadSmallFile(dir + "smaps_rollup", text, sizeof(text), &length)) {
+  if (ReadProcSnapshot(ProcPath(pid, "smaps_rollup"), text, sizeof(text), &length)) {
     KibField(text, "Pss", &sample->pss);
   }
   return true;

@@ -1,5 +1,6 @@
 #include "process_tree.h"
 #include "monotonic_clock.h"
+#include "proc_files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -63,25 +64,13 @@ constexpr uint64_t kVanishCheckNs = 1'000'000'000;
 
 // A "Key:\tvalue" line of /proc/TID/status; false if absent (gone, or a zombie's VmHWM).
 bool StatusField(pid_t tid, const char* key, long* value) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/status", tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
   char text[4096];
-  ssize_t n = read(fd, text, sizeof(text) - 1);
-  close(fd);
-  if (n <= 0) return false;
-  text[n] = '\0';
-  const size_t key_length = strlen(key);
-  for (char* line = text; line != nullptr && *line != '\0';) {
-    if (strncmp(line, key, key_length) == 0 && line[key_length] == ':') {
-      *value = strtol(line + key_length + 1, nullptr, 10);
-      return true;
-    }
-    line = strchr(line, '\n');
-    if (line != nullptr) ++line;
-  }
-  return false;
+  size_t length = 0;
+  if (!ReadProcSnapshot(ProcPath(tid, "status"), text, sizeof(text), &length)) return false;
+  const char* field = ProcField(text, key);
+  if (field == nullptr) return false;
+  *value = strtol(field, nullptr, 10);
+  return true;
 }
 
 bool IsGroupStopSignal(int sig) {

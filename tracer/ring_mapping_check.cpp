@@ -5,24 +5,27 @@
 
 #include <string>
 
+#include "proc_files.h"
+
 namespace memwrap {
 
 bool ProcessMapsRing(pid_t pid, uint64_t ring_inode) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/maps";
-  FILE* maps = fopen(path.c_str(), "re");
-  if (maps == nullptr) return false;  // gone (or reaped): nothing maps the ring any more
-  bool found = false;
-  char line[4096];
-  while (!found && fgets(line, sizeof(line), maps) != nullptr) {
+  std::string maps;
+  // Gone (or reaped): nothing maps the ring any more.
+  if (!ReadProcFile(ProcPath(pid, "maps"), &maps)) return false;
+  for (size_t start = 0; start < maps.size();) {
+    size_t end = maps.find('\n', start);
+    if (end == std::string::npos) end = maps.size();
+    const std::string line = maps.substr(start, end - start);
+    start = end + 1;
     // address perms offset dev inode path
     unsigned long long inode = 0;
-    if (strstr(line, "memwrap-ring") != nullptr &&
-        sscanf(line, "%*s %*s %*s %*s %llu", &inode) == 1 && inode == ring_inode) {
-      found = true;
+    if (line.find("memwrap-ring") != std::string::npos &&
+        sscanf(line.c_str(), "%*s %*s %*s %*s %llu", &inode) == 1 && inode == ring_inode) {
+      return true;
     }
   }
-  fclose(maps);
-  return found;
+  return false;
 }
 
 }  // namespace memwrap

@@ -15,6 +15,7 @@
 #include "memwrap_resident.h"
 #include "monotonic_clock.h"
 #include "preload_obstacle.h"
+#include "proc_files.h"
 #include "proc_memory.h"
 #include "syscalls/syscall_table.h"
 
@@ -28,20 +29,6 @@ constexpr uint64_t kBatchAgeNs = 200'000'000;
 // this close would show the same memory give or take one millisecond of calls (the exact peak
 // comes from VmHWM at exit anyway).
 constexpr uint64_t kMinSampleSpacingNs = 1'000'000;
-
-std::string ReadProcFile(pid_t pid, const char* name) {
-  std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string text;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof(buffer))) > 0 && text.size() < 64 * 1024) {
-    text.append(buffer, size_t(n));
-  }
-  close(fd);
-  return text;
-}
 
 std::string Executable(pid_t pid) {
   char path[64], target[PATH_MAX];

@@ -9,15 +9,6 @@
 
 namespace memwrap {
 
-bool ReadProcFile(const std::string& path, std::string* text) {
-  text->clear();
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool read_all = ReadAll(fd, text);
-  close(fd);
-  return read_all;
-}
-
 std::vector<std::string_view> Lines(std::string_view text) {
   std::vector<std::string_view> lines;
   while (!text.empty()) {

@@ -7,13 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "proc_files.h"
 #include "tracefile/byte_buffer.h"
 
 namespace memwrap {
 
-// The whole file (procfs generates it on read; read in one go it is one snapshot). False when
-// it cannot be opened or read.
-bool ReadProcFile(const std::string& path, std::string* text);
+// (Reading the files: proc_files.h.)
 
 // The value of a "Key:   123 kB" line of meminfo-like text, in bytes; false if absent.
 bool MeminfoBytes(std::string_view text, std::string_view key, uint64_t* bytes);
