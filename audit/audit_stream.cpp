@@ -13,6 +13,7 @@
 #include "../preload/collector_link.h"
 #include "../preload/ring_producer.h"
 #include "memwrap/handshake.h"
+#include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
 
@@ -104,11 +105,7 @@ bool Connect() {
 
 }  // namespace
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+uint64_t NowNs() { return MonotonicNs(); }
 
 uint32_t ThreadId() {
   const uint32_t epoch = g_epoch.load(std::memory_order_relaxed);

@@ -15,7 +15,7 @@
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/collector.h"
-#include "tracer/monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "tracer/proc_files.h"
 #include "tracer/process_tree.h"
 #include "tracer/stack_sampling.h"

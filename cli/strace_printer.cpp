@@ -12,6 +12,7 @@
 
 
 #include "byte_format.h"
+#include "memwrap/monotonic_clock.h"
 #include "tracer/stack_sampler.h"
 #include "tracer/syscalls/syscall_table.h"
 
@@ -119,9 +120,7 @@ void StraceLinePrinter::OnThreadStart(pid_t tid) {
 }
 
 void StraceLinePrinter::OnThreadEnd(pid_t tid, int status) {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  const uint64_t now_ns = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+  const uint64_t now_ns = MonotonicNs();
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     Leader(tid, now_ns);
     std::string text;

@@ -12,6 +12,7 @@
 #include "collector_link.h"
 #include "environment_hiding.h"
 #include "memwrap/handshake.h"
+#include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
 #include "module_map.h"
@@ -45,9 +46,7 @@ __thread bool t_clockless __attribute__((tls_model("initial-exec")));
 // 0 for a clockless thread: the collector times its records (memwrap/ring.h).
 uint64_t NowNs() {
   if (t_clockless) return 0;
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+  return MonotonicNs();
 }
 
 uint32_t Tid() {

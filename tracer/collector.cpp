@@ -21,7 +21,7 @@
 #include <stdexcept>
 
 #include "memwrap/handshake.h"
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "peer_admission.h"
 #include "proc_memory.h"
 #include "ring_consumer.h"

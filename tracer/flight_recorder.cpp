@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <atomic>
 
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {

@@ -12,7 +12,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "proc_files.h"
 
 namespace memwrap {

@@ -1,5 +1,5 @@
 #include "process_tree.h"
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "proc_files.h"
 
 #include <dirent.h>

@@ -8,7 +8,7 @@
 #include <climits>
 
 #include "memwrap/records.h"
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 
 namespace memwrap {
 

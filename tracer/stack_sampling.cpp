@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 
 namespace memwrap {
 namespace {

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "memwrap/monotonic_clock.h"
+
 namespace memwrap {
 namespace {
 
@@ -61,12 +63,11 @@ bool WriteAll(int fd, iovec* iov, int count) {
     ssize_t n = read(kProgramOutput, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end of file: every writer is gone
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    const uint64_t now_ns = MonotonicNs();
     iovec out{buffer, size_t(n)};
     if (!WriteAll(STDOUT_FILENO, &out, 1) && errno == EPIPE) break;  // as if we were `head`
     if (copying) {
-      RelayedChunk chunk{uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec),
+      RelayedChunk chunk{now_ns,
                          uint32_t(n), 0};
       iovec copy[2] = {{&chunk, sizeof(chunk)}, {buffer, size_t(n)}};
       copying = WriteAll(kCopies, copy, 2);  // memwrap is gone: pass the bytes on alone

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "stdout_relay.h"
 
 namespace memwrap {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "memwrap_resident.h"
-#include "monotonic_clock.h"
+#include "memwrap/monotonic_clock.h"
 #include "preload_obstacle.h"
 #include "proc_files.h"
 #include "proc_memory.h"

@@ -8,17 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memwrap/monotonic_clock.h"
 #include "memwrap/records.h"
 #include "proc_text.h"
 #include "tracefile/unique_fd.h"
 
 namespace memwrap {
-
-uint64_t SystemMonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 namespace {
 
@@ -38,7 +33,7 @@ SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>&
   ByteBuffer records;
   auto sample = [&] {
     records.clear();
-    const uint64_t ts = SystemMonotonicNs();
+    const uint64_t ts = MonotonicNs();
     timespec wall{};
     clock_gettime(CLOCK_REALTIME, &wall);
     SystemItemRecord start{};
@@ -72,7 +67,7 @@ SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>&
   sigprocmask(SIG_BLOCK, &stop_signals, &previous);
   UniqueFd signal_fd(signalfd(-1, &stop_signals, SFD_CLOEXEC));
   UniqueFd timer_fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
-  const uint64_t start = SystemMonotonicNs();
+  const uint64_t start = MonotonicNs();
   itimerspec spec{};
   spec.it_interval = ToTimespec(schedule.interval_ns);
   spec.it_value = ToTimespec(start + schedule.interval_ns);

@@ -38,6 +38,4 @@ SamplerResult RunSystemSampler(const std::vector<std::unique_ptr<SystemModule>>&
                                const SamplerSchedule& schedule,
                                const std::function<bool(uint64_t, const ByteBuffer&)>& on_sample);
 
-uint64_t SystemMonotonicNs();
-
 }  // namespace memwrap
