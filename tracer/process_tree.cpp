@@ -1,6 +1,7 @@
 #include "process_tree.h"
 #include "memwrap/monotonic_clock.h"
 #include "proc_files.h"
+#include "syscalls/syscall_table.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -77,10 +78,15 @@ bool IsGroupStopSignal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-constexpr int kExecve = 59;    // x86_64 numbering
-constexpr int kExecveat = 322;
-constexpr int kExecveI386 = 11;
-constexpr int kExecveatI386 = 358;
+// Whether system call `number` of `arch` is execve or execveat (numbers from the one table).
+bool IsExec(uint32_t number, SyscallArch arch) {
+  static const int kExecve[2] = {SyscallNumber("execve"),
+                                 SyscallNumber("execve", SyscallArch::kI386)};
+  static const int kExecveat[2] = {SyscallNumber("execveat"),
+                                   SyscallNumber("execveat", SyscallArch::kI386)};
+  const int i = arch == SyscallArch::kI386 ? 1 : 0;
+  return int(number) == kExecve[i] || int(number) == kExecveat[i];
+}
 
 }  // namespace
 
@@ -465,8 +471,7 @@ void ProcessTree::HandleSyscallStop(Thread& thread) {
     const uint32_t number = uint32_t(info.entry.nr);
     const bool i386 = info.arch == AUDIT_ARCH_I386;
     if (!process.reporting) {
-      const bool exec = i386 ? number == kExecveI386 || number == kExecveatI386
-                             : number == kExecve || number == kExecveat;
+      const bool exec = IsExec(number, i386 ? SyscallArch::kI386 : SyscallArch::kX86_64);
       if (!exec) return;
       process.reporting = true;  // the program starts with its execve
     }

@@ -7,8 +7,8 @@
 
 namespace memwrap {
 
-// "mmap" for 9; "syscall_N" for a number the table does not name. The table holds the calls
-// that matter for memory and the common I/O and process calls, not all of them.
+// "mmap" for 9; "syscall_N" for a number nobody named. From the table the tracer decodes with
+// (tracer/syscalls/syscall_table.h: strace 6.1's names, then the kernel headers').
 std::string SyscallName(uint32_t number);
 
 }  // namespace memwrap

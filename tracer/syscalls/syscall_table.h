@@ -2,8 +2,9 @@
 // int $0x80, and those of 32-bit processes): names, argument counts and classes. Both tables are
 // generated from strace 6.1's own (generate_syscall_table.py -> syscall_classes*.def), so that
 // `-e trace=%CLASS` selects exactly strace's calls; x86_64 numbers strace 6.1 does not know are
-// named from the kernel headers (cmake/GenerateSyscallNames.cmake). The ptrace loop never needs
-// any of this; decoders and filters do.
+// named from the kernel headers (cmake/GenerateSyscallNames.cmake). Its own library
+// (memwrap_syscall_table): the decoders, the filters and the ptrace loop's exec check use it, and
+// the analyzer's exports name a trace's calls from it.
 #pragma once
 
 #include <stdint.h>
