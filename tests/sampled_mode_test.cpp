@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,55 @@ TEST_F(SampledMode, TheTraceIsATwentiethOfFullModesAndSaysItIsSampled) {
             std::string::npos) << text.out;
   EXPECT_EQ(sampled_->report["temporary_allocations"], nullptr);
   EXPECT_EQ(sampled_->report["peak_heap_time_ns"], nullptr);
+}
+
+// Every reader says the trace is sampled, and gives no per-event figure it has not got.
+TEST_F(SampledMode, EveryReaderSaysTheTraceIsSampled) {
+  const std::string trace = dir_->File("sampled.mwt");
+  const uint64_t peak = sampled_->report["peak_heap_bytes"].get<uint64_t>();
+  const uint64_t bound = sampled_->report["peak_heap_bound_bytes"].get<uint64_t>();
+  ASSERT_GT(bound, 0u);
+
+  // timeline: the heap from the counters, never above the peak's upper end.
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  EXPECT_NE(timeline.err.find("sampled trace"), std::string::npos) << timeline.err;
+  size_t lines = 0;
+  std::istringstream rows(timeline.out);
+  for (std::string line; std::getline(rows, line); ++lines) {
+    const json row = json::parse(line);
+    EXPECT_EQ(row["sampled"], true);
+    EXPECT_NE(row["kind"], "peak");  // spikes between counter readings are not recorded
+    EXPECT_LE(row["heap_bytes"].get<uint64_t>(), peak + bound);
+  }
+  EXPECT_GT(lines, 0u);
+
+  // check: a limit between the peak and its upper end fails, and says why.
+  CommandResult check = RunProgram(
+      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound / 2), trace});
+  EXPECT_EQ(check.exit_code(), 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("sampled trace: judged at its upper end"), std::string::npos)
+      << check.out;
+  CommandResult pass = RunProgram(
+      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound), trace});
+  EXPECT_EQ(pass.exit_code(), 0) << pass.out << pass.err;
+
+  // diff, exports, plot.
+  CommandResult diff = RunProgram({kMemwrap, "diff", dir_->File("full.mwt"), trace});
+  ASSERT_EQ(diff.exit_code(), 0) << diff.err;
+  EXPECT_NE(diff.out.find("SAMPLED trace " + trace), std::string::npos) << diff.out;
+  const std::string massif = dir_->File("massif.out");
+  CommandResult exported =
+      RunProgram({kMemwrap, "export", "--format", "massif", trace, "-o", massif});
+  ASSERT_EQ(exported.exit_code(), 0) << exported.err;
+  EXPECT_NE(test_support::ReadFile(massif).find("desc: memwrap export --format massif " + trace +
+                                                " (SAMPLED trace"),
+            std::string::npos);
+  EXPECT_NE(exported.err.find("sampled trace"), std::string::npos) << exported.err;
+  const std::string page = dir_->File("plot.html");
+  CommandResult plot = RunProgram({kMemwrap, "plot", trace, "-o", page});
+  ASSERT_EQ(plot.exit_code(), 0) << plot.err;
+  EXPECT_NE(test_support::ReadFile(page).find("SAMPLED trace"), std::string::npos);
 }
 
 // 32 threads hold 256 blocks of 8 KiB each at once (threads_alloc), after 20 short-lived

@@ -72,8 +72,8 @@ HeapProfile::HeapProfile(const std::string& trace_path)
   if (analysis_.sampled_only) {
     warnings_.push_back(
         "sampled trace (--stacks=sampled): only sampled allocations and their frees were "
-        "recorded; every per-stack figure is ESTIMATED (each sample weighed by 1/probability), "
-        "and heap totals over time or at instants are the samples' own, not the program's; the "
+        "recorded; every per-stack figure is ESTIMATED (each sample weighed by 1/probability); "
+        "the heap over time comes from the exact counters read at each --interval, and the "
         "exact counts, totals and the peak (within its bound) are in `memwrap report`");
   }
 }

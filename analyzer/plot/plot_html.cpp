@@ -52,8 +52,8 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
       page << " &plusmn; "
            << MarkupEscape(BytesWithExact(trace["peak"].value("bound_bytes", uint64_t(0))))
            << " (SAMPLED trace: only sampled allocations were recorded; the heap curve comes "
-              "from the exact counters read at each interval, call sites, flame graphs and "
-              "instants are ESTIMATED from the samples)";
+              "from the exact counters read at each interval; call sites and flame graphs are "
+              "ESTIMATED from the samples; there is no instant index)";
     }
     page << "</li>";
   }
