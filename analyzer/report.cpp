@@ -200,6 +200,14 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
   sampled.present = true;
   sampled.sample_bytes = report->recording.sample_bytes;
   sampled.samples = analysis.totals.allocations;
+  // A pid's figures are its images' (exec starts a new one): summed, the peak the largest.
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    auto process = by_pid->find(image.pid);
+    if (image.heap_counters && process != by_pid->end()) {
+      process->second.counters = HeapCounters{};
+      process->second.peak_heap_bytes = 0;
+    }
+  }
   for (const ProcessImage& image : analysis.catalog.images()) {
     if (!image.heap_counters) continue;
     const HeapCountersRecord& counters = *image.heap_counters;
@@ -222,11 +230,13 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
     auto process = by_pid->find(image.pid);
     if (process == by_pid->end()) continue;
     ProcessReport& entry = process->second;
-    entry.sampled_counters = counters;
-    entry.counters.allocations = counters.alloc_count;
-    entry.counters.frees = counters.free_count;
-    entry.counters.bytes_allocated = counters.alloc_bytes;
-    entry.peak_heap_bytes = counters.peak_usable_bytes;
+    entry.counters.allocations += counters.alloc_count;
+    entry.counters.frees += counters.free_count;
+    entry.counters.bytes_allocated += counters.alloc_bytes;
+    if (!entry.sampled_counters || counters.peak_usable_bytes >= entry.peak_heap_bytes) {
+      entry.sampled_counters = counters;  // the image of the pid's peak, and its bound
+      entry.peak_heap_bytes = counters.peak_usable_bytes;
+    }
     entry.peak_heap_time_ns = 0;  // the counters do not say when
     entry.rss_at_heap_peak_bytes.reset();  // nor, so, what the RSS was then
   }

@@ -82,7 +82,8 @@ struct ProcessReport {
   uint64_t peak_heap_bytes = 0;
   uint64_t peak_heap_time_ns = 0;
   HeapCounters counters;
-  std::optional<HeapCountersRecord> sampled_counters;  // sampled-only traces: the exact ones
+  // Sampled-only traces: the counters of the image with the pid's highest peak (its bound).
+  std::optional<HeapCountersRecord> sampled_counters;
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
   uint64_t peak_mapped_bytes = 0;
