@@ -1,6 +1,9 @@
 #include "allocation_stats.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "sampled_weight.h"
 
 namespace memwrap {
 
@@ -11,6 +14,12 @@ void AllocationStats::Allocated(ImageId image, uint32_t pid, uint32_t tid, uint6
   StackTotals& totals = by_site_[site];
   ++totals.allocations;
   totals.bytes_allocated += size;
+  if (sample_bytes_ != 0) {
+    const SampleWeight weight(size, sample_bytes_);
+    totals.estimated_allocations += weight.blocks;
+    totals.estimated_bytes += weight.bytes;
+    totals.bytes_variance += weight.bytes_variance;
+  }
   ThreadTotals& thread = Thread(pid, tid);
   ++thread.allocations;
   thread.bytes_allocated += size;
@@ -74,6 +83,18 @@ void AllocationStats::Observe(ImageId image, uint32_t pid, const RecordView& rec
 void AllocationStats::ImageEnded(ImageId image, const ImageHeap& heap) {
   for (const auto& [addr, block] : heap.live) {
     StackUsage& usage = leaked_[{image, block.stack}];
+    if (sample_bytes_ != 0) {
+      // A sampled block still live stands for 1/P blocks like it.
+      const SampleWeight weight(block.size, sample_bytes_);
+      const auto bytes = uint64_t(std::llround(weight.bytes));
+      const auto blocks = uint64_t(std::llround(weight.blocks));
+      usage.bytes += bytes;
+      usage.blocks += blocks;
+      usage.bytes_variance += weight.bytes_variance;
+      leaked_bytes_ += bytes;
+      leaked_blocks_ += blocks;
+      continue;
+    }
     usage.bytes += block.size;
     ++usage.blocks;
     leaked_bytes_ += block.size;

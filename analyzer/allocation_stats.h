@@ -27,6 +27,10 @@ struct StackTotals {
   uint64_t allocations = 0;
   uint64_t bytes_allocated = 0;
   uint64_t temporary = 0;
+  // Sampled-only traces: the sampled allocations weighed by 1/P (sampled_weight.h).
+  double estimated_allocations = 0;
+  double estimated_bytes = 0;
+  double bytes_variance = 0;
 };
 
 struct ThreadTotals {
@@ -37,6 +41,10 @@ struct ThreadTotals {
 
 class AllocationStats {
  public:
+  // Sampled-only traces (format 1.4 on, --stacks=sampled): each allocation is a sample, weighed
+  // in StackTotals' estimates and in the leaks by 1/P of this sampler's mean.
+  void WeighSamples(uint64_t sample_bytes) { sample_bytes_ = sample_bytes; }
+  bool weighed() const { return sample_bytes_ != 0; }
   // Every record of the stream, in order, before HeapReplay applies it.
   void Observe(ImageId image, uint32_t pid, const RecordView& record);
   // `heap` is the image's heap as it ended (before its blocks are dropped).
@@ -77,6 +85,7 @@ class AllocationStats {
   std::unordered_map<uint64_t, LastAllocation> last_by_thread_;     // (image << 32 | tid)
   uint64_t last_key_ = 0;                  // the thread of the previous event, and its entry
   LastAllocation* last_entry_ = nullptr;   // (nodes do not move; reset when entries go)
+  uint64_t sample_bytes_ = 0;
   uint64_t leaked_bytes_ = 0;
   uint64_t leaked_blocks_ = 0;
   uint64_t temporary_ = 0;

@@ -97,6 +97,7 @@ std::vector<CallSite> CallSiteResolver::Resolve(
     CallSite& site = grouped.site;
     site.bytes += use.bytes;
     site.allocations += use.blocks;
+    site.bytes_variance += use.bytes_variance;  // the samples are independent
     if (use.bytes > site.stack_bytes || !grouped.heaviest_has_frames) {
       site.stack_bytes = use.bytes;
       site.heaviest = key;

@@ -24,6 +24,8 @@ namespace memwrap {
 struct StackUsage {
   uint64_t bytes = 0;   // estimated when stacks were sampled (see peak_analysis.h)
   uint64_t blocks = 0;
+  // Sampled-only traces (sampled_weight.h): the estimated variance of `bytes`; 0 when exact.
+  double bytes_variance = 0;
 };
 
 struct HeapCounters {

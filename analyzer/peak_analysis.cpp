@@ -51,6 +51,7 @@ class PeakAttribution : public HeapObserver {
       if (sample_bytes_ != 0) {
         use.bytes = uint64_t(std::llround(at_peak.estimated_bytes));
         use.blocks = uint64_t(std::llround(at_peak.estimated_blocks));
+        use.bytes_variance = std::max(0.0, at_peak.bytes_variance);
       } else {
         use.bytes = at_peak.bytes;
         use.blocks = uint64_t(at_peak.blocks);
@@ -71,6 +72,8 @@ class PeakAttribution : public HeapObserver {
     now.blocks += sign;
     now.estimated_bytes += sign * double(block.size) / probability;
     now.estimated_blocks += sign / probability;
+    now.bytes_variance += sign * (1 - probability) * (double(block.size) / probability) *
+                          (double(block.size) / probability);
   }
 
   struct Values {
@@ -78,6 +81,7 @@ class PeakAttribution : public HeapObserver {
     int64_t blocks = 0;  // live blocks
     double estimated_bytes = 0;   // sampled stacks: weighted by 1 / P(sampled)
     double estimated_blocks = 0;
+    double bytes_variance = 0;    // of estimated_bytes (sampled_weight.h)
   };
   struct State {
     Values now, at_peak;
@@ -110,6 +114,10 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
                          bool whole_run_statistics) {
   HeapAnalysis analysis;
   analysis.sampled = sample_bytes != 0;
+  // From format 1.4 on a sampled trace holds only the samples: every allocation is weighed.
+  analysis.sampled_only =
+      analysis.sampled && stream.header().format_minor >= kFirstMinorWithSampledOnly;
+  if (analysis.sampled_only) analysis.stats.WeighSamples(sample_bytes);
 
   // Pass 1: the peak value and the ordinal of the record that first reached it.
   HeapReplay replay(analysis.stats.sites());

@@ -27,6 +27,7 @@
 #include "mapping_replay.h"
 #include "own_peak_rss.h"
 #include "trace_catalog.h"
+#include "memwrap/trace_format.h"
 #include "trace_stream.h"
 
 namespace memwrap {
@@ -42,6 +43,10 @@ struct HeapAnalysis {
   std::map<std::pair<ImageId, StackId>, StackUsage> live_at_peak;  // by (image, stack)
   AllocationStats stats;  // whole-run totals, temporaries, leaks, threads
   bool sampled = false;  // live_at_peak holds estimates (see above)
+  // --stacks=sampled from format 1.4 on: the trace holds only the sampled allocations and their
+  // frees. Then the replay's peak and totals are those of the samples, not the program's: the
+  // exact figures are the images' HEAP_COUNTERS (TraceCatalog), and `stats` weighs the samples.
+  bool sampled_only = false;
 
   // The program's own mappings.
   MappingCounters mapping_totals;

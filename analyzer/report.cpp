@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <sstream>
 
@@ -84,17 +85,23 @@ bool Suppressed(const std::vector<SourceFrame>& frames, const std::vector<std::s
 // Every site with a nonzero `count`, by that count (descending); stacks not filled.
 std::vector<SiteCount> SitesByCount(
     CallSiteResolver* resolver, const std::map<std::pair<ImageId, StackId>, StackTotals>& totals,
-    uint64_t StackTotals::*count) {
+    uint64_t StackTotals::*count, bool weighed) {
   std::map<std::pair<ImageId, StackId>, StackUsage> usage;
   for (const auto& [key, total] : totals) {
     if (total.*count == 0) continue;
     usage[key] = {total.bytes_allocated, total.*count};
+    if (weighed) {
+      // Sampled-only traces: the estimates (sampled_weight.h), not the samples' own counts.
+      usage[key] = {uint64_t(std::llround(total.estimated_bytes)),
+                    uint64_t(std::llround(total.estimated_allocations)), total.bytes_variance};
+    }
   }
   std::vector<SiteCount> sites;
   for (CallSite& site : resolver->Resolve(usage)) {
     SiteCount entry;
     entry.allocations = site.allocations;
     entry.bytes = site.bytes;
+    entry.bytes_variance = site.bytes_variance;
     entry.site = std::move(site);
     sites.push_back(std::move(entry));
   }
@@ -126,12 +133,16 @@ void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& opti
   report->leak_sites = resolver->Resolve(leaks);
   if (report->leak_sites.size() > options.top) report->leak_sites.resize(options.top);
   resolver->FillStacks(&report->leak_sites);
-  report->temporary_allocations = analysis.stats.temporary_allocations();
-  report->temporary_sites =
-      SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::temporary);
-  KeepTop(resolver, options.top, &report->temporary_sites);
-  std::vector<SiteCount> by_calls =
-      SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::allocations);
+  // Temporaries need every allocation of a thread in order: a sampled-only trace has not got
+  // them, and shows none rather than the samples' few.
+  if (!analysis.sampled_only) {
+    report->temporary_allocations = analysis.stats.temporary_allocations();
+    report->temporary_sites =
+        SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::temporary, false);
+    KeepTop(resolver, options.top, &report->temporary_sites);
+  }
+  std::vector<SiteCount> by_calls = SitesByCount(resolver, analysis.stats.by_stack(),
+                                                 &StackTotals::allocations, analysis.sampled_only);
   // By bytes: the same sites, sorted by bytes allocated (equal bytes: by calls).
   std::vector<SiteCount> by_bytes = by_calls;
   std::stable_sort(by_bytes.begin(), by_bytes.end(),
@@ -179,6 +190,65 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
     result.top.push_back(std::move(group.function));
   }
   return result;
+}
+
+// Sampled-only traces: the exact counts, totals and peak from the images' counters replace
+// the replay's, which are the samples' own.
+void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
+                          std::map<uint32_t, ProcessReport>* by_pid) {
+  SampledHeap& sampled = report->sampled;
+  sampled.present = true;
+  sampled.sample_bytes = report->recording.sample_bytes;
+  sampled.samples = analysis.totals.allocations;
+  // A pid's figures are its images' (exec starts a new one): summed, the peak the largest.
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    auto process = by_pid->find(image.pid);
+    if (image.heap_counters && process != by_pid->end()) {
+      process->second.counters = HeapCounters{};
+      process->second.peak_heap_bytes = 0;
+    }
+  }
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    if (!image.heap_counters) continue;
+    const HeapCountersRecord& counters = *image.heap_counters;
+    sampled.final &= (counters.h.flags & kHeapCountersFinal) != 0;
+    sampled.allocations += counters.alloc_count;
+    sampled.bytes_allocated += counters.alloc_bytes;
+    sampled.usable_bytes_allocated += counters.alloc_usable_bytes;
+    sampled.frees += counters.free_count;
+    sampled.usable_bytes_freed += counters.free_usable_bytes;
+    if (counters.alloc_usable_bytes > counters.free_usable_bytes) {
+      sampled.live_at_end_bytes += counters.alloc_usable_bytes - counters.free_usable_bytes;
+    }
+    sampled.samples_untracked += counters.samples_untracked;
+    if (counters.peak_usable_bytes >= sampled.peak_bytes) {
+      sampled.peak_bytes = counters.peak_usable_bytes;
+      sampled.peak_bound_bytes = counters.peak_bound_bytes;
+      sampled.threads = counters.threads;
+      sampled.flush_bytes = counters.flush_bytes;
+    }
+    auto process = by_pid->find(image.pid);
+    if (process == by_pid->end()) continue;
+    ProcessReport& entry = process->second;
+    entry.counters.allocations += counters.alloc_count;
+    entry.counters.frees += counters.free_count;
+    entry.counters.bytes_allocated += counters.alloc_bytes;
+    if (!entry.sampled_counters || counters.peak_usable_bytes >= entry.peak_heap_bytes) {
+      entry.sampled_counters = counters;  // the image of the pid's peak, and its bound
+      entry.peak_heap_bytes = counters.peak_usable_bytes;
+    }
+    entry.peak_heap_time_ns = 0;  // the counters do not say when
+    entry.rss_at_heap_peak_bytes.reset();  // nor, so, what the RSS was then
+  }
+  report->totals.allocations = sampled.allocations;
+  report->totals.frees = sampled.frees;
+  report->totals.bytes_allocated = sampled.bytes_allocated;
+  report->peak_heap_bytes = sampled.peak_bytes;
+  report->peak_heap_time_ns = 0;
+  report->peak_live_blocks = 0;  // not known: only sampled blocks are in the trace
+  report->peak_heap_and_mapped_bytes = 0;  // the sum needs every event's time
+  report->peak_heap_and_mapped_time_ns = 0;
+  report->rss_at_heap_peak_bytes.reset();
 }
 
 }  // namespace
@@ -320,10 +390,14 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     auto command = report.session.find("command");
     if (command != report.session.end()) process.command = command->second;
   }
+  // Per-thread totals come from the events; a sampled-only trace has only the samples', so
+  // it shows none (its exact totals are per image: SampledHeap).
   for (const auto& [key, totals] : analysis.stats.by_thread()) {
+    if (analysis.sampled_only) break;
     auto process = by_pid.find(key.first);
     if (process != by_pid.end()) process->second.threads.push_back({key.second, totals});
   }
+  if (analysis.sampled_only) ApplySampledCounters(analysis, &report, &by_pid);
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);
     if (process.end && process.end->max_rss_bytes != 0) {

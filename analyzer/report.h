@@ -41,6 +41,31 @@ struct SiteCount {
   CallSite site;             // location and heaviest stack
   uint64_t allocations = 0;  // calls (or temporary allocations, for temporary_sites)
   uint64_t bytes = 0;        // bytes allocated by those calls
+  double bytes_variance = 0;  // sampled-only traces: of the estimate `bytes`; 0 when exact
+};
+
+// A trace recorded with --stacks=sampled from format 1.4 on holds only the sampled
+// allocations and their frees; its exact figures are the shim's counters (HEAP_COUNTERS,
+// memwrap/records.h), summed over the images here. Bytes freed and the live heap are usable
+// bytes (what malloc_usable_size says), bytes allocated the requested sizes.
+struct SampledHeap {
+  bool present = false;
+  bool final = true;  // every image's counters were read after it ended (else: a lower bound)
+  uint64_t allocations = 0;
+  uint64_t bytes_allocated = 0;
+  uint64_t usable_bytes_allocated = 0;
+  uint64_t frees = 0;
+  uint64_t usable_bytes_freed = 0;
+  uint64_t live_at_end_bytes = 0;  // usable bytes live when the images ended
+  // The largest image's heap peak in usable bytes; the true peak is within +- peak_bound_bytes
+  // (threads x flush_bytes: per-thread changes below flush_bytes were not yet in the total).
+  uint64_t peak_bytes = 0;
+  uint64_t peak_bound_bytes = 0;
+  uint32_t threads = 0;
+  uint32_t flush_bytes = 0;
+  uint64_t sample_bytes = 0;
+  uint64_t samples = 0;            // sampled allocations in the trace
+  uint64_t samples_untracked = 0;  // samples the shim could not keep (its set was full)
 };
 
 struct ThreadReport {
@@ -58,6 +83,8 @@ struct ProcessReport {
   uint64_t peak_heap_bytes = 0;
   uint64_t peak_heap_time_ns = 0;
   HeapCounters counters;
+  // Sampled-only traces: the counters of the image with the pid's highest peak (its bound).
+  std::optional<HeapCountersRecord> sampled_counters;
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
   uint64_t peak_mapped_bytes = 0;
@@ -112,6 +139,7 @@ struct Report {
   std::vector<CallSite> peak_sites;  // top N
   size_t peak_site_count = 0;        // all sites with live bytes at the peak
   bool peak_sites_estimated = false;  // sampled stacks: bytes/allocations per site are estimates
+  SampledHeap sampled;  // present: the trace holds only samples; the figures below say how
   RecordingMode recording;
   uint64_t peak_mapped_bytes = 0;  // the program's own mappings
   uint64_t peak_mapped_time_ns = 0;

@@ -1,5 +1,6 @@
 // JSON form of the report. Every key is documented in docs/report-json.md; scripts depend on
 // them, so keys are only ever added, never renamed.
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "report.h"
@@ -25,6 +26,8 @@ json SiteJson(const CallSite& site) {
   out.erase("inlined");
   out["bytes"] = site.bytes;
   out["allocations"] = site.allocations;
+  // Sampled-only traces: the estimate's standard error (report.h, SampledHeap).
+  if (site.bytes_variance > 0) out["bytes_standard_error"] = std::llround(std::sqrt(site.bytes_variance));
   out["stack"] = json::array();
   for (const SourceFrame& frame : site.stack) out["stack"].push_back(FrameJson(frame));
   return out;
@@ -37,6 +40,10 @@ json SiteCountJson(const SiteCount& count, const char* calls_key) {
   out.erase("allocations");
   out[calls_key] = count.allocations;
   out["bytes_allocated"] = count.bytes;
+  out.erase("bytes_standard_error");
+  if (count.bytes_variance > 0) {
+    out["bytes_allocated_standard_error"] = std::llround(std::sqrt(count.bytes_variance));
+  }
   return out;
 }
 
@@ -74,6 +81,11 @@ json ProcessJson(const ProcessReport& process) {
   }
   out["peak_heap_bytes"] = process.peak_heap_bytes;
   out["peak_heap_time_ns"] = process.peak_heap_time_ns;
+  out["peak_heap_bound_bytes"] = 0;
+  if (process.sampled_counters) {
+    out["peak_heap_time_ns"] = nullptr;  // not recorded in a sampled trace
+    out["peak_heap_bound_bytes"] = process.sampled_counters->peak_bound_bytes;
+  }
   out["totals"] = CountersJson(process.counters, process.mapping_counters);
   out["peak_mapped_bytes"] = process.peak_mapped_bytes;
   out["threads"] = json::array();
@@ -151,6 +163,33 @@ std::string FormatReportJson(const Report& report) {
   recording["ring_bytes"] = report.recording.ring_bytes;
   if (report.recording.stacks == "sampled") recording["sample_bytes"] = report.recording.sample_bytes;
   out["recording"] = recording;
+  // Sampled-only traces (report.h, SampledHeap): the exact counters, and which figures are
+  // absent (null) or estimated.
+  out["peak_heap_bound_bytes"] = 0;
+  out["sampled"] = nullptr;
+  if (report.sampled.present) {
+    const SampledHeap& sampled = report.sampled;
+    out["peak_heap_bound_bytes"] = sampled.peak_bound_bytes;
+    out["peak_heap_time_ns"] = nullptr;
+    out["peak_live_blocks"] = nullptr;
+    out["peak_heap_and_mapped_bytes"] = nullptr;
+    out["peak_heap_and_mapped_time_ns"] = nullptr;
+    out["temporary_allocations"] = nullptr;
+    out["sampled"] = {{"sample_bytes", sampled.sample_bytes},
+                      {"samples", sampled.samples},
+                      {"samples_untracked", sampled.samples_untracked},
+                      {"allocations", sampled.allocations},
+                      {"bytes_allocated", sampled.bytes_allocated},
+                      {"usable_bytes_allocated", sampled.usable_bytes_allocated},
+                      {"frees", sampled.frees},
+                      {"usable_bytes_freed", sampled.usable_bytes_freed},
+                      {"live_at_end_bytes", sampled.live_at_end_bytes},
+                      {"peak_bytes", sampled.peak_bytes},
+                      {"peak_bound_bytes", sampled.peak_bound_bytes},
+                      {"threads", sampled.threads},
+                      {"flush_bytes", sampled.flush_bytes},
+                      {"final", sampled.final}};
+  }
   out["lost_events"] = report.lost_events;
   out["lost_bytes"] = report.lost_bytes;
   out["untracked_nested_calls"] = report.untracked_nested_calls;

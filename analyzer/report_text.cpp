@@ -1,6 +1,7 @@
 // Text form of the report, for people: exact byte counts beside every rounded figure.
 #include <stdio.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "byte_format.h"
@@ -25,6 +26,27 @@ std::string Percent(uint64_t part, uint64_t whole) {
   return text;
 }
 
+// " ± <standard error>" of an estimate; "" when it is exact.
+std::string StandardError(double variance) {
+  if (!(variance > 0)) return "";
+  return " +- " + HumanBytes(uint64_t(std::llround(std::sqrt(variance))));
+}
+
+// Sampled-only traces: how the figures were obtained, said once at the top.
+void WriteSampledNote(std::ostringstream& out, const SampledHeap& sampled) {
+  out << "SAMPLED trace: only sampled allocations (Poisson by bytes, mean "
+      << BytesWithExact(sampled.sample_bytes) << ") and their frees were recorded: "
+      << GroupDigits(sampled.samples) << " samples";
+  if (sampled.samples_untracked != 0) {
+    out << " (" << GroupDigits(sampled.samples_untracked)
+        << " more dropped: the shim's sampled-block set was full)";
+  }
+  out << ". Counts, totals and the peak are the shim's exact counters; bytes per call site are "
+         "ESTIMATES (each sample weighed by 1/probability, +- one standard error)";
+  if (!sampled.final) out << "; some counters were read before their process ended";
+  out << "\n";
+}
+
 void WriteSites(std::ostringstream& out, const Report& report, bool with_callers) {
   char line[128];
   for (size_t i = 0; i < report.peak_sites.size(); ++i) {
@@ -32,7 +54,7 @@ void WriteSites(std::ostringstream& out, const Report& report, bool with_callers
     snprintf(line, sizeof(line), "  #%-2zu %16s %s %8s %-6s  ", i + 1,
              GroupDigits(site.bytes).c_str(), Percent(site.bytes, report.peak_heap_bytes).c_str(),
              GroupDigits(site.allocations).c_str(), site.allocations == 1 ? "block" : "blocks");
-    out << line << FrameText(site.location) << "\n";
+    out << line << FrameText(site.location) << StandardError(site.bytes_variance) << "\n";
     if (!with_callers) continue;
     bool past_site = false;
     int shown = 0;
@@ -63,6 +85,7 @@ std::string FormatReportText(const Report& report) {
     out << " --sample-bytes=" << report.recording.sample_bytes;
   }
   out << "\n";
+  if (report.sampled.present) WriteSampledNote(out, report.sampled);
   if (auto trigger = report.session.find("fltrec_trigger"); trigger != report.session.end()) {
     auto value = [&](const char* key) {
       auto it = report.session.find(key);
@@ -76,9 +99,18 @@ std::string FormatReportText(const Report& report) {
   }
   out << "\n";
 
-  out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
-      << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
-      << " live blocks\n";
+  if (report.sampled.present) {
+    const SampledHeap& sampled = report.sampled;
+    out << "Peak heap: " << BytesWithExact(sampled.peak_bytes) << " +- "
+        << BytesWithExact(sampled.peak_bound_bytes) << " (usable bytes, as malloc_usable_size "
+        << "counts them; within the bound of " << sampled.threads << " threads x "
+        << HumanBytes(sampled.flush_bytes) << " not yet flushed; its time and live blocks are "
+        << "not recorded in a sampled trace)\n";
+  } else {
+    out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
+        << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
+        << " live blocks\n";
+  }
   out << "Peak of the program's own mappings: " << BytesWithExact(report.peak_mapped_bytes);
   if (report.peak_mapped_bytes != 0) out << " at " << HumanDuration(report.peak_mapped_time_ns);
   if (report.rss_at_heap_peak_bytes) {
@@ -86,7 +118,11 @@ std::string FormatReportText(const Report& report) {
         << " (the last /proc samples before the peak, every " << HumanDuration(report.sample_interval_ns)
         << ")";
   }
-  out << "\nPeak of heap + mappings: " << BytesWithExact(report.peak_heap_and_mapped_bytes);
+  if (report.sampled.present) {
+    out << "\nPeak of heap + mappings: not available in a sampled trace";
+  } else {
+    out << "\nPeak of heap + mappings: " << BytesWithExact(report.peak_heap_and_mapped_bytes);
+  }
   if (report.peak_heap_and_mapped_bytes != 0) {
     out << " at " << HumanDuration(report.peak_heap_and_mapped_time_ns);
   }
@@ -94,7 +130,10 @@ std::string FormatReportText(const Report& report) {
   if (!report.peak_sites.empty()) {
     out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
         << report.peak_site_count << ")";
-    if (report.peak_sites_estimated) {
+    if (report.sampled.present) {
+      out << ", ESTIMATED from the samples live when the samples' own total peaked (each "
+             "weighed by 1/probability, +- one standard error)";
+    } else if (report.peak_sites_estimated) {
       out << ", ESTIMATED from sampled stacks (each sample weighed by 1/probability; the peak "
              "itself is exact)";
     }
@@ -102,9 +141,18 @@ std::string FormatReportText(const Report& report) {
     out << "  #              bytes  of peak   blocks          site\n";
     WriteSites(out, report, true);
   }
-  out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
-      << " in " << GroupDigits(report.leaked_blocks)
-      << (report.leaked_blocks == 1 ? " block" : " blocks");
+  if (report.sampled.present) {
+    out << "\nLeaks (blocks live when their process ended): "
+        << BytesWithExact(report.sampled.live_at_end_bytes)
+        << " (usable bytes, exact, from the counters); by call site, ESTIMATED from the samples "
+           "still live: "
+        << BytesWithExact(report.leaked_bytes) << " in about " << GroupDigits(report.leaked_blocks)
+        << " blocks";
+  } else {
+    out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
+        << " in " << GroupDigits(report.leaked_blocks)
+        << (report.leaked_blocks == 1 ? " block" : " blocks");
+  }
   if (report.suppressed_leaked_bytes != 0) {
     out << " (plus " << BytesWithExact(report.suppressed_leaked_bytes) << " suppressed)";
   }
@@ -113,28 +161,35 @@ std::string FormatReportText(const Report& report) {
     const CallSite& site = report.leak_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(site.bytes) << " bytes in "
         << GroupDigits(site.allocations) << (site.allocations == 1 ? " block  " : " blocks  ")
-        << FrameText(site.location) << "\n";
+        << FrameText(site.location) << StandardError(site.bytes_variance) << "\n";
   }
-  out << "Temporary allocations (freed by their thread before it allocated again): "
-      << GroupDigits(report.temporary_allocations) << " of " << GroupDigits(report.totals.allocations)
-      << "\n";
+  if (report.sampled.present) {
+    out << "Temporary allocations: not available in a sampled trace (they need every "
+           "allocation)\n";
+  } else {
+    out << "Temporary allocations (freed by their thread before it allocated again): "
+        << GroupDigits(report.temporary_allocations) << " of "
+        << GroupDigits(report.totals.allocations) << "\n";
+  }
   for (size_t i = 0; i < report.temporary_sites.size(); ++i) {
     const SiteCount& count = report.temporary_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " temporary  "
         << FrameText(count.site.location) << "\n";
   }
-  out << "Most allocations (calls):\n";
+  const char* estimated = report.sampled.present ? ", ESTIMATED from the samples" : "";
+  out << "Most allocations (calls)" << estimated << ":\n";
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations)
         << (count.allocations == 1 ? " call, " : " calls, ")
-        << BytesWithExact(count.bytes) << "  " << FrameText(count.site.location) << "\n";
+        << BytesWithExact(count.bytes) << StandardError(count.bytes_variance) << "  "
+        << FrameText(count.site.location) << "\n";
   }
-  out << "Most bytes allocated:\n";
+  out << "Most bytes allocated" << estimated << ":\n";
   for (size_t i = 0; i < report.top_sites_by_bytes.size(); ++i) {
     const SiteCount& count = report.top_sites_by_bytes[i];
-    out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes) << " in "
-        << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
+    out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes)
+        << StandardError(count.bytes_variance) << " in " << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
         << FrameText(count.site.location) << "\n";
   }
   if (report.stack_samples.total != 0) {
@@ -155,7 +210,14 @@ std::string FormatReportText(const Report& report) {
 
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
       << GroupDigits(report.totals.frees) << " frees, "
-      << BytesWithExact(report.totals.bytes_allocated) << " allocated\n";
+      << BytesWithExact(report.totals.bytes_allocated) << " allocated";
+  if (report.sampled.present) {
+    out << " (exact, from the shim's counters); usable bytes: "
+        << BytesWithExact(report.sampled.usable_bytes_allocated) << " allocated, "
+        << BytesWithExact(report.sampled.usable_bytes_freed) << " freed, "
+        << BytesWithExact(report.sampled.live_at_end_bytes) << " live at the end";
+  }
+  out << "\n";
   out << "Mappings: " << GroupDigits(report.mapping_totals.mmaps) << " mmaps, "
       << GroupDigits(report.mapping_totals.munmaps) << " munmaps, "
       << GroupDigits(report.mapping_totals.mremaps) << " mremaps, "
@@ -182,7 +244,12 @@ std::string FormatReportText(const Report& report) {
   out << "\n\nProcesses:\n";
   for (const ProcessReport& process : report.processes) {
     out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
-        << ", heap peak " << BytesWithExact(process.peak_heap_bytes) << ", "
+        << ", heap peak " << BytesWithExact(process.peak_heap_bytes);
+    if (process.sampled_counters) {
+      out << " +- " << BytesWithExact(process.sampled_counters->peak_bound_bytes)
+          << " usable";
+    }
+    out << ", "
         << GroupDigits(process.counters.allocations) << " allocations"
         << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
     if (!process.heap_recorded && process.peak_mapped_bytes != 0) {
@@ -215,8 +282,14 @@ std::string FormatReportText(const Report& report) {
 
 std::string FormatRunSummary(const Report& report, size_t top) {
   std::ostringstream out;
-  out << "memwrap: peak heap " << BytesWithExact(report.peak_heap_bytes) << " at "
-      << HumanDuration(report.peak_heap_time_ns) << "; " << GroupDigits(report.totals.allocations)
+  out << "memwrap: peak heap " << BytesWithExact(report.peak_heap_bytes);
+  if (report.sampled.present) {
+    out << " +- " << BytesWithExact(report.sampled.peak_bound_bytes)
+        << " (sampled trace: usable bytes, exact within that bound)";
+  } else {
+    out << " at " << HumanDuration(report.peak_heap_time_ns);
+  }
+  out << "; " << GroupDigits(report.totals.allocations)
       << " allocations, " << GroupDigits(report.lost_events) << " lost events";
   if (report.lost_bytes != 0) {
     out << " (plus " << GroupDigits(report.lost_bytes)

@@ -14,6 +14,11 @@ RunFigures FiguresOf(const Report& report) {
   figures.trace = report.trace_path;
   figures.peak_heap_bytes = report.peak_heap_bytes;
   figures.leaked_bytes = report.leaked_bytes;
+  if (report.sampled.present) {
+    figures.sampled = true;
+    figures.peak_heap_bound_bytes = report.sampled.peak_bound_bytes;
+    figures.leaked_bytes = report.sampled.live_at_end_bytes;  // exact, not the samples' estimate
+  }
   for (const ProcessReport& process : report.processes) {
     if (!process.peak_rss_source.empty() &&
         (!figures.peak_rss_bytes || process.peak_rss_bytes > *figures.peak_rss_bytes)) {

@@ -31,6 +31,10 @@ struct PeakSite {
 struct RunFigures {
   std::string trace;
   uint64_t peak_heap_bytes = 0;
+  // A sampled trace (report.h, SampledHeap): the true peak lies within peak_heap_bytes +- this,
+  // and leaked_bytes is the exact live heap at the end in usable bytes.
+  uint64_t peak_heap_bound_bytes = 0;
+  bool sampled = false;
   std::optional<uint64_t> peak_rss_bytes;  // largest peak RSS of its processes, when known
   uint64_t leaked_bytes = 0;
   bool program_failed = false;       // the program exited non-zero or was killed

@@ -13,6 +13,8 @@
 #include "image_tracker.h"
 #include "library_calls.h"
 #include "mapping_replay.h"
+#include "memwrap/trace_format.h"
+#include "sampled_weight.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
 #include "tracefile/trace_reader.h"
@@ -32,11 +34,20 @@ struct PidState {
   std::vector<std::string> markers;    // since the last row
   std::map<std::string, uint64_t> calls;  // library calls (memwrap run --ltrace) since then
   bool gone = false;                   // its image ended and no other followed (yet)
+  // Sampled-only traces: the live heap (usable bytes) of the image's last HEAP_COUNTERS.
+  uint64_t counted_live = 0;
 };
+
+// The bytes a block stands for in the site deltas: its size, or in a sampled-only trace
+// (sample_bytes != 0) the estimate size / P (sampled_weight.h).
+int64_t Weighed(uint64_t size, uint64_t sample_bytes) {
+  if (sample_bytes == 0) return int64_t(size);
+  return int64_t(SampleWeight(size, sample_bytes).bytes + 0.5);
+}
 
 // Heap change of one record, by stack: + for a block entering, - for one leaving.
 void NoteDelta(const RecordView& record, const ImageHeap* heap, std::map<StackKey, int64_t>* deltas,
-               ImageId image) {
+               ImageId image, uint64_t sample_bytes) {
   auto live_stack = [&](uint64_t addr, LiveBlock* block) {
     if (heap == nullptr) return false;
     const LiveBlock* live = heap->live.Find(addr);
@@ -48,12 +59,12 @@ void NoteDelta(const RecordView& record, const ImageHeap* heap, std::map<StackKe
   switch (record.type) {
     case RecordType::kAlloc:
       if (const auto* alloc = record.As<AllocRecord>()) {
-        (*deltas)[{image, alloc->stack}] += int64_t(alloc->size);
+        (*deltas)[{image, alloc->stack}] += Weighed(alloc->size, sample_bytes);
       }
       return;
     case RecordType::kFree:
       if (const auto* free = record.As<FreeRecord>(); free && live_stack(free->addr, &block)) {
-        (*deltas)[{image, block.stack}] -= int64_t(block.size);
+        (*deltas)[{image, block.stack}] -= Weighed(block.size, sample_bytes);
       }
       return;
     case RecordType::kReallocBegin:
@@ -76,8 +87,9 @@ class TimelineBuilder {
  public:
   TimelineBuilder(const TimelineOptions& options, CallSiteResolver* resolver,
                   const TraceCatalog* catalog, Timeline* timeline, uint64_t origin_ns,
-                  bool several_processes)
+                  bool several_processes, uint64_t sample_bytes)
       : options_(options),
+        sample_bytes_(sample_bytes),
         resolver_(resolver),
         catalog_(catalog),
         timeline_(timeline),
@@ -134,6 +146,13 @@ class TimelineBuilder {
           state.markers.push_back("stdout: " + std::string(text, strnlen(text, line->text_size)));
         }
         break;
+      case RecordType::kHeapCounters:
+        if (HeapCountersRecord counters; record.Copy(&counters)) {
+          state.counted_live = counters.alloc_usable_bytes > counters.free_usable_bytes
+                                   ? counters.alloc_usable_bytes - counters.free_usable_bytes
+                                   : 0;
+        }
+        break;
       case RecordType::kMemorySample:
         if (MemorySampleRecord sample; record.Copy(&sample)) {
           state.rss = sample.rss;
@@ -147,11 +166,12 @@ class TimelineBuilder {
     if (image != 0) {
       auto heap = heap_.images().find(image);
       NoteDelta(record, heap == heap_.images().end() ? nullptr : &heap->second, &state.deltas,
-                image);
+                image, sample_bytes_);
       heap_.Apply(image, record);
       mappings_.Apply(image, record);
     }
-    if (heap_.live_bytes() > interval_max_) {
+    // The replay's total is the samples' in a sampled-only trace: no spike rows from it.
+    if (sample_bytes_ == 0 && heap_.live_bytes() > interval_max_) {
       interval_max_ = heap_.live_bytes();
       interval_max_ts_ = ts;
       interval_max_mapped_ = mappings_.mapped_bytes();
@@ -207,7 +227,11 @@ class TimelineBuilder {
   uint64_t Since(uint64_t ts) const { return ts > origin_ ? ts - origin_ : 0; }
 
   void EmitRows(uint64_t at, const char* kind) {
-    const uint64_t total_heap = heap_.live_bytes();
+    uint64_t total_heap = heap_.live_bytes();
+    if (sample_bytes_ != 0) {
+      total_heap = 0;
+      for (const auto& [pid, state] : pids_) total_heap += state.counted_live;
+    }
     // A spike between two rows gets a row of its own, at its exact instant.
     if (interval_max_ > previous_total_ && interval_max_ > total_heap) {
       TimelineRow peak;
@@ -228,7 +252,9 @@ class TimelineBuilder {
       row.time_ns = Since(at);
       row.pid = pid;
       row.kind = kind;
-      if (auto heap = heap_.images().find(state.image); heap != heap_.images().end()) {
+      if (sample_bytes_ != 0) {
+        row.heap_bytes = state.counted_live;
+      } else if (auto heap = heap_.images().find(state.image); heap != heap_.images().end()) {
         row.heap_bytes = heap->second.live_bytes;
       }
       if (auto mapped = mappings_.images().find(state.image); mapped != mappings_.images().end()) {
@@ -273,6 +299,7 @@ class TimelineBuilder {
   }
 
   const TimelineOptions& options_;
+  uint64_t sample_bytes_;  // sampled-only trace: its sampler's mean; 0 otherwise
   CallSiteResolver* resolver_;
   const TraceCatalog* catalog_;
   Timeline* timeline_;
@@ -320,9 +347,25 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
     return true;
   });
   CallSiteResolver resolver(catalog);
+  // A sampled-only trace (format 1.4 on): heap from the shim's counters, sites estimated.
+  uint64_t sample_bytes = 0;
+  const auto& session = stream.session_info();
+  if (auto stacks = session.find("stacks"), bytes = session.find("sample_bytes");
+      stacks != session.end() && stacks->second == "sampled" && bytes != session.end() &&
+      stream.header().format_minor >= kFirstMinorWithSampledOnly) {
+    sample_bytes = strtoull(bytes->second.c_str(), nullptr, 10);
+  }
+  if (sample_bytes != 0) {
+    timeline.sampled = true;
+    timeline.warnings.push_back(
+        "sampled trace (--stacks=sampled): heap is the exact live heap in usable bytes from "
+        "the shim's counters, read at each --interval (rows in between repeat the last "
+        "reading; no rows at spikes between them); per-site changes are ESTIMATED from the "
+        "samples (each weighed by 1/probability)");
+  }
   // Pass 2: replay, emitting rows as time passes.
   TimelineBuilder builder(options, &resolver, &catalog, &timeline,
-                          stream.header().created_monotonic_ns, pids.size() > 1);
+                          stream.header().created_monotonic_ns, pids.size() > 1, sample_bytes);
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
     builder.Add(pid, record);
     return true;

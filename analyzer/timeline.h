@@ -38,6 +38,9 @@ struct Timeline {
   std::string trace_path;
   uint64_t step_ns = 0;
   uint64_t peak_heap_bytes = 0;
+  // A sampled-only trace: heap_bytes come from the shim's counters at each interval and the
+  // site deltas are estimates (a warning says so).
+  bool sampled = false;
   std::vector<TimelineRow> rows;
   std::vector<std::string> warnings;
 };

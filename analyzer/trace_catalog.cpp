@@ -112,6 +112,13 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       (lost->unit == uint32_t(LostUnit::kBytes) ? lost_bytes_ : lost_records_) += lost->count;
       return;
     }
+    case RecordType::kHeapCounters: {
+      HeapCountersRecord counters;
+      ImageId image = CurrentImage(pid);
+      if (image == 0 || !record.Copy(&counters)) return;
+      images_[image - 1].heap_counters = counters;  // the latest reading holds the others
+      return;
+    }
     case RecordType::kShimNotice: {
       const auto* notice = record.As<ShimNoticeRecord>();
       ImageId image = CurrentImage(pid);

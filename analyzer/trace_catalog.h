@@ -32,6 +32,8 @@ struct ProcessImage {
   uint64_t untracked_nested_calls = 0;
   uint64_t stacks_not_interned = 0;
   bool has_shim = true;  // false: the tracer announced it (static, setuid; stracedrv)
+  // Sampled mode (format 1.4 on): the shim's exact heap counters, as last read.
+  std::optional<HeapCountersRecord> heap_counters;
 
   // argv joined by spaces (the executable's path when argv is unknown).
   std::string Command() const {

@@ -87,6 +87,13 @@ std::string FormatDiffText(const TraceDiff& diff, size_t top) {
       << ")\n"
       << "Leaked: " << GroupDigits(diff.a.leaked_bytes) << " -> " << GroupDigits(diff.b.leaked_bytes)
       << " (" << Signed(int64_t(diff.b.leaked_bytes) - int64_t(diff.a.leaked_bytes)) << ")\n";
+  // A sampled trace's peak is known within a bound, its sites and leaks are estimates.
+  for (const Report* report : {&diff.a, &diff.b}) {
+    if (!report->sampled.present) continue;
+    out << "SAMPLED trace " << report->trace_path << ": its peak is in usable bytes, exact within "
+        << "+- " << GroupDigits(report->sampled.peak_bound_bytes)
+        << "; its leaked bytes and per-site bytes are ESTIMATED from the samples\n";
+  }
   out << "Call sites that changed (" << diff.sites.size() << "), by change at the peak:\n"
       << "   at the peak: before -> after (change)      allocated: change   site\n";
   for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
@@ -109,6 +116,11 @@ std::string FormatDiffJson(const TraceDiff& diff, size_t top) {
   out["bytes_allocated"] =
       pair(int64_t(diff.a.totals.bytes_allocated), int64_t(diff.b.totals.bytes_allocated));
   out["leaked_bytes"] = pair(int64_t(diff.a.leaked_bytes), int64_t(diff.b.leaked_bytes));
+  // Sampled traces (report.h, SampledHeap): the peak's bound, 0 when exact; sites and leaks
+  // of a sampled trace are estimates.
+  out["peak_heap_bound_bytes"] = pair(int64_t(diff.a.sampled.peak_bound_bytes),
+                                      int64_t(diff.b.sampled.peak_bound_bytes));
+  out["sampled"] = {{"a", diff.a.sampled.present}, {"b", diff.b.sampled.present}};
   out["sites"] = json::array();
   for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
     const SiteDelta& site = diff.sites[i];
@@ -170,7 +182,11 @@ std::string FormatMultiText(const MultiReport& merged) {
           << (rank.empty() ? "" : "rank " + rank) << ")";
     }
     out
-        << ": peak heap " << BytesWithExact(figures.peak_heap_bytes) << ", peak RSS "
+        << ": peak heap " << BytesWithExact(figures.peak_heap_bytes)
+        << (figures.sampled ? " +- " + BytesWithExact(figures.peak_heap_bound_bytes) +
+                                  " (SAMPLED trace: usable bytes)"
+                            : std::string())
+        << ", peak RSS "
         << (figures.peak_rss_bytes ? BytesWithExact(*figures.peak_rss_bytes) : "unknown")
         << ", leaked " << BytesWithExact(figures.leaked_bytes) << "\n";
     // Each trace's own call sites: traces of one program (before and after) are compared

@@ -15,12 +15,17 @@ void RecordOptions::AddTo(po::options_description* options) {
        "wait, count the records that did not fit and mark the gap as LOST in the trace")
       ("stacks", po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
        "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
-       "a Poisson sample by bytes (see --sample-bytes). Counts, totals and the peak stay exact "
-       "in every mode; with sampled, the bytes per call site are estimates")
+       "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
+       "frees, for always-on use: counts and totals stay exact, the heap peak is exact within a "
+       "stated bound, the bytes per call site are estimates with a standard error")
       ("stack-depth", po::value<uint32_t>(&stack_depth)->value_name("N")->default_value(kDefaultStackDepth),
        "frames kept per stack, 1 to 256")
       ("sample-bytes", po::value<std::string>(&sample_bytes)->value_name("SIZE"),
-       "with --stacks=sampled: mean bytes allocated between two sampled stacks (default 512KiB)");
+       "with --stacks=sampled: mean bytes allocated between two sampled allocations (default "
+       "512KiB)")
+      ("sample-seed", po::value<uint64_t>(&sample_seed)->value_name("N"),
+       "with --stacks=sampled: seed the sampler (a positive number) so that a run repeated the "
+       "same way samples the same allocations (default: a seed from the clock)");
 }
 
 std::string RecordOptions::Validate() {
@@ -59,6 +64,9 @@ std::string RecordOptions::Validate() {
     if (settings.stacks != StackMode::kSampled) return "--sample-bytes needs --stacks=sampled";
     settings.sample_bytes = bytes;
   }
+  if (sample_seed != 0 && settings.stacks != StackMode::kSampled) {
+    return "--sample-seed needs --stacks=sampled";
+  }
   return "";
 }
 
@@ -67,7 +75,8 @@ std::vector<std::pair<std::string, std::string>> RecordOptions::Environment() co
           {kEnvOnFull, settings.on_full == FullRingPolicy::kDrop ? "drop" : "block"},
           {kEnvStacks, stacks},
           {kEnvStackDepth, std::to_string(settings.stack_depth)},
-          {kEnvSampleBytes, std::to_string(settings.sample_bytes)}};
+          {kEnvSampleBytes, std::to_string(settings.sample_bytes)},
+          {kEnvSampleSeed, std::to_string(sample_seed)}};
 }
 
 void RecordOptions::AddSessionInfo(std::map<std::string, std::string>* info) const {
@@ -77,6 +86,7 @@ void RecordOptions::AddSessionInfo(std::map<std::string, std::string>* info) con
   (*info)["stack_depth"] = std::to_string(settings.stack_depth);
   if (settings.stacks == StackMode::kSampled) {
     (*info)["sample_bytes"] = std::to_string(settings.sample_bytes);
+    if (sample_seed != 0) (*info)["sample_seed"] = std::to_string(sample_seed);
   }
 }
 

@@ -1,5 +1,5 @@
 // What the shim records, as memwrap's options: --buffer, --on-full, --stacks, --stack-depth,
-// --sample-bytes. Turned into the MEMWRAP_* settings the shim reads (memwrap/shim_settings.h)
+// --sample-bytes, --sample-seed. Turned into the MEMWRAP_* settings the shim reads (memwrap/shim_settings.h)
 // and into the trace's session info, so a report can say how its trace was recorded.
 #pragma once
 
@@ -19,6 +19,7 @@ struct RecordOptions {
   std::string stacks = "full";
   uint32_t stack_depth = kDefaultStackDepth;
   std::string sample_bytes;
+  uint64_t sample_seed = 0;  // 0: from the clock
 
   ShimSettings settings;  // the validated result
 

@@ -1,6 +1,7 @@
 #include "shim.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "module_map.h"
 #include "natural_log.h"
 #include "ring_producer.h"
+#include "sampled_heap.h"
 
 namespace memwrap::shim {
 
@@ -33,6 +35,10 @@ std::atomic<int> g_socket{-1};  // read by the descriptor hooks of any thread
 uint64_t g_shim_text_begin = 0, g_shim_text_end = 0;
 std::atomic<uint64_t> g_untracked_nested{0};
 std::atomic<uint64_t> g_dropped{0};  // records not written (drop mode), not yet reported
+// --stacks=sampled: only sampled allocations and their frees are recorded (sampled_heap.h).
+bool g_sampled = false;
+// MEMWRAP_SAMPLE_SEED: the sampler's seed (0: from the clock), for reproducible samples.
+uint64_t g_sample_seed = 0;
 
 // initial-exec: no lazy TLS allocation (which would call malloc) on first access.
 __thread int t_in_hook __attribute__((tls_model("initial-exec")));
@@ -42,6 +48,10 @@ __thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")))
 __thread uint64_t t_random __attribute__((tls_model("initial-exec")));
 // The thread is in seccomp strict mode: it can read no clock (shim.h, PrepareForSeccomp).
 __thread bool t_clockless __attribute__((tls_model("initial-exec")));
+// Sampled mode, between REALLOC's two halves: the old block's usable size.
+__thread uint64_t t_realloc_old_usable __attribute__((tls_model("initial-exec")));
+// Threads that drew a seed so far: with a fixed seed, each thread's stream is still its own.
+std::atomic<uint64_t> g_seeded_threads{0};
 
 // 0 for a clockless thread: the collector times its records (memwrap/ring.h).
 uint64_t NowNs() {
@@ -177,7 +187,13 @@ class HookScope {
 // 1 - exp(-s / sample_bytes) whatever the allocation pattern, and the analyzer can weigh each
 // sample by the inverse of that probability.
 int64_t NextSampleGap() {
-  if (t_random == 0) t_random = (uint64_t(Tid()) << 32) ^ NowNs() ^ 0x9e3779b97f4a7c15ull;
+  if (t_random == 0) {
+    t_random = g_sample_seed != 0
+                   ? g_sample_seed * 0x2545f4914f6cdd1dull +
+                         g_seeded_threads.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ull
+                   : (uint64_t(Tid()) << 32) ^ NowNs() ^ 0x9e3779b97f4a7c15ull;
+    if (t_random == 0) t_random = 0x9e3779b97f4a7c15ull;  // xorshift's one fixed point
+  }
   t_random ^= t_random << 13;
   t_random ^= t_random >> 7;
   t_random ^= t_random << 17;
@@ -271,6 +287,15 @@ bool Connect() {
   }
   g_ring_header = reinterpret_cast<RingHeader*>(mapped);
   InitRing(g_ring_header, g_settings.ring_capacity);
+  if (g_sampled &&
+      !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(reinterpret_cast<uint8_t*>(mapped) +
+                                                          kHeapCounterAreaOffset),
+                       g_settings.sample_bytes, Tid)) {
+    close(ring_fd);
+    Disconnect();
+    WriteStderr("cannot set up sampled mode's tables, running untraced", "");
+    return false;
+  }
   const bool accepted = Handshake(g_socket, ring_fd, g_ring_bytes, NowNs());
   close(ring_fd);
   if (!accepted) {
@@ -294,6 +319,7 @@ void OnForkChild() {
   t_random = 0;
   g_dropped.store(0, std::memory_order_relaxed);
   Disconnect();
+  if (g_sampled) ResetSampledHeapAfterFork();
   ResetStackCapture();
   if (!Connect()) return;
   EmitModules(NowNs(), PublishReliably);
@@ -312,6 +338,9 @@ void Initialise() {
     return;
   }
   g_settings = settings;
+  g_sampled = settings.stacks == StackMode::kSampled;
+  uint64_t seed = 0;
+  if (settings_detail::ParseNumber(getenv(kEnvSampleSeed), &seed)) g_sample_seed = seed;
   ObjectRangeOf(reinterpret_cast<const void*>(&Initialise), &g_shim_text_begin,
                 &g_shim_text_end);
   if (!InitStackCapture(g_settings.stack_depth, g_shim_text_begin, g_shim_text_end, Publish)) {
@@ -392,9 +421,45 @@ void SeccompStrictFailed() {
   }
 }
 
+namespace {
+
+// Sampled mode: counts every allocation; records it only when the sampler picks it.
+void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
+  CountAllocation(size, malloc_usable_size(block));
+  if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
+  AllocRecord record;
+  record.stack = CaptureStack(caller);
+  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), uint16_t(uint16_t(kind) | kAllocFlagSampled)};
+  record.tid = Tid();
+  record.addr = reinterpret_cast<uint64_t>(block);
+  record.size = size;
+  record.ts_ns = NowNs();
+  Publish(&record, sizeof(record));
+}
+
+// Sampled mode: counts every free; records the frees of sampled blocks, before the real call
+// like every FREE (records.h), so that the address cannot have been handed out again yet.
+void CountAndMatchFree(void* block, uint64_t usable, bool count) {
+  if (count) CountRelease(usable);
+  if (!UntrackSampledBlock(block)) return;
+  FreeRecord record;
+  record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
+  record.ts_ns = NowNs();
+  record.addr = reinterpret_cast<uint64_t>(block);
+  record.tid = Tid();
+  record.reserved = 0;
+  Publish(&record, sizeof(record));
+}
+
+}  // namespace
+
 void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
+  if (g_sampled) {
+    CountAndSampleAlloc(block, size, kind, caller);
+    return;
+  }
   AllocRecord record;
   uint16_t flags = uint16_t(kind);
   record.stack = StackFor(caller, size, &flags);
@@ -409,6 +474,10 @@ void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& 
 void RecordFree(void* block) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
+  if (g_sampled) {
+    CountAndMatchFree(block, malloc_usable_size(block), true);
+    return;
+  }
   FreeRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
   record.ts_ns = NowNs();
@@ -421,6 +490,14 @@ void RecordFree(void* block) {
 void RecordReallocBegin(void* old_block) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
+  if (g_sampled) {
+    // The old block's sample ends here whatever the result (a failed realloc, which keeps the
+    // block, then leaves it unsampled: its free is only counted); its count waits for the
+    // result.
+    t_realloc_old_usable = malloc_usable_size(old_block);
+    CountAndMatchFree(old_block, 0, false);
+    return;
+  }
   ReallocBeginRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kReallocBegin), 0};
   record.ts_ns = NowNs();
@@ -434,6 +511,12 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
                       const CallerContext& caller) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
+  if (g_sampled) {
+    // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
+    if (new_block != nullptr || size == 0) CountRelease(t_realloc_old_usable);
+    if (new_block != nullptr) CountAndSampleAlloc(new_block, size, kind, caller);
+    return;
+  }
   ReallocEndRecord record;
   uint16_t flags = uint16_t(kind);
   record.stack = new_block != nullptr ? StackFor(caller, size, &flags) : kNoStack;

@@ -24,6 +24,7 @@
 #include "memwrap/monotonic_clock.h"
 #include "peer_admission.h"
 #include "proc_memory.h"
+#include "heap_counters.h"
 #include "ring_consumer.h"
 #include "ring_mapping_check.h"
 #include "tracefile/trace_error.h"
@@ -623,6 +624,7 @@ void Collector::Disconnect(Connection& connection) {
     for (Connection* other : joined) Disconnect(*other);
   }
   Drain(connection, true);
+  AppendHeapCounters(connection, true);
   // What a producer reserved but never committed (the process died mid-record), or what lies
   // behind a damaged record, is lost: say so in the trace where it happened.
   uint64_t unread = connection.consumer->UnreadBytes();
@@ -665,6 +667,16 @@ void Collector::SampleMemory(Connection& connection) {
   if (ReadTimerSample(pid_t(connection.pid), &sample, &connection.pss, sample_interval_ns_,
                       &connection.memwrap)) {
     AppendRecord(&connection.pending, sample);
+  }
+  AppendHeapCounters(connection, false);
+}
+
+void Collector::AppendHeapCounters(Connection& connection, bool final) {
+  HeapCountersRecord counters;
+  if (!Joins(connection) &&
+      ReadHeapCounters(connection.mapping, connection.mapping_size, MonotonicNs(), final,
+                       &counters)) {
+    AppendRecord(&connection.pending, counters);
   }
 }
 

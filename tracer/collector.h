@@ -119,6 +119,8 @@ class Collector {
   void EndImagesThatUnmappedTheirRing();
   void Flush(Connection& connection);
   void SampleMemory(Connection& connection);
+  // Sampled mode: the ring's heap counters as a HEAP_COUNTERS record (heap_counters.h).
+  void AppendHeapCounters(Connection& connection, bool final);
   void WriteAdded();
   void Write(uint32_t pid, const ByteBuffer& records);
 

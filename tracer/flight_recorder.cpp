@@ -166,7 +166,15 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
         heap_blocks_.erase(it);
       }
       heap_reallocating_.erase(pid);
+      counted_live_.erase(pid);
       rss_.erase(pid);
+      break;
+    case RecordType::kHeapCounters:
+      if (HeapCountersRecord counters; Read(record, header, &counters)) {
+        counted_live_[pid] = counters.alloc_usable_bytes > counters.free_usable_bytes
+                                 ? counters.alloc_usable_bytes - counters.free_usable_bytes
+                                 : 0;
+      }
       break;
     case RecordType::kMemorySample:
       if (MemorySampleRecord sample; Read(record, header, &sample)) {
@@ -194,7 +202,13 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
     bool holds;
     switch (trigger.kind) {
       case FlightTrigger::Kind::kHeapAbove:
-        holds = heap_bytes_ > trigger.bytes;
+        if (counted_live_.empty()) {
+          holds = heap_bytes_ > trigger.bytes;
+        } else {
+          uint64_t counted = 0;
+          for (const auto& [p, live] : counted_live_) counted += live;
+          holds = counted > trigger.bytes;
+        }
         break;
       case FlightTrigger::Kind::kRssAbove:
         if (!rss_changed) continue;
@@ -268,6 +282,12 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
     process.reallocating.clear();
     process.mappings.clear();
     process.moved_break = {};
+    process.counters = {};
+  }
+  if (type == RecordType::kHeapCounters) {
+    ++overwritten_records_;
+    Read(record, header, &process.counters);
+    return;
   }
   if (IsEssential(type)) {
     process.essentials.insert(process.essentials.end(), record, record + header.size);
@@ -443,6 +463,7 @@ void FlightRecorder::WriteDump(TraceWriter* writer) {
       append(mmap);
     }
     if (process.moved_break.h.size != 0) append(process.moved_break);
+    if (process.counters.h.size != 0) append(process.counters);
     // In chunks of at most kMaxChunkRawSize bytes, cut at record boundaries.
     size_t start = 0, pos = 0;
     while (pos < bytes.size()) {

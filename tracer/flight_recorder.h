@@ -88,6 +88,9 @@ class FlightRecorder : public RecordSink {
     // The program's own moves of the break before the window, as one BRK from the first
     // old_break by their summed growth (new_break - old_break); h.size 0 while there was none.
     BrkRecord moved_break{};
+    // Sampled mode: the latest HEAP_COUNTERS before the window (its totals hold the earlier
+    // ones'); h.size 0 while there was none.
+    HeapCountersRecord counters{};
   };
   void ForgetMapping(const uint8_t* record, const RecordHeader& header, EvictedProcess& process);
 
@@ -116,6 +119,9 @@ class FlightRecorder : public RecordSink {
   std::unordered_map<uint32_t, std::unordered_map<uint64_t, uint64_t>> heap_blocks_;
   std::unordered_map<uint32_t, std::unordered_map<uint32_t, uint64_t>> heap_reallocating_;
   uint64_t heap_bytes_ = 0;
+  // Sampled mode: the heap the trigger judges is the shim counters' live heap (usable bytes,
+  // per process, as of each --interval), since the samples are not the heap.
+  std::map<uint32_t, uint64_t> counted_live_;
   std::map<uint32_t, uint64_t> rss_;
   std::vector<bool> armed_;  // per trigger: false while its condition holds (fires on the edge)
   uint32_t signals_seen_[65] = {};

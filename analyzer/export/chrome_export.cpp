@@ -67,7 +67,8 @@ std::string ExportChrome(HeapProfile& profile, const Timeline& timeline, const T
     writer.Add({{"name", "memory"}, {"cat", "memory"}, {"ph", "C"}, {"ts", Micros(row.time_ns)},
                 {"pid", row.pid}, {"args", args}});
   }
-  if (analysis.peak_bytes > 0) {
+  // A sampled-only trace records no time for its peak (heap_profile.h): no peak event.
+  if (analysis.peak_bytes > 0 && !profile.sampled_only()) {
     writer.Add({{"name", "heap peak"}, {"cat", "memory"}, {"ph", "i"}, {"s", "g"},
                 {"ts", Micros(profile.SinceStart(analysis.peak_ts_ns))}, {"pid", 0}, {"tid", 0},
                 {"args", {{"heap_bytes", analysis.peak_bytes}}}});
@@ -107,7 +108,12 @@ std::string ExportChrome(HeapProfile& profile, const Timeline& timeline, const T
     writer.Add(event);
   }
   writer.Finish({{"source", "memwrap export --format chrome"}, {"trace", profile.trace_path()},
-                 {"command", profile.Command()}, {"peak_heap_bytes", analysis.peak_bytes}});
+                 {"command", profile.Command()},
+                 {"peak_heap_bytes",
+                  profile.sampled_only() ? profile.CountedPeakBytes() : analysis.peak_bytes},
+                 {"sampled", profile.sampled_only()},
+                 {"peak_heap_bound_bytes",
+                  profile.sampled_only() ? profile.CountedPeakBoundBytes() : 0}});
   return out.str();
 }
 

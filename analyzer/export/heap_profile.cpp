@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "system_samples.h"
 
@@ -56,9 +57,44 @@ HeapProfile::HeapProfile(const std::string& trace_path)
     return values;
   };
   for (const auto& [key, usage] : analysis_.live_at_peak) entry(key).at_peak = usage;
-  for (const auto& [key, totals] : analysis_.stats.by_stack()) entry(key).allocated = totals;
+  for (const auto& [key, totals] : analysis_.stats.by_stack()) {
+    StackTotals& allocated = entry(key).allocated;
+    allocated = totals;
+    if (analysis_.sampled_only) {
+      // The samples stand for 1/P allocations each (sampled_weight.h).
+      allocated.allocations = uint64_t(std::llround(totals.estimated_allocations));
+      allocated.bytes_allocated = uint64_t(std::llround(totals.estimated_bytes));
+    }
+  }
   for (const auto& [key, usage] : analysis_.stats.leaked()) entry(key).leaked = usage;
   for (auto& [key, values] : by_key) stacks_.push_back(values);
+  warnings_ = stream_->warnings();
+  if (analysis_.sampled_only) {
+    warnings_.push_back(
+        "sampled trace (--stacks=sampled): only sampled allocations and their frees were "
+        "recorded; every per-stack figure is ESTIMATED (each sample weighed by 1/probability); "
+        "the heap over time comes from the exact counters read at each --interval, and the "
+        "exact counts, totals and the peak (within its bound) are in `memwrap report`");
+  }
+}
+
+uint64_t HeapProfile::CountedPeakBytes() const {
+  uint64_t peak = 0;
+  for (const ProcessImage& image : analysis_.catalog.images()) {
+    if (image.heap_counters) peak = std::max(peak, image.heap_counters->peak_usable_bytes);
+  }
+  return peak;
+}
+
+uint64_t HeapProfile::CountedPeakBoundBytes() const {
+  uint64_t peak = 0, bound = 0;
+  for (const ProcessImage& image : analysis_.catalog.images()) {
+    if (image.heap_counters && image.heap_counters->peak_usable_bytes >= peak) {
+      peak = image.heap_counters->peak_usable_bytes;
+      bound = image.heap_counters->peak_bound_bytes;
+    }
+  }
+  return bound;
 }
 
 std::string HeapProfile::Command() const {

@@ -46,7 +46,14 @@ class HeapProfile {
   TraceStream& stream() { return *stream_; }
   const HeapAnalysis& analysis() const { return analysis_; }
   const TraceCatalog& catalog() const { return analysis_.catalog; }
-  const std::vector<std::string>& warnings() const { return stream_->warnings(); }
+  // The stream's warnings, and for a sampled-only trace what its figures are.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  // A sampled-only trace (format 1.4 on): per-stack figures are estimates, heap-over-time
+  // figures from the replay are the samples' own.
+  bool sampled_only() const { return analysis_.sampled_only; }
+  // Sampled-only traces: the largest image's peak from the shim's counters and its bound.
+  uint64_t CountedPeakBytes() const;
+  uint64_t CountedPeakBoundBytes() const;
   // Time origin: the trace's creation (just before the program started).
   uint64_t origin_ns() const { return stream_->header().created_monotonic_ns; }
   uint64_t SinceStart(uint64_t ts_ns) const { return ts_ns > origin_ns() ? ts_ns - origin_ns() : 0; }
@@ -68,6 +75,7 @@ class HeapProfile {
   std::unique_ptr<TraceReader> reader_;
   std::unique_ptr<TraceStream> stream_;
   HeapAnalysis analysis_;
+  std::vector<std::string> warnings_;
   std::unique_ptr<CallSiteResolver> resolver_;
   std::vector<StackValues> stacks_;
 };

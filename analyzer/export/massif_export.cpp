@@ -58,7 +58,21 @@ void WriteSnapshot(std::ostream& out, size_t number, uint64_t time_ms, uint64_t 
 
 std::string ExportMassif(HeapProfile& profile, const Timeline& timeline) {
   const HeapAnalysis& analysis = profile.analysis();
-  const uint64_t peak_time_ns = profile.SinceStart(analysis.peak_ts_ns);
+  // A sampled-only trace: the peak is the shim counters' (usable bytes, within a bound) and its
+  // time is not recorded: the peak snapshot goes at the highest timeline row.
+  const bool sampled = profile.sampled_only();
+  const uint64_t peak_bytes = sampled ? profile.CountedPeakBytes() : analysis.peak_bytes;
+  uint64_t peak_time_ns = profile.SinceStart(analysis.peak_ts_ns);
+  if (sampled) {
+    uint64_t highest = 0;
+    peak_time_ns = 0;
+    for (const TimelineRow* row : TotalRows(timeline)) {
+      if (row->heap_bytes > highest) {
+        highest = row->heap_bytes;
+        peak_time_ns = row->time_ns;
+      }
+    }
+  }
 
   // The call tree at the peak: the allocation functions at the root, then the innermost frame
   // (the caller of malloc), then its callers.
@@ -78,12 +92,13 @@ std::string ExportMassif(HeapProfile& profile, const Timeline& timeline) {
   }
 
   // With sampled stacks, unsampled blocks are attributed to no stack: they show as one node.
-  if (root.bytes < analysis.peak_bytes) {
+  if (root.bytes < peak_bytes) {
     auto rest = std::make_unique<TreeNode>();
-    rest->bytes = analysis.peak_bytes - root.bytes;
-    root.children["(not attributed: blocks without a sampled stack)"] = std::move(rest);
+    rest->bytes = peak_bytes - root.bytes;
+    root.children[sampled ? "(not attributed: the peak less its sites' estimates)"
+                          : "(not attributed: blocks without a sampled stack)"] = std::move(rest);
   }
-  root.bytes = analysis.peak_bytes;
+  root.bytes = peak_bytes;
 
   // The heap over time, fewer snapshots where there are many rows, and the peak itself.
   std::vector<uint64_t> times, values;
@@ -97,16 +112,21 @@ std::string ExportMassif(HeapProfile& profile, const Timeline& timeline) {
   };
   std::vector<Snapshot> snapshots;
   for (size_t index : MinMaxPerBucket(times, values, kSnapshotBuckets)) {
-    if (times[index] == peak_time_ns && values[index] == analysis.peak_bytes) continue;
+    if (times[index] == peak_time_ns && values[index] == peak_bytes) continue;
     snapshots.push_back({times[index], values[index], false});
   }
-  if (analysis.peak_bytes > 0) snapshots.push_back({peak_time_ns, analysis.peak_bytes, true});
+  if (peak_bytes > 0) snapshots.push_back({peak_time_ns, peak_bytes, true});
   std::stable_sort(snapshots.begin(), snapshots.end(),
                    [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
 
   std::ostringstream out;
   out << "desc: memwrap export --format massif " << profile.trace_path()
-      << " (heap = requested bytes of live blocks; the peak snapshot is the exact heap peak)\n"
+      << (sampled ? " (SAMPLED trace: heap = usable bytes live, from the shim's counters at "
+                    "each interval; the peak snapshot is the counters' peak, exact within a "
+                    "bound, placed at the highest interval; its tree is ESTIMATED from the "
+                    "samples)\n"
+                  : " (heap = requested bytes of live blocks; the peak snapshot is the exact "
+                    "heap peak)\n")
       << "cmd: " << profile.Command() << "\ntime_unit: ms\n";
   size_t number = 0;
   if (snapshots.empty() || snapshots.front().time_ns != 0 || snapshots.front().peak) {

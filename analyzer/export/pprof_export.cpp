@@ -75,12 +75,19 @@ class ProfileBuilder {
                 profile_->SinceStart(analysis.catalog.last_ts_ns()));
     out_.Message(profile_field::kPeriodType, ValueType("space", "bytes"));
     out_.Varint(profile_field::kPeriod, 1);
-    std::vector<uint64_t> comments = {
-        Intern("memwrap: inuse_* = live at the exact heap peak, " +
-               std::to_string(analysis.peak_bytes) + " bytes at " +
-               std::to_string(profile_->SinceStart(analysis.peak_ts_ns)) +
-               " ns; alloc_* = the whole run")};
-    if (profile_->estimated()) {
+    std::vector<uint64_t> comments;
+    if (!profile_->sampled_only()) {
+      comments.push_back(Intern("memwrap: inuse_* = live at the exact heap peak, " +
+                                std::to_string(analysis.peak_bytes) + " bytes at " +
+                                std::to_string(profile_->SinceStart(analysis.peak_ts_ns)) +
+                                " ns; alloc_* = the whole run"));
+    }
+    if (profile_->sampled_only()) {
+      comments.push_back(Intern(
+          "memwrap: SAMPLED trace: only sampled allocations were recorded; inuse_* and alloc_* "
+          "per stack are estimates (each sample weighed by 1/probability), inuse_* those live "
+          "when the samples' own total peaked; the exact peak is in memwrap report"));
+    } else if (profile_->estimated()) {
       comments.push_back(Intern("memwrap: stacks were sampled: inuse_* per stack are estimates"));
     }
     for (uint64_t comment : comments) out_.Varint(profile_field::kComment, comment);

@@ -201,7 +201,8 @@
 
     // The exact heap peak of each trace.
     traces.forEach(function (trace, i) {
-      if (!trace.peak.heap_bytes || !visible.heap) return;
+      // A sampled trace's peak has no recorded time: it is stated in the warnings instead.
+      if (!trace.peak.heap_bytes || !visible.heap || trace.peak.time_ns === null) return;
       const px = x(trace.peak.time_ns), py = y(trace.peak.heap_bytes);
       const g = el("g", { class: "peak-marker", id: "peak-marker-" + i,
                           "data-peak-bytes": trace.peak.heap_bytes,

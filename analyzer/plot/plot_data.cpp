@@ -115,6 +115,16 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                   {"time_ns", analysis.peak_bytes > 0 ? profile.SinceStart(analysis.peak_ts_ns) : 0},
                   {"blocks", analysis.peak_blocks},
                   {"sites_estimated", profile.estimated()}};
+  // A sampled-only trace: the peak from the shim's counters, within its bound; no time, no
+  // block count (heap_profile.h).
+  data["sampled"] = profile.sampled_only();
+  if (profile.sampled_only()) {
+    data["peak"] = {{"heap_bytes", profile.CountedPeakBytes()},
+                    {"bound_bytes", profile.CountedPeakBoundBytes()},
+                    {"time_ns", nullptr},
+                    {"blocks", nullptr},
+                    {"sites_estimated", true}};
+  }
 
   const std::vector<const TimelineRow*> rows = TotalRows(timeline);
   data["series"] = {
@@ -176,7 +186,11 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                    {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated")},
                    {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls")},
                    {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes")}};
-  data["instants"] = BuildInstantIndex(profile, {options.max_instant_entries});
+  // The instant index sums every event; a sampled-only trace has only the samples, so it has
+  // none (the page says so) rather than the samples' own totals.
+  data["instants"] = profile.sampled_only()
+                         ? nlohmann::json(nullptr)
+                         : BuildInstantIndex(profile, {options.max_instant_entries});
   return data;
 }
 

@@ -46,7 +46,16 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
            << ", rank " << MarkupEscape(trace["rank"].get<std::string>()) << ")";
     }
     page << ": " << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
-         << MarkupEscape(BytesWithExact(peak)) << "</li>";
+         << MarkupEscape(BytesWithExact(peak));
+    if (trace.value("sampled", false)) {
+      // plot_data.cpp: the peak is the shim counters', known within a bound.
+      page << " &plusmn; "
+           << MarkupEscape(BytesWithExact(trace["peak"].value("bound_bytes", uint64_t(0))))
+           << " (SAMPLED trace: only sampled allocations were recorded; the heap curve comes "
+              "from the exact counters read at each interval; call sites and flame graphs are "
+              "ESTIMATED from the samples; there is no instant index)";
+    }
+    page << "</li>";
   }
   if (!input.systems.is_null()) {
     for (const nlohmann::json& host : input.systems["hosts"]) {

@@ -82,7 +82,9 @@ enum class RecordType : uint16_t {
   kSystemCpu = 29,       // dlogger/cronlogger: CPU time of all CPUs since boot (/proc/stat)
   kSystemLoad = 30,      // dlogger/cronlogger: load averages and tasks (/proc/loadavg)
   kSystemItem = 31,      // dlogger/cronlogger: one network interface, disk or top process
-  kMaxType = 31,
+  kHeapCounters = 32,    // collector: a sampled-mode image's exact heap counters (since 1.4;
+                         // HeapCountersRecord)
+  kMaxType = 32,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -103,7 +105,10 @@ enum class AllocKind : uint16_t {
 };
 
 // RecordHeader::flags of ALLOC / REALLOC_END, bit 8: this allocation's stack was sampled
-// (--stacks=sampled); unsampled allocations carry kNoStack.
+// (--stacks=sampled). Before format 1.4 a sampled-mode trace held every event and unsampled
+// allocations carried kNoStack; since 1.4 (an image with HEAP_COUNTERS records) only sampled
+// allocations and the frees of sampled blocks are recorded, and the exact totals come from
+// the counters.
 inline constexpr uint16_t kAllocFlagSampled = 0x100;
 inline constexpr uint16_t kAllocKindMask = 0xff;
 
@@ -550,6 +555,32 @@ struct SystemItemRecord {
   uint64_t values[8];
 };
 static_assert(sizeof(SystemItemRecord) == 120);
+
+// Sampled mode (--stacks=sampled, format 1.4 on): the exact figures that the sampled events
+// cannot give, read by the collector from the ring's counter area (ring.h, HeapCounterArea) at
+// each --interval and when the image ends. Counts and byte totals are exact once the image
+// ended (flags bit 0); the ones in between may miss the calls in flight on other threads.
+// Bytes freed and the live heap are in the allocator's usable bytes (malloc_usable_size: a free
+// does not say the size that was asked for); bytes allocated are the requested sizes. A realloc
+// that moves or resizes a block counts as one free of the old block and one allocation.
+struct HeapCountersRecord {
+  RecordHeader h;              // flags: kHeapCountersFinal
+  uint64_t ts_ns;              // when the collector read the counters
+  uint64_t alloc_count;        // blocks handed out (malloc family, realloc's new block)
+  uint64_t alloc_bytes;        // their requested sizes
+  uint64_t alloc_usable_bytes; // their usable sizes
+  uint64_t free_count;         // blocks released (free, realloc's old block)
+  uint64_t free_usable_bytes;  // their usable sizes
+  uint64_t peak_usable_bytes;  // highest live heap (usable bytes) seen by the shared total
+  uint64_t peak_bound_bytes;   // the true peak lies within peak_usable_bytes +- this
+  uint64_t sample_bytes;       // the sampler's mean (--sample-bytes)
+  uint64_t samples_untracked;  // samples dropped because the sampled-block set was full
+  uint32_t threads;            // most threads counting at once (peak_bound = threads x flush)
+  uint32_t flush_bytes;        // per-thread live delta that triggers a flush to the total
+};
+static_assert(sizeof(HeapCountersRecord) == 96);
+// HeapCountersRecord::h.flags, bit 0: read after the image ended: every figure is final.
+inline constexpr uint16_t kHeapCountersFinal = 0x1;
 
 struct ModulesChangedRecord {
   RecordHeader h;

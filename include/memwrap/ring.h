@@ -4,7 +4,8 @@
 // Semantics
 //  * One memfd per traced process, created by the shim, passed to the collector with
 //    SCM_RIGHTS (see handshake.h), mapped MAP_SHARED by both. Nothing is named in /dev/shm.
-//  * Layout: a RingHeader (one 4 KiB page), then `capacity` data bytes. capacity is a power of
+//  * Layout: a RingHeader (first 256 bytes of a 64 KiB header area whose bytes from 4 KiB on
+//    hold the HeapCounterArea, used in sampled mode only), then `capacity` data bytes. capacity is a power of
 //    two, a multiple of 4096, between kMinRingCapacity and kMaxRingCapacity.
 //  * Positions (head, tail) are 64-bit byte counters that never wrap; the data offset of
 //    position p is p & (capacity - 1).
@@ -47,10 +48,11 @@
 namespace memwrap {
 
 inline constexpr uint64_t kRingMagic = 0x474e4952'5057'4d4dull;  // "MMWPRING"
-inline constexpr uint32_t kRingLayoutVersion = 1;
+inline constexpr uint32_t kRingLayoutVersion = 2;  // 2: 64 KiB header with heap counters
 inline constexpr uint64_t kCommitTagXor = 0x9e3779b97f4a7c15ull;
 inline constexpr uint32_t kSlotTagSize = 8;
-inline constexpr uint64_t kRingHeaderSize = 4096;
+inline constexpr uint64_t kRingHeaderSize = 64 * 1024;
+inline constexpr uint64_t kHeapCounterAreaOffset = 4096;
 inline constexpr uint64_t kMinRingCapacity = 64 * 1024;
 inline constexpr uint64_t kMaxRingCapacity = 1ull << 30;
 inline constexpr uint64_t kDefaultRingCapacity = 8ull << 20;
@@ -91,6 +93,53 @@ static_assert(sizeof(RingHeader) <= kRingHeaderSize);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
 static_assert(sizeof(std::atomic<uint64_t>) == 8 && sizeof(std::atomic<uint32_t>) == 4);
+
+// Sampled mode (--stacks=sampled): the exact heap counters, kept in the ring's memfd so that
+// the collector reads them at each --interval and after the process ended, however it ended.
+//
+// Who writes what
+//  * Each thread claims one HeapCounterSlot (owner: 0 -> its tid, compare-exchange) at its
+//    first heap call and is its only writer until it exits (owner back to 0); the next thread
+//    to claim the slot adds to the same counters, so a slot's sums are cumulative and the sum
+//    over all slots is the process's total. A single writer needs no lock prefix: the counts
+//    are relaxed load + store. Threads that find no free slot add to `overflow` with
+//    fetch_add (exact, slower).
+//  * `unflushed`: the slot's live-heap change not yet added to `live_bytes`. A thread adds it
+//    (fetch_add) once its magnitude reaches `flush_bytes`, and at its exit, then raises
+//    `peak_bytes` (compare-exchange) to the total it saw. So at every instant the true live
+//    heap differs from `live_bytes` by less than flush_bytes per counting thread, and the true
+//    peak from `peak_bytes` by less than flush_bytes x `max_threads`.
+//  * collector: reads only (relaxed loads; each 64-bit load is whole on the 64-bit targets
+//    memwrap supports). It distrusts what it reads like everything else in the ring.
+struct alignas(64) HeapCounterSlot {
+  std::atomic<uint32_t> owner;  // tid of the thread counting here, 0 when free
+  uint32_t reserved;
+  std::atomic<uint64_t> alloc_count, alloc_bytes, alloc_usable_bytes;
+  std::atomic<uint64_t> free_count, free_usable_bytes;
+  std::atomic<int64_t> unflushed;
+};
+static_assert(sizeof(HeapCounterSlot) == 64);
+
+struct HeapCounterArea {
+  // Written once by the shim before the memfd is sent.
+  uint32_t active;       // 1: the shim runs in sampled mode and keeps these counters
+  uint32_t flush_bytes;  // see above
+  uint64_t sample_bytes;
+  uint8_t pad0[48];
+  // Shared by every thread (fetch_add / compare-exchange).
+  std::atomic<int64_t> live_bytes;
+  std::atomic<int64_t> peak_bytes;
+  std::atomic<uint32_t> threads;      // slots claimed now
+  std::atomic<uint32_t> max_threads;  // most slots claimed at once (+1 if overflow was used)
+  std::atomic<uint64_t> samples_untracked;
+  uint8_t pad1[32];
+  HeapCounterSlot overflow;
+  HeapCounterSlot slots[1];  // really kHeapCounterSlots
+};
+static_assert(sizeof(HeapCounterArea) == 192 + sizeof(HeapCounterSlot));  // slots at 192
+inline constexpr uint64_t kHeapCounterSlots =
+    (kRingHeaderSize - kHeapCounterAreaOffset - 192) / sizeof(HeapCounterSlot);
+static_assert(kHeapCounterSlots >= 900);
 
 constexpr bool IsValidRingCapacity(uint64_t capacity) {
   return capacity >= kMinRingCapacity && capacity <= kMaxRingCapacity &&

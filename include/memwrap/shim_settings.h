@@ -17,6 +17,9 @@ namespace memwrap {
 inline constexpr const char* kEnvStacks = "MEMWRAP_STACKS";             // full | none | sampled
 inline constexpr const char* kEnvSampleBytes = "MEMWRAP_SAMPLE_BYTES";  // mean bytes between samples
 inline constexpr const char* kEnvOnFull = "MEMWRAP_ON_FULL";            // block | drop
+// The sampler's seed (a positive decimal): the same program with the same seed samples the
+// same allocations. Unset: a seed from the clock.
+inline constexpr const char* kEnvSampleSeed = "MEMWRAP_SAMPLE_SEED";
 
 enum class StackMode : uint32_t {
   kFull = 0,     // every allocation's stack

@@ -17,7 +17,11 @@ namespace memwrap {
 // The one version constant of the format. A reader refuses a newer major; a newer minor only
 // adds record types or chunk types, which older readers skip.
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 3;
+inline constexpr uint16_t kTraceFormatMinor = 4;
+// From this minor on, an image recorded with --stacks=sampled holds only its sampled
+// allocations and their frees, plus HEAP_COUNTERS records with the exact totals; older
+// sampled traces hold every event (docs/trace-format.md, "Sampled traces").
+inline constexpr uint16_t kFirstMinorWithSampledOnly = 4;
 // From this minor on, a writer that finishes ends the file with a kEndOfTrace chunk, so a file
 // without one is incomplete; older files cannot say (docs/trace-format.md, "Complete traces").
 inline constexpr uint16_t kFirstMinorWithEndOfTrace = 1;

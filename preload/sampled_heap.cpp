@@ -1,0 +1,167 @@
+#include "sampled_heap.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "shim_memory.h"
+
+namespace memwrap::shim {
+namespace {
+
+HeapCounterArea* g_area = nullptr;
+uint32_t (*g_tid)() = nullptr;
+
+// Sampled blocks are rare (one per sample_bytes allocated on average), so a fixed set of
+// buckets of one cache line each holds them with room to spare: a free reads one line.
+// Entries go 0 -> address (compare-exchange) and back; no tombstones, so a bucket never
+// fills with the dead. An address cannot be in the set twice: it is tracked after the
+// allocator returned it and untracked before the allocator takes it back.
+constexpr uint32_t kBucketEntries = 8;
+constexpr uint32_t kBucketBits = 13;
+constexpr size_t kSetBytes = (size_t(1) << kBucketBits) * kBucketEntries * sizeof(uint64_t);
+std::atomic<uint64_t>* g_set = nullptr;
+
+__thread HeapCounterSlot* t_slot __attribute__((tls_model("initial-exec")));
+pthread_key_t g_exit_key;
+
+std::atomic<uint64_t>* BucketOf(const void* block) {
+  const uint64_t hash = (uint64_t(reinterpret_cast<uintptr_t>(block)) >> 4) * 0x9e3779b97f4a7c15ull;
+  return g_set + (hash >> (64 - kBucketBits)) * kBucketEntries;
+}
+
+void RaiseTo(std::atomic<int64_t>* maximum, int64_t value) {
+  int64_t seen = maximum->load(std::memory_order_relaxed);
+  while (value > seen &&
+         !maximum->compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
+void FlushLive(int64_t change) {
+  const int64_t live = g_area->live_bytes.fetch_add(change, std::memory_order_relaxed) + change;
+  RaiseTo(&g_area->peak_bytes, live);
+}
+
+// The thread is exiting (its key destructor): its pending change goes to the total and its
+// slot to the next thread.
+void ReleaseSlot(void* slot_pointer) {
+  auto* slot = static_cast<HeapCounterSlot*>(slot_pointer);
+  if (slot == nullptr || slot != t_slot || g_area == nullptr) return;
+  const int64_t pending = slot->unflushed.exchange(0, std::memory_order_relaxed);
+  if (pending != 0) FlushLive(pending);
+  t_slot = nullptr;
+  g_area->threads.fetch_sub(1, std::memory_order_relaxed);
+  slot->owner.store(0, std::memory_order_release);
+}
+
+// The calling thread's slot, claimed at its first call; the shared overflow slot when all
+// are taken.
+HeapCounterSlot* Slot() {
+  if (t_slot != nullptr) return t_slot;
+  const uint32_t tid = g_tid();
+  for (uint64_t i = 0; i < kHeapCounterSlots; ++i) {
+    HeapCounterSlot* slot = &g_area->slots[i];
+    uint32_t free_owner = 0;
+    if (slot->owner.load(std::memory_order_relaxed) != 0 ||
+        !slot->owner.compare_exchange_strong(free_owner, tid, std::memory_order_acquire)) {
+      continue;
+    }
+    const uint32_t now = g_area->threads.fetch_add(1, std::memory_order_relaxed) + 1;
+    uint32_t most = g_area->max_threads.load(std::memory_order_relaxed);
+    while (now > most && !g_area->max_threads.compare_exchange_weak(most, now)) {
+    }
+    t_slot = slot;
+    pthread_setspecific(g_exit_key, slot);
+    return slot;
+  }
+  return &g_area->overflow;
+}
+
+void Add(std::atomic<uint64_t>* counter, uint64_t amount, bool shared) {
+  if (shared) {
+    counter->fetch_add(amount, std::memory_order_relaxed);
+  } else {
+    // The slot's only writer: a plain read and write, no lock prefix.
+    counter->store(counter->load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+  }
+}
+
+void ChangeLive(HeapCounterSlot* slot, int64_t change, bool shared) {
+  if (shared) {
+    FlushLive(change);
+    return;
+  }
+  const int64_t pending = slot->unflushed.load(std::memory_order_relaxed) + change;
+  if (pending < int64_t(kSampledFlushBytes) && pending > -int64_t(kSampledFlushBytes)) {
+    slot->unflushed.store(pending, std::memory_order_relaxed);
+    return;
+  }
+  slot->unflushed.store(0, std::memory_order_relaxed);
+  FlushLive(pending);
+}
+
+}  // namespace
+
+bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)()) {
+  g_tid = tid;
+  if (g_set == nullptr) {
+    g_set = static_cast<std::atomic<uint64_t>*>(MapShimMemory(kSetBytes));
+    if (g_set == nullptr) return false;
+    if (pthread_key_create(&g_exit_key, ReleaseSlot) != 0) return false;
+  }
+  area->active = 1;
+  area->flush_bytes = kSampledFlushBytes;
+  area->sample_bytes = sample_bytes;
+  g_area = area;
+  return true;
+}
+
+void ResetSampledHeapAfterFork() {
+  t_slot = nullptr;
+  if (g_set != nullptr) memset(static_cast<void*>(g_set), 0, kSetBytes);
+}
+
+void CountAllocation(uint64_t requested, uint64_t usable) {
+  HeapCounterSlot* slot = Slot();
+  const bool shared = slot == &g_area->overflow;
+  Add(&slot->alloc_count, 1, shared);
+  Add(&slot->alloc_bytes, requested, shared);
+  Add(&slot->alloc_usable_bytes, usable, shared);
+  ChangeLive(slot, int64_t(usable), shared);
+}
+
+void CountRelease(uint64_t usable) {
+  HeapCounterSlot* slot = Slot();
+  const bool shared = slot == &g_area->overflow;
+  Add(&slot->free_count, 1, shared);
+  Add(&slot->free_usable_bytes, usable, shared);
+  ChangeLive(slot, -int64_t(usable), shared);
+}
+
+bool TrackSampledBlock(const void* block) {
+  std::atomic<uint64_t>* bucket = BucketOf(block);
+  const uint64_t address = uint64_t(reinterpret_cast<uintptr_t>(block));
+  for (uint32_t i = 0; i < kBucketEntries; ++i) {
+    uint64_t empty = 0;
+    if (bucket[i].load(std::memory_order_relaxed) == 0 &&
+        bucket[i].compare_exchange_strong(empty, address, std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  g_area->samples_untracked.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool UntrackSampledBlock(const void* block) {
+  std::atomic<uint64_t>* bucket = BucketOf(block);
+  const uint64_t address = uint64_t(reinterpret_cast<uintptr_t>(block));
+  for (uint32_t i = 0; i < kBucketEntries; ++i) {
+    uint64_t expected = address;
+    if (bucket[i].load(std::memory_order_relaxed) == address &&
+        bucket[i].compare_exchange_strong(expected, 0, std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace memwrap::shim

@@ -1,0 +1,243 @@
+// --stacks=sampled against known truth: the programs know what they allocate (and full mode,
+// which records every event, confirms it), and the report's exact figures must equal it, its
+// peak must lie within the bound it states, and its estimated sites within 10% of the truth.
+#include <gtest/gtest.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+
+json ReportJson(const std::string& trace) {
+  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
+  EXPECT_EQ(report.exit_code(), 0) << report.err;
+  return json::parse(report.out);
+}
+
+struct Recording {
+  CommandResult run;
+  json report;
+  uint64_t trace_bytes = 0;
+};
+
+Recording Record(const std::string& trace, const std::vector<std::string>& options,
+                 const std::vector<std::string>& program) {
+  std::vector<std::string> argv = {kMemwrap, "-q", "-o", trace};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), program.begin(), program.end());
+  Recording recording;
+  recording.run = RunProgram(argv);
+  recording.report = ReportJson(trace);
+  struct stat info {};
+  if (stat(trace.c_str(), &info) == 0) recording.trace_bytes = uint64_t(info.st_size);
+  return recording;
+}
+
+const json* SiteNamed(const json& sites, const std::string& function) {
+  for (const json& site : sites) {
+    if (site["function"] == function) return &site;
+  }
+  return nullptr;
+}
+
+// The standard error of a Horvitz-Thompson total of `count` blocks of `size` bytes sampled by
+// bytes with mean `mean`, relative to the total (sampled_weight.h).
+double RelativeStandardError(double count, double size, double mean) {
+  const double p = -std::expm1(-size / mean);
+  return std::sqrt((1 - p) / (count * p));
+}
+
+class SampledMode : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new ScratchDir;
+    // A fixed seed: the same samples on every run. Without one, the 64-byte site's estimate is
+    // off by more than 10% with probability ~1e-5 (10% is 4.5 standard errors) and the 4 KiB
+    // site's with probability ~1e-3 (3.3 standard errors): see the first test.
+    sampled_ = new Recording(Record(dir_->File("sampled.mwt"),
+                                    {"--stacks=sampled", "--sample-bytes", "32KiB",
+                                     "--sample-seed", "12345"},
+                                    {MEMWRAP_SAMPLED_SITES}));
+    full_ = new Recording(Record(dir_->File("full.mwt"), {}, {MEMWRAP_SAMPLED_SITES}));
+  }
+  static void TearDownTestSuite() {
+    delete sampled_;
+    delete full_;
+    delete dir_;
+  }
+  static ScratchDir* dir_;
+  static Recording* sampled_;
+  static Recording* full_;
+};
+ScratchDir* SampledMode::dir_ = nullptr;
+Recording* SampledMode::sampled_ = nullptr;
+Recording* SampledMode::full_ = nullptr;
+
+TEST_F(SampledMode, SitesAreEstimatedWithinTenPercentWithTheirStandardError) {
+  ASSERT_EQ(sampled_->run.exit_code(), 0) << sampled_->run.err;
+  const json& report = sampled_->report;
+  ASSERT_FALSE(report["sampled"].is_null()) << report.dump(1);
+  EXPECT_EQ(report["sampled"]["sample_bytes"].get<uint64_t>(), 32768u);
+  struct Truth {
+    const char* function;
+    double bytes, size;
+  };
+  for (const Truth& truth : {Truth{"small_blocks", 64.0 * 1024 * 1024, 64},
+                             Truth{"page_blocks", 32.0 * 1024 * 1024, 4096}}) {
+    const json* site = SiteNamed(report["top_sites_by_bytes"], truth.function);
+    ASSERT_NE(site, nullptr) << truth.function << report["top_sites_by_bytes"].dump(1);
+    const double estimated = (*site)["bytes_allocated"].get<double>();
+    EXPECT_NEAR(estimated, truth.bytes, 0.10 * truth.bytes) << truth.function;
+    // The standard error the report states is the one the sampling gives (within 25%: it is
+    // itself estimated from the samples).
+    const double expected_error =
+        RelativeStandardError(truth.bytes / truth.size, truth.size, 32768) * truth.bytes;
+    ASSERT_TRUE(site->contains("bytes_allocated_standard_error")) << site->dump(1);
+    EXPECT_NEAR((*site)["bytes_allocated_standard_error"].get<double>(), expected_error,
+                0.25 * expected_error)
+        << truth.function;
+  }
+}
+
+TEST_F(SampledMode, CountsAndTotalsAreExactlyFullModes) {
+  ASSERT_EQ(full_->run.exit_code(), 0) << full_->run.err;
+  const json& sampled = sampled_->report["totals"];
+  const json& full = full_->report["totals"];
+  EXPECT_GE(full["allocations"].get<uint64_t>(), 1048576u + 8192u);
+  EXPECT_EQ(sampled["allocations"], full["allocations"]);
+  EXPECT_EQ(sampled["frees"], full["frees"]);
+  EXPECT_EQ(sampled["bytes_allocated"], full["bytes_allocated"]);
+  EXPECT_EQ(sampled_->report["sampled"]["allocations"], full["allocations"]);
+  EXPECT_EQ(sampled_->report["sampled"]["final"], true);
+  // Every block is freed: the usable bytes freed are those allocated.
+  EXPECT_EQ(sampled_->report["sampled"]["usable_bytes_allocated"],
+            sampled_->report["sampled"]["usable_bytes_freed"]);
+  EXPECT_EQ(sampled_->report["sampled"]["live_at_end_bytes"].get<uint64_t>(), 0u);
+}
+
+TEST_F(SampledMode, EverySampledBlocksFreeIsMatched) {
+  const json& report = sampled_->report;
+  // Thousands of samples, all freed by the program: none may look live at the end.
+  EXPECT_GT(report["sampled"]["samples"].get<uint64_t>(), 1000u);
+  EXPECT_EQ(report["sampled"]["samples_untracked"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["leaked_bytes"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(report["leak_sites"].empty()) << report["leak_sites"].dump(1);
+}
+
+TEST_F(SampledMode, TheTraceIsATwentiethOfFullModesAndSaysItIsSampled) {
+  ASSERT_GT(full_->trace_bytes, 0u);
+  EXPECT_LE(sampled_->trace_bytes * 20, full_->trace_bytes)
+      << sampled_->trace_bytes << " vs " << full_->trace_bytes;
+  CommandResult text = RunProgram({kMemwrap, "report", dir_->File("sampled.mwt")});
+  EXPECT_NE(text.out.find("SAMPLED trace"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Temporary allocations: not available in a sampled trace"),
+            std::string::npos) << text.out;
+  EXPECT_EQ(sampled_->report["temporary_allocations"], nullptr);
+  EXPECT_EQ(sampled_->report["peak_heap_time_ns"], nullptr);
+}
+
+// Every reader says the trace is sampled, and gives no per-event figure it has not got.
+TEST_F(SampledMode, EveryReaderSaysTheTraceIsSampled) {
+  const std::string trace = dir_->File("sampled.mwt");
+  const uint64_t peak = sampled_->report["peak_heap_bytes"].get<uint64_t>();
+  const uint64_t bound = sampled_->report["peak_heap_bound_bytes"].get<uint64_t>();
+  ASSERT_GT(bound, 0u);
+
+  // timeline: the heap from the counters, never above the peak's upper end.
+  CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
+  ASSERT_EQ(timeline.exit_code(), 0) << timeline.err;
+  EXPECT_NE(timeline.err.find("sampled trace"), std::string::npos) << timeline.err;
+  size_t lines = 0;
+  std::istringstream rows(timeline.out);
+  for (std::string line; std::getline(rows, line); ++lines) {
+    const json row = json::parse(line);
+    EXPECT_EQ(row["sampled"], true);
+    EXPECT_NE(row["kind"], "peak");  // spikes between counter readings are not recorded
+    EXPECT_LE(row["heap_bytes"].get<uint64_t>(), peak + bound);
+  }
+  EXPECT_GT(lines, 0u);
+
+  // check: a limit between the peak and its upper end fails, and says why.
+  CommandResult check = RunProgram(
+      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound / 2), trace});
+  EXPECT_EQ(check.exit_code(), 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("sampled trace: judged at its upper end"), std::string::npos)
+      << check.out;
+  CommandResult pass = RunProgram(
+      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound), trace});
+  EXPECT_EQ(pass.exit_code(), 0) << pass.out << pass.err;
+
+  // diff, exports, plot.
+  CommandResult diff = RunProgram({kMemwrap, "diff", dir_->File("full.mwt"), trace});
+  ASSERT_EQ(diff.exit_code(), 0) << diff.err;
+  EXPECT_NE(diff.out.find("SAMPLED trace " + trace), std::string::npos) << diff.out;
+  const std::string massif = dir_->File("massif.out");
+  CommandResult exported =
+      RunProgram({kMemwrap, "export", "--format", "massif", trace, "-o", massif});
+  ASSERT_EQ(exported.exit_code(), 0) << exported.err;
+  EXPECT_NE(test_support::ReadFile(massif).find("desc: memwrap export --format massif " + trace +
+                                                " (SAMPLED trace"),
+            std::string::npos);
+  EXPECT_NE(exported.err.find("sampled trace"), std::string::npos) << exported.err;
+  const std::string page = dir_->File("plot.html");
+  CommandResult plot = RunProgram({kMemwrap, "plot", trace, "-o", page});
+  ASSERT_EQ(plot.exit_code(), 0) << plot.err;
+  EXPECT_NE(test_support::ReadFile(page).find("SAMPLED trace"), std::string::npos);
+}
+
+// 32 threads hold 256 blocks of 8 KiB each at once (threads_alloc), after 20 short-lived
+// small blocks each: the peak must lie within the bound the report states, a bound of threads x the
+// flush threshold that is small beside the peak.
+TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
+  ScratchDir dir;
+  const int threads = 32, blocks = 256;
+  const size_t size = 8192;
+  Recording recording =
+      Record(dir.File("t.mwt"), {"--stacks=sampled"},
+             {MEMWRAP_THREADS_ALLOC, std::to_string(threads), std::to_string(blocks),
+              std::to_string(size), "20"});
+  ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
+  const json& report = recording.report;
+  ASSERT_FALSE(report["sampled"].is_null());
+  // The peak is counted in usable bytes: what this same allocator gives for the block size.
+  void* probe = malloc(size);
+  const uint64_t usable = malloc_usable_size(probe);
+  free(probe);
+  const uint64_t held = uint64_t(threads) * blocks * usable;
+  const uint64_t peak = report["peak_heap_bytes"].get<uint64_t>();
+  const uint64_t bound = report["peak_heap_bound_bytes"].get<uint64_t>();
+  const uint64_t counted = report["sampled"]["threads"].get<uint64_t>();
+  EXPECT_GE(counted, uint64_t(threads));
+  EXPECT_LE(counted, uint64_t(threads) + 2);  // the main thread, at most one other
+  EXPECT_EQ(bound, counted * report["sampled"]["flush_bytes"].get<uint64_t>());
+  EXPECT_LT(bound * 10, held);  // a bound that says something
+  // Beside the held blocks the program has at most a few small ones live (its churn's, one
+  // per thread, and the C library's): 64 KiB of slack.
+  EXPECT_GE(peak + bound, held);
+  EXPECT_LE(peak, held + bound + 65536);
+  // Counts are exact: every block and every churn block allocated, and freed.
+  const uint64_t program_blocks = uint64_t(threads) * blocks * (1 + 20);
+  EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), program_blocks);
+  EXPECT_LE(report["totals"]["allocations"].get<uint64_t>(), program_blocks + 64);
+}
+
+}  // namespace
+}  // namespace memwrap
