@@ -1,40 +1,19 @@
 #include "plot/plot_data.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
-#include <optional>
 #include <memory>
 
-#include "export/downsample.h"
 #include "export/exports.h"
 #include "export/heap_profile.h"
 #include "export/trace_events.h"
 #include "plot/instant_index.h"
-#include "timeline.h"
+#include "plot/memory_series.h"
 
 namespace memwrap {
 namespace {
 
 using nlohmann::json;
-
-// One series of [time_ns, bytes] points, min and max kept per span.
-json Series(const std::vector<const TimelineRow*>& rows,
-            const std::function<std::optional<uint64_t>(const TimelineRow&)>& value,
-            size_t buckets) {
-  std::vector<uint64_t> times, values;
-  for (const TimelineRow* row : rows) {
-    if (std::optional<uint64_t> v = value(*row)) {
-      times.push_back(row->time_ns);
-      values.push_back(*v);
-    }
-  }
-  json points = json::array();
-  for (size_t index : MinMaxPerBucket(times, values, buckets)) {
-    points.push_back({times[index], values[index]});
-  }
-  return points;
-}
 
 // A flame graph tree: {"n": name, "v": value, "c": [children]}, children largest first.
 // Frames worth less than 1/5000 of the total are left out (their parent's value still counts
@@ -93,7 +72,6 @@ json Frames(const std::vector<SourceFrame>& frames) {
 json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options) {
   HeapProfile profile(trace_path);
   const HeapAnalysis& analysis = profile.analysis();
-  Timeline timeline = BuildTimeline(trace_path, TimelineOptions{});
   TraceEvents events = CollectTraceEvents(profile.stream(), profile.origin_ns());
 
   json data;
@@ -116,24 +94,11 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                   {"blocks", analysis.peak_blocks},
                   {"sites_estimated", profile.estimated()}};
 
-  const std::vector<const TimelineRow*> rows = TotalRows(timeline);
-  data["series"] = {
-      {"heap", Series(rows, [](const TimelineRow& r) { return std::optional(r.heap_bytes); },
-                      options.chart_buckets)},
-      {"mapped", Series(rows, [](const TimelineRow& r) { return std::optional(r.mapped_bytes); },
-                        options.chart_buckets)},
-      {"rss", Series(rows, [](const TimelineRow& r) { return r.rss_bytes; }, options.chart_buckets)},
-      {"pss", Series(rows, [](const TimelineRow& r) { return r.pss_bytes; }, options.chart_buckets)},
-  };
-  // At the origin (the trace's creation, before the program ran) nothing was allocated or
-  // mapped yet: the chart starts from there rather than from the first row.
-  for (const char* key : {"heap", "mapped"}) {
-    json& points = data["series"][key];
-    if (!points.empty() && points[0][0].get<uint64_t>() > 0) {
-      points.insert(points.begin(), json::array({0, 0}));
-    }
-  }
-  data["timeline_rows"] = rows.size();
+  // Heap and mapped bytes as steps at the instants they changed, RSS and PSS as sampled.
+  json memory = BuildMemorySeries(profile, data["duration_ns"].get<uint64_t>(),
+                                  options.chart_buckets);
+  data["series"] = std::move(memory["series"]);
+  data["series_counts"] = std::move(memory["series_counts"]);
 
   // Markers, at most max_markers of each kind (thinned evenly; the total is kept).
   std::map<std::string, std::vector<const PointEvent*>> by_kind;
