@@ -1,12 +1,11 @@
 #include "plot/plot_data.h"
 
-#include <algorithm>
 #include <map>
-#include <memory>
+#include <vector>
 
-#include "export/exports.h"
 #include "export/heap_profile.h"
 #include "export/trace_events.h"
+#include "plot/flame_tree.h"
 #include "plot/instant_index.h"
 #include "plot/memory_series.h"
 
@@ -14,48 +13,6 @@ namespace memwrap {
 namespace {
 
 using nlohmann::json;
-
-// A flame graph tree: {"n": name, "v": value, "c": [children]}, children largest first.
-// Frames worth less than 1/5000 of the total are left out (their parent's value still counts
-// them): they would be narrower than a pixel.
-struct FlameNode {
-  uint64_t value = 0;
-  std::map<std::string, std::unique_ptr<FlameNode>> children;
-};
-
-json FlameJson(const std::string& name, const FlameNode& node, uint64_t min_value) {
-  json out = {{"n", name}, {"v", node.value}};
-  std::vector<std::pair<const std::string*, const FlameNode*>> children;
-  for (const auto& [child_name, child] : node.children) {
-    if (child->value >= min_value) children.push_back({&child_name, child.get()});
-  }
-  std::stable_sort(children.begin(), children.end(),
-                   [](const auto& a, const auto& b) { return a.second->value > b.second->value; });
-  if (!children.empty()) {
-    out["c"] = json::array();
-    for (const auto& [child_name, child] : children) {
-      out["c"].push_back(FlameJson(*child_name, *child, min_value));
-    }
-  }
-  return out;
-}
-
-json FlameTree(HeapProfile& profile, StackMetric metric, const char* root_name) {
-  FlameNode root;
-  for (const StackValues& values : profile.stacks()) {
-    const uint64_t value = MetricValue(values, metric);
-    if (value == 0) continue;
-    root.value += value;
-    FlameNode* node = &root;
-    for (const std::string& frame : profile.FoldedFrames(values.image, values.stack)) {
-      std::unique_ptr<FlameNode>& child = node->children[frame];
-      if (!child) child = std::make_unique<FlameNode>();
-      child->value += value;
-      node = child.get();
-    }
-  }
-  return FlameJson(root_name, root, std::max<uint64_t>(1, root.value / 5000));
-}
 
 json Frames(const std::vector<SourceFrame>& frames) {
   json out = json::array();
@@ -137,10 +94,7 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                              {"stack", Frames(site.stack)}});
   }
 
-  data["flame"] = {{"peak", FlameTree(profile, StackMetric::kPeak, "heap at the peak")},
-                   {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated")},
-                   {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls")},
-                   {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes")}};
+  data["flame"] = BuildFlameTrees(profile);
   data["instants"] = BuildInstantIndex(profile, {options.max_instant_entries});
   return data;
 }
