@@ -100,7 +100,8 @@ TEST(Plot, ChromiumDrawsTheChartTheExactPeakAndThePeakConsumers) {
   const size_t grow_cache = dom.out.find("<td>grow_cache</td>");
   ASSERT_NE(load_table, std::string::npos);
   EXPECT_LT(load_table, grow_cache);
-  EXPECT_NE(dom.out.find("8,000,000</td>", load_table), std::string::npos);
+  EXPECT_NE(dom.out.find("8,000,000<span class=\"unit\"> 7.63 MiB</span></td>", load_table),
+            std::string::npos) << "the exact integer, the rounded unit beside it";
   EXPECT_NE(dom.out.find("66.67%</td>", load_table), std::string::npos);
   EXPECT_NE(dom.out.find("id=\"flame-svg\""), std::string::npos);
   EXPECT_NE(dom.out.find("data-metric=\"peak\" data-total=\"12000000\""), std::string::npos);

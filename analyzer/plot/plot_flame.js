@@ -322,7 +322,9 @@
       el("title", {}, g).textContent = title;
       g.addEventListener("mousemove", function (event) {
         const module = frameModule(drawnFlame, node);
-        tooltip.textContent = title + (module ? " \u2014 in " + module : "") +
+        tooltip.textContent = title + (unit === " bytes" && Math.abs(node.v) >= 1024 ?
+                                       " = " + humanBytes(node.v) : "") +
+                              (module ? " \u2014 in " + module : "") +
                               (level + 1 === levels && node.c && node.c.length ?
                                        " \u2014 deeper frames cut by the depth cap" : "");
         tooltip.hidden = false;
