@@ -149,7 +149,7 @@ TEST_F(PhasesPage, IndexResolvesEveryNanosecondOfASmallTrace) {
   EXPECT_EQ(index["quantum_ns"], 1);
   EXPECT_GE(index["changes"].get<uint64_t>(), 4u) << "two allocations, two frees at least";
   std::map<std::string, size_t> number;
-  for (const json& site : index["sites"]) number[site["function"]] = number.size();
+  for (size_t i = 0; i < index["sites"].size(); ++i) number[index["sites"][i]["function"]] = i;
   ASSERT_TRUE(number.count("grow") && number.count("grow_more")) << index["sites"].dump();
   // Binary, not JSON numbers: varints in base64. Decoded, grow allocated and freed 10,000,000
   // bytes in one block, grow_more 20,000,000.
