@@ -3,6 +3,7 @@
 // between two instants or two marks) hold the exact bytes a known-truth program and a
 // hand-made trace allocated, to the nanosecond; a coarser index (a small budget) answers at
 // the instants it resolves, still exactly; #search= highlights the known function.
+#include <stdlib.h>
 #include <string.h>
 
 #include <gtest/gtest.h>
@@ -207,6 +208,62 @@ TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
                                    "t=" + Seconds(MarkTime(data_, "release") + 50'000'000));
   EXPECT_TRUE(RowBytes(released, "grow").empty());
   EXPECT_TRUE(RowBytes(released, "grow_more").empty());
+}
+
+// A real click and a real drag on the chart (mouse events at the pixel of a known instant, sent
+// by a script added to a copy of the page) open the same views as their fragments: the click
+// midway through the "more" phase holds both sites' exact bytes; the drag from midway through
+// "grow" to midway through "more" holds grow_more's 20,000,000 allocated bytes.
+TEST_F(PhasesPage, AClickAndADragOnTheChartOpenTheInstantAndTheRange) {
+  MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
+  const uint64_t grow = MarkTime(data_, "grow"), more = MarkTime(data_, "more"),
+                 release = MarkTime(data_, "release");
+  auto pointer = [&](uint64_t down_ns, uint64_t up_ns) {
+    std::string html = ReadFile(page_);
+    const std::string script =
+        "<script>(function () {\n"
+        "  const data = JSON.parse(document.getElementById('memwrap-data').textContent).traces[0];\n"
+        "  let maxTime = Math.max(1, data.duration_ns, data.peak.time_ns);\n"
+        "  for (const key in data.series) for (const p of data.series[key]) maxTime = Math.max(maxTime, p[0]);\n"
+        "  const svg = document.getElementById('chart-svg'), box = svg.getBoundingClientRect();\n"
+        "  const width = Number(svg.getAttribute('width'));\n"
+        "  const x = function (t) { return box.left + (84 + t / maxTime * (width - 104)) * box.width / width; };\n"
+        "  const send = function (type, t) {\n"
+        "    svg.dispatchEvent(new MouseEvent(type, { clientX: x(t), clientY: box.top + 100, button: 0, bubbles: true }));\n"
+        "  };\n"
+        "  send('mousedown', " + std::to_string(down_ns) + ");\n"
+        "  send('mousemove', " + std::to_string(up_ns) + ");\n"
+        "  send('mouseup', " + std::to_string(up_ns) + ");\n"
+        "  document.body.dataset.pixelNs = Math.ceil(maxTime / (width - 104));\n"
+        "})();</script>\n";
+    html.insert(html.rfind("</body>"), script);
+    const std::string copy = dir_.File("pointer.html");
+    test_support::WriteFile(copy, html);
+    // The click sets the fragment; the view follows at hashchange, after the page's load.
+    CommandResult dom = RunProgram({"/usr/bin/timeout", "120", chromium, "--headless", "--no-sandbox",
+                                    "--disable-gpu", "--disable-background-networking",
+                                    "--user-data-dir=" + dir_.File("chromium-pointer"),
+                                    "--window-size=1280,1400", "--virtual-time-budget=5000",
+                                    "--dump-dom", "file://" + copy});
+    EXPECT_EQ(dom.exit_code(), 0) << dom.err;
+    return dom.out;
+  };
+  const std::string click = pointer((more + release) / 2, (more + release) / 2);
+  const size_t pixel_at = click.find("data-pixel-ns=\"");
+  ASSERT_NE(pixel_at, std::string::npos);
+  const int64_t pixel = std::stoll(click.substr(pixel_at + 15));
+  const int64_t at = SectionValue(click, "data-at-ns");
+  EXPECT_LE(std::llabs(at - int64_t((more + release) / 2)), pixel) << "the instant clicked";
+  EXPECT_EQ(RowBytes(click, "grow"), std::vector<int64_t>{10'000'000});
+  EXPECT_EQ(RowBytes(click, "grow_more"), std::vector<int64_t>{20'000'000});
+  EXPECT_EQ(SectionValue(click, "data-total-bytes"), 30'000'000);
+
+  const std::string drag = pointer((grow + more) / 2, (more + release) / 2);
+  EXPECT_LE(std::llabs(SectionValue(drag, "data-from-ns") - int64_t((grow + more) / 2)), pixel);
+  EXPECT_LE(std::llabs(SectionValue(drag, "data-to-ns") - int64_t((more + release) / 2)), pixel);
+  EXPECT_EQ(RowBytes(drag, "grow"), (std::vector<int64_t>{10'000'000, 0, 0, 10'000'000, 0}));
+  EXPECT_EQ(RowBytes(drag, "grow_more"),
+            (std::vector<int64_t>{0, 20'000'000, 0, 20'000'000, 20'000'000}));
 }
 
 TEST_F(PhasesPage, ARangeBetweenTwoMarksHoldsWhatWasAllocatedAndFreedInIt) {
