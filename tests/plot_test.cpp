@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "external_tool.h"
@@ -98,7 +100,8 @@ TEST(Plot, ChromiumDrawsTheChartTheExactPeakAndThePeakConsumers) {
   const size_t grow_cache = dom.out.find("<td>grow_cache</td>");
   ASSERT_NE(load_table, std::string::npos);
   EXPECT_LT(load_table, grow_cache);
-  EXPECT_NE(dom.out.find("8,000,000</td>", load_table), std::string::npos);
+  EXPECT_NE(dom.out.find("8,000,000<span class=\"unit\"> 7.63 MiB</span></td>", load_table),
+            std::string::npos) << "the exact integer, the rounded unit beside it";
   EXPECT_NE(dom.out.find("66.67%</td>", load_table), std::string::npos);
   EXPECT_NE(dom.out.find("id=\"flame-svg\""), std::string::npos);
   EXPECT_NE(dom.out.find("data-metric=\"peak\" data-total=\"12000000\""), std::string::npos);
@@ -218,10 +221,10 @@ TEST(Plot, StackSamplesAndMarksAreMarkers) {
   EXPECT_NE(dom.out.find("<title>mark: phase &lt;two&gt; at"), std::string::npos);
 }
 
-// 10^5 timeline rows (a value every 10 ms for 1000 s) and one spike of 10,000,000 bytes that
-// lasts 1 ms, usually between two rows: the page holds at most two points per pixel column,
-// and the spike at its exact value.
-TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
+// 10^5 heap changes every 10 ms for 1000 s, and one spike of 10,000,000 bytes that lasts 1 ms:
+// the page holds at most four points per pixel column, and the spike at its exact value and
+// instant.
+TEST(Plot, HundredThousandChangesAreDownsampledKeepingTheExactPeak) {
   ScratchDir dir;
   test_support::SyntheticTrace synthetic(700);
   const uint64_t t = test_support::SyntheticTrace::Soon();
@@ -243,9 +246,9 @@ TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   Plot({trace, "-o", out});
   json data = PageData(ReadFile(out));
   const json& page = data["traces"][0];
-  EXPECT_GE(page["timeline_rows"].get<uint64_t>(), kRows);
+  EXPECT_EQ(page["series_counts"]["heap"], 2 * kRows - 1 + 2) << "every change is counted";
   const json& heap = page["series"]["heap"];
-  EXPECT_LE(heap.size(), 2 * 1600u + 3);
+  EXPECT_LE(heap.size(), 4 * 1600u + 2);
   EXPECT_GT(heap.size(), 1600u);
   uint64_t highest = 0, highest_time = 0;
   for (const json& point : heap) {
@@ -257,11 +260,8 @@ TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   const uint64_t spike_total = kSpike + 1000 + (61'234 * 7919) % 100000;
   EXPECT_EQ(highest, spike_total);
   EXPECT_EQ(page["peak"]["heap_bytes"].get<uint64_t>(), spike_total);
-  // The highest point is the peak row at the spike's exact instant, or, when a step row falls
-  // inside the 1 ms spike (the rows' phase follows the file's creation time), that row.
-  const uint64_t peak_time = page["peak"]["time_ns"].get<uint64_t>();
-  EXPECT_GE(highest_time, peak_time);
-  EXPECT_LT(highest_time - peak_time, 1'000'000u);
+  EXPECT_EQ(highest_time, page["peak"]["time_ns"].get<uint64_t>())
+      << "the step up to the peak is drawn at the peak's instant";
 
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + out);
@@ -272,6 +272,67 @@ TEST(Plot, HundredThousandRowsAreDownsampledKeepingTheExactPeak) {
   EXPECT_EQ(std::stoull(dom.out.substr(at + points.size())), heap.size());
   EXPECT_NE(dom.out.find("data-peak-bytes=\"" + std::to_string(spike_total) + "\""),
             std::string::npos);
+}
+
+// The heap rises to 54 MiB and drops to 4 MiB at known nanoseconds, with 2,000 short-lived
+// 16-byte blocks in between (many changes per pixel column): the heap series changes exactly at
+// those instants, to exactly those values, and the chart draws it as steps (one vertical edge
+// per point), not from samples.
+TEST(Plot, HeapStepsAtTheExactInstantsOfItsEvents) {
+  ScratchDir dir;
+  test_support::SyntheticTrace synthetic(710);
+  const uint64_t t = test_support::SyntheticTrace::Soon();
+  constexpr uint64_t kMiB = 1 << 20;
+  synthetic.Start(t, "/bin/steps");
+  synthetic.Mark(t, "zero");
+  synthetic.Alloc(t + 1'000'000, 0x10000000, 4 * kMiB, kNoStack);
+  synthetic.Alloc(t + 2'000'000, 0x20000000, 50 * kMiB, kNoStack);
+  for (uint64_t i = 0; i < 2000; ++i) {
+    synthetic.Alloc(t + 3'000'000 + i * 1000, 0x30000000 + i * 16, 16, kNoStack);
+    synthetic.Free(t + 3'000'500 + i * 1000, 0x30000000 + i * 16);
+  }
+  synthetic.Free(t + 10'000'007, 0x20000000);
+  synthetic.Exit(t + 20'000'000, 0);
+  const std::string trace = dir.File("steps.mwt"), out = dir.File("steps.html");
+  synthetic.Write(trace, {{"sample_interval_ns", "10000000"}});
+  Plot({trace, "-o", out});
+  const json page = PageData(ReadFile(out))["traces"][0];
+  uint64_t zero = 0;
+  for (const json& marker : page["markers"]) {
+    if (marker["text"] == "zero") zero = marker["time_ns"];
+  }
+  ASSERT_GT(zero, 0u);
+  const json& heap = page["series"]["heap"];
+  std::map<uint64_t, uint64_t> at;  // time since the mark -> bytes from then on
+  for (const json& point : heap) {
+    if (point[0].get<uint64_t>() >= zero) at[point[0].get<uint64_t>() - zero] = point[1];
+  }
+  EXPECT_EQ(at[1'000'000], 4 * kMiB);
+  EXPECT_EQ(at[2'000'000], 54 * kMiB);
+  EXPECT_EQ(at[10'000'007], 4 * kMiB) << "the drop at its nanosecond, not at a sample";
+  EXPECT_EQ(page["series_counts"]["heap"], 2 + 4000 + 1) << "every change, none sampled";
+  // The highest point is the exact peak: 54 MiB and a 16-byte block, from +3 ms.
+  EXPECT_EQ(page["peak"]["heap_bytes"], 54 * kMiB + 16);
+  uint64_t highest = 0;
+  for (const json& point : heap) highest = std::max<uint64_t>(highest, point[1]);
+  EXPECT_EQ(highest, 54 * kMiB + 16);
+  EXPECT_EQ(at[3'000'000], 54 * kMiB + 16);
+  // Between +3 ms and +5 ms the 4,000 changes are reduced (at most four per pixel column), and
+  // the value held just before the drop is the true one.
+  EXPECT_LT(heap.size(), 4000u);
+  auto before_drop = at.find(10'000'007);
+  ASSERT_NE(before_drop, at.begin());
+  EXPECT_EQ(std::prev(before_drop)->second, 54 * kMiB);
+
+  MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
+  CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + out);
+  ASSERT_EQ(dom.exit_code(), 0) << dom.err;
+  const size_t series = dom.out.find("data-series=\"heap\" data-points=");
+  const size_t path = dom.out.rfind("<path d=\"", series);
+  ASSERT_NE(path, std::string::npos);
+  const std::string d = dom.out.substr(path, dom.out.find('"', path + 9) - path);
+  EXPECT_EQ(Count(d, "V"), heap.size() - 1) << "a vertical edge at every point: " << d;
+  EXPECT_EQ(Count(d, "L"), 0u) << "no slopes";
 }
 
 }  // namespace

@@ -3,10 +3,14 @@
 // between two instants or two marks) hold the exact bytes a known-truth program and a
 // hand-made trace allocated, to the nanosecond; a coarser index (a small budget) answers at
 // the instants it resolves, still exactly; #search= highlights the known function.
+#include <stdlib.h>
+#include <string.h>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "external_tool.h"
@@ -110,13 +114,63 @@ class PhasesPage : public ::testing::Test {
   json data_;
 };
 
+// The index's integers as the page decodes them: base64, then unsigned LEB128 varints.
+std::vector<uint64_t> IndexIntegers(const std::string& base64) {
+  std::string bytes;
+  uint32_t bits = 0;
+  int held = 0;
+  for (char c : base64) {
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char* at = c == '=' ? nullptr : strchr(alphabet, c);
+    if (at == nullptr) break;
+    bits = bits << 6 | uint32_t(at - alphabet);
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      bytes += char((bits >> held) & 0xff);
+    }
+  }
+  std::vector<uint64_t> values;
+  uint64_t value = 0;
+  int shift = 0;
+  for (unsigned char byte : bytes) {
+    value |= uint64_t(byte & 0x7f) << shift;
+    shift += 7;
+    if ((byte & 0x80) == 0) {
+      values.push_back(value);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
 TEST_F(PhasesPage, IndexResolvesEveryNanosecondOfASmallTrace) {
   const json& index = data_["instants"];
   EXPECT_EQ(index["quantum_ns"], 1);
   EXPECT_GE(index["changes"].get<uint64_t>(), 4u) << "two allocations, two frees at least";
-  std::set<std::string> names;
-  for (const json& site : index["sites"]) names.insert(site["function"]);
-  EXPECT_TRUE(names.count("grow") && names.count("grow_more")) << index["sites"].dump();
+  std::map<std::string, size_t> number;
+  for (size_t i = 0; i < index["sites"].size(); ++i) number[index["sites"][i]["function"]] = i;
+  ASSERT_TRUE(number.count("grow") && number.count("grow_more")) << index["sites"].dump();
+  // Binary, not JSON numbers: varints in base64. Decoded, grow allocated and freed 10,000,000
+  // bytes in one block, grow_more 20,000,000.
+  EXPECT_EQ(index["encoding"], "varint-base64");
+  ASSERT_TRUE(index["buckets"].is_string());
+  const std::vector<uint64_t> integers = IndexIntegers(index["buckets"]);
+  std::map<uint64_t, std::vector<uint64_t>> totals;  // site -> the four sums
+  uint64_t entries = 0;
+  for (size_t i = 0; i + 1 < integers.size();) {
+    const uint64_t n = integers[i + 1];
+    i += 2;
+    for (uint64_t k = 0; k < n && i + 5 <= integers.size(); ++k, i += 5, ++entries) {
+      std::vector<uint64_t>& sums = totals[integers[i]];
+      sums.resize(4);
+      for (int f = 0; f < 4; ++f) sums[f] += integers[i + 1 + f];
+    }
+  }
+  EXPECT_EQ(entries, index["entries"].get<uint64_t>());
+  EXPECT_EQ(totals[number["grow"]], (std::vector<uint64_t>{10'000'000, 1, 10'000'000, 1}));
+  EXPECT_EQ(totals[number["grow_more"]], (std::vector<uint64_t>{20'000'000, 1, 20'000'000, 1}));
 }
 
 TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
@@ -154,6 +208,62 @@ TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
                                    "t=" + Seconds(MarkTime(data_, "release") + 50'000'000));
   EXPECT_TRUE(RowBytes(released, "grow").empty());
   EXPECT_TRUE(RowBytes(released, "grow_more").empty());
+}
+
+// A real click and a real drag on the chart (mouse events at the pixel of a known instant, sent
+// by a script added to a copy of the page) open the same views as their fragments: the click
+// midway through the "more" phase holds both sites' exact bytes; the drag from midway through
+// "grow" to midway through "more" holds grow_more's 20,000,000 allocated bytes.
+TEST_F(PhasesPage, AClickAndADragOnTheChartOpenTheInstantAndTheRange) {
+  MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
+  const uint64_t grow = MarkTime(data_, "grow"), more = MarkTime(data_, "more"),
+                 release = MarkTime(data_, "release");
+  auto pointer = [&](uint64_t down_ns, uint64_t up_ns) {
+    std::string html = ReadFile(page_);
+    const std::string script =
+        "<script>(function () {\n"
+        "  const data = JSON.parse(document.getElementById('memwrap-data').textContent).traces[0];\n"
+        "  let maxTime = Math.max(1, data.duration_ns, data.peak.time_ns);\n"
+        "  for (const key in data.series) for (const p of data.series[key]) maxTime = Math.max(maxTime, p[0]);\n"
+        "  const svg = document.getElementById('chart-svg'), box = svg.getBoundingClientRect();\n"
+        "  const width = Number(svg.getAttribute('width'));\n"
+        "  const x = function (t) { return box.left + (84 + t / maxTime * (width - 104)) * box.width / width; };\n"
+        "  const send = function (type, t) {\n"
+        "    svg.dispatchEvent(new MouseEvent(type, { clientX: x(t), clientY: box.top + 100, button: 0, bubbles: true }));\n"
+        "  };\n"
+        "  send('mousedown', " + std::to_string(down_ns) + ");\n"
+        "  send('mousemove', " + std::to_string(up_ns) + ");\n"
+        "  send('mouseup', " + std::to_string(up_ns) + ");\n"
+        "  document.body.dataset.pixelNs = Math.ceil(maxTime / (width - 104));\n"
+        "})();</script>\n";
+    html.insert(html.rfind("</body>"), script);
+    const std::string copy = dir_.File("pointer.html");
+    test_support::WriteFile(copy, html);
+    // The click sets the fragment; the view follows at hashchange, after the page's load.
+    CommandResult dom = RunProgram({"/usr/bin/timeout", "120", chromium, "--headless", "--no-sandbox",
+                                    "--disable-gpu", "--disable-background-networking",
+                                    "--user-data-dir=" + dir_.File("chromium-pointer"),
+                                    "--window-size=1280,1400", "--virtual-time-budget=5000",
+                                    "--dump-dom", "file://" + copy});
+    EXPECT_EQ(dom.exit_code(), 0) << dom.err;
+    return dom.out;
+  };
+  const std::string click = pointer((more + release) / 2, (more + release) / 2);
+  const size_t pixel_at = click.find("data-pixel-ns=\"");
+  ASSERT_NE(pixel_at, std::string::npos);
+  const int64_t pixel = std::stoll(click.substr(pixel_at + 15));
+  const int64_t at = SectionValue(click, "data-at-ns");
+  EXPECT_LE(std::llabs(at - int64_t((more + release) / 2)), pixel) << "the instant clicked";
+  EXPECT_EQ(RowBytes(click, "grow"), std::vector<int64_t>{10'000'000});
+  EXPECT_EQ(RowBytes(click, "grow_more"), std::vector<int64_t>{20'000'000});
+  EXPECT_EQ(SectionValue(click, "data-total-bytes"), 30'000'000);
+
+  const std::string drag = pointer((grow + more) / 2, (more + release) / 2);
+  EXPECT_LE(std::llabs(SectionValue(drag, "data-from-ns") - int64_t((grow + more) / 2)), pixel);
+  EXPECT_LE(std::llabs(SectionValue(drag, "data-to-ns") - int64_t((more + release) / 2)), pixel);
+  EXPECT_EQ(RowBytes(drag, "grow"), (std::vector<int64_t>{10'000'000, 0, 0, 10'000'000, 0}));
+  EXPECT_EQ(RowBytes(drag, "grow_more"),
+            (std::vector<int64_t>{0, 20'000'000, 0, 20'000'000, 20'000'000}));
 }
 
 TEST_F(PhasesPage, ARangeBetweenTwoMarksHoldsWhatWasAllocatedAndFreedInIt) {
@@ -205,6 +315,32 @@ TEST_F(PhasesPage, SearchHighlightsTheFunctionAndSaysItsShare) {
   const std::string hidden = Dom(chromium, dir_, page_, "hide=grow&search=main");
   EXPECT_EQ(hidden.find("<title>grow_more:"), std::string::npos);
   EXPECT_NE(hidden.find("<title>main: 30,000,000 bytes (100.00%)</title>"), std::string::npos);
+}
+
+// Collapsing a module goes by the module each frame's address lies in, not by names: phases'
+// own frames (_start, main, grow, grow_more: none named "phases") leave the graph and their
+// 30,000,000 bytes go to their caller in libc; hiding frames by the name "phases" hides none.
+TEST_F(PhasesPage, CollapsingAModuleMergesItsFramesIntoTheirCallers) {
+  std::set<std::string> modules;
+  for (const json& name : data_["flame"]["modules"]) modules.insert(name);
+  EXPECT_TRUE(modules.count("phases") && modules.count("libc.so.6")) << data_["flame"].dump();
+  MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
+  const std::string dom = Dom(chromium, dir_, page_, "collapse=phases");
+  for (const char* frame : {"grow_more", "grow", "main", "_start"}) {
+    EXPECT_EQ(dom.find(std::string("<title>") + frame + ":"), std::string::npos) << frame;
+  }
+  EXPECT_NE(dom.find("<title>__libc_start_call_main: 30,000,000 bytes (100.00%)</title>"),
+            std::string::npos);
+  EXPECT_NE(dom.find("<option value=\"libc.so.6\">libc.so.6</option>"), std::string::npos);
+  EXPECT_NE(dom.find("<option value=\"phases\">phases</option>"), std::string::npos);
+  const std::string by_name = Dom(chromium, dir_, page_, "hide=phases");
+  EXPECT_NE(by_name.find("<title>grow_more: 20,000,000 bytes (66.67%)</title>"), std::string::npos)
+      << "no frame is named after the module";
+  // The callers view of the collapsed tree: libc's frame holds all 30,000,000 bytes itself.
+  const std::string inverted = Dom(chromium, dir_, page_, "collapse=phases&inverted");
+  EXPECT_NE(inverted.find("<title>__libc_start_call_main: 30,000,000 bytes (100.00%)</title>"),
+            std::string::npos);
+  EXPECT_EQ(inverted.find("<title>grow:"), std::string::npos);
 }
 
 // A hand-made trace, events at known nanoseconds: A (100 bytes) at +1000 ns, B (50) at

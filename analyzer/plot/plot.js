@@ -320,11 +320,10 @@
       const tr = html("tr", undefined, body);
       for (const c of columns) {
         const value = row[c.key];
-        const td = html("td", c.key === "bytes" ? groupDigits(value)
-                            : c.key === "blocks" ? groupDigits(value)
+        const td = html("td", c.key === "blocks" ? groupDigits(value)
                             : c.key === "percent" ? value.toFixed(2) + "%" : value, tr);
         if (c.numeric) td.className = "numeric";
-        if (c.key === "bytes") td.title = humanBytes(value);
+        if (c.key === "bytes") bytesCell(td, value);  // the exact integer, the unit beside it
       }
       const show = function () {
         showDetail("site-detail", row.function + " (" + bytesWithExact(row.bytes) + ")", row.stack);

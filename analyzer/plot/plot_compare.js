@@ -18,14 +18,11 @@
       return figures.get(key);
     };
     for (const site of trace.sites) figure(site).peak += site.bytes;
-    const index = trace.instants;
+    const index = momentIndex(traces.indexOf(trace));
     if (index) {
-      const flat = index.buckets;
-      for (let i = 0; i < flat.length;) {
-        const n = flat[i + 1];
-        i += 2;
-        for (let k = 0; k < n; ++k, i += 5) figure(index.sites[flat[i]]).allocated += flat[i + 1];
-      }
+      index.allocatedBySite().forEach(function (bytes, s) {
+        if (bytes) figure(trace.instants.sites[s]).allocated += bytes;
+      });
     }
     return figures;
   }

@@ -1,82 +1,18 @@
 #include "plot/plot_data.h"
 
-#include <algorithm>
-#include <functional>
 #include <map>
-#include <optional>
-#include <memory>
+#include <vector>
 
-#include "export/downsample.h"
-#include "export/exports.h"
 #include "export/heap_profile.h"
 #include "export/trace_events.h"
+#include "plot/flame_tree.h"
 #include "plot/instant_index.h"
-#include "timeline.h"
+#include "plot/memory_series.h"
 
 namespace memwrap {
 namespace {
 
 using nlohmann::json;
-
-// One series of [time_ns, bytes] points, min and max kept per span.
-json Series(const std::vector<const TimelineRow*>& rows,
-            const std::function<std::optional<uint64_t>(const TimelineRow&)>& value,
-            size_t buckets) {
-  std::vector<uint64_t> times, values;
-  for (const TimelineRow* row : rows) {
-    if (std::optional<uint64_t> v = value(*row)) {
-      times.push_back(row->time_ns);
-      values.push_back(*v);
-    }
-  }
-  json points = json::array();
-  for (size_t index : MinMaxPerBucket(times, values, buckets)) {
-    points.push_back({times[index], values[index]});
-  }
-  return points;
-}
-
-// A flame graph tree: {"n": name, "v": value, "c": [children]}, children largest first.
-// Frames worth less than 1/5000 of the total are left out (their parent's value still counts
-// them): they would be narrower than a pixel.
-struct FlameNode {
-  uint64_t value = 0;
-  std::map<std::string, std::unique_ptr<FlameNode>> children;
-};
-
-json FlameJson(const std::string& name, const FlameNode& node, uint64_t min_value) {
-  json out = {{"n", name}, {"v", node.value}};
-  std::vector<std::pair<const std::string*, const FlameNode*>> children;
-  for (const auto& [child_name, child] : node.children) {
-    if (child->value >= min_value) children.push_back({&child_name, child.get()});
-  }
-  std::stable_sort(children.begin(), children.end(),
-                   [](const auto& a, const auto& b) { return a.second->value > b.second->value; });
-  if (!children.empty()) {
-    out["c"] = json::array();
-    for (const auto& [child_name, child] : children) {
-      out["c"].push_back(FlameJson(*child_name, *child, min_value));
-    }
-  }
-  return out;
-}
-
-json FlameTree(HeapProfile& profile, StackMetric metric, const char* root_name) {
-  FlameNode root;
-  for (const StackValues& values : profile.stacks()) {
-    const uint64_t value = MetricValue(values, metric);
-    if (value == 0) continue;
-    root.value += value;
-    FlameNode* node = &root;
-    for (const std::string& frame : profile.FoldedFrames(values.image, values.stack)) {
-      std::unique_ptr<FlameNode>& child = node->children[frame];
-      if (!child) child = std::make_unique<FlameNode>();
-      child->value += value;
-      node = child.get();
-    }
-  }
-  return FlameJson(root_name, root, std::max<uint64_t>(1, root.value / 5000));
-}
 
 json Frames(const std::vector<SourceFrame>& frames) {
   json out = json::array();
@@ -93,7 +29,6 @@ json Frames(const std::vector<SourceFrame>& frames) {
 json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options) {
   HeapProfile profile(trace_path);
   const HeapAnalysis& analysis = profile.analysis();
-  Timeline timeline = BuildTimeline(trace_path, TimelineOptions{});
   TraceEvents events = CollectTraceEvents(profile.stream(), profile.origin_ns());
 
   json data;
@@ -126,24 +61,11 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                     {"sites_estimated", true}};
   }
 
-  const std::vector<const TimelineRow*> rows = TotalRows(timeline);
-  data["series"] = {
-      {"heap", Series(rows, [](const TimelineRow& r) { return std::optional(r.heap_bytes); },
-                      options.chart_buckets)},
-      {"mapped", Series(rows, [](const TimelineRow& r) { return std::optional(r.mapped_bytes); },
-                        options.chart_buckets)},
-      {"rss", Series(rows, [](const TimelineRow& r) { return r.rss_bytes; }, options.chart_buckets)},
-      {"pss", Series(rows, [](const TimelineRow& r) { return r.pss_bytes; }, options.chart_buckets)},
-  };
-  // At the origin (the trace's creation, before the program ran) nothing was allocated or
-  // mapped yet: the chart starts from there rather than from the first row.
-  for (const char* key : {"heap", "mapped"}) {
-    json& points = data["series"][key];
-    if (!points.empty() && points[0][0].get<uint64_t>() > 0) {
-      points.insert(points.begin(), json::array({0, 0}));
-    }
-  }
-  data["timeline_rows"] = rows.size();
+  // Heap and mapped bytes as steps at the instants they changed, RSS and PSS as sampled.
+  json memory = BuildMemorySeries(profile, data["duration_ns"].get<uint64_t>(),
+                                  options.chart_buckets);
+  data["series"] = std::move(memory["series"]);
+  data["series_counts"] = std::move(memory["series_counts"]);
 
   // Markers, at most max_markers of each kind (thinned evenly; the total is kept).
   std::map<std::string, std::vector<const PointEvent*>> by_kind;
@@ -182,10 +104,7 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                              {"stack", Frames(site.stack)}});
   }
 
-  data["flame"] = {{"peak", FlameTree(profile, StackMetric::kPeak, "heap at the peak")},
-                   {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated")},
-                   {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls")},
-                   {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes")}};
+  data["flame"] = BuildFlameTrees(profile);
   // The instant index sums every event; a sampled-only trace has only the samples, so it has
   // none (the page says so) rather than the samples' own totals.
   data["instants"] = profile.sampled_only()

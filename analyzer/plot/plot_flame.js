@@ -1,7 +1,8 @@
 // memwrap plot: the flame graph of one trace's heap (at the peak, allocated, calls, leaks).
 // Deep stacks (an interpreter's) stay readable: search with highlight and the matched share,
-// a breadcrumb of the zoomed frames, a depth cap, frames hidden by name (their callees go to
-// their caller), an inverted (callers) view, and values in a tooltip of its own.
+// a breadcrumb of the zoomed frames, a depth cap, frames hidden by name or collapsed by the
+// module their address lies in (their callees go to their caller), an inverted (callers) view,
+// and values in a tooltip of its own.
   const FLAME_METRICS = [
     { key: "peak", label: "Heap at the peak" },
     { key: "allocated", label: "Bytes allocated" },
@@ -10,7 +11,7 @@
   ];
   let flameTrace = 0, flameMetric = "peak";
   let flameFocusPath = [];  // names from the root's child to the zoomed frame
-  const flameOptions = { search: "", hide: "", depth: 0, inverted: false };
+  const flameOptions = { search: "", hide: "", collapse: "", depth: 0, inverted: false };
 
   function flameColor(name) {
     let hash = 0;
@@ -28,30 +29,34 @@
     return function (name) { return name.toLowerCase().indexOf(lower) >= 0; };
   }
 
-  // Adds tree `from` into `into` (same frame): values add, children of one name merge.
+  // Adds tree `from` into `into` (same frame): values add, children of one frame (name and
+  // module) merge.
   function mergeFrame(into, from) {
     into.v += from.v;
     for (const child of from.c || []) addChild(into, child);
   }
   function addChild(parent, child) {
     parent.c = parent.c || [];
-    const same = parent.c.find(function (c) { return c.n === child.n; });
+    const same = parent.c.find(function (c) { return c.n === child.n && c.m === child.m; });
     if (same) mergeFrame(same, child);
-    else parent.c.push({ n: child.n, v: child.v, c: (child.c || []).map(copyFrame) });
+    else parent.c.push(copyFrame(child));
   }
-  function copyFrame(node) { return { n: node.n, v: node.v, c: (node.c || []).map(copyFrame) }; }
+  function copyFrame(node) {
+    return { n: node.n, m: node.m, v: node.v, c: (node.c || []).map(copyFrame) };
+  }
   function sortFrames(node) {
     (node.c || []).sort(function (a, b) { return b.v - a.v; });
     for (const child of node.c || []) sortFrames(child);
     return node;
   }
 
-  // The tree without the frames `hidden` matches: their callees become their caller's.
+  // The tree without the frames `hidden` matches (a test of a node): their callees become
+  // their caller's.
   function hideFrames(node, hidden) {
-    const out = { n: node.n, v: node.v, c: [] };
+    const out = { n: node.n, m: node.m, v: node.v, c: [] };
     (function lift(from) {
       for (const child of from.c || []) {
-        if (hidden(child.n)) lift(child);
+        if (hidden(child)) lift(child);
         else addChild(out, hideFrames(child, hidden));
       }
     })(node);
@@ -65,15 +70,16 @@
     (function walk(node, path) {
       let own = node.v;
       for (const child of node.c || []) own -= child.v;
-      if (node !== root) path = path.concat([node.n]);
+      if (node !== root) path = path.concat([node]);
       for (const child of node.c || []) walk(child, path);
       if (own <= 0 || path.length === 0) return;
       out.v += own;
       let at = out;
       for (let i = path.length - 1; i >= 0; --i) {
         at.c = at.c || [];
-        let next = at.c.find(function (c) { return c.n === path[i]; });
-        if (!next) { next = { n: path[i], v: 0, c: [] }; at.c.push(next); }
+        const frame = path[i];
+        let next = at.c.find(function (c) { return c.n === frame.n && c.m === frame.m; });
+        if (!next) { next = { n: frame.n, m: frame.m, v: 0, c: [] }; at.c.push(next); }
         next.v += own;
         at = next;
       }
@@ -99,10 +105,20 @@
                       : "hsl(215,80%," + (88 - 38 * strength) + "%)";
   }
 
+  // The module a frame's address lies in (by the trace's MODULE records), or "".
+  function frameModule(flame, node) { return node.m === undefined ? "" : flame.modules[node.m]; }
+
   // The tree as the options ask for it.
   function flameTree(traceIndex) {
-    let root = traces[traceIndex === undefined ? flameTrace : traceIndex].flame[flameMetric];
-    if (flameOptions.hide) root = sortFrames(hideFrames(root, nameMatcher(flameOptions.hide)));
+    const flame = traces[traceIndex === undefined ? flameTrace : traceIndex].flame;
+    let root = flame[flameMetric];
+    if (flameOptions.hide || flameOptions.collapse) {
+      const named = flameOptions.hide ? nameMatcher(flameOptions.hide) : null;
+      root = sortFrames(hideFrames(root, function (node) {
+        return (named && named(node.n)) ||
+               (flameOptions.collapse && frameModule(flame, node) === flameOptions.collapse);
+      }));
+    }
     if (flameOptions.inverted) root = sortFrames(invertFrames(root));
     return root;
   }
@@ -190,6 +206,24 @@
       flameFocusPath = [];
       drawFlame();
     }, "e.g. _PyEval or libpython");
+    // The modules of the traces on the page: collapsing one merges its frames into their
+    // callers (an interpreter's evaluation loop, the C++ runtime).
+    const modules = new Set();
+    for (const trace of traces) for (const name of trace.flame.modules || []) modules.add(name);
+    const collapseLabel = html("label", "Collapse frames of module ", options);
+    const collapse = html("select", undefined, collapseLabel);
+    collapse.id = "flame-collapse";
+    html("option", "(none)", collapse).value = "";
+    Array.from(modules).sort().forEach(function (name) { html("option", name, collapse).value = name; });
+    if (flameOptions.collapse && !modules.has(flameOptions.collapse)) {
+      html("option", flameOptions.collapse + " (not in these traces)", collapse).value = flameOptions.collapse;
+    }
+    collapse.value = flameOptions.collapse;
+    collapse.addEventListener("change", function () {
+      flameOptions.collapse = collapse.value;
+      flameFocusPath = [];
+      drawFlame();
+    });
     const depth = flameInput(options, "flame-depth", "Depth at most", flameOptions.depth || "",
                              function (value) {
       flameOptions.depth = Math.max(0, Math.floor(Number(value) || 0));
@@ -219,6 +253,7 @@
   function drawFlame() {
     const box = document.getElementById("flame");
     box.textContent = "";
+    const drawnFlame = traces[flameDifference ? compareAfter : flameTrace].flame;
     const root = flameTree(flameDifference ? compareAfter : flameTrace);
     const beforeValues = flameDifference ? pathValues(flameTree(compareBefore)) : null;
     const match = document.getElementById("flame-match");
@@ -286,7 +321,11 @@
                                     " against before" : "");
       el("title", {}, g).textContent = title;
       g.addEventListener("mousemove", function (event) {
-        tooltip.textContent = title + (level + 1 === levels && node.c && node.c.length ?
+        const module = frameModule(drawnFlame, node);
+        tooltip.textContent = title + (unit === " bytes" && Math.abs(node.v) >= 1024 ?
+                                       " = " + humanBytes(node.v) : "") +
+                              (module ? " \u2014 in " + module : "") +
+                              (level + 1 === levels && node.c && node.c.length ?
                                        " \u2014 deeper frames cut by the depth cap" : "");
         tooltip.hidden = false;
         tooltip.style.left = (event.pageX + 12) + "px";

@@ -2,27 +2,42 @@
 // two questions it answers exactly, by call site: what was live at an instant, and what
 // entered and left the live heap over a range.
 
+  // The index's integers: unsigned LEB128 varints in base64 (instant_index.cpp). Values reach
+  // past 2^32 (bytes), so each 7-bit group is added by multiplication, exact up to 2^53.
+  function varintReader(base64) {
+    const bytes = atob(base64);
+    let at = 0;
+    return function () {
+      let value = 0, scale = 1, byte;
+      do {
+        byte = bytes.charCodeAt(at++);
+        value += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+      return value;
+    };
+  }
+
   // Decodes `index` once into typed arrays: bucket start times, each bucket's first entry, and
   // per entry its site and what it added to and removed from the live heap.
   function InstantIndex(index) {
-    const quantum = index.quantum_ns, flat = index.buckets, count = index.entries;
+    const quantum = index.quantum_ns, count = index.entries, next = varintReader(index.buckets);
     const site = new Uint32Array(count), allocatedBlocks = new Float64Array(count),
           freedBlocks = new Float64Array(count), allocatedBytes = new Float64Array(count),
           freedBytes = new Float64Array(count);
     const bucketTime = [], bucketFirst = [];
     let time = 0, e = 0;
-    for (let i = 0; i < flat.length;) {
-      time += flat[i] * quantum;
-      const n = flat[i + 1];
-      i += 2;
+    while (e < count) {
+      time += next() * quantum;
+      const n = next();
       bucketTime.push(time);
       bucketFirst.push(e);
-      for (let k = 0; k < n; ++k, ++e, i += 5) {
-        site[e] = flat[i];
-        allocatedBytes[e] = flat[i + 1];
-        allocatedBlocks[e] = flat[i + 2];
-        freedBytes[e] = flat[i + 3];
-        freedBlocks[e] = flat[i + 4];
+      for (let k = 0; k < n; ++k, ++e) {
+        site[e] = next();
+        allocatedBytes[e] = next();
+        allocatedBlocks[e] = next();
+        freedBytes[e] = next();
+        freedBlocks[e] = next();
       }
     }
     bucketFirst.push(e);
@@ -58,6 +73,12 @@
     return {
       quantum: quantum,
       snap: snap,
+      // Bytes allocated over the whole trace, by site number.
+      allocatedBySite: function () {
+        const bytes = new Float64Array(index.sites.length);
+        for (let i = 0; i < count; ++i) bytes[site[i]] += allocatedBytes[i];
+        return bytes;
+      },
       // The heap live at `ns` (snapped): every allocation and free before that instant.
       liveAt: function (ns) {
         const at = snap(ns), rows = new Map();

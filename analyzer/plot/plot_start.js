@@ -6,7 +6,7 @@
   });
 
   // A link opens the page in a given state (docs/plot.md): #flame=allocated, #theme=dark,
-  // #system=percent, #search=NAME, #hide=NAME, #depth=N, #inverted, #t=3.2,
+  // #system=percent, #search=NAME, #hide=NAME, #collapse=MODULE, #depth=N, #inverted, #t=3.2,
   // #range=1.5..2.0, #range=mark:A..mark:B, #trace=N, #compare, #compare=0..1; several joined
   // by "&".
   function readFragment() {
@@ -22,6 +22,7 @@
     }
     if (hash.has("search")) flameOptions.search = hash.get("search");
     if (hash.has("hide")) flameOptions.hide = hash.get("hide");
+    if (hash.has("collapse")) flameOptions.collapse = hash.get("collapse");
     if (hash.has("depth")) flameOptions.depth = Math.max(0, Math.floor(Number(hash.get("depth")) || 0));
     if (hash.has("inverted")) flameOptions.inverted = hash.get("inverted") !== "0";
     return hash;
@@ -76,3 +77,6 @@
     resizeTimer = setTimeout(drawAll, 150);
   });
   document.body.dataset.rendered = "yes";
+  // Milliseconds from the start of navigation to the end of drawing (docs/performance.md
+  // reads it from the DOM of a headless browser).
+  document.body.dataset.renderedMs = Math.round(performance.now());
