@@ -196,8 +196,12 @@ TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
   EXPECT_NE(heap_path.find('V'), std::string::npos) << heap_path;
   EXPECT_EQ(heap_path.find('L'), std::string::npos) << "no slopes: " << heap_path;
   EXPECT_NE(dom.find("class=\"series samples\""), std::string::npos);
-  // The instant is drawn on the chart.
+  // The instant is drawn on the chart, and the legend says what its line and a range's band are.
   EXPECT_NE(dom.find("class=\"instant-line\""), std::string::npos);
+  EXPECT_NE(dom.find("data-kind=\"instant\""), std::string::npos);
+  EXPECT_NE(dom.find("the instant shown below (click)"), std::string::npos);
+  EXPECT_NE(dom.find("data-kind=\"range\""), std::string::npos);
+  EXPECT_NE(dom.find("the range shown below (drag)"), std::string::npos);
   // At the instant of the mark "more", grow_more had not allocated yet.
   const std::string at_mark = Dom(chromium, dir_, page_, "t=mark:more");
   EXPECT_EQ(SectionValue(at_mark, "data-at-ns"), int64_t(more));

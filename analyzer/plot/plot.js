@@ -264,6 +264,21 @@
          el("svg", { width: 8, height: 12 }, item));
       item.appendChild(document.createTextNode(" " + MARKER_LABELS[kind]));
     }
+    // The chosen instant and range (traces with an instant index: not sampled-only ones).
+    if (traces.some(function (trace) { return trace.instants; })) {
+      const instant = html("span", undefined, markerLegend);
+      instant.className = "legend-item";
+      instant.dataset.kind = "instant";
+      el("line", { x1: 6, x2: 6, y1: 0, y2: 12, style: "stroke: var(--accent); stroke-width: 2" },
+         el("svg", { width: 12, height: 12 }, instant));
+      instant.appendChild(document.createTextNode(" the instant shown below (click)"));
+      const range = html("span", undefined, markerLegend);
+      range.className = "legend-item";
+      range.dataset.kind = "range";
+      el("rect", { x: 0, y: 0, width: 14, height: 12, style: "fill: var(--accent); opacity: 0.3" },
+         el("svg", { width: 14, height: 12 }, range));
+      range.appendChild(document.createTextNode(" the range shown below (drag)"));
+    }
     html("span", "Click the chart: the live heap at that instant. Drag: a range.",
          markerLegend).className = "hint";
   }
