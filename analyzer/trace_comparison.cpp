@@ -210,6 +210,11 @@ std::string FormatMultiText(const MultiReport& merged) {
   line("Peak heap", merged.peak_heap);
   if (merged.rss_known != 0) line("Peak RSS", merged.peak_rss);
   line("Leaked", merged.leaked);
+  // The imbalance and the hosts' summed heaps are a parallel job's figures: shown when a trace
+  // carries a rank, not for runs of one program compared (their JSON keeps every key).
+  bool job = false;
+  for (const Report& report : merged.traces) job = job || !SessionValue(report, "rank").empty();
+  if (!job) return out.str();
   if (merged.peak_heap.min != 0) {
     out << "Imbalance of the heap peaks: max / min " +
                FormatRatio(double(merged.peak_heap.max) / double(merged.peak_heap.min))

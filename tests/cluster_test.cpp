@@ -191,6 +191,14 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   EXPECT_EQ(merged["hosts"][0]["sum_of_trace_peaks_bytes"], 24000000);
   EXPECT_GE(merged["hosts"][0]["peak_heap_bytes"], 12000000);
   EXPECT_LE(merged["hosts"][0]["peak_heap_bytes"], 24000000);
+  // The text report of ranks shows the job's figures.
+  auto text = RunProgram({MEMWRAP_BINARY, "report", rank0, rank1});
+  ASSERT_EQ(text.exit_code(), 0) << text.err;
+  EXPECT_NE(text.out.find("Imbalance of the heap peaks: max / min 1.000"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(std::string("Host ") + host + ": 2 traces, peak of the summed heap"),
+            std::string::npos)
+      << text.out;
 
   // memwrap plot of the two ranks: the same per-rank and per-host figures, and the host's
   // summed heap over time, whose highest point is the host's exact peak.

@@ -478,6 +478,9 @@ TEST(PlotViews, TwoRunsOfOneProgramAreComparedNotTreatedAsRanks) {
   EXPECT_NE(text.out.find("live at its peak, by call site (top 2 of 2):\n"), std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("             300 bytes  "), std::string::npos) << text.out;
+  // Two runs of one program are no parallel job: no imbalance, no host's summed heap.
+  EXPECT_EQ(text.out.find("Imbalance"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("summed heap"), std::string::npos) << text.out;
 
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   const std::string dom = Dom(chromium, dir, page, "compare");
