@@ -423,13 +423,11 @@ void SeccompStrictFailed() {
 
 namespace {
 
-// Sampled mode: counts every allocation; records it only when the sampler picks it.
-void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  CountAllocation(size, malloc_usable_size(block));
-  if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
+// The ALLOC and FREE records, as every mode sends them.
+void PublishAlloc(void* block, size_t size, StackId stack, uint16_t flags) {
   AllocRecord record;
-  record.stack = CaptureStack(caller);
-  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), uint16_t(uint16_t(kind) | kAllocFlagSampled)};
+  record.stack = stack;
+  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), flags};
   record.tid = Tid();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.size = size;
@@ -437,11 +435,7 @@ void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerC
   Publish(&record, sizeof(record));
 }
 
-// Sampled mode: counts every free; records the frees of sampled blocks, before the real call
-// like every FREE (records.h), so that the address cannot have been handed out again yet.
-void CountAndMatchFree(void* block, uint64_t usable, bool count) {
-  if (count) CountRelease(usable);
-  if (!UntrackSampledBlock(block)) return;
+void PublishFree(void* block) {
   FreeRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
   record.ts_ns = NowNs();
@@ -449,6 +443,20 @@ void CountAndMatchFree(void* block, uint64_t usable, bool count) {
   record.tid = Tid();
   record.reserved = 0;
   Publish(&record, sizeof(record));
+}
+
+// Sampled mode: counts every allocation; records it only when the sampler picks it.
+void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
+  CountAllocation(size, malloc_usable_size(block));
+  if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
+  PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
+}
+
+// Sampled mode: counts every free; records the frees of sampled blocks, before the real call
+// like every FREE (records.h), so that the address cannot have been handed out again yet.
+void CountAndMatchFree(void* block, uint64_t usable, bool count) {
+  if (count) CountRelease(usable);
+  if (UntrackSampledBlock(block)) PublishFree(block);
 }
 
 }  // namespace
@@ -460,15 +468,9 @@ void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& 
     CountAndSampleAlloc(block, size, kind, caller);
     return;
   }
-  AllocRecord record;
   uint16_t flags = uint16_t(kind);
-  record.stack = StackFor(caller, size, &flags);
-  record.h = {sizeof(record), uint16_t(RecordType::kAlloc), flags};
-  record.tid = Tid();
-  record.addr = reinterpret_cast<uint64_t>(block);
-  record.size = size;
-  record.ts_ns = NowNs();
-  Publish(&record, sizeof(record));
+  const StackId stack = StackFor(caller, size, &flags);
+  PublishAlloc(block, size, stack, flags);
 }
 
 void RecordFree(void* block) {
@@ -478,13 +480,7 @@ void RecordFree(void* block) {
     CountAndMatchFree(block, malloc_usable_size(block), true);
     return;
   }
-  FreeRecord record;
-  record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
-  record.ts_ns = NowNs();
-  record.addr = reinterpret_cast<uint64_t>(block);
-  record.tid = Tid();
-  record.reserved = 0;
-  Publish(&record, sizeof(record));
+  PublishFree(block);
 }
 
 void RecordReallocBegin(void* old_block) {
