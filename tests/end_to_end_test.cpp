@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "memwrap/records.h"
+#include "report_json.h"
 #include "test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_reader.h"
@@ -23,6 +24,7 @@ namespace {
 
 using nlohmann::json;
 using test_support::CommandResult;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
@@ -35,12 +37,6 @@ const std::string kCloseFds = MEMWRAP_CLOSE_FDS;
 const std::string kExitWithStatic = MEMWRAP_EXIT_WITH_STATIC;
 const std::string kLeaksAndTemporaries = MEMWRAP_LEAKS_AND_TEMPORARIES;
 const std::string kForkExec = MEMWRAP_FORK_EXEC_PROGRAM;
-
-json ReportJson(const std::string& trace) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
-}
 
 const json* SiteNamed(const json& report, const std::string& function) {
   for (const json& site : report["peak_sites"]) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "report_json.h"
 #include "test_support.h"
 
 namespace memwrap {
@@ -19,16 +20,11 @@ namespace {
 
 using nlohmann::json;
 using test_support::CommandResult;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
 const std::string kMemwrap = MEMWRAP_BINARY;
-
-json ReportJson(const std::string& trace) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
-}
 
 struct Recording {
   CommandResult run;

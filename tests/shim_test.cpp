@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "programs/cxx_runtime_pool.h"
+#include "report_json.h"
 #include "test_support.h"
 
 namespace memwrap {
@@ -16,16 +17,11 @@ namespace {
 
 using nlohmann::json;
 using test_support::CommandResult;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
 const std::string kMemwrap = MEMWRAP_BINARY;
-
-json ReportJson(const std::string& trace) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
-}
 
 // "key=value" lines a test program prints.
 std::map<std::string, uint64_t> Truth(const std::string& out) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "report_json.h"
 #include "test_support.h"
 
 namespace memwrap {
@@ -20,17 +21,11 @@ namespace {
 
 using nlohmann::json;
 using test_support::CommandResult;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
 const std::string kMemwrap = MEMWRAP_BINARY;
-
-json ReportJson(const std::string& trace, std::string* err = nullptr) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", "--top", "50", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  if (err != nullptr) *err = report.err;
-  return json::parse(report.out);
-}
 
 TEST(Torture, SixtyFourThreadsAllocatingAndExitingContinuously) {
   ScratchDir dir;
