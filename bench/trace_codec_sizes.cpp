@@ -1,6 +1,8 @@
-// Re-encodes the records chunks of existing traces with codec 2 (packed) and codec 3
-// (columnar) and prints what each costs, per heap event and per column, with the CPU time of
-// encoding and decoding: the measurements behind docs/performance.md ("Trace size").
+// Re-encodes the records chunks of existing traces with codec 2 (packed), codec 3 (columnar)
+// and codec 4 (columnar, varints split: what memwrap writes) and prints what each costs, per
+// heap event and per column of codec 4 (a varint column with its continuation), with the CPU
+// time of encoding and decoding codec 4: the measurements behind docs/performance.md ("Trace
+// size").
 //
 // usage: trace_codec_sizes [--chunk-mib N] TRACE...
 //        trace_codec_sizes --store TRACE OUT
@@ -10,7 +12,7 @@
 //   see what a larger chunk would gain; the collector writes about 1 MiB).
 //   --store: writes TRACE again with every chunk stored as is (codec 0), which any version of
 //   the codecs reads: a fixed input while the codec changes.
-//   --columns: writes TRACE again with every records chunk marked codec 3 but holding its
+//   --columns: writes TRACE again with every records chunk marked codec 4 but holding its
 //   columnar form uncompressed (the fuzzer's seeds: tests/fuzz/make-seeds).
 //   --pack: writes TRACE again with every records chunk as codec 2 (packed, zstd -3), which
 //   is what memwrap before format 1.2 wrote for the same records: the report's time on both.
@@ -62,10 +64,13 @@ const char* const kStreamNames[] = {
     "sizes",       "stacks",      "flags",      "reuse",       "addrs",     "ranks", "free addrs",
     "realloc old", "stack heads", "frame refs", "frame addrs", "other"};
 constexpr size_t kStreams = sizeof(kStreamNames) / sizeof(kStreamNames[0]);
+// Codec 4's continuation columns, after the streams: one for each of "times" to "frame addrs".
+constexpr size_t kFirstVarintStream = 1, kVarintStreams = kStreams - 2;
 
 struct Totals {
   uint64_t file = 0, chunks = 0, other_chunk_bytes = 0;
-  uint64_t packed = 0, columnar = 0, columnar_split = 0, columnar_one_frame = 0;
+  uint64_t packed = 0, columnar = 0, columnar_whole = 0, columnar_split = 0,
+           columnar_one_frame = 0;
   uint64_t stream_bytes[kStreams] = {}, stream_raw[kStreams] = {};
   std::map<int, uint64_t> types;
   double pack_cpu = 0, columnar_cpu = 0, unpack_cpu = 0, decode_cpu = 0;
@@ -82,9 +87,17 @@ void Measure(const ByteBuffer& records, Totals* t) {
   t->pack_cpu += CpuSeconds() - start;
   t->packed += kChunkHeader + packed_size;
 
+  ByteBuffer whole_form, whole_stored;
+  static ColumnarEncoder whole_encoder(VarintLayout::kWhole);
+  whole_encoder.Encode(records.data(), records.size(), &whole_form);
+  static ZSTD_CCtx* whole_cctx = ZSTD_createCCtx();
+  if (!CompressColumns(whole_cctx, whole_form.data(), whole_form.size(), &whole_stored, &error))
+    abort();
+  t->columnar_whole += kChunkHeader + whole_stored.size();
+
   start = CpuSeconds();
   ByteBuffer columnar;
-  static ColumnarEncoder encoder;
+  static ColumnarEncoder encoder(VarintLayout::kSplit);
   encoder.Encode(records.data(), records.size(), &columnar);
   static ZSTD_CCtx* cctx = ZSTD_createCCtx();
   ByteBuffer stored;
@@ -115,7 +128,8 @@ void Measure(const ByteBuffer& records, Totals* t) {
   ByteBuffer decoded;
   decoded.reserve(records.size());
   static ColumnarDecoder decoder;
-  if (!decoder.Decode(form.data(), form.size(), records.size(), &decoded, &error)) {
+  if (!decoder.Decode(VarintLayout::kSplit, form.data(), form.size(), records.size(), &decoded,
+                      &error)) {
     fprintf(stderr, "columnar decode failed: %s\n", error.c_str());
     exit(1);
   }
@@ -132,14 +146,16 @@ void Measure(const ByteBuffer& records, Totals* t) {
   // Each column compressed on its own, to see what it costs.
   const uint8_t* p = columnar.data();
   const uint8_t* end = p + columnar.size();
-  uint64_t count, sizes[kStreams];
-  if (!GetVarint(p, end, &count) || count != kStreams) abort();
-  for (size_t i = 0; i < kStreams; ++i) GetVarint(p, end, &sizes[i]);
+  constexpr size_t kColumns = kStreams + kVarintStreams;
+  uint64_t count, sizes[kColumns];
+  if (!GetVarint(p, end, &count) || count != kColumns) abort();
+  for (size_t i = 0; i < kColumns; ++i) GetVarint(p, end, &sizes[i]);
   t->columnar_split += kChunkHeader;
-  for (size_t i = 0; i < kStreams; ++i) {
+  for (size_t i = 0; i < kColumns; ++i) {
     const size_t z = sizes[i] == 0 ? 0 : Zstd(p, sizes[i]);
-    t->stream_bytes[i] += z;
-    t->stream_raw[i] += sizes[i];
+    const size_t stream = i < kStreams ? i : i - kStreams + kFirstVarintStream;
+    t->stream_bytes[stream] += z;
+    t->stream_raw[stream] += sizes[i];
     t->columnar_split += z;
     p += sizes[i];
   }
@@ -168,7 +184,7 @@ int Store(const char* in, const char* out, Form form) {
     if (form == Form::kColumns && chunk.type == ChunkType::kRecords) {
       payload.clear();
       ColumnarCodec::Encode(chunk.data.data(), chunk.data.size(), &payload);
-      h.codec = uint16_t(ChunkCodec::kZstdColumnar);
+      h.codec = uint16_t(ChunkCodec::kZstdColumnarSplit);
       h.stored_size = uint32_t(payload.size());
     } else if (form == Form::kPacked && chunk.type == ChunkType::kRecords) {
       ByteBuffer packed;
@@ -238,7 +254,9 @@ int Run(int argc, char** argv) {
     for (const auto& [type, n] : t.types) printf("  type %2d: %llu\n", type, (unsigned long long)n);
     printf("  codec 2 file %llu bytes, %.3f bytes/event\n", (unsigned long long)(base + t.packed),
            double(base + t.packed) / e);
-    printf("  codec 3 file %llu bytes, %.3f bytes/event (all columns in one frame: %.3f)\n",
+    printf("  codec 3 file %llu bytes, %.3f bytes/event\n",
+           (unsigned long long)(base + t.columnar_whole), double(base + t.columnar_whole) / e);
+    printf("  codec 4 file %llu bytes, %.3f bytes/event (all columns in one frame: %.3f)\n",
            (unsigned long long)(base + t.columnar), double(base + t.columnar) / e,
            double(base + t.columnar_one_frame) / e);
     printf("  other chunks and header: %llu bytes\n", (unsigned long long)base);

@@ -73,19 +73,19 @@ class Records {
   ByteBuffer bytes;
 };
 
-ByteBuffer Encode(const ByteBuffer& records) {
+ByteBuffer Encode(const ByteBuffer& records, VarintLayout layout) {
   ByteBuffer encoded;
-  ColumnarCodec::Encode(records.data(), records.size(), &encoded);
+  ColumnarCodec::Encode(records.data(), records.size(), &encoded, layout);
   return encoded;
 }
 
 // Encodes, decodes and expects every byte back; returns the encoded size.
-size_t ExpectRoundTrip(const ByteBuffer& records) {
-  ByteBuffer encoded = Encode(records);
+size_t ExpectRoundTrip(const ByteBuffer& records, VarintLayout layout) {
+  ByteBuffer encoded = Encode(records, layout);
   ByteBuffer decoded;
   std::string error;
-  EXPECT_TRUE(
-      ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size(), &decoded, &error))
+  EXPECT_TRUE(ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size(), &decoded,
+                                    &error, layout))
       << error;
   EXPECT_EQ(decoded.size(), records.size());
   if (decoded.size() == records.size()) {
@@ -169,10 +169,19 @@ ByteBuffer ProgramLike(int events, int threads, uint64_t seed) {
   return std::move(r.bytes);
 }
 
-TEST(ColumnarCodec, RoundTripsProgramLikeStreams) {
+// Every round trip and refusal in both layouts: codec 3's whole varints, which traces of format
+// 1.2 to 1.4 hold, and codec 4's split ones, which memwrap writes.
+class ColumnarCodecLayouts : public testing::TestWithParam<VarintLayout> {};
+INSTANTIATE_TEST_SUITE_P(WholeAndSplit, ColumnarCodecLayouts,
+                         testing::Values(VarintLayout::kWhole, VarintLayout::kSplit),
+                         [](const testing::TestParamInfo<VarintLayout>& layout) {
+                           return layout.param == VarintLayout::kWhole ? "Codec3" : "Codec4";
+                         });
+
+TEST_P(ColumnarCodecLayouts, RoundTripsProgramLikeStreams) {
   for (int threads : {1, 4}) {
     ByteBuffer records = ProgramLike(30000, threads, uint64_t(threads));
-    const size_t size = ExpectRoundTrip(records);
+    const size_t size = ExpectRoundTrip(records, GetParam());
     // Codec 2 packs the same records into more bytes: the columns must do better than it even
     // before zstd.
     ByteBuffer packed;
@@ -181,24 +190,24 @@ TEST(ColumnarCodec, RoundTripsProgramLikeStreams) {
   }
 }
 
-TEST(ColumnarCodec, RoundTripsAnEmptyChunk) {
+TEST_P(ColumnarCodecLayouts, RoundTripsAnEmptyChunk) {
   ByteBuffer none;
-  ExpectRoundTrip(none);
+  ExpectRoundTrip(none, GetParam());
 }
 
-TEST(ColumnarCodec, RoundTripsManyThreads) {
+TEST_P(ColumnarCodecLayouts, RoundTripsManyThreads) {
   Records r;
   for (uint32_t i = 0; i < 3000; ++i) {
     const uint32_t tid = 100 + (i * 7919) % 257;  // 257 threads in no order
     r.Alloc(1000 + i, 0x10000 + i * 32, 24, tid, i % 5);
     if (i % 3 == 0) r.Free(1001 + i, 0x10000 + i * 32, tid);
   }
-  ExpectRoundTrip(r.bytes);
+  ExpectRoundTrip(r.bytes, GetParam());
 }
 
 // Values at the edges of their fields: time going back, addresses 0 and 2^64 - 16, sizes
 // whose rounding would overflow, every bit of tid, stack and flags.
-TEST(ColumnarCodec, RoundTripsExtremeValues) {
+TEST_P(ColumnarCodecLayouts, RoundTripsExtremeValues) {
   Records r;
   r.Alloc(~0ull, 0, ~0ull, ~0u, ~0u, 0xffff);
   r.Alloc(0, ~0ull - 15, (1ull << 62) + 1, 0, 0, 0);
@@ -217,12 +226,12 @@ TEST(ColumnarCodec, RoundTripsExtremeValues) {
   std::vector<uint64_t> longest((kMaxRecordSize - sizeof(StackRecord)) / 8);
   for (size_t i = 0; i < longest.size(); ++i) longest[i] = i * 0x1234567;
   r.Stack(6, longest);
-  ExpectRoundTrip(r.bytes);
+  ExpectRoundTrip(r.bytes, GetParam());
 }
 
 // The same address allocated twice without a free between (the free was not recorded), and
 // frees in every order.
-TEST(ColumnarCodec, RoundTripsInconsistentHeapStreams) {
+TEST_P(ColumnarCodecLayouts, RoundTripsInconsistentHeapStreams) {
   Records r;
   for (uint64_t i = 0; i < 200; ++i) r.Alloc(i, 0x1000 + (i % 50) * 16, 8, 1, 1);
   for (uint64_t i = 0; i < 200; ++i) r.Free(300 + i, 0x1000 + ((i * 37) % 60) * 16, 1);
@@ -231,12 +240,12 @@ TEST(ColumnarCodec, RoundTripsInconsistentHeapStreams) {
     r.Free(600 + i, 0x1000 + i * 16, 1, RecordType::kReallocBegin);  // a BEGIN without END
     r.ReallocEnd(600 + i, 0x1000 + i * 16, 0x1000 + i * 16, i, 1, 2);
   }
-  ExpectRoundTrip(r.bytes);
+  ExpectRoundTrip(r.bytes, GetParam());
 }
 
 // Records the columns do not model are kept as they are: other types, heap records with
 // unusual flags or reserved bytes, records that grew, STACKs whose size and depth disagree.
-TEST(ColumnarCodec, RoundTripsRecordsOutsideTheColumns) {
+TEST_P(ColumnarCodecLayouts, RoundTripsRecordsOutsideTheColumns) {
   Records r;
   r.Sample(10, 1 << 20);
   FreeRecord odd{};
@@ -263,12 +272,12 @@ TEST(ColumnarCodec, RoundTripsRecordsOutsideTheColumns) {
   RecordHeader bare{8, 200, 0xffff};
   r.Add(bare);
   r.Alloc(12, 0x2000, 16, 1, 1);
-  ExpectRoundTrip(r.bytes);
+  ExpectRoundTrip(r.bytes, GetParam());
 }
 
 // A new stack stores the outer frames it shares with an earlier one as a reference: ten deep
 // stacks that differ in their innermost frame only cost little more than one.
-TEST(ColumnarCodec, SharesOuterFramesBetweenStacks) {
+TEST_P(ColumnarCodecLayouts, SharesOuterFramesBetweenStacks) {
   std::vector<uint64_t> frames;
   for (uint64_t i = 0; i < 60; ++i) frames.push_back(0x400000 + i * 0x3456);
   Records one;
@@ -278,29 +287,29 @@ TEST(ColumnarCodec, SharesOuterFramesBetweenStacks) {
     frames[0] = 0x500000 + id * 0x40;
     ten.Stack(id, frames);
   }
-  const size_t single = ExpectRoundTrip(one.bytes);
-  EXPECT_LT(ExpectRoundTrip(ten.bytes), single + 10 * 12);
+  const size_t single = ExpectRoundTrip(one.bytes, GetParam());
+  EXPECT_LT(ExpectRoundTrip(ten.bytes, GetParam()), single + 10 * 12);
 }
 
-TEST(ColumnarCodec, RefusesEveryCutOffEncoding) {
+TEST_P(ColumnarCodecLayouts, RefusesEveryCutOffEncoding) {
   ByteBuffer records = ProgramLike(400, 3, 7);
-  ByteBuffer encoded = Encode(records);
+  ByteBuffer encoded = Encode(records, GetParam());
   for (size_t size = 0; size < encoded.size(); ++size) {
     ByteBuffer out;
     std::string error;
-    EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error)) << size;
+    EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error, GetParam())) << size;
     EXPECT_FALSE(error.empty());
     EXPECT_TRUE(out.empty());
   }
 }
 
-TEST(ColumnarCodec, RefusesMoreRecordsThanTheChunkSays) {
+TEST_P(ColumnarCodecLayouts, RefusesMoreRecordsThanTheChunkSays) {
   ByteBuffer records = ProgramLike(400, 3, 8);
-  ByteBuffer encoded = Encode(records);
+  ByteBuffer encoded = Encode(records, GetParam());
   ByteBuffer out;
   std::string error;
   EXPECT_FALSE(
-      ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size() - 8, &out, &error));
+      ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size() - 8, &out, &error, GetParam()));
   EXPECT_EQ(error, "columnar records decode to more than the chunk's stated size");
 }
 
@@ -355,17 +364,89 @@ TEST(ColumnarCodec, RefusesImpossibleReferences) {
   for (const Case& c : cases) {
     ByteBuffer out;
     std::string error;
-    EXPECT_FALSE(ColumnarCodec::Decode(c.encoded.data(), c.encoded.size(), 1 << 16, &out, &error))
+    EXPECT_FALSE(ColumnarCodec::Decode(c.encoded.data(), c.encoded.size(), 1 << 16, &out, &error,
+                                       VarintLayout::kWhole))
         << c.error;
     EXPECT_EQ(error, c.error);
   }
 }
 
+// Codec 4's own refusals: its directory has 36 columns (the 19 of codec 3, then a continuation
+// column for each of columns 1 to 17), and a varint whose first byte says "more" takes the rest
+// from its continuation column.
+TEST(ColumnarCodec, RefusesBrokenContinuationColumns) {
+  constexpr size_t kColumns = 36, kTimesContinuation = 19;
+  auto make = [&](std::vector<std::pair<size_t, std::vector<uint8_t>>> parts) {
+    std::vector<std::vector<uint8_t>> columns(kColumns);
+    for (auto& [column, bytes] : parts) columns[column] = bytes;
+    ByteBuffer out;
+    out.push_back(kColumns);
+    for (auto& c : columns) out.push_back(uint8_t(c.size()));
+    for (auto& c : columns) out.insert(out.end(), c.begin(), c.end());
+    return out;
+  };
+  const uint8_t alloc_on_new_thread = 1 | 3 << 3;
+  struct Case {
+    const char* error;
+    ByteBuffer encoded;
+  };
+  const Case cases[] = {
+      // The time's first byte says more follows; its continuation column is empty.
+      {"columnar stream 'times' cut off", make({{0, {alloc_on_new_thread}}, {1, {0x80}}})},
+      // The continuation holds more than the 57 bits a varint's high part can have.
+      {"columnar stream 'times' cut off",
+       make({{0, {alloc_on_new_thread}},
+             {1, {0x80}},
+             {kTimesContinuation, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}}})},
+      {"columnar stream 'times continuation' has bytes left", make({{kTimesContinuation, {1}}})},
+      // Codec 3's directory under codec 4 and the other way round.
+      {"columnar chunk with an unknown number of streams", Encode(ByteBuffer{}, VarintLayout::kWhole)},
+  };
+  for (const Case& c : cases) {
+    ByteBuffer out;
+    std::string error;
+    EXPECT_FALSE(ColumnarCodec::Decode(c.encoded.data(), c.encoded.size(), 1 << 16, &out, &error,
+                                       VarintLayout::kSplit))
+        << c.error;
+    EXPECT_EQ(error, c.error);
+  }
+  const ByteBuffer split = Encode(ByteBuffer{}, VarintLayout::kSplit);
+  ByteBuffer out;
+  std::string error;
+  EXPECT_FALSE(ColumnarCodec::Decode(split.data(), split.size(), 1 << 16, &out, &error,
+                                     VarintLayout::kWhole));
+  EXPECT_EQ(error, "columnar chunk with an unknown number of streams");
+}
+
+// A value's low 7 bits stay in its column and the bytes after them go to the continuation
+// column, so a column of large numbers holds one byte per value.
+TEST(ColumnarCodec, SplitsEachVarintAfterItsFirstByte) {
+  Records r;
+  r.Alloc(100, 0x10000, 64, 7, 1);        // time zigzag(100) = 200: varint C8 01
+  r.Alloc(100 + 300, 0x10050, 64, 7, 1);  // 300 ns later, zigzag 600: varint D8 04
+  // A form's columns by number, from its directory (every size here fits one byte).
+  auto column = [](const ByteBuffer& form, size_t i) {
+    const size_t count = form[0];
+    size_t at = 1 + count;
+    for (size_t k = 0; k < i; ++k) at += form[1 + k];
+    return std::vector<uint8_t>(form.begin() + ptrdiff_t(at),
+                                form.begin() + ptrdiff_t(at + form[1 + i]));
+  };
+  const ByteBuffer whole = Encode(r.bytes, VarintLayout::kWhole);
+  const ByteBuffer split = Encode(r.bytes, VarintLayout::kSplit);
+  ASSERT_EQ(whole[0], 19);
+  ASSERT_EQ(split[0], 36);
+  EXPECT_EQ(column(whole, 1), (std::vector<uint8_t>{0xc8, 0x01, 0xd8, 0x04}));
+  EXPECT_EQ(column(split, 1), (std::vector<uint8_t>{0xc8, 0xd8}));
+  EXPECT_EQ(column(split, 19), (std::vector<uint8_t>{0x01, 0x04}));
+  ExpectRoundTrip(r.bytes, VarintLayout::kSplit);
+}
+
 // Damaged encodings are refused or decode to something within the stated size: never a
 // crash, never more memory than the chunk allows (ASan and UBSan watch this test).
-TEST(ColumnarCodec, SurvivesRandomDamage) {
+TEST_P(ColumnarCodecLayouts, SurvivesRandomDamage) {
   ByteBuffer records = ProgramLike(2000, 3, 9);
-  const ByteBuffer encoded = Encode(records);
+  const ByteBuffer encoded = Encode(records, GetParam());
   std::mt19937_64 random(3);
   for (int round = 0; round < 3000; ++round) {
     ByteBuffer damaged = encoded;
@@ -374,7 +455,7 @@ TEST(ColumnarCodec, SurvivesRandomDamage) {
     }
     ByteBuffer out;
     std::string error;
-    if (ColumnarCodec::Decode(damaged.data(), damaged.size(), records.size(), &out, &error)) {
+    if (ColumnarCodec::Decode(damaged.data(), damaged.size(), records.size(), &out, &error, GetParam())) {
       EXPECT_LE(out.size(), records.size());
     } else {
       EXPECT_FALSE(error.empty());

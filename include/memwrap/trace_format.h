@@ -14,10 +14,11 @@
 
 namespace memwrap {
 
-// The one version constant of the format. A reader refuses a newer major; a newer minor only
-// adds record types or chunk types, which older readers skip.
+// The one version constant of the format. A reader refuses a newer major; a newer minor adds
+// record types or chunk types, which older readers skip, or a codec, which an older reader
+// names as unknown (docs/trace-format.md, "Version history").
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 4;
+inline constexpr uint16_t kTraceFormatMinor = 5;
 // From this minor on, an image recorded with --stacks=sampled holds only its sampled
 // allocations and their frees, plus HEAP_COUNTERS records with the exact totals; older
 // sampled traces hold every event (docs/trace-format.md, "Sampled traces").
@@ -59,6 +60,8 @@ enum class ChunkCodec : uint16_t {
   kZstdPacked = 2,  // zstd(packed records), see tracer/tracefile/record_packing.h; records only
   kZstdColumnar = 3,  // zstd(columnar records), see tracer/tracefile/columnar_codec.h; records
                       // only; since 1.2
+  kZstdColumnarSplit = 4,  // codec 3 with its varints split in two columns each
+                           // (VarintLayout::kSplit); records only; since 1.5
 };
 
 struct ChunkHeader {

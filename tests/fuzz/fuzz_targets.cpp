@@ -125,22 +125,26 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
       if (!CompressColumns(zstd, form.data(), form.size(), &packed, &error)) {
         throw std::runtime_error("fuzz harness: CompressColumns failed: " + error);
       }
-      AppendChunk(&out, chunk, ChunkCodec::kZstdColumnar, packed);
+      AppendChunk(&out, chunk, ChunkCodec::kZstdColumnarSplit, packed);
       offset = payload + stored;
       continue;
     }
-    if (records_chunk && recoding.compress_columnar &&
-        chunk.codec == uint16_t(ChunkCodec::kZstdColumnar)) {
+    const bool columnar_chunk = chunk.codec == uint16_t(ChunkCodec::kZstdColumnar) ||
+                                chunk.codec == uint16_t(ChunkCodec::kZstdColumnarSplit);
+    if (records_chunk && recoding.compress_columnar && columnar_chunk) {
       // The payload is a columnar form as the fuzzer wrote it (hostile directories, columns,
       // references): each column is compressed here, when the directory frames them. raw_size
       // is what they decode to, when they do.
       std::string error;
       ByteBuffer decoded;
       if (CompressColumns(zstd, data, size, &packed, &error)) {
-        if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error)) {
+        const ChunkCodec codec = ChunkCodec(chunk.codec);
+        const VarintLayout layout = codec == ChunkCodec::kZstdColumnar ? VarintLayout::kWhole
+                                                                       : VarintLayout::kSplit;
+        if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error, layout)) {
           chunk.raw_size = uint32_t(decoded.size());
         }
-        AppendChunk(&out, chunk, ChunkCodec::kZstdColumnar, packed);
+        AppendChunk(&out, chunk, codec, packed);
         offset = payload + stored;
         continue;
       }
@@ -489,10 +493,13 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   if (size == 0) return;
   static ZSTD_CCtx* const compress = ZSTD_createCCtx();
   static ZSTD_DCtx* const decompress = ZSTD_createDCtx();
-  static ColumnarEncoder encoder;
+  static ColumnarEncoder whole_encoder(VarintLayout::kWhole);
+  static ColumnarEncoder split_encoder(VarintLayout::kSplit);
   static ColumnarDecoder decoder;
   constexpr size_t kStated = 1 << 20;
   const uint8_t mode = data[0] % 3;
+  const VarintLayout layout = (data[0] / 3) % 2 == 0 ? VarintLayout::kWhole : VarintLayout::kSplit;
+  ColumnarEncoder& encoder = layout == VarintLayout::kWhole ? whole_encoder : split_encoder;
   ++data;
   --size;
   std::string error;
@@ -503,7 +510,7 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
     }
     const uint8_t* input = mode == 0 ? form.data() : data;
     const size_t input_size = mode == 0 ? form.size() : size;
-    if (decoder.Decode(input, input_size, kStated, &records, &error)) {
+    if (decoder.Decode(layout, input, input_size, kStated, &records, &error)) {
       if (records.size() > kStated) throw FuzzFailure("decoded more than the stated size");
     } else if (error.empty() || !records.empty()) {
       throw FuzzFailure("a refused columnar form left no reason, or records behind");
@@ -516,7 +523,7 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   if (!CompressColumns(compress, form.data(), form.size(), &stored, &error) ||
       !DecompressColumns(decompress, stored.data(), stored.size(), 2 * good + 256, &again,
                          &error) ||
-      !decoder.Decode(again.data(), again.size(), good, &records, &error)) {
+      !decoder.Decode(layout, again.data(), again.size(), good, &records, &error)) {
     throw FuzzFailure("records did not round-trip through the columnar codec: " + error);
   }
   if (records.size() != good || (good > 0 && memcmp(records.data(), data, good) != 0)) {

@@ -38,10 +38,10 @@ void InitEnvironment();
 //                packed records as the input gives them (so Unpack sees hostile varints and
 //                record headers); its raw_size becomes what they unpack to, when they do;
 //   flags bit 4: (when bit 2 is clear) re-encode every records chunk stored with codec 0 as
-//                codec 3: its longest prefix of well-framed records is encoded with
+//                codec 4 (what TraceWriter writes): its longest prefix of well-framed records is encoded with
 //                ColumnarCodec::Encode and its columns compressed (CompressColumns), so that
 //                mutated records reach the columnar encoder and decoder;
-//   flags bit 5: then compress the columns of every chunk marked codec 3 whose payload is a
+//   flags bit 5: then compress the columns of every chunk marked codec 3 or 4 whose payload is a
 //                columnar form as the input gives it (directory of column sizes, columns: see
 //                column_frames.h), so that ColumnarDecoder sees hostile columns; its raw_size
 //                becomes what they decode to, when they do. A payload whose directory does not
@@ -55,8 +55,9 @@ void TraceReaderTarget(const uint8_t* data, size_t size);
 // finding with `memwrap report`.
 std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size);
 
-// columnar_codec: the records chunk codec 3 alone (tracer/tracefile/columnar_codec.h), much
-// faster per input than trace_reader. The first byte chooses, modulo 3, what the rest is:
+// columnar_codec: the records chunk codecs 3 and 4 alone (tracer/tracefile/columnar_codec.h),
+// much faster per input than trace_reader. The first byte chooses the layout (its value / 3
+// even: codec 3's whole varints; odd: codec 4's split ones) and, modulo 3, what the rest is:
 //   0: a stored columnar payload (column_frames.h): DecompressColumns, then ColumnarDecoder
 //      with a stated size of 1 MiB; refusals are fine, and what decodes must fit that size;
 //   1: a columnar form: ColumnarDecoder alone, likewise;

@@ -43,6 +43,12 @@ enum Stream : size_t {
   kOther,       // every other record, packed as codec 2 packs them
   kStreamCount,
 };
+// The columns of varints, kTimes to kFrameAddrs: in codec 4 each has a continuation column,
+// stored after kOther in the same order (column kStreamCount + s - kTimes for stream s).
+constexpr size_t kVarintStreams = kOther - kTimes;
+size_t ColumnCount(VarintLayout layout) {
+  return layout == VarintLayout::kSplit ? kStreamCount + kVarintStreams : kStreamCount;
+}
 
 // Op byte: bits 0-2 the kind.
 enum Kind : uint8_t {
@@ -229,10 +235,17 @@ class Context {
 
 class Writer {
  public:
+  // Split layout: the bytes after each varint's first go to `rest`.
+  void SplitInto(Writer* rest) { rest_ = rest; }
   void Clear() { pos_ = data_.data(); }
   void Put(uint64_t value) {
     Room();
-    pos_ = PutVarint(value, pos_);
+    if (rest_ == nullptr || value < 0x80) {
+      pos_ = PutVarint(value, pos_);
+      return;
+    }
+    *pos_++ = uint8_t(value) | 0x80;
+    rest_->Put(value >> 7);
   }
   void Byte(uint8_t value) {
     Room();
@@ -250,6 +263,7 @@ class Writer {
   }
   ByteBuffer data_;
   uint8_t* pos_ = nullptr;
+  Writer* rest_ = nullptr;
 };
 
 bool IsColumnar(const RecordHeader& h, const uint8_t* record) {
@@ -281,11 +295,17 @@ bool IsColumnar(const RecordHeader& h, const uint8_t* record) {
 // The encoder's state; kept from chunk to chunk so that its memory is allocated once.
 class ColumnarEncoder::State {
  public:
-  State() { c_.live.IndexAddresses(true); }
+  explicit State(VarintLayout layout) : layout_(layout) {
+    c_.live.IndexAddresses(true);
+    if (layout == VarintLayout::kSplit) {
+      for (size_t i = kTimes; i < kOther; ++i) s_[i].SplitInto(&rest_[i - kTimes]);
+    }
+  }
 
   void Encode(const uint8_t* records, size_t size, ByteBuffer* out) {
     c_.Reset(size / sizeof(AllocRecord) + 1);
     for (Writer& w : s_) w.Clear();
+    for (Writer& w : rest_) w.Clear();
     triples_.Clear();
     frame_index_.clear();
     trie_.Reset();
@@ -329,15 +349,22 @@ class ColumnarEncoder::State {
     ByteBuffer& packed = packed_;
     packed.clear();
     RecordPacker::Pack(others.data(), others.size(), &packed);
-    // The directory: the number of streams, then each one's size.
-    uint8_t directory[kMaxVarintBytes * (kStreamCount + 1)];
-    uint8_t* d = PutVarint(kStreamCount, directory);
+    // The directory: the number of columns, then each one's size.
+    const bool split = layout_ == VarintLayout::kSplit;
+    uint8_t directory[kMaxVarintBytes * (kStreamCount + kVarintStreams + 1)];
+    uint8_t* d = PutVarint(ColumnCount(layout_), directory);
     for (size_t i = 0; i < kOther; ++i) d = PutVarint(s_[i].size(), d);
     d = PutVarint(packed.size(), d);
+    if (split) {
+      for (const Writer& w : rest_) d = PutVarint(w.size(), d);
+    }
     out->insert(out->end(), directory, d);
     for (size_t i = 0; i < kOther; ++i)
       out->insert(out->end(), s_[i].data(), s_[i].data() + s_[i].size());
     out->insert(out->end(), packed.begin(), packed.end());
+    if (split) {
+      for (const Writer& w : rest_) out->insert(out->end(), w.data(), w.data() + w.size());
+    }
   }
 
  private:
@@ -478,8 +505,10 @@ class ColumnarEncoder::State {
     s_[kOps].Byte(kStackKind);
   }
 
+  const VarintLayout layout_;
   Context c_;
   std::array<Writer, kOther> s_;
+  std::array<Writer, kVarintStreams> rest_;  // the split layout's continuation columns
   TripleIndex triples_;
   std::unordered_map<uint64_t, uint32_t> frame_index_;
   SharedFrames trie_;
@@ -495,7 +524,23 @@ class Reader {
  public:
   const uint8_t* p = nullptr;
   const uint8_t* end = nullptr;
+  Reader* rest = nullptr;  // split layout: the continuation column
   bool Get(uint64_t* value) {
+    if (rest == nullptr) return GetWhole(value);
+    *value = 0;
+    if (p == end) return false;
+    const uint8_t first = *p++;
+    if (first < 0x80) {
+      *value = first;
+      return true;
+    }
+    // The continuation holds value >> 7, which has 57 bits at most.
+    uint64_t high;
+    if (!rest->GetWhole(&high) || (high >> 57) != 0) return false;
+    *value = (first & 0x7f) | high << 7;
+    return true;
+  }
+  bool GetWhole(uint64_t* value) {
     *value = 0;  // defined on failure too (inlined, GCC cannot tell it is never read then)
     if (size_t(end - p) >= kMaxVarintBytes) return GetVarintUnchecked(p, value);
     return GetVarint(p, end, value);
@@ -522,13 +567,19 @@ const char* const kStreamNames[kStreamCount] = {"ops",
                                                 "frame addresses",
                                                 "other records"};
 
+// A column's name in messages: its stream's, or "<stream> continuation" in the split layout.
+std::string ColumnName(size_t column) {
+  if (column < kStreamCount) return kStreamNames[column];
+  return std::string(kStreamNames[column - kStreamCount + kTimes]) + " continuation";
+}
+
 }  // namespace
 
 // The decoder's state; kept from chunk to chunk so that its memory is allocated once.
 class ColumnarDecoder::State {
  public:
-  bool Decode(const uint8_t* data, size_t size, size_t max_size, ByteBuffer* out,
-              std::string* error) {
+  bool Decode(VarintLayout layout, const uint8_t* data, size_t size, size_t max_size,
+              ByteBuffer* out, std::string* error) {
     max_size_ = max_size;
     max_triples_ = max_size / sizeof(AllocRecord) + 1;
     out_ = out;
@@ -540,24 +591,29 @@ class ColumnarDecoder::State {
     others_.clear();
     const uint8_t* p = data;
     const uint8_t* end = data + size;
+    const size_t columns = ColumnCount(layout);
     uint64_t count;
-    if (!GetVarint(p, end, &count) || count != kStreamCount) {
+    if (!GetVarint(p, end, &count) || count != columns) {
       return Fail("columnar chunk with an unknown number of streams");
     }
-    uint64_t sizes[kStreamCount];
-    for (size_t i = 0; i < kStreamCount; ++i) {
+    uint64_t sizes[kStreamCount + kVarintStreams];
+    for (size_t i = 0; i < columns; ++i) {
       if (!GetVarint(p, end, &sizes[i])) return Fail("columnar chunk's directory cut off");
     }
-    for (size_t i = 0; i < kStreamCount; ++i) {
+    for (size_t i = 0; i < columns; ++i) {
       if (sizes[i] > size_t(end - p)) {
-        error_->assign(std::string("columnar stream '") + kStreamNames[i] + "' cut off");
+        error_->assign("columnar stream '" + ColumnName(i) + "' cut off");
         return false;
       }
-      s_[i].p = p;
-      s_[i].end = p + sizes[i];
+      Reader& column = i < kStreamCount ? s_[i] : rest_[i - kStreamCount];
+      column.p = p;
+      column.end = p + sizes[i];
       p += sizes[i];
     }
     if (p != end) return Fail("bytes after the columnar streams");
+    for (size_t i = kTimes; i < kOther; ++i) {
+      s_[i].rest = layout == VarintLayout::kSplit ? &rest_[i - kTimes] : nullptr;
+    }
     if (!RecordPacker::Unpack(s_[kOther].p, size_t(s_[kOther].end - s_[kOther].p), max_size_,
                               &others_, error_)) {
       return false;
@@ -598,9 +654,11 @@ class ColumnarDecoder::State {
         return false;
       }
     }
-    for (size_t i = kTimes; i < kOther; ++i) {
-      if (s_[i].p != s_[i].end) {
-        error_->assign(std::string("columnar stream '") + kStreamNames[i] + "' has bytes left");
+    for (size_t i = kTimes; i < columns; ++i) {
+      if (i == kOther) continue;
+      const Reader& column = i < kStreamCount ? s_[i] : rest_[i - kStreamCount];
+      if (column.p != column.end) {
+        error_->assign("columnar stream '" + ColumnName(i) + "' has bytes left");
         return false;
       }
     }
@@ -862,6 +920,7 @@ class ColumnarDecoder::State {
   uint8_t* q_ = nullptr;      // where the next record goes
   uint8_t* limit_ = nullptr;  // start + max_size
   std::array<Reader, kStreamCount> s_;
+  std::array<Reader, kVarintStreams> rest_;  // the split layout's continuation columns
   ByteBuffer others_;
   std::unique_ptr<RecordCursor> others_cursor_;
   std::vector<Triple> triples_;
@@ -869,7 +928,8 @@ class ColumnarDecoder::State {
   std::vector<size_t> stacks_;  // offsets of the chunk's STACK records in out_
 };
 
-ColumnarEncoder::ColumnarEncoder() : state_(std::make_unique<State>()) {}
+ColumnarEncoder::ColumnarEncoder(VarintLayout layout)
+    : state_(std::make_unique<State>(layout)) {}
 ColumnarEncoder::~ColumnarEncoder() = default;
 
 void ColumnarEncoder::Encode(const uint8_t* records, size_t size, ByteBuffer* out) {
@@ -879,11 +939,11 @@ void ColumnarEncoder::Encode(const uint8_t* records, size_t size, ByteBuffer* ou
 ColumnarDecoder::ColumnarDecoder() : state_(std::make_unique<State>()) {}
 ColumnarDecoder::~ColumnarDecoder() = default;
 
-bool ColumnarDecoder::Decode(const uint8_t* data, size_t size, size_t max_size, ByteBuffer* out,
-                             std::string* error) {
+bool ColumnarDecoder::Decode(VarintLayout layout, const uint8_t* data, size_t size,
+                             size_t max_size, ByteBuffer* out, std::string* error) {
   const size_t start = out->size();
   error->clear();
-  if (!state_->Decode(data, size, max_size, out, error)) {
+  if (!state_->Decode(layout, data, size, max_size, out, error)) {
     out->resize(start);
     return false;
   }

@@ -198,7 +198,8 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
       }
       break;
     }
-    case ChunkCodec::kZstdColumnar: {
+    case ChunkCodec::kZstdColumnar:
+    case ChunkCodec::kZstdColumnarSplit: {
       if (chunk->type != ChunkType::kRecords) {
         Corrupt(offset, "columnar chunk that holds no records");
       }
@@ -210,6 +211,9 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
         Corrupt(offset, error);
       }
       chunk->columns = defer_columns;
+      chunk->column_layout = header.codec == uint16_t(ChunkCodec::kZstdColumnar)
+                                 ? VarintLayout::kWhole
+                                 : VarintLayout::kSplit;
       if (!defer_columns) DecodeColumns(path_, *chunk, packed_, &columnar_, &chunk->data);
       break;
     }
@@ -234,7 +238,8 @@ void TraceReader::DecodeColumns(const std::string& path, const Chunk& chunk,
   records->clear();
   records->reserve(chunk.raw_size);
   std::string error;
-  if (!decoder->Decode(columns.data(), columns.size(), chunk.raw_size, records, &error)) {
+  if (!decoder->Decode(chunk.column_layout, columns.data(), columns.size(), chunk.raw_size,
+                       records, &error)) {
     corrupt(error);
   }
   if (records->size() != chunk.raw_size) corrupt("decoded size differs from the header");

@@ -26,7 +26,8 @@ struct Chunk {
   uint32_t pid = 0;
   // The decompressed payload; with `columns`, the columnar form of the records instead.
   ByteBuffer data;
-  bool columns = false;   // read with defer_columns from a codec 3 chunk: see DecodeColumns
+  bool columns = false;   // read with defer_columns from a codec 3 or 4 chunk: see DecodeColumns
+  VarintLayout column_layout = VarintLayout::kSplit;  // with `columns`: the chunk's codec's
   uint32_t raw_size = 0;  // the records' size, as the chunk header states it
 };
 
@@ -52,7 +53,7 @@ class TraceReader {
   // file; kTruncated when the file ends inside the chunk (see truncation_message()). Throws
   // TraceError(kCorrupt) naming the offset when the chunk cannot be right.
   //
-  // With `defer_columns`, a columnar chunk (codec 3) is decompressed but not decoded: `data`
+  // With `defer_columns`, a columnar chunk (codec 3 or 4) is decompressed but not decoded: `data`
   // holds its columns and `columns` is set, and DecodeColumns makes its records. The analyzer
   // reads chunks on one thread and replays them on another: the columns are a few bytes per
   // event where the records are 32 to 48, and decoding them where they are replayed keeps the

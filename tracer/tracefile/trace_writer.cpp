@@ -240,7 +240,7 @@ void TraceWriter::WriteRecords(uint32_t pid, const void* records, size_t size) {
   if (!CompressColumns(zstd_.get(), packed_.data(), packed_.size(), &scratch_, &error)) {
     throw TraceError(TraceError::Kind::kIo, "cannot compress a records chunk: " + error);
   }
-  WriteStored(ChunkType::kRecords, ChunkCodec::kZstdColumnar, pid, size);
+  WriteStored(ChunkType::kRecords, ChunkCodec::kZstdColumnarSplit, pid, size);
 }
 
 void TraceWriter::Finish() {
