@@ -50,7 +50,7 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   }
   // Checked before any records chunk is decompressed: a hostile file is refused at a cost of
   // its headers, not of what they claim.
-  // A codec 3 chunk is decoded on the replaying thread: it holds its columns (up to twice the
+  // A columnar chunk (codec 3 or 4) is decoded on the replaying thread: it holds its columns (up to twice the
   // records' size) and the records decoded from them, so three times the records' size.
   uint64_t needed = 0;
   for (const auto& [pid, held] : held_by_pid) needed += 3 * held.most;
