@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "external_tool.h"
 #include "report_json.h"
 #include "test_support.h"
 
@@ -197,6 +198,74 @@ TEST_F(SampledMode, EveryReaderSaysTheTraceIsSampled) {
   CommandResult plot = RunProgram({kMemwrap, "plot", trace, "-o", page});
   ASSERT_EQ(plot.exit_code(), 0) << plot.err;
   EXPECT_NE(test_support::ReadFile(page).find("SAMPLED trace"), std::string::npos);
+}
+
+// The exports of a sampled trace estimate the known sites as the report does: folded and
+// pprof weigh each sample by 1/probability (within 10% of the truth, as the report's sites),
+// and Chrome's counters come from the exact counters, never above the peak's upper end.
+TEST_F(SampledMode, ExportsEstimateTheKnownSites) {
+  const std::string trace = dir_->File("sampled.mwt");
+  auto exported = [&](const std::vector<std::string>& options, const std::string& name) {
+    std::vector<std::string> argv = {kMemwrap, "export"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    const std::string out = dir_->File(name);
+    argv.insert(argv.end(), {trace, "-o", out});
+    CommandResult result = RunProgram(argv);
+    EXPECT_EQ(result.exit_code(), 0) << result.err;
+    EXPECT_NE(result.err.find("sampled trace"), std::string::npos) << result.err;
+    return test_support::ReadFile(out);
+  };
+  struct Truth {
+    const char* function;
+    double bytes;
+  };
+  const Truth truths[] = {{"small_blocks", 64.0 * 1024 * 1024}, {"page_blocks", 32.0 * 1024 * 1024}};
+
+  // folded: the values of the stacks whose innermost frame is the site add up to its estimate.
+  std::istringstream folded(exported({"--format", "folded", "--metric", "allocated"}, "a.folded"));
+  double by_site[2] = {0, 0};
+  for (std::string line; std::getline(folded, line);) {
+    const size_t space = line.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    const std::string stack = line.substr(0, space);
+    const std::string innermost = stack.substr(stack.rfind(';') + 1);
+    for (size_t i = 0; i < 2; ++i) {
+      if (innermost == truths[i].function) by_site[i] += std::stod(line.substr(space + 1));
+    }
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NEAR(by_site[i], truths[i].bytes, 0.10 * truths[i].bytes) << truths[i].function;
+  }
+
+  // chrome: the heap counters are the exact counters' readings, within the peak's upper end.
+  const json chrome = json::parse(exported({"--format", "chrome"}, "c.json"));
+  const uint64_t peak = sampled_->report["peak_heap_bytes"].get<uint64_t>();
+  const uint64_t bound = sampled_->report["peak_heap_bound_bytes"].get<uint64_t>();
+  uint64_t counters = 0;
+  for (const json& event : chrome["traceEvents"]) {
+    if (event["ph"] != "C") continue;
+    ++counters;
+    EXPECT_LE(event["args"]["heap_bytes"].get<uint64_t>(), peak + bound);
+  }
+  EXPECT_GT(counters, 0u);
+
+  // pprof, read by go tool pprof: small_blocks on top of the bytes allocated, at its estimate.
+  MEMWRAP_REQUIRE_TOOL(go, "go", "golang-go");
+  exported({"--format", "pprof"}, "heap.pb.gz");
+  CommandResult top = RunProgram({"/usr/bin/env", "HOME=" + dir_->path(),
+                                  "GOCACHE=" + dir_->File("gocache"), go, "tool", "pprof", "-top",
+                                  "-unit=B", "-sample_index=alloc_space",
+                                  dir_->File("heap.pb.gz")});
+  ASSERT_EQ(top.exit_code(), 0) << top.err;
+  std::istringstream rows(top.out);
+  std::string line;
+  while (std::getline(rows, line) && line.find("flat%") == std::string::npos) {
+  }
+  ASSERT_TRUE(std::getline(rows, line)) << top.out;
+  EXPECT_NE(line.find("small_blocks"), std::string::npos) << top.out;
+  // The row starts with the flat bytes ("67108864B" or so): within 10% of 64 MiB.
+  const double flat = std::stod(line.substr(line.find_first_not_of(' ')));
+  EXPECT_NEAR(flat, truths[0].bytes, 0.10 * truths[0].bytes) << top.out;
 }
 
 // 32 threads hold 256 blocks of 8 KiB each at once (threads_alloc), after 20 short-lived
