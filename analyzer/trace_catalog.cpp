@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "module_record.h"
 #include "trace_stream.h"
 
 namespace memwrap {
@@ -57,23 +58,9 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       return;
     }
     case RecordType::kModule: {
-      const auto* module = record.As<ModuleRecord>();
       ImageId image = CurrentImage(pid);
-      if (module == nullptr || image == 0) return;
-      uint64_t need = sizeof(*module) + uint64_t(module->segment_count) * sizeof(ModuleSegment) +
-                      module->build_id_size + module->path_size;
-      if (need > record.size) return;
       LoadedModule loaded;
-      loaded.base = module->base;
-      const uint8_t* p = record.data + sizeof(*module);
-      for (uint16_t i = 0; i < module->segment_count; ++i, p += sizeof(ModuleSegment)) {
-        ModuleSegment segment;
-        memcpy(&segment, p, sizeof(segment));
-        loaded.segments.emplace_back(segment.vaddr, segment.memsz);
-      }
-      loaded.build_id.assign(reinterpret_cast<const char*>(p), module->build_id_size);
-      p += module->build_id_size;
-      loaded.path = BoundedString(p, module->path_size);
+      if (image == 0 || !ReadModuleRecord(record.data, record.size, &loaded)) return;
       // dlopen/dlclose make the shim send the whole map again: keep each object once.
       for (const LoadedModule& known : images_[image - 1].modules) {
         if (known.base == loaded.base && known.path == loaded.path) return;

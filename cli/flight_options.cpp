@@ -11,16 +11,14 @@ namespace po = boost::program_options;
 
 bool ParseFlightTrigger(const std::string& text, FlightTrigger* trigger, std::string* error) {
   trigger->text = text;
+  // rss>SIZE and heap>SIZE as they always were; anything else after those words is an
+  // expression ("heap>2GiB and mark == \"x\"").
   auto size_after = [&](const char* prefix, FlightTrigger::Kind kind) {
     trigger->kind = kind;
-    if (!ParseByteSize(text.substr(strlen(prefix)), &trigger->bytes)) {
-      *error = "--trigger " + text + ": not a size after '" + prefix + "' (e.g. " + prefix + "512MiB)";
-      return false;
-    }
-    return true;
+    return text.rfind(prefix, 0) == 0 && ParseByteSize(text.substr(strlen(prefix)), &trigger->bytes);
   };
-  if (text.rfind("rss>", 0) == 0) return size_after("rss>", FlightTrigger::Kind::kRssAbove);
-  if (text.rfind("heap>", 0) == 0) return size_after("heap>", FlightTrigger::Kind::kHeapAbove);
+  if (size_after("rss>", FlightTrigger::Kind::kRssAbove)) return true;
+  if (size_after("heap>", FlightTrigger::Kind::kHeapAbove)) return true;
   if (text == "crash") {
     trigger->kind = FlightTrigger::Kind::kCrash;
     return true;
@@ -53,9 +51,31 @@ bool ParseFlightTrigger(const std::string& text, FlightTrigger* trigger, std::st
     trigger->signal = signo;
     return true;
   }
-  *error = "--trigger " + text + ": expected rss>SIZE, heap>SIZE, signal:NAME, crash or mark:NAME";
-  return false;
+  try {
+    trigger->kind = FlightTrigger::Kind::kExpression;
+    trigger->expression = std::make_shared<const EventFilter>(text);
+    return true;
+  } catch (const FilterSyntaxError& syntax) {
+    *error = "--trigger " + text + ": " + syntax.what() +
+             " (a trigger is rss>SIZE, heap>SIZE, signal:NAME, crash, mark:NAME or a filter "
+             "expression: docs/filters.md)";
+    return false;
+  }
 }
+
+namespace {
+
+// --trigger's help (boost copies it): the field list comes from the filter's own table.
+std::string TriggerHelp() {
+  return "write a dump when WHEN happens (repeatable): rss>SIZE (the traced processes' summed RSS "
+         "sample), heap>SIZE (their live heap), signal:USR2 (memwrap receives it), crash (the "
+         "program dies of a signal or exits non-zero), mark:NAME (the program calls "
+         "memwrap_mark(\"NAME\")), or a filter expression over each event, e.g. 'size > 100MiB "
+         "and function ~ \"*parse*\"' or 'heap > 2GiB and mark == \"phase2\"' (fields: " +
+         FilterFieldNames() + "; docs/filters.md); default: crash";
+}
+
+}  // namespace
 
 void FlightCommandOptions::AddTo(po::options_description* description) {
   description->add_options()
@@ -63,10 +83,7 @@ void FlightCommandOptions::AddTo(po::options_description* description) {
        "keep the latest SIZE bytes of records (e.g. 64MiB) or the latest DURATION (e.g. 30s) in "
        "memory; older records are overwritten (counted in each dump)")
       ("trigger", po::value<std::vector<std::string>>(&triggers)->value_name("WHEN")->composing(),
-       "write a dump when WHEN happens (repeatable): rss>SIZE (the traced processes' summed RSS "
-       "sample), heap>SIZE (their live heap), signal:USR2 (memwrap receives it), crash (the "
-       "program dies of a signal or exits non-zero), mark:NAME (the program calls "
-       "memwrap_mark(\"NAME\")); default: crash")
+       TriggerHelp().c_str())
       ("after", po::value<std::string>(&after)->value_name("DURATION")->default_value("0"),
        "go on writing into a dump for DURATION after its trigger (e.g. 2s)");
 }

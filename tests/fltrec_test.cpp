@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -129,10 +131,53 @@ TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
   EXPECT_EQ(ReportJson(dir.File("f.mwt"))["session"]["fltrec_trigger"], "signal:USR2");
 }
 
+// A filter expression (docs/filters.md) fires at the event it describes: the 5,000,000-byte
+// allocation of big_step, named by its size and its function; and a heap level while the
+// latest mark is "tick" (the heap passes 5 MB at that same allocation, after the second tick).
+TEST(Fltrec, ExpressionTriggersFireAtTheKnownAllocation) {
+  ScratchDir dir;
+  for (const char* expression : {"size > 1MiB and function ~ \"big_*\"",
+                                 "heap > 5MB and mark == \"tick\""}) {
+    const std::string dump = dir.File(std::string("f") + expression[0] + ".mwt");
+    auto run = RunProgram({kFltrec, "-q", "--trigger", expression, "-o", dump, kPattern});
+    ASSERT_EQ(run.exit_code(), 0) << run.err;
+    ASSERT_TRUE(FileExists(dump)) << expression << ": " << run.err;
+    json report = ReportJson(dump);
+    EXPECT_EQ(report["session"]["fltrec_trigger"], expression);
+    // The dump holds the allocation that fired it: the peak with big_step's block.
+    EXPECT_EQ(report["peak_heap_bytes"], 6000000) << expression;
+    EXPECT_EQ(SiteBytes(report, "big_step"), 5000000u) << expression;
+    EXPECT_EQ(SiteBytes(report, "early_keep"), 1000000u) << expression;
+  }
+  // A function trigger fires at the first early_keep allocation, once (it holds for the next
+  // 999 and is re-armed only by an event it does not hold for, the mark): one dump, written
+  // long before big_step (the dump holds the records handed over with the one that fired).
+  auto run = RunProgram({kFltrec, "-q", "--trigger", "top.function == early_keep", "-o",
+                         dir.File("e.mwt"), kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("e.mwt"))) << run.err;
+  EXPECT_FALSE(FileExists(dir.File("e.1.mwt")));
+  json early = ReportJson(dir.File("e.mwt"));
+  EXPECT_GT(SiteBytes(early, "early_keep"), 0u);
+  EXPECT_EQ(SiteBytes(early, "big_step"), 0u);
+  // Expressions no event meets fire nothing.
+  for (const char* never : {"size > 1MiB and function ~ \"churn*\"", "function ~ \"nothing*\"",
+                            "kind == munmap and size > 1GiB"}) {
+    run = RunProgram({kFltrec, "--trigger", never, "-o", dir.File("n.mwt"), kPattern});
+    EXPECT_EQ(run.exit_code(), 0) << run.err;
+    EXPECT_FALSE(FileExists(dir.File("n.mwt"))) << never;
+    EXPECT_NE(run.err.find("no trigger fired"), std::string::npos) << never << ": " << run.err;
+  }
+}
+
 TEST(Fltrec, BadTriggerIsAUsageError) {
-  auto run = RunProgram({kFltrec, "--trigger", "rss<5", kPattern});
+  // A malformed expression: one line that names where it stops making sense.
+  auto run = RunProgram({kFltrec, "--trigger", "rss<<5", kPattern});
   EXPECT_EQ(run.exit_code(), 2);
-  EXPECT_NE(run.err.find("--trigger rss<5"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--trigger rss<<5: column 5: expected a value after '<', found '<'"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   run = RunProgram({kFltrec, "--keep", "lots", kPattern});
   EXPECT_EQ(run.exit_code(), 2);
 }

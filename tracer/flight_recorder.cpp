@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 
 #include "memwrap/monotonic_clock.h"
 #include "tracefile/trace_error.h"
@@ -53,6 +54,15 @@ uint64_t TimestampOf(const uint8_t* record, const RecordHeader& header) {
 FlightRecorder::FlightRecorder(FlightOptions options, std::map<std::string, std::string> session)
     : options_(std::move(options)), session_(std::move(session)), armed_(options_.triggers.size(), true) {
   for (int signo = 0; signo < 65; ++signo) signals_seen_[signo] = g_signals[signo].load();
+  bool expressions = false, read_stacks = false;
+  for (const FlightTrigger& trigger : options_.triggers) {
+    if (trigger.kind != FlightTrigger::Kind::kExpression || !trigger.expression) continue;
+    expressions = true;
+    read_stacks = read_stacks || trigger.expression->ReadsStack();
+  }
+  if (expressions) {
+    trigger_events_ = std::make_unique<TriggerEvents>(read_stacks, origin_.monotonic_ns);
+  }
 }
 
 FlightRecorder::~FlightRecorder() = default;
@@ -193,8 +203,23 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
       break;
   }
   uint64_t rss_total = 0;
-  if (rss_changed) {
+  if (rss_changed || trigger_events_) {
     for (const auto& [p, rss] : rss_) rss_total += rss;
+  }
+  // The heap a trigger judges: the exact replay's, or in sampled mode the shim's counters.
+  auto heap_now = [&] {
+    if (counted_live_.empty()) return heap_bytes_;
+    uint64_t counted = 0;
+    for (const auto& [p, live] : counted_live_) counted += live;
+    return counted;
+  };
+  std::optional<FilterEvent> event;
+  if (trigger_events_) {
+    event = trigger_events_->EventOf(pid, record, header);
+    if (event) {
+      event->heap = heap_now();
+      if (!rss_.empty()) event->rss = rss_total;
+    }
   }
   const char* fired = nullptr;
   for (size_t i = 0; i < options_.triggers.size(); ++i) {
@@ -202,13 +227,12 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
     bool holds;
     switch (trigger.kind) {
       case FlightTrigger::Kind::kHeapAbove:
-        if (counted_live_.empty()) {
-          holds = heap_bytes_ > trigger.bytes;
-        } else {
-          uint64_t counted = 0;
-          for (const auto& [p, live] : counted_live_) counted += live;
-          holds = counted > trigger.bytes;
-        }
+        holds = heap_now() > trigger.bytes;
+        break;
+      case FlightTrigger::Kind::kExpression:
+        // Records that are no event (STACK, MODULE) neither fire nor re-arm it.
+        if (!event) continue;
+        holds = trigger.expression->Matches(*event);
         break;
       case FlightTrigger::Kind::kRssAbove:
         if (!rss_changed) continue;

@@ -1,6 +1,7 @@
 // The flight recorder (`fltrec`, `memwrap fltrec`): records like `memwrap run` but keeps only the
 // latest window of records in memory (--keep SIZE or DURATION) and writes a trace only when a
-// trigger fires (--trigger rss>SIZE | heap>SIZE | signal:NAME | crash | mark:NAME). A dump holds
+// trigger fires (--trigger rss>SIZE | heap>SIZE | signal:NAME | crash | mark:NAME | a filter
+// expression over each incoming event, docs/filters.md). A dump holds
 // the window before the trigger, then everything for --after DURATION.
 //
 // What a dump needs to be read is never overwritten, like the low-rate channel of a kernel
@@ -28,6 +29,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "event_filter.h"
+#include "flight_trigger_events.h"
 #include "memwrap/records.h"
 #include "tracefile/range_map.h"
 #include "tracefile/record_sink.h"
@@ -36,11 +39,12 @@
 namespace memwrap {
 
 struct FlightTrigger {
-  enum class Kind { kRssAbove, kHeapAbove, kSignal, kCrash, kMark };
+  enum class Kind { kRssAbove, kHeapAbove, kSignal, kCrash, kMark, kExpression };
   Kind kind = Kind::kCrash;
   uint64_t bytes = 0;  // rss> / heap>
   int signal = 0;      // signal:
   std::string mark;    // mark:
+  std::shared_ptr<const EventFilter> expression;  // a filter expression (docs/filters.md)
   std::string text;    // as given, for messages and the dump's session info
 };
 
@@ -124,6 +128,7 @@ class FlightRecorder : public RecordSink {
   std::map<uint32_t, uint64_t> counted_live_;
   std::map<uint32_t, uint64_t> rss_;
   std::vector<bool> armed_;  // per trigger: false while its condition holds (fires on the edge)
+  std::unique_ptr<TriggerEvents> trigger_events_;  // with expression triggers only
   uint32_t signals_seen_[65] = {};
   // The dump being written (--after), and the files written so far.
   std::unique_ptr<TraceWriter> dump_;
