@@ -16,6 +16,7 @@
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"
 #include "tracee_text.h"
+#include "tracer/detach_on_signal.h"
 #include "tracer/plt_breakpoints.h"
 #include "tracer/proc_files.h"
 #include "tracer/plt_stubs.h"
@@ -23,12 +24,6 @@
 
 namespace memwrap {
 namespace {
-
-ProcessTree* g_attached_tree = nullptr;
-
-void DetachOnSignal(int) {
-  if (g_attached_tree != nullptr) g_attached_tree->RequestDetach();
-}
 
 std::string ReadLink(const std::string& path) {
   char target[PATH_MAX];
@@ -218,15 +213,10 @@ std::string TraceAttached(const LtraceAttachment& what, CallPrinter* printer, in
       pid, stubs, bias,
       [&](const std::string& name) { return filter->Matches(name.c_str(), caller, callee); },
       &count);
-  g_attached_tree = &tree;
-  struct sigaction action {};
-  action.sa_handler = DetachOnSignal;
-  action.sa_flags = SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
+  DetachOnStopSignals(&tree);
   if (!error.empty()) tree.RequestDetach();  // takes out what was put, and lets go
   tree.Run();
-  g_attached_tree = nullptr;
+  StopDetachingOnSignals();
   if (!error.empty()) return error;
   *wait_status = breakpoints.exit_status();
   return "";
