@@ -446,12 +446,10 @@ int TraceProgram(const LtraceCommandLine& line, const ProgramPath& program,
   RecordingSession session(name);
   LaunchWithAudit(line, program, audit, name, &session);
   if (!line.trace.empty()) {
-    std::string joined;
-    for (const auto& arg : line.program) joined += (joined.empty() ? "" : " ") + arg;
     const auto existing =
         line.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse;
     if (!session.OpenTrace(line.trace, existing,
-                           {{"command", joined},
+                           {{"command", JoinCommand(line.program)},
                             {"program", program.path},
                             {"pid", std::to_string(session.pid())},
                             {"ltrace", line.patterns},
@@ -500,11 +498,7 @@ int LtraceCommand(const std::vector<std::string>& raw_args, const char* name) {
   }
   ProgramPath program;
   if (!line.attach) program = ResolveProgram(line.program.front());
-  if (program.error != 0) {
-    fprintf(stderr, "%s: %s: %s\n", name, line.program.front().c_str(),
-            program.error == ENOENT ? "command not found" : strerror(program.error));
-    return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
-  }
+  if (program.error != 0) return ProgramNotRunnable(name, line.program.front(), program.error);
   const std::string audit = line.attach ? "" : LocateAuditLibrary(name);
   if (audit.empty() && !line.attach) return kExitUsage;
   CallOutput output(line.output, name);

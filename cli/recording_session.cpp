@@ -13,6 +13,19 @@
 
 namespace memwrap {
 
+std::string JoinCommand(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+int ProgramNotRunnable(const std::string& name, const std::string& program, int error,
+                       const std::string& hint) {
+  fprintf(stderr, "%s: %s: %s%s\n", name.c_str(), program.c_str(),
+          error == ENOENT ? "command not found" : strerror(error), hint.c_str());
+  return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+}
+
 RecordingSession::RecordingSession(std::string name) : name_(std::move(name)) {}
 
 RecordingSession::~RecordingSession() { ReleaseSignals(); }

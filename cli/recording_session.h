@@ -38,6 +38,14 @@ struct ProgramEnd {
   struct rusage usage {};  // without ptrace only (RunUntraced)
 };
 
+// PROGRAM [ARGS...] as one line (the session info's "command").
+std::string JoinCommand(const std::vector<std::string>& argv);
+
+// PROGRAM could not be resolved (ResolveProgram's errno): says so, like a shell ("command not
+// found", then `hint`), and returns the shell's exit code, 127 or 126.
+int ProgramNotRunnable(const std::string& name, const std::string& program, int error,
+                       const std::string& hint = "");
+
 class RecordingSession {
  public:
   // `name` leads every message ("memwrap", "stracedrv", "memwrap ltrace"). Throws

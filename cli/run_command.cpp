@@ -13,6 +13,7 @@
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
 #include "run_attached.h"
+#include "recording_session.h"
 #include "run_launched.h"
 #include "tracer/broken_pipe.h"
 #include "tracer/launcher.h"
@@ -222,11 +223,9 @@ int LocateLaunchFiles(const RunCommandLine& line, LaunchedRun* run) {
     const std::string closest = program.error == ENOENT && name.find('/') == std::string::npos
                                     ? ClosestName(name, CommandNames())
                                     : "";
-    fprintf(stderr, "memwrap: %s: %s%s\n", name.c_str(),
-            program.error == ENOENT ? "command not found" : strerror(program.error),
-            closest.empty() ? "" : (" (nor a memwrap command; did you mean 'memwrap " + closest +
-                                    "'?)").c_str());
-    return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
+    return ProgramNotRunnable(
+        "memwrap", name, program.error,
+        closest.empty() ? "" : " (nor a memwrap command; did you mean 'memwrap " + closest + "'?)");
   }
   run->path = program.path;
   std::string tried;

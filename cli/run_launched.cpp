@@ -50,12 +50,6 @@ std::vector<uint8_t> StdoutLineRecordOf(uint64_t ts, const std::string& line) {
   return bytes;
 }
 
-std::string JoinCommand(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
-
 // How system calls stop the program: asked for explicitly, or by default only where the shim
 // cannot enter (a static exec'd later switches to stops on every call: see OnImage below).
 ProcessTreeOptions TreeOptionsFor(const LaunchedRun& run, bool shim_enters) {

@@ -185,9 +185,7 @@ SessionInfo StraceSessionInfo(const StraceOptions& options, const ProgramPath& p
   SessionInfo info = {{"pid", std::to_string(first)},
                       {"syscalls", options.trace_spec},
                       {"recorder", "stracedrv"}};
-  std::string command;
-  for (const auto& arg : options.program) command += (command.empty() ? "" : " ") + arg;
-  if (!command.empty()) info["command"] = command;
+  if (!options.program.empty()) info["command"] = JoinCommand(options.program);
   if (!program.path.empty()) info["program"] = program.path;
   info["heap_not_recorded"] = "stracedrv records system calls only";
   return info;
@@ -297,9 +295,7 @@ int StraceCommand(const std::vector<std::string>& args) {
   if (options.attach == 0) {
     program = ResolveProgram(options.program.front());
     if (program.error != 0) {
-      fprintf(stderr, "stracedrv: %s: %s\n", options.program.front().c_str(),
-              program.error == ENOENT ? "command not found" : strerror(program.error));
-      return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
+      return ProgramNotRunnable("stracedrv", options.program.front(), program.error);
     }
   } else if (kill(options.attach, 0) != 0 && errno == ESRCH) {
     fprintf(stderr, "stracedrv: -p %d: no such process\n", options.attach);
