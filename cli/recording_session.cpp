@@ -89,10 +89,8 @@ void RecordingSession::StartCollector(std::unique_ptr<RecordSink> sink,
   collector_started_ = true;
 }
 
-TraceRecorder& RecordingSession::Recorder(ShimPresence shim, uint64_t sample_interval_ns) {
-  if (recorder_ == nullptr) {
-    recorder_ = std::make_unique<TraceRecorder>(&collector_, shim, sample_interval_ns);
-  }
+TraceRecorder& RecordingSession::MakeRecorder(ShimPresence shim, uint64_t sample_interval_ns) {
+  recorder_ = std::make_unique<TraceRecorder>(&collector_, shim, sample_interval_ns);
   return *recorder_;
 }
 

@@ -1,8 +1,9 @@
 // One recording, start to end, done the same way by every command that records: memwrap run
 // (and fltrec), memwrap run -p, stracedrv and ltracedrv; memwrap check records through memwrap
-// run. It follows strace's main loop:
+// run. (ltracedrv -p writes no trace and needs no collector: it follows its tree by itself,
+// with the same detach_on_signal.h.) It follows strace's main loop:
 //   init       Launch() the program (it waits) or AttachTo() a process; OpenTrace(); the
-//              collector; Trace() the process tree with the command's observer;
+//              collector; Follow() and Trace() the process tree with the command's observer;
 //   next event Run(): the tree waits for each ptrace stop ...
 //   dispatch   ... and hands it to the observer; meanwhile signals are relayed to a launched
 //              program (signal_relay.h) or make an attached tree detach (detach_on_signal.h);
@@ -84,9 +85,10 @@ class RecordingSession {
   void StartCollector(std::unique_ptr<RecordSink> sink, uint64_t sample_interval_ns);
   Collector& collector() { return collector_; }
 
-  // The observer that turns the tree's events into trace records (made on first call).
-  TraceRecorder& Recorder(ShimPresence shim, uint64_t sample_interval_ns);
-  bool has_recorder() const { return recorder_ != nullptr; }
+  // The observer that turns the tree's events into trace records (SYSCALL, PROCESS_START and
+  // memory samples of processes without the shim, PROCESS_EXIT). Once per session.
+  TraceRecorder& MakeRecorder(ShimPresence shim, uint64_t sample_interval_ns);
+  TraceRecorder& recorder() { return *recorder_; }
 
   // The tree that will follow the program, telling `observer` of every event (made after the
   // fork: it blocks its wake-up signal in this thread, which the program must not inherit).

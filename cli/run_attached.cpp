@@ -71,7 +71,7 @@ int Record(const AttachedRun& run, const RunningProcess& process, const std::str
     return kExitCannotWrite;
   }
   session.StartCollector(0);
-  TraceRecorder& recorder = session.Recorder(ShimPresence::kNone, run.interval_ns);
+  TraceRecorder& recorder = session.MakeRecorder(ShimPresence::kNone, run.interval_ns);
   if (run.quiet) recorder.QuietNotices();
   ProcessTreeOptions options;
   options.selection = run.selection;

@@ -177,7 +177,7 @@ class LaunchedRecording {
   // ptrace follows the whole process tree: exits and exact peak RSS of every process, and the
   // syscalls asked for. All ptrace calls come from this thread. -1, or the exit status.
   int Trace() {
-    TraceRecorder& recorder = session_.Recorder(ShimPresence::kPerImage, run_.interval_ns);
+    TraceRecorder& recorder = session_.MakeRecorder(ShimPresence::kPerImage, run_.interval_ns);
     if (run_.quiet) recorder.QuietNotices();
     if (obstacle_.empty()) {
       // Images exec'd with a cleared environment (env -i) get memwrap's variables back.
@@ -248,12 +248,11 @@ class LaunchedRecording {
     if (!traced_) {
       ProgramEnd end = session_.RunUntraced();
       if (end.exec_error == 0) {
-        session_.Recorder(ShimPresence::kPerImage, run_.interval_ns)
-            .OnProcessExit(session_.pid(), end.status, end.usage, 0);
+        session_.recorder().OnProcessExit(session_.pid(), end.status, end.usage, 0);
       }
       return end;
     }
-    TraceRecorder& recorder = session_.Recorder(ShimPresence::kPerImage, run_.interval_ns);
+    TraceRecorder& recorder = session_.recorder();
     TracerTicks ticks(&recorder, sampling_.get(),
                       run_.interval_ns != 0 ? run_.interval_ns : 100'000'000);
     ProgramEnd end =

@@ -251,7 +251,7 @@ int Trace(const StraceOptions& options, const SyscallSelection& selection,
     }
     session.StartCollector(0);
   }
-  TraceRecorder& recorder = session.Recorder(ShimPresence::kNone, /*sample_interval_ns=*/0);
+  TraceRecorder& recorder = session.MakeRecorder(ShimPresence::kNone, /*sample_interval_ns=*/0);
   StracePrinter printer(options, out, write_trace ? &recorder : nullptr);
   session.Follow(&printer, tree_options);
   if (std::string error = session.Trace(); !error.empty()) {

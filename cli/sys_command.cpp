@@ -378,10 +378,11 @@ class SystemLogging {
 
 }  // namespace
 
-int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once) {
+int SysCommand(const std::vector<std::string>& args, const std::string& command,
+               SysSampling sampling) {
   const std::string host = HostName();
   SysCommandLine line;
-  line.once = once;
+  line.once = sampling == SysSampling::kOnce;
   po::variables_map vm;
   if (int status = ParseSysOptions(args, command, host, &line, &vm); status >= 0) return status;
   if (int status = CheckSysCommandLine(vm, command, host, &line); status >= 0) return status;
