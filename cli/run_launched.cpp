@@ -106,8 +106,8 @@ class LaunchedRecording {
               obstacle_.c_str());
     }
     tree_options_ = TreeOptionsFor(run_, obstacle_.empty());
-    filter_ = BuildSeccompFilter(run_.selection);
-    const sock_fprog filter_program{uint16_t(filter_.size()), filter_.data()};
+    std::vector<sock_filter> filter = BuildSeccompFilter(run_.selection);
+    const sock_fprog filter_program{uint16_t(filter.size()), filter.data()};
     if (run_.tap_stdout) relay_ = StartStdoutRelay();
     env_ = obstacle_.empty() ? TracedEnvironment(run_.preload, settings) : CurrentEnvironment();
     if (obstacle_.empty() && !run_.audit.empty()) {
@@ -301,7 +301,6 @@ class LaunchedRecording {
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;
   ProcessTreeOptions tree_options_;
-  std::vector<sock_filter> filter_;
   StdoutRelay relay_;
   JobRank rank_;
   std::unique_ptr<FlightRecorder> flight_recorder_;  // until the session's collector takes it
