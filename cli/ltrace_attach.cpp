@@ -15,8 +15,8 @@
 
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"
+#include "recording_session.h"
 #include "tracee_text.h"
-#include "tracer/detach_on_signal.h"
 #include "tracer/plt_breakpoints.h"
 #include "tracer/proc_files.h"
 #include "tracer/plt_stubs.h"
@@ -206,17 +206,18 @@ std::string TraceAttached(const LtraceAttachment& what, CallPrinter* printer, in
   ProcessTreeOptions options;
   options.stops = SyscallStops::kNone;
   options.follow = true;  // every new thread and child must be traced: they meet the int3s
-  ProcessTree tree(&breakpoints, options);
-  if (std::string error = tree.Attach(pid); !error.empty()) return error;
+  // No trace, no collector, no program to exec: the session says nothing under its name.
+  RecordingSession session("ltracedrv");
+  session.AttachTo(pid);
+  ProcessTree& tree = session.Follow(&breakpoints, options);
+  if (std::string error = session.Trace(); !error.empty()) return error;
   size_t count = 0;
   std::string error = breakpoints.Insert(
       pid, stubs, bias,
       [&](const std::string& name) { return filter->Matches(name.c_str(), caller, callee); },
       &count);
-  DetachOnStopSignals(&tree);
   if (!error.empty()) tree.RequestDetach();  // takes out what was put, and lets go
-  tree.Run();
-  StopDetachingOnSignals();
+  session.Run(/*tick_period_ns=*/0, nullptr);
   if (!error.empty()) return error;
   *wait_status = breakpoints.exit_status();
   return "";

@@ -30,6 +30,11 @@ RecordingSession::RecordingSession(std::string name) : name_(std::move(name)) {}
 
 RecordingSession::~RecordingSession() { ReleaseSignals(); }
 
+Collector& RecordingSession::collector() {
+  if (collector_ == nullptr) collector_ = std::make_unique<Collector>();
+  return *collector_;
+}
+
 void RecordingSession::Launch(const std::string& path, const std::vector<std::string>& argv,
                               const std::vector<std::string>& env, int stdout_fd,
                               const sock_fprog* seccomp) {
@@ -49,6 +54,7 @@ const std::string& RecordingSession::host() {
 
 bool RecordingSession::OpenTrace(const std::string& path, TraceWriter::Existing existing,
                                  const SessionInfo& info) {
+  collector();  // the trace's only writer, made first: if it cannot be, no file is left behind
   try {
     writer_ = std::make_unique<TraceWriter>(path, existing);
     writer_->WriteSessionInfo(info);
@@ -78,19 +84,19 @@ void RecordingSession::DropTraceFile() {
 }
 
 void RecordingSession::StartCollector(uint64_t sample_interval_ns) {
-  collector_.Start(writer_.get(), sample_interval_ns);
+  collector().Start(writer_.get(), sample_interval_ns);
   collector_started_ = true;
 }
 
 void RecordingSession::StartCollector(std::unique_ptr<RecordSink> sink,
                                       uint64_t sample_interval_ns) {
   sink_ = std::move(sink);
-  collector_.Start(sink_.get(), sample_interval_ns);
+  collector().Start(sink_.get(), sample_interval_ns);
   collector_started_ = true;
 }
 
 TraceRecorder& RecordingSession::MakeRecorder(ShimPresence shim, uint64_t sample_interval_ns) {
-  recorder_ = std::make_unique<TraceRecorder>(&collector_, shim, sample_interval_ns);
+  recorder_ = std::make_unique<TraceRecorder>(&collector(), shim, sample_interval_ns);
   return *recorder_;
 }
 
@@ -160,13 +166,14 @@ void RecordingSession::FinishTrace() {
 }
 
 void RecordingSession::EndTrace() {
-  if (collector_started_) collector_.Finish();
+  if (collector_started_) collector_->Finish();
   collector_started_ = false;
   writer_.reset();
 }
 
 void RecordingSession::SayIfWriteFailed() const {
-  if (std::string error = collector_.write_error(); !error.empty()) {
+  if (collector_ == nullptr) return;
+  if (std::string error = collector_->write_error(); !error.empty()) {
     fprintf(stderr, "%s: %s; the trace holds what was written before\n", name_.c_str(),
             error.c_str());
   }
@@ -174,8 +181,8 @@ void RecordingSession::SayIfWriteFailed() const {
 
 void RecordingSession::DiscardTrace() {
   if (collector_started_) {
-    collector_.RequestStop();
-    collector_.Finish();
+    collector_->RequestStop();
+    collector_->Finish();
   }
   collector_started_ = false;
   DropTraceFile();

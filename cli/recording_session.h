@@ -1,7 +1,6 @@
 // One recording, start to end, done the same way by every command that records: memwrap run
 // (and fltrec), memwrap run -p, stracedrv and ltracedrv; memwrap check records through memwrap
-// run. (ltracedrv -p writes no trace and needs no collector: it follows its tree by itself,
-// with the same detach_on_signal.h.) It follows strace's main loop:
+// run; ltracedrv -p too, which needs no trace and no collector. It follows strace's main loop:
 //   init       Launch() the program (it waits) or AttachTo() a process; OpenTrace(); the
 //              collector; Follow() and Trace() the process tree with the command's observer;
 //   next event Run(): the tree waits for each ptrace stop ...
@@ -49,8 +48,7 @@ int ProgramNotRunnable(const std::string& name, const std::string& program, int 
 
 class RecordingSession {
  public:
-  // `name` leads every message ("memwrap", "stracedrv", "memwrap ltrace"). Throws
-  // std::runtime_error when the collector's socket cannot be created.
+  // `name` leads every message ("memwrap", "stracedrv", "memwrap ltrace").
   explicit RecordingSession(std::string name);
   ~RecordingSession();
   RecordingSession(const RecordingSession&) = delete;
@@ -83,7 +81,9 @@ class RecordingSession {
   // or into `sink`, which the session then keeps until the collector has finished.
   void StartCollector(uint64_t sample_interval_ns);
   void StartCollector(std::unique_ptr<RecordSink> sink, uint64_t sample_interval_ns);
-  Collector& collector() { return collector_; }
+  // Made on first use (a tracing that writes no trace needs none); throws std::runtime_error
+  // when its socket cannot be created.
+  Collector& collector();
 
   // The observer that turns the tree's events into trace records (SYSCALL, PROCESS_START and
   // memory samples of processes without the shim, PROCESS_EXIT). Once per session.
@@ -136,7 +136,7 @@ class RecordingSession {
   // destroyed after it (~Collector stops its thread).
   std::unique_ptr<TraceWriter> writer_;
   std::unique_ptr<RecordSink> sink_;
-  Collector collector_;
+  std::unique_ptr<Collector> collector_;
   bool collector_started_ = false;
   std::unique_ptr<TraceRecorder> recorder_;
   std::unique_ptr<ProcessTree> tree_;
