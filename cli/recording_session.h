@@ -1,6 +1,7 @@
 // One recording, start to end, done the same way by every command that records: memwrap run
-// (and fltrec), memwrap run -p, stracedrv and ltracedrv; memwrap check records through memwrap
-// run; ltracedrv -p too, which needs no trace and no collector. It follows strace's main loop:
+// (and fltrec), memwrap run -p, stracedrv, ltracedrv and ltracedrv -p (which writes no trace,
+// so makes no collector); memwrap check records through memwrap run. It follows strace's main
+// loop:
 //   init       Launch() the program (it waits) or AttachTo() a process; OpenTrace(); the
 //              collector; Follow() and Trace() the process tree with the command's observer;
 //   next event Run(): the tree waits for each ptrace stop ...
