@@ -26,7 +26,10 @@ int PlotCommand(const std::vector<std::string>& args);
 int LtraceCommand(const std::vector<std::string>& args, const char* name);
 // stracedrv / memwrap strace
 int StraceCommand(const std::vector<std::string>& args);
-// dlogger / cronlogger / `memwrap sys`: `command` names it in messages; `once` for cronlogger.
-int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once);
+// How long the system logger samples: until --duration or a signal, or one sample (cronlogger).
+enum class SysSampling { kContinuous, kOnce };
+// dlogger / cronlogger / `memwrap sys`: `command` names it in messages.
+int SysCommand(const std::vector<std::string>& args, const std::string& command,
+               SysSampling sampling);
 
 }  // namespace memwrap

@@ -15,6 +15,7 @@
 
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"
+#include "recording_session.h"
 #include "tracee_text.h"
 #include "tracer/plt_breakpoints.h"
 #include "tracer/proc_files.h"
@@ -23,12 +24,6 @@
 
 namespace memwrap {
 namespace {
-
-ProcessTree* g_attached_tree = nullptr;
-
-void DetachOnSignal(int) {
-  if (g_attached_tree != nullptr) g_attached_tree->RequestDetach();
-}
 
 std::string ReadLink(const std::string& path) {
   char target[PATH_MAX];
@@ -211,22 +206,18 @@ std::string TraceAttached(const LtraceAttachment& what, CallPrinter* printer, in
   ProcessTreeOptions options;
   options.stops = SyscallStops::kNone;
   options.follow = true;  // every new thread and child must be traced: they meet the int3s
-  ProcessTree tree(&breakpoints, options);
-  if (std::string error = tree.Attach(pid); !error.empty()) return error;
+  // No trace, no collector, no program to exec: the session says nothing under its name.
+  RecordingSession session("ltracedrv");
+  session.AttachTo(pid);
+  ProcessTree& tree = session.Follow(&breakpoints, options);
+  if (std::string error = session.Trace(); !error.empty()) return error;
   size_t count = 0;
   std::string error = breakpoints.Insert(
       pid, stubs, bias,
       [&](const std::string& name) { return filter->Matches(name.c_str(), caller, callee); },
       &count);
-  g_attached_tree = &tree;
-  struct sigaction action {};
-  action.sa_handler = DetachOnSignal;
-  action.sa_flags = SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
   if (!error.empty()) tree.RequestDetach();  // takes out what was put, and lets go
-  tree.Run();
-  g_attached_tree = nullptr;
+  session.Run(/*tick_period_ns=*/0, nullptr);
   if (!error.empty()) return error;
   *wait_status = breakpoints.exit_status();
   return "";

@@ -38,7 +38,7 @@ int Dispatch(const std::string& command, const std::vector<std::string>& args, b
   if (command == "plot") return PlotCommand(args);
   if (command == "ltrace") return LtraceCommand(args, "memwrap ltrace");
   if (command == "strace") return StraceCommand(args);
-  if (command == "sys") return SysCommand(args, "memwrap sys", false);
+  if (command == "sys") return SysCommand(args, "memwrap sys", SysSampling::kContinuous);
   if (command == "baseline") return BaselineCommand(args);
   *found = false;
   return 0;
@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
   if (invoked == "fltrec") return memwrap::FltrecCommand(args);
   if (invoked == "stracedrv") return memwrap::StraceCommand(args);
-  if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", false);
-  if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", true);
+  if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", memwrap::SysSampling::kContinuous);
+  if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", memwrap::SysSampling::kOnce);
   if (args.empty()) {
     fputs(Usage().c_str(), stderr);
     return memwrap::kExitUsage;

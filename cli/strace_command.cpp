@@ -20,20 +20,19 @@
 #include "commands.h"
 #include "memwrap/exit_codes.h"
 #include "fileio/output_file.h"
-#include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
 #include "tracer/collector.h"
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/process_tree.h"
-#include "tracer/signal_relay.h"
 #include "tracer/syscall_summary.h"
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/syscalls/syscall_decoder.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/syscalls/syscall_table.h"
 #include "tracer/trace_recorder.h"
+#include "recording_session.h"
 #include "strace_options.h"
 #include "strace_printer.h"
 
@@ -165,10 +164,116 @@ class StracePrinter : public TraceObserver {
   uint64_t interval_start_ns_ = 0;
 };
 
-ProcessTree* g_detach_tree = nullptr;
+// How the calls stop the tracees. A seccomp filter only helps a program we start, and must not
+// stay behind in one we detach from (its traced calls would then fail with ENOSYS).
+ProcessTreeOptions TreeOptionsFor(const StraceOptions& options, const SyscallSelection& selection,
+                                  bool* filter) {
+  ProcessTreeOptions tree_options;
+  tree_options.selection = selection;
+  tree_options.follow = options.follow;
+  tree_options.wait_spin_ns = options.wait_poll_ns;
+  *filter = options.attach == 0 && options.duration_ns == 0 && !selection.all() &&
+            !selection.empty();
+  tree_options.stops = selection.empty() ? SyscallStops::kNone
+                       : *filter         ? SyscallStops::kSeccomp
+                                         : SyscallStops::kAll;
+  return tree_options;
+}
 
-void DetachOnSignal(int) {
-  if (g_detach_tree != nullptr) g_detach_tree->RequestDetach();
+SessionInfo StraceSessionInfo(const StraceOptions& options, const ProgramPath& program,
+                              pid_t first) {
+  SessionInfo info = {{"pid", std::to_string(first)},
+                      {"syscalls", options.trace_spec},
+                      {"recorder", "stracedrv"}};
+  if (!options.program.empty()) info["command"] = JoinCommand(options.program);
+  if (!program.path.empty()) info["program"] = program.path;
+  info["heap_not_recorded"] = "stracedrv records system calls only";
+  return info;
+}
+
+// -o FILE (not with -ff: then only FILE.TID files, as strace): the stream calls are printed to,
+// replaced whole when the tracing ends (fileio/output_file.h). -1, or the exit status.
+int OpenOutput(const StraceOptions& options, OutputFile* out_file, FILE** out) {
+  *out = stderr;
+  if (!options.output.empty() && !options.separate) {
+    std::string error = out_file->Open(options.output, ExistingFile::kReplace, 0666);
+    if (error.empty()) {
+      *out = fdopen(fcntl(out_file->fd(), F_DUPFD_CLOEXEC, 0), "w");
+      if (*out == nullptr) error = strerror(errno);
+    }
+    if (!error.empty()) {
+      out_file->Discard();
+      fprintf(stderr, "stracedrv: %s: %s\n", options.output.c_str(), error.c_str());
+      return kExitCannotWrite;
+    }
+  }
+  static char buffer[1 << 16];
+  setvbuf(*out, buffer, _IOFBF, sizeof(buffer));
+  return -1;
+}
+
+// Ends the printed output: the printer's last lines and the -o file put in place (or dropped
+// when the program could not be run).
+void FinishOutput(const StraceOptions& options, StracePrinter* printer, FILE* out,
+                  OutputFile* out_file, bool exec_failed) {
+  const std::string separate_error = printer->Finish();
+  if (out != stderr) fclose(out);
+  if (!separate_error.empty()) fprintf(stderr, "stracedrv: %s\n", separate_error.c_str());
+  if (exec_failed) out_file->Discard();
+  if (std::string commit_error = out_file->Commit(); !commit_error.empty()) {
+    fprintf(stderr, "stracedrv: %s: %s; the output is in '%s'\n", options.output.c_str(),
+            commit_error.c_str(), out_file->written_path().c_str());
+  }
+}
+
+// The tracing itself, on a RecordingSession: stracedrv adds the printer, and the trace only
+// with --write-trace.
+int Trace(const StraceOptions& options, const SyscallSelection& selection,
+          const ProgramPath& program, FILE* out, OutputFile* out_file) {
+  bool filter = false;
+  ProcessTreeOptions tree_options = TreeOptionsFor(options, selection, &filter);
+  std::vector<sock_filter> bpf = BuildSeccompFilter(selection);
+  sock_fprog bpf_program{uint16_t(bpf.size()), bpf.data()};
+  RecordingSession session("stracedrv");
+  if (options.attach == 0) {
+    session.Launch(program.path, options.program, CurrentEnvironment(), -1,
+                   filter ? &bpf_program : nullptr);
+  } else {
+    session.AttachTo(options.attach);
+  }
+  const bool write_trace = !options.write_trace.empty();
+  if (write_trace) {
+    const auto existing =
+        options.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse;
+    if (!session.OpenTrace(options.write_trace, existing,
+                           StraceSessionInfo(options, program, session.pid()))) {
+      return kExitCannotWrite;
+    }
+    session.StartCollector(0);
+  }
+  TraceRecorder& recorder = session.MakeRecorder(ShimPresence::kNone, /*sample_interval_ns=*/0);
+  StracePrinter printer(options, out, write_trace ? &recorder : nullptr);
+  session.Follow(&printer, tree_options);
+  if (std::string error = session.Trace(); !error.empty()) {
+    session.Abandon();
+    fprintf(stderr, "stracedrv: cannot trace %d: %s\n", session.pid(), error.c_str());
+    session.DiscardTrace();
+    return kExitUsage;
+  }
+  if (!session.launched() && write_trace) recorder.AnnounceAttached(session.pid());
+  uint64_t period = 100'000'000;
+  if (options.interval_ns != 0) period = std::min(period, options.interval_ns / 4 + 1);
+  if (options.duration_ns != 0) period = std::min(period, options.duration_ns / 4 + 1);
+  const ProgramEnd end =
+      session.Run(period, [&printer](uint64_t now) { printer.Tick(now); }, options.duration_ns);
+  FinishOutput(options, &printer, out, out_file, end.exec_error != 0);
+  if (end.exec_error != 0) {
+    session.DiscardTrace();
+    return session.ExecFailed(options.program.front(), end.exec_error);
+  }
+  session.FinishTrace();
+  if (end.status == -1) return kExitOk;  // attached, or detached before the program ended
+  ExitLikeProgram(end.status);
 }
 
 }  // namespace
@@ -190,142 +295,17 @@ int StraceCommand(const std::vector<std::string>& args) {
   if (options.attach == 0) {
     program = ResolveProgram(options.program.front());
     if (program.error != 0) {
-      fprintf(stderr, "stracedrv: %s: %s\n", options.program.front().c_str(),
-              program.error == ENOENT ? "command not found" : strerror(program.error));
-      return program.error == ENOENT ? kExitNotFound : kExitCannotExecute;
+      return ProgramNotRunnable("stracedrv", options.program.front(), program.error);
     }
   } else if (kill(options.attach, 0) != 0 && errno == ESRCH) {
     fprintf(stderr, "stracedrv: -p %d: no such process\n", options.attach);
     return kExitUsage;
   }
-  FILE* out = stderr;
-  OutputFile out_file;  // -o: replaced whole when the tracing ends (fileio/output_file.h)
-  if (!options.output.empty() && !options.separate) {  // -ff: only FILE.TID files, as strace
-    std::string error = out_file.Open(options.output, ExistingFile::kReplace, 0666);
-    if (error.empty()) {
-      out = fdopen(fcntl(out_file.fd(), F_DUPFD_CLOEXEC, 0), "w");
-      if (out == nullptr) error = strerror(errno);
-    }
-    if (!error.empty()) {
-      out_file.Discard();
-      fprintf(stderr, "stracedrv: %s: %s\n", options.output.c_str(), error.c_str());
-      return kExitCannotWrite;
-    }
-  }
-  static char buffer[1 << 16];
-  setvbuf(out, buffer, _IOFBF, sizeof(buffer));
-
+  OutputFile out_file;
+  FILE* out = nullptr;
+  if (int status = OpenOutput(options, &out_file, &out); status >= 0) return status;
   try {
-    // A seccomp filter only helps a program we start, and must not stay behind in one we
-    // detach from (its traced calls would then fail with ENOSYS).
-    ProcessTreeOptions tree_options;
-    tree_options.selection = selection;
-    tree_options.follow = options.follow;
-    tree_options.wait_spin_ns = options.wait_poll_ns;
-    const bool filter = options.attach == 0 && options.duration_ns == 0 && !selection.all() &&
-                        !selection.empty();
-    tree_options.stops = selection.empty() ? SyscallStops::kNone
-                         : filter          ? SyscallStops::kSeccomp
-                                           : SyscallStops::kAll;
-    std::vector<sock_filter> bpf = BuildSeccompFilter(selection);
-    sock_fprog bpf_program{uint16_t(bpf.size()), bpf.data()};
-
-    std::unique_ptr<Launcher> launcher;
-    pid_t first = options.attach;
-    if (options.attach == 0) {
-      launcher = std::make_unique<Launcher>(program.path, options.program, CurrentEnvironment(),
-                                            -1, filter ? &bpf_program : nullptr);
-      first = launcher->pid();
-    }
-    Collector collector;
-    std::unique_ptr<TraceWriter> writer;
-    const std::string& trace_path = options.write_trace;
-    if (!trace_path.empty()) {
-      try {
-        writer = std::make_unique<TraceWriter>(trace_path, options.force
-                                                               ? TraceWriter::Existing::kReplace
-                                                               : TraceWriter::Existing::kRefuse);
-        std::map<std::string, std::string> session = {{"pid", std::to_string(first)},
-                                                      {"syscalls", options.trace_spec},
-                                                      {"recorder", "stracedrv"}};
-        std::string command;
-        for (const auto& arg : options.program) command += (command.empty() ? "" : " ") + arg;
-        if (!command.empty()) session["command"] = command;
-        if (!program.path.empty()) session["program"] = program.path;
-        session["heap_not_recorded"] = "stracedrv records system calls only";
-        writer->WriteSessionInfo(session);
-      } catch (const TraceError& error) {
-        if (launcher) launcher->Abandon();
-        fprintf(stderr, "stracedrv: %s\n", error.what());
-        return kExitCannotWrite;
-      }
-      collector.Start(writer.get(), 0);
-    }
-    TraceRecorder recorder(&collector, /*no_shim=*/true, /*sample_interval_ns=*/0);
-    StracePrinter printer(options, out, writer ? &recorder : nullptr);
-    ProcessTree tree(&printer, tree_options);
-    std::string error = launcher ? tree.SeizeChild(first) : tree.Attach(first);
-    if (!error.empty()) {
-      if (launcher) launcher->Abandon();
-      fprintf(stderr, "stracedrv: cannot trace %d: %s\n", first, error.c_str());
-      if (writer) {
-        collector.RequestStop();
-        collector.Finish();
-        writer->Discard();
-        writer.reset();
-      }
-      return kExitUsage;
-    }
-    if (!launcher && writer) recorder.AnnounceAttached(first);
-
-    g_detach_tree = &tree;
-    if (launcher) {
-      RelaySignalsTo(first);
-    } else {
-      // Attached: Ctrl-C and kill end the tracing, not the process.
-      struct sigaction action {};
-      action.sa_handler = DetachOnSignal;
-      action.sa_flags = SA_RESTART;
-      sigemptyset(&action.sa_mask);
-      for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &action, nullptr);
-    }
-    const uint64_t deadline = options.duration_ns != 0 ? Now(CLOCK_MONOTONIC) + options.duration_ns : 0;
-    uint64_t period = 100'000'000;
-    if (options.interval_ns != 0) period = std::min(period, options.interval_ns / 4 + 1);
-    if (options.duration_ns != 0) period = std::min(period, options.duration_ns / 4 + 1);
-    tree.SetTimer(period, [&](uint64_t now) {
-      printer.Tick(now);
-      if (deadline != 0 && now >= deadline) tree.RequestDetach();
-    });
-    if (launcher) launcher->Go();
-    int status = tree.Run();
-    g_detach_tree = nullptr;
-    StopRelayingSignals();
-    int exec_error = launcher ? launcher->ExecError() : 0;
-    recorder.FlushAll();
-    const std::string separate_error = printer.Finish();
-    if (out != stderr) fclose(out);
-    if (!separate_error.empty()) fprintf(stderr, "stracedrv: %s\n", separate_error.c_str());
-    if (exec_error != 0) out_file.Discard();
-    if (std::string commit_error = out_file.Commit(); !commit_error.empty()) {
-      fprintf(stderr, "stracedrv: %s: %s; the output is in '%s'\n", options.output.c_str(),
-              commit_error.c_str(), out_file.written_path().c_str());
-    }
-    if (writer) {
-      collector.Finish();
-      if (exec_error != 0) writer->Discard();
-      writer.reset();
-      if (std::string write_error = collector.write_error(); !write_error.empty()) {
-        fprintf(stderr, "stracedrv: %s; the trace holds what was written before\n",
-                write_error.c_str());
-      }
-    }
-    if (exec_error != 0) {
-      fprintf(stderr, "stracedrv: %s: %s\n", options.program.front().c_str(), strerror(exec_error));
-      return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
-    }
-    if (status == -1) return kExitOk;  // attached, or detached before the program ended
-    ExitLikeProgram(status);
+    return Trace(options, selection, program, out, &out_file);
   } catch (const std::exception& error) {
     fprintf(stderr, "stracedrv: %s\n", error.what());
     return kExitUsage;

@@ -93,10 +93,21 @@ class LineOutput {
   std::string error_;
 };
 
-}  // namespace
+// `dlogger`, `cronlogger` or `memwrap sys` as given, checked.
+struct SysCommandLine {
+  std::string output, format, interval_text = "1s", duration_text, modules_text = "all";
+  size_t top = 5;
+  bool once = false;
+  bool append = false;   // --append, or --once
+  bool replace = false;  // --force
+  bool to_syslog = false;
+  SamplerSchedule schedule;
+  std::vector<std::string> module_names;
+};
 
-int SysCommand(const std::vector<std::string>& args, const std::string& command, bool once) {
-  const std::string host = HostName();
+// Reads the options; -1, or the exit status (2: bad usage).
+int ParseSysOptions(const std::vector<std::string>& args, const std::string& command,
+                    const std::string& host, SysCommandLine* line, po::variables_map* vm) {
   po::options_description options(
       "usage: " + command + " [options]\n"
       "\n"
@@ -110,60 +121,68 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
       "/proc file, or an output that cannot be written. docs/dlogger.md.\n"
       "\n"
       "Options");
-  std::string output, format, interval_text = "1s", duration_text, modules_text = "all";
-  size_t top = 5;
   options.add_options()
       ("help,h", "show this help and exit")
-      ("output,o", po::value<std::string>(&output)->value_name("FILE"),
+      ("output,o", po::value<std::string>(&line->output)->value_name("FILE"),
        ("where samples go; '-' is standard output (text lines). Default: dlogger." + host +
         ".mwt, or nothing with --syslog").c_str())
-      ("format", po::value<std::string>(&format)->value_name("trace|text|csv"),
+      ("format", po::value<std::string>(&line->format)->value_name("trace|text|csv"),
        "trace (.mwt), text (one line per sample) or csv (a header, then one row per sample); "
        "default: text for '-', csv for a FILE ending in .csv, trace otherwise")
-      ("interval", po::value<std::string>(&interval_text)->value_name("DURATION"),
+      ("interval", po::value<std::string>(&line->interval_text)->value_name("DURATION"),
        "time between samples (e.g. 500ms, 1s, 1m); default 1s")
-      ("duration", po::value<std::string>(&duration_text)->value_name("DURATION"),
+      ("duration", po::value<std::string>(&line->duration_text)->value_name("DURATION"),
        "stop after this long (e.g. 3s, 1h); default: until interrupted")
-      ("modules", po::value<std::string>(&modules_text)->value_name("LIST"),
+      ("modules", po::value<std::string>(&line->modules_text)->value_name("LIST"),
        "what to sample, comma-separated: memory, cpu, load, network, disk, top (or all, the "
        "default)")
-      ("top", po::value<size_t>(&top)->value_name("N"),
+      ("top", po::value<size_t>(&line->top)->value_name("N"),
        "processes listed by the top module, largest RSS first (default 5)")
       ("once", "take one sample, append it to the output and exit (what cronlogger does)")
       ("append", "add to an existing output file instead of refusing it")
       ("force", "replace an existing output file")
       ("syslog", "also send each sample as a text line to syslog (ident dlogger, LOG_INFO)");
-  po::variables_map vm;
-  if (int status = ParseOptions(args, options, command, &vm); status >= 0) return status;
+  return ParseOptions(args, options, command, vm);
+}
+
+// Checks what was given and settles the defaults (the output, its format). -1, or the exit
+// status (2: bad usage).
+int CheckSysCommandLine(const po::variables_map& vm, const std::string& command,
+                        const std::string& host, SysCommandLine* line) {
   auto usage = [&](const std::string& message) {
     fprintf(stderr, "%s: %s\n", command.c_str(), message.c_str());
     return kExitUsage;
   };
-  once = once || vm.count("once") > 0;
-  const bool append = once || vm.count("append") > 0;
-  const bool replace = vm.count("force") > 0;
-  const bool to_syslog = vm.count("syslog") > 0;
-  if (append && replace) return usage("--append (or --once) and --force exclude each other");
-  SamplerSchedule schedule;
-  schedule.once = once;
+  line->once = line->once || vm.count("once") > 0;
+  line->append = line->once || vm.count("append") > 0;
+  line->replace = vm.count("force") > 0;
+  line->to_syslog = vm.count("syslog") > 0;
+  if (line->append && line->replace) {
+    return usage("--append (or --once) and --force exclude each other");
+  }
+  SamplerSchedule& schedule = line->schedule;
+  schedule.once = line->once;
   schedule.host = host;
-  if (once && (vm.count("interval") || vm.count("duration"))) {
+  if (line->once && (vm.count("interval") || vm.count("duration"))) {
     return usage("--once takes a single sample: --interval and --duration do not apply");
   }
-  if (!ParseDuration(interval_text, &schedule.interval_ns) ||
+  if (!ParseDuration(line->interval_text, &schedule.interval_ns) ||
       schedule.interval_ns < 10000000) {
-    return usage("--interval " + interval_text + ": not a duration of at least 10ms (e.g. 1s)");
+    return usage("--interval " + line->interval_text +
+                 ": not a duration of at least 10ms (e.g. 1s)");
   }
-  if (!duration_text.empty() &&
-      (!ParseDuration(duration_text, &schedule.duration_ns) || schedule.duration_ns == 0)) {
-    return usage("--duration " + duration_text + ": not a duration above 0 (e.g. 3s, 1h)");
+  if (!line->duration_text.empty() &&
+      (!ParseDuration(line->duration_text, &schedule.duration_ns) || schedule.duration_ns == 0)) {
+    return usage("--duration " + line->duration_text + ": not a duration above 0 (e.g. 3s, 1h)");
   }
-  if (vm.count("top") && top == 0) return usage("--top 0: give at least 1");
-  std::vector<std::string> module_names;
-  if (std::string error = ParseModuleList(modules_text, &module_names); !error.empty()) {
+  if (vm.count("top") && line->top == 0) return usage("--top 0: give at least 1");
+  if (std::string error = ParseModuleList(line->modules_text, &line->module_names);
+      !error.empty()) {
     return usage("--modules: " + error);
   }
-  if (output.empty() && !to_syslog) output = "dlogger." + host + ".mwt";
+  std::string& output = line->output;
+  std::string& format = line->format;
+  if (output.empty() && !line->to_syslog) output = "dlogger." + host + ".mwt";
   if (format.empty() && !output.empty()) {
     format = output == "-"                                                         ? "text"
              : output.size() > 4 && output.compare(output.size() - 4, 4, ".csv") == 0 ? "csv"
@@ -176,136 +195,201 @@ int SysCommand(const std::vector<std::string>& args, const std::string& command,
   if (format == "trace" && output == "-") {
     return usage("a trace cannot go to standard output: give -o FILE.mwt, or --format text");
   }
+  return -1;
+}
+
+// One logging run: its modules, its outputs, the sampling loop and what it says at the end.
+class SystemLogging {
+ public:
+  SystemLogging(const SysCommandLine& line, std::string command, std::string host)
+      : line_(line), command_(std::move(command)), host_(std::move(host)) {}
 
   // Prepare the modules: one asked for by name must work; of "all", those that cannot read
-  // their file (a container without /proc/diskstats) are left out with a warning.
-  SystemModuleSettings settings;
-  settings.top = top;
-  const bool all = modules_text.find("all") != std::string::npos;
-  std::vector<std::unique_ptr<SystemModule>> modules;
-  std::vector<std::string> used_names;
-  for (const std::string& name : module_names) {
-    std::unique_ptr<SystemModule> module = MakeSystemModule(name, settings);
-    std::string problem = module->Prepare();
-    if (!problem.empty()) {
-      if (!all) return usage("module " + name + ": " + problem);
-      fprintf(stderr, "%s: warning: module %s left out: %s\n", command.c_str(), name.c_str(),
-              problem.c_str());
-      continue;
+  // their file (a container without /proc/diskstats) are left out with a warning. -1, or the
+  // exit status.
+  int PrepareModules() {
+    SystemModuleSettings settings;
+    settings.top = line_.top;
+    const bool all = line_.modules_text.find("all") != std::string::npos;
+    for (const std::string& name : line_.module_names) {
+      std::unique_ptr<SystemModule> module = MakeSystemModule(name, settings);
+      std::string problem = module->Prepare();
+      if (!problem.empty()) {
+        if (!all) {
+          fprintf(stderr, "%s: %s\n", command_.c_str(),
+                  ("module " + name + ": " + problem).c_str());
+          return kExitUsage;
+        }
+        fprintf(stderr, "%s: warning: module %s left out: %s\n", command_.c_str(), name.c_str(),
+                problem.c_str());
+        continue;
+      }
+      used_names_.push_back(name);
+      modules_.push_back(std::move(module));
     }
-    used_names.push_back(name);
-    modules.push_back(std::move(module));
+    return -1;
   }
 
-  // Open the outputs before the first sample, so a bad path costs nothing.
-  std::unique_ptr<TraceWriter> trace;
-  LineOutput lines;
-  try {
-    if (format == "trace") {
-      struct stat st{};
-      bool has_session_info = false;
-      if (append && lstat(output.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        // Samples appended to a program's trace would be invisible to its report: refuse.
-        // (A file with no complete session info yet, from a first call killed right after it
-        // created the file, gets its session info now.)
-        TraceReader reader(output);
-        TraceStream existing(&reader);
-        has_session_info = !existing.session_info().empty();
-        if (has_session_info && !IsSystemLog(existing.session_info())) {
-          fprintf(stderr, "%s: '%s' is a program's trace, not a system log: not appending to it\n",
-                  command.c_str(), output.c_str());
+  // Open the outputs before the first sample, so a bad path costs nothing. -1, or the exit
+  // status.
+  int OpenOutputs() {
+    try {
+      if (line_.format == "trace") return OpenTrace();
+      if (line_.format == "text" || line_.format == "csv") {
+        if (std::string error = lines_.Open(line_.output, line_.append, line_.replace);
+            !error.empty()) {
+          fprintf(stderr, "%s: %s\n", command_.c_str(), error.c_str());
           return kExitCannotWrite;
         }
       }
-      trace = std::make_unique<TraceWriter>(output, append    ? TraceWriter::Existing::kAppend
-                                                    : replace ? TraceWriter::Existing::kReplace
-                                                              : TraceWriter::Existing::kRefuse);
-      if (trace->torn_tail_bytes() > 0) {
-        fprintf(stderr, "%s: warning: '%s' ended in an incomplete chunk (%llu bytes, from an "
-                "interrupted earlier run); it was cut off before appending\n", command.c_str(),
-                output.c_str(), static_cast<unsigned long long>(trace->torn_tail_bytes()));
+    } catch (const TraceError& error) {
+      fprintf(stderr, "%s: %s\n", command_.c_str(), error.what());
+      return kExitCannotWrite;
+    }
+    return -1;
+  }
+
+  int Run() {
+    SystemSampleFormatter line_format(used_names_);
+    SystemSampleFormatter syslog_format(used_names_);
+    if (line_.format == "csv" && lines_.empty() && !lines_.Write(line_format.CsvHeader())) {
+      fprintf(stderr, "%s: %s\n", command_.c_str(), lines_.error().c_str());
+      return kExitCannotWrite;
+    }
+    if (line_.to_syslog) openlog("dlogger", LOG_PID, LOG_USER);
+    SamplerResult result = RunSystemSampler(
+        modules_, line_.schedule, [&](uint64_t, const ByteBuffer& records) {
+          return Write(records, line_format, syslog_format);
+        });
+    if (line_.to_syslog) closelog();
+    if (trace_ && write_error_.empty()) {
+      try {
+        trace_->Finish();  // the log is whole until the next append
+      } catch (const TraceError& error) {
+        write_error_ = error.what();
       }
-      if (!has_session_info) {
-        std::string module_list;
-        for (const std::string& name : used_names) module_list += (module_list.empty() ? "" : ",") + name;
-        std::map<std::string, std::string> info = {
-            {"trace_kind", "system"},
-            {"recorder", command},
-            {"host", host},
-            {"memwrap_version", MEMWRAP_VERSION},
-            {"modules", module_list},
-            {"top", std::to_string(top)}};
-        if (!once) info["sample_interval_ns"] = std::to_string(schedule.interval_ns);
-        trace->WriteSessionInfo(info);
-      }
-    } else if (format == "text" || format == "csv") {
-      if (std::string error = lines.Open(output, append, replace); !error.empty()) {
-        fprintf(stderr, "%s: %s\n", command.c_str(), error.c_str());
+    }
+    return Finish(result);
+  }
+
+ private:
+  int OpenTrace() {
+    const std::string& output = line_.output;
+    struct stat st{};
+    bool has_session_info = false;
+    if (line_.append && lstat(output.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      // Samples appended to a program's trace would be invisible to its report: refuse.
+      // (A file with no complete session info yet, from a first call killed right after it
+      // created the file, gets its session info now.)
+      TraceReader reader(output);
+      TraceStream existing(&reader);
+      has_session_info = !existing.session_info().empty();
+      if (has_session_info && !IsSystemLog(existing.session_info())) {
+        fprintf(stderr, "%s: '%s' is a program's trace, not a system log: not appending to it\n",
+                command_.c_str(), output.c_str());
         return kExitCannotWrite;
       }
     }
-  } catch (const TraceError& error) {
-    fprintf(stderr, "%s: %s\n", command.c_str(), error.what());
-    return kExitCannotWrite;
-  }
-  SystemSampleFormatter line_format(used_names);
-  SystemSampleFormatter syslog_format(used_names);
-  if (format == "csv" && lines.empty() && !lines.Write(line_format.CsvHeader())) {
-    fprintf(stderr, "%s: %s\n", command.c_str(), lines.error().c_str());
-    return kExitCannotWrite;
-  }
-  if (to_syslog) openlog("dlogger", LOG_PID, LOG_USER);
-
-  std::string write_error;
-  SamplerResult result = RunSystemSampler(
-      modules, schedule, [&](uint64_t, const ByteBuffer& records) {
-        try {
-          if (trace) trace->WriteRecords(0, records.data(), records.size());
-        } catch (const TraceError& error) {
-          write_error = error.what();
-          return false;
-        }
-        if (format == "trace" && !to_syslog) return true;
-        SystemSampleAssembler assembler;
-        RecordCursor cursor(records.data(), records.size());
-        RecordView record;
-        while (cursor.Next(&record, "sample")) assembler.Add(record);
-        SystemSample sample;
-        if (!assembler.Take(&sample)) return true;
-        if (format == "text" && !lines.Write(line_format.TextLine(sample) + "\n")) {
-          write_error = lines.error();
-          return false;
-        }
-        if (format == "csv" && !lines.Write(line_format.CsvRow(sample))) {
-          write_error = lines.error();
-          return false;
-        }
-        if (to_syslog) syslog(LOG_INFO, "%s", syslog_format.TextLine(sample).c_str());
-        return true;
-      });
-  if (to_syslog) closelog();
-  if (trace && write_error.empty()) {
-    try {
-      trace->Finish();  // the log is whole until the next append
-    } catch (const TraceError& error) {
-      write_error = error.what();
+    const auto existing = line_.append    ? TraceWriter::Existing::kAppend
+                          : line_.replace ? TraceWriter::Existing::kReplace
+                                          : TraceWriter::Existing::kRefuse;
+    trace_ = std::make_unique<TraceWriter>(output, existing);
+    if (trace_->torn_tail_bytes() > 0) {
+      fprintf(stderr, "%s: warning: '%s' ended in an incomplete chunk (%llu bytes, from an "
+              "interrupted earlier run); it was cut off before appending\n", command_.c_str(),
+              output.c_str(), static_cast<unsigned long long>(trace_->torn_tail_bytes()));
     }
+    if (!has_session_info) {
+      std::string module_list;
+      for (const std::string& name : used_names_) {
+        module_list += (module_list.empty() ? "" : ",") + name;
+      }
+      std::map<std::string, std::string> info = {
+          {"trace_kind", "system"},
+          {"recorder", command_},
+          {"host", host_},
+          {"memwrap_version", MEMWRAP_VERSION},
+          {"modules", module_list},
+          {"top", std::to_string(line_.top)}};
+      if (!line_.once) info["sample_interval_ns"] = std::to_string(line_.schedule.interval_ns);
+      trace_->WriteSessionInfo(info);
+    }
+    return -1;
   }
-  if (!write_error.empty()) {
-    fprintf(stderr, "%s: %s (%llu samples taken)\n", command.c_str(), write_error.c_str(),
-            static_cast<unsigned long long>(result.samples));
-    return kExitCannotWrite;
+
+  // One sample's records, to every output; false (write_error_ set) ends the logging.
+  bool Write(const ByteBuffer& records, SystemSampleFormatter& line_format,
+             SystemSampleFormatter& syslog_format) {
+    try {
+      if (trace_) trace_->WriteRecords(0, records.data(), records.size());
+    } catch (const TraceError& error) {
+      write_error_ = error.what();
+      return false;
+    }
+    const std::string& format = line_.format;
+    if (format == "trace" && !line_.to_syslog) return true;
+    SystemSampleAssembler assembler;
+    RecordCursor cursor(records.data(), records.size());
+    RecordView record;
+    while (cursor.Next(&record, "sample")) assembler.Add(record);
+    SystemSample sample;
+    if (!assembler.Take(&sample)) return true;
+    if (format == "text" && !lines_.Write(line_format.TextLine(sample) + "\n")) {
+      write_error_ = lines_.error();
+      return false;
+    }
+    if (format == "csv" && !lines_.Write(line_format.CsvRow(sample))) {
+      write_error_ = lines_.error();
+      return false;
+    }
+    if (line_.to_syslog) syslog(LOG_INFO, "%s", syslog_format.TextLine(sample).c_str());
+    return true;
   }
-  if (result.missed_ticks > 0) {
-    fprintf(stderr, "%s: warning: %llu sampling deadlines were missed (the machine was too busy "
-            "to run %s in time); those samples are absent\n", command.c_str(),
-            static_cast<unsigned long long>(result.missed_ticks), command.c_str());
+
+  int Finish(const SamplerResult& result) {
+    const char* command = command_.c_str();
+    if (!write_error_.empty()) {
+      fprintf(stderr, "%s: %s (%llu samples taken)\n", command, write_error_.c_str(),
+              static_cast<unsigned long long>(result.samples));
+      return kExitCannotWrite;
+    }
+    if (result.missed_ticks > 0) {
+      fprintf(stderr, "%s: warning: %llu sampling deadlines were missed (the machine was too busy "
+              "to run %s in time); those samples are absent\n", command,
+              static_cast<unsigned long long>(result.missed_ticks), command);
+    }
+    if (trace_ && !line_.once) {
+      fprintf(stderr, "%s: %llu samples written to %s (memwrap timeline %s)\n", command,
+              static_cast<unsigned long long>(result.samples), line_.output.c_str(),
+              line_.output.c_str());
+    }
+    return kExitOk;
   }
-  if (trace && !once) {
-    fprintf(stderr, "%s: %llu samples written to %s (memwrap timeline %s)\n", command.c_str(),
-            static_cast<unsigned long long>(result.samples), output.c_str(), output.c_str());
-  }
-  return kExitOk;
+
+  const SysCommandLine& line_;
+  std::string command_;
+  std::string host_;
+  std::vector<std::unique_ptr<SystemModule>> modules_;
+  std::vector<std::string> used_names_;
+  std::unique_ptr<TraceWriter> trace_;
+  LineOutput lines_;
+  std::string write_error_;
+};
+
+}  // namespace
+
+int SysCommand(const std::vector<std::string>& args, const std::string& command,
+               SysSampling sampling) {
+  const std::string host = HostName();
+  SysCommandLine line;
+  line.once = sampling == SysSampling::kOnce;
+  po::variables_map vm;
+  if (int status = ParseSysOptions(args, command, host, &line, &vm); status >= 0) return status;
+  if (int status = CheckSysCommandLine(vm, command, host, &line); status >= 0) return status;
+  SystemLogging logging(line, command, host);
+  if (int status = logging.PrepareModules(); status >= 0) return status;
+  if (int status = logging.OpenOutputs(); status >= 0) return status;
+  return logging.Run();
 }
 
 }  // namespace memwrap

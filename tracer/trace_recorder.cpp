@@ -40,9 +40,9 @@ std::string Executable(pid_t pid) {
 
 }  // namespace
 
-TraceRecorder::TraceRecorder(Collector* collector, bool no_shim, uint64_t sample_interval_ns)
+TraceRecorder::TraceRecorder(Collector* collector, ShimPresence shim, uint64_t sample_interval_ns)
     : collector_(collector),
-      no_shim_(no_shim),
+      no_shim_(shim == ShimPresence::kNone),
       sample_interval_ns_(sample_interval_ns) {}
 
 void TraceRecorder::Append(pid_t pid, const void* record, size_t size, uint64_t now_ns) {

@@ -21,13 +21,19 @@
 
 namespace memwrap {
 
+// Which processes of a recording carry the shim (the heap recorder): the recorder writes
+// PROCESS_START and memory samples itself for those that do not.
+enum class ShimPresence {
+  kPerImage,  // memwrap run: each exec'd image is judged by tracer/preload_obstacle.h
+  kNone,      // no process has it (attached with -p, stracedrv)
+};
+
 class TraceRecorder : public TraceObserver {
  public:
-  // `no_shim`: no process of this run has the shim (stracedrv); else each exec'd image is
-  // judged by tracer/preload_obstacle.h. `sample_interval_ns` (0: none): the period of the
-  // MEMORY_SAMPLE records taken of the processes without the shim (the collector samples the
-  // others), their PSS under a budget (pss_budget.h).
-  TraceRecorder(Collector* collector, bool no_shim, uint64_t sample_interval_ns);
+  // `sample_interval_ns` (0: none): the period of the MEMORY_SAMPLE records taken of the
+  // processes without the shim (the collector samples the others), their PSS under a budget
+  // (pss_budget.h).
+  TraceRecorder(Collector* collector, ShimPresence shim, uint64_t sample_interval_ns);
 
   // Called at each exec with whether the new image has the shim (so the caller can change
   // how the process stops).
@@ -75,7 +81,7 @@ class TraceRecorder : public TraceObserver {
   void WriteProcessStart(pid_t pid, uint64_t now_ns);
 
   Collector* collector_;
-  bool no_shim_;
+  bool no_shim_;  // ShimPresence::kNone
   uint64_t sample_interval_ns_;  // 0: no memory samples
   std::function<void(pid_t, bool)> on_image_;
   std::map<pid_t, Batch> batches_;
