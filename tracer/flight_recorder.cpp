@@ -118,12 +118,11 @@ const char* FlightRecorder::CheckSignals() {
   return fired;
 }
 
-// Keeps the trigger state up to date with one incoming record; returns the trigger it fired.
-const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
-  RecordHeader header;
-  memcpy(&header, record, sizeof(header));
-  bool rss_changed = false;
-  std::string mark;
+// Keeps the state triggers judge (the heap, RSS per process, the shim's counters) up to date
+// with one incoming record; says whether an RSS changed and which mark it is, if one.
+void FlightRecorder::UpdateTriggerState(uint32_t pid, const uint8_t* record,
+                                        const RecordHeader& header, bool* rss_changed,
+                                        std::string* mark) {
   switch (RecordType(header.type)) {
     case RecordType::kAlloc:
       if (AllocRecord alloc; Read(record, header, &alloc)) {
@@ -189,19 +188,29 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
     case RecordType::kMemorySample:
       if (MemorySampleRecord sample; Read(record, header, &sample)) {
         rss_[pid] = sample.rss;
-        rss_changed = true;
+        *rss_changed = true;
       }
       break;
     case RecordType::kMark:
       if (MarkRecord m; Read(record, header, &m) && m.name_size > 0 &&
                         m.name_size <= header.size - sizeof(m)) {
-        mark.assign(reinterpret_cast<const char*>(record + sizeof(m)), m.name_size - 1);
-        mark.resize(strnlen(mark.c_str(), mark.size()));
+        mark->assign(reinterpret_cast<const char*>(record + sizeof(m)), m.name_size - 1);
+        mark->resize(strnlen(mark->c_str(), mark->size()));
       }
       break;
     default:
       break;
   }
+}
+
+// Judges the triggers on one incoming record, with the state it changes; returns the trigger it
+// fired, or null.
+const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
+  RecordHeader header;
+  memcpy(&header, record, sizeof(header));
+  bool rss_changed = false;
+  std::string mark;
+  UpdateTriggerState(pid, record, header, &rss_changed, &mark);
   uint64_t rss_total = 0;
   if (rss_changed || trigger_events_) {
     for (const auto& [p, rss] : rss_) rss_total += rss;

@@ -105,6 +105,8 @@ class FlightRecorder : public RecordSink {
   void TrimOnlyChunk(size_t protect_from);
   void Forget(const uint8_t* record, EvictedProcess& process);
   const char* Check(uint32_t pid, const uint8_t* record);  // the trigger that fired, or null
+  void UpdateTriggerState(uint32_t pid, const uint8_t* record, const RecordHeader& header,
+                          bool* rss_changed, std::string* mark);
   const char* CheckSignals();
   void Fire(const std::string& what, uint64_t now_ns);
   void WriteDump(TraceWriter* writer);
