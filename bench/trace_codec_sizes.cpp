@@ -90,7 +90,7 @@ void Measure(const ByteBuffer& records, Totals* t) {
   t->packed += kChunkHeader + packed_size;
 
   ByteBuffer whole_form, whole_stored;
-  static ColumnarEncoder whole_encoder(VarintLayout::kWhole);
+  static ColumnarEncoder whole_encoder(ColumnarVersion::kCodec3);
   whole_encoder.Encode(records.data(), records.size(), &whole_form);
   static ZSTD_CCtx* whole_cctx = ZSTD_createCCtx();
   if (!CompressColumns(whole_cctx, whole_form.data(), whole_form.size(), &whole_stored, &error))
@@ -99,7 +99,7 @@ void Measure(const ByteBuffer& records, Totals* t) {
 
   start = CpuSeconds();
   ByteBuffer columnar;
-  static ColumnarEncoder encoder(VarintLayout::kSplit);
+  static ColumnarEncoder encoder(ColumnarVersion::kCodec4);
   encoder.Encode(records.data(), records.size(), &columnar);
   static ZSTD_CCtx* cctx = ZSTD_createCCtx();
   ByteBuffer stored;
@@ -130,7 +130,7 @@ void Measure(const ByteBuffer& records, Totals* t) {
   ByteBuffer decoded;
   decoded.reserve(records.size());
   static ColumnarDecoder decoder;
-  if (!decoder.Decode(VarintLayout::kSplit, form.data(), form.size(), records.size(), &decoded,
+  if (!decoder.Decode(ColumnarVersion::kCodec4, form.data(), form.size(), records.size(), &decoded,
                       &error)) {
     fprintf(stderr, "columnar decode failed: %s\n", error.c_str());
     exit(1);

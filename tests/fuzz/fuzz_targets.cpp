@@ -139,9 +139,9 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
       ByteBuffer decoded;
       if (CompressColumns(zstd, data, size, &packed, &error)) {
         const ChunkCodec codec = ChunkCodec(chunk.codec);
-        const VarintLayout layout = codec == ChunkCodec::kZstdColumnar ? VarintLayout::kWhole
-                                                                       : VarintLayout::kSplit;
-        if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error, layout)) {
+        const ColumnarVersion version = codec == ChunkCodec::kZstdColumnar ? ColumnarVersion::kCodec3
+                                                                       : ColumnarVersion::kCodec4;
+        if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error, version)) {
           chunk.raw_size = uint32_t(decoded.size());
         }
         AppendChunk(&out, chunk, codec, packed);
@@ -493,13 +493,13 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   if (size == 0) return;
   static ZSTD_CCtx* const compress = ZSTD_createCCtx();
   static ZSTD_DCtx* const decompress = ZSTD_createDCtx();
-  static ColumnarEncoder whole_encoder(VarintLayout::kWhole);
-  static ColumnarEncoder split_encoder(VarintLayout::kSplit);
+  static ColumnarEncoder whole_encoder(ColumnarVersion::kCodec3);
+  static ColumnarEncoder split_encoder(ColumnarVersion::kCodec4);
   static ColumnarDecoder decoder;
   constexpr size_t kStated = 1 << 20;
   const uint8_t mode = data[0] % 3;
-  const VarintLayout layout = (data[0] / 3) % 2 == 0 ? VarintLayout::kWhole : VarintLayout::kSplit;
-  ColumnarEncoder& encoder = layout == VarintLayout::kWhole ? whole_encoder : split_encoder;
+  const ColumnarVersion version = (data[0] / 3) % 2 == 0 ? ColumnarVersion::kCodec3 : ColumnarVersion::kCodec4;
+  ColumnarEncoder& encoder = version == ColumnarVersion::kCodec3 ? whole_encoder : split_encoder;
   ++data;
   --size;
   std::string error;
@@ -510,7 +510,7 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
     }
     const uint8_t* input = mode == 0 ? form.data() : data;
     const size_t input_size = mode == 0 ? form.size() : size;
-    if (decoder.Decode(layout, input, input_size, kStated, &records, &error)) {
+    if (decoder.Decode(version, input, input_size, kStated, &records, &error)) {
       if (records.size() > kStated) throw FuzzFailure("decoded more than the stated size");
     } else if (error.empty() || !records.empty()) {
       throw FuzzFailure("a refused columnar form left no reason, or records behind");
@@ -523,7 +523,7 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   if (!CompressColumns(compress, form.data(), form.size(), &stored, &error) ||
       !DecompressColumns(decompress, stored.data(), stored.size(), 2 * good + 256, &again,
                          &error) ||
-      !decoder.Decode(layout, again.data(), again.size(), good, &records, &error)) {
+      !decoder.Decode(version, again.data(), again.size(), good, &records, &error)) {
     throw FuzzFailure("records did not round-trip through the columnar codec: " + error);
   }
   if (records.size() != good || (good > 0 && memcmp(records.data(), data, good) != 0)) {

@@ -46,8 +46,8 @@ enum Stream : size_t {
 // The columns of varints, kTimes to kFrameAddrs: in codec 4 each has a continuation column,
 // stored after kOther in the same order (column kStreamCount + s - kTimes for stream s).
 constexpr size_t kVarintStreams = kOther - kTimes;
-size_t ColumnCount(VarintLayout layout) {
-  return layout == VarintLayout::kSplit ? kStreamCount + kVarintStreams : kStreamCount;
+size_t ColumnCount(ColumnarVersion version) {
+  return version == ColumnarVersion::kCodec4 ? kStreamCount + kVarintStreams : kStreamCount;
 }
 
 // Op byte: bits 0-2 the kind.
@@ -163,19 +163,32 @@ class TripleIndex {
   size_t mask_ = 0;
 };
 
+// What one thread did last. A thread's allocations follow its own previous ones (a loop
+// allocates the same sequence again; glibc serves each thread from an arena of its own), and
+// when threads run at once their events interleave in the chunk: predictions from whichever
+// thread came before would be another thread's.
+struct ThreadState {
+  uint64_t ts = 0;            // its previous heap event's time (at first: the chunk's latest)
+  bool released = false;      // its previous heap event released a block
+  uint32_t last_triple = 0;   // 1 + its previous allocation's triple, or 0
+  uint64_t predicted = 0;     // where its next block would go (NextAfter its last one)
+  uint64_t unknown_free = 0;  // the previous address it stored in kFreeAddrs
+};
+
 // State both sides keep, changed the same way by encoder and decoder.
 class Context {
  public:
-  // A new chunk, in which at most `max_blocks` blocks can be allocated.
-  void Reset(size_t max_blocks) {
+  // A new chunk, in which at most `max_blocks` blocks can be allocated; `per_thread`: codec
+  // 4's predictions per thread, else codec 3's one state for all.
+  void Reset(size_t max_blocks, bool per_thread) {
     ts = 0;
     tid_count = 0;
-    released = false;
+    threads.clear();
+    shared_thread = ThreadState{};
+    thread = per_thread ? nullptr : &shared_thread;
+    thread_per_tid = per_thread;
     freed.Reset();
     successor.clear();
-    last_triple = 0;
-    predicted = 0;
-    unknown_free = 0;
     realloc_old = 0;
     triple_stack = 0;
     stack_id = 0;
@@ -201,30 +214,40 @@ class Context {
     if (code == kTidExplicit && tid_count < 3) ++tid_count;
     for (size_t i = from; i > 0; --i) tids[i] = tids[i - 1];
     tids[0] = tid;
+    if (thread_per_tid && (thread == nullptr || thread_tid != tid)) {
+      auto [it, added] = threads.try_emplace(tid);
+      if (added) it->second.ts = ts;  // its first time is a step from the chunk's latest
+      thread = &it->second;  // unordered_map: the reference stays valid as it grows
+      thread_tid = tid;
+    }
   }
-  // The times stream of a heap event, by what it and the previous one do (see kTimes).
+  // The times stream of a heap event, by what it and its thread's previous one do (kTimes).
   Stream TimesFor(uint8_t kind) {
     const bool releases = kind == kFreeKind || kind == kReallocBeginKind;
-    const Stream stream = Stream(kTimes + (released ? 2 : 0) + (releases ? 1 : 0));
-    released = releases;
+    const Stream stream = Stream(kTimes + (thread->released ? 2 : 0) + (releases ? 1 : 0));
+    thread->released = releases;
     return stream;
   }
-  // The prediction of the next allocation's triple: the one that followed this one last time.
+  // The prediction of a thread's next allocation's triple: the one that followed its previous
+  // one last time (in any thread).
   void Allocated(uint32_t triple) {
-    if (last_triple != 0) successor[last_triple - 1] = triple + 1;
-    last_triple = triple + 1;
+    if (thread->last_triple != 0) successor[thread->last_triple - 1] = triple + 1;
+    thread->last_triple = triple + 1;
   }
-  uint32_t Predicted() const { return last_triple == 0 ? 0 : successor[last_triple - 1]; }
+  uint32_t Predicted() const {
+    return thread->last_triple == 0 ? 0 : successor[thread->last_triple - 1];
+  }
 
   uint64_t ts = 0;
   std::array<uint32_t, 3> tids{};
   size_t tid_count = 0;
-  bool released = false;  // the previous heap event released a block
+  std::unordered_map<uint32_t, ThreadState> threads;  // codec 4
+  ThreadState shared_thread;                         // codec 3: every thread's
+  ThreadState* thread = nullptr;  // the current heap event's thread's state (set by UseTid)
+  uint32_t thread_tid = 0;
+  bool thread_per_tid = false;
   FreedBlocks freed;
   std::vector<uint32_t> successor;  // per triple: 1 + the triple allocated after it last, or 0
-  uint32_t last_triple = 0;         // 1 + the previous allocation's triple, or 0
-  uint64_t predicted = 0;           // where the next block would go (NextAfter the last one)
-  uint64_t unknown_free = 0;        // the previous address stored in kFreeAddrs
   uint64_t realloc_old = 0;         // the old_addr of the last REALLOC_BEGIN
   uint32_t triple_stack = 0;        // the stack of the previous new triple
   uint32_t stack_id = 0;            // the previous STACK's id
@@ -295,15 +318,15 @@ bool IsColumnar(const RecordHeader& h, const uint8_t* record) {
 // The encoder's state; kept from chunk to chunk so that its memory is allocated once.
 class ColumnarEncoder::State {
  public:
-  explicit State(VarintLayout layout) : layout_(layout) {
+  explicit State(ColumnarVersion version) : version_(version) {
     c_.live.IndexAddresses(true);
-    if (layout == VarintLayout::kSplit) {
+    if (version == ColumnarVersion::kCodec4) {
       for (size_t i = kTimes; i < kOther; ++i) s_[i].SplitInto(&rest_[i - kTimes]);
     }
   }
 
   void Encode(const uint8_t* records, size_t size, ByteBuffer* out) {
-    c_.Reset(size / sizeof(AllocRecord) + 1);
+    c_.Reset(size / sizeof(AllocRecord) + 1, version_ == ColumnarVersion::kCodec4);
     for (Writer& w : s_) w.Clear();
     for (Writer& w : rest_) w.Clear();
     triples_.Clear();
@@ -350,9 +373,9 @@ class ColumnarEncoder::State {
     packed.clear();
     RecordPacker::Pack(others.data(), others.size(), &packed);
     // The directory: the number of columns, then each one's size.
-    const bool split = layout_ == VarintLayout::kSplit;
+    const bool split = version_ == ColumnarVersion::kCodec4;
     uint8_t directory[kMaxVarintBytes * (kStreamCount + kVarintStreams + 1)];
-    uint8_t* d = PutVarint(ColumnCount(layout_), directory);
+    uint8_t* d = PutVarint(ColumnCount(version_), directory);
     for (size_t i = 0; i < kOther; ++i) d = PutVarint(s_[i].size(), d);
     d = PutVarint(packed.size(), d);
     if (split) {
@@ -369,10 +392,11 @@ class ColumnarEncoder::State {
 
  private:
   uint8_t Heap(uint8_t kind, uint64_t ts, uint32_t tid) {
-    s_[c_.TimesFor(kind)].Put(ZigZag(ts - c_.ts));
-    c_.ts = ts;
-    const uint8_t code = c_.TidCode(tid);
+    const uint8_t code = c_.TidCode(tid);  // selects the thread's state
     if (code == kTidExplicit) s_[kTids].Put(tid);
+    s_[c_.TimesFor(kind)].Put(ZigZag(ts - c_.thread->ts));
+    c_.thread->ts = ts;
+    c_.ts = ts;
     return uint8_t(kind | code << kTidShift);
   }
 
@@ -397,7 +421,7 @@ class ColumnarEncoder::State {
 
   // The address as the predicted address plus a step: in 16-byte units when it can be.
   uint8_t Step(uint64_t addr) {
-    const uint64_t step = addr - c_.predicted;
+    const uint64_t step = addr - c_.thread->predicted;
     if ((step & 15) == 0) {
       s_[kAddrs].Put(ZigZag(uint64_t(int64_t(step) >> 4)));
       return kStep16;
@@ -420,7 +444,7 @@ class ColumnarEncoder::State {
     } else {
       mode = Step(r.addr);
     }
-    c_.predicted = NextAfter(r.addr, r.size);
+    c_.thread->predicted = NextAfter(r.addr, r.size);
     c_.live.Add(r.addr, uint8_t(size_class));
     s_[kOps].Byte(uint8_t(op | mode << kAddrShift));
   }
@@ -435,8 +459,8 @@ class ColumnarEncoder::State {
       s_[kRanks].Put(rank);
     } else {
       op |= kUnknownBlock;
-      s_[kFreeAddrs].Put(ZigZag(r.addr - c_.unknown_free));
-      c_.unknown_free = r.addr;
+      s_[kFreeAddrs].Put(ZigZag(r.addr - c_.thread->unknown_free));
+      c_.thread->unknown_free = r.addr;
     }
     if (kind == kFreeKind) {
       c_.freed.Freed(r.addr, size_class);
@@ -459,10 +483,10 @@ class ColumnarEncoder::State {
       op |= kInPlace;
     } else {
       // 0 (failure) is rare enough to cost a long step.
-      s_[kAddrs].Put(ZigZag(r.new_addr - c_.predicted));
+      s_[kAddrs].Put(ZigZag(r.new_addr - c_.thread->predicted));
     }
     if (r.new_addr != 0) {
-      c_.predicted = NextAfter(r.new_addr, r.size);
+      c_.thread->predicted = NextAfter(r.new_addr, r.size);
       c_.live.Add(r.new_addr, uint8_t(FreedBlocks::ClassOf(r.size)));
     }
     s_[kOps].Byte(op);
@@ -505,7 +529,7 @@ class ColumnarEncoder::State {
     s_[kOps].Byte(kStackKind);
   }
 
-  const VarintLayout layout_;
+  const ColumnarVersion version_;
   Context c_;
   std::array<Writer, kOther> s_;
   std::array<Writer, kVarintStreams> rest_;  // the split layout's continuation columns
@@ -578,20 +602,20 @@ std::string ColumnName(size_t column) {
 // The decoder's state; kept from chunk to chunk so that its memory is allocated once.
 class ColumnarDecoder::State {
  public:
-  bool Decode(VarintLayout layout, const uint8_t* data, size_t size, size_t max_size,
+  bool Decode(ColumnarVersion version, const uint8_t* data, size_t size, size_t max_size,
               ByteBuffer* out, std::string* error) {
     max_size_ = max_size;
     max_triples_ = max_size / sizeof(AllocRecord) + 1;
     out_ = out;
     error_ = error;
-    c_.Reset(max_size / sizeof(AllocRecord) + 1);
+    c_.Reset(max_size / sizeof(AllocRecord) + 1, version == ColumnarVersion::kCodec4);
     triples_.clear();
     frames_.clear();
     stacks_.clear();
     others_.clear();
     const uint8_t* p = data;
     const uint8_t* end = data + size;
-    const size_t columns = ColumnCount(layout);
+    const size_t columns = ColumnCount(version);
     uint64_t count;
     if (!GetVarint(p, end, &count) || count != columns) {
       return Fail("columnar chunk with an unknown number of streams");
@@ -612,7 +636,7 @@ class ColumnarDecoder::State {
     }
     if (p != end) return Fail("bytes after the columnar streams");
     for (size_t i = kTimes; i < kOther; ++i) {
-      s_[i].rest = layout == VarintLayout::kSplit ? &rest_[i - kTimes] : nullptr;
+      s_[i].rest = version == ColumnarVersion::kCodec4 ? &rest_[i - kTimes] : nullptr;
     }
     if (!RecordPacker::Unpack(s_[kOther].p, size_t(s_[kOther].end - s_[kOther].p), max_size_,
                               &others_, error_)) {
@@ -694,10 +718,6 @@ class ColumnarDecoder::State {
 
   // Inlined in its three callers: a call per heap event showed in profiles.
   __attribute__((always_inline)) bool Heap(uint8_t op, uint64_t* ts, uint32_t* tid) {
-    uint64_t delta;
-    if (!Get(c_.TimesFor(op & 7), &delta)) return false;
-    c_.ts += UnZigZag(delta);
-    *ts = c_.ts;
     const uint8_t code = (op >> kTidShift) & 3;
     if (code == kTidExplicit) {
       uint64_t value;
@@ -708,7 +728,12 @@ class ColumnarDecoder::State {
       if (code >= c_.tid_count) return Fail("columnar record names a thread not seen");
       *tid = c_.tids[code];
     }
-    c_.UseTid(code, *tid);
+    c_.UseTid(code, *tid);  // selects the thread's state, which the time's stream depends on
+    uint64_t delta;
+    if (!Get(c_.TimesFor(op & 7), &delta)) return false;
+    c_.thread->ts += UnZigZag(delta);
+    c_.ts = c_.thread->ts;
+    *ts = c_.ts;
     return true;
   }
 
@@ -766,14 +791,14 @@ class ColumnarDecoder::State {
         break;
       case kStep16:
         if (!Get(kAddrs, &value)) return false;
-        r.addr = c_.predicted + (UnZigZag(value) << 4);
+        r.addr = c_.thread->predicted + (UnZigZag(value) << 4);
         break;
       default:
         if (!Get(kAddrs, &value)) return false;
-        r.addr = c_.predicted + UnZigZag(value);
+        r.addr = c_.thread->predicted + UnZigZag(value);
         break;
     }
-    c_.predicted = NextAfter(r.addr, r.size);
+    c_.thread->predicted = NextAfter(r.addr, r.size);
     if (!c_.live.Add(r.addr, uint8_t(size_class))) {
       return Fail("columnar chunk with more blocks than fit its size");
     }
@@ -792,8 +817,8 @@ class ColumnarDecoder::State {
     uint8_t size_class = 0;
     if (op & kUnknownBlock) {
       if (!Get(kFreeAddrs, &value)) return false;
-      r.addr = c_.unknown_free + UnZigZag(value);
-      c_.unknown_free = r.addr;
+      r.addr = c_.thread->unknown_free + UnZigZag(value);
+      c_.thread->unknown_free = r.addr;
     } else {
       if (!Get(kRanks, &value)) return false;
       if (!c_.live.TakeByRank(value, &r.addr, &size_class)) {
@@ -825,10 +850,10 @@ class ColumnarDecoder::State {
     } else {
       uint64_t value;
       if (!Get(kAddrs, &value)) return false;
-      r.new_addr = c_.predicted + UnZigZag(value);
+      r.new_addr = c_.thread->predicted + UnZigZag(value);
     }
     if (r.new_addr != 0) {
-      c_.predicted = NextAfter(r.new_addr, r.size);
+      c_.thread->predicted = NextAfter(r.new_addr, r.size);
       if (!c_.live.Add(r.new_addr, uint8_t(FreedBlocks::ClassOf(r.size)))) {
         return Fail("columnar chunk with more blocks than fit its size");
       }
@@ -928,8 +953,8 @@ class ColumnarDecoder::State {
   std::vector<size_t> stacks_;  // offsets of the chunk's STACK records in out_
 };
 
-ColumnarEncoder::ColumnarEncoder(VarintLayout layout)
-    : state_(std::make_unique<State>(layout)) {}
+ColumnarEncoder::ColumnarEncoder(ColumnarVersion version)
+    : state_(std::make_unique<State>(version)) {}
 ColumnarEncoder::~ColumnarEncoder() = default;
 
 void ColumnarEncoder::Encode(const uint8_t* records, size_t size, ByteBuffer* out) {
@@ -939,11 +964,11 @@ void ColumnarEncoder::Encode(const uint8_t* records, size_t size, ByteBuffer* ou
 ColumnarDecoder::ColumnarDecoder() : state_(std::make_unique<State>()) {}
 ColumnarDecoder::~ColumnarDecoder() = default;
 
-bool ColumnarDecoder::Decode(VarintLayout layout, const uint8_t* data, size_t size,
+bool ColumnarDecoder::Decode(ColumnarVersion version, const uint8_t* data, size_t size,
                              size_t max_size, ByteBuffer* out, std::string* error) {
   const size_t start = out->size();
   error->clear();
-  if (!state_->Decode(layout, data, size, max_size, out, error)) {
+  if (!state_->Decode(version, data, size, max_size, out, error)) {
     out->resize(start);
     return false;
   }

@@ -16,8 +16,9 @@
 // Chunks decode independently: the analyzer reads and decompresses a process's next chunk on
 // another thread while it replays this one, and a trace cut short reads up to the cut.
 //
-// Codec 4 (format 1.5) is codec 3 with each column of varints stored as two columns: the first
-// byte of every varint, and the bytes after the first (VarintLayout::kSplit).
+// Codec 4 (format 1.5) is codec 3 with two changes (ColumnarVersion::kCodec4): each column of
+// varints is stored as two columns, and the predictions that follow a thread's own previous
+// event are kept per thread.
 #pragma once
 
 #include <stddef.h>
@@ -30,21 +31,27 @@
 
 namespace memwrap {
 
-// Where a column's varints put their bytes. zstd codes each column's bytes with one entropy
-// table, and a varint's first byte (its low 7 bits: a near-uniform number when the value is
-// large) and its later bytes (its high bits: a few small numbers) follow different
-// distributions. In one column they share a table that fits neither; apart, the columns of a
-// 4-thread malloc benchmark's trace cost 11% less (docs/performance.md, "Trace size").
-enum class VarintLayout : uint8_t {
-  kWhole,  // codec 3: each varint's bytes together
-  kSplit,  // codec 4: first bytes in the column, the bytes after them in a continuation column
+// The two versions of the columnar codec (docs/trace-format.md, "Codec 4"); the chunk's codec
+// says which.
+//  * Split varints. zstd codes each column's bytes with one entropy table, and a varint's
+//    first byte (its low 7 bits: a near-uniform number when the value is large) and its later
+//    bytes (its high bits: a few small numbers) follow different distributions. In one column
+//    they share a table that fits neither; codec 4 keeps the bytes after the first in a
+//    continuation column of their own.
+//  * Per-thread predictions. When threads run at once their events interleave in a chunk;
+//    codec 3 predicts each event from whichever event came before it, codec 4 from its own
+//    thread's previous one (time stream, next triple, next address, freed-block address).
+// Measured in docs/performance.md ("Trace size").
+enum class ColumnarVersion : uint8_t {
+  kCodec3,  // each varint's bytes together; predictions from the previous event
+  kCodec4,  // varints split, predictions per thread
 };
 
 // One per writer: its memory is allocated once and kept for the next chunk (the encoder's state
 // itself starts afresh with each chunk).
 class ColumnarEncoder {
  public:
-  explicit ColumnarEncoder(VarintLayout layout = VarintLayout::kSplit);
+  explicit ColumnarEncoder(ColumnarVersion version = ColumnarVersion::kCodec4);
   ~ColumnarEncoder();
   ColumnarEncoder(const ColumnarEncoder&) = delete;
   ColumnarEncoder& operator=(const ColumnarEncoder&) = delete;
@@ -66,10 +73,10 @@ class ColumnarDecoder {
   ColumnarDecoder(const ColumnarDecoder&) = delete;
   ColumnarDecoder& operator=(const ColumnarDecoder&) = delete;
 
-  // Appends the records of a columnar form laid out as `layout` says (the chunk's codec);
+  // Appends the records of a columnar form of `version` (the chunk's codec);
   // false (with a reason, and nothing appended) when the input is malformed or would decode to
   // more than `max_size` bytes. Memory stays within a small multiple of max_size.
-  bool Decode(VarintLayout layout, const uint8_t* data, size_t size, size_t max_size,
+  bool Decode(ColumnarVersion version, const uint8_t* data, size_t size, size_t max_size,
               ByteBuffer* out, std::string* error);
 
  private:
@@ -80,12 +87,12 @@ class ColumnarDecoder {
 // For a chunk now and then (tests, tools): a fresh encoder or decoder each time.
 struct ColumnarCodec {
   static void Encode(const uint8_t* records, size_t size, ByteBuffer* out,
-                     VarintLayout layout = VarintLayout::kSplit) {
-    ColumnarEncoder(layout).Encode(records, size, out);
+                     ColumnarVersion version = ColumnarVersion::kCodec4) {
+    ColumnarEncoder(version).Encode(records, size, out);
   }
   static bool Decode(const uint8_t* data, size_t size, size_t max_size, ByteBuffer* out,
-                     std::string* error, VarintLayout layout = VarintLayout::kSplit) {
-    return ColumnarDecoder().Decode(layout, data, size, max_size, out, error);
+                     std::string* error, ColumnarVersion version = ColumnarVersion::kCodec4) {
+    return ColumnarDecoder().Decode(version, data, size, max_size, out, error);
   }
 };
 

@@ -211,9 +211,9 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
         Corrupt(offset, error);
       }
       chunk->columns = defer_columns;
-      chunk->column_layout = header.codec == uint16_t(ChunkCodec::kZstdColumnar)
-                                 ? VarintLayout::kWhole
-                                 : VarintLayout::kSplit;
+      chunk->columnar_version = header.codec == uint16_t(ChunkCodec::kZstdColumnar)
+                                 ? ColumnarVersion::kCodec3
+                                 : ColumnarVersion::kCodec4;
       if (!defer_columns) DecodeColumns(path_, *chunk, packed_, &columnar_, &chunk->data);
       break;
     }
@@ -238,7 +238,7 @@ void TraceReader::DecodeColumns(const std::string& path, const Chunk& chunk,
   records->clear();
   records->reserve(chunk.raw_size);
   std::string error;
-  if (!decoder->Decode(chunk.column_layout, columns.data(), columns.size(), chunk.raw_size,
+  if (!decoder->Decode(chunk.columnar_version, columns.data(), columns.size(), chunk.raw_size,
                        records, &error)) {
     corrupt(error);
   }

@@ -27,7 +27,7 @@ struct Chunk {
   // The decompressed payload; with `columns`, the columnar form of the records instead.
   ByteBuffer data;
   bool columns = false;   // read with defer_columns from a codec 3 or 4 chunk: see DecodeColumns
-  VarintLayout column_layout = VarintLayout::kSplit;  // with `columns`: the chunk's codec's
+  ColumnarVersion columnar_version = ColumnarVersion::kCodec4;  // with `columns`: the chunk's codec's
   uint32_t raw_size = 0;  // the records' size, as the chunk header states it
 };
 
