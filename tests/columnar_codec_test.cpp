@@ -425,8 +425,10 @@ TEST(ColumnarCodec, RefusesBrokenContinuationColumns) {
 // column, so a column of large numbers holds one byte per value.
 TEST(ColumnarCodec, SplitsEachVarintAfterItsFirstByte) {
   Records r;
-  r.Alloc(100, 0x10000, 64, 7, 1);        // time zigzag(100) = 200: varint C8 01
-  r.Alloc(100 + 300, 0x10050, 64, 7, 1);  // 300 ns later, zigzag 600: varint D8 04
+  // Codec 3 stores zigzag(time step): 600 (varint D8 04), then 1200 (B0 09). Codec 4 stores a
+  // thread's step itself, which is never negative within a thread: 300 (AC 02), 600 (D8 04).
+  r.Alloc(300, 0x10000, 64, 7, 1);
+  r.Alloc(300 + 600, 0x10050, 64, 7, 1);
   // A form's columns by number, from its directory (every size here fits one byte).
   auto column = [](const ByteBuffer& form, size_t i) {
     const size_t count = form[0];
@@ -439,9 +441,9 @@ TEST(ColumnarCodec, SplitsEachVarintAfterItsFirstByte) {
   const ByteBuffer split = Encode(r.bytes, ColumnarVersion::kCodec4);
   ASSERT_EQ(whole[0], 19);
   ASSERT_EQ(split[0], 36);
-  EXPECT_EQ(column(whole, 1), (std::vector<uint8_t>{0xc8, 0x01, 0xd8, 0x04}));
-  EXPECT_EQ(column(split, 1), (std::vector<uint8_t>{0xc8, 0xd8}));
-  EXPECT_EQ(column(split, 19), (std::vector<uint8_t>{0x01, 0x04}));
+  EXPECT_EQ(column(whole, 1), (std::vector<uint8_t>{0xd8, 0x04, 0xb0, 0x09}));
+  EXPECT_EQ(column(split, 1), (std::vector<uint8_t>{0xac, 0xd8}));
+  EXPECT_EQ(column(split, 19), (std::vector<uint8_t>{0x02, 0x04}));
   ExpectRoundTrip(r.bytes, ColumnarVersion::kCodec4);
 }
 

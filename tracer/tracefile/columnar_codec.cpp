@@ -21,8 +21,9 @@ namespace {
 // The columns, in the order they are stored. docs/trace-format.md says what each holds.
 enum Stream : size_t {
   kOps,  // one byte per record: what it is and how its fields are coded
-  // Heap events: zigzag(ts_ns - the previous heap event's), in four streams by whether the
-  // previous event and this one release a block (FREE, REALLOC_BEGIN) or not: the time
+  // Heap events: zigzag(ts_ns - the previous heap event's) in codec 3, ts_ns - the thread's
+  // previous heap event's in codec 4, in four streams by whether the previous event (of the
+  // thread, in codec 4) and this one release a block (FREE, REALLOC_BEGIN) or not: the time
   // between two events depends on what the program did between them, and zstd codes each
   // stream with a table of its own.
   kTimes,
@@ -394,7 +395,9 @@ class ColumnarEncoder::State {
   uint8_t Heap(uint8_t kind, uint64_t ts, uint32_t tid) {
     const uint8_t code = c_.TidCode(tid);  // selects the thread's state
     if (code == kTidExplicit) s_[kTids].Put(tid);
-    s_[c_.TimesFor(kind)].Put(ZigZag(ts - c_.thread->ts));
+    // Codec 4: a thread's own step, not negative (its clock does not go back): no zigzag.
+    const uint64_t step = ts - c_.thread->ts;
+    s_[c_.TimesFor(kind)].Put(c_.thread_per_tid ? step : ZigZag(step));
     c_.thread->ts = ts;
     c_.ts = ts;
     return uint8_t(kind | code << kTidShift);
@@ -731,7 +734,7 @@ class ColumnarDecoder::State {
     c_.UseTid(code, *tid);  // selects the thread's state, which the time's stream depends on
     uint64_t delta;
     if (!Get(c_.TimesFor(op & 7), &delta)) return false;
-    c_.thread->ts += UnZigZag(delta);
+    c_.thread->ts += c_.thread_per_tid ? delta : UnZigZag(delta);
     c_.ts = c_.thread->ts;
     *ts = c_.ts;
     return true;

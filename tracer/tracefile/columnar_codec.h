@@ -40,7 +40,9 @@ namespace memwrap {
 //    continuation column of their own.
 //  * Per-thread predictions. When threads run at once their events interleave in a chunk;
 //    codec 3 predicts each event from whichever event came before it, codec 4 from its own
-//    thread's previous one (time stream, next triple, next address, freed-block address).
+//    thread's previous one (time stream, next triple, next address, freed-block address). A
+//    thread's time step is never negative (its clock does not go back): codec 4 stores it
+//    without zigzag, which would double every value and spill more of them past one byte.
 // Measured in docs/performance.md ("Trace size").
 enum class ColumnarVersion : uint8_t {
   kCodec3,  // each varint's bytes together; predictions from the previous event
