@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"plot", "plot TRACE... -o report.html", "self-contained HTML report"},
     {"export", "export --format F TRACE -o OUT", "pprof, chrome, folded, massif, csv"},
     {"fltrec", "fltrec [options] -- PROGRAM", "flight recorder (also: fltrec)"},
+    {"watch", "watch [--filter EXPR] -- PROGRAM", "print the heap events as they happen"},
     {"ltrace", "ltrace [options] PROGRAM [ARGS...]", "library calls (also: ltracedrv)"},
     {"strace", "strace [options] PROGRAM | -p PID", "system calls (also: stracedrv)"},
     {"sys", "sys [--once] [options]", "system-wide log (dlogger, cronlogger)"},

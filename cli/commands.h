@@ -15,6 +15,7 @@ std::string CommandList();
 
 int RunCommand(const std::vector<std::string>& args);
 int FltrecCommand(const std::vector<std::string>& args);
+int WatchCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);
 int CheckCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);

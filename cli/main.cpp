@@ -30,6 +30,7 @@ int Dispatch(const std::string& command, const std::vector<std::string>& args, b
   using namespace memwrap;
   if (command == "run") return RunCommand(args);
   if (command == "fltrec") return FltrecCommand(args);
+  if (command == "watch") return WatchCommand(args);
   if (command == "report") return ReportCommand(args);
   if (command == "check") return CheckCommand(args);
   if (command == "diff") return DiffCommand(args);

@@ -53,8 +53,18 @@ const char kFltrecUsage[] =
     "\n"
     "Options";
 
+const char kWatchUsage[] =
+    "usage: memwrap watch [--filter EXPR] [--format text|jsonl] [options] [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Runs PROGRAM like `memwrap run` and prints its heap events as they happen (within a few\n"
+    "milliseconds), one line each, symbolized: allocations, frees, reallocations, mappings and\n"
+    "marks, those EXPR selects (a filter expression, docs/filters.md: e.g. 'size > 1MiB and\n"
+    "function ~ \"*parse*\"'). Writes no trace. Lines go to standard error, or -o PATH (- for\n"
+    "standard output). Exits like PROGRAM.\n"
+    "\n"
+    "Options";
 
-// `memwrap run` and fltrec as given on the command line; `run` holds what is checked.
+// `memwrap run`, fltrec and watch as given on the command line; `run` holds what is checked.
 struct RunCommandLine {
   LaunchedRun run;
   std::string interval;
@@ -68,6 +78,22 @@ struct RunCommandLine {
 
 void DescribeRunOptions(RunCommandLine* line, po::options_description* options) {
   LaunchedRun& run = line->run;
+  if (run.mode == RunMode::kWatch) {
+    options->add_options()
+        ("help,h", "show this help and exit")
+        ("filter", po::value<std::string>(&run.watch.filter)->value_name("EXPR"),
+         "print only the events EXPR selects (docs/filters.md; default: every event)")
+        ("format", po::value<std::string>(&run.watch.format)->value_name("F")->default_value("text"),
+         "text (TIME PID/TID KIND SIZE ADDRESS FUNCTION (FILE:LINE)) or jsonl (one JSON object "
+         "per event: time_ns, pid, tid, kind, size, address, function, file, line, module, "
+         "mark)")
+        ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
+         "write the lines to PATH (- for standard output; default: standard error); an "
+         "existing file is refused unless --force")
+        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists");
+    run.recording.AddTo(options);
+    return;
+  }
   options->add_options()
       ("help,h", "show this help and exit")
       ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
@@ -129,7 +155,9 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
                         std::vector<std::string>* program) {
   LaunchedRun& run = line->run;
   const bool flight = run.mode == RunMode::kFlightRecorder;
-  po::options_description options(flight ? std::string(kFltrecUsage) : RunUsage());
+  po::options_description options(flight                          ? std::string(kFltrecUsage)
+                                  : run.mode == RunMode::kWatch ? std::string(kWatchUsage)
+                                                                : RunUsage());
   DescribeRunOptions(line, &options);
   SplitCommandLine split = SplitAtProgram(args, options);
   po::variables_map vm;
@@ -141,6 +169,15 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
   if (std::string error = flight ? run.flight.Validate() : ""; !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
+  }
+  if (run.mode == RunMode::kWatch) {
+    if (std::string error = run.watch.Validate(); !error.empty()) {
+      fprintf(stderr, "memwrap watch: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    run.interval_ns = 0;  // no trace: no memory samples to take
+    line->interval = "0";
+    line->wait_poll = "50us";
   }
   if (line->stack_sample_rate > 10000) {
     fprintf(stderr, "memwrap: --stack-sample-rate %u: at most 10000 Hz\n",
@@ -269,6 +306,9 @@ int RunCommand(const std::vector<std::string>& args) {
 }
 int FltrecCommand(const std::vector<std::string>& args) {
   return RunProgram(args, RunMode::kFlightRecorder);
+}
+int WatchCommand(const std::vector<std::string>& args) {
+  return RunProgram(args, RunMode::kWatch);
 }
 
 }  // namespace memwrap

@@ -1,6 +1,7 @@
 #include "run_launched.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/handshake.h"
+#include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "recording_session.h"
 #include "report.h"
@@ -122,6 +124,7 @@ class LaunchedRecording {
   // An output that cannot be written is an error before the program starts. Under
   // mpiexec/srun/PBS each rank names its own file (job_rank.h). -1, or the exit status.
   int OpenTrace() {
+    if (run_.mode == RunMode::kWatch) return OpenWatchOutput();
     const bool flight = run_.mode == RunMode::kFlightRecorder;
     rank_ = DetectJobRank();
     std::string naming_error;
@@ -153,6 +156,32 @@ class LaunchedRecording {
       fprintf(stderr, "memwrap: %s\n", error.what());
       return kExitCannotWrite;
     }
+    return -1;
+  }
+
+  // memwrap watch writes no trace: its lines go to -o PATH ("-": standard output), by default
+  // to standard error (as strace's and ltrace's do). -1, or the exit status.
+  int OpenWatchOutput() {
+    watch_out_ = stderr;
+    if (run_.output == "-") {
+      watch_out_ = stdout;
+    } else if (!run_.output.empty()) {
+      const int fd = open(run_.output.c_str(),
+                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (run_.force ? O_TRUNC : O_EXCL),
+                          0644);
+      FILE* file = fd >= 0 ? fdopen(fd, "w") : nullptr;
+      if (file == nullptr) {
+        const int error = errno;
+        if (fd >= 0) close(fd);
+        session_.Abandon();
+        fprintf(stderr, "memwrap watch: cannot create '%s': %s%s\n", run_.output.c_str(),
+                strerror(error), error == EEXIST ? " (--force replaces it)" : "");
+        return kExitCannotWrite;
+      }
+      watch_file_.reset(file);
+      watch_out_ = file;
+    }
+    watch_ = std::make_unique<WatchPrinter>(run_.watch, watch_out_, MonotonicNs());
     return -1;
   }
 
@@ -232,6 +261,13 @@ class LaunchedRecording {
       }
       flight_ = flight_recorder_.get();
       session_.StartCollector(std::move(flight_recorder_), run_.interval_ns);
+    } else if (watch_ != nullptr) {
+      WatchPrinter* printer = watch_.get();
+      session_.collector().ObserveHeapRecords(
+          [printer](uint32_t pid, const uint8_t* records, size_t size) {
+            printer->OnRecords(pid, records, size);
+          });
+      session_.StartCollector(run_.interval_ns);  // no trace: the records are only watched
     } else {
       session_.StartCollector(run_.interval_ns);
     }
@@ -273,6 +309,13 @@ class LaunchedRecording {
 
   // The summary, or what the flight recorder did.
   void PrintEnd(int status) {
+    if (watch_ != nullptr) {
+      if (watch_file_ != nullptr && fflush(watch_file_.get()) != 0) {
+        fprintf(stderr, "memwrap watch: cannot write '%s': %s\n", run_.output.c_str(),
+                strerror(errno));
+      }
+      return;
+    }
     if (flight_ != nullptr) {
       flight_->Close(status);
       if (!flight_->error().empty()) {
@@ -297,6 +340,14 @@ class LaunchedRecording {
   }
 
   LaunchedRun run_;
+  // memwrap watch: declared before the session, so they outlive its collector, whose thread
+  // prints through them.
+  struct CloseFile {
+    void operator()(FILE* file) const { fclose(file); }
+  };
+  std::unique_ptr<FILE, CloseFile> watch_file_;  // -o PATH
+  FILE* watch_out_ = nullptr;
+  std::unique_ptr<WatchPrinter> watch_;
   RecordingSession session_;
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;

@@ -12,13 +12,15 @@
 
 #include "flight_options.h"
 #include "record_options.h"
+#include "watch_printer.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
 
 namespace memwrap {
 
-// What the recording keeps: the whole trace, or the flight recorder's dumps.
-enum class RunMode { kRecord, kFlightRecorder };
+// What the recording keeps: the whole trace, the flight recorder's dumps, or nothing (memwrap
+// watch prints the events as they happen).
+enum class RunMode { kRecord, kFlightRecorder, kWatch };
 
 struct LaunchedRun {
   RunMode mode = RunMode::kRecord;
@@ -40,6 +42,7 @@ struct LaunchedRun {
   uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
   RecordOptions recording;
   FlightCommandOptions flight;  // with RunMode::kFlightRecorder
+  WatchOptions watch;           // with RunMode::kWatch (`output` is where its lines go)
 };
 
 // Never returns when the program ran (memwrap ends as it ended); else memwrap's exit status.

@@ -549,6 +549,9 @@ void Collector::Drain(Connection& connection, bool final) {
                   connection.pending.size() - before);
       }
       if (Joins(connection)) HandOver(connection);
+    } else if (heap_observer_ && connection.pending.size() > before) {
+      heap_observer_(connection.pid, connection.pending.data() + before,
+                     connection.pending.size() - before);
     }
     uint64_t now = MonotonicNs();
     if (connection.pending.size() >= kFlushBytes ||

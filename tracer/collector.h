@@ -55,6 +55,10 @@ class Collector {
   // ring (whole records, in ring order). Set before Start.
   using RecordObserver = std::function<void(uint32_t pid, const uint8_t* records, size_t size)>;
   void ObserveLibraryCalls(RecordObserver observer) { observer_ = std::move(observer); }
+  // Called on the collector thread with each batch of records drained from a shim's heap ring
+  // (allocations, mappings, marks, stacks, modules: whole records, in ring order), within a
+  // poll (1 ms) of their writing: memwrap watch. Set before Start.
+  void ObserveHeapRecords(RecordObserver observer) { heap_observer_ = std::move(observer); }
 
   // Starts draining into `writer` (nullptr: records are only observed), which must outlive
   // Finish(). Every `sample_interval_ns`
@@ -127,6 +131,7 @@ class Collector {
   RecordSink* writer_ = nullptr;
   bool library_calls_alone_ = false;
   RecordObserver observer_;
+  RecordObserver heap_observer_;
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;

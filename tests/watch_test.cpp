@@ -1,0 +1,100 @@
+// memwrap watch against known truth: tests/programs/flight_pattern.c makes 1,000 allocations
+// of 1,000 bytes in early_keep, 200,000 pairs of 64 bytes in churn, one of 5,000,000 bytes in
+// big_step, and marks "tick", "tick", "done". watch must print exactly the events a filter
+// selects, each with its site, and end like the program.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace memwrap {
+namespace {
+
+using nlohmann::json;
+using test_support::CommandResult;
+using test_support::ReadFile;
+using test_support::RunProgram;
+using test_support::ScratchDir;
+
+const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The JSON lines watch wrote for `filter`, the program exiting with `exit_code`.
+std::vector<json> Watch(const ScratchDir& dir, const std::string& filter, int exit_code = 0) {
+  const std::string out = dir.File("watch.jsonl");
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", filter, "--format", "jsonl",
+                                  "-o", out, "--force", "--", kPattern,
+                                  std::to_string(exit_code)});
+  EXPECT_EQ(run.exit_code(), exit_code) << run.err;
+  std::vector<json> events;
+  for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
+  return events;
+}
+
+TEST(Watch, PrintsExactlyTheEventsAFilterSelects) {
+  ScratchDir dir;
+  // The one allocation above 1 MiB, with its site.
+  std::vector<json> big = Watch(dir, "size > 1MiB");
+  ASSERT_EQ(big.size(), 1u);
+  EXPECT_EQ(big[0]["kind"], "alloc");
+  EXPECT_EQ(big[0]["size"], 5000000);
+  EXPECT_EQ(big[0]["function"], "big_step");
+  EXPECT_NE(big[0]["file"].get<std::string>().find("flight_pattern.c"), std::string::npos);
+  EXPECT_EQ(big[0]["module"], "flight_pattern");
+  // early_keep's 1,000 allocations, every one of 1,000 bytes.
+  std::vector<json> early = Watch(dir, "top.function == early_keep");
+  ASSERT_EQ(early.size(), 1000u);
+  for (const json& event : early) {
+    EXPECT_EQ(event["kind"], "alloc");
+    EXPECT_EQ(event["size"], 1000);
+  }
+  // The marks, in order; times only grow.
+  std::vector<json> marks = Watch(dir, "kind == mark");
+  ASSERT_EQ(marks.size(), 3u);
+  EXPECT_EQ(marks[0]["mark"], "tick");
+  EXPECT_EQ(marks[1]["mark"], "tick");
+  EXPECT_EQ(marks[2]["mark"], "done");
+  EXPECT_LE(marks[0]["time_ns"].get<uint64_t>(), marks[1]["time_ns"].get<uint64_t>());
+  EXPECT_LE(marks[1]["time_ns"].get<uint64_t>(), marks[2]["time_ns"].get<uint64_t>());
+  // churn's 200,000 allocations of 64 bytes and their frees, which have no size.
+  EXPECT_EQ(Watch(dir, "kind == alloc and size == 64 and function ~ \"churn\"").size(), 200000u);
+  // The program's exit status passes through.
+  EXPECT_EQ(Watch(dir, "size > 100GiB", 3).size(), 0u);
+}
+
+TEST(Watch, TextLinesNameTheSite) {
+  ScratchDir dir;
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size >= 5000000", kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  // On standard error, after nothing else memwrap says (the program prints nothing).
+  std::vector<std::string> lines = Lines(run.err);
+  ASSERT_EQ(lines.size(), 1u) << run.err;
+  EXPECT_NE(lines[0].find(" alloc 5000000 0x"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(" big_step ("), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("flight_pattern.c:"), std::string::npos) << lines[0];
+}
+
+TEST(Watch, ABadFilterIsRefusedWithItsColumn) {
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size > lots", kPattern});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("memwrap watch: --filter size > lots: column 8: expected a size"),
+            std::string::npos)
+      << run.err;
+  run = RunProgram({kMemwrap, "watch", "--format", "xml", kPattern});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("--format xml: must be text or jsonl"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace memwrap
