@@ -8,32 +8,6 @@
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {
-namespace {
-
-const char* KindName(FilterKind kind) {
-  switch (kind) {
-    case FilterKind::kAlloc:
-      return "alloc";
-    case FilterKind::kFree:
-      return "free";
-    case FilterKind::kRealloc:
-      return "realloc";
-    case FilterKind::kMmap:
-      return "mmap";
-    case FilterKind::kMunmap:
-      return "munmap";
-    case FilterKind::kSyscall:
-      return "syscall";
-    case FilterKind::kMark:
-      return "mark";
-    case FilterKind::kSample:
-      return "sample";
-    default:
-      return "other";
-  }
-}
-
-}  // namespace
 
 std::string WatchOptions::Validate() {
   if (format == "text") {
@@ -84,7 +58,7 @@ void WatchPrinter::Print(const FilterEvent& event) {
     nlohmann::json line = {{"time_ns", event.time_ns.value_or(0)},
                            {"pid", event.pid.value_or(0)},
                            {"tid", event.tid.value_or(0)},
-                           {"kind", KindName(event.kind)}};
+                           {"kind", FilterKindName(event.kind)}};
     if (event.size) line["size"] = *event.size;
     if (event.address) line["address"] = *event.address;
     if (event.syscall) line["syscall"] = std::string(*event.syscall);
@@ -103,7 +77,7 @@ void WatchPrinter::Print(const FilterEvent& event) {
   const uint64_t time_ns = event.time_ns.value_or(0);
   fprintf(out_, "%4" PRIu64 ".%06" PRIu64 " %" PRIu64 "/%" PRIu64 " %s", time_ns / 1000000000,
           time_ns / 1000 % 1000000, event.pid.value_or(0), event.tid.value_or(0),
-          KindName(event.kind));
+          FilterKindName(event.kind));
   if (event.size) fprintf(out_, " %" PRIu64, *event.size);
   if (event.address) fprintf(out_, " 0x%" PRIx64, *event.address);
   if (event.syscall) {

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "memwrap/monotonic_clock.h"
+#include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -192,11 +193,7 @@ void FlightRecorder::UpdateTriggerState(uint32_t pid, const uint8_t* record,
       }
       break;
     case RecordType::kMark:
-      if (MarkRecord m; Read(record, header, &m) && m.name_size > 0 &&
-                        m.name_size <= header.size - sizeof(m)) {
-        mark->assign(reinterpret_cast<const char*>(record + sizeof(m)), m.name_size - 1);
-        mark->resize(strnlen(mark->c_str(), mark->size()));
-      }
+      ReadMarkName(record, header.size, mark);
       break;
     default:
       break;
@@ -211,10 +208,6 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
   bool rss_changed = false;
   std::string mark;
   UpdateTriggerState(pid, record, header, &rss_changed, &mark);
-  uint64_t rss_total = 0;
-  if (rss_changed || trigger_events_) {
-    for (const auto& [p, rss] : rss_) rss_total += rss;
-  }
   // The heap a trigger judges: the exact replay's, or in sampled mode the shim's counters.
   auto heap_now = [&] {
     if (counted_live_.empty()) return heap_bytes_;
@@ -223,12 +216,14 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
     return counted;
   };
   std::optional<FilterEvent> event;
-  if (trigger_events_) {
-    event = trigger_events_->EventOf(pid, record, header);
-    if (event) {
-      event->heap = heap_now();
-      if (!rss_.empty()) event->rss = rss_total;
-    }
+  if (trigger_events_) event = trigger_events_->EventOf(pid, record, header);
+  uint64_t rss_total = 0;
+  if (rss_changed || event) {
+    for (const auto& [p, rss] : rss_) rss_total += rss;
+  }
+  if (event) {
+    event->heap = heap_now();
+    if (!rss_.empty()) event->rss = rss_total;
   }
   const char* fired = nullptr;
   for (size_t i = 0; i < options_.triggers.size(); ++i) {

@@ -3,20 +3,10 @@
 #include <string.h>
 
 #include "module_record.h"
+#include "tracefile/record_cursor.h"
 #include "syscalls/syscall_table.h"
 
 namespace memwrap {
-namespace {
-
-template <class T>
-bool Read(const uint8_t* record, const RecordHeader& header, T* out) {
-  if (header.size < sizeof(T)) return false;
-  memcpy(out, record, sizeof(T));
-  return true;
-}
-
-}  // namespace
-
 TriggerEvents::TriggerEvents(bool read_stacks, uint64_t origin_ns)
     : read_stacks_(read_stacks), origin_ns_(origin_ns) {
   stack_.owner = this;
@@ -69,7 +59,8 @@ void TriggerEvents::Keep(uint32_t pid, const uint8_t* record, const RecordHeader
     }
     case RecordType::kStack: {
       StackRecord stack;
-      if (!read_stacks_ || !Read(record, header, &stack) || stack.depth > kMaxStackDepth ||
+      if (!read_stacks_ || !CopyRecord(record, header.size, &stack) ||
+          stack.depth > kMaxStackDepth ||
           sizeof(stack) + uint64_t(stack.depth) * 8 > header.size) {
         break;
       }
@@ -91,7 +82,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
   uint64_t ts = 0;
   switch (RecordType(header.type)) {
     case RecordType::kAlloc:
-      if (AllocRecord r; Read(record, header, &r)) {
+      if (AllocRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kAlloc;
         event.size = r.size;
         event.address = r.addr;
@@ -104,7 +95,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
     case RecordType::kFree:
     case RecordType::kReallocBegin:
       // FREE and REALLOC_BEGIN share their layout (records.h).
-      if (FreeRecord r; Read(record, header, &r)) {
+      if (FreeRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kFree;
         event.address = r.addr;
         event.tid = r.tid;
@@ -113,7 +104,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kReallocEnd:
-      if (ReallocEndRecord r; Read(record, header, &r)) {
+      if (ReallocEndRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kRealloc;
         event.size = r.size;
         event.address = r.new_addr;
@@ -124,7 +115,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kMmap:
-      if (MmapRecord r; Read(record, header, &r)) {
+      if (MmapRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kMmap;
         event.size = r.length;
         event.address = r.addr;
@@ -135,7 +126,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kMunmap:
-      if (MunmapRecord r; Read(record, header, &r)) {
+      if (MunmapRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kMunmap;
         event.size = r.length;
         event.address = r.addr;
@@ -145,7 +136,7 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kSyscall:
-      if (SyscallRecord r; Read(record, header, &r)) {
+      if (SyscallRecord r; CopyRecord(record, header.size, &r)) {
         event.kind = FilterKind::kSyscall;
         event.syscall = Syscall(r.number).name;
         event.result = r.result;
@@ -155,10 +146,8 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kMark:
-      if (MarkRecord r; Read(record, header, &r) && r.name_size > 0 &&
-                        r.name_size <= header.size - sizeof(r)) {
-        mark_.assign(reinterpret_cast<const char*>(record + sizeof(r)), r.name_size - 1);
-        mark_.resize(strnlen(mark_.c_str(), mark_.size()));
+      if (MarkRecord r; CopyRecord(record, header.size, &r) &&
+                        ReadMarkName(record, header.size, &mark_)) {
         marked_ = true;
         event.kind = FilterKind::kMark;
         event.tid = r.tid;

@@ -475,6 +475,13 @@ bool EventFilter::ReadsStack() const {
   });
 }
 
+const char* FilterKindName(FilterKind kind) {
+  for (const auto& known : kKinds) {
+    if (known.kind == kind) return known.name;
+  }
+  return "other";
+}
+
 std::string FilterFieldNames() {
   std::string names;
   for (const FieldInfo& info : kFields) {

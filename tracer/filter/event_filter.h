@@ -95,5 +95,7 @@ class EventFilter {
 
 // The names of the fields, for messages and --help: "kind, size, address, ...".
 std::string FilterFieldNames();
+// A kind's name as `kind == NAME` spells it ("alloc", "mark", ...; "other" for kOther).
+const char* FilterKindName(FilterKind kind);
 
 }  // namespace memwrap

@@ -32,6 +32,19 @@ struct RecordView {
   }
 };
 
+// The name a MARK record of `size` bytes carries, up to its first NUL; false when the record
+// cannot hold the name it says it has.
+inline bool ReadMarkName(const uint8_t* record, uint32_t size, std::string* name) {
+  MarkRecord mark;
+  if (!CopyRecord(record, size, &mark) || mark.name_size == 0 ||
+      mark.name_size > size - sizeof(mark)) {
+    return false;
+  }
+  name->assign(reinterpret_cast<const char*>(record + sizeof(mark)), mark.name_size - 1);
+  name->resize(strnlen(name->c_str(), name->size()));
+  return true;
+}
+
 class RecordCursor {
  public:
   RecordCursor() = default;  // over no records
