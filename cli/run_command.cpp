@@ -16,6 +16,7 @@
 #include "recording_session.h"
 #include "run_launched.h"
 #include "tracer/broken_pipe.h"
+#include "tracer/expression_judge.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/syscalls/syscall_selection.h"
@@ -146,8 +147,34 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
        "while ptrace stops come quickly, poll for the next one this long before sleeping "
        "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
        "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
+  if (run.mode == RunMode::kRecord) {
+    options->add_options()
+        ("keep-stacks-if", po::value<std::string>(&run.keep_stacks_if)->value_name("EXPR"),
+         "keep in the trace only the allocations EXPR selects (a filter expression, "
+         "docs/filters.md: e.g. 'size >= 1MiB' or 'function ~ \"*parse*\"'), with their stacks, "
+         "and the frees and reallocations of those blocks; every event is still counted, so "
+         "the allocation and free counts, bytes and the heap peak stay exact (a smaller trace "
+         "with exact figures; call sites then cover the kept allocations only)");
+  }
   run.recording.AddTo(options);
   if (run.mode == RunMode::kFlightRecorder) run.flight.AddTo(options);
+}
+
+// --keep-stacks-if: "" or why EXPR cannot be used.
+std::string CheckKeepStacksIf(const LaunchedRun& run) {
+  if (run.keep_stacks_if.empty()) return "";
+  if (run.recording.settings.stacks == StackMode::kSampled) {
+    return "--keep-stacks-if cannot be used with --stacks=sampled (the sampler already chooses "
+           "the allocations it keeps)";
+  }
+  try {
+    ExpressionJudge check(run.keep_stacks_if, 0);
+  } catch (const FilterSyntaxError& error) {
+    return "--keep-stacks-if: " + std::string(error.what());
+  } catch (const std::invalid_argument& error) {
+    return "--keep-stacks-if: " + std::string(error.what());
+  }
+  return "";
 }
 
 // Reads and checks the options; -1, or memwrap's exit status (2: bad usage).
@@ -188,6 +215,10 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
   }
+  if (std::string error = CheckKeepStacksIf(run); !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (!ParseDuration(line->interval, &run.interval_ns) ||
       (run.interval_ns != 0 && run.interval_ns < 1000000)) {
     fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
@@ -219,6 +250,11 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
   uint64_t duration_ns = 0;
   if (line.attach <= 0) {
     fprintf(stderr, "memwrap: --duration needs --pid (a program memwrap starts runs to its end)\n");
+    return kExitUsage;
+  }
+  if (!run.keep_stacks_if.empty()) {
+    fprintf(stderr, "memwrap: --keep-stacks-if needs a program memwrap starts (--pid records no "
+            "heap)\n");
     return kExitUsage;
   }
   if (!program.empty() || run.tap_stdout) {

@@ -19,6 +19,8 @@
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracer/exit_status.h"
+#include "tracer/expression_judge.h"
+#include "tracer/kept_allocations.h"
 #include "tracer/flight_recorder.h"
 #include "tracer/job_rank.h"
 #include "tracer/preload_obstacle.h"
@@ -194,6 +196,7 @@ class LaunchedRecording {
     run_.recording.AddSessionInfo(&info);
     AddJobSessionInfo(rank_, &info);
     info["sample_interval_ns"] = std::to_string(run_.interval_ns);
+    if (!run_.keep_stacks_if.empty()) info["keep_stacks_if"] = run_.keep_stacks_if;
     if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
     info["syscalls"] = run_.syscalls.empty() ? "default" : run_.syscalls;
     if (run_.stack_sample_rate != 0) {
@@ -269,6 +272,11 @@ class LaunchedRecording {
           });
       session_.StartCollector(run_.interval_ns);  // no trace: the records are only watched
     } else {
+      if (!run_.keep_stacks_if.empty()) {
+        judge_ = std::make_unique<ExpressionJudge>(run_.keep_stacks_if, MonotonicNs());
+        kept_ = std::make_unique<KeptAllocations>(std::vector<AllocationJudge*>{judge_.get()});
+        session_.collector().KeepAllocations(kept_.get());
+      }
       session_.StartCollector(run_.interval_ns);
     }
     if (run_.tap_stdout) {
@@ -348,6 +356,9 @@ class LaunchedRecording {
   std::unique_ptr<FILE, CloseFile> watch_file_;  // -o PATH
   FILE* watch_out_ = nullptr;
   std::unique_ptr<WatchPrinter> watch_;
+  // --keep-stacks-if: likewise used by the collector's thread.
+  std::unique_ptr<ExpressionJudge> judge_;
+  std::unique_ptr<KeptAllocations> kept_;
   RecordingSession session_;
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;

@@ -41,6 +41,7 @@ struct LaunchedRun {
   std::string syscalls;  // as given ("": the default)
   uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
   RecordOptions recording;
+  std::string keep_stacks_if;   // --keep-stacks-if EXPR, checked ("": keep every allocation)
   FlightCommandOptions flight;  // with RunMode::kFlightRecorder
   WatchOptions watch;           // with RunMode::kWatch (`output` is where its lines go)
 };
