@@ -15,6 +15,7 @@
 #include "run_attached.h"
 #include "recording_session.h"
 #include "run_launched.h"
+#include "watch_recording.h"
 #include "tracer/broken_pipe.h"
 #include "tracer/expression_judge.h"
 #include "tracer/launcher.h"
@@ -91,7 +92,11 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
         ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
          "write the lines to PATH (- for standard output; default: standard error); an "
          "existing file is refused unless --force")
-        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists");
+        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists")
+        ("pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
+         "instead of starting a program, print the events of the recording of PID (a program "
+         "started by `memwrap run --allow-watch`) until it ends; Ctrl-C stops watching, not "
+         "the recording");
     run.recording.AddTo(options);
     return;
   }
@@ -154,7 +159,11 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
          "docs/filters.md: e.g. 'size >= 1MiB' or 'function ~ \"*parse*\"'), with their stacks, "
          "and the frees and reallocations of those blocks; every event is still counted, so "
          "the allocation and free counts, bytes and the heap peak stay exact (a smaller trace "
-         "with exact figures; call sites then cover the kept allocations only)");
+         "with exact figures; call sites then cover the kept allocations only)")
+        ("allow-watch", po::bool_switch(&run.allow_watch),
+         "let `memwrap watch -p PID` (PID: the program's) print this recording's heap events "
+         "live, from another terminal (your user or root only; a watcher that falls behind is "
+         "told what it missed and never slows the program)");
   }
   run.recording.AddTo(options);
   if (run.mode == RunMode::kFlightRecorder) run.flight.AddTo(options);
@@ -325,6 +334,13 @@ int RunProgram(const std::vector<std::string>& args, RunMode mode) {
   line.run.mode = mode;
   std::vector<std::string> program;
   if (int status = ParseRunCommandLine(args, &line, &program); status >= 0) return status;
+  if (mode == RunMode::kWatch && line.attach != 0) {
+    if (!program.empty()) {
+      fprintf(stderr, "memwrap watch: -p watches a recording: give no program\n");
+      return kExitUsage;
+    }
+    return WatchRecording(line.run.watch, uint32_t(line.attach), line.run.output, line.run.force);
+  }
   if (line.attach != 0 || !line.duration.empty()) return RunAttachedFrom(line, program);
   if (program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");

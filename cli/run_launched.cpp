@@ -21,6 +21,7 @@
 #include "tracer/exit_status.h"
 #include "tracer/expression_judge.h"
 #include "tracer/kept_allocations.h"
+#include "tracer/watch_publisher.h"
 #include "tracer/flight_recorder.h"
 #include "tracer/job_rank.h"
 #include "tracer/preload_obstacle.h"
@@ -164,25 +165,14 @@ class LaunchedRecording {
   // memwrap watch writes no trace: its lines go to -o PATH ("-": standard output), by default
   // to standard error (as strace's and ltrace's do). -1, or the exit status.
   int OpenWatchOutput() {
-    watch_out_ = stderr;
-    if (run_.output == "-") {
-      watch_out_ = stdout;
-    } else if (!run_.output.empty()) {
-      const int fd = open(run_.output.c_str(),
-                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (run_.force ? O_TRUNC : O_EXCL),
-                          0644);
-      FILE* file = fd >= 0 ? fdopen(fd, "w") : nullptr;
-      if (file == nullptr) {
-        const int error = errno;
-        if (fd >= 0) close(fd);
-        session_.Abandon();
-        fprintf(stderr, "memwrap watch: cannot create '%s': %s%s\n", run_.output.c_str(),
-                strerror(error), error == EEXIST ? " (--force replaces it)" : "");
-        return kExitCannotWrite;
-      }
-      watch_file_.reset(file);
-      watch_out_ = file;
+    std::string error;
+    watch_out_ = memwrap::OpenWatchOutput(run_.output, run_.force, &error);
+    if (watch_out_ == nullptr) {
+      session_.Abandon();
+      fprintf(stderr, "memwrap watch: %s\n", error.c_str());
+      return kExitCannotWrite;
     }
+    if (watch_out_ != stderr && watch_out_ != stdout) watch_file_.reset(watch_out_);
     watch_ = std::make_unique<WatchPrinter>(run_.watch, watch_out_, MonotonicNs());
     return -1;
   }
@@ -272,6 +262,7 @@ class LaunchedRecording {
           });
       session_.StartCollector(run_.interval_ns);  // no trace: the records are only watched
     } else {
+      if (run_.allow_watch) OfferToWatchers();
       if (!run_.keep_stacks_if.empty()) {
         judge_ = std::make_unique<ExpressionJudge>(run_.keep_stacks_if, MonotonicNs());
         kept_ = std::make_unique<KeptAllocations>(std::vector<AllocationJudge*>{judge_.get()});
@@ -313,6 +304,23 @@ class LaunchedRecording {
       }
     }
     return end;
+  }
+
+  // --allow-watch: memwrap watch -p PID gets the heap batches as they are drained. A name that
+  // is taken (another recording of a process with this pid, in another namespace) costs the
+  // watchers, not the recording.
+  void OfferToWatchers() {
+    try {
+      publisher_ = std::make_unique<WatchPublisher>(uint32_t(session_.pid()), MonotonicNs());
+    } catch (const std::runtime_error& error) {
+      fprintf(stderr, "memwrap: %s; recording without --allow-watch\n", error.what());
+      return;
+    }
+    WatchPublisher* publisher = publisher_.get();
+    session_.collector().ObserveHeapRecords(
+        [publisher](uint32_t pid, const uint8_t* records, size_t size) {
+          publisher->Publish(pid, records, size);
+        });
   }
 
   // The summary, or what the flight recorder did.
@@ -359,6 +367,7 @@ class LaunchedRecording {
   // --keep-stacks-if: likewise used by the collector's thread.
   std::unique_ptr<ExpressionJudge> judge_;
   std::unique_ptr<KeptAllocations> kept_;
+  std::unique_ptr<WatchPublisher> publisher_;  // --allow-watch
   RecordingSession session_;
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;
