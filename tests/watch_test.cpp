@@ -170,6 +170,25 @@ TEST(Watch, FollowsARecordingFromOutside) {
   }
 }
 
+// fork_exec's child allocates 2,000 bytes, then becomes flight_pattern, whose stack ids start
+// over: each event names its own image's function.
+TEST(Watch, NamesEachImageOwnFunctionsAcrossExec) {
+  ScratchDir dir;
+  const std::string out = dir.File("exec.jsonl");
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size == 5000000 or size == 2000",
+                                  "--format", "jsonl", "-o", out, "--", MEMWRAP_FORK_EXEC,
+                                  kPattern, "0"});
+  EXPECT_EQ(run.exit_code(), 0) << run.err;
+  std::vector<json> events;
+  for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
+  ASSERT_EQ(events.size(), 2u) << ReadFile(out);
+  EXPECT_EQ(events[0]["size"], 2000);
+  EXPECT_EQ(events[0]["module"], "fork_exec");
+  EXPECT_EQ(events[1]["size"], 5000000);
+  EXPECT_EQ(events[1]["function"], "big_step");
+  EXPECT_EQ(events[1]["module"], "flight_pattern");
+}
+
 TEST(Watch, SaysWhenNoRecordingOffersItself) {
   CommandResult watch = RunProgram({kMemwrap, "watch", "-p", std::to_string(getpid())});
   EXPECT_EQ(watch.exit_code(), 1);

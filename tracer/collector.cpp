@@ -508,9 +508,15 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   }
   start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
   if (!Joins(*connection)) {
+    const size_t before = connection->pending.size();
     AppendRecord(&connection->pending, start);
     connection->pending.insert(connection->pending.end(), strings.begin(), strings.end());
     connection->pending.resize(connection->pending.size() + (start.h.size - used), 0);
+    // Watchers see each image start: an exec'd image's stack ids start over.
+    if (heap_observer_ && stream == Stream::kHeap) {
+      heap_observer_(hello.pid, connection->pending.data() + before,
+                     connection->pending.size() - before);
+    }
   }
 
   HelloAck ack{kHelloMagic, 1};

@@ -58,7 +58,8 @@ class Collector {
   void ObserveLibraryCalls(RecordObserver observer) { observer_ = std::move(observer); }
   // Called on the collector thread with each batch of records drained from a shim's heap ring
   // (allocations, mappings, marks, stacks, modules: whole records, in ring order), within a
-  // poll (1 ms) of their writing: memwrap watch. Set before Start.
+  // poll (1 ms) of their writing, each image's PROCESS_START first: memwrap watch. Set before
+  // Start.
   void ObserveHeapRecords(RecordObserver observer) { heap_observer_ = std::move(observer); }
   // memwrap run --keep-stacks-if / --plugin: the heap records go through `stage`, which keeps
   // the allocations its judges accept and counts every event (kept_allocations.h). Set before

@@ -100,6 +100,7 @@ bool WatchPublisher::Send(Watcher& watcher, uint32_t pid, const uint8_t* data, s
 void WatchPublisher::Keep(uint32_t pid, const uint8_t* records, size_t size) {
   RecordCursor cursor(records, size);
   for (RecordView view; cursor.TryNext(&view);) {
+    if (view.type == RecordType::kProcessStart) context_[pid].clear();  // exec: a new image
     if (view.type == RecordType::kModule || view.type == RecordType::kStack ||
         view.type == RecordType::kModulesChanged) {
       std::vector<uint8_t>& kept = context_[pid];
