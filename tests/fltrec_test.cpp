@@ -62,6 +62,32 @@ TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
   EXPECT_EQ(report["peak_mapped_bytes"], 23 * 4096);
 }
 
+// --stacks=sampled: heap> judges the shim's counters, read at each --interval. phases holds
+// 10,000,000 then 30,000,000 bytes for 100 ms each: a 20,000,000 trigger fires on the second
+// phase, and the dump is a sampled trace whose exact counts and peak (usable bytes, within its
+// bound) are the program's; a trigger above every phase fires nothing.
+TEST(Fltrec, HeapTriggerOnASampledRecordingJudgesTheCounters) {
+  ScratchDir dir;
+  auto run = RunProgram({kFltrec, "--stacks=sampled", "--sample-seed", "3", "--trigger",
+                         "heap>20000000", "-o", dir.File("s.mwt"), MEMWRAP_PHASES});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  ASSERT_TRUE(FileExists(dir.File("s.mwt"))) << run.err;
+  json report = ReportJson(dir.File("s.mwt"));
+  ASSERT_TRUE(report["sampled"].is_object()) << "every reader says the dump is sampled";
+  EXPECT_EQ(report["session"]["fltrec_trigger"], "heap>20000000");
+  EXPECT_EQ(report["totals"]["allocations"], 2);
+  EXPECT_EQ(report["totals"]["bytes_allocated"], 30000000);
+  // Usable bytes: each block is a mapping of whole pages less malloc's 16-byte header.
+  const uint64_t peak = report["peak_heap_bytes"];
+  const uint64_t bound = report["peak_heap_bound_bytes"];
+  EXPECT_GE(peak + bound, 30000000u);
+  EXPECT_LE(peak, 30000000u + 2 * 4096 + bound);
+  auto quiet = RunProgram({kFltrec, "--stacks=sampled", "--trigger", "heap>40000000", "-o",
+                           dir.File("none.mwt"), MEMWRAP_PHASES});
+  EXPECT_EQ(quiet.exit_code(), 0) << quiet.err;
+  EXPECT_FALSE(FileExists(dir.File("none.mwt")));
+}
+
 TEST(Fltrec, NoTriggerNoFileAndTheExitStatusPassesThrough) {
   ScratchDir dir;
   auto run = RunProgram({kFltrec, "--trigger", "heap>100MiB", "-o", dir.File("f.mwt"), kPattern, "3"});
