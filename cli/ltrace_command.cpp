@@ -22,6 +22,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "memwrap/exit_codes.h"
+#include "memwrap/monotonic_clock.h"
 #include "call_printer.h"
 #include "library_call_setup.h"
 #include "ltrace_attach.h"
@@ -61,12 +62,6 @@ const char kLtraceUsage[] =
     "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
     "\n"
     "Options";
-
-uint64_t ClockNs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 // ltrace spells -t, -tt and -ttt as repeated letters; program_options counts no switches.
 std::vector<std::string> ExpandTimestampFlags(const std::vector<std::string>& args) {
@@ -305,8 +300,7 @@ CallFormat FormatOf(const LtraceCommandLine& line) {
   format.string_size = line.string_size;
   format.indent = line.indent;
   format.align = line.align;
-  format.realtime_offset_ns =
-      int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
+  format.realtime_offset_ns = RealtimeOffsetNs();
   return format;
 }
 

@@ -19,6 +19,7 @@
 #include "byte_format.h"
 #include "commands.h"
 #include "memwrap/exit_codes.h"
+#include "memwrap/monotonic_clock.h"
 #include "fileio/output_file.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
@@ -39,19 +40,13 @@
 namespace memwrap {
 namespace {
 
-uint64_t Now(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
 // Passes each reported call on: to the line printer (strace's text), as JSON, to the -c and -d
 // counts, and to the trace recorder (--write-trace).
 class StracePrinter : public TraceObserver {
  public:
   StracePrinter(const StraceOptions& options, FILE* out, TraceRecorder* recorder)
       : options_(options), out_(out), recorder_(recorder) {
-    realtime_offset_ns_ = int64_t(Now(CLOCK_REALTIME)) - int64_t(Now(CLOCK_MONOTONIC));
+    realtime_offset_ns_ = RealtimeOffsetNs();
     if (lines()) lines_ = std::make_unique<StraceLinePrinter>(options, out, realtime_offset_ns_);
   }
 
@@ -80,7 +75,7 @@ class StracePrinter : public TraceObserver {
     if (lines_) lines_->OnThreadEnd(tid, status);
   }
   void OnSignal(pid_t, pid_t tid, int signal) override {
-    if (lines_) lines_->OnSignal(tid, signal, Now(CLOCK_MONOTONIC));
+    if (lines_) lines_->OnSignal(tid, signal, ClockNs(CLOCK_MONOTONIC));
   }
   void OnExec(pid_t pid) override {
     if (recorder_ != nullptr) recorder_->OnExec(pid);
@@ -103,7 +98,7 @@ class StracePrinter : public TraceObserver {
   std::string Finish() {
     std::string error;
     if (lines_) error = lines_->Finish();
-    if (options_.interval_ns != 0) FlushInterval(Now(CLOCK_MONOTONIC));
+    if (options_.interval_ns != 0) FlushInterval(ClockNs(CLOCK_MONOTONIC));
     if (options_.summary || options_.summary_and_lines) {
       fputs((options_.json ? summary_.FormatJson() : summary_.FormatTable()).c_str(), out_);
     }

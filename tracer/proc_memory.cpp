@@ -10,6 +10,7 @@
 #include <string>
 
 #include "proc_files.h"
+#include "memwrap/monotonic_clock.h"
 
 namespace memwrap {
 namespace {
@@ -20,12 +21,6 @@ bool KibField(const char* text, const char* key, uint64_t* bytes) {
   if (value == nullptr) return false;
   *bytes = strtoull(value, nullptr, 10) * 1024;
   return true;
-}
-
-uint64_t Now(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
 }  // namespace
@@ -58,9 +53,9 @@ namespace {
 // a busy machine (which would make every read look expensive).
 template <class Read>
 uint64_t CpuTimeOf(Read read) {
-  const uint64_t before = Now(CLOCK_THREAD_CPUTIME_ID);
+  const uint64_t before = ClockNs(CLOCK_THREAD_CPUTIME_ID);
   read();
-  return Now(CLOCK_THREAD_CPUTIME_ID) - before;
+  return ClockNs(CLOCK_THREAD_CPUTIME_ID) - before;
 }
 
 void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
@@ -80,7 +75,7 @@ void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
 
 bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
                      uint64_t interval_ns, MemwrapShare* memwrap) {
-  const uint64_t began = Now(CLOCK_MONOTONIC);
+  const uint64_t began = ClockNs(CLOCK_MONOTONIC);
   const bool with_pss = budget->Due(began);
   bool read = false;
   const uint64_t cost = CpuTimeOf([&] { read = ReadProcessMemory(pid, sample, with_pss); });

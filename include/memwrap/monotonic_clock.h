@@ -8,10 +8,18 @@
 
 namespace memwrap {
 
-inline uint64_t MonotonicNs() {
+// Any clock in nanoseconds (CLOCK_REALTIME for wall time, CLOCK_THREAD_CPUTIME_ID for CPU).
+inline uint64_t ClockNs(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+inline uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
+
+// Wall time minus monotonic time now: added to a recorded time, gives its wall-clock time.
+inline int64_t RealtimeOffsetNs() {
+  return int64_t(ClockNs(CLOCK_REALTIME)) - int64_t(ClockNs(CLOCK_MONOTONIC));
 }
 
 }  // namespace memwrap

@@ -15,6 +15,7 @@
 #include "column_frames.h"
 #include "columnar_codec.h"
 #include "file_header.h"
+#include "memwrap/monotonic_clock.h"
 #include "trace_error.h"
 
 namespace memwrap {
@@ -23,12 +24,6 @@ namespace {
 // The level of the session-info chunk (a few hundred bytes, once). Records chunks are encoded
 // as columns and each column compressed at its own level (column_frames.h).
 constexpr int kZstdLevel = -3;
-
-uint64_t ClockNs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 std::string ErrnoText(int err) { return strerror(err); }
 
