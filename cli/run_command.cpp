@@ -12,6 +12,7 @@
 #include "did_you_mean.h"
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
+#include "plugin_options.h"
 #include "run_attached.h"
 #include "recording_session.h"
 #include "run_launched.h"
@@ -91,6 +92,7 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
          "write the lines to PATH (- for standard output; default: standard error); an "
          "existing file is refused unless --force")
         ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists");
+    AddPluginOptions(&run.plugins, options);
     run.recording.AddTo(options);
     return;
   }
@@ -146,6 +148,7 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
        "while ptrace stops come quickly, poll for the next one this long before sleeping "
        "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
        "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
+  AddPluginOptions(&run.plugins, options);
   run.recording.AddTo(options);
   if (run.mode == RunMode::kFlightRecorder) run.flight.AddTo(options);
 }
@@ -188,6 +191,10 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
   }
+  if (std::string error = ValidatePluginOptions(&run.plugins); !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (!ParseDuration(line->interval, &run.interval_ns) ||
       (run.interval_ns != 0 && run.interval_ns < 1000000)) {
     fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
@@ -223,6 +230,11 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
   }
   if (!program.empty() || run.tap_stdout) {
     fprintf(stderr, "memwrap: --pid records a running process: give no program and no --stdout\n");
+    return kExitUsage;
+  }
+  if (!run.plugins.plugins.empty()) {
+    fprintf(stderr, "memwrap: --plugin needs the heap events of a program memwrap starts, not "
+            "--pid\n");
     return kExitUsage;
   }
   if (!line.duration.empty() && (!ParseDuration(line.duration, &duration_ns) || duration_ns == 0)) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <stdexcept>
 
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
@@ -76,6 +77,7 @@ class LaunchedRecording {
 
   // Never returns when the program ran.
   int Record() {
+    if (int status = StartPlugins(); status >= 0) return status;
     Launch();
     if (int status = OpenTrace(); status >= 0) return status;
     if (int status = Trace(); status >= 0) return status;
@@ -87,11 +89,26 @@ class LaunchedRecording {
     }
     tap_.Stop();
     session_.FinishTrace();
+    if (plugins_ != nullptr) plugins_->Finish();
     PrintEnd(end.status);
     ExitLikeProgram(end.status);
   }
 
  private:
+  // The plugins' hosts, started before the program (nothing of theirs is its to inherit) and
+  // loaded before it runs: one that cannot be is an error, and nothing runs. -1, or the exit
+  // status.
+  int StartPlugins() {
+    if (run_.plugins.plugins.empty()) return -1;
+    try {
+      plugins_ = std::make_unique<PluginSession>(run_.plugins, "/proc/self/exe");
+    } catch (const std::runtime_error& error) {
+      fprintf(stderr, "memwrap: %s\n", error.what());
+      return kExitUsage;
+    }
+    return -1;
+  }
+
   // The program, forked with the shim's environment; it waits until its trace file exists.
   void Launch() {
     Collector& collector = session_.collector();
@@ -260,16 +277,12 @@ class LaunchedRecording {
         if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);
       }
       flight_ = flight_recorder_.get();
+    }
+    ObserveEvents();
+    if (flight_recorder_ != nullptr) {
       session_.StartCollector(std::move(flight_recorder_), run_.interval_ns);
-    } else if (watch_ != nullptr) {
-      WatchPrinter* printer = watch_.get();
-      session_.collector().ObserveHeapRecords(
-          [printer](uint32_t pid, const uint8_t* records, size_t size) {
-            printer->OnRecords(pid, records, size);
-          });
-      session_.StartCollector(run_.interval_ns);  // no trace: the records are only watched
     } else {
-      session_.StartCollector(run_.interval_ns);
+      session_.StartCollector(run_.interval_ns);  // memwrap watch: no trace, only watched
     }
     if (run_.tap_stdout) {
       const uint32_t pid = uint32_t(session_.pid());
@@ -278,6 +291,20 @@ class LaunchedRecording {
         collector->AddRecord(pid, StdoutLineRecordOf(ts, line));
       });
     }
+  }
+
+  // The events as they are drained, for memwrap watch's printer and the plugins.
+  void ObserveEvents() {
+    Collector& collector = session_.collector();
+    WatchPrinter* printer = watch_.get();
+    PluginSession* plugins = plugins_.get();
+    if (plugins != nullptr) plugins->Attach(&collector, flight_, run_.quiet);
+    if (printer == nullptr && plugins == nullptr) return;
+    collector.ObserveHeapRecords(
+        [printer, plugins](uint32_t pid, const uint8_t* records, size_t size) {
+          if (printer != nullptr) printer->OnRecords(pid, records, size);
+          if (plugins != nullptr) plugins->OnHeapRecords(pid, records, size);
+        });
   }
 
   ProgramEnd RunProgram() {
@@ -348,6 +375,7 @@ class LaunchedRecording {
   std::unique_ptr<FILE, CloseFile> watch_file_;  // -o PATH
   FILE* watch_out_ = nullptr;
   std::unique_ptr<WatchPrinter> watch_;
+  std::unique_ptr<PluginSession> plugins_;  // --plugin (the collector's thread feeds them)
   RecordingSession session_;
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;

@@ -12,6 +12,7 @@
 
 #include "flight_options.h"
 #include "record_options.h"
+#include "tracer/plugin/plugin_session.h"
 #include "watch_printer.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
@@ -43,6 +44,7 @@ struct LaunchedRun {
   RecordOptions recording;
   FlightCommandOptions flight;  // with RunMode::kFlightRecorder
   WatchOptions watch;           // with RunMode::kWatch (`output` is where its lines go)
+  PluginOptions plugins;        // --plugin, --plugin-timeout
 };
 
 // Never returns when the program ran (memwrap ends as it ended); else memwrap's exit status.
