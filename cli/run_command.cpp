@@ -35,8 +35,9 @@ std::string RunUsage() {
          "happened and the call sites live at that instant. memwrap exits with PROGRAM's exit\n"
          "status, or dies of the signal that killed it.\n"
          "\n"
-         "Exit codes of memwrap itself: 2 bad usage or output not writable (nothing was run),\n"
-         "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
+         "Exit codes of memwrap itself: 2 bad usage, output not writable or a --plugin that\n"
+         "cannot be loaded (nothing was run), 126 PROGRAM cannot be executed, 127 PROGRAM not\n"
+         "found.\n"
          "\n"
          "Options";
 }

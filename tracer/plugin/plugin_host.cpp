@@ -256,7 +256,8 @@ uint8_t Handle(Host& host, uint32_t pid, const uint8_t* record, const RecordHead
     case RecordType::kReallocBegin:
       if (FreeRecord r; CopyRecord(record, header.size, &r)) {
         event = {sizeof(event),
-                 type == RecordType::kFree ? MEMWRAP_EVENT_FREE : MEMWRAP_EVENT_REALLOC_BEGIN,
+                 uint32_t(type == RecordType::kFree ? MEMWRAP_EVENT_FREE
+                                                    : MEMWRAP_EVENT_REALLOC_BEGIN),
                  pid, r.tid, r.ts_ns, r.addr, 0, 0, 0, 0, nullptr, nullptr};
         break;
       }
