@@ -223,6 +223,25 @@ TEST(Plugin, DumpUnderRunIsAMark) {
   EXPECT_EQ(Marks(trace), (std::vector<std::string>{"tick", "tick", "done", "dump: saw the mark"}));
 }
 
+TEST(Plugin, WatchGivesThePluginEveryEvent) {
+  // watch prints nothing (no event is above 100 GiB); the plugin still sees them all.
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size > 100GiB", "--plugin",
+                                  kTestPlugin + ":count", "--", kPattern, "9"});
+  EXPECT_EQ(run.exit_code(), 9) << run.err;
+  const std::vector<std::string> lines = LinesStartingWith(run.err, "test_plugin: pid ");
+  ASSERT_EQ(lines.size(), 1u) << run.err;
+  EXPECT_NE(lines[0].find("early_keep 1000 churn 200000 big_step 1 "), std::string::npos)
+      << lines[0];
+}
+
+TEST(Plugin, AnAttachedProcessHasNoEventsForAPlugin) {
+  CommandResult run = RunProgram({kMemwrap, "-p", "1", "--plugin", kTestPlugin + ":count"});
+  EXPECT_EQ(run.exit_code(), 2);
+  EXPECT_NE(run.err.find("--plugin needs the heap events of a program memwrap starts"),
+            std::string::npos)
+      << run.err;
+}
+
 TEST(Plugin, HelpListsTheFlags) {
   for (const std::string& command : {std::string("run"), std::string("fltrec"),
                                      std::string("watch")}) {
@@ -284,7 +303,8 @@ std::unique_ptr<PluginJudge> Judge(const std::string& plugin, uint64_t timeout_n
   auto process =
       std::make_unique<PluginProcess>(spec, kMemwrap, timeout_ns, timeout_text, 10'000'000'000);
   return std::make_unique<PluginJudge>(
-      std::move(process), spec, [requests](const PluginSpec&, const PluginRequest& request) {
+      std::move(process), spec,
+      [requests](const PluginSpec&, uint32_t, const PluginRequest& request) {
         if (requests != nullptr) requests->push_back(request);
       });
 }

@@ -118,8 +118,10 @@ struct memwrap_plugin_host {
    * information; "??" when unknown, NULL when index >= depth. Valid for the host's life. */
   const char* (*frame_function)(const memwrap_plugin_host* host,
                                 const memwrap_plugin_event* event, uint32_t index);
-  /* Adds a mark `name` to process `pid`'s timeline (as if it had called memwrap_mark): in
-   * the trace, in `memwrap timeline`, and for fltrec's mark: triggers. */
+  /* Adds a mark `name` to process `pid`'s timeline (as if it had called memwrap_mark), at
+   * the time of the event being handled: in the trace, in `memwrap timeline`, and for
+   * fltrec's mark: triggers. A pid that is not one of the recording's (0) means the process
+   * whose event is being handled. */
   void (*add_mark)(const memwrap_plugin_host* host, uint32_t pid, const char* name);
   /* Under fltrec: dumps, exactly as a trigger firing would (the window before, then --after
    * more), with `reason` as the trigger. Under run: adds the mark "dump: REASON" to `pid`'s

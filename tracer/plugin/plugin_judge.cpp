@@ -24,7 +24,7 @@ void PluginJudge::Judge(uint32_t pid, const uint8_t* records, size_t size,
     }
   }
   for (const PluginRequest& request : requests_) {
-    if (on_request_) on_request_(spec_, request);
+    if (on_request_) on_request_(spec_, pid, request);
   }
 }
 

@@ -16,7 +16,9 @@ namespace memwrap {
 
 class PluginJudge : public AllocationJudge {
  public:
-  using RequestHandler = std::function<void(const PluginSpec& plugin, const PluginRequest&)>;
+  // `pid`: the process whose batch the plugin was handling when it asked.
+  using RequestHandler =
+      std::function<void(const PluginSpec& plugin, uint32_t pid, const PluginRequest&)>;
   PluginJudge(std::unique_ptr<PluginProcess> process, PluginSpec spec, RequestHandler on_request);
 
   // A batch drained from `pid`'s ring: the plugin's verdicts go into `keep`.

@@ -73,6 +73,16 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   // child: the process tree's wait for any child only ever sees tracees.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  // It starts with no signal blocked and every signal at its default: not memwrap's mask
+  // (its tracer blocks a wake-up signal) nor its ignored SIGPIPE.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), kPluginHostSocketFd);
   posix_spawn_file_actions_adddup2(&actions, status_write.get(), kPluginHostStatusFd);
   std::vector<std::string> args = {kPluginHostName, spec.library, spec.argument};
@@ -80,9 +90,10 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t middle = 0;
-  const int error = posix_spawn(&middle, host_executable.c_str(), &actions, nullptr,
+  const int error = posix_spawn(&middle, host_executable.c_str(), &actions, &attributes,
                                 argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (error != 0) {
     throw std::runtime_error("cannot start its host (" + host_executable + ": " +
                              strerror(error) + ")");

@@ -46,7 +46,9 @@ PluginSession::PluginSession(const PluginOptions& options, const std::string& ho
     }
     judges_.push_back(std::make_unique<PluginJudge>(
         std::move(process), spec,
-        [this](const PluginSpec& plugin, const PluginRequest& request) { Apply(plugin, request); }));
+        [this](const PluginSpec& plugin, uint32_t pid, const PluginRequest& request) {
+          Apply(plugin, pid, request);
+        }));
   }
 }
 
@@ -57,6 +59,7 @@ void PluginSession::Attach(Collector* collector, FlightRecorder* flight, bool qu
   flight_ = flight;
   quiet_ = quiet;
   collector->ObserveOwnRecords([this](uint32_t pid, const uint8_t* records, size_t size) {
+    Saw(pid);
     for (auto& judge : judges_) judge->Observe(pid, records, size);
   });
 }
@@ -64,6 +67,7 @@ void PluginSession::Attach(Collector* collector, FlightRecorder* flight, bool qu
 void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size) {
   // Until a collector stage applies the verdicts (allocation_judge.h), they are asked for and
   // not used: every allocation stays in the trace.
+  Saw(pid);
   for (auto& judge : judges_) judge->Observe(pid, records, size);
 }
 
@@ -71,17 +75,21 @@ void PluginSession::Finish() {
   for (auto& judge : judges_) judge->Finish();
 }
 
-void PluginSession::Apply(const PluginSpec& plugin, const PluginRequest& request) {
+void PluginSession::Apply(const PluginSpec& plugin, uint32_t batch_pid,
+                          const PluginRequest& request) {
   const uint64_t ts = request.time_ns != 0 ? request.time_ns : MonotonicNs();
+  // A mark goes to a process of the recording: one the plugin names that is not (0, or a
+  // mistake) means the one whose events it was handling.
+  const uint32_t pid = pids_.count(request.pid) != 0 ? request.pid : batch_pid;
   switch (request.kind) {
     case PluginRequest::Kind::kMark:
-      collector_->AddRecord(request.pid, MarkRecordOf(ts, request.text));
+      collector_->AddRecord(pid, MarkRecordOf(ts, request.text));
       break;
     case PluginRequest::Kind::kDump:
       if (flight_ != nullptr) {
         flight_->RequestDump("plugin " + plugin.text + ": " + request.text);
       } else {
-        collector_->AddRecord(request.pid, MarkRecordOf(ts, "dump: " + request.text));
+        collector_->AddRecord(pid, MarkRecordOf(ts, "dump: " + request.text));
       }
       break;
     case PluginRequest::Kind::kStop:

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "plugin_judge.h"
@@ -43,13 +44,15 @@ class PluginSession {
   const std::vector<std::unique_ptr<PluginJudge>>& judges() const { return judges_; }
 
  private:
-  void Apply(const PluginSpec& plugin, const PluginRequest& request);
+  void Apply(const PluginSpec& plugin, uint32_t batch_pid, const PluginRequest& request);
+  void Saw(uint32_t pid) { pids_.insert(pid); }
 
   std::vector<std::unique_ptr<PluginJudge>> judges_;
   Collector* collector_ = nullptr;
   FlightRecorder* flight_ = nullptr;
   bool quiet_ = false;
   bool stopped_ = false;
+  std::unordered_set<uint32_t> pids_;  // every process a plugin was given records of
 };
 
 // A MARK record named `name` at `ts_ns` (thread 0: memwrap's, not the program's).
