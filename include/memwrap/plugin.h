@@ -89,8 +89,9 @@ typedef struct memwrap_plugin_process {
   const char* exe;       /* the executable's path */
 } memwrap_plugin_process;
 
-/* Every --interval, for each traced process: its memory as /proc reports it (the program's
- * own, memwrap's share left out), and the live heap the plugin has seen. */
+/* For each traced process when it starts and then every --interval (never with --interval 0,
+ * nor under memwrap watch): its memory as /proc reports it (the program's own, memwrap's
+ * share left out), and the live heap the plugin has seen. */
 typedef struct memwrap_plugin_tick {
   uint32_t size;
   uint32_t pid;
