@@ -251,6 +251,66 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
   report->rss_at_heap_peak_bytes.reset();
 }
 
+// --keep-stacks-if traces: the collector's exact figures of every event replace the replay's,
+// which are the kept allocations' own.
+void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
+                         std::map<uint32_t, ProcessReport>* by_pid) {
+  auto since_start = [&](uint64_t ts) {
+    return ts > report->start_monotonic_ns ? ts - report->start_monotonic_ns : 0;
+  };
+  KeptHeap& kept = report->kept;
+  kept.present = true;
+  kept.expression = report->session["keep_stacks_if"];
+  kept.allocations_kept = analysis.totals.allocations;
+  kept.kept_peak_bytes = report->peak_heap_bytes;
+  kept.kept_peak_time_ns = report->peak_heap_time_ns;
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    auto process = by_pid->find(image.pid);
+    if (image.heap_counters && process != by_pid->end()) {
+      process->second.counters = HeapCounters{};
+      process->second.peak_heap_bytes = 0;
+      process->second.peak_heap_time_ns = 0;
+      process->second.rss_at_heap_peak_bytes.reset();  // was taken at the kept peak
+    }
+  }
+  HeapCounters totals;
+  uint64_t peak = 0, peak_ts = 0;
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    if (!image.heap_counters || (image.heap_counters->h.flags & kHeapCountersCounted) == 0) {
+      continue;
+    }
+    const HeapCountersRecord& counters = *image.heap_counters;
+    HeapCounters counted;
+    counted.allocations = counters.alloc_count;
+    counted.frees = counters.free_count;
+    counted.bytes_allocated = counters.alloc_bytes;
+    counted.untracked_frees = counters.untracked_frees;
+    counted.replaced_live_blocks = counters.replaced_live_blocks;
+    totals += counted;
+    if (counters.alloc_usable_bytes > counters.free_usable_bytes) {
+      kept.live_at_end_bytes += counters.alloc_usable_bytes - counters.free_usable_bytes;
+    }
+    if (counters.all_images_peak_bytes > peak) {
+      peak = counters.all_images_peak_bytes;
+      peak_ts = counters.all_images_peak_ts_ns;
+    }
+    auto process = by_pid->find(image.pid);
+    if (process == by_pid->end()) continue;
+    process->second.counters += counted;
+    if (counters.peak_usable_bytes > process->second.peak_heap_bytes) {
+      process->second.peak_heap_bytes = counters.peak_usable_bytes;
+      process->second.peak_heap_time_ns = since_start(counters.peak_ts_ns);
+    }
+  }
+  report->totals = totals;
+  report->peak_heap_bytes = peak;
+  report->peak_heap_time_ns = peak != 0 ? since_start(peak_ts) : 0;
+  report->peak_live_blocks = 0;            // not counted
+  report->peak_heap_and_mapped_bytes = 0;  // the sum needs every event in the trace
+  report->peak_heap_and_mapped_time_ns = 0;
+  report->rss_at_heap_peak_bytes.reset();  // the replay's was at the kept peak
+}
+
 }  // namespace
 
 Report BuildReport(const std::string& trace_path, const ReportOptions& options) {
@@ -392,12 +452,14 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   }
   // Per-thread totals come from the events; a sampled-only trace has only the samples', so
   // it shows none (its exact totals are per image: SampledHeap).
+  const bool kept_only = report.session.count("keep_stacks_if") != 0;
   for (const auto& [key, totals] : analysis.stats.by_thread()) {
-    if (analysis.sampled_only) break;
+    if (analysis.sampled_only || kept_only) break;
     auto process = by_pid.find(key.first);
     if (process != by_pid.end()) process->second.threads.push_back({key.second, totals});
   }
   if (analysis.sampled_only) ApplySampledCounters(analysis, &report, &by_pid);
+  if (kept_only) ApplyCountedFigures(analysis, &report, &by_pid);
   for (auto& [pid, process] : by_pid) {
     process.end = analysis.catalog.End(pid);
     if (process.end && process.end->max_rss_bytes != 0) {

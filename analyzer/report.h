@@ -68,6 +68,21 @@ struct SampledHeap {
   uint64_t samples_untracked = 0;  // samples the shim could not keep (its set was full)
 };
 
+// A trace recorded with --keep-stacks-if (format 1.5) holds only the allocations the expression
+// kept, with their frees; the collector counted every event into HEAP_COUNTERS records
+// (kHeapCountersCounted, memwrap/records.h), whose exact figures replace the replay's totals and
+// peak. Call sites, leaks by site and temporaries cover the kept allocations only.
+struct KeptHeap {
+  bool present = false;
+  std::string expression;
+  uint64_t allocations_kept = 0;  // allocations the trace holds
+  // The kept allocations' own peak, where `peak_sites` are taken (the true peak may be at
+  // another instant, made of allocations that were not kept).
+  uint64_t kept_peak_bytes = 0;
+  uint64_t kept_peak_time_ns = 0;
+  uint64_t live_at_end_bytes = 0;  // every allocation's, exact
+};
+
 struct ThreadReport {
   uint32_t tid = 0;
   ThreadTotals totals;
@@ -140,6 +155,7 @@ struct Report {
   size_t peak_site_count = 0;        // all sites with live bytes at the peak
   bool peak_sites_estimated = false;  // sampled stacks: bytes/allocations per site are estimates
   SampledHeap sampled;  // present: the trace holds only samples; the figures below say how
+  KeptHeap kept;        // present: the trace holds only the allocations --keep-stacks-if kept
   RecordingMode recording;
   uint64_t peak_mapped_bytes = 0;  // the program's own mappings
   uint64_t peak_mapped_time_ns = 0;

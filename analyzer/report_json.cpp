@@ -190,6 +190,20 @@ std::string FormatReportJson(const Report& report) {
                       {"flush_bytes", sampled.flush_bytes},
                       {"final", sampled.final}};
   }
+  // --keep-stacks-if traces (report.h, KeptHeap): the totals and peak above count every event;
+  // sites, leak sites and temporaries cover the kept allocations.
+  out["kept"] = nullptr;
+  if (report.kept.present) {
+    const KeptHeap& kept = report.kept;
+    out["peak_live_blocks"] = nullptr;
+    out["peak_heap_and_mapped_bytes"] = nullptr;
+    out["peak_heap_and_mapped_time_ns"] = nullptr;
+    out["kept"] = {{"expression", kept.expression},
+                   {"allocations_kept", kept.allocations_kept},
+                   {"kept_peak_bytes", kept.kept_peak_bytes},
+                   {"kept_peak_time_ns", kept.kept_peak_time_ns},
+                   {"live_at_end_bytes", kept.live_at_end_bytes}};
+  }
   out["lost_events"] = report.lost_events;
   out["lost_bytes"] = report.lost_bytes;
   out["untracked_nested_calls"] = report.untracked_nested_calls;

@@ -47,6 +47,16 @@ void WriteSampledNote(std::ostringstream& out, const SampledHeap& sampled) {
   out << "\n";
 }
 
+// --keep-stacks-if traces: what the trace keeps and which figures count everything.
+void WriteKeptNote(std::ostringstream& out, const Report& report) {
+  out << "FILTERED trace (--keep-stacks-if '" << report.kept.expression << "'): "
+      << GroupDigits(report.kept.allocations_kept) << " of "
+      << GroupDigits(report.totals.allocations)
+      << " allocations kept with their stacks. Counts, bytes, leaks in total and the peak "
+         "count every event, exactly; call sites, leaks by site and temporaries cover the kept "
+         "allocations only\n";
+}
+
 void WriteSites(std::ostringstream& out, const Report& report, bool with_callers) {
   char line[128];
   for (size_t i = 0; i < report.peak_sites.size(); ++i) {
@@ -86,6 +96,7 @@ std::string FormatReportText(const Report& report) {
   }
   out << "\n";
   if (report.sampled.present) WriteSampledNote(out, report.sampled);
+  if (report.kept.present) WriteKeptNote(out, report);
   if (auto trigger = report.session.find("fltrec_trigger"); trigger != report.session.end()) {
     auto value = [&](const char* key) {
       auto it = report.session.find(key);
@@ -106,6 +117,9 @@ std::string FormatReportText(const Report& report) {
         << "counts them; within the bound of " << sampled.threads << " threads x "
         << HumanBytes(sampled.flush_bytes) << " not yet flushed; its time and live blocks are "
         << "not recorded in a sampled trace)\n";
+  } else if (report.kept.present) {
+    out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
+        << HumanDuration(report.peak_heap_time_ns) << " (counted from every event)\n";
   } else {
     out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
         << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
@@ -118,8 +132,9 @@ std::string FormatReportText(const Report& report) {
         << " (the last /proc samples before the peak, every " << HumanDuration(report.sample_interval_ns)
         << ")";
   }
-  if (report.sampled.present) {
-    out << "\nPeak of heap + mappings: not available in a sampled trace";
+  if (report.sampled.present || report.kept.present) {
+    out << "\nPeak of heap + mappings: not available in a "
+        << (report.sampled.present ? "sampled" : "filtered") << " trace";
   } else {
     out << "\nPeak of heap + mappings: " << BytesWithExact(report.peak_heap_and_mapped_bytes);
   }
@@ -127,9 +142,15 @@ std::string FormatReportText(const Report& report) {
     out << " at " << HumanDuration(report.peak_heap_and_mapped_time_ns);
   }
   out << "\n";
-  if (!report.peak_sites.empty()) {
+  if (!report.peak_sites.empty() && report.kept.present) {
+    out << "Kept allocations live at their own peak (" << BytesWithExact(report.kept.kept_peak_bytes)
+        << " at " << HumanDuration(report.kept.kept_peak_time_ns) << "), by call site (top "
+        << report.peak_sites.size() << " of " << report.peak_site_count << ")";
+  } else if (!report.peak_sites.empty()) {
     out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
         << report.peak_site_count << ")";
+  }
+  if (!report.peak_sites.empty()) {
     if (report.sampled.present) {
       out << ", ESTIMATED from the samples live when the samples' own total peaked (each "
              "weighed by 1/probability, +- one standard error)";
@@ -148,6 +169,11 @@ std::string FormatReportText(const Report& report) {
            "still live: "
         << BytesWithExact(report.leaked_bytes) << " in about " << GroupDigits(report.leaked_blocks)
         << " blocks";
+  } else if (report.kept.present) {
+    out << "\nLeaks (blocks live when their process ended): "
+        << BytesWithExact(report.kept.live_at_end_bytes) << " (exact); of kept allocations: "
+        << BytesWithExact(report.leaked_bytes) << " in " << GroupDigits(report.leaked_blocks)
+        << (report.leaked_blocks == 1 ? " block" : " blocks");
   } else {
     out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
         << " in " << GroupDigits(report.leaked_blocks)
@@ -169,14 +195,18 @@ std::string FormatReportText(const Report& report) {
   } else {
     out << "Temporary allocations (freed by their thread before it allocated again): "
         << GroupDigits(report.temporary_allocations) << " of "
-        << GroupDigits(report.totals.allocations) << "\n";
+        << GroupDigits(report.kept.present ? report.kept.allocations_kept
+                                           : report.totals.allocations)
+        << (report.kept.present ? " kept allocations" : "") << "\n";
   }
   for (size_t i = 0; i < report.temporary_sites.size(); ++i) {
     const SiteCount& count = report.temporary_sites[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " temporary  "
         << FrameText(count.site.location) << "\n";
   }
-  const char* estimated = report.sampled.present ? ", ESTIMATED from the samples" : "";
+  const char* estimated = report.sampled.present ? ", ESTIMATED from the samples"
+                          : report.kept.present  ? ", of the kept allocations"
+                                                 : "";
   out << "Most allocations (calls)" << estimated << ":\n";
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];
@@ -289,8 +319,11 @@ std::string FormatRunSummary(const Report& report, size_t top) {
   } else {
     out << " at " << HumanDuration(report.peak_heap_time_ns);
   }
-  out << "; " << GroupDigits(report.totals.allocations)
-      << " allocations, " << GroupDigits(report.lost_events) << " lost events";
+  out << "; " << GroupDigits(report.totals.allocations) << " allocations";
+  if (report.kept.present) {
+    out << " (" << GroupDigits(report.kept.allocations_kept) << " kept by --keep-stacks-if)";
+  }
+  out << ", " << GroupDigits(report.lost_events) << " lost events";
   if (report.lost_bytes != 0) {
     out << " (plus " << GroupDigits(report.lost_bytes)
         << " unreadable ring bytes: an unknown number of events was lost)";
@@ -298,7 +331,9 @@ std::string FormatRunSummary(const Report& report, size_t top) {
   out << "\n";
   for (const std::string& warning : report.warnings) out << "memwrap: warning: " << warning << "\n";
   if (!report.peak_sites.empty()) {
-    out << "memwrap: top call sites at the peak"
+    out << (report.kept.present ? "memwrap: top call sites of the kept allocations at their own "
+                                  "peak"
+                                : "memwrap: top call sites at the peak")
         << (report.peak_sites_estimated ? " (bytes and blocks ESTIMATED from sampled stacks)" : "")
         << ":\n";
     Report shown = report;

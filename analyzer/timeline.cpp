@@ -87,9 +87,10 @@ class TimelineBuilder {
  public:
   TimelineBuilder(const TimelineOptions& options, CallSiteResolver* resolver,
                   const TraceCatalog* catalog, Timeline* timeline, uint64_t origin_ns,
-                  bool several_processes, uint64_t sample_bytes)
+                  bool several_processes, uint64_t sample_bytes, bool counted)
       : options_(options),
         sample_bytes_(sample_bytes),
+        counted_(counted || sample_bytes != 0),
         resolver_(resolver),
         catalog_(catalog),
         timeline_(timeline),
@@ -170,8 +171,9 @@ class TimelineBuilder {
       heap_.Apply(image, record);
       mappings_.Apply(image, record);
     }
-    // The replay's total is the samples' in a sampled-only trace: no spike rows from it.
-    if (sample_bytes_ == 0 && heap_.live_bytes() > interval_max_) {
+    // The replay's total is the samples' (or the kept allocations') in a sampled-only (or
+    // filtered) trace: no spike rows from it.
+    if (!counted_ && heap_.live_bytes() > interval_max_) {
       interval_max_ = heap_.live_bytes();
       interval_max_ts_ = ts;
       interval_max_mapped_ = mappings_.mapped_bytes();
@@ -228,7 +230,7 @@ class TimelineBuilder {
 
   void EmitRows(uint64_t at, const char* kind) {
     uint64_t total_heap = heap_.live_bytes();
-    if (sample_bytes_ != 0) {
+    if (counted_) {
       total_heap = 0;
       for (const auto& [pid, state] : pids_) total_heap += state.counted_live;
     }
@@ -252,7 +254,7 @@ class TimelineBuilder {
       row.time_ns = Since(at);
       row.pid = pid;
       row.kind = kind;
-      if (sample_bytes_ != 0) {
+      if (counted_) {
         row.heap_bytes = state.counted_live;
       } else if (auto heap = heap_.images().find(state.image); heap != heap_.images().end()) {
         row.heap_bytes = heap->second.live_bytes;
@@ -300,6 +302,7 @@ class TimelineBuilder {
 
   const TimelineOptions& options_;
   uint64_t sample_bytes_;  // sampled-only trace: its sampler's mean; 0 otherwise
+  bool counted_;           // the heap is HEAP_COUNTERS' (sampled-only or filtered trace)
   CallSiteResolver* resolver_;
   const TraceCatalog* catalog_;
   Timeline* timeline_;
@@ -363,9 +366,19 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
         "reading; no rows at spikes between them); per-site changes are ESTIMATED from the "
         "samples (each weighed by 1/probability)");
   }
+  // A filtered trace (--keep-stacks-if): heap from the collector's count of every event.
+  if (auto kept = session.find("keep_stacks_if"); kept != session.end()) {
+    timeline.filtered = true;
+    timeline.warnings.push_back(
+        "filtered trace (--keep-stacks-if '" + kept->second + "'): heap is the exact live heap "
+        "counted from every event, read at each --interval (rows in between repeat the last "
+        "reading; no rows at spikes between them: memwrap report gives the exact peak and its "
+        "time); per-site changes cover the kept allocations only");
+  }
   // Pass 2: replay, emitting rows as time passes.
   TimelineBuilder builder(options, &resolver, &catalog, &timeline,
-                          stream.header().created_monotonic_ns, pids.size() > 1, sample_bytes);
+                          stream.header().created_monotonic_ns, pids.size() > 1, sample_bytes,
+                          timeline.filtered);
   stream.ForEach([&](uint32_t pid, const RecordView& record) {
     builder.Add(pid, record);
     return true;

@@ -41,6 +41,9 @@ struct Timeline {
   // A sampled-only trace: heap_bytes come from the shim's counters at each interval and the
   // site deltas are estimates (a warning says so).
   bool sampled = false;
+  // A filtered trace (--keep-stacks-if): heap_bytes likewise come from the collector's counters
+  // of every event; sites cover the kept allocations.
+  bool filtered = false;
   std::vector<TimelineRow> rows;
   std::vector<std::string> warnings;
 };

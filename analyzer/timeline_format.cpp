@@ -79,6 +79,7 @@ std::string FormatTimelineJsonl(const Timeline& timeline) {
     line["heap_bytes"] = row.heap_bytes;
     // Sampled-only traces: heap_bytes from the shim's counters, sites' delta_bytes estimated.
     line["sampled"] = timeline.sampled;
+    line["filtered"] = timeline.filtered;
     line["mapped_bytes"] = row.mapped_bytes;
     line["rss_bytes"] = row.rss_bytes ? json(*row.rss_bytes) : json(nullptr);
     line["pss_bytes"] = row.pss_bytes ? json(*row.pss_bytes) : json(nullptr);

@@ -16,7 +16,9 @@
 #include "run_attached.h"
 #include "recording_session.h"
 #include "run_launched.h"
+#include "watch_recording.h"
 #include "tracer/broken_pipe.h"
+#include "tracer/expression_judge.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/syscalls/syscall_selection.h"
@@ -92,7 +94,11 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
         ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
          "write the lines to PATH (- for standard output; default: standard error); an "
          "existing file is refused unless --force")
-        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists");
+        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists")
+        ("pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
+         "instead of starting a program, print the events of the recording of PID (a program "
+         "started by `memwrap run --allow-watch`) until it ends; Ctrl-C stops watching, not "
+         "the recording");
     AddPluginOptions(&run.plugins, options);
     run.recording.AddTo(options);
     return;
@@ -149,9 +155,39 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
        "while ptrace stops come quickly, poll for the next one this long before sleeping "
        "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
        "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
+  if (run.mode == RunMode::kRecord) {
+    options->add_options()
+        ("keep-stacks-if", po::value<std::string>(&run.keep_stacks_if)->value_name("EXPR"),
+         "keep in the trace only the allocations EXPR selects (a filter expression, "
+         "docs/filters.md: e.g. 'size >= 1MiB' or 'function ~ \"*parse*\"'), with their stacks, "
+         "and the frees and reallocations of those blocks; every event is still counted, so "
+         "the allocation and free counts, bytes and the heap peak stay exact (a smaller trace "
+         "with exact figures; call sites then cover the kept allocations only)")
+        ("allow-watch", po::bool_switch(&run.allow_watch),
+         "let `memwrap watch -p PID` (PID: the program's) print this recording's heap events "
+         "live, from another terminal (your user or root only; a watcher that falls behind is "
+         "told what it missed and never slows the program)");
+  }
   AddPluginOptions(&run.plugins, options);
   run.recording.AddTo(options);
   if (run.mode == RunMode::kFlightRecorder) run.flight.AddTo(options);
+}
+
+// --keep-stacks-if: "" or why EXPR cannot be used.
+std::string CheckKeepStacksIf(const LaunchedRun& run) {
+  if (run.keep_stacks_if.empty()) return "";
+  if (run.recording.settings.stacks == StackMode::kSampled) {
+    return "--keep-stacks-if cannot be used with --stacks=sampled (the sampler already chooses "
+           "the allocations it keeps)";
+  }
+  try {
+    ExpressionJudge check(run.keep_stacks_if, 0);
+  } catch (const FilterSyntaxError& error) {
+    return "--keep-stacks-if: " + std::string(error.what());
+  } catch (const std::invalid_argument& error) {
+    return "--keep-stacks-if: " + std::string(error.what());
+  }
+  return "";
 }
 
 // Reads and checks the options; -1, or memwrap's exit status (2: bad usage).
@@ -196,6 +232,10 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
   }
+  if (std::string error = CheckKeepStacksIf(run); !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (!ParseDuration(line->interval, &run.interval_ns) ||
       (run.interval_ns != 0 && run.interval_ns < 1000000)) {
     fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
@@ -227,6 +267,11 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
   uint64_t duration_ns = 0;
   if (line.attach <= 0) {
     fprintf(stderr, "memwrap: --duration needs --pid (a program memwrap starts runs to its end)\n");
+    return kExitUsage;
+  }
+  if (!run.keep_stacks_if.empty()) {
+    fprintf(stderr, "memwrap: --keep-stacks-if needs a program memwrap starts (--pid records no "
+            "heap)\n");
     return kExitUsage;
   }
   if (!program.empty() || run.tap_stdout) {
@@ -302,6 +347,18 @@ int RunProgram(const std::vector<std::string>& args, RunMode mode) {
   line.run.mode = mode;
   std::vector<std::string> program;
   if (int status = ParseRunCommandLine(args, &line, &program); status >= 0) return status;
+  if (mode == RunMode::kWatch && line.attach != 0) {
+    if (!program.empty()) {
+      fprintf(stderr, "memwrap watch: -p watches a recording: give no program\n");
+      return kExitUsage;
+    }
+    if (!line.run.plugins.plugins.empty()) {
+      fprintf(stderr, "memwrap watch: --plugin needs the heap events of a program memwrap "
+              "starts, not -p\n");
+      return kExitUsage;
+    }
+    return WatchRecording(line.run.watch, uint32_t(line.attach), line.run.output, line.run.force);
+  }
   if (line.attach != 0 || !line.duration.empty()) return RunAttachedFrom(line, program);
   if (program.empty()) {
     fprintf(stderr, "memwrap: no program to run (usage: memwrap [run] [options] PROGRAM ...)\n");

@@ -20,6 +20,9 @@
 #include "report.h"
 #include "tracefile/trace_error.h"
 #include "tracer/exit_status.h"
+#include "tracer/expression_judge.h"
+#include "tracer/kept_allocations.h"
+#include "tracer/watch_publisher.h"
 #include "tracer/flight_recorder.h"
 #include "tracer/job_rank.h"
 #include "tracer/preload_obstacle.h"
@@ -179,25 +182,14 @@ class LaunchedRecording {
   // memwrap watch writes no trace: its lines go to -o PATH ("-": standard output), by default
   // to standard error (as strace's and ltrace's do). -1, or the exit status.
   int OpenWatchOutput() {
-    watch_out_ = stderr;
-    if (run_.output == "-") {
-      watch_out_ = stdout;
-    } else if (!run_.output.empty()) {
-      const int fd = open(run_.output.c_str(),
-                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (run_.force ? O_TRUNC : O_EXCL),
-                          0644);
-      FILE* file = fd >= 0 ? fdopen(fd, "w") : nullptr;
-      if (file == nullptr) {
-        const int error = errno;
-        if (fd >= 0) close(fd);
-        session_.Abandon();
-        fprintf(stderr, "memwrap watch: cannot create '%s': %s%s\n", run_.output.c_str(),
-                strerror(error), error == EEXIST ? " (--force replaces it)" : "");
-        return kExitCannotWrite;
-      }
-      watch_file_.reset(file);
-      watch_out_ = file;
+    std::string error;
+    watch_out_ = memwrap::OpenWatchOutput(run_.output, run_.force, &error);
+    if (watch_out_ == nullptr) {
+      session_.Abandon();
+      fprintf(stderr, "memwrap watch: %s\n", error.c_str());
+      return kExitCannotWrite;
     }
+    if (watch_out_ != stderr && watch_out_ != stdout) watch_file_.reset(watch_out_);
     watch_ = std::make_unique<WatchPrinter>(run_.watch, watch_out_, MonotonicNs());
     return -1;
   }
@@ -211,6 +203,7 @@ class LaunchedRecording {
     run_.recording.AddSessionInfo(&info);
     AddJobSessionInfo(rank_, &info);
     info["sample_interval_ns"] = std::to_string(run_.interval_ns);
+    if (!run_.keep_stacks_if.empty()) info["keep_stacks_if"] = run_.keep_stacks_if;
     if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
     info["syscalls"] = run_.syscalls.empty() ? "default" : run_.syscalls;
     if (run_.stack_sample_rate != 0) {
@@ -278,6 +271,10 @@ class LaunchedRecording {
       }
       flight_ = flight_recorder_.get();
     }
+    if (flight_recorder_ == nullptr && watch_ == nullptr) {  // memwrap run
+      if (run_.allow_watch) OfferToWatchers();
+      KeepJudgedAllocations();
+    }
     ObserveEvents();
     if (flight_recorder_ != nullptr) {
       session_.StartCollector(std::move(flight_recorder_), run_.interval_ns);
@@ -293,16 +290,35 @@ class LaunchedRecording {
     }
   }
 
-  // The events as they are drained, for memwrap watch's printer and the plugins.
+  // memwrap run: the allocations --keep-stacks-if and the plugins accept keep their records
+  // and stacks in the trace, and every event is counted (kept_allocations.h).
+  void KeepJudgedAllocations() {
+    std::vector<AllocationJudge*> judges;
+    if (!run_.keep_stacks_if.empty()) {
+      judge_ = std::make_unique<ExpressionJudge>(run_.keep_stacks_if, MonotonicNs());
+      judges.push_back(judge_.get());
+    }
+    if (plugins_ != nullptr) {
+      for (const auto& plugin : plugins_->judges()) judges.push_back(plugin.get());
+    }
+    if (judges.empty()) return;
+    kept_ = std::make_unique<KeptAllocations>(std::move(judges));
+    session_.collector().KeepAllocations(kept_.get());
+  }
+
+  // The events as they are drained: memwrap watch's printer, the watchers of --allow-watch,
+  // and the plugins, unless they judge the batches already (KeepJudgedAllocations).
   void ObserveEvents() {
     Collector& collector = session_.collector();
     WatchPrinter* printer = watch_.get();
-    PluginSession* plugins = plugins_.get();
-    if (plugins != nullptr) plugins->Attach(&collector, flight_, run_.quiet);
-    if (printer == nullptr && plugins == nullptr) return;
+    WatchPublisher* publisher = publisher_.get();
+    PluginSession* plugins = kept_ == nullptr ? plugins_.get() : nullptr;
+    if (plugins_ != nullptr) plugins_->Attach(&collector, flight_, run_.quiet);
+    if (printer == nullptr && publisher == nullptr && plugins == nullptr) return;
     collector.ObserveHeapRecords(
-        [printer, plugins](uint32_t pid, const uint8_t* records, size_t size) {
+        [printer, publisher, plugins](uint32_t pid, const uint8_t* records, size_t size) {
           if (printer != nullptr) printer->OnRecords(pid, records, size);
+          if (publisher != nullptr) publisher->Publish(pid, records, size);
           if (plugins != nullptr) plugins->OnHeapRecords(pid, records, size);
         });
   }
@@ -332,6 +348,18 @@ class LaunchedRecording {
       }
     }
     return end;
+  }
+
+  // --allow-watch: memwrap watch -p PID gets the heap batches as they are drained. A name that
+  // is taken (another recording of a process with this pid, in another namespace) costs the
+  // watchers, not the recording.
+  void OfferToWatchers() {
+    try {
+      publisher_ = std::make_unique<WatchPublisher>(uint32_t(session_.pid()), MonotonicNs());
+    } catch (const std::runtime_error& error) {
+      fprintf(stderr, "memwrap: %s; recording without --allow-watch\n", error.what());
+      return;
+    }
   }
 
   // The summary, or what the flight recorder did.
@@ -376,6 +404,10 @@ class LaunchedRecording {
   FILE* watch_out_ = nullptr;
   std::unique_ptr<WatchPrinter> watch_;
   std::unique_ptr<PluginSession> plugins_;  // --plugin (the collector's thread feeds them)
+  // --keep-stacks-if: likewise used by the collector's thread.
+  std::unique_ptr<ExpressionJudge> judge_;
+  std::unique_ptr<KeptAllocations> kept_;
+  std::unique_ptr<WatchPublisher> publisher_;  // --allow-watch
   RecordingSession session_;
   std::string obstacle_;  // why the shim cannot enter the program, "" if it can
   std::vector<std::string> env_;

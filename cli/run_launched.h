@@ -42,6 +42,8 @@ struct LaunchedRun {
   std::string syscalls;  // as given ("": the default)
   uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
   RecordOptions recording;
+  std::string keep_stacks_if;   // --keep-stacks-if EXPR, checked ("": keep every allocation)
+  bool allow_watch = false;     // --allow-watch: memwrap watch -p may follow the recording
   FlightCommandOptions flight;  // with RunMode::kFlightRecorder
   WatchOptions watch;           // with RunMode::kWatch (`output` is where its lines go)
   PluginOptions plugins;        // --plugin, --plugin-timeout

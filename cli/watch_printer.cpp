@@ -1,6 +1,9 @@
 #include "watch_printer.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +29,21 @@ std::string WatchOptions::Validate() {
   return "";
 }
 
+FILE* OpenWatchOutput(const std::string& path, bool force, std::string* error) {
+  if (path.empty()) return stderr;
+  if (path == "-") return stdout;
+  const int fd = open(path.c_str(),
+                      O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0644);
+  FILE* file = fd >= 0 ? fdopen(fd, "w") : nullptr;
+  if (file == nullptr) {
+    const int code = errno;
+    if (fd >= 0) close(fd);
+    *error = "cannot create '" + path + "': " + strerror(code) +
+             (code == EEXIST ? " (--force replaces it)" : "");
+  }
+  return file;
+}
+
 WatchPrinter::WatchPrinter(const WatchOptions& options, FILE* out, uint64_t origin_ns)
     : filter_(options.expression),
       format_(options.parsed_format),
@@ -40,12 +58,30 @@ void WatchPrinter::OnRecords(uint32_t pid, const uint8_t* records, size_t size) 
   while (cursor.TryNext(&view)) {
     RecordHeader header;
     memcpy(&header, view.data, sizeof(header));
+    if (LostRecord lost; view.type == RecordType::kLost && view.Copy(&lost)) {
+      PrintLost(pid, lost);
+      continue;
+    }
     const std::optional<FilterEvent> event = events_.EventOf(pid, view.data, header);
     if (!event || event->kind == FilterKind::kSample) continue;
     if (filter_ != nullptr && !filter_->Matches(*event)) continue;
     Print(*event);
   }
   if (printed_ != before) fflush(out_);
+}
+
+void WatchPrinter::PrintLost(uint32_t pid, const LostRecord& lost) {
+  // Events the recording could not hand over (its ring was full with --on-full=drop, or this
+  // watcher fell behind a recording it attached to): said where they were, never skipped.
+  const char* unit = lost.unit == uint32_t(LostUnit::kBytes) ? "ring bytes" : "records";
+  if (format_ == WatchFormat::kJsonLines) {
+    nlohmann::json line = {{"kind", "lost"}, {"pid", pid}, {"count", lost.count},
+                           {"unit", lost.unit == uint32_t(LostUnit::kBytes) ? "bytes" : "records"}};
+    fprintf(out_, "%s\n", line.dump().c_str());
+  } else {
+    fprintf(out_, "lost: %" PRIu64 " %s of pid %u were not printed\n", lost.count, unit, pid);
+  }
+  ++printed_;
 }
 
 void WatchPrinter::Print(const FilterEvent& event) {

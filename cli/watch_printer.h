@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tracer/filter/event_filter.h"
+#include "memwrap/records.h"
 #include "tracer/flight_trigger_events.h"
 
 namespace memwrap {
@@ -26,6 +27,10 @@ struct WatchOptions {
   std::string Validate();
 };
 
+// Opens where watch's lines go: standard error by default, standard output for "-", else a
+// new file at `path` (replaced only with `force`). nullptr with a one-line `error`.
+FILE* OpenWatchOutput(const std::string& path, bool force, std::string* error);
+
 class WatchPrinter {
  public:
   // Prints to `out` (kept open by the caller); times count from `origin_ns` (CLOCK_MONOTONIC).
@@ -39,6 +44,7 @@ class WatchPrinter {
 
  private:
   void Print(const FilterEvent& event);
+  void PrintLost(uint32_t pid, const LostRecord& lost);
 
   std::shared_ptr<const EventFilter> filter_;
   WatchFormat format_;

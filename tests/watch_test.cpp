@@ -3,6 +3,12 @@
 // big_step, and marks "tick", "tick", "done". watch must print exactly the events a filter
 // selects, each with its site, and end like the program.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -22,6 +28,7 @@ using test_support::ScratchDir;
 
 const std::string kMemwrap = MEMWRAP_BINARY;
 const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
+const std::string kWaitsForGo = MEMWRAP_WAITS_FOR_GO;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -94,6 +101,82 @@ TEST(Watch, ABadFilterIsRefusedWithItsColumn) {
   run = RunProgram({kMemwrap, "watch", "--format", "xml", kPattern});
   EXPECT_EQ(run.exit_code(), 2);
   EXPECT_NE(run.err.find("--format xml: must be text or jsonl"), std::string::npos) << run.err;
+}
+
+
+// The program a `memwrap run` started (its child), once it runs.
+pid_t ProgramOf(pid_t memwrap) {
+  for (int i = 0; i < 6000; ++i) {
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(
+             "/proc/" + std::to_string(memwrap) + "/task", error)) {
+      std::ifstream file(task.path() / "children");
+      for (pid_t child = 0; file >> child;) {
+        auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(child) + "/exe", error);
+        if (!error && exe.filename() == "waits_for_go") return child;
+      }
+    }
+    usleep(10'000);
+  }
+  return 0;
+}
+
+// memwrap watch -p PID, from another process, prints exactly the recording's events from the
+// moment it attached: waits_for_go makes its 7 allocations of 100 bytes (each freed) only once
+// the watcher is there, and the recording's trace holds the same events.
+TEST(Watch, FollowsARecordingFromOutside) {
+  ScratchDir dir;
+  const std::string go = dir.File("go");
+  pid_t run = fork();
+  if (run == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "run", "-q", "--allow-watch", "-o",
+          dir.File("run.mwt").c_str(), "--", kWaitsForGo.c_str(), dir.File("socket").c_str(),
+          go.c_str(), "7", nullptr);
+    _exit(127);
+  }
+  const pid_t program = ProgramOf(run);
+  ASSERT_NE(program, 0) << "the program never started";
+  // The program runs a little before memwrap offers the recording: wait for its socket.
+  const std::string socket = "@memwrap-watch-" + std::to_string(program);
+  for (int i = 0; i < 6000 && ReadFile("/proc/net/unix").find(socket) == std::string::npos; ++i) {
+    usleep(10'000);
+  }
+  const std::string out = dir.File("watch.jsonl");
+  pid_t watch = fork();
+  if (watch == 0) {
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "watch", "-p", std::to_string(program).c_str(),
+          "--format", "jsonl", "--filter", "kind == alloc or kind == free", "-o", out.c_str(),
+          nullptr);
+    _exit(127);
+  }
+  // The watcher is served once it has had the time origin: give it the time to connect.
+  usleep(500'000);
+  test_support::WriteFile(go, "");
+  int status = 0;
+  ASSERT_EQ(waitpid(run, &status, 0), run);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_EQ(waitpid(watch, &status, 0), watch);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the recording's end ends the watch";
+  std::vector<json> events;
+  for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
+  ASSERT_EQ(events.size(), 14u) << ReadFile(out);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]["kind"], i % 2 == 0 ? "alloc" : "free") << i;
+    EXPECT_EQ(events[i]["pid"], program);
+    if (i % 2 == 0) {
+      EXPECT_EQ(events[i]["size"], 100);
+      EXPECT_EQ(events[i]["function"], "main") << "symbolized from what came before it attached";
+    }
+  }
+}
+
+TEST(Watch, SaysWhenNoRecordingOffersItself) {
+  CommandResult watch = RunProgram({kMemwrap, "watch", "-p", std::to_string(getpid())});
+  EXPECT_EQ(watch.exit_code(), 1);
+  EXPECT_NE(watch.err.find("no recording of pid " + std::to_string(getpid()) +
+                           " to watch"),
+            std::string::npos)
+      << watch.err;
 }
 
 }  // namespace

@@ -117,6 +117,7 @@ struct Collector::Connection {
   // The program closed our socket but still writes into the ring (ring_mapping_check.h): the
   // ring is drained as before, and the image ends when the process stops mapping it.
   bool socket_closed_by_program = false;
+  uint32_t image = 0;  // this heap stream's number (KeptAllocations)
   MemwrapShare memwrap;  // memwrap's share of its memory, and how often to read it
 };
 
@@ -485,6 +486,7 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   connection->consumer = std::make_unique<RingConsumer>(mapping);
   connection->last_flush_ns = MonotonicNs();
   connection->ring_inode = uint64_t(ring_stat.st_ino);
+  connection->image = ++images_connected_;
 
   // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
   size_t exe_size = strnlen(strings.data(), strings.size());
@@ -553,9 +555,12 @@ void Collector::Drain(Connection& connection, bool final) {
                   connection.pending.size() - before);
       }
       if (Joins(connection)) HandOver(connection);
-    } else if (heap_observer_ && connection.pending.size() > before) {
-      heap_observer_(connection.pid, connection.pending.data() + before,
-                     connection.pending.size() - before);
+    } else if (connection.pending.size() > before) {
+      if (heap_observer_) {
+        heap_observer_(connection.pid, connection.pending.data() + before,
+                       connection.pending.size() - before);
+      }
+      if (kept_ != nullptr) KeepAllocationsOf(connection, before);
     }
     uint64_t now = MonotonicNs();
     if (connection.pending.size() >= kFlushBytes ||
@@ -632,6 +637,7 @@ void Collector::Disconnect(Connection& connection) {
   }
   Drain(connection, true);
   AppendHeapCounters(connection, true);
+  if (kept_ != nullptr && !Joins(connection)) kept_->EndImage(connection.image, connection.pid);
   // What a producer reserved but never committed (the process died mid-record), or what lies
   // behind a damaged record, is lost: say so in the trace where it happened.
   uint64_t unread = connection.consumer->UnreadBytes();
@@ -689,7 +695,19 @@ void Collector::ObserveOwn(const Connection& connection, size_t from) {
   }
 }
 
+void Collector::KeepAllocationsOf(Connection& connection, size_t from) {
+  // The batch moves out of `pending`, whose tail the stage refills (flushing as it grows).
+  kept_batch_.assign(connection.pending.begin() + ptrdiff_t(from), connection.pending.end());
+  connection.pending.resize(from);
+  kept_->Filter(connection.image, connection.pid, kept_batch_.data(), kept_batch_.size(),
+                &connection.pending, kFlushBytes, [&] { Flush(connection); });
+}
+
 void Collector::AppendHeapCounters(Connection& connection, bool final) {
+  if (kept_ != nullptr && !Joins(connection)) {
+    AppendRecord(&connection.pending, kept_->Counters(connection.image, MonotonicNs(), final));
+    return;
+  }
   HeapCountersRecord counters;
   if (!Joins(connection) &&
       ReadHeapCounters(connection.mapping, connection.mapping_size, MonotonicNs(), final,

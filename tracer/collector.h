@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "kept_allocations.h"
 #include "memwrap/handshake.h"
 #include "memwrap/records.h"
 #include "tracefile/trace_writer.h"
@@ -64,6 +65,10 @@ class Collector {
   // every sample interval, its IMAGE_END after the last drain: memwrap --plugin. Set before
   // Start.
   void ObserveOwnRecords(RecordObserver observer) { own_observer_ = std::move(observer); }
+  // memwrap run --keep-stacks-if / --plugin: the heap records go through `stage`, which keeps
+  // the allocations its judges accept and counts every event (kept_allocations.h). Set before
+  // Start; `stage` outlives Finish().
+  void KeepAllocations(KeptAllocations* stage) { kept_ = stage; }
 
   // Starts draining into `writer` (nullptr: records are only observed), which must outlive
   // Finish(). Every `sample_interval_ns`
@@ -138,6 +143,8 @@ class Collector {
   void SampleMemory(Connection& connection);
   // Sampled mode: the ring's heap counters as a HEAP_COUNTERS record (heap_counters.h).
   void AppendHeapCounters(Connection& connection, bool final);
+  // The heap records drained into `connection.pending` from `from` on, through kept_.
+  void KeepAllocationsOf(Connection& connection, size_t from);
   void WriteAdded();
   // own_observer_ with the records appended to `connection`'s pending bytes from `from` on.
   void ObserveOwn(const Connection& connection, size_t from);
@@ -148,6 +155,9 @@ class Collector {
   RecordObserver observer_;
   RecordObserver heap_observer_;
   RecordObserver own_observer_;
+  KeptAllocations* kept_ = nullptr;
+  uint32_t images_connected_ = 0;  // numbers each heap connection for kept_
+  ByteBuffer kept_batch_;           // KeepAllocationsOf's copy of one drained batch
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;

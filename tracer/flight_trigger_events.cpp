@@ -44,6 +44,16 @@ FilterStack* TriggerEvents::StackOf(uint32_t pid, StackId id) {
   return &stack_;
 }
 
+void TriggerEvents::NewImage(uint32_t pid) {
+  auto it = images_.find(pid);
+  if (it == images_.end()) return;
+  const uint64_t image = it->second;
+  for (auto stack = stacks_.begin(); stack != stacks_.end();) {
+    stack = (stack->first >> 32) == image ? stacks_.erase(stack) : std::next(stack);
+  }
+  images_.erase(it);  // the next record takes a fresh image number
+}
+
 void TriggerEvents::Keep(uint32_t pid, const uint8_t* record, const RecordHeader& header) {
   switch (RecordType(header.type)) {
     case RecordType::kProcessStart:

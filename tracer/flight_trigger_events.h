@@ -28,6 +28,9 @@ class TriggerEvents {
   // caller fills in `heap` and `rss`, the recorder's state.
   std::optional<FilterEvent> EventOf(uint32_t pid, const uint8_t* record,
                                      const RecordHeader& header);
+  // `pid`'s next records belong to a new image (its stream ended, or it exec'd), when no
+  // PROCESS_START record says so (the collector's own streams): its stacks are forgotten.
+  void NewImage(uint32_t pid);
 
  private:
   class Stack : public FilterStack {

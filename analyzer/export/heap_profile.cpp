@@ -76,6 +76,34 @@ HeapProfile::HeapProfile(const std::string& trace_path)
         "the heap over time comes from the exact counters read at each --interval, and the "
         "exact counts, totals and the peak (within its bound) are in `memwrap report`");
   }
+  if (auto kept = stream_->session_info().find("keep_stacks_if");
+      kept != stream_->session_info().end()) {
+    filtered_ = true;
+    warnings_.push_back(
+        "filtered trace (--keep-stacks-if '" + kept->second + "'): only the allocations it "
+        "kept are in the trace, with their frees; every per-stack figure covers those only; the "
+        "heap over time and the peak come from the exact counts of every event (read at each "
+        "--interval), and the exact counts and totals are in `memwrap report`");
+  }
+}
+
+uint64_t HeapProfile::FilteredPeakBytes() const {
+  uint64_t peak = 0;
+  for (const ProcessImage& image : analysis_.catalog.images()) {
+    if (image.heap_counters) peak = std::max(peak, image.heap_counters->all_images_peak_bytes);
+  }
+  return peak;
+}
+
+uint64_t HeapProfile::FilteredPeakTsNs() const {
+  uint64_t peak = 0, ts = 0;
+  for (const ProcessImage& image : analysis_.catalog.images()) {
+    if (image.heap_counters && image.heap_counters->all_images_peak_bytes > peak) {
+      peak = image.heap_counters->all_images_peak_bytes;
+      ts = image.heap_counters->all_images_peak_ts_ns;
+    }
+  }
+  return ts;
 }
 
 uint64_t HeapProfile::CountedPeakBytes() const {

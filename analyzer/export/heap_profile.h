@@ -54,6 +54,12 @@ class HeapProfile {
   // Sampled-only traces: the largest image's peak from the shim's counters and its bound.
   uint64_t CountedPeakBytes() const;
   uint64_t CountedPeakBoundBytes() const;
+  // A filtered trace (--keep-stacks-if): per-stack figures cover the kept allocations only; the
+  // heap over time and the peak come from the collector's exact counters of every event.
+  bool filtered() const { return filtered_; }
+  // Filtered traces: the trace-wide peak counted from every event, and when (CLOCK_MONOTONIC).
+  uint64_t FilteredPeakBytes() const;
+  uint64_t FilteredPeakTsNs() const;
   // Time origin: the trace's creation (just before the program started).
   uint64_t origin_ns() const { return stream_->header().created_monotonic_ns; }
   uint64_t SinceStart(uint64_t ts_ns) const { return ts_ns > origin_ns() ? ts_ns - origin_ns() : 0; }
@@ -76,6 +82,7 @@ class HeapProfile {
   std::unique_ptr<TraceStream> stream_;
   HeapAnalysis analysis_;
   std::vector<std::string> warnings_;
+  bool filtered_ = false;
   std::unique_ptr<CallSiteResolver> resolver_;
   std::vector<StackValues> stacks_;
 };

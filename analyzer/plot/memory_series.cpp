@@ -67,7 +67,7 @@ json BuildMemorySeries(HeapProfile& profile, uint64_t duration_ns, size_t column
   SampledSum rss, pss;
   // A sampled-only trace's events are the samples: its heap is the shim's counters, read at
   // each interval (HEAP_COUNTERS: live usable bytes), drawn as the readings they are.
-  const bool counted = profile.sampled_only();
+  const bool counted = profile.sampled_only() || profile.filtered();
   SampledSum counted_heap;
   uint64_t now = 0;
   profile.stream().ForEachRecord(

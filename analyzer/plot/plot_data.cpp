@@ -61,6 +61,16 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
                     {"sites_estimated", true}};
   }
 
+  // A filtered trace: the peak counted from every event, exact with its time; sites are the
+  // kept allocations' at their own peak.
+  data["filtered"] = profile.filtered();
+  if (profile.filtered()) {
+    data["peak"] = {{"heap_bytes", profile.FilteredPeakBytes()},
+                    {"time_ns", profile.SinceStart(profile.FilteredPeakTsNs())},
+                    {"blocks", nullptr},
+                    {"sites_estimated", false}};
+  }
+
   // Heap and mapped bytes as steps at the instants they changed, RSS and PSS as sampled.
   json memory = BuildMemorySeries(profile, data["duration_ns"].get<uint64_t>(),
                                   options.chart_buckets);
@@ -107,7 +117,7 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
   data["flame"] = BuildFlameTrees(profile);
   // The instant index sums every event; a sampled-only trace has only the samples, so it has
   // none (the page says so) rather than the samples' own totals.
-  data["instants"] = profile.sampled_only()
+  data["instants"] = profile.sampled_only() || profile.filtered()
                          ? nlohmann::json(nullptr)
                          : BuildInstantIndex(profile, {options.max_instant_entries});
   return data;

@@ -577,10 +577,25 @@ struct HeapCountersRecord {
   uint64_t samples_untracked;  // samples dropped because the sampled-block set was full
   uint32_t threads;            // most threads counting at once (peak_bound = threads x flush)
   uint32_t flush_bytes;        // per-thread live delta that triggers a flush to the total
+  // Since format 1.5 (0 in older records and in the shim's counters, which cannot say):
+  uint64_t peak_ts_ns;           // when the peak was reached
+  uint64_t untracked_frees;      // frees of addresses that were not live
+  uint64_t replaced_live_blocks; // allocations at an address still live (a missed free)
+  // kHeapCountersCounted only: the highest sum of the live heaps of every image counted so
+  // far (the trace-wide peak, in the order the records are written) and when it was reached.
+  uint64_t all_images_peak_bytes;
+  uint64_t all_images_peak_ts_ns;
+  static constexpr uint32_t kFirstSize = 96;
 };
-static_assert(sizeof(HeapCountersRecord) == 96);
+static_assert(sizeof(HeapCountersRecord) == 136);
 // HeapCountersRecord::h.flags, bit 0: read after the image ended: every figure is final.
 inline constexpr uint16_t kHeapCountersFinal = 0x1;
+// Bit 1: counted by the collector from every heap event of the image, as the analyzer's heap
+// replay counts them (memwrap run --keep-stacks-if: the trace keeps only some of the events).
+// Every figure is exact; the "usable" byte fields hold requested sizes (bytes freed: the
+// requested sizes of the blocks that left the live heap), peak_bound_bytes is 0, and
+// sample_bytes, samples_untracked, threads and flush_bytes are 0.
+inline constexpr uint16_t kHeapCountersCounted = 0x2;
 
 struct ModulesChangedRecord {
   RecordHeader h;

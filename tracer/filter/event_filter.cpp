@@ -475,6 +475,16 @@ bool EventFilter::ReadsStack() const {
   });
 }
 
+bool EventFilter::ReadsField(std::string_view name) const {
+  for (const FieldInfo& info : kFields) {
+    if (info.name != name) continue;
+    return std::any_of(nodes_.begin(), nodes_.end(), [&](const Node& node) {
+      return node.type == Node::Type::kCompare && node.field == info.field;
+    });
+  }
+  return false;
+}
+
 const char* FilterKindName(FilterKind kind) {
   for (const auto& known : kKinds) {
     if (known.kind == kind) return known.name;

@@ -84,6 +84,9 @@ class EventFilter {
   bool Matches(const FilterEvent& event) const;
   // Whether the expression reads the call stack (a caller that symbolizes can skip it).
   bool ReadsStack() const;
+  // Whether some comparison reads the field `name` ("heap", "rss", ...; an alias reads as its
+  // field: "addr" is "address").
+  bool ReadsField(std::string_view name) const;
   const std::string& text() const { return text_; }
 
   struct Node;
