@@ -204,6 +204,21 @@ class LaunchedRecording {
     AddJobSessionInfo(rank_, &info);
     info["sample_interval_ns"] = std::to_string(run_.interval_ns);
     if (!run_.keep_stacks_if.empty()) info["keep_stacks_if"] = run_.keep_stacks_if;
+    if (plugins_ != nullptr) {
+      std::string names;
+      for (const std::string& plugin : run_.plugins.plugins) {
+        names += (names.empty() ? "" : ", ") + plugin;
+      }
+      info["plugins"] = names;
+      // Plugins that drop allocations filter the trace as an expression does (the analyzer
+      // then takes the counts from the collector's counters).
+      const std::string dropping = plugins_->DroppingNames();
+      if (run_.mode == RunMode::kRecord && !dropping.empty()) {
+        const std::string& expression = run_.keep_stacks_if;
+        info["keep_stacks_if"] = (expression.empty() ? "" : expression + " and ") + "--plugin " +
+                                 dropping;
+      }
+    }
     if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
     info["syscalls"] = run_.syscalls.empty() ? "default" : run_.syscalls;
     if (run_.stack_sample_rate != 0) {
@@ -299,7 +314,7 @@ class LaunchedRecording {
       judges.push_back(judge_.get());
     }
     if (plugins_ != nullptr) {
-      for (const auto& plugin : plugins_->judges()) judges.push_back(plugin.get());
+      for (AllocationJudge* plugin : plugins_->DroppingJudges()) judges.push_back(plugin);
     }
     if (judges.empty()) return;
     kept_ = std::make_unique<KeptAllocations>(std::move(judges));
@@ -307,19 +322,20 @@ class LaunchedRecording {
   }
 
   // The events as they are drained: memwrap watch's printer, the watchers of --allow-watch,
-  // and the plugins, unless they judge the batches already (KeepJudgedAllocations).
+  // and the plugins that do not judge the batches already (KeepJudgedAllocations).
   void ObserveEvents() {
     Collector& collector = session_.collector();
     WatchPrinter* printer = watch_.get();
     WatchPublisher* publisher = publisher_.get();
-    PluginSession* plugins = kept_ == nullptr ? plugins_.get() : nullptr;
-    if (plugins_ != nullptr) plugins_->Attach(&collector, flight_, run_.quiet);
+    PluginSession* plugins = plugins_.get();
+    const bool judging = kept_ != nullptr;
+    if (plugins != nullptr) plugins->Attach(&collector, flight_, run_.quiet);
     if (printer == nullptr && publisher == nullptr && plugins == nullptr) return;
     collector.ObserveHeapRecords(
-        [printer, publisher, plugins](uint32_t pid, const uint8_t* records, size_t size) {
+        [printer, publisher, plugins, judging](uint32_t pid, const uint8_t* records, size_t size) {
           if (printer != nullptr) printer->OnRecords(pid, records, size);
           if (publisher != nullptr) publisher->Publish(pid, records, size);
-          if (plugins != nullptr) plugins->OnHeapRecords(pid, records, size);
+          if (plugins != nullptr) plugins->OnHeapRecords(pid, records, size, judging);
         });
   }
 

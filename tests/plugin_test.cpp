@@ -223,6 +223,41 @@ TEST(Plugin, DumpUnderRunIsAMark) {
   EXPECT_EQ(Marks(trace), (std::vector<std::string>{"tick", "tick", "done", "dump: saw the mark"}));
 }
 
+TEST(Plugin, DroppedAllocationsLeaveTheTraceAndTheCountsStayExact) {
+  ScratchDir dir;
+  const uint64_t baseline = BaselineAllocations(dir);
+  // The allocations of 1,000 bytes or more, as memwrap watch sees them.
+  const std::string watched = dir.File("w.txt");
+  CommandResult watch = RunProgram({kMemwrap, "watch", "--filter", "kind == alloc and size >= 1000",
+                                    "-o", watched, "--", kPattern});
+  ASSERT_EQ(watch.exit_code(), 0) << watch.err;
+  const std::string lines = test_support::ReadFile(watched);
+  const uint64_t large = uint64_t(std::count(lines.begin(), lines.end(), '\n'));
+  EXPECT_GE(large, 1001u);  // early_keep's 1,000 and big_step's one, at least
+  const std::string trace = dir.File("t.mwt");
+  const std::string plugin = kTestPlugin + ":drop-below:1000";
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin", plugin, "--", kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  EXPECT_EQ(report["trace_complete"], true);
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), baseline);  // every one counted
+  EXPECT_EQ(report["peak_heap_bytes"], 6000000);
+  EXPECT_EQ(report["kept"]["allocations_kept"].get<uint64_t>(), large);
+  EXPECT_EQ(report["kept"]["expression"], "--plugin " + plugin);
+  EXPECT_EQ(report["session"]["plugins"], plugin);
+}
+
+TEST(Plugin, APluginThatDoesNotDropLeavesTheTraceWhole) {
+  ScratchDir dir;
+  const std::string trace = dir.File("t.mwt");
+  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":count",
+                                  "--", kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  json report = ReportJson(trace);
+  EXPECT_TRUE(report["kept"].is_null());
+  EXPECT_EQ(report["session"]["plugins"], kTestPlugin + ":count");
+}
+
 TEST(Plugin, WatchGivesThePluginEveryEvent) {
   // watch prints nothing (no event is above 100 GiB); the plugin still sees them all.
   CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size > 100GiB", "--plugin",

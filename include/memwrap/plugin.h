@@ -41,10 +41,11 @@ extern "C" {
 
 #define MEMWRAP_PLUGIN_API_VERSION 1
 
-/* What a plugin's on_event returns for an allocation (ALLOC or REALLOC_END): keep its record
- * and stack in the trace, or drop them. The answer for any other event is ignored. A dropped
- * allocation is still counted (totals and the peak stay exact) once the collector applies
- * the verdicts (tracer/allocation_judge.h); its free goes with it. */
+/* What a plugin's on_event returns for an allocation (ALLOC or REALLOC): keep its record and
+ * stack in the trace, or drop them; applied under memwrap run to a plugin that defines
+ * memwrap_plugin_drops_allocations (below). The answer for any other event is ignored. A
+ * dropped allocation is still counted (totals and the peak stay exact); its free goes with
+ * it (tracer/kept_allocations.h). */
 #define MEMWRAP_PLUGIN_KEEP 1
 #define MEMWRAP_PLUGIN_DROP 0
 
@@ -141,6 +142,11 @@ int memwrap_plugin_api_version(void);
 /* Once, after loading, before any event: 0 to go on; anything else refuses the plugin (the
  * run does not start). */
 int memwrap_plugin_init(const memwrap_plugin_host* host);
+/* Non-zero: on_event's MEMWRAP_PLUGIN_DROP is applied (memwrap run), and the trace is a
+ * filtered one, as with --keep-stacks-if: counts, bytes and the peak exact from every event,
+ * call sites from the kept allocations. Asked once, after memwrap_plugin_init. Without it (or
+ * 0) every allocation is kept whatever on_event returns, and the trace is a full one. */
+int memwrap_plugin_drops_allocations(void);
 /* One event: MEMWRAP_PLUGIN_KEEP or MEMWRAP_PLUGIN_DROP (allocations only). */
 int memwrap_plugin_on_event(const memwrap_plugin_host* host, const memwrap_plugin_event* event);
 void memwrap_plugin_on_process_start(const memwrap_plugin_host* host,

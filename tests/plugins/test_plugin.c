@@ -9,7 +9,8 @@
  *   hang:N           sleeps for ever at its Nth event
  *   stop:N           asks to stop the recording at its Nth allocation
  *   dump:MARK        asks for a dump at the program's mark MARK
- *   drop-below:N     drops the allocations of fewer than N bytes
+ *   drop-below:N     drops the allocations of fewer than N bytes (and says it drops:
+ *                    memwrap_plugin_drops_allocations)
  *   refuse           memwrap_plugin_init refuses */
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ static char mode[64];
 static char value[256];
 static unsigned long long events;
 static unsigned long long allocations;
+
+int memwrap_plugin_drops_allocations(void) { return strcmp(mode, "drop-below") == 0; }
 
 static struct counts* counts_of(uint32_t pid) {
   for (int i = 0; i < MAX_PROCESSES; ++i) {

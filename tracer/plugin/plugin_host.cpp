@@ -31,6 +31,7 @@ using ProcessStartFn = void (*)(const memwrap_plugin_host*, const memwrap_plugin
 using ProcessExitFn = void (*)(const memwrap_plugin_host*, uint32_t, uint64_t);
 using TickFn = void (*)(const memwrap_plugin_host*, const memwrap_plugin_tick*);
 using FiniFn = void (*)(const memwrap_plugin_host*);
+using DropsFn = int (*)();
 
 bool WriteAll(int fd, const uint8_t* data, size_t size) {
   while (size > 0) {
@@ -71,6 +72,7 @@ struct Host {
   ProcessExitFn on_process_exit = nullptr;
   TickFn on_tick = nullptr;
   FiniFn fini = nullptr;
+  bool drops_allocations = false;
 
   std::vector<PluginRequest> requests;  // of the batch being handled
   uint64_t now_ns = 0;                  // the time of the record being handled
@@ -367,6 +369,9 @@ std::string Load(Host& host, const std::string& library) {
       return "refused to start (memwrap_plugin_init returned " + std::to_string(refused) + ")";
     }
   }
+  if (auto drops = reinterpret_cast<DropsFn>(dlsym(handle, "memwrap_plugin_drops_allocations"))) {
+    host.drops_allocations = drops() != 0;
+  }
   return "";
 }
 
@@ -388,7 +393,8 @@ int RunHost(int fd, const std::string& library, const std::string& argument) {
     SendFrame(fd, PluginFrame::kRefused, error.data(), error.size());
     return 1;
   }
-  const uint32_t ready[2] = {MEMWRAP_PLUGIN_API_VERSION, uint32_t(getpid())};
+  const uint32_t ready[3] = {MEMWRAP_PLUGIN_API_VERSION, uint32_t(getpid()),
+                             host.drops_allocations ? 1u : 0u};
   if (!SendFrame(fd, PluginFrame::kReady, ready, sizeof(ready))) return 1;
   std::vector<uint8_t> payload;
   for (;;) {

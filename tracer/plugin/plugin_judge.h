@@ -32,6 +32,7 @@ class PluginJudge : public AllocationJudge {
   void Finish();
 
   bool failed() const { return process_->failed(); }
+  bool drops_allocations() const { return process_->drops_allocations(); }
   const PluginSpec& spec() const { return spec_; }
 
  private:

@@ -121,6 +121,11 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   uint32_t pid = 0;
   memcpy(&pid, payload.data() + sizeof(uint32_t), sizeof(pid));
   host_pid_ = pid_t(pid);
+  uint32_t drops = 0;
+  if (payload.size() >= 3 * sizeof(uint32_t)) {
+    memcpy(&drops, payload.data() + 2 * sizeof(uint32_t), sizeof(drops));
+  }
+  drops_allocations_ = drops != 0;
 }
 
 PluginProcess::~PluginProcess() {

@@ -51,6 +51,8 @@ class PluginProcess {
   // "crashed (signal 11)", "did not answer within 1s", ...; "" while it works.
   const std::string& failure() const { return failure_; }
   pid_t host_pid() const { return host_pid_; }
+  // The plugin defines memwrap_plugin_drops_allocations, non-zero (plugin.h).
+  bool drops_allocations() const { return drops_allocations_; }
 
  private:
   enum class Io { kDone, kClosed, kTimedOut, kError };
@@ -69,6 +71,7 @@ class PluginProcess {
   UniqueFd socket_;
   UniqueFd status_;  // the watcher writes the host's wait status here
   pid_t host_pid_ = 0;
+  bool drops_allocations_ = false;
   std::string failure_;
   std::vector<uint8_t> out_;
   std::vector<uint8_t> in_;

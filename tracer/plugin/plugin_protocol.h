@@ -3,7 +3,7 @@
 // memwrap's own executable, so integers are in the machine's order.
 //
 //   host -> memwrap, once, after loading the library:
-//     READY    {api_version u32, host pid u32}
+//     READY    {api_version u32, host pid u32, drops_allocations u32 (0 or 1)}
 //     REFUSED  the reason, text (the library could not be loaded or refused to start)
 //   memwrap -> host, then host -> memwrap, strictly alternating (one answer per batch):
 //     BATCH    {pid u32, reserved u32} then whole records of that process, in their order

@@ -64,11 +64,28 @@ void PluginSession::Attach(Collector* collector, FlightRecorder* flight, bool qu
   });
 }
 
-void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size) {
-  // Until a collector stage applies the verdicts (allocation_judge.h), they are asked for and
-  // not used: every allocation stays in the trace.
+void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size,
+                                  bool judging) {
   Saw(pid);
-  for (auto& judge : judges_) judge->Observe(pid, records, size);
+  for (auto& judge : judges_) {
+    if (!(judging && judge->drops_allocations())) judge->Observe(pid, records, size);
+  }
+}
+
+std::vector<AllocationJudge*> PluginSession::DroppingJudges() const {
+  std::vector<AllocationJudge*> dropping;
+  for (const auto& judge : judges_) {
+    if (judge->drops_allocations()) dropping.push_back(judge.get());
+  }
+  return dropping;
+}
+
+std::string PluginSession::DroppingNames() const {
+  std::string names;
+  for (const auto& judge : judges_) {
+    if (judge->drops_allocations()) names += (names.empty() ? "" : ", ") + judge->spec().text;
+  }
+  return names;
 }
 
 void PluginSession::Finish() {

@@ -35,13 +35,17 @@ class PluginSession {
   // Where requests go; `flight` null unless fltrec. `quiet`: no notice for a stop. Call
   // before the collector starts: installs the observer of the collector's own records.
   void Attach(Collector* collector, FlightRecorder* flight, bool quiet);
-  // A batch drained from `pid`'s ring (Collector::ObserveHeapRecords).
-  void OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size);
+  // A batch drained from `pid`'s ring (Collector::ObserveHeapRecords), for every plugin but
+  // those that judge the batches already (`judging`: the collector's KeptAllocations has
+  // them, DroppingJudges).
+  void OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size, bool judging);
   // After the collector has finished: each plugin's fini.
   void Finish();
 
-  // The judges, for a collector stage that applies their verdicts (allocation_judge.h).
-  const std::vector<std::unique_ptr<PluginJudge>>& judges() const { return judges_; }
+  // The plugins that drop allocations (plugin.h: memwrap_plugin_drops_allocations), for the
+  // collector stage that applies their verdicts (kept_allocations.h); and their names.
+  std::vector<AllocationJudge*> DroppingJudges() const;
+  std::string DroppingNames() const;
 
  private:
   void Apply(const PluginSpec& plugin, uint32_t batch_pid, const PluginRequest& request);
