@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "byte_format.h"
 #include "memwrap/monotonic_clock.h"
 #include "plugin_host.h"
 
@@ -116,6 +117,10 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   if (io != Io::kDone || header.type != uint32_t(PluginFrame::kReady) ||
       payload.size() < 2 * sizeof(uint32_t)) {
     Fail(io == Io::kDone ? Io::kError : io);
+    if (io == Io::kTimedOut) {
+      throw std::runtime_error("its host did not load it within " +
+                               HumanDuration(load_timeout_ns));
+    }
     throw std::runtime_error("its host " + failure_ + " while loading it");
   }
   uint32_t pid = 0;
