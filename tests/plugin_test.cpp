@@ -32,6 +32,7 @@ const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
 const std::string kTestPlugin = MEMWRAP_TEST_PLUGIN;
 const std::string kWrongVersion = MEMWRAP_WRONG_VERSION_PLUGIN;
 const std::string kNotAPlugin = MEMWRAP_NOT_A_PLUGIN;
+const std::string kCrashOnLoad = MEMWRAP_CRASH_ON_LOAD_PLUGIN;
 const std::string kSamplePlugin = MEMWRAP_COUNT_ALLOCATIONS_PLUGIN;
 
 json ReportJson(const std::string& trace) {
@@ -162,6 +163,7 @@ TEST(Plugin, APluginThatCannotBeLoadedIsAnErrorBeforeTheProgramRuns) {
       {kNotAPlugin, "defines no memwrap_plugin_api_version()"},
       {dir.File("missing.so"), "cannot be loaded: "},
       {kTestPlugin + ":refuse", "refused to start (memwrap_plugin_init returned 7)"},
+      {kCrashOnLoad, "its host crashed (signal 11) while loading it"},
   };
   for (const Case& c : cases) {
     const std::string trace = dir.File("t.mwt");
