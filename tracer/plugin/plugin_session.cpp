@@ -67,6 +67,13 @@ void PluginSession::Attach(Collector* collector, FlightRecorder* flight, bool qu
 void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size,
                                   bool judging) {
   Saw(pid);
+  // An image's PROCESS_START alone: the plugins have it from the collector's own records
+  // (Attach), once.
+  RecordHeader first;
+  if (size >= sizeof(first)) {
+    memcpy(&first, records, sizeof(first));
+    if (first.type == uint16_t(RecordType::kProcessStart) && first.size == size) return;
+  }
   for (auto& judge : judges_) {
     if (!(judging && judge->drops_allocations())) judge->Observe(pid, records, size);
   }
