@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "did_you_mean.h"
 #include "memwrap/exit_codes.h"
+#include "tracer/plugin/plugin_host.h"
 
 namespace {
 
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
   // The same binary entered under a driver's name (a link named fltrec, ltracedrv, ...).
   const char* slash = argc > 0 ? strrchr(argv[0], '/') : nullptr;
   const std::string invoked = argc > 0 ? (slash != nullptr ? slash + 1 : argv[0]) : "";
+  // A plugin's host, started by memwrap itself (tracer/plugin/plugin_host.h).
+  if (invoked == memwrap::kPluginHostName) return memwrap::PluginHostMain(argc, argv);
   if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
   if (invoked == "fltrec") return memwrap::FltrecCommand(args);
   if (invoked == "stracedrv") return memwrap::StraceCommand(args);

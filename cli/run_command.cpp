@@ -12,6 +12,7 @@
 #include "did_you_mean.h"
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
+#include "plugin_options.h"
 #include "run_attached.h"
 #include "recording_session.h"
 #include "run_launched.h"
@@ -36,8 +37,9 @@ std::string RunUsage() {
          "happened and the call sites live at that instant. memwrap exits with PROGRAM's exit\n"
          "status, or dies of the signal that killed it.\n"
          "\n"
-         "Exit codes of memwrap itself: 2 bad usage or output not writable (nothing was run),\n"
-         "126 PROGRAM cannot be executed, 127 PROGRAM not found.\n"
+         "Exit codes of memwrap itself: 2 bad usage, output not writable or a --plugin that\n"
+         "cannot be loaded (nothing was run), 126 PROGRAM cannot be executed, 127 PROGRAM not\n"
+         "found.\n"
          "\n"
          "Options";
 }
@@ -97,6 +99,7 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
          "instead of starting a program, print the events of the recording of PID (a program "
          "started by `memwrap run --allow-watch`) until it ends; Ctrl-C stops watching, not "
          "the recording");
+    AddPluginOptions(&run.plugins, options);
     run.recording.AddTo(options);
     return;
   }
@@ -165,6 +168,7 @@ void DescribeRunOptions(RunCommandLine* line, po::options_description* options) 
          "live, from another terminal (your user or root only; a watcher that falls behind is "
          "told what it missed and never slows the program)");
   }
+  AddPluginOptions(&run.plugins, options);
   run.recording.AddTo(options);
   if (run.mode == RunMode::kFlightRecorder) run.flight.AddTo(options);
 }
@@ -224,6 +228,10 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
   }
+  if (std::string error = ValidatePluginOptions(&run.plugins); !error.empty()) {
+    fprintf(stderr, "memwrap: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (std::string error = CheckKeepStacksIf(run); !error.empty()) {
     fprintf(stderr, "memwrap: %s\n", error.c_str());
     return kExitUsage;
@@ -268,6 +276,11 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
   }
   if (!program.empty() || run.tap_stdout) {
     fprintf(stderr, "memwrap: --pid records a running process: give no program and no --stdout\n");
+    return kExitUsage;
+  }
+  if (!run.plugins.plugins.empty()) {
+    fprintf(stderr, "memwrap: --plugin needs the heap events of a program memwrap starts, not "
+            "--pid\n");
     return kExitUsage;
   }
   if (!line.duration.empty() && (!ParseDuration(line.duration, &duration_ns) || duration_ns == 0)) {
@@ -337,6 +350,11 @@ int RunProgram(const std::vector<std::string>& args, RunMode mode) {
   if (mode == RunMode::kWatch && line.attach != 0) {
     if (!program.empty()) {
       fprintf(stderr, "memwrap watch: -p watches a recording: give no program\n");
+      return kExitUsage;
+    }
+    if (!line.run.plugins.plugins.empty()) {
+      fprintf(stderr, "memwrap watch: --plugin needs the heap events of a program memwrap "
+              "starts, not -p\n");
       return kExitUsage;
     }
     return WatchRecording(line.run.watch, uint32_t(line.attach), line.run.output, line.run.force);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <stdexcept>
 
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
@@ -79,6 +80,7 @@ class LaunchedRecording {
 
   // Never returns when the program ran.
   int Record() {
+    if (int status = StartPlugins(); status >= 0) return status;
     Launch();
     if (int status = OpenTrace(); status >= 0) return status;
     if (int status = Trace(); status >= 0) return status;
@@ -90,11 +92,26 @@ class LaunchedRecording {
     }
     tap_.Stop();
     session_.FinishTrace();
+    if (plugins_ != nullptr) plugins_->Finish();
     PrintEnd(end.status);
     ExitLikeProgram(end.status);
   }
 
  private:
+  // The plugins' hosts, started before the program (nothing of theirs is its to inherit) and
+  // loaded before it runs: one that cannot be is an error, and nothing runs. -1, or the exit
+  // status.
+  int StartPlugins() {
+    if (run_.plugins.plugins.empty()) return -1;
+    try {
+      plugins_ = std::make_unique<PluginSession>(run_.plugins, "/proc/self/exe");
+    } catch (const std::runtime_error& error) {
+      fprintf(stderr, "memwrap: %s\n", error.what());
+      return kExitUsage;
+    }
+    return -1;
+  }
+
   // The program, forked with the shim's environment; it waits until its trace file exists.
   void Launch() {
     Collector& collector = session_.collector();
@@ -187,6 +204,21 @@ class LaunchedRecording {
     AddJobSessionInfo(rank_, &info);
     info["sample_interval_ns"] = std::to_string(run_.interval_ns);
     if (!run_.keep_stacks_if.empty()) info["keep_stacks_if"] = run_.keep_stacks_if;
+    if (plugins_ != nullptr) {
+      std::string names;
+      for (const std::string& plugin : run_.plugins.plugins) {
+        names += (names.empty() ? "" : ", ") + plugin;
+      }
+      info["plugins"] = names;
+      // Plugins that drop allocations filter the trace as an expression does (the analyzer
+      // then takes the counts from the collector's counters).
+      const std::string dropping = plugins_->DroppingNames();
+      if (run_.mode == RunMode::kRecord && !dropping.empty()) {
+        const std::string& expression = run_.keep_stacks_if;
+        info["keep_stacks_if"] = (expression.empty() ? "" : expression + " and ") + "--plugin " +
+                                 dropping;
+      }
+    }
     if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
     info["syscalls"] = run_.syscalls.empty() ? "default" : run_.syscalls;
     if (run_.stack_sample_rate != 0) {
@@ -253,22 +285,16 @@ class LaunchedRecording {
         if (trigger.kind == FlightTrigger::Kind::kSignal) signal(trigger.signal, CountSignal);
       }
       flight_ = flight_recorder_.get();
-      session_.StartCollector(std::move(flight_recorder_), run_.interval_ns);
-    } else if (watch_ != nullptr) {
-      WatchPrinter* printer = watch_.get();
-      session_.collector().ObserveHeapRecords(
-          [printer](uint32_t pid, const uint8_t* records, size_t size) {
-            printer->OnRecords(pid, records, size);
-          });
-      session_.StartCollector(run_.interval_ns);  // no trace: the records are only watched
-    } else {
+    }
+    if (flight_recorder_ == nullptr && watch_ == nullptr) {  // memwrap run
       if (run_.allow_watch) OfferToWatchers();
-      if (!run_.keep_stacks_if.empty()) {
-        judge_ = std::make_unique<ExpressionJudge>(run_.keep_stacks_if, MonotonicNs());
-        kept_ = std::make_unique<KeptAllocations>(std::vector<AllocationJudge*>{judge_.get()});
-        session_.collector().KeepAllocations(kept_.get());
-      }
-      session_.StartCollector(run_.interval_ns);
+      KeepJudgedAllocations();
+    }
+    ObserveEvents();
+    if (flight_recorder_ != nullptr) {
+      session_.StartCollector(std::move(flight_recorder_), run_.interval_ns);
+    } else {
+      session_.StartCollector(run_.interval_ns);  // memwrap watch: no trace, only watched
     }
     if (run_.tap_stdout) {
       const uint32_t pid = uint32_t(session_.pid());
@@ -277,6 +303,40 @@ class LaunchedRecording {
         collector->AddRecord(pid, StdoutLineRecordOf(ts, line));
       });
     }
+  }
+
+  // memwrap run: the allocations --keep-stacks-if and the plugins accept keep their records
+  // and stacks in the trace, and every event is counted (kept_allocations.h).
+  void KeepJudgedAllocations() {
+    std::vector<AllocationJudge*> judges;
+    if (!run_.keep_stacks_if.empty()) {
+      judge_ = std::make_unique<ExpressionJudge>(run_.keep_stacks_if, MonotonicNs());
+      judges.push_back(judge_.get());
+    }
+    if (plugins_ != nullptr) {
+      for (AllocationJudge* plugin : plugins_->DroppingJudges()) judges.push_back(plugin);
+    }
+    if (judges.empty()) return;
+    kept_ = std::make_unique<KeptAllocations>(std::move(judges));
+    session_.collector().KeepAllocations(kept_.get());
+  }
+
+  // The events as they are drained: memwrap watch's printer, the watchers of --allow-watch,
+  // and the plugins that do not judge the batches already (KeepJudgedAllocations).
+  void ObserveEvents() {
+    Collector& collector = session_.collector();
+    WatchPrinter* printer = watch_.get();
+    WatchPublisher* publisher = publisher_.get();
+    PluginSession* plugins = plugins_.get();
+    const bool judging = kept_ != nullptr;
+    if (plugins != nullptr) plugins->Attach(&collector, flight_, run_.quiet);
+    if (printer == nullptr && publisher == nullptr && plugins == nullptr) return;
+    collector.ObserveHeapRecords(
+        [printer, publisher, plugins, judging](uint32_t pid, const uint8_t* records, size_t size) {
+          if (printer != nullptr) printer->OnRecords(pid, records, size);
+          if (publisher != nullptr) publisher->Publish(pid, records, size);
+          if (plugins != nullptr) plugins->OnHeapRecords(pid, records, size, judging);
+        });
   }
 
   ProgramEnd RunProgram() {
@@ -316,11 +376,6 @@ class LaunchedRecording {
       fprintf(stderr, "memwrap: %s; recording without --allow-watch\n", error.what());
       return;
     }
-    WatchPublisher* publisher = publisher_.get();
-    session_.collector().ObserveHeapRecords(
-        [publisher](uint32_t pid, const uint8_t* records, size_t size) {
-          publisher->Publish(pid, records, size);
-        });
   }
 
   // The summary, or what the flight recorder did.
@@ -364,6 +419,7 @@ class LaunchedRecording {
   std::unique_ptr<FILE, CloseFile> watch_file_;  // -o PATH
   FILE* watch_out_ = nullptr;
   std::unique_ptr<WatchPrinter> watch_;
+  std::unique_ptr<PluginSession> plugins_;  // --plugin (the collector's thread feeds them)
   // --keep-stacks-if: likewise used by the collector's thread.
   std::unique_ptr<ExpressionJudge> judge_;
   std::unique_ptr<KeptAllocations> kept_;

@@ -12,6 +12,7 @@
 
 #include "flight_options.h"
 #include "record_options.h"
+#include "tracer/plugin/plugin_session.h"
 #include "watch_printer.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
@@ -45,6 +46,7 @@ struct LaunchedRun {
   bool allow_watch = false;     // --allow-watch: memwrap watch -p may follow the recording
   FlightCommandOptions flight;  // with RunMode::kFlightRecorder
   WatchOptions watch;           // with RunMode::kWatch (`output` is where its lines go)
+  PluginOptions plugins;        // --plugin, --plugin-timeout
 };
 
 // Never returns when the program ran (memwrap ends as it ended); else memwrap's exit status.

@@ -197,7 +197,9 @@ void Collector::Finish() {
   }
   // Only a recording that wrote everything says so: not after a write error (records are
   // missing), nor after RequestStop (processes still connected were not followed to the end).
-  if (writer_ == nullptr || stop_requested_ || !write_error().empty()) return;
+  if (writer_ == nullptr || (stop_requested_ && !end_cleanly_) || !write_error().empty()) {
+    return;
+  }
   try {
     writer_->Finish();
   } catch (const TraceError& error) {
@@ -315,6 +317,7 @@ void Collector::Run() {
   while (!greetings_.empty()) DropHello(*greetings_.begin()->second, /*answer=*/false);
   WriteAdded();
   while (!connections_.empty()) Disconnect(*connections_.begin()->second);
+  if (end_cleanly_) listen_fd_.Reset();  // a process started from now on runs untraced
 }
 
 void Collector::Accept() {
@@ -517,6 +520,7 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
       heap_observer_(hello.pid, connection->pending.data() + before,
                      connection->pending.size() - before);
     }
+    ObserveOwn(*connection, before);
   }
 
   HelloAck ack{kHelloMagic, 1};
@@ -664,7 +668,9 @@ void Collector::Disconnect(Connection& connection) {
     ImageEndRecord end{};
     end.h = {sizeof(end), uint16_t(RecordType::kImageEnd), 0};
     end.ts_ns = end_ts;
+    const size_t from = connection.pending.size();
     AppendRecord(&connection.pending, end);
+    ObserveOwn(connection, from);
   }
   Flush(connection);
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, connection.fd, nullptr);
@@ -676,6 +682,7 @@ void Collector::Disconnect(Connection& connection) {
 }
 
 void Collector::SampleMemory(Connection& connection) {
+  const size_t from = connection.pending.size();
   MemorySampleRecord sample{};
   sample.h = {sizeof(sample), uint16_t(RecordType::kMemorySample), 0};
   sample.ts_ns = MonotonicNs();
@@ -684,6 +691,14 @@ void Collector::SampleMemory(Connection& connection) {
     AppendRecord(&connection.pending, sample);
   }
   AppendHeapCounters(connection, false);
+  ObserveOwn(connection, from);
+}
+
+void Collector::ObserveOwn(const Connection& connection, size_t from) {
+  if (own_observer_ && connection.pending.size() > from) {
+    own_observer_(connection.pid, connection.pending.data() + from,
+                  connection.pending.size() - from);
+  }
 }
 
 void Collector::KeepAllocationsOf(Connection& connection, size_t from) {

@@ -61,6 +61,11 @@ class Collector {
   // poll (1 ms) of their writing, each image's PROCESS_START first: memwrap watch. Set before
   // Start.
   void ObserveHeapRecords(RecordObserver observer) { heap_observer_ = std::move(observer); }
+  // Called on the collector thread with the records the collector itself adds to a process's
+  // heap stream: its PROCESS_START when it connects, its MEMORY_SAMPLE (and HEAP_COUNTERS)
+  // every sample interval, its IMAGE_END after the last drain: memwrap --plugin. Set before
+  // Start.
+  void ObserveOwnRecords(RecordObserver observer) { own_observer_ = std::move(observer); }
   // memwrap run --keep-stacks-if / --plugin: the heap records go through `stage`, which keeps
   // the allocations its judges accept and counts every event (kept_allocations.h). Set before
   // Start; `stage` outlives Finish().
@@ -78,6 +83,14 @@ class Collector {
   // Makes Finish() return without waiting for processes that are still connected (their rings
   // are drained one last time).
   void RequestStop() { stop_requested_ = true; }
+  // Ends the recording early but cleanly (a plugin asked): like RequestStop, the processes
+  // still connected are let go (their rings drained one last time, their connections closed,
+  // so their shims stop recording) and processes that connect later are refused; but the
+  // trace is then ended as a whole one (RecordSink::Finish), with the exits recorded since.
+  void StopCleanly() {
+    end_cleanly_ = true;
+    stop_requested_ = true;
+  }
   // RequestStop() and Finish(), if Start() was called and Finish() was not; else nothing.
   void StopIfRunning();
 
@@ -134,12 +147,15 @@ class Collector {
   // The heap records drained into `connection.pending` from `from` on, through kept_.
   void KeepAllocationsOf(Connection& connection, size_t from);
   void WriteAdded();
+  // own_observer_ with the records appended to `connection`'s pending bytes from `from` on.
+  void ObserveOwn(const Connection& connection, size_t from);
   void Write(uint32_t pid, const ByteBuffer& records);
 
   RecordSink* writer_ = nullptr;
   bool library_calls_alone_ = false;
   RecordObserver observer_;
   RecordObserver heap_observer_;
+  RecordObserver own_observer_;
   KeptAllocations* kept_ = nullptr;
   uint32_t images_connected_ = 0;  // numbers each heap connection for kept_
   ByteBuffer kept_batch_;           // KeepAllocationsOf's copy of one drained batch
@@ -152,6 +168,7 @@ class Collector {
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finishing_{false};
+  std::atomic<bool> end_cleanly_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
   std::map<int, std::unique_ptr<PendingHello>> greetings_;  // by socket fd
   std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait

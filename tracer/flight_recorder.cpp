@@ -78,6 +78,11 @@ void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size
   if (dump_ != nullptr && now >= dump_until_ns_) FinishDump();  // --after is over
 
   const char* fired = CheckSignals();
+  if (fired == nullptr && !requested_dump_.empty()) {
+    fired_request_ = std::move(requested_dump_);
+    requested_dump_.clear();
+    fired = fired_request_.c_str();
+  }
   size_t fired_at = fired != nullptr ? 0 : SIZE_MAX;  // offset of the record that fired
   WindowChunk chunk{pid, std::vector<uint8_t>(data, data + size), 0};
   ForEachRecord(data, size, [&](const uint8_t* record, const RecordHeader& header) {
@@ -103,6 +108,10 @@ void FlightRecorder::WriteRecords(uint32_t pid, const void* records, size_t size
     Fire(fired, now);
   }
   Evict();
+}
+
+void FlightRecorder::RequestDump(const std::string& what) {
+  if (requested_dump_.empty()) requested_dump_ = what.empty() ? "plugin" : what;
 }
 
 const char* FlightRecorder::CheckSignals() {

@@ -68,6 +68,10 @@ class FlightRecorder : public RecordSink {
   // records the collector hands over (memory samples come every --interval).
   static void NotifySignal(int signo);
 
+  // Fires as a trigger named `what` would (memwrap --plugin asked for a dump), at the next
+  // records the collector hands over. On the collector's thread, like WriteRecords.
+  void RequestDump(const std::string& what);
+
   // The program ended with `wait_status`: fires `crash` when it did not exit with 0, then
   // closes any open dump. Call after the collector finished.
   void Close(int wait_status);
@@ -132,6 +136,8 @@ class FlightRecorder : public RecordSink {
   std::vector<bool> armed_;  // per trigger: false while its condition holds (fires on the edge)
   std::unique_ptr<TriggerEvents> trigger_events_;  // with expression triggers only
   uint32_t signals_seen_[65] = {};
+  std::string requested_dump_;  // RequestDump's `what` until it fires, "" if none
+  std::string fired_request_;   // the text of the request that fired (Fire takes a pointer)
   // The dump being written (--after), and the files written so far.
   std::unique_ptr<TraceWriter> dump_;
   uint64_t dump_until_ns_ = 0;
