@@ -13,18 +13,18 @@ TriggerEvents::TriggerEvents(bool read_stacks, uint64_t origin_ns)
 }
 
 size_t TriggerEvents::Stack::Depth() {
-  if (!resolved) {
-    resolved = true;
-    frames_.clear();
-    for (uint64_t address : *addresses) {
+  if (!known->resolved) {
+    known->resolved = true;
+    known->frames.clear();
+    for (uint64_t address : known->addresses) {
       // Each return address stands for its inlined functions and the one they were inlined
       // into: a frame each, innermost first.
       for (const SourceFrame& frame : owner->symbolizer_.Symbolize(image, address)) {
-        frames_.push_back({frame.function, frame.module, frame.file, frame.line});
+        known->frames.push_back({frame.function, frame.module, frame.file, frame.line});
       }
     }
   }
-  return frames_.size();
+  return known->frames.size();
 }
 
 uint32_t TriggerEvents::ImageOf(uint32_t pid) {
@@ -39,8 +39,7 @@ FilterStack* TriggerEvents::StackOf(uint32_t pid, StackId id) {
   auto it = stacks_.find(uint64_t(image) << 32 | id);
   if (it == stacks_.end()) return nullptr;
   stack_.image = image;
-  stack_.addresses = &it->second;
-  stack_.resolved = false;
+  stack_.known = &it->second;
   return &stack_;
 }
 
@@ -74,9 +73,12 @@ void TriggerEvents::Keep(uint32_t pid, const uint8_t* record, const RecordHeader
           sizeof(stack) + uint64_t(stack.depth) * 8 > header.size) {
         break;
       }
-      std::vector<uint64_t>& frames = stacks_[uint64_t(ImageOf(pid)) << 32 | stack.id];
-      frames.resize(stack.depth);
-      if (stack.depth > 0) memcpy(frames.data(), record + sizeof(stack), stack.depth * 8ull);
+      KnownStack& known = stacks_[uint64_t(ImageOf(pid)) << 32 | stack.id];
+      known.resolved = false;  // (re)sent: resolved again when asked
+      known.addresses.resize(stack.depth);
+      if (stack.depth > 0) {
+        memcpy(known.addresses.data(), record + sizeof(stack), stack.depth * 8ull);
+      }
       break;
     }
     default:

@@ -33,18 +33,22 @@ class TriggerEvents {
   void NewImage(uint32_t pid);
 
  private:
+  // One STACK record of an image: its return addresses, and their frames once an expression
+  // asked (each stack is symbolized once; the frames view the symbolizer's strings, which live
+  // as long as it does).
+  struct KnownStack {
+    std::vector<uint64_t> addresses;
+    std::vector<FilterFrame> frames;
+    bool resolved = false;
+  };
   class Stack : public FilterStack {
    public:
     size_t Depth() override;
-    FilterFrame Frame(size_t index) override { return frames_[index]; }
+    FilterFrame Frame(size_t index) override { return known->frames[index]; }
 
     TriggerEvents* owner = nullptr;
     uint32_t image = 0;
-    const std::vector<uint64_t>* addresses = nullptr;
-    bool resolved = false;
-
-   private:
-    std::vector<FilterFrame> frames_;
+    KnownStack* known = nullptr;
   };
   void Keep(uint32_t pid, const uint8_t* record, const RecordHeader& header);
   FilterStack* StackOf(uint32_t pid, StackId id);
@@ -56,7 +60,7 @@ class TriggerEvents {
   bool marked_ = false;
   std::unordered_map<uint32_t, uint32_t> images_;  // pid -> its current image, from 1
   uint32_t next_image_ = 1;
-  std::unordered_map<uint64_t, std::vector<uint64_t>> stacks_;  // image << 32 | id -> frames
+  std::unordered_map<uint64_t, KnownStack> stacks_;  // by image << 32 | id
   Symbolizer symbolizer_;  // by image
   Stack stack_;
 };
