@@ -20,6 +20,7 @@
 #include "natural_log.h"
 #include "ring_producer.h"
 #include "sampled_heap.h"
+#include "thread_ring_producer.h"
 
 namespace memwrap::shim {
 
@@ -52,6 +53,13 @@ __thread bool t_clockless __attribute__((tls_model("initial-exec")));
 __thread uint64_t t_realloc_old_usable __attribute__((tls_model("initial-exec")));
 // Threads that drew a seed so far: with a fixed seed, each thread's stream is still its own.
 std::atomic<uint64_t> g_seeded_threads{0};
+// --buffers per-thread (memwrap/ring.h): the thread's own ring, claimed at its first record;
+// set once the thread gave it back at its exit (its last records go to the shared ring).
+__thread ThreadRingHeader* t_thread_ring __attribute__((tls_model("initial-exec")));
+__thread bool t_thread_ring_given_back __attribute__((tls_model("initial-exec")));
+bool g_per_thread = false;  // the ring has ThreadRings
+pthread_key_t g_thread_ring_key;  // its destructor gives the thread's ring back
+bool g_thread_ring_key_made = false;
 
 // 0 for a clockless thread: the collector times its records (memwrap/ring.h).
 uint64_t NowNs() {
@@ -96,7 +104,10 @@ std::atomic<bool> g_no_system_calls{false};
 // without a clock counts the times it was asked instead: 200,000 (the ring asks after 1,024
 // pause instructions, 10 to 50 ns each: 2 to 10 s).
 bool RingStillMoving() {
-  const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
+  // The consumer bumps consumer_seq whenever it made room in the shared ring or, with
+  // per-thread buffers, in a thread's ring (whose tail this thread may be waiting on).
+  const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire) +
+                        g_ring_header->consumer_seq.load(std::memory_order_acquire);
   if (g_orphan_checks == 0 || tail != g_orphan_tail) {
     g_orphan_tail = tail;
     g_orphan_since_ns = NowNs();
@@ -137,10 +148,61 @@ void ReportDropped() {
   if (!g_ring.TryWrite(&lost, sizeof(lost))) g_dropped.fetch_add(dropped, std::memory_order_relaxed);
 }
 
+// --buffers per-thread: the calling thread's ring, claimed at its first record; nullptr when it
+// has none (all taken, given back at its exit, or the thread reads no clock): the shared ring.
+ThreadRingHeader* OwnThreadRing() {
+  if (t_thread_ring != nullptr) return t_thread_ring;
+  if (t_thread_ring_given_back || t_clockless || g_ring_header == nullptr) return nullptr;
+  t_thread_ring = ClaimThreadRing(g_ring_header, Tid());
+  // Without a key (pthread_key_create failed) the ring would never be given back: not used.
+  if (t_thread_ring != nullptr && g_thread_ring_key_made) {
+    pthread_setspecific(g_thread_ring_key, t_thread_ring);
+  } else if (t_thread_ring != nullptr) {
+    GiveBackThreadRing(t_thread_ring);
+    t_thread_ring = nullptr;
+    t_thread_ring_given_back = true;
+  }
+  return t_thread_ring;
+}
+
+// The thread exits (its key destructor): after its last record in its ring, the ring is free.
+void GiveBackOwnThreadRing(void* ring) {
+  if (ring == nullptr || ring != t_thread_ring) return;
+  t_thread_ring = nullptr;
+  t_thread_ring_given_back = true;
+  GiveBackThreadRing(static_cast<ThreadRingHeader*>(ring));
+}
+
+std::atomic<bool> g_sleep_allowed{true};  // false once the program entered seccomp
+
+// Writes into the thread's own ring; `reliably`: wait for room even in drop mode.
+bool PublishToThreadRing(ThreadRingHeader* ring, const void* record, uint32_t size,
+                         bool reliably) {
+  ThreadRingWriter writer(ring, g_ring_header->thread_ring_capacity);
+  if (g_settings.on_full == FullRingPolicy::kDrop) {
+    if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
+    if (!reliably && !writer.Fits(size)) {
+      g_dropped.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  }
+  if (!writer.WaitToFit(g_ring_header, size, &g_sleep_allowed, KeepWaiting)) {
+    StopTracing("the collector stopped reading");
+    return false;
+  }
+  writer.Write(record, size, MonotonicNs);
+  return true;
+}
+
 // Waits for space whatever the mode: for the few records a trace cannot be read without
 // (module maps) and for the last word at exit. KeepWaiting still gives up when the collector
 // is gone.
 bool PublishReliably(const void* record, uint32_t size) {
+  if (g_per_thread) {
+    if (ThreadRingHeader* ring = OwnThreadRing()) {
+      return PublishToThreadRing(ring, record, size, true);
+    }
+  }
   if (g_settings.on_full == FullRingPolicy::kDrop && g_dropped.load(std::memory_order_relaxed)) {
     ReportDropped();
   }
@@ -151,6 +213,11 @@ bool PublishReliably(const void* record, uint32_t size) {
 
 // Every event. In drop mode: false when the record did not fit (it is counted).
 bool Publish(const void* record, uint32_t size) {
+  if (g_per_thread) {
+    if (ThreadRingHeader* ring = OwnThreadRing()) {
+      return PublishToThreadRing(ring, record, size, false);
+    }
+  }
   if (g_settings.on_full != FullRingPolicy::kDrop) return PublishReliably(record, size);
   if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
   if (g_ring.TryWrite(record, size)) return true;
@@ -266,7 +333,10 @@ bool Connect() {
     }
     return false;
   }
-  g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
+  const bool per_thread = g_settings.buffers == BufferMode::kPerThread;
+  const uint32_t thread_rings = per_thread ? kDefaultThreadRings : 0;
+  const uint64_t thread_ring_capacity = per_thread ? ThreadRingCapacityFor(g_settings.ring_capacity) : 0;
+  g_ring_bytes = RingMappingBytes(g_settings.ring_capacity, thread_rings, thread_ring_capacity);
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   // Sealed at its size: the collector maps it too, and a ring that could shrink under it
   // would make its reads fault (SIGBUS). The collector refuses an unsealed ring.
@@ -286,7 +356,8 @@ bool Connect() {
     return false;
   }
   g_ring_header = reinterpret_cast<RingHeader*>(mapped);
-  InitRing(g_ring_header, g_settings.ring_capacity);
+  InitRingWithThreadRings(g_ring_header, g_settings.ring_capacity, thread_rings,
+                          thread_ring_capacity);
   if (g_sampled &&
       !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(reinterpret_cast<uint8_t*>(mapped) +
                                                           kHeapCounterAreaOffset),
@@ -306,6 +377,10 @@ bool Connect() {
     return false;
   }
   g_ring.Attach(g_ring_header, KeepWaiting);
+  // Per-thread buffers: the shared ring takes the records of threads without a ring of their
+  // own, timed after their reservation (memwrap/ring.h).
+  if (per_thread) g_ring.RetimeAfterReservation(MonotonicNs);
+  g_per_thread = per_thread;
   return true;
 }
 
@@ -317,6 +392,11 @@ void OnForkChild() {
   g_state.store(int(State::kDisabled), std::memory_order_relaxed);
   t_tid = 0;
   t_random = 0;
+  // The parent's ring goes with its mapping; this thread claims one in the new ring.
+  t_thread_ring = nullptr;
+  t_thread_ring_given_back = false;
+  if (g_thread_ring_key_made) pthread_setspecific(g_thread_ring_key, nullptr);
+  g_per_thread = false;
   g_dropped.store(0, std::memory_order_relaxed);
   Disconnect();
   if (g_sampled) ResetSampledHeapAfterFork();
@@ -331,7 +411,7 @@ void Initialise() {
   ShimSettings settings;
   const char* bad = ParseShimSettings(getenv(kEnvRingSize), getenv(kEnvStackDepth),
                                       getenv(kEnvStacks), getenv(kEnvSampleBytes),
-                                      getenv(kEnvOnFull), &settings);
+                                      getenv(kEnvOnFull), getenv(kEnvBuffers), &settings);
   if (getenv(kEnvSocket) == nullptr) return;
   if (bad != nullptr) {
     WriteStderr("ignoring an invalid setting, running untraced: ", bad);
@@ -346,6 +426,9 @@ void Initialise() {
   if (!InitStackCapture(g_settings.stack_depth, g_shim_text_begin, g_shim_text_end, Publish)) {
     WriteStderr("cannot set up stack capture, running untraced", "");
     return;
+  }
+  if (g_settings.buffers == BufferMode::kPerThread) {
+    g_thread_ring_key_made = pthread_key_create(&g_thread_ring_key, GiveBackOwnThreadRing) == 0;
   }
   if (!Connect()) return;
   pthread_atfork(nullptr, nullptr, OnForkChild);
@@ -407,7 +490,11 @@ void PrepareForSeccomp(bool strict) {
   AvoidSystemCallsInStackCapture();
   g_no_system_calls.store(true, std::memory_order_relaxed);
   g_ring.ForbidSystemCalls();
+  g_sleep_allowed.store(false, std::memory_order_relaxed);
   if (strict && !t_clockless) {
+    // Its records go to the shared ring from now on, timed by the collector (memwrap/ring.h).
+    GiveBackOwnThreadRing(t_thread_ring);
+    t_thread_ring_given_back = false;
     t_clockless = true;
     g_ring_header->clockless_threads.fetch_add(1, std::memory_order_release);
   }

@@ -1,0 +1,86 @@
+#include "thread_ring_consumer.h"
+
+#include <string.h>
+
+#include "memwrap/records.h"
+#include "ring_consumer.h"
+
+namespace memwrap {
+
+ThreadRingConsumer::ThreadRingConsumer(ThreadRingHeader* ring, uint64_t capacity)
+    : ring_(ring),
+      data_(reinterpret_cast<const uint8_t*>(ring) + kThreadRingHeaderSize),
+      capacity_(capacity),
+      tail_(ring->tail.load(std::memory_order_relaxed)) {
+  // Records are stored back to back from position 0 in multiples of 8 bytes.
+  if (tail_ % kRecordAlign != 0) damage_ = "thread ring tail " + std::to_string(tail_) + " is misaligned";
+}
+
+ThreadRingConsumer::State ThreadRingConsumer::ReadState() const {
+  State state;
+  // Sequentially consistent: pairs with the writer's busy store (ring.h, merge step c).
+  state.busy = ring_->busy.load(std::memory_order_seq_cst) != 0;
+  state.floor_ts = ring_->floor_ts.load(std::memory_order_relaxed);
+  return state;
+}
+
+void ThreadRingConsumer::CopyOut(uint64_t position, uint8_t* dst, uint64_t size) const {
+  const uint64_t offset = position & (capacity_ - 1);
+  const uint64_t first = capacity_ - offset < size ? capacity_ - offset : size;
+  memcpy(dst, data_ + offset, first);
+  if (first < size) memcpy(dst + first, data_, size - first);
+}
+
+size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
+  if (damaged()) return 0;
+  // Acquire: pairs with the writer's release store of head, made after the record bytes.
+  const uint64_t head = ring_->head.load(std::memory_order_acquire);
+  if (head == tail_) return 0;
+  if (head < tail_ || head - tail_ > capacity_ || head % kRecordAlign != 0) {
+    damage_ = "thread ring head " + std::to_string(head) + " is impossible against its tail " +
+              std::to_string(tail_);
+    return 0;
+  }
+  size_t appended = 0;
+  while (tail_ < head) {
+    RecordHeader header;
+    if (head - tail_ < sizeof(header)) {
+      damage_ = "thread ring ends inside a record header";
+      break;
+    }
+    CopyOut(tail_, reinterpret_cast<uint8_t*>(&header), sizeof(header));
+    if (header.size < sizeof(RecordHeader) || header.size > kMaxRecordSize ||
+        header.size % kRecordAlign != 0 || header.size > head - tail_) {
+      damage_ = "record at thread ring position " + std::to_string(tail_) +
+                " has impossible size " + std::to_string(header.size);
+      break;
+    }
+    // Copied once and checked on the copy (the writer may change the ring's bytes under us);
+    // the header checked above is the one forwarded.
+    const size_t at = out->size();
+    out->resize(at + header.size);
+    CopyOut(tail_, out->data() + at, header.size);
+    memcpy(out->data() + at, &header, sizeof(header));
+    if (!ValidShimRecord(out->data() + at, header.size)) {
+      out->resize(at);
+      damage_ = "malformed record of type " + std::to_string(header.type) +
+                " at thread ring position " + std::to_string(tail_);
+      break;
+    }
+    appended += header.size;
+    tail_ += header.size;
+  }
+  // Release: our copies are complete before the writer may reuse the space. Pairs with its
+  // acquire load of tail.
+  ring_->tail.store(tail_, std::memory_order_release);
+  return appended;
+}
+
+uint64_t ThreadRingConsumer::UnreadBytes() const {
+  const uint64_t head = ring_->head.load(std::memory_order_acquire);
+  if (head <= tail_) return 0;
+  // A hostile head far beyond the ring counts as at most one ring's worth.
+  return head - tail_ < capacity_ ? head - tail_ : capacity_;
+}
+
+}  // namespace memwrap
