@@ -127,7 +127,7 @@ TEST(ThreadBuffers, ThreadsBeyondTheRingsFallBackToTheSharedRing) {
 // glibc hands the freed addresses out again at once to the freeing thread.
 TEST(ThreadBuffers, BlocksHandedBetweenThreadsReplayWithoutAnAnomaly) {
   ScratchDir dir;
-  constexpr uint64_t kThreads = 4, kRounds = 50000, kSize = 48;
+  constexpr uint64_t kThreads = 4, kRounds = 100000, kSize = 48;
   const std::vector<std::string> program = {kThreadHandoff, std::to_string(kThreads),
                                             std::to_string(kRounds), std::to_string(kSize)};
   for (const char* stacks : {"none", "full"}) {

@@ -7,6 +7,7 @@
  * usage: thread_handoff THREADS ROUNDS BLOCK_SIZE
  * The queues are static arrays guarded by pthread mutexes (no heap of the program's own). */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ struct queue {
 static struct queue queues[kMaxThreads];
 static int threads, rounds;
 static size_t block_size;
-static pthread_barrier_t all_done;
+static int finished; /* threads done allocating (__atomic builtins) */
 
 __attribute__((noinline)) static void* handoff_allocate(void) {
   void* p = malloc(block_size);
@@ -53,11 +54,15 @@ static void* worker(void* arg) {
       if (placed) next->blocks[next->count++] = p;
       pthread_mutex_unlock(&next->lock);
       if (placed) break;
-      free_received(mine); /* the next thread is slow: keep our own queue moving meanwhile */
+      if (free_received(mine) == 0) sched_yield(); /* the next thread is slow */
     }
     if ((i & 7) == 7) free_received(mine);
   }
-  pthread_barrier_wait(&all_done);
+  /* The previous thread may still hand us blocks: keep taking them until everyone is done. */
+  __atomic_add_fetch(&finished, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&finished, __ATOMIC_SEQ_CST) < threads) {
+    if (free_received(mine) == 0) sched_yield();
+  }
   free_received(mine);
   return NULL;
 }
@@ -69,7 +74,6 @@ int main(int argc, char** argv) {
   block_size = (size_t)atol(argv[3]);
   if (threads < 2 || threads > kMaxThreads || rounds < 1 || block_size < 1) return 2;
   for (int t = 0; t < threads; ++t) pthread_mutex_init(&queues[t].lock, NULL);
-  pthread_barrier_init(&all_done, NULL, (unsigned)threads);
   pthread_t ids[kMaxThreads];
   for (long t = 0; t < threads; ++t) pthread_create(&ids[t], NULL, worker, (void*)t);
   for (int t = 0; t < threads; ++t) pthread_join(ids[t], NULL);
