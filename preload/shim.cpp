@@ -67,6 +67,15 @@ uint64_t NowNs() {
   return MonotonicNs();
 }
 
+// A heap or mapping event's time. A thread that writes into a ring of its own (--buffers
+// per-thread) has it read again by the ring's writer, at the same side of the real call
+// (ThreadRingWriter::Write): reading it here too would only cost time, so it is left at 1,
+// which the writer always replaces.
+uint64_t EventTime() {
+  if (t_thread_ring != nullptr) return 1;
+  return NowNs();
+}
+
 uint32_t Tid() {
   if (t_tid == 0) t_tid = uint32_t(syscall(SYS_gettid));
   return t_tid;
@@ -518,14 +527,14 @@ void PublishAlloc(void* block, size_t size, StackId stack, uint16_t flags) {
   record.tid = Tid();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.size = size;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
 void PublishFree(void* block) {
   FreeRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.tid = Tid();
   record.reserved = 0;
@@ -583,7 +592,7 @@ void RecordReallocBegin(void* old_block) {
   }
   ReallocBeginRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kReallocBegin), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.old_addr = reinterpret_cast<uint64_t>(old_block);
   record.tid = Tid();
   record.reserved = 0;
@@ -608,7 +617,7 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
   record.old_addr = reinterpret_cast<uint64_t>(old_block);
   record.new_addr = reinterpret_cast<uint64_t>(new_block);
   record.size = size;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -623,7 +632,7 @@ void RecordMmap(void* addr, size_t length, int prot, int flags, const CallerCont
   record.length = length;
   record.prot = uint32_t(prot);
   record.flags = uint32_t(flags);
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -632,7 +641,7 @@ void RecordMunmap(void* addr, size_t length) {
   if (!scope.entered() || !Active()) return;
   MunmapRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kMunmap), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.addr = reinterpret_cast<uint64_t>(addr);
   record.length = length;
   record.tid = Tid();
@@ -645,7 +654,7 @@ void RecordMremapBegin(void* old_addr, size_t old_length, int flags) {
   if (!scope.entered() || !Active()) return;
   MremapBeginRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kMremapBegin), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.old_addr = reinterpret_cast<uint64_t>(old_addr);
   record.old_length = old_length;
   record.tid = Tid();
@@ -669,7 +678,7 @@ void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t n
   record.new_length = new_length;
   record.flags = uint32_t(flags);
   record.reserved = 0;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -682,7 +691,7 @@ void RecordBrk(void* old_break, void* new_break, const CallerContext& caller) {
   record.tid = Tid();
   record.old_break = reinterpret_cast<uint64_t>(old_break);
   record.new_break = reinterpret_cast<uint64_t>(new_break);
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 

@@ -61,19 +61,18 @@ size_t ProcessRingReader::Drain(ByteBuffer* out, size_t max_bytes, bool final) {
   const uint64_t now = clock_();
   // b. The shared ring (threads without a ring of their own).
   const uint64_t shared_head = header_->head.load(std::memory_order_acquire);
-  scratch_.clear();
-  shared_.Drain(&scratch_, max_bytes);
-  merge_->Add(0, scratch_.data(), scratch_.size(), now);
-  merge_->SortByTime(0);
+  if (shared_.Drain(merge_->Incoming(0), max_bytes) > 0) {
+    merge_->AddIncoming(0, now);
+    merge_->SortByTime(0);
+  }
   uint64_t watermark = now;
   if (!shared_.damaged()) watermark = std::min(watermark, SharedFloor(now, shared_head));
   // c. Every thread's ring: its state before its head.
   bool made_room = false;
   for (size_t i = 0; i < threads_.size(); ++i) {
     const ThreadRingConsumer::State state = threads_[i].ReadState();
-    scratch_.clear();
-    if (threads_[i].Drain(&scratch_) > 0) {
-      merge_->Add(i + 1, scratch_.data(), scratch_.size(), now);
+    if (threads_[i].Drain(merge_->Incoming(i + 1)) > 0) {
+      merge_->AddIncoming(i + 1, now);
       made_room = true;
     }
     if (state.busy && !threads_[i].damaged()) watermark = std::min(watermark, state.floor_ts);

@@ -54,7 +54,6 @@ class ProcessRingReader {
   // (shared head, clock) of earlier rounds: a shared-ring slot at or after such a head was
   // reserved after that clock reading (ring.h, merge step b).
   std::vector<std::pair<uint64_t, uint64_t>> head_history_;
-  ByteBuffer scratch_;
 };
 
 }  // namespace memwrap

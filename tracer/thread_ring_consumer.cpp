@@ -41,35 +41,36 @@ size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
               std::to_string(tail_);
     return 0;
   }
-  size_t appended = 0;
-  while (tail_ < head) {
+  // One private copy of everything published (in at most two pieces), checked record by
+  // record: the writer may change the ring's bytes under us, the copy cannot change.
+  const size_t start = out->size();
+  out->resize(start + (head - tail_));
+  CopyOut(tail_, out->data() + start, head - tail_);
+  uint64_t at = 0;
+  while (at < head - tail_) {
+    const uint64_t left = head - tail_ - at;
     RecordHeader header;
-    if (head - tail_ < sizeof(header)) {
+    if (left < sizeof(header)) {
       damage_ = "thread ring ends inside a record header";
       break;
     }
-    CopyOut(tail_, reinterpret_cast<uint8_t*>(&header), sizeof(header));
+    memcpy(&header, out->data() + start + at, sizeof(header));
     if (header.size < sizeof(RecordHeader) || header.size > kMaxRecordSize ||
-        header.size % kRecordAlign != 0 || header.size > head - tail_) {
-      damage_ = "record at thread ring position " + std::to_string(tail_) +
+        header.size % kRecordAlign != 0 || header.size > left) {
+      damage_ = "record at thread ring position " + std::to_string(tail_ + at) +
                 " has impossible size " + std::to_string(header.size);
       break;
     }
-    // Copied once and checked on the copy (the writer may change the ring's bytes under us);
-    // the header checked above is the one forwarded.
-    const size_t at = out->size();
-    out->resize(at + header.size);
-    CopyOut(tail_, out->data() + at, header.size);
-    memcpy(out->data() + at, &header, sizeof(header));
-    if (!ValidShimRecord(out->data() + at, header.size)) {
-      out->resize(at);
+    if (!ValidShimRecord(out->data() + start + at, header.size)) {
       damage_ = "malformed record of type " + std::to_string(header.type) +
-                " at thread ring position " + std::to_string(tail_);
+                " at thread ring position " + std::to_string(tail_ + at);
       break;
     }
-    appended += header.size;
-    tail_ += header.size;
+    at += header.size;
   }
+  out->resize(start + at);
+  tail_ += at;
+  const size_t appended = size_t(at);
   // Release: our copies are complete before the writer may reuse the space. Pairs with its
   // acquire load of tail.
   ring_->tail.store(tail_, std::memory_order_release);

@@ -26,6 +26,10 @@ class TimeMerge {
   // Appends `size` bytes of whole, validated records to queue `queue`. A record whose time is 0
   // (a clockless thread's, see ring.h) gets `zero_time`.
   void Add(size_t queue, const uint8_t* records, size_t size, uint64_t zero_time);
+  // The same without a copy: a ring's consumer appends whole records to Incoming(queue), then
+  // AddIncoming(queue, zero_time) takes them in.
+  ByteBuffer* Incoming(size_t queue) { return &queues_.at(queue).bytes; }
+  void AddIncoming(size_t queue, uint64_t zero_time);
   // Orders the records of `queue` not emitted yet by time, stably.
   void SortByTime(size_t queue);
 
@@ -47,6 +51,7 @@ class TimeMerge {
     ByteBuffer bytes;
     std::vector<Entry> entries;
     size_t next = 0;  // first entry not emitted
+    uint64_t indexed = 0;  // bytes that have entries
     uint64_t last_time = 0;
   };
   void Compact(Queue& queue);
