@@ -13,11 +13,12 @@ void RecordOptions::AddTo(po::options_description* options) {
       ("on-full", po::value<std::string>(&on_full)->value_name("block|drop")->default_value("block"),
        "when a ring is full: block = the program waits, nothing is lost (default); drop = never "
        "wait, count the records that did not fit and mark the gap as LOST in the trace")
-      ("buffers", po::value<std::string>(&buffers)->value_name("per-process|per-thread")->default_value("per-process"),
-       "where threads put their records: per-process = one ring shared by all threads of a "
-       "process (default); per-thread = each thread writes into a ring of its own, without an "
-       "atomic operation shared with other threads, and memwrap merges the rings by time into "
-       "one stream per process (same records, same order guarantees)")
+      ("buffers", po::value<std::string>(&buffers)->value_name("MODE")->default_value("per-process"),
+       "where threads put their records, MODE per-process or per-thread: per-process = one "
+       "ring shared by all threads of a process (default); per-thread = each thread writes "
+       "into a ring of its own, without an atomic operation shared with other threads, and "
+       "memwrap merges the rings by time into one stream per process (same records, same "
+       "order guarantees)")
       ("stacks", po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
        "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
        "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
