@@ -344,7 +344,8 @@ bool Connect() {
   }
   const bool per_thread = g_settings.buffers == BufferMode::kPerThread;
   const uint32_t thread_rings = per_thread ? kDefaultThreadRings : 0;
-  const uint64_t thread_ring_capacity = per_thread ? ThreadRingCapacityFor(g_settings.ring_capacity) : 0;
+  const uint64_t thread_ring_capacity =
+      per_thread ? ThreadRingCapacityFor(g_settings.ring_capacity) : 0;
   g_ring_bytes = RingMappingBytes(g_settings.ring_capacity, thread_rings, thread_ring_capacity);
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   // Sealed at its size: the collector maps it too, and a ring that could shrink under it

@@ -47,8 +47,8 @@ ProcessRingReader::ProcessRingReader(void* mapping, uint64_t (*clock)())
   if (count == 0) return;
   threads_.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
-    auto* ring = reinterpret_cast<ThreadRingHeader*>(static_cast<uint8_t*>(mapping) +
-                                                     ThreadRingOffset(capacity, thread_capacity, i));
+    auto* ring = reinterpret_cast<ThreadRingHeader*>(
+        static_cast<uint8_t*>(mapping) + ThreadRingOffset(capacity, thread_capacity, i));
     threads_.emplace_back(ring, thread_capacity);
   }
   merge_ = std::make_unique<TimeMerge>(size_t(count) + 1);

@@ -33,8 +33,8 @@ std::string RingConsumer::Validate(const void* mapping, uint64_t mapping_size) {
        (thread_ring_capacity & (thread_ring_capacity - 1)) != 0)) {
     return "thread ring capacity " + std::to_string(thread_ring_capacity) + " is not allowed";
   }
-  if (RingMappingBytes(header->capacity, thread_rings, thread_rings != 0 ? thread_ring_capacity : 0) !=
-      mapping_size) {
+  if (RingMappingBytes(header->capacity, thread_rings,
+                       thread_rings != 0 ? thread_ring_capacity : 0) != mapping_size) {
     return "ring capacity/size mismatch";
   }
   return "";

@@ -264,7 +264,8 @@ constexpr uint64_t ThreadRingCapacityFor(uint64_t capacity) {
 // Bytes of the whole memfd: header, shared data area, thread rings.
 constexpr uint64_t RingMappingBytes(uint64_t capacity, uint32_t thread_rings,
                                     uint64_t thread_ring_capacity) {
-  return kRingHeaderSize + capacity + uint64_t(thread_rings) * (kThreadRingHeaderSize + thread_ring_capacity);
+  return kRingHeaderSize + capacity +
+         uint64_t(thread_rings) * (kThreadRingHeaderSize + thread_ring_capacity);
 }
 
 constexpr uint64_t ThreadRingOffset(uint64_t capacity, uint64_t thread_ring_capacity, uint32_t i) {
