@@ -25,6 +25,7 @@ const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
 const std::string kThreadHandoff = MEMWRAP_THREAD_HANDOFF;
 const std::string kForkExec = MEMWRAP_FORK_EXEC;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kSeccompHeap = MEMWRAP_SECCOMP_HEAP;
 
 const json* SiteNamed(const json& report, const std::string& function) {
   for (const json& site : report["peak_sites"]) {
@@ -154,6 +155,42 @@ TEST(ThreadBuffers, ForkedAndExecutedImagesAreRecorded) {
   const json* site = SiteNamed(own, "worker_allocate");
   ASSERT_NE(site, nullptr);
   EXPECT_EQ((*site)["allocations"].get<uint64_t>(), 40u);
+}
+
+// A thread in seccomp strict mode can read no clock: it gives its ring back and writes into the
+// shared ring, where the collector times its records. Filter mode keeps its clock and its ring.
+TEST(ThreadBuffers, ProgramsInSeccompRunAndAreRecorded) {
+  ScratchDir dir;
+  for (const char* mode : {"strict", "filter"}) {
+    json report = Record(dir, std::string("seccomp-") + mode, "per-thread", {kSeccompHeap, mode});
+    // seccomp_heap: 1,000 allocations after the switch, every other one freed.
+    EXPECT_GE(Total(report, "allocations"), 1000u) << mode;
+    EXPECT_EQ(Total(report, "untracked_frees"), 0u) << mode;
+    EXPECT_EQ(Total(report, "replaced_live_blocks"), 0u) << mode;
+    EXPECT_GT(report["peak_heap_time_ns"].get<uint64_t>(), 0u) << mode;
+    EXPECT_LE(report["peak_heap_time_ns"].get<uint64_t>(), report["duration_ns"].get<uint64_t>())
+        << mode;
+  }
+}
+
+// Drop mode: records that do not fit in a thread's ring are counted like the shared ring's, so
+// every event is either recorded or counted as lost.
+TEST(ThreadBuffers, DropModeAccountsForEveryEvent) {
+  ScratchDir dir;
+  constexpr uint64_t kThreads = 4, kRounds = 100000, kSize = 48;
+  json report = Record(dir, "drop", "per-thread",
+                       {kThreadHandoff, std::to_string(kThreads), std::to_string(kRounds),
+                        std::to_string(kSize)},
+                       {"--on-full=drop", "--buffer", "64KiB", "--stacks=none"});
+  json whole = Record(dir, "drop", "per-process",
+                      {kThreadHandoff, std::to_string(kThreads), std::to_string(kRounds),
+                       std::to_string(kSize)},
+                      {"--stacks=none"});
+  // Every free the replay saw (matched or untracked), every allocation, every lost record.
+  const uint64_t events = Total(report, "allocations") + Total(report, "frees") +
+                          Total(report, "untracked_frees") +
+                          report["lost_events"].get<uint64_t>();
+  EXPECT_EQ(events, Total(whole, "allocations") + Total(whole, "frees"));
 }
 
 }  // namespace
