@@ -452,7 +452,8 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   }
   void* mapping =
       mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
-  if (mapping == MAP_FAILED || !ProcessRingReader::Validate(mapping, uint64_t(ring_size)).empty()) {
+  if (mapping == MAP_FAILED ||
+      !ProcessRingReader::Validate(mapping, uint64_t(ring_size)).empty()) {
     if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
     reject();
     return;
