@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -207,6 +208,28 @@ TEST(ThreadRings, TheFinalDrainTakesEverythingEvenBehindABusyWriter) {
   reader.Drain(&out, 1 << 20, true);
   EXPECT_EQ(Times(out), (std::vector<uint64_t>{30, 40}));
   EXPECT_EQ(reader.UnreadBytes(), 0u);
+}
+
+// The collector reads no more per round than it may write: a ring it could not read to its end
+// holds the watermark at its first unread record, so another ring's later record waits.
+TEST(ThreadRings, ARingReadOnlyInPartHoldsTheWatermarkAtItsFirstUnreadRecord) {
+  TestRings rings(2);
+  ProcessRingReader reader(rings.mapping(), Now);
+  FreeRecord record = Free(0x1000, 1);
+  for (uint64_t ts = 1; ts <= 300; ++ts) WriteAt(rings.ring(0), &record, sizeof(record), ts);
+  WriteAt(rings.ring(1), &record, sizeof(record), 290);
+  g_now = 1000;
+  ByteBuffer out;
+  reader.Drain(&out, kMaxRecordSize, false);  // 256 records of ring 0, none of ring 1
+  std::vector<uint64_t> times = Times(out);
+  ASSERT_EQ(times.size(), 256u);
+  EXPECT_EQ(times.back(), 256u);
+  out.clear();
+  reader.Drain(&out, kMaxRecordSize, false);
+  std::vector<uint64_t> rest = Times(out);
+  times.insert(times.end(), rest.begin(), rest.end());
+  EXPECT_EQ(times.size(), 301u);
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
 }
 
 TEST(ThreadRings, OnEqualTimesAFreeGoesBeforeAnAllocation) {

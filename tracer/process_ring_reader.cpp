@@ -67,15 +67,28 @@ size_t ProcessRingReader::Drain(ByteBuffer* out, size_t max_bytes, bool final) {
   }
   uint64_t watermark = now;
   if (!shared_.damaged()) watermark = std::min(watermark, SharedFloor(now, shared_head));
-  // c. Every thread's ring: its state before its head.
+  // c. Every thread's ring: its state before its head. What is read from the rings in one
+  // round is bounded like the output, so that records do not pile up here faster than they
+  // leave (the writers wait for room instead); a ring left with unread records bounds the
+  // watermark by the first of them.
   bool made_room = false;
+  uint64_t intake = final ? UINT64_MAX : max_bytes;
   for (size_t i = 0; i < threads_.size(); ++i) {
     const ThreadRingConsumer::State state = threads_[i].ReadState();
-    if (threads_[i].Drain(merge_->Incoming(i + 1)) > 0) {
-      merge_->AddIncoming(i + 1, now);
-      made_room = true;
+    if (intake > 0) {
+      const size_t got = threads_[i].Drain(merge_->Incoming(i + 1), intake);
+      if (got > 0) {
+        merge_->AddIncoming(i + 1, now);
+        made_room = true;
+        intake -= std::min<uint64_t>(intake, got);
+      }
     }
-    if (state.busy && !threads_[i].damaged()) watermark = std::min(watermark, state.floor_ts);
+    if (threads_[i].damaged()) continue;
+    uint64_t first_unread = 0;
+    if (threads_[i].Unread(&first_unread)) {
+      watermark = std::min(watermark, std::max(first_unread, merge_->LastTime(i + 1)));
+    }
+    if (state.busy) watermark = std::min(watermark, state.floor_ts);
   }
   if (made_room) {
     // As RingConsumer does for the shared ring: a writer waiting for room in its ring sleeps

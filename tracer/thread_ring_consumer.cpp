@@ -31,7 +31,7 @@ void ThreadRingConsumer::CopyOut(uint64_t position, uint8_t* dst, uint64_t size)
   if (first < size) memcpy(dst + first, data_, size - first);
 }
 
-size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
+size_t ThreadRingConsumer::Drain(ByteBuffer* out, uint64_t max_bytes) {
   if (damaged()) return 0;
   // Acquire: pairs with the writer's release store of head, made after the record bytes.
   const uint64_t head = ring_->head.load(std::memory_order_acquire);
@@ -41,19 +41,23 @@ size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
               std::to_string(tail_);
     return 0;
   }
-  // One private copy of everything published (in at most two pieces), checked record by
-  // record: the writer may change the ring's bytes under us, the copy cannot change.
+  // One private copy of what is published, up to the budget (in at most two pieces), checked
+  // record by record: the writer may change the ring's bytes under us, the copy cannot change.
+  const uint64_t published = head - tail_;
+  const uint64_t budget = max_bytes > kMaxRecordSize ? max_bytes : kMaxRecordSize;
+  const uint64_t copied = published < budget ? published : budget;
   const size_t start = out->size();
-  out->resize(start + (head - tail_));
-  CopyOut(tail_, out->data() + start, head - tail_);
+  out->resize(start + copied);
+  CopyOut(tail_, out->data() + start, copied);
   uint64_t at = 0;
-  while (at < head - tail_) {
-    const uint64_t left = head - tail_ - at;
+  while (at < copied) {
+    const uint64_t left = published - at;
     RecordHeader header;
     if (left < sizeof(header)) {
       damage_ = "thread ring ends inside a record header";
       break;
     }
+    if (copied - at < sizeof(header)) break;  // the budget ends here
     memcpy(&header, out->data() + start + at, sizeof(header));
     if (header.size < sizeof(RecordHeader) || header.size > kMaxRecordSize ||
         header.size % kRecordAlign != 0 || header.size > left) {
@@ -61,6 +65,7 @@ size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
                 " has impossible size " + std::to_string(header.size);
       break;
     }
+    if (header.size > copied - at) break;  // the budget ends inside it: next time
     if (!ValidShimRecord(out->data() + start + at, header.size)) {
       damage_ = "malformed record of type " + std::to_string(header.type) +
                 " at thread ring position " + std::to_string(tail_ + at);
@@ -75,6 +80,22 @@ size_t ThreadRingConsumer::Drain(ByteBuffer* out) {
   // acquire load of tail.
   ring_->tail.store(tail_, std::memory_order_release);
   return appended;
+}
+
+bool ThreadRingConsumer::Unread(uint64_t* ts_ns) const {
+  *ts_ns = 0;
+  if (damaged()) return false;
+  const uint64_t head = ring_->head.load(std::memory_order_acquire);
+  if (head <= tail_ || head - tail_ > capacity_) return head != tail_;
+  uint8_t first[sizeof(RecordHeader) + sizeof(uint64_t)];
+  if (head - tail_ < sizeof(first)) return true;
+  CopyOut(tail_, first, sizeof(first));
+  RecordHeader header;
+  memcpy(&header, first, sizeof(header));
+  if (header.type != uint16_t(RecordType::kStack) && header.size >= sizeof(first)) {
+    memcpy(ts_ns, first + sizeof(header), sizeof(*ts_ns));
+  }
+  return true;
 }
 
 uint64_t ThreadRingConsumer::UnreadBytes() const {

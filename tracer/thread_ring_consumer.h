@@ -27,9 +27,13 @@ class ThreadRingConsumer {
   };
   State ReadState() const;
 
-  // Appends the published records (whole, validated, without padding beyond their size) to
-  // `out` and gives their space back to the writer. Returns the bytes appended.
-  size_t Drain(ByteBuffer* out);
+  // Appends published records (whole, validated), about `max_bytes` of them (at least one),
+  // to `out` and gives their space back to the writer. Returns the bytes appended.
+  size_t Drain(ByteBuffer* out, uint64_t max_bytes);
+  // Whether published records are left unread (Drain's budget ran out); then, in *ts_ns, the
+  // time of the first of them, or 0 when it has none (a STACK) or looks wrong: no later record
+  // of this ring has an earlier time.
+  bool Unread(uint64_t* ts_ns) const;
 
   bool damaged() const { return !damage_.empty(); }
   const std::string& damage() const { return damage_; }

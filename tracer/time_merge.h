@@ -37,6 +37,10 @@ class TimeMerge {
   // record if `everything`), as long as they fit in `max_bytes`. Returns the bytes appended.
   size_t Emit(uint64_t watermark, bool everything, size_t max_bytes, ByteBuffer* out);
 
+  // The time of the last record added to `queue` (0 before any): no record added to it later
+  // by a ring whose clock does not go back has an earlier one.
+  uint64_t LastTime(size_t queue) const { return queues_.at(queue).last_time; }
+
   // Bytes added and not emitted yet.
   uint64_t pending_bytes() const { return pending_bytes_; }
 
