@@ -196,7 +196,9 @@ static_assert(kHeapCounterSlots >= 900);
 //      whose h was <= u (every slot at or after that h was reserved after that round's clock,
 //      and its ts_ns is read after its reservation);
 //   c. each ThreadRing: b = busy (seq_cst), f = floor_ts, then head (acquire); copy out
-//      [tail, head), validate, store tail (release). Its floor is f if b == 1, else none;
+//      [tail, head), validate, store tail (release). Its floor is f if b == 1, else none. A
+//      round reads no more from the rings than it may write (the writers wait for room
+//      instead); a ring with records left unread also bounds W by the first of them;
 //   d. watermark W = min(C, shared floor, every busy ring's floor). Every record that was not
 //      copied out in this round has ts_ns >= W (argument below). The records copied out so
 //      far with ts_ns < W are emitted in ts_ns order (a k-way merge of the per-ring queues;
