@@ -34,6 +34,7 @@ RecordingMode RecordingModeOf(const std::map<std::string, std::string>& session)
   };
   text("stacks", &mode.stacks);
   text("on_full", &mode.on_full);
+  text("buffers", &mode.buffers);
   mode.sample_bytes = number("sample_bytes");
   mode.stack_depth = uint32_t(number("stack_depth"));
   mode.ring_bytes = number("ring_bytes");

@@ -138,6 +138,7 @@ struct StackSamples {
 struct RecordingMode {
   std::string stacks = "full";    // full | none | sampled
   std::string on_full = "block";  // block | drop
+  std::string buffers = "per-process";  // per-process | per-thread
   uint64_t sample_bytes = 0;      // sampled only
   uint32_t stack_depth = 0;       // 0: not recorded
   uint64_t ring_bytes = 0;        // 0: not recorded

@@ -159,6 +159,7 @@ std::string FormatReportJson(const Report& report) {
   json recording;
   recording["stacks"] = report.recording.stacks;
   recording["on_full"] = report.recording.on_full;
+  recording["buffers"] = report.recording.buffers;
   recording["stack_depth"] = report.recording.stack_depth;
   recording["ring_bytes"] = report.recording.ring_bytes;
   if (report.recording.stacks == "sampled") recording["sample_bytes"] = report.recording.sample_bytes;

@@ -94,6 +94,8 @@ std::string FormatReportText(const Report& report) {
   if (report.recording.stacks == "sampled") {
     out << " --sample-bytes=" << report.recording.sample_bytes;
   }
+  // The default is not repeated, so reports of per-process traces read as before.
+  if (report.recording.buffers != "per-process") out << " --buffers=" << report.recording.buffers;
   out << "\n";
   if (report.sampled.present) WriteSampledNote(out, report.sampled);
   if (report.kept.present) WriteKeptNote(out, report);

@@ -68,7 +68,7 @@ void Disconnect() {
 
 bool Connect() {
   ShimSettings settings;
-  if (ParseShimSettings(getenv(kEnvRingSize), nullptr, nullptr, nullptr, nullptr, &settings) !=
+  if (ParseShimSettings(getenv(kEnvRingSize), nullptr, nullptr, nullptr, nullptr, nullptr, &settings) !=
       nullptr) {
     WriteStderr("memwrap: invalid MEMWRAP_BUFFER, library calls are not traced\n");
     return false;

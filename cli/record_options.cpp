@@ -13,6 +13,12 @@ void RecordOptions::AddTo(po::options_description* options) {
       ("on-full", po::value<std::string>(&on_full)->value_name("block|drop")->default_value("block"),
        "when a ring is full: block = the program waits, nothing is lost (default); drop = never "
        "wait, count the records that did not fit and mark the gap as LOST in the trace")
+      ("buffers", po::value<std::string>(&buffers)->value_name("MODE")->default_value("per-process"),
+       "where threads put their records, MODE per-process or per-thread: per-process = one "
+       "ring shared by all threads of a process (default); per-thread = each thread writes "
+       "into a ring of its own, without an atomic operation shared with other threads, and "
+       "memwrap merges the rings by time into one stream per process (same records, same "
+       "order guarantees)")
       ("stacks", po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
        "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
        "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
@@ -42,6 +48,13 @@ std::string RecordOptions::Validate() {
     settings.on_full = FullRingPolicy::kDrop;
   } else {
     return "--on-full " + on_full + ": must be block or drop";
+  }
+  if (buffers == "per-process") {
+    settings.buffers = BufferMode::kPerProcess;
+  } else if (buffers == "per-thread") {
+    settings.buffers = BufferMode::kPerThread;
+  } else {
+    return "--buffers " + buffers + ": must be per-process or per-thread";
   }
   if (stacks == "full") {
     settings.stacks = StackMode::kFull;
@@ -76,13 +89,15 @@ std::vector<std::pair<std::string, std::string>> RecordOptions::Environment() co
           {kEnvStacks, stacks},
           {kEnvStackDepth, std::to_string(settings.stack_depth)},
           {kEnvSampleBytes, std::to_string(settings.sample_bytes)},
-          {kEnvSampleSeed, std::to_string(sample_seed)}};
+          {kEnvSampleSeed, std::to_string(sample_seed)},
+          {kEnvBuffers, buffers}};
 }
 
 void RecordOptions::AddSessionInfo(std::map<std::string, std::string>* info) const {
   (*info)["ring_bytes"] = std::to_string(settings.ring_capacity);
   (*info)["on_full"] = settings.on_full == FullRingPolicy::kDrop ? "drop" : "block";
   (*info)["stacks"] = stacks;
+  (*info)["buffers"] = buffers;
   (*info)["stack_depth"] = std::to_string(settings.stack_depth);
   if (settings.stacks == StackMode::kSampled) {
     (*info)["sample_bytes"] = std::to_string(settings.sample_bytes);

@@ -1,4 +1,4 @@
-// What the shim records, as memwrap's options: --buffer, --on-full, --stacks, --stack-depth,
+// What the shim records, as memwrap's options: --buffer, --buffers, --on-full, --stacks, --stack-depth,
 // --sample-bytes, --sample-seed. Turned into the MEMWRAP_* settings the shim reads (memwrap/shim_settings.h)
 // and into the trace's session info, so a report can say how its trace was recorded.
 #pragma once
@@ -16,6 +16,7 @@ namespace memwrap {
 struct RecordOptions {
   std::string buffer;  // as given: a size such as 64KiB
   std::string on_full = "block";
+  std::string buffers = "per-process";
   std::string stacks = "full";
   uint32_t stack_depth = kDefaultStackDepth;
   std::string sample_bytes;

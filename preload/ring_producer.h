@@ -22,6 +22,39 @@ inline void CpuRelax() {
 #endif
 }
 
+// Waits until a reservation ending at `end` lies within `capacity` of the consumer's `tail`.
+// Spins briefly (the consumer usually drains within microseconds), then sleeps on the ring's
+// consumer_seq futex with a timeout so a missed wake-up or a dead consumer cannot hang us.
+// While `sleep_allowed` is false: spin only (the program is in seccomp). Shared by the shared ring and the
+// per-thread rings (ring.h), whose consumer bumps the same consumer_seq.
+inline bool WaitForRingSpace(RingHeader* header, std::atomic<uint64_t>* tail, uint64_t end,
+                             uint64_t capacity, const std::atomic<bool>* sleep_allowed,
+                             bool (*keep_waiting)()) {
+  for (int spin = 0;; ++spin) {
+    // Acquire: pairs with the consumer's release store of tail after it copied the records
+    // out, so we never overwrite bytes it is still reading.
+    if (end - tail->load(std::memory_order_acquire) <= capacity) return true;
+    if (spin < 64) {
+      CpuRelax();
+      continue;
+    }
+    if (!sleep_allowed->load(std::memory_order_relaxed)) {
+      CpuRelax();
+      if ((spin & 1023) == 0 && keep_waiting != nullptr && !keep_waiting()) return false;
+      continue;
+    }
+    const uint32_t seq = header->consumer_seq.load(std::memory_order_acquire);
+    header->waiters.fetch_add(1, std::memory_order_seq_cst);
+    if (end - tail->load(std::memory_order_acquire) > capacity) {
+      timespec timeout{0, 10 * 1000 * 1000};
+      // Not FUTEX_PRIVATE: the word lives in memory shared with another process.
+      syscall(SYS_futex, &header->consumer_seq, FUTEX_WAIT, seq, &timeout, nullptr, 0);
+    }
+    header->waiters.fetch_sub(1, std::memory_order_seq_cst);
+    if (keep_waiting != nullptr && !keep_waiting()) return false;
+  }
+}
+
 class RingProducer {
  public:
   // Asked while a producer waits for space: return false to give up (the collector is gone).
@@ -44,6 +77,7 @@ class RingProducer {
     const uint64_t position = header_->head.fetch_add(slot, std::memory_order_relaxed);
     if (!WaitForSpace(position + slot)) return false;
     CopyIn(position + kSlotTagSize, record, size);
+    if (clock_ != nullptr) Retime(position, record, size);
     // Release: the record bytes above become visible before the tag. Pairs with the
     // consumer's acquire load of the same tag.
     TagAt(position)->store(CommitTag(position), std::memory_order_release);
@@ -62,11 +96,15 @@ class RingProducer {
     } while (!header_->head.compare_exchange_weak(position, position + slot,
                                                   std::memory_order_relaxed));
     CopyIn(position + kSlotTagSize, record, size);
+    if (clock_ != nullptr) Retime(position, record, size);
     TagAt(position)->store(CommitTag(position), std::memory_order_release);
     return true;
   }
 
   uint64_t capacity() const { return capacity_; }
+
+  // --buffers per-thread: read each record's time again after its slot is reserved (Retime).
+  void RetimeAfterReservation(uint64_t (*clock)()) { clock_ = clock; }
 
   // From now on a full ring is waited for by spinning only, never in a system call: the
   // program entered seccomp (preload/seccomp_hooks.cpp), where a futex call may kill it.
@@ -86,32 +124,28 @@ class RingProducer {
   }
 
   // Waits until the reservation ending at `end` lies within one capacity of the consumer's
-  // tail. Spins briefly (the consumer usually drains within microseconds), then sleeps on the
-  // consumer_seq futex with a timeout so a missed wake-up or a dead consumer cannot hang us.
+  // tail (WaitForRingSpace).
   bool WaitForSpace(uint64_t end) {
-    for (int spin = 0;; ++spin) {
-      // Acquire: pairs with the consumer's release store of tail after it copied the records
-      // out, so we never overwrite bytes it is still reading.
-      if (end - header_->tail.load(std::memory_order_acquire) <= capacity_) return true;
-      if (spin < 64) {
-        CpuRelax();
-        continue;
-      }
-      if (!sleep_allowed_.load(std::memory_order_relaxed)) {
-        CpuRelax();
-        if ((spin & 1023) == 0 && keep_waiting_ != nullptr && !keep_waiting_()) return false;
-        continue;
-      }
-      const uint32_t seq = header_->consumer_seq.load(std::memory_order_acquire);
-      header_->waiters.fetch_add(1, std::memory_order_seq_cst);
-      if (end - header_->tail.load(std::memory_order_acquire) > capacity_) {
-        timespec timeout{0, 10 * 1000 * 1000};
-        // Not FUTEX_PRIVATE: the word lives in memory shared with another process.
-        syscall(SYS_futex, &header_->consumer_seq, FUTEX_WAIT, seq, &timeout, nullptr, 0);
-      }
-      header_->waiters.fetch_sub(1, std::memory_order_seq_cst);
-      if (keep_waiting_ != nullptr && !keep_waiting_()) return false;
-    }
+    return WaitForRingSpace(header_, &header_->tail, end, capacity_, &sleep_allowed_,
+                            keep_waiting_);
+  }
+
+  // --buffers per-thread (ring.h): a record's ts_ns is read again once its slot is reserved,
+  // so that it is no earlier than the reservation. Not for STACK (no time) nor for a record of
+  // a clockless thread (ts_ns 0: the collector times it).
+  void Retime(uint64_t position, const void* record, uint32_t size) {
+    if (clock_ == nullptr || size < sizeof(RecordHeader) + sizeof(uint64_t)) return;
+    RecordHeader header;
+    uint64_t ts_ns = 0;
+    __builtin_memcpy(&header, record, sizeof(header));
+    __builtin_memcpy(&ts_ns, static_cast<const uint8_t*>(record) + sizeof(header), sizeof(ts_ns));
+    if (header.type == uint16_t(RecordType::kStack) || ts_ns == 0) return;
+#if !defined(__x86_64__) && !defined(__i386__)
+    // x86's locked fetch_add already orders the clock read after the reservation.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+    ts_ns = clock_();
+    CopyIn(position + kSlotTagSize + sizeof(RecordHeader), &ts_ns, sizeof(ts_ns));
   }
 
   RingHeader* header_ = nullptr;
@@ -120,6 +154,7 @@ class RingProducer {
   uint64_t capacity_ = 0;
   KeepWaiting keep_waiting_ = nullptr;
   std::atomic<bool> sleep_allowed_{true};
+  uint64_t (*clock_)() = nullptr;  // set: retime records after reservation (per-thread mode)
 };
 
 // Initialises a fresh ring in `mapping` (kRingHeaderSize + capacity bytes, zero-filled).

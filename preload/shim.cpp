@@ -20,6 +20,7 @@
 #include "natural_log.h"
 #include "ring_producer.h"
 #include "sampled_heap.h"
+#include "thread_ring_producer.h"
 
 namespace memwrap::shim {
 
@@ -52,11 +53,27 @@ __thread bool t_clockless __attribute__((tls_model("initial-exec")));
 __thread uint64_t t_realloc_old_usable __attribute__((tls_model("initial-exec")));
 // Threads that drew a seed so far: with a fixed seed, each thread's stream is still its own.
 std::atomic<uint64_t> g_seeded_threads{0};
+// --buffers per-thread (memwrap/ring.h): the thread's own ring, claimed at its first record;
+// set once the thread gave it back at its exit (its last records go to the shared ring).
+__thread ThreadRingHeader* t_thread_ring __attribute__((tls_model("initial-exec")));
+__thread bool t_thread_ring_given_back __attribute__((tls_model("initial-exec")));
+bool g_per_thread = false;  // the ring has ThreadRings
+pthread_key_t g_thread_ring_key;  // its destructor gives the thread's ring back
+bool g_thread_ring_key_made = false;
 
 // 0 for a clockless thread: the collector times its records (memwrap/ring.h).
 uint64_t NowNs() {
   if (t_clockless) return 0;
   return MonotonicNs();
+}
+
+// A heap or mapping event's time. A thread that writes into a ring of its own (--buffers
+// per-thread) has it read again by the ring's writer, at the same side of the real call
+// (ThreadRingWriter::Write): reading it here too would only cost time, so it is left at 1,
+// which the writer always replaces.
+uint64_t EventTime() {
+  if (t_thread_ring != nullptr) return 1;
+  return NowNs();
 }
 
 uint32_t Tid() {
@@ -96,7 +113,10 @@ std::atomic<bool> g_no_system_calls{false};
 // without a clock counts the times it was asked instead: 200,000 (the ring asks after 1,024
 // pause instructions, 10 to 50 ns each: 2 to 10 s).
 bool RingStillMoving() {
-  const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire);
+  // The consumer bumps consumer_seq whenever it made room in the shared ring or, with
+  // per-thread buffers, in a thread's ring (whose tail this thread may be waiting on).
+  const uint64_t tail = g_ring_header->tail.load(std::memory_order_acquire) +
+                        g_ring_header->consumer_seq.load(std::memory_order_acquire);
   if (g_orphan_checks == 0 || tail != g_orphan_tail) {
     g_orphan_tail = tail;
     g_orphan_since_ns = NowNs();
@@ -137,10 +157,61 @@ void ReportDropped() {
   if (!g_ring.TryWrite(&lost, sizeof(lost))) g_dropped.fetch_add(dropped, std::memory_order_relaxed);
 }
 
+// --buffers per-thread: the calling thread's ring, claimed at its first record; nullptr when it
+// has none (all taken, given back at its exit, or the thread reads no clock): the shared ring.
+ThreadRingHeader* OwnThreadRing() {
+  if (t_thread_ring != nullptr) return t_thread_ring;
+  if (t_thread_ring_given_back || t_clockless || g_ring_header == nullptr) return nullptr;
+  t_thread_ring = ClaimThreadRing(g_ring_header, Tid());
+  // Without a key (pthread_key_create failed) the ring would never be given back: not used.
+  if (t_thread_ring != nullptr && g_thread_ring_key_made) {
+    pthread_setspecific(g_thread_ring_key, t_thread_ring);
+  } else if (t_thread_ring != nullptr) {
+    GiveBackThreadRing(t_thread_ring);
+    t_thread_ring = nullptr;
+    t_thread_ring_given_back = true;
+  }
+  return t_thread_ring;
+}
+
+// The thread exits (its key destructor): after its last record in its ring, the ring is free.
+void GiveBackOwnThreadRing(void* ring) {
+  if (ring == nullptr || ring != t_thread_ring) return;
+  t_thread_ring = nullptr;
+  t_thread_ring_given_back = true;
+  GiveBackThreadRing(static_cast<ThreadRingHeader*>(ring));
+}
+
+std::atomic<bool> g_sleep_allowed{true};  // false once the program entered seccomp
+
+// Writes into the thread's own ring; `reliably`: wait for room even in drop mode.
+bool PublishToThreadRing(ThreadRingHeader* ring, const void* record, uint32_t size,
+                         bool reliably) {
+  ThreadRingWriter writer(ring, g_ring_header->thread_ring_capacity);
+  if (g_settings.on_full == FullRingPolicy::kDrop) {
+    if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
+    if (!reliably && !writer.Fits(size)) {
+      g_dropped.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  }
+  if (!writer.WaitToFit(g_ring_header, size, &g_sleep_allowed, KeepWaiting)) {
+    StopTracing("the collector stopped reading");
+    return false;
+  }
+  writer.Write(record, size, MonotonicNs);
+  return true;
+}
+
 // Waits for space whatever the mode: for the few records a trace cannot be read without
 // (module maps) and for the last word at exit. KeepWaiting still gives up when the collector
 // is gone.
 bool PublishReliably(const void* record, uint32_t size) {
+  if (g_per_thread) {
+    if (ThreadRingHeader* ring = OwnThreadRing()) {
+      return PublishToThreadRing(ring, record, size, true);
+    }
+  }
   if (g_settings.on_full == FullRingPolicy::kDrop && g_dropped.load(std::memory_order_relaxed)) {
     ReportDropped();
   }
@@ -151,6 +222,11 @@ bool PublishReliably(const void* record, uint32_t size) {
 
 // Every event. In drop mode: false when the record did not fit (it is counted).
 bool Publish(const void* record, uint32_t size) {
+  if (g_per_thread) {
+    if (ThreadRingHeader* ring = OwnThreadRing()) {
+      return PublishToThreadRing(ring, record, size, false);
+    }
+  }
   if (g_settings.on_full != FullRingPolicy::kDrop) return PublishReliably(record, size);
   if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
   if (g_ring.TryWrite(record, size)) return true;
@@ -266,7 +342,11 @@ bool Connect() {
     }
     return false;
   }
-  g_ring_bytes = kRingHeaderSize + g_settings.ring_capacity;
+  const bool per_thread = g_settings.buffers == BufferMode::kPerThread;
+  const uint32_t thread_rings = per_thread ? kDefaultThreadRings : 0;
+  const uint64_t thread_ring_capacity =
+      per_thread ? ThreadRingCapacityFor(g_settings.ring_capacity) : 0;
+  g_ring_bytes = RingMappingBytes(g_settings.ring_capacity, thread_rings, thread_ring_capacity);
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   // Sealed at its size: the collector maps it too, and a ring that could shrink under it
   // would make its reads fault (SIGBUS). The collector refuses an unsealed ring.
@@ -286,7 +366,8 @@ bool Connect() {
     return false;
   }
   g_ring_header = reinterpret_cast<RingHeader*>(mapped);
-  InitRing(g_ring_header, g_settings.ring_capacity);
+  InitRingWithThreadRings(g_ring_header, g_settings.ring_capacity, thread_rings,
+                          thread_ring_capacity);
   if (g_sampled &&
       !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(reinterpret_cast<uint8_t*>(mapped) +
                                                           kHeapCounterAreaOffset),
@@ -306,6 +387,10 @@ bool Connect() {
     return false;
   }
   g_ring.Attach(g_ring_header, KeepWaiting);
+  // Per-thread buffers: the shared ring takes the records of threads without a ring of their
+  // own, timed after their reservation (memwrap/ring.h).
+  if (per_thread) g_ring.RetimeAfterReservation(MonotonicNs);
+  g_per_thread = per_thread;
   return true;
 }
 
@@ -317,6 +402,11 @@ void OnForkChild() {
   g_state.store(int(State::kDisabled), std::memory_order_relaxed);
   t_tid = 0;
   t_random = 0;
+  // The parent's ring goes with its mapping; this thread claims one in the new ring.
+  t_thread_ring = nullptr;
+  t_thread_ring_given_back = false;
+  if (g_thread_ring_key_made) pthread_setspecific(g_thread_ring_key, nullptr);
+  g_per_thread = false;
   g_dropped.store(0, std::memory_order_relaxed);
   Disconnect();
   if (g_sampled) ResetSampledHeapAfterFork();
@@ -331,7 +421,7 @@ void Initialise() {
   ShimSettings settings;
   const char* bad = ParseShimSettings(getenv(kEnvRingSize), getenv(kEnvStackDepth),
                                       getenv(kEnvStacks), getenv(kEnvSampleBytes),
-                                      getenv(kEnvOnFull), &settings);
+                                      getenv(kEnvOnFull), getenv(kEnvBuffers), &settings);
   if (getenv(kEnvSocket) == nullptr) return;
   if (bad != nullptr) {
     WriteStderr("ignoring an invalid setting, running untraced: ", bad);
@@ -346,6 +436,9 @@ void Initialise() {
   if (!InitStackCapture(g_settings.stack_depth, g_shim_text_begin, g_shim_text_end, Publish)) {
     WriteStderr("cannot set up stack capture, running untraced", "");
     return;
+  }
+  if (g_settings.buffers == BufferMode::kPerThread) {
+    g_thread_ring_key_made = pthread_key_create(&g_thread_ring_key, GiveBackOwnThreadRing) == 0;
   }
   if (!Connect()) return;
   pthread_atfork(nullptr, nullptr, OnForkChild);
@@ -407,7 +500,11 @@ void PrepareForSeccomp(bool strict) {
   AvoidSystemCallsInStackCapture();
   g_no_system_calls.store(true, std::memory_order_relaxed);
   g_ring.ForbidSystemCalls();
+  g_sleep_allowed.store(false, std::memory_order_relaxed);
   if (strict && !t_clockless) {
+    // Its records go to the shared ring from now on, timed by the collector (memwrap/ring.h).
+    GiveBackOwnThreadRing(t_thread_ring);
+    t_thread_ring_given_back = false;
     t_clockless = true;
     g_ring_header->clockless_threads.fetch_add(1, std::memory_order_release);
   }
@@ -431,14 +528,14 @@ void PublishAlloc(void* block, size_t size, StackId stack, uint16_t flags) {
   record.tid = Tid();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.size = size;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
 void PublishFree(void* block) {
   FreeRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kFree), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.addr = reinterpret_cast<uint64_t>(block);
   record.tid = Tid();
   record.reserved = 0;
@@ -496,7 +593,7 @@ void RecordReallocBegin(void* old_block) {
   }
   ReallocBeginRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kReallocBegin), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.old_addr = reinterpret_cast<uint64_t>(old_block);
   record.tid = Tid();
   record.reserved = 0;
@@ -521,7 +618,7 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
   record.old_addr = reinterpret_cast<uint64_t>(old_block);
   record.new_addr = reinterpret_cast<uint64_t>(new_block);
   record.size = size;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -536,7 +633,7 @@ void RecordMmap(void* addr, size_t length, int prot, int flags, const CallerCont
   record.length = length;
   record.prot = uint32_t(prot);
   record.flags = uint32_t(flags);
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -545,7 +642,7 @@ void RecordMunmap(void* addr, size_t length) {
   if (!scope.entered() || !Active()) return;
   MunmapRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kMunmap), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.addr = reinterpret_cast<uint64_t>(addr);
   record.length = length;
   record.tid = Tid();
@@ -558,7 +655,7 @@ void RecordMremapBegin(void* old_addr, size_t old_length, int flags) {
   if (!scope.entered() || !Active()) return;
   MremapBeginRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kMremapBegin), 0};
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   record.old_addr = reinterpret_cast<uint64_t>(old_addr);
   record.old_length = old_length;
   record.tid = Tid();
@@ -582,7 +679,7 @@ void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t n
   record.new_length = new_length;
   record.flags = uint32_t(flags);
   record.reserved = 0;
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 
@@ -595,7 +692,7 @@ void RecordBrk(void* old_break, void* new_break, const CallerContext& caller) {
   record.tid = Tid();
   record.old_break = reinterpret_cast<uint64_t>(old_break);
   record.new_break = reinterpret_cast<uint64_t>(new_break);
-  record.ts_ns = NowNs();
+  record.ts_ns = EventTime();
   Publish(&record, sizeof(record));
 }
 

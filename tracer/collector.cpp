@@ -25,7 +25,7 @@
 #include "peer_admission.h"
 #include "proc_memory.h"
 #include "heap_counters.h"
-#include "ring_consumer.h"
+#include "process_ring_reader.h"
 #include "ring_mapping_check.h"
 #include "tracefile/trace_error.h"
 
@@ -108,7 +108,7 @@ struct Collector::Connection {
   Stream stream = Stream::kHeap;
   void* mapping = nullptr;
   uint64_t mapping_size = 0;
-  std::unique_ptr<RingConsumer> consumer;
+  std::unique_ptr<ProcessRingReader> consumer;
   ByteBuffer pending;
   size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
@@ -456,7 +456,8 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   }
   void* mapping =
       mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
-  if (mapping == MAP_FAILED || !RingConsumer::Validate(mapping, uint64_t(ring_size)).empty()) {
+  if (mapping == MAP_FAILED ||
+      !ProcessRingReader::Validate(mapping, uint64_t(ring_size)).empty()) {
     if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
     reject();
     return;
@@ -483,7 +484,7 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   connection->stream = stream;
   connection->mapping = mapping;
   connection->mapping_size = uint64_t(ring_size);
-  connection->consumer = std::make_unique<RingConsumer>(mapping);
+  connection->consumer = std::make_unique<ProcessRingReader>(mapping);
   connection->last_flush_ns = MonotonicNs();
   connection->ring_inode = uint64_t(ring_stat.st_ino);
   connection->image = ++images_connected_;
@@ -553,7 +554,8 @@ void Collector::Drain(Connection& connection, bool final) {
     const size_t before = connection.pending.size();
     size_t got = connection.consumer->Drain(&connection.pending,
                                             final ? std::min<uint64_t>(budget, kDrainBudget)
-                                                  : kDrainBudget);
+                                                  : kDrainBudget,
+                                            final);
     if (final) budget -= std::min<uint64_t>(budget, got);
     if (connection.stream == Stream::kLibraryCalls && connection.pending.size() > before) {
       if (observer_) {

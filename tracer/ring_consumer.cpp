@@ -24,7 +24,19 @@ std::string RingConsumer::Validate(const void* mapping, uint64_t mapping_size) {
   if (!IsValidRingCapacity(header->capacity)) {
     return "ring capacity " + std::to_string(header->capacity) + " is not allowed";
   }
-  if (kRingHeaderSize + header->capacity != mapping_size) return "ring capacity/size mismatch";
+  const uint32_t thread_rings = header->thread_ring_count;
+  const uint64_t thread_ring_capacity = header->thread_ring_capacity;
+  if (thread_rings > kMaxThreadRings) return "too many thread rings";
+  if (thread_rings != 0 &&
+      (thread_ring_capacity < kMinThreadRingCapacity ||
+       thread_ring_capacity > kMaxThreadRingCapacity ||
+       (thread_ring_capacity & (thread_ring_capacity - 1)) != 0)) {
+    return "thread ring capacity " + std::to_string(thread_ring_capacity) + " is not allowed";
+  }
+  if (RingMappingBytes(header->capacity, thread_rings,
+                       thread_rings != 0 ? thread_ring_capacity : 0) != mapping_size) {
+    return "ring capacity/size mismatch";
+  }
   return "";
 }
 
@@ -71,7 +83,7 @@ uint32_t MinimumShimRecordSize(RecordType type) {
 
 }  // namespace
 
-bool RingConsumer::ValidRecord(const uint8_t* record, uint32_t size) {
+bool ValidShimRecord(const uint8_t* record, uint32_t size) {
   RecordHeader header;
   memcpy(&header, record, sizeof(header));
   uint32_t minimum = MinimumShimRecordSize(static_cast<RecordType>(header.type));
@@ -158,7 +170,7 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
     // is the one we copy and forward, so the record must say that size (and the type
     // ValidRecord checks must be the one forwarded), or the chunk it lands in is unreadable.
     memcpy(out->data() + at, &header, sizeof(header));
-    if (!ValidRecord(out->data() + at, header.size)) {
+    if (!ValidShimRecord(out->data() + at, header.size)) {
       out->resize(at);
       damage_ = "malformed record of type " + std::to_string(header.type) +
                 " at ring position " + std::to_string(tail_);

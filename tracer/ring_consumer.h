@@ -15,6 +15,10 @@
 
 namespace memwrap {
 
+// Whether a record copied out of a ring (`size` bytes, header included, size already checked
+// against kMaxRecordSize) is one a shim may send, with every inner size within the record.
+bool ValidShimRecord(const uint8_t* record, uint32_t size);
+
 class RingConsumer {
  public:
   // Checks a mapping the shim sent: magic, layout version, capacity vs. the mapping's size.
@@ -29,6 +33,9 @@ class RingConsumer {
   // appended.
   size_t Drain(ByteBuffer* out, size_t max_bytes);
 
+  // The position of the first record not read yet.
+  uint64_t tail() const { return tail_; }
+
   // Set when a record failed validation; consumption stopped there and never resumes.
   bool damaged() const { return !damage_.empty(); }
   const std::string& damage() const { return damage_; }
@@ -39,8 +46,6 @@ class RingConsumer {
   uint64_t UnreadBytes() const;
 
  private:
-  bool ValidRecord(const uint8_t* record, uint32_t size);
-
   RingHeader* header_;
   uint8_t* data_;
   uint64_t capacity_;  // read once: the producer could change the shared copy later

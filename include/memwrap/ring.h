@@ -35,6 +35,12 @@
 // frees space (block mode). Order of reservation is the order of records; see records.h for
 // why that order is a valid linearisation of the heap.
 //
+// Per-thread buffers (--buffers per-thread; thread_ring_count != 0): behind the shared data area
+// lie thread_ring_count ThreadRings, single-producer rings that threads claim for themselves
+// (see ThreadRingHeader below for the protocol and the argument that the collector's merge is
+// a valid linearisation). With thread_ring_count == 0 (--buffers per-process, and the
+// library-call stream) everything above is all there is.
+//
 // IMPORTANT (consumer side): assume the traced process modifies this memory arbitrarily. The
 // consumer keeps its own copy of tail, reads capacity once, bounds-checks every record size and
 // type before copying, and treats anything malformed as loss, never as a reason to crash or
@@ -48,7 +54,8 @@
 namespace memwrap {
 
 inline constexpr uint64_t kRingMagic = 0x474e4952'5057'4d4dull;  // "MMWPRING"
-inline constexpr uint32_t kRingLayoutVersion = 2;  // 2: 64 KiB header with heap counters
+// 2: 64 KiB header with heap counters; 3: per-thread rings (thread_ring_count, ThreadRing)
+inline constexpr uint32_t kRingLayoutVersion = 3;
 inline constexpr uint64_t kCommitTagXor = 0x9e3779b97f4a7c15ull;
 inline constexpr uint32_t kSlotTagSize = 8;
 inline constexpr uint64_t kRingHeaderSize = 64 * 1024;
@@ -68,7 +75,12 @@ struct alignas(64) RingHeader {
   uint32_t layout_version;
   uint32_t header_size;  // kRingHeaderSize
   uint64_t capacity;
-  uint8_t pad0[40];
+  // --buffers per-thread: how many ThreadRings follow the shared data area, and the data
+  // capacity of each (0 and 0 for --buffers per-process).
+  uint32_t thread_ring_count;
+  uint32_t reserved0;
+  uint64_t thread_ring_capacity;
+  uint8_t pad0[24];
 
   // Producers only (fetch_add). Own cache line: every event touches it.
   std::atomic<uint64_t> head;
@@ -140,6 +152,127 @@ static_assert(sizeof(HeapCounterArea) == 192 + sizeof(HeapCounterSlot));  // slo
 inline constexpr uint64_t kHeapCounterSlots =
     (kRingHeaderSize - kHeapCounterAreaOffset - 192) / sizeof(HeapCounterSlot);
 static_assert(kHeapCounterSlots >= 900);
+
+// Per-thread buffers (--buffers per-thread)
+//
+// Goal: a thread records its heap events without a read-modify-write on memory that other
+// threads write (the shared ring's `head`), and the collector still hands every reader one
+// stream per process whose order is a valid linearisation of the heap (records.h).
+//
+// Layout: ThreadRing i starts at kRingHeaderSize + capacity + i * (kThreadRingHeaderSize +
+// thread_ring_capacity): a ThreadRingHeader (256 bytes), then thread_ring_capacity data bytes
+// (a power of two). Records are stored back to back, without commit tags (one writer publishes
+// `head`); a record may wrap around the end of the data area and is then copied in two pieces.
+//
+// Who writes what
+//  * A thread claims a free ThreadRing at its first record (owner: 0 -> its tid,
+//    compare-exchange, as for HeapCounterSlot) and is its only writer until it exits; its key
+//    destructor gives the ring back (owner -> 0, release) after its last record. A thread that
+//    finds no free ThreadRing (more than thread_ring_count threads at once), a thread that gave
+//    its ring back at exit, and a thread that can read no clock (clockless_threads) write into
+//    the shared ring instead, which works as described at the top of this file except that
+//    each record's ts_ns is read after its slot was reserved (below).
+//  * writer: head (release), busy, floor_ts, the data bytes between tail and
+//    tail + capacity. collector: tail (release) only. The writer waits for space (block
+//    mode: spinning, then sleeping on the shared consumer_seq like a shared-ring producer) or
+//    drops the record (drop mode) BEFORE it marks itself busy, so it is never busy for longer
+//    than it takes to copy one record.
+//
+// Writing one record (preload/thread_ring_producer.h):
+//   1. wait for (or check) space;
+//   2. busy.store(1, seq_cst) -- on x86-64 an xchg on the thread's own cache line, which also
+//      orders the clock read below after the store;
+//   3. ts = CLOCK_MONOTONIC (vDSO: an ordered TSC read, lfence;rdtsc or rdtscp), written into
+//      the record's ts_ns (records.h: same side of the real call as before: an ALLOC's clock
+//      is read after malloc returned, a FREE's before free runs) and into floor_ts (relaxed);
+//   4. copy the record, head.store(head + size, release);
+//   5. busy.store(0, release).
+//
+// The collector's merge (tracer/thread_ring_merge.h), each round:
+//   a. C = CLOCK_MONOTONIC, then a fence (lfence on x86-64) so that the loads below run after
+//      the clock was read;
+//   b. the shared ring: h = head (acquire), drain it as usual up to its first uncommitted slot
+//      at position u; shared floor = C if u >= h, else the C of the latest earlier round
+//      whose h was <= u (every slot at or after that h was reserved after that round's clock,
+//      and its ts_ns is read after its reservation);
+//   c. each ThreadRing: b = busy (seq_cst), f = floor_ts, then head (acquire); copy out
+//      [tail, head), validate, store tail (release). Its floor is f if b == 1, else none. A
+//      round reads no more from the rings than it may write (the writers wait for room
+//      instead); a ring with records left unread also bounds W by the first of them;
+//   d. watermark W = min(C, shared floor, every busy ring's floor). Every record that was not
+//      copied out in this round has ts_ns >= W (argument below). The records copied out so
+//      far with ts_ns < W are emitted in ts_ns order (a k-way merge of the per-ring queues;
+//      the shared ring's queue is first sorted by ts_ns, stably); the others wait.
+//   e. At the image's end (final drain) everything that is left is emitted in the same order.
+//
+// Why an unseen record R of ThreadRing T has ts(R) >= W:
+//   * If the collector's busy load returned 0 from before R's busy store, R's busy store and
+//     therefore its clock read come after that load, which comes after C: ts(R) >= C >= W.
+//   * If it returned 0 written after R (R's step 5 or a later record's), R's head store
+//     happened before that, so the head load that follows sees R: R is not unseen.
+//   * If it returned 1, f is a floor_ts value T's owner stored, i.e. the ts of a record it
+//     published or is publishing; a thread's clock does not go back and a ring's next owner
+//     claims it after the previous one gave it back, so ts(R) >= f >= W.
+// And a record of the shared ring at position >= u is reserved after the head load of the
+// round that gave the shared floor, hence after that round's C, and reads its clock after its
+// reservation: ts >= shared floor >= W.
+//
+// Why ts_ns order is a valid linearisation: a FREE's clock is read before the real free() runs,
+// an ALLOC's after malloc returned (likewise REALLOC_BEGIN/END, MUNMAP/MMAP, MREMAP_BEGIN/END),
+// so when thread B receives an address that thread A freed, ts(A's FREE) < ts(B's ALLOC) on a
+// clock that is monotonic across CPUs (CLOCK_MONOTONIC is). Equal times (a clock coarser than
+// a free() plus a malloc()) are broken in favour of the record that takes a block out of the
+// heap (FREE, REALLOC_BEGIN, MUNMAP, MREMAP_BEGIN), then by ring; a thread's own records keep
+// their order (its clock is monotonic, and the merge never reorders one queue). A STACK
+// record, which has no time, keeps its place behind the record before it in its ring.
+// Records of clockless threads carry ts_ns 0 and are given the time the collector reads them
+// (as in the shared ring): their order against other threads' records is then only as good as
+// the collector's polling interval.
+//
+// The collector distrusts a ThreadRing as it distrusts the shared ring: it reads the count and
+// capacity once (and checks them against the mapping's size), keeps its own tail, checks
+// head - tail <= capacity and every record's size and type; a ring that fails stops being read
+// (its remaining bytes are reported as LOST). Late or out-of-order times from a misbehaving
+// shim only misplace records, never crash the merge.
+inline constexpr uint64_t kThreadRingHeaderSize = 256;
+inline constexpr uint32_t kMaxThreadRings = 1024;
+inline constexpr uint32_t kDefaultThreadRings = 64;
+inline constexpr uint64_t kMinThreadRingCapacity = 64 * 1024;
+inline constexpr uint64_t kMaxThreadRingCapacity = 4ull << 20;
+
+struct alignas(64) ThreadRingHeader {
+  // The writer's line.
+  std::atomic<uint32_t> owner;  // tid of the thread writing here, 0 when free
+  std::atomic<uint32_t> busy;   // 1 from before the writer reads the clock until it published
+  std::atomic<uint64_t> head;   // bytes published (never wraps)
+  std::atomic<uint64_t> floor_ts;  // ts_ns of the last record the writer timed
+  uint8_t pad0[40];
+  // The collector's line.
+  std::atomic<uint64_t> tail;  // bytes consumed
+  uint8_t pad1[56];
+  uint8_t pad2[128];
+};
+static_assert(sizeof(ThreadRingHeader) == kThreadRingHeaderSize);
+
+// The data capacity of each ThreadRing for a shared ring of `capacity` bytes: an eighth of it,
+// within [kMinThreadRingCapacity, kMaxThreadRingCapacity] (a power of two, as capacity is).
+constexpr uint64_t ThreadRingCapacityFor(uint64_t capacity) {
+  const uint64_t eighth = capacity / 8;
+  return eighth < kMinThreadRingCapacity   ? kMinThreadRingCapacity
+         : eighth > kMaxThreadRingCapacity ? kMaxThreadRingCapacity
+                                           : eighth;
+}
+
+// Bytes of the whole memfd: header, shared data area, thread rings.
+constexpr uint64_t RingMappingBytes(uint64_t capacity, uint32_t thread_rings,
+                                    uint64_t thread_ring_capacity) {
+  return kRingHeaderSize + capacity +
+         uint64_t(thread_rings) * (kThreadRingHeaderSize + thread_ring_capacity);
+}
+
+constexpr uint64_t ThreadRingOffset(uint64_t capacity, uint64_t thread_ring_capacity, uint32_t i) {
+  return kRingHeaderSize + capacity + uint64_t(i) * (kThreadRingHeaderSize + thread_ring_capacity);
+}
 
 constexpr bool IsValidRingCapacity(uint64_t capacity) {
   return capacity >= kMinRingCapacity && capacity <= kMaxRingCapacity &&

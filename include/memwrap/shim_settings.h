@@ -17,6 +17,7 @@ namespace memwrap {
 inline constexpr const char* kEnvStacks = "MEMWRAP_STACKS";             // full | none | sampled
 inline constexpr const char* kEnvSampleBytes = "MEMWRAP_SAMPLE_BYTES";  // mean bytes between samples
 inline constexpr const char* kEnvOnFull = "MEMWRAP_ON_FULL";            // block | drop
+inline constexpr const char* kEnvBuffers = "MEMWRAP_BUFFERS";  // per-process | per-thread
 // The sampler's seed (a positive decimal): the same program with the same seed samples the
 // same allocations. Unset: a seed from the clock.
 inline constexpr const char* kEnvSampleSeed = "MEMWRAP_SAMPLE_SEED";
@@ -32,6 +33,11 @@ enum class FullRingPolicy : uint32_t {
   kDrop = 1,   // never waits: records that do not fit are counted and reported as LOST
 };
 
+enum class BufferMode : uint32_t {
+  kPerProcess = 0,  // one shared ring per process: every record reserved with a fetch_add on head
+  kPerThread = 1,   // a ring per thread, merged by time in the collector (memwrap/ring.h)
+};
+
 inline constexpr uint32_t kDefaultStackDepth = 64;
 inline constexpr uint64_t kDefaultSampleBytes = 512 * 1024;
 
@@ -41,6 +47,7 @@ struct ShimSettings {
   StackMode stacks = StackMode::kFull;
   uint64_t sample_bytes = kDefaultSampleBytes;
   FullRingPolicy on_full = FullRingPolicy::kBlock;
+  BufferMode buffers = BufferMode::kPerProcess;
 };
 
 namespace settings_detail {
@@ -57,7 +64,8 @@ inline bool ParseNumber(const char* text, uint64_t* value) {
 // all are valid, else the name of the first variable whose value is not.
 inline const char* ParseShimSettings(const char* ring_capacity, const char* stack_depth,
                                      const char* stacks, const char* sample_bytes,
-                                     const char* on_full, ShimSettings* out) {
+                                     const char* on_full, const char* buffers,
+                                     ShimSettings* out) {
   using settings_detail::ParseNumber;
   uint64_t number = 0;
   if (ring_capacity != nullptr) {
@@ -94,6 +102,15 @@ inline const char* ParseShimSettings(const char* ring_capacity, const char* stac
       out->on_full = FullRingPolicy::kDrop;
     } else {
       return kEnvOnFull;
+    }
+  }
+  if (buffers != nullptr) {
+    if (strcmp(buffers, "per-process") == 0) {
+      out->buffers = BufferMode::kPerProcess;
+    } else if (strcmp(buffers, "per-thread") == 0) {
+      out->buffers = BufferMode::kPerThread;
+    } else {
+      return kEnvBuffers;
     }
   }
   return nullptr;
