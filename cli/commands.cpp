@@ -25,14 +25,14 @@ constexpr Command kCommands[] = {
     {"plot", "plot TRACE... -o report.html", "self-contained HTML report"},
     {"export", "export --format F TRACE -o OUT", "pprof, chrome, folded, massif, csv"},
     {"fltrec", "fltrec [options] -- PROGRAM", "flight recorder (also: fltrec)"},
-    {"watch", "watch [--filter EXPR] -- PROGRAM", "print the heap events as they happen"},
+    {"watch", "watch [--filter EXPR] -- PROGRAM | -p PID", "print the heap events as they happen"},
     {"ltrace", "ltrace [options] PROGRAM [ARGS...]", "library calls (also: ltracedrv)"},
     {"strace", "strace [options] PROGRAM | -p PID", "system calls (also: stracedrv)"},
     {"sys", "sys [--once] [options]", "system-wide log (dlogger, cronlogger)"},
     {"help", "help [COMMAND]", "a command's options"},
     {"version", "--version", "memwrap's version"},
 };
-constexpr size_t kSyntaxWidth = 41;  // the widest syntax, plus room
+constexpr size_t kSyntaxWidth = 43;  // the widest syntax, plus room
 
 }  // namespace
 

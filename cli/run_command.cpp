@@ -59,6 +59,7 @@ const char kFltrecUsage[] =
 
 const char kWatchUsage[] =
     "usage: memwrap watch [--filter EXPR] [--format text|jsonl] [options] [--] PROGRAM [ARGS...]\n"
+    "       memwrap watch -p PID [--filter EXPR] [--format text|jsonl] [-o PATH]\n"
     "\n"
     "Runs PROGRAM like `memwrap run` and prints its heap events as they happen (within a few\n"
     "milliseconds), one line each, symbolized: allocations, frees, reallocations, mappings and\n"
