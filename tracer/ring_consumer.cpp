@@ -168,7 +168,7 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
     copy_out(tail_ + kSlotTagSize, out->data() + at, header.size);
     // The producer side may have rewritten the header since we read it: the size checked above
     // is the one we copy and forward, so the record must say that size (and the type
-    // ValidRecord checks must be the one forwarded), or the chunk it lands in is unreadable.
+    // ValidShimRecord checks must be the one forwarded), or the chunk it lands in is unreadable.
     memcpy(out->data() + at, &header, sizeof(header));
     if (!ValidShimRecord(out->data() + at, header.size)) {
       out->resize(at);
