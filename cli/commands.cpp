@@ -23,7 +23,7 @@ constexpr Command kCommands[] = {
     {"check", "check [limits] (TRACE... | -- PROGRAM)", "CI gate on peak memory"},
     {"baseline", "baseline save TRACE -o FILE.json", "store figures for check"},
     {"plot", "plot TRACE... -o report.html", "self-contained HTML report"},
-    {"export", "export --format F TRACE -o OUT", "pprof, chrome, folded, massif, csv"},
+    {"export", "export --format F TRACE -o OUT", "pprof, chrome, folded, massif, csv, jsonl"},
     {"fltrec", "fltrec [options] -- PROGRAM", "flight recorder (also: fltrec)"},
     {"watch", "watch [--filter EXPR] -- PROGRAM | -p PID", "print the heap events as they happen"},
     {"ltrace", "ltrace [options] PROGRAM [ARGS...]", "library calls (also: ltracedrv)"},

@@ -18,7 +18,7 @@ pages=(
   "memwrap-check|memwrap check --help|CI gate on peak memory"
   "memwrap-baseline|memwrap baseline --help|store the figures memwrap check compares"
   "memwrap-plot|memwrap plot --help|self-contained HTML report of traces"
-  "memwrap-export|memwrap export --help|pprof, Chrome/Perfetto, folded stacks, massif, CSV"
+  "memwrap-export|memwrap export --help|pprof, Chrome/Perfetto, folded stacks, massif, CSV, JSON lines"
   "memwrap-sys|memwrap sys --help|system-wide memory, CPU, load, network and disk log"
   "fltrec|memwrap fltrec --help|flight recorder: keep the latest records, dump on a trigger"
   "ltracedrv|memwrap ltrace --help|library calls of a program, like ltrace"
