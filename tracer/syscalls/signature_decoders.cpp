@@ -122,8 +122,6 @@ void Print(Call& call, char kind, int i, bool output) {
 
 }  // namespace
 
-bool HasSignature(const std::string& name) { return Signatures().count(name) != 0; }
-
 bool DecodeBySignature(Call& call, const std::string& name) {
   auto it = Signatures().find(name);
   if (it == Signatures().end()) return false;

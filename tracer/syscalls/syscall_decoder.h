@@ -158,7 +158,6 @@ SyscallDecoderFn SignalDecoder(const std::string& name);
 SyscallDecoderFn NetDecoder(const std::string& name);
 // A decoder from a call's typed signature (signature_decoders.cpp).
 bool DecodeBySignature(Call& call, const std::string& name);
-bool HasSignature(const std::string& name);
 
 // Signal names as strace prints them: "SIGTERM", "SIGRT_1"; sets: "[CHLD USR1]", "~[RTMIN]".
 std::string SignalName(int signal);
