@@ -173,24 +173,19 @@ TEST(ThreadBuffers, ProgramsInSeccompRunAndAreRecorded) {
   }
 }
 
-// Drop mode: records that do not fit in a thread's ring are counted like the shared ring's, so
-// every event is either recorded or counted as lost.
-TEST(ThreadBuffers, DropModeAccountsForEveryEvent) {
+// Drop mode with per-thread rings: its count of dropped records was found short under load
+// (thread_handoff, 4 threads, 64 KiB: 730,543 events recorded or counted of 800,004), so the
+// combination is refused before anything runs rather than print a lost-event count that lies.
+// The test that every event is recorded or counted comes back with the fix.
+TEST(ThreadBuffers, DropModeIsRefusedUntilItsCountIsExact) {
   ScratchDir dir;
-  constexpr uint64_t kThreads = 4, kRounds = 100000, kSize = 48;
-  json report = Record(dir, "drop", "per-thread",
-                       {kThreadHandoff, std::to_string(kThreads), std::to_string(kRounds),
-                        std::to_string(kSize)},
-                       {"--on-full=drop", "--buffer", "64KiB", "--stacks=none"});
-  json whole = Record(dir, "drop", "per-process",
-                      {kThreadHandoff, std::to_string(kThreads), std::to_string(kRounds),
-                       std::to_string(kSize)},
-                      {"--stacks=none"});
-  // Every free the replay saw (matched or untracked), every allocation, every lost record.
-  const uint64_t events = Total(report, "allocations") + Total(report, "frees") +
-                          Total(report, "untracked_frees") +
-                          report["lost_events"].get<uint64_t>();
-  EXPECT_EQ(events, Total(whole, "allocations") + Total(whole, "frees"));
+  CommandResult run = RunProgram({kMemwrap, "run", "-o", dir.File("drop.mwt"), "--buffers",
+                                  "per-thread", "--on-full=drop", "--", kExitWith, "0"});
+  EXPECT_EQ(run.exit_code(), 2) << run.err;
+  EXPECT_NE(run.err.find("--buffers per-thread cannot be used with --on-full=drop"),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(test_support::FileExists(dir.File("drop.mwt")));
 }
 
 }  // namespace
