@@ -26,11 +26,8 @@ void Interrupted(int) { g_interrupted = 1; }
 int WatchRecording(const WatchOptions& options, uint32_t pid, const std::string& output,
                    bool force) {
   const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const std::string name = WatchSocketName(pid);
-  memcpy(addr.sun_path + 1, name.data(), name.size());
-  const socklen_t length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  socklen_t length = 0;
+  const sockaddr_un addr = WatchSocketAddress(pid, &length);
   if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&addr), length) != 0) {
     fprintf(stderr,
             "memwrap watch: no recording of pid %u to watch (%s): start it with `memwrap run "

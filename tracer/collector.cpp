@@ -47,12 +47,6 @@ constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, str
 constexpr uint64_t kHelloDeadlineNs = 2'000'000'000;
 static_assert(kFlushBytes + kDrainBudget + 4 * kMaxRecordSize <= kMaxChunkRawSize);
 
-template <class T>
-void AppendRecord(ByteBuffer* out, const T& record) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&record);
-  out->insert(out->end(), p, p + sizeof(record));
-}
-
 // The records of `buffer` from `begin` on, as (offset, size, time); a STACK record takes the
 // time of the record before it, so it stays in front of the event that refers to it. False
 // when the bytes are not whole records.

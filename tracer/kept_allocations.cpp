@@ -31,12 +31,6 @@ StackId StackNamedBy(const RecordView& record) {
   return kNoStack;
 }
 
-template <class T>
-void AppendBytes(ByteBuffer* out, const T& record) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&record);
-  out->insert(out->end(), p, p + sizeof(record));
-}
-
 }  // namespace
 
 void KeptAllocations::Filter(uint32_t image_id, uint32_t pid, const uint8_t* records,
@@ -167,7 +161,7 @@ void KeptAllocations::ApplyReallocEnd(uint32_t image_id, Image& image, const uin
     freed.new_addr = 0;
     freed.size = 0;
     freed.stack = kNoStack;
-    AppendBytes(out, freed);
+    AppendRecord(out, freed);
   } else if (new_kept) {
     AllocRecord alloc{};
     alloc.h = {sizeof(alloc), uint16_t(RecordType::kAlloc), uint16_t(end.h.flags & kAllocKindMask)};

@@ -19,22 +19,23 @@ namespace {
 constexpr size_t kMaxFrameBytes = 60 * 1024;
 static_assert(kMaxRecordSize + sizeof(WatchFrame) <= kMaxFrameBytes);
 
-sockaddr_un AbstractAddress(const std::string& name, socklen_t* length) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path + 1, name.data(), std::min(name.size(), sizeof(addr.sun_path) - 1));
-  *length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  return addr;
-}
-
 }  // namespace
 
 std::string WatchSocketName(uint32_t pid) { return "memwrap-watch-" + std::to_string(pid); }
 
+sockaddr_un WatchSocketAddress(uint32_t pid, socklen_t* length) {
+  const std::string name = WatchSocketName(pid);  // at most 24 bytes: it fits
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path + 1, name.data(), name.size());
+  *length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  return addr;
+}
+
 WatchPublisher::WatchPublisher(uint32_t program_pid, uint64_t origin_ns) : origin_ns_(origin_ns) {
   listen_fd_ = UniqueFd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   socklen_t length = 0;
-  const sockaddr_un addr = AbstractAddress(WatchSocketName(program_pid), &length);
+  const sockaddr_un addr = WatchSocketAddress(program_pid, &length);
   if (!listen_fd_.valid() || bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0 ||
       listen(listen_fd_.get(), 16) != 0) {
     throw std::runtime_error(std::string("cannot offer the recording to watchers: ") +

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <map>
 #include <string>
@@ -31,6 +33,8 @@ static_assert(sizeof(WatchFrame) == 8);
 
 // The socket name of the recording of program `pid`, without the leading NUL.
 std::string WatchSocketName(uint32_t pid);
+// That name as an abstract-namespace address, for bind (the publisher) and connect (watchers).
+sockaddr_un WatchSocketAddress(uint32_t pid, socklen_t* length);
 
 class WatchPublisher {
  public:

@@ -29,13 +29,6 @@ bool ParseU64(std::string_view field, uint64_t* value);
 // "9.87" -> 9870: a decimal with up to three fraction digits, in thousandths, exactly.
 bool ParseMilli(std::string_view field, uint32_t* milli);
 
-// Appends a record (a fixed-size struct) to a buffer.
-template <class T>
-void AppendRecord(ByteBuffer* out, const T& record) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&record);
-  out->insert(out->end(), p, p + sizeof(record));
-}
-
 // Copies `name` into a NUL-padded field of `size` bytes, cut to size - 1.
 void CopyName(std::string_view name, char* field, size_t size);
 

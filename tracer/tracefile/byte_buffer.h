@@ -29,4 +29,11 @@ struct DefaultInitAllocator : std::allocator<T> {
 
 using ByteBuffer = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
 
+// Appends a record (a fixed-size struct of memwrap/records.h) to a buffer.
+template <class T>
+void AppendRecord(ByteBuffer* out, const T& record) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&record);
+  out->insert(out->end(), p, p + sizeof(record));
+}
+
 }  // namespace memwrap
