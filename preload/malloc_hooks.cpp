@@ -9,6 +9,7 @@
 
 #include "heap_probe.h"
 #include "real_allocator.h"
+#include "sampled_heap.h"
 #include "shim.h"
 
 using memwrap::AllocKind;
@@ -19,9 +20,9 @@ using memwrap::shim::Real;
 namespace {
 
 inline void Allocated(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  if (block != nullptr && !memwrap::shim::IsProbeAllocation() && Active()) {
-    memwrap::shim::RecordAlloc(block, size, kind, caller);
-  }
+  if (block == nullptr || memwrap::shim::IsProbeAllocation()) return;
+  if (memwrap::shim::CountUnsampledAllocation(block, size)) return;
+  if (Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
 }
 
 // realloc and reallocarray: the old block leaves the live set before the call (another thread
@@ -58,7 +59,9 @@ __attribute__((visibility("default"), noinline)) void* malloc(size_t size) {
 __attribute__((visibility("default"), noinline)) void free(void* block) {
   if (block == nullptr) return;
   if (memwrap::shim::IsBootstrapBlock(block)) return;
-  if (!memwrap::shim::IsProbeFree() && Active()) memwrap::shim::RecordFree(block);
+  if (!memwrap::shim::IsProbeFree() && !memwrap::shim::CountUnsampledFree(block) && Active()) {
+    memwrap::shim::RecordFree(block);
+  }
   Real().free(block);
 }
 

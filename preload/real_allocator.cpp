@@ -1,6 +1,7 @@
 #include "real_allocator.h"
 
 #include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -16,16 +17,20 @@ void* __libc_pvalloc(size_t) __attribute__((weak));
 }
 
 namespace memwrap::shim {
+
+RealAllocator g_real{};
+bool g_real_is_glibc = false;
+// Bootstrap pool for allocations made by dlsym while we resolve the real functions.
+alignas(16) unsigned char g_bootstrap_pool[16 * 1024];
+
 namespace {
 
-// Bootstrap pool for allocations made by dlsym while we resolve the real functions.
-alignas(16) unsigned char g_pool[16 * 1024];
 size_t g_pool_used = 0;  // only touched before resolution completes (single-threaded startup)
 
 void* PoolAlloc(size_t n) {
   n = (n + 15) & ~size_t{15};
-  if (n > sizeof(g_pool) - g_pool_used) return nullptr;
-  void* p = g_pool + g_pool_used;
+  if (n > sizeof(g_bootstrap_pool) - g_pool_used) return nullptr;
+  void* p = g_bootstrap_pool + g_pool_used;
   g_pool_used += n;
   return p;
 }
@@ -79,12 +84,10 @@ bool HasGlibcAllocator() {
 // in the lookup order, which is glibc's, or an allocator the program links or preloads
 // (tcmalloc, jemalloc). Forwarding to glibc regardless would hand the program glibc blocks
 // that its allocator's other entry points (mallocx, sized delete) cannot take.
+const RealAllocator kBootstrap{PoolMalloc,   PoolFree,   PoolCalloc, PoolRealloc,
+                              PoolMemalign, PoolValloc, PoolValloc};
+
 RealAllocator Resolve() {
-  static RealAllocator bootstrap{PoolMalloc,   PoolFree,   PoolCalloc, PoolRealloc,
-                                 PoolMemalign, PoolValloc, PoolValloc};
-  static bool resolving = false;
-  if (resolving) return bootstrap;  // dlsym re-entered us: serve it from the pool
-  resolving = true;
   RealAllocator next{
       Lookup<void* (*)(size_t)>("malloc"),           Lookup<void (*)(void*)>("free"),
       Lookup<void* (*)(size_t, size_t)>("calloc"),   Lookup<void* (*)(void*, size_t)>("realloc"),
@@ -92,6 +95,10 @@ RealAllocator Resolve() {
       Lookup<void* (*)(size_t)>("pvalloc"),
   };
   const uintptr_t allocator = ObjectOf(reinterpret_cast<const void*>(next.malloc));
+  // glibc's own malloc: defined in the object that defines gnu_get_libc_version (by address,
+  // not by name: tcmalloc defines __libc_malloc too).
+  g_real_is_glibc = allocator != 0 &&
+                    allocator == ObjectOf(reinterpret_cast<const void*>(&gnu_get_libc_version));
   if (next.malloc && next.free && next.calloc && next.realloc && next.memalign) {
     g_next_memalign = next.memalign;
     if (ObjectOf(reinterpret_cast<const void*>(next.valloc)) != allocator) next.valloc = PagedValloc;
@@ -99,16 +106,21 @@ RealAllocator Resolve() {
       next.pvalloc = PagedPvalloc;
     }
   }
-  resolving = false;
   if (next.malloc && next.free && next.calloc && next.realloc && next.memalign) return next;
-  return HasGlibcAllocator() ? GlibcAllocator() : bootstrap;
+  return HasGlibcAllocator() ? GlibcAllocator() : kBootstrap;
 }
 
 }  // namespace
 
-const RealAllocator& Real() {
-  static RealAllocator real = Resolve();  // -fno-threadsafe-statics: first call is at startup
-  return real;
+// The first call is at startup, before any thread could race it. A call from dlsym while
+// Resolve runs is served from the bootstrap pool.
+const RealAllocator& ResolveReal() {
+  static bool resolving = false;
+  if (resolving) return kBootstrap;
+  resolving = true;
+  g_real = Resolve();
+  resolving = false;
+  return g_real;
 }
 
 void* RealAlignedAlloc(size_t alignment, size_t size) {
@@ -120,12 +132,6 @@ void* RealAlignedAlloc(size_t alignment, size_t size) {
     looked_up = true;
   }
   return aligned_alloc != nullptr ? aligned_alloc(alignment, size) : Real().memalign(alignment, size);
-}
-
-bool IsBootstrapBlock(const void* p) {
-  auto addr = reinterpret_cast<uintptr_t>(p);
-  auto begin = reinterpret_cast<uintptr_t>(g_pool);
-  return addr >= begin && addr < begin + sizeof(g_pool);
 }
 
 }  // namespace memwrap::shim

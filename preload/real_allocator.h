@@ -23,10 +23,27 @@ struct RealAllocator {
 // reimplemented); memalign where it cannot be found.
 void* RealAlignedAlloc(size_t alignment, size_t size);
 
+// Resolved at the first call (null members until then); inlined into every hook.
+extern RealAllocator g_real;
+// Resolves g_real (or serves dlsym's own calls from the bootstrap pool while it runs).
+const RealAllocator& ResolveReal();
+
+// Set with g_real: the allocator is glibc's own (no other allocator in front of it).
+extern bool g_real_is_glibc;
+
 // Never null members; safe to call before constructors ran.
-const RealAllocator& Real();
+inline const RealAllocator& Real() {
+  if (__builtin_expect(g_real.free != nullptr, 1)) return g_real;
+  return ResolveReal();
+}
+
+// The bootstrap pool's bounds.
+extern unsigned char g_bootstrap_pool[16 * 1024];
 
 // True for blocks handed out by the bootstrap pool (never passed to the real free).
-bool IsBootstrapBlock(const void* p);
+inline bool IsBootstrapBlock(const void* p) {
+  return static_cast<const unsigned char*>(p) >= g_bootstrap_pool &&
+         static_cast<const unsigned char*>(p) < g_bootstrap_pool + sizeof(g_bootstrap_pool);
+}
 
 }  // namespace memwrap::shim

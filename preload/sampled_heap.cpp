@@ -6,6 +6,12 @@
 #include "shim_memory.h"
 
 namespace memwrap::shim {
+
+bool g_sampled = false;
+__thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
+__thread HeapCounterSlot* t_slot __attribute__((tls_model("initial-exec")));
+std::atomic<uint8_t>* g_bucket_counts = nullptr;
+
 namespace {
 
 HeapCounterArea* g_area = nullptr;
@@ -17,26 +23,13 @@ uint32_t (*g_tid)() = nullptr;
 // fills with the dead. An address cannot be in the set twice: it is tracked after the
 // allocator returned it and untracked before the allocator takes it back.
 constexpr uint32_t kBucketEntries = 8;
-constexpr uint32_t kBucketBits = 13;
-constexpr size_t kBuckets = size_t(1) << kBucketBits;
+constexpr size_t kBuckets = size_t(1) << kSampledBucketBits;
 constexpr size_t kSetBytes = kBuckets * kBucketEntries * sizeof(uint64_t);
 std::atomic<uint64_t>* g_set = nullptr;
-// How many entries each bucket holds, mapped right after the set. Nearly every free is of an
-// unsampled block and finds its bucket's count 0 here without reading the bucket: the counts
-// take 8 KiB, which stay in the cache, where the buckets take 512 KiB, and a free of a block
-// allocated long ago read a bucket's line from memory (9% of malloc_bench's time in sampled
-// mode). A count goes up before its entry goes in and down after it came out, so a count of 0
-// means an empty bucket to any thread that got the block from the thread that tracked it.
-std::atomic<uint8_t>* g_bucket_counts = nullptr;
+// g_bucket_counts (sampled_heap.h) is mapped right after the set.
 constexpr size_t kSetAndCountsBytes = kSetBytes + kBuckets;
 
-__thread HeapCounterSlot* t_slot __attribute__((tls_model("initial-exec")));
 pthread_key_t g_exit_key;
-
-size_t BucketIndexOf(const void* block) {
-  const uint64_t hash = (uint64_t(reinterpret_cast<uintptr_t>(block)) >> 4) * 0x9e3779b97f4a7c15ull;
-  return size_t(hash >> (64 - kBucketBits));
-}
 
 void RaiseTo(std::atomic<int64_t>* maximum, int64_t value) {
   int64_t seen = maximum->load(std::memory_order_relaxed);
@@ -119,6 +112,7 @@ bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*ti
     g_bucket_counts = reinterpret_cast<std::atomic<uint8_t>*>(static_cast<uint8_t*>(mapped) + kSetBytes);
     if (pthread_key_create(&g_exit_key, ReleaseSlot) != 0) return false;
   }
+  DetectGlibcChunkHeaders();
   area->active = 1;
   area->flush_bytes = kSampledFlushBytes;
   area->sample_bytes = sample_bytes;
@@ -149,7 +143,7 @@ void CountRelease(uint64_t usable) {
 }
 
 bool TrackSampledBlock(const void* block) {
-  const size_t index = BucketIndexOf(block);
+  const size_t index = SampledBucketOf(block);
   std::atomic<uint64_t>* bucket = g_set + index * kBucketEntries;
   const uint64_t address = uint64_t(reinterpret_cast<uintptr_t>(block));
   g_bucket_counts[index].fetch_add(1, std::memory_order_relaxed);
@@ -166,7 +160,7 @@ bool TrackSampledBlock(const void* block) {
 }
 
 bool UntrackSampledBlock(const void* block) {
-  const size_t index = BucketIndexOf(block);
+  const size_t index = SampledBucketOf(block);
   if (g_bucket_counts[index].load(std::memory_order_relaxed) == 0) return false;
   std::atomic<uint64_t>* bucket = g_set + index * kBucketEntries;
   const uint64_t address = uint64_t(reinterpret_cast<uintptr_t>(block));

@@ -25,6 +25,7 @@
 namespace memwrap::shim {
 
 std::atomic<int> g_state{int(State::kUninitialised)};
+__thread int t_in_hook __attribute__((tls_model("initial-exec")));
 
 namespace {
 
@@ -36,16 +37,12 @@ std::atomic<int> g_socket{-1};  // read by the descriptor hooks of any thread
 uint64_t g_shim_text_begin = 0, g_shim_text_end = 0;
 std::atomic<uint64_t> g_untracked_nested{0};
 std::atomic<uint64_t> g_dropped{0};  // records not written (drop mode), not yet reported
-// --stacks=sampled: only sampled allocations and their frees are recorded (sampled_heap.h).
-bool g_sampled = false;
 // MEMWRAP_SAMPLE_SEED: the sampler's seed (0: from the clock), for reproducible samples.
 uint64_t g_sample_seed = 0;
 
 // initial-exec: no lazy TLS allocation (which would call malloc) on first access.
-__thread int t_in_hook __attribute__((tls_model("initial-exec")));
 __thread uint32_t t_tid __attribute__((tls_model("initial-exec")));
-// Sampled stacks: bytes left until this thread's next sample, and its random state.
-__thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
+// Sampled stacks: the random state of this thread's sampler.
 __thread uint64_t t_random __attribute__((tls_model("initial-exec")));
 // The thread is in seccomp strict mode: it can read no clock (shim.h, PrepareForSeccomp).
 __thread bool t_clockless __attribute__((tls_model("initial-exec")));
@@ -544,7 +541,7 @@ void PublishFree(void* block) {
 
 // Sampled mode: counts every allocation; records it only when the sampler picks it.
 void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  CountAllocation(size, malloc_usable_size(block));
+  CountAllocation(size, UsableSize(block));
   if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
   PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
 }
@@ -574,7 +571,7 @@ void RecordFree(void* block) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   if (g_sampled) {
-    CountAndMatchFree(block, malloc_usable_size(block), true);
+    CountAndMatchFree(block, UsableSize(block), true);
     return;
   }
   PublishFree(block);
@@ -587,7 +584,7 @@ void RecordReallocBegin(void* old_block) {
     // The old block's sample ends here whatever the result (a failed realloc, which keeps the
     // block, then leaves it unsampled: its free is only counted); its count waits for the
     // result.
-    t_realloc_old_usable = malloc_usable_size(old_block);
+    t_realloc_old_usable = UsableSize(old_block);
     CountAndMatchFree(old_block, 0, false);
     return;
   }

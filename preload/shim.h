@@ -24,6 +24,10 @@ enum class State : int {
 
 extern std::atomic<int> g_state;
 
+// Set while a hook records on this thread: allocations made meanwhile (by libunwind, or by a
+// signal handler that interrupted the hook) pass through unrecorded and are counted.
+extern __thread int t_in_hook __attribute__((tls_model("initial-exec")));
+
 // Starts tracing at the first intercepted call, which may come long before the shim's
 // constructor runs: other libraries' constructors run first (libstdc++'s exception pool, a
 // plugin's tables). True when tracing is on afterwards.
