@@ -37,9 +37,11 @@ void* Reallocate(void* old_block, size_t size, AllocKind kind, const CallerConte
     errno = ENOMEM;  // bootstrap blocks only live while dlsym runs; nobody grows them
     return nullptr;
   }
+  void* block = nullptr;
+  if (memwrap::shim::ReallocUnsampled(old_block, size, Real().realloc, &block)) return block;
   const bool traced = Active();
   if (traced) memwrap::shim::RecordReallocBegin(old_block);
-  void* block = Real().realloc(old_block, size);
+  block = Real().realloc(old_block, size);
   if (traced) memwrap::shim::RecordReallocEnd(old_block, block, size, kind, caller);
   return block;
 }

@@ -122,4 +122,34 @@ inline bool CountUnsampledFree(void* block) {
   return counted;
 }
 
+// realloc of a block that is not a sample into one that will not be: makes the real call
+// (`reallocate`) and counts the old block's release and the new block's allocation, as
+// RecordReallocBegin/End would, through the counters' out-of-line functions (a realloc
+// moves more bytes than the flush threshold often enough). False, having called nothing,
+// when the full path must run: tracing off, a nested call, the old block possibly a sample,
+// or the new one due to be.
+template <class Reallocate>
+inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate,
+                             void** result) {
+  if (!SampledFastPathOpen()) return false;
+  if (g_bucket_counts[SampledBucketOf(old_block)].load(std::memory_order_relaxed) != 0) {
+    return false;
+  }
+  const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
+  if (bytes_left <= 0) return false;
+  t_bytes_until_sample = bytes_left;
+  // Before the call: the allocator may hand the old block's memory to another thread at once.
+  const uint64_t old_usable = UsableSize(old_block);
+  void* block = reallocate(old_block, size);
+  *result = block;
+  t_in_hook = 1;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
+  if (block != nullptr || size == 0) CountRelease(old_usable);
+  if (block != nullptr) CountAllocation(size, UsableSize(block));
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t_in_hook = 0;
+  return true;
+}
+
 }  // namespace memwrap::shim

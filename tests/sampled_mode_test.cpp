@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -302,6 +303,34 @@ TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
   const uint64_t program_blocks = uint64_t(threads) * blocks * (1 + 20);
   EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), program_blocks);
   EXPECT_LE(report["totals"]["allocations"].get<uint64_t>(), program_blocks + 64);
+}
+
+// Chains of reallocs (realloc_chain: in place, moving, across the mmap threshold, realloc(p, 0))
+// at --sample-bytes 64KiB, so that both the hook's inline path and the full one carry them:
+// counts and bytes are the program's, and since it frees everything, nothing is live at the
+// end, by the counters (usable bytes freed = allocated) or by the samples.
+TEST(SampledModeRealloc, ChainsOfReallocsAreCountedExactly) {
+  ScratchDir dir;
+  Recording recording =
+      Record(dir.File("t.mwt"), {"--stacks=sampled", "--sample-bytes=64KiB"}, {MEMWRAP_REALLOC_CHAIN});
+  ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
+  const json& report = recording.report;
+  std::istringstream lines(recording.run.out);
+  std::string line;
+  std::map<std::string, uint64_t> truth;
+  while (std::getline(lines, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) truth[line.substr(0, eq)] = std::stoull(line.substr(eq + 1));
+  }
+  ASSERT_EQ(truth.size(), 3u) << recording.run.out;
+  EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), truth["expected_allocations"]);
+  EXPECT_EQ(report["totals"]["frees"].get<uint64_t>(), truth["expected_frees"]);
+  EXPECT_EQ(report["totals"]["bytes_allocated"].get<uint64_t>(), truth["expected_bytes"]);
+  EXPECT_EQ(report["sampled"]["usable_bytes_allocated"], report["sampled"]["usable_bytes_freed"]);
+  EXPECT_EQ(report["sampled"]["live_at_end_bytes"].get<uint64_t>(), 0u);
+  EXPECT_GT(report["sampled"]["samples"].get<uint64_t>(), 500u);
+  EXPECT_EQ(report["totals"]["untracked_frees"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["leaked_bytes"].get<uint64_t>(), 0u);
 }
 
 }  // namespace
