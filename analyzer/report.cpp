@@ -10,6 +10,7 @@
 
 #include "fileio/input_file.h"
 #include "peak_analysis.h"
+#include "sampled_threads.h"
 #include "system_samples.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
@@ -193,6 +194,37 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
   return result;
 }
 
+// A sampled image's exact per-thread figures (format 1.6 on), added to its process's: a tid
+// that lives on across exec (the main thread) sums its images'. Only when they add up to the
+// image's final counters: a flight recorder's window may have lost the records of threads
+// that ended before it, and a partial list would pass for the whole.
+void AddSampledThreads(const ProcessImage& image, ProcessReport* process) {
+  if (!image.heap_counters || (image.heap_counters->h.flags & kHeapCountersFinal) == 0) return;
+  const auto threads = SampledThreads(image.thread_counters);
+  uint64_t allocations = 0, bytes = 0;
+  for (const auto& [tid, totals] : threads) {
+    allocations += totals.allocations;
+    bytes += totals.bytes_allocated;
+  }
+  if (allocations != image.heap_counters->alloc_count ||
+      bytes != image.heap_counters->alloc_bytes) {
+    return;
+  }
+  for (const auto& [tid, totals] : threads) {
+    auto same = std::find_if(process->threads.begin(), process->threads.end(),
+                             [tid = tid](const ThreadReport& thread) { return thread.tid == tid; });
+    if (same == process->threads.end()) {
+      process->threads.push_back({tid, totals});
+      continue;
+    }
+    same->totals.allocations += totals.allocations;
+    same->totals.frees += totals.frees;
+    same->totals.bytes_allocated += totals.bytes_allocated;
+  }
+  std::sort(process->threads.begin(), process->threads.end(),
+            [](const ThreadReport& a, const ThreadReport& b) { return a.tid < b.tid; });
+}
+
 // Sampled-only traces: the exact counts, totals and peak from the images' counters replace
 // the replay's, which are the samples' own.
 void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
@@ -238,6 +270,7 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
       entry.sampled_counters = counters;  // the image of the pid's peak, and its bound
       entry.peak_heap_bytes = counters.peak_usable_bytes;
     }
+    AddSampledThreads(image, &entry);
     entry.peak_heap_time_ns = 0;  // the counters do not say when
     entry.rss_at_heap_peak_bytes.reset();  // nor, so, what the RSS was then
   }
@@ -452,7 +485,7 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
     if (command != report.session.end()) process.command = command->second;
   }
   // Per-thread totals come from the events; a sampled-only trace has only the samples', so
-  // it shows none (its exact totals are per image: SampledHeap).
+  // its come from its per-thread counters instead (ApplySampledCounters; none before 1.6).
   const bool kept_only = report.session.count("keep_stacks_if") != 0;
   for (const auto& [key, totals] : analysis.stats.by_thread()) {
     if (analysis.sampled_only || kept_only) break;

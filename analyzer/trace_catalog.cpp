@@ -106,6 +106,13 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       images_[image - 1].heap_counters = counters;  // the latest reading holds the others
       return;
     }
+    case RecordType::kThreadHeapCounters: {
+      ThreadHeapCountersRecord counters;
+      ImageId image = CurrentImage(pid);
+      if (image == 0 || !record.Copy(&counters)) return;
+      images_[image - 1].thread_counters.push_back(counters);
+      return;
+    }
     case RecordType::kShimNotice: {
       const auto* notice = record.As<ShimNoticeRecord>();
       ImageId image = CurrentImage(pid);

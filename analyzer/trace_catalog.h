@@ -34,6 +34,8 @@ struct ProcessImage {
   bool has_shim = true;  // false: the tracer announced it (static, setuid; stracedrv)
   // Sampled mode (format 1.4 on): the shim's exact heap counters, as last read.
   std::optional<HeapCountersRecord> heap_counters;
+  // Sampled mode (format 1.6 on): THREAD_HEAP_COUNTERS records, in trace order.
+  std::vector<ThreadHeapCountersRecord> thread_counters;
 
   // argv joined by spaces (the executable's path when argv is unknown).
   std::string Command() const {

@@ -16,6 +16,13 @@ namespace {
 
 HeapCounterArea* g_area = nullptr;
 uint32_t (*g_tid)() = nullptr;
+bool (*g_publish_thread_counters)(ThreadHeapCountersRecord*) = nullptr;
+// The slot's sums when this thread claimed it: its own figures are the sums less these.
+struct SlotBaseline {
+  uint64_t alloc_count, alloc_bytes, alloc_usable_bytes, free_count, free_usable_bytes,
+      realloc_releases;
+};
+__thread SlotBaseline t_baseline __attribute__((tls_model("initial-exec")));
 
 // Sampled blocks are rare (one per sample_bytes allocated on average), so a fixed set of
 // buckets of one cache line each holds them with room to spare: a free reads one line.
@@ -43,6 +50,26 @@ void FlushLive(int64_t change) {
   RaiseTo(&g_area->peak_bytes, live);
 }
 
+uint64_t Sum(const std::atomic<uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+// The thread leaves its slot: its own figures go into the trace (records.h,
+// ThreadHeapCountersRecord), before the slot is free for the next thread.
+void ReportOwnCounts(HeapCounterSlot* slot) {
+  ThreadHeapCountersRecord record{};
+  record.h = {sizeof(record), uint16_t(RecordType::kThreadHeapCounters), 0};
+  record.tid = slot->owner.load(std::memory_order_relaxed);
+  record.slot = uint32_t(slot - g_area->slots);
+  record.alloc_count = Sum(slot->alloc_count) - t_baseline.alloc_count;
+  record.alloc_bytes = Sum(slot->alloc_bytes) - t_baseline.alloc_bytes;
+  record.alloc_usable_bytes = Sum(slot->alloc_usable_bytes) - t_baseline.alloc_usable_bytes;
+  record.free_count = Sum(slot->free_count) - t_baseline.free_count;
+  record.free_usable_bytes = Sum(slot->free_usable_bytes) - t_baseline.free_usable_bytes;
+  record.realloc_releases = Sum(slot->realloc_releases) - t_baseline.realloc_releases;
+  g_publish_thread_counters(&record);
+}
+
 // The thread is exiting (its key destructor): its pending change goes to the total and its
 // slot to the next thread.
 void ReleaseSlot(void* slot_pointer) {
@@ -50,6 +77,7 @@ void ReleaseSlot(void* slot_pointer) {
   if (slot == nullptr || slot != t_slot || g_area == nullptr) return;
   const int64_t pending = slot->unflushed.exchange(0, std::memory_order_relaxed);
   if (pending != 0) FlushLive(pending);
+  ReportOwnCounts(slot);
   t_slot = nullptr;
   g_area->threads.fetch_sub(1, std::memory_order_relaxed);
   slot->owner.store(0, std::memory_order_release);
@@ -71,6 +99,9 @@ HeapCounterSlot* Slot() {
     uint32_t most = g_area->max_threads.load(std::memory_order_relaxed);
     while (now > most && !g_area->max_threads.compare_exchange_weak(most, now)) {
     }
+    t_baseline = {Sum(slot->alloc_count), Sum(slot->alloc_bytes), Sum(slot->alloc_usable_bytes),
+                  Sum(slot->free_count), Sum(slot->free_usable_bytes),
+                  Sum(slot->realloc_releases)};
     t_slot = slot;
     pthread_setspecific(g_exit_key, slot);
     return slot;
@@ -103,8 +134,10 @@ void ChangeLive(HeapCounterSlot* slot, int64_t change, bool shared) {
 
 }  // namespace
 
-bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)()) {
+bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)(),
+                     bool (*publish_thread_counters)(ThreadHeapCountersRecord*)) {
   g_tid = tid;
+  g_publish_thread_counters = publish_thread_counters;
   if (g_set == nullptr) {
     void* mapped = MapShimMemory(kSetAndCountsBytes);
     if (mapped == nullptr) return false;
@@ -134,10 +167,11 @@ void CountAllocation(uint64_t requested, uint64_t usable) {
   ChangeLive(slot, int64_t(usable), shared);
 }
 
-void CountRelease(uint64_t usable) {
+void CountRelease(uint64_t usable, bool by_realloc) {
   HeapCounterSlot* slot = Slot();
   const bool shared = slot == &g_area->overflow;
   Add(&slot->free_count, 1, shared);
+  if (by_realloc) Add(&slot->realloc_releases, 1, shared);
   Add(&slot->free_usable_bytes, usable, shared);
   ChangeLive(slot, -int64_t(usable), shared);
 }

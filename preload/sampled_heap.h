@@ -12,6 +12,7 @@
 
 #include <atomic>
 
+#include "memwrap/records.h"
 #include "memwrap/ring.h"
 #include "shim.h"
 #include "usable_size.h"
@@ -45,8 +46,10 @@ inline constexpr uint32_t kSampledFlushBytes = 64 * 1024;
 // Sets up the counter area of a fresh ring and, the first time, the sampled-block set.
 // False when the set cannot be mapped (the shim then runs untraced).
 // `tid`: the calling thread's id, cached (the shim's: no system call once a thread prepared
-// for seccomp).
-bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)());
+// for seccomp). `publish_thread_counters`: sends a thread's own figures when it leaves its
+// slot (timestamps and publishes the record).
+bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)(),
+                     bool (*publish_thread_counters)(ThreadHeapCountersRecord*));
 
 // After fork, in the child: the calling thread's slot belongs to the parent's ring, and the
 // parent's sampled blocks are not this process's samples.
@@ -54,7 +57,8 @@ void ResetSampledHeapAfterFork();
 
 // Counters. `usable`: the allocator's usable size of the block (malloc_usable_size).
 void CountAllocation(uint64_t requested, uint64_t usable);
-void CountRelease(uint64_t usable);
+// `by_realloc`: the release of a realloc's old block (counted apart from free() calls too).
+void CountRelease(uint64_t usable, bool by_realloc);
 
 // The sampled-block set. Track: false when the block's bucket is full (the sample is then
 // dropped and counted as untracked, so that no free goes unmatched). Untrack: true when the
@@ -145,7 +149,7 @@ inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate
   t_in_hook = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
-  if (block != nullptr || size == 0) CountRelease(old_usable);
+  if (block != nullptr || size == 0) CountRelease(old_usable, /*by_realloc=*/true);
   if (block != nullptr) CountAllocation(size, UsableSize(block));
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_in_hook = 0;

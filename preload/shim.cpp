@@ -235,6 +235,14 @@ bool Publish(const void* record, uint32_t size) {
   return false;
 }
 
+// Sampled mode: a thread's own heap counts as it leaves its counter slot (sampled_heap.h).
+// Reliably, even in drop mode: once per thread, and the per-thread figures must add up.
+bool PublishThreadCounters(ThreadHeapCountersRecord* record) {
+  if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return false;
+  record->ts_ns = NowNs();
+  return PublishReliably(record, sizeof(*record));
+}
+
 // Re-entrancy guard: allocations made while a hook runs on this thread (by libunwind, or by a
 // signal handler that interrupted the hook) pass through unrecorded and are counted.
 class HookScope {
@@ -368,7 +376,7 @@ bool Connect() {
   if (g_sampled &&
       !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(reinterpret_cast<uint8_t*>(mapped) +
                                                           kHeapCounterAreaOffset),
-                       g_settings.sample_bytes, Tid)) {
+                       g_settings.sample_bytes, Tid, PublishThreadCounters)) {
     close(ring_fd);
     Disconnect();
     WriteStderr("cannot set up sampled mode's tables, running untraced", "");
@@ -549,7 +557,7 @@ void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerC
 // Sampled mode: counts every free; records the frees of sampled blocks, before the real call
 // like every FREE (records.h), so that the address cannot have been handed out again yet.
 void CountAndMatchFree(void* block, uint64_t usable, bool count) {
-  if (count) CountRelease(usable);
+  if (count) CountRelease(usable, /*by_realloc=*/false);
   if (UntrackSampledBlock(block)) PublishFree(block);
 }
 
@@ -603,7 +611,7 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
   if (!scope.entered() || !Active()) return;
   if (g_sampled) {
     // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
-    if (new_block != nullptr || size == 0) CountRelease(t_realloc_old_usable);
+    if (new_block != nullptr || size == 0) CountRelease(t_realloc_old_usable, /*by_realloc=*/true);
     if (new_block != nullptr) CountAndSampleAlloc(new_block, size, kind, caller);
     return;
   }

@@ -715,6 +715,11 @@ void Collector::AppendHeapCounters(Connection& connection, bool final) {
       ReadHeapCounters(connection.mapping, connection.mapping_size, MonotonicNs(), final,
                        &counters)) {
     AppendRecord(&connection.pending, counters);
+    if (!final) return;
+    for (const ThreadHeapCountersRecord& slot :
+         ReadClaimedSlots(connection.mapping, connection.mapping_size, counters.ts_ns)) {
+      AppendRecord(&connection.pending, slot);
+    }
   }
 }
 

@@ -42,4 +42,43 @@ bool ReadHeapCounters(const void* mapping, uint64_t mapping_size, uint64_t ts_ns
   return true;
 }
 
+namespace {
+
+ThreadHeapCountersRecord SlotTotal(const HeapCounterSlot& slot, uint32_t tid, uint32_t index,
+                                   uint64_t ts_ns) {
+  ThreadHeapCountersRecord record{};
+  record.h = {sizeof(record), uint16_t(RecordType::kThreadHeapCounters),
+              kThreadHeapCountersSlotTotal};
+  record.ts_ns = ts_ns;
+  record.tid = tid;
+  record.slot = index;
+  record.alloc_count = slot.alloc_count.load(std::memory_order_relaxed);
+  record.alloc_bytes = slot.alloc_bytes.load(std::memory_order_relaxed);
+  record.alloc_usable_bytes = slot.alloc_usable_bytes.load(std::memory_order_relaxed);
+  record.free_count = slot.free_count.load(std::memory_order_relaxed);
+  record.free_usable_bytes = slot.free_usable_bytes.load(std::memory_order_relaxed);
+  record.realloc_releases = slot.realloc_releases.load(std::memory_order_relaxed);
+  return record;
+}
+
+}  // namespace
+
+std::vector<ThreadHeapCountersRecord> ReadClaimedSlots(const void* mapping, uint64_t mapping_size,
+                                                       uint64_t ts_ns) {
+  std::vector<ThreadHeapCountersRecord> records;
+  if (mapping_size < kRingHeaderSize) return records;
+  const auto* area = reinterpret_cast<const HeapCounterArea*>(
+      static_cast<const uint8_t*>(mapping) + kHeapCounterAreaOffset);
+  if (area->active != 1) return records;
+  for (uint64_t i = 0; i < kHeapCounterSlots; ++i) {
+    const uint32_t owner = area->slots[i].owner.load(std::memory_order_relaxed);
+    if (owner != 0) records.push_back(SlotTotal(area->slots[i], owner, uint32_t(i), ts_ns));
+  }
+  if (area->overflow.alloc_count.load(std::memory_order_relaxed) != 0 ||
+      area->overflow.free_count.load(std::memory_order_relaxed) != 0) {
+    records.push_back(SlotTotal(area->overflow, 0, kOverflowCounterSlot, ts_ns));
+  }
+  return records;
+}
+
 }  // namespace memwrap

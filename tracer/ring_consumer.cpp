@@ -74,6 +74,7 @@ uint32_t MinimumShimRecordSize(RecordType type) {
     case RecordType::kBrk: return sizeof(BrkRecord);
     case RecordType::kModulesChanged: return sizeof(ModulesChangedRecord);
     case RecordType::kMark: return sizeof(MarkRecord);
+    case RecordType::kThreadHeapCounters: return sizeof(ThreadHeapCountersRecord);
     case RecordType::kLibraryObject: return sizeof(LibraryObjectRecord);
     case RecordType::kLibraryFunction: return sizeof(LibraryFunctionRecord);
     case RecordType::kLibraryCall: return sizeof(LibraryCallRecord);
@@ -92,6 +93,10 @@ bool ValidShimRecord(const uint8_t* record, uint32_t size) {
     StackRecord stack;
     memcpy(&stack, record, sizeof(stack));
     return stack.depth <= kMaxStackDepth && sizeof(stack) + uint64_t(stack.depth) * 8 <= size;
+  }
+  // A slot's sums are the collector's to read (records.h): a shim sends a thread's own.
+  if (header.type == uint16_t(RecordType::kThreadHeapCounters)) {
+    return (header.flags & kThreadHeapCountersSlotTotal) == 0;
   }
   if (header.type == uint16_t(RecordType::kMark)) {
     MarkRecord mark;

@@ -84,7 +84,9 @@ enum class RecordType : uint16_t {
   kSystemItem = 31,      // dlogger/cronlogger: one network interface, disk or top process
   kHeapCounters = 32,    // collector: a sampled-mode image's exact heap counters (since 1.4;
                          // HeapCountersRecord)
-  kMaxType = 32,
+  kThreadHeapCounters = 33,  // shim or collector: one thread's exact heap counts in sampled
+                             // mode (since 1.6; ThreadHeapCountersRecord)
+  kMaxType = 33,
 };
 
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
@@ -596,6 +598,33 @@ inline constexpr uint16_t kHeapCountersFinal = 0x1;
 // requested sizes of the blocks that left the live heap), peak_bound_bytes is 0, and
 // sample_bytes, samples_untracked, threads and flush_bytes are 0.
 inline constexpr uint16_t kHeapCountersCounted = 0x2;
+
+// Sampled mode's per-thread figures (since 1.6). The shim's counter slots (memwrap/ring.h,
+// HeapCounterSlot) are reused: a thread that exits leaves its slot to the next one, which adds
+// to the same sums. So:
+//  * the shim writes one record (flags 0) when a thread leaves its slot (its exit): that
+//    thread's own figures, counted since it claimed the slot;
+//  * the collector writes one record with kThreadHeapCountersSlotTotal when it reads the
+//    counters after the image ended, for every slot still claimed then (threads alive at the
+//    end, the main thread among them) and for the shared overflow slot (`slot` =
+//    kOverflowCounterSlot, `tid` 0: threads that found no free slot, together): the slot's
+//    sums since the image started. A thread's own figures are those sums less those of the
+//    threads that left the same slot before (the records without the flag, same `slot`).
+struct ThreadHeapCountersRecord {
+  RecordHeader h;               // flags: kThreadHeapCountersSlotTotal
+  uint64_t ts_ns;               // when the thread left its slot / when the collector read it
+  uint32_t tid;                 // the thread (0 for the overflow slot)
+  uint32_t slot;                // the counter slot's index, or kOverflowCounterSlot
+  uint64_t alloc_count;         // blocks handed out
+  uint64_t alloc_bytes;         // their requested sizes
+  uint64_t alloc_usable_bytes;  // their usable sizes
+  uint64_t free_count;          // blocks released: free() calls and reallocs' old blocks
+  uint64_t free_usable_bytes;   // their usable sizes
+  uint64_t realloc_releases;    // of free_count, the reallocs' old blocks
+};
+static_assert(sizeof(ThreadHeapCountersRecord) == 72);
+inline constexpr uint16_t kThreadHeapCountersSlotTotal = 0x1;
+inline constexpr uint32_t kOverflowCounterSlot = 0xffffffffu;
 
 struct ModulesChangedRecord {
   RecordHeader h;

@@ -129,6 +129,8 @@ struct alignas(64) HeapCounterSlot {
   std::atomic<uint64_t> alloc_count, alloc_bytes, alloc_usable_bytes;
   std::atomic<uint64_t> free_count, free_usable_bytes;
   std::atomic<int64_t> unflushed;
+  // Of free_count, the releases of a realloc's old block (the rest are free() calls).
+  std::atomic<uint64_t> realloc_releases;
 };
 static_assert(sizeof(HeapCounterSlot) == 64);
 
