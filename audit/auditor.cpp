@@ -219,7 +219,7 @@ void CaptureTexts(const LibraryPrototype* prototype, PendingCall* call) {
     }
   }
   for (uint8_t i = 0; i < 6; ++i) {
-    if (!(wanted & (1u << i)) || call->text_size + 2 > sizeof(call->text)) continue;
+    if (!(wanted & (1u << i)) || size_t(call->text_size) + 2 > sizeof(call->text)) continue;
     const uint64_t bound = i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0)
                                                     : UINT64_MAX;
     call->text_size = uint16_t(call->text_size +

@@ -115,6 +115,36 @@ overhead_ratio() {
   fi
 }
 
+# The top 5 sites by bytes allocated over the run in the last full trace, against their
+# estimates in the last sampled trace (#20's target: the same sites, bytes within 10%), with the
+# standard error the sampled report states and the difference in standard errors.
+compare_sampled_sites() {
+  [ -f "$work/full.mwt" ] && [ -f "$work/sampled.mwt" ] || return 0
+  "$memwrap" report --format json "$work/full.mwt" > "$work/full.json" || return 0
+  "$memwrap" report --format json "$work/sampled.mwt" > "$work/sampled.json" || return 0
+  "$python" - "$work/full.json" "$work/sampled.json" <<'PY'
+import json, sys
+full = json.load(open(sys.argv[1]))["top_sites_by_bytes"][:5]
+sampled = {(s["module"], s["address"]): s for s in json.load(open(sys.argv[2]))["top_sites_by_bytes"]}
+print("top 5 sites by bytes allocated, full mode vs sampled estimate (target: within 10%):")
+within = 0
+for rank, site in enumerate(full, 1):
+    truth = site["bytes_allocated"]
+    name = f'{site["function"] or "??"} ({site["module"]}+{site["address"]:#x})'
+    estimate = sampled.get((site["module"], site["address"]))
+    if estimate is None:
+        print(f"  #{rank} {truth:>14,} {name}: not among the sampled sites")
+        continue
+    value = estimate["bytes_allocated"]
+    error = estimate.get("bytes_allocated_standard_error") or 0
+    off = (value - truth) / truth if truth else 0.0
+    sigmas = f"{(value - truth) / error:+.1f} s.e." if error else "n/a"
+    within += abs(off) <= 0.10
+    print(f"  #{rank} {truth:>14,} est. {value:>14,.0f} +- {error:>12,.0f}  {off:+6.1%} ({sigmas})  {name}")
+print(f"  {within} of {len(full)} within 10%")
+PY
+}
+
 # Sets prog (the command of the workload) and title, or prints why the workload cannot run and
 # returns 1.
 setup_workload() {
@@ -290,6 +320,8 @@ print(t["allocations"], t["frees"], r["peak_heap_bytes"], r["temporary_allocatio
       "heaptrack + heaptrack_print" "$best_answer" "$(ratio "$best_answer" "$plain")" "$best_answer_cpu"
   fi
   [ -z "$events" ] || echo "events: $events ($mw_allocs allocations + $mw_frees frees, in memwrap's full trace)"
+  compare_sampled_sites
+
 
   # The ratios memwrap / heaptrack, from wall times and from CPU times.
   local full ht report print answer
