@@ -125,13 +125,19 @@ compare_sampled_sites() {
   "$python" - "$work/full.json" "$work/sampled.json" <<'PY'
 import json, sys
 full = json.load(open(sys.argv[1]))["top_sites_by_bytes"][:5]
-sampled = {(s["module"], s["address"]): s for s in json.load(open(sys.argv[2]))["top_sites_by_bytes"]}
+# A site is its symbolized place (the report merges call sites with the same function, file
+# and line; its address is one of them); an unsymbolized one is its address.
+def key(site):
+    if site["function"] in (None, "??"):
+        return (site["module"], site["address"])
+    return (site["module"], site["function"], site["file"], site["line"])
+sampled = {key(s): s for s in json.load(open(sys.argv[2]))["top_sites_by_bytes"]}
 print("top 5 sites by bytes allocated, full mode vs sampled estimate (target: within 10%):")
 within = 0
 for rank, site in enumerate(full, 1):
     truth = site["bytes_allocated"]
     name = f'{site["function"] or "??"} ({site["module"]}+{site["address"]:#x})'
-    estimate = sampled.get((site["module"], site["address"]))
+    estimate = sampled.get(key(site))
     if estimate is None:
         print(f"  #{rank} {truth:>14,} {name}: not among the sampled sites")
         continue
