@@ -15,29 +15,98 @@
 namespace memwrap {
 namespace po = boost::program_options;
 
+namespace {
+
+// Every export format, in the order --help lists them. `help`: its lines in --help (empty:
+// listed on the line of the format before it, as csv and jsonl share one).
+struct ExportFormat {
+  const char* name;
+  const char* help;
+};
+constexpr ExportFormat kExportFormats[] = {
+    {"pprof",
+     "gzipped profile.proto for go tool pprof: alloc_objects, alloc_space (the whole\n"
+     "          run), inuse_objects, inuse_space (live at the exact heap peak)"},
+    {"chrome",
+     "Trace Event JSON for Perfetto UI and chrome://tracing: memory counters,\n"
+     "          a slice per system call on its thread, instants for marks, execs, exits"},
+    {"folded", "'frame;frame;frame VALUE' lines for flamegraph.pl, speedscope, inferno"},
+    {"massif",
+     "massif.out for ms_print and massif-visualizer; its peak snapshot is the exact\n"
+     "          heap peak with its call tree"},
+    {"csv", ""},
+    {"jsonl", "the timeline (the rows of memwrap timeline --format csv|jsonl)"},
+};
+
+bool IsExportFormat(const std::string& name) {
+  return std::any_of(std::begin(kExportFormats), std::end(kExportFormats),
+                     [&](const ExportFormat& format) { return name == format.name; });
+}
+
+// "pprof, chrome, folded, massif, csv or jsonl".
+std::string FormatNames() {
+  std::string names;
+  const size_t count = std::size(kExportFormats);
+  for (size_t i = 0; i < count; ++i) {
+    names += i == 0 ? "" : i + 1 == count ? " or " : ", ";
+    names += kExportFormats[i].name;
+  }
+  return names;
+}
+
+// The --help lines of the formats: a name padded to 8 columns, or names that share a line
+// joined by ", ".
+std::string FormatHelp() {
+  std::string text, pending;
+  for (const ExportFormat& format : kExportFormats) {
+    pending += (pending.empty() ? "" : ", ") + std::string(format.name);
+    if (*format.help == '\0') continue;
+    if (pending.size() < 8) pending.resize(8, ' ');
+    text += "  " + pending + (pending.size() > 8 ? "  " : "") + format.help + "\n";
+    pending.clear();
+  }
+  return text;
+}
+
+// The export of the one trace, in `format` (one of kExportFormats).
+std::string Export(const std::string& format, const std::string& trace, StackMetric metric) {
+  if (format == "csv" || format == "jsonl") {
+    Timeline timeline = BuildTimeline(trace, TimelineOptions{});
+    for (const std::string& warning : timeline.warnings) {
+      fprintf(stderr, "memwrap export: warning: %s\n", warning.c_str());
+    }
+    return format == "csv" ? FormatTimelineCsv(timeline) : FormatTimelineJsonl(timeline);
+  }
+  HeapProfile profile(trace);
+  for (const std::string& warning : profile.warnings()) {
+    fprintf(stderr, "memwrap export: warning: %s\n", warning.c_str());
+  }
+  if (format == "folded") return ExportFolded(profile, metric);
+  if (format == "pprof") return ExportPprof(profile);
+  Timeline timeline = BuildTimeline(trace, TimelineOptions{});
+  if (format == "massif") return ExportMassif(profile, timeline);
+  return ExportChrome(profile, timeline, CollectTraceEvents(profile.stream(), profile.origin_ns()));
+}
+
+}  // namespace
+
 int ExportCommand(const std::vector<std::string>& args) {
-  po::options_description options(
+  const std::string usage =
       "usage: memwrap export --format F TRACE -o OUT [--metric M]\n"
       "\n"
-      "Writes a trace in the format of another viewer:\n"
-      "  pprof   gzipped profile.proto for go tool pprof: alloc_objects, alloc_space (the whole\n"
-      "          run), inuse_objects, inuse_space (live at the exact heap peak)\n"
-      "  chrome  Trace Event JSON for Perfetto UI and chrome://tracing: memory counters,\n"
-      "          a slice per system call on its thread, instants for marks, execs, exits\n"
-      "  folded  'frame;frame;frame VALUE' lines for flamegraph.pl, speedscope, inferno\n"
-      "  massif  massif.out for ms_print and massif-visualizer; its peak snapshot is the exact\n"
-      "          heap peak with its call tree\n"
-      "  csv, jsonl  the timeline (the rows of memwrap timeline --format csv|jsonl)\n"
+      "Writes a trace in the format of another viewer:\n" +
+      FormatHelp() +
       "Details: docs/export.md. Exit codes: 0 written, 2 bad usage, a trace that cannot be\n"
       "read or an output that cannot be written.\n"
       "\n"
-      "Options");
+      "Options";
+  po::options_description options(usage);
+  const std::string names = FormatNames();
   std::string format, output = "-", metric_name;
   std::vector<std::string> traces;
   options.add_options()
       ("help,h", "show this help and exit")
-      ("format", po::value<std::string>(&format)->value_name("F"),
-       "pprof, chrome, folded, massif, csv or jsonl")
+      ("format", po::value<std::string>(&format)->value_name("F"), names.c_str())
       ("output,o", po::value<std::string>(&output)->value_name("OUT"),
        "the file to write (replaced if it exists); - or none: standard output")
       ("metric", po::value<std::string>(&metric_name)->value_name("M"),
@@ -45,10 +114,9 @@ int ExportCommand(const std::vector<std::string>& args) {
        "allocated (bytes allocated), leaked (bytes live when their process ended), "
        "allocations (calls)");
   if (int done = ParseFileArguments(args, options, "export", &traces); done >= 0) return done;
-  const std::vector<std::string> kFormats = {"pprof", "chrome", "folded", "massif", "csv", "jsonl"};
-  if (std::find(kFormats.begin(), kFormats.end(), format) == kFormats.end()) {
-    fprintf(stderr, "memwrap export: --format %s: must be pprof, chrome, folded, massif, csv or jsonl\n",
-            format.empty() ? "(missing)" : format.c_str());
+  if (!IsExportFormat(format)) {
+    fprintf(stderr, "memwrap export: --format %s: must be %s\n",
+            format.empty() ? "(missing)" : format.c_str(), names.c_str());
     return kExitUsage;
   }
   StackMetric metric = StackMetric::kPeak;
@@ -67,31 +135,7 @@ int ExportCommand(const std::vector<std::string>& args) {
   }
   std::string data;
   try {
-    if (format == "csv" || format == "jsonl") {
-      Timeline timeline = BuildTimeline(traces.front(), TimelineOptions{});
-      for (const std::string& warning : timeline.warnings) {
-        fprintf(stderr, "memwrap export: warning: %s\n", warning.c_str());
-      }
-      data = format == "csv" ? FormatTimelineCsv(timeline) : FormatTimelineJsonl(timeline);
-    } else {
-      HeapProfile profile(traces.front());
-      for (const std::string& warning : profile.warnings()) {
-        fprintf(stderr, "memwrap export: warning: %s\n", warning.c_str());
-      }
-      if (format == "folded") {
-        data = ExportFolded(profile, metric);
-      } else if (format == "pprof") {
-        data = ExportPprof(profile);
-      } else {
-        Timeline timeline = BuildTimeline(traces.front(), TimelineOptions{});
-        if (format == "massif") {
-          data = ExportMassif(profile, timeline);
-        } else {
-          data = ExportChrome(profile, timeline,
-                              CollectTraceEvents(profile.stream(), profile.origin_ns()));
-        }
-      }
-    }
+    data = Export(format, traces.front(), metric);
   } catch (const TraceError& error) {
     fprintf(stderr, "memwrap export: %s\n", error.what());
     return kExitBadInput;

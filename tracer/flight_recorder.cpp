@@ -40,8 +40,7 @@ bool Read(const uint8_t* record, const RecordHeader& header, T* out) {
 }
 
 bool IsEssential(RecordType type) {
-  return type == RecordType::kProcessStart || type == RecordType::kModule ||
-         type == RecordType::kModulesChanged || type == RecordType::kStack;
+  return type == RecordType::kProcessStart || IsSymbolContext(type);
 }
 
 uint64_t TimestampOf(const uint8_t* record, const RecordHeader& header) {

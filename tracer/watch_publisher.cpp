@@ -102,8 +102,7 @@ void WatchPublisher::Keep(uint32_t pid, const uint8_t* records, size_t size) {
   RecordCursor cursor(records, size);
   for (RecordView view; cursor.TryNext(&view);) {
     if (view.type == RecordType::kProcessStart) context_[pid].clear();  // exec: a new image
-    if (view.type == RecordType::kModule || view.type == RecordType::kStack ||
-        view.type == RecordType::kModulesChanged) {
+    if (IsSymbolContext(view.type)) {
       std::vector<uint8_t>& kept = context_[pid];
       kept.insert(kept.end(), view.data, view.data + view.size);
     }

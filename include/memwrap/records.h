@@ -89,6 +89,14 @@ enum class RecordType : uint16_t {
   kMaxType = 33,
 };
 
+// The records a reader needs to name the frames of an image's later events: its modules and
+// its interned stacks. A reader that keeps only a window of records (the flight recorder, a
+// watcher that joins a recording late) keeps these whatever else it drops.
+constexpr bool IsSymbolContext(RecordType type) {
+  return type == RecordType::kModule || type == RecordType::kStack ||
+         type == RecordType::kModulesChanged;
+}
+
 // Every record type except STACK carries its CLOCK_MONOTONIC timestamp (ts_ns) right after the
 // RecordHeader, at byte offset 8. Record types added later must keep it there: readers order
 // records of different processes by it.
