@@ -27,12 +27,8 @@ inline bool RecordTimestamp(const RecordView& record, uint64_t* ts_ns) {
   // reader does not know (a newer minor version) are not trusted to: they keep the time of
   // the record before them.
   const auto type = static_cast<uint16_t>(record.type);
-  if (record.type == RecordType::kStack || type == 0 || type > uint16_t(RecordType::kMaxType) ||
-      record.size < sizeof(RecordHeader) + 8) {
-    return false;
-  }
-  memcpy(ts_ns, record.data + sizeof(RecordHeader), sizeof(*ts_ns));
-  return true;
+  if (type == 0 || type > uint16_t(RecordType::kMaxType)) return false;
+  return ReadRecordTimestamp(record.data, record.size, ts_ns);
 }
 
 class ProcessCursor {

@@ -64,8 +64,8 @@ bool TimedRecords(const ByteBuffer& buffer, size_t begin, std::vector<TimedRecor
     if (header.size < sizeof(header) || header.size > buffer.size() - at) return false;
     if (header.type == uint16_t(RecordType::kProcessStart)) {
       last_ts = 0;  // nothing of the image goes before its start (calls of its constructors)
-    } else if (header.type != uint16_t(RecordType::kStack) && header.size >= sizeof(header) + 8) {
-      memcpy(&last_ts, buffer.data() + at + sizeof(header), 8);
+    } else {
+      ReadRecordTimestamp(buffer.data() + at, header.size, &last_ts);
     }
     out->push_back({at, header.size, last_ts});
     at += header.size;

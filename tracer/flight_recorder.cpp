@@ -45,7 +45,7 @@ bool IsEssential(RecordType type) {
 
 uint64_t TimestampOf(const uint8_t* record, const RecordHeader& header) {
   uint64_t ts = 0;
-  if (RecordType(header.type) != RecordType::kStack && header.size >= 16) memcpy(&ts, record + 8, 8);
+  ReadRecordTimestamp(record, header.size, &ts);
   return ts;
 }
 

@@ -169,9 +169,8 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       return std::nullopt;
     case RecordType::kMemorySample:
     case RecordType::kHeapCounters:
-      if (header.size < sizeof(RecordHeader) + sizeof(ts)) return std::nullopt;
+      if (!ReadRecordTimestamp(record, header.size, &ts)) return std::nullopt;
       event.kind = FilterKind::kSample;
-      memcpy(&ts, record + sizeof(RecordHeader), sizeof(ts));  // ts_ns at offset 8 (records.h)
       break;
     default:
       return std::nullopt;

@@ -181,13 +181,10 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
                 " at ring position " + std::to_string(tail_);
       break;
     }
-    if (read_time_ns != 0 && header.type != uint16_t(RecordType::kStack) &&
-        header.size >= sizeof(RecordHeader) + sizeof(uint64_t)) {
-      uint64_t ts_ns = 0;  // right after the header in every record but STACK (records.h)
-      memcpy(&ts_ns, out->data() + at + sizeof(RecordHeader), sizeof(ts_ns));
-      if (ts_ns == 0) {
-        memcpy(out->data() + at + sizeof(RecordHeader), &read_time_ns, sizeof(read_time_ns));
-      }
+    uint64_t ts_ns = 0;
+    if (read_time_ns != 0 && ReadRecordTimestamp(out->data() + at, header.size, &ts_ns) &&
+        ts_ns == 0) {
+      WriteRecordTimestamp(out->data() + at, read_time_ns);
     }
     appended += header.size;
     tail_ += kSlotTagSize + header.size;

@@ -48,13 +48,11 @@ void TimeMerge::AddIncoming(size_t queue_index, uint64_t zero_time) {
     // The rings' consumers validated these; a short or empty one still must not loop.
     if (header.size < sizeof(RecordHeader) || header.size > end - at) break;
     uint64_t time = queue.last_time;
-    if (header.type != uint16_t(RecordType::kStack) &&
-        header.size >= sizeof(RecordHeader) + sizeof(uint64_t)) {
-      memcpy(&time, bytes + at + sizeof(RecordHeader), sizeof(time));
+    if (ReadRecordTimestamp(bytes + at, header.size, &time)) {
       if (time == 0) {
         time = zero_time;
         // The trace gets the time the record was ordered by.
-        memcpy(bytes + at + sizeof(RecordHeader), &time, sizeof(time));
+        WriteRecordTimestamp(bytes + at, time);
       }
       queue.last_time = time;
     }

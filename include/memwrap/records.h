@@ -129,6 +129,28 @@ struct RecordHeader {
 };
 static_assert(sizeof(RecordHeader) == 8);
 
+// Where the timestamp is (see above RecordHeader's definition, at RecordType).
+inline constexpr uint32_t kRecordTimestampOffset = sizeof(RecordHeader);
+
+// A record's timestamp, by the rule above: false for STACK and for a record too short to hold
+// one. `record` holds `size` >= sizeof(RecordHeader) bytes. (A reader that does not trust the
+// rule for types newer than it knows checks the type too: analyzer/process_cursor.h.)
+inline bool ReadRecordTimestamp(const uint8_t* record, uint32_t size, uint64_t* ts_ns) {
+  RecordHeader header;
+  memcpy(&header, record, sizeof(header));
+  if (header.type == uint16_t(RecordType::kStack) ||
+      size < kRecordTimestampOffset + sizeof(uint64_t)) {
+    return false;
+  }
+  memcpy(ts_ns, record + kRecordTimestampOffset, sizeof(*ts_ns));
+  return true;
+}
+
+// Sets the timestamp of a record that has one (ReadRecordTimestamp returned true).
+inline void WriteRecordTimestamp(uint8_t* record, uint64_t ts_ns) {
+  memcpy(record + kRecordTimestampOffset, &ts_ns, sizeof(ts_ns));
+}
+
 // Identifies a stack in STACK records and heap events. 0 means "no stack recorded".
 using StackId = uint32_t;
 inline constexpr StackId kNoStack = 0;
