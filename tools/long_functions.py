@@ -27,7 +27,7 @@ AFTER_PARAMETERS = re.compile(
 # A constructor's member initializer list has begun: `) : member_(` or `) : member_{`.
 INITIALIZER_LIST = re.compile(r"\)\s*(?:noexcept\s*)?:(?!:)")
 SCOPE_KEYWORD = re.compile(r"^(?:(?:inline|export)\s+)?(namespace|struct|class|union|enum)\b")
-EXTERN_C = re.compile(r'^extern\s*""\s*$')
+EXTERN_C = re.compile(r'^extern\s*"\s*"\s*$')  # the literal is blanked
 ACCESS_SPECIFIER = re.compile(r"^\s*(?:public|private|protected)\s*:(?!:)")
 
 
@@ -124,6 +124,16 @@ def strip_template_and_attributes(head):
         head = head[k + 1:].strip()
 
 
+def without_access_specifiers(head):
+    """The declaration from its first token after any `public:` and the like."""
+    while True:
+        head = head.lstrip()
+        match = ACCESS_SPECIFIER.match(head)
+        if not match:
+            return head
+        head = head[match.end():]
+
+
 def looks_like_function(head):
     """The declaration before a `{` ends with a parameter list (a function or a lambda)."""
     close = head.rfind(")")
@@ -144,12 +154,14 @@ def in_initializer_list(head):
 
 def function_name(head):
     """The (qualified) name before the parameter list, for the listing."""
-    for match in re.finditer(r"((?:[\w~]+::)*(?:operator\s*[^\s(]+|[\w~]+))\s*\(", head):
+    for match in re.finditer(r"((?:[\w~]+::)*(?:operator\s*(?:\(\)|[^\s(]+)|[\w~]+))\s*\(",
+                             head):
         name = match.group(1)
         if name not in ("__attribute__", "alignas", "decltype", "noexcept", "if", "for",
                         "while", "switch", "return"):
             return name
-    return head.strip().split("\n")[0][:60]
+    lambda_name = re.search(r"(\w+)\s*=\s*\[", head)  # auto name = [...](...) {
+    return lambda_name.group(1) if lambda_name else head.strip().split("\n")[0][:60]
 
 
 class Scanner:
@@ -177,11 +189,21 @@ class Scanner:
     def scan(self, begin, end):
         """Declarations between begin and end, at a scope that may hold functions."""
         head_start = begin
+        parentheses = 0  # open in the declaration so far
         k = begin
         while k < end:
             c = self.code[k]
-            if c == ";" or c == "}":
+            if c == "(":
+                parentheses += 1
+            elif c == ")":
+                parentheses = max(0, parentheses - 1)
+            elif c == "{" and parentheses > 0:
+                # A lambda or a braced value among arguments (a member initializer's, a default
+                # argument's): part of the declaration.
+                k = self.matching_brace(k)
+            elif c == ";" or c == "}":
                 head_start = k + 1
+                parentheses = 0
             elif c == "{":
                 k = self.open_brace(head_start, k)
                 if self.code[k] == "}":
@@ -207,10 +229,22 @@ class Scanner:
             self.scan(brace + 1, close)
             return close
         if looks_like_function(head):
-            first = head_start + len(raw_head) - len(raw_head.lstrip())
+            first = head_start + len(raw_head) - len(without_access_specifiers(raw_head))
+            close = self.after_catch_clauses(close)
             self.functions.append((function_name(head), self.line_of(first),
                                    self.line_of(close)))
         return close
+
+    def after_catch_clauses(self, close):
+        """The end of a function-try-block's last handler, or `close` itself."""
+        while True:
+            match = re.compile(r"\s*catch\s*\(").match(self.code, close + 1)
+            if not match:
+                return close
+            brace = self.code.find("{", match.end())
+            if brace < 0:
+                return close
+            close = self.matching_brace(brace)
 
 
 def long_functions(path, limit):
