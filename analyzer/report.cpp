@@ -193,6 +193,12 @@ StackSamples SampledFunctions(const HeapAnalysis& analysis, size_t top,
   return result;
 }
 
+// Times are reported from the moment the trace was created (just before the program started),
+// so they read as "seconds into the run".
+uint64_t SinceStart(const Report& report, uint64_t ts) {
+  return ts > report.start_monotonic_ns ? ts - report.start_monotonic_ns : 0;
+}
+
 // Sampled-only traces: the exact counts, totals and peak from the images' counters replace
 // the replay's, which are the samples' own.
 void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
@@ -256,9 +262,6 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
 // which are the kept allocations' own.
 void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
                          std::map<uint32_t, ProcessReport>* by_pid) {
-  auto since_start = [&](uint64_t ts) {
-    return ts > report->start_monotonic_ns ? ts - report->start_monotonic_ns : 0;
-  };
   KeptHeap& kept = report->kept;
   kept.present = true;
   kept.expression = report->session["keep_stacks_if"];
@@ -300,22 +303,16 @@ void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
     process->second.counters += counted;
     if (counters.peak_usable_bytes > process->second.peak_heap_bytes) {
       process->second.peak_heap_bytes = counters.peak_usable_bytes;
-      process->second.peak_heap_time_ns = since_start(counters.peak_ts_ns);
+      process->second.peak_heap_time_ns = SinceStart(*report, counters.peak_ts_ns);
     }
   }
   report->totals = totals;
   report->peak_heap_bytes = peak;
-  report->peak_heap_time_ns = peak != 0 ? since_start(peak_ts) : 0;
+  report->peak_heap_time_ns = peak != 0 ? SinceStart(*report, peak_ts) : 0;
   report->peak_live_blocks = 0;            // not counted
   report->peak_heap_and_mapped_bytes = 0;  // the sum needs every event in the trace
   report->peak_heap_and_mapped_time_ns = 0;
   report->rss_at_heap_peak_bytes.reset();  // the replay's was at the kept peak
-}
-
-// Times are reported from the moment the trace was created (just before the program started),
-// so they read as "seconds into the run".
-uint64_t SinceStart(const Report& report, uint64_t ts) {
-  return ts > report.start_monotonic_ns ? ts - report.start_monotonic_ns : 0;
 }
 
 // The pass over the trace. The debug information of the modules loaded by the first allocation
