@@ -42,7 +42,6 @@ ChunkHeader ChunkHeaderFor(ChunkType type, ChunkCodec codec, uint32_t pid, const
   return header;
 }
 
-
 // Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
 // the file longer (a dlogger still running on it) makes this one give up rather than pile up
 // blocked cron jobs.
