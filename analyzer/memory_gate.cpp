@@ -43,6 +43,63 @@ uint64_t Median(std::vector<uint64_t> values) {
   return values.empty() ? 0 : values[(values.size() - 1) / 2];  // the lower median
 }
 
+// The median of each figure over the runs, and the run whose heap peak is the median.
+void SetMedians(const std::vector<RunFigures>& runs, GateVerdict* verdict) {
+  std::vector<uint64_t> heaps, rsses, leaks;
+  bool rss_known = true;
+  for (const RunFigures& run : runs) {
+    heaps.push_back(run.peak_heap_bytes);
+    leaks.push_back(run.leaked_bytes);
+    if (run.peak_rss_bytes) {
+      rsses.push_back(*run.peak_rss_bytes);
+    } else {
+      rss_known = false;
+    }
+  }
+  verdict->median.peak_heap_bytes = Median(heaps);
+  verdict->median.leaked_bytes = Median(leaks);
+  if (rss_known && !rsses.empty()) verdict->median.peak_rss_bytes = Median(rsses);
+  verdict->median_run = MedianRun(runs);
+}
+
+// One limit judged. `of` says which run the figure comes from; `bound`, for a sampled run, how
+// far above `actual` the true peak may be.
+GateCheck LimitCheck(const std::string& metric, std::optional<uint64_t> actual, uint64_t allowed,
+                     const std::string& why, uint64_t bound, const std::string& of) {
+  GateCheck check;
+  check.metric = metric;
+  check.name = metric + " <= " + why;
+  check.allowed = allowed;
+  if (!actual) {
+    check.passed = false;
+    check.message = "FAIL " + metric + ": not known for this run, limit " +
+                    BytesWithExact(allowed) + " (" + why + ")";
+  } else {
+    check.actual = *actual;
+    check.passed = *actual <= allowed && bound <= allowed - *actual;
+    const std::string within =
+        bound == 0 ? ""
+                   : " +- " + BytesWithExact(bound) + " (sampled trace: judged at its upper end)";
+    check.message = std::string(check.passed ? "PASS " : "FAIL ") + metric + " " +
+                    BytesWithExact(*actual) + within + of + (check.passed ? " <= " : " > ") +
+                    BytesWithExact(allowed) + " allowed (" + why + ")";
+  }
+  return check;
+}
+
+// A run whose program failed fails the gate, whatever its figures.
+void AddFailedPrograms(const std::vector<RunFigures>& runs, GateVerdict* verdict) {
+  for (const RunFigures& run : runs) {
+    if (!run.program_failed) continue;
+    GateCheck check;
+    check.metric = "program";
+    check.name = "the program succeeds";
+    check.passed = false;
+    check.message = "FAIL the program " + run.program_end + " (" + run.trace + ")";
+    verdict->checks.push_back(check);
+  }
+}
+
 }  // namespace
 
 size_t MedianRun(const std::vector<RunFigures>& runs) {
@@ -62,21 +119,7 @@ bool GateVerdict::passed() const {
 GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& limits) {
   GateVerdict verdict;
   verdict.runs = runs;
-  std::vector<uint64_t> heaps, rsses, leaks;
-  bool rss_known = true;
-  for (const RunFigures& run : runs) {
-    heaps.push_back(run.peak_heap_bytes);
-    leaks.push_back(run.leaked_bytes);
-    if (run.peak_rss_bytes) {
-      rsses.push_back(*run.peak_rss_bytes);
-    } else {
-      rss_known = false;
-    }
-  }
-  verdict.median.peak_heap_bytes = Median(heaps);
-  verdict.median.leaked_bytes = Median(leaks);
-  if (rss_known && !rsses.empty()) verdict.median.peak_rss_bytes = Median(rsses);
-  verdict.median_run = MedianRun(runs);
+  SetMedians(runs, &verdict);
   // Sampled runs: the peak is known within a bound; a limit passes only if the peak plus the
   // largest bound of the runs is within it.
   uint64_t heap_bound = 0;
@@ -86,25 +129,7 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
       runs.size() > 1 ? " (median of " + std::to_string(runs.size()) + " runs)" : "";
   auto limit = [&](const std::string& metric, std::optional<uint64_t> actual, uint64_t allowed,
                    const std::string& why, uint64_t bound = 0) -> GateCheck& {
-    GateCheck check;
-    check.metric = metric;
-    check.name = metric + " <= " + why;
-    check.allowed = allowed;
-    if (!actual) {
-      check.passed = false;
-      check.message = "FAIL " + metric + ": not known for this run, limit " +
-                      BytesWithExact(allowed) + " (" + why + ")";
-    } else {
-      check.actual = *actual;
-      check.passed = *actual <= allowed && bound <= allowed - *actual;
-      const std::string within =
-          bound == 0 ? ""
-                     : " +- " + BytesWithExact(bound) + " (sampled trace: judged at its upper end)";
-      check.message = std::string(check.passed ? "PASS " : "FAIL ") + metric + " " +
-                      BytesWithExact(*actual) + within + of + (check.passed ? " <= " : " > ") +
-                      BytesWithExact(allowed) + " allowed (" + why + ")";
-    }
-    verdict.checks.push_back(check);
+    verdict.checks.push_back(LimitCheck(metric, actual, allowed, why, bound, of));
     return verdict.checks.back();
   };
   if (limits.max_peak_heap) {
@@ -150,15 +175,7 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
       }
     }
   }
-  for (const RunFigures& run : runs) {
-    if (!run.program_failed) continue;
-    GateCheck check;
-    check.metric = "program";
-    check.name = "the program succeeds";
-    check.passed = false;
-    check.message = "FAIL the program " + run.program_end + " (" + run.trace + ")";
-    verdict.checks.push_back(check);
-  }
+  AddFailedPrograms(runs, &verdict);
   return verdict;
 }
 

@@ -107,6 +107,76 @@ class PeakAttribution : public HeapObserver {
   std::vector<State, HugePageAllocator<State>> stacks_;  // by site (megabytes: huge pages)
 };
 
+// The latest RSS sample of each live image, and their sum (for the trace-wide peak).
+struct LatestRss {
+  std::map<ImageId, std::pair<uint64_t, uint64_t>> by_image;  // (rss, ts)
+  uint64_t sum = 0;
+};
+
+// An image ended (exit or exec): its blocks still live are leaks, its mappings and its RSS no
+// longer count.
+void EndImage(ImageId ended, bool whole_run_statistics, HeapReplay* replay, MappingReplay* mappings,
+              LatestRss* latest_rss, HeapAnalysis* analysis) {
+  if (auto heap = replay->images().find(ended);
+      whole_run_statistics && heap != replay->images().end()) {
+    analysis->stats.ImageEnded(ended, heap->second);
+  }
+  replay->EndImage(ended);
+  mappings->EndImage(ended);
+  if (auto it = latest_rss->by_image.find(ended); it != latest_rss->by_image.end()) {
+    latest_rss->sum -= it->second.first;
+    latest_rss->by_image.erase(it);
+  }
+}
+
+void AddMemorySample(ImageId image, const RecordView& record, const MemorySampleRecord& sample,
+                     LatestRss* latest_rss, HeapAnalysis* analysis) {
+  auto& [rss, ts] = latest_rss->by_image[image];
+  latest_rss->sum = latest_rss->sum - rss + sample.rss;
+  rss = sample.rss;
+  ts = sample.ts_ns;
+  HeapAnalysis::ImageRss& info = analysis->rss_by_image[image];
+  ++info.samples;
+  // A share carried from an earlier read may be smaller than memwrap's share then.
+  if ((record.flags & kMemorySampleMemwrapCarried) == 0) {
+    info.max_hwm = std::max(info.max_hwm, sample.hwm);
+    info.own_peak.AddSample(sample.hwm, sample.memwrap_rss);
+  }
+  if (record.size >= sizeof(MemorySampleRecord)) {  // older samples do not say
+    info.max_memwrap_rss = std::max(info.max_memwrap_rss.value_or(0), sample.memwrap_rss);
+  }
+}
+
+void AddStackSample(ImageId image, const RecordView& record, HeapAnalysis* analysis) {
+  if (const auto* sample = record.As<StackSampleRecord>(); sample != nullptr && image != 0) {
+    ++analysis->stack_samples_total;
+    if (sample->stack == kNoStack) {
+      ++analysis->stack_samples_failed;
+    } else {
+      ++analysis->stack_samples[{image, sample->stack}];
+    }
+  }
+}
+
+// After the pass: the totals, and each image's counters and peaks.
+void CollectImageFigures(const HeapReplay& replay, const MappingReplay& mappings,
+                         bool whole_run_statistics, HeapAnalysis* analysis) {
+  // Images the trace does not see end (memwrap stopped first): live at the end of the trace.
+  for (const auto& [image, heap] : replay.images()) {
+    if (whole_run_statistics && !heap.live.empty()) analysis->stats.ImageEnded(image, heap);
+  }
+  analysis->totals = replay.Totals();
+  for (const auto& [image, heap] : replay.images()) {
+    analysis->counters_by_image[image] = heap.counters;
+    analysis->peak_by_image[image] = {heap.peak_bytes, heap.peak_ts_ns};
+  }
+  analysis->mapping_totals = mappings.Totals();
+  for (const auto& [image, mapped] : mappings.images()) {
+    analysis->peak_mapped_by_image[image] = mapped.peak_bytes;
+    analysis->mapping_counters_by_image[image] = mapped.counters;
+  }
+}
+
 }  // namespace
 
 HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t only_pid,
@@ -126,9 +196,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   MappingReplay mappings;
   ImageTracker tracker;
   uint64_t ordinal = 0, peak_ordinal = 0;
-  // The latest RSS sample of each live image, and their sum (for the trace-wide peak).
-  std::map<ImageId, std::pair<uint64_t, uint64_t>> last_rss;  // (rss, ts)
-  uint64_t last_rss_sum = 0;
+  LatestRss latest_rss;
   bool allocated = false;  // an ALLOC was seen
   stream.ForEachRecord([&](uint32_t pid, const RecordView& record) {
     if (only_pid != 0 && pid != only_pid) return true;
@@ -137,44 +205,15 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
     ImageId ended;
     ImageId image = tracker.Track(pid, record, &ended);
     if (ended != 0) {
-      if (auto heap = replay.images().find(ended);
-          whole_run_statistics && heap != replay.images().end()) {
-        analysis.stats.ImageEnded(ended, heap->second);
-      }
-      replay.EndImage(ended);
-      mappings.EndImage(ended);
-      if (auto it = last_rss.find(ended); it != last_rss.end()) {
-        last_rss_sum -= it->second.first;
-        last_rss.erase(it);
-      }
+      EndImage(ended, whole_run_statistics, &replay, &mappings, &latest_rss, &analysis);
     }
     if (MemorySampleRecord sample;
         record.type == RecordType::kMemorySample && image != 0 && record.Copy(&sample)) {
-      auto& [rss, ts] = last_rss[image];
-      last_rss_sum = last_rss_sum - rss + sample.rss;
-      rss = sample.rss;
-      ts = sample.ts_ns;
-      HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
-      ++info.samples;
-      // A share carried from an earlier read may be smaller than memwrap's share then.
-      if ((record.flags & kMemorySampleMemwrapCarried) == 0) {
-        info.max_hwm = std::max(info.max_hwm, sample.hwm);
-        info.own_peak.AddSample(sample.hwm, sample.memwrap_rss);
-      }
-      if (record.size >= sizeof(MemorySampleRecord)) {  // older samples do not say
-        info.max_memwrap_rss = std::max(info.max_memwrap_rss.value_or(0), sample.memwrap_rss);
-      }
+      AddMemorySample(image, record, sample, &latest_rss, &analysis);
       return true;
     }
     if (record.type == RecordType::kStackSample) {
-      if (const auto* sample = record.As<StackSampleRecord>(); sample != nullptr && image != 0) {
-        ++analysis.stack_samples_total;
-        if (sample->stack == kNoStack) {
-          ++analysis.stack_samples_failed;
-        } else {
-          ++analysis.stack_samples[{image, sample->stack}];
-        }
-      }
+      AddStackSample(image, record, &analysis);
       return true;
     }
     if (record.type == RecordType::kAlloc && !allocated) {
@@ -188,7 +227,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
       uint64_t ts = 0;
       RecordTimestamp(record, &ts);
       if (replay.image_peak_rose()) {
-        if (auto it = last_rss.find(image); it != last_rss.end()) {
+        if (auto it = latest_rss.by_image.find(image); it != latest_rss.by_image.end()) {
           HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
           info.at_heap_peak = it->second.first;
           info.at_heap_peak_age_ns = ts > it->second.second ? ts - it->second.second : 0;
@@ -200,8 +239,8 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
         analysis.peak_ts_ns = ts;
         peak_ordinal = ordinal;
         attribution.NewPeak();
-        analysis.rss_at_heap_peak = last_rss_sum;
-        analysis.have_rss_at_heap_peak = !last_rss.empty();
+        analysis.rss_at_heap_peak = latest_rss.sum;
+        analysis.have_rss_at_heap_peak = !latest_rss.by_image.empty();
       }
     } else if (mappings.Apply(image, record)) {
       changed = true;
@@ -216,20 +255,7 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
     }
     return true;
   }, [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
-  // Images the trace does not see end (memwrap stopped first): live at the end of the trace.
-  for (const auto& [image, heap] : replay.images()) {
-    if (whole_run_statistics && !heap.live.empty()) analysis.stats.ImageEnded(image, heap);
-  }
-  analysis.totals = replay.Totals();
-  for (const auto& [image, heap] : replay.images()) {
-    analysis.counters_by_image[image] = heap.counters;
-    analysis.peak_by_image[image] = {heap.peak_bytes, heap.peak_ts_ns};
-  }
-  analysis.mapping_totals = mappings.Totals();
-  for (const auto& [image, mapped] : mappings.images()) {
-    analysis.peak_mapped_by_image[image] = mapped.peak_bytes;
-    analysis.mapping_counters_by_image[image] = mapped.counters;
-  }
+  CollectImageFigures(replay, mappings, whole_run_statistics, &analysis);
   if (peak_ordinal == 0) return analysis;
   attribution.Collect(&analysis.live_at_peak, &analysis.peak_blocks);
   return analysis;

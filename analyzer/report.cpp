@@ -225,6 +225,12 @@ void AddSampledThreads(const ProcessImage& image, ProcessReport* process) {
             [](const ThreadReport& a, const ThreadReport& b) { return a.tid < b.tid; });
 }
 
+// Times are reported from the moment the trace was created (just before the program started),
+// so they read as "seconds into the run".
+uint64_t SinceStart(const Report& report, uint64_t ts) {
+  return ts > report.start_monotonic_ns ? ts - report.start_monotonic_ns : 0;
+}
+
 // Sampled-only traces: the exact counts, totals and peak from the images' counters replace
 // the replay's, which are the samples' own.
 void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
@@ -289,9 +295,6 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
 // which are the kept allocations' own.
 void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
                          std::map<uint32_t, ProcessReport>* by_pid) {
-  auto since_start = [&](uint64_t ts) {
-    return ts > report->start_monotonic_ns ? ts - report->start_monotonic_ns : 0;
-  };
   KeptHeap& kept = report->kept;
   kept.present = true;
   kept.expression = report->session["keep_stacks_if"];
@@ -333,16 +336,200 @@ void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
     process->second.counters += counted;
     if (counters.peak_usable_bytes > process->second.peak_heap_bytes) {
       process->second.peak_heap_bytes = counters.peak_usable_bytes;
-      process->second.peak_heap_time_ns = since_start(counters.peak_ts_ns);
+      process->second.peak_heap_time_ns = SinceStart(*report, counters.peak_ts_ns);
     }
   }
   report->totals = totals;
   report->peak_heap_bytes = peak;
-  report->peak_heap_time_ns = peak != 0 ? since_start(peak_ts) : 0;
+  report->peak_heap_time_ns = peak != 0 ? SinceStart(*report, peak_ts) : 0;
   report->peak_live_blocks = 0;            // not counted
   report->peak_heap_and_mapped_bytes = 0;  // the sum needs every event in the trace
   report->peak_heap_and_mapped_time_ns = 0;
   report->rss_at_heap_peak_bytes.reset();  // the replay's was at the kept peak
+}
+
+// The pass over the trace. The debug information of the modules loaded by the first allocation
+// (the program and its libraries) is read on another thread while the pass goes on. The exit
+// summary names call sites only, which are never in the runtime's modules (call_sites.h): their
+// debug information (libc's, inflated, is megabytes) is not read for it.
+HeapAnalysis AnalyzeForReport(TraceStream& stream, const Report& report,
+                              const ReportOptions& options, DebugInfoPreloader* preloader) {
+  const bool runtime_debug_info = options.scope == ReportScope::kFull;
+  return AnalyzeHeap(
+      stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
+      options.process, [&](const TraceCatalog& catalog) {
+        std::vector<LoadedModule> modules;
+        for (const ProcessImage& image : catalog.images()) {
+          for (const LoadedModule& module : image.modules) {
+            const std::string name = module.path.substr(module.path.rfind('/') + 1);
+            if (runtime_debug_info || !IsRuntimeModule(name)) modules.push_back(module);
+          }
+        }
+        preloader->Start(modules);
+      },
+      options.scope == ReportScope::kFull);
+}
+
+void WarnIfHeapNotRecorded(Report* report) {
+  auto missing = report->session.find("heap_not_recorded");
+  if (missing == report->session.end()) return;
+  report->heap_not_recorded = missing->second;
+  report->warnings.push_back("the heap of " + report->session["command"] +
+                             " was not recorded: " + missing->second +
+                             (report->session["syscalls"] == "none"
+                                  ? "; nor were its mappings (--syscalls=none)"
+                                  : "; its mapped bytes come from the memory system calls "
+                                    "recorded, its heap's included"));
+}
+
+// The whole run's figures: duration, peaks, totals and losses.
+void SetRunFigures(const HeapAnalysis& analysis, Report* report) {
+  report->duration_ns = SinceStart(*report, analysis.catalog.last_ts_ns());
+  report->peak_heap_bytes = analysis.peak_bytes;
+  report->peak_heap_time_ns =
+      analysis.peak_bytes > 0 ? SinceStart(*report, analysis.peak_ts_ns) : 0;
+  report->peak_live_blocks = analysis.peak_blocks;
+  report->totals = analysis.totals;
+  report->lost_events = analysis.catalog.lost_records();
+  report->lost_bytes = analysis.catalog.lost_bytes();
+  report->peak_sites_estimated = analysis.sampled;
+  report->peak_mapped_bytes = analysis.peak_mapped_bytes;
+  report->peak_mapped_time_ns =
+      analysis.peak_mapped_bytes > 0 ? SinceStart(*report, analysis.peak_mapped_ts_ns) : 0;
+  report->peak_heap_and_mapped_bytes = analysis.peak_heap_and_mapped_bytes;
+  report->peak_heap_and_mapped_time_ns =
+      analysis.peak_heap_and_mapped_bytes > 0
+          ? SinceStart(*report, analysis.peak_heap_and_mapped_ts_ns)
+          : 0;
+  report->mapping_totals = analysis.mapping_totals;
+  if (analysis.have_rss_at_heap_peak) report->rss_at_heap_peak_bytes = analysis.rss_at_heap_peak;
+  if (auto interval = report->session.find("sample_interval_ns");
+      interval != report->session.end()) {
+    report->sample_interval_ns = strtoull(interval->second.c_str(), nullptr, 10);
+  }
+}
+
+// The call sites live at the peak and, for the full report, the whole run's sections.
+void AddCallSites(const HeapAnalysis& analysis, const ReportOptions& options,
+                  CallSiteResolver* resolver, Report* report) {
+  std::vector<CallSite> sites = resolver->Resolve(analysis.live_at_peak);
+  report->peak_site_count = sites.size();
+  if (sites.size() > options.top) sites.resize(options.top);
+  // The exit summary (ReportScope::kRunSummary) prints neither stacks nor whole-run sections.
+  if (options.scope == ReportScope::kFull) resolver->FillStacks(&sites);
+  report->peak_sites = std::move(sites);
+  if (options.scope == ReportScope::kFull) {
+    AddWholeRunSections(analysis, options, resolver, report);
+    report->stack_samples = SampledFunctions(analysis, options.top, resolver);
+  }
+}
+
+// What an image's /proc samples say of its pid's resident memory; returns what they say of the
+// peak at exit.
+OwnPeakRss AddImageRss(const HeapAnalysis::ImageRss& rss, ProcessReport* process) {
+  if (rss.max_hwm > process->peak_rss_bytes) {
+    process->peak_rss_bytes = rss.max_hwm;
+    process->peak_rss_source = "sampled";
+  }
+  if (const auto& memwrap = rss.max_memwrap_rss; memwrap) {
+    process->memwrap_peak_rss_bytes =
+        std::max(process->memwrap_peak_rss_bytes.value_or(0), *memwrap);
+  }
+  if (rss.have_at_heap_peak) {
+    process->rss_at_heap_peak_bytes = rss.at_heap_peak;
+    process->rss_at_heap_peak_age_ns = rss.at_heap_peak_age_ns;
+  }
+  return rss.own_peak;
+}
+
+// One image's figures added to its pid's entry (an exec'd pid has several images).
+void AddImage(const HeapAnalysis& analysis, const ProcessImage& image, Report* report,
+              ProcessReport* process, OwnPeakRss* last_image_peak) {
+  *last_image_peak = OwnPeakRss{};
+  process->pid = image.pid;
+  process->ppid = image.ppid;
+  process->exe = image.exe;
+  process->command = image.Command();
+  process->heap_recorded |= image.has_shim;
+  process->untracked_nested_calls += image.untracked_nested_calls;
+  report->untracked_nested_calls += image.untracked_nested_calls;
+  process->stacks_not_interned += image.stacks_not_interned;
+  report->stacks_not_interned += image.stacks_not_interned;
+  auto counters = analysis.counters_by_image.find(image.id);
+  if (counters != analysis.counters_by_image.end()) {
+    process->counters += counters->second;
+  }
+  auto mapping_counters = analysis.mapping_counters_by_image.find(image.id);
+  if (mapping_counters != analysis.mapping_counters_by_image.end()) {
+    process->mapping_counters += mapping_counters->second;
+  }
+  if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
+    *last_image_peak = AddImageRss(rss->second, process);
+  }
+  auto mapped = analysis.peak_mapped_by_image.find(image.id);
+  if (mapped != analysis.peak_mapped_by_image.end() &&
+      mapped->second > process->peak_mapped_bytes) {
+    process->peak_mapped_bytes = mapped->second;
+  }
+  auto peak = analysis.peak_by_image.find(image.id);
+  if (peak != analysis.peak_by_image.end() && peak->second.first > process->peak_heap_bytes) {
+    process->peak_heap_bytes = peak->second.first;
+    process->peak_heap_time_ns = SinceStart(*report, peak->second.second);
+  }
+}
+
+// A process that ended without ever reaching its shim (killed early, static binary) is still
+// listed, with the command memwrap started.
+void AddProcessesWithoutImage(const HeapAnalysis& analysis, const Report& report,
+                              std::map<uint32_t, ProcessReport>* by_pid) {
+  for (const auto& [pid, end] : analysis.catalog.ends()) {
+    if (by_pid->count(pid) != 0) continue;
+    ProcessReport& process = (*by_pid)[pid];
+    process.pid = pid;
+    auto command = report.session.find("command");
+    if (command != report.session.end()) process.command = command->second;
+  }
+}
+
+// The exit status and the kernel's peak RSS at exit. That peak is reported less memwrap's share
+// at exit, raised by the samples where that share grew after the program's peak
+// (own_peak_rss.h). Traces that do not say what memwrap's share was keep the exit's figure.
+void AddProcessEnd(const HeapAnalysis& analysis, uint32_t pid, const OwnPeakRss& last_image_peak,
+                   ProcessReport* process) {
+  process->end = analysis.catalog.End(pid);
+  if (!process->end || process->end->max_rss_bytes == 0) return;
+  process->peak_rss_bytes = process->end->max_rss_bytes;
+  process->peak_rss_source = "exit";
+  if (const auto& memwrap = process->end->memwrap_rss_bytes; memwrap) {
+    process->peak_rss_bytes = last_image_peak.AtExit(process->end->max_rss_bytes, *memwrap);
+    process->memwrap_rss_bytes = memwrap;
+    process->memwrap_peak_rss_bytes =
+        std::max(process->memwrap_peak_rss_bytes.value_or(0), *memwrap);
+  }
+}
+
+// One entry per pid; a pid that exec'd shows its last image's command and all its counts.
+void AddProcesses(const HeapAnalysis& analysis, Report* report) {
+  std::map<uint32_t, ProcessReport> by_pid;
+  std::map<uint32_t, OwnPeakRss> last_image_peak;  // by pid: what its last image's samples say
+  for (const ProcessImage& image : analysis.catalog.images()) {
+    AddImage(analysis, image, report, &by_pid[image.pid], &last_image_peak[image.pid]);
+  }
+  AddProcessesWithoutImage(analysis, *report, &by_pid);
+  // Per-thread totals come from the events; a sampled-only trace has only the samples', so
+  // its come from its per-thread counters instead (ApplySampledCounters; none before 1.6).
+  const bool kept_only = report->session.count("keep_stacks_if") != 0;
+  for (const auto& [key, totals] : analysis.stats.by_thread()) {
+    if (analysis.sampled_only || kept_only) break;
+    auto process = by_pid.find(key.first);
+    if (process != by_pid.end()) process->second.threads.push_back({key.second, totals});
+  }
+  if (analysis.sampled_only) ApplySampledCounters(analysis, report, &by_pid);
+  if (kept_only) ApplyCountedFigures(analysis, report, &by_pid);
+  for (auto& [pid, process] : by_pid) {
+    AddProcessEnd(analysis, pid, last_image_peak[pid], &process);
+    report->processes.push_back(std::move(process));
+  }
 }
 
 }  // namespace
@@ -358,159 +545,17 @@ Report BuildReport(const std::string& trace_path, const ReportOptions& options) 
   report.session = stream.session_info();
   report.recording = RecordingModeOf(report.session);
   report.process_filter = options.process;
-  // The debug information of the modules loaded by the first allocation (the program and its
-  // libraries) is read on another thread while the pass goes on. The exit summary names call
-  // sites only, which are never in the runtime's modules (call_sites.h): their debug
-  // information (libc's, inflated, is megabytes) is not read for it.
   DebugInfoPreloader preloader;
-  const bool runtime_debug_info = options.scope == ReportScope::kFull;
-  HeapAnalysis analysis = AnalyzeHeap(
-      stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
-      options.process, [&](const TraceCatalog& catalog) {
-        std::vector<LoadedModule> modules;
-        for (const ProcessImage& image : catalog.images()) {
-          for (const LoadedModule& module : image.modules) {
-            const std::string name = module.path.substr(module.path.rfind('/') + 1);
-            if (runtime_debug_info || !IsRuntimeModule(name)) modules.push_back(module);
-          }
-        }
-        preloader.Start(modules);
-      },
-      options.scope == ReportScope::kFull);
+  HeapAnalysis analysis = AnalyzeForReport(stream, report, options, &preloader);
   report.warnings = stream.warnings();
   report.ending = stream.ending();
-  if (auto missing = report.session.find("heap_not_recorded"); missing != report.session.end()) {
-    report.heap_not_recorded = missing->second;
-    report.warnings.push_back("the heap of " + report.session["command"] +
-                              " was not recorded: " + missing->second +
-                              (report.session["syscalls"] == "none"
-                                   ? "; nor were its mappings (--syscalls=none)"
-                                   : "; its mapped bytes come from the memory system calls "
-                                     "recorded, its heap's included"));
-  }
-  // Times are reported from the moment the trace was created (just before the program
-  // started), so they read as "seconds into the run".
+  WarnIfHeapNotRecorded(&report);
   report.start_monotonic_ns = stream.header().created_monotonic_ns;
-  auto since_start = [&](uint64_t ts) {
-    return ts > report.start_monotonic_ns ? ts - report.start_monotonic_ns : 0;
-  };
-  report.duration_ns = since_start(analysis.catalog.last_ts_ns());
-  report.peak_heap_bytes = analysis.peak_bytes;
-  report.peak_heap_time_ns = analysis.peak_bytes > 0 ? since_start(analysis.peak_ts_ns) : 0;
-  report.peak_live_blocks = analysis.peak_blocks;
-  report.totals = analysis.totals;
-  report.lost_events = analysis.catalog.lost_records();
-  report.lost_bytes = analysis.catalog.lost_bytes();
-  report.peak_sites_estimated = analysis.sampled;
-  report.peak_mapped_bytes = analysis.peak_mapped_bytes;
-  report.peak_mapped_time_ns =
-      analysis.peak_mapped_bytes > 0 ? since_start(analysis.peak_mapped_ts_ns) : 0;
-  report.peak_heap_and_mapped_bytes = analysis.peak_heap_and_mapped_bytes;
-  report.peak_heap_and_mapped_time_ns =
-      analysis.peak_heap_and_mapped_bytes > 0 ? since_start(analysis.peak_heap_and_mapped_ts_ns) : 0;
-  report.mapping_totals = analysis.mapping_totals;
-  if (analysis.have_rss_at_heap_peak) report.rss_at_heap_peak_bytes = analysis.rss_at_heap_peak;
-  if (auto interval = report.session.find("sample_interval_ns"); interval != report.session.end()) {
-    report.sample_interval_ns = strtoull(interval->second.c_str(), nullptr, 10);
-  }
+  SetRunFigures(analysis, &report);
 
   CallSiteResolver resolver(analysis.catalog, &preloader);
-  std::vector<CallSite> sites = resolver.Resolve(analysis.live_at_peak);
-  report.peak_site_count = sites.size();
-  if (sites.size() > options.top) sites.resize(options.top);
-  // The exit summary (ReportScope::kRunSummary) prints neither stacks nor whole-run sections.
-  if (options.scope == ReportScope::kFull) resolver.FillStacks(&sites);
-  report.peak_sites = std::move(sites);
-  if (options.scope == ReportScope::kFull) {
-    AddWholeRunSections(analysis, options, &resolver, &report);
-    report.stack_samples = SampledFunctions(analysis, options.top, &resolver);
-  }
-
-  // One entry per pid; a pid that exec'd shows its last image's command and all its counts.
-  std::map<uint32_t, ProcessReport> by_pid;
-  std::map<uint32_t, OwnPeakRss> last_image_peak;  // by pid: what its last image's samples say
-  for (const ProcessImage& image : analysis.catalog.images()) {
-    ProcessReport& process = by_pid[image.pid];
-    last_image_peak[image.pid] = OwnPeakRss{};
-    process.pid = image.pid;
-    process.ppid = image.ppid;
-    process.exe = image.exe;
-    process.command = image.Command();
-    process.heap_recorded |= image.has_shim;
-    process.untracked_nested_calls += image.untracked_nested_calls;
-    report.untracked_nested_calls += image.untracked_nested_calls;
-    process.stacks_not_interned += image.stacks_not_interned;
-    report.stacks_not_interned += image.stacks_not_interned;
-    auto counters = analysis.counters_by_image.find(image.id);
-    if (counters != analysis.counters_by_image.end()) {
-      process.counters += counters->second;
-    }
-    auto mapping_counters = analysis.mapping_counters_by_image.find(image.id);
-    if (mapping_counters != analysis.mapping_counters_by_image.end()) {
-      process.mapping_counters += mapping_counters->second;
-    }
-    if (auto rss = analysis.rss_by_image.find(image.id); rss != analysis.rss_by_image.end()) {
-      last_image_peak[image.pid] = rss->second.own_peak;
-      if (rss->second.max_hwm > process.peak_rss_bytes) {
-        process.peak_rss_bytes = rss->second.max_hwm;
-        process.peak_rss_source = "sampled";
-      }
-      if (const auto& memwrap = rss->second.max_memwrap_rss; memwrap) {
-        process.memwrap_peak_rss_bytes =
-            std::max(process.memwrap_peak_rss_bytes.value_or(0), *memwrap);
-      }
-      if (rss->second.have_at_heap_peak) {
-        process.rss_at_heap_peak_bytes = rss->second.at_heap_peak;
-        process.rss_at_heap_peak_age_ns = rss->second.at_heap_peak_age_ns;
-      }
-    }
-    auto mapped = analysis.peak_mapped_by_image.find(image.id);
-    if (mapped != analysis.peak_mapped_by_image.end() &&
-        mapped->second > process.peak_mapped_bytes) {
-      process.peak_mapped_bytes = mapped->second;
-    }
-    auto peak = analysis.peak_by_image.find(image.id);
-    if (peak != analysis.peak_by_image.end() && peak->second.first > process.peak_heap_bytes) {
-      process.peak_heap_bytes = peak->second.first;
-      process.peak_heap_time_ns = since_start(peak->second.second);
-    }
-  }
-  // A process that ended without ever reaching its shim (killed early, static binary) is
-  // still listed, with the command memwrap started.
-  for (const auto& [pid, end] : analysis.catalog.ends()) {
-    if (by_pid.count(pid) != 0) continue;
-    ProcessReport& process = by_pid[pid];
-    process.pid = pid;
-    auto command = report.session.find("command");
-    if (command != report.session.end()) process.command = command->second;
-  }
-  // Per-thread totals come from the events; a sampled-only trace has only the samples', so
-  // its come from its per-thread counters instead (ApplySampledCounters; none before 1.6).
-  const bool kept_only = report.session.count("keep_stacks_if") != 0;
-  for (const auto& [key, totals] : analysis.stats.by_thread()) {
-    if (analysis.sampled_only || kept_only) break;
-    auto process = by_pid.find(key.first);
-    if (process != by_pid.end()) process->second.threads.push_back({key.second, totals});
-  }
-  if (analysis.sampled_only) ApplySampledCounters(analysis, &report, &by_pid);
-  if (kept_only) ApplyCountedFigures(analysis, &report, &by_pid);
-  for (auto& [pid, process] : by_pid) {
-    process.end = analysis.catalog.End(pid);
-    if (process.end && process.end->max_rss_bytes != 0) {
-      // The kernel's peak less memwrap's share at exit, raised by the samples where that share
-      // grew after the program's peak (own_peak_rss.h). Traces that do not say what memwrap's
-      // share was keep the exit's figure.
-      process.peak_rss_bytes = process.end->max_rss_bytes;
-      process.peak_rss_source = "exit";
-      if (const auto& memwrap = process.end->memwrap_rss_bytes; memwrap) {
-        process.peak_rss_bytes = last_image_peak[pid].AtExit(process.end->max_rss_bytes, *memwrap);
-        process.memwrap_rss_bytes = memwrap;
-        process.memwrap_peak_rss_bytes =
-            std::max(process.memwrap_peak_rss_bytes.value_or(0), *memwrap);
-      }
-    }
-    report.processes.push_back(std::move(process));
-  }
+  AddCallSites(analysis, options, &resolver, &report);
+  AddProcesses(analysis, &report);
   return report;
 }
 

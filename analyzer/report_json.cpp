@@ -112,6 +112,75 @@ json ProcessJson(const ProcessReport& process) {
   return out;
 }
 
+json StackSamplesJson(const StackSamples& stack_samples) {
+  json samples;
+  samples["total"] = stack_samples.total;
+  samples["unwind_failed"] = stack_samples.unwind_failed;
+  samples["top"] = json::array();
+  for (const SampledFunction& function : stack_samples.top) {
+    json entry = FrameJson(function.location);
+    entry["samples"] = function.samples;
+    entry["stack"] = json::array();
+    for (const SourceFrame& frame : function.stack) entry["stack"].push_back(FrameJson(frame));
+    samples["top"].push_back(std::move(entry));
+  }
+  return samples;
+}
+
+json RecordingJson(const RecordingMode& mode) {
+  json recording;
+  recording["stacks"] = mode.stacks;
+  recording["on_full"] = mode.on_full;
+  recording["buffers"] = mode.buffers;
+  recording["stack_depth"] = mode.stack_depth;
+  recording["ring_bytes"] = mode.ring_bytes;
+  if (mode.stacks == "sampled") recording["sample_bytes"] = mode.sample_bytes;
+  return recording;
+}
+
+// Sampled-only traces (report.h, SampledHeap): the exact counters, and which figures are
+// absent (null) or estimated.
+void AddSampledFigures(const SampledHeap& sampled, json& out) {
+  out["peak_heap_bound_bytes"] = 0;
+  out["sampled"] = nullptr;
+  if (!sampled.present) return;
+  out["peak_heap_bound_bytes"] = sampled.peak_bound_bytes;
+  out["peak_heap_time_ns"] = nullptr;
+  out["peak_live_blocks"] = nullptr;
+  out["peak_heap_and_mapped_bytes"] = nullptr;
+  out["peak_heap_and_mapped_time_ns"] = nullptr;
+  out["temporary_allocations"] = nullptr;
+  out["sampled"] = {{"sample_bytes", sampled.sample_bytes},
+                    {"samples", sampled.samples},
+                    {"samples_untracked", sampled.samples_untracked},
+                    {"allocations", sampled.allocations},
+                    {"bytes_allocated", sampled.bytes_allocated},
+                    {"usable_bytes_allocated", sampled.usable_bytes_allocated},
+                    {"frees", sampled.frees},
+                    {"usable_bytes_freed", sampled.usable_bytes_freed},
+                    {"live_at_end_bytes", sampled.live_at_end_bytes},
+                    {"peak_bytes", sampled.peak_bytes},
+                    {"peak_bound_bytes", sampled.peak_bound_bytes},
+                    {"threads", sampled.threads},
+                    {"flush_bytes", sampled.flush_bytes},
+                    {"final", sampled.final}};
+}
+
+// --keep-stacks-if traces (report.h, KeptHeap): the totals and peak above count every event;
+// sites, leak sites and temporaries cover the kept allocations.
+void AddKeptFigures(const KeptHeap& kept, json& out) {
+  out["kept"] = nullptr;
+  if (!kept.present) return;
+  out["peak_live_blocks"] = nullptr;
+  out["peak_heap_and_mapped_bytes"] = nullptr;
+  out["peak_heap_and_mapped_time_ns"] = nullptr;
+  out["kept"] = {{"expression", kept.expression},
+                 {"allocations_kept", kept.allocations_kept},
+                 {"kept_peak_bytes", kept.kept_peak_bytes},
+                 {"kept_peak_time_ns", kept.kept_peak_time_ns},
+                 {"live_at_end_bytes", kept.live_at_end_bytes}};
+}
+
 }  // namespace
 
 std::string FormatReportJson(const Report& report) {
@@ -136,18 +205,7 @@ std::string FormatReportJson(const Report& report) {
   out["temporary_sites"] = SiteCountsJson(report.temporary_sites, "temporary_allocations");
   out["top_sites_by_calls"] = SiteCountsJson(report.top_sites_by_calls, "allocations");
   out["top_sites_by_bytes"] = SiteCountsJson(report.top_sites_by_bytes, "allocations");
-  json samples;
-  samples["total"] = report.stack_samples.total;
-  samples["unwind_failed"] = report.stack_samples.unwind_failed;
-  samples["top"] = json::array();
-  for (const SampledFunction& function : report.stack_samples.top) {
-    json entry = FrameJson(function.location);
-    entry["samples"] = function.samples;
-    entry["stack"] = json::array();
-    for (const SourceFrame& frame : function.stack) entry["stack"].push_back(FrameJson(frame));
-    samples["top"].push_back(std::move(entry));
-  }
-  out["stack_samples"] = std::move(samples);
+  out["stack_samples"] = StackSamplesJson(report.stack_samples);
   out["process_filter"] = report.process_filter == 0 ? json(nullptr) : json(report.process_filter);
   out["peak_mapped_bytes"] = report.peak_mapped_bytes;
   out["rss_at_heap_peak_bytes"] =
@@ -156,55 +214,9 @@ std::string FormatReportJson(const Report& report) {
   out["peak_mapped_time_ns"] = report.peak_mapped_time_ns;
   out["peak_heap_and_mapped_bytes"] = report.peak_heap_and_mapped_bytes;
   out["peak_heap_and_mapped_time_ns"] = report.peak_heap_and_mapped_time_ns;
-  json recording;
-  recording["stacks"] = report.recording.stacks;
-  recording["on_full"] = report.recording.on_full;
-  recording["buffers"] = report.recording.buffers;
-  recording["stack_depth"] = report.recording.stack_depth;
-  recording["ring_bytes"] = report.recording.ring_bytes;
-  if (report.recording.stacks == "sampled") recording["sample_bytes"] = report.recording.sample_bytes;
-  out["recording"] = recording;
-  // Sampled-only traces (report.h, SampledHeap): the exact counters, and which figures are
-  // absent (null) or estimated.
-  out["peak_heap_bound_bytes"] = 0;
-  out["sampled"] = nullptr;
-  if (report.sampled.present) {
-    const SampledHeap& sampled = report.sampled;
-    out["peak_heap_bound_bytes"] = sampled.peak_bound_bytes;
-    out["peak_heap_time_ns"] = nullptr;
-    out["peak_live_blocks"] = nullptr;
-    out["peak_heap_and_mapped_bytes"] = nullptr;
-    out["peak_heap_and_mapped_time_ns"] = nullptr;
-    out["temporary_allocations"] = nullptr;
-    out["sampled"] = {{"sample_bytes", sampled.sample_bytes},
-                      {"samples", sampled.samples},
-                      {"samples_untracked", sampled.samples_untracked},
-                      {"allocations", sampled.allocations},
-                      {"bytes_allocated", sampled.bytes_allocated},
-                      {"usable_bytes_allocated", sampled.usable_bytes_allocated},
-                      {"frees", sampled.frees},
-                      {"usable_bytes_freed", sampled.usable_bytes_freed},
-                      {"live_at_end_bytes", sampled.live_at_end_bytes},
-                      {"peak_bytes", sampled.peak_bytes},
-                      {"peak_bound_bytes", sampled.peak_bound_bytes},
-                      {"threads", sampled.threads},
-                      {"flush_bytes", sampled.flush_bytes},
-                      {"final", sampled.final}};
-  }
-  // --keep-stacks-if traces (report.h, KeptHeap): the totals and peak above count every event;
-  // sites, leak sites and temporaries cover the kept allocations.
-  out["kept"] = nullptr;
-  if (report.kept.present) {
-    const KeptHeap& kept = report.kept;
-    out["peak_live_blocks"] = nullptr;
-    out["peak_heap_and_mapped_bytes"] = nullptr;
-    out["peak_heap_and_mapped_time_ns"] = nullptr;
-    out["kept"] = {{"expression", kept.expression},
-                   {"allocations_kept", kept.allocations_kept},
-                   {"kept_peak_bytes", kept.kept_peak_bytes},
-                   {"kept_peak_time_ns", kept.kept_peak_time_ns},
-                   {"live_at_end_bytes", kept.live_at_end_bytes}};
-  }
+  out["recording"] = RecordingJson(report.recording);
+  AddSampledFigures(report.sampled, out);
+  AddKeptFigures(report.kept, out);
   out["lost_events"] = report.lost_events;
   out["lost_bytes"] = report.lost_bytes;
   out["untracked_nested_calls"] = report.untracked_nested_calls;

@@ -80,10 +80,23 @@ void WriteSites(std::ostringstream& out, const Report& report, bool with_callers
   }
 }
 
-}  // namespace
+// A flight-recorder dump: which trigger fired, and what from before its window is missing.
+void WriteFlightRecorderNote(std::ostringstream& out, const Report& report) {
+  auto trigger = report.session.find("fltrec_trigger");
+  if (trigger == report.session.end()) return;
+  auto value = [&](const char* key) {
+    auto it = report.session.find(key);
+    return it != report.session.end() ? it->second : std::string("?");
+  };
+  out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
+      << " fired; " << value("fltrec_overwritten_records")
+      << " records before the window (--keep " << value("fltrec_keep")
+      << ") were overwritten: the heap blocks and the program's own mappings live from "
+         "before it are included, samples and marks from before it are not\n";
+}
 
-std::string FormatReportText(const Report& report) {
-  std::ostringstream out;
+// The trace, the command and how it was recorded, with the notes that qualify every figure.
+void WriteHeader(std::ostringstream& out, const Report& report) {
   out << "memwrap report: " << report.trace_path << "\n";
   for (const std::string& warning : report.warnings) out << "warning: " << warning << "\n";
   auto command = report.session.find("command");
@@ -99,19 +112,12 @@ std::string FormatReportText(const Report& report) {
   out << "\n";
   if (report.sampled.present) WriteSampledNote(out, report.sampled);
   if (report.kept.present) WriteKeptNote(out, report);
-  if (auto trigger = report.session.find("fltrec_trigger"); trigger != report.session.end()) {
-    auto value = [&](const char* key) {
-      auto it = report.session.find(key);
-      return it != report.session.end() ? it->second : std::string("?");
-    };
-    out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
-        << " fired; " << value("fltrec_overwritten_records")
-        << " records before the window (--keep " << value("fltrec_keep")
-        << ") were overwritten: the heap blocks and the program's own mappings live from "
-           "before it are included, samples and marks from before it are not\n";
-  }
+  WriteFlightRecorderNote(out, report);
   out << "\n";
+}
 
+// The peaks of the heap, of the mappings and of both, and the RSS at the heap peak.
+void WritePeaks(std::ostringstream& out, const Report& report) {
   if (report.sampled.present) {
     const SampledHeap& sampled = report.sampled;
     out << "Peak heap: " << BytesWithExact(sampled.peak_bytes) << " +- "
@@ -144,6 +150,9 @@ std::string FormatReportText(const Report& report) {
     out << " at " << HumanDuration(report.peak_heap_and_mapped_time_ns);
   }
   out << "\n";
+}
+
+void WritePeakSites(std::ostringstream& out, const Report& report) {
   if (!report.peak_sites.empty() && report.kept.present) {
     out << "Kept allocations live at their own peak (" << BytesWithExact(report.kept.kept_peak_bytes)
         << " at " << HumanDuration(report.kept.kept_peak_time_ns) << "), by call site (top "
@@ -164,6 +173,9 @@ std::string FormatReportText(const Report& report) {
     out << "  #              bytes  of peak   blocks          site\n";
     WriteSites(out, report, true);
   }
+}
+
+void WriteLeaks(std::ostringstream& out, const Report& report) {
   if (report.sampled.present) {
     out << "\nLeaks (blocks live when their process ended): "
         << BytesWithExact(report.sampled.live_at_end_bytes)
@@ -191,6 +203,9 @@ std::string FormatReportText(const Report& report) {
         << GroupDigits(site.allocations) << (site.allocations == 1 ? " block  " : " blocks  ")
         << FrameText(site.location) << StandardError(site.bytes_variance) << "\n";
   }
+}
+
+void WriteTemporaries(std::ostringstream& out, const Report& report) {
   if (report.sampled.present) {
     out << "Temporary allocations: not available in a sampled trace (they need every "
            "allocation)\n";
@@ -206,6 +221,10 @@ std::string FormatReportText(const Report& report) {
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations) << " temporary  "
         << FrameText(count.site.location) << "\n";
   }
+}
+
+// The call sites that allocated most often and most bytes.
+void WriteTopSites(std::ostringstream& out, const Report& report) {
   const char* estimated = report.sampled.present ? ", ESTIMATED from the samples"
                           : report.kept.present  ? ", of the kept allocations"
                                                  : "";
@@ -224,22 +243,27 @@ std::string FormatReportText(const Report& report) {
         << StandardError(count.bytes_variance) << " in " << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
         << FrameText(count.site.location) << "\n";
   }
-  if (report.stack_samples.total != 0) {
-    const StackSamples& samples = report.stack_samples;
-    out << "\nStack samples: " << GroupDigits(samples.total);
-    if (samples.unwind_failed != 0) {
-      out << " (" << GroupDigits(samples.unwind_failed) << " could not be unwound)";
-    }
-    out << "; where the threads were:\n";
-    for (size_t i = 0; i < samples.top.size(); ++i) {
-      const SampledFunction& function = samples.top[i];
-      out << "  #" << i + 1 << "  " << GroupDigits(function.samples)
-          << (function.samples == 1 ? " sample (" : " samples (")
-          << function.samples * 100 / samples.total << "%)  " << FrameText(function.location)
-          << "\n";
-    }
-  }
+}
 
+void WriteStackSamples(std::ostringstream& out, const Report& report) {
+  if (report.stack_samples.total == 0) return;
+  const StackSamples& samples = report.stack_samples;
+  out << "\nStack samples: " << GroupDigits(samples.total);
+  if (samples.unwind_failed != 0) {
+    out << " (" << GroupDigits(samples.unwind_failed) << " could not be unwound)";
+  }
+  out << "; where the threads were:\n";
+  for (size_t i = 0; i < samples.top.size(); ++i) {
+    const SampledFunction& function = samples.top[i];
+    out << "  #" << i + 1 << "  " << GroupDigits(function.samples)
+        << (function.samples == 1 ? " sample (" : " samples (")
+        << function.samples * 100 / samples.total << "%)  " << FrameText(function.location)
+        << "\n";
+  }
+}
+
+// Event counts over the whole trace, and what could not be recorded.
+void WriteTotals(std::ostringstream& out, const Report& report) {
   out << "\nTotals: " << GroupDigits(report.totals.allocations) << " allocations, "
       << GroupDigits(report.totals.frees) << " frees, "
       << BytesWithExact(report.totals.bytes_allocated) << " allocated";
@@ -273,42 +297,59 @@ std::string FormatReportText(const Report& report) {
     out << " (plus " << GroupDigits(report.lost_bytes)
         << " ring bytes that could not be read: events were lost, their number is unknown)";
   }
-  out << "\n\nProcesses:\n";
-  for (const ProcessReport& process : report.processes) {
-    out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
-        << ", heap peak " << BytesWithExact(process.peak_heap_bytes);
-    if (process.sampled_counters) {
-      out << " +- " << BytesWithExact(process.sampled_counters->peak_bound_bytes)
-          << " usable";
-    }
-    out << ", "
-        << GroupDigits(process.counters.allocations) << " allocations"
-        << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
-    if (!process.heap_recorded && process.peak_mapped_bytes != 0) {
-      // Without the shim, the mappings come from the traced system calls: malloc's included.
-      out << "      mapped peak " << BytesWithExact(process.peak_mapped_bytes)
-          << " (from its recorded mmap/munmap/mremap/brk system calls, its heap's included)\n";
-    }
-    for (const ThreadReport& thread : process.threads) {
-      out << "      thread " << thread.tid << ": " << GroupDigits(thread.totals.allocations)
-          << " allocations, " << GroupDigits(thread.totals.frees) << " frees, "
-          << BytesWithExact(thread.totals.bytes_allocated) << "\n";
-    }
-    if (!process.peak_rss_source.empty()) {
-      const bool at_exit = process.peak_rss_source == "exit";
-      const bool less_memwrap = at_exit ? process.memwrap_rss_bytes.has_value()
-                                        : process.memwrap_peak_rss_bytes.has_value();
-      out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
-          << (at_exit ? " (the kernel's peak at exit, VmHWM"
-                      : " (VmHWM at the last sample: a lower bound")
-          << (less_memwrap ? ", less memwrap's own memory)" : ")") << "\n";
-    }
-    if (process.memwrap_peak_rss_bytes) {
-      out << "      memwrap's own resident memory (its ring and tables, left out): ";
-      if (process.memwrap_rss_bytes) out << HumanBytes(*process.memwrap_rss_bytes) << " at exit, ";
-      out << HumanBytes(*process.memwrap_peak_rss_bytes) << " at most\n";
-    }
+  out << "\n";
+}
+
+void WriteProcess(std::ostringstream& out, const ProcessReport& process) {
+  out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
+      << ", heap peak " << BytesWithExact(process.peak_heap_bytes);
+  if (process.sampled_counters) {
+    out << " +- " << BytesWithExact(process.sampled_counters->peak_bound_bytes)
+        << " usable";
   }
+  out << ", "
+      << GroupDigits(process.counters.allocations) << " allocations"
+      << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
+  if (!process.heap_recorded && process.peak_mapped_bytes != 0) {
+    // Without the shim, the mappings come from the traced system calls: malloc's included.
+    out << "      mapped peak " << BytesWithExact(process.peak_mapped_bytes)
+        << " (from its recorded mmap/munmap/mremap/brk system calls, its heap's included)\n";
+  }
+  for (const ThreadReport& thread : process.threads) {
+    out << "      thread " << thread.tid << ": " << GroupDigits(thread.totals.allocations)
+        << " allocations, " << GroupDigits(thread.totals.frees) << " frees, "
+        << BytesWithExact(thread.totals.bytes_allocated) << "\n";
+  }
+  if (!process.peak_rss_source.empty()) {
+    const bool at_exit = process.peak_rss_source == "exit";
+    const bool less_memwrap = at_exit ? process.memwrap_rss_bytes.has_value()
+                                      : process.memwrap_peak_rss_bytes.has_value();
+    out << "      peak RSS " << BytesWithExact(process.peak_rss_bytes)
+        << (at_exit ? " (the kernel's peak at exit, VmHWM"
+                    : " (VmHWM at the last sample: a lower bound")
+        << (less_memwrap ? ", less memwrap's own memory)" : ")") << "\n";
+  }
+  if (process.memwrap_peak_rss_bytes) {
+    out << "      memwrap's own resident memory (its ring and tables, left out): ";
+    if (process.memwrap_rss_bytes) out << HumanBytes(*process.memwrap_rss_bytes) << " at exit, ";
+    out << HumanBytes(*process.memwrap_peak_rss_bytes) << " at most\n";
+  }
+}
+
+}  // namespace
+
+std::string FormatReportText(const Report& report) {
+  std::ostringstream out;
+  WriteHeader(out, report);
+  WritePeaks(out, report);
+  WritePeakSites(out, report);
+  WriteLeaks(out, report);
+  WriteTemporaries(out, report);
+  WriteTopSites(out, report);
+  WriteStackSamples(out, report);
+  WriteTotals(out, report);
+  out << "\nProcesses:\n";
+  for (const ProcessReport& process : report.processes) WriteProcess(out, process);
   return out.str();
 }
 

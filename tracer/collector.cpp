@@ -94,6 +94,52 @@ void MergeByTime(ByteBuffer* into, size_t begin, const ByteBuffer& calls) {
   into->insert(into->end(), merged.begin(), merged.end());
 }
 
+// Maps the ring a shim sent, if it is what its hello says: sealed at its size (unsealed, the
+// other side could shrink it under our mapping and make every read of it fault), as large as
+// announced, and well-formed. Returns nullptr otherwise.
+void* MapSealedRing(int ring_fd, uint64_t announced_bytes, off_t* ring_size) {
+  *ring_size = lseek(ring_fd, 0, SEEK_END);
+  const int seals = fcntl(ring_fd, F_GET_SEALS);
+  if (seals < 0 || !(seals & F_SEAL_SHRINK) || *ring_size < 0 ||
+      uint64_t(*ring_size) != announced_bytes || uint64_t(*ring_size) < kRingHeaderSize) {
+    return nullptr;
+  }
+  void* mapping = mmap(nullptr, size_t(*ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
+  if (mapping == MAP_FAILED ||
+      !ProcessRingReader::Validate(mapping, uint64_t(*ring_size)).empty()) {
+    if (mapping != MAP_FAILED) munmap(mapping, size_t(*ring_size));
+    return nullptr;
+  }
+  return mapping;
+}
+
+// PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated). `strings`
+// is made to fit the record; `used` is the record's size before alignment.
+ProcessStartRecord ProcessStartOf(const Hello& hello, std::string* strings, size_t* used) {
+  size_t exe_size = strnlen(strings->data(), strings->size());
+  if (exe_size == strings->size()) strings->push_back('\0');
+  ProcessStartRecord start{};
+  start.ts_ns = hello.start_ts_ns;
+  start.pid = hello.pid;
+  start.ppid = hello.ppid;
+  start.exe_size = uint32_t(exe_size + 1);
+  start.cmdline_size = uint32_t(strings->size() - exe_size - 1);
+  if (start.cmdline_size > 0 && strings->back() != '\0') {
+    strings->push_back('\0');
+    ++start.cmdline_size;
+  }
+  *used = sizeof(start) + strings->size();
+  // Long command lines are cut to fit one record; the record stays well-formed.
+  if (*used > kMaxRecordSize - kRecordAlign) {
+    strings->resize(kMaxRecordSize - kRecordAlign - sizeof(start));
+    strings->back() = '\0';
+    start.cmdline_size = uint32_t(strings->size() - start.exe_size);
+    *used = sizeof(start) + strings->size();
+  }
+  start.h = {AlignRecordSize(*used), uint16_t(RecordType::kProcessStart), 0};
+  return start;
+}
+
 }  // namespace
 
 struct Collector::Connection {
@@ -438,21 +484,9 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
     close(fd);
     closed_this_round_.push_back(fd);
   };
-  off_t ring_size = lseek(ring_fd, 0, SEEK_END);
-  // The shim seals its ring at its size; unsealed, the other side could shrink it under our
-  // mapping and make every read of it fault.
-  const int seals = fcntl(ring_fd, F_GET_SEALS);
-  if (seals < 0 || !(seals & F_SEAL_SHRINK) || ring_size < 0 ||
-      uint64_t(ring_size) != hello.ring_bytes ||
-      uint64_t(ring_size) < kRingHeaderSize) {
-    reject();
-    return;
-  }
-  void* mapping =
-      mmap(nullptr, size_t(ring_size), PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
-  if (mapping == MAP_FAILED ||
-      !ProcessRingReader::Validate(mapping, uint64_t(ring_size)).empty()) {
-    if (mapping != MAP_FAILED) munmap(mapping, size_t(ring_size));
+  off_t ring_size = 0;
+  void* mapping = MapSealedRing(ring_fd, hello.ring_bytes, &ring_size);
+  if (mapping == nullptr) {
     reject();
     return;
   }
@@ -483,28 +517,8 @@ void Collector::CompleteHandshake(std::unique_ptr<PendingHello> pending) {
   connection->ring_inode = uint64_t(ring_stat.st_ino);
   connection->image = ++images_connected_;
 
-  // PROCESS_START: exe path then argv, both as the shim sent them (NUL-terminated).
-  size_t exe_size = strnlen(strings.data(), strings.size());
-  if (exe_size == strings.size()) strings.push_back('\0');
-  ProcessStartRecord start{};
-  start.ts_ns = hello.start_ts_ns;
-  start.pid = hello.pid;
-  start.ppid = hello.ppid;
-  start.exe_size = uint32_t(exe_size + 1);
-  start.cmdline_size = uint32_t(strings.size() - exe_size - 1);
-  if (start.cmdline_size > 0 && strings.back() != '\0') {
-    strings.push_back('\0');
-    ++start.cmdline_size;
-  }
-  size_t used = sizeof(start) + strings.size();
-  // Long command lines are cut to fit one record; the record stays well-formed.
-  if (used > kMaxRecordSize - kRecordAlign) {
-    strings.resize(kMaxRecordSize - kRecordAlign - sizeof(start));
-    strings.back() = '\0';
-    start.cmdline_size = uint32_t(strings.size() - start.exe_size);
-    used = sizeof(start) + strings.size();
-  }
-  start.h = {AlignRecordSize(used), uint16_t(RecordType::kProcessStart), 0};
+  size_t used = 0;
+  const ProcessStartRecord start = ProcessStartOf(hello, &strings, &used);
   if (!Joins(*connection)) {
     const size_t before = connection->pending.size();
     AppendRecord(&connection->pending, start);

@@ -200,6 +200,109 @@ void SetStack(Host& host, uint32_t pid, StackId id, memwrap_plugin_event* event)
   event->frames = it->second.data();
 }
 
+// PROCESS_START: a new image of `pid`, told to the plugin with its executable's path.
+void StartImage(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& header) {
+  host.NewImage(pid);
+  ProcessStartRecord r;
+  if (host.on_process_start != nullptr && CopyRecord(record, header.size, &r)) {
+    std::string exe;
+    if (r.exe_size > 0 && sizeof(r) + uint64_t(r.exe_size) <= header.size) {
+      exe.assign(reinterpret_cast<const char*>(record + sizeof(r)),
+                 strnlen(reinterpret_cast<const char*>(record + sizeof(r)), r.exe_size));
+    }
+    memwrap_plugin_process process{sizeof(process), r.pid, r.ppid, 0, r.ts_ns, exe.c_str()};
+    host.on_process_start(&host.api, &process);
+  }
+}
+
+void EndImage(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& header) {
+  ImageEndRecord r;
+  if (host.on_process_exit != nullptr && CopyRecord(record, header.size, &r)) {
+    host.on_process_exit(&host.api, pid, r.ts_ns);
+  }
+  host.heaps.erase(pid);
+}
+
+// MEMORY_SAMPLE: a tick, with the heap as the host tracks it.
+void Tick(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& header) {
+  MemorySampleRecord r;
+  if (host.on_tick != nullptr && CopyRecord(record, header.size, &r)) {
+    const Host::Heap& heap = host.heaps[pid];
+    memwrap_plugin_tick tick{sizeof(tick), pid, r.ts_ns, r.rss,
+                             (r.h.flags & kMemorySampleWithoutPss) ? 0 : r.pss,
+                             r.hwm, heap.bytes, heap.blocks.size()};
+    host.on_tick(&host.api, &tick);
+  }
+}
+
+// The plugin event a record is, if it is one the plugin sees (a mark's name is kept in
+// `mark`, which the event points to).
+bool EventOf(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& header,
+             std::string* mark, memwrap_plugin_event* event) {
+  const RecordType type = RecordType(header.type);
+  switch (type) {
+    case RecordType::kAlloc:
+      if (AllocRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_ALLOC, pid, r.tid, r.ts_ns, r.addr, 0, r.size,
+                  0, 0, nullptr, nullptr};
+        SetStack(host, pid, r.stack, event);
+        return true;
+      }
+      return false;
+    case RecordType::kFree:
+    case RecordType::kReallocBegin:
+      if (FreeRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event),
+                  uint32_t(type == RecordType::kFree ? MEMWRAP_EVENT_FREE
+                                                     : MEMWRAP_EVENT_REALLOC_BEGIN),
+                  pid, r.tid, r.ts_ns, r.addr, 0, 0, 0, 0, nullptr, nullptr};
+        return true;
+      }
+      return false;
+    case RecordType::kReallocEnd:
+      if (ReallocEndRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_REALLOC, pid, r.tid, r.ts_ns, r.new_addr,
+                  r.old_addr, r.size, 0, 0, nullptr, nullptr};
+        SetStack(host, pid, r.stack, event);
+        return true;
+      }
+      return false;
+    case RecordType::kMmap:
+      if (MmapRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_MMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
+                  0, 0, nullptr, nullptr};
+        SetStack(host, pid, r.stack, event);
+        return true;
+      }
+      return false;
+    case RecordType::kMunmap:
+      if (MunmapRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_MUNMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
+                  0, 0, nullptr, nullptr};
+        return true;
+      }
+      return false;
+    case RecordType::kBrk:
+      if (BrkRecord r; CopyRecord(record, header.size, &r)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_BRK, pid, r.tid, r.ts_ns, r.new_break,
+                  r.old_break, 0, 0, 0, nullptr, nullptr};
+        SetStack(host, pid, r.stack, event);
+        return true;
+      }
+      return false;
+    case RecordType::kMark:
+      if (MarkRecord r;
+          CopyRecord(record, header.size, &r) && ReadMarkName(record, header.size, mark)) {
+        *event = {sizeof(*event), MEMWRAP_EVENT_MARK, pid, r.tid, r.ts_ns, 0, 0, 0,
+                  0, 0, nullptr, mark->c_str()};
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
 // One record of `pid` through the plugin's callbacks; returns its keep byte.
 uint8_t Handle(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& header) {
   const RecordType type = RecordType(header.type);
@@ -207,37 +310,16 @@ uint8_t Handle(Host& host, uint32_t pid, const uint8_t* record, const RecordHead
     memcpy(&host.now_ns, record + sizeof(header), 8);  // ts_ns at offset 8 (records.h)
   }
   if (type == RecordType::kProcessStart) {
-    host.NewImage(pid);
-    ProcessStartRecord r;
-    if (host.on_process_start != nullptr && CopyRecord(record, header.size, &r)) {
-      std::string exe;
-      if (r.exe_size > 0 && sizeof(r) + uint64_t(r.exe_size) <= header.size) {
-        exe.assign(reinterpret_cast<const char*>(record + sizeof(r)),
-                   strnlen(reinterpret_cast<const char*>(record + sizeof(r)), r.exe_size));
-      }
-      memwrap_plugin_process process{sizeof(process), r.pid, r.ppid, 0, r.ts_ns, exe.c_str()};
-      host.on_process_start(&host.api, &process);
-    }
+    StartImage(host, pid, record, header);
     return 1;
   }
   if (type == RecordType::kImageEnd) {
-    ImageEndRecord r;
-    if (host.on_process_exit != nullptr && CopyRecord(record, header.size, &r)) {
-      host.on_process_exit(&host.api, pid, r.ts_ns);
-    }
-    host.heaps.erase(pid);
+    EndImage(host, pid, record, header);
     return 1;
   }
   Track(host, pid, record, header);
   if (type == RecordType::kMemorySample) {
-    MemorySampleRecord r;
-    if (host.on_tick != nullptr && CopyRecord(record, header.size, &r)) {
-      const Host::Heap& heap = host.heaps[pid];
-      memwrap_plugin_tick tick{sizeof(tick), pid, r.ts_ns, r.rss,
-                               (r.h.flags & kMemorySampleWithoutPss) ? 0 : r.pss,
-                               r.hwm, heap.bytes, heap.blocks.size()};
-      host.on_tick(&host.api, &tick);
-    }
+    Tick(host, pid, record, header);
     return 1;
   }
   if (host.on_event == nullptr) return 1;
@@ -245,67 +327,7 @@ uint8_t Handle(Host& host, uint32_t pid, const uint8_t* record, const RecordHead
   event.size = sizeof(event);
   event.pid = pid;
   std::string mark;
-  switch (type) {
-    case RecordType::kAlloc:
-      if (AllocRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event), MEMWRAP_EVENT_ALLOC, pid, r.tid, r.ts_ns, r.addr, 0, r.size,
-                 0, 0, nullptr, nullptr};
-        SetStack(host, pid, r.stack, &event);
-        break;
-      }
-      return 1;
-    case RecordType::kFree:
-    case RecordType::kReallocBegin:
-      if (FreeRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event),
-                 uint32_t(type == RecordType::kFree ? MEMWRAP_EVENT_FREE
-                                                    : MEMWRAP_EVENT_REALLOC_BEGIN),
-                 pid, r.tid, r.ts_ns, r.addr, 0, 0, 0, 0, nullptr, nullptr};
-        break;
-      }
-      return 1;
-    case RecordType::kReallocEnd:
-      if (ReallocEndRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event), MEMWRAP_EVENT_REALLOC, pid, r.tid, r.ts_ns, r.new_addr,
-                 r.old_addr, r.size, 0, 0, nullptr, nullptr};
-        SetStack(host, pid, r.stack, &event);
-        break;
-      }
-      return 1;
-    case RecordType::kMmap:
-      if (MmapRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event), MEMWRAP_EVENT_MMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
-                 0, 0, nullptr, nullptr};
-        SetStack(host, pid, r.stack, &event);
-        break;
-      }
-      return 1;
-    case RecordType::kMunmap:
-      if (MunmapRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event), MEMWRAP_EVENT_MUNMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
-                 0, 0, nullptr, nullptr};
-        break;
-      }
-      return 1;
-    case RecordType::kBrk:
-      if (BrkRecord r; CopyRecord(record, header.size, &r)) {
-        event = {sizeof(event), MEMWRAP_EVENT_BRK, pid, r.tid, r.ts_ns, r.new_break,
-                 r.old_break, 0, 0, 0, nullptr, nullptr};
-        SetStack(host, pid, r.stack, &event);
-        break;
-      }
-      return 1;
-    case RecordType::kMark:
-      if (MarkRecord r; CopyRecord(record, header.size, &r) &&
-                        ReadMarkName(record, header.size, &mark)) {
-        event = {sizeof(event), MEMWRAP_EVENT_MARK, pid, r.tid, r.ts_ns, 0, 0, 0,
-                 0, 0, nullptr, mark.c_str()};
-        break;
-      }
-      return 1;
-    default:
-      return 1;
-  }
+  if (!EventOf(host, pid, record, header, &mark, &event)) return 1;
   const int verdict = host.on_event(&host.api, &event);
   // Only an allocation can be dropped (allocation_judge.h).
   const bool allocation = type == RecordType::kAlloc || type == RecordType::kReallocEnd;

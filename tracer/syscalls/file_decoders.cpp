@@ -435,200 +435,225 @@ void OpenLike(Call& call, int first) {
   call.SetResultFormat(ResultFormat::kFd);
 }
 
+// Opening, reading and writing.
+constexpr NamedDecoder kOpenReadWriteDecoders[] = {
+    {"open", [](Call& c) { OpenLike(c, 0); }},
+    {"openat", [](Call& c) { OpenLike(c, 1); }},
+    {"creat", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); c.SetResultFormat(ResultFormat::kFd); }},
+    {"openat2", [](Call& c) {
+       c.DirFd(0); c.Path(1);
+       struct { uint64_t flags, mode, resolve; } how{};
+       if (c.arg(3) >= sizeof(how) && ReadMemory(c.tid(), c.arg(2), &how, sizeof(how))) {
+         c.Arg("{flags=" + OpenFlags(how.flags) + ", mode=" + Mode(how.mode) +
+               ", resolve=" + FormatHex(how.resolve) + "}");
+       } else {
+         c.Pointer(2);
+       }
+       c.Ulong(3);
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"close", [](Call& c) { c.Fd(0); }},
+    {"read", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2);
+     }},
+    {"write", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); }},
+    {"pread64", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2); c.Long(3);
+     }},
+    {"pwrite64", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); c.Long(3); }},
+    {"readv", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
+       c.Ulong(2);
+     }},
+    {"writev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); }},
+    {"preadv", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
+       c.Ulong(2); c.Long(3);
+     }},
+    {"pwritev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); c.Long(3); }},
+    {"lseek", [](Call& c) { c.Fd(0); c.Long(1); c.Arg(Whence(c.arg(2))); }},
+};
+
+// Files' status and access.
+constexpr NamedDecoder kStatDecoders[] = {
+    {"stat", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       StatOut(c, 1);
+     }},
+    {"lstat", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       StatOut(c, 1);
+     }},
+    {"fstat", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       StatOut(c, 1);
+     }},
+    {"newfstatat", [](Call& c) {
+       if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
+       StatOut(c, 2); c.Arg(AtFlags(c.arg(3)));
+     }},
+    {"statx", [](Call& c) {
+       if (c.entering()) {
+         c.DirFd(0); c.Path(1); c.Arg(StatxFlags(c.arg(2)));
+         c.Arg(FormatFlags(c.arg(3) & 0xffffffffu, kStatxMasks, "0"));
+         c.DecodeAtExit();
+         return;
+       }
+       StatxOut(c, 4);
+     }},
+    {"statfs", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       StatfsOut(c, 1);
+     }},
+    {"fstatfs", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       StatfsOut(c, 1);
+     }},
+    {"access", [](Call& c) { c.Path(0); c.Arg(AccessMode(c.arg(1))); }},
+    {"faccessat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); }},
+    {"faccessat2", [](Call& c) {
+       c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); c.Arg(AtFlags(c.arg(3)));
+     }},
+};
+
+// Names and directories: links, removal, creation, modes, owners, renames, times.
+constexpr NamedDecoder kPathDecoders[] = {
+    {"readlink", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2);
+     }},
+    {"readlinkat", [](Call& c) {
+       if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
+       BufferOut(c, 2); c.Ulong(3);
+     }},
+    {"getcwd", [](Call& c) {
+       if (c.entering()) { c.DecodeAtExit(); return; }
+       if (c.failed()) c.Pointer(0); else c.Path(0);
+       c.Ulong(1);
+     }},
+    {"getdents64", Getdents},
+    {"getdents", Getdents},
+    {"unlink", [](Call& c) { c.Path(0); }},
+    {"rmdir", [](Call& c) { c.Path(0); }},
+    {"chdir", [](Call& c) { c.Path(0); }},
+    {"chroot", [](Call& c) { c.Path(0); }},
+    {"fchdir", [](Call& c) { c.Fd(0); }},
+    {"unlinkat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AtFlags(c.arg(2))); }},
+    {"mkdir", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
+    {"mkdirat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
+    {"mknod", [](Call& c) { c.Path(0); c.Arg(SymbolicMode(uint32_t(c.arg(1)))); }},
+    {"chmod", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
+    {"fchmod", [](Call& c) { c.Fd(0); c.Arg(Mode(c.arg(1))); }},
+    {"fchmodat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
+    {"chown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
+    {"lchown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
+    {"fchown", [](Call& c) { c.Fd(0); c.Int(1); c.Int(2); }},
+    {"fchownat", [](Call& c) { c.DirFd(0); c.Path(1); c.Int(2); c.Int(3); c.Arg(AtFlags(c.arg(4))); }},
+    {"truncate", [](Call& c) { c.Path(0); c.Long(1); }},
+    {"ftruncate", [](Call& c) { c.Fd(0); c.Long(1); }},
+    {"rename", [](Call& c) { c.Path(0); c.Path(1); }},
+    {"renameat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); }},
+    {"renameat2", [](Call& c) {
+       static const FlagName kNames[] = {{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"},
+                                         {4, "RENAME_WHITEOUT"}};
+       c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(FormatFlags(c.arg(4), kNames, "0"));
+     }},
+    {"link", [](Call& c) { c.Path(0); c.Path(1); }},
+    {"linkat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(AtFlags(c.arg(4))); }},
+    {"symlink", [](Call& c) { c.Path(0); c.Path(1); }},
+    {"symlinkat", [](Call& c) { c.Path(0); c.DirFd(1); c.Path(2); }},
+    {"utimensat", [](Call& c) {
+       c.DirFd(0); c.Path(1); c.Arg(Timespecs(c.tid(), c.arg(2))); c.Arg(AtFlags(c.arg(3)));
+     }},
+};
+
+// The creation mask, and descriptors: duplicates, pipes, control, sync, locks, poll.
+constexpr NamedDecoder kDescriptorDecoders[] = {
+    {"umask", [](Call& c) { c.Arg(Mode(c.arg(0))); c.SetResultFormat(ResultFormat::kOctal); }},
+    {"dup", [](Call& c) { c.Fd(0); c.SetResultFormat(ResultFormat::kFd); }},
+    {"dup2", [](Call& c) { c.Fd(0); c.Fd(1); c.SetResultFormat(ResultFormat::kFd); }},
+    {"dup3", [](Call& c) { c.Fd(0); c.Fd(1); c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kOpenFlags, "0")); c.SetResultFormat(ResultFormat::kFd); }},
+    {"pipe", [](Call& c) {
+       if (c.entering()) { c.DecodeAtExit(); return; }
+       FdPairOut(c, 0);
+     }},
+    {"pipe2", [](Call& c) {
+       if (c.entering()) { c.DecodeAtExit(); return; }
+       FdPairOut(c, 0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
+     }},
+    {"fcntl", Fcntl},
+    {"ioctl", Ioctl},
+    {"fadvise64", [](Call& c) { c.Fd(0); c.Long(1); c.Long(2); c.Arg(Fadvice(c.arg(3))); }},
+    {"fsync", [](Call& c) { c.Fd(0); }},
+    {"fdatasync", [](Call& c) { c.Fd(0); }},
+    {"syncfs", [](Call& c) { c.Fd(0); }},
+    {"flock", [](Call& c) {
+       static const FlagName kNames[] = {{LOCK_SH, "LOCK_SH"}, {LOCK_EX, "LOCK_EX"},
+                                         {LOCK_NB, "LOCK_NB"}, {LOCK_UN, "LOCK_UN"}};
+       c.Fd(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
+     }},
+    {"poll", Poll},
+};
+
+// Extended attributes.
+constexpr NamedDecoder kXattrDecoders[] = {
+    {"getxattr", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
+       BufferOut(c, 2); c.Ulong(3);
+     }},
+    {"lgetxattr", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
+       BufferOut(c, 2); c.Ulong(3);
+     }},
+    {"fgetxattr", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.String(1); c.DecodeAtExit(); return; }
+       BufferOut(c, 2); c.Ulong(3);
+     }},
+    {"setxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
+    {"lsetxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
+    {"fsetxattr", [](Call& c) { c.Fd(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
+    {"listxattr", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2);
+     }},
+    {"llistxattr", [](Call& c) {
+       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2);
+     }},
+    {"flistxattr", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+       BufferOut(c, 1); c.Ulong(2);
+     }},
+    {"removexattr", [](Call& c) { c.Path(0); c.String(1); }},
+    {"lremovexattr", [](Call& c) { c.Path(0); c.String(1); }},
+    {"fremovexattr", [](Call& c) { c.Fd(0); c.String(1); }},
+};
+
+// Copies between descriptors, memory files, inotify.
+constexpr NamedDecoder kOtherFileDecoders[] = {
+    {"sendfile", [](Call& c) {
+       if (c.entering()) { c.Fd(0); c.Fd(1); c.DecodeAtExit(); return; }
+       int64_t offset = 0;
+       c.Arg(c.arg(2) == 0 ? "NULL" : ReadMemory(c.tid(), c.arg(2), &offset, sizeof(offset))
+                                         ? "[" + std::to_string(offset) + "]" : FormatHex(c.arg(2)));
+       c.Ulong(3);
+     }},
+    {"memfd_create", [](Call& c) {
+       static const FlagName kNames[] = {{1, "MFD_CLOEXEC"}, {2, "MFD_ALLOW_SEALING"}, {4, "MFD_HUGETLB"}};
+       c.String(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"inotify_add_watch", [](Call& c) { c.Fd(0); c.Path(1); c.Hex(2); }},
+};
+
 const std::map<std::string, SyscallDecoderFn>& Decoders() {
-  static const std::map<std::string, SyscallDecoderFn> kDecoders = {
-      {"open", [](Call& c) { OpenLike(c, 0); }},
-      {"openat", [](Call& c) { OpenLike(c, 1); }},
-      {"creat", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); c.SetResultFormat(ResultFormat::kFd); }},
-      {"openat2", [](Call& c) {
-         c.DirFd(0); c.Path(1);
-         struct { uint64_t flags, mode, resolve; } how{};
-         if (c.arg(3) >= sizeof(how) && ReadMemory(c.tid(), c.arg(2), &how, sizeof(how))) {
-           c.Arg("{flags=" + OpenFlags(how.flags) + ", mode=" + Mode(how.mode) +
-                 ", resolve=" + FormatHex(how.resolve) + "}");
-         } else {
-           c.Pointer(2);
-         }
-         c.Ulong(3);
-         c.SetResultFormat(ResultFormat::kFd);
-       }},
-      {"close", [](Call& c) { c.Fd(0); }},
-      {"read", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2);
-       }},
-      {"write", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); }},
-      {"pread64", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2); c.Long(3);
-       }},
-      {"pwrite64", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); c.Long(3); }},
-      {"readv", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
-         c.Ulong(2);
-       }},
-      {"writev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); }},
-      {"preadv", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
-         c.Ulong(2); c.Long(3);
-       }},
-      {"pwritev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); c.Long(3); }},
-      {"lseek", [](Call& c) { c.Fd(0); c.Long(1); c.Arg(Whence(c.arg(2))); }},
-      {"stat", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         StatOut(c, 1);
-       }},
-      {"lstat", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         StatOut(c, 1);
-       }},
-      {"fstat", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         StatOut(c, 1);
-       }},
-      {"newfstatat", [](Call& c) {
-         if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
-         StatOut(c, 2); c.Arg(AtFlags(c.arg(3)));
-       }},
-      {"statx", [](Call& c) {
-         if (c.entering()) {
-           c.DirFd(0); c.Path(1); c.Arg(StatxFlags(c.arg(2)));
-           c.Arg(FormatFlags(c.arg(3) & 0xffffffffu, kStatxMasks, "0"));
-           c.DecodeAtExit();
-           return;
-         }
-         StatxOut(c, 4);
-       }},
-      {"statfs", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         StatfsOut(c, 1);
-       }},
-      {"fstatfs", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         StatfsOut(c, 1);
-       }},
-      {"access", [](Call& c) { c.Path(0); c.Arg(AccessMode(c.arg(1))); }},
-      {"faccessat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); }},
-      {"faccessat2", [](Call& c) {
-         c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); c.Arg(AtFlags(c.arg(3)));
-       }},
-      {"readlink", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2);
-       }},
-      {"readlinkat", [](Call& c) {
-         if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
-         BufferOut(c, 2); c.Ulong(3);
-       }},
-      {"getcwd", [](Call& c) {
-         if (c.entering()) { c.DecodeAtExit(); return; }
-         if (c.failed()) c.Pointer(0); else c.Path(0);
-         c.Ulong(1);
-       }},
-      {"getdents64", Getdents},
-      {"getdents", Getdents},
-      {"unlink", [](Call& c) { c.Path(0); }},
-      {"rmdir", [](Call& c) { c.Path(0); }},
-      {"chdir", [](Call& c) { c.Path(0); }},
-      {"chroot", [](Call& c) { c.Path(0); }},
-      {"fchdir", [](Call& c) { c.Fd(0); }},
-      {"unlinkat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AtFlags(c.arg(2))); }},
-      {"mkdir", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
-      {"mkdirat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
-      {"mknod", [](Call& c) { c.Path(0); c.Arg(SymbolicMode(uint32_t(c.arg(1)))); }},
-      {"chmod", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
-      {"fchmod", [](Call& c) { c.Fd(0); c.Arg(Mode(c.arg(1))); }},
-      {"fchmodat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
-      {"chown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
-      {"lchown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
-      {"fchown", [](Call& c) { c.Fd(0); c.Int(1); c.Int(2); }},
-      {"fchownat", [](Call& c) { c.DirFd(0); c.Path(1); c.Int(2); c.Int(3); c.Arg(AtFlags(c.arg(4))); }},
-      {"truncate", [](Call& c) { c.Path(0); c.Long(1); }},
-      {"ftruncate", [](Call& c) { c.Fd(0); c.Long(1); }},
-      {"rename", [](Call& c) { c.Path(0); c.Path(1); }},
-      {"renameat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); }},
-      {"renameat2", [](Call& c) {
-         static const FlagName kNames[] = {{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"},
-                                           {4, "RENAME_WHITEOUT"}};
-         c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(FormatFlags(c.arg(4), kNames, "0"));
-       }},
-      {"link", [](Call& c) { c.Path(0); c.Path(1); }},
-      {"linkat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(AtFlags(c.arg(4))); }},
-      {"symlink", [](Call& c) { c.Path(0); c.Path(1); }},
-      {"symlinkat", [](Call& c) { c.Path(0); c.DirFd(1); c.Path(2); }},
-      {"utimensat", [](Call& c) {
-         c.DirFd(0); c.Path(1); c.Arg(Timespecs(c.tid(), c.arg(2))); c.Arg(AtFlags(c.arg(3)));
-       }},
-      {"umask", [](Call& c) { c.Arg(Mode(c.arg(0))); c.SetResultFormat(ResultFormat::kOctal); }},
-      {"dup", [](Call& c) { c.Fd(0); c.SetResultFormat(ResultFormat::kFd); }},
-      {"dup2", [](Call& c) { c.Fd(0); c.Fd(1); c.SetResultFormat(ResultFormat::kFd); }},
-      {"dup3", [](Call& c) { c.Fd(0); c.Fd(1); c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kOpenFlags, "0")); c.SetResultFormat(ResultFormat::kFd); }},
-      {"pipe", [](Call& c) {
-         if (c.entering()) { c.DecodeAtExit(); return; }
-         FdPairOut(c, 0);
-       }},
-      {"pipe2", [](Call& c) {
-         if (c.entering()) { c.DecodeAtExit(); return; }
-         FdPairOut(c, 0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
-       }},
-      {"fcntl", Fcntl},
-      {"ioctl", Ioctl},
-      {"fadvise64", [](Call& c) { c.Fd(0); c.Long(1); c.Long(2); c.Arg(Fadvice(c.arg(3))); }},
-      {"fsync", [](Call& c) { c.Fd(0); }},
-      {"fdatasync", [](Call& c) { c.Fd(0); }},
-      {"syncfs", [](Call& c) { c.Fd(0); }},
-      {"flock", [](Call& c) {
-         static const FlagName kNames[] = {{LOCK_SH, "LOCK_SH"}, {LOCK_EX, "LOCK_EX"},
-                                           {LOCK_NB, "LOCK_NB"}, {LOCK_UN, "LOCK_UN"}};
-         c.Fd(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
-       }},
-      {"poll", Poll},
-      {"getxattr", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
-         BufferOut(c, 2); c.Ulong(3);
-       }},
-      {"lgetxattr", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
-         BufferOut(c, 2); c.Ulong(3);
-       }},
-      {"fgetxattr", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.String(1); c.DecodeAtExit(); return; }
-         BufferOut(c, 2); c.Ulong(3);
-       }},
-      {"setxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-      {"lsetxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-      {"fsetxattr", [](Call& c) { c.Fd(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-      {"listxattr", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2);
-       }},
-      {"llistxattr", [](Call& c) {
-         if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2);
-       }},
-      {"flistxattr", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-         BufferOut(c, 1); c.Ulong(2);
-       }},
-      {"removexattr", [](Call& c) { c.Path(0); c.String(1); }},
-      {"lremovexattr", [](Call& c) { c.Path(0); c.String(1); }},
-      {"fremovexattr", [](Call& c) { c.Fd(0); c.String(1); }},
-      {"sendfile", [](Call& c) {
-         if (c.entering()) { c.Fd(0); c.Fd(1); c.DecodeAtExit(); return; }
-         int64_t offset = 0;
-         c.Arg(c.arg(2) == 0 ? "NULL" : ReadMemory(c.tid(), c.arg(2), &offset, sizeof(offset))
-                                           ? "[" + std::to_string(offset) + "]" : FormatHex(c.arg(2)));
-         c.Ulong(3);
-       }},
-      {"memfd_create", [](Call& c) {
-         static const FlagName kNames[] = {{1, "MFD_CLOEXEC"}, {2, "MFD_ALLOW_SEALING"}, {4, "MFD_HUGETLB"}};
-         c.String(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
-         c.SetResultFormat(ResultFormat::kFd);
-       }},
-      {"inotify_add_watch", [](Call& c) { c.Fd(0); c.Path(1); c.Hex(2); }},
-  };
+  static const std::map<std::string, SyscallDecoderFn> kDecoders =
+      DecodersByName({kOpenReadWriteDecoders, kStatDecoders, kPathDecoders,
+                      kDescriptorDecoders, kXattrDecoders, kOtherFileDecoders});
   return kDecoders;
 }
 

@@ -374,112 +374,124 @@ void Uname(Call& c) {
         QuoteBytes(u.nodename, false, true) + "\", ...}");
 }
 
+// Programs and processes: exec, clone, exit, wait.
+constexpr NamedDecoder kLifecycleDecoders[] = {
+    {"execve", [](Call& c) {
+       c.Path(0); c.Arg(Argv(c, c.arg(1))); c.Arg(EnvCount(c, c.arg(2)));
+     }},
+    {"execveat", [](Call& c) {
+       static const FlagName kFlags[] = {{AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"},
+                                         {AT_EMPTY_PATH, "AT_EMPTY_PATH"}};
+       c.DirFd(0); c.Path(1); c.Arg(Argv(c, c.arg(2))); c.Arg(EnvCount(c, c.arg(3)));
+       c.Arg(FormatFlags(c.arg(4) & 0xffffffffu, kFlags, "0"));
+     }},
+    {"clone", Clone},
+    {"clone3", Clone3},
+    {"fork", [](Call&) {}},
+    {"vfork", [](Call&) {}},
+    {"exit", [](Call& c) { c.Int(0); c.SetResultFormat(ResultFormat::kNone); }},
+    {"exit_group", [](Call& c) { c.Int(0); c.SetResultFormat(ResultFormat::kNone); }},
+    {"wait4", Wait4},
+    {"waitid", [](Call& c) {
+       static const FlagName kTypes[] = {{P_ALL, "P_ALL"}, {P_PID, "P_PID"}, {P_PGID, "P_PGID"},
+                                         {3, "P_PIDFD"}};
+       if (c.entering()) {
+         c.Arg(FormatValue(c.arg(0) & 0xffffffffu, kTypes, "P_")); c.Int(1); c.DecodeAtExit();
+         return;
+       }
+       siginfo_t info{};
+       c.Arg(c.arg(2) == 0 ? "NULL" : !c.failed() && ReadMemory(c.tid(), c.arg(2), &info, sizeof(info))
+                                          ? FormatSiginfo(&info) : FormatHex(c.arg(2)));
+       c.Arg(WaitOptions(c.arg(3)));
+       c.Arg(Rusage(c, c.arg(4)));
+     }},
+};
+
+// Limits, thread setup, randomness, futexes, prctl, uname.
+constexpr NamedDecoder kProcessSetupDecoders[] = {
+    {"prlimit64", [](Call& c) {
+       if (c.entering()) {
+         c.Int(0); c.Arg(Resource(c.arg(1))); c.Arg(Rlimit(c, c.arg(2), "RLIM64_INFINITY"));
+         c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.failed() && c.arg(3) != 0 ? FormatHex(c.arg(3)) : Rlimit(c, c.arg(3), "RLIM64_INFINITY"));
+     }},
+    {"getrlimit", [](Call& c) {
+       if (c.entering()) { c.Arg(Resource(c.arg(0))); c.DecodeAtExit(); return; }
+       c.Arg(c.failed() ? FormatHex(c.arg(1)) : Rlimit(c, c.arg(1), "RLIM_INFINITY"));
+     }},
+    {"setrlimit", [](Call& c) { c.Arg(Resource(c.arg(0))); c.Arg(Rlimit(c, c.arg(1), "RLIM_INFINITY")); }},
+    {"arch_prctl", ArchPrctl},
+    {"set_tid_address", [](Call& c) { c.Pointer(0); }},
+    {"set_robust_list", [](Call& c) { c.Pointer(0); c.Ulong(1); }},
+    {"rseq", [](Call& c) { c.Pointer(0); c.Hex(1); c.Int(2); c.Hex(3); }},
+    {"getrandom", [](Call& c) {
+       static const FlagName kFlags[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
+       if (c.entering()) { c.DecodeAtExit(); return; }
+       if (c.failed()) c.Pointer(0); else c.Buffer(0, uint64_t(c.result()), true);
+       c.Ulong(1);
+       c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kFlags, "0"));
+     }},
+    {"futex", Futex},
+    {"prctl", Prctl},
+    {"uname", Uname},
+};
+
+// Sleeps, clocks, usage, affinity, and process groups and ids.
+constexpr NamedDecoder kTimeAndIdDecoders[] = {
+    {"nanosleep", [](Call& c) {
+       if (c.entering()) { c.Arg(Timespec(c, c.arg(0))); c.DecodeAtExit(); return; }
+       c.Arg(c.failed() && c.arg(1) != 0 ? Timespec(c, c.arg(1)) : FormatAddress(c.arg(1)));
+     }},
+    {"clock_nanosleep", [](Call& c) {
+       if (c.entering()) {
+         c.Arg(ClockId(c.arg(0))); c.Arg(c.arg(1) == 1 ? "TIMER_ABSTIME" : std::to_string(c.int_arg(1)));
+         c.Arg(Timespec(c, c.arg(2))); c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.failed() && c.arg(3) != 0 ? Timespec(c, c.arg(3)) : FormatAddress(c.arg(3)));
+     }},
+    {"clock_gettime", [](Call& c) {
+       if (c.entering()) { c.Arg(ClockId(c.arg(0))); c.DecodeAtExit(); return; }
+       c.Arg(c.failed() ? FormatAddress(c.arg(1)) : Timespec(c, c.arg(1)));
+     }},
+    {"clock_getres", [](Call& c) {
+       if (c.entering()) { c.Arg(ClockId(c.arg(0))); c.DecodeAtExit(); return; }
+       c.Arg(c.failed() ? FormatAddress(c.arg(1)) : Timespec(c, c.arg(1)));
+     }},
+    {"getrusage", [](Call& c) {
+       static const FlagName kWho[] = {{0, "RUSAGE_SELF"}, {uint32_t(-1), "RUSAGE_CHILDREN"},
+                                       {1, "RUSAGE_THREAD"}};
+       if (c.entering()) { c.Arg(FormatValue(c.arg(0) & 0xffffffffu, kWho, nullptr)); c.DecodeAtExit(); return; }
+       c.Arg(Rusage(c, c.arg(1)));
+     }},
+    {"sched_getaffinity", [](Call& c) {
+       if (c.entering()) { c.Int(0); c.Ulong(1); c.DecodeAtExit(); return; }
+       if (c.failed()) { c.Pointer(2); return; }
+       std::string text = "[";
+       const size_t bytes = size_t(std::min<int64_t>(c.result(), 128));
+       uint8_t mask[128] = {};
+       if (!ReadMemory(c.tid(), c.arg(2), mask, bytes)) { c.Pointer(2); return; }
+       bool first = true;
+       for (size_t bit = 0; bit < bytes * 8; ++bit) {
+         if (mask[bit / 8] & (1u << (bit % 8))) {
+           text += (first ? "" : ", ") + std::to_string(bit);
+           first = false;
+         }
+       }
+       c.Arg(text + "]");
+     }},
+    {"setpgid", [](Call& c) { c.Int(0); c.Int(1); }},
+    {"getpgid", [](Call& c) { c.Int(0); }},
+    {"getsid", [](Call& c) { c.Int(0); }},
+    {"setuid", [](Call& c) { c.Int(0); }},
+    {"setgid", [](Call& c) { c.Int(0); }},
+};
+
 const std::map<std::string, SyscallDecoderFn>& Decoders() {
-  static const std::map<std::string, SyscallDecoderFn> kDecoders = {
-      {"execve", [](Call& c) {
-         c.Path(0); c.Arg(Argv(c, c.arg(1))); c.Arg(EnvCount(c, c.arg(2)));
-       }},
-      {"execveat", [](Call& c) {
-         static const FlagName kFlags[] = {{AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"},
-                                           {AT_EMPTY_PATH, "AT_EMPTY_PATH"}};
-         c.DirFd(0); c.Path(1); c.Arg(Argv(c, c.arg(2))); c.Arg(EnvCount(c, c.arg(3)));
-         c.Arg(FormatFlags(c.arg(4) & 0xffffffffu, kFlags, "0"));
-       }},
-      {"clone", Clone},
-      {"clone3", Clone3},
-      {"fork", [](Call&) {}},
-      {"vfork", [](Call&) {}},
-      {"exit", [](Call& c) { c.Int(0); c.SetResultFormat(ResultFormat::kNone); }},
-      {"exit_group", [](Call& c) { c.Int(0); c.SetResultFormat(ResultFormat::kNone); }},
-      {"wait4", Wait4},
-      {"waitid", [](Call& c) {
-         static const FlagName kTypes[] = {{P_ALL, "P_ALL"}, {P_PID, "P_PID"}, {P_PGID, "P_PGID"},
-                                           {3, "P_PIDFD"}};
-         if (c.entering()) {
-           c.Arg(FormatValue(c.arg(0) & 0xffffffffu, kTypes, "P_")); c.Int(1); c.DecodeAtExit();
-           return;
-         }
-         siginfo_t info{};
-         c.Arg(c.arg(2) == 0 ? "NULL" : !c.failed() && ReadMemory(c.tid(), c.arg(2), &info, sizeof(info))
-                                            ? FormatSiginfo(&info) : FormatHex(c.arg(2)));
-         c.Arg(WaitOptions(c.arg(3)));
-         c.Arg(Rusage(c, c.arg(4)));
-       }},
-      {"prlimit64", [](Call& c) {
-         if (c.entering()) {
-           c.Int(0); c.Arg(Resource(c.arg(1))); c.Arg(Rlimit(c, c.arg(2), "RLIM64_INFINITY"));
-           c.DecodeAtExit();
-           return;
-         }
-         c.Arg(c.failed() && c.arg(3) != 0 ? FormatHex(c.arg(3)) : Rlimit(c, c.arg(3), "RLIM64_INFINITY"));
-       }},
-      {"getrlimit", [](Call& c) {
-         if (c.entering()) { c.Arg(Resource(c.arg(0))); c.DecodeAtExit(); return; }
-         c.Arg(c.failed() ? FormatHex(c.arg(1)) : Rlimit(c, c.arg(1), "RLIM_INFINITY"));
-       }},
-      {"setrlimit", [](Call& c) { c.Arg(Resource(c.arg(0))); c.Arg(Rlimit(c, c.arg(1), "RLIM_INFINITY")); }},
-      {"arch_prctl", ArchPrctl},
-      {"set_tid_address", [](Call& c) { c.Pointer(0); }},
-      {"set_robust_list", [](Call& c) { c.Pointer(0); c.Ulong(1); }},
-      {"rseq", [](Call& c) { c.Pointer(0); c.Hex(1); c.Int(2); c.Hex(3); }},
-      {"getrandom", [](Call& c) {
-         static const FlagName kFlags[] = {{1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
-         if (c.entering()) { c.DecodeAtExit(); return; }
-         if (c.failed()) c.Pointer(0); else c.Buffer(0, uint64_t(c.result()), true);
-         c.Ulong(1);
-         c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kFlags, "0"));
-       }},
-      {"futex", Futex},
-      {"prctl", Prctl},
-      {"uname", Uname},
-      {"nanosleep", [](Call& c) {
-         if (c.entering()) { c.Arg(Timespec(c, c.arg(0))); c.DecodeAtExit(); return; }
-         c.Arg(c.failed() && c.arg(1) != 0 ? Timespec(c, c.arg(1)) : FormatAddress(c.arg(1)));
-       }},
-      {"clock_nanosleep", [](Call& c) {
-         if (c.entering()) {
-           c.Arg(ClockId(c.arg(0))); c.Arg(c.arg(1) == 1 ? "TIMER_ABSTIME" : std::to_string(c.int_arg(1)));
-           c.Arg(Timespec(c, c.arg(2))); c.DecodeAtExit();
-           return;
-         }
-         c.Arg(c.failed() && c.arg(3) != 0 ? Timespec(c, c.arg(3)) : FormatAddress(c.arg(3)));
-       }},
-      {"clock_gettime", [](Call& c) {
-         if (c.entering()) { c.Arg(ClockId(c.arg(0))); c.DecodeAtExit(); return; }
-         c.Arg(c.failed() ? FormatAddress(c.arg(1)) : Timespec(c, c.arg(1)));
-       }},
-      {"clock_getres", [](Call& c) {
-         if (c.entering()) { c.Arg(ClockId(c.arg(0))); c.DecodeAtExit(); return; }
-         c.Arg(c.failed() ? FormatAddress(c.arg(1)) : Timespec(c, c.arg(1)));
-       }},
-      {"getrusage", [](Call& c) {
-         static const FlagName kWho[] = {{0, "RUSAGE_SELF"}, {uint32_t(-1), "RUSAGE_CHILDREN"},
-                                         {1, "RUSAGE_THREAD"}};
-         if (c.entering()) { c.Arg(FormatValue(c.arg(0) & 0xffffffffu, kWho, nullptr)); c.DecodeAtExit(); return; }
-         c.Arg(Rusage(c, c.arg(1)));
-       }},
-      {"sched_getaffinity", [](Call& c) {
-         if (c.entering()) { c.Int(0); c.Ulong(1); c.DecodeAtExit(); return; }
-         if (c.failed()) { c.Pointer(2); return; }
-         std::string text = "[";
-         const size_t bytes = size_t(std::min<int64_t>(c.result(), 128));
-         uint8_t mask[128] = {};
-         if (!ReadMemory(c.tid(), c.arg(2), mask, bytes)) { c.Pointer(2); return; }
-         bool first = true;
-         for (size_t bit = 0; bit < bytes * 8; ++bit) {
-           if (mask[bit / 8] & (1u << (bit % 8))) {
-             text += (first ? "" : ", ") + std::to_string(bit);
-             first = false;
-           }
-         }
-         c.Arg(text + "]");
-       }},
-      {"setpgid", [](Call& c) { c.Int(0); c.Int(1); }},
-      {"getpgid", [](Call& c) { c.Int(0); }},
-      {"getsid", [](Call& c) { c.Int(0); }},
-      {"setuid", [](Call& c) { c.Int(0); }},
-      {"setgid", [](Call& c) { c.Int(0); }},
-  };
+  static const std::map<std::string, SyscallDecoderFn> kDecoders =
+      DecodersByName({kLifecycleDecoders, kProcessSetupDecoders, kTimeAndIdDecoders});
   return kDecoders;
 }
 

@@ -124,6 +124,15 @@ void Call::Buffer(int i, uint64_t length, bool hex) {
   Arg("\"" + QuoteBytes(bytes, hex, false) + "\"" + (length > shown ? "..." : ""));
 }
 
+std::map<std::string, SyscallDecoderFn> DecodersByName(
+    std::initializer_list<std::span<const NamedDecoder>> tables) {
+  std::map<std::string, SyscallDecoderFn> decoders;
+  for (std::span<const NamedDecoder> table : tables) {
+    for (const NamedDecoder& entry : table) decoders.emplace(entry.name, entry.decode);
+  }
+  return decoders;
+}
+
 std::string FormatHex(uint64_t value) {
   char text[32];
   snprintf(text, sizeof(text), "%#llx", static_cast<unsigned long long>(value));

@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <initializer_list>
+#include <map>
+#include <span>
 #include <string>
 
 #include "syscalls/syscall_table.h"
@@ -156,6 +159,14 @@ SyscallDecoderFn MemoryDecoder(const std::string& name);
 SyscallDecoderFn ProcessDecoder(const std::string& name);
 SyscallDecoderFn SignalDecoder(const std::string& name);
 SyscallDecoderFn NetDecoder(const std::string& name);
+// A call's decoder under its name, in the per-area tables the decoders above look in.
+struct NamedDecoder {
+  const char* name;
+  SyscallDecoderFn decode;
+};
+// The decoders of the tables by name (a name in two tables keeps its first decoder).
+std::map<std::string, SyscallDecoderFn> DecodersByName(
+    std::initializer_list<std::span<const NamedDecoder>> tables);
 // A decoder from a call's typed signature (signature_decoders.cpp).
 bool DecodeBySignature(Call& call, const std::string& name);
 

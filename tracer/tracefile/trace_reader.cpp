@@ -157,6 +157,12 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   }
   uint32_t payload_crc = static_cast<uint32_t>(crc32(0, stored_.data(), uInt(stored_.size())));
   if (payload_crc != header.payload_crc32) Corrupt(offset, "chunk payload checksum mismatch");
+  DecodePayload(offset, header, defer_columns, chunk);
+  return Status::kChunk;
+}
+
+void TraceReader::DecodePayload(uint64_t offset, const ChunkHeader& header, bool defer_columns,
+                                Chunk* chunk) {
   switch (static_cast<ChunkCodec>(header.codec)) {
     case ChunkCodec::kNone:
       if (header.raw_size != header.stored_size) Corrupt(offset, "raw chunk size mismatch");
@@ -220,7 +226,6 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
     default:
       Corrupt(offset, "unknown codec " + std::to_string(header.codec));
   }
-  return Status::kChunk;
 }
 
 void TraceReader::DecodeColumns(const std::string& path, const Chunk& chunk,

@@ -73,6 +73,10 @@ class TraceReader {
  private:
   bool ReadExact(uint64_t offset, void* out, size_t size, size_t* got);
   [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
+  // The payload in stored_ (read and checked), decoded by the chunk's codec into chunk->data
+  // (columns left as they are with `defer_columns`).
+  void DecodePayload(uint64_t offset, const ChunkHeader& header, bool defer_columns,
+                     Chunk* chunk);
   static void DecodeColumns(const std::string& path, const Chunk& chunk, const ByteBuffer& columns,
                             ColumnarDecoder* decoder, ByteBuffer* records);
 

@@ -42,6 +42,100 @@ ChunkHeader ChunkHeaderFor(ChunkType type, ChunkCodec codec, uint32_t pid, const
   return header;
 }
 
+// Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
+// the file longer (a dlogger still running on it) makes this one give up rather than pile up
+// blocked cron jobs.
+void LockForAppend(int fd, const std::string& path) {
+  constexpr int kLockTries = 40;  // x 50 ms
+  for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; ++tries) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot lock trace '" + path + "': " + ErrnoText(errno));
+    }
+    if (tries == kLockTries) {
+      throw TraceError(TraceError::Kind::kIo, "cannot append to trace '" + path +
+                                                  "': another process has been writing it for "
+                                                  "over 2 s (a dlogger still running on it?)");
+    }
+    usleep(50000);
+  }
+}
+
+// Reads up to `want` bytes at `offset` of the trace being appended to; returns how many.
+size_t ReadAt(int fd, const std::string& path, uint64_t offset, void* out, size_t want) {
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = pread(fd, static_cast<uint8_t*>(out) + got, want - got, off_t(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      throw TraceError(TraceError::Kind::kIo,
+                       "cannot read trace '" + path + "': " + ErrnoText(errno));
+    }
+    if (n == 0) break;
+    got += size_t(n);
+  }
+  return got;
+}
+
+TraceError AppendCorrupt(const std::string& path, uint64_t offset, const std::string& what) {
+  return TraceError(TraceError::Kind::kCorrupt,
+                    "cannot append to trace '" + path + "': it is corrupt at offset " +
+                        std::to_string(offset) + ": " + what + " (the file was left unchanged)");
+}
+
+// The file header of a trace to append to (`size` bytes long), if this memwrap can append.
+FileHeader CheckedFileHeader(int fd, const std::string& path, uint64_t size) {
+  FileHeader header{};
+  const size_t got = ReadAt(fd, path, 0, &header, sizeof(header));
+  if (got < sizeof(kTraceMagic) || memcmp(header.magic, kTraceMagic, sizeof(kTraceMagic)) != 0) {
+    throw TraceError(TraceError::Kind::kNotATrace,
+                     "cannot append to '" + path + "': it is not a memwrap trace");
+  }
+  if (got < sizeof(header) || header.format_major == 0 ||
+      header.header_size < sizeof(FileHeader) || header.header_size > size) {
+    throw AppendCorrupt(path, 0, "impossible file header");
+  }
+  if (header.format_major > kTraceFormatMajor) {
+    throw TraceError(TraceError::Kind::kNewerFormat,
+                     "cannot append to trace '" + path + "': it has format version " +
+                         std::to_string(header.format_major) + "." +
+                         std::to_string(header.format_minor) + " (newer than this memwrap)");
+  }
+  if (!FileHeaderChecksumMatches(header)) {
+    throw AppendCorrupt(path, 0, "file header checksum mismatch");
+  }
+  return header;
+}
+
+// Walks the chunk headers from `offset` (no payload is read) to the end of the last complete
+// chunk, and returns it. The writer writes each chunk with one write(), so only the last one
+// can be incomplete. *end_of_trace_offset: where the last complete chunk starts if it ends the
+// trace, else 0.
+uint64_t EndOfCompleteChunks(int fd, const std::string& path, uint64_t offset, uint64_t size,
+                             uint64_t* end_of_trace_offset) {
+  while (offset < size) {
+    ChunkHeader chunk{};
+    const size_t have = ReadAt(fd, path, offset, &chunk, sizeof(chunk));
+    if (have < sizeof(chunk)) {
+      if (have >= 4 && chunk.magic != kChunkMagic) {
+        throw AppendCorrupt(path, offset, "no chunk magic");
+      }
+      break;  // a torn chunk header
+    }
+    if (chunk.magic != kChunkMagic) throw AppendCorrupt(path, offset, "no chunk magic");
+    const uint32_t crc = static_cast<uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(&chunk), offsetof(ChunkHeader, header_crc32)));
+    if (crc != chunk.header_crc32) {
+      throw AppendCorrupt(path, offset, "chunk header checksum mismatch");
+    }
+    const uint64_t end = offset + sizeof(chunk) + chunk.stored_size;
+    if (end > size) break;  // a torn payload
+    *end_of_trace_offset = chunk.type == uint16_t(ChunkType::kEndOfTrace) ? offset : 0;
+    offset = end;
+  }
+  return offset;
+}
+
 }  // namespace
 
 TraceWriter::ClockOrigin TraceWriter::Now() {
@@ -88,22 +182,7 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
     throw TraceError(TraceError::Kind::kIo,
                      "cannot open trace '" + path_ + "' for appending: " + error);
   }
-  // Another appender (an overlapping cron job) finishes its chunks first; a writer that holds
-  // the file longer (a dlogger still running on it) makes this one give up rather than pile
-  // up blocked cron jobs.
-  constexpr int kLockTries = 40;  // x 50 ms
-  for (int tries = 0; flock(file_.fd(), LOCK_EX | LOCK_NB) != 0; ++tries) {
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      throw TraceError(TraceError::Kind::kIo,
-                       "cannot lock trace '" + path_ + "': " + ErrnoText(errno));
-    }
-    if (tries == kLockTries) {
-      throw TraceError(TraceError::Kind::kIo, "cannot append to trace '" + path_ +
-                                                  "': another process has been writing it for "
-                                                  "over 2 s (a dlogger still running on it?)");
-    }
-    usleep(50000);
-  }
+  LockForAppend(file_.fd(), path_);
   struct stat st{};
   if (fstat(file_.fd(), &st) != 0 || !S_ISREG(st.st_mode)) {
     throw TraceError(TraceError::Kind::kIo,
@@ -114,63 +193,10 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
     WriteFileHeader(origin);
     return;
   }
-  auto read_at = [&](uint64_t offset, void* out, size_t want) {
-    size_t got = 0;
-    while (got < want) {
-      ssize_t n = pread(file_.fd(), static_cast<uint8_t*>(out) + got, want - got,
-                        off_t(offset + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        throw TraceError(TraceError::Kind::kIo,
-                         "cannot read trace '" + path_ + "': " + ErrnoText(errno));
-      }
-      if (n == 0) break;
-      got += size_t(n);
-    }
-    return got;
-  };
-  auto corrupt = [&](uint64_t offset, const std::string& what) {
-    return TraceError(TraceError::Kind::kCorrupt,
-                      "cannot append to trace '" + path_ + "': it is corrupt at offset " +
-                          std::to_string(offset) + ": " + what + " (the file was left unchanged)");
-  };
-  FileHeader header{};
-  const size_t got = read_at(0, &header, sizeof(header));
-  if (got < sizeof(kTraceMagic) || memcmp(header.magic, kTraceMagic, sizeof(kTraceMagic)) != 0) {
-    throw TraceError(TraceError::Kind::kNotATrace,
-                     "cannot append to '" + path_ + "': it is not a memwrap trace");
-  }
-  if (got < sizeof(header) || header.format_major == 0 ||
-      header.header_size < sizeof(FileHeader) || header.header_size > size) {
-    throw corrupt(0, "impossible file header");
-  }
-  if (header.format_major > kTraceFormatMajor) {
-    throw TraceError(TraceError::Kind::kNewerFormat,
-                     "cannot append to trace '" + path_ + "': it has format version " +
-                         std::to_string(header.format_major) + "." +
-                         std::to_string(header.format_minor) + " (newer than this memwrap)");
-  }
-  if (!FileHeaderChecksumMatches(header)) throw corrupt(0, "file header checksum mismatch");
-  // Walk the chunk headers (no payload is read) to the end of the last complete chunk. The
-  // writer writes each chunk with one write(), so only the last one can be incomplete.
-  uint64_t offset = header.header_size;
-  uint64_t end_of_trace_offset = 0;  // of a last complete chunk that ends the trace, if any
-  while (offset < size) {
-    ChunkHeader chunk{};
-    const size_t have = read_at(offset, &chunk, sizeof(chunk));
-    if (have < sizeof(chunk)) {
-      if (have >= 4 && chunk.magic != kChunkMagic) throw corrupt(offset, "no chunk magic");
-      break;  // a torn chunk header
-    }
-    if (chunk.magic != kChunkMagic) throw corrupt(offset, "no chunk magic");
-    const uint32_t crc = static_cast<uint32_t>(
-        crc32(0, reinterpret_cast<const Bytef*>(&chunk), offsetof(ChunkHeader, header_crc32)));
-    if (crc != chunk.header_crc32) throw corrupt(offset, "chunk header checksum mismatch");
-    const uint64_t end = offset + sizeof(chunk) + chunk.stored_size;
-    if (end > size) break;  // a torn payload
-    end_of_trace_offset = chunk.type == uint16_t(ChunkType::kEndOfTrace) ? offset : 0;
-    offset = end;
-  }
+  const FileHeader header = CheckedFileHeader(file_.fd(), path_, size);
+  uint64_t end_of_trace_offset = 0;
+  uint64_t offset =
+      EndOfCompleteChunks(file_.fd(), path_, header.header_size, size, &end_of_trace_offset);
   if (offset < size) torn_tail_bytes_ = size - offset;
   // The earlier writer's end-of-trace chunk goes too: this writer's Finish() ends the file
   // again after its own chunks, so the file has one, last, and reads as incomplete while an
