@@ -182,145 +182,191 @@ RegisterRule* RuleOf(Row* row, uint64_t reg, const Cie& cie) {
   return nullptr;  // registers the unwinder does not follow
 }
 
+// One run of CFA instructions (RunInstructions): the cursor, the location reached, and the
+// row being built. Each group of instructions has its own step; a step returns kNext to go on,
+// kPastPc once the location passed `pc` (the row is complete), kBad for anything it cannot
+// follow.
+class CfaRun {
+ public:
+  enum Step { kNext, kPastPc, kBad };
+
+  CfaRun(Cursor in, const Cie& cie, uint64_t location, uint64_t pc, Row* row, const Row* initial)
+      : in_(in), cie_(cie), location_(location), pc_(pc), row_(row), initial_(initial) {}
+
+  bool Run() {
+    while (in_.at < in_.end) {
+      const uint8_t op = in_.Byte();
+      const Step step = (op >> 6) != 0 ? Primary(op) : Extended(op);
+      if (step == kPastPc) return !in_.failed;
+      if (step == kBad || in_.failed) return false;
+    }
+    return !in_.failed;
+  }
+
+ private:
+  // The three instructions with their operand in the opcode's low 6 bits.
+  Step Primary(uint8_t op) {
+    switch (op >> 6) {
+      case 1:  // DW_CFA_advance_loc
+        return Advance(op & 0x3f);
+      case 2:  // DW_CFA_offset
+        SetRule(op & 0x3f, {RegisterRule::kAtCfaPlus, int64_t(in_.Uleb()) * cie_.data_align});
+        return kNext;
+      default:  // 3: DW_CFA_restore
+        return Restore(op & 0x3f);
+    }
+  }
+
+  Step Extended(uint8_t op) {
+    switch (op) {
+      case 0x00:  // DW_CFA_nop
+        return kNext;
+      case 0x01:  // DW_CFA_set_loc
+        location_ = in_.Pointer(cie_.fde_encoding);
+        return location_ > pc_ ? kPastPc : kNext;
+      case 0x02: return Advance(in_.Byte());             // DW_CFA_advance_loc1
+      case 0x03: return Advance(in_.Fixed<uint16_t>());  // DW_CFA_advance_loc2
+      case 0x04: return Advance(in_.Fixed<uint32_t>());  // DW_CFA_advance_loc4
+      case 0x0a:  // DW_CFA_remember_state
+        if (remembered_count_ == kMaxRemembered) return kBad;
+        remembered_[remembered_count_++] = *row_;
+        return kNext;
+      case 0x0b:  // DW_CFA_restore_state
+        if (remembered_count_ == 0) return kBad;
+        *row_ = remembered_[--remembered_count_];
+        return kNext;
+      case 0x0c: case 0x0d: case 0x0e: case 0x0f: case 0x12: case 0x13:
+        return Cfa(op);
+      case 0x2e:  // DW_CFA_GNU_args_size: only matters to landing pads
+        in_.Uleb();
+        return kNext;
+      default:
+        return Register(op);
+    }
+  }
+
+  Step Advance(uint64_t delta) {
+    location_ += delta * cie_.code_align;
+    return location_ > pc_ ? kPastPc : kNext;
+  }
+
+  // The instructions that define the CFA.
+  Step Cfa(uint8_t op) {
+    Row& row = *row_;
+    switch (op) {
+      case 0x0c:  // DW_CFA_def_cfa
+        row.cfa.is_expression = false;
+        row.cfa.reg = in_.Uleb();
+        row.cfa.offset = int64_t(in_.Uleb());
+        return kNext;
+      case 0x12:  // DW_CFA_def_cfa_sf
+        row.cfa.is_expression = false;
+        row.cfa.reg = in_.Uleb();
+        row.cfa.offset = in_.Sleb() * cie_.data_align;
+        return kNext;
+      case 0x0d:  // DW_CFA_def_cfa_register
+        row.cfa.is_expression = false;
+        row.cfa.reg = in_.Uleb();
+        return kNext;
+      case 0x0e:  // DW_CFA_def_cfa_offset
+        row.cfa.offset = int64_t(in_.Uleb());
+        return kNext;
+      case 0x13:  // DW_CFA_def_cfa_offset_sf
+        row.cfa.offset = in_.Sleb() * cie_.data_align;
+        return kNext;
+      default: {  // 0x0f: DW_CFA_def_cfa_expression
+        const uint64_t length = in_.Uleb();
+        if (!in_.Has(length)) return kBad;
+        row.cfa = {true, 0, 0, in_.at, length};
+        in_.at += length;
+        return kNext;
+      }
+    }
+  }
+
+  // The instructions that set one register's rule; an unknown instruction is kBad.
+  Step Register(uint8_t op) {
+    switch (op) {
+      case 0x05: {  // DW_CFA_offset_extended
+        const uint64_t reg = in_.Uleb();
+        SetRule(reg, {RegisterRule::kAtCfaPlus, int64_t(in_.Uleb()) * cie_.data_align});
+        return kNext;
+      }
+      case 0x11: {  // DW_CFA_offset_extended_sf
+        const uint64_t reg = in_.Uleb();
+        SetRule(reg, {RegisterRule::kAtCfaPlus, in_.Sleb() * cie_.data_align});
+        return kNext;
+      }
+      case 0x2f: {  // DW_CFA_GNU_negative_offset_extended
+        const uint64_t reg = in_.Uleb();
+        SetRule(reg, {RegisterRule::kAtCfaPlus, -int64_t(in_.Uleb()) * cie_.data_align});
+        return kNext;
+      }
+      case 0x06:  // DW_CFA_restore_extended
+        return Restore(in_.Uleb());
+      case 0x07:  // DW_CFA_undefined
+        SetRule(in_.Uleb(), {RegisterRule::kUndefined});
+        return kNext;
+      case 0x08:  // DW_CFA_same_value
+        SetRule(in_.Uleb(), {RegisterRule::kSame});
+        return kNext;
+      case 0x09: {  // DW_CFA_register
+        const uint64_t reg = in_.Uleb();
+        in_.Uleb();
+        SetRule(reg, {RegisterRule::kOther});
+        return kNext;
+      }
+      case 0x10:    // DW_CFA_expression
+      case 0x16: {  // DW_CFA_val_expression
+        const uint64_t reg = in_.Uleb();
+        const uint64_t length = in_.Uleb();
+        if (!in_.Has(length)) return kBad;
+        SetRule(reg, {op == 0x10 ? RegisterRule::kExpression : RegisterRule::kOther, 0, in_.at,
+                      length});
+        in_.at += length;
+        return kNext;
+      }
+      case 0x14:    // DW_CFA_val_offset
+      case 0x15: {  // DW_CFA_val_offset_sf
+        const uint64_t reg = in_.Uleb();
+        if (op == 0x14) in_.Uleb(); else in_.Sleb();
+        SetRule(reg, {RegisterRule::kOther});
+        return kNext;
+      }
+      default:
+        return kBad;  // an instruction this reader does not know
+    }
+  }
+
+  // DW_CFA_restore(_extended): the register's rule after the CIE's instructions.
+  Step Restore(uint64_t reg) {
+    if (initial_ == nullptr) return kBad;
+    if (RegisterRule* rule = RuleOf(row_, reg, cie_)) {
+      *rule = *RuleOf(const_cast<Row*>(initial_), reg, cie_);
+    }
+    return kNext;
+  }
+
+  void SetRule(uint64_t reg, const RegisterRule& value) {
+    if (RegisterRule* rule = RuleOf(row_, reg, cie_)) *rule = value;
+  }
+
+  static constexpr int kMaxRemembered = 16;
+  Cursor in_;
+  const Cie& cie_;
+  uint64_t location_;
+  const uint64_t pc_;
+  Row* row_;
+  const Row* initial_;
+  Row remembered_[kMaxRemembered];
+  int remembered_count_ = 0;
+};
+
 // Runs CFA instructions from `in` while the location stays at or before `pc`. `initial` is the
 // row after the CIE's instructions (for DW_CFA_restore); nullptr while running those.
 bool RunInstructions(Cursor in, const Cie& cie, uint64_t location, uint64_t pc, Row* row,
                      const Row* initial) {
-  constexpr int kMaxRemembered = 16;
-  Row remembered[kMaxRemembered];
-  int remembered_count = 0;
-  while (in.at < in.end) {
-    uint8_t op = in.Byte();
-    uint64_t reg = 0;
-    int64_t offset = 0;
-    RegisterRule* rule = nullptr;
-    switch (op >> 6) {
-      case 1:  // DW_CFA_advance_loc
-        location += (op & 0x3f) * cie.code_align;
-        if (location > pc) return !in.failed;
-        continue;
-      case 2:  // DW_CFA_offset
-        offset = int64_t(in.Uleb()) * cie.data_align;
-        if ((rule = RuleOf(row, op & 0x3f, cie)) != nullptr) *rule = {RegisterRule::kAtCfaPlus, offset};
-        continue;
-      case 3:  // DW_CFA_restore
-        if (initial == nullptr) return false;
-        if ((rule = RuleOf(row, op & 0x3f, cie)) != nullptr) {
-          *rule = *RuleOf(const_cast<Row*>(initial), op & 0x3f, cie);
-        }
-        continue;
-      default:
-        break;
-    }
-    uint64_t delta = 0;
-    switch (op) {
-      case 0x00:  // DW_CFA_nop
-        break;
-      case 0x01:  // DW_CFA_set_loc
-        location = in.Pointer(cie.fde_encoding);
-        if (location > pc) return !in.failed;
-        break;
-      case 0x02: delta = in.Byte(); goto advance;                // DW_CFA_advance_loc1
-      case 0x03: delta = in.Fixed<uint16_t>(); goto advance;     // DW_CFA_advance_loc2
-      case 0x04: delta = in.Fixed<uint32_t>(); goto advance;     // DW_CFA_advance_loc4
-      advance:
-        location += delta * cie.code_align;
-        if (location > pc) return !in.failed;
-        break;
-      case 0x05:  // DW_CFA_offset_extended
-        reg = in.Uleb();
-        offset = int64_t(in.Uleb()) * cie.data_align;
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) *rule = {RegisterRule::kAtCfaPlus, offset};
-        break;
-      case 0x11:  // DW_CFA_offset_extended_sf
-        reg = in.Uleb();
-        offset = in.Sleb() * cie.data_align;
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) *rule = {RegisterRule::kAtCfaPlus, offset};
-        break;
-      case 0x2f:  // DW_CFA_GNU_negative_offset_extended
-        reg = in.Uleb();
-        offset = -int64_t(in.Uleb()) * cie.data_align;
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) *rule = {RegisterRule::kAtCfaPlus, offset};
-        break;
-      case 0x06:  // DW_CFA_restore_extended
-        reg = in.Uleb();
-        if (initial == nullptr) return false;
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) {
-          *rule = *RuleOf(const_cast<Row*>(initial), reg, cie);
-        }
-        break;
-      case 0x07:  // DW_CFA_undefined
-        if ((rule = RuleOf(row, in.Uleb(), cie)) != nullptr) *rule = {RegisterRule::kUndefined};
-        break;
-      case 0x08:  // DW_CFA_same_value
-        if ((rule = RuleOf(row, in.Uleb(), cie)) != nullptr) *rule = {RegisterRule::kSame};
-        break;
-      case 0x09:  // DW_CFA_register
-        reg = in.Uleb();
-        in.Uleb();
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) *rule = {RegisterRule::kOther};
-        break;
-      case 0x0a:  // DW_CFA_remember_state
-        if (remembered_count == kMaxRemembered) return false;
-        remembered[remembered_count++] = *row;
-        break;
-      case 0x0b:  // DW_CFA_restore_state
-        if (remembered_count == 0) return false;
-        *row = remembered[--remembered_count];
-        break;
-      case 0x0c:  // DW_CFA_def_cfa
-        row->cfa.is_expression = false;
-        row->cfa.reg = in.Uleb();
-        row->cfa.offset = int64_t(in.Uleb());
-        break;
-      case 0x12:  // DW_CFA_def_cfa_sf
-        row->cfa.is_expression = false;
-        row->cfa.reg = in.Uleb();
-        row->cfa.offset = in.Sleb() * cie.data_align;
-        break;
-      case 0x0d:  // DW_CFA_def_cfa_register
-        row->cfa.is_expression = false;
-        row->cfa.reg = in.Uleb();
-        break;
-      case 0x0e:  // DW_CFA_def_cfa_offset
-        row->cfa.offset = int64_t(in.Uleb());
-        break;
-      case 0x13:  // DW_CFA_def_cfa_offset_sf
-        row->cfa.offset = in.Sleb() * cie.data_align;
-        break;
-      case 0x0f: {  // DW_CFA_def_cfa_expression
-        uint64_t length = in.Uleb();
-        if (!in.Has(length)) return false;
-        row->cfa = {true, 0, 0, in.at, length};
-        in.at += length;
-        break;
-      }
-      case 0x10:    // DW_CFA_expression
-      case 0x16: {  // DW_CFA_val_expression
-        reg = in.Uleb();
-        uint64_t length = in.Uleb();
-        if (!in.Has(length)) return false;
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) {
-          *rule = {op == 0x10 ? RegisterRule::kExpression : RegisterRule::kOther, 0, in.at, length};
-        }
-        in.at += length;
-        break;
-      }
-      case 0x14:  // DW_CFA_val_offset
-      case 0x15:  // DW_CFA_val_offset_sf
-        reg = in.Uleb();
-        if (op == 0x14) in.Uleb(); else in.Sleb();
-        if ((rule = RuleOf(row, reg, cie)) != nullptr) *rule = {RegisterRule::kOther};
-        break;
-      case 0x2e:  // DW_CFA_GNU_args_size: only matters to landing pads
-        in.Uleb();
-        break;
-      default:
-        return false;  // an instruction this reader does not know
-    }
-    if (in.failed) return false;
-  }
-  return !in.failed;
+  return CfaRun(in, cie, location, pc, row, initial).Run();
 }
 
 // `DW_OP_breg6 (rbp) N` [+ `DW_OP_deref` when `deref`], the only expressions compilers put at
