@@ -42,21 +42,17 @@ SyscallDecoderFn FindDecoder(const std::string& name) {
   return nullptr;
 }
 
-SyscallDecoderFn DecoderOf(uint32_t number, SyscallArch arch) {
+// x86_64 calls only: 32-bit calls (i386, from an int 0x80 or a 32-bit program) pass 32-bit
+// structures, which the decoders here do not read; Decode shows their arguments in hex.
+SyscallDecoderFn DecoderOf(uint32_t number) {
   if (number >= kSyscallLimit) return nullptr;
-  static std::vector<SyscallDecoderFn> cache[2] = {std::vector<SyscallDecoderFn>(kSyscallLimit),
-                                                   std::vector<SyscallDecoderFn>(kSyscallLimit)};
-  static std::vector<bool> known[2] = {std::vector<bool>(kSyscallLimit, false),
-                                       std::vector<bool>(kSyscallLimit, false)};
-  const int a = arch == SyscallArch::kI386 ? 1 : 0;
-  if (!known[a][number]) {
-    // 32-bit calls take 32-bit structures: only those whose arguments are plain values or
-    // strings are decoded like their 64-bit namesakes; the others are shown in hex.
-    const std::string& name = Syscall(number, arch).name;
-    if (a == 0) cache[a][number] = FindDecoder(name);
-    known[a][number] = true;
+  static std::vector<SyscallDecoderFn> cache(kSyscallLimit);
+  static std::vector<bool> known(kSyscallLimit, false);
+  if (!known[number]) {
+    cache[number] = FindDecoder(Syscall(number, SyscallArch::kX86_64).name);
+    known[number] = true;
   }
-  return cache[a][number];
+  return cache[number];
 }
 
 // strace's printargs: every argument in hex.
@@ -67,7 +63,7 @@ void PrintRaw(Call& call, int count) {
 void Decode(Call& call) {
   const SyscallInfo& info = Syscall(call.number(), call.arch());
   if (call.arch() == SyscallArch::kX86_64) {
-    if (SyscallDecoderFn decoder = DecoderOf(call.number(), call.arch()); decoder != nullptr) {
+    if (SyscallDecoderFn decoder = DecoderOf(call.number()); decoder != nullptr) {
       decoder(call);
       return;
     }
