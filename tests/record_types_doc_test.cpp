@@ -4,10 +4,10 @@
 // kMaxType. Read from the sources themselves, so that neither can change alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -34,18 +34,23 @@ std::string SnakeName(const std::string& enumerator) {
   return name;
 }
 
-// The enumerators of RecordType but kInvalid and kMaxType, by number.
+// The enumerators of RecordType but kInvalid and kMaxType, by number: the lines
+// "  kName = N," of the enum's body. (No std::regex: GCC 12 warns inside it under -Werror.)
 std::map<int, std::string> EnumTypes() {
   const std::string header = Slurp(MEMWRAP_SOURCE_DIR "/include/memwrap/records.h");
   const size_t begin = header.find("enum class RecordType");
   const size_t end = header.find("};", begin);
-  const std::string body = header.substr(begin, end - begin);
+  std::istringstream body(header.substr(begin, end - begin));
   std::map<int, std::string> types;
-  const std::regex enumerator(R"(\n\s*(k[A-Za-z]+) = (\d+),)");
-  for (std::sregex_iterator it(body.begin(), body.end(), enumerator), last; it != last; ++it) {
-    const std::string name = (*it)[1];
+  for (std::string line; std::getline(body, line);) {
+    const size_t name_at = line.find_first_not_of(' ');
+    const size_t equals = line.find(" = ");
+    if (name_at == std::string::npos || line[name_at] != 'k' || equals == std::string::npos) {
+      continue;
+    }
+    const std::string name = line.substr(name_at, equals - name_at);
     if (name == "kInvalid" || name == "kMaxType") continue;
-    types[std::stoi((*it)[2])] = SnakeName(name);
+    types[std::stoi(line.substr(equals + 3))] = SnakeName(name);
   }
   return types;
 }
@@ -53,9 +58,21 @@ std::map<int, std::string> EnumTypes() {
 // The rows "| 12 | MMAP | ..." of the record type table.
 std::map<int, std::string> DocumentedTypes(const std::string& doc) {
   std::map<int, std::string> types;
-  const std::regex row(R"(\n\| (\d+) \| ([A-Z_]+) \|)");
-  for (std::sregex_iterator it(doc.begin(), doc.end(), row), last; it != last; ++it) {
-    types[std::stoi((*it)[1])] = (*it)[2];
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| ", 0) != 0 || line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[2]))) {
+      continue;
+    }
+    const size_t number_end = line.find(" | ", 2);
+    if (number_end == std::string::npos) continue;
+    const size_t name_end = line.find(" |", number_end + 3);
+    if (name_end == std::string::npos) continue;
+    const std::string name = line.substr(number_end + 3, name_end - number_end - 3);
+    const bool upper_snake =
+        !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isupper(static_cast<unsigned char>(c)) || c == '_';
+        });
+    if (upper_snake) types[std::stoi(line.substr(2, number_end - 2))] = name;
   }
   return types;
 }
