@@ -113,8 +113,7 @@ void Add(std::atomic<uint64_t>* counter, uint64_t amount, bool shared) {
   if (shared) {
     counter->fetch_add(amount, std::memory_order_relaxed);
   } else {
-    // The slot's only writer: a plain read and write, no lock prefix.
-    counter->store(counter->load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+    AddToOwnSlot(counter, amount);
   }
 }
 
