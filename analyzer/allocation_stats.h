@@ -80,11 +80,11 @@ class AllocationStats {
   mutable std::map<std::pair<ImageId, StackId>, StackTotals> by_stack_sorted_;
   std::map<std::pair<ImageId, StackId>, StackUsage> leaked_;
   std::map<std::pair<uint32_t, uint32_t>, ThreadTotals> by_thread_;  // (pid, tid)
-  std::pair<uint32_t, uint32_t> last_thread_key_{0, 0};  // the thread of the previous event
-  ThreadTotals* last_thread_ = nullptr;                   // (map nodes do not move)
-  std::unordered_map<uint64_t, LastAllocation> last_by_thread_;     // (image << 32 | tid)
-  uint64_t last_key_ = 0;                  // the thread of the previous event, and its entry
-  LastAllocation* last_entry_ = nullptr;   // (nodes do not move; reset when entries go)
+  std::pair<uint32_t, uint32_t> last_thread_key_{0, 0};          // the thread of the previous event
+  ThreadTotals* last_thread_ = nullptr;                          // (map nodes do not move)
+  std::unordered_map<uint64_t, LastAllocation> last_by_thread_;  // (image << 32 | tid)
+  uint64_t last_key_ = 0;                 // the thread of the previous event, and its entry
+  LastAllocation* last_entry_ = nullptr;  // (nodes do not move; reset when entries go)
   uint64_t sample_bytes_ = 0;
   uint64_t leaked_bytes_ = 0;
   uint64_t leaked_blocks_ = 0;

@@ -8,8 +8,8 @@ namespace memwrap {
 
 bool IsRuntimeModule(const std::string& module) {
   static const char* const kModules[] = {
-      "libc.so",    "libstdc++.so", "libgcc_s.so",   "ld-linux",     "libmemwrap_preload.so",
-      "libc++.so",  "libc++abi.so",
+      "libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux", "libmemwrap_preload.so", "libc++.so",
+      "libc++abi.so",
       // allocators a program links or preloads instead of glibc's
       "libtcmalloc", "libjemalloc.so", "libmimalloc.so"};
   for (const char* prefix : kModules) {
@@ -82,17 +82,16 @@ std::vector<CallSite> CallSiteResolver::Resolve(
   struct Grouped {
     CallSite site;
     const SourceFrame* location = nullptr;  // of the last stack grouped here
-    bool heaviest_has_frames = false;  // a stack without frames is kept only until one with
+    bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
   };
   using Key = std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
   std::map<Key, Grouped> sites;
   for (const auto& [key, use] : usage) {
     const SourceFrame& location = SiteOf(key.first, key.second);
     const bool unnamed = location.function == "??";
-    Grouped& grouped =
-        sites[{location.function, location.file, location.line,
-               unnamed ? std::string_view(location.module) : std::string_view(),
-               unnamed ? location.address : 0}];
+    Grouped& grouped = sites[{location.function, location.file, location.line,
+                              unnamed ? std::string_view(location.module) : std::string_view(),
+                              unnamed ? location.address : 0}];
     grouped.location = &location;
     CallSite& site = grouped.site;
     site.bytes += use.bytes;

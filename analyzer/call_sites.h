@@ -32,7 +32,7 @@ namespace memwrap {
 struct CallSite {
   SourceFrame location;
   uint64_t bytes = 0;
-  uint64_t allocations = 0;  // blocks
+  uint64_t allocations = 0;   // blocks
   double bytes_variance = 0;  // of the estimate `bytes` (sampled-only traces); 0 when exact
   // The heaviest contributing stack, innermost frame first: empty until FillStacks.
   std::vector<SourceFrame> stack;

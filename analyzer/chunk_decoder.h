@@ -1,8 +1,8 @@
 // Decodes chunks ahead of the record merge on a thread of its own. Reading a chunk is a
 // third of a report's time (read, CRC, zstd, unpacking the packed codec) and does not depend
 // on the records before it: while the caller replays chunk N of a process, chunk N+1 is being
-// decoded on the other core. Columnar chunks (codecs 3 and 4) come decompressed but not decoded: the
-// caller decodes their columns (TraceReader::DecodeColumns), where the records are replayed.
+// decoded on the other core. Columnar chunks (codecs 3 and 4) come decompressed but not decoded:
+// the caller decodes their columns (TraceReader::DecodeColumns), where the records are replayed.
 //
 // The TraceReader is used only by the decoder's thread while a ChunkDecoder exists.
 #pragma once

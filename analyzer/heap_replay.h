@@ -13,8 +13,8 @@
 #include <unordered_map>
 
 #include "live_block_map.h"
-#include "site_table.h"
 #include "memwrap/records.h"
+#include "site_table.h"
 #include "trace_catalog.h"
 #include "tracefile/record_cursor.h"
 
@@ -22,7 +22,7 @@ namespace memwrap {
 
 // Bytes and blocks of one call stack (live at some instant, leaked...).
 struct StackUsage {
-  uint64_t bytes = 0;   // estimated when stacks were sampled (see peak_analysis.h)
+  uint64_t bytes = 0;  // estimated when stacks were sampled (see peak_analysis.h)
   uint64_t blocks = 0;
   // Sampled-only traces (sampled_weight.h): the estimated variance of `bytes`; 0 when exact.
   double bytes_variance = 0;
@@ -75,7 +75,8 @@ class HeapReplay {
   // `sites`, when given, numbers the call sites instead of a table of the replay's own: the
   // caller's statistics intern the same (image, stack) pairs in the same order, and one table
   // saves a lookup per allocation.
-  explicit HeapReplay(SiteTable* sites = nullptr) : sites_(sites != nullptr ? sites : &own_sites_) {}
+  explicit HeapReplay(SiteTable* sites = nullptr)
+      : sites_(sites != nullptr ? sites : &own_sites_) {}
   HeapReplay(const HeapReplay&) = delete;
   HeapReplay& operator=(const HeapReplay&) = delete;
 
@@ -91,9 +92,7 @@ class HeapReplay {
 
   uint64_t live_bytes() const { return live_bytes_; }
   // The image's own heap peak so far (0 for an image not seen yet, or image 0).
-  uint64_t PeakOf(ImageId image) {
-    return image == 0 ? 0 : HeapOf(image).peak_bytes;
-  }
+  uint64_t PeakOf(ImageId image) { return image == 0 ? 0 : HeapOf(image).peak_bytes; }
   // Whether the latest Apply raised its image's own heap peak (cheaper than PeakOf before and
   // after: the replay asks for every record).
   bool image_peak_rose() const { return image_peak_rose_; }

@@ -74,23 +74,25 @@ class HeapChangeSource {
       ImageTracker tracker;
       std::vector<HeapChange> batch;
       bool cancelled = false;
-      stream.ForEach([&](uint32_t pid, const RecordView& record) {
-        ImageId ended;
-        ImageId image = tracker.Track(pid, record, &ended);
-        const uint64_t before = replay.live_bytes();
-        if (ended != 0) replay.EndImage(ended);
-        replay.Apply(image, record);
-        if (replay.live_bytes() == before) return true;
-        uint64_t ts = 0;
-        RecordTimestamp(record, &ts);
-        batch.push_back({uint64_t(int64_t(ts) + offset), replay.live_bytes()});
-        if (replay.live_bytes() > peak_bytes_) peak_bytes_ = replay.live_bytes();
-        if (batch.size() == kBatch) {
-          cancelled = !Hand(std::move(batch));
-          batch.clear();
-        }
-        return !cancelled;
-      }, [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
+      stream.ForEach(
+          [&](uint32_t pid, const RecordView& record) {
+            ImageId ended;
+            ImageId image = tracker.Track(pid, record, &ended);
+            const uint64_t before = replay.live_bytes();
+            if (ended != 0) replay.EndImage(ended);
+            replay.Apply(image, record);
+            if (replay.live_bytes() == before) return true;
+            uint64_t ts = 0;
+            RecordTimestamp(record, &ts);
+            batch.push_back({uint64_t(int64_t(ts) + offset), replay.live_bytes()});
+            if (replay.live_bytes() > peak_bytes_) peak_bytes_ = replay.live_bytes();
+            if (batch.size() == kBatch) {
+              cancelled = !Hand(std::move(batch));
+              batch.clear();
+            }
+            return !cancelled;
+          },
+          [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
       if (!batch.empty() && !cancelled) Hand(std::move(batch));
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -169,7 +171,8 @@ std::vector<HostTotal> ComputeHostTotals(const std::vector<HostTrace>& traces,
     paths_by_host[trace.host].push_back(trace.path);
   }
   std::vector<HostTotal> totals;
-  for (const std::string& host : hosts) totals.push_back(TotalOfHost(host, paths_by_host[host], series_spans));
+  for (const std::string& host : hosts)
+    totals.push_back(TotalOfHost(host, paths_by_host[host], series_spans));
   return totals;
 }
 

@@ -29,9 +29,9 @@ struct HostTrace {
 struct HostTotal {
   std::string host;
   std::vector<std::string> traces;
-  uint64_t peak_heap_bytes = 0;          // the largest sum of the traces' live heaps
-  uint64_t peak_heap_realtime_ns = 0;    // when (CLOCK_REALTIME, ns since the epoch); 0 if none
-  uint64_t sum_of_trace_peaks = 0;       // the traces' own heap peaks added up
+  uint64_t peak_heap_bytes = 0;        // the largest sum of the traces' live heaps
+  uint64_t peak_heap_realtime_ns = 0;  // when (CLOCK_REALTIME, ns since the epoch); 0 if none
+  uint64_t sum_of_trace_peaks = 0;     // the traces' own heap peaks added up
   // (realtime ns, summed heap bytes) after changes, min and max kept per span of time; the
   // largest is the peak above. Empty when no trace's heap ever changed.
   std::vector<std::pair<uint64_t, uint64_t>> heap_series;

@@ -38,16 +38,35 @@ std::string Hex(uint64_t value) {
 // rest of the unprintable ones; `quote` is escaped (' in a char; ltrace leaves " in strings).
 void AppendChar(std::string* out, unsigned char c, char quote) {
   switch (c) {
-    case '\0': *out += "\\0"; return;
-    case '\a': *out += "\\a"; return;
-    case '\b': *out += "\\b"; return;
-    case '\t': *out += "\\t"; return;
-    case '\n': *out += "\\n"; return;
-    case '\v': *out += "\\v"; return;
-    case '\f': *out += "\\f"; return;
-    case '\r': *out += "\\r"; return;
-    case '\\': *out += "\\\\"; return;
-    default: break;
+    case '\0':
+      *out += "\\0";
+      return;
+    case '\a':
+      *out += "\\a";
+      return;
+    case '\b':
+      *out += "\\b";
+      return;
+    case '\t':
+      *out += "\\t";
+      return;
+    case '\n':
+      *out += "\\n";
+      return;
+    case '\v':
+      *out += "\\v";
+      return;
+    case '\f':
+      *out += "\\f";
+      return;
+    case '\r':
+      *out += "\\r";
+      return;
+    case '\\':
+      *out += "\\\\";
+      return;
+    default:
+      break;
   }
   if (quote != '\0' && c == static_cast<unsigned char>(quote)) {
     *out += '\\';
@@ -241,7 +260,6 @@ std::string Demangled(std::string_view view) {
   return out;
 }
 
-
 }  // namespace
 
 bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryCall* call) {
@@ -249,8 +267,7 @@ bool LibraryCallDecoder::Decode(uint32_t pid, const RecordView& record, LibraryC
     case RecordType::kProcessStart:
       // A new image numbers its objects and functions afresh.
       objects_.erase(objects_.lower_bound({pid, 0}), objects_.upper_bound({pid, UINT32_MAX}));
-      functions_.erase(functions_.lower_bound({pid, 0}),
-                       functions_.upper_bound({pid, UINT32_MAX}));
+      functions_.erase(functions_.lower_bound({pid, 0}), functions_.upper_bound({pid, UINT32_MAX}));
       return false;
     case RecordType::kLibraryObject:
       if (const auto* object = record.As<LibraryObjectRecord>()) {
@@ -416,15 +433,17 @@ std::string CallSummary::FormatText() const {
     total_ns += totals.total_ns;
     total_calls += totals.calls;
   }
-  std::string out = "% time     seconds  usecs/call     calls      function\n"
-                    "------ ----------- ----------- --------- --------------------\n";
+  std::string out =
+      "% time     seconds  usecs/call     calls      function\n"
+      "------ ----------- ----------- --------- --------------------\n";
   char line[256];
   for (const auto& [name, totals] : rows) {
     const double percent = total_ns == 0 ? 0.0 : 100.0 * double(totals.total_ns) / double(total_ns);
-    const uint64_t per_call = totals.timed_calls == 0 ? 0 : totals.total_ns / totals.timed_calls / 1000;
+    const uint64_t per_call =
+        totals.timed_calls == 0 ? 0 : totals.total_ns / totals.timed_calls / 1000;
     snprintf(line, sizeof(line), "%6.2f %4" PRIu64 ".%06" PRIu64 " %11" PRIu64 " %9" PRIu64 " %s\n",
-             percent, totals.total_ns / 1000000000, (totals.total_ns % 1000000000) / 1000,
-             per_call, totals.calls, name.c_str());
+             percent, totals.total_ns / 1000000000, (totals.total_ns % 1000000000) / 1000, per_call,
+             totals.calls, name.c_str());
     out += line;
   }
   out += "------ ----------- ----------- --------- --------------------\n";

@@ -25,16 +25,16 @@ struct LibraryCall {
   std::string_view function;
   std::string_view library;         // path of the object that defines the function
   std::string_view caller_library;  // path of the calling object ("" if unknown)
-  uint64_t caller = 0;         // return address in the caller
-  uint64_t caller_offset = 0;  // caller - the calling object's load bias
-  uint64_t ts_ns = 0;          // CLOCK_MONOTONIC at entry
+  uint64_t caller = 0;              // return address in the caller
+  uint64_t caller_offset = 0;       // caller - the calling object's load bias
+  uint64_t ts_ns = 0;               // CLOCK_MONOTONIC at entry
   uint64_t duration_ns = 0;
-  bool returned = false;       // false: unfinished, or recorded at entry by design
-  bool entry_only = false;     // recorded at entry by design (LIBRARY_CALL flags)
+  bool returned = false;    // false: unfinished, or recorded at entry by design
+  bool entry_only = false;  // recorded at entry by design (LIBRARY_CALL flags)
   uint64_t result = 0;
   uint64_t args[6] = {};
-  uint16_t text_args = 0;        // bit i: texts[i] holds args[i]'s text; bit 6: the result's
-  uint32_t depth = 0;            // traced calls of the thread in progress around this one
+  uint16_t text_args = 0;  // bit i: texts[i] holds args[i]'s text; bit 6: the result's
+  uint32_t depth = 0;      // traced calls of the thread in progress around this one
   std::string texts[7];
   const LibraryPrototype* prototype = nullptr;  // nullptr: unknown
 };
@@ -69,13 +69,13 @@ struct CallFormat {
   uint64_t relative_ns = 0;  // set by the printer before each line, with -r
   bool hide_caller = false;  // ltrace's default filter (@MAIN): no "CALLER->"
   unsigned string_size = kDefaultStringSize;  // -s
-  unsigned indent = 0;       // -n: spaces per level of nesting
-  unsigned align = kDefaultAlign;  // -a: " = " starts at column align - 1
-  bool durations = false;    // -T
-  bool pids = false;         // -f: "[pid N] " before each line
-  bool caller_address = false;  // -i: "[0x...] " caller address
-  bool demangle = false;        // -C: C++ names demangled
-  int64_t realtime_offset_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC, for -t
+  unsigned indent = 0;                        // -n: spaces per level of nesting
+  unsigned align = kDefaultAlign;             // -a: " = " starts at column align - 1
+  bool durations = false;                     // -T
+  bool pids = false;                          // -f: "[pid N] " before each line
+  bool caller_address = false;                // -i: "[0x...] " caller address
+  bool demangle = false;                      // -C: C++ names demangled
+  int64_t realtime_offset_ns = 0;             // CLOCK_REALTIME - CLOCK_MONOTONIC, for -t
 };
 
 // "ls->readdir(0x55d0c2a2b2a0)                  = 0x55d0c2a2b2d0 <0.000003>" (and a newline),

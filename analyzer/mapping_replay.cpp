@@ -129,8 +129,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
       if (parked != image.remapping.end() && parked->second.first == end->old_addr) {
         removed = std::move(parked->second.second);
         image.remapping.erase(parked);
-      } else if (end->new_addr != 0 && end->old_length != 0 &&
-                 !(end->flags & MREMAP_DONTUNMAP)) {
+      } else if (end->new_addr != 0 && end->old_length != 0 && !(end->flags & MREMAP_DONTUNMAP)) {
         // BEGIN was not recorded (tracing started in between): the old range still goes.
         removed = Remove(image, end->old_addr, end->old_addr + PageUp(end->old_length));
       }

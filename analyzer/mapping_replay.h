@@ -26,10 +26,10 @@
 namespace memwrap {
 
 struct MappingCounters {
-  uint64_t mmaps = 0;    // successful mmap/mmap64 calls
-  uint64_t munmaps = 0;  // munmap calls (valid arguments)
-  uint64_t mremaps = 0;  // successful mremap calls
-  uint64_t brks = 0;     // successful brk/sbrk calls (sbrk(0) is not recorded)
+  uint64_t mmaps = 0;         // successful mmap/mmap64 calls
+  uint64_t munmaps = 0;       // munmap calls (valid arguments)
+  uint64_t mremaps = 0;       // successful mremap calls
+  uint64_t brks = 0;          // successful brk/sbrk calls (sbrk(0) is not recorded)
   uint64_t bytes_mapped = 0;  // sum of page-rounded lengths of mmap calls and mremap growth
 
   MappingCounters& operator+=(const MappingCounters& other) {
@@ -46,8 +46,8 @@ using MappedRanges = RangeMap<StackId>;  // the stack that mapped each range
 
 struct ImageMappings {
   MappedRanges ranges;
-  uint64_t mapped_bytes = 0;               // ranges + break growth
-  uint64_t break_bytes = 0;                // net growth by the program's own brk/sbrk calls
+  uint64_t mapped_bytes = 0;  // ranges + break growth
+  uint64_t break_bytes = 0;   // net growth by the program's own brk/sbrk calls
   uint64_t peak_bytes = 0;
   MappingCounters counters;
   // mremap ranges between BEGIN and END, per thread: (old start, removed ranges)

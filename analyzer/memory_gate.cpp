@@ -144,8 +144,8 @@ GateVerdict JudgeRuns(const std::vector<RunFigures>& runs, const GateLimits& lim
   }
   if (limits.baseline) {
     const Baseline& base = *limits.baseline;
-    auto against = [&](const std::string& metric, std::optional<uint64_t> actual,
-                       uint64_t baseline, uint64_t bound = 0) -> GateCheck& {
+    auto against = [&](const std::string& metric, std::optional<uint64_t> actual, uint64_t baseline,
+                       uint64_t bound = 0) -> GateCheck& {
       const Tolerance tolerance = limits.ToleranceOf(metric);
       return limit(metric, actual, tolerance.Allowed(baseline), "baseline + " + tolerance.Text(),
                    bound);

@@ -28,7 +28,8 @@ class OwnPeakRss {
     // distinct shares at which the figure rose.
     auto after = frontier_.upper_bound(memwrap);
     if (after != frontier_.begin() && std::prev(after)->second >= own_hwm) return;
-    for (auto it = frontier_.lower_bound(memwrap); it != frontier_.end() && it->second <= own_hwm;) {
+    for (auto it = frontier_.lower_bound(memwrap);
+         it != frontier_.end() && it->second <= own_hwm;) {
       it = frontier_.erase(it);
     }
     frontier_[memwrap] = own_hwm;

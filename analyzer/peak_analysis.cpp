@@ -77,11 +77,11 @@ class PeakAttribution : public HeapObserver {
   }
 
   struct Values {
-    uint64_t bytes = 0;  // live bytes (modular, like the live total)
-    int64_t blocks = 0;  // live blocks
-    double estimated_bytes = 0;   // sampled stacks: weighted by 1 / P(sampled)
+    uint64_t bytes = 0;          // live bytes (modular, like the live total)
+    int64_t blocks = 0;          // live blocks
+    double estimated_bytes = 0;  // sampled stacks: weighted by 1 / P(sampled)
     double estimated_blocks = 0;
-    double bytes_variance = 0;    // of estimated_bytes (sampled_weight.h)
+    double bytes_variance = 0;  // of estimated_bytes (sampled_weight.h)
   };
   struct State {
     Values now, at_peak;
@@ -198,63 +198,66 @@ HeapAnalysis AnalyzeHeap(TraceStream& stream, uint64_t sample_bytes, uint32_t on
   uint64_t ordinal = 0, peak_ordinal = 0;
   LatestRss latest_rss;
   bool allocated = false;  // an ALLOC was seen
-  stream.ForEachRecord([&](uint32_t pid, const RecordView& record) {
-    if (only_pid != 0 && pid != only_pid) return true;
-    ++ordinal;
-    analysis.catalog.Add(pid, record);
-    ImageId ended;
-    ImageId image = tracker.Track(pid, record, &ended);
-    if (ended != 0) {
-      EndImage(ended, whole_run_statistics, &replay, &mappings, &latest_rss, &analysis);
-    }
-    if (MemorySampleRecord sample;
-        record.type == RecordType::kMemorySample && image != 0 && record.Copy(&sample)) {
-      AddMemorySample(image, record, sample, &latest_rss, &analysis);
-      return true;
-    }
-    if (record.type == RecordType::kStackSample) {
-      AddStackSample(image, record, &analysis);
-      return true;
-    }
-    if (record.type == RecordType::kAlloc && !allocated) {
-      allocated = true;
-      if (heap_started) heap_started(analysis.catalog);
-    }
-    if (whole_run_statistics) analysis.stats.Observe(image, pid, record);
-    bool changed = false;
-    if (replay.Apply(image, record)) {
-      changed = true;
-      uint64_t ts = 0;
-      RecordTimestamp(record, &ts);
-      if (replay.image_peak_rose()) {
-        if (auto it = latest_rss.by_image.find(image); it != latest_rss.by_image.end()) {
-          HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
-          info.at_heap_peak = it->second.first;
-          info.at_heap_peak_age_ns = ts > it->second.second ? ts - it->second.second : 0;
-          info.have_at_heap_peak = true;
+  stream.ForEachRecord(
+      [&](uint32_t pid, const RecordView& record) {
+        if (only_pid != 0 && pid != only_pid) return true;
+        ++ordinal;
+        analysis.catalog.Add(pid, record);
+        ImageId ended;
+        ImageId image = tracker.Track(pid, record, &ended);
+        if (ended != 0) {
+          EndImage(ended, whole_run_statistics, &replay, &mappings, &latest_rss, &analysis);
         }
-      }
-      if (replay.live_bytes() > analysis.peak_bytes) {
-        analysis.peak_bytes = replay.live_bytes();
-        analysis.peak_ts_ns = ts;
-        peak_ordinal = ordinal;
-        attribution.NewPeak();
-        analysis.rss_at_heap_peak = latest_rss.sum;
-        analysis.have_rss_at_heap_peak = !latest_rss.by_image.empty();
-      }
-    } else if (mappings.Apply(image, record)) {
-      changed = true;
-      if (mappings.mapped_bytes() > analysis.peak_mapped_bytes) {
-        analysis.peak_mapped_bytes = mappings.mapped_bytes();
-        RecordTimestamp(record, &analysis.peak_mapped_ts_ns);
-      }
-    }
-    if (changed && replay.live_bytes() + mappings.mapped_bytes() > analysis.peak_heap_and_mapped_bytes) {
-      analysis.peak_heap_and_mapped_bytes = replay.live_bytes() + mappings.mapped_bytes();
-      RecordTimestamp(record, &analysis.peak_heap_and_mapped_ts_ns);
-    }
-    return true;
-  }, [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
+        if (MemorySampleRecord sample;
+            record.type == RecordType::kMemorySample && image != 0 && record.Copy(&sample)) {
+          AddMemorySample(image, record, sample, &latest_rss, &analysis);
+          return true;
+        }
+        if (record.type == RecordType::kStackSample) {
+          AddStackSample(image, record, &analysis);
+          return true;
+        }
+        if (record.type == RecordType::kAlloc && !allocated) {
+          allocated = true;
+          if (heap_started) heap_started(analysis.catalog);
+        }
+        if (whole_run_statistics) analysis.stats.Observe(image, pid, record);
+        bool changed = false;
+        if (replay.Apply(image, record)) {
+          changed = true;
+          uint64_t ts = 0;
+          RecordTimestamp(record, &ts);
+          if (replay.image_peak_rose()) {
+            if (auto it = latest_rss.by_image.find(image); it != latest_rss.by_image.end()) {
+              HeapAnalysis::ImageRss& info = analysis.rss_by_image[image];
+              info.at_heap_peak = it->second.first;
+              info.at_heap_peak_age_ns = ts > it->second.second ? ts - it->second.second : 0;
+              info.have_at_heap_peak = true;
+            }
+          }
+          if (replay.live_bytes() > analysis.peak_bytes) {
+            analysis.peak_bytes = replay.live_bytes();
+            analysis.peak_ts_ns = ts;
+            peak_ordinal = ordinal;
+            attribution.NewPeak();
+            analysis.rss_at_heap_peak = latest_rss.sum;
+            analysis.have_rss_at_heap_peak = !latest_rss.by_image.empty();
+          }
+        } else if (mappings.Apply(image, record)) {
+          changed = true;
+          if (mappings.mapped_bytes() > analysis.peak_mapped_bytes) {
+            analysis.peak_mapped_bytes = mappings.mapped_bytes();
+            RecordTimestamp(record, &analysis.peak_mapped_ts_ns);
+          }
+        }
+        if (changed &&
+            replay.live_bytes() + mappings.mapped_bytes() > analysis.peak_heap_and_mapped_bytes) {
+          analysis.peak_heap_and_mapped_bytes = replay.live_bytes() + mappings.mapped_bytes();
+          RecordTimestamp(record, &analysis.peak_heap_and_mapped_ts_ns);
+        }
+        return true;
+      },
+      [&](uint32_t /*pid*/, const RecordView& ahead) { replay.Prefetch(ahead); });
   CollectImageFigures(replay, mappings, whole_run_statistics, &analysis);
   if (peak_ordinal == 0) return analysis;
   attribution.Collect(&analysis.live_at_peak, &analysis.peak_blocks);

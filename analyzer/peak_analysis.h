@@ -25,9 +25,9 @@
 #include "allocation_stats.h"
 #include "heap_replay.h"
 #include "mapping_replay.h"
+#include "memwrap/trace_format.h"
 #include "own_peak_rss.h"
 #include "trace_catalog.h"
-#include "memwrap/trace_format.h"
 #include "trace_stream.h"
 
 namespace memwrap {
@@ -42,7 +42,7 @@ struct HeapAnalysis {
   uint64_t peak_blocks = 0;
   std::map<std::pair<ImageId, StackId>, StackUsage> live_at_peak;  // by (image, stack)
   AllocationStats stats;  // whole-run totals, temporaries, leaks, threads
-  bool sampled = false;  // live_at_peak holds estimates (see above)
+  bool sampled = false;   // live_at_peak holds estimates (see above)
   // --stacks=sampled from format 1.4 on: the trace holds only the sampled allocations and their
   // frees. Then the replay's peak and totals are those of the samples, not the program's: the
   // exact figures are the images' HEAP_COUNTERS (TraceCatalog), and `stats` weighs the samples.
@@ -65,8 +65,8 @@ struct HeapAnalysis {
     uint64_t max_hwm = 0;
     OwnPeakRss own_peak;
     std::optional<uint64_t> max_memwrap_rss;  // memwrap's largest share in a sample, if known
-    uint64_t at_heap_peak = 0;           // RSS in the last sample before the image's heap peak
-    uint64_t at_heap_peak_age_ns = 0;    // how long before that peak the sample was taken
+    uint64_t at_heap_peak = 0;                // RSS in the last sample before the image's heap peak
+    uint64_t at_heap_peak_age_ns = 0;         // how long before that peak the sample was taken
     bool have_at_heap_peak = false;
   };
   std::map<ImageId, ImageRss> rss_by_image;

@@ -78,9 +78,9 @@ class ProcessCursor {
   size_t next_chunk_ = 0;   // chunks requested so far
   std::future<Chunk> next_;
   Chunk chunk_;
-  ByteBuffer records_;       // the current chunk's records when it was columnar
-  RecordCursor cursor_;      // at its end until the first chunk
-  RecordCursor lookahead_;   // kLookahead records ahead of cursor_
+  ByteBuffer records_;      // the current chunk's records when it was columnar
+  RecordCursor cursor_;     // at its end until the first chunk
+  RecordCursor lookahead_;  // kLookahead records ahead of cursor_
   RecordView ahead_record_;
   std::string where_;
   RecordView record_;

@@ -277,7 +277,7 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
       entry.peak_heap_bytes = counters.peak_usable_bytes;
     }
     AddSampledThreads(image, &entry);
-    entry.peak_heap_time_ns = 0;  // the counters do not say when
+    entry.peak_heap_time_ns = 0;           // the counters do not say when
     entry.rss_at_heap_peak_bytes.reset();  // nor, so, what the RSS was then
   }
   report->totals.allocations = sampled.allocations;
@@ -285,7 +285,7 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
   report->totals.bytes_allocated = sampled.bytes_allocated;
   report->peak_heap_bytes = sampled.peak_bytes;
   report->peak_heap_time_ns = 0;
-  report->peak_live_blocks = 0;  // not known: only sampled blocks are in the trace
+  report->peak_live_blocks = 0;            // not known: only sampled blocks are in the trace
   report->peak_heap_and_mapped_bytes = 0;  // the sum needs every event's time
   report->peak_heap_and_mapped_time_ns = 0;
   report->rss_at_heap_peak_bytes.reset();
@@ -357,7 +357,8 @@ HeapAnalysis AnalyzeForReport(TraceStream& stream, const Report& report,
   const bool runtime_debug_info = options.scope == ReportScope::kFull;
   return AnalyzeHeap(
       stream, report.recording.stacks == "sampled" ? report.recording.sample_bytes : 0,
-      options.process, [&](const TraceCatalog& catalog) {
+      options.process,
+      [&](const TraceCatalog& catalog) {
         std::vector<LoadedModule> modules;
         for (const ProcessImage& image : catalog.images()) {
           for (const LoadedModule& module : image.modules) {

@@ -38,9 +38,9 @@ struct ReportOptions {
 
 // Call sites with a count that is not "bytes live at the peak": whole-run totals.
 struct SiteCount {
-  CallSite site;             // location and heaviest stack
-  uint64_t allocations = 0;  // calls (or temporary allocations, for temporary_sites)
-  uint64_t bytes = 0;        // bytes allocated by those calls
+  CallSite site;              // location and heaviest stack
+  uint64_t allocations = 0;   // calls (or temporary allocations, for temporary_sites)
+  uint64_t bytes = 0;         // bytes allocated by those calls
   double bytes_variance = 0;  // sampled-only traces: of the estimate `bytes`; 0 when exact
 };
 
@@ -92,7 +92,7 @@ struct ProcessReport {
   uint32_t pid = 0;
   uint32_t ppid = 0;
   std::string exe;
-  std::string command;  // argv joined by spaces
+  std::string command;         // argv joined by spaces
   bool heap_recorded = false;  // some image of this pid had the shim
   std::optional<ProcessEnd> end;
   uint64_t peak_heap_bytes = 0;
@@ -123,25 +123,25 @@ struct ProcessReport {
 // Where the threads were when the tracer sampled their stacks (--stack-sample-rate): the
 // innermost function of each sample, like perf's "self" column.
 struct SampledFunction {
-  SourceFrame location;            // the innermost source frame (inline frames expanded)
+  SourceFrame location;  // the innermost source frame (inline frames expanded)
   uint64_t samples = 0;
   std::vector<SourceFrame> stack;  // the stack sampled most often there, innermost first
 };
 
 struct StackSamples {
-  uint64_t total = 0;          // samples taken, failed unwinds included
-  uint64_t unwind_failed = 0;  // samples whose stack could not be unwound
+  uint64_t total = 0;                // samples taken, failed unwinds included
+  uint64_t unwind_failed = 0;        // samples whose stack could not be unwound
   std::vector<SampledFunction> top;  // by samples, descending (top N)
 };
 
 // How the trace was recorded (its session info), as the report states it.
 struct RecordingMode {
-  std::string stacks = "full";    // full | none | sampled
-  std::string on_full = "block";  // block | drop
+  std::string stacks = "full";          // full | none | sampled
+  std::string on_full = "block";        // block | drop
   std::string buffers = "per-process";  // per-process | per-thread
-  uint64_t sample_bytes = 0;      // sampled only
-  uint32_t stack_depth = 0;       // 0: not recorded
-  uint64_t ring_bytes = 0;        // 0: not recorded
+  uint64_t sample_bytes = 0;            // sampled only
+  uint32_t stack_depth = 0;             // 0: not recorded
+  uint64_t ring_bytes = 0;              // 0: not recorded
 };
 
 struct Report {
@@ -152,8 +152,8 @@ struct Report {
   uint64_t peak_heap_bytes = 0;
   uint64_t peak_heap_time_ns = 0;
   uint64_t peak_live_blocks = 0;
-  std::vector<CallSite> peak_sites;  // top N
-  size_t peak_site_count = 0;        // all sites with live bytes at the peak
+  std::vector<CallSite> peak_sites;   // top N
+  size_t peak_site_count = 0;         // all sites with live bytes at the peak
   bool peak_sites_estimated = false;  // sampled stacks: bytes/allocations per site are estimates
   SampledHeap sampled;  // present: the trace holds only samples; the figures below say how
   KeptHeap kept;        // present: the trace holds only the allocations --keep-stacks-if kept
@@ -165,7 +165,7 @@ struct Report {
   MappingCounters mapping_totals;
   std::optional<uint64_t> rss_at_heap_peak_bytes;  // all processes' last samples before the peak
   // Whole run.
-  uint64_t leaked_bytes = 0;             // live when their process image ended (not suppressed)
+  uint64_t leaked_bytes = 0;  // live when their process image ended (not suppressed)
   uint64_t leaked_blocks = 0;
   uint64_t suppressed_leaked_bytes = 0;  // matched by the suppression file
   std::vector<CallSite> leak_sites;      // top N by bytes

@@ -27,7 +27,8 @@ json SiteJson(const CallSite& site) {
   out["bytes"] = site.bytes;
   out["allocations"] = site.allocations;
   // Sampled-only traces: the estimate's standard error (report.h, SampledHeap).
-  if (site.bytes_variance > 0) out["bytes_standard_error"] = std::llround(std::sqrt(site.bytes_variance));
+  if (site.bytes_variance > 0)
+    out["bytes_standard_error"] = std::llround(std::sqrt(site.bytes_variance));
   out["stack"] = json::array();
   for (const SourceFrame& frame : site.stack) out["stack"].push_back(FrameJson(frame));
   return out;
@@ -95,7 +96,8 @@ json ProcessJson(const ProcessReport& process) {
                               {"frees", thread.totals.frees},
                               {"bytes_allocated", thread.totals.bytes_allocated}});
   }
-  out["peak_rss_bytes"] = process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_bytes);
+  out["peak_rss_bytes"] =
+      process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_bytes);
   out["peak_rss_source"] =
       process.peak_rss_source.empty() ? json(nullptr) : json(process.peak_rss_source);
   out["memwrap_rss_bytes"] =

@@ -14,9 +14,12 @@ namespace {
 std::string EndText(const ProcessReport& process) {
   if (!process.end) return "exit status not observed";
   switch (process.end->kind) {
-    case ExitKind::kExited: return "exited with " + std::to_string(process.end->status);
-    case ExitKind::kSignaled: return "killed by signal " + std::to_string(process.end->status);
-    default: return "exit status not observed";
+    case ExitKind::kExited:
+      return "exited with " + std::to_string(process.end->status);
+    case ExitKind::kSignaled:
+      return "killed by signal " + std::to_string(process.end->status);
+    default:
+      return "exit status not observed";
   }
 }
 
@@ -35,8 +38,8 @@ std::string StandardError(double variance) {
 // Sampled-only traces: how the figures were obtained, said once at the top.
 void WriteSampledNote(std::ostringstream& out, const SampledHeap& sampled) {
   out << "SAMPLED trace: only sampled allocations (Poisson by bytes, mean "
-      << BytesWithExact(sampled.sample_bytes) << ") and their frees were recorded: "
-      << GroupDigits(sampled.samples) << " samples";
+      << BytesWithExact(sampled.sample_bytes)
+      << ") and their frees were recorded: " << GroupDigits(sampled.samples) << " samples";
   if (sampled.samples_untracked != 0) {
     out << " (" << GroupDigits(sampled.samples_untracked)
         << " more dropped: the shim's sampled-block set was full)";
@@ -49,8 +52,8 @@ void WriteSampledNote(std::ostringstream& out, const SampledHeap& sampled) {
 
 // --keep-stacks-if traces: what the trace keeps and which figures count everything.
 void WriteKeptNote(std::ostringstream& out, const Report& report) {
-  out << "FILTERED trace (--keep-stacks-if '" << report.kept.expression << "'): "
-      << GroupDigits(report.kept.allocations_kept) << " of "
+  out << "FILTERED trace (--keep-stacks-if '" << report.kept.expression
+      << "'): " << GroupDigits(report.kept.allocations_kept) << " of "
       << GroupDigits(report.totals.allocations)
       << " allocations kept with their stacks. Counts, bytes, leaks in total and the peak "
          "count every event, exactly; call sites, leaks by site and temporaries cover the kept "
@@ -88,9 +91,9 @@ void WriteFlightRecorderNote(std::ostringstream& out, const Report& report) {
     auto it = report.session.find(key);
     return it != report.session.end() ? it->second : std::string("?");
   };
-  out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second
-      << " fired; " << value("fltrec_overwritten_records")
-      << " records before the window (--keep " << value("fltrec_keep")
+  out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second << " fired; "
+      << value("fltrec_overwritten_records") << " records before the window (--keep "
+      << value("fltrec_keep")
       << ") were overwritten: the heap blocks and the program's own mappings live from "
          "before it are included, samples and marks from before it are not\n";
 }
@@ -130,15 +133,15 @@ void WritePeaks(std::ostringstream& out, const Report& report) {
         << HumanDuration(report.peak_heap_time_ns) << " (counted from every event)\n";
   } else {
     out << "Peak heap: " << BytesWithExact(report.peak_heap_bytes) << " at "
-        << HumanDuration(report.peak_heap_time_ns) << ", in " << GroupDigits(report.peak_live_blocks)
-        << " live blocks\n";
+        << HumanDuration(report.peak_heap_time_ns) << ", in "
+        << GroupDigits(report.peak_live_blocks) << " live blocks\n";
   }
   out << "Peak of the program's own mappings: " << BytesWithExact(report.peak_mapped_bytes);
   if (report.peak_mapped_bytes != 0) out << " at " << HumanDuration(report.peak_mapped_time_ns);
   if (report.rss_at_heap_peak_bytes) {
     out << "\nRSS at the heap peak: " << BytesWithExact(*report.rss_at_heap_peak_bytes)
-        << " (the last /proc samples before the peak, every " << HumanDuration(report.sample_interval_ns)
-        << ")";
+        << " (the last /proc samples before the peak, every "
+        << HumanDuration(report.sample_interval_ns) << ")";
   }
   if (report.sampled.present || report.kept.present) {
     out << "\nPeak of heap + mappings: not available in a "
@@ -154,8 +157,9 @@ void WritePeaks(std::ostringstream& out, const Report& report) {
 
 void WritePeakSites(std::ostringstream& out, const Report& report) {
   if (!report.peak_sites.empty() && report.kept.present) {
-    out << "Kept allocations live at their own peak (" << BytesWithExact(report.kept.kept_peak_bytes)
-        << " at " << HumanDuration(report.kept.kept_peak_time_ns) << "), by call site (top "
+    out << "Kept allocations live at their own peak ("
+        << BytesWithExact(report.kept.kept_peak_bytes) << " at "
+        << HumanDuration(report.kept.kept_peak_time_ns) << "), by call site (top "
         << report.peak_sites.size() << " of " << report.peak_site_count << ")";
   } else if (!report.peak_sites.empty()) {
     out << "Live at the peak, by call site (top " << report.peak_sites.size() << " of "
@@ -185,9 +189,9 @@ void WriteLeaks(std::ostringstream& out, const Report& report) {
         << " blocks";
   } else if (report.kept.present) {
     out << "\nLeaks (blocks live when their process ended): "
-        << BytesWithExact(report.kept.live_at_end_bytes) << " (exact); of kept allocations: "
-        << BytesWithExact(report.leaked_bytes) << " in " << GroupDigits(report.leaked_blocks)
-        << (report.leaked_blocks == 1 ? " block" : " blocks");
+        << BytesWithExact(report.kept.live_at_end_bytes)
+        << " (exact); of kept allocations: " << BytesWithExact(report.leaked_bytes) << " in "
+        << GroupDigits(report.leaked_blocks) << (report.leaked_blocks == 1 ? " block" : " blocks");
   } else {
     out << "\nLeaks (blocks live when their process ended): " << BytesWithExact(report.leaked_bytes)
         << " in " << GroupDigits(report.leaked_blocks)
@@ -232,16 +236,16 @@ void WriteTopSites(std::ostringstream& out, const Report& report) {
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];
     out << "  #" << i + 1 << "  " << GroupDigits(count.allocations)
-        << (count.allocations == 1 ? " call, " : " calls, ")
-        << BytesWithExact(count.bytes) << StandardError(count.bytes_variance) << "  "
-        << FrameText(count.site.location) << "\n";
+        << (count.allocations == 1 ? " call, " : " calls, ") << BytesWithExact(count.bytes)
+        << StandardError(count.bytes_variance) << "  " << FrameText(count.site.location) << "\n";
   }
   out << "Most bytes allocated" << estimated << ":\n";
   for (size_t i = 0; i < report.top_sites_by_bytes.size(); ++i) {
     const SiteCount& count = report.top_sites_by_bytes[i];
     out << "  #" << i + 1 << "  " << BytesWithExact(count.bytes)
-        << StandardError(count.bytes_variance) << " in " << GroupDigits(count.allocations) << (count.allocations == 1 ? " call  " : " calls  ")
-        << FrameText(count.site.location) << "\n";
+        << StandardError(count.bytes_variance) << " in " << GroupDigits(count.allocations)
+        << (count.allocations == 1 ? " call  " : " calls  ") << FrameText(count.site.location)
+        << "\n";
   }
 }
 
@@ -257,8 +261,7 @@ void WriteStackSamples(std::ostringstream& out, const Report& report) {
     const SampledFunction& function = samples.top[i];
     out << "  #" << i + 1 << "  " << GroupDigits(function.samples)
         << (function.samples == 1 ? " sample (" : " samples (")
-        << function.samples * 100 / samples.total << "%)  " << FrameText(function.location)
-        << "\n";
+        << function.samples * 100 / samples.total << "%)  " << FrameText(function.location) << "\n";
   }
 }
 
@@ -304,11 +307,9 @@ void WriteProcess(std::ostringstream& out, const ProcessReport& process) {
   out << "  pid " << process.pid << "  " << process.command << "\n      " << EndText(process)
       << ", heap peak " << BytesWithExact(process.peak_heap_bytes);
   if (process.sampled_counters) {
-    out << " +- " << BytesWithExact(process.sampled_counters->peak_bound_bytes)
-        << " usable";
+    out << " +- " << BytesWithExact(process.sampled_counters->peak_bound_bytes) << " usable";
   }
-  out << ", "
-      << GroupDigits(process.counters.allocations) << " allocations"
+  out << ", " << GroupDigits(process.counters.allocations) << " allocations"
       << (process.heap_recorded ? "" : " (heap not recorded: no shim in this process)") << "\n";
   if (!process.heap_recorded && process.peak_mapped_bytes != 0) {
     // Without the shim, the mappings come from the traced system calls: malloc's included.

@@ -12,8 +12,12 @@ namespace {
 constexpr size_t kDenseSlack = 1 << 16;
 
 // The kind of an id (0: the shim's, 1: the tracer's) and its index among them.
-int KindOf(StackId id) { return (id & kTracerStackIdBit) != 0 ? 1 : 0; }
-size_t IndexOf(StackId id) { return id & ~kTracerStackIdBit; }
+int KindOf(StackId id) {
+  return (id & kTracerStackIdBit) != 0 ? 1 : 0;
+}
+size_t IndexOf(StackId id) {
+  return id & ~kTracerStackIdBit;
+}
 
 }  // namespace
 

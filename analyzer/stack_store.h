@@ -42,8 +42,8 @@ class StackStore {
     bool present = false;
   };
   struct ImageStacks {
-    std::vector<Slot> by_id[2];        // [0]: the shim's ids, [1]: the tracer's (bit cleared)
-    std::map<StackId, Slot> far_ids;   // ids too far beyond the dense ranges
+    std::vector<Slot> by_id[2];       // [0]: the shim's ids, [1]: the tracer's (bit cleared)
+    std::map<StackId, Slot> far_ids;  // ids too far beyond the dense ranges
   };
   using Chunk = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
   static constexpr size_t kChunkFrames = HugePageAllocator<uint64_t>::kHugePage / 8;

@@ -63,7 +63,7 @@ struct ModuleFile {
   std::string name;                // basename: SourceFrame::module
   bool opened = false;
   Dwfl* dwfl = nullptr;
-  Dwfl_Module* mod = nullptr;  // nullptr when the file could not be used
+  Dwfl_Module* mod = nullptr;              // nullptr when the file could not be used
   std::unique_ptr<ModuleSymbols> symbols;  // read when a frame first needs it
 };
 
@@ -121,8 +121,7 @@ std::string DieName(Dwarf_Die* die) {
 
 bool IsFunction(Dwarf_Die* die) {
   int tag = dwarf_tag(die);
-  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-         tag == DW_TAG_entry_point;
+  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_entry_point;
 }
 
 struct OpenedFile {
@@ -137,7 +136,7 @@ OpenedFile OpenPath(const std::string& path, const std::string& name) {
   // Only regular files: module paths come from the trace, which may be hostile or from another
   // machine. Opening a FIFO blocks until someone writes to it (memwrap report hung), and a
   // device is no ELF file either.
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return opened;
   opened.dwfl = dwfl_begin(&kCallbacks);
   if (opened.dwfl == nullptr) return opened;

@@ -8,13 +8,13 @@
 #include <tuple>
 
 #include "call_sites.h"
-#include "system_samples.h"
 #include "heap_replay.h"
 #include "image_tracker.h"
 #include "library_calls.h"
 #include "mapping_replay.h"
 #include "memwrap/trace_format.h"
 #include "sampled_weight.h"
+#include "system_samples.h"
 #include "trace_catalog.h"
 #include "trace_stream.h"
 #include "tracefile/trace_reader.h"
@@ -29,11 +29,11 @@ using StackKey = std::pair<ImageId, StackId>;
 // What the timeline knows of one pid while it replays.
 struct PidState {
   ImageId image = 0;
-  std::optional<uint64_t> rss, pss;  // last sample of the current image
-  std::map<StackKey, int64_t> deltas;  // heap change by stack since the last row
-  std::vector<std::string> markers;    // since the last row
+  std::optional<uint64_t> rss, pss;       // last sample of the current image
+  std::map<StackKey, int64_t> deltas;     // heap change by stack since the last row
+  std::vector<std::string> markers;       // since the last row
   std::map<std::string, uint64_t> calls;  // library calls (memwrap run --ltrace) since then
-  bool gone = false;                   // its image ended and no other followed (yet)
+  bool gone = false;                      // its image ended and no other followed (yet)
   // Sampled-only traces: the live heap (usable bytes) of the image's last HEAP_COUNTERS.
   uint64_t counted_live = 0;
 };
@@ -135,14 +135,16 @@ class TimelineBuilder {
         break;
       case RecordType::kMark:
         if (const auto* mark = record.As<MarkRecord>();
-            mark && sizeof(*mark) + uint64_t(mark->name_size) <= record.size && mark->name_size > 0) {
+            mark && sizeof(*mark) + uint64_t(mark->name_size) <= record.size &&
+            mark->name_size > 0) {
           const char* name = reinterpret_cast<const char*>(record.data + sizeof(*mark));
           state.markers.push_back("mark: " + std::string(name, strnlen(name, mark->name_size)));
         }
         break;
       case RecordType::kStdoutLine:
         if (const auto* line = record.As<StdoutLineRecord>();
-            line && sizeof(*line) + uint64_t(line->text_size) <= record.size && line->text_size > 0) {
+            line && sizeof(*line) + uint64_t(line->text_size) <= record.size &&
+            line->text_size > 0) {
           const char* text = reinterpret_cast<const char*>(record.data + sizeof(*line));
           state.markers.push_back("stdout: " + std::string(text, strnlen(text, line->text_size)));
         }
@@ -163,7 +165,8 @@ class TimelineBuilder {
       default:
         break;
     }
-    if (LibraryCall call; calls_.Decode(pid, record, &call)) ++state.calls[std::string(call.function)];
+    if (LibraryCall call; calls_.Decode(pid, record, &call))
+      ++state.calls[std::string(call.function)];
     if (image != 0) {
       auto heap = heap_.images().find(image);
       NoteDelta(record, heap == heap_.images().end() ? nullptr : &heap->second, &state.deltas,
@@ -181,9 +184,7 @@ class TimelineBuilder {
     }
   }
 
-  void Finish() {
-    EmitRows(std::max(last_ts_, next_row_ - timeline_->step_ns), "end");
-  }
+  void Finish() { EmitRows(std::max(last_ts_, next_row_ - timeline_->step_ns), "end"); }
 
  private:
   std::optional<uint64_t> TotalRss() const {
@@ -270,8 +271,10 @@ class TimelineBuilder {
       all_markers.insert(all_markers.end(), state.markers.begin(), state.markers.end());
       state.deltas.clear();
       state.markers.clear();
-      if (!several_) timeline_->rows.push_back(std::move(row));
-      else per_pid_rows_.push_back(std::move(row));
+      if (!several_)
+        timeline_->rows.push_back(std::move(row));
+      else
+        per_pid_rows_.push_back(std::move(row));
     }
     if (several_) {
       TimelineRow total;
@@ -370,7 +373,8 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
   if (auto kept = session.find("keep_stacks_if"); kept != session.end()) {
     timeline.filtered = true;
     timeline.warnings.push_back(
-        "filtered trace (--keep-stacks-if '" + kept->second + "'): heap is the exact live heap "
+        "filtered trace (--keep-stacks-if '" + kept->second +
+        "'): heap is the exact live heap "
         "counted from every event, read at each --interval (rows in between repeat the last "
         "reading; no rows at spikes between them: memwrap report gives the exact peak and its "
         "time); per-site changes cover the kept allocations only");

@@ -47,7 +47,8 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       size_t room = record.size - sizeof(*start);
       size_t exe_size = start->exe_size <= room ? start->exe_size : room;
       image.exe = BoundedString(strings, exe_size);
-      size_t cmd_size = start->cmdline_size <= room - exe_size ? start->cmdline_size : room - exe_size;
+      size_t cmd_size =
+          start->cmdline_size <= room - exe_size ? start->cmdline_size : room - exe_size;
       for (size_t pos = 0; pos < cmd_size;) {
         std::string arg = BoundedString(strings + exe_size + pos, cmd_size - pos);
         pos += arg.size() + 1;

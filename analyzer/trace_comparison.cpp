@@ -18,10 +18,15 @@ namespace {
 
 using SiteKey = std::tuple<std::string, std::string, uint32_t>;
 
-SiteKey KeyOf(const SourceFrame& frame) { return {frame.function, frame.file, frame.line}; }
+SiteKey KeyOf(const SourceFrame& frame) {
+  return {frame.function, frame.file, frame.line};
+}
 
 std::string Signed(int64_t value) {
-  return (value > 0 ? "+" : value < 0 ? "-" : "") + GroupDigits(uint64_t(value < 0 ? -value : value));
+  return (value > 0   ? "+"
+          : value < 0 ? "-"
+                      : "") +
+         GroupDigits(uint64_t(value < 0 ? -value : value));
 }
 
 std::string Place(const SourceFrame& frame) {
@@ -66,10 +71,11 @@ TraceDiff DiffReports(Report a, Report b) {
   for (auto& [key, delta] : sites) {
     if (delta.peak_delta() != 0 || delta.total_delta() != 0) diff.sites.push_back(delta);
   }
-  std::stable_sort(diff.sites.begin(), diff.sites.end(), [](const SiteDelta& x, const SiteDelta& y) {
-    int64_t px = std::abs(x.peak_delta()), py = std::abs(y.peak_delta());
-    return px != py ? px > py : std::abs(x.total_delta()) > std::abs(y.total_delta());
-  });
+  std::stable_sort(
+      diff.sites.begin(), diff.sites.end(), [](const SiteDelta& x, const SiteDelta& y) {
+        int64_t px = std::abs(x.peak_delta()), py = std::abs(y.peak_delta());
+        return px != py ? px > py : std::abs(x.total_delta()) > std::abs(y.total_delta());
+      });
   diff.a = std::move(a);
   diff.b = std::move(b);
   return diff;
@@ -85,8 +91,9 @@ std::string FormatDiffText(const TraceDiff& diff, size_t top) {
       << GroupDigits(diff.b.totals.bytes_allocated) << " ("
       << Signed(int64_t(diff.b.totals.bytes_allocated) - int64_t(diff.a.totals.bytes_allocated))
       << ")\n"
-      << "Leaked: " << GroupDigits(diff.a.leaked_bytes) << " -> " << GroupDigits(diff.b.leaked_bytes)
-      << " (" << Signed(int64_t(diff.b.leaked_bytes) - int64_t(diff.a.leaked_bytes)) << ")\n";
+      << "Leaked: " << GroupDigits(diff.a.leaked_bytes) << " -> "
+      << GroupDigits(diff.b.leaked_bytes) << " ("
+      << Signed(int64_t(diff.b.leaked_bytes) - int64_t(diff.a.leaked_bytes)) << ")\n";
   // A sampled trace's peak is known within a bound, its sites and leaks are estimates.
   for (const Report* report : {&diff.a, &diff.b}) {
     if (!report->sampled.present) continue;
@@ -99,8 +106,8 @@ std::string FormatDiffText(const TraceDiff& diff, size_t top) {
   for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
     const SiteDelta& site = diff.sites[i];
     out << "  " << GroupDigits(uint64_t(site.peak_bytes_a)) << " -> "
-        << GroupDigits(uint64_t(site.peak_bytes_b)) << " (" << Signed(site.peak_delta())
-        << ")   " << Signed(site.total_delta()) << "   " << Place(site.location) << "\n";
+        << GroupDigits(uint64_t(site.peak_bytes_b)) << " (" << Signed(site.peak_delta()) << ")   "
+        << Signed(site.total_delta()) << "   " << Place(site.location) << "\n";
   }
   return out.str();
 }
@@ -118,8 +125,8 @@ std::string FormatDiffJson(const TraceDiff& diff, size_t top) {
   out["leaked_bytes"] = pair(int64_t(diff.a.leaked_bytes), int64_t(diff.b.leaked_bytes));
   // Sampled traces (report.h, SampledHeap): the peak's bound, 0 when exact; sites and leaks
   // of a sampled trace are estimates.
-  out["peak_heap_bound_bytes"] = pair(int64_t(diff.a.sampled.peak_bound_bytes),
-                                      int64_t(diff.b.sampled.peak_bound_bytes));
+  out["peak_heap_bound_bytes"] =
+      pair(int64_t(diff.a.sampled.peak_bound_bytes), int64_t(diff.b.sampled.peak_bound_bytes));
   out["sampled"] = {{"a", diff.a.sampled.present}, {"b", diff.b.sampled.present}};
   out["sites"] = json::array();
   for (size_t i = 0; i < diff.sites.size() && i < top; ++i) {
@@ -163,7 +170,8 @@ MultiReport MergeReports(std::vector<Report> reports) {
   merged.rss_known = rsses.size();
   merged.leaked = SpreadOf(leaks);
   std::vector<HostTrace> traces;
-  for (const Report& report : reports) traces.push_back({report.trace_path, SessionValue(report, "host")});
+  for (const Report& report : reports)
+    traces.push_back({report.trace_path, SessionValue(report, "host")});
   merged.hosts = ComputeHostTotals(traces);
   merged.traces = std::move(reports);
   return merged;
@@ -178,11 +186,11 @@ std::string FormatMultiText(const MultiReport& merged) {
     const std::string rank = SessionValue(report, "rank");
     out << "  " << report.trace_path;
     if (!host.empty() || !rank.empty()) {
-      out << "  (" << (host.empty() ? "" : "host " + host) << (host.empty() || rank.empty() ? "" : ", ")
-          << (rank.empty() ? "" : "rank " + rank) << ")";
+      out << "  (" << (host.empty() ? "" : "host " + host)
+          << (host.empty() || rank.empty() ? "" : ", ") << (rank.empty() ? "" : "rank " + rank)
+          << ")";
     }
-    out
-        << ": peak heap " << BytesWithExact(figures.peak_heap_bytes)
+    out << ": peak heap " << BytesWithExact(figures.peak_heap_bytes)
         << (figures.sampled ? " +- " + BytesWithExact(figures.peak_heap_bound_bytes) +
                                   " (SAMPLED trace: usable bytes)"
                             : std::string())
@@ -236,9 +244,12 @@ namespace {
 json PeakSitesJson(const Report& report) {
   json sites = json::array();
   for (const CallSite& site : report.peak_sites) {
-    sites.push_back({{"function", site.location.function}, {"file", site.location.file},
-                     {"line", site.location.line}, {"module", site.location.module},
-                     {"bytes", site.bytes}, {"blocks", site.allocations}});
+    sites.push_back({{"function", site.location.function},
+                     {"file", site.location.file},
+                     {"line", site.location.line},
+                     {"module", site.location.module},
+                     {"bytes", site.bytes},
+                     {"blocks", site.allocations}});
   }
   return sites;
 }
@@ -274,9 +285,9 @@ std::string FormatMultiJson(const MultiReport& merged) {
   imbalance["max_over_min"] =
       merged.peak_heap.min != 0 ? json(double(merged.peak_heap.max) / double(merged.peak_heap.min))
                                 : json(nullptr);
-  imbalance["max_over_mean"] =
-      merged.peak_heap.mean != 0 ? json(double(merged.peak_heap.max) / merged.peak_heap.mean)
-                                 : json(nullptr);
+  imbalance["max_over_mean"] = merged.peak_heap.mean != 0
+                                   ? json(double(merged.peak_heap.max) / merged.peak_heap.mean)
+                                   : json(nullptr);
   out["peak_heap_imbalance"] = std::move(imbalance);
   out["hosts"] = json::array();
   for (const HostTotal& host : merged.hosts) {

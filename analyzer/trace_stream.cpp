@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <string.h>
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <queue>
-#include <string.h>
 
 #include "chunk_decoder.h"
 #include "memwrap/records.h"
@@ -50,8 +50,8 @@ TraceStream::TraceStream(TraceReader* reader) : reader_(reader) {
   }
   // Checked before any records chunk is decompressed: a hostile file is refused at a cost of
   // its headers, not of what they claim.
-  // A columnar chunk (codec 3 or 4) is decoded on the replaying thread: it holds its columns (up to twice the
-  // records' size) and the records decoded from them, so three times the records' size.
+  // A columnar chunk (codec 3 or 4) is decoded on the replaying thread: it holds its columns (up to
+  // twice the records' size) and the records decoded from them, so three times the records' size.
   uint64_t needed = 0;
   for (const auto& [pid, held] : held_by_pid) needed += 3 * held.most;
   if (needed > reader_->chunk_bytes_allowed()) TooMuchHeld(needed);
@@ -132,11 +132,10 @@ void TraceStream::Pass::ShowProgress() {
 
 void TraceStream::TooMuchHeld(uint64_t needed) const {
   throw TraceError(TraceError::Kind::kCorrupt,
-                   "trace '" + reader_->path() + "' would need " +
-                       std::to_string(needed >> 20) +
+                   "trace '" + reader_->path() + "' would need " + std::to_string(needed >> 20) +
                        " MiB of decompressed chunks at once, more than the " +
-                       std::to_string(reader_->chunk_bytes_allowed() >> 20) + " MiB allowed for a " +
-                       std::to_string(reader_->file_size()) +
+                       std::to_string(reader_->chunk_bytes_allowed() >> 20) +
+                       " MiB allowed for a " + std::to_string(reader_->file_size()) +
                        "-byte file (its chunk headers claim far more than it can hold); "
                        "refusing it rather than exhausting memory");
 }

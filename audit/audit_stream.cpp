@@ -68,23 +68,24 @@ void Disconnect() {
 
 bool Connect() {
   ShimSettings settings;
-  if (ParseShimSettings(getenv(kEnvRingSize), nullptr, nullptr, nullptr, nullptr, nullptr, &settings) !=
-      nullptr) {
+  if (ParseShimSettings(getenv(kEnvRingSize), nullptr, nullptr, nullptr, nullptr, nullptr,
+                        &settings) != nullptr) {
     WriteStderr("memwrap: invalid MEMWRAP_BUFFER, library calls are not traced\n");
     return false;
   }
   g_socket = shim::ConnectToCollector();
   if (g_socket < 0) return false;
   g_ring_bytes = kRingHeaderSize + settings.ring_capacity;
-  int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ltrace-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  int ring_fd =
+      int(syscall(SYS_memfd_create, "memwrap-ltrace-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (ring_fd < 0 || ftruncate(ring_fd, off_t(g_ring_bytes)) != 0 ||
       fcntl(ring_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     if (ring_fd >= 0) close(ring_fd);
     Disconnect();
     return false;
   }
-  long mapped = syscall(SYS_mmap, nullptr, g_ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        ring_fd, 0);
+  long mapped =
+      syscall(SYS_mmap, nullptr, g_ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
   if (mapped < 0 && mapped > -4096) {
     close(ring_fd);
     Disconnect();
@@ -105,7 +106,9 @@ bool Connect() {
 
 }  // namespace
 
-uint64_t NowNs() { return MonotonicNs(); }
+uint64_t NowNs() {
+  return MonotonicNs();
+}
 
 uint32_t ThreadId() {
   const uint32_t epoch = g_epoch.load(std::memory_order_relaxed);
@@ -117,8 +120,8 @@ uint32_t ThreadId() {
 }
 
 bool ConnectStream() {
-  long page = syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  long page =
+      syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (page < 0 && page > -4096) return false;
   // Without WIPEONFORK (kernels before 4.14) a child could write into its parent's ring:
   // rather trace nothing.
@@ -133,7 +136,9 @@ bool ConnectStream() {
   return true;
 }
 
-bool StreamActive() { return g_active.load(std::memory_order_relaxed); }
+bool StreamActive() {
+  return g_active.load(std::memory_order_relaxed);
+}
 
 bool EnsureConnectedHere(NameResender resend) {
   if (g_fork_page == nullptr) return false;

@@ -26,9 +26,9 @@
 
 #include "audit_stream.h"
 #include "bind_now_stubs.h"
-#include "memwrap/ltrace_filter.h"
 #include "memwrap/handshake.h"
 #include "memwrap/library_prototypes.h"
+#include "memwrap/ltrace_filter.h"
 #include "memwrap/records.h"
 
 namespace memwrap::audit {
@@ -45,7 +45,7 @@ constexpr long kUnknownFrameBytes = 256;
 struct ObjectInfo {
   struct link_map* map;
   uint64_t base;
-  const char* path;  // the dynamic linker's l_name (lives while the object is loaded)
+  const char* path;     // the dynamic linker's l_name (lives while the object is loaded)
   FilterObject filter;  // path, SONAME (or basename), main: what the filter matches
   bool closed;
 };
@@ -53,7 +53,7 @@ struct ObjectInfo {
 struct FunctionInfo {
   uint32_t object;
   uint32_t symbol_index;
-  const char* name;  // in the object's string table
+  const char* name;                   // in the object's string table
   const LibraryPrototype* prototype;  // nullptr: unknown
   CallShape shape;
 };
@@ -220,12 +220,12 @@ void CaptureTexts(const LibraryPrototype* prototype, PendingCall* call) {
   }
   for (uint8_t i = 0; i < 6; ++i) {
     if (!(wanted & (1u << i)) || size_t(call->text_size) + 2 > sizeof(call->text)) continue;
-    const uint64_t bound = i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0)
-                                                    : UINT64_MAX;
-    call->text_size = uint16_t(call->text_size +
-                               CopyText(call->text + call->text_size,
-                                        uint32_t(sizeof(call->text) - call->text_size),
-                                        call->args[i], bound));
+    const uint64_t bound =
+        i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0) : UINT64_MAX;
+    call->text_size =
+        uint16_t(call->text_size + CopyText(call->text + call->text_size,
+                                            uint32_t(sizeof(call->text) - call->text_size),
+                                            call->args[i], bound));
     call->text_args = uint16_t(call->text_args | (1u << i));
   }
 }
@@ -291,15 +291,15 @@ void PublishCall(const PendingCall& call, uint16_t flags, uint64_t duration_ns, 
       continue;
     }
     if (!returned || prototype == nullptr || text_size + 2 > kTextRoom) continue;
-    const LtraceArg* arg = i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr)
-                                 : &prototype->result;
+    const LtraceArg* arg =
+        i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr) : &prototype->result;
     const uint64_t value = i < 6 ? call.args[i] : result;
     if (arg == nullptr || !IsText(arg->kind) || arg->kind == ArgKind::kFormat || value == 0 ||
         (i < 6 && !arg->output)) {
       continue;
     }
-    text_size += CopyText(text + text_size, kTextRoom - text_size, value,
-                          BoundOf(*arg, call.args, result));
+    text_size +=
+        CopyText(text + text_size, kTextRoom - text_size, value, BoundOf(*arg, call.args, result));
     text_args = uint16_t(text_args | (1u << i));
   }
   record.text_args = uint16_t(text_args | (uint16_t(call.depth < 255 ? call.depth : 255) << 8));
@@ -341,7 +341,8 @@ __attribute__((visibility("default"))) unsigned int la_version(unsigned int vers
   }
   if (const char* strings = getenv(kEnvLtraceStrings)) {
     uint64_t n = 0;
-    for (const char* p = strings; *p >= '0' && *p <= '9' && n <= kMaxArgText; ++p) n = n * 10 + uint64_t(*p - '0');
+    for (const char* p = strings; *p >= '0' && *p <= '9' && n <= kMaxArgText; ++p)
+      n = n * 10 + uint64_t(*p - '0');
     g_string_bytes = uint32_t((n < kMaxArgText ? n : kMaxArgText) + 1);
   }
   // 0 unloads this library: the program then runs exactly as without it.
@@ -399,11 +400,10 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
                                                               const char* symname) {
   const uint32_t object = uint32_t(*defcook);
   const uint32_t caller_object = uint32_t(*refcook);
-  const bool wanted = object != 0 && object <= kMaxObjects && caller_object != 0 &&
-                      caller_object <= kMaxObjects && !(*flags & LA_SYMB_DLSYM) && StreamActive() &&
-                      EnsureConnectedHere(ResendNames) &&
-                      g_filter.Matches(symname, g_objects[caller_object].filter,
-                                       g_objects[object].filter);
+  const bool wanted =
+      object != 0 && object <= kMaxObjects && caller_object != 0 && caller_object <= kMaxObjects &&
+      !(*flags & LA_SYMB_DLSYM) && StreamActive() && EnsureConnectedHere(ResendNames) &&
+      g_filter.Matches(symname, g_objects[caller_object].filter, g_objects[object].filter);
   if (!wanted) {
     *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
     return sym->st_value;
@@ -457,8 +457,8 @@ __attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym* sym, un
 }
 
 __attribute__((visibility("default"))) Elf64_Addr la_x86_64_gnu_pltenter(
-    Elf64_Sym* sym, unsigned int ndx, uintptr_t* refcook, uintptr_t* defcook,
-    La_x86_64_regs* regs, unsigned int* flags, const char* symname, long int* framesizep) {
+    Elf64_Sym* sym, unsigned int ndx, uintptr_t* refcook, uintptr_t* defcook, La_x86_64_regs* regs,
+    unsigned int* flags, const char* symname, long int* framesizep) {
   (void)flags;
   (void)symname;
   HookScope scope;

@@ -19,20 +19,35 @@ struct Dynamic {
 
 // glibc adjusts some dynamic entries by the load bias in place, and not others; a pointer
 // below the bias of a relocated object is an unadjusted one.
-uint64_t Address(uint64_t value, uint64_t bias) { return value >= bias ? value : value + bias; }
+uint64_t Address(uint64_t value, uint64_t bias) {
+  return value >= bias ? value : value + bias;
+}
 
 Dynamic ReadDynamic(const link_map* map) {
   Dynamic out;
   if (map->l_ld == nullptr) return out;
   for (const ElfW(Dyn)* d = map->l_ld; d->d_tag != DT_NULL; ++d) {
     switch (d->d_tag) {
-      case DT_PLTGOT: out.pltgot = Address(d->d_un.d_ptr, map->l_addr); break;
-      case DT_JMPREL: out.jmprel = Address(d->d_un.d_ptr, map->l_addr); break;
-      case DT_PLTRELSZ: out.pltrelsz = d->d_un.d_val; break;
-      case DT_SYMTAB: out.symtab = Address(d->d_un.d_ptr, map->l_addr); break;
-      case DT_STRTAB: out.strtab = Address(d->d_un.d_ptr, map->l_addr); break;
-      case DT_PLTREL: out.rela = d->d_un.d_val == DT_RELA; break;
-      default: break;
+      case DT_PLTGOT:
+        out.pltgot = Address(d->d_un.d_ptr, map->l_addr);
+        break;
+      case DT_JMPREL:
+        out.jmprel = Address(d->d_un.d_ptr, map->l_addr);
+        break;
+      case DT_PLTRELSZ:
+        out.pltrelsz = d->d_un.d_val;
+        break;
+      case DT_SYMTAB:
+        out.symtab = Address(d->d_un.d_ptr, map->l_addr);
+        break;
+      case DT_STRTAB:
+        out.strtab = Address(d->d_un.d_ptr, map->l_addr);
+        break;
+      case DT_PLTREL:
+        out.rela = d->d_un.d_val == DT_RELA;
+        break;
+      default:
+        break;
     }
   }
   return out;
@@ -68,25 +83,29 @@ int64_t JumpSlotIndex(const link_map* caller, const char* symbol) {
   return -1;
 }
 
-uint8_t* g_writable = nullptr;        // the stubs, writable view
-uint64_t g_executable = 0;            // the same bytes, executable view
-uint64_t g_next = kStubBytes;         // slot 0: the trampoline's address
+uint8_t* g_writable = nullptr;  // the stubs, writable view
+uint64_t g_executable = 0;      // the same bytes, executable view
+uint64_t g_next = kStubBytes;   // slot 0: the trampoline's address
 
 bool MapStubArea() {
   const int fd = int(syscall(SYS_memfd_create, "memwrap-ltrace-stubs", MFD_CLOEXEC));
   if (fd < 0) return false;
   bool ok = ftruncate(fd, off_t(kStubArea)) == 0;
-  long writable = ok ? syscall(SYS_mmap, nullptr, kStubArea, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -1;
+  long writable =
+      ok ? syscall(SYS_mmap, nullptr, kStubArea, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : -1;
   long executable =
       ok ? syscall(SYS_mmap, nullptr, kStubArea, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) : -1;
   close(fd);
-  if ((writable < 0 && writable > -4096) || (executable < 0 && executable > -4096) || !ok) return false;
+  if ((writable < 0 && writable > -4096) || (executable < 0 && executable > -4096) || !ok)
+    return false;
   g_writable = reinterpret_cast<uint8_t*>(writable);
   g_executable = uint64_t(executable);
   return true;
 }
 
-void Put32(uint8_t* at, int32_t value) { memcpy(at, &value, 4); }
+void Put32(uint8_t* at, int32_t value) {
+  memcpy(at, &value, 4);
+}
 
 }  // namespace
 
@@ -104,15 +123,20 @@ uint64_t BindNowStub(struct link_map* caller, const char* symbol, struct link_ma
   uint8_t* stub = g_writable + g_next;
   const uint64_t address = g_executable + g_next;
   // endbr64 (a landing pad for indirect branches, a no-op elsewhere)
-  stub[0] = 0xf3; stub[1] = 0x0f; stub[2] = 0x1e; stub[3] = 0xfa;
+  stub[0] = 0xf3;
+  stub[1] = 0x0f;
+  stub[2] = 0x1e;
+  stub[3] = 0xfa;
   // push $index                      (as a lazy PLT slot pushes its relocation index)
   stub[4] = 0x68;
   Put32(stub + 5, int32_t(index));
   // push qword [rip + 9]             (the link_map at +24, as PLT0 pushes GOT[1])
-  stub[9] = 0xff; stub[10] = 0x35;
+  stub[9] = 0xff;
+  stub[10] = 0x35;
   Put32(stub + 11, 24 - 15);
   // jmp qword [rip + disp]           (slot 0: the trampoline, as PLT0 jumps to GOT[2])
-  stub[15] = 0xff; stub[16] = 0x25;
+  stub[15] = 0xff;
+  stub[16] = 0x25;
   Put32(stub + 17, -int32_t(g_next + 21));
   memset(stub + 21, 0xcc, 3);  // int3
   memcpy(stub + 24, &caller, 8);

@@ -71,8 +71,7 @@ constexpr size_t kFirstVarintStream = 1, kVarintStreams = kStreams - 2;
 
 struct Totals {
   uint64_t file = 0, chunks = 0, other_chunk_bytes = 0;
-  uint64_t packed = 0, columnar = 0, columnar_whole = 0, columnar_split = 0,
-           columnar_one_frame = 0;
+  uint64_t packed = 0, columnar = 0, columnar_whole = 0, columnar_split = 0, columnar_one_frame = 0;
   uint64_t stream_bytes[kStreams] = {}, stream_raw[kStreams] = {};
   std::map<int, uint64_t> types;
   double pack_cpu = 0, columnar_cpu = 0, unpack_cpu = 0, decode_cpu = 0;
@@ -218,8 +217,7 @@ int Run(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "--store") == 0) return Store(argv[2], argv[3], Form::kStored);
   if (argc == 4 && strcmp(argv[1], "--columns") == 0)
     return Store(argv[2], argv[3], Form::kColumns);
-  if (argc == 4 && strcmp(argv[1], "--recode") == 0)
-    return Store(argv[2], argv[3], Form::kRecoded);
+  if (argc == 4 && strcmp(argv[1], "--recode") == 0) return Store(argv[2], argv[3], Form::kRecoded);
   if (argc == 4 && strcmp(argv[1], "--pack") == 0) return Store(argv[2], argv[3], Form::kPacked);
   size_t join = 0;
   int first = 1;

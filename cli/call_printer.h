@@ -25,7 +25,11 @@ class CallPrinter {
  public:
   CallPrinter(FILE* out, const CallFormat& format, bool json, bool summary, bool follow,
               uint32_t root_pid)
-      : out_(out), format_(format), json_(json), summary_(summary), follow_(follow),
+      : out_(out),
+        format_(format),
+        json_(json),
+        summary_(summary),
+        follow_(follow),
         root_pid_(root_pid) {}
 
   void Records(uint32_t pid, const uint8_t* bytes, size_t size) {
@@ -120,9 +124,8 @@ class CallPrinter {
 
   void Print(Line* line) {
     if (format_.relative) {
-      const uint64_t since = previous_ts_ns_ == 0 || line->ts_ns < previous_ts_ns_
-                                 ? 0
-                                 : line->ts_ns - previous_ts_ns_;
+      const uint64_t since =
+          previous_ts_ns_ == 0 || line->ts_ns < previous_ts_ns_ ? 0 : line->ts_ns - previous_ts_ns_;
       previous_ts_ns_ = line->ts_ns;
       char text[48];
       const int n = snprintf(text, sizeof(text), "%3" PRIu64 ".%06" PRIu64, since / 1000000000,

@@ -11,9 +11,9 @@
 #include "check_recordings.h"
 #include "command_line.h"
 #include "commands.h"
-#include "memwrap/exit_codes.h"
 #include "gate_formats.h"
 #include "memory_gate.h"
+#include "memwrap/exit_codes.h"
 #include "output_file.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -65,7 +65,7 @@ struct CheckCommandLine {
   std::string baseline_path, tolerance_text, junit_path, summary_path, output;
   unsigned repeat = 1;
   bool report_only = false;
-  bool run_program = false;  // -- PROGRAM: record it; else judge the traces given
+  bool run_program = false;         // -- PROGRAM: record it; else judge the traces given
   std::vector<std::string> inputs;  // PROGRAM [ARGS...], or TRACE...
   GateLimits limits;
 };
@@ -87,8 +87,9 @@ int CheckCombination(const CheckCommandLine& line) {
   const GateLimits& limits = line.limits;
   if (!limits.max_peak_rss && !limits.max_peak_heap && !limits.max_leaked &&
       line.baseline_path.empty()) {
-    fprintf(stderr, "memwrap check: no limit given (--max-peak-rss, --max-peak-heap, "
-                    "--max-leaked or --baseline)\n");
+    fprintf(stderr,
+            "memwrap check: no limit given (--max-peak-rss, --max-peak-heap, "
+            "--max-leaked or --baseline)\n");
     return kExitUsage;
   }
   return -1;
@@ -113,32 +114,31 @@ int ParseCheckCommandLine(const std::vector<std::string>& args, CheckCommandLine
       "Options");
   const std::string tolerance_help =
       "allowed growth of every figure over the baseline, in percent (5 or 5%). Default: heap "
-      "and leaked bytes exact (0%), peak RSS " + kDefaultRssTolerance.Text() +
-      " (its run-to-run noise, see docs/baseline.md)";
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("max-peak-rss", po::value<std::string>()->value_name("SIZE"),
-       "largest allowed peak RSS (of the process with the largest; exact for the program "
-       "memwrap starts)")
-      ("max-peak-heap", po::value<std::string>()->value_name("SIZE"), "largest allowed heap peak")
-      ("max-leaked", po::value<std::string>()->value_name("SIZE"),
-       "largest allowed leaked bytes (live when their process ended)")
-      ("baseline", po::value<std::string>(&line->baseline_path)->value_name("FILE.json"),
-       "compare with a baseline (memwrap baseline save): peak heap, peak RSS and leaked bytes "
-       "may not exceed the baseline's by more than their tolerance")
-      ("tolerance", po::value<std::string>(&line->tolerance_text)->value_name("PCT"),
-       tolerance_help.c_str())
-      ("repeat", po::value<unsigned>(&line->repeat)->value_name("N")->default_value(1),
-       "with -- PROGRAM: run it N times and judge the median of each figure")
-      ("output,o", po::value<std::string>(&line->output)->value_name("PATH"),
-       "with -- PROGRAM: keep the trace of the judged run (with --repeat, the run whose heap "
-       "peak is the median) at PATH, replacing a file there; default PROGRAM.PID.mwt in the "
-       "current directory. The others are deleted")
-      ("report-only", po::bool_switch(&line->report_only), "print the verdict but always exit 0")
-      ("junit", po::value<std::string>(&line->junit_path)->value_name("FILE"),
-       "also write the verdict as JUnit XML (one test case per limit)")
-      ("summary", po::value<std::string>(&line->summary_path)->value_name("FILE.md"),
-       "also write the verdict as a Markdown table (for a CI job summary page)");
+      "and leaked bytes exact (0%), peak RSS " +
+      kDefaultRssTolerance.Text() + " (its run-to-run noise, see docs/baseline.md)";
+  options.add_options()("help,h", "show this help and exit")(
+      "max-peak-rss", po::value<std::string>()->value_name("SIZE"),
+      "largest allowed peak RSS (of the process with the largest; exact for the program "
+      "memwrap starts)")("max-peak-heap", po::value<std::string>()->value_name("SIZE"),
+                         "largest allowed heap peak")(
+      "max-leaked", po::value<std::string>()->value_name("SIZE"),
+      "largest allowed leaked bytes (live when their process ended)")(
+      "baseline", po::value<std::string>(&line->baseline_path)->value_name("FILE.json"),
+      "compare with a baseline (memwrap baseline save): peak heap, peak RSS and leaked bytes "
+      "may not exceed the baseline's by more than their tolerance")(
+      "tolerance", po::value<std::string>(&line->tolerance_text)->value_name("PCT"),
+      tolerance_help.c_str())(
+      "repeat", po::value<unsigned>(&line->repeat)->value_name("N")->default_value(1),
+      "with -- PROGRAM: run it N times and judge the median of each figure")(
+      "output,o", po::value<std::string>(&line->output)->value_name("PATH"),
+      "with -- PROGRAM: keep the trace of the judged run (with --repeat, the run whose heap "
+      "peak is the median) at PATH, replacing a file there; default PROGRAM.PID.mwt in the "
+      "current directory. The others are deleted")(
+      "report-only", po::bool_switch(&line->report_only), "print the verdict but always exit 0")(
+      "junit", po::value<std::string>(&line->junit_path)->value_name("FILE"),
+      "also write the verdict as JUnit XML (one test case per limit)")(
+      "summary", po::value<std::string>(&line->summary_path)->value_name("FILE.md"),
+      "also write the verdict as a Markdown table (for a CI job summary page)");
   SplitCommandLine split = SplitAtProgram(args, options);
   // Without "--", what follows the options is TRACE...; SplitAtProgram calls it the program.
   line->run_program = split.after_double_dash;

@@ -47,9 +47,8 @@ size_t WalkOptions(const std::vector<std::string>& args, const po::options_descr
     if (arg[1] == '-') {  // --name, --name=VALUE, --name VALUE
       tokens->push_back(arg);
       const size_t eq = arg.find('=');
-      const po::option_description* option =
-          options.find_nothrow(arg.substr(2, eq == std::string::npos ? eq : eq - 2), false,
-                               false, false);
+      const po::option_description* option = options.find_nothrow(
+          arg.substr(2, eq == std::string::npos ? eq : eq - 2), false, false, false);
       if (eq == std::string::npos && TakesValue(option) && i + 1 < args.size()) {
         tokens->push_back(args[++i]);
       }
@@ -126,8 +125,7 @@ void CheckOptionValues(const po::parsed_options& parsed, const po::options_descr
 SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
                                 const po::options_description& options) {
   SplitCommandLine split;
-  const size_t end =
-      WalkOptions(args, options, false, &split.options, &split.after_double_dash);
+  const size_t end = WalkOptions(args, options, false, &split.options, &split.after_double_dash);
   split.program.assign(args.begin() + long(end), args.end());
   return split;
 }
@@ -150,8 +148,7 @@ int ParseOptions(const std::vector<std::string>& args, const po::options_descrip
     po::notify(*vm);
   } catch (const po::unknown_option& error) {
     const std::string typed = error.get_option_name();
-    const std::string closest =
-        ClosestName(typed.substr(0, typed.find('=')), OptionNames(options));
+    const std::string closest = ClosestName(typed.substr(0, typed.find('=')), OptionNames(options));
     fprintf(stderr, "%s: %s%s (see %s --help)\n", name.c_str(), error.what(),
             closest.empty() ? "" : ("; did you mean " + closest + "?").c_str(), name.c_str());
     return kExitUsage;

@@ -32,8 +32,7 @@ SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
 int ParseOptions(const std::vector<std::string>& args,
                  const boost::program_options::options_description& options,
                  const std::string& name, boost::program_options::variables_map* vm,
-                 const boost::program_options::positional_options_description* positional =
-                     nullptr,
+                 const boost::program_options::positional_options_description* positional = nullptr,
                  const boost::program_options::options_description* shown = nullptr);
 
 // The one check of option values for every command (ParseOptions calls it): a number option

@@ -23,7 +23,9 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   return d[a.size()][b.size()];
 }
 
-size_t TyposAllowed(size_t length) { return length <= 4 ? 1 : length <= 8 ? 2 : 3; }
+size_t TyposAllowed(size_t length) {
+  return length <= 4 ? 1 : length <= 8 ? 2 : 3;
+}
 
 }  // namespace
 

@@ -27,12 +27,11 @@ int DiffCommand(const std::vector<std::string>& args) {
   std::string format = "text";
   size_t top = 20;
   std::vector<std::string> traces;
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
-       "output format (JSON keys in docs/report-json.md, \"memwrap diff\")")
-      ("top", po::value<size_t>(&top)->value_name("N")->default_value(20),
-       "number of changed call sites listed");
+  options.add_options()("help,h", "show this help and exit")(
+      "format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
+      "output format (JSON keys in docs/report-json.md, \"memwrap diff\")")(
+      "top", po::value<size_t>(&top)->value_name("N")->default_value(20),
+      "number of changed call sites listed");
   if (int done = ParseFileArguments(args, options, "diff", &traces); done >= 0) {
     return done;
   }

@@ -6,8 +6,8 @@
 
 #include "command_line.h"
 #include "commands.h"
-#include "memwrap/exit_codes.h"
 #include "export/exports.h"
+#include "memwrap/exit_codes.h"
 #include "output_file.h"
 #include "timeline.h"
 #include "tracefile/trace_error.h"
@@ -104,15 +104,14 @@ int ExportCommand(const std::vector<std::string>& args) {
   const std::string names = FormatNames();
   std::string format, output = "-", metric_name;
   std::vector<std::string> traces;
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("format", po::value<std::string>(&format)->value_name("F"), names.c_str())
-      ("output,o", po::value<std::string>(&output)->value_name("OUT"),
-       "the file to write (replaced if it exists); - or none: standard output")
-      ("metric", po::value<std::string>(&metric_name)->value_name("M"),
-       "folded only: peak (bytes live at the heap peak; the values add up to it, the default), "
-       "allocated (bytes allocated), leaked (bytes live when their process ended), "
-       "allocations (calls)");
+  options.add_options()("help,h", "show this help and exit")(
+      "format", po::value<std::string>(&format)->value_name("F"), names.c_str())(
+      "output,o", po::value<std::string>(&output)->value_name("OUT"),
+      "the file to write (replaced if it exists); - or none: standard output")(
+      "metric", po::value<std::string>(&metric_name)->value_name("M"),
+      "folded only: peak (bytes live at the heap peak; the values add up to it, the default), "
+      "allocated (bytes allocated), leaked (bytes live when their process ended), "
+      "allocations (calls)");
   if (int done = ParseFileArguments(args, options, "export", &traces); done >= 0) return done;
   if (!IsExportFormat(format)) {
     fprintf(stderr, "memwrap export: --format %s: must be %s\n",

@@ -15,7 +15,8 @@ bool ParseFlightTrigger(const std::string& text, FlightTrigger* trigger, std::st
   // expression ("heap>2GiB and mark == \"x\"").
   auto size_after = [&](const char* prefix, FlightTrigger::Kind kind) {
     trigger->kind = kind;
-    return text.rfind(prefix, 0) == 0 && ParseByteSize(text.substr(strlen(prefix)), &trigger->bytes);
+    return text.rfind(prefix, 0) == 0 &&
+           ParseByteSize(text.substr(strlen(prefix)), &trigger->bytes);
   };
   if (size_after("rss>", FlightTrigger::Kind::kRssAbove)) return true;
   if (size_after("heap>", FlightTrigger::Kind::kHeapAbove)) return true;
@@ -78,14 +79,14 @@ std::string TriggerHelp() {
 }  // namespace
 
 void FlightCommandOptions::AddTo(po::options_description* description) {
-  description->add_options()
-      ("keep", po::value<std::string>(&keep)->value_name("SIZE|DURATION")->default_value("64MiB"),
-       "keep the latest SIZE bytes of records (e.g. 64MiB) or the latest DURATION (e.g. 30s) in "
-       "memory; older records are overwritten (counted in each dump)")
-      ("trigger", po::value<std::vector<std::string>>(&triggers)->value_name("WHEN")->composing(),
-       TriggerHelp().c_str())
-      ("after", po::value<std::string>(&after)->value_name("DURATION")->default_value("0"),
-       "go on writing into a dump for DURATION after its trigger (e.g. 2s)");
+  description->add_options()(
+      "keep", po::value<std::string>(&keep)->value_name("SIZE|DURATION")->default_value("64MiB"),
+      "keep the latest SIZE bytes of records (e.g. 64MiB) or the latest DURATION (e.g. 30s) in "
+      "memory; older records are overwritten (counted in each dump)")(
+      "trigger", po::value<std::vector<std::string>>(&triggers)->value_name("WHEN")->composing(),
+      TriggerHelp().c_str())(
+      "after", po::value<std::string>(&after)->value_name("DURATION")->default_value("0"),
+      "go on writing into a dump for DURATION after its trigger (e.g. 2s)");
 }
 
 std::string FlightCommandOptions::Validate() {

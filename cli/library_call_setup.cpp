@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "memwrap/ltrace_filter.h"
 #include "memwrap/handshake.h"
+#include "memwrap/ltrace_filter.h"
 #include "tracer/preload_locator.h"
 
 namespace memwrap {
@@ -53,8 +53,10 @@ void AddLibraryCallTracing(std::vector<std::string>* env, const std::string& aud
 void WarnIfCallsHidden(const char* program) {
   const char* bind_now = getenv("LD_BIND_NOW");
   if (bind_now != nullptr && bind_now[0] != '\0') {
-    fprintf(stderr, "%s: LD_BIND_NOW is set: the dynamic linker binds every call at load time, "
-            "and no library call can be seen (unset it to trace them)\n", program);
+    fprintf(stderr,
+            "%s: LD_BIND_NOW is set: the dynamic linker binds every call at load time, "
+            "and no library call can be seen (unset it to trace them)\n",
+            program);
   }
 }
 
@@ -62,13 +64,14 @@ std::string LocateAuditLibrary(const char* program) {
   std::string tried;
   std::string library = FindAuditLibrary(&tried);
   if (library.empty()) {
-    fprintf(stderr, "%s: cannot find libmemwrap_audit.so (looked at %s)\n", program,
-            tried.c_str());
+    fprintf(stderr, "%s: cannot find libmemwrap_audit.so (looked at %s)\n", program, tried.c_str());
     return "";
   }
   if (library.find_first_of(": ") != std::string::npos) {
-    fprintf(stderr, "%s: the audit library path '%s' contains ':' or ' ', which LD_AUDIT cannot "
-            "carry; install memwrap elsewhere\n", program, library.c_str());
+    fprintf(stderr,
+            "%s: the audit library path '%s' contains ':' or ' ', which LD_AUDIT cannot "
+            "carry; install memwrap elsewhere\n",
+            program, library.c_str());
     return "";
   }
   return library;

@@ -18,8 +18,8 @@
 #include "recording_session.h"
 #include "tracee_text.h"
 #include "tracer/plt_breakpoints.h"
-#include "tracer/proc_files.h"
 #include "tracer/plt_stubs.h"
+#include "tracer/proc_files.h"
 #include "tracer/process_tree.h"
 
 namespace memwrap {
@@ -70,7 +70,9 @@ std::string MappedFile(pid_t pid, uint64_t address) {
 class AttachedCalls : public PltCallObserver {
  public:
   AttachedCalls(CallPrinter* printer, std::string program, uint64_t bias, unsigned string_size)
-      : printer_(printer), program_(std::move(program)), bias_(bias),
+      : printer_(printer),
+        program_(std::move(program)),
+        bias_(bias),
         limit_(size_t(string_size) + 1) {}
 
   void OnCallEntry(PltCall* call) override {
@@ -94,8 +96,8 @@ class AttachedCalls : public PltCallObserver {
     }
     for (uint8_t i = 0; i < 6; ++i) {
       if (!(wanted & (1u << i))) continue;
-      const uint64_t bound = i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0)
-                                                      : UINT64_MAX;
+      const uint64_t bound =
+          i < prototype->arg_count ? BoundOf(prototype->args[i], call->args, 0) : UINT64_MAX;
       if (ReadTraceeText(call->tid, call->args[i], bound, limit_, &call->texts[i])) {
         call->text_args = uint16_t(call->text_args | (1u << i));
       }
@@ -129,8 +131,8 @@ class AttachedCalls : public PltCallObserver {
   void ReadOutputs(const LibraryPrototype* prototype, PltCall* call) {
     for (uint8_t i = 0; i < 7; ++i) {
       if (call->text_args & (1u << i)) continue;
-      const LtraceArg* arg = i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr)
-                                   : &prototype->result;
+      const LtraceArg* arg =
+          i < 6 ? (i < prototype->arg_count ? &prototype->args[i] : nullptr) : &prototype->result;
       const uint64_t value = i < 6 ? call->args[i] : call->result;
       if (arg == nullptr || !IsText(arg->kind) || arg->kind == ArgKind::kFormat || value == 0 ||
           (i < 6 && !arg->output)) {

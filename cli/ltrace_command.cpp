@@ -2,35 +2,35 @@
 // program, shown like ltrace, recorded through the dynamic linker's audit interface
 // (libmemwrap_audit.so; docs/ltrace.md). Exits the way PROGRAM did.
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <iostream>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 
+#include "call_printer.h"
 #include "command_line.h"
 #include "commands.h"
-#include "memwrap/exit_codes.h"
-#include "memwrap/monotonic_clock.h"
-#include "call_printer.h"
+#include "fileio/output_file.h"
 #include "library_call_setup.h"
+#include "library_calls.h"
 #include "ltrace_attach.h"
+#include "memwrap/exit_codes.h"
+#include "memwrap/handshake.h"
+#include "memwrap/monotonic_clock.h"
 #include "recording_session.h"
 #include "tracee_text.h"
-#include "library_calls.h"
-#include "memwrap/handshake.h"
-#include "fileio/output_file.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
@@ -100,9 +100,9 @@ class SystemCallLines : public TraceObserver {
     memcpy(call.args, event.args, sizeof(call.args));
     if (call.prototype != nullptr && event.finished) {
       for (int i = 0; i < 7; ++i) {
-        const LtraceArg* arg = i < 6 ? (i < call.prototype->arg_count ? &call.prototype->args[i]
-                                                                       : nullptr)
-                                     : &call.prototype->result;
+        const LtraceArg* arg =
+            i < 6 ? (i < call.prototype->arg_count ? &call.prototype->args[i] : nullptr)
+                  : &call.prototype->result;
         const uint64_t value = i < 6 ? call.args[i] : call.result;
         if (arg == nullptr || value == 0) continue;
         uint64_t bound = UINT64_MAX;
@@ -166,71 +166,71 @@ struct LtraceCommandLine {
 int ParseLtraceCommandLine(const std::vector<std::string>& raw_args, const char* name,
                            LtraceCommandLine* line) {
   po::options_description options(kLtraceUsage);
-  options.add_options()
-      ("help,h", "show this help and exit")
-      (",e", po::value<std::vector<std::string>>(&line->caller_filters)->value_name("FILTER"),
-       "calls to trace, in ltrace's filter language: rules [+-]symbol[@library] chained, "
-       "globs or /regex/ (malloc+free, *-strlen, @MAIN, @libc.so*, /^str/); the library is "
-       "the CALLING object; repeatable (any matches); default: @MAIN, the calls the program "
-       "itself makes")
-      (",x", po::value<std::vector<std::string>>(&line->callee_filters)->value_name("FILTER"),
-       "calls INTO the functions FILTER selects (symbol@library: the DEFINING library), from "
-       "any object; repeatable")
-      ("library,l", po::value<std::vector<std::string>>(&line->libraries)->value_name("LIBRARY"),
-       "calls into functions defined by LIBRARY (a library pattern: libz.so*, /regex/); "
-       "repeatable; no default @MAIN then")
-      (",L", po::bool_switch(&line->no_default), "without -e, do not trace @MAIN by default")
-      ("output,o", po::value<std::string>(&line->output)->value_name("FILE"),
-       "write the calls (or the summary) to FILE instead of standard error")
-      (",s", po::value<unsigned>(&line->string_size)->value_name("N"),
-       "show at most N bytes of each string (default 32; at most 1024)")
-      ("align,a", po::value<unsigned>(&line->align)->value_name("COLUMN"),
-       "align the results at COLUMN (default 50, as ltrace writes to a file or pipe)")
-      ("indent,n", po::value<unsigned>(&line->indent)->value_name("N"),
-       "indent each call by N spaces per level of nesting (calls made while a traced call "
-       "runs: callbacks, or a library's calls with -e '*' or -l)")
-      (",T", po::bool_switch(&line->durations), "show the time spent in each call")
-      (",r", po::bool_switch(&line->relative),
-       "show the time since the previous line before each line (seconds.microseconds)")
-      ("timestamps", po::value<int>(&line->timestamps)->value_name("1|2|3"),
-       "-t: time of day of each call; -tt: with microseconds; -ttt: seconds since the epoch")
-      (",c", po::bool_switch(&line->summary),
-       "count calls and time per function, and print a summary at the end instead of the calls")
-      (",f", po::bool_switch(&line->follow),
-       "follow forks: show the calls of child processes too, each line led by [pid N]")
-      (",i", po::bool_switch(&line->caller_address), "show the caller's address (return address)")
-      ("demangle,C", po::bool_switch(&line->demangle), "demangle C++ function names")
-      (",S", po::bool_switch(&line->system_calls),
-       "show system calls too, as SYS_name(arguments) = result (traced with ptrace)")
-      ("no-signals,b", po::bool_switch(&line->no_signals), "accepted for ltrace's sake: signals are "
-       "not shown anyway")
-      (",p", po::value<int>(&line->pid)->value_name("PID"),
-       "attach to the running process PID (and all its threads) instead of running a program: "
-       "the calls its main program makes through its PLT, seen with breakpoints as ltrace "
-       "does (only -e filters; not -x, -l, -S, --trace); Ctrl-C detaches and leaves it "
-       "running as before")
-      ("json", po::bool_switch(&line->json),
-       "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, depth, caller, "
-       "args, result); with -c, one per function")
-      ("trace", po::value<std::string>(&line->trace)->value_name("PATH"),
-       "also write the calls into a memwrap trace at PATH (memwrap timeline shows them)")
-      ("force", po::bool_switch(&line->force), "with --trace: replace PATH if it exists");
+  options.add_options()("help,h", "show this help and exit")(
+      ",e", po::value<std::vector<std::string>>(&line->caller_filters)->value_name("FILTER"),
+      "calls to trace, in ltrace's filter language: rules [+-]symbol[@library] chained, "
+      "globs or /regex/ (malloc+free, *-strlen, @MAIN, @libc.so*, /^str/); the library is "
+      "the CALLING object; repeatable (any matches); default: @MAIN, the calls the program "
+      "itself makes")(
+      ",x", po::value<std::vector<std::string>>(&line->callee_filters)->value_name("FILTER"),
+      "calls INTO the functions FILTER selects (symbol@library: the DEFINING library), from "
+      "any object; repeatable")(
+      "library,l", po::value<std::vector<std::string>>(&line->libraries)->value_name("LIBRARY"),
+      "calls into functions defined by LIBRARY (a library pattern: libz.so*, /regex/); "
+      "repeatable; no default @MAIN then")(",L", po::bool_switch(&line->no_default),
+                                           "without -e, do not trace @MAIN by default")(
+      "output,o", po::value<std::string>(&line->output)->value_name("FILE"),
+      "write the calls (or the summary) to FILE instead of standard error")(
+      ",s", po::value<unsigned>(&line->string_size)->value_name("N"),
+      "show at most N bytes of each string (default 32; at most 1024)")(
+      "align,a", po::value<unsigned>(&line->align)->value_name("COLUMN"),
+      "align the results at COLUMN (default 50, as ltrace writes to a file or pipe)")(
+      "indent,n", po::value<unsigned>(&line->indent)->value_name("N"),
+      "indent each call by N spaces per level of nesting (calls made while a traced call "
+      "runs: callbacks, or a library's calls with -e '*' or -l)")(
+      ",T", po::bool_switch(&line->durations), "show the time spent in each call")(
+      ",r", po::bool_switch(&line->relative),
+      "show the time since the previous line before each line (seconds.microseconds)")(
+      "timestamps", po::value<int>(&line->timestamps)->value_name("1|2|3"),
+      "-t: time of day of each call; -tt: with microseconds; -ttt: seconds since the epoch")(
+      ",c", po::bool_switch(&line->summary),
+      "count calls and time per function, and print a summary at the end instead of the calls")(
+      ",f", po::bool_switch(&line->follow),
+      "follow forks: show the calls of child processes too, each line led by [pid N]")(
+      ",i", po::bool_switch(&line->caller_address), "show the caller's address (return address)")(
+      "demangle,C", po::bool_switch(&line->demangle), "demangle C++ function names")(
+      ",S", po::bool_switch(&line->system_calls),
+      "show system calls too, as SYS_name(arguments) = result (traced with ptrace)")(
+      "no-signals,b", po::bool_switch(&line->no_signals),
+      "accepted for ltrace's sake: signals are "
+      "not shown anyway")(
+      ",p", po::value<int>(&line->pid)->value_name("PID"),
+      "attach to the running process PID (and all its threads) instead of running a program: "
+      "the calls its main program makes through its PLT, seen with breakpoints as ltrace "
+      "does (only -e filters; not -x, -l, -S, --trace); Ctrl-C detaches and leaves it "
+      "running as before")(
+      "json", po::bool_switch(&line->json),
+      "one JSON object per call (pid, tid, function, library, ts_ns, dur_ns, depth, caller, "
+      "args, result); with -c, one per function")(
+      "trace", po::value<std::string>(&line->trace)->value_name("PATH"),
+      "also write the calls into a memwrap trace at PATH (memwrap timeline shows them)")(
+      "force", po::bool_switch(&line->force), "with --trace: replace PATH if it exists");
   SplitCommandLine split = SplitAtProgram(ExpandTimestampFlags(raw_args), options);
   po::variables_map vm;
   if (int status = ParseOptions(split.options, options, name, &vm); status >= 0) return status;
   line->program = split.program;
   line->attach = vm.count("-p") != 0;
   if (line->attach) {
-    const char* refused =
-        line->pid <= 0                ? "a process id is > 0"
-        : !line->program.empty()      ? "give a PID or a PROGRAM, not both"
-        : !line->callee_filters.empty() || !line->libraries.empty()
-            ? "-x and -l need the audit library, which a running process has not "
-              "loaded: with -p, only -e (calls the program makes through its PLT)"
-        : line->system_calls   ? "-S is not available with -p (stracedrv -p shows the "
-                                 "system calls)"
-        : !line->trace.empty() ? "--trace is not available with -p"
-                               : nullptr;
+    const char* refused = line->pid <= 0           ? "a process id is > 0"
+                          : !line->program.empty() ? "give a PID or a PROGRAM, not both"
+                          : !line->callee_filters.empty() || !line->libraries.empty()
+                              ? "-x and -l need the audit library, which a running process has not "
+                                "loaded: with -p, only -e (calls the program makes through its PLT)"
+                          : line->system_calls
+                              ? "-S is not available with -p (stracedrv -p shows the "
+                                "system calls)"
+                          : !line->trace.empty() ? "--trace is not available with -p"
+                                                 : nullptr;
     if (refused != nullptr) {
       fprintf(stderr, "%s: -p %d: %s\n", name, line->pid, refused);
       return kExitUsage;
@@ -361,8 +361,7 @@ int TraceRunningProcess(const LtraceCommandLine& line, const char* name, CallOut
   int status = -1;
   std::string error;
   try {
-    error = TraceAttached({pid_t(line.pid), line.expressions, line.string_size}, &printer,
-                          &status);
+    error = TraceAttached({pid_t(line.pid), line.expressions, line.string_size}, &printer, &status);
   } catch (const std::exception& failure) {
     error = failure.what();
   }
@@ -409,8 +408,7 @@ std::optional<ProgramEnd> RunProgram(const LtraceCommandLine& line, const char* 
   tree_options.follow = true;  // children's library calls are traced anyway; -f shows them
   session->Follow(&syscall_lines, tree_options);
   if (std::string error = session->Trace(); !error.empty()) {
-    fprintf(stderr, "%s: -S: cannot trace the program's system calls: %s\n", name,
-            error.c_str());
+    fprintf(stderr, "%s: -S: cannot trace the program's system calls: %s\n", name, error.c_str());
     session->Abandon();
     session->DiscardTrace();
     return std::nullopt;

@@ -55,8 +55,8 @@ int Help(const std::vector<std::string>& topics) {
   const std::string& topic = topics[0];
   if (std::find(commands.begin(), commands.end(), topic) == commands.end()) {
     const std::string closest = memwrap::ClosestName(topic, commands);
-    fprintf(stderr, "memwrap help: no command named '%s'%s (see memwrap --help)\n",
-            topic.c_str(), closest.empty() ? "" : ("; did you mean '" + closest + "'?").c_str());
+    fprintf(stderr, "memwrap help: no command named '%s'%s (see memwrap --help)\n", topic.c_str(),
+            closest.empty() ? "" : ("; did you mean '" + closest + "'?").c_str());
     return memwrap::kExitUsage;
   }
   bool found = false;
@@ -75,8 +75,10 @@ int main(int argc, char** argv) {
   if (invoked == "ltracedrv") return memwrap::LtraceCommand(args, "ltracedrv");
   if (invoked == "fltrec") return memwrap::FltrecCommand(args);
   if (invoked == "stracedrv") return memwrap::StraceCommand(args);
-  if (invoked == "dlogger") return memwrap::SysCommand(args, "dlogger", memwrap::SysSampling::kContinuous);
-  if (invoked == "cronlogger") return memwrap::SysCommand(args, "cronlogger", memwrap::SysSampling::kOnce);
+  if (invoked == "dlogger")
+    return memwrap::SysCommand(args, "dlogger", memwrap::SysSampling::kContinuous);
+  if (invoked == "cronlogger")
+    return memwrap::SysCommand(args, "cronlogger", memwrap::SysSampling::kOnce);
   if (args.empty()) {
     fputs(Usage().c_str(), stderr);
     return memwrap::kExitUsage;

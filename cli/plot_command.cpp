@@ -1,5 +1,6 @@
-// `memwrap plot TRACE... -o report.html [--dark] [--title T] [--index-entries N]`: one self-contained HTML report
-// (docs/plot.md) of programs' traces, of the ranks of a parallel job, or of system logs.
+// `memwrap plot TRACE... -o report.html [--dark] [--title T] [--index-entries N]`: one
+// self-contained HTML report (docs/plot.md) of programs' traces, of the ranks of a parallel job, or
+// of system logs.
 #include <stdio.h>
 
 #include <algorithm>
@@ -50,19 +51,19 @@ int PlotCommand(const std::vector<std::string>& args) {
   PlotPageOptions page;
   std::vector<std::string> traces;
   PlotDataOptions data_options;
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("output,o", po::value<std::string>(&output)->value_name("FILE.html"),
-       "the file to write (replaced if it exists); - : standard output")
-      ("dark", po::bool_switch(&page.dark), "open in dark mode (the page has a toggle)")
-      ("title", po::value<std::string>(&page.title)->value_name("T"),
-       "the page's title (default: memwrap report)")
-      ("index-entries", po::value<size_t>(&data_options.max_instant_entries)->value_name("N"),
-       "budget of the instant index, in (time bucket, call site) entries (default 400000): "
-       "more gives a finer time resolution and a larger page");
+  options.add_options()("help,h", "show this help and exit")(
+      "output,o", po::value<std::string>(&output)->value_name("FILE.html"),
+      "the file to write (replaced if it exists); - : standard output")(
+      "dark", po::bool_switch(&page.dark), "open in dark mode (the page has a toggle)")(
+      "title", po::value<std::string>(&page.title)->value_name("T"),
+      "the page's title (default: memwrap report)")(
+      "index-entries", po::value<size_t>(&data_options.max_instant_entries)->value_name("N"),
+      "budget of the instant index, in (time bucket, call site) entries (default 400000): "
+      "more gives a finer time resolution and a larger page");
   if (int done = ParseFileArguments(args, options, "plot", &traces); done >= 0) return done;
   if (traces.empty() || output.empty()) {
-    fprintf(stderr, "memwrap plot: give at least one TRACE and -o FILE.html (see memwrap plot --help)\n");
+    fprintf(stderr,
+            "memwrap plot: give at least one TRACE and -o FILE.html (see memwrap plot --help)\n");
     return kExitUsage;
   }
   PlotPageData data;
@@ -75,9 +76,10 @@ int PlotCommand(const std::vector<std::string>& args) {
       (IsSystemLog(stream.session_info()) ? system_logs : programs).push_back(trace);
     }
     if (!system_logs.empty() && !programs.empty()) {
-      fprintf(stderr, "memwrap plot: '%s' is a system log and '%s' a program's trace: plot "
-              "system logs and programs' traces separately\n", system_logs.front().c_str(),
-              programs.front().c_str());
+      fprintf(stderr,
+              "memwrap plot: '%s' is a system log and '%s' a program's trace: plot "
+              "system logs and programs' traces separately\n",
+              system_logs.front().c_str(), programs.front().c_str());
       return kExitBadInput;
     }
     if (!system_logs.empty()) {
@@ -95,9 +97,11 @@ int PlotCommand(const std::vector<std::string>& args) {
     }
     // Ranks and hosts only for the ranks of a parallel job; traces of one program without
     // rank information are compared as before and after instead (the page's #compare).
-    const bool ranks = std::any_of(data.traces.begin(), data.traces.end(),
-                                   [](const nlohmann::json& trace) { return trace["rank"].is_string(); });
-    if (data.traces.size() > 1 && ranks) data.job = BuildJobPlotData(data.traces, PlotDataOptions{});
+    const bool ranks =
+        std::any_of(data.traces.begin(), data.traces.end(),
+                    [](const nlohmann::json& trace) { return trace["rank"].is_string(); });
+    if (data.traces.size() > 1 && ranks)
+      data.job = BuildJobPlotData(data.traces, PlotDataOptions{});
   } catch (const TraceError& error) {
     fprintf(stderr, "memwrap plot: %s\n", error.what());
     return kExitBadInput;

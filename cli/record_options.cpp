@@ -7,31 +7,33 @@ namespace memwrap {
 namespace po = boost::program_options;
 
 void RecordOptions::AddTo(po::options_description* options) {
-  options->add_options()
-      ("buffer", po::value<std::string>(&buffer)->value_name("SIZE"),
-       "ring buffer per traced process, a power of two from 64KiB to 1GiB (default 8MiB)")
-      ("on-full", po::value<std::string>(&on_full)->value_name("block|drop")->default_value("block"),
-       "when a ring is full: block = the program waits, nothing is lost (default); drop = never "
-       "wait, count the records that did not fit and mark the gap as LOST in the trace")
-      ("buffers", po::value<std::string>(&buffers)->value_name("MODE")->default_value("per-process"),
-       "where threads put their records, MODE per-process or per-thread: per-process = one "
-       "ring shared by all threads of a process (default); per-thread = each thread writes "
-       "into a ring of its own, without an atomic operation shared with other threads, and "
-       "memwrap merges the rings by time into one stream per process (same records, same "
-       "order guarantees)")
-      ("stacks", po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
-       "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
-       "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
-       "frees, for always-on use: counts and totals stay exact, the heap peak is exact within a "
-       "stated bound, the bytes per call site are estimates with a standard error")
-      ("stack-depth", po::value<uint32_t>(&stack_depth)->value_name("N")->default_value(kDefaultStackDepth),
-       "frames kept per stack, 1 to 256")
-      ("sample-bytes", po::value<std::string>(&sample_bytes)->value_name("SIZE"),
-       "with --stacks=sampled: mean bytes allocated between two sampled allocations (default "
-       "512KiB)")
-      ("sample-seed", po::value<uint64_t>(&sample_seed)->value_name("N"),
-       "with --stacks=sampled: seed the sampler (a positive number) so that a run repeated the "
-       "same way samples the same allocations (default: a seed from the clock)");
+  options->add_options()(
+      "buffer", po::value<std::string>(&buffer)->value_name("SIZE"),
+      "ring buffer per traced process, a power of two from 64KiB to 1GiB (default 8MiB)")(
+      "on-full", po::value<std::string>(&on_full)->value_name("block|drop")->default_value("block"),
+      "when a ring is full: block = the program waits, nothing is lost (default); drop = never "
+      "wait, count the records that did not fit and mark the gap as LOST in the trace")(
+      "buffers", po::value<std::string>(&buffers)->value_name("MODE")->default_value("per-process"),
+      "where threads put their records, MODE per-process or per-thread: per-process = one "
+      "ring shared by all threads of a process (default); per-thread = each thread writes "
+      "into a ring of its own, without an atomic operation shared with other threads, and "
+      "memwrap merges the rings by time into one stream per process (same records, same "
+      "order guarantees)")(
+      "stacks",
+      po::value<std::string>(&stacks)->value_name("full|none|sampled")->default_value("full"),
+      "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
+      "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
+      "frees, for always-on use: counts and totals stay exact, the heap peak is exact within a "
+      "stated bound, the bytes per call site are estimates with a standard error")(
+      "stack-depth",
+      po::value<uint32_t>(&stack_depth)->value_name("N")->default_value(kDefaultStackDepth),
+      "frames kept per stack, 1 to 256")(
+      "sample-bytes", po::value<std::string>(&sample_bytes)->value_name("SIZE"),
+      "with --stacks=sampled: mean bytes allocated between two sampled allocations (default "
+      "512KiB)")(
+      "sample-seed", po::value<uint64_t>(&sample_seed)->value_name("N"),
+      "with --stacks=sampled: seed the sampler (a positive number) so that a run repeated the "
+      "same way samples the same allocations (default: a seed from the clock)");
 }
 
 std::string RecordOptions::Validate() {

@@ -1,6 +1,8 @@
-// What the shim records, as memwrap's options: --buffer, --buffers, --on-full, --stacks, --stack-depth,
-// --sample-bytes, --sample-seed. Turned into the MEMWRAP_* settings the shim reads (memwrap/shim_settings.h)
-// and into the trace's session info, so a report can say how its trace was recorded.
+// What the shim records, as memwrap's options: --buffer, --buffers, --on-full, --stacks,
+// --stack-depth,
+// --sample-bytes, --sample-seed. Turned into the MEMWRAP_* settings the shim reads
+// (memwrap/shim_settings.h) and into the trace's session info, so a report can say how its trace
+// was recorded.
 #pragma once
 
 #include <boost/program_options.hpp>

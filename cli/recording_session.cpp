@@ -28,7 +28,9 @@ int ProgramNotRunnable(const std::string& name, const std::string& program, int 
 
 RecordingSession::RecordingSession(std::string name) : name_(std::move(name)) {}
 
-RecordingSession::~RecordingSession() { ReleaseSignals(); }
+RecordingSession::~RecordingSession() {
+  ReleaseSignals();
+}
 
 Collector& RecordingSession::collector() {
   if (collector_ == nullptr) collector_ = std::make_unique<Collector>();
@@ -66,8 +68,7 @@ bool RecordingSession::OpenTrace(const std::string& path, TraceWriter::Existing 
   }
 }
 
-bool RecordingSession::CheckTraceWritable(const std::string& path,
-                                          TraceWriter::Existing existing) {
+bool RecordingSession::CheckTraceWritable(const std::string& path, TraceWriter::Existing existing) {
   try {
     TraceWriter(path, existing).Discard();
     return true;
@@ -131,8 +132,7 @@ void RecordingSession::ReleaseSignals() {
   }
 }
 
-ProgramEnd RecordingSession::Run(uint64_t tick_period_ns,
-                                 std::function<void(uint64_t now_ns)> tick,
+ProgramEnd RecordingSession::Run(uint64_t tick_period_ns, std::function<void(uint64_t now_ns)> tick,
                                  uint64_t duration_ns) {
   TakeSignals();
   const uint64_t deadline = duration_ns != 0 ? MonotonicNs() + duration_ns : 0;

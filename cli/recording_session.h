@@ -34,8 +34,8 @@ using SessionInfo = std::map<std::string, std::string>;
 
 // How a traced program ended: its wait status, or the errno of its failed exec.
 struct ProgramEnd {
-  int status = 0;      // wait status; -1 when not observed (attached, or detached first)
-  int exec_error = 0;  // 0: exec'd (or attached)
+  int status = 0;          // wait status; -1 when not observed (attached, or detached first)
+  int exec_error = 0;      // 0: exec'd (or attached)
   struct rusage usage {};  // without ptrace only (RunUntraced)
 };
 
@@ -72,8 +72,7 @@ class RecordingSession {
 
   // Creates the trace file (replacing one only with kReplace) and writes `info`. False after
   // saying why, with a launched program abandoned: the command then exits kExitCannotWrite.
-  bool OpenTrace(const std::string& path, TraceWriter::Existing existing,
-                 const SessionInfo& info);
+  bool OpenTrace(const std::string& path, TraceWriter::Existing existing, const SessionInfo& info);
   // The same check, leaving no file (fltrec: a dump creates it when a trigger fires).
   bool CheckTraceWritable(const std::string& path, TraceWriter::Existing existing);
   // Deletes the trace file OpenTrace created (an error came before the collector started).

@@ -10,8 +10,8 @@
 #include "memwrap/exit_codes.h"
 #include "report.h"
 #include "system_timeline.h"
-#include "trace_stream.h"
 #include "trace_comparison.h"
+#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {
@@ -36,17 +36,16 @@ int ReportCommand(const std::vector<std::string>& args) {
   uint32_t process = 0;
   std::string suppressions;
   std::vector<std::string> traces;
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
-       "output format; the JSON keys are documented in docs/report-json.md")
-      ("top", po::value<size_t>(&top)->value_name("N")->default_value(10),
-       "number of call sites listed in each section (peak, leaks, temporaries, top sites)")
-      ("process", po::value<uint32_t>(&process)->value_name("PID"),
-       "only the records of process PID (its heap, peak, leaks and sites)")
-      ("suppressions", po::value<std::string>(&suppressions)->value_name("FILE"),
-       "leak suppressions: one glob per line (optionally 'leak:GLOB'), matched against the "
-       "function and file of every frame of a leak's stack; '#' starts a comment");
+  options.add_options()("help,h", "show this help and exit")(
+      "format", po::value<std::string>(&format)->value_name("text|json")->default_value("text"),
+      "output format; the JSON keys are documented in docs/report-json.md")(
+      "top", po::value<size_t>(&top)->value_name("N")->default_value(10),
+      "number of call sites listed in each section (peak, leaks, temporaries, top sites)")(
+      "process", po::value<uint32_t>(&process)->value_name("PID"),
+      "only the records of process PID (its heap, peak, leaks and sites)")(
+      "suppressions", po::value<std::string>(&suppressions)->value_name("FILE"),
+      "leak suppressions: one glob per line (optionally 'leak:GLOB'), matched against the "
+      "function and file of every frame of a leak's stack; '#' starts a comment");
   if (int done = ParseFileArguments(args, options, "report", &traces); done >= 0) {
     return done;
   }
@@ -63,8 +62,8 @@ int ReportCommand(const std::vector<std::string>& args) {
       // Several traces (a process tree's files, MPI ranks): per-trace peaks and their spread.
       std::vector<Report> reports;
       for (const std::string& trace : traces) {
-        reports.push_back(BuildReport(trace, ReportOptions{.top = top, .process = process,
-                                                           .suppressions = suppressions}));
+        reports.push_back(BuildReport(
+            trace, ReportOptions{.top = top, .process = process, .suppressions = suppressions}));
         for (const std::string& warning : reports.back().warnings) {
           fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
         }
@@ -87,9 +86,9 @@ int ReportCommand(const std::vector<std::string>& args) {
         return fflush(stdout) == 0 ? kExitOk : kExitCannotWrite;
       }
     }
-    Report report = BuildReport(traces.front(),
-                                ReportOptions{.top = top, .process = process,
-                                              .suppressions = suppressions});
+    Report report =
+        BuildReport(traces.front(),
+                    ReportOptions{.top = top, .process = process, .suppressions = suppressions});
     for (const std::string& warning : report.warnings) {
       fprintf(stderr, "memwrap report: warning: %s\n", warning.c_str());
     }

@@ -34,16 +34,16 @@ RunningProcess Describe(pid_t pid) {
 
 SessionInfo AttachedSessionInfo(const AttachedRun& run, const RunningProcess& process,
                                 const std::string& host) {
-  SessionInfo info{
-      {"command", process.command.empty() ? process.comm : process.command},
-      {"host", host},
-      {"pid", std::to_string(run.pid)},
-      {"attached", "1"},
-      {"memwrap_version", MEMWRAP_VERSION},
-      {"sample_interval_ns", std::to_string(run.interval_ns)},
-      {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
-      {"heap_not_recorded", "memwrap attached to a running process (the shim can only be "
-                            "preloaded into a program memwrap starts)"}};
+  SessionInfo info{{"command", process.command.empty() ? process.comm : process.command},
+                   {"host", host},
+                   {"pid", std::to_string(run.pid)},
+                   {"attached", "1"},
+                   {"memwrap_version", MEMWRAP_VERSION},
+                   {"sample_interval_ns", std::to_string(run.interval_ns)},
+                   {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
+                   {"heap_not_recorded",
+                    "memwrap attached to a running process (the shim can only be "
+                    "preloaded into a program memwrap starts)"}};
   if (run.stack_sample_rate != 0) {
     info["stack_sample_rate_hz"] = std::to_string(run.stack_sample_rate);
   }
@@ -52,10 +52,10 @@ SessionInfo AttachedSessionInfo(const AttachedRun& run, const RunningProcess& pr
 
 void PrintSummary(const AttachedRun& run, const std::string& output) {
   try {
-    Report report = BuildReport(output, ReportOptions{.top = run.top,
-                                                      .process = 0,
-                                                      .suppressions = "",
-                                                      .scope = ReportScope::kRunSummary});
+    Report report = BuildReport(
+        output,
+        ReportOptions{
+            .top = run.top, .process = 0, .suppressions = "", .scope = ReportScope::kRunSummary});
     fputs(FormatRunSummary(report, run.top).c_str(), stderr);
   } catch (const std::exception& error) {
     fprintf(stderr, "memwrap: cannot summarise %s: %s\n", output.c_str(), error.what());
@@ -81,8 +81,8 @@ int Record(const AttachedRun& run, const RunningProcess& process, const std::str
   ProcessTree& tree = session.Follow(&recorder, options);
   std::unique_ptr<StackSampling> sampling;
   if (run.stack_sample_rate != 0) {
-    sampling = std::make_unique<StackSampling>(&tree, &recorder, run.stack_sample_rate,
-                                               run.stack_depth);
+    sampling =
+        std::make_unique<StackSampling>(&tree, &recorder, run.stack_sample_rate, run.stack_depth);
     recorder.OnImage([&sampling](pid_t pid, bool) { sampling->NewImage(pid); });
   }
   if (std::string error = session.Trace(); !error.empty()) {
@@ -92,10 +92,10 @@ int Record(const AttachedRun& run, const RunningProcess& process, const std::str
   }
   recorder.AnnounceAttached(run.pid);
   // The timer also notices the end of --duration, a quarter of it late at most.
-  TracerTicks ticks(&recorder, sampling.get(),
-                    run.interval_ns != 0 ? run.interval_ns : 100'000'000,
+  TracerTicks ticks(&recorder, sampling.get(), run.interval_ns != 0 ? run.interval_ns : 100'000'000,
                     run.duration_ns != 0 ? run.duration_ns / 4 + 1 : 0);
-  session.Run(ticks.period_ns(), [&ticks](uint64_t now) { ticks.Tick(now); }, run.duration_ns);
+  session.Run(
+      ticks.period_ns(), [&ticks](uint64_t now) { ticks.Tick(now); }, run.duration_ns);
   session.FinishTrace();
   if (!run.quiet) PrintSummary(run, output);
   return kExitOk;

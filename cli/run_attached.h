@@ -25,9 +25,9 @@ struct AttachedRun {
   uint64_t interval_ns = 0;
   uint64_t duration_ns = 0;  // 0: until Ctrl-C or the process ends
   SyscallSelection selection;
-  std::string syscalls;  // as given, for the session info ("" default)
+  std::string syscalls;                        // as given, for the session info ("" default)
   uint64_t wait_poll_ns = kDefaultWaitSpinNs;  // --wait-poll (tracer/wait_spin.h)
-  uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
+  uint32_t stack_sample_rate = 0;              // Hz; 0: no stack samples
   uint32_t stack_depth = 64;
 };
 

@@ -13,16 +13,16 @@
 #include "library_call_setup.h"
 #include "memwrap/exit_codes.h"
 #include "plugin_options.h"
-#include "run_attached.h"
 #include "recording_session.h"
+#include "run_attached.h"
 #include "run_launched.h"
-#include "watch_recording.h"
 #include "tracer/broken_pipe.h"
 #include "tracer/expression_judge.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
+#include "watch_recording.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -84,90 +84,91 @@ struct RunCommandLine {
 void DescribeRunOptions(RunCommandLine* line, po::options_description* options) {
   LaunchedRun& run = line->run;
   if (run.mode == RunMode::kWatch) {
-    options->add_options()
-        ("help,h", "show this help and exit")
-        ("filter", po::value<std::string>(&run.watch.filter)->value_name("EXPR"),
-         "print only the events EXPR selects (docs/filters.md; default: every event)")
-        ("format", po::value<std::string>(&run.watch.format)->value_name("F")->default_value("text"),
-         "text (TIME PID/TID KIND SIZE ADDRESS FUNCTION (FILE:LINE)) or jsonl (one JSON object "
-         "per event: time_ns, pid, tid, kind, size, address, function, file, line, module, "
-         "mark)")
-        ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
-         "write the lines to PATH (- for standard output; default: standard error); an "
-         "existing file is refused unless --force")
-        ("force,f", po::bool_switch(&run.force), "replace the -o file if it exists")
-        ("pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
-         "instead of starting a program, print the events of the recording of PID (a program "
-         "started by `memwrap run --allow-watch`) until it ends; Ctrl-C stops watching, not "
-         "the recording");
+    options->add_options()("help,h", "show this help and exit")(
+        "filter", po::value<std::string>(&run.watch.filter)->value_name("EXPR"),
+        "print only the events EXPR selects (docs/filters.md; default: every event)")(
+        "format", po::value<std::string>(&run.watch.format)->value_name("F")->default_value("text"),
+        "text (TIME PID/TID KIND SIZE ADDRESS FUNCTION (FILE:LINE)) or jsonl (one JSON object "
+        "per event: time_ns, pid, tid, kind, size, address, function, file, line, module, "
+        "mark)")("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
+                 "write the lines to PATH (- for standard output; default: standard error); an "
+                 "existing file is refused unless --force")("force,f", po::bool_switch(&run.force),
+                                                            "replace the -o file if it exists")(
+        "pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
+        "instead of starting a program, print the events of the recording of PID (a program "
+        "started by `memwrap run --allow-watch`) until it ends; Ctrl-C stops watching, not "
+        "the recording");
     AddPluginOptions(&run.plugins, options);
     run.recording.AddTo(options);
     return;
   }
-  options->add_options()
-      ("help,h", "show this help and exit")
-      ("output,o", po::value<std::string>(&run.output)->value_name("PATH"),
-       "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
-       "the program's process id); created mode 0600; an existing file is refused unless "
-       "--force, a symlink always. Placeholders: %h host, %r MPI/Slurm/PBS rank, %p pid, %% "
-       "a percent sign. Under mpiexec, srun or PBS (a rank in OMPI_COMM_WORLD_RANK, PMIX_RANK, "
-       "PMI_RANK, SLURM_PROCID or PBS_TASKNUM) a PATH without placeholders gets .HOST.RANK "
-       "before .mwt (run.mwt -> run.HOST.RANK.mwt), and the default is PROGRAM.HOST.RANK.mwt")
-      ("top", po::value<size_t>(&run.top)->value_name("N")->default_value(5),
-       "call sites listed in the exit summary")
-      ("quiet,q", po::bool_switch(&run.quiet), "print no summary at exit and no notices that are not errors (the trace is still written)")
-      ("interval", po::value<std::string>(&line->interval)->value_name("DURATION")->default_value("10ms"),
-       "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
-       "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")
-      ("syscalls", po::value<std::string>(&run.syscalls)->value_name("none|memory|all|NAME,..."),
-       "system calls to record (ptrace, filtered by seccomp-bpf so that the others cost "
-       "nothing): none; memory = mmap, munmap, mremap, brk, madvise, mprotect, execve, "
-       "clone/fork/vfork, exit; all; or a list of names. Default: memory for the programs the "
-       "heap recorder cannot enter (static or setuid), none for the others (their mappings "
-       "come from the heap recorder, and a traced call costs two ptrace stops)")
-      ("pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
-       "instead of starting a program, attach to the running process PID and its threads "
-       "(ptrace): its RSS over time, its memory system calls, the processes it starts and how "
-       "they end; no heap (the heap recorder can only enter a program memwrap starts). "
-       "Ctrl-C or --duration detaches: the process keeps running")
-      ("duration", po::value<std::string>(&line->duration)->value_name("DURATION"),
-       "with --pid: detach after DURATION (e.g. 30s)")
-      ("stdout", po::bool_switch(&run.tap_stdout),
-       "pass the program's standard output on, unchanged, through a small relay process, and "
-       "stamp each line into the trace with its time (memwrap timeline shows them; the program "
-       "then writes to a pipe, so its stdio may buffer more than on a terminal). The relay "
-       "outlives memwrap: if memwrap is killed the program's output still flows; if memwrap's "
-       "standard output is closed (| head), the program meets the broken pipe it would have met "
-       "without memwrap, and memwrap still writes the whole trace")
-      ("force,f", po::bool_switch(&run.force), "replace the trace file if it exists (by default an "
-       "existing file is an error, before the program starts)")
-      ("ltrace", po::value<std::string>(&run.ltrace)->value_name("FILTER"),
-       "also record the library calls that FILTER selects (ltrace's -e expression: "
-       "readdir*+opendir, malloc@MAIN, -@libc.so*) into the trace, on the same timeline "
-       "(see ltracedrv --help)");
-  options->add_options()
-      ("stack-sample-rate", po::value<uint32_t>(&line->stack_sample_rate)->value_name("HZ"),
-       "sample the native stack of every thread of every traced process HZ times a second "
-       "(ptrace + libdwfl, jittered; the rate is halved, with a notice, when unwinding would "
-       "stop the program more than 5% of the time); the report's stack_samples says where "
-       "the threads were")
-      ("pstack", po::bool_switch(&line->pstack), "the same as --stack-sample-rate 100")
-      ("wait-poll", po::value<std::string>(&line->wait_poll)->value_name("DURATION")->default_value("50us"),
-       "while ptrace stops come quickly, poll for the next one this long before sleeping "
-       "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
-       "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
+  options->add_options()("help,h", "show this help and exit")(
+      "output,o", po::value<std::string>(&run.output)->value_name("PATH"),
+      "write the trace to PATH (default: PROGRAM.PID.mwt in the current directory, PID being "
+      "the program's process id); created mode 0600; an existing file is refused unless "
+      "--force, a symlink always. Placeholders: %h host, %r MPI/Slurm/PBS rank, %p pid, %% "
+      "a percent sign. Under mpiexec, srun or PBS (a rank in OMPI_COMM_WORLD_RANK, PMIX_RANK, "
+      "PMI_RANK, SLURM_PROCID or PBS_TASKNUM) a PATH without placeholders gets .HOST.RANK "
+      "before .mwt (run.mwt -> run.HOST.RANK.mwt), and the default is PROGRAM.HOST.RANK.mwt")(
+      "top", po::value<size_t>(&run.top)->value_name("N")->default_value(5),
+      "call sites listed in the exit summary")(
+      "quiet,q", po::bool_switch(&run.quiet),
+      "print no summary at exit and no notices that are not errors (the trace is still written)")(
+      "interval",
+      po::value<std::string>(&line->interval)->value_name("DURATION")->default_value("10ms"),
+      "sample each traced process's RSS, PSS, anonymous/file/shmem resident memory and swap "
+      "from /proc at this period, on a drift-free timer (e.g. 10ms, 1s; 0: never)")(
+      "syscalls", po::value<std::string>(&run.syscalls)->value_name("none|memory|all|NAME,..."),
+      "system calls to record (ptrace, filtered by seccomp-bpf so that the others cost "
+      "nothing): none; memory = mmap, munmap, mremap, brk, madvise, mprotect, execve, "
+      "clone/fork/vfork, exit; all; or a list of names. Default: memory for the programs the "
+      "heap recorder cannot enter (static or setuid), none for the others (their mappings "
+      "come from the heap recorder, and a traced call costs two ptrace stops)")(
+      "pid,p", po::value<pid_t>(&line->attach)->value_name("PID"),
+      "instead of starting a program, attach to the running process PID and its threads "
+      "(ptrace): its RSS over time, its memory system calls, the processes it starts and how "
+      "they end; no heap (the heap recorder can only enter a program memwrap starts). "
+      "Ctrl-C or --duration detaches: the process keeps running")(
+      "duration", po::value<std::string>(&line->duration)->value_name("DURATION"),
+      "with --pid: detach after DURATION (e.g. 30s)")(
+      "stdout", po::bool_switch(&run.tap_stdout),
+      "pass the program's standard output on, unchanged, through a small relay process, and "
+      "stamp each line into the trace with its time (memwrap timeline shows them; the program "
+      "then writes to a pipe, so its stdio may buffer more than on a terminal). The relay "
+      "outlives memwrap: if memwrap is killed the program's output still flows; if memwrap's "
+      "standard output is closed (| head), the program meets the broken pipe it would have met "
+      "without memwrap, and memwrap still writes the whole trace")(
+      "force,f", po::bool_switch(&run.force),
+      "replace the trace file if it exists (by default an "
+      "existing file is an error, before the program starts)")(
+      "ltrace", po::value<std::string>(&run.ltrace)->value_name("FILTER"),
+      "also record the library calls that FILTER selects (ltrace's -e expression: "
+      "readdir*+opendir, malloc@MAIN, -@libc.so*) into the trace, on the same timeline "
+      "(see ltracedrv --help)");
+  options->add_options()(
+      "stack-sample-rate", po::value<uint32_t>(&line->stack_sample_rate)->value_name("HZ"),
+      "sample the native stack of every thread of every traced process HZ times a second "
+      "(ptrace + libdwfl, jittered; the rate is halved, with a notice, when unwinding would "
+      "stop the program more than 5% of the time); the report's stack_samples says where "
+      "the threads were")("pstack", po::bool_switch(&line->pstack),
+                          "the same as --stack-sample-rate 100")(
+      "wait-poll",
+      po::value<std::string>(&line->wait_poll)->value_name("DURATION")->default_value("50us"),
+      "while ptrace stops come quickly, poll for the next one this long before sleeping "
+      "(waking a tracer whose CPU went idle costs more than a stop; the poll spends CPU time "
+      "of an otherwise idle core; never on one CPU); 0: always sleep. At most 10ms");
   if (run.mode == RunMode::kRecord) {
-    options->add_options()
-        ("keep-stacks-if", po::value<std::string>(&run.keep_stacks_if)->value_name("EXPR"),
-         "keep in the trace only the allocations EXPR selects (a filter expression, "
-         "docs/filters.md: e.g. 'size >= 1MiB' or 'function ~ \"*parse*\"'), with their stacks, "
-         "and the frees and reallocations of those blocks; every event is still counted, so "
-         "the allocation and free counts, bytes and the heap peak stay exact (a smaller trace "
-         "with exact figures; call sites then cover the kept allocations only)")
-        ("allow-watch", po::bool_switch(&run.allow_watch),
-         "let `memwrap watch -p PID` (PID: the program's) print this recording's heap events "
-         "live, from another terminal (your user or root only; a watcher that falls behind is "
-         "told what it missed and never slows the program)");
+    options->add_options()(
+        "keep-stacks-if", po::value<std::string>(&run.keep_stacks_if)->value_name("EXPR"),
+        "keep in the trace only the allocations EXPR selects (a filter expression, "
+        "docs/filters.md: e.g. 'size >= 1MiB' or 'function ~ \"*parse*\"'), with their stacks, "
+        "and the frees and reallocations of those blocks; every event is still counted, so "
+        "the allocation and free counts, bytes and the heap peak stay exact (a smaller trace "
+        "with exact figures; call sites then cover the kept allocations only)")(
+        "allow-watch", po::bool_switch(&run.allow_watch),
+        "let `memwrap watch -p PID` (PID: the program's) print this recording's heap events "
+        "live, from another terminal (your user or root only; a watcher that falls behind is "
+        "told what it missed and never slows the program)");
   }
   AddPluginOptions(&run.plugins, options);
   run.recording.AddTo(options);
@@ -196,7 +197,7 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
                         std::vector<std::string>* program) {
   LaunchedRun& run = line->run;
   const bool flight = run.mode == RunMode::kFlightRecorder;
-  po::options_description options(flight                          ? std::string(kFltrecUsage)
+  po::options_description options(flight                        ? std::string(kFltrecUsage)
                                   : run.mode == RunMode::kWatch ? std::string(kWatchUsage)
                                                                 : RunUsage());
   DescribeRunOptions(line, &options);
@@ -221,8 +222,7 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
     line->wait_poll = "50us";
   }
   if (line->stack_sample_rate > 10000) {
-    fprintf(stderr, "memwrap: --stack-sample-rate %u: at most 10000 Hz\n",
-            line->stack_sample_rate);
+    fprintf(stderr, "memwrap: --stack-sample-rate %u: at most 10000 Hz\n", line->stack_sample_rate);
     return kExitUsage;
   }
   if (std::string error = run.recording.Validate(); !error.empty()) {
@@ -239,13 +239,17 @@ int ParseRunCommandLine(const std::vector<std::string>& args, RunCommandLine* li
   }
   if (!ParseDuration(line->interval, &run.interval_ns) ||
       (run.interval_ns != 0 && run.interval_ns < 1000000)) {
-    fprintf(stderr, "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
-            "or 0\n", line->interval.c_str());
+    fprintf(stderr,
+            "memwrap: --interval %s: must be a duration of at least 1ms (e.g. 10ms), "
+            "or 0\n",
+            line->interval.c_str());
     return kExitUsage;
   }
   if (!ParseDuration(line->wait_poll, &run.wait_poll_ns) || run.wait_poll_ns > kMaxWaitSpinNs) {
-    fprintf(stderr, "memwrap: --wait-poll %s: must be a duration of at most 10ms (e.g. 50us), "
-            "or 0\n", line->wait_poll.c_str());
+    fprintf(stderr,
+            "memwrap: --wait-poll %s: must be a duration of at most 10ms (e.g. 50us), "
+            "or 0\n",
+            line->wait_poll.c_str());
     return kExitUsage;
   }
   run.selection = SyscallSelection::Memory();
@@ -271,7 +275,8 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
     return kExitUsage;
   }
   if (!run.keep_stacks_if.empty()) {
-    fprintf(stderr, "memwrap: --keep-stacks-if needs a program memwrap starts (--pid records no "
+    fprintf(stderr,
+            "memwrap: --keep-stacks-if needs a program memwrap starts (--pid records no "
             "heap)\n");
     return kExitUsage;
   }
@@ -280,7 +285,8 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
     return kExitUsage;
   }
   if (!run.plugins.plugins.empty()) {
-    fprintf(stderr, "memwrap: --plugin needs the heap events of a program memwrap starts, not "
+    fprintf(stderr,
+            "memwrap: --plugin needs the heap events of a program memwrap starts, not "
             "--pid\n");
     return kExitUsage;
   }
@@ -290,10 +296,16 @@ int RunAttachedFrom(const RunCommandLine& line, const std::vector<std::string>& 
     return kExitUsage;
   }
   // Without the shim, the memory calls are the only record of the mappings.
-  return RunAttached({.pid = line.attach, .output = run.output, .force = run.force,
-                      .quiet = run.quiet, .top = run.top, .interval_ns = run.interval_ns,
-                      .duration_ns = duration_ns, .selection = run.selection,
-                      .syscalls = run.syscalls, .wait_poll_ns = run.wait_poll_ns,
+  return RunAttached({.pid = line.attach,
+                      .output = run.output,
+                      .force = run.force,
+                      .quiet = run.quiet,
+                      .top = run.top,
+                      .interval_ns = run.interval_ns,
+                      .duration_ns = duration_ns,
+                      .selection = run.selection,
+                      .syscalls = run.syscalls,
+                      .wait_poll_ns = run.wait_poll_ns,
                       .stack_sample_rate = run.stack_sample_rate,
                       .stack_depth = run.recording.stack_depth});
 }
@@ -327,8 +339,7 @@ int LocateLaunchFiles(const RunCommandLine& line, LaunchedRun* run) {
   std::string tried;
   run->preload = FindPreloadLibrary(&tried);
   if (run->preload.empty()) {
-    fprintf(stderr, "memwrap: cannot find libmemwrap_preload.so (looked at %s)\n",
-            tried.c_str());
+    fprintf(stderr, "memwrap: cannot find libmemwrap_preload.so (looked at %s)\n", tried.c_str());
     return kExitUsage;
   }
   if (run->preload.find_first_of(": ") != std::string::npos) {
@@ -354,7 +365,8 @@ int RunProgram(const std::vector<std::string>& args, RunMode mode) {
       return kExitUsage;
     }
     if (!line.run.plugins.plugins.empty()) {
-      fprintf(stderr, "memwrap watch: --plugin needs the heap events of a program memwrap "
+      fprintf(stderr,
+              "memwrap watch: --plugin needs the heap events of a program memwrap "
               "starts, not -p\n");
       return kExitUsage;
     }

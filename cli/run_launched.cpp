@@ -21,22 +21,24 @@
 #include "tracefile/trace_error.h"
 #include "tracer/exit_status.h"
 #include "tracer/expression_judge.h"
-#include "tracer/kept_allocations.h"
-#include "tracer/watch_publisher.h"
 #include "tracer/flight_recorder.h"
 #include "tracer/job_rank.h"
+#include "tracer/kept_allocations.h"
 #include "tracer/preload_obstacle.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/stdout_relay.h"
 #include "tracer/stdout_tap.h"
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/tracer_ticks.h"
+#include "tracer/watch_publisher.h"
 
 namespace memwrap {
 namespace {
 
 // The signal: triggers of the flight recorder; memwrap keeps these for itself.
-void CountSignal(int signo) { FlightRecorder::NotifySignal(signo); }
+void CountSignal(int signo) {
+  FlightRecorder::NotifySignal(signo);
+}
 
 std::string Basename(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -148,17 +150,17 @@ class LaunchedRecording {
     const bool flight = run_.mode == RunMode::kFlightRecorder;
     rank_ = DetectJobRank();
     std::string naming_error;
-    run_.output = ExpandTracePath(run_.output,
-                                  Basename(run_.program.front()) + (flight ? ".fltrec" : ""),
-                                  session_.pid(), session_.host(), rank_, &naming_error);
+    run_.output =
+        ExpandTracePath(run_.output, Basename(run_.program.front()) + (flight ? ".fltrec" : ""),
+                        session_.pid(), session_.host(), rank_, &naming_error);
     if (run_.output.empty()) {
       session_.Abandon();
       fprintf(stderr, "memwrap: -o: %s\n", naming_error.c_str());
       return kExitUsage;
     }
     SessionInfo info = Info();
-    const auto existing = run_.force ? TraceWriter::Existing::kReplace
-                                     : TraceWriter::Existing::kRefuse;
+    const auto existing =
+        run_.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse;
     if (!flight) {
       if (!session_.OpenTrace(run_.output, existing, info)) return kExitCannotWrite;
       // Said now, as heaptrack does: a long run can be looked at, or stopped, knowing where.
@@ -215,8 +217,8 @@ class LaunchedRecording {
       const std::string dropping = plugins_->DroppingNames();
       if (run_.mode == RunMode::kRecord && !dropping.empty()) {
         const std::string& expression = run_.keep_stacks_if;
-        info["keep_stacks_if"] = (expression.empty() ? "" : expression + " and ") + "--plugin " +
-                                 dropping;
+        info["keep_stacks_if"] =
+            (expression.empty() ? "" : expression + " and ") + "--plugin " + dropping;
       }
     }
     if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
@@ -350,8 +352,7 @@ class LaunchedRecording {
     TraceRecorder& recorder = session_.recorder();
     TracerTicks ticks(&recorder, sampling_.get(),
                       run_.interval_ns != 0 ? run_.interval_ns : 100'000'000);
-    ProgramEnd end =
-        session_.Run(ticks.period_ns(), [&ticks](uint64_t now) { ticks.Tick(now); });
+    ProgramEnd end = session_.Run(ticks.period_ns(), [&ticks](uint64_t now) { ticks.Tick(now); });
     if (end.status == -1) {
       // Not observed by the tracer (cannot normally happen): ask the kernel directly, and say
       // so if even that fails, rather than invent a status.

@@ -13,9 +13,9 @@
 #include "flight_options.h"
 #include "record_options.h"
 #include "tracer/plugin/plugin_session.h"
-#include "watch_printer.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
+#include "watch_printer.h"
 
 namespace memwrap {
 
@@ -39,7 +39,7 @@ struct LaunchedRun {
   uint64_t interval_ns = 0;
   uint64_t wait_poll_ns = kDefaultWaitSpinNs;
   SyscallSelection selection;
-  std::string syscalls;  // as given ("": the default)
+  std::string syscalls;            // as given ("": the default)
   uint32_t stack_sample_rate = 0;  // Hz; 0: no stack samples
   RecordOptions recording;
   std::string keep_stacks_if;   // --keep-stacks-if EXPR, checked ("": keep every allocation)

@@ -18,9 +18,12 @@
 
 #include "byte_format.h"
 #include "commands.h"
+#include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/monotonic_clock.h"
-#include "fileio/output_file.h"
+#include "recording_session.h"
+#include "strace_options.h"
+#include "strace_printer.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
 #include "tracer/collector.h"
@@ -33,9 +36,6 @@
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/syscalls/syscall_table.h"
 #include "tracer/trace_recorder.h"
-#include "recording_session.h"
-#include "strace_options.h"
-#include "strace_printer.h"
 
 namespace memwrap {
 namespace {
@@ -144,7 +144,8 @@ class StracePrinter : public TraceObserver {
     const std::string counts = interval_.FormatCounts();
     fprintf(out_, "%s+%.3fs: %s\n",
             memwrap::TimeOfDay(now_ns, realtime_offset_ns_, options_.time_format).c_str(),
-            double(now_ns - interval_start_ns_) / 1e9, counts.empty() ? "(no calls)" : counts.c_str());
+            double(now_ns - interval_start_ns_) / 1e9,
+            counts.empty() ? "(no calls)" : counts.c_str());
     interval_ = SyscallSummary();
     interval_start_ns_ = now_ns;
   }
@@ -167,8 +168,8 @@ ProcessTreeOptions TreeOptionsFor(const StraceOptions& options, const SyscallSel
   tree_options.selection = selection;
   tree_options.follow = options.follow;
   tree_options.wait_spin_ns = options.wait_poll_ns;
-  *filter = options.attach == 0 && options.duration_ns == 0 && !selection.all() &&
-            !selection.empty();
+  *filter =
+      options.attach == 0 && options.duration_ns == 0 && !selection.all() && !selection.empty();
   tree_options.stops = selection.empty() ? SyscallStops::kNone
                        : *filter         ? SyscallStops::kSeccomp
                                          : SyscallStops::kAll;
@@ -177,9 +178,8 @@ ProcessTreeOptions TreeOptionsFor(const StraceOptions& options, const SyscallSel
 
 SessionInfo StraceSessionInfo(const StraceOptions& options, const ProgramPath& program,
                               pid_t first) {
-  SessionInfo info = {{"pid", std::to_string(first)},
-                      {"syscalls", options.trace_spec},
-                      {"recorder", "stracedrv"}};
+  SessionInfo info = {
+      {"pid", std::to_string(first)}, {"syscalls", options.trace_spec}, {"recorder", "stracedrv"}};
   if (!options.program.empty()) info["command"] = JoinCommand(options.program);
   if (!program.path.empty()) info["program"] = program.path;
   info["heap_not_recorded"] = "stracedrv records system calls only";
@@ -259,8 +259,8 @@ int Trace(const StraceOptions& options, const SyscallSelection& selection,
   uint64_t period = 100'000'000;
   if (options.interval_ns != 0) period = std::min(period, options.interval_ns / 4 + 1);
   if (options.duration_ns != 0) period = std::min(period, options.duration_ns / 4 + 1);
-  const ProgramEnd end =
-      session.Run(period, [&printer](uint64_t now) { printer.Tick(now); }, options.duration_ns);
+  const ProgramEnd end = session.Run(
+      period, [&printer](uint64_t now) { printer.Tick(now); }, options.duration_ns);
   FinishOutput(options, &printer, out, out_file, end.exec_error != 0);
   if (end.exec_error != 0) {
     session.DiscardTrace();

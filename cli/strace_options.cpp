@@ -81,10 +81,35 @@ struct OptionSpec {
 };
 
 enum OptionId {
-  kFollow, kSeparate, kQualifier, kTrace, kStatus, kSuccessful, kFailed, kOutput, kStringLimit,
-  kDecodeFds, kTime, kAbsolute, kRelative, kSyscallTimes, kInstructionPointer, kStackTraces,
-  kSummaryOnly, kSummary, kWallClock, kAttach, kInterval, kDuration, kWaitPoll, kJson,
-  kWriteTrace, kNoTrace, kForce, kHelp, kSeccomp,
+  kFollow,
+  kSeparate,
+  kQualifier,
+  kTrace,
+  kStatus,
+  kSuccessful,
+  kFailed,
+  kOutput,
+  kStringLimit,
+  kDecodeFds,
+  kTime,
+  kAbsolute,
+  kRelative,
+  kSyscallTimes,
+  kInstructionPointer,
+  kStackTraces,
+  kSummaryOnly,
+  kSummary,
+  kWallClock,
+  kAttach,
+  kInterval,
+  kDuration,
+  kWaitPoll,
+  kJson,
+  kWriteTrace,
+  kNoTrace,
+  kForce,
+  kHelp,
+  kSeccomp,
 };
 
 const OptionSpec kOptions[] = {
@@ -136,28 +161,32 @@ std::string ParseStatus(std::string spec, unsigned* out) {
   }
   unsigned set = 0;
   for (const std::string& item : Split(spec)) {
-    if (item == "all") set = kStatusAll;
-    else if (item == "none") continue;
-    else if (item == "successful") set |= kStatusSuccessful;
-    else if (item == "failed") set |= kStatusFailed;
-    else if (item == "unfinished") set |= kStatusUnfinished;
-    else if (item == "unavailable") set |= kStatusUnavailable;
-    else if (item == "detached") set |= kStatusDetached;
-    else return "status '" + item + "': expected successful, failed, unfinished, unavailable, detached, all or none";
+    if (item == "all")
+      set = kStatusAll;
+    else if (item == "none")
+      continue;
+    else if (item == "successful")
+      set |= kStatusSuccessful;
+    else if (item == "failed")
+      set |= kStatusFailed;
+    else if (item == "unfinished")
+      set |= kStatusUnfinished;
+    else if (item == "unavailable")
+      set |= kStatusUnavailable;
+    else if (item == "detached")
+      set |= kStatusDetached;
+    else
+      return "status '" + item +
+             "': expected successful, failed, unfinished, unavailable, detached, all or none";
   }
   *out = negate ? (~set & kStatusAll) : set;
   return "";
 }
 
-// Applies one option; `value` is its value (or "" when it takes none). -1 to go on.
-int Apply(const OptionSpec& spec, const std::string& name, const std::string& value,
-          StraceOptions* options) {
+// The options that take a value: checks it and stores it; -1 when stored, else the exit code.
+int ApplyValue(const OptionSpec& spec, const std::string& name, const std::string& value,
+               StraceOptions* options) {
   switch (spec.id) {
-    case kFollow:
-      if (options->follow && spec.short_name == 'f' && name == "-f") options->separate = true;
-      options->follow = true;
-      break;
-    case kSeparate: options->follow = true; options->separate = true; break;
     case kQualifier: {
       const size_t equals = value.find('=');
       const std::string qualifier = equals == std::string::npos ? "trace" : value.substr(0, equals);
@@ -165,18 +194,20 @@ int Apply(const OptionSpec& spec, const std::string& name, const std::string& va
       if (qualifier == "trace" || qualifier == "t") {
         options->trace_spec = set;
       } else if (qualifier == "status") {
-        if (std::string error = ParseStatus(set, &options->status); !error.empty()) return Fail("-e " + error);
+        if (std::string error = ParseStatus(set, &options->status); !error.empty())
+          return Fail("-e " + error);
       } else {
         return Fail("-e " + value + ": only trace=... and status=... are supported");
       }
       break;
     }
-    case kTrace: options->trace_spec = value; break;
-    case kStatus:
-      if (std::string error = ParseStatus(value, &options->status); !error.empty()) return Fail(name + ": " + error);
+    case kTrace:
+      options->trace_spec = value;
       break;
-    case kSuccessful: options->status = kStatusSuccessful; break;
-    case kFailed: options->status = kStatusFailed; break;
+    case kStatus:
+      if (std::string error = ParseStatus(value, &options->status); !error.empty())
+        return Fail(name + ": " + error);
+      break;
     case kOutput:
       if (value.empty()) return Fail(name + " '': needs a file name");
       options->output = value;
@@ -190,24 +221,17 @@ int Apply(const OptionSpec& spec, const std::string& name, const std::string& va
       options->string_limit = size_t(limit);
       break;
     }
-    case kDecodeFds: options->fd_paths = true; break;
-    case kTime: ++options->time_format; break;
     case kAbsolute:
       options->time_format = value.empty() || value == "time" || value == "format:time" ? 1
-                             : value == "precision:us" || value == "us" ? 2
-                             : value == "unix" || value == "format:unix" ? 3 : 2;
+                             : value == "precision:us" || value == "us"                 ? 2
+                             : value == "unix" || value == "format:unix"                ? 3
+                                                                                        : 2;
       break;
-    case kRelative: options->relative = true; break;
-    case kSyscallTimes: options->show_duration = true; break;
-    case kInstructionPointer: options->instruction_pointer = true; break;
-    case kStackTraces: options->stack_traces = true; break;
-    case kSummaryOnly: options->summary = true; break;
-    case kSummary: options->summary_and_lines = true; break;
-    case kWallClock: break;
     case kAttach: {
       char* end = nullptr;
       long pid = strtol(value.c_str(), &end, 10);
-      if (end == value.c_str() || *end != '\0' || pid <= 0) return Fail(name + " " + value + ": not a pid");
+      if (end == value.c_str() || *end != '\0' || pid <= 0)
+        return Fail(name + " " + value + ": not a pid");
       options->attach = pid_t(pid);
       break;
     }
@@ -230,18 +254,76 @@ int Apply(const OptionSpec& spec, const std::string& name, const std::string& va
         return Fail(name + " " + value + ": expected a duration of at most 10ms, or 0");
       }
       break;
-    case kJson: options->json = true; break;
     case kWriteTrace:
       if (value.empty()) return Fail(name + " needs a path");
       options->write_trace = value;
       break;
-    case kNoTrace: options->write_trace.clear(); break;
-    case kForce: options->force = true; break;
-    case kSeccomp: break;  // a subset of calls is always selected by a seccomp filter
+    default:
+      break;
+  }
+  return -1;
+}
+
+// Applies one option; `value` is its value (or "" when it takes none). -1 to go on.
+int Apply(const OptionSpec& spec, const std::string& name, const std::string& value,
+          StraceOptions* options) {
+  switch (spec.id) {
+    case kFollow:
+      if (options->follow && spec.short_name == 'f' && name == "-f") options->separate = true;
+      options->follow = true;
+      break;
+    case kSeparate:
+      options->follow = true;
+      options->separate = true;
+      break;
+    case kSuccessful:
+      options->status = kStatusSuccessful;
+      break;
+    case kFailed:
+      options->status = kStatusFailed;
+      break;
+    case kDecodeFds:
+      options->fd_paths = true;
+      break;
+    case kTime:
+      ++options->time_format;
+      break;
+    case kRelative:
+      options->relative = true;
+      break;
+    case kSyscallTimes:
+      options->show_duration = true;
+      break;
+    case kInstructionPointer:
+      options->instruction_pointer = true;
+      break;
+    case kStackTraces:
+      options->stack_traces = true;
+      break;
+    case kSummaryOnly:
+      options->summary = true;
+      break;
+    case kSummary:
+      options->summary_and_lines = true;
+      break;
+    case kWallClock:
+      break;
+    case kJson:
+      options->json = true;
+      break;
+    case kNoTrace:
+      options->write_trace.clear();
+      break;
+    case kForce:
+      options->force = true;
+      break;
+    case kSeccomp:
+      break;  // a subset of calls is always selected by a seccomp filter
     case kHelp:
       fputs(kStraceUsage, stdout);
       return kExitOk;
-    default: break;
+    default:
+      return ApplyValue(spec, name, value, options);
   }
   return -1;
 }
@@ -260,7 +342,8 @@ int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* opti
     if (arg.size() < 2 || arg[0] != '-') break;
     if (arg[1] == '-') {
       const size_t equals = arg.find('=');
-      const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+      const std::string name =
+          arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
       const OptionSpec* spec = nullptr;
       for (const OptionSpec& candidate : kOptions) {
         if (name == candidate.long_name) spec = &candidate;
@@ -300,8 +383,9 @@ int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* opti
   }
   options->program.assign(args.begin() + long(i), args.end());
   if (options->program.empty() == (options->attach == 0)) {
-    return Fail(options->attach != 0 ? "give either -p PID or a program, not both"
-                                     : "no program to trace (usage: stracedrv [options] PROGRAM ...)");
+    return Fail(options->attach != 0
+                    ? "give either -p PID or a program, not both"
+                    : "no program to trace (usage: stracedrv [options] PROGRAM ...)");
   }
   if (options->time_format > 3) options->time_format = 3;
   if (options->separate && options->output.empty()) options->separate = false;  // as strace

@@ -22,27 +22,27 @@ enum StatusBits : unsigned {
 };
 
 struct StraceOptions {
-  bool follow = false;          // -f
-  bool separate = false;        // -ff: with -o, one FILE.PID per thread
+  bool follow = false;    // -f
+  bool separate = false;  // -ff: with -o, one FILE.PID per thread
   std::string trace_spec = "all";
-  unsigned status = kStatusAll;  // -e status=, -z, -Z
-  std::string output;           // -o
-  int time_format = 0;          // number of -t
-  bool relative = false;        // -r
-  bool show_duration = false;   // -T
-  bool summary = false;         // -c: only the summary
+  unsigned status = kStatusAll;    // -e status=, -z, -Z
+  std::string output;              // -o
+  int time_format = 0;             // number of -t
+  bool relative = false;           // -r
+  bool show_duration = false;      // -T
+  bool summary = false;            // -c: only the summary
   bool summary_and_lines = false;  // -C: the lines and the summary
-  uint64_t interval_ns = 0;     // -d
+  uint64_t interval_ns = 0;        // -d
   pid_t attach = 0;
   uint64_t duration_ns = 0;
   uint64_t wait_poll_ns = 0;
   bool json = false;
-  std::string write_trace;      // --write-trace: the memwrap trace (none by default)
+  std::string write_trace;  // --write-trace: the memwrap trace (none by default)
   bool force = false;
-  size_t string_limit = 32;     // -s
-  bool fd_paths = false;        // -y
+  size_t string_limit = 32;          // -s
+  bool fd_paths = false;             // -y
   bool instruction_pointer = false;  // -i
-  bool stack_traces = false;    // -k
+  bool stack_traces = false;         // -k
   std::vector<std::string> program;
 };
 

@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-
 #include "byte_format.h"
 #include "memwrap/monotonic_clock.h"
 #include "tracer/stack_sampler.h"
@@ -79,12 +78,14 @@ std::string StraceLinePrinter::Prefix(pid_t tid, uint64_t monotonic_ns) {
     snprintf(buffer, sizeof(buffer), "[pid %5d] ", tid);
     text += buffer;
   }
-  if (options_.time_format > 0) text += TimeOfDay(monotonic_ns, realtime_offset_ns_, options_.time_format);
+  if (options_.time_format > 0)
+    text += TimeOfDay(monotonic_ns, realtime_offset_ns_, options_.time_format);
   if (options_.relative) {
     if (last_leader_ns_ == 0) last_leader_ns_ = monotonic_ns;
     const uint64_t delta = monotonic_ns >= last_leader_ns_ ? monotonic_ns - last_leader_ns_ : 0;
     last_leader_ns_ = monotonic_ns;
-    snprintf(buffer, sizeof(buffer), options_.time_format > 0 ? "(+%6llu.%06llu) " : "%6llu.%06llu ",
+    snprintf(buffer, sizeof(buffer),
+             options_.time_format > 0 ? "(+%6llu.%06llu) " : "%6llu.%06llu ",
              static_cast<unsigned long long>(delta / 1000000000),
              static_cast<unsigned long long>(delta % 1000000000 / 1000));
     text += buffer;
@@ -147,8 +148,8 @@ void StraceLinePrinter::OnSyscallEntry(const SyscallEvent& event) {
   thread.name = Syscall(event.number, ArchOf(event)).name;
   thread.buffered.clear();
   thread.in_call = false;
-  const std::string arguments = DecodeEntry(event.tid, event.number, ArchOf(event), event.args,
-                                            decode_, &thread.state);
+  const std::string arguments =
+      DecodeEntry(event.tid, event.number, ArchOf(event), event.args, decode_, &thread.state);
   if (buffered_) {
     thread.in_call = true;
     thread.buffered = Prefix(event.tid, event.entry_ns);
@@ -158,7 +159,8 @@ void StraceLinePrinter::OnSyscallEntry(const SyscallEvent& event) {
   std::string text;
   if (options_.instruction_pointer) {
     char ip[32];
-    snprintf(ip, sizeof(ip), "[%016llx] ", static_cast<unsigned long long>(event.instruction_pointer));
+    snprintf(ip, sizeof(ip), "[%016llx] ",
+             static_cast<unsigned long long>(event.instruction_pointer));
     text += ip;
   }
   text += thread.name + "(" + arguments;
@@ -217,7 +219,8 @@ void StraceLinePrinter::OnSyscallExit(const SyscallEvent& event) {
   if (buffered_) {
     const bool failed = event.result < 0 && event.result >= -4095;
     const unsigned status = !event.finished ? kStatusUnfinished
-                            : failed ? kStatusFailed : kStatusSuccessful;
+                            : failed        ? kStatusFailed
+                                            : kStatusSuccessful;
     thread.in_call = false;
     if (options_.status & status) {
       if (FILE* out = OutputOf(event.tid); out != nullptr) {

@@ -47,11 +47,11 @@ class StraceLinePrinter {
 
  private:
   struct Thread {
-    int column = 0;          // characters on its open line (0: none open)
+    int column = 0;  // characters on its open line (0: none open)
     bool in_call = false;
-    std::string name;        // of the call in progress
+    std::string name;  // of the call in progress
     CallState state;
-    std::string buffered;    // -e status=: the whole line so far
+    std::string buffered;  // -e status=: the whole line so far
   };
 
   FILE* OutputOf(pid_t tid);
@@ -66,10 +66,10 @@ class StraceLinePrinter {
   FILE* out_;
   int64_t realtime_offset_ns_;
   DecodeOptions decode_;
-  bool pid_prefix_always_;   // -o with -f (not -ff)
-  bool buffered_;            // -e status= selects some statuses only
+  bool pid_prefix_always_;  // -o with -f (not -ff)
+  bool buffered_;           // -e status= selects some statuses only
   int live_threads_ = 0;
-  pid_t printing_ = 0;       // the thread whose line is open, 0 if none
+  pid_t printing_ = 0;           // the thread whose line is open, 0 if none
   uint64_t last_leader_ns_ = 0;  // -r
   std::map<pid_t, Thread> threads_;
   struct SeparateFile {

@@ -19,8 +19,8 @@
 #include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
-#include "memwrap/exit_codes.h"
 #include "fileio/output_file.h"
+#include "memwrap/exit_codes.h"
 #include "system_sample_format.h"
 #include "system_samples.h"
 #include "trace_stream.h"
@@ -28,9 +28,9 @@
 #include "tracefile/trace_reader.h"
 #include "tracefile/trace_writer.h"
 #include "tracefile/unique_fd.h"
+#include "tracer/host_name.h"
 #include "tracer/system/module_registry.h"
 #include "tracer/system/system_sampler.h"
-#include "tracer/host_name.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -53,7 +53,8 @@ class LineOutput {
                               : replace ? ExistingFile::kReplace
                                         : ExistingFile::kRefuse;
     if (std::string error = file_.Open(path, rule, 0644); !error.empty()) {
-      if (error.rfind("the file exists", 0) == 0) error = "the file exists (use --append or --force)";
+      if (error.rfind("the file exists", 0) == 0)
+        error = "the file exists (use --append or --force)";
       return "cannot create '" + path + "': " + error;
     }
     fd_ = file_.fd();
@@ -62,7 +63,7 @@ class LineOutput {
     // Overlapping cron jobs append whole lines in turn.
     while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
-    struct stat st{};
+    struct stat st {};
     empty_ = fstat(fd_, &st) == 0 && st.st_size == 0;
     return "";
   }
@@ -109,7 +110,8 @@ struct SysCommandLine {
 int ParseSysOptions(const std::vector<std::string>& args, const std::string& command,
                     const std::string& host, SysCommandLine* line, po::variables_map* vm) {
   po::options_description options(
-      "usage: " + command + " [options]\n"
+      "usage: " + command +
+      " [options]\n"
       "\n"
       "System-wide logging, no program to run: samples the machine's memory (like free),\n"
       "CPU, load, network, disks and the top processes by RSS at the start and then every\n"
@@ -121,27 +123,26 @@ int ParseSysOptions(const std::vector<std::string>& args, const std::string& com
       "/proc file, or an output that cannot be written. docs/dlogger.md.\n"
       "\n"
       "Options");
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("output,o", po::value<std::string>(&line->output)->value_name("FILE"),
-       ("where samples go; '-' is standard output (text lines). Default: dlogger." + host +
-        ".mwt, or nothing with --syslog").c_str())
-      ("format", po::value<std::string>(&line->format)->value_name("trace|text|csv"),
-       "trace (.mwt), text (one line per sample) or csv (a header, then one row per sample); "
-       "default: text for '-', csv for a FILE ending in .csv, trace otherwise")
-      ("interval", po::value<std::string>(&line->interval_text)->value_name("DURATION"),
-       "time between samples (e.g. 500ms, 1s, 1m); default 1s")
-      ("duration", po::value<std::string>(&line->duration_text)->value_name("DURATION"),
-       "stop after this long (e.g. 3s, 1h); default: until interrupted")
-      ("modules", po::value<std::string>(&line->modules_text)->value_name("LIST"),
-       "what to sample, comma-separated: memory, cpu, load, network, disk, top (or all, the "
-       "default)")
-      ("top", po::value<size_t>(&line->top)->value_name("N"),
-       "processes listed by the top module, largest RSS first (default 5)")
-      ("once", "take one sample, append it to the output and exit (what cronlogger does)")
-      ("append", "add to an existing output file instead of refusing it")
-      ("force", "replace an existing output file")
-      ("syslog", "also send each sample as a text line to syslog (ident dlogger, LOG_INFO)");
+  options.add_options()("help,h", "show this help and exit")(
+      "output,o", po::value<std::string>(&line->output)->value_name("FILE"),
+      ("where samples go; '-' is standard output (text lines). Default: dlogger." + host +
+       ".mwt, or nothing with --syslog")
+          .c_str())(
+      "format", po::value<std::string>(&line->format)->value_name("trace|text|csv"),
+      "trace (.mwt), text (one line per sample) or csv (a header, then one row per sample); "
+      "default: text for '-', csv for a FILE ending in .csv, trace otherwise")(
+      "interval", po::value<std::string>(&line->interval_text)->value_name("DURATION"),
+      "time between samples (e.g. 500ms, 1s, 1m); default 1s")(
+      "duration", po::value<std::string>(&line->duration_text)->value_name("DURATION"),
+      "stop after this long (e.g. 3s, 1h); default: until interrupted")(
+      "modules", po::value<std::string>(&line->modules_text)->value_name("LIST"),
+      "what to sample, comma-separated: memory, cpu, load, network, disk, top (or all, the "
+      "default)")("top", po::value<size_t>(&line->top)->value_name("N"),
+                  "processes listed by the top module, largest RSS first (default 5)")(
+      "once", "take one sample, append it to the output and exit (what cronlogger does)")(
+      "append", "add to an existing output file instead of refusing it")(
+      "force", "replace an existing output file")(
+      "syslog", "also send each sample as a text line to syslog (ident dlogger, LOG_INFO)");
   return ParseOptions(args, options, command, vm);
 }
 
@@ -184,9 +185,9 @@ int CheckSysCommandLine(const po::variables_map& vm, const std::string& command,
   std::string& format = line->format;
   if (output.empty() && !line->to_syslog) output = "dlogger." + host + ".mwt";
   if (format.empty() && !output.empty()) {
-    format = output == "-"                                                         ? "text"
+    format = output == "-"                                                            ? "text"
              : output.size() > 4 && output.compare(output.size() - 4, 4, ".csv") == 0 ? "csv"
-                                                                                   : "trace";
+                                                                                      : "trace";
   }
   if (!format.empty() && format != "trace" && format != "text" && format != "csv") {
     return usage("--format " + format + ": trace, text or csv");
@@ -257,8 +258,8 @@ class SystemLogging {
       return kExitCannotWrite;
     }
     if (line_.to_syslog) openlog("dlogger", LOG_PID, LOG_USER);
-    SamplerResult result = RunSystemSampler(
-        modules_, line_.schedule, [&](uint64_t, const ByteBuffer& records) {
+    SamplerResult result =
+        RunSystemSampler(modules_, line_.schedule, [&](uint64_t, const ByteBuffer& records) {
           return Write(records, line_format, syslog_format);
         });
     if (line_.to_syslog) closelog();
@@ -275,7 +276,7 @@ class SystemLogging {
  private:
   int OpenTrace() {
     const std::string& output = line_.output;
-    struct stat st{};
+    struct stat st {};
     bool has_session_info = false;
     if (line_.append && lstat(output.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
       // Samples appended to a program's trace would be invisible to its report: refuse.
@@ -295,9 +296,11 @@ class SystemLogging {
                                           : TraceWriter::Existing::kRefuse;
     trace_ = std::make_unique<TraceWriter>(output, existing);
     if (trace_->torn_tail_bytes() > 0) {
-      fprintf(stderr, "%s: warning: '%s' ended in an incomplete chunk (%llu bytes, from an "
-              "interrupted earlier run); it was cut off before appending\n", command_.c_str(),
-              output.c_str(), static_cast<unsigned long long>(trace_->torn_tail_bytes()));
+      fprintf(stderr,
+              "%s: warning: '%s' ended in an incomplete chunk (%llu bytes, from an "
+              "interrupted earlier run); it was cut off before appending\n",
+              command_.c_str(), output.c_str(),
+              static_cast<unsigned long long>(trace_->torn_tail_bytes()));
     }
     if (!has_session_info) {
       std::string module_list;
@@ -305,12 +308,9 @@ class SystemLogging {
         module_list += (module_list.empty() ? "" : ",") + name;
       }
       std::map<std::string, std::string> info = {
-          {"trace_kind", "system"},
-          {"recorder", command_},
-          {"host", host_},
-          {"memwrap_version", MEMWRAP_VERSION},
-          {"modules", module_list},
-          {"top", std::to_string(line_.top)}};
+          {"trace_kind", "system"}, {"recorder", command_},
+          {"host", host_},          {"memwrap_version", MEMWRAP_VERSION},
+          {"modules", module_list}, {"top", std::to_string(line_.top)}};
       if (!line_.once) info["sample_interval_ns"] = std::to_string(line_.schedule.interval_ns);
       trace_->WriteSessionInfo(info);
     }
@@ -354,9 +354,10 @@ class SystemLogging {
       return kExitCannotWrite;
     }
     if (result.missed_ticks > 0) {
-      fprintf(stderr, "%s: warning: %llu sampling deadlines were missed (the machine was too busy "
-              "to run %s in time); those samples are absent\n", command,
-              static_cast<unsigned long long>(result.missed_ticks), command);
+      fprintf(stderr,
+              "%s: warning: %llu sampling deadlines were missed (the machine was too busy "
+              "to run %s in time); those samples are absent\n",
+              command, static_cast<unsigned long long>(result.missed_ticks), command);
     }
     if (trace_ && !line_.once) {
       fprintf(stderr, "%s: %llu samples written to %s (memwrap timeline %s)\n", command,

@@ -34,18 +34,18 @@ int TimelineCommand(const std::vector<std::string>& args) {
       "Options");
   std::string format = "text", step;
   std::vector<std::string> traces;
-  options.add_options()
-      ("help,h", "show this help and exit")
-      ("format", po::value<std::string>(&format)->value_name("text|csv|jsonl")->default_value("text"),
-       "text for people; csv or jsonl (one JSON object per line) for tools")
-      ("step", po::value<std::string>(&step)->value_name("DURATION"),
-       "time between rows (e.g. 100ms, 1s); default: the trace's sampling interval (10ms)");
+  options.add_options()("help,h", "show this help and exit")(
+      "format",
+      po::value<std::string>(&format)->value_name("text|csv|jsonl")->default_value("text"),
+      "text for people; csv or jsonl (one JSON object per line) for tools")(
+      "step", po::value<std::string>(&step)->value_name("DURATION"),
+      "time between rows (e.g. 100ms, 1s); default: the trace's sampling interval (10ms)");
   if (int done = ParseFileArguments(args, options, "timeline", &traces); done >= 0) {
     return done;
   }
   TimelineOptions timeline_options;
-  if (!step.empty() && (!ParseDuration(step, &timeline_options.step_ns) ||
-                        timeline_options.step_ns < 1000)) {
+  if (!step.empty() &&
+      (!ParseDuration(step, &timeline_options.step_ns) || timeline_options.step_ns < 1000)) {
     fprintf(stderr, "memwrap timeline: --step %s: not a duration of at least 1us (e.g. 100ms)\n",
             step.c_str());
     return kExitUsage;
@@ -66,8 +66,10 @@ int TimelineCommand(const std::vector<std::string>& args) {
         std::vector<SystemMemoryRow> rows =
             ThinSystemRows(ReadSystemSamples(stream), step.empty() ? 0 : timeline_options.step_ns);
         if (rows.empty()) {
-          fprintf(stderr, "memwrap timeline: warning: %s has no system memory samples (was it "
-                  "recorded without the memory module?)\n", traces.front().c_str());
+          fprintf(stderr,
+                  "memwrap timeline: warning: %s has no system memory samples (was it "
+                  "recorded without the memory module?)\n",
+                  traces.front().c_str());
         }
         std::string text = FormatSystemTimeline(traces.front(), rows, stream.warnings(), format);
         fwrite(text.data(), 1, text.size(), stdout);

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -32,8 +32,8 @@ std::string WatchOptions::Validate() {
 FILE* OpenWatchOutput(const std::string& path, bool force, std::string* error) {
   if (path.empty()) return stderr;
   if (path == "-") return stdout;
-  const int fd = open(path.c_str(),
-                      O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0644);
+  const int fd = open(
+      path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0644);
   FILE* file = fd >= 0 ? fdopen(fd, "w") : nullptr;
   if (file == nullptr) {
     const int code = errno;
@@ -75,7 +75,9 @@ void WatchPrinter::PrintLost(uint32_t pid, const LostRecord& lost) {
   // watcher fell behind a recording it attached to): said where they were, never skipped.
   const char* unit = lost.unit == uint32_t(LostUnit::kBytes) ? "ring bytes" : "records";
   if (format_ == WatchFormat::kJsonLines) {
-    nlohmann::json line = {{"kind", "lost"}, {"pid", pid}, {"count", lost.count},
+    nlohmann::json line = {{"kind", "lost"},
+                           {"pid", pid},
+                           {"count", lost.count},
                            {"unit", lost.unit == uint32_t(LostUnit::kBytes) ? "bytes" : "records"}};
     fprintf(out_, "%s\n", line.dump().c_str());
   } else {
@@ -106,7 +108,8 @@ void WatchPrinter::Print(const FilterEvent& event) {
       line["line"] = site.line == 0 ? nlohmann::json(nullptr) : nlohmann::json(site.line);
       line["module"] = std::string(site.module);
     }
-    fprintf(out_, "%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    fprintf(out_, "%s\n",
+            line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return;
   }
   // "   0.123456 1234/1235 alloc 4096 0x7f00.. load_table (table.c:42)"

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "tracer/filter/event_filter.h"
 #include "memwrap/records.h"
+#include "tracer/filter/event_filter.h"
 #include "tracer/flight_trigger_events.h"
 
 namespace memwrap {
@@ -19,7 +19,7 @@ enum class WatchFormat { kText, kJsonLines };
 
 // What `memwrap watch` was asked for (run_command.cpp parses it).
 struct WatchOptions {
-  std::string filter;          // as given; "": every event
+  std::string filter;           // as given; "": every event
   std::string format = "text";  // text or jsonl
   // Checked: the expression (null without --filter) and the format. "" or a one-line reason.
   std::shared_ptr<const EventFilter> expression;

@@ -19,7 +19,9 @@ namespace memwrap {
 namespace {
 
 volatile sig_atomic_t g_interrupted = 0;
-void Interrupted(int) { g_interrupted = 1; }
+void Interrupted(int) {
+  g_interrupted = 1;
+}
 
 }  // namespace
 

@@ -27,7 +27,7 @@ int OpenRegularFile(const std::string& path, std::string* reason) {
     *reason = strerror(errno);
     return -1;
   }
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) != 0) {
     *reason = strerror(errno);
     close(fd);

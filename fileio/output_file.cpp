@@ -16,7 +16,9 @@ namespace {
 
 // A character device or a FIFO at the path (-o /dev/null, a named pipe a reader waits on) is
 // where the user wants the bytes to go, not a file to replace: written in place.
-bool IsAStream(const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode); }
+bool IsAStream(const struct stat& st) {
+  return S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode);
+}
 
 // Why an existing `st` may not be replaced or appended to; "" when it may.
 std::string RefusalFor(const struct stat& st) {
@@ -32,7 +34,7 @@ std::string RefusalFor(const struct stat& st) {
 
 // "" when nothing is at `path` or what is there may be replaced.
 std::string CheckReplaceable(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return errno == ENOENT ? "" : strerror(errno);
   return RefusalFor(st);
 }
@@ -60,7 +62,9 @@ OutputFile::~OutputFile() {
   if (fd_ >= 0) Commit();
 }
 
-OutputFile::OutputFile(OutputFile&& other) noexcept { *this = std::move(other); }
+OutputFile::OutputFile(OutputFile&& other) noexcept {
+  *this = std::move(other);
+}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {
@@ -88,7 +92,7 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       fd_ = open(path.c_str(), access | O_CREAT | O_EXCL, mode);
       if (fd_ < 0) {
         const int err = errno;
-        struct stat st{};
+        struct stat st {};
         if (err == EEXIST && lstat(path.c_str(), &st) == 0) {
           if (S_ISLNK(st.st_mode)) return "it is a symbolic link (refused)";
           if (S_ISDIR(st.st_mode)) return "it is a directory";
@@ -99,7 +103,7 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       created_ = true;
       break;
     case ExistingFile::kReplace: {
-      struct stat st{};
+      struct stat st {};
       if (lstat(path.c_str(), &st) == 0 && IsAStream(st)) {
         fd_ = open(path.c_str(), access);
         if (fd_ < 0) return strerror(errno);
@@ -131,10 +135,10 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
         return err == ELOOP ? "it is a symbolic link (refused)" : strerror(err);
       }
       if (!created_) {
-        struct stat st{};
+        struct stat st {};
         std::string refusal = fstat(fd_, &st) != 0 ? strerror(errno)
-                              : IsAStream(st)        ? ""
-                                                     : RefusalFor(st);
+                              : IsAStream(st)      ? ""
+                                                   : RefusalFor(st);
         if (refusal.empty()) refusal = fcntl(fd_, F_SETFL, 0) == 0 ? "" : strerror(errno);
         if (!refusal.empty()) {
           Close();
@@ -143,7 +147,7 @@ std::string OutputFile::Open(const std::string& path, ExistingFile existing, mod
       }
       break;
   }
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd_, &st) == 0) {
     dev_ = st.st_dev;
     ino_ = st.st_ino;
@@ -172,7 +176,7 @@ void OutputFile::Discard() {
     aside_.clear();
   } else if (created_) {
     // Only the file this created: another writer may have renamed its own over the path since.
-    struct stat st{};
+    struct stat st {};
     if (lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
       unlink(path_.c_str());
     }

@@ -57,8 +57,8 @@ bool CachedRule(uint64_t return_address, FrameRule* rule) {
   if (table == nullptr) return false;
   RuleSlot* slots = table->slots();
   const uint64_t mask = table->capacity - 1;
-  for (uint64_t i = SlotIndex(return_address, table->capacity), probes = 0;
-       probes <= mask; i = (i + 1) & mask, ++probes) {
+  for (uint64_t i = SlotIndex(return_address, table->capacity), probes = 0; probes <= mask;
+       i = (i + 1) & mask, ++probes) {
     uint64_t key = slots[i].return_address.load(std::memory_order_acquire);
     if (key == 0) return false;
     if (key != return_address) continue;
@@ -127,7 +127,9 @@ FrameRule RuleFor(uint64_t return_address) {
   return rule;
 }
 
-inline uint64_t Load(uint64_t address) { return *reinterpret_cast<const uint64_t*>(address); }
+inline uint64_t Load(uint64_t address) {
+  return *reinterpret_cast<const uint64_t*>(address);
+}
 
 }  // namespace
 
@@ -186,7 +188,9 @@ void ForgetFrameRules() {
   g_insert_lock.clear(std::memory_order_release);
 }
 
-void ResetFrameRuleLock() { g_insert_lock.clear(std::memory_order_relaxed); }
+void ResetFrameRuleLock() {
+  g_insert_lock.clear(std::memory_order_relaxed);
+}
 
 void FixFrameRuleTables() {
   // The first table now, if there is none yet; none ever after.

@@ -24,8 +24,7 @@ struct FrameRegisters {
 // `max_depth`. slots[i] (i >= 1) is where ips[i] was read on the stack. Returns the depth, or
 // 0 when some frame's rule is unsupported or a step leaves the plausible stack range: then
 // the caller must unwind with libunwind.
-uint32_t CfiUnwind(const FrameRegisters& start, uint64_t* ips, uint64_t* slots,
-                   uint32_t max_depth);
+uint32_t CfiUnwind(const FrameRegisters& start, uint64_t* ips, uint64_t* slots, uint32_t max_depth);
 
 // dlclose: code may be unloaded and other code mapped at its addresses; forget every rule.
 void ForgetFrameRules();

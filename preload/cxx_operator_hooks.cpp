@@ -112,31 +112,31 @@ void RecordDelete(void* block) {
 // A form without a next definition cannot be reached: whoever calls it links one. A mode
 // other than kRecord forwards with a tail call (nothing follows the call). The probe calls
 // the form with a size of one (PROBE_ARGS); sized deletes get that size back.
-#define MEMWRAP_NEW_FORM(form, mangled, kind, array, aligned, PARAMS, ARGS, PROBE_ARGS)       \
-  extern "C" __attribute__((visibility("default"), noinline)) void* mangled PARAMS {           \
-    using Next = void* (*) PARAMS;                                                             \
-    auto next = ::Next<form, Next>(#mangled);                                                  \
-    if (next == nullptr) return nullptr;                                                       \
-    Mode& mode = ModeOf<form>();                                                               \
+#define MEMWRAP_NEW_FORM(form, mangled, kind, array, aligned, PARAMS, ARGS, PROBE_ARGS)           \
+  extern "C" __attribute__((visibility("default"), noinline)) void* mangled PARAMS {              \
+    using Next = void*(*)PARAMS;                                                                  \
+    auto next = ::Next<form, Next>(#mangled);                                                     \
+    if (next == nullptr) return nullptr;                                                          \
+    Mode& mode = ModeOf<form>();                                                                  \
     if (mode == Mode::kUnknown) mode = ProbeNew([&] { return next PROBE_ARGS; }, array, aligned); \
-    if (mode != Mode::kRecord) return next ARGS;                                               \
-    void* block = next ARGS;                                                                   \
-    RecordNew(block, size, kind, MEMWRAP_CALLER_CONTEXT());                                   \
-    return block;                                                                              \
+    if (mode != Mode::kRecord) return next ARGS;                                                  \
+    void* block = next ARGS;                                                                      \
+    RecordNew(block, size, kind, MEMWRAP_CALLER_CONTEXT());                                       \
+    return block;                                                                                 \
   }
 
-#define MEMWRAP_DELETE_FORM(form, mangled, array, aligned, PARAMS, ARGS, PROBE_ARGS)          \
-  extern "C" __attribute__((visibility("default"), noinline)) void mangled PARAMS {            \
-    using Next = void (*) PARAMS;                                                              \
-    auto next = ::Next<form, Next>(#mangled);                                                  \
-    if (next == nullptr) return;                                                               \
-    Mode& mode = ModeOf<form>();                                                               \
-    if (mode == Mode::kUnknown) {                                                              \
-      mode = ProbeDelete([&](void* probe_block) { next PROBE_ARGS; }, array, aligned);               \
-    }                                                                                          \
-    if (mode != Mode::kRecord) return next ARGS;                                               \
-    RecordDelete(block);                                                                       \
-    next ARGS;                                                                                 \
+#define MEMWRAP_DELETE_FORM(form, mangled, array, aligned, PARAMS, ARGS, PROBE_ARGS)   \
+  extern "C" __attribute__((visibility("default"), noinline)) void mangled PARAMS {    \
+    using Next = void(*) PARAMS;                                                       \
+    auto next = ::Next<form, Next>(#mangled);                                          \
+    if (next == nullptr) return;                                                       \
+    Mode& mode = ModeOf<form>();                                                       \
+    if (mode == Mode::kUnknown) {                                                      \
+      mode = ProbeDelete([&](void* probe_block) { next PROBE_ARGS; }, array, aligned); \
+    }                                                                                  \
+    if (mode != Mode::kRecord) return next ARGS;                                       \
+    RecordDelete(block);                                                               \
+    next ARGS;                                                                         \
   }
 
 // std::nothrow_t const& and std::align_val_t travel as a pointer and a size_t.
@@ -167,8 +167,8 @@ MEMWRAP_DELETE_FORM(13, _ZdaPvm, true, false, (void* block, size_t size), (block
                     (probe_block, 1))
 MEMWRAP_DELETE_FORM(14, _ZdlPvRKSt9nothrow_t, false, false, (void* block, Nothrow tag),
                     (block, tag), (probe_block, tag))
-MEMWRAP_DELETE_FORM(15, _ZdaPvRKSt9nothrow_t, true, false, (void* block, Nothrow tag),
-                    (block, tag), (probe_block, tag))
+MEMWRAP_DELETE_FORM(15, _ZdaPvRKSt9nothrow_t, true, false, (void* block, Nothrow tag), (block, tag),
+                    (probe_block, tag))
 MEMWRAP_DELETE_FORM(16, _ZdlPvSt11align_val_t, false, true, (void* block, size_t align),
                     (block, align), (probe_block, kProbeAlignment))
 MEMWRAP_DELETE_FORM(17, _ZdaPvSt11align_val_t, true, true, (void* block, size_t align),

@@ -21,7 +21,9 @@ F Next(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
 }
 
-bool IsShimSocket(int fd) { return fd >= 0 && fd == memwrap::shim::ShimSocket(); }
+bool IsShimSocket(int fd) {
+  return fd >= 0 && fd == memwrap::shim::ShimSocket();
+}
 
 }  // namespace
 

@@ -73,20 +73,45 @@ struct Cursor {
     const uint64_t field = reinterpret_cast<uint64_t>(at);
     uint64_t value = 0;
     switch (encoding & kPeFormatMask) {
-      case kPeAbsPtr: case kPeUdata8: case kPeSdata8: value = Fixed<uint64_t>(); break;
-      case kPeUleb128: value = Uleb(); break;
-      case kPeSleb128: value = uint64_t(Sleb()); break;
-      case kPeUdata2: value = Fixed<uint16_t>(); break;
-      case kPeSdata2: value = uint64_t(int64_t(Fixed<int16_t>())); break;
-      case kPeUdata4: value = Fixed<uint32_t>(); break;
-      case kPeSdata4: value = uint64_t(int64_t(Fixed<int32_t>())); break;
-      default: failed = true; return 0;
+      case kPeAbsPtr:
+      case kPeUdata8:
+      case kPeSdata8:
+        value = Fixed<uint64_t>();
+        break;
+      case kPeUleb128:
+        value = Uleb();
+        break;
+      case kPeSleb128:
+        value = uint64_t(Sleb());
+        break;
+      case kPeUdata2:
+        value = Fixed<uint16_t>();
+        break;
+      case kPeSdata2:
+        value = uint64_t(int64_t(Fixed<int16_t>()));
+        break;
+      case kPeUdata4:
+        value = Fixed<uint32_t>();
+        break;
+      case kPeSdata4:
+        value = uint64_t(int64_t(Fixed<int32_t>()));
+        break;
+      default:
+        failed = true;
+        return 0;
     }
     switch (encoding & kPeApplicationMask) {
-      case 0: break;
-      case kPePcRel: value += field; break;
-      case kPeDataRel: value += data_base; break;
-      default: failed = true; return 0;
+      case 0:
+        break;
+      case kPePcRel:
+        value += field;
+        break;
+      case kPeDataRel:
+        value += data_base;
+        break;
+      default:
+        failed = true;
+        return 0;
     }
     // DW_EH_PE_indirect (the value is where the pointer is stored) is only used for personality
     // routines, which are skipped: the value is never followed.
@@ -160,11 +185,20 @@ bool ParseCie(const uint8_t* entry, Cie* cie) {
     Cursor data{in.at, in.at + length};
     for (const char* c = augmentation + 1; *c != 0 && !data.failed; ++c) {
       switch (*c) {
-        case 'R': cie->fde_encoding = data.Byte(); break;
-        case 'L': data.Byte(); break;  // the LSDA's encoding: LSDAs are not needed here
-        case 'P': data.Pointer(data.Byte()); break;  // the personality routine, skipped
-        case 'S': cie->signal_frame = true; break;
-        default: return false;  // unknown: its data cannot be skipped reliably
+        case 'R':
+          cie->fde_encoding = data.Byte();
+          break;
+        case 'L':
+          data.Byte();
+          break;  // the LSDA's encoding: LSDAs are not needed here
+        case 'P':
+          data.Pointer(data.Byte());
+          break;  // the personality routine, skipped
+        case 'S':
+          cie->signal_frame = true;
+          break;
+        default:
+          return false;  // unknown: its data cannot be skipped reliably
       }
     }
     if (data.failed) return false;
@@ -224,10 +258,13 @@ class CfaRun {
       case 0x01:  // DW_CFA_set_loc
         location_ = in_.Pointer(cie_.fde_encoding);
         return location_ > pc_ ? kPastPc : kNext;
-      case 0x02: return Advance(in_.Byte());             // DW_CFA_advance_loc1
-      case 0x03: return Advance(in_.Fixed<uint16_t>());  // DW_CFA_advance_loc2
-      case 0x04: return Advance(in_.Fixed<uint32_t>());  // DW_CFA_advance_loc4
-      case 0x0a:  // DW_CFA_remember_state
+      case 0x02:
+        return Advance(in_.Byte());  // DW_CFA_advance_loc1
+      case 0x03:
+        return Advance(in_.Fixed<uint16_t>());  // DW_CFA_advance_loc2
+      case 0x04:
+        return Advance(in_.Fixed<uint32_t>());  // DW_CFA_advance_loc4
+      case 0x0a:                                // DW_CFA_remember_state
         if (remembered_count_ == kMaxRemembered) return kBad;
         remembered_[remembered_count_++] = *row_;
         return kNext;
@@ -235,7 +272,12 @@ class CfaRun {
         if (remembered_count_ == 0) return kBad;
         *row_ = remembered_[--remembered_count_];
         return kNext;
-      case 0x0c: case 0x0d: case 0x0e: case 0x0f: case 0x12: case 0x13:
+      case 0x0c:
+      case 0x0d:
+      case 0x0e:
+      case 0x0f:
+      case 0x12:
+      case 0x13:
         return Cfa(op);
       case 0x2e:  // DW_CFA_GNU_args_size: only matters to landing pads
         in_.Uleb();
@@ -321,15 +363,18 @@ class CfaRun {
         const uint64_t reg = in_.Uleb();
         const uint64_t length = in_.Uleb();
         if (!in_.Has(length)) return kBad;
-        SetRule(reg, {op == 0x10 ? RegisterRule::kExpression : RegisterRule::kOther, 0, in_.at,
-                      length});
+        SetRule(reg,
+                {op == 0x10 ? RegisterRule::kExpression : RegisterRule::kOther, 0, in_.at, length});
         in_.at += length;
         return kNext;
       }
       case 0x14:    // DW_CFA_val_offset
       case 0x15: {  // DW_CFA_val_offset_sf
         const uint64_t reg = in_.Uleb();
-        if (op == 0x14) in_.Uleb(); else in_.Sleb();
+        if (op == 0x14)
+          in_.Uleb();
+        else
+          in_.Sleb();
         SetRule(reg, {RegisterRule::kOther});
         return kNext;
       }
@@ -453,7 +498,10 @@ const uint8_t* FindFde(const uint8_t* header, uint64_t pc) {
   uint64_t low = 0, high = count;  // the answer is the last entry starting at or before pc
   while (high - low > 1) {
     uint64_t middle = low + (high - low) / 2;
-    if (int64_t(table[2 * middle]) <= target) low = middle; else high = middle;
+    if (int64_t(table[2 * middle]) <= target)
+      low = middle;
+    else
+      high = middle;
   }
   if (int64_t(table[2 * low]) > target) return nullptr;
   return header + table[2 * low + 1];

@@ -52,10 +52,12 @@ void HideMemwrapVariables() {
   for (char** in = environ; *in != nullptr; ++in) {
     char* entry = *in;
     if (StartsWith(entry, "MEMWRAP_")) continue;
-    if (StartsWith(entry, "LD_PRELOAD=") && RemoveElements(entry, strlen("LD_PRELOAD="), kShimFileName)) {
+    if (StartsWith(entry, "LD_PRELOAD=") &&
+        RemoveElements(entry, strlen("LD_PRELOAD="), kShimFileName)) {
       continue;
     }
-    if (StartsWith(entry, "LD_AUDIT=") && RemoveElements(entry, strlen("LD_AUDIT="), kAuditFileName)) {
+    if (StartsWith(entry, "LD_AUDIT=") &&
+        RemoveElements(entry, strlen("LD_AUDIT="), kAuditFileName)) {
       continue;
     }
     *out++ = entry;

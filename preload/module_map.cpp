@@ -28,8 +28,8 @@ uint16_t FindBuildId(const dl_phdr_info* info, uint8_t* out) {
       const uint8_t* desc = name + ((note->n_namesz + 3) & ~3u);
       const uint8_t* next = desc + ((note->n_descsz + 3) & ~3u);
       if (next > end) break;
-      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
-          memcmp(name, "GNU", 4) == 0 && note->n_descsz <= kMaxBuildIdSize) {
+      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+          note->n_descsz <= kMaxBuildIdSize) {
         memcpy(out, desc, note->n_descsz);
         return uint16_t(note->n_descsz);
       }

@@ -34,16 +34,24 @@ void* PoolAlloc(size_t n) {
   g_pool_used += n;
   return p;
 }
-void* PoolMalloc(size_t n) { return PoolAlloc(n); }
+void* PoolMalloc(size_t n) {
+  return PoolAlloc(n);
+}
 void* PoolCalloc(size_t n, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(n, size, &total)) return nullptr;
   return PoolAlloc(total);  // the pool is static storage: already zero
 }
-void* PoolRealloc(void*, size_t) { return nullptr; }
+void* PoolRealloc(void*, size_t) {
+  return nullptr;
+}
 void PoolFree(void*) {}
-void* PoolMemalign(size_t, size_t) { return nullptr; }
-void* PoolValloc(size_t) { return nullptr; }
+void* PoolMemalign(size_t, size_t) {
+  return nullptr;
+}
+void* PoolValloc(size_t) {
+  return nullptr;
+}
 
 template <class F>
 F Lookup(const char* name) {
@@ -62,8 +70,12 @@ uintptr_t ObjectOf(const void* function) {
 // them (jemalloc has no pvalloc): glibc's own would hand out blocks the other allocator's free
 // cannot take.
 void* (*g_next_memalign)(size_t, size_t) = nullptr;
-size_t PageSize() { return size_t(sysconf(_SC_PAGESIZE)); }
-void* PagedValloc(size_t n) { return g_next_memalign(PageSize(), n); }
+size_t PageSize() {
+  return size_t(sysconf(_SC_PAGESIZE));
+}
+void* PagedValloc(size_t n) {
+  return g_next_memalign(PageSize(), n);
+}
 void* PagedPvalloc(size_t n) {
   const size_t page = PageSize();
   if (n > SIZE_MAX - page) return nullptr;
@@ -85,7 +97,7 @@ bool HasGlibcAllocator() {
 // (tcmalloc, jemalloc). Forwarding to glibc regardless would hand the program glibc blocks
 // that its allocator's other entry points (mallocx, sized delete) cannot take.
 const RealAllocator kBootstrap{PoolMalloc,   PoolFree,   PoolCalloc, PoolRealloc,
-                              PoolMemalign, PoolValloc, PoolValloc};
+                               PoolMemalign, PoolValloc, PoolValloc};
 
 RealAllocator Resolve() {
   RealAllocator next{
@@ -97,11 +109,12 @@ RealAllocator Resolve() {
   const uintptr_t allocator = ObjectOf(reinterpret_cast<const void*>(next.malloc));
   // glibc's own malloc: defined in the object that defines gnu_get_libc_version (by address,
   // not by name: tcmalloc defines __libc_malloc too).
-  g_real_is_glibc = allocator != 0 &&
-                    allocator == ObjectOf(reinterpret_cast<const void*>(&gnu_get_libc_version));
+  g_real_is_glibc =
+      allocator != 0 && allocator == ObjectOf(reinterpret_cast<const void*>(&gnu_get_libc_version));
   if (next.malloc && next.free && next.calloc && next.realloc && next.memalign) {
     g_next_memalign = next.memalign;
-    if (ObjectOf(reinterpret_cast<const void*>(next.valloc)) != allocator) next.valloc = PagedValloc;
+    if (ObjectOf(reinterpret_cast<const void*>(next.valloc)) != allocator)
+      next.valloc = PagedValloc;
     if (ObjectOf(reinterpret_cast<const void*>(next.pvalloc)) != allocator) {
       next.pvalloc = PagedPvalloc;
     }
@@ -131,7 +144,8 @@ void* RealAlignedAlloc(size_t alignment, size_t size) {
     aligned_alloc = Lookup<AlignedAlloc>("aligned_alloc");
     looked_up = true;
   }
-  return aligned_alloc != nullptr ? aligned_alloc(alignment, size) : Real().memalign(alignment, size);
+  return aligned_alloc != nullptr ? aligned_alloc(alignment, size)
+                                  : Real().memalign(alignment, size);
 }
 
 }  // namespace memwrap::shim

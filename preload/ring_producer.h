@@ -25,8 +25,8 @@ inline void CpuRelax() {
 // Waits until a reservation ending at `end` lies within `capacity` of the consumer's `tail`.
 // Spins briefly (the consumer usually drains within microseconds), then sleeps on the ring's
 // consumer_seq futex with a timeout so a missed wake-up or a dead consumer cannot hang us.
-// While `sleep_allowed` is false: spin only (the program is in seccomp). Shared by the shared ring and the
-// per-thread rings (ring.h), whose consumer bumps the same consumer_seq.
+// While `sleep_allowed` is false: spin only (the program is in seccomp). Shared by the shared ring
+// and the per-thread rings (ring.h), whose consumer bumps the same consumer_seq.
 inline bool WaitForRingSpace(RingHeader* header, std::atomic<uint64_t>* tail, uint64_t end,
                              uint64_t capacity, const std::atomic<bool>* sleep_allowed,
                              bool (*keep_waiting)()) {
@@ -93,8 +93,8 @@ class RingProducer {
       if (position + slot - header_->tail.load(std::memory_order_acquire) > capacity_) {
         return false;
       }
-    } while (!header_->head.compare_exchange_weak(position, position + slot,
-                                                  std::memory_order_relaxed));
+    } while (
+        !header_->head.compare_exchange_weak(position, position + slot, std::memory_order_relaxed));
     CopyIn(position + kSlotTagSize, record, size);
     if (clock_ != nullptr) Retime(position, record, size);
     TagAt(position)->store(CommitTag(position), std::memory_order_release);
@@ -120,7 +120,8 @@ class RingProducer {
     const uint64_t offset = position & mask_;
     const uint64_t first = capacity_ - offset < size ? capacity_ - offset : size;
     __builtin_memcpy(data_ + offset, src, first);
-    if (first < size) __builtin_memcpy(data_, static_cast<const uint8_t*>(src) + first, size - first);
+    if (first < size)
+      __builtin_memcpy(data_, static_cast<const uint8_t*>(src) + first, size - first);
   }
 
   // Waits until the reservation ending at `end` lies within one capacity of the consumer's

@@ -40,8 +40,7 @@ pthread_key_t g_exit_key;
 
 void RaiseTo(std::atomic<int64_t>* maximum, int64_t value) {
   int64_t seen = maximum->load(std::memory_order_relaxed);
-  while (value > seen &&
-         !maximum->compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  while (value > seen && !maximum->compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
   }
 }
 
@@ -99,9 +98,9 @@ HeapCounterSlot* Slot() {
     uint32_t most = g_area->max_threads.load(std::memory_order_relaxed);
     while (now > most && !g_area->max_threads.compare_exchange_weak(most, now)) {
     }
-    t_baseline = {Sum(slot->alloc_count), Sum(slot->alloc_bytes), Sum(slot->alloc_usable_bytes),
-                  Sum(slot->free_count), Sum(slot->free_usable_bytes),
-                  Sum(slot->realloc_releases)};
+    t_baseline = {Sum(slot->alloc_count),        Sum(slot->alloc_bytes),
+                  Sum(slot->alloc_usable_bytes), Sum(slot->free_count),
+                  Sum(slot->free_usable_bytes),  Sum(slot->realloc_releases)};
     t_slot = slot;
     pthread_setspecific(g_exit_key, slot);
     return slot;
@@ -141,7 +140,8 @@ bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*ti
     void* mapped = MapShimMemory(kSetAndCountsBytes);
     if (mapped == nullptr) return false;
     g_set = static_cast<std::atomic<uint64_t>*>(mapped);
-    g_bucket_counts = reinterpret_cast<std::atomic<uint8_t>*>(static_cast<uint8_t*>(mapped) + kSetBytes);
+    g_bucket_counts =
+        reinterpret_cast<std::atomic<uint8_t>*>(static_cast<uint8_t*>(mapped) + kSetBytes);
     if (pthread_key_create(&g_exit_key, ReleaseSlot) != 0) return false;
   }
   DetectGlibcChunkHeaders();

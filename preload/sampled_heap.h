@@ -133,8 +133,7 @@ inline bool CountUnsampledFree(void* block) {
 // when the full path must run: tracing off, a nested call, the old block possibly a sample,
 // or the new one due to be.
 template <class Reallocate>
-inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate,
-                             void** result) {
+inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate, void** result) {
   if (!SampledFastPathOpen()) return false;
   if (g_bucket_counts[SampledBucketOf(old_block)].load(std::memory_order_relaxed) != 0) {
     return false;

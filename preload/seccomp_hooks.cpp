@@ -1,5 +1,5 @@
-// prctl and syscall, interposed to see a program enter seccomp (PR_SET_SECCOMP, strict or filter mode).
-// In strict mode only read, write, _exit and sigreturn remain; a filter may forbid any call.
+// prctl and syscall, interposed to see a program enter seccomp (PR_SET_SECCOMP, strict or filter
+// mode). In strict mode only read, write, _exit and sigreturn remain; a filter may forbid any call.
 // The shim then must make no system call on the program's behalf: before the program's
 // prctl runs, the calling thread's id and stack cache are set up, and recording switches to
 // its system-call-free ways (shim.h, PrepareForSeccomp). The call itself goes to the kernel
@@ -12,8 +12,8 @@
 // helper). The shim's steady state makes no system call anyway; what remains then is once per
 // thread (its id, its stack cache), a full ring (futex) and the libunwind fallback.
 #include <errno.h>
-#include <stdarg.h>
 #include <linux/seccomp.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -54,8 +54,8 @@ extern "C" __attribute__((visibility("default"))) int prctl(int option, ...) {
   const bool strict = option == PR_SET_SECCOMP && arg2 == SECCOMP_MODE_STRICT;
   if (option == PR_SET_SECCOMP) memwrap::shim::PrepareForSeccomp(strict);
   // glibc's prctl is this system call and nothing else (errno set the same way).
-  const long result = RawSystemCall(SYS_prctl, long(option), long(arg2), long(arg3), long(arg4),
-                                    long(arg5), 0);
+  const long result =
+      RawSystemCall(SYS_prctl, long(option), long(arg2), long(arg3), long(arg4), long(arg5), 0);
   if (strict && result != 0) memwrap::shim::SeccompStrictFailed();
   return int(result);
 }
@@ -67,8 +67,8 @@ extern "C" __attribute__((visibility("default"))) long syscall(long number, ...)
   for (long& argument : a) argument = va_arg(args, long);
   va_end(args);
   // Only the operations that enter seccomp (not SECCOMP_GET_ACTION_AVAIL and the like).
-  const bool entering = number == SYS_seccomp &&
-                        (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER);
+  const bool entering =
+      number == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER);
   const bool strict = entering && a[0] == SECCOMP_SET_MODE_STRICT;
   if (entering) memwrap::shim::PrepareForSeccomp(strict);
   const long result = RawSystemCall(number, a[0], a[1], a[2], a[3], a[4], a[5]);

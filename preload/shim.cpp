@@ -54,7 +54,7 @@ std::atomic<uint64_t> g_seeded_threads{0};
 // set once the thread gave it back at its exit (its last records go to the shared ring).
 __thread ThreadRingHeader* t_thread_ring __attribute__((tls_model("initial-exec")));
 __thread bool t_thread_ring_given_back __attribute__((tls_model("initial-exec")));
-bool g_per_thread = false;  // the ring has ThreadRings
+bool g_per_thread = false;        // the ring has ThreadRings
 pthread_key_t g_thread_ring_key;  // its destructor gives the thread's ring back
 bool g_thread_ring_key_made = false;
 
@@ -151,7 +151,8 @@ void ReportDropped() {
   lost.ts_ns = NowNs();
   lost.count = dropped;
   lost.unit = uint32_t(LostUnit::kRecords);
-  if (!g_ring.TryWrite(&lost, sizeof(lost))) g_dropped.fetch_add(dropped, std::memory_order_relaxed);
+  if (!g_ring.TryWrite(&lost, sizeof(lost)))
+    g_dropped.fetch_add(dropped, std::memory_order_relaxed);
 }
 
 // --buffers per-thread: the calling thread's ring, claimed at its first record; nullptr when it
@@ -182,8 +183,7 @@ void GiveBackOwnThreadRing(void* ring) {
 std::atomic<bool> g_sleep_allowed{true};  // false once the program entered seccomp
 
 // Writes into the thread's own ring; `reliably`: wait for room even in drop mode.
-bool PublishToThreadRing(ThreadRingHeader* ring, const void* record, uint32_t size,
-                         bool reliably) {
+bool PublishToThreadRing(ThreadRingHeader* ring, const void* record, uint32_t size, bool reliably) {
   ThreadRingWriter writer(ring, g_ring_header->thread_ring_capacity);
   if (g_settings.on_full == FullRingPolicy::kDrop) {
     if (g_dropped.load(std::memory_order_relaxed) != 0) ReportDropped();
@@ -269,10 +269,10 @@ class HookScope {
 // sample by the inverse of that probability.
 int64_t NextSampleGap() {
   if (t_random == 0) {
-    t_random = g_sample_seed != 0
-                   ? g_sample_seed * 0x2545f4914f6cdd1dull +
-                         g_seeded_threads.fetch_add(1, std::memory_order_relaxed) * 0x9e3779b97f4a7c15ull
-                   : (uint64_t(Tid()) << 32) ^ NowNs() ^ 0x9e3779b97f4a7c15ull;
+    t_random = g_sample_seed != 0 ? g_sample_seed * 0x2545f4914f6cdd1dull +
+                                        g_seeded_threads.fetch_add(1, std::memory_order_relaxed) *
+                                            0x9e3779b97f4a7c15ull
+                                  : (uint64_t(Tid()) << 32) ^ NowNs() ^ 0x9e3779b97f4a7c15ull;
     if (t_random == 0) t_random = 0x9e3779b97f4a7c15ull;  // xorshift's one fixed point
   }
   t_random ^= t_random << 13;
@@ -362,8 +362,8 @@ bool Connect() {
     Disconnect();
     return false;
   }
-  long mapped = syscall(SYS_mmap, nullptr, g_ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        ring_fd, 0);
+  long mapped =
+      syscall(SYS_mmap, nullptr, g_ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd, 0);
   if (mapped < 0 && mapped > -4096) {
     close(ring_fd);
     Disconnect();
@@ -436,8 +436,7 @@ void Initialise() {
   g_sampled = settings.stacks == StackMode::kSampled;
   uint64_t seed = 0;
   if (settings_detail::ParseNumber(getenv(kEnvSampleSeed), &seed)) g_sample_seed = seed;
-  ObjectRangeOf(reinterpret_cast<const void*>(&Initialise), &g_shim_text_begin,
-                &g_shim_text_end);
+  ObjectRangeOf(reinterpret_cast<const void*>(&Initialise), &g_shim_text_begin, &g_shim_text_end);
   if (!InitStackCapture(g_settings.stack_depth, g_shim_text_begin, g_shim_text_end, Publish)) {
     WriteStderr("cannot set up stack capture, running untraced", "");
     return;
@@ -476,7 +475,9 @@ bool Start(bool final) {
 
 // Priority 101 is the earliest allowed for user code; when an earlier call started tracing,
 // there is nothing left to do.
-__attribute__((constructor(101))) void ShimConstructor() { Start(true); }
+__attribute__((constructor(101))) void ShimConstructor() {
+  Start(true);
+}
 
 __attribute__((destructor)) void ShimDestructor() {
   if (!Active()) return;
@@ -486,9 +487,13 @@ __attribute__((destructor)) void ShimDestructor() {
 
 }  // namespace
 
-bool StartAtFirstCall() { return Start(false); }
+bool StartAtFirstCall() {
+  return Start(false);
+}
 
-int ShimSocket() { return g_socket.load(std::memory_order_relaxed); }
+int ShimSocket() {
+  return g_socket.load(std::memory_order_relaxed);
+}
 
 void MoveShimSocket() {
   const int socket_fd = g_socket.load(std::memory_order_relaxed);
@@ -674,9 +679,8 @@ void RecordMremapEnd(void* old_addr, size_t old_length, void* new_addr, size_t n
   if (!scope.entered() || !Active()) return;
   MremapEndRecord record;
   record.h = {sizeof(record), uint16_t(RecordType::kMremapEnd), 0};
-  record.stack = new_addr != nullptr && g_settings.stacks != StackMode::kNone
-                     ? CaptureStack(caller)
-                     : kNoStack;
+  record.stack = new_addr != nullptr && g_settings.stacks != StackMode::kNone ? CaptureStack(caller)
+                                                                              : kNoStack;
   record.tid = Tid();
   record.old_addr = reinterpret_cast<uint64_t>(old_addr);
   record.old_length = old_length;

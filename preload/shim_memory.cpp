@@ -12,9 +12,13 @@ namespace {
 
 constexpr size_t kMarker = kOwnRegionMarkerBytes;
 
-size_t WholePages(size_t bytes) { return (bytes + 4095) & ~size_t{4095}; }
+size_t WholePages(size_t bytes) {
+  return (bytes + 4095) & ~size_t{4095};
+}
 
-bool Failed(long result) { return result < 0 && result > -4096; }
+bool Failed(long result) {
+  return result < 0 && result > -4096;
+}
 
 }  // namespace
 

@@ -86,10 +86,13 @@ bool StillOnStack(const CachedChain& chain) {
   return true;
 }
 
-bool InShim(uint64_t ip) { return ip >= g_shim_begin && ip < g_shim_end; }
+bool InShim(uint64_t ip) {
+  return ip >= g_shim_begin && ip < g_shim_end;
+}
 
-// The libunwind unwind, for stacks CfiUnwind cannot follow. Fills ips (program frames only, caller first) and, for each frame after the
-// first, where on the stack its return address was found. Returns the depth.
+// The libunwind unwind, for stacks CfiUnwind cannot follow. Fills ips (program frames only, caller
+// first) and, for each frame after the first, where on the stack its return address was found.
+// Returns the depth.
 uint32_t Unwind(const CallerContext& caller, uint64_t* ips, uint64_t* slots) {
   unw_context_t context;
   unw_cursor_t cursor;
@@ -136,9 +139,13 @@ void ResetStackCapture() {
   g_table.Reset();
 }
 
-uint64_t StacksNotInterned() { return g_table.overflowed(); }
+uint64_t StacksNotInterned() {
+  return g_table.overflowed();
+}
 
-void PrepareThreadStackCache() { Cache(); }
+void PrepareThreadStackCache() {
+  Cache();
+}
 
 void AvoidSystemCallsInStackCapture() {
   FixFrameRuleTables();

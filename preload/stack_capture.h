@@ -35,11 +35,11 @@ struct CallerContext {
 
 // Inside an interposed function compiled with frame pointers: its frame holds the saved
 // caller frame pointer, then the return address; above that starts the caller's frame.
-#define MEMWRAP_CALLER_CONTEXT()                                                            \
-  ::memwrap::shim::CallerContext {                                                          \
-    reinterpret_cast<uint64_t>(__builtin_return_address(0)),                                \
-        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16,                        \
-        *reinterpret_cast<const uint64_t*>(__builtin_frame_address(0))                      \
+#define MEMWRAP_CALLER_CONTEXT()                                       \
+  ::memwrap::shim::CallerContext {                                     \
+    reinterpret_cast<uint64_t>(__builtin_return_address(0)),           \
+        reinterpret_cast<uint64_t>(__builtin_frame_address(0)) + 16,   \
+        *reinterpret_cast<const uint64_t*>(__builtin_frame_address(0)) \
   }
 
 // Publishes a newly interned stack (a complete STACK record); false if it could not be sent.

@@ -8,8 +8,8 @@
 namespace memwrap::shim {
 namespace {
 
-constexpr uint64_t kEntryCount = 1u << 19;          // 512 Ki distinct stacks
-constexpr uint64_t kFrameCapacity = 8u << 20;       // 8 Mi frames in all (64 MiB reserved)
+constexpr uint64_t kEntryCount = 1u << 19;     // 512 Ki distinct stacks
+constexpr uint64_t kFrameCapacity = 8u << 20;  // 8 Mi frames in all (64 MiB reserved)
 
 uint64_t HashFrames(const uint64_t* frames, uint32_t depth) {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ depth;

@@ -89,7 +89,9 @@ class ThreadRingWriter {
 
  private:
   // Only this thread writes head: a relaxed load reads its own last store.
-  uint64_t Head() const { return ring_->head.load(std::memory_order_relaxed); }
+  uint64_t Head() const {
+    return ring_->head.load(std::memory_order_relaxed);
+  }
 
   void CopyIn(uint64_t position, const void* src, uint32_t size) {
     const uint64_t offset = position & (capacity_ - 1);

@@ -38,7 +38,9 @@ static struct process_count* count_of(uint32_t pid) {
   return NULL;
 }
 
-int memwrap_plugin_api_version(void) { return MEMWRAP_PLUGIN_API_VERSION; }
+int memwrap_plugin_api_version(void) {
+  return MEMWRAP_PLUGIN_API_VERSION;
+}
 
 int memwrap_plugin_init(const memwrap_plugin_host* host) {
   function_wanted = host->argument;

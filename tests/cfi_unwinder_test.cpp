@@ -125,7 +125,9 @@ void cfi_realigned(void (*probe)());
 
 namespace {
 
-uint64_t Address(const char* label) { return reinterpret_cast<uint64_t>(label); }
+uint64_t Address(const char* label) {
+  return reinterpret_cast<uint64_t>(label);
+}
 
 TEST(EhFrameReader, FramePointerFunctionRuleAtEachInstruction) {
   FrameRule entry = ReadFrameRule(Address(cfi_frame_pointer));
@@ -310,7 +312,9 @@ TEST(CfiUnwinder, SameStacksThroughLibcAndLibstdcxx) {
 }
 
 Comparison g_realigned;
-void ProbeIntoGlobal() { g_realigned = Probe(); }
+void ProbeIntoGlobal() {
+  g_realigned = Probe();
+}
 
 TEST(CfiUnwinder, SameStackThroughARealigningFunction) {
   cfi_realigned(ProbeIntoGlobal);
@@ -341,7 +345,9 @@ TEST(CfiUnwinder, SameStacksOnThreadsAndAfterRulesAreForgotten) {
 // Out of a signal handler: the kernel's signal frame has no rule this unwinder applies, so the
 // stack is handed to libunwind.
 Comparison g_in_handler;
-void ProbingHandler(int) { g_in_handler = Probe(); }
+void ProbingHandler(int) {
+  g_in_handler = Probe();
+}
 
 TEST(CfiUnwinder, HandsBackAStackThroughASignalFrame) {
   struct sigaction action {};

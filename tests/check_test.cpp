@@ -54,7 +54,9 @@ std::vector<pid_t> ChildrenOf(pid_t pid) {
   return children;
 }
 
-bool Exists(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
+bool Exists(pid_t pid) {
+  return kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 // A CI job cancelled (SIGTERM) or interrupted (SIGINT) while check runs the program: the run
 // and the program end, the scratch directory goes, and check dies of the signal it got.
@@ -115,8 +117,9 @@ TEST(Check, JudgesTheHeapPeakAtTheExactThreshold) {
 
 TEST(Check, RepeatsAndJudgesTheMedianAndFailsAFailingProgram) {
   ScratchDir dir;
-  CommandResult repeated = RunIn(dir,
-      Check({"--max-peak-heap", "12MB", "--max-leaked", "0", "--repeat", "3"}, {"--", kPeakPattern}));
+  CommandResult repeated =
+      RunIn(dir, Check({"--max-peak-heap", "12MB", "--max-leaked", "0", "--repeat", "3"},
+                       {"--", kPeakPattern}));
   EXPECT_EQ(repeated.exit_code(), 0) << repeated.out << repeated.err;
   EXPECT_NE(repeated.out.find("(median of 3 runs)"), std::string::npos) << repeated.out;
   CommandResult failing =
@@ -155,17 +158,18 @@ TEST(Check, WritesJunitAndMarkdown) {
                                        {"--", kPeakPattern}));
   EXPECT_EQ(run.exit_code(), 1);
   // Parsed by a real XML parser; python3 is part of Debian's base system.
-  CommandResult parsed = RunProgram(
-      {"/usr/bin/python3", "-c",
-       "import sys, xml.etree.ElementTree as E\n"
-       "s = E.parse(sys.argv[1]).getroot().find('testsuite')\n"
-       "print(s.get('tests'), s.get('failures'), len(s.findall('testcase/failure')))",
-       junit});
+  CommandResult parsed =
+      RunProgram({"/usr/bin/python3", "-c",
+                  "import sys, xml.etree.ElementTree as E\n"
+                  "s = E.parse(sys.argv[1]).getroot().find('testsuite')\n"
+                  "print(s.get('tests'), s.get('failures'), len(s.findall('testcase/failure')))",
+                  junit});
   ASSERT_EQ(parsed.exit_code(), 0) << parsed.err;
   EXPECT_EQ(parsed.out, "2 1 1\n");
   const std::string markdown = test_support::ReadFile(summary);
-  EXPECT_NE(markdown.find("| peak_heap_bytes <= --max-peak-heap | 12,000,000 | 11,999,999 | **FAIL** |"),
-            std::string::npos)
+  EXPECT_NE(
+      markdown.find("| peak_heap_bytes <= --max-peak-heap | 12,000,000 | 11,999,999 | **FAIL** |"),
+      std::string::npos)
       << markdown;
 }
 
@@ -179,7 +183,8 @@ TEST(Check, BadInputIsAUsageError) {
     EXPECT_EQ(run.exit_code(), 2) << run.err;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   }
-  test_support::WriteFile(dir.File("new.mwt"), std::string("MWTRACE\n\x09\x00", 10) + std::string(60, '\0'));
+  test_support::WriteFile(dir.File("new.mwt"),
+                          std::string("MWTRACE\n\x09\x00", 10) + std::string(60, '\0'));
   CommandResult newer = RunProgram(Check({"--max-peak-heap", "1GiB"}, {dir.File("new.mwt")}));
   EXPECT_EQ(newer.exit_code(), 2);
   EXPECT_NE(newer.err.find("upgrade memwrap"), std::string::npos) << newer.err;
@@ -192,9 +197,9 @@ TEST(Check, ReportFilesThatCannotBeWrittenAreRefusedBeforeTheProgramRuns) {
            {"--junit", dir.File("no-such-dir/check.xml")},
            {"--summary", dir.File("no-such-dir/check.md")},
            {"--junit", dir.File("link.xml")}}) {
-    CommandResult run = RunIn(dir, Check({"--max-peak-heap", "1GiB", option, path, "-o",
-                                          dir.File("kept.mwt")},
-                                         {"--", kPeakPattern}));
+    CommandResult run =
+        RunIn(dir, Check({"--max-peak-heap", "1GiB", option, path, "-o", dir.File("kept.mwt")},
+                         {"--", kPeakPattern}));
     EXPECT_EQ(run.exit_code(), 2) << run.err;
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
     EXPECT_NE(run.err.find("'" + path + "'"), std::string::npos) << run.err;
@@ -270,30 +275,38 @@ TEST(Check, AnUnchangedRerunPassesItsBaselineTenTimesInARow) {
   // between runs and gets the default tolerance.
   ScratchDir dir;
   ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", dir.File("base.mwt"), kPeakPattern}).exit_code(), 0);
-  ASSERT_EQ(RunProgram({kMemwrap, "baseline", "save", dir.File("base.mwt"), "-o",
-                        dir.File("base.json")}).exit_code(), 0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "baseline", "save", dir.File("base.mwt"), "-o", dir.File("base.json")})
+          .exit_code(),
+      0);
   for (int i = 0; i < 10; ++i) {
-    CommandResult rerun = RunIn(dir, Check({"--baseline", dir.File("base.json"), "-o",
-                                            dir.File("rerun.mwt")}, {"--", kPeakPattern}));
+    CommandResult rerun =
+        RunIn(dir, Check({"--baseline", dir.File("base.json"), "-o", dir.File("rerun.mwt")},
+                         {"--", kPeakPattern}));
     ASSERT_EQ(rerun.exit_code(), 0) << "rerun " << i << "\n" << rerun.out << rerun.err;
     EXPECT_NE(rerun.out.find("PASS peak_heap_bytes 11.44 MiB (12,000,000 bytes) <= 11.44 MiB "
                              "(12,000,000 bytes) allowed (baseline + 0%)"),
-              std::string::npos) << rerun.out;
+              std::string::npos)
+        << rerun.out;
     EXPECT_NE(rerun.out.find("allowed (baseline + max(2%, 4.00 MiB))"), std::string::npos)
         << rerun.out;
   }
   CommandResult repeated = RunIn(dir, Check({"--baseline", dir.File("base.json"), "--repeat", "3",
-                                             "-o", dir.File("rerun.mwt")}, {"--", kPeakPattern}));
+                                             "-o", dir.File("rerun.mwt")},
+                                            {"--", kPeakPattern}));
   EXPECT_EQ(repeated.exit_code(), 0) << repeated.out << repeated.err;
 }
 
 TEST(Check, NamesTheCallSiteThatGrewWithItsExactBytes) {
   // cache_grows N: 4,000,000 bytes in load_table and N in fill_cache, live together.
   ScratchDir dir;
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", dir.File("base.mwt"), kCacheGrows, "1000000"})
-                .exit_code(), 0);
-  ASSERT_EQ(RunProgram({kMemwrap, "baseline", "save", dir.File("base.mwt"), "-o",
-                        dir.File("base.json")}).exit_code(), 0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", dir.File("base.mwt"), kCacheGrows, "1000000"}).exit_code(),
+      0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "baseline", "save", dir.File("base.mwt"), "-o", dir.File("base.json")})
+          .exit_code(),
+      0);
   nlohmann::json saved = nlohmann::json::parse(test_support::ReadFile(dir.File("base.json")));
   ASSERT_EQ(saved["peak_heap_bytes"], 5000000u);
   ASSERT_EQ(saved["peak_site_count"], 2u);
@@ -311,7 +324,8 @@ TEST(Check, NamesTheCallSiteThatGrewWithItsExactBytes) {
   ASSERT_EQ(grown.exit_code(), 1) << grown.out << grown.err;
   EXPECT_NE(grown.out.find("FAIL peak_heap_bytes 5.25 MiB (5,500,000 bytes) > 4.77 MiB "
                            "(5,000,000 bytes) allowed (baseline + 0%)"),
-            std::string::npos) << grown.out;
+            std::string::npos)
+      << grown.out;
   // The site as `memwrap report` names it, with its bytes at both peaks.
   const std::string site = ReportedSite(dir.File("now.mwt"), "fill_cache");
   ASSERT_NE(site.find("cache_grows.c:"), std::string::npos) << site;
@@ -319,16 +333,17 @@ TEST(Check, NamesTheCallSiteThatGrewWithItsExactBytes) {
   EXPECT_NE(grown.out.find("\n    " + line + "\n"), std::string::npos) << grown.out;
   EXPECT_EQ(grown.out.find("load_table"), std::string::npos) << grown.out;  // it did not grow
 
-  CommandResult failure = RunProgram(
-      {"/usr/bin/python3", "-c",
-       "import sys, xml.etree.ElementTree as E\n"
-       "for f in E.parse(sys.argv[1]).getroot().iter('failure'): print(f.text)",
-       junit});
+  CommandResult failure =
+      RunProgram({"/usr/bin/python3", "-c",
+                  "import sys, xml.etree.ElementTree as E\n"
+                  "for f in E.parse(sys.argv[1]).getroot().iter('failure'): print(f.text)",
+                  junit});
   ASSERT_EQ(failure.exit_code(), 0) << failure.err;
   EXPECT_NE(failure.out.find(line), std::string::npos) << failure.out;
   const std::string markdown = test_support::ReadFile(summary);
   EXPECT_NE(markdown.find("| `" + site + "` | 1,000,000 | 1,500,000 | +500,000 |"),
-            std::string::npos) << markdown;
+            std::string::npos)
+      << markdown;
 }
 
 TEST(Check, ABaselineWithoutCallSitesStillJudgesAndSaysSo) {
@@ -338,11 +353,13 @@ TEST(Check, ABaselineWithoutCallSitesStillJudgesAndSaysSo) {
                           R"({"format": "memwrap-baseline", "format_version": 1,
                               "command": "x", "peak_heap_bytes": 4999999, "leaked_bytes": 0,
                               "peak_rss_bytes": null})");
-  CommandResult run = RunIn(dir, Check({"--baseline", dir.File("old.json"), "-o",
-                                        dir.File("t.mwt")}, {"--", kCacheGrows, "1000000"}));
+  CommandResult run =
+      RunIn(dir, Check({"--baseline", dir.File("old.json"), "-o", dir.File("t.mwt")},
+                       {"--", kCacheGrows, "1000000"}));
   EXPECT_EQ(run.exit_code(), 1) << run.out << run.err;
   EXPECT_NE(run.out.find("  the baseline holds no call sites (saved by an older memwrap)"),
-            std::string::npos) << run.out;
+            std::string::npos)
+      << run.out;
 }
 
 TEST(Check, KeepsTheTraceOfTheRunItJudged) {
@@ -352,8 +369,8 @@ TEST(Check, KeepsTheTraceOfTheRunItJudged) {
   const std::string prefix = "memwrap check: trace of the run: ";
   const size_t at = once.out.find(prefix);
   ASSERT_NE(at, std::string::npos) << once.out;
-  const std::string kept = once.out.substr(at + prefix.size(),
-                                           once.out.find('\n', at) - at - prefix.size());
+  const std::string kept =
+      once.out.substr(at + prefix.size(), once.out.find('\n', at) - at - prefix.size());
   // PROGRAM.PID.mwt in the current directory, as memwrap run names it; nothing else left.
   EXPECT_EQ(kept.rfind("peak_pattern.", 0), 0u) << kept;
   std::vector<std::string> files;
@@ -370,8 +387,9 @@ TEST(Check, KeepsTheTraceOfTheRunItJudged) {
 
   // With --repeat, the median run's trace, where -o says.
   fs::remove(dir.File(kept));
-  CommandResult repeated = RunIn(dir, Check({"--max-peak-heap", "1GiB", "--repeat", "3", "-o",
-                                             "median.mwt"}, {"--", kPeakPattern}));
+  CommandResult repeated =
+      RunIn(dir, Check({"--max-peak-heap", "1GiB", "--repeat", "3", "-o", "median.mwt"},
+                       {"--", kPeakPattern}));
   ASSERT_EQ(repeated.exit_code(), 0) << repeated.out << repeated.err;
   EXPECT_NE(repeated.out.find(" of 3, the median: median.mwt\n"), std::string::npos)
       << repeated.out;
@@ -411,7 +429,8 @@ TEST(Check, RefusesATraceCutAnywhereAndEveryReaderWarns) {
   // memwrap leaves it: at every chunk boundary and inside chunks.
   ScratchDir dir;
   const std::string whole = dir.File("whole.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", whole, MEMWRAP_FORK_EXEC, kPeakPattern}).exit_code(), 0);
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", whole, MEMWRAP_FORK_EXEC, kPeakPattern}).exit_code(),
+            0);
   const std::string bytes = test_support::ReadFile(whole);
   const std::vector<size_t> chunks = ChunkOffsets(bytes);
   ASSERT_GE(chunks.size(), 6u);
@@ -436,17 +455,18 @@ TEST(Check, RefusesATraceCutAnywhereAndEveryReaderWarns) {
     test_support::WriteFile(trace, bytes.substr(0, cut));
     CommandResult check = RunProgram(Check({"--max-peak-heap", "1GiB"}, {trace}));
     EXPECT_EQ(check.exit_code(), 2) << check.out << check.err;
-    EXPECT_EQ(check.err.rfind("memwrap check: cannot judge an incomplete trace: trace '" + trace +
-                              "' is ", 0), 0u) << check.err;
+    EXPECT_EQ(check.err.rfind(
+                  "memwrap check: cannot judge an incomplete trace: trace '" + trace + "' is ", 0),
+              0u)
+        << check.err;
     EXPECT_EQ(std::count(check.err.begin(), check.err.end(), '\n'), 1) << check.err;
     for (const auto& reader : Readers(dir, trace)) {
       CommandResult run = RunProgram(reader);
       // "memwrap CMD: warning: ..." (plot puts the path in front: it reads several traces).
-      const bool says_why = run.err.rfind("memwrap " + reader[1] + ": warning: ", 0) == 0 &&
-                            (run.err.find("trace '" + trace + "' is incomplete: ") !=
-                                 std::string::npos ||
-                             run.err.find("trace '" + trace + "' is truncated at offset ") !=
-                                 std::string::npos);
+      const bool says_why =
+          run.err.rfind("memwrap " + reader[1] + ": warning: ", 0) == 0 &&
+          (run.err.find("trace '" + trace + "' is incomplete: ") != std::string::npos ||
+           run.err.find("trace '" + trace + "' is truncated at offset ") != std::string::npos);
       EXPECT_TRUE(says_why) << reader[1] << ": " << run.err;
       // One line per trace read (diff reads it twice).
       EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), reader[1] == "diff" ? 2 : 1)
@@ -468,9 +488,11 @@ TEST(Check, JudgesATraceOlderThanTheEndMarkerWithAWarning) {
   test_support::WriteFile(old, bytes);
   CommandResult check = RunProgram(Check({"--max-peak-heap", "12000000"}, {old}));
   EXPECT_EQ(check.exit_code(), 0) << check.out << check.err;
-  EXPECT_EQ(check.err, "memwrap check: warning: trace '" + old + "' has format version 1.0, older "
-                       "than the end-of-trace chunk (1.1): whether it holds the whole recording "
-                       "cannot be told\n");
+  EXPECT_EQ(check.err,
+            "memwrap check: warning: trace '" + old +
+                "' has format version 1.0, older "
+                "than the end-of-trace chunk (1.1): whether it holds the whole recording "
+                "cannot be told\n");
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", old});
   EXPECT_EQ(report.exit_code(), 0);
   EXPECT_TRUE(nlohmann::json::parse(report.out)["trace_complete"].is_null());

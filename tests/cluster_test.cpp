@@ -21,8 +21,8 @@ using test_support::RunProgram;
 using test_support::ScratchDir;
 
 TEST(JobRank, TheFirstLauncherVariableThatHoldsANumberWins) {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK",
-                           "PMI_RANK", "PMI_SIZE", "SLURM_PROCID", "PBS_TASKNUM"}) {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                           "PMI_SIZE", "SLURM_PROCID", "PBS_TASKNUM"}) {
     unsetenv(name);
   }
   EXPECT_EQ(DetectJobRank().rank, "");
@@ -37,8 +37,8 @@ TEST(JobRank, TheFirstLauncherVariableThatHoldsANumberWins) {
   EXPECT_EQ(rank.rank, "3");
   EXPECT_EQ(rank.size, "8");
   EXPECT_EQ(rank.source, "OMPI_COMM_WORLD_RANK");
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK",
-                           "SLURM_PROCID"}) {
+  for (const char* name :
+       {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "SLURM_PROCID"}) {
     unsetenv(name);
   }
 }
@@ -69,7 +69,8 @@ void WriteTrace(const std::string& path, uint64_t monotonic_origin,
   };
   ProcessStartRecord start{};
   const char strings[] = "/bin/app\0app\0";
-  start.h = {AlignRecordSize(sizeof(start) + sizeof(strings)), uint16_t(RecordType::kProcessStart), 0};
+  start.h = {AlignRecordSize(sizeof(start) + sizeof(strings)), uint16_t(RecordType::kProcessStart),
+             0};
   start.ts_ns = monotonic_origin;
   start.pid = 7;
   start.exe_size = 9;
@@ -97,9 +98,9 @@ void WriteTrace(const std::string& path, uint64_t monotonic_origin,
   }
   // The header's clock pair (docs/trace-format.md, offsets 16 and 24), given to the writer:
   // patched into the file afterwards, it would no longer match the header's checksum.
-  TraceWriter writer(path, TraceWriter::Existing::kRefuse,
-                     TraceWriter::ClockOrigin{.realtime_ns = 1000000000,
-                                              .monotonic_ns = monotonic_origin});
+  TraceWriter writer(
+      path, TraceWriter::Existing::kRefuse,
+      TraceWriter::ClockOrigin{.realtime_ns = 1000000000, .monotonic_ns = monotonic_origin});
   writer.WriteRecords(7, bytes.data(), bytes.size());
   writer.Finish();
 }
@@ -110,8 +111,8 @@ TEST(HostTotals, PeakOfTheSumIsExactOnTheAlignedClock) {
   // from +20 to +40 and 70 from +50 to +60. On the aligned clock they overlap at +20..+30:
   // the host's peak is 150 at +20. (On the raw clocks they would not overlap.)
   WriteTrace(dir.File("a.mwt"), 0, {{10, true, 100}, {30, false, 100}});
-  WriteTrace(dir.File("b.mwt"), 1000, {{1020, true, 50}, {1040, false, 50}, {1050, true, 70},
-                                       {1060, false, 70}});
+  WriteTrace(dir.File("b.mwt"), 1000,
+             {{1020, true, 50}, {1040, false, 50}, {1050, true, 70}, {1060, false, 70}});
   WriteTrace(dir.File("c.mwt"), 0, {{10, true, 30}, {20, false, 30}});  // another host
   std::vector<HostTotal> hosts = ComputeHostTotals(
       {{dir.File("a.mwt"), "h1"}, {dir.File("b.mwt"), "h1"}, {dir.File("c.mwt"), "h2"}});
@@ -123,8 +124,12 @@ TEST(HostTotals, PeakOfTheSumIsExactOnTheAlignedClock) {
   EXPECT_EQ(hosts[0].sum_of_trace_peaks, 170u);
   // The summed heap over time (wall clock): every change while there are few.
   using Points = std::vector<std::pair<uint64_t, uint64_t>>;
-  EXPECT_EQ(hosts[0].heap_series, (Points{{1000000010, 100}, {1000000020, 150}, {1000000030, 50},
-                                          {1000000040, 0}, {1000000050, 70}, {1000000060, 0}}));
+  EXPECT_EQ(hosts[0].heap_series, (Points{{1000000010, 100},
+                                          {1000000020, 150},
+                                          {1000000030, 50},
+                                          {1000000040, 0},
+                                          {1000000050, 70},
+                                          {1000000060, 0}}));
   EXPECT_EQ(hosts[1].host, "h2");
   EXPECT_EQ(hosts[1].peak_heap_bytes, 30u);
   EXPECT_EQ(hosts[1].heap_series, (Points{{1000000010, 30}, {1000000020, 0}}));
@@ -208,7 +213,8 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   const std::string html = test_support::ReadFile(page);
   const std::string open = "id=\"memwrap-data\">";
   const size_t start = html.find(open) + open.size();
-  const auto job = nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start))["job"];
+  const auto job =
+      nlohmann::json::parse(html.substr(start, html.find("</script>", start) - start))["job"];
   ASSERT_EQ(job["ranks"].size(), 2u);
   EXPECT_EQ(job["ranks"][0]["rank"], "0");
   EXPECT_EQ(job["ranks"][0]["peak_heap_bytes"], 12000000);

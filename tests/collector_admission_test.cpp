@@ -93,8 +93,8 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
   ScratchDir dir;
   const std::string socket_file = dir.File("socket"), go = dir.File("go");
   const std::string trace = dir.File("t.mwt");
-  pid_t memwrap = Spawn({kMemwrap, "-q", "-o", trace, "--", MEMWRAP_WAITS_FOR_GO, socket_file,
-                         go, std::to_string(kAllocations)});
+  pid_t memwrap = Spawn({kMemwrap, "-q", "-o", trace, "--", MEMWRAP_WAITS_FOR_GO, socket_file, go,
+                         std::to_string(kAllocations)});
   // A failed assertion must not leave memwrap and the program waiting for `go` forever.
   struct LetItGo {
     std::string go;
@@ -129,8 +129,7 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
     }
     CommandResult stranger = RunProgram(argv);
     EXPECT_EQ(stranger.exit_code(), 7) << stranger.err;
-    EXPECT_NE(stranger.err.find("did not accept this process"), std::string::npos)
-        << stranger.err;
+    EXPECT_NE(stranger.err.find("did not accept this process"), std::string::npos) << stranger.err;
   }
 
   test_support::WriteFile(go, "");
@@ -142,8 +141,7 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
   json parsed = json::parse(report.out);
   ASSERT_EQ(parsed["processes"].size(), 1u) << report.out;  // the program only
   EXPECT_EQ(parsed["processes"][0]["exit_code"], 0);
-  EXPECT_EQ(parsed["totals"]["allocations"].get<uint64_t>(), uint64_t(kAllocations))
-      << report.out;
+  EXPECT_EQ(parsed["totals"]["allocations"].get<uint64_t>(), uint64_t(kAllocations)) << report.out;
 }
 
 }  // namespace

@@ -297,7 +297,9 @@ TEST_P(ColumnarCodecLayouts, RefusesEveryCutOffEncoding) {
   for (size_t size = 0; size < encoded.size(); ++size) {
     ByteBuffer out;
     std::string error;
-    EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error, GetParam())) << size;
+    EXPECT_FALSE(
+        ColumnarCodec::Decode(encoded.data(), size, records.size(), &out, &error, GetParam()))
+        << size;
     EXPECT_FALSE(error.empty());
     EXPECT_TRUE(out.empty());
   }
@@ -308,8 +310,8 @@ TEST_P(ColumnarCodecLayouts, RefusesMoreRecordsThanTheChunkSays) {
   ByteBuffer encoded = Encode(records, GetParam());
   ByteBuffer out;
   std::string error;
-  EXPECT_FALSE(
-      ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size() - 8, &out, &error, GetParam()));
+  EXPECT_FALSE(ColumnarCodec::Decode(encoded.data(), encoded.size(), records.size() - 8, &out,
+                                     &error, GetParam()));
   EXPECT_EQ(error, "columnar records decode to more than the chunk's stated size");
 }
 
@@ -403,7 +405,8 @@ TEST(ColumnarCodec, RefusesBrokenContinuationColumns) {
              {kTimesContinuation, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}}})},
       {"columnar stream 'times continuation' has bytes left", make({{kTimesContinuation, {1}}})},
       // Codec 3's directory under codec 4 and the other way round.
-      {"columnar chunk with an unknown number of streams", Encode(ByteBuffer{}, ColumnarVersion::kCodec3)},
+      {"columnar chunk with an unknown number of streams",
+       Encode(ByteBuffer{}, ColumnarVersion::kCodec3)},
   };
   for (const Case& c : cases) {
     ByteBuffer out;
@@ -477,7 +480,8 @@ TEST_P(ColumnarCodecLayouts, SurvivesRandomDamage) {
     }
     ByteBuffer out;
     std::string error;
-    if (ColumnarCodec::Decode(damaged.data(), damaged.size(), records.size(), &out, &error, GetParam())) {
+    if (ColumnarCodec::Decode(damaged.data(), damaged.size(), records.size(), &out, &error,
+                              GetParam())) {
       EXPECT_LE(out.size(), records.size());
     } else {
       EXPECT_FALSE(error.empty());

@@ -152,8 +152,7 @@ TEST(CommandLine, GluedAndBundledOutputsNameTheFileGiven) {
   EXPECT_EQ(bundled.err, "");  // -q
   CommandResult said = RunProgram({kMemwrap, "-o", dir.File("c.mwt"), kExitWith, "0"});
   EXPECT_EQ(said.exit_code(), 0) << said.err;
-  EXPECT_EQ(said.err.rfind("memwrap: recording to " + dir.File("c.mwt") + "\n", 0), 0u)
-      << said.err;
+  EXPECT_EQ(said.err.rfind("memwrap: recording to " + dir.File("c.mwt") + "\n", 0), 0u) << said.err;
 }
 
 TEST(CommandLine, VersionHelpAndMistypedCommands) {
@@ -176,10 +175,11 @@ TEST(CommandLine, VersionHelpAndMistypedCommands) {
   const std::string list = bare.err.substr(0, bare.err.find("\n\n") + 1);
   EXPECT_EQ(list.rfind("usage: memwrap [run] ", 0), 0u) << bare.err;
   EXPECT_EQ(run_help.out.rfind(list, 0), 0u) << run_help.out;
-  for (const char* command : {"report", "diff", "timeline", "check", "baseline", "plot",
-                              "export", "fltrec", "ltrace", "strace", "sys"}) {
+  for (const char* command : {"report", "diff", "timeline", "check", "baseline", "plot", "export",
+                              "fltrec", "ltrace", "strace", "sys"}) {
     EXPECT_NE(list.find(std::string("       memwrap ") + command + " "), std::string::npos)
-        << command << " missing from:\n" << list;
+        << command << " missing from:\n"
+        << list;
     CommandResult own = RunProgram({kMemwrap, "help", command});
     EXPECT_EQ(own.exit_code(), 0) << command << ": " << own.err;
   }
@@ -190,8 +190,7 @@ TEST(CommandLine, VersionHelpAndMistypedCommands) {
   // Not a command and not a program: run as a program (127, as a shell), with the hint.
   CommandResult mistyped = RunProgram({kMemwrap, "reprot", "x.mwt"});
   EXPECT_EQ(mistyped.exit_code(), 127);
-  EXPECT_NE(mistyped.err.find("did you mean 'memwrap report'?"), std::string::npos)
-      << mistyped.err;
+  EXPECT_NE(mistyped.err.find("did you mean 'memwrap report'?"), std::string::npos) << mistyped.err;
   EXPECT_EQ(std::count(mistyped.err.begin(), mistyped.err.end(), '\n'), 1) << mistyped.err;
 }
 

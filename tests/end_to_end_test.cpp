@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "memwrap/records.h"
@@ -73,7 +73,8 @@ SampleTruth ParseTruth(const std::string& out) {
 TEST(EndToEnd, SamplePeakAndSitesEqualWhatTheProgramKnows) {
   ScratchDir dir;
   const std::string trace = dir.File("sample.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-o", trace, kPeakPattern});  // the `memwrap ./app` form
+  CommandResult run =
+      RunProgram({kMemwrap, "-o", trace, kPeakPattern});  // the `memwrap ./app` form
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   SampleTruth truth = ParseTruth(run.out);
   ASSERT_EQ(truth.peak, 12000000u) << run.out;
@@ -119,7 +120,8 @@ TEST(EndToEnd, ExitCodesPassThrough) {
   ScratchDir dir;
   for (int code : {0, 1, 42}) {
     const std::string trace = dir.File("exit" + std::to_string(code) + ".mwt");
-    CommandResult run = RunProgram({kMemwrap, "run", "-o", trace, "--", kExitWith, std::to_string(code)});
+    CommandResult run =
+        RunProgram({kMemwrap, "run", "-o", trace, "--", kExitWith, std::to_string(code)});
     EXPECT_EQ(run.exit_code(), code) << run.err;
     json report = ReportJson(trace);
     ASSERT_EQ(report["processes"].size(), 1u);
@@ -164,8 +166,8 @@ TEST(EndToEnd, SignalsSentToMemwrapReachTheProgram) {
     _exit(127);
   }
   // Wait until the program has been exec'd under memwrap: its /proc/PID/exe is exit_with.
-  const std::string children = "/proc/" + std::to_string(memwrap) + "/task/" +
-                               std::to_string(memwrap) + "/children";
+  const std::string children =
+      "/proc/" + std::to_string(memwrap) + "/task/" + std::to_string(memwrap) + "/children";
   bool running = false;
   for (int i = 0; i < 1000 && !running; ++i) {
     std::string child = test_support::ReadFile(children);
@@ -205,7 +207,7 @@ TEST(EndToEnd, MultiThreadedProgramLosesNoEvent) {
     const std::string trace = dir.File("threads" + std::to_string(churn) + ".mwt");
     CommandResult run =
         RunProgram({kMemwrap, "-q", "-o", trace, kThreadsAlloc, std::to_string(kThreads),
-             std::to_string(kBlocks), std::to_string(kSize), std::to_string(churn)});
+                    std::to_string(kBlocks), std::to_string(kSize), std::to_string(churn)});
     EXPECT_EQ(run.exit_code(), 0) << run.err;
     return ReportJson(trace);
   };
@@ -244,7 +246,9 @@ TEST(EndToEnd, CppAllocationsAreAttributedToTheProgramNotTheLibrary) {
   ASSERT_GT(expected_bytes, 0u) << run.out;
   uint64_t pool = 0;
   ASSERT_EQ(sscanf(run.out.c_str() + run.out.find("expected_runtime_pool_bytes="),
-                   "expected_runtime_pool_bytes=%lu", &pool), 1) << run.out;
+                   "expected_runtime_pool_bytes=%lu", &pool),
+            1)
+      << run.out;
   if (pool == 0) GTEST_SKIP() << "not GCC 12's libstdc++: its start-up pool is not known here";
   json report = ReportJson(trace);
   // One site per line of BuildNames (new vector, reserve, push_back), and libstdc++'s start-up
@@ -297,8 +301,8 @@ TEST(EndToEnd, HeapOfAnExitedProcessLeavesTheTotal) {
 TEST(EndToEnd, ImageExecdWithAClearedEnvironmentIsRecorded) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--", "/usr/bin/env", "-i",
-                                  kPeakPattern});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, "--", "/usr/bin/env", "-i", kPeakPattern});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_EQ(run.err.find("could not put"), std::string::npos) << run.err;
   SampleTruth truth = ParseTruth(run.out);
@@ -336,14 +340,14 @@ TEST(EndToEnd, ProgramSeesTheEnvironmentItWasGiven) {
   EXPECT_GT(filtered["totals"]["allocations"].get<uint64_t>(), 1u);
 
   const std::string own = std::string("LD_PRELOAD=") + MEMWRAP_DL_LIBRARY;
-  CommandResult preloaded = RunProgram({kMemwrap, "-q", "-o", dir.File("p.mwt"), "--",
-                                        "/usr/bin/env", own, "/usr/bin/env"});
+  CommandResult preloaded = RunProgram(
+      {kMemwrap, "-q", "-o", dir.File("p.mwt"), "--", "/usr/bin/env", own, "/usr/bin/env"});
   ASSERT_EQ(preloaded.exit_code(), 0) << preloaded.err;
   EXPECT_NE(preloaded.out.find(own + "\n"), std::string::npos) << preloaded.out;
   EXPECT_EQ(preloaded.out.find("memwrap"), std::string::npos) << preloaded.out;
 
-  CommandResult audited = RunProgram({kMemwrap, "-q", "--ltrace", "malloc", "-o",
-                                      dir.File("a.mwt"), "--", "/usr/bin/env"});
+  CommandResult audited = RunProgram(
+      {kMemwrap, "-q", "--ltrace", "malloc", "-o", dir.File("a.mwt"), "--", "/usr/bin/env"});
   ASSERT_EQ(audited.exit_code(), 0) << audited.err;
   EXPECT_EQ(audited.out, plain.out);
   json audited_report = ReportJson(dir.File("a.mwt"));
@@ -393,7 +397,8 @@ TEST(EndToEnd, EachDistinctStackIsSentOnce) {
         defined.insert(stack->id);
         const auto* frames = reinterpret_cast<const uint64_t*>(view.data + sizeof(*stack));
         distinct_frames.insert(std::vector<uint64_t>(frames, frames + stack->depth));
-      } else if (const auto* alloc = view.As<AllocRecord>(); alloc && view.type == RecordType::kAlloc) {
+      } else if (const auto* alloc = view.As<AllocRecord>();
+                 alloc && view.type == RecordType::kAlloc) {
         ++allocations;
         used.insert(alloc->stack);
       }
@@ -462,7 +467,8 @@ TEST(EndToEnd, ADirectoryAsProgramIsADirectoryLikeUnderAShell) {
 TEST(EndToEnd, UnwritableOutputIsAnErrorBeforeTheProgramStarts) {
   ScratchDir dir;
   const std::string marker = dir.File("ran");
-  CommandResult run = RunProgram({kMemwrap, "-o", dir.File("missing-dir/t.mwt"), "/usr/bin/touch", marker});
+  CommandResult run =
+      RunProgram({kMemwrap, "-o", dir.File("missing-dir/t.mwt"), "/usr/bin/touch", marker});
   EXPECT_EQ(run.exit_code(), 2);
   EXPECT_NE(run.err.find("missing-dir/t.mwt"), std::string::npos) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
@@ -561,9 +567,9 @@ TEST(EndToEnd, LeaksTemporariesAndTopSitesMatchWhatTheProgramDoes) {
 TEST(EndToEnd, PerThreadTotalsAndTheProcessFilter) {
   ScratchDir dir;
   const std::string trace = dir.File("threads.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, kThreadsAlloc, "4", "100", "64", "10"})
-                .exit_code(),
-            0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", trace, kThreadsAlloc, "4", "100", "64", "10"}).exit_code(),
+      0);
   json report = ReportJson(trace);
   int workers = 0;
   for (const json& thread : report["processes"][0]["threads"]) {
@@ -580,8 +586,8 @@ TEST(EndToEnd, PerThreadTotalsAndTheProcessFilter) {
   json all = ReportJson(tree);
   ASSERT_EQ(all["processes"].size(), 2u);
   const uint64_t child = all["processes"][1]["pid"].get<uint64_t>();
-  CommandResult only = RunProgram({kMemwrap, "report", "--format", "json", "--process",
-                                   std::to_string(child), tree});
+  CommandResult only = RunProgram(
+      {kMemwrap, "report", "--format", "json", "--process", std::to_string(child), tree});
   ASSERT_EQ(only.exit_code(), 0) << only.err;
   json filtered = json::parse(only.out);
   EXPECT_EQ(filtered["process_filter"].get<uint64_t>(), child);

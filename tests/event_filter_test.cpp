@@ -153,8 +153,7 @@ TEST(EventFilter, RefusesMalformedExpressionsWithTheirColumn) {
       EXPECT_EQ(error.column(), c.column) << c.text << ": " << error.what();
       EXPECT_NE(std::string(error.what()).find(c.message), std::string::npos)
           << c.text << ": " << error.what();
-      EXPECT_EQ(std::string(error.what()).rfind("column " + std::to_string(c.column) + ": ", 0),
-                0u)
+      EXPECT_EQ(std::string(error.what()).rfind("column " + std::to_string(c.column) + ": ", 0), 0u)
           << error.what();
     }
   }

@@ -110,7 +110,8 @@ TEST_F(ExportTest, FoldedWholeRunTotalsEqualTheReports) {
 TEST_F(ExportTest, FoldedLeaksOfAProgramThatLeaks) {
   ScratchDir dir;
   const std::string trace = dir.File("leaks.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(), 0);
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(),
+            0);
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   const uint64_t expected = json::parse(report.out)["leaked_bytes"].get<uint64_t>();
@@ -150,7 +151,8 @@ TEST_F(ExportTest, MsPrintShowsTheExactPeak) {
   ASSERT_EQ(printed.exit_code(), 0) << printed.err;
   EXPECT_NE(printed.out.find("(peak)"), std::string::npos) << printed.out;
   EXPECT_NE(printed.out.find("12,000,000"), std::string::npos) << printed.out;
-  EXPECT_NE(printed.out.find("100.00% (12,000,000B) (heap allocation functions)"), std::string::npos);
+  EXPECT_NE(printed.out.find("100.00% (12,000,000B) (heap allocation functions)"),
+            std::string::npos);
   EXPECT_NE(printed.out.find("66.67% (8,000,000B) 0x"), std::string::npos) << printed.out;
   EXPECT_NE(printed.out.find("load_table"), std::string::npos);
 }
@@ -165,9 +167,9 @@ TEST_F(ExportTest, GoToolPprofListsTheTopFunction) {
   // go wants a home and a cache directory; a scratch one keeps the test hermetic.
   const std::string env = "HOME=" + dir_->path();
   for (const char* index : {"inuse_space", "alloc_space", "inuse_objects"}) {
-    CommandResult top = RunProgram({"/usr/bin/env", env, "GOCACHE=" + dir_->File("gocache"), go,
-                                    "tool", "pprof", "-top", std::string("-sample_index=") + index,
-                                    file});
+    CommandResult top =
+        RunProgram({"/usr/bin/env", env, "GOCACHE=" + dir_->File("gocache"), go, "tool", "pprof",
+                    "-top", std::string("-sample_index=") + index, file});
     ASSERT_EQ(top.exit_code(), 0) << top.err;
     // The first row after the column headings is the top function.
     std::istringstream in(top.out);
@@ -213,7 +215,7 @@ TEST_F(ExportTest, ChromeSlicesSyscallsPerThreadAndMarksInstants) {
   synthetic.Start(t + 1'000'000, "/bin/app");
   synthetic.Stack(kTracerStackIdBit | 1, {0x401000, 0x402000});
   synthetic.Syscall(t + 2'000'000, 2'500, 500, 9, 0x7f0000000000);  // mmap, 2.5 us
-  synthetic.Syscall(t + 3'000'000, 1'000, 501, 11, 0);               // munmap, another thread
+  synthetic.Syscall(t + 3'000'000, 1'000, 501, 11, 0);              // munmap, another thread
   synthetic.Syscall(t + 4'000'000, 0, 501, 4242, 0, /*unfinished=*/true);
   synthetic.Mark(t + 5'000'000, "phase two");
   synthetic.StackSample(t + 6'000'000, 501, kTracerStackIdBit | 1);
@@ -262,7 +264,8 @@ TEST_F(ExportTest, BadUsageAndInputExitWithTwo) {
   CommandResult run = RunProgram({kMemwrap, "export", "--format", "svg", trace_, "-o", out});
   EXPECT_EQ(run.exit_code(), 2);
   EXPECT_NE(run.err.find("--format svg: must be"), std::string::npos) << run.err;
-  run = RunProgram({kMemwrap, "export", "--format", "pprof", "--metric", "peak", trace_, "-o", out});
+  run =
+      RunProgram({kMemwrap, "export", "--format", "pprof", "--metric", "peak", trace_, "-o", out});
   EXPECT_EQ(run.exit_code(), 2);
   run = RunProgram({kMemwrap, "export", "--format", "folded", "--metric", "most", trace_});
   EXPECT_EQ(run.exit_code(), 2);

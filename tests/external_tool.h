@@ -25,9 +25,9 @@ inline std::string FindTool(const std::string& name) {
 }  // namespace memwrap::test_support
 
 // Skips the test when `tool` is missing, naming the Debian package that provides it.
-#define MEMWRAP_REQUIRE_TOOL(variable, tool, package)                                      \
-  const std::string variable = ::memwrap::test_support::FindTool(tool);                   \
-  if (variable.empty()) {                                                                 \
-    GTEST_SKIP() << tool " is not installed (Debian package " package                    \
-                    "; .ci/install-deps installs it)";                                    \
+#define MEMWRAP_REQUIRE_TOOL(variable, tool, package)                   \
+  const std::string variable = ::memwrap::test_support::FindTool(tool); \
+  if (variable.empty()) {                                               \
+    GTEST_SKIP() << tool " is not installed (Debian package " package   \
+                         "; .ci/install-deps installs it)";             \
   }

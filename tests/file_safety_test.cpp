@@ -46,7 +46,9 @@ const std::string kExitWith = MEMWRAP_EXIT_WITH;
 const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
 constexpr uid_t kNobody = 65534;
 
-size_t Lines(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
+size_t Lines(const std::string& text) {
+  return size_t(std::count(text.begin(), text.end(), '\n'));
+}
 
 // The names in `dir` (a failed run must leave no .partial file behind).
 std::vector<std::string> Names(const std::string& dir) {
@@ -119,7 +121,7 @@ TEST(OutputFile, WritesIntoADeviceInPlace) {
     EXPECT_EQ(write(file.fd(), "x", 1), 1);
     EXPECT_EQ(file.Commit(), "");
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(lstat("/dev/null", &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
 }
@@ -327,8 +329,7 @@ std::string HostileTrace(int processes) {
     memcpy(records.data() + at, &skipped, sizeof(skipped));
   }
   std::string stored(ZSTD_compressBound(records.size()), '\0');
-  stored.resize(
-      ZSTD_compress(stored.data(), stored.size(), records.data(), records.size(), 19));
+  stored.resize(ZSTD_compress(stored.data(), stored.size(), records.data(), records.size(), 19));
   std::string trace(sizeof(FileHeader), '\0');
   {
     // An old-style header (1.2, no checksum), as any hand-made file may have.
@@ -347,8 +348,8 @@ std::string HostileTrace(int processes) {
     chunk.pid = uint32_t(pid);
     chunk.stored_size = uint32_t(stored.size());
     chunk.raw_size = kMaxChunkRawSize;
-    chunk.payload_crc32 = uint32_t(crc32(0, reinterpret_cast<const Bytef*>(stored.data()),
-                                         uInt(stored.size())));
+    chunk.payload_crc32 =
+        uint32_t(crc32(0, reinterpret_cast<const Bytef*>(stored.data()), uInt(stored.size())));
     chunk.header_crc32 = uint32_t(
         crc32(0, reinterpret_cast<const Bytef*>(&chunk), offsetof(ChunkHeader, header_crc32)));
     trace.append(reinterpret_cast<const char*>(&chunk), sizeof(chunk));
@@ -372,7 +373,7 @@ int RunMeasured(const std::vector<std::string>& argv, long* max_rss_kib, std::st
   EXPECT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
-  struct rusage usage{};
+  struct rusage usage {};
   EXPECT_EQ(wait4(pid, &status, 0, &usage), pid);
   *max_rss_kib = usage.ru_maxrss;
   *err = ReadFile(dir.File("err"));
@@ -387,7 +388,8 @@ TEST(FileSafety, AHostileTraceCannotMakeAReaderUseMemoryItsSizeDoesNotJustify) {
   ASSERT_LT(ReadFile(trace).size(), 200u * 1024);
   for (const char* command : {"report", "check"}) {
     std::vector<std::string> argv = {kMemwrap, command, trace};
-    if (std::string(command) == "check") argv = {kMemwrap, command, "--max-peak-heap", "1GiB", trace};
+    if (std::string(command) == "check")
+      argv = {kMemwrap, command, "--max-peak-heap", "1GiB", trace};
     long max_rss_kib = 0;
     std::string err;
     const int status = RunMeasured(argv, &max_rss_kib, &err);
@@ -416,9 +418,11 @@ TEST(FileSafety, AFlippedHeaderByteIsAClearErrorNamingTheFile) {
   for (const char* command : {"report", "timeline"}) {
     CommandResult run = RunProgram({kMemwrap, command, bad});
     EXPECT_EQ(run.exit_code(), 2) << command;
-    EXPECT_EQ(run.err.find("trace '" + bad + "' is corrupt at offset 0: file header checksum "
+    EXPECT_EQ(run.err.find("trace '" + bad +
+                           "' is corrupt at offset 0: file header checksum "
                            "mismatch"),
-              run.err.find("trace '")) << run.err;
+              run.err.find("trace '"))
+        << run.err;
     EXPECT_NE(run.err.find("file header checksum mismatch"), std::string::npos) << run.err;
     EXPECT_EQ(Lines(run.err), 1u) << run.err;
   }

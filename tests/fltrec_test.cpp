@@ -17,9 +17,9 @@ namespace {
 
 using nlohmann::json;
 using test_support::FileExists;
-using test_support::WaitUntilCatching;
 using test_support::RunProgram;
 using test_support::ScratchDir;
+using test_support::WaitUntilCatching;
 
 const std::string kFltrec = MEMWRAP_FLTREC;  // the memwrap binary under the name fltrec
 const std::string kMemwrap = MEMWRAP_BINARY;
@@ -44,8 +44,8 @@ uint64_t SiteBytes(const json& report, const std::string& function) {
 TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
   ScratchDir dir;
   // A 1 MiB window: the 1,000 early allocations leave it long before the trigger.
-  auto run = RunProgram({kFltrec, "--keep", "1MiB", "--trigger", "heap>5000000", "-o",
-                         dir.File("f.mwt"), kPattern});
+  auto run = RunProgram(
+      {kFltrec, "--keep", "1MiB", "--trigger", "heap>5000000", "-o", dir.File("f.mwt"), kPattern});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
   EXPECT_FALSE(FileExists(dir.File("f.1.mwt")));
@@ -90,7 +90,8 @@ TEST(Fltrec, HeapTriggerOnASampledRecordingJudgesTheCounters) {
 
 TEST(Fltrec, NoTriggerNoFileAndTheExitStatusPassesThrough) {
   ScratchDir dir;
-  auto run = RunProgram({kFltrec, "--trigger", "heap>100MiB", "-o", dir.File("f.mwt"), kPattern, "3"});
+  auto run =
+      RunProgram({kFltrec, "--trigger", "heap>100MiB", "-o", dir.File("f.mwt"), kPattern, "3"});
   EXPECT_EQ(run.exit_code(), 3) << run.err;
   EXPECT_FALSE(FileExists(dir.File("f.mwt")));
   EXPECT_NE(run.err.find("no trigger fired"), std::string::npos) << run.err;
@@ -162,8 +163,8 @@ TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
 // latest mark is "tick" (the heap passes 5 MB at that same allocation, after the second tick).
 TEST(Fltrec, ExpressionTriggersFireAtTheKnownAllocation) {
   ScratchDir dir;
-  for (const char* expression : {"size > 1MiB and function ~ \"big_*\"",
-                                 "heap > 5MB and mark == \"tick\""}) {
+  for (const char* expression :
+       {"size > 1MiB and function ~ \"big_*\"", "heap > 5MB and mark == \"tick\""}) {
     const std::string dump = dir.File(std::string("f") + expression[0] + ".mwt");
     auto run = RunProgram({kFltrec, "-q", "--trigger", expression, "-o", dump, kPattern});
     ASSERT_EQ(run.exit_code(), 0) << run.err;

@@ -129,8 +129,8 @@ TEST_F(KeepStacksIf, KeepsExactlyTheMatchingAllocations) {
 }
 
 TEST_F(KeepStacksIf, SelectsByFunctionAndSaysSoInTheReport) {
-  Recording by_function =
-      Record(dir_->File("function.mwt"), {"--keep-stacks-if", "function == \"make_calloc_blocks\""});
+  Recording by_function = Record(dir_->File("function.mwt"),
+                                 {"--keep-stacks-if", "function == \"make_calloc_blocks\""});
   EXPECT_EQ(by_function.report["kept"]["allocations_kept"], 3);
   EXPECT_EQ(by_function.report["totals"]["allocations"], full_->report["totals"]["allocations"]);
   const auto sites = SitesByFunction(by_function.report);
@@ -151,10 +151,11 @@ TEST(KeepStacksIfUsage, RefusesWhatItCannotUse) {
     std::vector<std::string> options;
     std::string message;
   };
-  for (const Case& bad : std::vector<Case>{
-           {{"--keep-stacks-if", "size >="}, "--keep-stacks-if: column 8:"},
-           {{"--keep-stacks-if", "heap > 1MiB"}, "the field heap is not known"},
-           {{"--keep-stacks-if", "size > 1", "--stacks=sampled"}, "cannot be used with --stacks=sampled"}}) {
+  for (const Case& bad :
+       std::vector<Case>{{{"--keep-stacks-if", "size >="}, "--keep-stacks-if: column 8:"},
+                         {{"--keep-stacks-if", "heap > 1MiB"}, "the field heap is not known"},
+                         {{"--keep-stacks-if", "size > 1", "--stacks=sampled"},
+                          "cannot be used with --stacks=sampled"}}) {
     std::vector<std::string> argv = {kMemwrap, "run", "-o", dir.File("bad.mwt")};
     argv.insert(argv.end(), bad.options.begin(), bad.options.end());
     argv.insert(argv.end(), {"--", kSizeMix});

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "memwrap/records.h"
-#include "tracer/kept_allocations.h"
 #include "tracefile/record_cursor.h"
+#include "tracer/kept_allocations.h"
 
 namespace memwrap {
 namespace {
@@ -51,19 +51,25 @@ class Stream {
     return Add(frame);
   }
   Stream& Alloc(uint64_t ts, uint64_t addr, uint64_t size, StackId stack = 0) {
-    return Add(AllocRecord{{sizeof(AllocRecord), uint16_t(RecordType::kAlloc), 0}, ts, addr, size, 1, stack});
+    return Add(AllocRecord{
+        {sizeof(AllocRecord), uint16_t(RecordType::kAlloc), 0}, ts, addr, size, 1, stack});
   }
   Stream& Free(uint64_t ts, uint64_t addr) {
     return Add(FreeRecord{{sizeof(FreeRecord), uint16_t(RecordType::kFree), 0}, ts, addr, 1, 0});
   }
   Stream& Begin(uint64_t ts, uint64_t addr) {
-    return Add(ReallocBeginRecord{{sizeof(ReallocBeginRecord), uint16_t(RecordType::kReallocBegin), 0},
-                                  ts, addr, 1, 0});
+    return Add(ReallocBeginRecord{
+        {sizeof(ReallocBeginRecord), uint16_t(RecordType::kReallocBegin), 0}, ts, addr, 1, 0});
   }
   Stream& End(uint64_t ts, uint64_t old_addr, uint64_t new_addr, uint64_t size, StackId stack = 0) {
     return Add(ReallocEndRecord{{sizeof(ReallocEndRecord), uint16_t(RecordType::kReallocEnd),
                                  uint16_t(AllocKind::kRealloc)},
-                                ts, old_addr, new_addr, size, 1, stack});
+                                ts,
+                                old_addr,
+                                new_addr,
+                                size,
+                                1,
+                                stack});
   }
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
@@ -79,7 +85,8 @@ std::vector<std::string> Describe(const ByteBuffer& out) {
   for (RecordView view; cursor.TryNext(&view);) {
     if (AllocRecord r; view.type == RecordType::kAlloc && view.Copy(&r)) {
       snprintf(line, sizeof(line), "ALLOC %#llx %llu s%u%s", (unsigned long long)r.addr,
-               (unsigned long long)r.size, r.stack, (r.h.flags & kAllocKindMask) == 2 ? " realloc" : "");
+               (unsigned long long)r.size, r.stack,
+               (r.h.flags & kAllocKindMask) == 2 ? " realloc" : "");
     } else if (FreeRecord f; view.type == RecordType::kFree && view.Copy(&f)) {
       snprintf(line, sizeof(line), "FREE %#llx", (unsigned long long)f.addr);
     } else if (ReallocBeginRecord b; view.type == RecordType::kReallocBegin && view.Copy(&b)) {
@@ -115,12 +122,12 @@ using Lines = std::vector<std::string>;
 TEST(KeptAllocations, KeepsMatchingBlocksTheirStacksAndFreesAndCountsEverything) {
   Outcome outcome = Filter(Stream()
                                .Stack(7)
-                               .Alloc(1, 0x10, 10, 7)   // dropped: its stack is never written
+                               .Alloc(1, 0x10, 10, 7)  // dropped: its stack is never written
                                .Stack(8)
                                .Alloc(2, 0x20, 100, 8)  // kept
                                .Free(3, 0x10)
                                .Free(4, 0x20)
-                               .Free(5, 0x30));          // never allocated: counted, dropped
+                               .Free(5, 0x30));  // never allocated: counted, dropped
   EXPECT_EQ(outcome.records, (Lines{"STACK 8", "ALLOC 0x20 100 s8", "FREE 0x20"}));
   const HeapCountersRecord& c = outcome.counters;
   EXPECT_EQ(c.h.flags, kHeapCountersCounted | kHeapCountersFinal);
@@ -135,7 +142,8 @@ TEST(KeptAllocations, KeepsMatchingBlocksTheirStacksAndFreesAndCountsEverything)
 }
 
 TEST(KeptAllocations, AKeptBlockReallocatedBelowTheLineLeavesAsAFree) {
-  Outcome outcome = Filter(Stream().Alloc(1, 0x20, 100).Begin(2, 0x20).End(3, 0x20, 0x40, 5).Free(4, 0x40));
+  Outcome outcome =
+      Filter(Stream().Alloc(1, 0x20, 100).Begin(2, 0x20).End(3, 0x20, 0x40, 5).Free(4, 0x40));
   EXPECT_EQ(outcome.records, (Lines{"ALLOC 0x20 100 s0", "BEGIN 0x20", "END 0x20 -> 0 0 s0"}));
   EXPECT_EQ(outcome.counters.alloc_count, 2u);
   EXPECT_EQ(outcome.counters.free_count, 2u);
@@ -143,8 +151,8 @@ TEST(KeptAllocations, AKeptBlockReallocatedBelowTheLineLeavesAsAFree) {
 }
 
 TEST(KeptAllocations, ABlockReallocatedAboveTheLineComesInAsAnAllocation) {
-  Outcome outcome =
-      Filter(Stream().Alloc(1, 0x20, 5).Begin(2, 0x20).Stack(9).End(3, 0x20, 0x40, 200, 9).Free(4, 0x40));
+  Outcome outcome = Filter(
+      Stream().Alloc(1, 0x20, 5).Begin(2, 0x20).Stack(9).End(3, 0x20, 0x40, 200, 9).Free(4, 0x40));
   EXPECT_EQ(outcome.records, (Lines{"STACK 9", "ALLOC 0x40 200 s9 realloc", "FREE 0x40"}));
   EXPECT_EQ(outcome.counters.alloc_count, 2u);
   EXPECT_EQ(outcome.counters.alloc_bytes, 205u);
@@ -153,7 +161,8 @@ TEST(KeptAllocations, ABlockReallocatedAboveTheLineComesInAsAnAllocation) {
 }
 
 TEST(KeptAllocations, AFailedReallocKeepsItsKeptBlock) {
-  Outcome outcome = Filter(Stream().Alloc(1, 0x20, 100).Begin(2, 0x20).End(3, 0x20, 0, 1000).Free(4, 0x20));
+  Outcome outcome =
+      Filter(Stream().Alloc(1, 0x20, 100).Begin(2, 0x20).End(3, 0x20, 0, 1000).Free(4, 0x20));
   EXPECT_EQ(outcome.records,
             (Lines{"ALLOC 0x20 100 s0", "BEGIN 0x20", "END 0x20 -> 0 1000 s0", "FREE 0x20"}));
   EXPECT_EQ(outcome.counters.alloc_count, 1u);

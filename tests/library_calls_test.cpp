@@ -149,9 +149,9 @@ TEST_F(LibraryCalls, DecodesLikeLtrace) {
   EXPECT_EQ(line(8, {022}, 0), "umask(022)                                       = 0\n");
   EXPECT_EQ(line(2, {0}, 0), "free(0)                                          = <void>\n");
   // printf's format converts the arguments after it: %s from its recorded text.
-  EXPECT_EQ(line(9, {0x1000, 42, 0x2000, 'z'}, 11,
-                 string("%d %s %c|\n") + '\0' + "text" + '\0', 1 | 4),
-            "printf(\"%d %s %c|\\n\", 42, \"text\", 'z')           = 11\n");
+  EXPECT_EQ(
+      line(9, {0x1000, 42, 0x2000, 'z'}, 11, string("%d %s %c|\n") + '\0' + "text" + '\0', 1 | 4),
+      "printf(\"%d %s %c|\\n\", 42, \"text\", 'z')           = 11\n");
   // memcpy's source is a char array of its size: a NUL inside it is shown.
   EXPECT_EQ(line(10, {0x3000, 0x1000, 6}, 0x3000, string("lsdir") + '\0', 2),
             "memcpy(0x3000, \"lsdir\\0\", 6)                     = 0x3000\n");
@@ -174,7 +174,8 @@ TEST_F(LibraryCalls, DecodesLikeLtrace) {
 
 TEST_F(LibraryCalls, StringTextsInBitOrder) {
   const std::string texts = std::string("TZ") + '\0' + "UTC" + '\0';
-  LibraryCall call = Decode(Call(3, {0x1000}, 0x2000, 0, texts, uint16_t(1 | kLibraryCallResultText)));
+  LibraryCall call =
+      Decode(Call(3, {0x1000}, 0x2000, 0, texts, uint16_t(1 | kLibraryCallResultText)));
   EXPECT_EQ(FormatCallText(call, Plain()), "app->getenv(\"TZ\") = \"UTC\"\n");
   nlohmann::json json = nlohmann::json::parse(FormatCallJson(call));
   EXPECT_EQ(json["texts"]["0"], "TZ");
@@ -217,8 +218,10 @@ TEST_F(LibraryCalls, SummaryCountsEveryCallAndTimesTheFinishedOnes) {
   for (int i = 0; i < 3; ++i) summary.Add(Decode(Call(1, {16}, 1)));
   summary.Add(Decode(Call(2, {1}, 0, kLibraryCallUnfinished)));
   const std::string text = summary.FormatText();
-  EXPECT_NE(text.find("100.00    0.000007           2         3 malloc\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("  0.00    0.000000           0         1 free\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("100.00    0.000007           2         3 malloc\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  0.00    0.000000           0         1 free\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("         4 total\n"), std::string::npos) << text;
 }
 

@@ -17,7 +17,8 @@ bool Same(const LiveBlock& a, const LiveBlock& b) {
 }
 
 // Every block of `map` is in `model` with the same contents, and as many.
-void ExpectSameBlocks(const LiveBlockMap& map, const std::unordered_map<uint64_t, LiveBlock>& model) {
+void ExpectSameBlocks(const LiveBlockMap& map,
+                      const std::unordered_map<uint64_t, LiveBlock>& model) {
   ASSERT_EQ(map.size(), model.size());
   size_t iterated = 0;
   for (const auto& [addr, block] : map) {
@@ -40,9 +41,8 @@ TEST(LiveBlockMap, KeepsWhatAnOrdinaryMapKeepsThroughManyShortAndLongLivedBlocks
   for (int step = 0; step < 600000; ++step) {
     const unsigned what = unsigned(random() % 100);
     if (what < 50) {  // allocate; now and then at an address still live (a free not seen)
-      const uint64_t addr = what < 2 && !long_lived.empty()
-                                ? long_lived[random() % long_lived.size()]
-                                : address();
+      const uint64_t addr =
+          what < 2 && !long_lived.empty() ? long_lived[random() % long_lived.size()] : address();
       const LiveBlock block{random() % 5000, uint32_t(random() % 50), next_site++};
       LiveBlock replaced;
       auto it = model.find(addr);

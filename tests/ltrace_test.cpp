@@ -41,7 +41,9 @@ const std::string kKnown = MEMWRAP_LTRACE_KNOWN;
 const std::string kWaiting = MEMWRAP_LTRACE_WAITING;
 const std::string kWaitingNow = MEMWRAP_LTRACE_WAITING_NOW;
 
-std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+std::string Basename(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
 
 std::vector<json> JsonLines(const std::string& text) {
   std::vector<json> lines;
@@ -62,7 +64,8 @@ std::vector<json> CallsOf(const std::vector<json>& calls, const std::string& fun
 }
 
 // Runs ltracedrv --json -o FILE with `args`; returns the calls.
-std::vector<json> TraceCalls(const std::vector<std::string>& args, CommandResult* result = nullptr) {
+std::vector<json> TraceCalls(const std::vector<std::string>& args,
+                             CommandResult* result = nullptr) {
   ScratchDir dir;
   std::vector<std::string> argv = {kLtracedrv, "--json", "-o", dir.File("calls.jsonl")};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -96,8 +99,8 @@ TEST(Ltrace, CountsEveryCallWithArgumentsAndResults) {
 
 TEST(Ltrace, CountsEachThreadsCalls) {
   CommandResult run;
-  std::vector<json> calls =
-      TraceCalls({"-L", "-x", "ltrace_target_*@libltrace_target.so", kCounted, "500", "4", "0"}, &run);
+  std::vector<json> calls = TraceCalls(
+      {"-L", "-x", "ltrace_target_*@libltrace_target.so", kCounted, "500", "4", "0"}, &run);
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   std::map<uint64_t, int> work_by_tid;
   for (const json& call : CallsOf(calls, "ltrace_target_work")) ++work_by_tid[call["tid"]];
@@ -146,7 +149,8 @@ TEST(Ltrace, SeesCallsIntoALibraryLoadedWithDlopen) {
 }
 
 TEST(Ltrace, KeepsTheExitStatus) {
-  CommandResult run = RunProgram({kLtracedrv, "-e", "ltrace_target_work", kCounted, "3", "1", "42"});
+  CommandResult run =
+      RunProgram({kLtracedrv, "-e", "ltrace_target_work", kCounted, "3", "1", "42"});
   EXPECT_EQ(run.exit_code(), 42) << run.err;
   EXPECT_NE(run.err.find("+++ exited (status 42) +++"), std::string::npos) << run.err;
   CommandResult missing = RunProgram({kLtracedrv, "/nonexistent/program"});
@@ -242,8 +246,8 @@ TEST(Ltrace, KnownPrototypesShowArguments) {
 }
 
 TEST(Ltrace, SummaryCountsPerFunction) {
-  CommandResult run = RunProgram(
-      {kLtracedrv, "-c", "-e", "ltrace_target_*", kCounted, "250", "2", "0"});
+  CommandResult run =
+      RunProgram({kLtracedrv, "-c", "-e", "ltrace_target_*", kCounted, "250", "2", "0"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   std::istringstream lines(run.err);
   std::string line;
@@ -270,8 +274,8 @@ TEST(Ltrace, MemwrapLtraceIsTheSameCommand) {
 }
 
 TEST(Ltrace, RejectsBadPatterns) {
-  for (const char* pattern : {"a,,b", ":f", "lib:", ",", "", "*+!strlen", "malloc+", "/[/",
-                              "a@b@c"}) {
+  for (const char* pattern :
+       {"a,,b", ":f", "lib:", ",", "", "*+!strlen", "malloc+", "/[/", "a@b@c"}) {
     CommandResult run = RunProgram({kLtracedrv, "-e", pattern, kCounted, "1", "1", "0"});
     EXPECT_EQ(run.exit_code(), 2) << pattern;
     if (*pattern != '\0') {
@@ -286,24 +290,23 @@ TEST(Ltrace, RejectsBadPatterns) {
 TEST(Ltrace, DecodesTheCallsLtraceDecodes) {
   CommandResult run = RunProgram({kLtracedrv, kKnown});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  for (const char* line : {
-           "setlocale(LC_ALL, \"C\")                           = \"C\"\n",
-           "setenv(\"LTRACE_KNOWN\", \"value\", 1)               = 0\n",
-           "getenv(\"LTRACE_KNOWN\")                           = \"value\"\n",
-           "strlen(\"hello, world\")                           = 12\n",
-           "strcmp(\"abc\", \"abd\")                             = -1\n",
-           "malloc(64)                                       = 0x",
-           "free(0)                                          = <void>\n",
-           "strlen(\"tab\\tnewline\\nquote\"backslash\\\\bell\"...) = 36\n",
-           "strlen(\"01234567890123456789012345678901\"...)    = 40\n",
-           "strchr(\"path/name\", '/')                         = \"/name\"\n",
-           "strchr(\"x\", '\\n')                                = nil\n",
-           "umask(022)                                       = 022\n",
-           "qsort(0x10, 0, 8, 0x",
-           "printf(\"%d %s %c|\\n\", 42, \"text\", 'z')           = 11\n",
-           "snprintf(\"n=7\", 16, \"n=%d\", 7)                   = 3\n",
-           "write(1, \"out\\n\", 4)                             = 4\n",
-           "+++ exited (status 0) +++\n"}) {
+  for (const char* line :
+       {"setlocale(LC_ALL, \"C\")                           = \"C\"\n",
+        "setenv(\"LTRACE_KNOWN\", \"value\", 1)               = 0\n",
+        "getenv(\"LTRACE_KNOWN\")                           = \"value\"\n",
+        "strlen(\"hello, world\")                           = 12\n",
+        "strcmp(\"abc\", \"abd\")                             = -1\n",
+        "malloc(64)                                       = 0x",
+        "free(0)                                          = <void>\n",
+        "strlen(\"tab\\tnewline\\nquote\"backslash\\\\bell\"...) = 36\n",
+        "strlen(\"01234567890123456789012345678901\"...)    = 40\n",
+        "strchr(\"path/name\", '/')                         = \"/name\"\n",
+        "strchr(\"x\", '\\n')                                = nil\n",
+        "umask(022)                                       = 022\n", "qsort(0x10, 0, 8, 0x",
+        "printf(\"%d %s %c|\\n\", 42, \"text\", 'z')           = 11\n",
+        "snprintf(\"n=7\", 16, \"n=%d\", 7)                   = 3\n",
+        "write(1, \"out\\n\", 4)                             = 4\n",
+        "+++ exited (status 0) +++\n"}) {
     EXPECT_NE(run.err.find(line), std::string::npos) << line << "\n" << run.err;
   }
   EXPECT_EQ(run.err.find("->"), std::string::npos) << "@MAIN's lines name no caller";
@@ -329,13 +332,13 @@ TEST(Ltrace, FilterExpressionsAsLtraceReadsThem) {
   EXPECT_GT(functions({"-x", "nothing"}).count("umask"), 0u);
   EXPECT_EQ(functions({"-e", "malloc,free"}), (Names{"malloc", "free", "free"}));  // memwrap's ','
   EXPECT_EQ(functions({"-e", "malloc", "-e", "umask"}), (Names{"malloc", "umask"}));
-  EXPECT_EQ(functions({"-e", "str[cl]*"}), (Names{"strlen", "strlen", "strlen", "strcmp",
-                                                   "strchr", "strchr"}));
-  EXPECT_EQ(functions({"-e", "/^s.*env$/"}), (Names{"setenv"}));  // regex: anchored here
+  EXPECT_EQ(functions({"-e", "str[cl]*"}),
+            (Names{"strlen", "strlen", "strlen", "strcmp", "strchr", "strchr"}));
+  EXPECT_EQ(functions({"-e", "/^s.*env$/"}), (Names{"setenv"}));         // regex: anchored here
   EXPECT_EQ(functions({"-e", "/etenv/"}), (Names{"setenv", "getenv"}));  // found anywhere
   EXPECT_EQ(functions({"-e", "@MAIN-str*-s*printf-set*-getenv-malloc-free-write-umask-qsort"}),
             (Names{"printf", "fflush"}));
-  EXPECT_EQ(functions({"-e", "!str*"}).count("strlen"), 0u);   // leading '!' is '-'
+  EXPECT_EQ(functions({"-e", "!str*"}).count("strlen"), 0u);  // leading '!' is '-'
   EXPECT_EQ(functions({"-e", "*-strlen"}).count("strlen"), 0u);
   EXPECT_GT(functions({"-e", "*-strlen"}).count("strcmp"), 0u);
   EXPECT_EQ(functions({"-e", "strlen@" + Basename(kKnown)}).size(), 3u);  // the caller's name
@@ -358,8 +361,8 @@ TEST(Ltrace, StringSizeIndentAndSystemCalls) {
 TEST(Ltrace, WritesATraceOfCallsOnly) {
   ScratchDir dir;
   const std::string trace = dir.File("calls.mwt");
-  CommandResult run = RunProgram({kLtracedrv, "--trace", trace, "-c", "-f", "-e",
-                                  "ltrace_target_work", kForks, "3", "4"});
+  CommandResult run = RunProgram(
+      {kLtracedrv, "--trace", trace, "-c", "-f", "-e", "ltrace_target_work", kForks, "3", "4"});
   ASSERT_EQ(run.exit_code(), 7) << run.err;
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
@@ -590,7 +593,8 @@ std::string TextAsInTheFile(pid_t pid) {
     char perms[8] = {};
     int name_at = 0;
     if (sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset,
-               &name_at) < 4 || perms[2] != 'x' || line.substr(size_t(name_at)) != path) {
+               &name_at) < 4 ||
+        perms[2] != 'x' || line.substr(size_t(name_at)) != path) {
       continue;
     }
     std::string memory(end - start, '\0'), file(end - start, '\0');
@@ -623,8 +627,8 @@ TEST(LtraceAttach, ShowsARunningProcesssCallsAsWhenItStartsIt) {
     ScratchDir dir;
     WaitingProgram waiting(program, 2);
     ASSERT_EQ(waiting.Line(), "ready");
-    const pid_t tracer = StartAttached({"-p", std::to_string(waiting.pid()), "-e", filter},
-                                       dir.File("out"));
+    const pid_t tracer =
+        StartAttached({"-p", std::to_string(waiting.pid()), "-e", filter}, dir.File("out"));
     for (int pass = 0; pass < 2; ++pass) {
       waiting.Go();
       EXPECT_EQ(waiting.Line(), "called");
@@ -642,7 +646,8 @@ TEST(LtraceAttach, ShowsARunningProcesssCallsAsWhenItStartsIt) {
            {LtraceLine(name + "getenv(\"LTRACE_WAITING\")", "\"yes\""),
             LtraceLine(name + "strlen(\"hello, world\")", "12"),
             LtraceLine(name + "malloc(64)", "0xADDR"), LtraceLine(name + "free(0xADDR)", "<void>"),
-            LtraceLine(name + "puts(\"called\")", "7"), LtraceLine(name + "strlen(\"yes\")", "3")}) {
+            LtraceLine(name + "puts(\"called\")", "7"),
+            LtraceLine(name + "strlen(\"yes\")", "3")}) {
         expected.push_back(line);
       }
     }
@@ -650,9 +655,9 @@ TEST(LtraceAttach, ShowsARunningProcesssCallsAsWhenItStartsIt) {
     const std::vector<std::string> lines = LinesWithoutAddresses(ReadFile(dir.File("out")));
     EXPECT_EQ(lines, expected) << ReadFile(dir.File("out"));
     // The same calls, the program started by ltracedrv (the audit library): the same lines.
-    CommandResult started = RunProgram(
-        {"/bin/sh", "-c", "printf gg | LTRACE_WAITING=yes " + kLtracedrv + " -e '" + filter +
-                              "' " + program + " 2"});
+    CommandResult started = RunProgram({"/bin/sh", "-c",
+                                        "printf gg | LTRACE_WAITING=yes " + kLtracedrv + " -e '" +
+                                            filter + "' " + program + " 2"});
     EXPECT_EQ(started.exit_code(), 7) << started.err;
     EXPECT_EQ(LinesWithoutAddresses(started.err), lines) << started.err;
   }
@@ -688,15 +693,14 @@ TEST(LtraceAttach, DetachLeavesTheProgramAsItWas) {
   // The default filter (@MAIN): every call of the program, no "CALLER->"; the read it was
   // blocked in when ltracedrv let go, unfinished; no "+++ exited" line (it had not).
   const std::vector<std::string> lines = LinesWithoutAddresses(ReadFile(dir.File("out")));
-  const std::vector<std::string> expected = {
-      LtraceLine("getenv(\"LTRACE_WAITING\")", "\"yes\""),
-      LtraceLine("strlen(\"hello, world\")", "12"),
-      LtraceLine("malloc(64)", "0xADDR"),
-      LtraceLine("free(0xADDR)", "<void>"),
-      LtraceLine("puts(\"called\")", "7"),
-      LtraceLine("fflush(0xADDR)", "0"),
-      LtraceLine("strlen(\"yes\")", "3"),
-      "read(0, 0xADDR, 1 <unfinished ...>"};
+  const std::vector<std::string> expected = {LtraceLine("getenv(\"LTRACE_WAITING\")", "\"yes\""),
+                                             LtraceLine("strlen(\"hello, world\")", "12"),
+                                             LtraceLine("malloc(64)", "0xADDR"),
+                                             LtraceLine("free(0xADDR)", "<void>"),
+                                             LtraceLine("puts(\"called\")", "7"),
+                                             LtraceLine("fflush(0xADDR)", "0"),
+                                             LtraceLine("strlen(\"yes\")", "3"),
+                                             "read(0, 0xADDR, 1 <unfinished ...>"};
   EXPECT_EQ(lines, expected) << ReadFile(dir.File("out"));
 }
 

@@ -59,7 +59,7 @@ TEST(MemwrapResident, CountsTheShimsRegionsAndMemwrapsMemfdsPageByPageAndNothing
   auto* region = static_cast<volatile char*>(shim::MapShimMemory(region_bytes));
   ASSERT_NE(region, nullptr);
   for (int i = 0; i < 10; ++i) region[i * 6 * kPage + 17] = 1;  // 10 pages, one of them the last
-  region[64 * kPage + 99] = 1;                                   // the last page
+  region[64 * kPage + 99] = 1;                                  // the last page
   char* ring = SharedMemfd("memwrap-test-ring", 32);
   for (int i = 0; i < 5; ++i) ring[i * kPage] = 1;
   char* others = SharedMemfd("not-memwraps", 8);
@@ -101,8 +101,8 @@ TEST(MemwrapResident, PagesTheShimOnlyReadCountAsTheKernelsRssCountsThem) {
   // which RSS does not count; some allocate it (the one memwrap is developed on does). Which
   // one this is, an ordinary mapping tells.
   constexpr int kRead = 256;
-  auto* probe = static_cast<volatile char*>(mmap(nullptr, kRead * kPage, PROT_READ | PROT_WRITE,
-                                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  auto* probe = static_cast<volatile char*>(
+      mmap(nullptr, kRead * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(probe, MAP_FAILED);
   const uint64_t before = RssAnon();
   char sum = 0;

@@ -1,8 +1,8 @@
 // The exact breakdown at the peak, found in one pass, on a hand-made trace whose peak moves.
 #include "peak_analysis.h"
 
-#include <gtest/gtest.h>
 #include <errno.h>
+#include <gtest/gtest.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -19,7 +19,8 @@ class TraceBuilder {
   void Start() {
     ProcessStartRecord start{};
     const char strings[] = "/bin/app\0app\0";
-    start.h = {AlignRecordSize(sizeof(start) + sizeof(strings)), uint16_t(RecordType::kProcessStart), 0};
+    start.h = {AlignRecordSize(sizeof(start) + sizeof(strings)),
+               uint16_t(RecordType::kProcessStart), 0};
     start.ts_ns = ++ts_;
     start.pid = 7;
     start.exe_size = 9;
@@ -89,7 +90,7 @@ TEST(PeakAnalysis, BreakdownIsTheOneAtTheFinalPeakInOnePass) {
   trace.Free(0x400);           // 80: changes after the peak must not leak into it
   trace.Free(0x200);
   trace.Alloc(0x500, 10, 1);
-  trace.Alloc(0x600, 60, 3);   // 100
+  trace.Alloc(0x600, 60, 3);  // 100
   trace.Write(dir.File("t.mwt"));
 
   TraceReader reader(dir.File("t.mwt"));
@@ -147,17 +148,17 @@ TEST(PeakAnalysis, MappingsOfAnImageWithoutTheShimComeFromItsSystemCalls) {
     trace.Syscall(at, 1000, 40, number, result, unfinished, args);
   };
   trace.Start(t, "/bin/static", /*without_shim=*/true);
-  call(t + 1, SYS_brk, 0x500000, {0});                          // where the break starts: 0
-  call(t + 2, SYS_brk, 0x521000, {0x521000});                   // +33 pages
+  call(t + 1, SYS_brk, 0x500000, {0});         // where the break starts: 0
+  call(t + 2, SYS_brk, 0x521000, {0x521000});  // +33 pages
   call(t + 3, SYS_mmap, a, {0, 10 * kPage - 100, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS});
-  call(t + 4, SYS_mmap, -ENOMEM, {0, 1ull << 40});              // failed: nothing mapped
+  call(t + 4, SYS_mmap, -ENOMEM, {0, 1ull << 40});  // failed: nothing mapped
   call(t + 5, SYS_mremap, b, {a, 10 * kPage, 30 * kPage, MREMAP_MAYMOVE});  // 33 + 30: the peak
-  call(t + 6, SYS_munmap, 0, {b + kPage, kPage});               // splits it: 33 + 29
-  call(t + 7, SYS_munmap, 0, {b, 29 * kPage}, /*unfinished=*/true);  // not known to have run
-  call(t + 8, SYS_brk, 0x510000, {0x510000});                   // break down to +16: 16 + 29
+  call(t + 6, SYS_munmap, 0, {b + kPage, kPage});                           // splits it: 33 + 29
+  call(t + 7, SYS_munmap, 0, {b, 29 * kPage}, /*unfinished=*/true);         // not known to have run
+  call(t + 8, SYS_brk, 0x510000, {0x510000});  // break down to +16: 16 + 29
   call(t + 9, SYS_getpid, 40, {});
   trace.Start(t + 10, "/bin/dynamic");  // exec: the static image ends; this one has the shim
-  call(t + 11, SYS_mmap, a, {0, 100 * kPage});                  // the shim's records count it
+  call(t + 11, SYS_mmap, a, {0, 100 * kPage});  // the shim's records count it
   trace.Write(dir.File("t.mwt"));
 
   TraceReader reader(dir.File("t.mwt"));

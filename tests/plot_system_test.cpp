@@ -41,8 +41,11 @@ struct MemorySample {
 void WriteSystemLog(const std::string& path, const std::string& host,
                     const std::vector<MemorySample>& samples) {
   TraceWriter writer(path);
-  writer.WriteSessionInfo({{"trace_kind", "system"}, {"recorder", "dlogger"}, {"host", host},
-                           {"modules", "memory"}, {"sample_interval_ns", std::to_string(kSecond)}});
+  writer.WriteSessionInfo({{"trace_kind", "system"},
+                           {"recorder", "dlogger"},
+                           {"host", host},
+                           {"modules", "memory"},
+                           {"sample_interval_ns", std::to_string(kSecond)}});
   uint64_t number = 0;
   for (const MemorySample& s : samples) {
     const uint64_t ts = 1000 + number;
@@ -79,14 +82,28 @@ MemorySample Alpha(uint64_t second) {
   const uint64_t used[] = {1, 2, 3, 2, 1};
   const uint64_t swap[] = {0, 256, 512, 256, 0};
   const uint64_t u = used[second] * kGiB;
-  return {kWallClock + second * kSecond, 4 * kGiB, u, 4 * kGiB - u - 500 * kMiB, 4 * kGiB - u,
-          100 * kMiB, 400 * kMiB, kGiB, swap[second] * kMiB};
+  return {kWallClock + second * kSecond,
+          4 * kGiB,
+          u,
+          4 * kGiB - u - 500 * kMiB,
+          4 * kGiB - u,
+          100 * kMiB,
+          400 * kMiB,
+          kGiB,
+          swap[second] * kMiB};
 }
 
 // Host beta: 2 GiB, no swap, 512 MiB used, sampled from 0.5 s to 2.5 s.
 MemorySample Beta(uint64_t sample) {
-  return {kWallClock + kSecond / 2 + sample * kSecond, 2 * kGiB, 512 * kMiB, kGiB, 1536 * kMiB,
-          0, 512 * kMiB, 0, 0};
+  return {kWallClock + kSecond / 2 + sample * kSecond,
+          2 * kGiB,
+          512 * kMiB,
+          kGiB,
+          1536 * kMiB,
+          0,
+          512 * kMiB,
+          0,
+          0};
 }
 
 std::vector<uint64_t> Values(const json& points) {
@@ -156,7 +173,8 @@ TEST(PlotSystem, DataHoldsEachHostsMemoryInBytesAndPercentOnTheWallClock) {
   EXPECT_EQ(Shares(series["available_percent"]), (std::vector<double>{75, 50, 25, 50, 75}));
   EXPECT_EQ(Shares(series["swap_used_percent"]), (std::vector<double>{0, 25, 50, 25, 0}));
   EXPECT_EQ(Shares(series["buffers_cache_percent"]), std::vector<double>(5, 12.20703125));
-  EXPECT_EQ(alpha["peak_used"], json({{"bytes", 3 * kGiB}, {"percent", 75.0}, {"time_ns", 2 * kSecond}}));
+  EXPECT_EQ(alpha["peak_used"],
+            json({{"bytes", 3 * kGiB}, {"percent", 75.0}, {"time_ns", 2 * kSecond}}));
   EXPECT_EQ(alpha["peak_swap_used"],
             json({{"bytes", 512 * kMiB}, {"percent", 50.0}, {"time_ns", 2 * kSecond}}));
 
@@ -298,8 +316,10 @@ std::string WriteRank(const ScratchDir& dir, const std::string& host, int rank, 
   uint64_t last = monotonic + 1;
   for (const auto& [ms, allocate, bytes] : events) {
     last = monotonic + ms * 1'000'000;
-    if (allocate) synthetic.Alloc(last, 0x10000 + bytes, bytes, kNoStack);
-    else synthetic.Free(last, 0x10000 + bytes);
+    if (allocate)
+      synthetic.Alloc(last, 0x10000 + bytes, bytes, kNoStack);
+    else
+      synthetic.Free(last, 0x10000 + bytes);
   }
   synthetic.Exit(last + 1'000'000, 0);
   const std::string path = dir.File("run." + host + "." + std::to_string(rank) + ".mwt");
@@ -339,8 +359,11 @@ TEST(PlotJob, DataHoldsRankPeaksImbalanceAndEachHostsSummedHeap) {
   const json& j = data["job"];
   EXPECT_EQ(j["origin_realtime_ns"].get<uint64_t>(), kWallClock);
   ASSERT_EQ(j["ranks"].size(), 3u);
-  EXPECT_EQ(j["ranks"][0], json({{"trace", job.paths[0]}, {"host", "n1"}, {"rank", "0"},
-                                 {"peak_heap_bytes", 100}, {"peak_heap_time_ns", 10 * kMs}}));
+  EXPECT_EQ(j["ranks"][0], json({{"trace", job.paths[0]},
+                                 {"host", "n1"},
+                                 {"rank", "0"},
+                                 {"peak_heap_bytes", 100},
+                                 {"peak_heap_time_ns", 10 * kMs}}));
   EXPECT_EQ(j["ranks"][1]["peak_heap_bytes"], 70);
   EXPECT_EQ(j["ranks"][1]["peak_heap_time_ns"], 50 * kMs);
   EXPECT_EQ(j["ranks"][2]["peak_heap_bytes"], 30);
@@ -357,8 +380,12 @@ TEST(PlotJob, DataHoldsRankPeaksImbalanceAndEachHostsSummedHeap) {
   EXPECT_EQ(n1["peak_heap_time_ns"], 20 * kMs);
   EXPECT_EQ(n1["peak_heap_realtime_ns"], kWallClock + 20 * kMs);
   EXPECT_EQ(n1["sum_of_trace_peaks_bytes"], 170);
-  EXPECT_EQ(n1["series"], json({{10 * kMs, 100}, {20 * kMs, 150}, {30 * kMs, 50}, {40 * kMs, 0},
-                                {50 * kMs, 70}, {60 * kMs, 0}}));
+  EXPECT_EQ(n1["series"], json({{10 * kMs, 100},
+                                {20 * kMs, 150},
+                                {30 * kMs, 50},
+                                {40 * kMs, 0},
+                                {50 * kMs, 70},
+                                {60 * kMs, 0}}));
   const json& n2 = j["hosts"][1];
   EXPECT_EQ(n2["host"], "n2");
   EXPECT_EQ(n2["peak_heap_bytes"], 30);

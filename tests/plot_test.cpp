@@ -4,10 +4,10 @@
 // peak kept.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "external_tool.h"
 #include "plot_page.h"
@@ -45,7 +45,8 @@ std::string RecordPeakPattern(const ScratchDir& dir, const std::string& name) {
 
 size_t Count(const std::string& text, const std::string& pattern) {
   size_t n = 0;
-  for (size_t at = text.find(pattern); at != std::string::npos; at = text.find(pattern, at + 1)) ++n;
+  for (size_t at = text.find(pattern); at != std::string::npos; at = text.find(pattern, at + 1))
+    ++n;
   return n;
 }
 
@@ -71,9 +72,9 @@ TEST(Plot, ReportIsOneFileThatLoadsNothing) {
 
 TEST(Plot, BadUsageAndInputExitWithTwo) {
   ScratchDir dir;
-  EXPECT_EQ(RunProgram({kMemwrap, "plot", dir.File("missing.mwt"), "-o", dir.File("r.html")})
-                .exit_code(),
-            2);
+  EXPECT_EQ(
+      RunProgram({kMemwrap, "plot", dir.File("missing.mwt"), "-o", dir.File("r.html")}).exit_code(),
+      2);
   EXPECT_EQ(RunProgram({kMemwrap, "plot", "-o", dir.File("r.html")}).exit_code(), 2);
   EXPECT_FALSE(test_support::FileExists(dir.File("r.html")));
 }
@@ -87,7 +88,8 @@ TEST(Plot, ChromiumDrawsTheChartTheExactPeakAndThePeakConsumers) {
 
   CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + out);
   ASSERT_EQ(dom.exit_code(), 0) << dom.err;
-  EXPECT_NE(dom.out.find("data-rendered=\"yes\""), std::string::npos) << "the script ran to its end";
+  EXPECT_NE(dom.out.find("data-rendered=\"yes\""), std::string::npos)
+      << "the script ran to its end";
   for (const char* series : {"heap", "mapped", "rss"}) {
     EXPECT_NE(dom.out.find(std::string("data-trace=\"0\" data-series=\"") + series + "\""),
               std::string::npos)
@@ -101,7 +103,8 @@ TEST(Plot, ChromiumDrawsTheChartTheExactPeakAndThePeakConsumers) {
   ASSERT_NE(load_table, std::string::npos);
   EXPECT_LT(load_table, grow_cache);
   EXPECT_NE(dom.out.find("8,000,000<span class=\"unit\"> 7.63 MiB</span></td>", load_table),
-            std::string::npos) << "the exact integer, the rounded unit beside it";
+            std::string::npos)
+      << "the exact integer, the rounded unit beside it";
   EXPECT_NE(dom.out.find("66.67%</td>", load_table), std::string::npos);
   EXPECT_NE(dom.out.find("id=\"flame-svg\""), std::string::npos);
   EXPECT_NE(dom.out.find("data-metric=\"peak\" data-total=\"12000000\""), std::string::npos);
@@ -133,23 +136,28 @@ TEST(Plot, FlameGraphSwitchesToAllocationsCallsAndLeaksAndDarkMode) {
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(), 0);
+  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(),
+            0);
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   ASSERT_EQ(report.exit_code(), 0);
   const json expected = json::parse(report.out);
   const std::string out = dir.File("report.html");
   Plot({trace, "-o", out, "--dark"});
-  CommandResult allocated = Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=allocated");
+  CommandResult allocated =
+      Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=allocated");
   ASSERT_EQ(allocated.exit_code(), 0) << allocated.err;
-  EXPECT_NE(allocated.out.find("data-metric=\"allocated\" data-total=\"" +
-                               std::to_string(expected["totals"]["bytes_allocated"].get<uint64_t>()) + "\""),
+  EXPECT_NE(allocated.out.find(
+                "data-metric=\"allocated\" data-total=\"" +
+                std::to_string(expected["totals"]["bytes_allocated"].get<uint64_t>()) + "\""),
             std::string::npos);
   EXPECT_NE(allocated.out.find("class=\"selected\">Bytes allocated</button>"), std::string::npos);
-  CommandResult calls = Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=allocations");
+  CommandResult calls =
+      Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=allocations");
   ASSERT_EQ(calls.exit_code(), 0) << calls.err;
-  EXPECT_NE(calls.out.find("data-metric=\"allocations\" data-total=\"" +
-                           std::to_string(expected["totals"]["allocations"].get<uint64_t>()) + "\""),
-            std::string::npos);
+  EXPECT_NE(
+      calls.out.find("data-metric=\"allocations\" data-total=\"" +
+                     std::to_string(expected["totals"]["allocations"].get<uint64_t>()) + "\""),
+      std::string::npos);
   CommandResult leaked = Chromium(chromium, dir, "--dump-dom", "file://" + out + "#flame=leaked");
   ASSERT_EQ(leaked.exit_code(), 0) << leaked.err;
   EXPECT_NE(leaked.out.find("data-metric=\"leaked\" data-total=\"" +
@@ -176,8 +184,9 @@ TEST(Plot, OverlaysSeveralTracesWithALegend) {
   for (const char* trace : {"0", "1"}) {
     EXPECT_NE(dom.out.find(std::string("data-trace=\"") + trace + "\" data-series=\"heap\""),
               std::string::npos);
-    EXPECT_NE(dom.out.find(std::string("id=\"peak-marker-") + trace + "\" data-peak-bytes=\"12000000\""),
-              std::string::npos);
+    EXPECT_NE(
+        dom.out.find(std::string("id=\"peak-marker-") + trace + "\" data-peak-bytes=\"12000000\""),
+        std::string::npos);
   }
   EXPECT_NE(dom.out.find("one.mwt: heap"), std::string::npos);
   EXPECT_NE(dom.out.find("two.mwt: heap"), std::string::npos);

@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "external_tool.h"
@@ -43,7 +43,8 @@ std::string Dom(const std::string& chromium, const ScratchDir& dir, const std::s
                 const std::string& fragment) {
   CommandResult dom = Chromium(chromium, dir, "--dump-dom", "file://" + page + "#" + fragment);
   EXPECT_EQ(dom.exit_code(), 0) << dom.err;
-  EXPECT_NE(dom.out.find("data-rendered=\"yes\""), std::string::npos) << "the script ran to its end";
+  EXPECT_NE(dom.out.find("data-rendered=\"yes\""), std::string::npos)
+      << "the script ran to its end";
   return dom.out;
 }
 
@@ -208,8 +209,8 @@ TEST_F(PhasesPage, AnInstantShowsExactlyTheBytesLiveThenBySite) {
   EXPECT_EQ(RowBytes(at_mark, "grow"), std::vector<int64_t>{10'000'000});
   EXPECT_TRUE(RowBytes(at_mark, "grow_more").empty());
   // 50 ms after "release": nothing of either.
-  const std::string released = Dom(chromium, dir_, page_,
-                                   "t=" + Seconds(MarkTime(data_, "release") + 50'000'000));
+  const std::string released =
+      Dom(chromium, dir_, page_, "t=" + Seconds(MarkTime(data_, "release") + 50'000'000));
   EXPECT_TRUE(RowBytes(released, "grow").empty());
   EXPECT_TRUE(RowBytes(released, "grow_more").empty());
 }
@@ -226,29 +227,38 @@ TEST_F(PhasesPage, AClickAndADragOnTheChartOpenTheInstantAndTheRange) {
     std::string html = ReadFile(page_);
     const std::string script =
         "<script>(function () {\n"
-        "  const data = JSON.parse(document.getElementById('memwrap-data').textContent).traces[0];\n"
+        "  const data = "
+        "JSON.parse(document.getElementById('memwrap-data').textContent).traces[0];\n"
         "  let maxTime = Math.max(1, data.duration_ns, data.peak.time_ns);\n"
-        "  for (const key in data.series) for (const p of data.series[key]) maxTime = Math.max(maxTime, p[0]);\n"
+        "  for (const key in data.series) for (const p of data.series[key]) maxTime = "
+        "Math.max(maxTime, p[0]);\n"
         "  const svg = document.getElementById('chart-svg'), box = svg.getBoundingClientRect();\n"
         "  const width = Number(svg.getAttribute('width'));\n"
-        "  const x = function (t) { return box.left + (84 + t / maxTime * (width - 104)) * box.width / width; };\n"
+        "  const x = function (t) { return box.left + (84 + t / maxTime * (width - 104)) * "
+        "box.width / width; };\n"
         "  const send = function (type, t) {\n"
-        "    svg.dispatchEvent(new MouseEvent(type, { clientX: x(t), clientY: box.top + 100, button: 0, bubbles: true }));\n"
+        "    svg.dispatchEvent(new MouseEvent(type, { clientX: x(t), clientY: box.top + 100, "
+        "button: 0, bubbles: true }));\n"
         "  };\n"
-        "  send('mousedown', " + std::to_string(down_ns) + ");\n"
-        "  send('mousemove', " + std::to_string(up_ns) + ");\n"
-        "  send('mouseup', " + std::to_string(up_ns) + ");\n"
+        "  send('mousedown', " +
+        std::to_string(down_ns) +
+        ");\n"
+        "  send('mousemove', " +
+        std::to_string(up_ns) +
+        ");\n"
+        "  send('mouseup', " +
+        std::to_string(up_ns) +
+        ");\n"
         "  document.body.dataset.pixelNs = Math.ceil(maxTime / (width - 104));\n"
         "})();</script>\n";
     html.insert(html.rfind("</body>"), script);
     const std::string copy = dir_.File("pointer.html");
     test_support::WriteFile(copy, html);
     // The click sets the fragment; the view follows at hashchange, after the page's load.
-    CommandResult dom = RunProgram({"/usr/bin/timeout", "120", chromium, "--headless", "--no-sandbox",
-                                    "--disable-gpu", "--disable-background-networking",
-                                    "--user-data-dir=" + dir_.File("chromium-pointer"),
-                                    "--window-size=1280,1400", "--virtual-time-budget=5000",
-                                    "--dump-dom", "file://" + copy});
+    CommandResult dom = RunProgram(
+        {"/usr/bin/timeout", "120", chromium, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--user-data-dir=" + dir_.File("chromium-pointer"),
+         "--window-size=1280,1400", "--virtual-time-budget=5000", "--dump-dom", "file://" + copy});
     EXPECT_EQ(dom.exit_code(), 0) << dom.err;
     return dom.out;
   };
@@ -274,7 +284,8 @@ TEST_F(PhasesPage, ARangeBetweenTwoMarksHoldsWhatWasAllocatedAndFreedInIt) {
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   // Columns: live at start, allocated, freed, live at end, change.
   const std::string grow = Dom(chromium, dir_, page_, "range=mark:grow..mark:more");
-  EXPECT_EQ(RowBytes(grow, "grow"), (std::vector<int64_t>{0, 10'000'000, 0, 10'000'000, 10'000'000}));
+  EXPECT_EQ(RowBytes(grow, "grow"),
+            (std::vector<int64_t>{0, 10'000'000, 0, 10'000'000, 10'000'000}));
   EXPECT_TRUE(RowBytes(grow, "grow_more").empty());
   EXPECT_EQ(SectionValue(grow, "data-from-ns"), int64_t(MarkTime(data_, "grow")));
   EXPECT_EQ(SectionValue(grow, "data-to-ns"), int64_t(MarkTime(data_, "more")));
@@ -285,7 +296,8 @@ TEST_F(PhasesPage, ARangeBetweenTwoMarksHoldsWhatWasAllocatedAndFreedInIt) {
             (std::vector<int64_t>{0, 20'000'000, 0, 20'000'000, 20'000'000}));
 
   const std::string release = Dom(chromium, dir_, page_, "range=mark:release..end");
-  EXPECT_EQ(RowBytes(release, "grow"), (std::vector<int64_t>{10'000'000, 0, 10'000'000, 0, -10'000'000}));
+  EXPECT_EQ(RowBytes(release, "grow"),
+            (std::vector<int64_t>{10'000'000, 0, 10'000'000, 0, -10'000'000}));
   EXPECT_EQ(RowBytes(release, "grow_more"),
             (std::vector<int64_t>{20'000'000, 0, 20'000'000, 0, -20'000'000}));
 
@@ -308,7 +320,8 @@ TEST_F(PhasesPage, SearchHighlightsTheFunctionAndSaysItsShare) {
   const std::string inverted = Dom(chromium, dir_, page_, "inverted&search=grow_more&depth=2");
   EXPECT_NE(inverted.find("<title>heap at the peak (callers view): 30,000,000 bytes (100.00%)"),
             std::string::npos);
-  EXPECT_NE(inverted.find("<title>grow_more: 20,000,000 bytes (66.67%)</title>"), std::string::npos);
+  EXPECT_NE(inverted.find("<title>grow_more: 20,000,000 bytes (66.67%)</title>"),
+            std::string::npos);
   // Depth at most 2: the root and one row, 18 pixels each, and 4 of margin.
   EXPECT_NE(inverted.find("id=\"flame-svg\" width=\""), std::string::npos);
   const size_t svg = inverted.find("id=\"flame-svg\"");
@@ -381,8 +394,8 @@ TEST(PlotViews, InstantsAreExactToTheNanosecond) {
   EXPECT_TRUE(RowBytes(freed, a).empty());
   EXPECT_EQ(RowBytes(freed, b), std::vector<int64_t>{50});
   // From +1500 ns to +3500 ns: B allocated, A freed; A was live at the start.
-  const std::string range = Dom(chromium, dir, page, "range=" + Seconds(go + 1500) + ".." +
-                                                         Seconds(go + 3500));
+  const std::string range =
+      Dom(chromium, dir, page, "range=" + Seconds(go + 1500) + ".." + Seconds(go + 3500));
   EXPECT_EQ(RowBytes(range, a), (std::vector<int64_t>{100, 0, 100, 0, -100}));
   EXPECT_EQ(RowBytes(range, b), (std::vector<int64_t>{0, 50, 0, 50, 50}));
   EXPECT_EQ(SectionValue(range, "data-allocated-bytes"), 50);

@@ -86,8 +86,8 @@ std::vector<std::string> LinesStartingWith(const std::string& text, const std::s
 TEST(Plugin, CountsEveryAllocationOfAKnownProgramBySite) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":count",
-                                  "--", kPattern, "4"});
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":count", "--", kPattern, "4"});
   EXPECT_EQ(run.exit_code(), 4) << run.err;
   const std::vector<std::string> lines = LinesStartingWith(run.err, "test_plugin: pid ");
   ASSERT_EQ(lines.size(), 1u) << run.err;
@@ -106,8 +106,7 @@ TEST(Plugin, CountsEveryAllocationOfAKnownProgramBySite) {
   // Each process is sampled when it connects, then every --interval.
   EXPECT_GE(ticks, 1u);
   // The plugin's mark, after the program's own, in the trace's timeline.
-  EXPECT_EQ(Marks(trace),
-            (std::vector<std::string>{"tick", "tick", "done", "plugin saw done"}));
+  EXPECT_EQ(Marks(trace), (std::vector<std::string>{"tick", "tick", "done", "plugin saw done"}));
   EXPECT_EQ(ReportJson(trace)["trace_complete"], true);
 }
 
@@ -125,8 +124,8 @@ TEST(Plugin, ACrashingPluginCostsNothingButItself) {
   ScratchDir dir;
   const uint64_t baseline = BaselineAllocations(dir);
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin",
-                                  kTestPlugin + ":crash:100", "--", kPattern, "3"});
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":crash:100", "--", kPattern, "3"});
   EXPECT_EQ(run.exit_code(), 3) << run.err;
   const std::vector<std::string> notices = LinesStartingWith(run.err, "memwrap: plugin ");
   ASSERT_EQ(notices.size(), 1u) << run.err;
@@ -206,8 +205,8 @@ TEST(Plugin, StopEndsTheTraceAndTheProgramRunsOn) {
 TEST(Plugin, DumpUnderFltrecFiresLikeATrigger) {
   ScratchDir dir;
   const std::string dump = dir.File("f.mwt");
-  CommandResult run = RunProgram({kFltrec, "-o", dump, "--plugin", kTestPlugin + ":dump:done",
-                                  "--", kPattern});
+  CommandResult run =
+      RunProgram({kFltrec, "-o", dump, "--plugin", kTestPlugin + ":dump:done", "--", kPattern});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dump)) << run.err;
   EXPECT_FALSE(FileExists(dir.File("f.1.mwt")));
@@ -221,8 +220,8 @@ TEST(Plugin, DumpUnderFltrecFiresLikeATrigger) {
 TEST(Plugin, DumpUnderRunIsAMark) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin",
-                                  kTestPlugin + ":dump:done", "--", kPattern});
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":dump:done", "--", kPattern});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_EQ(Marks(trace), (std::vector<std::string>{"tick", "tick", "done", "dump: saw the mark"}));
 }
@@ -254,8 +253,8 @@ TEST(Plugin, DroppedAllocationsLeaveTheTraceAndTheCountsStayExact) {
 TEST(Plugin, APluginThatDoesNotDropLeavesTheTraceWhole) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":count",
-                                  "--", kPattern});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, "--plugin", kTestPlugin + ":count", "--", kPattern});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   json report = ReportJson(trace);
   EXPECT_TRUE(report["kept"].is_null());
@@ -282,8 +281,8 @@ TEST(Plugin, AnAttachedProcessHasNoEventsForAPlugin) {
 }
 
 TEST(Plugin, HelpListsTheFlags) {
-  for (const std::string& command : {std::string("run"), std::string("fltrec"),
-                                     std::string("watch")}) {
+  for (const std::string& command :
+       {std::string("run"), std::string("fltrec"), std::string("watch")}) {
     CommandResult help = RunProgram({kMemwrap, command, "--help"});
     const std::string text = help.out + help.err;
     EXPECT_NE(text.find("--plugin LIB[:ARG]"), std::string::npos) << command;

@@ -67,11 +67,21 @@ bool ReadPng(const std::string& bytes, RgbImage* image, std::string* error) {
       const int a = i >= channels ? out[i - channels] : 0, b = up[i];
       const int c = i >= channels ? up[i - channels] : 0;
       switch (filter) {
-        case 0: out[i] = in[i]; break;
-        case 1: out[i] = uint8_t(in[i] + a); break;
-        case 2: out[i] = uint8_t(in[i] + b); break;
-        case 3: out[i] = uint8_t(in[i] + (a + b) / 2); break;
-        case 4: out[i] = uint8_t(in[i] + Paeth(a, b, c)); break;
+        case 0:
+          out[i] = in[i];
+          break;
+        case 1:
+          out[i] = uint8_t(in[i] + a);
+          break;
+        case 2:
+          out[i] = uint8_t(in[i] + b);
+          break;
+        case 3:
+          out[i] = uint8_t(in[i] + (a + b) / 2);
+          break;
+        case 4:
+          out[i] = uint8_t(in[i] + Paeth(a, b, c));
+          break;
         default:
           *error = "bad PNG filter " + std::to_string(filter);
           return false;

@@ -11,7 +11,7 @@ constexpr uint64_t kMs = 1'000'000;
 
 TEST(PssBudget, TheNextReadWaitsFiftyTimesTheLastOnesCost) {
   PssBudget budget;
-  EXPECT_TRUE(budget.Due(0));                      // the first sample reads PSS
+  EXPECT_TRUE(budget.Due(0));                         // the first sample reads PSS
   EXPECT_FALSE(budget.Spent(0, kMs / 10, 10 * kMs));  // 0.1 ms: the next after 5 ms
   EXPECT_FALSE(budget.Due(4 * kMs));
   EXPECT_TRUE(budget.Due(5 * kMs));

@@ -81,10 +81,12 @@ TEST(RecordPacking, RefusesMalformedInput) {
   ByteBuffer out;
   std::string error;
   // Cut off.
-  EXPECT_FALSE(RecordPacker::Unpack(packed.data(), packed.size() - 1, records.size(), &out, &error));
+  EXPECT_FALSE(
+      RecordPacker::Unpack(packed.data(), packed.size() - 1, records.size(), &out, &error));
   // More than the chunk said.
   out.clear();
-  EXPECT_FALSE(RecordPacker::Unpack(packed.data(), packed.size(), records.size() - 8, &out, &error));
+  EXPECT_FALSE(
+      RecordPacker::Unpack(packed.data(), packed.size(), records.size() - 8, &out, &error));
   // Type 0, and a record claiming more words than any record has.
   const uint8_t zero_type[] = {0, 0, 1, 0};
   out.clear();
@@ -98,7 +100,7 @@ TEST(RecordPacking, RefusesMalformedInput) {
   EXPECT_FALSE(RecordPacker::Unpack(endless, sizeof(endless), 1 << 20, &out, &error));
   // An endless word, with room for the longest varint after it (the unchecked path), and the
   // same word cut short (the checked path).
-  const uint8_t endless_word[] = {4, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+  const uint8_t endless_word[] = {4,    0,    1,    0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   for (size_t size : {sizeof(endless_word), size_t(9)}) {
     out.clear();

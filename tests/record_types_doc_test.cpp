@@ -60,7 +60,8 @@ std::map<int, std::string> DocumentedTypes(const std::string& doc) {
   std::map<int, std::string> types;
   std::istringstream lines(doc);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("| ", 0) != 0 || line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[2]))) {
+    if (line.rfind("| ", 0) != 0 || line.size() < 3 ||
+        !std::isdigit(static_cast<unsigned char>(line[2]))) {
       continue;
     }
     const size_t number_end = line.find(" | ", 2);
@@ -68,10 +69,9 @@ std::map<int, std::string> DocumentedTypes(const std::string& doc) {
     const size_t name_end = line.find(" |", number_end + 3);
     if (name_end == std::string::npos) continue;
     const std::string name = line.substr(number_end + 3, name_end - number_end - 3);
-    const bool upper_snake =
-        !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-          return std::isupper(static_cast<unsigned char>(c)) || c == '_';
-        });
+    const bool upper_snake = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isupper(static_cast<unsigned char>(c)) || c == '_';
+    });
     if (upper_snake) types[std::stoi(line.substr(2, number_end - 2))] = name;
   }
   return types;

@@ -55,8 +55,8 @@ TEST(RecordingSession, ExecFailuresAreTheShellsExitCodes) {
     std::string path;
     int exit_code;
   };
-  for (const Case& c : {Case{dir.File("missing"), kExitNotFound},
-                        Case{dir.path(), kExitCannotExecute}}) {
+  for (const Case& c :
+       {Case{dir.File("missing"), kExitNotFound}, Case{dir.path(), kExitCannotExecute}}) {
     RecordingSession session("test");
     session.Launch(c.path, {c.path}, CurrentEnvironment());
     const ProgramEnd end = session.RunUntraced();
@@ -91,7 +91,8 @@ TEST(RecordingSession, AttachedProcessRunsOnAfterTheDuration) {
     TraceObserver observer;
     session.Follow(&observer, ProcessTreeOptions{});
     ASSERT_EQ(session.Trace(), "");
-    const ProgramEnd end = session.Run(kTickNs, [](uint64_t) {}, 100'000'000);
+    const ProgramEnd end = session.Run(
+        kTickNs, [](uint64_t) {}, 100'000'000);
     EXPECT_EQ(end.status, -1);  // detached, not ended
     session.FinishTrace();
   }

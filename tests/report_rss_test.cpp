@@ -77,7 +77,7 @@ TEST(ReportRss, ASampleRaisesThePeakOnlyByWhatMemwrapsShareGrewSince) {
   // memwrap's share grew by 7 MiB after a sample whose VmHWM reads 1 MiB above the exit's: the
   // sample raises the figure by the 7 MiB only, not by that 1 MiB.
   OwnPeakRss grew;
-  grew.AddSample(100 * kMiB, 1 * kMiB);  // VmHWM 101 MiB
+  grew.AddSample(100 * kMiB, 1 * kMiB);                    // VmHWM 101 MiB
   EXPECT_EQ(grew.AtExit(92 * kMiB, 8 * kMiB), 99 * kMiB);  // VmHWM at exit 100 MiB
   // A share that shrank since the sample (a thread's cache went) does not lower it either.
   OwnPeakRss shrank;

@@ -189,7 +189,7 @@ TEST(Ring, TreatsAHostileRecordAsDamageNotACrash) {
     RecordHeader h;
     uint64_t pad;
   } bogus{{16, uint16_t(RecordType::kStack), 0}, 100ull << 32};  // a STACK of depth 100 in
-                                                                  // 16 bytes
+                                                                 // 16 bytes
   ASSERT_TRUE(producer.Write(&bogus, sizeof(bogus)));
   FreeRecord record = MakeFree(1, 1);
   ASSERT_TRUE(producer.Write(&record, sizeof(record)));

@@ -71,10 +71,10 @@ class SampledMode : public ::testing::Test {
     // A fixed seed: the same samples on every run. Without one, the 64-byte site's estimate is
     // off by more than 10% with probability ~1e-5 (10% is 4.5 standard errors) and the 4 KiB
     // site's with probability ~1e-3 (3.3 standard errors): see the first test.
-    sampled_ = new Recording(Record(dir_->File("sampled.mwt"),
-                                    {"--stacks=sampled", "--sample-bytes", "32KiB",
-                                     "--sample-seed", "12345"},
-                                    {MEMWRAP_SAMPLED_SITES}));
+    sampled_ = new Recording(
+        Record(dir_->File("sampled.mwt"),
+               {"--stacks=sampled", "--sample-bytes", "32KiB", "--sample-seed", "12345"},
+               {MEMWRAP_SAMPLED_SITES}));
     full_ = new Recording(Record(dir_->File("full.mwt"), {}, {MEMWRAP_SAMPLED_SITES}));
   }
   static void TearDownTestSuite() {
@@ -149,7 +149,8 @@ TEST_F(SampledMode, TheTraceIsATwentiethOfFullModesAndSaysItIsSampled) {
   CommandResult text = RunProgram({kMemwrap, "report", dir_->File("sampled.mwt")});
   EXPECT_NE(text.out.find("SAMPLED trace"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Temporary allocations: not available in a sampled trace"),
-            std::string::npos) << text.out;
+            std::string::npos)
+      << text.out;
   EXPECT_EQ(sampled_->report["temporary_allocations"], nullptr);
   EXPECT_EQ(sampled_->report["peak_heap_time_ns"], nullptr);
 }
@@ -176,13 +177,13 @@ TEST_F(SampledMode, EveryReaderSaysTheTraceIsSampled) {
   EXPECT_GT(lines, 0u);
 
   // check: a limit between the peak and its upper end fails, and says why.
-  CommandResult check = RunProgram(
-      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound / 2), trace});
+  CommandResult check =
+      RunProgram({kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound / 2), trace});
   EXPECT_EQ(check.exit_code(), 1) << check.out << check.err;
   EXPECT_NE(check.out.find("sampled trace: judged at its upper end"), std::string::npos)
       << check.out;
-  CommandResult pass = RunProgram(
-      {kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound), trace});
+  CommandResult pass =
+      RunProgram({kMemwrap, "check", "--max-peak-heap", std::to_string(peak + bound), trace});
   EXPECT_EQ(pass.exit_code(), 0) << pass.out << pass.err;
 
   // diff, exports, plot.
@@ -222,7 +223,8 @@ TEST_F(SampledMode, ExportsEstimateTheKnownSites) {
     const char* function;
     double bytes;
   };
-  const Truth truths[] = {{"small_blocks", 64.0 * 1024 * 1024}, {"page_blocks", 32.0 * 1024 * 1024}};
+  const Truth truths[] = {{"small_blocks", 64.0 * 1024 * 1024},
+                          {"page_blocks", 32.0 * 1024 * 1024}};
 
   // folded: the values of the stacks whose innermost frame is the site add up to its estimate.
   std::istringstream folded(exported({"--format", "folded", "--metric", "allocated"}, "a.folded"));
@@ -255,10 +257,9 @@ TEST_F(SampledMode, ExportsEstimateTheKnownSites) {
   // pprof, read by go tool pprof: small_blocks on top of the bytes allocated, at its estimate.
   MEMWRAP_REQUIRE_TOOL(go, "go", "golang-go");
   exported({"--format", "pprof"}, "heap.pb.gz");
-  CommandResult top = RunProgram({"/usr/bin/env", "HOME=" + dir_->path(),
-                                  "GOCACHE=" + dir_->File("gocache"), go, "tool", "pprof", "-top",
-                                  "-unit=B", "-sample_index=alloc_space",
-                                  dir_->File("heap.pb.gz")});
+  CommandResult top = RunProgram(
+      {"/usr/bin/env", "HOME=" + dir_->path(), "GOCACHE=" + dir_->File("gocache"), go, "tool",
+       "pprof", "-top", "-unit=B", "-sample_index=alloc_space", dir_->File("heap.pb.gz")});
   ASSERT_EQ(top.exit_code(), 0) << top.err;
   std::istringstream rows(top.out);
   std::string line;
@@ -278,10 +279,9 @@ TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
   ScratchDir dir;
   const int threads = 32, blocks = 256;
   const size_t size = 8192;
-  Recording recording =
-      Record(dir.File("t.mwt"), {"--stacks=sampled"},
-             {MEMWRAP_THREADS_ALLOC, std::to_string(threads), std::to_string(blocks),
-              std::to_string(size), "20"});
+  Recording recording = Record(dir.File("t.mwt"), {"--stacks=sampled"},
+                               {MEMWRAP_THREADS_ALLOC, std::to_string(threads),
+                                std::to_string(blocks), std::to_string(size), "20"});
   ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
   const json& report = recording.report;
   ASSERT_FALSE(report["sampled"].is_null());
@@ -313,8 +313,8 @@ TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
 // end, by the counters (usable bytes freed = allocated) or by the samples.
 TEST(SampledModeRealloc, ChainsOfReallocsAreCountedExactly) {
   ScratchDir dir;
-  Recording recording =
-      Record(dir.File("t.mwt"), {"--stacks=sampled", "--sample-bytes=64KiB"}, {MEMWRAP_REALLOC_CHAIN});
+  Recording recording = Record(dir.File("t.mwt"), {"--stacks=sampled", "--sample-bytes=64KiB"},
+                               {MEMWRAP_REALLOC_CHAIN});
   ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
   const json& report = recording.report;
   std::istringstream lines(recording.run.out);
@@ -356,8 +356,7 @@ TEST(SampledModeThreads, PerThreadFiguresAreFullModes) {
     auto figures = [](const json& report) {
       std::vector<std::tuple<uint64_t, uint64_t, uint64_t>> threads;
       for (const json& thread : report["processes"][0]["threads"]) {
-        threads.emplace_back(thread["allocations"].get<uint64_t>(),
-                             thread["frees"].get<uint64_t>(),
+        threads.emplace_back(thread["allocations"].get<uint64_t>(), thread["frees"].get<uint64_t>(),
                              thread["bytes_allocated"].get<uint64_t>());
       }
       std::sort(threads.begin(), threads.end());

@@ -8,9 +8,8 @@
 namespace memwrap {
 namespace {
 
-ThreadHeapCountersRecord Counts(uint32_t tid, uint32_t slot, uint64_t allocations,
-                                uint64_t bytes, uint64_t releases, uint64_t realloc_releases,
-                                bool slot_total) {
+ThreadHeapCountersRecord Counts(uint32_t tid, uint32_t slot, uint64_t allocations, uint64_t bytes,
+                                uint64_t releases, uint64_t realloc_releases, bool slot_total) {
   ThreadHeapCountersRecord record{};
   record.h = {sizeof(record), uint16_t(RecordType::kThreadHeapCounters),
               uint16_t(slot_total ? kThreadHeapCountersSlotTotal : 0)};

@@ -38,7 +38,8 @@ std::map<std::string, uint64_t> Truth(const std::string& out) {
 }
 
 // Runs PROGRAM under memwrap with extra options; returns (program result, report).
-std::pair<CommandResult, json> Record(const ScratchDir& dir, const std::vector<std::string>& options,
+std::pair<CommandResult, json> Record(const ScratchDir& dir,
+                                      const std::vector<std::string>& options,
                                       const std::vector<std::string>& program) {
   const std::string trace = dir.File("t.mwt");
   std::vector<std::string> argv = {kMemwrap, "-q", "-o", trace};
@@ -256,7 +257,9 @@ uint64_t PlainPeakRss(const std::vector<std::string>& program) {
 // The acceptance bound for the program's own peak RSS under memwrap: what memwrap leaves in it
 // (the libraries the shim loads, the pages of the program's libraries its unwinder reads: about
 // 0.9 MiB for this program here, docs/tracer.md) plus the run-to-run spread.
-uint64_t OwnRssBound(uint64_t plain) { return std::max<uint64_t>(plain * 3 / 100, 1u << 20); }
+uint64_t OwnRssBound(uint64_t plain) {
+  return std::max<uint64_t>(plain * 3 / 100, 1u << 20);
+}
 
 constexpr uint64_t kRingBytes = (8u << 20) + 4096;  // the default ring and its header
 
@@ -458,13 +461,13 @@ TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
 // itself says it cannot make its socket (one line each).
 TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
   // The variables reach only the program (env runs after the filter is in place).
-  CommandResult shim = RunProgram({MEMWRAP_DENY_SOCKET, "/usr/bin/env",
-                                   std::string("LD_PRELOAD=") + MEMWRAP_PRELOAD_LIBRARY,
-                                   "MEMWRAP_SOCKET=memwrap-no-such-collector", MEMWRAP_EXIT_WITH,
-                                   "9"});
+  CommandResult shim = RunProgram(
+      {MEMWRAP_DENY_SOCKET, "/usr/bin/env", std::string("LD_PRELOAD=") + MEMWRAP_PRELOAD_LIBRARY,
+       "MEMWRAP_SOCKET=memwrap-no-such-collector", MEMWRAP_EXIT_WITH, "9"});
   EXPECT_EQ(shim.exit_code(), 9);
   EXPECT_NE(shim.err.find("cannot create a socket to reach the memwrap collector"),
-            std::string::npos) << shim.err;
+            std::string::npos)
+      << shim.err;
   EXPECT_NE(shim.err.find("Permission denied"), std::string::npos) << shim.err;
   EXPECT_EQ(shim.err.find("no memwrap collector"), std::string::npos) << shim.err;
   EXPECT_EQ(std::count(shim.err.begin(), shim.err.end(), '\n'), 1) << shim.err;
@@ -474,7 +477,8 @@ TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
       RunProgram({MEMWRAP_DENY_SOCKET, kMemwrap, "-o", dir.File("t.mwt"), MEMWRAP_EXIT_WITH, "0"});
   EXPECT_EQ(memwrap.exit_code(), 2);
   EXPECT_NE(memwrap.err.find("cannot create the socket traced processes report to"),
-            std::string::npos) << memwrap.err;
+            std::string::npos)
+      << memwrap.err;
   EXPECT_NE(memwrap.err.find("Permission denied"), std::string::npos) << memwrap.err;
   EXPECT_EQ(std::count(memwrap.err.begin(), memwrap.err.end(), '\n'), 1) << memwrap.err;
 }
@@ -505,9 +509,12 @@ TEST(Shim, ProgramsInSeccompRunAsWithoutMemwrapAndAreRecorded) {
 }
 
 TEST(Shim, BadRecordingOptionsAreUsageErrors) {
-  for (std::vector<std::string> options :
-       {std::vector<std::string>{"--buffer", "1000"}, {"--buffer", "2GiB"}, {"--on-full", "wait"},
-        {"--stacks", "some"}, {"--stack-depth", "0"}, {"--sample-bytes", "10"}}) {
+  for (std::vector<std::string> options : {std::vector<std::string>{"--buffer", "1000"},
+                                           {"--buffer", "2GiB"},
+                                           {"--on-full", "wait"},
+                                           {"--stacks", "some"},
+                                           {"--stack-depth", "0"},
+                                           {"--sample-bytes", "10"}}) {
     std::vector<std::string> argv = {kMemwrap};
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(MEMWRAP_EXIT_WITH);

@@ -176,7 +176,8 @@ TEST_P(PstackRun, SamplesNameTheHotFunction) {
   auto run = test_support::RunProgram(
       {MEMWRAP_BINARY, "-q", "--pstack", "-o", dir.File("t.mwt"), GetParam(), "1.5"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  auto report = test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  auto report =
+      test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
 }
@@ -195,8 +196,9 @@ TEST(PstackAttached, SamplesNameTheHotFunctionAndTheProcessRunsOn) {
     _exit(127);
   }
   usleep(200 * 1000);  // past its start-up
-  auto run = test_support::RunProgram({MEMWRAP_BINARY, "-q", "--pstack", "-p", std::to_string(target),
-                                       "--duration", "1500ms", "-o", dir.File("t.mwt")});
+  auto run =
+      test_support::RunProgram({MEMWRAP_BINARY, "-q", "--pstack", "-p", std::to_string(target),
+                                "--duration", "1500ms", "-o", dir.File("t.mwt")});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   int status = 0;
   EXPECT_EQ(waitpid(target, &status, WNOHANG), 0) << "the burner still runs";
@@ -204,7 +206,8 @@ TEST(PstackAttached, SamplesNameTheHotFunctionAndTheProcessRunsOn) {
   EXPECT_NE(state.find("TracerPid:\t0\n"), std::string::npos) << "no longer traced";
   kill(target, SIGKILL);
   waitpid(target, &status, 0);
-  auto report = test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  auto report =
+      test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
 }

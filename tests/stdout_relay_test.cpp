@@ -81,8 +81,8 @@ TEST(StdoutRelay, AClosedStdoutEndsTheProgramAsWithoutMemwrapAndTheTraceIsWhole)
 
   const int err = open(dir.File("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int wrapped = StatusUnderHead(
-      {kMemwrap, "--stdout", "-o", trace, "--", kLines, std::to_string(kLineCount), go, marker},
-      go, err);
+      {kMemwrap, "--stdout", "-o", trace, "--", kLines, std::to_string(kLineCount), go, marker}, go,
+      err);
   close(err);
   const std::string stderr_text = test_support::ReadFile(dir.File("err"));
   // memwrap ends as the program did: killed by SIGPIPE, the program's own (not memwrap's:

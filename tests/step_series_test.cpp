@@ -23,15 +23,16 @@ TEST(StepSeries, AQuietSeriesKeepsEveryChangeAtItsTime) {
   series.Add(251, 4);
   series.Add(900, 0);
   EXPECT_EQ(series.changes(), 4u);
-  EXPECT_EQ(series.Points(1000), (Points{{0, 0}, {5, 100}, {250, 54}, {251, 4}, {900, 0}, {1000, 0}}));
+  EXPECT_EQ(series.Points(1000),
+            (Points{{0, 0}, {5, 100}, {250, 54}, {251, 4}, {900, 0}, {1000, 0}}));
 }
 
 TEST(StepSeries, ABusyColumnKeepsItsFirstLowestHighestAndLast) {
   StepSeries series(1000, 10);
   // Column 0 (0-100 ns): 10 changes; the highest (500) at 40, the lowest (1) at 60.
   const std::vector<std::pair<uint64_t, uint64_t>> changes = {
-      {10, 20}, {20, 30}, {30, 40}, {40, 500}, {50, 10}, {60, 1}, {70, 15}, {80, 16}, {90, 17},
-      {95, 18}};
+      {10, 20}, {20, 30}, {30, 40}, {40, 500}, {50, 10},
+      {60, 1},  {70, 15}, {80, 16}, {90, 17},  {95, 18}};
   for (const auto& [time, value] : changes) series.Add(time, value);
   series.Add(300, 7);  // a quiet column after it
   EXPECT_EQ(series.changes(), 11u);

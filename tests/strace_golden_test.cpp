@@ -34,7 +34,8 @@ using Processes = std::vector<std::vector<std::string>>;
 std::string Repad(const std::string& prefix, const std::string& body) {
   // The last ") = " of the line: search from each candidate.
   size_t at = std::string::npos;
-  for (size_t pos = body.rfind(") "); pos != std::string::npos; pos = pos == 0 ? std::string::npos : body.rfind(") ", pos - 1)) {
+  for (size_t pos = body.rfind(") "); pos != std::string::npos;
+       pos = pos == 0 ? std::string::npos : body.rfind(") ", pos - 1)) {
     size_t after = pos + 1;
     while (after < body.size() && body[after] == ' ') ++after;
     if (after + 1 < body.size() && body[after] == '=' && body[after + 1] == ' ') {
@@ -55,9 +56,11 @@ std::string ReplaceWord(const std::string& text, const std::string& word, const 
   auto is_word = [](char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   std::string out;
   size_t at = 0;
-  for (size_t found = text.find(word); found != std::string::npos; found = text.find(word, found + 1)) {
+  for (size_t found = text.find(word); found != std::string::npos;
+       found = text.find(word, found + 1)) {
     const size_t end = found + word.size();
-    if ((found > 0 && is_word(text[found - 1])) || (end < text.size() && is_word(text[end]))) continue;
+    if ((found > 0 && is_word(text[found - 1])) || (end < text.size() && is_word(text[end])))
+      continue;
     out += text.substr(at, found - at) + by;
     at = end;
   }
@@ -65,10 +68,10 @@ std::string ReplaceWord(const std::string& text, const std::string& word, const 
 }
 
 Processes Normalize(const std::string& text, bool with_pids) {
-  std::vector<std::string> pids;  // in order of appearance
-  std::map<std::string, std::string> pending;  // pid -> line up to " <unfinished ...>"
+  std::vector<std::string> pids;                // in order of appearance
+  std::map<std::string, std::string> pending;   // pid -> line up to " <unfinished ...>"
   std::map<std::string, std::string> prefixes;  // pid -> its prefix as printed ("123   ")
-  std::string single_pid;  // without -f
+  std::string single_pid;                       // without -f
   std::vector<std::pair<std::string, std::string>> lines;  // pid, body
   std::istringstream stream(text);
   for (std::string line; std::getline(stream, line);) {
@@ -135,7 +138,8 @@ size_t CommonLines(const std::vector<std::string>& a, const std::vector<std::str
   std::vector<std::vector<uint32_t>> table(a.size() + 1, std::vector<uint32_t>(b.size() + 1, 0));
   for (size_t i = a.size(); i-- > 0;) {
     for (size_t j = b.size(); j-- > 0;) {
-      table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : std::max(table[i + 1][j], table[i][j + 1]);
+      table[i][j] =
+          a[i] == b[j] ? table[i + 1][j + 1] + 1 : std::max(table[i + 1][j], table[i][j + 1]);
     }
   }
   a_matched->assign(a.size(), false);
@@ -158,7 +162,9 @@ struct Comparison {
   size_t ours = 0;
   size_t identical = 0;
   std::string differences;
-  double share() const { return double(identical) / double(std::max<size_t>(1, std::max(theirs, ours))); }
+  double share() const {
+    return double(identical) / double(std::max<size_t>(1, std::max(theirs, ours)));
+  }
 };
 
 Comparison Compare(const std::string& theirs_text, const std::string& ours_text, bool with_pids) {
@@ -174,10 +180,12 @@ Comparison Compare(const std::string& theirs_text, const std::string& ours_text,
     result.theirs += a.size();
     result.ours += b.size();
     for (size_t i = 0; i < a.size(); ++i) {
-      if (!a_matched[i]) result.differences += "  P" + std::to_string(p + 1) + " strace:    " + a[i] + "\n";
+      if (!a_matched[i])
+        result.differences += "  P" + std::to_string(p + 1) + " strace:    " + a[i] + "\n";
     }
     for (size_t i = 0; i < b.size(); ++i) {
-      if (!b_matched[i]) result.differences += "  P" + std::to_string(p + 1) + " stracedrv: " + b[i] + "\n";
+      if (!b_matched[i])
+        result.differences += "  P" + std::to_string(p + 1) + " stracedrv: " + b[i] + "\n";
     }
   }
   return result;
@@ -199,13 +207,15 @@ TEST_P(StraceGolden, AtLeastNinetyPercentOfLinesIdenticalToStrace) {
   const GoldenCase& golden = GetParam();
   ScratchDir dir;
   test_support::WriteFile(dir.File("hello.txt"), "hello\n");
-  ASSERT_EQ(RunProgram({"/bin/mkdir", "-p", dir.File("lsdir"), dir.File("scratch")}).exit_code(), 0);
+  ASSERT_EQ(RunProgram({"/bin/mkdir", "-p", dir.File("lsdir"), dir.File("scratch")}).exit_code(),
+            0);
   test_support::WriteFile(dir.File("lsdir/a"), "");
   test_support::WriteFile(dir.File("lsdir/b"), "");
   auto run = [&](const std::string& tracer, const std::string& output) {
     std::vector<std::string> argv = {"/usr/bin/setarch", "x86_64", "-R", tracer, "-o", output};
     argv.insert(argv.end(), golden.options.begin(), golden.options.end());
-    for (const std::string& arg : golden.program) argv.push_back(arg == "GOLDEN" ? kGoldenProgram : arg);
+    for (const std::string& arg : golden.program)
+      argv.push_back(arg == "GOLDEN" ? kGoldenProgram : arg);
     return RunProgram(argv, dir.path());
   };
   CommandResult theirs_run = run("/usr/bin/strace", dir.File("theirs.txt"));
@@ -216,7 +226,8 @@ TEST_P(StraceGolden, AtLeastNinetyPercentOfLinesIdenticalToStrace) {
   CommandResult ours_run = run(stracedrv, dir.File("ours.txt"));
   ASSERT_TRUE(ours_run.exited()) << ours_run.err;
   EXPECT_EQ(ours_run.exit_code(), theirs_run.exit_code()) << ours_run.err;
-  const bool with_pids = std::find(golden.options.begin(), golden.options.end(), "-f") != golden.options.end();
+  const bool with_pids =
+      std::find(golden.options.begin(), golden.options.end(), "-f") != golden.options.end();
   const Comparison comparison = Compare(test_support::ReadFile(dir.File("theirs.txt")),
                                         test_support::ReadFile(dir.File("ours.txt")), with_pids);
   printf("golden %-22s %4zu strace lines, %4zu stracedrv lines, %4zu identical: %.1f%%\n",

@@ -25,7 +25,9 @@ struct ProgramOutput {
   uint64_t libc_return_address = 0;
 };
 
-std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+std::string Basename(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
 
 std::string RunAndRead(const char* program) {
   int fds[2];
@@ -133,7 +135,9 @@ void ExpectInlineFrames(const char* program) {
   EXPECT_FALSE(frames[2].inlined);
 }
 
-TEST(Symbolizer, InlineFramesPie) { ExpectInlineFrames(MEMWRAP_INLINE_FRAMES_PROGRAM); }
+TEST(Symbolizer, InlineFramesPie) {
+  ExpectInlineFrames(MEMWRAP_INLINE_FRAMES_PROGRAM);
+}
 
 // A non-PIE executable is ET_EXEC with load bias 0: libdwfl treats it differently from ET_DYN.
 TEST(Symbolizer, InlineFramesNonPie) {
@@ -299,8 +303,7 @@ void LoadKnownSymbols(LoadedKnownSymbols* loaded) {
         out->module.path = info->dlpi_name;
         for (int i = 0; i < info->dlpi_phnum; ++i) {
           if (info->dlpi_phdr[i].p_type != PT_LOAD) continue;
-          out->module.segments.emplace_back(info->dlpi_phdr[i].p_vaddr,
-                                               info->dlpi_phdr[i].p_memsz);
+          out->module.segments.emplace_back(info->dlpi_phdr[i].p_vaddr, info->dlpi_phdr[i].p_memsz);
         }
         return 1;
       },
@@ -320,7 +323,7 @@ TEST(Symbolizer, FunctionNamesFromDynsymOnly) {
   struct {
     uint64_t offset;
     const char* function;
-  } const cases[] = {{0x40, "ks_global"}, {0xa4, "ks_outer"}, {0x108, "ks_narrow"},
+  } const cases[] = {{0x40, "ks_global"}, {0xa4, "ks_outer"},  {0x108, "ks_narrow"},
                      {0x190, "ks_label"}, {0x210, "ks_label"}, {0x284, "ks_last"}};
   for (const auto& c : cases) {
     const std::vector<SourceFrame>& frames = s.Symbolize(5, loaded.anchor + c.offset + 1);

@@ -124,8 +124,8 @@ class SyntheticTrace {
   void ExitWithRss(uint64_t ts, uint64_t max_rss_kib, std::optional<uint32_t> memwrap_rss_kib,
                    bool first_layout = false) {
     ProcessExitRecord r{};
-    r.h = Header(first_layout ? ProcessExitRecord::kFirstSize : sizeof(r),
-                 RecordType::kProcessExit);
+    r.h =
+        Header(first_layout ? ProcessExitRecord::kFirstSize : sizeof(r), RecordType::kProcessExit);
     r.h.flags = memwrap_rss_kib ? kProcessExitMemwrapRssKnown : 0;
     r.ts_ns = ts;
     r.pid = pid_;

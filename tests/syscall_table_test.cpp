@@ -26,9 +26,9 @@ TEST(SyscallTable, NamesComeFromTheKernelHeadersAndFactsFromTheTable) {
 TEST(SyscallSelection, StraceSpecsAndRunSpecs) {
   SyscallSelection selection;
   ASSERT_EQ(SyscallSelection::ParseStraceSpec("trace=%memory", &selection), "");
-  EXPECT_TRUE(selection.Has(9));                              // mmap
+  EXPECT_TRUE(selection.Has(9));  // mmap
   EXPECT_TRUE(selection.Has(uint32_t(SyscallNumber("brk"))));
-  EXPECT_FALSE(selection.Has(0));                             // read
+  EXPECT_FALSE(selection.Has(0));  // read
   ASSERT_EQ(SyscallSelection::ParseStraceSpec("openat,close", &selection), "");
   EXPECT_EQ(selection.Numbers().size(), 2u);
   ASSERT_EQ(SyscallSelection::ParseStraceSpec("%file,getpid", &selection), "");
@@ -75,7 +75,8 @@ TEST(SyscallSummary, CountsCallsErrorsAndSkipsCallsThatNeverReturned) {
   EXPECT_EQ(summary.calls(exit_group.number), 0u);
   const std::string table = summary.FormatTable();
   EXPECT_NE(table.find("100.00    0.000006           3         2         1 close"),
-            std::string::npos) << table;
+            std::string::npos)
+      << table;
   EXPECT_NE(table.find("total"), std::string::npos);
   EXPECT_EQ(summary.FormatCounts(), "close 2");
 }
@@ -86,8 +87,10 @@ TEST(SyscallDecoder, ResultsAndNumbers) {
   EXPECT_EQ(DecodeResult(0, -2, state, options), "-1 ENOENT (No such file or directory)");
   EXPECT_EQ(DecodeResult(0, 42, state, options), "42");
   // The kernel's restart codes, each as strace names it.
-  EXPECT_EQ(DecodeResult(0, -512, state, options), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
-  EXPECT_EQ(DecodeResult(0, -516, state, options), "? ERESTART_RESTARTBLOCK (Interrupted by signal)");
+  EXPECT_EQ(DecodeResult(0, -512, state, options),
+            "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+  EXPECT_EQ(DecodeResult(0, -516, state, options),
+            "? ERESTART_RESTARTBLOCK (Interrupted by signal)");
   state.format = ResultFormat::kHex;
   EXPECT_EQ(DecodeResult(0, 0x7f0000000000, state, options), "0x7f0000000000");
   EXPECT_EQ(ErrnoName(-9), "EBADF");
@@ -101,8 +104,12 @@ TEST(SyscallDecoder, ResultsAndNumbers) {
   // openat: the path read from the (here: own) memory, AT_FDCWD, flags; no mode without
   // O_CREAT, a mode with it.
   const char* path = "/etc/passwd";
-  uint64_t openat_args[6] = {uint64_t(int64_t(AT_FDCWD)), uint64_t(uintptr_t(path)),
-                             O_RDONLY | O_CLOEXEC | O_DIRECTORY, 0, 0, 0};
+  uint64_t openat_args[6] = {uint64_t(int64_t(AT_FDCWD)),
+                             uint64_t(uintptr_t(path)),
+                             O_RDONLY | O_CLOEXEC | O_DIRECTORY,
+                             0,
+                             0,
+                             0};
   CallState openat_state;
   EXPECT_EQ(DecodeEntry(getpid(), uint32_t(SyscallNumber("openat")), SyscallArch::kX86_64,
                         openat_args, options, &openat_state),
@@ -119,22 +126,30 @@ TEST(SyscallDecoder, ResultsAndNumbers) {
   CallState read_state;
   DecodeOptions short_strings;
   short_strings.string_limit = 5;
-  EXPECT_EQ(DecodeEntry(getpid(), 0, SyscallArch::kX86_64, read_args, short_strings, &read_state), "3, ");
-  EXPECT_EQ(DecodeExit(getpid(), 0, SyscallArch::kX86_64, read_args, 42, short_strings, &read_state),
-            "\"hello\"..., 64");
+  EXPECT_EQ(DecodeEntry(getpid(), 0, SyscallArch::kX86_64, read_args, short_strings, &read_state),
+            "3, ");
+  EXPECT_EQ(
+      DecodeExit(getpid(), 0, SyscallArch::kX86_64, read_args, 42, short_strings, &read_state),
+      "\"hello\"..., 64");
   // A call with no decoder of its own still gets typed arguments (no raw hex words).
   const uint64_t kcmp_args[6] = {1, 2, 3, 4, 5, 0};
   CallState kcmp_state;
-  EXPECT_EQ(DecodeEntry(getpid(), uint32_t(SyscallNumber("kcmp")), SyscallArch::kX86_64,
-                        kcmp_args, options, &kcmp_state), "1, 2, 3, 4, 5");
+  EXPECT_EQ(DecodeEntry(getpid(), uint32_t(SyscallNumber("kcmp")), SyscallArch::kX86_64, kcmp_args,
+                        options, &kcmp_state),
+            "1, 2, 3, 4, 5");
   // A 32-bit call is named from the i386 table (x86_64's 20 is writev, its 8 lseek).
   EXPECT_EQ(Syscall(20, SyscallArch::kI386).name, "getpid");
   EXPECT_EQ(Syscall(8, SyscallArch::kI386).name, "creat");
 }
 
 TEST(SyscallDecoder, StringsSignalsAndSiginfoAsStracePrintsThem) {
-  EXPECT_EQ(QuoteBytes(std::string("\177ELF\2\1\1\3\0\0", 10), false, false), "\\177ELF\\2\\1\\1\\3\\0\\0");
-  EXPECT_EQ(QuoteBytes(std::string("\0" "1", 2), false, false), "\\0001");
+  EXPECT_EQ(QuoteBytes(std::string("\177ELF\2\1\1\3\0\0", 10), false, false),
+            "\\177ELF\\2\\1\\1\\3\\0\\0");
+  EXPECT_EQ(QuoteBytes(std::string("\0"
+                                   "1",
+                                   2),
+                       false, false),
+            "\\0001");
   EXPECT_EQ(QuoteBytes("a\"b\n", false, false), "a\\\"b\\n");
   EXPECT_EQ(QuoteBytes("\x4e\x2b", true, false), "\\x4e\\x2b");
   EXPECT_EQ(SignalName(SIGTERM), "SIGTERM");
@@ -149,7 +164,8 @@ TEST(SyscallDecoder, StringsSignalsAndSiginfoAsStracePrintsThem) {
   info.si_pid = 42;
   info.si_status = 3;
   EXPECT_EQ(FormatSiginfo(&info),
-            "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=3, si_utime=0, si_stime=0}");
+            "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=3, si_utime=0, "
+            "si_stime=0}");
 }
 
 // The classes are strace 6.1's (generated from its table): the calls the issue found missing

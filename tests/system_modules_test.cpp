@@ -362,8 +362,7 @@ TEST(TraceAppend, NeverWritesIntoATraceThatIsStillBeingWritten) {
     TraceWriter appender(path, TraceWriter::Existing::kAppend);
     FAIL() << "appended to a trace being written";
   } catch (const TraceError& error) {
-    EXPECT_NE(std::string(error.what()).find("another process"), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("another process"), std::string::npos) << error.what();
   }
   WriteOneRecord(&running, 2);
   bool truncated = true;

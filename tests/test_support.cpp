@@ -17,9 +17,15 @@
 
 namespace memwrap::test_support {
 
-bool CommandResult::exited() const { return WIFEXITED(status); }
-int CommandResult::exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-int CommandResult::term_signal() const { return WIFSIGNALED(status) ? WTERMSIG(status) : 0; }
+bool CommandResult::exited() const {
+  return WIFEXITED(status);
+}
+int CommandResult::exit_code() const {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+int CommandResult::term_signal() const {
+  return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
 
 CommandResult RunProgram(const std::vector<std::string>& argv, const std::string& cwd) {
   int out_pipe[2], err_pipe[2];
@@ -86,7 +92,7 @@ void WriteFile(const std::string& path, const std::string& data) {
 }
 
 bool FileExists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 

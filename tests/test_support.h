@@ -14,7 +14,7 @@ struct CommandResult {
   std::string out;
   std::string err;
   bool exited() const;
-  int exit_code() const;  // -1 unless exited()
+  int exit_code() const;    // -1 unless exited()
   int term_signal() const;  // 0 unless killed by a signal
 };
 

@@ -47,10 +47,14 @@ class TestRings {
 
 // The time the next Write stamps (hand-built rings choose their records' times).
 uint64_t g_next_time = 0;
-uint64_t NextTime() { return g_next_time; }
+uint64_t NextTime() {
+  return g_next_time;
+}
 // The collector's clock in the hand-built cases.
 uint64_t g_now = 0;
-uint64_t Now() { return g_now; }
+uint64_t Now() {
+  return g_now;
+}
 
 void WriteAt(ThreadRingHeader* ring, const void* record, uint32_t size, uint64_t ts) {
   ThreadRingWriter writer(ring, kThreadCapacity);

@@ -95,8 +95,8 @@ TEST(Torture, MemwrapKilledMidRunLeavesAReadableTraceAndARunningProgram) {
   const std::string marker = dir.File("done");
   pid_t memwrap = fork();
   if (memwrap == 0) {
-    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(), MEMWRAP_LONG_RUNNER,
-          "3", marker.c_str(), static_cast<char*>(nullptr));
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(), MEMWRAP_LONG_RUNNER, "3",
+          marker.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // chunks flush every 0.5 s
@@ -160,8 +160,8 @@ TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {
                  << strerror(errno);
   }
   const std::string trace = disk + "/t.mwt";
-  CommandResult run = RunProgram(
-      {kMemwrap, "-q", "-o", trace, MEMWRAP_THREADS_ALLOC, "4", "200", "100", "2000"});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_THREADS_ALLOC, "4", "200", "100", "2000"});
   std::string err = run.err;
   const std::string kept = dir.File("kept.mwt");
   std::filesystem::copy_file(trace, kept);

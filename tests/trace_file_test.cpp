@@ -83,7 +83,7 @@ TEST(TraceFile, RoundTripsChunksAndRecords) {
 TEST(TraceFile, IsCreatedPrivateAndRefusesASymlink) {
   ScratchDir dir;
   WriteSample(dir.File("t.mwt"));
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(dir.File("t.mwt").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(symlink(dir.File("victim").c_str(), dir.File("link.mwt").c_str()), 0);

@@ -122,8 +122,8 @@ TEST(Tracer, SyscallCountsAreExactAndEqualStraceDashC) {
   ScratchDir dir;
   const std::string ours = dir.File("ours.txt");
   const std::string trace = dir.File("counts.mwt");
-  CommandResult run = RunProgram({kStracedrv, "-f", "-c", "-o", ours, "--write-trace", trace,
-                                  kSyscallCounts});
+  CommandResult run =
+      RunProgram({kStracedrv, "-f", "-c", "-o", ours, "--write-trace", trace, kSyscallCounts});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto rows = ParseSummary(test_support::ReadFile(ours));
   // What the program does itself (the loader adds a few more close calls, none failing).
@@ -154,8 +154,8 @@ TEST(Tracer, WaitPollingChangesNothingThatIsRecorded) {
   const char* polls[2] = {"0", "10ms"};
   for (int i = 0; i < 2; ++i) {
     const std::string out = dir.File(std::string("counts") + polls[i] + ".txt");
-    CommandResult run = RunProgram({kStracedrv, "-f", "-c", "--wait-poll", polls[i], "-o", out,
-                                    "--no-trace", kSyscallCounts});
+    CommandResult run = RunProgram(
+        {kStracedrv, "-f", "-c", "--wait-poll", polls[i], "-o", out, "--no-trace", kSyscallCounts});
     ASSERT_EQ(run.exit_code(), 0) << run.err;
     seen[i] = ParseSummary(test_support::ReadFile(out));
   }
@@ -173,14 +173,14 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
   const std::string trace = dir.File("big.mwt");
   // Not -q: the notice is what this test reads (-q silences it; the samples still say which
   // ones lack PSS). The exit summary follows, so only the notice lines are counted.
-  CommandResult run = RunProgram({kMemwrap, "--interval", "5ms", "-o", trace,
-                                  MEMWRAP_LARGE_RESIDENT});
+  CommandResult run =
+      RunProgram({kMemwrap, "--interval", "5ms", "-o", trace, MEMWRAP_LARGE_RESIDENT});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const std::string notice = "its PSS is read at most every";
   EXPECT_NE(run.err.find(notice), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find(notice), run.err.rfind(notice)) << "said once: " << run.err;
-  CommandResult quiet = RunProgram({kMemwrap, "-q", "--interval", "5ms", "-o",
-                                    dir.File("quiet.mwt"), MEMWRAP_LARGE_RESIDENT});
+  CommandResult quiet = RunProgram(
+      {kMemwrap, "-q", "--interval", "5ms", "-o", dir.File("quiet.mwt"), MEMWRAP_LARGE_RESIDENT});
   ASSERT_EQ(quiet.exit_code(), 0) << quiet.err;
   EXPECT_EQ(quiet.err.find(notice), std::string::npos) << "-q prints no notice: " << quiet.err;
   uint64_t with_pss = 0, without_pss = 0, largest_pss = 0, largest_rss = 0;
@@ -213,8 +213,8 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
 TEST(Tracer, SyscallRecordsOfAPreloadedProcessAreAmongItsHeapRecordsByTime) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "--syscalls=memory", "-o", trace,
-                                  MEMWRAP_INTERLEAVED_CALLS});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "--syscalls=memory", "-o", trace, MEMWRAP_INTERLEAVED_CALLS});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   struct Timed {
     bool syscall;
@@ -277,22 +277,25 @@ TEST(Tracer, SeccompFilteredTracingSeesOnlyTheSelectedCallsAndAllOfThem) {
 TEST(Tracer, TextLinesDecodeArgumentsAndResults) {
   ScratchDir dir;
   const std::string out = dir.File("out.txt");
-  CommandResult run = RunProgram({kStracedrv, "-T", "-tt", "-e", "trace=close,execve", "-o", out,
-                                  kSyscallCounts}, dir.path());
+  CommandResult run = RunProgram(
+      {kStracedrv, "-T", "-tt", "-e", "trace=close,execve", "-o", out, kSyscallCounts}, dir.path());
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const std::string text = test_support::ReadFile(out);
   // The path whole, the argument list cut at -s's 32 bytes.
-  const std::string argv0 = kSyscallCounts.size() > 32 ? kSyscallCounts.substr(0, 32) + "\"..."
-                                                       : kSyscallCounts + "\"";
+  const std::string argv0 =
+      kSyscallCounts.size() > 32 ? kSyscallCounts.substr(0, 32) + "\"..." : kSyscallCounts + "\"";
   EXPECT_NE(text.find("execve(\"" + kSyscallCounts + "\", [\"" + argv0 + "], 0x"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   // strace's result column: "= " at column 40 (the -tt time takes 16).
   EXPECT_NE(text.find(" close(-1)               = -1 EBADF (Bad file descriptor) <"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("+++ exited with 0 +++"), std::string::npos) << text;
   // The parent is told of its child's end, with the signal's details.
   EXPECT_NE(text.find("--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid="),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   // No trace file unless asked for (--write-trace).
   EXPECT_EQ(Names(dir.path()), (std::vector<std::string>{"out.txt"}));
 }
@@ -328,8 +331,10 @@ TEST(Tracer, StraceLongFormsStatusFilterStringLimitAndSeparateFiles) {
 
   run = RunProgram({kStracedrv, "-s", "4", "-e", "execve", "-o", out, kExitWith, "0"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  EXPECT_NE(test_support::ReadFile(out).find("\"0\"]"), std::string::npos) << test_support::ReadFile(out);
-  EXPECT_NE(test_support::ReadFile(out).find("[\"" + kExitWith.substr(0, 4) + "\"..."), std::string::npos)
+  EXPECT_NE(test_support::ReadFile(out).find("\"0\"]"), std::string::npos)
+      << test_support::ReadFile(out);
+  EXPECT_NE(test_support::ReadFile(out).find("[\"" + kExitWith.substr(0, 4) + "\"..."),
+            std::string::npos)
       << test_support::ReadFile(out);
 }
 
@@ -357,7 +362,8 @@ TEST(Tracer, IntervalModePrintsCountsPerName) {
 }
 
 TEST(Tracer, ExitStatusAndFatalSignalPassThroughStracedrv) {
-  EXPECT_EQ(RunProgram({kStracedrv, "--no-trace", "-o", "/dev/null", kExitWith, "7"}).exit_code(), 7);
+  EXPECT_EQ(RunProgram({kStracedrv, "--no-trace", "-o", "/dev/null", kExitWith, "7"}).exit_code(),
+            7);
   CommandResult killed =
       RunProgram({kStracedrv, "--no-trace", "-o", "/dev/null", kProcessTree, "signal", "15"});
   EXPECT_EQ(killed.term_signal(), SIGTERM);
@@ -367,8 +373,8 @@ TEST(Tracer, ThreadedExecVforkAndThreadsAreFollowed) {
   ScratchDir dir;
   {
     const std::string trace = dir.File("exec.mwt");
-    CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, kProcessTree, "threaded-exec",
-                                    kExitWith, "6"});
+    CommandResult run =
+        RunProgram({kMemwrap, "-q", "-o", trace, kProcessTree, "threaded-exec", kExitWith, "6"});
     EXPECT_EQ(run.exit_code(), 6) << run.err;
     json report = ReportJson(trace);
     ASSERT_EQ(report["processes"].size(), 1u) << report["processes"].dump(1);
@@ -565,8 +571,9 @@ TEST(Tracer, DefaultRunMakesNoSyscallStopsInPreloadedProgramsAndSyscallsOptionAd
     EXPECT_EQ(process["heap_recorded"], true);
   }
   const std::string asked = dir.File("asked.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "--syscalls=getppid", "-o", asked, kSyscallCounts})
-                .exit_code(), 0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "--syscalls=getppid", "-o", asked, kSyscallCounts}).exit_code(),
+      0);
   // The program's 1200, and the shim's one per process (its hello to the collector names the
   // parent).
   EXPECT_EQ(CountRecords(asked).syscalls[kGetppid], 1202u);

@@ -36,11 +36,11 @@ TEST(WaitSpin, PollsWhileStopsComeQuicklyAndBlocksAfterASlowOne) {
     EXPECT_EQ(spin.window_ns(0), 50'000u);    // the first wait polls
     spin.Ended(3'000);                        // a stop within the window
     EXPECT_EQ(spin.window_ns(1), 50'000u);
-    spin.Ended(50'001);                       // the poll missed: the next wait blocks at once
+    spin.Ended(50'001);  // the poll missed: the next wait blocks at once
     EXPECT_EQ(spin.window_ns(2), 0u);
-    spin.Ended(2'000'000);                    // a slow stop keeps it blocking
+    spin.Ended(2'000'000);  // a slow stop keeps it blocking
     EXPECT_EQ(spin.window_ns(3), 0u);
-    spin.Ended(40'000);                       // a quick one brings the polling back
+    spin.Ended(40'000);  // a quick one brings the polling back
     EXPECT_EQ(spin.window_ns(4), 50'000u);
   });
 }

@@ -40,9 +40,8 @@ std::vector<std::string> Lines(const std::string& text) {
 // The JSON lines watch wrote for `filter`, the program exiting with `exit_code`.
 std::vector<json> Watch(const ScratchDir& dir, const std::string& filter, int exit_code = 0) {
   const std::string out = dir.File("watch.jsonl");
-  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", filter, "--format", "jsonl",
-                                  "-o", out, "--force", "--", kPattern,
-                                  std::to_string(exit_code)});
+  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", filter, "--format", "jsonl", "-o",
+                                  out, "--force", "--", kPattern, std::to_string(exit_code)});
   EXPECT_EQ(run.exit_code(), exit_code) << run.err;
   std::vector<json> events;
   for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
@@ -103,13 +102,12 @@ TEST(Watch, ABadFilterIsRefusedWithItsColumn) {
   EXPECT_NE(run.err.find("--format xml: must be text or jsonl"), std::string::npos) << run.err;
 }
 
-
 // The program a `memwrap run` started (its child), once it runs.
 pid_t ProgramOf(pid_t memwrap) {
   for (int i = 0; i < 6000; ++i) {
     std::error_code error;
-    for (const auto& task : std::filesystem::directory_iterator(
-             "/proc/" + std::to_string(memwrap) + "/task", error)) {
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(memwrap) + "/task", error)) {
       std::ifstream file(task.path() / "children");
       for (pid_t child = 0; file >> child;) {
         auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(child) + "/exe", error);
@@ -156,7 +154,8 @@ TEST(Watch, FollowsARecordingFromOutside) {
   ASSERT_EQ(waitpid(run, &status, 0), run);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   ASSERT_EQ(waitpid(watch, &status, 0), watch);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the recording's end ends the watch";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "the recording's end ends the watch";
   std::vector<json> events;
   for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
   ASSERT_EQ(events.size(), 14u) << ReadFile(out);
@@ -175,9 +174,9 @@ TEST(Watch, FollowsARecordingFromOutside) {
 TEST(Watch, NamesEachImageOwnFunctionsAcrossExec) {
   ScratchDir dir;
   const std::string out = dir.File("exec.jsonl");
-  CommandResult run = RunProgram({kMemwrap, "watch", "--filter", "size == 5000000 or size == 2000",
-                                  "--format", "jsonl", "-o", out, "--", MEMWRAP_FORK_EXEC,
-                                  kPattern, "0"});
+  CommandResult run =
+      RunProgram({kMemwrap, "watch", "--filter", "size == 5000000 or size == 2000", "--format",
+                  "jsonl", "-o", out, "--", MEMWRAP_FORK_EXEC, kPattern, "0"});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   std::vector<json> events;
   for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
@@ -192,8 +191,7 @@ TEST(Watch, NamesEachImageOwnFunctionsAcrossExec) {
 TEST(Watch, SaysWhenNoRecordingOffersItself) {
   CommandResult watch = RunProgram({kMemwrap, "watch", "-p", std::to_string(getpid())});
   EXPECT_EQ(watch.exit_code(), 1);
-  EXPECT_NE(watch.err.find("no recording of pid " + std::to_string(getpid()) +
-                           " to watch"),
+  EXPECT_NE(watch.err.find("no recording of pid " + std::to_string(getpid()) + " to watch"),
             std::string::npos)
       << watch.err;
 }

@@ -7,9 +7,9 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
@@ -20,11 +20,11 @@
 #include <random>
 #include <stdexcept>
 
+#include "heap_counters.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "peer_admission.h"
 #include "proc_memory.h"
-#include "heap_counters.h"
 #include "process_ring_reader.h"
 #include "ring_mapping_check.h"
 #include "tracefile/trace_error.h"
@@ -36,7 +36,7 @@ constexpr size_t kFlushBytes = 1 << 20;        // one chunk holds about this muc
 constexpr size_t kDrainBudget = 4 << 20;       // per ring per loop, so one busy ring cannot
                                                // starve the others
 constexpr uint64_t kFlushAgeNs = 500'000'000;  // a killed memwrap loses at most this much
-constexpr int kPollMs = 1;       // while some process streams into a ring
+constexpr int kPollMs = 1;                     // while some process streams into a ring
 constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, stracedrv): the
                                  // tracer's added records and the end wait this long at most,
                                  // and an idle collector does not wake 1,000 times a second
@@ -152,12 +152,12 @@ struct Collector::Connection {
   ByteBuffer pending;
   size_t merged_upto = 0;  // pending bytes already merged with library calls (HandOver)
   uint64_t last_flush_ns = 0;
-  PssBudget pss;  // how often the timer's samples may read its PSS
+  PssBudget pss;            // how often the timer's samples may read its PSS
   uint64_t ring_inode = 0;  // of the ring's memfd, to find it in /proc/PID/maps
   // The program closed our socket but still writes into the ring (ring_mapping_check.h): the
   // ring is drained as before, and the image ends when the process stops mapping it.
   bool socket_closed_by_program = false;
-  uint32_t image = 0;  // this heap stream's number (KeptAllocations)
+  uint32_t image = 0;    // this heap stream's number (KeptAllocations)
   MemwrapShare memwrap;  // memwrap's share of its memory, and how often to read it
 };
 
@@ -176,8 +176,7 @@ Collector::Collector() {
   socklen_t len = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + socket_name_.size());
   if (bind(listen_fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
       listen(listen_fd_.get(), 128) != 0) {
-    throw std::runtime_error(std::string("cannot listen for traced processes: ") +
-                             strerror(errno));
+    throw std::runtime_error(std::string("cannot listen for traced processes: ") + strerror(errno));
   }
   epoll_fd_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   epoll_event event{};
@@ -186,7 +185,9 @@ Collector::Collector() {
   epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &event);
 }
 
-Collector::~Collector() { StopIfRunning(); }
+Collector::~Collector() {
+  StopIfRunning();
+}
 
 void Collector::StopIfRunning() {
   if (thread_.joinable()) {
@@ -560,10 +561,9 @@ void Collector::Drain(Connection& connection, bool final) {
   uint64_t budget = final ? connection.consumer->UnreadBytes() + kMaxRecordSize : 0;
   for (;;) {
     const size_t before = connection.pending.size();
-    size_t got = connection.consumer->Drain(&connection.pending,
-                                            final ? std::min<uint64_t>(budget, kDrainBudget)
-                                                  : kDrainBudget,
-                                            final);
+    size_t got = connection.consumer->Drain(
+        &connection.pending, final ? std::min<uint64_t>(budget, kDrainBudget) : kDrainBudget,
+        final);
     if (final) budget -= std::min<uint64_t>(budget, got);
     if (connection.stream == Stream::kLibraryCalls && connection.pending.size() > before) {
       if (observer_) {
@@ -666,7 +666,8 @@ void Collector::Disconnect(Connection& connection) {
     AppendRecord(&connection.pending, lost);
   }
   if (connection.consumer->damaged()) {
-    fprintf(stderr, "memwrap: the trace ring of pid %u was damaged (%s); its later events are lost\n",
+    fprintf(stderr,
+            "memwrap: the trace ring of pid %u was damaged (%s); its later events are lost\n",
             connection.pid, connection.consumer->damage().c_str());
   }
   if (Joins(connection)) {
@@ -725,9 +726,8 @@ void Collector::AppendHeapCounters(Connection& connection, bool final) {
     return;
   }
   HeapCountersRecord counters;
-  if (!Joins(connection) &&
-      ReadHeapCounters(connection.mapping, connection.mapping_size, MonotonicNs(), final,
-                       &counters)) {
+  if (!Joins(connection) && ReadHeapCounters(connection.mapping, connection.mapping_size,
+                                             MonotonicNs(), final, &counters)) {
     AppendRecord(&connection.pending, counters);
     if (!final) return;
     for (const ThreadHeapCountersRecord& slot :

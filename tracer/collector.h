@@ -101,8 +101,8 @@ class Collector {
   // A process's end as observed by the caller (waitpid); written to the trace at Finish().
   // `max_rss_kib`: the program's own peak; `memwrap_rss_kib`: memwrap's share left out of it,
   // when known.
-  void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns,
-                  uint32_t max_rss_kib, std::optional<uint32_t> memwrap_rss_kib);
+  void RecordExit(uint32_t pid, ExitKind kind, int32_t status, uint64_t ts_ns, uint32_t max_rss_kib,
+                  std::optional<uint32_t> memwrap_rss_kib);
 
   // Counts for the summary and tests.
   uint64_t processes_seen() const { return processes_seen_; }
@@ -158,7 +158,7 @@ class Collector {
   RecordObserver own_observer_;
   KeptAllocations* kept_ = nullptr;
   uint32_t images_connected_ = 0;  // numbers each heap connection for kept_
-  ByteBuffer kept_batch_;           // KeepAllocationsOf's copy of one drained batch
+  ByteBuffer kept_batch_;          // KeepAllocationsOf's copy of one drained batch
   std::string socket_name_;
   UniqueFd listen_fd_;
   UniqueFd epoll_fd_;
@@ -171,7 +171,7 @@ class Collector {
   std::atomic<bool> end_cleanly_{false};
   std::map<int, std::unique_ptr<Connection>> connections_;  // by socket fd
   std::map<int, std::unique_ptr<PendingHello>> greetings_;  // by socket fd
-  std::vector<int> closed_this_round_;  // fds closed since the last epoll_wait
+  std::vector<int> closed_this_round_;                      // fds closed since the last epoll_wait
   uint64_t last_ring_check_ns_ = 0;
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below

@@ -11,7 +11,7 @@
 namespace memwrap {
 namespace {
 
-constexpr size_t kMaxWords = size_t{1} << 18;     // argc, argv, envp and auxv: 2 MiB at most
+constexpr size_t kMaxWords = size_t{1} << 18;  // argc, argv, envp and auxv: 2 MiB at most
 constexpr size_t kMaxString = size_t{1} << 20;
 constexpr unsigned long long kUser32CodeSegment = 0x23;  // an ia32 image: 4-byte stack words
 
@@ -91,7 +91,9 @@ uint64_t AuxValue(const InitialStack& stack, uint64_t type, uint64_t missing) {
   return missing;
 }
 
-std::string NameOf(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+std::string NameOf(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
 
 // LD_PRELOAD with the shim first: the image's own list (separated by ':' or ' ') may already
 // hold it elsewhere, or not at all.

@@ -28,10 +28,10 @@ struct ExecEnvironment {
 };
 
 enum class RestoreResult {
-  kUnchanged,    // the image had every variable already
-  kRestored,     // added or replaced some
+  kUnchanged,      // the image had every variable already
+  kRestored,       // added or replaced some
   kNotApplicable,  // static or secure image: the shim cannot enter it anyway
-  kFailed,       // the stack could not be read or written: the image runs untouched
+  kFailed,         // the stack could not be read or written: the image runs untouched
 };
 
 // `tid` is stopped at PTRACE_EVENT_EXEC.

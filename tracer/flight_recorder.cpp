@@ -52,7 +52,9 @@ uint64_t TimestampOf(const uint8_t* record, const RecordHeader& header) {
 }  // namespace
 
 FlightRecorder::FlightRecorder(FlightOptions options, std::map<std::string, std::string> session)
-    : options_(std::move(options)), session_(std::move(session)), armed_(options_.triggers.size(), true) {
+    : options_(std::move(options)),
+      session_(std::move(session)),
+      armed_(options_.triggers.size(), true) {
   for (int signo = 0; signo < 65; ++signo) signals_seen_[signo] = g_signals[signo].load();
   bool expressions = false, read_stacks = false;
   for (const FlightTrigger& trigger : options_.triggers) {
@@ -293,7 +295,8 @@ void FlightRecorder::TrimOnlyChunk(size_t protect_from) {
     const size_t offset = size_t(record - chunk.bytes.data());
     const bool too_old =
         options_.keep_ns != 0
-            ? chunk.last_ts_ns - std::min(chunk.last_ts_ns, TimestampOf(record, header)) > options_.keep_ns
+            ? chunk.last_ts_ns - std::min(chunk.last_ts_ns, TimestampOf(record, header)) >
+                  options_.keep_ns
             : size - offset > options_.keep_bytes;
     // The newest record always stays, as a whole chunk would.
     done = done || !too_old || offset >= protect_from || offset + header.size >= size;
@@ -469,9 +472,10 @@ void FlightRecorder::Fire(const std::string& what, uint64_t now_ns) {
     WriteDump(writer.get());
     if (options_.after_ns == 0) writer->Finish();  // else once --after is over
     dumps_.push_back(path);
-    fprintf(stderr, "memwrap fltrec: %s fired: wrote %s (%llu records before the window were "
-            "overwritten)%s\n", what.c_str(), path.c_str(),
-            static_cast<unsigned long long>(overwritten_records_),
+    fprintf(stderr,
+            "memwrap fltrec: %s fired: wrote %s (%llu records before the window were "
+            "overwritten)%s\n",
+            what.c_str(), path.c_str(), static_cast<unsigned long long>(overwritten_records_),
             options_.after_ns != 0 ? ", recording on for --after" : "");
     if (options_.after_ns != 0) {
       dump_ = std::move(writer);
@@ -536,7 +540,8 @@ void FlightRecorder::Close(int wait_status) {
       std::string what = trigger.text + " (";
       if (WIFSIGNALED(wait_status)) {
         const char* name = sigabbrev_np(WTERMSIG(wait_status));
-        what += std::string("killed by SIG") + (name != nullptr ? name : std::to_string(WTERMSIG(wait_status)));
+        what += std::string("killed by SIG") +
+                (name != nullptr ? name : std::to_string(WTERMSIG(wait_status)));
       } else {
         what += "exit status " + std::to_string(WEXITSTATUS(wait_status));
       }

@@ -41,11 +41,11 @@ namespace memwrap {
 struct FlightTrigger {
   enum class Kind { kRssAbove, kHeapAbove, kSignal, kCrash, kMark, kExpression };
   Kind kind = Kind::kCrash;
-  uint64_t bytes = 0;  // rss> / heap>
-  int signal = 0;      // signal:
-  std::string mark;    // mark:
+  uint64_t bytes = 0;                             // rss> / heap>
+  int signal = 0;                                 // signal:
+  std::string mark;                               // mark:
   std::shared_ptr<const EventFilter> expression;  // a filter expression (docs/filters.md)
-  std::string text;    // as given, for messages and the dump's session info
+  std::string text;  // as given, for messages and the dump's session info
 };
 
 struct FlightOptions {
@@ -53,8 +53,8 @@ struct FlightOptions {
   uint64_t keep_ns = 0;               // window length in time, if given instead
   uint64_t after_ns = 0;              // how long a dump goes on after its trigger
   std::vector<FlightTrigger> triggers;
-  std::string output;                 // f.mwt; several dumps: f.1.mwt, f.2.mwt, ...
-  bool force = false;                 // replace existing files
+  std::string output;  // f.mwt; several dumps: f.1.mwt, f.2.mwt, ...
+  bool force = false;  // replace existing files
 };
 
 class FlightRecorder : public RecordSink {
@@ -87,8 +87,8 @@ class FlightRecorder : public RecordSink {
     uint64_t last_ts_ns;
   };
   struct EvictedProcess {
-    std::vector<uint8_t> essentials;                 // in their original order
-    std::unordered_map<uint64_t, AllocRecord> live;  // blocks allocated before the window
+    std::vector<uint8_t> essentials;                         // in their original order
+    std::unordered_map<uint64_t, AllocRecord> live;          // blocks allocated before the window
     std::unordered_map<uint32_t, AllocRecord> reallocating;  // by tid, between BEGIN and END
     // The program's own mappings made before the window and still mapped: each piece with the
     // MMAP record that made it (written back cut to the piece).

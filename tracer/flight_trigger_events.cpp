@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "module_record.h"
-#include "tracefile/record_cursor.h"
 #include "syscalls/syscall_table.h"
+#include "tracefile/record_cursor.h"
 
 namespace memwrap {
 TriggerEvents::TriggerEvents(bool read_stacks, uint64_t origin_ns)
@@ -69,8 +69,7 @@ void TriggerEvents::Keep(uint32_t pid, const uint8_t* record, const RecordHeader
     case RecordType::kStack: {
       StackRecord stack;
       if (!read_stacks_ || !CopyRecord(record, header.size, &stack) ||
-          stack.depth > kMaxStackDepth ||
-          sizeof(stack) + uint64_t(stack.depth) * 8 > header.size) {
+          stack.depth > kMaxStackDepth || sizeof(stack) + uint64_t(stack.depth) * 8 > header.size) {
         break;
       }
       KnownStack& known = stacks_[uint64_t(ImageOf(pid)) << 32 | stack.id];
@@ -87,7 +86,7 @@ void TriggerEvents::Keep(uint32_t pid, const uint8_t* record, const RecordHeader
 }
 
 std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* record,
-                                                   const RecordHeader& header) {
+                                                  const RecordHeader& header) {
   Keep(pid, record, header);
   FilterEvent event;
   event.pid = pid;
@@ -158,8 +157,8 @@ std::optional<FilterEvent> TriggerEvents::EventOf(uint32_t pid, const uint8_t* r
       }
       return std::nullopt;
     case RecordType::kMark:
-      if (MarkRecord r; CopyRecord(record, header.size, &r) &&
-                        ReadMarkName(record, header.size, &mark_)) {
+      if (MarkRecord r;
+          CopyRecord(record, header.size, &r) && ReadMarkName(record, header.size, &mark_)) {
         marked_ = true;
         event.kind = FilterKind::kMark;
         event.tid = r.tid;

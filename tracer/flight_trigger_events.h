@@ -61,7 +61,7 @@ class TriggerEvents {
   std::unordered_map<uint32_t, uint32_t> images_;  // pid -> its current image, from 1
   uint32_t next_image_ = 1;
   std::unordered_map<uint64_t, KnownStack> stacks_;  // by image << 32 | id
-  Symbolizer symbolizer_;  // by image
+  Symbolizer symbolizer_;                            // by image
   Stack stack_;
 };
 

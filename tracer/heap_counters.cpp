@@ -7,8 +7,8 @@ namespace memwrap {
 bool ReadHeapCounters(const void* mapping, uint64_t mapping_size, uint64_t ts_ns, bool final,
                       HeapCountersRecord* out) {
   if (mapping_size < kRingHeaderSize) return false;
-  const auto* area = reinterpret_cast<const HeapCounterArea*>(
-      static_cast<const uint8_t*>(mapping) + kHeapCounterAreaOffset);
+  const auto* area = reinterpret_cast<const HeapCounterArea*>(static_cast<const uint8_t*>(mapping) +
+                                                              kHeapCounterAreaOffset);
   if (area->active != 1) return false;
   *out = HeapCountersRecord{};
   out->h = {sizeof(*out), uint16_t(RecordType::kHeapCounters),
@@ -67,8 +67,8 @@ std::vector<ThreadHeapCountersRecord> ReadClaimedSlots(const void* mapping, uint
                                                        uint64_t ts_ns) {
   std::vector<ThreadHeapCountersRecord> records;
   if (mapping_size < kRingHeaderSize) return records;
-  const auto* area = reinterpret_cast<const HeapCounterArea*>(
-      static_cast<const uint8_t*>(mapping) + kHeapCounterAreaOffset);
+  const auto* area = reinterpret_cast<const HeapCounterArea*>(static_cast<const uint8_t*>(mapping) +
+                                                              kHeapCounterAreaOffset);
   if (area->active != 1) return records;
   for (uint64_t i = 0; i < kHeapCounterSlots; ++i) {
     const uint32_t owner = area->slots[i].owner.load(std::memory_order_relaxed);

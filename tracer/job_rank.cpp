@@ -58,12 +58,21 @@ std::string ExpandTracePath(const std::string& requested, const std::string& pro
       }
       const char kind = i + 1 < requested.size() ? requested[++i] : '\0';
       switch (kind) {
-        case 'h': path += host; break;
-        case 'r': path += rank.rank.empty() ? "0" : rank.rank; break;
-        case 'p': path += std::to_string(pid); break;
-        case '%': path += '%'; break;
+        case 'h':
+          path += host;
+          break;
+        case 'r':
+          path += rank.rank.empty() ? "0" : rank.rank;
+          break;
+        case 'p':
+          path += std::to_string(pid);
+          break;
+        case '%':
+          path += '%';
+          break;
         default:
-          *error = "unknown placeholder '%" + std::string(kind == '\0' ? "" : std::string(1, kind)) +
+          *error = "unknown placeholder '%" +
+                   std::string(kind == '\0' ? "" : std::string(1, kind)) +
                    "' (use %h host, %r rank, %p pid, %% a percent sign)";
           return "";
       }
@@ -74,13 +83,13 @@ std::string ExpandTracePath(const std::string& requested, const std::string& pro
   const std::string suffix = "." + host + "." + rank.rank;
   const std::string extension = ".mwt";
   const size_t slash = requested.rfind('/');
-  const bool has_extension = requested.size() > extension.size() &&
-                             requested.compare(requested.size() - extension.size(),
-                                               extension.size(), extension) == 0 &&
-                             (slash == std::string::npos ||
-                              slash + 1 < requested.size() - extension.size());
-  return has_extension ? requested.substr(0, requested.size() - extension.size()) + suffix + extension
-                       : requested + suffix;
+  const bool has_extension =
+      requested.size() > extension.size() &&
+      requested.compare(requested.size() - extension.size(), extension.size(), extension) == 0 &&
+      (slash == std::string::npos || slash + 1 < requested.size() - extension.size());
+  return has_extension
+             ? requested.substr(0, requested.size() - extension.size()) + suffix + extension
+             : requested + suffix;
 }
 
 void AddJobSessionInfo(const JobRank& rank, std::map<std::string, std::string>* session) {

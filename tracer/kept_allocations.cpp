@@ -33,8 +33,8 @@ StackId StackNamedBy(const RecordView& record) {
 
 }  // namespace
 
-void KeptAllocations::Filter(uint32_t image_id, uint32_t pid, const uint8_t* records,
-                             size_t size, ByteBuffer* out, size_t flush_bytes,
+void KeptAllocations::Filter(uint32_t image_id, uint32_t pid, const uint8_t* records, size_t size,
+                             ByteBuffer* out, size_t flush_bytes,
                              const std::function<void()>& flush) {
   // The judges' verdicts, one per record (allocation_judge.h).
   RecordCursor count(records, size);

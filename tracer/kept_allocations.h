@@ -45,8 +45,8 @@ class KeptAllocations {
   // Records of earlier batches (stacks) may come out now: whenever `out` reaches
   // `flush_bytes` the stage calls `flush`, which must empty it, so one batch never makes an
   // oversized chunk.
-  void Filter(uint32_t image, uint32_t pid, const uint8_t* records, size_t size,
-              ByteBuffer* out, size_t flush_bytes, const std::function<void()>& flush);
+  void Filter(uint32_t image, uint32_t pid, const uint8_t* records, size_t size, ByteBuffer* out,
+              size_t flush_bytes, const std::function<void()>& flush);
   // The image's exact figures so far, as a HEAP_COUNTERS record (kHeapCountersCounted; and
   // kHeapCountersFinal when `final`).
   HeapCountersRecord Counters(uint32_t image, uint64_t ts_ns, bool final);

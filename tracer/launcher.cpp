@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <stdexcept>
 #include <unistd.h>
+#include <stdexcept>
 
 #include "broken_pipe.h"
 #include "syscalls/seccomp_filter.h"
@@ -21,7 +21,7 @@ namespace memwrap {
 namespace {
 
 int CheckExecutable(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return errno;
   // A shell says "Is a directory" (exit 126), not "Permission denied": execve's EACCES for a
   // directory does not tell the user what is wrong.
@@ -55,8 +55,7 @@ ProgramPath ResolveProgram(const std::string& name) {
 }
 
 Launcher::Launcher(const std::string& path, const std::vector<std::string>& argv,
-                   const std::vector<std::string>& env, int stdout_fd,
-                   const sock_fprog* seccomp) {
+                   const std::vector<std::string>& env, int stdout_fd, const sock_fprog* seccomp) {
   int go[2], error[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0) {
     throw std::runtime_error(std::string("pipe: ") + strerror(errno));

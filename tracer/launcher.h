@@ -1,7 +1,8 @@
 // Starts the traced program the way a shell would, in two steps so that memwrap can finish its
 // own preparations (the trace file is named after the child's pid) before the program runs:
-// the constructor forks a child that waits; Release() (or Go(), for a traced child) lets it exec. Exec failures come back as the
-// shell's exit codes: 127 (not found), 126 (found but cannot be executed).
+// the constructor forks a child that waits; Release() (or Go(), for a traced child) lets it exec.
+// Exec failures come back as the shell's exit codes: 127 (not found), 126 (found but cannot be
+// executed).
 #pragma once
 
 #include <linux/filter.h>
@@ -16,12 +17,11 @@
 namespace memwrap {
 
 struct ProgramPath {
-  std::string path;   // resolved like execvp: as given if it contains '/', else via PATH
-  int error = 0;      // errno of the failed resolution (ENOENT, EACCES, EISDIR, ...); 0 if found
+  std::string path;  // resolved like execvp: as given if it contains '/', else via PATH
+  int error = 0;     // errno of the failed resolution (ENOENT, EACCES, EISDIR, ...); 0 if found
 };
 
 ProgramPath ResolveProgram(const std::string& name);
-
 
 class Launcher {
  public:
@@ -55,8 +55,8 @@ class Launcher {
 
  private:
   pid_t pid_ = -1;
-  int go_write_ = -1;     // parent -> child: one byte means "exec now"
-  int error_read_ = -1;   // child -> parent: errno if exec failed; EOF on success (CLOEXEC)
+  int go_write_ = -1;    // parent -> child: one byte means "exec now"
+  int error_read_ = -1;  // child -> parent: errno if exec failed; EOF on success (CLOEXEC)
 };
 
 // memwrap's own environment, unchanged (for programs the shim must not enter).
@@ -64,7 +64,8 @@ std::vector<std::string> CurrentEnvironment();
 
 // Environment for the traced program: the current one plus the given settings, with
 // LD_PRELOAD extended (ours first) rather than replaced.
-std::vector<std::string> TracedEnvironment(const std::string& preload_library,
-                                           const std::vector<std::pair<std::string, std::string>>& settings);
+std::vector<std::string> TracedEnvironment(
+    const std::string& preload_library,
+    const std::vector<std::pair<std::string, std::string>>& settings);
 
 }  // namespace memwrap

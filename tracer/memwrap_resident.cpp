@@ -142,8 +142,8 @@ bool ReadMemwrapResident(pid_t pid, MemwrapResident* out) {
     } else if (StartsWith(path, memfd.c_str())) {
       PageCount ring = Resident(pagemap.get(), begin, end);
       out->shmem += ring.file + ring.other;
-    } else if (const char* name = strrchr(path, '/'); name != nullptr &&
-                                                      StartsWith(name, library.c_str())) {
+    } else if (const char* name = strrchr(path, '/');
+               name != nullptr && StartsWith(name, library.c_str())) {
       // The loader's writes (relocations) made private copies of some of its pages: anonymous.
       PageCount image = Resident(pagemap.get(), begin, end, /*split_file=*/true);
       out->file += image.file;

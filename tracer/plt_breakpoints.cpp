@@ -265,7 +265,7 @@ void PltBreakpoints::OnProcessStart(pid_t pid, pid_t ppid) {
 
 void PltBreakpoints::OnExec(pid_t pid) {
   if (vfork_children_.erase(pid) != 0) return;  // its own memory now; the parent's is intact
-  if (pid == pid_) Forget();  // the breakpoints went with the old image
+  if (pid == pid_) Forget();                    // the breakpoints went with the old image
 }
 
 void PltBreakpoints::OnThreadExiting(pid_t pid, pid_t tid) {

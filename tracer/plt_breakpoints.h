@@ -43,16 +43,16 @@ struct PltCall {
   pid_t pid = 0;
   pid_t tid = 0;
   const std::string* function = nullptr;  // the stub's name (lives as long as the tracer)
-  uint64_t slot = 0;         // the GOT slot's address (its value: the function called)
-  uint64_t args[6] = {};     // rdi, rsi, rdx, rcx, r8, r9 at entry
-  uint64_t result = 0;       // rax at return
-  uint64_t caller = 0;       // return address
-  uint64_t entry_ns = 0;     // CLOCK_MONOTONIC
+  uint64_t slot = 0;                      // the GOT slot's address (its value: the function called)
+  uint64_t args[6] = {};                  // rdi, rsi, rdx, rcx, r8, r9 at entry
+  uint64_t result = 0;                    // rax at return
+  uint64_t caller = 0;                    // return address
+  uint64_t entry_ns = 0;                  // CLOCK_MONOTONIC
   uint64_t exit_ns = 0;
-  bool returned = false;     // false: unfinished (or entry-only)
-  bool entry_only = false;   // shown at entry by design (never returns, or returns twice)
-  uint32_t depth = 0;        // traced calls of the thread in progress around this one
-  std::string texts[7];      // filled by the PltCallObserver (strings it read)
+  bool returned = false;    // false: unfinished (or entry-only)
+  bool entry_only = false;  // shown at entry by design (never returns, or returns twice)
+  uint32_t depth = 0;       // traced calls of the thread in progress around this one
+  std::string texts[7];     // filled by the PltCallObserver (strings it read)
   uint16_t text_args = 0;
 };
 
@@ -93,10 +93,10 @@ class PltBreakpoints : public TraceObserver {
  private:
   struct Site {
     uint8_t original = 0;
-    bool armed = false;       // 0xcc in memory now
-    int entry = -1;           // index in stubs_ for an entry breakpoint
-    uint32_t returns = 0;     // calls in progress that return here
-    uint32_t stepping = 0;    // threads stepping over it (the byte restored meanwhile)
+    bool armed = false;     // 0xcc in memory now
+    int entry = -1;         // index in stubs_ for an entry breakpoint
+    uint32_t returns = 0;   // calls in progress that return here
+    uint32_t stepping = 0;  // threads stepping over it (the byte restored meanwhile)
   };
   struct Frame {
     PltCall call;
@@ -122,8 +122,8 @@ class PltBreakpoints : public TraceObserver {
   PltCallObserver* calls_;
   std::function<bool(const std::string&)> entry_only_;
   pid_t pid_ = 0;
-  int mem_fd_ = -1;  // /proc/PID/mem
-  std::vector<PltStub> stubs_;  // at run-time addresses
+  int mem_fd_ = -1;                 // /proc/PID/mem
+  std::vector<PltStub> stubs_;      // at run-time addresses
   std::map<uint64_t, Site> sites_;  // by address; never erased (a late trap must find its site)
   std::map<pid_t, Thread> threads_;
   std::set<pid_t> vfork_children_;

@@ -20,7 +20,7 @@ namespace {
 uint64_t JumpSlot(const uint8_t* code, size_t size, uint64_t address) {
   size_t at = 0;
   if (size >= 4 && memcmp(code, "\xf3\x0f\x1e\xfa", 4) == 0) at = 4;  // endbr64
-  if (at < size && code[at] == 0xf2) ++at;                             // bnd
+  if (at < size && code[at] == 0xf2) ++at;                            // bnd
   if (at + 6 > size || code[at] != 0xff || code[at + 1] != 0x25) return 0;
   int32_t displacement;
   memcpy(&displacement, code + at + 2, 4);
@@ -73,7 +73,8 @@ std::string ReadPltStubs(const std::string& path, PltStubs* out) {
     Elf_Data* symbol_data = symbols != nullptr ? elf_getdata(symbols, nullptr) : nullptr;
     if (rela_data != nullptr && symbol_data != nullptr &&
         gelf_getshdr(symbols, &symbols_header) != nullptr) {
-      const size_t count = rela_header.sh_entsize ? rela_header.sh_size / rela_header.sh_entsize : 0;
+      const size_t count =
+          rela_header.sh_entsize ? rela_header.sh_size / rela_header.sh_entsize : 0;
       for (size_t i = 0; i < count; ++i) {
         GElf_Rela rela;
         GElf_Sym symbol;

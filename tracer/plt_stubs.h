@@ -19,8 +19,8 @@ struct PltStub {
 
 struct PltStubs {
   std::vector<PltStub> stubs;
-  uint64_t entry = 0;   // e_entry, to compute the load bias from AT_ENTRY
-  std::string soname;   // DT_SONAME, "" when it has none
+  uint64_t entry = 0;  // e_entry, to compute the load bias from AT_ENTRY
+  std::string soname;  // DT_SONAME, "" when it has none
 };
 
 // Reads `path`'s stubs. "" or a one-line reason (not ELF, not x86_64, no .rela.plt, ...).

@@ -26,7 +26,7 @@ std::string FindBesideMemwrap(const std::string& name, std::string* tried) {
   const std::string installed_dir = installed.substr(0, installed.rfind('/') + 1);
   dir = dir.substr(0, dir.rfind('/'));
   const std::vector<std::string> candidates = {
-      dir + "/" + name,  // build tree
+      dir + "/" + name,                  // build tree
       dir + "/" + installed_dir + name,  // installed tree
   };
   tried->clear();

@@ -39,7 +39,7 @@ std::string PreloadObstacle(const std::string& path) {
   for (int depth = 0; depth < 2; ++depth) {
     UniqueFd fd(open(program.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return "";  // exec will report what is wrong
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd.get(), &st) != 0) return "";
     if (depth == 0 && (st.st_mode & S_ISUID)) {
       return "it is setuid, and memwrap never preloads into setuid programs";

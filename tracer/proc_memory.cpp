@@ -2,15 +2,15 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <string>
 
-#include "proc_files.h"
 #include "memwrap/monotonic_clock.h"
+#include "proc_files.h"
 
 namespace memwrap {
 namespace {
@@ -73,8 +73,8 @@ void LeaveOutMemwrapShare(pid_t pid, uint64_t began, MemorySampleRecord* sample,
 
 }  // namespace
 
-bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
-                     uint64_t interval_ns, MemwrapShare* memwrap) {
+bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget, uint64_t interval_ns,
+                     MemwrapShare* memwrap) {
   const uint64_t began = ClockNs(CLOCK_MONOTONIC);
   const bool with_pss = budget->Due(began);
   bool read = false;

@@ -29,7 +29,7 @@ struct MemwrapShare {
 // with the read's cost. Says once on stderr when the budget makes PSS rarer than
 // `interval_ns`. With `memwrap`, memwrap's share is left out of the sample. False when the
 // process is gone.
-bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget,
-                     uint64_t interval_ns, MemwrapShare* memwrap = nullptr);
+bool ReadTimerSample(pid_t pid, MemorySampleRecord* sample, PssBudget* budget, uint64_t interval_ns,
+                     MemwrapShare* memwrap = nullptr);
 
 }  // namespace memwrap

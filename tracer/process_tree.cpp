@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,7 +30,9 @@ namespace {
 // thread sees EINTR because of it. Without a waker (it could not be started, or was killed),
 // the signal is blocked in that thread except while it waits in wait4, which it interrupts
 // (EINTR). One ProcessTree at a time.
-int WakeSignal() { return SIGRTMIN + 2; }
+int WakeSignal() {
+  return SIGRTMIN + 2;
+}
 volatile sig_atomic_t g_tick_pending = 0;
 volatile sig_atomic_t g_detach_requested = 0;
 pid_t g_tracer_tid = 0;
@@ -94,7 +96,7 @@ struct ProcessTree::Thread {
   pid_t tid = 0;
   pid_t pid = 0;
   Process* process = nullptr;  // owned by processes_, which outlives its threads
-  bool in_syscall = false;  // between a reported call's entry and its exit
+  bool in_syscall = false;     // between a reported call's entry and its exit
   SyscallEvent call;
   std::vector<std::function<void(pid_t)>> on_stop;
 };
@@ -572,15 +574,15 @@ void ProcessTree::DetachAll() {
     const int event = status >> 16;
     int deliver = 0;
     if (event == 0 && sig != (SIGTRAP | 0x80)) deliver = sig;  // not ours to swallow
-    if (event == 0 && sig == SIGTRAP && observer_->OnTrap(thread.pid, tid) != TrapAction::kNotMine) {
+    if (event == 0 && sig == SIGTRAP &&
+        observer_->OnTrap(thread.pid, tid) != TrapAction::kNotMine) {
       deliver = 0;  // the observer's breakpoint, undone
     } else if (deliver == 0 && observer_->HoldsPendingTrap(thread.pid, tid)) {
       // Its SIGTRAP comes at its next stop (the kernel reports our interrupt first).
       ptrace(PTRACE_CONT, tid, nullptr, nullptr);
       continue;
     }
-    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-        event == PTRACE_EVENT_CLONE) {
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       // The new child is attached too: wait for its first stop and let it go as well.
       if (ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &child) == 0 && child != 0) {

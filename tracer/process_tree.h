@@ -65,14 +65,14 @@ struct SyscallEvent {
   pid_t pid = 0;  // thread group
   pid_t tid = 0;
   uint32_t number = 0;
-  bool i386 = false;       // a 32-bit call (int $0x80, or a 32-bit process): i386 numbering
+  bool i386 = false;  // a 32-bit call (int $0x80, or a 32-bit process): i386 numbering
   uint64_t instruction_pointer = 0;  // after the call instruction
   uint64_t args[6] = {};
-  int64_t result = 0;      // -errno on failure
-  uint64_t entry_ns = 0;   // CLOCK_MONOTONIC at the entry stop
-  uint64_t exit_ns = 0;    // at the exit stop; 0 when unfinished
-  bool finished = true;    // false: the thread died in the call (exit, exit_group, execve by
-                           // another thread) or was detached in it
+  int64_t result = 0;     // -errno on failure
+  uint64_t entry_ns = 0;  // CLOCK_MONOTONIC at the entry stop
+  uint64_t exit_ns = 0;   // at the exit stop; 0 when unfinished
+  bool finished = true;   // false: the thread died in the call (exit, exit_group, execve by
+                          // another thread) or was detached in it
 };
 
 class TraceObserver {
@@ -127,10 +127,10 @@ class TraceObserver {
 };
 
 struct ProcessTreeOptions {
-  SyscallSelection selection;                   // calls reported to the observer
-  SyscallStops stops = SyscallStops::kNone;     // for the first process; children inherit
-  bool follow = true;                           // follow forks and threads (strace -f)
-  uint64_t wait_spin_ns = kDefaultWaitSpinNs;   // polling before blocking (wait_spin.h); 0: none
+  SyscallSelection selection;                  // calls reported to the observer
+  SyscallStops stops = SyscallStops::kNone;    // for the first process; children inherit
+  bool follow = true;                          // follow forks and threads (strace -f)
+  uint64_t wait_spin_ns = kDefaultWaitSpinNs;  // polling before blocking (wait_spin.h); 0: none
   // memwrap's variables, put back at each exec of an image that lacks them (exec_environment.h)
   ExecEnvironment exec_environment;
 };

@@ -7,10 +7,10 @@
 //
 // So PSS has a budget: after a read that took C of the sampling thread's CPU time, the next
 // one waits until 50 x C has passed (2%: a read of 2.2 ms makes PSS a sample every 110 ms at
-// most). CPU time, not wall time: on a busy machine the wait for a CPU is not the walk's. Reads cheaper than
-// 2% of the interval -- every small or huge-page program -- keep PSS in every sample. Samples
-// taken in between read /proc/PID/status only (RSS, anon, file, shmem, swap, VmHWM keep their
-// period) and carry kMemorySampleWithoutPss, whose readers keep the previous PSS.
+// most). CPU time, not wall time: on a busy machine the wait for a CPU is not the walk's. Reads
+// cheaper than 2% of the interval -- every small or huge-page program -- keep PSS in every sample.
+// Samples taken in between read /proc/PID/status only (RSS, anon, file, shmem, swap, VmHWM keep
+// their period) and carry kMemorySampleWithoutPss, whose readers keep the previous PSS.
 #pragma once
 
 #include <stdint.h>
@@ -29,8 +29,8 @@ class PssBudget {
   // Whether a sample taken now may read PSS.
   bool Due(uint64_t now_ns) const { return now_ns >= next_ns_; }
 
-  // A PSS read that began at `began_ns` took `cost_ns` of CPU time. True the first time the budget leaves
-  // PSS out of most samples: it allows one read in kAnnounceSamples or fewer (the moment to
+  // A PSS read that began at `began_ns` took `cost_ns` of CPU time. True the first time the budget
+  // leaves PSS out of most samples: it allows one read in kAnnounceSamples or fewer (the moment to
   // tell the user, once; skipping an occasional sample is not worth a message).
   bool Spent(uint64_t began_ns, uint64_t cost_ns, uint64_t interval_ns) {
     const uint64_t wait_ns = SpacingFor(cost_ns);

@@ -7,8 +7,8 @@
 
 #include <climits>
 
-#include "memwrap/records.h"
 #include "memwrap/monotonic_clock.h"
+#include "memwrap/records.h"
 
 namespace memwrap {
 
@@ -27,10 +27,9 @@ std::string RingConsumer::Validate(const void* mapping, uint64_t mapping_size) {
   const uint32_t thread_rings = header->thread_ring_count;
   const uint64_t thread_ring_capacity = header->thread_ring_capacity;
   if (thread_rings > kMaxThreadRings) return "too many thread rings";
-  if (thread_rings != 0 &&
-      (thread_ring_capacity < kMinThreadRingCapacity ||
-       thread_ring_capacity > kMaxThreadRingCapacity ||
-       (thread_ring_capacity & (thread_ring_capacity - 1)) != 0)) {
+  if (thread_rings != 0 && (thread_ring_capacity < kMinThreadRingCapacity ||
+                            thread_ring_capacity > kMaxThreadRingCapacity ||
+                            (thread_ring_capacity & (thread_ring_capacity - 1)) != 0)) {
     return "thread ring capacity " + std::to_string(thread_ring_capacity) + " is not allowed";
   }
   if (RingMappingBytes(header->capacity, thread_rings,
@@ -59,26 +58,46 @@ namespace {
 // Minimum size of each record type a shim may send; 0 for types a shim must not send.
 uint32_t MinimumShimRecordSize(RecordType type) {
   switch (type) {
-    case RecordType::kModule: return sizeof(ModuleRecord);
-    case RecordType::kStack: return sizeof(StackRecord);
-    case RecordType::kAlloc: return sizeof(AllocRecord);
-    case RecordType::kFree: return sizeof(FreeRecord);
-    case RecordType::kReallocBegin: return sizeof(ReallocBeginRecord);
-    case RecordType::kReallocEnd: return sizeof(ReallocEndRecord);
-    case RecordType::kShimNotice: return sizeof(ShimNoticeRecord);
-    case RecordType::kLost: return sizeof(LostRecord);
-    case RecordType::kMmap: return sizeof(MmapRecord);
-    case RecordType::kMunmap: return sizeof(MunmapRecord);
-    case RecordType::kMremapBegin: return sizeof(MremapBeginRecord);
-    case RecordType::kMremapEnd: return sizeof(MremapEndRecord);
-    case RecordType::kBrk: return sizeof(BrkRecord);
-    case RecordType::kModulesChanged: return sizeof(ModulesChangedRecord);
-    case RecordType::kMark: return sizeof(MarkRecord);
-    case RecordType::kThreadHeapCounters: return sizeof(ThreadHeapCountersRecord);
-    case RecordType::kLibraryObject: return sizeof(LibraryObjectRecord);
-    case RecordType::kLibraryFunction: return sizeof(LibraryFunctionRecord);
-    case RecordType::kLibraryCall: return sizeof(LibraryCallRecord);
-    default: return 0;
+    case RecordType::kModule:
+      return sizeof(ModuleRecord);
+    case RecordType::kStack:
+      return sizeof(StackRecord);
+    case RecordType::kAlloc:
+      return sizeof(AllocRecord);
+    case RecordType::kFree:
+      return sizeof(FreeRecord);
+    case RecordType::kReallocBegin:
+      return sizeof(ReallocBeginRecord);
+    case RecordType::kReallocEnd:
+      return sizeof(ReallocEndRecord);
+    case RecordType::kShimNotice:
+      return sizeof(ShimNoticeRecord);
+    case RecordType::kLost:
+      return sizeof(LostRecord);
+    case RecordType::kMmap:
+      return sizeof(MmapRecord);
+    case RecordType::kMunmap:
+      return sizeof(MunmapRecord);
+    case RecordType::kMremapBegin:
+      return sizeof(MremapBeginRecord);
+    case RecordType::kMremapEnd:
+      return sizeof(MremapEndRecord);
+    case RecordType::kBrk:
+      return sizeof(BrkRecord);
+    case RecordType::kModulesChanged:
+      return sizeof(ModulesChangedRecord);
+    case RecordType::kMark:
+      return sizeof(MarkRecord);
+    case RecordType::kThreadHeapCounters:
+      return sizeof(ThreadHeapCountersRecord);
+    case RecordType::kLibraryObject:
+      return sizeof(LibraryObjectRecord);
+    case RecordType::kLibraryFunction:
+      return sizeof(LibraryFunctionRecord);
+    case RecordType::kLibraryCall:
+      return sizeof(LibraryCallRecord);
+    default:
+      return 0;
   }
 }
 
@@ -177,8 +196,8 @@ size_t RingConsumer::Drain(ByteBuffer* out, size_t max_bytes) {
     memcpy(out->data() + at, &header, sizeof(header));
     if (!ValidShimRecord(out->data() + at, header.size)) {
       out->resize(at);
-      damage_ = "malformed record of type " + std::to_string(header.type) +
-                " at ring position " + std::to_string(tail_);
+      damage_ = "malformed record of type " + std::to_string(header.type) + " at ring position " +
+                std::to_string(tail_);
       break;
     }
     uint64_t ts_ns = 0;

@@ -57,20 +57,21 @@ std::string StackSampler::Describe(pid_t pid, uint64_t address) {
   auto it = processes_.find(pid);
   char text[64];
   Dwfl_Module* module = it == processes_.end() || it->second->dwfl == nullptr
-                            ? nullptr : dwfl_addrmodule(it->second->dwfl, address);
+                            ? nullptr
+                            : dwfl_addrmodule(it->second->dwfl, address);
   if (module == nullptr) {
     snprintf(text, sizeof(text), "?() [%#llx]", static_cast<unsigned long long>(address));
     return text;
   }
   Dwarf_Addr start = 0;
   const char* main_file = nullptr;
-  const char* name = dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr,
-                                      &main_file, nullptr);
+  const char* name =
+      dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, &main_file, nullptr);
   std::string path = name != nullptr ? name : main_file != nullptr ? main_file : "?";
   GElf_Off offset = 0;
   GElf_Sym symbol;
-  const char* function = dwfl_module_addrinfo(module, address, &offset, &symbol, nullptr,
-                                              nullptr, nullptr);
+  const char* function =
+      dwfl_module_addrinfo(module, address, &offset, &symbol, nullptr, nullptr, nullptr);
   std::string where = "(";
   if (function != nullptr) {
     snprintf(text, sizeof(text), "+%#llx", static_cast<unsigned long long>(offset));
@@ -121,7 +122,9 @@ bool StackSampler::Unwind(pid_t pid, pid_t tid, uint32_t max_depth, std::vector<
   return !frames->empty();
 }
 
-void StackSampler::Forget(pid_t pid) { processes_.erase(pid); }
+void StackSampler::Forget(pid_t pid) {
+  processes_.erase(pid);
+}
 
 namespace {
 
@@ -130,8 +133,8 @@ struct ModuleCollector {
   std::vector<std::vector<uint8_t>>* records;
 };
 
-int AddModuleRecord(Dwfl_Module* module, void** /*userdata*/, const char* name, Dwarf_Addr /*start*/,
-                    void* arg) {
+int AddModuleRecord(Dwfl_Module* module, void** /*userdata*/, const char* name,
+                    Dwarf_Addr /*start*/, void* arg) {
   auto* collector = static_cast<ModuleCollector*>(arg);
   Dwarf_Addr bias = 0;
   Elf* elf = dwfl_module_getelf(module, &bias);

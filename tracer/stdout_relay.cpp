@@ -67,8 +67,7 @@ bool WriteAll(int fd, iovec* iov, int count) {
     iovec out{buffer, size_t(n)};
     if (!WriteAll(STDOUT_FILENO, &out, 1) && errno == EPIPE) break;  // as if we were `head`
     if (copying) {
-      RelayedChunk chunk{now_ns,
-                         uint32_t(n), 0};
+      RelayedChunk chunk{now_ns, uint32_t(n), 0};
       iovec copy[2] = {{&chunk, sizeof(chunk)}, {buffer, size_t(n)}};
       copying = WriteAll(kCopies, copy, 2);  // memwrap is gone: pass the bytes on alone
     }

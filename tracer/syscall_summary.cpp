@@ -58,7 +58,8 @@ std::string SyscallSummary::FormatTable() const {
   char line[256];
   auto row = [&](double percent, const Totals& totals, const std::string& name) {
     char errors[32] = "";
-    if (totals.errors != 0) snprintf(errors, sizeof(errors), "%llu", (unsigned long long)totals.errors);
+    if (totals.errors != 0)
+      snprintf(errors, sizeof(errors), "%llu", (unsigned long long)totals.errors);
     snprintf(line, sizeof(line), "%6.2f %11.6f %11llu %9llu %9s %s\n", percent,
              double(totals.ns) / 1e9,
              (unsigned long long)(totals.calls != 0 ? totals.ns / 1000 / totals.calls : 0),
@@ -82,9 +83,8 @@ std::string SyscallSummary::FormatJson() const {
   const std::vector<std::pair<uint32_t, Totals>> rows = SortedRows(&total);
   auto object = [](const std::string& name, const Totals& totals) {
     char text[256];
-    snprintf(text, sizeof(text),
-             "{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,\"ns\":%llu}", name.c_str(),
-             (unsigned long long)totals.calls, (unsigned long long)totals.errors,
+    snprintf(text, sizeof(text), "{\"syscall\":\"%s\",\"calls\":%llu,\"errors\":%llu,\"ns\":%llu}",
+             name.c_str(), (unsigned long long)totals.calls, (unsigned long long)totals.errors,
              (unsigned long long)totals.ns);
     return std::string(text);
   };
@@ -97,7 +97,8 @@ std::string SyscallSummary::FormatJson() const {
 
 std::string SyscallSummary::FormatCounts() const {
   std::vector<std::pair<uint64_t, std::string>> counts;
-  for (const auto& [number, totals] : by_number_) counts.emplace_back(totals.calls, Syscall(number).name);
+  for (const auto& [number, totals] : by_number_)
+    counts.emplace_back(totals.calls, Syscall(number).name);
   std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });

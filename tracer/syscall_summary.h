@@ -5,9 +5,9 @@
 #include <stdint.h>
 
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include "process_tree.h"
 

@@ -13,7 +13,8 @@ ThreadRingConsumer::ThreadRingConsumer(ThreadRingHeader* ring, uint64_t capacity
       capacity_(capacity),
       tail_(ring->tail.load(std::memory_order_relaxed)) {
   // Records are stored back to back from position 0 in multiples of 8 bytes.
-  if (tail_ % kRecordAlign != 0) damage_ = "thread ring tail " + std::to_string(tail_) + " is misaligned";
+  if (tail_ % kRecordAlign != 0)
+    damage_ = "thread ring tail " + std::to_string(tail_) + " is misaligned";
 }
 
 ThreadRingConsumer::State ThreadRingConsumer::ReadState() const {

@@ -28,8 +28,7 @@ bool TakesOut(uint16_t type) {
 
 }  // namespace
 
-void TimeMerge::Add(size_t queue_index, const uint8_t* records, size_t size,
-                    uint64_t zero_time) {
+void TimeMerge::Add(size_t queue_index, const uint8_t* records, size_t size, uint64_t zero_time) {
   if (queue_index >= queues_.size()) return;
   ByteBuffer& bytes = queues_[queue_index].bytes;
   bytes.insert(bytes.end(), records, records + size);

@@ -54,7 +54,7 @@ class TimeMerge {
   struct Queue {
     ByteBuffer bytes;
     std::vector<Entry> entries;
-    size_t next = 0;  // first entry not emitted
+    size_t next = 0;       // first entry not emitted
     uint64_t indexed = 0;  // bytes that have entries
     uint64_t last_time = 0;
   };

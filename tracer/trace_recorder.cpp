@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "memwrap_resident.h"
 #include "memwrap/monotonic_clock.h"
+#include "memwrap_resident.h"
 #include "preload_obstacle.h"
 #include "proc_files.h"
 #include "proc_memory.h"
@@ -57,8 +57,8 @@ void TraceRecorder::Flush(pid_t pid) {
   auto it = batches_.find(pid);
   if (it == batches_.end()) return;
   if (!it->second.bytes.empty()) {
-    collector_->AddRecord(uint32_t(pid), std::vector<uint8_t>(it->second.bytes.begin(),
-                                                              it->second.bytes.end()));
+    collector_->AddRecord(uint32_t(pid),
+                          std::vector<uint8_t>(it->second.bytes.begin(), it->second.bytes.end()));
   }
   batches_.erase(it);
 }
@@ -225,8 +225,8 @@ void TraceRecorder::OnProcessExit(pid_t pid, int wait_status, const struct rusag
     memwrap_rss_kib = 0;
   }
   if (WIFEXITED(wait_status)) {
-    collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status), MonotonicNs(),
-                           max_rss_kib, memwrap_rss_kib);
+    collector_->RecordExit(uint32_t(pid), ExitKind::kExited, WEXITSTATUS(wait_status),
+                           MonotonicNs(), max_rss_kib, memwrap_rss_kib);
   } else if (WIFSIGNALED(wait_status)) {
     collector_->RecordExit(uint32_t(pid), ExitKind::kSignaled, WTERMSIG(wait_status), MonotonicNs(),
                            max_rss_kib, memwrap_rss_kib);

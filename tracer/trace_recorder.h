@@ -81,7 +81,7 @@ class TraceRecorder : public TraceObserver {
   void WriteProcessStart(pid_t pid, uint64_t now_ns);
 
   Collector* collector_;
-  bool no_shim_;  // ShimPresence::kNone
+  bool no_shim_;                 // ShimPresence::kNone
   uint64_t sample_interval_ns_;  // 0: no memory samples
   std::function<void(pid_t, bool)> on_image_;
   std::map<pid_t, Batch> batches_;
@@ -89,7 +89,7 @@ class TraceRecorder : public TraceObserver {
   std::set<pid_t> without_shim_;
   std::map<pid_t, uint64_t> last_sample_ns_;
   bool quiet_notices_ = false;
-  std::map<pid_t, PssBudget> pss_budgets_;  // how often the timer's samples may read PSS
+  std::map<pid_t, PssBudget> pss_budgets_;     // how often the timer's samples may read PSS
   std::map<pid_t, uint64_t> memwrap_at_exit_;  // memwrap's share, read at the main thread's exit
   pid_t sample_after_resume_ = 0;  // a memory sample due once the stopped thread runs again
 };

@@ -21,7 +21,9 @@ static_assert(kMaxRecordSize + sizeof(WatchFrame) <= kMaxFrameBytes);
 
 }  // namespace
 
-std::string WatchSocketName(uint32_t pid) { return "memwrap-watch-" + std::to_string(pid); }
+std::string WatchSocketName(uint32_t pid) {
+  return "memwrap-watch-" + std::to_string(pid);
+}
 
 sockaddr_un WatchSocketAddress(uint32_t pid, socklen_t* length) {
   const std::string name = WatchSocketName(pid);  // at most 24 bytes: it fits
@@ -36,7 +38,8 @@ WatchPublisher::WatchPublisher(uint32_t program_pid, uint64_t origin_ns) : origi
   listen_fd_ = UniqueFd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   socklen_t length = 0;
   const sockaddr_un addr = WatchSocketAddress(program_pid, &length);
-  if (!listen_fd_.valid() || bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0 ||
+  if (!listen_fd_.valid() ||
+      bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&addr), length) != 0 ||
       listen(listen_fd_.get(), 16) != 0) {
     throw std::runtime_error(std::string("cannot offer the recording to watchers: ") +
                              strerror(errno));

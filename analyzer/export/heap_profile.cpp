@@ -12,20 +12,29 @@ namespace memwrap {
 
 uint64_t MetricValue(const StackValues& values, StackMetric metric) {
   switch (metric) {
-    case StackMetric::kPeak: return values.at_peak.bytes;
-    case StackMetric::kAllocated: return values.allocated.bytes_allocated;
-    case StackMetric::kLeaked: return values.leaked.bytes;
-    case StackMetric::kAllocations: return values.allocated.allocations;
+    case StackMetric::kPeak:
+      return values.at_peak.bytes;
+    case StackMetric::kAllocated:
+      return values.allocated.bytes_allocated;
+    case StackMetric::kLeaked:
+      return values.leaked.bytes;
+    case StackMetric::kAllocations:
+      return values.allocated.allocations;
   }
   return 0;
 }
 
 bool ParseStackMetric(const std::string& name, StackMetric* metric) {
-  if (name == "peak") *metric = StackMetric::kPeak;
-  else if (name == "allocated") *metric = StackMetric::kAllocated;
-  else if (name == "leaked") *metric = StackMetric::kLeaked;
-  else if (name == "allocations") *metric = StackMetric::kAllocations;
-  else return false;
+  if (name == "peak")
+    *metric = StackMetric::kPeak;
+  else if (name == "allocated")
+    *metric = StackMetric::kAllocated;
+  else if (name == "leaked")
+    *metric = StackMetric::kLeaked;
+  else if (name == "allocations")
+    *metric = StackMetric::kAllocations;
+  else
+    return false;
   return true;
 }
 
@@ -80,7 +89,8 @@ HeapProfile::HeapProfile(const std::string& trace_path)
       kept != stream_->session_info().end()) {
     filtered_ = true;
     warnings_.push_back(
-        "filtered trace (--keep-stacks-if '" + kept->second + "'): only the allocations it "
+        "filtered trace (--keep-stacks-if '" + kept->second +
+        "'): only the allocations it "
         "kept are in the trace, with their frees; every per-stack figure covers those only; the "
         "heap over time and the peak come from the exact counts of every event (read at each "
         "--interval), and the exact counts and totals are in `memwrap report`");

@@ -21,9 +21,9 @@ namespace memwrap {
 struct StackValues {
   ImageId image = 0;
   StackId stack = kNoStack;
-  StackUsage at_peak;      // live at the heap peak (estimated when stacks were sampled)
-  StackTotals allocated;   // whole run: calls and bytes
-  StackUsage leaked;       // live when the image ended
+  StackUsage at_peak;     // live at the heap peak (estimated when stacks were sampled)
+  StackTotals allocated;  // whole run: calls and bytes
+  StackUsage leaked;      // live when the image ended
 };
 
 // Which value of a stack an export shows.
@@ -62,7 +62,9 @@ class HeapProfile {
   uint64_t FilteredPeakTsNs() const;
   // Time origin: the trace's creation (just before the program started).
   uint64_t origin_ns() const { return stream_->header().created_monotonic_ns; }
-  uint64_t SinceStart(uint64_t ts_ns) const { return ts_ns > origin_ns() ? ts_ns - origin_ns() : 0; }
+  uint64_t SinceStart(uint64_t ts_ns) const {
+    return ts_ns > origin_ns() ? ts_ns - origin_ns() : 0;
+  }
   // The recorded command line (of the first image, or the session's).
   std::string Command() const;
   // True when per-stack bytes at the peak are estimates (--stacks=sampled).

@@ -27,8 +27,10 @@ std::string NodeLabel(const SourceFrame& frame) {
   char address[32];
   snprintf(address, sizeof(address), "0x%llX: ", static_cast<unsigned long long>(frame.address));
   std::string label = address + FrameName(frame);
-  if (!frame.file.empty()) label += " (" + frame.file + ":" + std::to_string(frame.line) + ")";
-  else if (!frame.module.empty()) label += " (in " + frame.module + ")";
+  if (!frame.file.empty())
+    label += " (" + frame.file + ":" + std::to_string(frame.line) + ")";
+  else if (!frame.module.empty())
+    label += " (in " + frame.module + ")";
   std::replace(label.begin(), label.end(), '#', '_');
   return label;
 }
@@ -50,8 +52,8 @@ void WriteTree(const TreeNode& node, const std::string& label, int depth, uint64
 void WriteSnapshot(std::ostream& out, size_t number, uint64_t time_ms, uint64_t heap_bytes,
                    const char* tree) {
   out << "#-----------\nsnapshot=" << number << "\n#-----------\ntime=" << time_ms
-      << "\nmem_heap_B=" << heap_bytes << "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree="
-      << tree << '\n';
+      << "\nmem_heap_B=" << heap_bytes << "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=" << tree
+      << '\n';
 }
 
 }  // namespace

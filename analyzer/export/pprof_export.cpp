@@ -19,9 +19,8 @@ namespace {
 // Field numbers of profile.proto.
 namespace profile_field {
 constexpr uint32_t kSampleType = 1, kSample = 2, kMapping = 3, kLocation = 4, kFunction = 5,
-                   kStringTable = 6,
-                   kDurationNanos = 10, kPeriodType = 11, kPeriod = 12, kComment = 13,
-                   kDefaultSampleType = 14;
+                   kStringTable = 6, kDurationNanos = 10, kPeriodType = 11, kPeriod = 12,
+                   kComment = 13, kDefaultSampleType = 14;
 }
 namespace value_type_field {
 constexpr uint32_t kType = 1, kUnit = 2;
@@ -31,8 +30,7 @@ constexpr uint32_t kLocationId = 1, kValue = 2;
 }
 namespace mapping_field {
 constexpr uint32_t kId = 1, kMemoryStart = 2, kMemoryLimit = 3, kFilename = 5, kBuildId = 6,
-                   kHasFunctions = 7, kHasFilenames = 8, kHasLineNumbers = 9,
-                   kHasInlineFrames = 10;
+                   kHasFunctions = 7, kHasFilenames = 8, kHasLineNumbers = 9, kHasInlineFrames = 10;
 }
 namespace location_field {
 constexpr uint32_t kId = 1, kMappingId = 2, kAddress = 3, kLine = 4;
@@ -49,10 +47,12 @@ class ProfileBuilder {
   explicit ProfileBuilder(HeapProfile* profile) : profile_(profile) { Intern(""); }
 
   std::string Build() {
-    const std::pair<const char*, const char*> kSampleTypes[] = {
-        {"alloc_objects", "count"}, {"alloc_space", "bytes"},
-        {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-    for (const auto& [type, unit] : kSampleTypes) out_.Message(profile_field::kSampleType, ValueType(type, unit));
+    const std::pair<const char*, const char*> kSampleTypes[] = {{"alloc_objects", "count"},
+                                                                {"alloc_space", "bytes"},
+                                                                {"inuse_objects", "count"},
+                                                                {"inuse_space", "bytes"}};
+    for (const auto& [type, unit] : kSampleTypes)
+      out_.Message(profile_field::kSampleType, ValueType(type, unit));
     // pprof takes the first mapping for the main binary: the first program's executable.
     if (!profile_->catalog().images().empty()) {
       const ProcessImage& first = profile_->catalog().images().front();
@@ -68,11 +68,12 @@ class ProfileBuilder {
       out_.Message(profile_field::kSample, sample);
     }
     for (const ProtobufWriter& mapping : mappings_) out_.Message(profile_field::kMapping, mapping);
-    for (const ProtobufWriter& location : locations_) out_.Message(profile_field::kLocation, location);
-    for (const ProtobufWriter& function : functions_) out_.Message(profile_field::kFunction, function);
+    for (const ProtobufWriter& location : locations_)
+      out_.Message(profile_field::kLocation, location);
+    for (const ProtobufWriter& function : functions_)
+      out_.Message(profile_field::kFunction, function);
     const HeapAnalysis& analysis = profile_->analysis();
-    out_.Varint(profile_field::kDurationNanos,
-                profile_->SinceStart(analysis.catalog.last_ts_ns()));
+    out_.Varint(profile_field::kDurationNanos, profile_->SinceStart(analysis.catalog.last_ts_ns()));
     out_.Message(profile_field::kPeriodType, ValueType("space", "bytes"));
     out_.Varint(profile_field::kPeriod, 1);
     std::vector<uint64_t> comments;
@@ -112,7 +113,8 @@ class ProfileBuilder {
 
   uint64_t FunctionId(const SourceFrame& frame) {
     const std::string name = FrameName(frame);
-    auto [it, added] = function_ids_.emplace(std::make_pair(name, frame.file), functions_.size() + 1);
+    auto [it, added] =
+        function_ids_.emplace(std::make_pair(name, frame.file), functions_.size() + 1);
     if (added) {
       ProtobufWriter function;
       function.Varint(function_field::kId, it->second);
@@ -212,7 +214,8 @@ class ProfileBuilder {
 std::string Gzip(const std::string& data) {
   z_stream stream{};
   // 15 + 16: a gzip header and trailer rather than zlib's.
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     throw TraceError(TraceError::Kind::kIo, "cannot start gzip compression");
   }
   std::string out(deflateBound(&stream, data.size()) + 64, '\0');

@@ -33,8 +33,8 @@ TraceEvents CollectTraceEvents(TraceStream& stream, uint64_t origin_ns) {
           std::string exe = TrailingText(record, *start, start->exe_size);
           std::string command;
           if (start->exe_size <= record.size - sizeof(*start)) {
-            const char* p = reinterpret_cast<const char*>(record.data + sizeof(*start)) +
-                            start->exe_size;
+            const char* p =
+                reinterpret_cast<const char*>(record.data + sizeof(*start)) + start->exe_size;
             uint64_t room = record.size - sizeof(*start) - start->exe_size;
             uint64_t n = start->cmdline_size < room ? start->cmdline_size : room;
             for (uint64_t pos = 0; pos < n;) {

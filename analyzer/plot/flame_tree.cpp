@@ -87,8 +87,7 @@ json BuildFlameTrees(HeapProfile& profile) {
   json trees = {
       {"peak", FlameTree(profile, StackMetric::kPeak, "heap at the peak", &modules)},
       {"allocated", FlameTree(profile, StackMetric::kAllocated, "bytes allocated", &modules)},
-      {"allocations",
-       FlameTree(profile, StackMetric::kAllocations, "allocation calls", &modules)},
+      {"allocations", FlameTree(profile, StackMetric::kAllocations, "allocation calls", &modules)},
       {"leaked", FlameTree(profile, StackMetric::kLeaked, "leaked bytes", &modules)}};
   trees["modules"] = modules.names();
   return trees;

@@ -44,8 +44,10 @@ std::vector<Entry> Merge(const std::vector<Entry>& entries, KeyOf key_of) {
     moved.key = key_of(entry.key);
     if (merged.empty() || merged.back().key != moved.key) in_bucket.clear();
     auto [slot, added] = in_bucket.try_emplace(moved.site, merged.size());
-    if (added) merged.push_back(moved);
-    else merged[slot->second].Add(moved);
+    if (added)
+      merged.push_back(moved);
+    else
+      merged[slot->second].Add(moved);
   }
   return merged;
 }
@@ -145,13 +147,17 @@ nlohmann::json BuildInstantIndex(HeapProfile& profile, const InstantIndexOptions
   auto call_site_of = [&](uint32_t replay_site) {
     const StackId stack = replay.sites().stack_of(replay_site);
     SourceFrame location;
-    if (stack == kNoStack) location.function = "(no stack recorded)";
-    else location = profile.resolver().SiteOf(replay.sites().image_of(replay_site), stack);
+    if (stack == kNoStack)
+      location.function = "(no stack recorded)";
+    else
+      location = profile.resolver().SiteOf(replay.sites().image_of(replay_site), stack);
     const std::string name = FrameName(location);
     auto [found, added] = site_numbers.try_emplace(
         {name, location.file, location.line, location.module}, uint32_t(sites.size()));
     if (added) {
-      sites.push_back({{"function", name}, {"file", location.file}, {"line", location.line},
+      sites.push_back({{"function", name},
+                       {"file", location.file},
+                       {"line", location.line},
                        {"module", location.module}});
     }
     return found->second;
@@ -191,18 +197,15 @@ nlohmann::json BuildInstantIndex(HeapProfile& profile, const InstantIndexOptions
     previous = entries[i].key;
     for (; i < end; ++i) {
       const Entry& e = entries[i];
-      for (uint64_t value : {uint64_t(e.site), e.allocated_bytes, e.allocated_blocks,
-                             e.freed_bytes, e.freed_blocks}) {
+      for (uint64_t value : {uint64_t(e.site), e.allocated_bytes, e.allocated_blocks, e.freed_bytes,
+                             e.freed_blocks}) {
         put(value);
       }
     }
   }
-  nlohmann::json index = {{"quantum_ns", quantum},
-                          {"changes", recorder.changes()},
-                          {"entries", entries.size()},
-                          {"sites_estimated", profile.estimated()},
-                          {"sites", std::move(sites)},
-                          {"encoding", "varint-base64"}};
+  nlohmann::json index = {{"quantum_ns", quantum},     {"changes", recorder.changes()},
+                          {"entries", entries.size()}, {"sites_estimated", profile.estimated()},
+                          {"sites", std::move(sites)}, {"encoding", "varint-base64"}};
   index["buckets"] = Base64(varints);
   return index;
 }

@@ -26,11 +26,12 @@ json BuildJobPlotData(const std::vector<json>& traces, const PlotDataOptions& op
     const uint64_t peak = trace["peak"]["heap_bytes"].get<uint64_t>();
     const uint64_t peak_realtime =
         trace["created_realtime_ns"].get<uint64_t>() + trace["peak"]["time_ns"].get<uint64_t>();
-    job["ranks"].push_back({{"trace", trace["trace"]},
-                            {"host", trace["host"]},
-                            {"rank", trace["rank"]},
-                            {"peak_heap_bytes", peak},
-                            {"peak_heap_time_ns", peak > 0 ? json(since(peak_realtime)) : json(nullptr)}});
+    job["ranks"].push_back(
+        {{"trace", trace["trace"]},
+         {"host", trace["host"]},
+         {"rank", trace["rank"]},
+         {"peak_heap_bytes", peak},
+         {"peak_heap_time_ns", peak > 0 ? json(since(peak_realtime)) : json(nullptr)}});
     max = std::max(max, peak);
     min = std::min(min, peak);
     total += peak;
@@ -47,7 +48,8 @@ json BuildJobPlotData(const std::vector<json>& traces, const PlotDataOptions& op
   job["hosts"] = json::array();
   for (const HostTotal& host : ComputeHostTotals(host_traces, options.chart_buckets)) {
     json series = json::array();
-    for (const auto& [realtime, bytes] : host.heap_series) series.push_back({since(realtime), bytes});
+    for (const auto& [realtime, bytes] : host.heap_series)
+      series.push_back({since(realtime), bytes});
     job["hosts"].push_back(
         {{"host", host.host.empty() ? json(nullptr) : json(host.host)},
          {"traces", host.traces},

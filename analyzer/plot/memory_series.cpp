@@ -45,7 +45,8 @@ class SampledSum {
   size_t count() const { return times_.size(); }
   json Points(size_t columns) const {
     json out = json::array();
-    for (size_t i : MinMaxPerBucket(times_, values_, columns)) out.push_back({times_[i], values_[i]});
+    for (size_t i : MinMaxPerBucket(times_, values_, columns))
+      out.push_back({times_[i], values_[i]});
     return out;
   }
 
@@ -106,15 +107,17 @@ json BuildMemorySeries(HeapProfile& profile, uint64_t duration_ns, size_t column
         return true;
       },
       [&](uint32_t /*pid*/, const RecordView& ahead) { heap.Prefetch(ahead); });
-  return {{"series", {{"heap", counted ? counted_heap.Points(columns)
-                                       : PointsJson(heap_steps.Points(duration_ns))},
-                      {"mapped", PointsJson(mapped_steps.Points(duration_ns))},
-                      {"rss", rss.Points(columns)},
-                      {"pss", pss.Points(columns)}}},
-          {"series_counts", {{"heap", counted ? counted_heap.count() : heap_steps.changes()},
-                             {"mapped", mapped_steps.changes()},
-                             {"rss", rss.count()},
-                             {"pss", pss.count()}}}};
+  return {{"series",
+           {{"heap",
+             counted ? counted_heap.Points(columns) : PointsJson(heap_steps.Points(duration_ns))},
+            {"mapped", PointsJson(mapped_steps.Points(duration_ns))},
+            {"rss", rss.Points(columns)},
+            {"pss", pss.Points(columns)}}},
+          {"series_counts",
+           {{"heap", counted ? counted_heap.count() : heap_steps.changes()},
+            {"mapped", mapped_steps.changes()},
+            {"rss", rss.count()},
+            {"pss", pss.count()}}}};
 }
 
 }  // namespace memwrap

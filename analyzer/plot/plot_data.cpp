@@ -46,10 +46,11 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
   data["created_realtime_ns"] = profile.stream().header().created_realtime_ns;
   data["duration_ns"] = profile.SinceStart(analysis.catalog.last_ts_ns());
   data["warnings"] = profile.warnings();
-  data["peak"] = {{"heap_bytes", analysis.peak_bytes},
-                  {"time_ns", analysis.peak_bytes > 0 ? profile.SinceStart(analysis.peak_ts_ns) : 0},
-                  {"blocks", analysis.peak_blocks},
-                  {"sites_estimated", profile.estimated()}};
+  data["peak"] = {
+      {"heap_bytes", analysis.peak_bytes},
+      {"time_ns", analysis.peak_bytes > 0 ? profile.SinceStart(analysis.peak_ts_ns) : 0},
+      {"blocks", analysis.peak_blocks},
+      {"sites_estimated", profile.estimated()}};
   // A sampled-only trace: the peak from the shim's counters, within its bound; no time, no
   // block count (heap_profile.h).
   data["sampled"] = profile.sampled_only();
@@ -72,8 +73,8 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
   }
 
   // Heap and mapped bytes as steps at the instants they changed, RSS and PSS as sampled.
-  json memory = BuildMemorySeries(profile, data["duration_ns"].get<uint64_t>(),
-                                  options.chart_buckets);
+  json memory =
+      BuildMemorySeries(profile, data["duration_ns"].get<uint64_t>(), options.chart_buckets);
   data["series"] = std::move(memory["series"]);
   data["series_counts"] = std::move(memory["series_counts"]);
 
@@ -87,8 +88,8 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
     const size_t stride = (points.size() + options.max_markers - 1) / options.max_markers;
     for (size_t i = 0; i < points.size(); i += stride) {
       const PointEvent& point = *points[i];
-      json marker = {{"time_ns", point.time_ns}, {"kind", kind}, {"pid", point.pid},
-                     {"text", point.text}};
+      json marker = {
+          {"time_ns", point.time_ns}, {"kind", kind}, {"pid", point.pid}, {"text", point.text}};
       if (kind == "stack_sample") {
         marker["tid"] = point.tid;
         marker["stack"] = Frames(profile.resolver().Frames(point.image, point.stack));

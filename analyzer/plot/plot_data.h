@@ -10,13 +10,14 @@
 namespace memwrap {
 
 struct PlotDataOptions {
-  size_t chart_buckets = 1600;  // pixel columns of a series: about the chart's width
-  size_t max_sites = 200;       // rows of the peak-consumers table
-  size_t max_markers = 2000;    // per kind; more are thinned evenly (the count is kept)
+  size_t chart_buckets = 1600;           // pixel columns of a series: about the chart's width
+  size_t max_sites = 200;                // rows of the peak-consumers table
+  size_t max_markers = 2000;             // per kind; more are thinned evenly (the count is kept)
   size_t max_instant_entries = 400'000;  // budget of the instant index (instant_index.h)
 };
 
-// Reads the trace (several streaming passes, none holding its events). Throws TraceError when it cannot be read.
+// Reads the trace (several streaming passes, none holding its events). Throws TraceError when it
+// cannot be read.
 nlohmann::json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options);
 
 }  // namespace memwrap

@@ -15,34 +15,25 @@ std::string ScriptSafeJson(const nlohmann::json& data) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c == '<') out += "\\u003c";
-    else out += c;
+    if (c == '<')
+      out += "\\u003c";
+    else
+      out += c;
   }
   return out;
 }
 
-}  // namespace
-
-std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& options) {
-  const std::vector<nlohmann::json>& traces = input.traces;
-  nlohmann::json data = {{"title", options.title}, {"traces", traces}};
-  if (!input.systems.is_null()) data["systems"] = input.systems;
-  if (!input.job.is_null()) data["job"] = input.job;
-  std::ostringstream page;
-  page << "<!DOCTYPE html>\n<html lang=\"en\" data-theme=\"" << (options.dark ? "dark" : "light")
-       << "\">\n<head>\n<meta charset=\"utf-8\">\n"
-       << "<meta name=\"generator\" content=\"memwrap plot\">\n<title>" << MarkupEscape(options.title)
-       << "</title>\n<style>\n" << kPlotCss << "</style>\n</head>\n<body>\n"
-       << "<header><h1>" << MarkupEscape(options.title) << "</h1>"
-       << "<button id=\"theme-toggle\" type=\"button\">Dark / light</button></header>\n"
-       << "<noscript><p>This report draws its charts with JavaScript.</p></noscript>\n"
-       << "<section id=\"summary\"><h2>Traces</h2><ul>";
+// The summary's list items: one per trace (command and heap peak), one per host's system log.
+void WriteSummaryItems(const std::vector<nlohmann::json>& traces, const nlohmann::json& systems,
+                       std::ostringstream& page) {
   for (const nlohmann::json& trace : traces) {
     const uint64_t peak = trace["peak"]["heap_bytes"].get<uint64_t>();
     page << "<li><code>" << MarkupEscape(trace["trace"].get<std::string>()) << "</code>";
     if (trace.value("rank", nlohmann::json()).is_string()) {  // a rank of a parallel job
-      page << " (host " << MarkupEscape(trace.value("host", nlohmann::json("")).is_string()
-                                            ? trace["host"].get<std::string>() : "unknown")
+      page << " (host "
+           << MarkupEscape(trace.value("host", nlohmann::json("")).is_string()
+                               ? trace["host"].get<std::string>()
+                               : "unknown")
            << ", rank " << MarkupEscape(trace["rank"].get<std::string>()) << ")";
     }
     page << ": " << MarkupEscape(trace["command"].get<std::string>()) << " &mdash; heap peak "
@@ -57,8 +48,8 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
     }
     page << "</li>";
   }
-  if (!input.systems.is_null()) {
-    for (const nlohmann::json& host : input.systems["hosts"]) {
+  if (!systems.is_null()) {
+    for (const nlohmann::json& host : systems["hosts"]) {
       page << "<li>System log of host <code>" << MarkupEscape(host["host"].get<std::string>())
            << "</code>:";
       for (const nlohmann::json& path : host["traces"]) {
@@ -73,6 +64,26 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
       page << "</li>";
     }
   }
+}
+
+}  // namespace
+
+std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& options) {
+  const std::vector<nlohmann::json>& traces = input.traces;
+  nlohmann::json data = {{"title", options.title}, {"traces", traces}};
+  if (!input.systems.is_null()) data["systems"] = input.systems;
+  if (!input.job.is_null()) data["job"] = input.job;
+  std::ostringstream page;
+  page << "<!DOCTYPE html>\n<html lang=\"en\" data-theme=\"" << (options.dark ? "dark" : "light")
+       << "\">\n<head>\n<meta charset=\"utf-8\">\n"
+       << "<meta name=\"generator\" content=\"memwrap plot\">\n<title>"
+       << MarkupEscape(options.title) << "</title>\n<style>\n"
+       << kPlotCss << "</style>\n</head>\n<body>\n"
+       << "<header><h1>" << MarkupEscape(options.title) << "</h1>"
+       << "<button id=\"theme-toggle\" type=\"button\">Dark / light</button></header>\n"
+       << "<noscript><p>This report draws its charts with JavaScript.</p></noscript>\n"
+       << "<section id=\"summary\"><h2>Traces</h2><ul>";
+  WriteSummaryItems(traces, input.systems, page);
   page << "</ul></section>\n";
   if (!input.systems.is_null()) {
     page << "<section id=\"system-section\"><h2>System memory over time</h2>"
@@ -90,32 +101,35 @@ std::string BuildPlotHtml(const PlotPageData& input, const PlotPageOptions& opti
             "values.</div></section>\n";
   }
   if (!traces.empty()) {
-    page << "<section id=\"chart-section\"><h2>Memory over time</h2>"
-         << "<div id=\"series-toggles\"></div><div id=\"chart\"></div>"
-         << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
-         << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
-            "details.</div></section>\n"
-         << "<section id=\"moment-section\"><h2>At an instant, over a range</h2>"
-         << "<div id=\"moment-controls\"></div><p id=\"moment-summary\" class=\"hint\"></p>"
-         << "<table id=\"moment-table\"></table></section>\n"
-         << (traces.size() > 1 && input.job.is_null()
-                 ? "<section id=\"compare-section\"><h2>Before and after</h2>"
-                   "<div id=\"compare-controls\"></div><p id=\"compare-summary\"></p>"
-                   "<p class=\"hint\">Call sites whose bytes at the heap peak or bytes allocated "
-                   "over the run changed. The flame graph's Difference button colors the after "
-                   "trace's frames by their change.</p><table id=\"compare-table\"></table></section>\n"
-                 : "")
-         << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
-         << "<p class=\"hint\">Click a column to sort; click a row for its stack.</p>"
-         << "<table id=\"sites\"></table><div id=\"site-detail\" class=\"detail\"></div></section>\n"
-         << "<section id=\"flame-section\"><h2>Flame graph</h2><div id=\"flame-controls\"></div>"
-         << "<div id=\"flame-search-box\"></div><p id=\"flame-match\" class=\"hint\"></p>"
-         << "<nav id=\"flame-breadcrumb\" aria-label=\"zoomed frames\"></nav>"
-         << "<div id=\"flame\"></div><div id=\"flame-tooltip\" role=\"tooltip\" hidden></div>"
-         << "<div id=\"flame-detail\" class=\"detail\"></div></section>\n";
+    page
+        << "<section id=\"chart-section\"><h2>Memory over time</h2>"
+        << "<div id=\"series-toggles\"></div><div id=\"chart\"></div>"
+        << "<div id=\"chart-readout\">Point at the chart to read its values.</div>"
+        << "<div id=\"marker-detail\" class=\"detail\">Hover or click a marker to see its "
+           "details.</div></section>\n"
+        << "<section id=\"moment-section\"><h2>At an instant, over a range</h2>"
+        << "<div id=\"moment-controls\"></div><p id=\"moment-summary\" class=\"hint\"></p>"
+        << "<table id=\"moment-table\"></table></section>\n"
+        << (traces.size() > 1 && input.job.is_null()
+                ? "<section id=\"compare-section\"><h2>Before and after</h2>"
+                  "<div id=\"compare-controls\"></div><p id=\"compare-summary\"></p>"
+                  "<p class=\"hint\">Call sites whose bytes at the heap peak or bytes allocated "
+                  "over the run changed. The flame graph's Difference button colors the after "
+                  "trace's frames by their change.</p><table "
+                  "id=\"compare-table\"></table></section>\n"
+                : "")
+        << "<section id=\"sites-section\"><h2>Live at the heap peak, by call site</h2>"
+        << "<p class=\"hint\">Click a column to sort; click a row for its stack.</p>"
+        << "<table id=\"sites\"></table><div id=\"site-detail\" class=\"detail\"></div></section>\n"
+        << "<section id=\"flame-section\"><h2>Flame graph</h2><div id=\"flame-controls\"></div>"
+        << "<div id=\"flame-search-box\"></div><p id=\"flame-match\" class=\"hint\"></p>"
+        << "<nav id=\"flame-breadcrumb\" aria-label=\"zoomed frames\"></nav>"
+        << "<div id=\"flame\"></div><div id=\"flame-tooltip\" role=\"tooltip\" hidden></div>"
+        << "<div id=\"flame-detail\" class=\"detail\"></div></section>\n";
   }
   page << "<script type=\"application/json\" id=\"memwrap-data\">" << ScriptSafeJson(data)
-       << "</script>\n<script>\n" << kPlotJs << "</script>\n</body>\n</html>\n";
+       << "</script>\n<script>\n"
+       << kPlotJs << "</script>\n</body>\n</html>\n";
   return page.str();
 }
 

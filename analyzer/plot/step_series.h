@@ -44,8 +44,8 @@ class StepSeries {
     uint64_t order;
     Point point;
   };
-  std::vector<Point> column_points_;  // the current column's changes, up to five
-  uint64_t in_column_ = 0;            // changes in the current column
+  std::vector<Point> column_points_;          // the current column's changes, up to five
+  uint64_t in_column_ = 0;                    // changes in the current column
   Change first_{}, low_{}, high_{}, last_{};  // of the current column
   std::vector<Point> kept_;
 };

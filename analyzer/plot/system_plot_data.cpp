@@ -37,8 +37,10 @@ json Series(const std::vector<SystemMemoryRow>& rows, uint64_t origin,
   for (const SystemMemoryRow& row : rows) {
     times.push_back(row.realtime_ns - origin);
     const Value v = value(row);
-    if constexpr (std::is_floating_point_v<Value>) ranks.push_back(uint64_t(llround(v * 1e6)));
-    else ranks.push_back(v);
+    if constexpr (std::is_floating_point_v<Value>)
+      ranks.push_back(uint64_t(llround(v * 1e6)));
+    else
+      ranks.push_back(v);
   }
   json points = json::array();
   for (size_t index : MinMaxPerBucket(times, ranks, buckets)) {

@@ -21,7 +21,7 @@
 namespace memwrap {
 
 inline constexpr const char* kEnvSocket = "MEMWRAP_SOCKET";
-inline constexpr const char* kEnvRingSize = "MEMWRAP_BUFFER";      // bytes, optional
+inline constexpr const char* kEnvRingSize = "MEMWRAP_BUFFER";         // bytes, optional
 inline constexpr const char* kEnvStackDepth = "MEMWRAP_STACK_DEPTH";  // optional
 // The auditor's filter (include/memwrap/ltrace_filter.h): ltrace filter expressions, one a
 // line, each led by "e " (-e: by the calling object) or "x " (-x, -l: by the defining one).

@@ -168,12 +168,17 @@ inline constexpr LibraryPrototype kExtraPrototypes[] = {
 // would be gone), never return, or find their caller from their return address
 // (dlsym(RTLD_NEXT), dlopen's caller's namespace).
 inline constexpr const char* kEntryOnlyFunctions[] = {
-    "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp", "siglongjmp",
-    "__longjmp_chk", "vfork", "getcontext", "setcontext", "swapcontext", "makecontext", "exit",
-    "_exit", "_Exit", "quick_exit", "abort", "pthread_exit", "__libc_start_main", "__cxa_throw",
-    "__cxa_rethrow", "_Unwind_Resume", "_Unwind_RaiseException", "execve", "execv", "execvp",
-    "execvpe", "execl", "execlp", "execle", "fexecve", "dlopen", "dlmopen", "dlsym", "dlvsym",
-    "dlclose", "dlerror", "dladdr", "dladdr1", "dlinfo",
+    "setjmp",      "_setjmp",       "__sigsetjmp",    "sigsetjmp",
+    "longjmp",     "_longjmp",      "siglongjmp",     "__longjmp_chk",
+    "vfork",       "getcontext",    "setcontext",     "swapcontext",
+    "makecontext", "exit",          "_exit",          "_Exit",
+    "quick_exit",  "abort",         "pthread_exit",   "__libc_start_main",
+    "__cxa_throw", "__cxa_rethrow", "_Unwind_Resume", "_Unwind_RaiseException",
+    "execve",      "execv",         "execvp",         "execvpe",
+    "execl",       "execlp",        "execle",         "fexecve",
+    "dlopen",      "dlmopen",       "dlsym",          "dlvsym",
+    "dlclose",     "dlerror",       "dladdr",         "dladdr1",
+    "dlinfo",
 };
 
 // The prototype of `name` (ltrace's first, then memwrap's), or nullptr when unknown.
@@ -212,7 +217,8 @@ inline const char* LtraceEnumName(uint8_t table, int64_t value) {
 // each conversion that takes an argument, in order (`index` from 0, over the integer
 // arguments after the format), with kString for %s, kChar for %c, kLong/kUlong/kInt/kUint/
 // kHex/kHexLong/kOctal for the integers, kAddr for %p and %n; floating point (passed in a
-// vector register, not recorded) is reported with index -1 and kUnknown. `*` widths and precisions take an int argument. Stops at the end of `format`.
+// vector register, not recorded) is reported with index -1 and kUnknown. `*` widths and precisions
+// take an int argument. Stops at the end of `format`.
 template <class F>
 inline void ForEachFormatConversion(const char* format, F on_conversion) {
   int index = 0;
@@ -236,18 +242,44 @@ inline void ForEachFormatConversion(const char* format, F on_conversion) {
     if (*p == '\0') return;
     ArgKind kind;
     switch (*p) {
-      case 'd': case 'i': kind = longs > 0 ? ArgKind::kLong : ArgKind::kInt; break;
-      case 'u': kind = longs > 0 ? ArgKind::kUlong : ArgKind::kUint; break;
-      case 'x': case 'X': kind = longs > 0 ? ArgKind::kHexLong : ArgKind::kHex; break;
-      case 'o': kind = ArgKind::kOctal; break;
-      case 'c': kind = ArgKind::kChar; break;
-      case 's': kind = ArgKind::kString; break;
-      case 'p': case 'n': kind = ArgKind::kAddr; break;
-      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+      case 'd':
+      case 'i':
+        kind = longs > 0 ? ArgKind::kLong : ArgKind::kInt;
+        break;
+      case 'u':
+        kind = longs > 0 ? ArgKind::kUlong : ArgKind::kUint;
+        break;
+      case 'x':
+      case 'X':
+        kind = longs > 0 ? ArgKind::kHexLong : ArgKind::kHex;
+        break;
+      case 'o':
+        kind = ArgKind::kOctal;
+        break;
+      case 'c':
+        kind = ArgKind::kChar;
+        break;
+      case 's':
+        kind = ArgKind::kString;
+        break;
+      case 'p':
+      case 'n':
+        kind = ArgKind::kAddr;
+        break;
+      case 'e':
+      case 'E':
+      case 'f':
+      case 'F':
+      case 'g':
+      case 'G':
+      case 'a':
+      case 'A':
         on_conversion(-1, ArgKind::kUnknown);  // in a vector register: takes no integer one
         continue;
-      case 'm': continue;  // strerror(errno): no argument
-      default: return;     // not a conversion ltrace knows either
+      case 'm':
+        continue;  // strerror(errno): no argument
+      default:
+        return;  // not a conversion ltrace knows either
     }
     on_conversion(index++, kind);
   }

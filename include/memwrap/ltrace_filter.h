@@ -57,7 +57,8 @@ class LtraceFilter {
   bool AddChain(ChainKind kind, const char* expression, char* error, size_t error_size) {
     const size_t length = expression != nullptr ? strlen(expression) : 0;
     if (length == 0) return Fail(error, error_size, 0, "an empty expression traces nothing");
-    if (chain_count_ == kMaxFilterChains) return Fail(error, error_size, 0, "more than 16 expressions");
+    if (chain_count_ == kMaxFilterChains)
+      return Fail(error, error_size, 0, "more than 16 expressions");
     if (text_used_ + length + 2 > kMaxFilterText) {
       return Fail(error, error_size, 0, "expressions longer than 4095 bytes in all");
     }
@@ -87,7 +88,8 @@ class LtraceFilter {
     size_t at = 0;
     if (text[0] == '-' || text[0] == '+' || text[0] == ',') {
       // A chain starting with '-' traces the complement: an implicit "*@*" comes first.
-      if (text[0] == '-' && !AddRule(&chain, true, nullptr, nullptr, 0, error, error_size)) return false;
+      if (text[0] == '-' && !AddRule(&chain, true, nullptr, nullptr, 0, error, error_size))
+        return false;
       add = text[0] != '-';
       at = 1;
     }
@@ -129,12 +131,14 @@ class LtraceFilter {
     while (text != nullptr && *text != '\0') {
       const char* newline = strchr(text, '\n');
       const size_t length = newline != nullptr ? size_t(newline - text) : strlen(text);
-      if (length < 3 || length >= sizeof(line) || text[1] != ' ' || (text[0] != 'e' && text[0] != 'x')) {
+      if (length < 3 || length >= sizeof(line) || text[1] != ' ' ||
+          (text[0] != 'e' && text[0] != 'x')) {
         return Fail(error, error_size, 0, "malformed");
       }
       memcpy(line, text + 2, length - 2);
       line[length - 2] = '\0';
-      if (!AddChain(text[0] == 'e' ? ChainKind::kCaller : ChainKind::kCallee, line, error, error_size)) {
+      if (!AddChain(text[0] == 'e' ? ChainKind::kCaller : ChainKind::kCallee, line, error,
+                    error_size)) {
         return false;
       }
       text = newline != nullptr ? newline + 1 : nullptr;
@@ -213,7 +217,8 @@ class LtraceFilter {
 
   bool AddRule(Chain* chain, bool add, char* symbol, char* library, size_t position, char* error,
                size_t error_size) {
-    if (rule_count_ == kMaxFilterRules) return Fail(error, error_size, position + 1, "more than 64 rules");
+    if (rule_count_ == kMaxFilterRules)
+      return Fail(error, error_size, position + 1, "more than 64 rules");
     // ltrace's shorthand: /x@y/ is /x/@/y/.
     bool shorthand = false;
     if (symbol != nullptr && library != nullptr && symbol[0] == '/' && strlen(symbol) >= 2 &&
@@ -226,11 +231,13 @@ class LtraceFilter {
     rule.add = add;
     const size_t library_position =
         library != nullptr && symbol != nullptr ? position + strlen(symbol) + 1 : position;
-    const bool made = shorthand ? MakeRegex(&rule.symbol, symbol + 1, position, error, error_size)
-                                : MakePattern(&rule.symbol, symbol, false, position, error, error_size);
+    const bool made = shorthand
+                          ? MakeRegex(&rule.symbol, symbol + 1, position, error, error_size)
+                          : MakePattern(&rule.symbol, symbol, false, position, error, error_size);
     if (!made) return false;
-    if (shorthand ? !MakeRegex(&rule.library, library, library_position, error, error_size)
-                  : !MakePattern(&rule.library, library, true, library_position, error, error_size)) {
+    if (shorthand
+            ? !MakeRegex(&rule.library, library, library_position, error, error_size)
+            : !MakePattern(&rule.library, library, true, library_position, error, error_size)) {
       FreePattern(&rule.symbol);
       return false;
     }
@@ -271,7 +278,8 @@ class LtraceFilter {
   static bool MakeRegex(Pattern* pattern, const char* body, size_t position, char* error,
                         size_t error_size) {
     *pattern = Pattern{};
-    if (body[0] == '\0') return Fail(error, error_size, position + 1, "an empty regular expression");
+    if (body[0] == '\0')
+      return Fail(error, error_size, position + 1, "an empty regular expression");
     if (regcomp(&pattern->regex, body, REG_NOSUB) != 0) {
       return Fail(error, error_size, position + 1, "an invalid regular expression");
     }

@@ -15,7 +15,9 @@ inline uint64_t ClockNs(clockid_t clock) {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-inline uint64_t MonotonicNs() { return ClockNs(CLOCK_MONOTONIC); }
+inline uint64_t MonotonicNs() {
+  return ClockNs(CLOCK_MONOTONIC);
+}
 
 // Wall time minus monotonic time now: added to a recorded time, gives its wall-clock time.
 inline int64_t RealtimeOffsetNs() {

@@ -63,20 +63,20 @@ enum memwrap_plugin_event_kind {
 
 /* One heap event of a traced process. */
 typedef struct memwrap_plugin_event {
-  uint32_t size;       /* sizeof this structure as the host filled it */
-  uint32_t kind;       /* enum memwrap_plugin_event_kind */
+  uint32_t size; /* sizeof this structure as the host filled it */
+  uint32_t kind; /* enum memwrap_plugin_event_kind */
   uint32_t pid;
   uint32_t tid;
-  uint64_t time_ns;    /* CLOCK_MONOTONIC, the clock of the trace */
+  uint64_t time_ns; /* CLOCK_MONOTONIC, the clock of the trace */
   uint64_t address;
-  uint64_t old_address;  /* REALLOC, BRK: the block or break before; else 0 */
-  uint64_t bytes;        /* ALLOC, REALLOC: the size asked for; MMAP, MUNMAP: the length */
+  uint64_t old_address; /* REALLOC, BRK: the block or break before; else 0 */
+  uint64_t bytes;       /* ALLOC, REALLOC: the size asked for; MMAP, MUNMAP: the length */
   /* The call stack as return addresses, innermost first (the caller of malloc first); empty
    * (depth 0) for events without one (FREE, MUNMAP, MARK) or under --stacks=none. */
   uint32_t depth;
   uint32_t reserved;
   const uint64_t* frames;
-  const char* mark;      /* MARK: its name; else NULL */
+  const char* mark; /* MARK: its name; else NULL */
 } memwrap_plugin_event;
 
 /* A process image whose heap stream begins: the program, a child it forked, or an image it
@@ -87,7 +87,7 @@ typedef struct memwrap_plugin_process {
   uint32_t ppid;
   uint32_t reserved;
   uint64_t time_ns;
-  const char* exe;       /* the executable's path */
+  const char* exe; /* the executable's path */
 } memwrap_plugin_process;
 
 /* For each traced process when it starts and then every --interval (never with --interval 0,
@@ -97,9 +97,9 @@ typedef struct memwrap_plugin_tick {
   uint32_t size;
   uint32_t pid;
   uint64_t time_ns;
-  uint64_t rss;          /* bytes: resident set (VmRSS) */
-  uint64_t pss;          /* bytes: proportional set, 0 when not read this time */
-  uint64_t hwm;          /* bytes: the peak resident set so far (VmHWM) */
+  uint64_t rss; /* bytes: resident set (VmRSS) */
+  uint64_t pss; /* bytes: proportional set, 0 when not read this time */
+  uint64_t hwm; /* bytes: the peak resident set so far (VmHWM) */
   /* Bytes in blocks allocated and not yet freed among the events this plugin was given: the
    * exact live heap under --stacks=full or none; under --stacks=sampled only the sampled
    * blocks' (the others are not events). */
@@ -112,14 +112,14 @@ typedef struct memwrap_plugin_tick {
 typedef struct memwrap_plugin_host memwrap_plugin_host;
 struct memwrap_plugin_host {
   uint32_t size;
-  uint32_t api_version;  /* MEMWRAP_PLUGIN_API_VERSION of the host */
+  uint32_t api_version; /* MEMWRAP_PLUGIN_API_VERSION of the host */
   /* ARG of --plugin LIB:ARG, or "" */
   const char* argument;
   /* The function of frame `index` of `event`'s stack (the innermost inlined function at that
    * return address), symbolized on first use from the process's modules and their debug
    * information; "??" when unknown, NULL when index >= depth. Valid for the host's life. */
-  const char* (*frame_function)(const memwrap_plugin_host* host,
-                                const memwrap_plugin_event* event, uint32_t index);
+  const char* (*frame_function)(const memwrap_plugin_host* host, const memwrap_plugin_event* event,
+                                uint32_t index);
   /* Adds a mark `name` to process `pid`'s timeline (as if it had called memwrap_mark), at
    * the time of the event being handled: in the trace, in `memwrap timeline`, and for
    * fltrec's mark: triggers. A pid that is not one of the recording's (0) means the process

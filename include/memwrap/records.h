@@ -47,25 +47,25 @@ bool CopyRecord(const void* data, uint32_t size, T* out) {
 
 enum class RecordType : uint16_t {
   kInvalid = 0,
-  kProcessStart = 1,  // file only: written by the collector from the shim's hello
-  kModule = 2,        // shim: one loaded ELF object (for offline symbolisation)
-  kStack = 3,         // shim: an interned call stack, sent once per distinct stack
-  kAlloc = 4,         // shim: malloc / calloc / realloc(NULL, n) returned a block
-  kFree = 5,          // shim: free(p), p != NULL
-  kReallocBegin = 6,  // shim: realloc(p, n), p != NULL, before the real call
-  kReallocEnd = 7,    // shim: the result of that realloc
-  kProcessExit = 8,   // file only: the collector saw the process end
-  kLost = 9,          // collector: ring bytes that could not be read (damaged ring, process
-                      // died mid-record); shim: records dropped because the ring was full
-                      // (--on-full=drop). See LostRecord.
-  kShimNotice = 10,   // shim: counters the shim kept (sent when the process exits normally)
-  kImageEnd = 11,     // collector: the process image is gone (its connection closed: exit, exec
-                      // or death); its live blocks leave the heap at this point
-  kMmap = 12,         // shim: mmap/mmap64 succeeded (after the call)
-  kMunmap = 13,       // shim: munmap about to run (before the call, like free)
-  kMremapBegin = 14,  // shim: mremap about to run: the old range leaves
-  kMremapEnd = 15,    // shim: mremap's result: the new range enters, or the old one comes back
-  kBrk = 16,          // shim: brk/sbrk moved the program break
+  kProcessStart = 1,     // file only: written by the collector from the shim's hello
+  kModule = 2,           // shim: one loaded ELF object (for offline symbolisation)
+  kStack = 3,            // shim: an interned call stack, sent once per distinct stack
+  kAlloc = 4,            // shim: malloc / calloc / realloc(NULL, n) returned a block
+  kFree = 5,             // shim: free(p), p != NULL
+  kReallocBegin = 6,     // shim: realloc(p, n), p != NULL, before the real call
+  kReallocEnd = 7,       // shim: the result of that realloc
+  kProcessExit = 8,      // file only: the collector saw the process end
+  kLost = 9,             // collector: ring bytes that could not be read (damaged ring, process
+                         // died mid-record); shim: records dropped because the ring was full
+                         // (--on-full=drop). See LostRecord.
+  kShimNotice = 10,      // shim: counters the shim kept (sent when the process exits normally)
+  kImageEnd = 11,        // collector: the process image is gone (its connection closed: exit, exec
+                         // or death); its live blocks leave the heap at this point
+  kMmap = 12,            // shim: mmap/mmap64 succeeded (after the call)
+  kMunmap = 13,          // shim: munmap about to run (before the call, like free)
+  kMremapBegin = 14,     // shim: mremap about to run: the old range leaves
+  kMremapEnd = 15,       // shim: mremap's result: the new range enters, or the old one comes back
+  kBrk = 16,             // shim: brk/sbrk moved the program break
   kModulesChanged = 17,  // shim: dlopen/dlclose changed the loaded objects; MODULE records of
                          // every object loaded now follow
   kMemorySample = 18,    // collector: the process's memory as /proc reports it
@@ -78,12 +78,12 @@ enum class RecordType : uint16_t {
   kLibraryFunction = 25,  // auditor: a traced function, named once before its first call
   kLibraryObject = 26,    // auditor: a loaded ELF object, named once before its functions
   // 27: reserved for library calls.
-  kSystemMemory = 28,    // dlogger/cronlogger: the machine's memory (/proc/meminfo), like free(1)
-  kSystemCpu = 29,       // dlogger/cronlogger: CPU time of all CPUs since boot (/proc/stat)
-  kSystemLoad = 30,      // dlogger/cronlogger: load averages and tasks (/proc/loadavg)
-  kSystemItem = 31,      // dlogger/cronlogger: one network interface, disk or top process
-  kHeapCounters = 32,    // collector: a sampled-mode image's exact heap counters (since 1.4;
-                         // HeapCountersRecord)
+  kSystemMemory = 28,  // dlogger/cronlogger: the machine's memory (/proc/meminfo), like free(1)
+  kSystemCpu = 29,     // dlogger/cronlogger: CPU time of all CPUs since boot (/proc/stat)
+  kSystemLoad = 30,    // dlogger/cronlogger: load averages and tasks (/proc/loadavg)
+  kSystemItem = 31,    // dlogger/cronlogger: one network interface, disk or top process
+  kHeapCounters = 32,  // collector: a sampled-mode image's exact heap counters (since 1.4;
+                       // HeapCountersRecord)
   kThreadHeapCounters = 33,  // shim or collector: one thread's exact heap counts in sampled
                              // mode (since 1.6; ThreadHeapCountersRecord)
   kMaxType = 33,
@@ -123,9 +123,9 @@ inline constexpr uint16_t kAllocFlagSampled = 0x100;
 inline constexpr uint16_t kAllocKindMask = 0xff;
 
 struct RecordHeader {
-  uint32_t size;  // total record size in bytes, header and padding included, multiple of 8
-  uint16_t type;  // RecordType
-  uint16_t flags; // type-specific (AllocKind for ALLOC / REALLOC_END)
+  uint32_t size;   // total record size in bytes, header and padding included, multiple of 8
+  uint16_t type;   // RecordType
+  uint16_t flags;  // type-specific (AllocKind for ALLOC / REALLOC_END)
 };
 static_assert(sizeof(RecordHeader) == 8);
 
@@ -159,7 +159,7 @@ struct AllocRecord {
   RecordHeader h;
   uint64_t ts_ns;  // CLOCK_MONOTONIC, taken after the real allocator returned
   uint64_t addr;
-  uint64_t size;   // requested size in bytes (calloc: nmemb * size)
+  uint64_t size;  // requested size in bytes (calloc: nmemb * size)
   uint32_t tid;
   StackId stack;
 };
@@ -206,7 +206,7 @@ static_assert(sizeof(StackRecord) == 16);
 inline constexpr uint32_t kMaxStackDepth = 256;
 
 struct ModuleSegment {
-  uint64_t vaddr;   // p_vaddr of a PT_LOAD segment (add `base` for the runtime address)
+  uint64_t vaddr;  // p_vaddr of a PT_LOAD segment (add `base` for the runtime address)
   uint64_t memsz;
 };
 static_assert(sizeof(ModuleSegment) == 16);
@@ -252,7 +252,7 @@ struct ProcessExitRecord {
   RecordHeader h;
   uint64_t ts_ns;
   uint32_t pid;
-  uint32_t kind;    // ExitKind
+  uint32_t kind;  // ExitKind
   int32_t status;
   uint32_t max_rss_kib;  // the program's peak resident set: VmHWM of the last image read at
                          // PTRACE_EVENT_EXIT, else wait4's ru_maxrss, minus memwrap_rss_kib;
@@ -344,7 +344,7 @@ struct MremapEndRecord {
   uint64_t old_length;
   uint64_t new_addr;  // 0: mremap failed, the old range is unchanged
   uint64_t new_length;
-  uint32_t flags;     // MREMAP_* as passed (MREMAP_DONTUNMAP keeps the old range)
+  uint32_t flags;  // MREMAP_* as passed (MREMAP_DONTUNMAP keeps the old range)
   uint32_t tid;
   StackId stack;
   uint32_t reserved;
@@ -421,12 +421,12 @@ inline constexpr uint16_t kSyscallUnfinished = 0x1;  // the thread died (or was 
 // One system call of a traced thread, written by the tracer when the call returned. The process
 // is the chunk's pid; x86_64 numbering.
 struct SyscallRecord {
-  RecordHeader h;         // flags: kSyscall* above
-  uint64_t ts_ns;         // syscall entry
-  uint64_t duration_ns;   // entry to exit; 0 when unfinished
+  RecordHeader h;        // flags: kSyscall* above
+  uint64_t ts_ns;        // syscall entry
+  uint64_t duration_ns;  // entry to exit; 0 when unfinished
   uint32_t tid;
-  uint32_t number;        // the x86_64 syscall number
-  int64_t result;         // the return value; -errno on failure
+  uint32_t number;  // the x86_64 syscall number
+  int64_t result;   // the return value; -errno on failure
   uint64_t args[6];
 };
 static_assert(sizeof(SyscallRecord) == 88);
@@ -454,9 +454,9 @@ static_assert(sizeof(StackSampleRecord) == 24);
 // main program is replaced by /proc/self/exe's target), NUL-terminated.
 struct LibraryObjectRecord {
   RecordHeader h;
-  uint64_t ts_ns;     // when the object was loaded (la_objopen)
-  uint64_t base;      // load bias (link_map::l_addr)
-  uint32_t object;    // this object's number in the process image, from 1
+  uint64_t ts_ns;   // when the object was loaded (la_objopen)
+  uint64_t base;    // load bias (link_map::l_addr)
+  uint32_t object;  // this object's number in the process image, from 1
   uint32_t path_size;
 };
 static_assert(sizeof(LibraryObjectRecord) == 32);
@@ -464,19 +464,21 @@ static_assert(sizeof(LibraryObjectRecord) == 32);
 // Followed by `name_size` bytes: the symbol name, NUL-terminated.
 struct LibraryFunctionRecord {
   RecordHeader h;
-  uint64_t ts_ns;      // when the dynamic linker bound it (la_symbind)
-  uint32_t function;   // this function's number in the process image, from 1
-  uint32_t object;     // the object that defines it (LIBRARY_OBJECT)
+  uint64_t ts_ns;     // when the dynamic linker bound it (la_symbind)
+  uint32_t function;  // this function's number in the process image, from 1
+  uint32_t object;    // the object that defines it (LIBRARY_OBJECT)
   uint32_t name_size;
   uint32_t reserved;
 };
 static_assert(sizeof(LibraryFunctionRecord) == 32);
 
 // LibraryCallRecord::h.flags.
-inline constexpr uint16_t kLibraryCallUnfinished = 0x1;  // never returned to its caller (exit,
-    // longjmp, an exception, a function that does not return): `result`, duration unknown
-inline constexpr uint16_t kLibraryCallNoExit = 0x2;  // recorded at entry by design (a function
-    // that must not be returned through: setjmp, vfork, exit, ...); duration unknown
+inline constexpr uint16_t kLibraryCallUnfinished =
+    0x1;  // never returned to its caller (exit,
+          // longjmp, an exception, a function that does not return): `result`, duration unknown
+inline constexpr uint16_t kLibraryCallNoExit =
+    0x2;  // recorded at entry by design (a function
+          // that must not be returned through: setjmp, vfork, exit, ...); duration unknown
 
 // One call of a traced function, written when it returned (or, flagged, at entry or when it
 // was found abandoned). `args` are the first six integer argument registers at entry
@@ -490,12 +492,12 @@ struct LibraryCallRecord {
   uint64_t ts_ns;        // entry
   uint64_t duration_ns;  // entry to return; 0 when unfinished or not observed
   uint32_t tid;
-  uint32_t function;     // LIBRARY_FUNCTION of this process image
+  uint32_t function;       // LIBRARY_FUNCTION of this process image
   uint32_t caller_object;  // the calling object (LIBRARY_OBJECT), 0: unknown
   uint16_t text_size;
   uint16_t text_args;
-  uint64_t caller;       // return address in the caller (absolute)
-  uint64_t result;       // rax at return
+  uint64_t caller;  // return address in the caller (absolute)
+  uint64_t result;  // rax at return
   uint64_t args[6];
 };
 static_assert(sizeof(LibraryCallRecord) == 104);
@@ -513,15 +515,15 @@ inline constexpr uint16_t kLibraryCallResultText = 1u << 6;
 struct SystemMemoryRecord {
   RecordHeader h;
   uint64_t ts_ns;
-  uint64_t total;      // MemTotal
+  uint64_t total;  // MemTotal
   uint64_t used;
-  uint64_t free;       // MemFree
-  uint64_t available;  // MemAvailable
-  uint64_t buffers;    // Buffers
-  uint64_t cache;      // Cached + SReclaimable
-  uint64_t shared;     // Shmem
-  uint64_t swap_total; // SwapTotal
-  uint64_t swap_used;  // SwapTotal - SwapFree
+  uint64_t free;        // MemFree
+  uint64_t available;   // MemAvailable
+  uint64_t buffers;     // Buffers
+  uint64_t cache;       // Cached + SReclaimable
+  uint64_t shared;      // Shmem
+  uint64_t swap_total;  // SwapTotal
+  uint64_t swap_used;   // SwapTotal - SwapFree
 };
 static_assert(sizeof(SystemMemoryRecord) == 88);
 
@@ -581,7 +583,7 @@ enum class SystemItemKind : uint16_t {
 struct SystemItemRecord {
   RecordHeader h;  // flags: SystemItemKind
   uint64_t ts_ns;
-  uint32_t id;     // the pid of a process; 0 otherwise
+  uint32_t id;  // the pid of a process; 0 otherwise
   uint32_t reserved;
   char name[32];
   uint64_t values[8];
@@ -596,23 +598,23 @@ static_assert(sizeof(SystemItemRecord) == 120);
 // does not say the size that was asked for); bytes allocated are the requested sizes. A realloc
 // that moves or resizes a block counts as one free of the old block and one allocation.
 struct HeapCountersRecord {
-  RecordHeader h;              // flags: kHeapCountersFinal
-  uint64_t ts_ns;              // when the collector read the counters
-  uint64_t alloc_count;        // blocks handed out (malloc family, realloc's new block)
-  uint64_t alloc_bytes;        // their requested sizes
-  uint64_t alloc_usable_bytes; // their usable sizes
-  uint64_t free_count;         // blocks released (free, realloc's old block)
-  uint64_t free_usable_bytes;  // their usable sizes
-  uint64_t peak_usable_bytes;  // highest live heap (usable bytes) seen by the shared total
-  uint64_t peak_bound_bytes;   // the true peak lies within peak_usable_bytes +- this
-  uint64_t sample_bytes;       // the sampler's mean (--sample-bytes)
-  uint64_t samples_untracked;  // samples dropped because the sampled-block set was full
-  uint32_t threads;            // most threads counting at once (peak_bound = threads x flush)
-  uint32_t flush_bytes;        // per-thread live delta that triggers a flush to the total
+  RecordHeader h;               // flags: kHeapCountersFinal
+  uint64_t ts_ns;               // when the collector read the counters
+  uint64_t alloc_count;         // blocks handed out (malloc family, realloc's new block)
+  uint64_t alloc_bytes;         // their requested sizes
+  uint64_t alloc_usable_bytes;  // their usable sizes
+  uint64_t free_count;          // blocks released (free, realloc's old block)
+  uint64_t free_usable_bytes;   // their usable sizes
+  uint64_t peak_usable_bytes;   // highest live heap (usable bytes) seen by the shared total
+  uint64_t peak_bound_bytes;    // the true peak lies within peak_usable_bytes +- this
+  uint64_t sample_bytes;        // the sampler's mean (--sample-bytes)
+  uint64_t samples_untracked;   // samples dropped because the sampled-block set was full
+  uint32_t threads;             // most threads counting at once (peak_bound = threads x flush)
+  uint32_t flush_bytes;         // per-thread live delta that triggers a flush to the total
   // Since format 1.5 (0 in older records and in the shim's counters, which cannot say):
-  uint64_t peak_ts_ns;           // when the peak was reached
-  uint64_t untracked_frees;      // frees of addresses that were not live
-  uint64_t replaced_live_blocks; // allocations at an address still live (a missed free)
+  uint64_t peak_ts_ns;            // when the peak was reached
+  uint64_t untracked_frees;       // frees of addresses that were not live
+  uint64_t replaced_live_blocks;  // allocations at an address still live (a missed free)
   // kHeapCountersCounted only: the highest sum of the live heaps of every image counted so
   // far (the trace-wide peak, in the order the records are written) and when it was reached.
   uint64_t all_images_peak_bytes;
@@ -670,7 +672,8 @@ constexpr uint32_t AlignRecordSize(uint64_t n) {
 // biggest; a MODULE with a PATH_MAX path is next).
 inline constexpr uint32_t kMaxRecordSize = 8192;
 static_assert(sizeof(StackRecord) + kMaxStackDepth * 8 <= kMaxRecordSize);
-static_assert(sizeof(ModuleRecord) + kMaxModuleSegments * sizeof(ModuleSegment) +
-                  kMaxBuildIdSize + 4096 <= kMaxRecordSize);
+static_assert(sizeof(ModuleRecord) + kMaxModuleSegments * sizeof(ModuleSegment) + kMaxBuildIdSize +
+                  4096 <=
+              kMaxRecordSize);
 
 }  // namespace memwrap

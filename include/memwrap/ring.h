@@ -5,8 +5,8 @@
 //  * One memfd per traced process, created by the shim, passed to the collector with
 //    SCM_RIGHTS (see handshake.h), mapped MAP_SHARED by both. Nothing is named in /dev/shm.
 //  * Layout: a RingHeader (first 256 bytes of a 64 KiB header area whose bytes from 4 KiB on
-//    hold the HeapCounterArea, used in sampled mode only), then `capacity` data bytes. capacity is a power of
-//    two, a multiple of 4096, between kMinRingCapacity and kMaxRingCapacity.
+//    hold the HeapCounterArea, used in sampled mode only), then `capacity` data bytes. capacity is
+//    a power of two, a multiple of 4096, between kMinRingCapacity and kMaxRingCapacity.
 //  * Positions (head, tail) are 64-bit byte counters that never wrap; the data offset of
 //    position p is p & (capacity - 1).
 //  * A slot is an 8-byte commit tag followed by one record (records.h). The tag is written
@@ -47,9 +47,9 @@
 // read out of bounds.
 #pragma once
 
-#include <atomic>
 #include <stddef.h>
 #include <stdint.h>
+#include <atomic>
 
 namespace memwrap {
 
@@ -244,9 +244,9 @@ inline constexpr uint64_t kMaxThreadRingCapacity = 4ull << 20;
 
 struct alignas(64) ThreadRingHeader {
   // The writer's line.
-  std::atomic<uint32_t> owner;  // tid of the thread writing here, 0 when free
-  std::atomic<uint32_t> busy;   // 1 from before the writer reads the clock until it published
-  std::atomic<uint64_t> head;   // bytes published (never wraps)
+  std::atomic<uint32_t> owner;     // tid of the thread writing here, 0 when free
+  std::atomic<uint32_t> busy;      // 1 from before the writer reads the clock until it published
+  std::atomic<uint64_t> head;      // bytes published (never wraps)
   std::atomic<uint64_t> floor_ts;  // ts_ns of the last record the writer timed
   uint8_t pad0[40];
   // The collector's line.
@@ -281,7 +281,8 @@ constexpr bool IsValidRingCapacity(uint64_t capacity) {
          (capacity & (capacity - 1)) == 0;
 }
 
-constexpr uint64_t CommitTag(uint64_t position) { return position ^ kCommitTagXor; }
-
+constexpr uint64_t CommitTag(uint64_t position) {
+  return position ^ kCommitTagXor;
+}
 
 }  // namespace memwrap

@@ -14,9 +14,10 @@
 
 namespace memwrap {
 
-inline constexpr const char* kEnvStacks = "MEMWRAP_STACKS";             // full | none | sampled
-inline constexpr const char* kEnvSampleBytes = "MEMWRAP_SAMPLE_BYTES";  // mean bytes between samples
-inline constexpr const char* kEnvOnFull = "MEMWRAP_ON_FULL";            // block | drop
+inline constexpr const char* kEnvStacks = "MEMWRAP_STACKS";  // full | none | sampled
+inline constexpr const char* kEnvSampleBytes =
+    "MEMWRAP_SAMPLE_BYTES";                                    // mean bytes between samples
+inline constexpr const char* kEnvOnFull = "MEMWRAP_ON_FULL";   // block | drop
 inline constexpr const char* kEnvBuffers = "MEMWRAP_BUFFERS";  // per-process | per-thread
 // The sampler's seed (a positive decimal): the same program with the same seed samples the
 // same allocations. Unset: a seed from the clock.
@@ -64,12 +65,12 @@ inline bool ParseNumber(const char* text, uint64_t* value) {
 // all are valid, else the name of the first variable whose value is not.
 inline const char* ParseShimSettings(const char* ring_capacity, const char* stack_depth,
                                      const char* stacks, const char* sample_bytes,
-                                     const char* on_full, const char* buffers,
-                                     ShimSettings* out) {
+                                     const char* on_full, const char* buffers, ShimSettings* out) {
   using settings_detail::ParseNumber;
   uint64_t number = 0;
   if (ring_capacity != nullptr) {
-    if (!ParseNumber(ring_capacity, &number) || !IsValidRingCapacity(number)) return "MEMWRAP_BUFFER";
+    if (!ParseNumber(ring_capacity, &number) || !IsValidRingCapacity(number))
+      return "MEMWRAP_BUFFER";
     out->ring_capacity = number;
   }
   if (stack_depth != nullptr) {

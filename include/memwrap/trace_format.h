@@ -37,10 +37,10 @@ struct FileHeader {
   char magic[8];
   uint16_t format_major;
   uint16_t format_minor;
-  uint32_t header_size;          // sizeof(FileHeader); a reader skips anything beyond it
-  uint64_t created_realtime_ns;  // CLOCK_REALTIME when the trace was created
-  uint64_t created_monotonic_ns; // CLOCK_MONOTONIC at the same instant: every ts_ns in the file
-                                 // is CLOCK_MONOTONIC; add (realtime - monotonic) for wall time
+  uint32_t header_size;           // sizeof(FileHeader); a reader skips anything beyond it
+  uint64_t created_realtime_ns;   // CLOCK_REALTIME when the trace was created
+  uint64_t created_monotonic_ns;  // CLOCK_MONOTONIC at the same instant: every ts_ns in the file
+                                  // is CLOCK_MONOTONIC; add (realtime - monotonic) for wall time
   uint8_t reserved[28];
   uint32_t header_crc32;  // since 1.3: CRC-32 of the 60 bytes before this field; one flipped
                           // bit would otherwise silently move every time in the trace
@@ -56,8 +56,8 @@ enum class ChunkType : uint16_t {
 
 enum class ChunkCodec : uint16_t {
   kNone = 0,
-  kZstd = 1,        // zstd(payload)
-  kZstdPacked = 2,  // zstd(packed records), see tracer/tracefile/record_packing.h; records only
+  kZstd = 1,          // zstd(payload)
+  kZstdPacked = 2,    // zstd(packed records), see tracer/tracefile/record_packing.h; records only
   kZstdColumnar = 3,  // zstd(columnar records), see tracer/tracefile/columnar_codec.h; records
                       // only; since 1.2
   kZstdColumnarSplit = 4,  // codec 3 with its varints split in two columns each and its

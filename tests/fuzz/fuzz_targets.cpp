@@ -20,9 +20,9 @@
 #include "ring_consumer.h"
 #include "system_timeline.h"
 #include "trace_stream.h"
-#include "tracefile/record_cursor.h"
 #include "tracefile/column_frames.h"
 #include "tracefile/columnar_codec.h"
+#include "tracefile/record_cursor.h"
 #include "tracefile/record_packing.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
@@ -83,10 +83,10 @@ void AppendChunk(std::vector<uint8_t>* out, ChunkHeader chunk, ChunkCodec codec,
 }
 
 struct Recoding {
-  bool pack_stored;          // bit 2
-  bool compress_packed;      // bit 3
-  bool columnar_stored;      // bit 4
-  bool compress_columnar;    // bit 5
+  bool pack_stored;        // bit 2
+  bool compress_packed;    // bit 3
+  bool columnar_stored;    // bit 4
+  bool compress_columnar;  // bit 5
 };
 
 // Flags bits 2 to 5 (fuzz_targets.h): records chunks re-encoded as codec 2 (packed + zstd) or
@@ -139,8 +139,9 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
       ByteBuffer decoded;
       if (CompressColumns(zstd, data, size, &packed, &error)) {
         const ChunkCodec codec = ChunkCodec(chunk.codec);
-        const ColumnarVersion version = codec == ChunkCodec::kZstdColumnar ? ColumnarVersion::kCodec3
-                                                                       : ColumnarVersion::kCodec4;
+        const ColumnarVersion version = codec == ChunkCodec::kZstdColumnar
+                                            ? ColumnarVersion::kCodec3
+                                            : ColumnarVersion::kCodec4;
         if (ColumnarCodec::Decode(data, size, kMaxChunkRawSize, &decoded, &error, version)) {
           chunk.raw_size = uint32_t(decoded.size());
         }
@@ -165,8 +166,7 @@ void Repack(std::vector<uint8_t>* trace, const Recoding& recoding) {
         chunk.raw_size = uint32_t(records.size());
       }
     } else {
-      out.insert(out.end(), t.begin() + ptrdiff_t(offset),
-                 t.begin() + ptrdiff_t(payload + stored));
+      out.insert(out.end(), t.begin() + ptrdiff_t(offset), t.begin() + ptrdiff_t(payload + stored));
       offset = payload + stored;
       continue;
     }
@@ -189,8 +189,8 @@ void FixChecksums(std::vector<uint8_t>* trace) {
   FileHeader file;
   memcpy(&file, t.data(), sizeof(file));
   if (file.header_size < sizeof(FileHeader) || file.header_size > t.size()) return;
-  file.header_crc32 = uint32_t(
-      crc32(0, reinterpret_cast<const Bytef*>(&file), offsetof(FileHeader, header_crc32)));
+  file.header_crc32 =
+      uint32_t(crc32(0, reinterpret_cast<const Bytef*>(&file), offsetof(FileHeader, header_crc32)));
   memcpy(t.data(), &file, sizeof(file));
   for (uint64_t offset = file.header_size; t.size() - offset >= sizeof(ChunkHeader);) {
     ChunkHeader chunk;
@@ -458,8 +458,8 @@ std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> trace(data + 1, data + size);
   if (flags & 2) Reframe(&trace);
   if (flags & 0x3c) {
-    Repack(&trace, Recoding{(flags & 4) != 0, (flags & 8) != 0, (flags & 0x10) != 0,
-                            (flags & 0x20) != 0});
+    Repack(&trace,
+           Recoding{(flags & 4) != 0, (flags & 8) != 0, (flags & 0x10) != 0, (flags & 0x20) != 0});
   }
   if (flags & 1) FixChecksums(&trace);
   return trace;
@@ -468,7 +468,8 @@ std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size) {
 void TraceReaderTarget(const uint8_t* data, size_t size) {
   const std::string path = WriteTrace(TraceFileOfInput(data, size));
   try {
-    Report report = BuildReport(path, ReportOptions{.top = SIZE_MAX, .process = 0, .suppressions = ""});
+    Report report =
+        BuildReport(path, ReportOptions{.top = SIZE_MAX, .process = 0, .suppressions = ""});
     CheckReport(report);
   } catch (const TraceError&) {
     // A clear refusal: what a damaged or hostile trace must get.
@@ -488,7 +489,6 @@ void TraceReaderTarget(const uint8_t* data, size_t size) {
   }
 }
 
-
 void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   if (size == 0) return;
   static ZSTD_CCtx* const compress = ZSTD_createCCtx();
@@ -498,7 +498,8 @@ void ColumnarCodecTarget(const uint8_t* data, size_t size) {
   static ColumnarDecoder decoder;
   constexpr size_t kStated = 1 << 20;
   const uint8_t mode = data[0] % 3;
-  const ColumnarVersion version = (data[0] / 3) % 2 == 0 ? ColumnarVersion::kCodec3 : ColumnarVersion::kCodec4;
+  const ColumnarVersion version =
+      (data[0] / 3) % 2 == 0 ? ColumnarVersion::kCodec3 : ColumnarVersion::kCodec4;
   ColumnarEncoder& encoder = version == ColumnarVersion::kCodec3 ? whole_encoder : split_encoder;
   ++data;
   --size;

@@ -38,9 +38,9 @@ void InitEnvironment();
 //                packed records as the input gives them (so Unpack sees hostile varints and
 //                record headers); its raw_size becomes what they unpack to, when they do;
 //   flags bit 4: (when bit 2 is clear) re-encode every records chunk stored with codec 0 as
-//                codec 4 (what TraceWriter writes): its longest prefix of well-framed records is encoded with
-//                ColumnarCodec::Encode and its columns compressed (CompressColumns), so that
-//                mutated records reach the columnar encoder and decoder;
+//                codec 4 (what TraceWriter writes): its longest prefix of well-framed records is
+//                encoded with ColumnarCodec::Encode and its columns compressed (CompressColumns),
+//                so that mutated records reach the columnar encoder and decoder;
 //   flags bit 5: then compress the columns of every chunk marked codec 3 or 4 whose payload is a
 //                columnar form as the input gives it (directory of column sizes, columns: see
 //                column_frames.h), so that ColumnarDecoder sees hostile columns; its raw_size

@@ -3,6 +3,10 @@
 
 #include "memwrap/plugin.h"
 
-__attribute__((constructor)) static void crash(void) { raise(SIGSEGV); }
+__attribute__((constructor)) static void crash(void) {
+  raise(SIGSEGV);
+}
 
-int memwrap_plugin_api_version(void) { return MEMWRAP_PLUGIN_API_VERSION; }
+int memwrap_plugin_api_version(void) {
+  return MEMWRAP_PLUGIN_API_VERSION;
+}

@@ -33,7 +33,9 @@ static char value[256];
 static unsigned long long events;
 static unsigned long long allocations;
 
-int memwrap_plugin_drops_allocations(void) { return strcmp(mode, "drop-below") == 0; }
+int memwrap_plugin_drops_allocations(void) {
+  return strcmp(mode, "drop-below") == 0;
+}
 
 static struct counts* counts_of(uint32_t pid) {
   for (int i = 0; i < MAX_PROCESSES; ++i) {
@@ -46,7 +48,9 @@ static struct counts* counts_of(uint32_t pid) {
   return &processes[MAX_PROCESSES - 1];
 }
 
-int memwrap_plugin_api_version(void) { return MEMWRAP_PLUGIN_API_VERSION; }
+int memwrap_plugin_api_version(void) {
+  return MEMWRAP_PLUGIN_API_VERSION;
+}
 
 int memwrap_plugin_init(const memwrap_plugin_host* host) {
   const char* argument = host->argument;

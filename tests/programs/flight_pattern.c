@@ -13,9 +13,15 @@
 
 #include "memwrap/memwrap.h"
 
-__attribute__((noinline)) static void* early_keep(size_t size) { return malloc(size); }
-__attribute__((noinline)) static void* churn(size_t size) { return malloc(size); }
-__attribute__((noinline)) static void* big_step(size_t size) { return malloc(size); }
+__attribute__((noinline)) static void* early_keep(size_t size) {
+  return malloc(size);
+}
+__attribute__((noinline)) static void* churn(size_t size) {
+  return malloc(size);
+}
+__attribute__((noinline)) static void* big_step(size_t size) {
+  return malloc(size);
+}
 
 int main(int argc, char** argv) {
   const long page = 4096;

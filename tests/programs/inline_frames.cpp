@@ -22,9 +22,13 @@ struct Capture {
 
 // noipa: really called (not inlined, cloned or analysed away), so its return address lies in
 // the code Inner was inlined into.
-__attribute__((noipa)) void* ReturnAddress() { return __builtin_return_address(0); }
+__attribute__((noipa)) void* ReturnAddress() {
+  return __builtin_return_address(0);
+}
 
-// Statement and call on one line each: __LINE__ is the line of the call.
+// Statement and call on one line each: __LINE__ is the line of the call (so clang-format must
+// not split them).
+// clang-format off
 __attribute__((always_inline)) inline void Inner(Capture* c) {
   c->inner_line = __LINE__; c->return_address = ReturnAddress();
 }
@@ -36,6 +40,7 @@ __attribute__((always_inline)) inline void Middle(Capture* c) {
 __attribute__((noinline, noclone)) void Outer(Capture* c) {
   c->outer_line = __LINE__; Middle(c);
 }
+// clang-format on
 
 void PrintModule(const dl_phdr_info* info, const char* path) {
   printf("module %lx ", static_cast<unsigned long>(info->dlpi_addr));
@@ -92,8 +97,8 @@ int main() {
   memwrap_test::Capture c;
   memwrap_test::Outer(&c);
   dl_iterate_phdr(memwrap_test::OnModule, nullptr);
-  printf("inline %lx %d %d %d\n", reinterpret_cast<unsigned long>(c.return_address),
-         c.inner_line, c.middle_line, c.outer_line);
+  printf("inline %lx %d %d %d\n", reinterpret_cast<unsigned long>(c.return_address), c.inner_line,
+         c.middle_line, c.outer_line);
   printf("libc %lx\n", reinterpret_cast<unsigned long>(memwrap_test::g_libc_return_address));
   return 0;
 }

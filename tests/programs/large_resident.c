@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   const size_t size = (size_t)(argc > 1 ? atol(argv[1]) : 1024) << 20;
   char* p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return 3;
-  madvise(p, size, MADV_NOHUGEPAGE);  /* huge pages would make the walk cheap */
+  madvise(p, size, MADV_NOHUGEPAGE); /* huge pages would make the walk cheap */
   memset(p, 1, size);
   const struct timespec hold = {1, 0};
   nanosleep(&hold, NULL);

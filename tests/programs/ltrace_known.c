@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int compare(const void* a, const void* b) { return *(const int*)a - *(const int*)b; }
+static int compare(const void* a, const void* b) {
+  return *(const int*)a - *(const int*)b;
+}
 
 int main(void) {
   setlocale(LC_ALL, "C");

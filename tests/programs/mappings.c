@@ -33,8 +33,9 @@ int main(void) {
   for (int i = 0; i < 4096; ++i) small[i] = malloc(256);
   if (sbrk(4 * page) == (void*)-1) return 8;
   for (int i = 0; i < 4096; ++i) free(small[i]);
-  printf("expected_peak_mapped_bytes=%ld\nexpected_mmaps=2\nexpected_munmaps=3\n"
-         "expected_mremaps=2\nexpected_brks=2\nexpected_final_mapped_bytes=%ld\n", 23 * page,
-         8 * page);
+  printf(
+      "expected_peak_mapped_bytes=%ld\nexpected_mmaps=2\nexpected_munmaps=3\n"
+      "expected_mremaps=2\nexpected_brks=2\nexpected_final_mapped_bytes=%ld\n",
+      23 * page, 8 * page);
   return 0;
 }

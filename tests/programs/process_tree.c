@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char** g_exec_argv;
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "calls") == 0 && argc == 4) {
     const int rounds = (int)(atof(argv[2]) * 1000);
     for (int i = 0; i < rounds; ++i) {
-      if (syscall(SYS_getppid) < 0) return 5;  /* e.g. ENOSYS: a seccomp filter left behind */
+      if (syscall(SYS_getppid) < 0) return 5; /* e.g. ENOSYS: a seccomp filter left behind */
       struct timespec pause_for = {0, 1000 * 1000};
       nanosleep(&pause_for, NULL);
     }

@@ -55,9 +55,8 @@ int main(void) {
     ++frees;
   }
   char line[160];
-  int length = snprintf(line, sizeof(line),
-                        "expected_allocations=%llu\nexpected_frees=%llu\nexpected_bytes=%llu\n",
-                        (unsigned long long)allocations, (unsigned long long)frees,
-                        (unsigned long long)bytes);
+  int length = snprintf(
+      line, sizeof(line), "expected_allocations=%llu\nexpected_frees=%llu\nexpected_bytes=%llu\n",
+      (unsigned long long)allocations, (unsigned long long)frees, (unsigned long long)bytes);
   return write(STDOUT_FILENO, line, (size_t)length) == length ? 0 : 3;
 }

@@ -12,8 +12,8 @@
  * Prints expected_allocations=N (every recorded allocation comes after the switch).
  */
 #include <linux/filter.h>
-#include <malloc.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +27,23 @@ enum { kCount = 1000 };
 void* __libc_malloc(size_t size);
 void __libc_free(void* block);
 
-#define ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-                  BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+#define ALLOW(nr) \
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 static int EnterFilter(int raw) {
   struct sock_filter filter[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-      ALLOW(SYS_read), ALLOW(SYS_write), ALLOW(SYS_exit), ALLOW(SYS_exit_group),
-      ALLOW(SYS_brk), ALLOW(SYS_mmap), ALLOW(SYS_munmap), ALLOW(SYS_mremap),
-      ALLOW(SYS_madvise), ALLOW(SYS_mprotect), ALLOW(SYS_rt_sigreturn),
+      ALLOW(SYS_read),
+      ALLOW(SYS_write),
+      ALLOW(SYS_exit),
+      ALLOW(SYS_exit_group),
+      ALLOW(SYS_brk),
+      ALLOW(SYS_mmap),
+      ALLOW(SYS_munmap),
+      ALLOW(SYS_mremap),
+      ALLOW(SYS_madvise),
+      ALLOW(SYS_mprotect),
+      ALLOW(SYS_rt_sigreturn),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
   };
   struct sock_fprog program = {(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter};

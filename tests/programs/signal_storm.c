@@ -50,8 +50,10 @@ int main(void) {
   int reaped = 0;
   while (reaped < 51) {
     pid_t pid = waitpid(-1, NULL, 0);
-    if (pid > 0) ++reaped;
-    else if (pid < 0) break;
+    if (pid > 0)
+      ++reaped;
+    else if (pid < 0)
+      break;
   }
   return terms == 1000 && reaped == 51 ? 0 : 5;
 }

@@ -12,8 +12,9 @@
 
 static int WriteLine(long number) {
   char line[128];
-  int n = snprintf(line, sizeof(line), "line %ld %s\n", number,
-                   "................................................................................");
+  int n =
+      snprintf(line, sizeof(line), "line %ld %s\n", number,
+               "................................................................................");
   return write(STDOUT_FILENO, line, (size_t)n) == n ? 0 : -1;
 }
 

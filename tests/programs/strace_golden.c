@@ -15,8 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void on_usr1(int sig) { (void)sig; }
-static void on_segv(int sig) { (void)sig; _exit(3); }  /* int $0x80 refused (no IA32 emulation) */
+static void on_usr1(int sig) {
+  (void)sig;
+}
+static void on_segv(int sig) {
+  (void)sig;
+  _exit(3);
+} /* int $0x80 refused (no IA32 emulation) */
 
 int main(int argc, char** argv) {
   if (argc < 2) return 2;

@@ -37,7 +37,7 @@ static void* worker(void* arg) {
     worker_churn();
   }
   pthread_barrier_wait(&all_allocated);
-  pthread_barrier_wait(&all_allocated);  /* nobody frees before everyone has allocated */
+  pthread_barrier_wait(&all_allocated); /* nobody frees before everyone has allocated */
   for (int i = 0; i < blocks_per_thread; ++i) free(mine[i]);
   return NULL;
 }

@@ -1,6 +1,6 @@
-/* Writes its MEMWRAP_SOCKET value (from /proc/self/environ) to SOCKET_FILE, waits until GO_FILE exists, then makes COUNT
- * allocations of 100 bytes (each freed) and exits 0: a test can act on the recording (connect
- * to its collector as someone else) while this program is known to be running.
+/* Writes its MEMWRAP_SOCKET value (from /proc/self/environ) to SOCKET_FILE, waits until GO_FILE
+ * exists, then makes COUNT allocations of 100 bytes (each freed) and exits 0: a test can act on the
+ * recording (connect to its collector as someone else) while this program is known to be running.
  * usage: waits_for_go SOCKET_FILE GO_FILE COUNT */
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   snprintf(partial, sizeof(partial), "%s.partial", argv[1]);
   int fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0 || write(fd, name, strlen(name)) != (ssize_t)strlen(name) || close(fd) != 0) return 3;
-  if (rename(partial, argv[1]) != 0) return 3;  /* whole, or not there */
+  if (rename(partial, argv[1]) != 0) return 3; /* whole, or not there */
   const struct timespec pause = {0, 10 * 1000 * 1000};
   while (access(argv[2], F_OK) != 0) nanosleep(&pause, NULL);
   const long count = atol(argv[3]);

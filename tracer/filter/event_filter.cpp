@@ -111,12 +111,13 @@ std::vector<Token> Tokenize(const std::string& text) {
     const char c = text[i];
     if (isalpha(static_cast<unsigned char>(c)) || c == '_') {
       token.type = Token::Type::kWord;
-      while (i < text.size() && (isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
-                                 text[i] == '.')) {
+      while (i < text.size() &&
+             (isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' || text[i] == '.')) {
         token.text += text[i++];
       }
     } else if (isdigit(static_cast<unsigned char>(c)) ||
-               (c == '-' && i + 1 < text.size() && isdigit(static_cast<unsigned char>(text[i + 1])))) {
+               (c == '-' && i + 1 < text.size() &&
+                isdigit(static_cast<unsigned char>(text[i + 1])))) {
       token.type = Token::Type::kNumber;
       token.text += text[i++];
       while (i < text.size() && (isalnum(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
@@ -245,8 +246,8 @@ class Parser {
     }
     if (info == nullptr || (node.top_only && info->type != FieldType::kStackText &&
                             info->type != FieldType::kStackNumber)) {
-      throw FilterSyntaxError(name.column, "unknown field '" + name.text + "' (fields: " +
-                                               FilterFieldNames() + ")");
+      throw FilterSyntaxError(
+          name.column, "unknown field '" + name.text + "' (fields: " + FilterFieldNames() + ")");
     }
     node.field = info->field;
     node.field_type = info->type;
@@ -254,8 +255,8 @@ class Parser {
     static const struct {
       const char* spelling;
       Op op;
-    } kOps[] = {{"==", Op::kEqual},     {"=", Op::kEqual},         {"!=", Op::kNotEqual},
-                {"<", Op::kLess},       {"<=", Op::kLessEqual},    {">", Op::kGreater},
+    } kOps[] = {{"==", Op::kEqual},        {"=", Op::kEqual},      {"!=", Op::kNotEqual},
+                {"<", Op::kLess},          {"<=", Op::kLessEqual}, {">", Op::kGreater},
                 {">=", Op::kGreaterEqual}, {"~", Op::kGlob},       {"!~", Op::kNotGlob}};
     bool found = false;
     for (const auto& candidate : kOps) {
@@ -282,12 +283,12 @@ class Parser {
     const bool glob = node->op == Op::kGlob || node->op == Op::kNotGlob;
     if (textual ? (ordering && !glob) || (glob && node->field_type == FieldType::kKind) : glob) {
       throw FilterSyntaxError(op.column, "'" + op.text + "' does not apply to '" + field.text +
-                                             "' (" + (textual ? "==, != and ~, !~ do" : "a number") +
-                                             ")");
+                                             "' (" +
+                                             (textual ? "==, != and ~, !~ do" : "a number") + ")");
     }
     if (value.type == Token::Type::kEnd || value.type == Token::Type::kSymbol) {
-      throw FilterSyntaxError(value.column, "expected a value after '" + op.text + "', found " +
-                                                Describe(value));
+      throw FilterSyntaxError(value.column,
+                              "expected a value after '" + op.text + "', found " + Describe(value));
     }
     switch (node->field_type) {
       case FieldType::kKind:
@@ -314,9 +315,10 @@ class Parser {
             return;
           }
         }
-        throw FilterSyntaxError(value.column, "expected a size (e.g. 64KiB, 1.5GiB, 4096 or "
-                                              "0x7f00) after '" + op.text + "', found " +
-                                                  Describe(value));
+        throw FilterSyntaxError(value.column,
+                                "expected a size (e.g. 64KiB, 1.5GiB, 4096 or "
+                                "0x7f00) after '" +
+                                    op.text + "', found " + Describe(value));
       case FieldType::kTime:
         if (value.type == Token::Type::kNumber && ParseDuration(value.text, &node->number)) return;
         throw FilterSyntaxError(value.column, "expected a duration (e.g. 10ms, 2s, 1m30s) after '" +
@@ -374,7 +376,9 @@ bool TextMatches(std::string_view value, Op op, const std::string& wanted) {
   return value == wanted;
 }
 
-bool Negated(Op op) { return op == Op::kNotEqual || op == Op::kNotGlob; }
+bool Negated(Op op) {
+  return op == Op::kNotEqual || op == Op::kNotGlob;
+}
 
 std::optional<uint64_t> NumberOf(const FilterEvent& event, Field field) {
   switch (field) {
@@ -470,8 +474,8 @@ bool EventFilter::Matches(const FilterEvent& event) const {
 
 bool EventFilter::ReadsStack() const {
   return std::any_of(nodes_.begin(), nodes_.end(), [](const Node& node) {
-    return node.type == Node::Type::kCompare && (node.field_type == FieldType::kStackText ||
-                                                 node.field_type == FieldType::kStackNumber);
+    return node.type == Node::Type::kCompare &&
+           (node.field_type == FieldType::kStackText || node.field_type == FieldType::kStackNumber);
   });
 }
 

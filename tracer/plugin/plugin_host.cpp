@@ -74,9 +74,9 @@ struct Host {
   FiniFn fini = nullptr;
   bool drops_allocations = false;
 
-  std::vector<PluginRequest> requests;  // of the batch being handled
-  uint64_t now_ns = 0;                  // the time of the record being handled
-  Symbolizer symbolizer;                // by image
+  std::vector<PluginRequest> requests;            // of the batch being handled
+  uint64_t now_ns = 0;                            // the time of the record being handled
+  Symbolizer symbolizer;                          // by image
   std::unordered_map<uint32_t, uint32_t> images;  // pid -> its current image, from 1
   uint32_t next_image = 1;
   std::unordered_map<uint64_t, std::vector<uint64_t>> stacks;  // image << 32 | id -> frames
@@ -228,11 +228,31 @@ void Tick(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader& h
   MemorySampleRecord r;
   if (host.on_tick != nullptr && CopyRecord(record, header.size, &r)) {
     const Host::Heap& heap = host.heaps[pid];
-    memwrap_plugin_tick tick{sizeof(tick), pid, r.ts_ns, r.rss,
+    memwrap_plugin_tick tick{sizeof(tick),
+                             pid,
+                             r.ts_ns,
+                             r.rss,
                              (r.h.flags & kMemorySampleWithoutPss) ? 0 : r.pss,
-                             r.hwm, heap.bytes, heap.blocks.size()};
+                             r.hwm,
+                             heap.bytes,
+                             heap.blocks.size()};
     host.on_tick(&host.api, &tick);
   }
+}
+
+// An event of `kind` without a stack or a mark name (SetStack and the MARK case add those).
+memwrap_plugin_event Event(uint32_t kind, uint32_t pid, uint32_t tid, uint64_t time_ns,
+                           uint64_t address, uint64_t old_address, uint64_t bytes) {
+  memwrap_plugin_event event{};
+  event.size = sizeof(event);
+  event.kind = kind;
+  event.pid = pid;
+  event.tid = tid;
+  event.time_ns = time_ns;
+  event.address = address;
+  event.old_address = old_address;
+  event.bytes = bytes;
+  return event;
 }
 
 // The plugin event a record is, if it is one the plugin sees (a mark's name is kept in
@@ -243,8 +263,7 @@ bool EventOf(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader
   switch (type) {
     case RecordType::kAlloc:
       if (AllocRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_ALLOC, pid, r.tid, r.ts_ns, r.addr, 0, r.size,
-                  0, 0, nullptr, nullptr};
+        *event = Event(MEMWRAP_EVENT_ALLOC, pid, r.tid, r.ts_ns, r.addr, 0, r.size);
         SetStack(host, pid, r.stack, event);
         return true;
       }
@@ -252,40 +271,34 @@ bool EventOf(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader
     case RecordType::kFree:
     case RecordType::kReallocBegin:
       if (FreeRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event),
-                  uint32_t(type == RecordType::kFree ? MEMWRAP_EVENT_FREE
-                                                     : MEMWRAP_EVENT_REALLOC_BEGIN),
-                  pid, r.tid, r.ts_ns, r.addr, 0, 0, 0, 0, nullptr, nullptr};
+        *event = Event(type == RecordType::kFree ? MEMWRAP_EVENT_FREE : MEMWRAP_EVENT_REALLOC_BEGIN,
+                       pid, r.tid, r.ts_ns, r.addr, 0, 0);
         return true;
       }
       return false;
     case RecordType::kReallocEnd:
       if (ReallocEndRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_REALLOC, pid, r.tid, r.ts_ns, r.new_addr,
-                  r.old_addr, r.size, 0, 0, nullptr, nullptr};
+        *event = Event(MEMWRAP_EVENT_REALLOC, pid, r.tid, r.ts_ns, r.new_addr, r.old_addr, r.size);
         SetStack(host, pid, r.stack, event);
         return true;
       }
       return false;
     case RecordType::kMmap:
       if (MmapRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_MMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
-                  0, 0, nullptr, nullptr};
+        *event = Event(MEMWRAP_EVENT_MMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length);
         SetStack(host, pid, r.stack, event);
         return true;
       }
       return false;
     case RecordType::kMunmap:
       if (MunmapRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_MUNMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length,
-                  0, 0, nullptr, nullptr};
+        *event = Event(MEMWRAP_EVENT_MUNMAP, pid, r.tid, r.ts_ns, r.addr, 0, r.length);
         return true;
       }
       return false;
     case RecordType::kBrk:
       if (BrkRecord r; CopyRecord(record, header.size, &r)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_BRK, pid, r.tid, r.ts_ns, r.new_break,
-                  r.old_break, 0, 0, 0, nullptr, nullptr};
+        *event = Event(MEMWRAP_EVENT_BRK, pid, r.tid, r.ts_ns, r.new_break, r.old_break, 0);
         SetStack(host, pid, r.stack, event);
         return true;
       }
@@ -293,8 +306,8 @@ bool EventOf(Host& host, uint32_t pid, const uint8_t* record, const RecordHeader
     case RecordType::kMark:
       if (MarkRecord r;
           CopyRecord(record, header.size, &r) && ReadMarkName(record, header.size, mark)) {
-        *event = {sizeof(*event), MEMWRAP_EVENT_MARK, pid, r.tid, r.ts_ns, 0, 0, 0,
-                  0, 0, nullptr, mark->c_str()};
+        *event = Event(MEMWRAP_EVENT_MARK, pid, r.tid, r.ts_ns, 0, 0, 0);
+        event->mark = mark->c_str();
         return true;
       }
       return false;
@@ -354,9 +367,8 @@ bool AnswerBatch(Host& host, int fd, const std::vector<uint8_t>& payload) {
   AppendPluginValue(&out, PluginAnswerHead{uint32_t(keep.size()), uint32_t(host.requests.size())});
   out.insert(out.end(), keep.begin(), keep.end());
   for (const PluginRequest& request : host.requests) {
-    AppendPluginValue(&out, PluginRequestHead{uint32_t(request.kind), request.pid,
-                                              request.time_ns, uint32_t(request.text.size()),
-                                              0});
+    AppendPluginValue(&out, PluginRequestHead{uint32_t(request.kind), request.pid, request.time_ns,
+                                              uint32_t(request.text.size()), 0});
     out.insert(out.end(), request.text.begin(), request.text.end());
   }
   return SendFrame(fd, PluginFrame::kAnswer, out.data(), out.size());

@@ -58,14 +58,13 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   int pair[2];
   int status_pipe[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    throw std::runtime_error(std::string("cannot start its host (socketpair: ") +
-                             strerror(errno) + ")");
+    throw std::runtime_error(std::string("cannot start its host (socketpair: ") + strerror(errno) +
+                             ")");
   }
   UniqueFd ours(MovedHigh(pair[0]));
   UniqueFd theirs(MovedHigh(pair[1]));
   if (pipe2(status_pipe, O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("cannot start its host (pipe: ") + strerror(errno) +
-                             ")");
+    throw std::runtime_error(std::string("cannot start its host (pipe: ") + strerror(errno) + ")");
   }
   UniqueFd status_read(MovedHigh(status_pipe[0]));
   UniqueFd status_write(MovedHigh(status_pipe[1]));
@@ -91,13 +90,13 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t middle = 0;
-  const int error = posix_spawn(&middle, host_executable.c_str(), &actions, &attributes,
-                                argv.data(), environ);
+  const int error =
+      posix_spawn(&middle, host_executable.c_str(), &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
-    throw std::runtime_error("cannot start its host (" + host_executable + ": " +
-                             strerror(error) + ")");
+    throw std::runtime_error("cannot start its host (" + host_executable + ": " + strerror(error) +
+                             ")");
   }
   int middle_status = 0;
   while (waitpid(middle, &middle_status, 0) < 0 && errno == EINTR) {
@@ -118,8 +117,7 @@ PluginProcess::PluginProcess(const PluginSpec& spec, const std::string& host_exe
       payload.size() < 2 * sizeof(uint32_t)) {
     Fail(io == Io::kDone ? Io::kError : io);
     if (io == Io::kTimedOut) {
-      throw std::runtime_error("its host did not load it within " +
-                               HumanDuration(load_timeout_ns));
+      throw std::runtime_error("its host did not load it within " + HumanDuration(load_timeout_ns));
     }
     throw std::runtime_error("its host " + failure_ + " while loading it");
   }
@@ -137,8 +135,7 @@ PluginProcess::~PluginProcess() {
   if (!failed() && host_pid_ > 0) kill(host_pid_, SIGKILL);
 }
 
-PluginProcess::Io PluginProcess::WriteAll(const uint8_t* data, size_t size,
-                                          uint64_t deadline_ns) {
+PluginProcess::Io PluginProcess::WriteAll(const uint8_t* data, size_t size, uint64_t deadline_ns) {
   while (size > 0) {
     const ssize_t wrote = send(socket_.get(), data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (wrote > 0) {
@@ -179,8 +176,8 @@ PluginProcess::Io PluginProcess::ReadAll(uint8_t* data, size_t size, uint64_t de
   return Io::kDone;
 }
 
-PluginProcess::Io PluginProcess::ReadFrame(PluginFrameHeader* header,
-                                           std::vector<uint8_t>* payload, uint64_t deadline_ns) {
+PluginProcess::Io PluginProcess::ReadFrame(PluginFrameHeader* header, std::vector<uint8_t>* payload,
+                                           uint64_t deadline_ns) {
   if (Io io = ReadAll(reinterpret_cast<uint8_t*>(header), sizeof(*header), deadline_ns);
       io != Io::kDone) {
     return io;
@@ -284,8 +281,8 @@ std::string PluginProcess::DescribeEnd() {
     pollfd p{status_.get(), POLLIN, 0};
     const int ms = RemainingMs(deadline);
     if (ms == 0 || poll(&p, 1, ms) <= 0) break;
-    const ssize_t n = read(status_.get(), reinterpret_cast<char*>(&status) + got,
-                           sizeof(status) - got);
+    const ssize_t n =
+        read(status_.get(), reinterpret_cast<char*>(&status) + got, sizeof(status) - got);
     if (n <= 0) break;
     got += size_t(n);
   }
@@ -295,8 +292,9 @@ std::string PluginProcess::DescribeEnd() {
     return "ended";
   }
   if (WIFSIGNALED(status)) {
-    return WTERMSIG(status) == SIGKILL ? "was killed (signal 9)"
-                                       : "crashed (signal " + std::to_string(WTERMSIG(status)) + ")";
+    return WTERMSIG(status) == SIGKILL
+               ? "was killed (signal 9)"
+               : "crashed (signal " + std::to_string(WTERMSIG(status)) + ")";
   }
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   return "ended";

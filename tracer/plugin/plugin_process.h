@@ -33,8 +33,8 @@ class PluginProcess {
   // plugin_host.h) and waits until it has loaded the library, at most `load_timeout_ns`.
   // Throws std::runtime_error with a one-line reason when the library cannot be used.
   // `timeout_text`: --plugin-timeout as given, for messages.
-  PluginProcess(const PluginSpec& spec, const std::string& host_executable,
-                uint64_t timeout_ns, const std::string& timeout_text, uint64_t load_timeout_ns);
+  PluginProcess(const PluginSpec& spec, const std::string& host_executable, uint64_t timeout_ns,
+                const std::string& timeout_text, uint64_t load_timeout_ns);
   ~PluginProcess();  // kills a host that still runs
   PluginProcess(const PluginProcess&) = delete;
   PluginProcess& operator=(const PluginProcess&) = delete;

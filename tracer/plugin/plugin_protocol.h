@@ -70,7 +70,7 @@ struct PluginRequest {
   Kind kind = Kind::kMark;
   uint32_t pid = 0;
   uint64_t time_ns = 0;  // CLOCK_MONOTONIC: the time of the event the plugin was handling
-  std::string text;  // the mark's name, the dump's or the stop's reason
+  std::string text;      // the mark's name, the dump's or the stop's reason
 };
 
 // Appends one frame's header to `out` (its payload follows).

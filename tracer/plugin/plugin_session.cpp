@@ -64,8 +64,7 @@ void PluginSession::Attach(Collector* collector, FlightRecorder* flight, bool qu
   });
 }
 
-void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size,
-                                  bool judging) {
+void PluginSession::OnHeapRecords(uint32_t pid, const uint8_t* records, size_t size, bool judging) {
   Saw(pid);
   // An image's PROCESS_START alone: the plugins have it from the collector's own records
   // (Attach), once.

@@ -28,17 +28,19 @@ constexpr uint64_t kOLargefile = 0100000;
 constexpr uint64_t kOTmpfileBit = 020000000;
 
 const FlagName kOpenFlags[] = {
-    {O_CREAT, "O_CREAT"},         {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},
-    {O_TRUNC, "O_TRUNC"},         {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
-    {04010000, "O_SYNC"},         {010000, "O_DSYNC"},        {040000, "O_DIRECT"},
-    {kOLargefile, "O_LARGEFILE"}, {0400000, "O_NOFOLLOW"},    {01000000, "O_NOATIME"},
-    {02000000, "O_CLOEXEC"},      {010000000, "O_PATH"},      {kOTmpfileBit | 0200000, "O_TMPFILE"},
-    {kOTmpfileBit, "__O_TMPFILE"}, {0200000, "O_DIRECTORY"},  {020000, "O_ASYNC"}};
+    {O_CREAT, "O_CREAT"},          {O_EXCL, "O_EXCL"},       {O_NOCTTY, "O_NOCTTY"},
+    {O_TRUNC, "O_TRUNC"},          {O_APPEND, "O_APPEND"},   {O_NONBLOCK, "O_NONBLOCK"},
+    {04010000, "O_SYNC"},          {010000, "O_DSYNC"},      {040000, "O_DIRECT"},
+    {kOLargefile, "O_LARGEFILE"},  {0400000, "O_NOFOLLOW"},  {01000000, "O_NOATIME"},
+    {02000000, "O_CLOEXEC"},       {010000000, "O_PATH"},    {kOTmpfileBit | 0200000, "O_TMPFILE"},
+    {kOTmpfileBit, "__O_TMPFILE"}, {0200000, "O_DIRECTORY"}, {020000, "O_ASYNC"}};
 
 std::string OpenFlags(uint64_t value) {
   const uint64_t mode = value & O_ACCMODE;
-  std::string text = mode == O_RDONLY ? "O_RDONLY" : mode == O_WRONLY ? "O_WRONLY"
-                     : mode == O_RDWR ? "O_RDWR" : "O_ACCMODE";
+  std::string text = mode == O_RDONLY   ? "O_RDONLY"
+                     : mode == O_WRONLY ? "O_WRONLY"
+                     : mode == O_RDWR   ? "O_RDWR"
+                                        : "O_ACCMODE";
   const uint64_t rest = value & ~uint64_t(O_ACCMODE) & 0xffffffffu;
   if (rest != 0) text += "|" + FormatFlags(rest, kOpenFlags, "0");
   return text;
@@ -56,7 +58,9 @@ const FlagName kAtFlags[] = {{AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"},
                              {AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"},
                              {AT_EMPTY_PATH, "AT_EMPTY_PATH"},
                              {0x8000, "AT_RECURSIVE"}};
-std::string AtFlags(uint64_t value) { return FormatFlags(value & 0xffffffffu, kAtFlags, "0"); }
+std::string AtFlags(uint64_t value) {
+  return FormatFlags(value & 0xffffffffu, kAtFlags, "0");
+}
 
 std::string AccessMode(uint64_t value) {
   static const FlagName kNames[] = {{R_OK, "R_OK"}, {W_OK, "W_OK"}, {X_OK, "X_OK"}};
@@ -65,10 +69,9 @@ std::string AccessMode(uint64_t value) {
 
 // st_mode: S_IFREG|S_ISUID|0755
 std::string SymbolicMode(uint32_t mode) {
-  static const FlagName kTypes[] = {{S_IFREG, "S_IFREG"}, {S_IFDIR, "S_IFDIR"},
-                                    {S_IFCHR, "S_IFCHR"}, {S_IFBLK, "S_IFBLK"},
-                                    {S_IFIFO, "S_IFIFO"}, {S_IFLNK, "S_IFLNK"},
-                                    {S_IFSOCK, "S_IFSOCK"}};
+  static const FlagName kTypes[] = {
+      {S_IFREG, "S_IFREG"}, {S_IFDIR, "S_IFDIR"}, {S_IFCHR, "S_IFCHR"},  {S_IFBLK, "S_IFBLK"},
+      {S_IFIFO, "S_IFIFO"}, {S_IFLNK, "S_IFLNK"}, {S_IFSOCK, "S_IFSOCK"}};
   std::string text;
   const uint32_t type = mode & S_IFMT;
   if (type != 0) {
@@ -106,17 +109,19 @@ void StatOut(Call& call, int i) {
 }
 
 const FlagName kStatxMasks[] = {
-    {0xfff, "STATX_ALL"},          {0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},
-    {0x2, "STATX_MODE"},           {0x4, "STATX_NLINK"},         {0x8, "STATX_UID"},
-    {0x10, "STATX_GID"},           {0x20, "STATX_ATIME"},        {0x40, "STATX_MTIME"},
-    {0x80, "STATX_CTIME"},         {0x100, "STATX_INO"},         {0x200, "STATX_SIZE"},
-    {0x400, "STATX_BLOCKS"},       {0x800, "STATX_BTIME"},       {0x1000, "STATX_MNT_ID"},
+    {0xfff, "STATX_ALL"},      {0x7ff, "STATX_BASIC_STATS"}, {0x1, "STATX_TYPE"},
+    {0x2, "STATX_MODE"},       {0x4, "STATX_NLINK"},         {0x8, "STATX_UID"},
+    {0x10, "STATX_GID"},       {0x20, "STATX_ATIME"},        {0x40, "STATX_MTIME"},
+    {0x80, "STATX_CTIME"},     {0x100, "STATX_INO"},         {0x200, "STATX_SIZE"},
+    {0x400, "STATX_BLOCKS"},   {0x800, "STATX_BTIME"},       {0x1000, "STATX_MNT_ID"},
     {0x2000, "STATX_DIOALIGN"}};
 
 std::string StatxFlags(uint64_t value) {
   const uint64_t sync = value & 0x6000;
-  std::string text = sync == 0 ? "AT_STATX_SYNC_AS_STAT" : sync == 0x2000 ? "AT_STATX_FORCE_SYNC"
-                     : sync == 0x4000 ? "AT_STATX_DONT_SYNC" : "AT_STATX_SYNC_TYPE";
+  std::string text = sync == 0        ? "AT_STATX_SYNC_AS_STAT"
+                     : sync == 0x2000 ? "AT_STATX_FORCE_SYNC"
+                     : sync == 0x4000 ? "AT_STATX_DONT_SYNC"
+                                      : "AT_STATX_SYNC_TYPE";
   const uint64_t rest = value & ~uint64_t(0x6000) & 0xffffffffu;
   if (rest != 0) text += "|" + AtFlags(rest);
   return text;
@@ -129,13 +134,14 @@ void StatxOut(Call& call, int i) {
     return;
   }
   static const FlagName kAttributes[] = {
-      {0x4, "STATX_ATTR_COMPRESSED"}, {0x10, "STATX_ATTR_IMMUTABLE"}, {0x20, "STATX_ATTR_APPEND"},
-      {0x40, "STATX_ATTR_NODUMP"},    {0x800, "STATX_ATTR_ENCRYPTED"}, {0x1000, "STATX_ATTR_AUTOMOUNT"},
-      {0x2000, "STATX_ATTR_MOUNT_ROOT"}, {0x100000, "STATX_ATTR_VERITY"}, {0x200000, "STATX_ATTR_DAX"}};
+      {0x4, "STATX_ATTR_COMPRESSED"},    {0x10, "STATX_ATTR_IMMUTABLE"},
+      {0x20, "STATX_ATTR_APPEND"},       {0x40, "STATX_ATTR_NODUMP"},
+      {0x800, "STATX_ATTR_ENCRYPTED"},   {0x1000, "STATX_ATTR_AUTOMOUNT"},
+      {0x2000, "STATX_ATTR_MOUNT_ROOT"}, {0x100000, "STATX_ATTR_VERITY"},
+      {0x200000, "STATX_ATTR_DAX"}};
   call.Arg("{stx_mask=" + FormatFlags(st.stx_mask, kStatxMasks, "0") +
-           ", stx_attributes=" + FormatFlags(st.stx_attributes, kAttributes, "0") +
-           ", stx_mode=" + SymbolicMode(st.stx_mode) + ", stx_size=" + std::to_string(st.stx_size) +
-           ", ...}");
+           ", stx_attributes=" + FormatFlags(st.stx_attributes, kAttributes, "0") + ", stx_mode=" +
+           SymbolicMode(st.stx_mode) + ", stx_size=" + std::to_string(st.stx_size) + ", ...}");
 }
 
 // An output buffer at argument i holding the result's bytes (the address when it failed).
@@ -166,9 +172,10 @@ void Iovecs(Call& call, int i, int count_index, int64_t total) {
     if (total >= 0) shown = std::min<uint64_t>(shown, uint64_t(total));
     const size_t limit = size_t(std::min<uint64_t>(shown, call.options().string_limit));
     std::string bytes(limit, '\0');
-    std::string base = ReadMemory(call.tid(), uint64_t(uintptr_t(vec.iov_base)), bytes.data(), limit)
-                           ? "\"" + QuoteBytes(bytes, false, false) + "\"" + (shown > limit ? "..." : "")
-                           : FormatAddress(uint64_t(uintptr_t(vec.iov_base)));
+    std::string base =
+        ReadMemory(call.tid(), uint64_t(uintptr_t(vec.iov_base)), bytes.data(), limit)
+            ? "\"" + QuoteBytes(bytes, false, false) + "\"" + (shown > limit ? "..." : "")
+            : FormatAddress(uint64_t(uintptr_t(vec.iov_base)));
     if (total >= 0) total -= int64_t(shown);
     text += (k > 0 ? ", " : "") + std::string("{iov_base=") + base +
             ", iov_len=" + std::to_string(vec.iov_len) + "}";
@@ -177,8 +184,10 @@ void Iovecs(Call& call, int i, int count_index, int64_t total) {
 }
 
 std::string Whence(uint64_t value) {
-  static const FlagName kNames[] = {{SEEK_SET, "SEEK_SET"}, {SEEK_CUR, "SEEK_CUR"},
-                                    {SEEK_END, "SEEK_END"}, {SEEK_DATA, "SEEK_DATA"},
+  static const FlagName kNames[] = {{SEEK_SET, "SEEK_SET"},
+                                    {SEEK_CUR, "SEEK_CUR"},
+                                    {SEEK_END, "SEEK_END"},
+                                    {SEEK_DATA, "SEEK_DATA"},
                                     {SEEK_HOLE, "SEEK_HOLE"}};
   return FormatValue(value, kNames, "SEEK_");
 }
@@ -196,13 +205,15 @@ void FdPairOut(Call& call, int i) {
 
 std::string FcntlCommand(uint64_t cmd) {
   static const FlagName kNames[] = {
-      {F_DUPFD, "F_DUPFD"}, {F_GETFD, "F_GETFD"}, {F_SETFD, "F_SETFD"}, {F_GETFL, "F_GETFL"},
-      {F_SETFL, "F_SETFL"}, {F_GETLK, "F_GETLK"}, {F_SETLK, "F_SETLK"}, {F_SETLKW, "F_SETLKW"},
-      {F_SETOWN, "F_SETOWN"}, {F_GETOWN, "F_GETOWN"}, {F_SETSIG, "F_SETSIG"}, {F_GETSIG, "F_GETSIG"},
-      {15, "F_SETOWN_EX"}, {16, "F_GETOWN_EX"}, {36, "F_OFD_GETLK"}, {37, "F_OFD_SETLK"},
-      {38, "F_OFD_SETLKW"}, {1024, "F_SETLEASE"}, {1025, "F_GETLEASE"}, {1026, "F_NOTIFY"},
-      {1030, "F_DUPFD_CLOEXEC"}, {1031, "F_SETPIPE_SZ"}, {1032, "F_GETPIPE_SZ"},
-      {1033, "F_ADD_SEALS"}, {1034, "F_GET_SEALS"}};
+      {F_DUPFD, "F_DUPFD"},   {F_GETFD, "F_GETFD"},   {F_SETFD, "F_SETFD"},
+      {F_GETFL, "F_GETFL"},   {F_SETFL, "F_SETFL"},   {F_GETLK, "F_GETLK"},
+      {F_SETLK, "F_SETLK"},   {F_SETLKW, "F_SETLKW"}, {F_SETOWN, "F_SETOWN"},
+      {F_GETOWN, "F_GETOWN"}, {F_SETSIG, "F_SETSIG"}, {F_GETSIG, "F_GETSIG"},
+      {15, "F_SETOWN_EX"},    {16, "F_GETOWN_EX"},    {36, "F_OFD_GETLK"},
+      {37, "F_OFD_SETLK"},    {38, "F_OFD_SETLKW"},   {1024, "F_SETLEASE"},
+      {1025, "F_GETLEASE"},   {1026, "F_NOTIFY"},     {1030, "F_DUPFD_CLOEXEC"},
+      {1031, "F_SETPIPE_SZ"}, {1032, "F_GETPIPE_SZ"}, {1033, "F_ADD_SEALS"},
+      {1034, "F_GET_SEALS"}};
   return FormatValue(cmd & 0xffffffffu, kNames, "F_");
 }
 
@@ -212,17 +223,37 @@ void Fcntl(Call& call) {
     call.Fd(0);
     call.Arg(FcntlCommand(uint64_t(uint32_t(cmd))));
     switch (cmd) {
-      case F_SETFD: call.Arg(call.arg(2) == FD_CLOEXEC ? "FD_CLOEXEC" : FormatHex(call.arg(2))); break;
-      case F_SETFL: call.Arg(OpenFlags(call.arg(2))); break;
-      case F_DUPFD: case 1030:
+      case F_SETFD:
+        call.Arg(call.arg(2) == FD_CLOEXEC ? "FD_CLOEXEC" : FormatHex(call.arg(2)));
+        break;
+      case F_SETFL:
+        call.Arg(OpenFlags(call.arg(2)));
+        break;
+      case F_DUPFD:
+      case 1030:
         call.Int(2);
         call.SetResultFormat(ResultFormat::kFd);
         break;
-      case F_GETFD: case F_GETFL: case F_GETOWN: case F_GETSIG: case 1025: case 1032: case 1034:
+      case F_GETFD:
+      case F_GETFL:
+      case F_GETOWN:
+      case F_GETSIG:
+      case 1025:
+      case 1032:
+      case 1034:
         if (cmd == F_GETFD || cmd == F_GETFL) call.ResultAtExit();
         break;
-      case F_GETLK: case F_SETLK: case F_SETLKW: case 36: case 37: case 38: call.Pointer(2); break;
-      default: call.Long(2); break;
+      case F_GETLK:
+      case F_SETLK:
+      case F_SETLKW:
+      case 36:
+      case 37:
+      case 38:
+        call.Pointer(2);
+        break;
+      default:
+        call.Long(2);
+        break;
     }
     return;
   }
@@ -231,7 +262,8 @@ void Fcntl(Call& call) {
   if (cmd == F_GETFD) {
     if (value != 0) {
       call.SetResultFormat(ResultFormat::kHex);
-      call.state().aux = std::string(" (flags ") + (value == FD_CLOEXEC ? "FD_CLOEXEC" : FormatHex(value)) + ")";
+      call.state().aux =
+          std::string(" (flags ") + (value == FD_CLOEXEC ? "FD_CLOEXEC" : FormatHex(value)) + ")";
     }
   } else {
     call.SetResultFormat(ResultFormat::kHex);
@@ -264,7 +296,8 @@ void Ioctl(Call& call) {
       } else if (request == TIOCSPGRP || request == FIONBIO) {
         int value = 0;
         call.Arg(ReadMemory(call.tid(), call.arg(2), &value, sizeof(value))
-                     ? "[" + std::to_string(value) + "]" : FormatAddress(call.arg(2)));
+                     ? "[" + std::to_string(value) + "]"
+                     : FormatAddress(call.arg(2)));
       } else {
         call.Pointer(2);
       }
@@ -295,9 +328,9 @@ void Ioctl(Call& call) {
   } else if (request == TCGETS) {
     termios t{};
     if (ReadMemory(call.tid(), call.arg(2), &t, 36)) {  // the kernel's struct termios
-      static const FlagName kSpeeds[] = {{B0, "B0"}, {B9600, "B9600"}, {B19200, "B19200"},
-                                         {B38400, "B38400"}, {B57600, "B57600"},
-                                         {B115200, "B115200"}, {B230400, "B230400"}};
+      static const FlagName kSpeeds[] = {
+          {B0, "B0"},         {B9600, "B9600"},     {B19200, "B19200"},  {B38400, "B38400"},
+          {B57600, "B57600"}, {B115200, "B115200"}, {B230400, "B230400"}};
       std::string text = "{" + FormatValue(t.c_cflag & CBAUD, kSpeeds, nullptr);
       if (t.c_oflag & OPOST) text += " opost";
       if (t.c_lflag & ISIG) text += " isig";
@@ -324,7 +357,8 @@ void Getdents(Call& call) {
     const uint64_t size = uint64_t(call.result());
     for (uint64_t at = 0; at + 18 <= size && entries < 100000; ++entries) {
       uint16_t reclen = 0;
-      if (!ReadMemory(call.tid(), call.arg(1) + at + 16, &reclen, sizeof(reclen)) || reclen == 0) break;
+      if (!ReadMemory(call.tid(), call.arg(1) + at + 16, &reclen, sizeof(reclen)) || reclen == 0)
+        break;
       at += reclen;
     }
     call.Arg(FormatHex(call.arg(1)) + " /* " + std::to_string(entries) + " entries */");
@@ -334,12 +368,13 @@ void Getdents(Call& call) {
 
 std::string StatfsType(uint64_t type) {
   static const FlagName kNames[] = {
-      {0x01021994, "TMPFS_MAGIC"},    {0xef53, "EXT2_SUPER_MAGIC"}, {0x9fa0, "PROC_SUPER_MAGIC"},
-      {0x62656572, "SYSFS_MAGIC"},    {0x794c7630, "OVERLAYFS_SUPER_MAGIC"},
-      {0x9123683e, "BTRFS_SUPER_MAGIC"}, {0x58465342, "XFS_SUPER_MAGIC"},
-      {0x27e0eb, "CGROUP_SUPER_MAGIC"}, {0x63677270, "CGROUP2_SUPER_MAGIC"},
-      {0x1cd1, "DEVPTS_SUPER_MAGIC"}, {0x858458f6, "RAMFS_MAGIC"}, {0x6969, "NFS_SUPER_MAGIC"},
-      {0x65735546, "FUSE_SUPER_MAGIC"}, {0x73717368, "SQUASHFS_MAGIC"}};
+      {0x01021994, "TMPFS_MAGIC"},           {0xef53, "EXT2_SUPER_MAGIC"},
+      {0x9fa0, "PROC_SUPER_MAGIC"},          {0x62656572, "SYSFS_MAGIC"},
+      {0x794c7630, "OVERLAYFS_SUPER_MAGIC"}, {0x9123683e, "BTRFS_SUPER_MAGIC"},
+      {0x58465342, "XFS_SUPER_MAGIC"},       {0x27e0eb, "CGROUP_SUPER_MAGIC"},
+      {0x63677270, "CGROUP2_SUPER_MAGIC"},   {0x1cd1, "DEVPTS_SUPER_MAGIC"},
+      {0x858458f6, "RAMFS_MAGIC"},           {0x6969, "NFS_SUPER_MAGIC"},
+      {0x65735546, "FUSE_SUPER_MAGIC"},      {0x73717368, "SQUASHFS_MAGIC"}};
   return FormatValue(type, kNames, nullptr);
 }
 
@@ -349,37 +384,37 @@ void StatfsOut(Call& call, int i) {
     call.Pointer(i);
     return;
   }
-  static const FlagName kFlags[] = {{ST_RDONLY, "ST_RDONLY"}, {ST_NOSUID, "ST_NOSUID"},
-                                    {ST_NODEV, "ST_NODEV"}, {ST_NOEXEC, "ST_NOEXEC"},
-                                    {ST_SYNCHRONOUS, "ST_SYNCHRONOUS"}, {ST_MANDLOCK, "ST_MANDLOCK"},
-                                    {ST_NOATIME, "ST_NOATIME"}, {ST_NODIRATIME, "ST_NODIRATIME"},
-                                    {ST_RELATIME, "ST_RELATIME"}, {0x20, "ST_VALID"}};
+  static const FlagName kFlags[] = {
+      {ST_RDONLY, "ST_RDONLY"},   {ST_NOSUID, "ST_NOSUID"},           {ST_NODEV, "ST_NODEV"},
+      {ST_NOEXEC, "ST_NOEXEC"},   {ST_SYNCHRONOUS, "ST_SYNCHRONOUS"}, {ST_MANDLOCK, "ST_MANDLOCK"},
+      {ST_NOATIME, "ST_NOATIME"}, {ST_NODIRATIME, "ST_NODIRATIME"},   {ST_RELATIME, "ST_RELATIME"},
+      {0x20, "ST_VALID"}};
   int fsid[2];
   memcpy(fsid, &st.f_fsid, sizeof(fsid));
   char fsid_text[64];
   snprintf(fsid_text, sizeof(fsid_text), "{val=[%#x, %#x]}", unsigned(fsid[0]), unsigned(fsid[1]));
-  call.Arg("{f_type=" + StatfsType(uint64_t(st.f_type)) + ", f_bsize=" + std::to_string(st.f_bsize) +
-           ", f_blocks=" + std::to_string(st.f_blocks) + ", f_bfree=" + std::to_string(st.f_bfree) +
-           ", f_bavail=" + std::to_string(st.f_bavail) + ", f_files=" + std::to_string(st.f_files) +
-           ", f_ffree=" + std::to_string(st.f_ffree) + ", f_fsid=" + fsid_text +
-           ", f_namelen=" + std::to_string(st.f_namelen) + ", f_frsize=" + std::to_string(st.f_frsize) +
+  call.Arg("{f_type=" + StatfsType(uint64_t(st.f_type)) +
+           ", f_bsize=" + std::to_string(st.f_bsize) + ", f_blocks=" + std::to_string(st.f_blocks) +
+           ", f_bfree=" + std::to_string(st.f_bfree) + ", f_bavail=" + std::to_string(st.f_bavail) +
+           ", f_files=" + std::to_string(st.f_files) + ", f_ffree=" + std::to_string(st.f_ffree) +
+           ", f_fsid=" + fsid_text + ", f_namelen=" + std::to_string(st.f_namelen) +
+           ", f_frsize=" + std::to_string(st.f_frsize) +
            ", f_flags=" + FormatFlags(uint64_t(st.f_flags), kFlags, "0") + "}");
 }
 
 std::string Fadvice(uint64_t value) {
-  static const FlagName kNames[] = {{0, "POSIX_FADV_NORMAL"},   {1, "POSIX_FADV_RANDOM"},
+  static const FlagName kNames[] = {{0, "POSIX_FADV_NORMAL"},     {1, "POSIX_FADV_RANDOM"},
                                     {2, "POSIX_FADV_SEQUENTIAL"}, {3, "POSIX_FADV_WILLNEED"},
-                                    {4, "POSIX_FADV_DONTNEED"}, {5, "POSIX_FADV_NOREUSE"}};
+                                    {4, "POSIX_FADV_DONTNEED"},   {5, "POSIX_FADV_NOREUSE"}};
   return FormatValue(value, kNames, "POSIX_FADV_");
 }
 
 std::string PollEvents(uint64_t value) {
-  static const FlagName kNames[] = {{POLLIN, "POLLIN"},     {POLLPRI, "POLLPRI"},
-                                    {POLLOUT, "POLLOUT"},   {POLLRDNORM, "POLLRDNORM"},
-                                    {POLLRDBAND, "POLLRDBAND"}, {POLLWRNORM, "POLLWRNORM"},
-                                    {POLLWRBAND, "POLLWRBAND"}, {POLLMSG, "POLLMSG"},
-                                    {POLLERR, "POLLERR"},   {POLLHUP, "POLLHUP"},
-                                    {POLLNVAL, "POLLNVAL"}, {0x2000, "POLLRDHUP"}};
+  static const FlagName kNames[] = {
+      {POLLIN, "POLLIN"},         {POLLPRI, "POLLPRI"},       {POLLOUT, "POLLOUT"},
+      {POLLRDNORM, "POLLRDNORM"}, {POLLRDBAND, "POLLRDBAND"}, {POLLWRNORM, "POLLWRNORM"},
+      {POLLWRBAND, "POLLWRBAND"}, {POLLMSG, "POLLMSG"},       {POLLERR, "POLLERR"},
+      {POLLHUP, "POLLHUP"},       {POLLNVAL, "POLLNVAL"},     {0x2000, "POLLRDHUP"}};
   return FormatFlags(value, kNames, "0");
 }
 
@@ -394,7 +429,8 @@ void Poll(Call& call) {
       if (returned && p.revents == 0) continue;
       text += (first ? "" : ", ") + std::string("{fd=") + std::to_string(p.fd) +
               (returned ? ", revents=" + PollEvents(uint16_t(p.revents))
-                        : ", events=" + PollEvents(uint16_t(p.events))) + "}";
+                        : ", events=" + PollEvents(uint16_t(p.events))) +
+              "}";
       first = false;
     }
     return text + "]";
@@ -439,10 +475,19 @@ void OpenLike(Call& call, int first) {
 constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"open", [](Call& c) { OpenLike(c, 0); }},
     {"openat", [](Call& c) { OpenLike(c, 1); }},
-    {"creat", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); c.SetResultFormat(ResultFormat::kFd); }},
-    {"openat2", [](Call& c) {
-       c.DirFd(0); c.Path(1);
-       struct { uint64_t flags, mode, resolve; } how{};
+    {"creat",
+     [](Call& c) {
+       c.Path(0);
+       c.Arg(Mode(c.arg(1)));
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"openat2",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       struct {
+         uint64_t flags, mode, resolve;
+       } how{};
        if (c.arg(3) >= sizeof(how) && ReadMemory(c.tid(), c.arg(2), &how, sizeof(how))) {
          c.Arg("{flags=" + OpenFlags(how.flags) + ", mode=" + Mode(how.mode) +
                ", resolve=" + FormatHex(how.resolve) + "}");
@@ -453,86 +498,211 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
        c.SetResultFormat(ResultFormat::kFd);
      }},
     {"close", [](Call& c) { c.Fd(0); }},
-    {"read", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2);
-     }},
-    {"write", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); }},
-    {"pread64", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2); c.Long(3);
-     }},
-    {"pwrite64", [](Call& c) { c.Fd(0); c.Buffer(1, c.arg(2)); c.Ulong(2); c.Long(3); }},
-    {"readv", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
+    {"read",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
        c.Ulong(2);
      }},
-    {"writev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); }},
-    {"preadv", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       if (c.failed()) c.Pointer(1); else Iovecs(c, 1, 2, c.result());
-       c.Ulong(2); c.Long(3);
+    {"write",
+     [](Call& c) {
+       c.Fd(0);
+       c.Buffer(1, c.arg(2));
+       c.Ulong(2);
      }},
-    {"pwritev", [](Call& c) { c.Fd(0); Iovecs(c, 1, 2, -1); c.Ulong(2); c.Long(3); }},
-    {"lseek", [](Call& c) { c.Fd(0); c.Long(1); c.Arg(Whence(c.arg(2))); }},
+    {"pread64",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
+       c.Ulong(2);
+       c.Long(3);
+     }},
+    {"pwrite64",
+     [](Call& c) {
+       c.Fd(0);
+       c.Buffer(1, c.arg(2));
+       c.Ulong(2);
+       c.Long(3);
+     }},
+    {"readv",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       if (c.failed())
+         c.Pointer(1);
+       else
+         Iovecs(c, 1, 2, c.result());
+       c.Ulong(2);
+     }},
+    {"writev",
+     [](Call& c) {
+       c.Fd(0);
+       Iovecs(c, 1, 2, -1);
+       c.Ulong(2);
+     }},
+    {"preadv",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       if (c.failed())
+         c.Pointer(1);
+       else
+         Iovecs(c, 1, 2, c.result());
+       c.Ulong(2);
+       c.Long(3);
+     }},
+    {"pwritev",
+     [](Call& c) {
+       c.Fd(0);
+       Iovecs(c, 1, 2, -1);
+       c.Ulong(2);
+       c.Long(3);
+     }},
+    {"lseek",
+     [](Call& c) {
+       c.Fd(0);
+       c.Long(1);
+       c.Arg(Whence(c.arg(2)));
+     }},
 };
 
 // Files' status and access.
 constexpr NamedDecoder kStatDecoders[] = {
-    {"stat", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-       StatOut(c, 1);
-     }},
-    {"lstat", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-       StatOut(c, 1);
-     }},
-    {"fstat", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       StatOut(c, 1);
-     }},
-    {"newfstatat", [](Call& c) {
-       if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
-       StatOut(c, 2); c.Arg(AtFlags(c.arg(3)));
-     }},
-    {"statx", [](Call& c) {
+    {"stat",
+     [](Call& c) {
        if (c.entering()) {
-         c.DirFd(0); c.Path(1); c.Arg(StatxFlags(c.arg(2)));
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
+       StatOut(c, 1);
+     }},
+    {"lstat",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
+       StatOut(c, 1);
+     }},
+    {"fstat",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       StatOut(c, 1);
+     }},
+    {"newfstatat",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DirFd(0);
+         c.Path(1);
+         c.DecodeAtExit();
+         return;
+       }
+       StatOut(c, 2);
+       c.Arg(AtFlags(c.arg(3)));
+     }},
+    {"statx",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DirFd(0);
+         c.Path(1);
+         c.Arg(StatxFlags(c.arg(2)));
          c.Arg(FormatFlags(c.arg(3) & 0xffffffffu, kStatxMasks, "0"));
          c.DecodeAtExit();
          return;
        }
        StatxOut(c, 4);
      }},
-    {"statfs", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
+    {"statfs",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
        StatfsOut(c, 1);
      }},
-    {"fstatfs", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
+    {"fstatfs",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
        StatfsOut(c, 1);
      }},
-    {"access", [](Call& c) { c.Path(0); c.Arg(AccessMode(c.arg(1))); }},
-    {"faccessat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); }},
-    {"faccessat2", [](Call& c) {
-       c.DirFd(0); c.Path(1); c.Arg(AccessMode(c.arg(2))); c.Arg(AtFlags(c.arg(3)));
+    {"access",
+     [](Call& c) {
+       c.Path(0);
+       c.Arg(AccessMode(c.arg(1)));
+     }},
+    {"faccessat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(AccessMode(c.arg(2)));
+     }},
+    {"faccessat2",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(AccessMode(c.arg(2)));
+       c.Arg(AtFlags(c.arg(3)));
      }},
 };
 
 // Names and directories: links, removal, creation, modes, owners, renames, times.
 constexpr NamedDecoder kPathDecoders[] = {
-    {"readlink", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2);
+    {"readlink",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
+       c.Ulong(2);
      }},
-    {"readlinkat", [](Call& c) {
-       if (c.entering()) { c.DirFd(0); c.Path(1); c.DecodeAtExit(); return; }
-       BufferOut(c, 2); c.Ulong(3);
+    {"readlinkat",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DirFd(0);
+         c.Path(1);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 2);
+       c.Ulong(3);
      }},
-    {"getcwd", [](Call& c) {
-       if (c.entering()) { c.DecodeAtExit(); return; }
-       if (c.failed()) c.Pointer(0); else c.Path(0);
+    {"getcwd",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DecodeAtExit();
+         return;
+       }
+       if (c.failed())
+         c.Pointer(0);
+       else
+         c.Path(0);
        c.Ulong(1);
      }},
     {"getdents64", Getdents},
@@ -542,118 +712,342 @@ constexpr NamedDecoder kPathDecoders[] = {
     {"chdir", [](Call& c) { c.Path(0); }},
     {"chroot", [](Call& c) { c.Path(0); }},
     {"fchdir", [](Call& c) { c.Fd(0); }},
-    {"unlinkat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(AtFlags(c.arg(2))); }},
-    {"mkdir", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
-    {"mkdirat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
-    {"mknod", [](Call& c) { c.Path(0); c.Arg(SymbolicMode(uint32_t(c.arg(1)))); }},
-    {"chmod", [](Call& c) { c.Path(0); c.Arg(Mode(c.arg(1))); }},
-    {"fchmod", [](Call& c) { c.Fd(0); c.Arg(Mode(c.arg(1))); }},
-    {"fchmodat", [](Call& c) { c.DirFd(0); c.Path(1); c.Arg(Mode(c.arg(2))); }},
-    {"chown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
-    {"lchown", [](Call& c) { c.Path(0); c.Int(1); c.Int(2); }},
-    {"fchown", [](Call& c) { c.Fd(0); c.Int(1); c.Int(2); }},
-    {"fchownat", [](Call& c) { c.DirFd(0); c.Path(1); c.Int(2); c.Int(3); c.Arg(AtFlags(c.arg(4))); }},
-    {"truncate", [](Call& c) { c.Path(0); c.Long(1); }},
-    {"ftruncate", [](Call& c) { c.Fd(0); c.Long(1); }},
-    {"rename", [](Call& c) { c.Path(0); c.Path(1); }},
-    {"renameat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); }},
-    {"renameat2", [](Call& c) {
-       static const FlagName kNames[] = {{1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"},
-                                         {4, "RENAME_WHITEOUT"}};
-       c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(FormatFlags(c.arg(4), kNames, "0"));
+    {"unlinkat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(AtFlags(c.arg(2)));
      }},
-    {"link", [](Call& c) { c.Path(0); c.Path(1); }},
-    {"linkat", [](Call& c) { c.DirFd(0); c.Path(1); c.DirFd(2); c.Path(3); c.Arg(AtFlags(c.arg(4))); }},
-    {"symlink", [](Call& c) { c.Path(0); c.Path(1); }},
-    {"symlinkat", [](Call& c) { c.Path(0); c.DirFd(1); c.Path(2); }},
-    {"utimensat", [](Call& c) {
-       c.DirFd(0); c.Path(1); c.Arg(Timespecs(c.tid(), c.arg(2))); c.Arg(AtFlags(c.arg(3)));
+    {"mkdir",
+     [](Call& c) {
+       c.Path(0);
+       c.Arg(Mode(c.arg(1)));
+     }},
+    {"mkdirat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(Mode(c.arg(2)));
+     }},
+    {"mknod",
+     [](Call& c) {
+       c.Path(0);
+       c.Arg(SymbolicMode(uint32_t(c.arg(1))));
+     }},
+    {"chmod",
+     [](Call& c) {
+       c.Path(0);
+       c.Arg(Mode(c.arg(1)));
+     }},
+    {"fchmod",
+     [](Call& c) {
+       c.Fd(0);
+       c.Arg(Mode(c.arg(1)));
+     }},
+    {"fchmodat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(Mode(c.arg(2)));
+     }},
+    {"chown",
+     [](Call& c) {
+       c.Path(0);
+       c.Int(1);
+       c.Int(2);
+     }},
+    {"lchown",
+     [](Call& c) {
+       c.Path(0);
+       c.Int(1);
+       c.Int(2);
+     }},
+    {"fchown",
+     [](Call& c) {
+       c.Fd(0);
+       c.Int(1);
+       c.Int(2);
+     }},
+    {"fchownat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Int(2);
+       c.Int(3);
+       c.Arg(AtFlags(c.arg(4)));
+     }},
+    {"truncate",
+     [](Call& c) {
+       c.Path(0);
+       c.Long(1);
+     }},
+    {"ftruncate",
+     [](Call& c) {
+       c.Fd(0);
+       c.Long(1);
+     }},
+    {"rename",
+     [](Call& c) {
+       c.Path(0);
+       c.Path(1);
+     }},
+    {"renameat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.DirFd(2);
+       c.Path(3);
+     }},
+    {"renameat2",
+     [](Call& c) {
+       static const FlagName kNames[] = {
+           {1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"}, {4, "RENAME_WHITEOUT"}};
+       c.DirFd(0);
+       c.Path(1);
+       c.DirFd(2);
+       c.Path(3);
+       c.Arg(FormatFlags(c.arg(4), kNames, "0"));
+     }},
+    {"link",
+     [](Call& c) {
+       c.Path(0);
+       c.Path(1);
+     }},
+    {"linkat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.DirFd(2);
+       c.Path(3);
+       c.Arg(AtFlags(c.arg(4)));
+     }},
+    {"symlink",
+     [](Call& c) {
+       c.Path(0);
+       c.Path(1);
+     }},
+    {"symlinkat",
+     [](Call& c) {
+       c.Path(0);
+       c.DirFd(1);
+       c.Path(2);
+     }},
+    {"utimensat",
+     [](Call& c) {
+       c.DirFd(0);
+       c.Path(1);
+       c.Arg(Timespecs(c.tid(), c.arg(2)));
+       c.Arg(AtFlags(c.arg(3)));
      }},
 };
 
 // The creation mask, and descriptors: duplicates, pipes, control, sync, locks, poll.
 constexpr NamedDecoder kDescriptorDecoders[] = {
-    {"umask", [](Call& c) { c.Arg(Mode(c.arg(0))); c.SetResultFormat(ResultFormat::kOctal); }},
-    {"dup", [](Call& c) { c.Fd(0); c.SetResultFormat(ResultFormat::kFd); }},
-    {"dup2", [](Call& c) { c.Fd(0); c.Fd(1); c.SetResultFormat(ResultFormat::kFd); }},
-    {"dup3", [](Call& c) { c.Fd(0); c.Fd(1); c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kOpenFlags, "0")); c.SetResultFormat(ResultFormat::kFd); }},
-    {"pipe", [](Call& c) {
-       if (c.entering()) { c.DecodeAtExit(); return; }
+    {"umask",
+     [](Call& c) {
+       c.Arg(Mode(c.arg(0)));
+       c.SetResultFormat(ResultFormat::kOctal);
+     }},
+    {"dup",
+     [](Call& c) {
+       c.Fd(0);
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"dup2",
+     [](Call& c) {
+       c.Fd(0);
+       c.Fd(1);
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"dup3",
+     [](Call& c) {
+       c.Fd(0);
+       c.Fd(1);
+       c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kOpenFlags, "0"));
+       c.SetResultFormat(ResultFormat::kFd);
+     }},
+    {"pipe",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DecodeAtExit();
+         return;
+       }
        FdPairOut(c, 0);
      }},
-    {"pipe2", [](Call& c) {
-       if (c.entering()) { c.DecodeAtExit(); return; }
-       FdPairOut(c, 0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
+    {"pipe2",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DecodeAtExit();
+         return;
+       }
+       FdPairOut(c, 0);
+       c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
      }},
     {"fcntl", Fcntl},
     {"ioctl", Ioctl},
-    {"fadvise64", [](Call& c) { c.Fd(0); c.Long(1); c.Long(2); c.Arg(Fadvice(c.arg(3))); }},
+    {"fadvise64",
+     [](Call& c) {
+       c.Fd(0);
+       c.Long(1);
+       c.Long(2);
+       c.Arg(Fadvice(c.arg(3)));
+     }},
     {"fsync", [](Call& c) { c.Fd(0); }},
     {"fdatasync", [](Call& c) { c.Fd(0); }},
     {"syncfs", [](Call& c) { c.Fd(0); }},
-    {"flock", [](Call& c) {
-       static const FlagName kNames[] = {{LOCK_SH, "LOCK_SH"}, {LOCK_EX, "LOCK_EX"},
-                                         {LOCK_NB, "LOCK_NB"}, {LOCK_UN, "LOCK_UN"}};
-       c.Fd(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
+    {"flock",
+     [](Call& c) {
+       static const FlagName kNames[] = {
+           {LOCK_SH, "LOCK_SH"}, {LOCK_EX, "LOCK_EX"}, {LOCK_NB, "LOCK_NB"}, {LOCK_UN, "LOCK_UN"}};
+       c.Fd(0);
+       c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
      }},
     {"poll", Poll},
 };
 
 // Extended attributes.
 constexpr NamedDecoder kXattrDecoders[] = {
-    {"getxattr", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
-       BufferOut(c, 2); c.Ulong(3);
+    {"getxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.String(1);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 2);
+       c.Ulong(3);
      }},
-    {"lgetxattr", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.String(1); c.DecodeAtExit(); return; }
-       BufferOut(c, 2); c.Ulong(3);
+    {"lgetxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.String(1);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 2);
+       c.Ulong(3);
      }},
-    {"fgetxattr", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.String(1); c.DecodeAtExit(); return; }
-       BufferOut(c, 2); c.Ulong(3);
+    {"fgetxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.String(1);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 2);
+       c.Ulong(3);
      }},
-    {"setxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-    {"lsetxattr", [](Call& c) { c.Path(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-    {"fsetxattr", [](Call& c) { c.Fd(0); c.String(1); c.Buffer(2, c.arg(3)); c.Ulong(3); c.Arg(XattrFlags(c.arg(4))); }},
-    {"listxattr", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2);
+    {"setxattr",
+     [](Call& c) {
+       c.Path(0);
+       c.String(1);
+       c.Buffer(2, c.arg(3));
+       c.Ulong(3);
+       c.Arg(XattrFlags(c.arg(4)));
      }},
-    {"llistxattr", [](Call& c) {
-       if (c.entering()) { c.Path(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2);
+    {"lsetxattr",
+     [](Call& c) {
+       c.Path(0);
+       c.String(1);
+       c.Buffer(2, c.arg(3));
+       c.Ulong(3);
+       c.Arg(XattrFlags(c.arg(4)));
      }},
-    {"flistxattr", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.DecodeAtExit(); return; }
-       BufferOut(c, 1); c.Ulong(2);
+    {"fsetxattr",
+     [](Call& c) {
+       c.Fd(0);
+       c.String(1);
+       c.Buffer(2, c.arg(3));
+       c.Ulong(3);
+       c.Arg(XattrFlags(c.arg(4)));
      }},
-    {"removexattr", [](Call& c) { c.Path(0); c.String(1); }},
-    {"lremovexattr", [](Call& c) { c.Path(0); c.String(1); }},
-    {"fremovexattr", [](Call& c) { c.Fd(0); c.String(1); }},
+    {"listxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
+       c.Ulong(2);
+     }},
+    {"llistxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Path(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
+       c.Ulong(2);
+     }},
+    {"flistxattr",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.DecodeAtExit();
+         return;
+       }
+       BufferOut(c, 1);
+       c.Ulong(2);
+     }},
+    {"removexattr",
+     [](Call& c) {
+       c.Path(0);
+       c.String(1);
+     }},
+    {"lremovexattr",
+     [](Call& c) {
+       c.Path(0);
+       c.String(1);
+     }},
+    {"fremovexattr",
+     [](Call& c) {
+       c.Fd(0);
+       c.String(1);
+     }},
 };
 
 // Copies between descriptors, memory files, inotify.
 constexpr NamedDecoder kOtherFileDecoders[] = {
-    {"sendfile", [](Call& c) {
-       if (c.entering()) { c.Fd(0); c.Fd(1); c.DecodeAtExit(); return; }
+    {"sendfile",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Fd(0);
+         c.Fd(1);
+         c.DecodeAtExit();
+         return;
+       }
        int64_t offset = 0;
-       c.Arg(c.arg(2) == 0 ? "NULL" : ReadMemory(c.tid(), c.arg(2), &offset, sizeof(offset))
-                                         ? "[" + std::to_string(offset) + "]" : FormatHex(c.arg(2)));
+       c.Arg(c.arg(2) == 0 ? "NULL"
+             : ReadMemory(c.tid(), c.arg(2), &offset, sizeof(offset))
+                 ? "[" + std::to_string(offset) + "]"
+                 : FormatHex(c.arg(2)));
        c.Ulong(3);
      }},
-    {"memfd_create", [](Call& c) {
-       static const FlagName kNames[] = {{1, "MFD_CLOEXEC"}, {2, "MFD_ALLOW_SEALING"}, {4, "MFD_HUGETLB"}};
-       c.String(0); c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
+    {"memfd_create",
+     [](Call& c) {
+       static const FlagName kNames[] = {
+           {1, "MFD_CLOEXEC"}, {2, "MFD_ALLOW_SEALING"}, {4, "MFD_HUGETLB"}};
+       c.String(0);
+       c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kNames, "0"));
        c.SetResultFormat(ResultFormat::kFd);
      }},
-    {"inotify_add_watch", [](Call& c) { c.Fd(0); c.Path(1); c.Hex(2); }},
+    {"inotify_add_watch",
+     [](Call& c) {
+       c.Fd(0);
+       c.Path(1);
+       c.Hex(2);
+     }},
 };
 
 const std::map<std::string, SyscallDecoderFn>& Decoders() {
   static const std::map<std::string, SyscallDecoderFn> kDecoders =
-      DecodersByName({kOpenReadWriteDecoders, kStatDecoders, kPathDecoders,
-                      kDescriptorDecoders, kXattrDecoders, kOtherFileDecoders});
+      DecodersByName({kOpenReadWriteDecoders, kStatDecoders, kPathDecoders, kDescriptorDecoders,
+                      kXattrDecoders, kOtherFileDecoders});
   return kDecoders;
 }
 

@@ -17,11 +17,11 @@ namespace memwrap {
 namespace {
 
 const char* const kSignalNames[] = {
-    "0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP", "SIGABRT", "SIGBUS",
-    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
-    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",  "SIGPWR",  "SIGSYS",
-    "SIGRTMIN"};
+    "0",        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP",   "SIGABRT",
+    "SIGBUS",   "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV", "SIGUSR2",   "SIGPIPE",
+    "SIGALRM",  "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",   "SIGTSTP",
+    "SIGTTIN",  "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+    "SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS",  "SIGRTMIN"};
 
 // The kernel's struct sigaction on x86_64.
 struct KernelSigaction {
@@ -36,11 +36,12 @@ std::string SigactionAt(pid_t tid, uint64_t address) {
   KernelSigaction action{};
   if (!ReadMemory(tid, address, &action, sizeof(action))) return FormatHex(address);
   static const FlagName kFlags[] = {
-      {0x04000000, "SA_RESTORER"}, {0x08000000, "SA_ONSTACK"}, {0x10000000, "SA_RESTART"},
-      {0x20000000, "SA_INTERRUPT"}, {0x40000000, "SA_NODEFER"}, {0x80000000, "SA_RESETHAND"},
-      {SA_SIGINFO, "SA_SIGINFO"},  {SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {SA_NOCLDWAIT, "SA_NOCLDWAIT"}};
-  std::string handler = action.handler == 0 ? "SIG_DFL" : action.handler == 1 ? "SIG_IGN"
-                        : FormatHex(action.handler);
+      {0x04000000, "SA_RESTORER"},  {0x08000000, "SA_ONSTACK"},     {0x10000000, "SA_RESTART"},
+      {0x20000000, "SA_INTERRUPT"}, {0x40000000, "SA_NODEFER"},     {0x80000000, "SA_RESETHAND"},
+      {SA_SIGINFO, "SA_SIGINFO"},   {SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {SA_NOCLDWAIT, "SA_NOCLDWAIT"}};
+  std::string handler = action.handler == 0   ? "SIG_DFL"
+                        : action.handler == 1 ? "SIG_IGN"
+                                              : FormatHex(action.handler);
   std::string text = "{sa_handler=" + handler + ", sa_mask=" +
                      FormatSignalSet(reinterpret_cast<const uint8_t*>(&action.mask), 8) +
                      ", sa_flags=" + FormatFlags(action.flags & 0xffffffffu, kFlags, "0");
@@ -56,14 +57,15 @@ std::string SignalArg(uint64_t value) {
 }
 
 void SigprocmaskHow(Call& c) {
-  static const FlagName kNames[] = {{SIG_BLOCK, "SIG_BLOCK"}, {SIG_UNBLOCK, "SIG_UNBLOCK"},
-                                    {SIG_SETMASK, "SIG_SETMASK"}};
+  static const FlagName kNames[] = {
+      {SIG_BLOCK, "SIG_BLOCK"}, {SIG_UNBLOCK, "SIG_UNBLOCK"}, {SIG_SETMASK, "SIG_SETMASK"}};
   c.Arg(FormatValue(c.arg(0) & 0xffffffffu, kNames, "SIG_"));
 }
 
 std::string SetArg(const Call& c, int i) {
   if (c.arg(i) == 0) return "NULL";
-  return SignalSetAt(c.tid(), c.arg(i), size_t(std::min<uint64_t>(c.arg(i + 1 < 6 ? i + 1 : i), 8)));
+  return SignalSetAt(c.tid(), c.arg(i),
+                     size_t(std::min<uint64_t>(c.arg(i + 1 < 6 ? i + 1 : i), 8)));
 }
 
 // rt_sigreturn's frame: the ucontext right at the stack pointer; its uc_sigmask after
@@ -76,98 +78,157 @@ void Sigreturn(Call& c) {
   c.Arg("{mask=" + FormatSignalSet(reinterpret_cast<const uint8_t*>(&mask), 8) + "}");
 }
 
+constexpr NamedDecoder kSignalDecoders[] = {
+    {"rt_sigaction",
+     [](Call& c) {
+       if (c.entering()) {
+         c.Arg(SignalArg(c.arg(0)));
+         c.Arg(SigactionAt(c.tid(), c.arg(1)));
+         c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.failed() && c.arg(2) != 0 ? FormatHex(c.arg(2)) : SigactionAt(c.tid(), c.arg(2)));
+       c.Ulong(3);
+     }},
+    {"rt_sigprocmask",
+     [](Call& c) {
+       if (c.entering()) {
+         SigprocmaskHow(c);
+         c.Arg(c.arg(1) == 0
+                   ? "NULL"
+                   : SignalSetAt(c.tid(), c.arg(1), size_t(std::min<uint64_t>(c.arg(3), 8))));
+         c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.arg(2) == 0 ? "NULL"
+             : c.failed()
+                 ? FormatHex(c.arg(2))
+                 : SignalSetAt(c.tid(), c.arg(2), size_t(std::min<uint64_t>(c.arg(3), 8))));
+       c.Ulong(3);
+     }},
+    {"rt_sigreturn", Sigreturn},
+    {"rt_sigsuspend",
+     [](Call& c) {
+       c.Arg(SetArg(c, 0));
+       c.Ulong(1);
+     }},
+    {"rt_sigpending",
+     [](Call& c) {
+       if (c.entering()) {
+         c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.failed() ? FormatHex(c.arg(0)) : SetArg(c, 0));
+       c.Ulong(1);
+     }},
+    {"kill",
+     [](Call& c) {
+       c.Int(0);
+       c.Arg(SignalArg(c.arg(1)));
+     }},
+    {"tkill",
+     [](Call& c) {
+       c.Int(0);
+       c.Arg(SignalArg(c.arg(1)));
+     }},
+    {"tgkill",
+     [](Call& c) {
+       c.Int(0);
+       c.Int(1);
+       c.Arg(SignalArg(c.arg(2)));
+     }},
+    {"pidfd_send_signal",
+     [](Call& c) {
+       c.Fd(0);
+       c.Arg(SignalArg(c.arg(1)));
+       c.Pointer(2);
+       c.Unsigned(3);
+     }},
+    {"alarm", [](Call& c) { c.Unsigned(0); }},
+    {"pause", [](Call&) {}},
+    {"sigaltstack",
+     [](Call& c) {
+       auto stack = [&](uint64_t address) -> std::string {
+         if (address == 0) return "NULL";
+         stack_t s{};
+         if (!ReadMemory(c.tid(), address, &s, sizeof(s))) return FormatHex(address);
+         static const FlagName kNames[] = {{SS_ONSTACK, "SS_ONSTACK"},
+                                           {SS_DISABLE, "SS_DISABLE"},
+                                           {0x80000000u, "SS_AUTODISARM"}};
+         return "{ss_sp=" + FormatAddress(uint64_t(uintptr_t(s.ss_sp))) +
+                ", ss_flags=" + FormatFlags(uint32_t(s.ss_flags), kNames, "0") +
+                ", ss_size=" + std::to_string(s.ss_size) + "}";
+       };
+       if (c.entering()) {
+         c.Arg(stack(c.arg(0)));
+         c.DecodeAtExit();
+         return;
+       }
+       c.Arg(c.failed() && c.arg(1) != 0 ? FormatHex(c.arg(1)) : stack(c.arg(1)));
+     }},
+};
+
 const std::map<std::string, SyscallDecoderFn>& Decoders() {
-  static const std::map<std::string, SyscallDecoderFn> kDecoders = {
-      {"rt_sigaction", [](Call& c) {
-         if (c.entering()) {
-           c.Arg(SignalArg(c.arg(0)));
-           c.Arg(SigactionAt(c.tid(), c.arg(1)));
-           c.DecodeAtExit();
-           return;
-         }
-         c.Arg(c.failed() && c.arg(2) != 0 ? FormatHex(c.arg(2)) : SigactionAt(c.tid(), c.arg(2)));
-         c.Ulong(3);
-       }},
-      {"rt_sigprocmask", [](Call& c) {
-         if (c.entering()) {
-           SigprocmaskHow(c);
-           c.Arg(c.arg(1) == 0 ? "NULL" : SignalSetAt(c.tid(), c.arg(1), size_t(std::min<uint64_t>(c.arg(3), 8))));
-           c.DecodeAtExit();
-           return;
-         }
-         c.Arg(c.arg(2) == 0 ? "NULL" : c.failed() ? FormatHex(c.arg(2))
-                                       : SignalSetAt(c.tid(), c.arg(2), size_t(std::min<uint64_t>(c.arg(3), 8))));
-         c.Ulong(3);
-       }},
-      {"rt_sigreturn", Sigreturn},
-      {"rt_sigsuspend", [](Call& c) { c.Arg(SetArg(c, 0)); c.Ulong(1); }},
-      {"rt_sigpending", [](Call& c) {
-         if (c.entering()) { c.DecodeAtExit(); return; }
-         c.Arg(c.failed() ? FormatHex(c.arg(0)) : SetArg(c, 0)); c.Ulong(1);
-       }},
-      {"kill", [](Call& c) { c.Int(0); c.Arg(SignalArg(c.arg(1))); }},
-      {"tkill", [](Call& c) { c.Int(0); c.Arg(SignalArg(c.arg(1))); }},
-      {"tgkill", [](Call& c) { c.Int(0); c.Int(1); c.Arg(SignalArg(c.arg(2))); }},
-      {"pidfd_send_signal", [](Call& c) { c.Fd(0); c.Arg(SignalArg(c.arg(1))); c.Pointer(2); c.Unsigned(3); }},
-      {"alarm", [](Call& c) { c.Unsigned(0); }},
-      {"pause", [](Call&) {}},
-      {"sigaltstack", [](Call& c) {
-         auto stack = [&](uint64_t address) -> std::string {
-           if (address == 0) return "NULL";
-           stack_t s{};
-           if (!ReadMemory(c.tid(), address, &s, sizeof(s))) return FormatHex(address);
-           static const FlagName kNames[] = {{SS_ONSTACK, "SS_ONSTACK"}, {SS_DISABLE, "SS_DISABLE"},
-                                             {0x80000000u, "SS_AUTODISARM"}};
-           return "{ss_sp=" + FormatAddress(uint64_t(uintptr_t(s.ss_sp))) + ", ss_flags=" +
-                  FormatFlags(uint32_t(s.ss_flags), kNames, "0") + ", ss_size=" + std::to_string(s.ss_size) + "}";
-         };
-         if (c.entering()) { c.Arg(stack(c.arg(0))); c.DecodeAtExit(); return; }
-         c.Arg(c.failed() && c.arg(1) != 0 ? FormatHex(c.arg(1)) : stack(c.arg(1)));
-       }},
-  };
+  static const std::map<std::string, SyscallDecoderFn> kDecoders =
+      DecodersByName({kSignalDecoders});
   return kDecoders;
 }
 
 std::string CodeName(int signo, int code) {
-  static const FlagName kGeneric[] = {{0, "SI_USER"},          {0x80, "SI_KERNEL"},
-                                      {uint32_t(-1), "SI_QUEUE"}, {uint32_t(-2), "SI_TIMER"},
-                                      {uint32_t(-3), "SI_MESGQ"}, {uint32_t(-4), "SI_ASYNCIO"},
-                                      {uint32_t(-5), "SI_SIGIO"}, {uint32_t(-6), "SI_TKILL"},
-                                      {uint32_t(-7), "SI_DETHREAD"}, {uint32_t(-60), "SI_ASYNCNL"}};
+  static const FlagName kGeneric[] = {{0, "SI_USER"},
+                                      {0x80, "SI_KERNEL"},
+                                      {uint32_t(-1), "SI_QUEUE"},
+                                      {uint32_t(-2), "SI_TIMER"},
+                                      {uint32_t(-3), "SI_MESGQ"},
+                                      {uint32_t(-4), "SI_ASYNCIO"},
+                                      {uint32_t(-5), "SI_SIGIO"},
+                                      {uint32_t(-6), "SI_TKILL"},
+                                      {uint32_t(-7), "SI_DETHREAD"},
+                                      {uint32_t(-60), "SI_ASYNCNL"}};
   for (const FlagName& name : kGeneric) {
     if (uint32_t(code) == name.bits) return name.name;
   }
   if (code > 0) {
-    static const char* const kChld[] = {"CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED",
-                                        "CLD_STOPPED", "CLD_CONTINUED"};
-    static const char* const kSegv[] = {"SEGV_MAPERR", "SEGV_ACCERR", "SEGV_BNDERR", "SEGV_PKUERR",
-                                        "SEGV_ACCADI", "SEGV_ADIDERR", "SEGV_ADIPERR", "SEGV_MTEAERR",
-                                        "SEGV_MTESERR"};
+    static const char* const kChld[] = {"CLD_EXITED",  "CLD_KILLED",  "CLD_DUMPED",
+                                        "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"};
+    static const char* const kSegv[] = {"SEGV_MAPERR",  "SEGV_ACCERR",  "SEGV_BNDERR",
+                                        "SEGV_PKUERR",  "SEGV_ACCADI",  "SEGV_ADIDERR",
+                                        "SEGV_ADIPERR", "SEGV_MTEAERR", "SEGV_MTESERR"};
     static const char* const kBus[] = {"BUS_ADRALN", "BUS_ADRERR", "BUS_OBJERR", "BUS_MCEERR_AR",
                                        "BUS_MCEERR_AO"};
-    static const char* const kIll[] = {"ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR", "ILL_ILLTRP",
-                                       "ILL_PRVOPC", "ILL_PRVREG", "ILL_COPROC", "ILL_BADSTK",
-                                       "ILL_BADIADDR"};
-    static const char* const kFpe[] = {"FPE_INTDIV", "FPE_INTOVF", "FPE_FLTDIV", "FPE_FLTOVF",
-                                       "FPE_FLTUND", "FPE_FLTRES", "FPE_FLTINV", "FPE_FLTSUB",
+    static const char* const kIll[] = {"ILL_ILLOPC", "ILL_ILLOPN", "ILL_ILLADR",
+                                       "ILL_ILLTRP", "ILL_PRVOPC", "ILL_PRVREG",
+                                       "ILL_COPROC", "ILL_BADSTK", "ILL_BADIADDR"};
+    static const char* const kFpe[] = {"FPE_INTDIV", "FPE_INTOVF",  "FPE_FLTDIV", "FPE_FLTOVF",
+                                       "FPE_FLTUND", "FPE_FLTRES",  "FPE_FLTINV", "FPE_FLTSUB",
                                        "FPE_FLTUNK", "FPE_CONDTRAP"};
-    static const char* const kTrap[] = {"TRAP_BRKPT", "TRAP_TRACE", "TRAP_BRANCH", "TRAP_HWBKPT",
-                                        "TRAP_UNK", "TRAP_PERF"};
-    static const char* const kPoll[] = {"POLL_IN", "POLL_OUT", "POLL_MSG", "POLL_ERR", "POLL_PRI",
-                                        "POLL_HUP"};
+    static const char* const kTrap[] = {"TRAP_BRKPT",  "TRAP_TRACE", "TRAP_BRANCH",
+                                        "TRAP_HWBKPT", "TRAP_UNK",   "TRAP_PERF"};
+    static const char* const kPoll[] = {"POLL_IN",  "POLL_OUT", "POLL_MSG",
+                                        "POLL_ERR", "POLL_PRI", "POLL_HUP"};
     auto pick = [&](const char* const* names, size_t count) -> std::string {
       return size_t(code) <= count ? names[code - 1] : std::to_string(code);
     };
     switch (signo) {
-      case SIGCHLD: return pick(kChld, std::size(kChld));
-      case SIGSEGV: return pick(kSegv, std::size(kSegv));
-      case SIGBUS: return pick(kBus, std::size(kBus));
-      case SIGILL: return pick(kIll, std::size(kIll));
-      case SIGFPE: return pick(kFpe, std::size(kFpe));
-      case SIGTRAP: return pick(kTrap, std::size(kTrap));
-      case SIGIO: return pick(kPoll, std::size(kPoll));
-      case SIGSYS: if (code == 1) return "SYS_SECCOMP"; break;
-      default: break;
+      case SIGCHLD:
+        return pick(kChld, std::size(kChld));
+      case SIGSEGV:
+        return pick(kSegv, std::size(kSegv));
+      case SIGBUS:
+        return pick(kBus, std::size(kBus));
+      case SIGILL:
+        return pick(kIll, std::size(kIll));
+      case SIGFPE:
+        return pick(kFpe, std::size(kFpe));
+      case SIGTRAP:
+        return pick(kTrap, std::size(kTrap));
+      case SIGIO:
+        return pick(kPoll, std::size(kPoll));
+      case SIGSYS:
+        if (code == 1) return "SYS_SECCOMP";
+        break;
+      default:
+        break;
     }
   }
   return std::to_string(code);
@@ -212,8 +273,8 @@ std::string SignalSetAt(pid_t tid, uint64_t address, size_t size) {
 std::string FormatSiginfo(const void* data) {
   const siginfo_t& info = *static_cast<const siginfo_t*>(data);
   const int code = info.si_code;
-  std::string text = "{si_signo=" + SignalName(info.si_signo) + ", si_code=" +
-                     CodeName(info.si_signo, code);
+  std::string text =
+      "{si_signo=" + SignalName(info.si_signo) + ", si_code=" + CodeName(info.si_signo, code);
   if (info.si_errno != 0) text += ", si_errno=" + std::to_string(info.si_errno);
   auto pid_uid = [&] {
     text += ", si_pid=" + std::to_string(info.si_pid) + ", si_uid=" + std::to_string(info.si_uid);
@@ -242,19 +303,27 @@ std::string FormatSiginfo(const void* data) {
                   ", si_stime=" + std::to_string(info.si_stime);
         }
         break;
-      case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGTRAP:
+      case SIGSEGV:
+      case SIGBUS:
+      case SIGILL:
+      case SIGFPE:
+      case SIGTRAP:
         text += ", si_addr=" + FormatAddress(uint64_t(uintptr_t(info.si_addr)));
         break;
       case SIGIO:
-        if (code > 0) text += ", si_band=" + std::to_string(info.si_band) + ", si_fd=" + std::to_string(info.si_fd);
+        if (code > 0)
+          text +=
+              ", si_band=" + std::to_string(info.si_band) + ", si_fd=" + std::to_string(info.si_fd);
         break;
       case SIGSYS:
         if (code > 0) {
           text += ", si_call_addr=" + FormatAddress(uint64_t(uintptr_t(info.si_call_addr))) +
-                  ", si_syscall=" + std::to_string(info.si_syscall) + ", si_arch=" + FormatHex(info.si_arch);
+                  ", si_syscall=" + std::to_string(info.si_syscall) +
+                  ", si_arch=" + FormatHex(info.si_arch);
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return text + "}";

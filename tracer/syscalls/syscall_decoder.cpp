@@ -22,14 +22,13 @@ constexpr int kEnoioctlcmd = 515;
 constexpr int kErestartRestartblock = 516;
 
 const char* KernelErrorName(int error) {
-  static const char* const kNames[] = {"ERESTARTSYS",     "ERESTARTNOINTR", "ERESTARTNOHAND",
-                                       "ENOIOCTLCMD",     "ERESTART_RESTARTBLOCK",
-                                       "EPROBE_DEFER",    "EOPENSTALE",     "ENOPARAM"};
+  static const char* const kNames[] = {
+      "ERESTARTSYS",           "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
+      "ERESTART_RESTARTBLOCK", "EPROBE_DEFER",   "EOPENSTALE",     "ENOPARAM"};
   if (error >= 512 && error < 512 + int(std::size(kNames))) return kNames[error - 512];
-  static const char* const kNfs[] = {"EBADHANDLE", "ENOTSYNC",     "EBADCOOKIE",
-                                     "ENOTSUPP",   "ETOOSMALL",    "ESERVERFAULT",
-                                     "EBADTYPE",   "EJUKEBOX",     "EIOCBQUEUED",
-                                     "ERECALLCONFLICT"};
+  static const char* const kNfs[] = {"EBADHANDLE",  "ENOTSYNC",       "EBADCOOKIE", "ENOTSUPP",
+                                     "ETOOSMALL",   "ESERVERFAULT",   "EBADTYPE",   "EJUKEBOX",
+                                     "EIOCBQUEUED", "ERECALLCONFLICT"};
   if (error >= 521 && error < 521 + int(std::size(kNfs))) return kNfs[error - 521];
   return nullptr;
 }
@@ -85,9 +84,15 @@ void Call::Arg(const std::string& text) {
   *out_ += text;
 }
 
-void Call::Hex(int i) { Arg(FormatHex(args_[i])); }
-void Call::Pointer(int i) { Arg(FormatAddress(args_[i])); }
-void Call::Fd(int i) { Arg(FormatFd(tid_, int_arg(i), options_.fd_paths)); }
+void Call::Hex(int i) {
+  Arg(FormatHex(args_[i]));
+}
+void Call::Pointer(int i) {
+  Arg(FormatAddress(args_[i]));
+}
+void Call::Fd(int i) {
+  Arg(FormatFd(tid_, int_arg(i), options_.fd_paths));
+}
 void Call::DirFd(int i) {
   if (int_arg(i) != AT_FDCWD) {
     Arg(FormatFd(tid_, int_arg(i), options_.fd_paths));
@@ -103,8 +108,12 @@ void Call::DirFd(int i) {
   }
   Arg(text);
 }
-void Call::Path(int i) { Arg(QuotedString(tid_, args_[i], PATH_MAX)); }
-void Call::String(int i) { Arg(QuotedString(tid_, args_[i], options_.string_limit)); }
+void Call::Path(int i) {
+  Arg(QuotedString(tid_, args_[i], PATH_MAX));
+}
+void Call::String(int i) {
+  Arg(QuotedString(tid_, args_[i], options_.string_limit));
+}
 
 void Call::Buffer(int i, uint64_t length, bool hex) {
   if (args_[i] == 0) {
@@ -135,7 +144,9 @@ std::string FormatHex(uint64_t value) {
   return text;
 }
 
-std::string FormatAddress(uint64_t value) { return value == 0 ? "NULL" : FormatHex(value); }
+std::string FormatAddress(uint64_t value) {
+  return value == 0 ? "NULL" : FormatHex(value);
+}
 
 std::string FormatFlags(uint64_t value, const FlagName* names, size_t count, const char* zero) {
   if (value == 0) return zero;
@@ -171,14 +182,29 @@ std::string QuoteBytes(const std::string& bytes, bool hex, bool stop_at_nul) {
       continue;
     }
     switch (c) {
-      case '"': text += "\\\""; continue;
-      case '\\': text += "\\\\"; continue;
-      case '\f': text += "\\f"; continue;
-      case '\n': text += "\\n"; continue;
-      case '\r': text += "\\r"; continue;
-      case '\t': text += "\\t"; continue;
-      case '\v': text += "\\v"; continue;
-      default: break;
+      case '"':
+        text += "\\\"";
+        continue;
+      case '\\':
+        text += "\\\\";
+        continue;
+      case '\f':
+        text += "\\f";
+        continue;
+      case '\n':
+        text += "\\n";
+        continue;
+      case '\r':
+        text += "\\r";
+        continue;
+      case '\t':
+        text += "\\t";
+        continue;
+      case '\v':
+        text += "\\v";
+        continue;
+      default:
+        break;
     }
     if (c >= 0x20 && c < 0x7f) {
       text += char(c);
@@ -286,21 +312,31 @@ std::string DecodeResult(pid_t tid, int64_t result, const CallState& state,
   if (result < 0 && result >= -4095) {
     const int error = int(-result);
     switch (error) {
-      case kErestartsys: return "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
-      case kErestartnointr: return "? ERESTARTNOINTR (To be restarted)";
-      case kErestartnohand: return "? ERESTARTNOHAND (To be restarted if no handler)";
-      case kErestartRestartblock: return "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
-      default: break;
+      case kErestartsys:
+        return "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
+      case kErestartnointr:
+        return "? ERESTARTNOINTR (To be restarted)";
+      case kErestartnohand:
+        return "? ERESTARTNOHAND (To be restarted if no handler)";
+      case kErestartRestartblock:
+        return "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+      default:
+        break;
     }
     (void)kEnoioctlcmd;
     const std::string name = ErrnoName(result);
-    const std::string message = error < 512 ? strerror(error) : "Unknown error " + std::to_string(error);
+    const std::string message =
+        error < 512 ? strerror(error) : "Unknown error " + std::to_string(error);
     return "-1 " + (name.empty() ? std::to_string(error) : name) + " (" + message + ")" + state.aux;
   }
   std::string text;
   switch (state.format) {
-    case ResultFormat::kHex: text = FormatHex(uint64_t(result)); break;
-    case ResultFormat::kUnsigned: text = std::to_string(uint64_t(result)); break;
+    case ResultFormat::kHex:
+      text = FormatHex(uint64_t(result));
+      break;
+    case ResultFormat::kUnsigned:
+      text = std::to_string(uint64_t(result));
+      break;
     case ResultFormat::kOctal: {
       char octal[32];
       snprintf(octal, sizeof(octal), "%#03llo", static_cast<unsigned long long>(result));
@@ -308,9 +344,12 @@ std::string DecodeResult(pid_t tid, int64_t result, const CallState& state,
       break;
     }
     case ResultFormat::kFd:
-      text = result <= INT_MAX ? FormatFd(tid, int(result), options.fd_paths) : std::to_string(result);
+      text =
+          result <= INT_MAX ? FormatFd(tid, int(result), options.fd_paths) : std::to_string(result);
       break;
-    default: text = std::to_string(result); break;
+    default:
+      text = std::to_string(result);
+      break;
   }
   return text + state.aux;
 }

@@ -24,8 +24,8 @@
 namespace memwrap {
 
 struct DecodeOptions {
-  size_t string_limit = 32;    // -s: bytes of a buffer or string shown (paths: 4096)
-  bool fd_paths = false;       // -y: a descriptor as 3</etc/passwd>
+  size_t string_limit = 32;  // -s: bytes of a buffer or string shown (paths: 4096)
+  bool fd_paths = false;     // -y: a descriptor as 3</etc/passwd>
 };
 
 // How the result is shown when the call succeeded.
@@ -33,14 +33,14 @@ enum class ResultFormat { kDecimal, kUnsigned, kHex, kOctal, kFd, kNone };
 
 // What one call's decoding keeps from its entry to its exit.
 struct CallState {
-  bool exit_pending = false;  // the decoder asked to be called again at the exit
-  bool more_arguments = false;  // ... to print more arguments (the entry ends with ", ")
+  bool exit_pending = false;       // the decoder asked to be called again at the exit
+  bool more_arguments = false;     // ... to print more arguments (the entry ends with ", ")
   bool separator_printed = false;  // that ", " is out: the next argument needs none
-  int printed = 0;            // arguments printed so far (for the separators)
-  int resume = 0;             // where a signature decoder goes on at the exit
+  int printed = 0;                 // arguments printed so far (for the separators)
+  int resume = 0;                  // where a signature decoder goes on at the exit
   ResultFormat format = ResultFormat::kDecimal;
-  std::string aux;            // " (text)" after the result, e.g. fcntl's flags
-  uint64_t saved[4] = {};     // values read at the entry for the exit
+  std::string aux;         // " (text)" after the result, e.g. fcntl's flags
+  uint64_t saved[4] = {};  // values read at the entry for the exit
 };
 
 // One call being decoded: its arguments, phase and the text produced so far.
@@ -48,8 +48,15 @@ class Call {
  public:
   Call(pid_t tid, uint32_t number, SyscallArch arch, const uint64_t args[6], int64_t result,
        bool exiting, const DecodeOptions& options, CallState* state, std::string* out)
-      : tid_(tid), number_(number), arch_(arch), args_(args), result_(result),
-        exiting_(exiting), options_(options), state_(state), out_(out) {}
+      : tid_(tid),
+        number_(number),
+        arch_(arch),
+        args_(args),
+        result_(result),
+        exiting_(exiting),
+        options_(options),
+        state_(state),
+        out_(out) {}
 
   pid_t tid() const { return tid_; }
   uint32_t number() const { return number_; }

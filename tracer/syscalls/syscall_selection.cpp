@@ -21,13 +21,11 @@ struct ClassName {
   uint32_t classes;
 };
 constexpr ClassName kClassNames[] = {
-    {"%desc", TD},     {"%file", TF},       {"%memory", TM},   {"%process", TP},
-    {"%creds", TC},    {"%signal", TS},     {"%ipc", TI},      {"%net", TN},
-    {"%network", TN},  {"%stat", TST},      {"%lstat", TLST},  {"%fstat", TFST},
-    {"%%stat", TSTA},  {"%statfs", TSF},    {"%fstatfs", TFSF}, {"%%statfs", TSFA},
-    {"%pure", PU},     {"%clock", TCL},     {"desc", TD},      {"file", TF},
-    {"memory", TM},    {"process", TP},     {"signal", TS},    {"ipc", TI},
-    {"network", TN}};
+    {"%desc", TD},      {"%file", TF},    {"%memory", TM},  {"%process", TP}, {"%creds", TC},
+    {"%signal", TS},    {"%ipc", TI},     {"%net", TN},     {"%network", TN}, {"%stat", TST},
+    {"%lstat", TLST},   {"%fstat", TFST}, {"%%stat", TSTA}, {"%statfs", TSF}, {"%fstatfs", TFSF},
+    {"%%statfs", TSFA}, {"%pure", PU},    {"%clock", TCL},  {"desc", TD},     {"file", TF},
+    {"memory", TM},     {"process", TP},  {"signal", TS},   {"ipc", TI},      {"network", TN}};
 
 }  // namespace
 
@@ -131,7 +129,8 @@ std::string SyscallSelection::ParseStraceSpec(const std::string& spec_in, Syscal
       selection.Add(uint32_t(number));
     } else if (!optional) {
       if (!item.empty() && item[0] == '%') {
-        return "unknown class '" + item + "' (known: %file %desc %memory %process %signal "
+        return "unknown class '" + item +
+               "' (known: %file %desc %memory %process %signal "
                "%network %ipc %creds %clock %pure %stat %lstat %fstat %%stat %statfs %fstatfs "
                "%%statfs)";
       }

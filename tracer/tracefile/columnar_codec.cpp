@@ -218,7 +218,7 @@ class Context {
     if (thread_per_tid && (thread == nullptr || thread_tid != tid)) {
       auto [it, added] = threads.try_emplace(tid);
       if (added) it->second.ts = ts;  // its first time is a step from the chunk's latest
-      thread = &it->second;  // unordered_map: the reference stays valid as it grows
+      thread = &it->second;           // unordered_map: the reference stays valid as it grows
       thread_tid = tid;
     }
   }
@@ -243,7 +243,7 @@ class Context {
   std::array<uint32_t, 3> tids{};
   size_t tid_count = 0;
   std::unordered_map<uint32_t, ThreadState> threads;  // codec 4
-  ThreadState shared_thread;                         // codec 3: every thread's
+  ThreadState shared_thread;                          // codec 3: every thread's
   ThreadState* thread = nullptr;  // the current heap event's thread's state (set by UseTid)
   uint32_t thread_tid = 0;
   bool thread_per_tid = false;

@@ -28,8 +28,7 @@ FileHeader MakeFileHeader(uint64_t created_realtime_ns, uint64_t created_monoton
 
 bool FileHeaderChecksumMatches(const FileHeader& header) {
   // A later major keeps the checksum (a reader refuses newer majors before asking anyway).
-  const bool has_crc =
-      header.format_major > 1 || header.format_minor >= kFirstMinorWithHeaderCrc;
+  const bool has_crc = header.format_major > 1 || header.format_minor >= kFirstMinorWithHeaderCrc;
   return !has_crc || header.header_crc32 == HeaderCrc(header);
 }
 

@@ -71,11 +71,11 @@ class LiveBlocks {
   Slot* Find(uint64_t addr);
   void Index(uint64_t addr, size_t position);  // the encoder's: `addr` is at `position`
   void Erase(Slot* slot);
-  static constexpr size_t kGroupWords = 16;  // words of flags per group count
+  static constexpr size_t kGroupWords = 16;   // words of flags per group count
   static constexpr size_t kSuperGroups = 16;  // groups per count of a super-group
-  void Grow();                               // room for twice the blocks
-  void Clear(size_t position);               // the block at `position` stops being live
-  size_t LiveAfter(size_t position) const;   // live blocks at positions after `position`
+  void Grow();                                // room for twice the blocks
+  void Clear(size_t position);                // the block at `position` stops being live
+  size_t LiveAfter(size_t position) const;    // live blocks at positions after `position`
 
   size_t max_blocks_ = 0;
   size_t capacity_ = 0;              // positions the arrays hold now, a multiple of 64 x 16

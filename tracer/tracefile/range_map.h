@@ -13,7 +13,9 @@ namespace memwrap {
 
 // Mappings are whole pages, as the kernel makes them.
 inline constexpr uint64_t kPageSize = 4096;
-inline uint64_t PageUp(uint64_t n) { return (n + kPageSize - 1) & ~(kPageSize - 1); }
+inline uint64_t PageUp(uint64_t n) {
+  return (n + kPageSize - 1) & ~(kPageSize - 1);
+}
 
 // The program's own growth of the break after one of its moves from old_break to new_break:
 // the moves add up, never below 0. glibc's malloc also moves the break, unseen, so only the

@@ -13,8 +13,8 @@ void RecordCursor::Malformed(const std::string& where) const {
   }
   RecordHeader header;
   memcpy(&header, data_ + pos_, sizeof(header));
-  throw TraceError(TraceError::Kind::kCorrupt, where + ": record at byte " +
-                                                   std::to_string(pos_) + " has impossible size " +
+  throw TraceError(TraceError::Kind::kCorrupt, where + ": record at byte " + std::to_string(pos_) +
+                                                   " has impossible size " +
                                                    std::to_string(header.size));
 }
 

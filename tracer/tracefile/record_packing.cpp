@@ -32,7 +32,6 @@ class History {
 // The packed form stores a record's type in one byte.
 static_assert(uint16_t(RecordType::kMaxType) < kTypes);
 
-
 }  // namespace
 
 void RecordPacker::Pack(const uint8_t* records, size_t size, ByteBuffer* out) {

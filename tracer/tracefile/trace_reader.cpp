@@ -12,9 +12,9 @@
 #include <algorithm>
 
 #include "column_frames.h"
+#include "columnar_codec.h"
 #include "file_header.h"
 #include "fileio/input_file.h"
-#include "columnar_codec.h"
 #include "record_packing.h"
 #include "trace_error.h"
 
@@ -24,8 +24,12 @@ namespace {
 // Packed and columnar records are never much larger than the records themselves (a few bytes
 // a record of varint framing at worst, and the columnar directory): a bound for what a chunk
 // may decompress to.
-uint64_t MaxPackedSize(uint32_t raw_size) { return uint64_t(raw_size) * 2 + 64; }
-uint64_t MaxColumnarSize(uint32_t raw_size) { return uint64_t(raw_size) * 2 + 256; }
+uint64_t MaxPackedSize(uint32_t raw_size) {
+  return uint64_t(raw_size) * 2 + 64;
+}
+uint64_t MaxColumnarSize(uint32_t raw_size) {
+  return uint64_t(raw_size) * 2 + 256;
+}
 
 }  // namespace
 
@@ -35,7 +39,7 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
   if (!fd_.valid()) {
     throw TraceError(TraceError::Kind::kIo, "cannot open trace '" + path + "': " + reason);
   }
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd_.get(), &st) != 0) {
     throw TraceError(TraceError::Kind::kIo, "cannot read trace '" + path + "': " + strerror(errno));
   }
@@ -47,11 +51,12 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
   }
   if (!ReadExact(0, &header_, sizeof(header_), &got) ||
       memcmp(header_.magic, kTraceMagic, sizeof(kTraceMagic)) != 0) {
-    if (got >= sizeof(kTraceMagic) && memcmp(header_.magic, kTraceMagic, sizeof(kTraceMagic)) == 0) {
-      throw TraceError(TraceError::Kind::kCorrupt,
-                       "trace '" + path + "' is truncated inside its file header (" +
-                           std::to_string(got) + " of " + std::to_string(sizeof(header_)) +
-                           " bytes)");
+    if (got >= sizeof(kTraceMagic) &&
+        memcmp(header_.magic, kTraceMagic, sizeof(kTraceMagic)) == 0) {
+      throw TraceError(TraceError::Kind::kCorrupt, "trace '" + path +
+                                                       "' is truncated inside its file header (" +
+                                                       std::to_string(got) + " of " +
+                                                       std::to_string(sizeof(header_)) + " bytes)");
     }
     throw TraceError(TraceError::Kind::kNotATrace,
                      "'" + path + "' is not a memwrap trace (no MWTRACE magic at offset 0)");
@@ -65,8 +70,9 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
                          std::to_string(kTraceFormatMajor) + ".x: upgrade memwrap");
   }
   if (!FileHeaderChecksumMatches(header_)) {
-    Corrupt(0, "file header checksum mismatch (a damaged header would change every time in "
-               "the trace)");
+    Corrupt(0,
+            "file header checksum mismatch (a damaged header would change every time in "
+            "the trace)");
   }
   if (header_.header_size < sizeof(FileHeader) || header_.header_size > file_size_) {
     Corrupt(0, "file header size " + std::to_string(header_.header_size) + " is impossible");
@@ -81,7 +87,9 @@ uint64_t TraceReader::chunk_bytes_allowed() const {
                   kChunkBytesHeldBase + kChunkBytesHeldPerFileByte * file_size_);
 }
 
-void TraceReader::FreeZstd::operator()(ZSTD_DCtx_s* ctx) const { ZSTD_freeDCtx(ctx); }
+void TraceReader::FreeZstd::operator()(ZSTD_DCtx_s* ctx) const {
+  ZSTD_freeDCtx(ctx);
+}
 
 bool TraceReader::ReadExact(uint64_t offset, void* out, size_t size, size_t* got) {
   *got = 0;
@@ -100,9 +108,8 @@ bool TraceReader::ReadExact(uint64_t offset, void* out, size_t size, size_t* got
 }
 
 void TraceReader::Corrupt(uint64_t offset, const std::string& what) const {
-  throw TraceError(TraceError::Kind::kCorrupt,
-                   "trace '" + path_ + "' is corrupt at offset " + std::to_string(offset) + ": " +
-                       what);
+  throw TraceError(TraceError::Kind::kCorrupt, "trace '" + path_ + "' is corrupt at offset " +
+                                                   std::to_string(offset) + ": " + what);
 }
 
 TraceReader::Status TraceReader::NextChunk(Chunk* chunk, bool with_data) {
@@ -117,10 +124,9 @@ TraceReader::Status TraceReader::ReadChunkAt(uint64_t offset, Chunk* chunk, bool
   ChunkHeader header{};
   size_t got = 0;
   auto truncated = [&](uint64_t have, uint64_t want) {
-    truncation_message_ = "trace '" + path_ + "' is truncated at offset " +
-                          std::to_string(offset) + ": the last chunk is incomplete (" +
-                          std::to_string(have) + " of " + std::to_string(want) +
-                          " bytes); everything before it was read";
+    truncation_message_ = "trace '" + path_ + "' is truncated at offset " + std::to_string(offset) +
+                          ": the last chunk is incomplete (" + std::to_string(have) + " of " +
+                          std::to_string(want) + " bytes); everything before it was read";
     return Status::kTruncated;
   };
   if (!ReadExact(offset, &header, sizeof(header), &got)) {
@@ -170,8 +176,8 @@ void TraceReader::DecodePayload(uint64_t offset, const ChunkHeader& header, bool
       break;
     case ChunkCodec::kZstd: {
       chunk->data.resize(header.raw_size);
-      size_t n = ZSTD_decompressDCtx(zstd_.get(), chunk->data.data(),
-                                     chunk->data.size(), stored_.data(), stored_.size());
+      size_t n = ZSTD_decompressDCtx(zstd_.get(), chunk->data.data(), chunk->data.size(),
+                                     stored_.data(), stored_.size());
       if (ZSTD_isError(n)) {
         Corrupt(offset, std::string("zstd: ") + ZSTD_getErrorName(n));
       }
@@ -218,8 +224,8 @@ void TraceReader::DecodePayload(uint64_t offset, const ChunkHeader& header, bool
       }
       chunk->columns = defer_columns;
       chunk->columnar_version = header.codec == uint16_t(ChunkCodec::kZstdColumnar)
-                                 ? ColumnarVersion::kCodec3
-                                 : ColumnarVersion::kCodec4;
+                                    ? ColumnarVersion::kCodec3
+                                    : ColumnarVersion::kCodec4;
       if (!defer_columns) DecodeColumns(path_, *chunk, packed_, &columnar_, &chunk->data);
       break;
     }

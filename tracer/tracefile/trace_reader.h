@@ -26,9 +26,10 @@ struct Chunk {
   uint32_t pid = 0;
   // The decompressed payload; with `columns`, the columnar form of the records instead.
   ByteBuffer data;
-  bool columns = false;   // read with defer_columns from a codec 3 or 4 chunk: see DecodeColumns
-  ColumnarVersion columnar_version = ColumnarVersion::kCodec4;  // with `columns`: the chunk's codec's
-  uint32_t raw_size = 0;  // the records' size, as the chunk header states it
+  bool columns = false;  // read with defer_columns from a codec 3 or 4 chunk: see DecodeColumns
+  ColumnarVersion columnar_version =
+      ColumnarVersion::kCodec4;  // with `columns`: the chunk's codec's
+  uint32_t raw_size = 0;         // the records' size, as the chunk header states it
 };
 
 class TraceReader {
@@ -75,8 +76,7 @@ class TraceReader {
   [[noreturn]] void Corrupt(uint64_t offset, const std::string& what) const;
   // The payload in stored_ (read and checked), decoded by the chunk's codec into chunk->data
   // (columns left as they are with `defer_columns`).
-  void DecodePayload(uint64_t offset, const ChunkHeader& header, bool defer_columns,
-                     Chunk* chunk);
+  void DecodePayload(uint64_t offset, const ChunkHeader& header, bool defer_columns, Chunk* chunk);
   static void DecodeColumns(const std::string& path, const Chunk& chunk, const ByteBuffer& columns,
                             ColumnarDecoder* decoder, ByteBuffer* records);
 

@@ -1,9 +1,9 @@
 #include "trace_writer.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,7 +25,9 @@ namespace {
 // as columns and each column compressed at its own level (column_frames.h).
 constexpr int kZstdLevel = -3;
 
-std::string ErrnoText(int err) { return strerror(err); }
+std::string ErrnoText(int err) {
+  return strerror(err);
+}
 
 ChunkHeader ChunkHeaderFor(ChunkType type, ChunkCodec codec, uint32_t pid, const uint8_t* payload,
                            size_t stored, size_t raw_size) {
@@ -91,8 +93,8 @@ FileHeader CheckedFileHeader(int fd, const std::string& path, uint64_t size) {
     throw TraceError(TraceError::Kind::kNotATrace,
                      "cannot append to '" + path + "': it is not a memwrap trace");
   }
-  if (got < sizeof(header) || header.format_major == 0 ||
-      header.header_size < sizeof(FileHeader) || header.header_size > size) {
+  if (got < sizeof(header) || header.format_major == 0 || header.header_size < sizeof(FileHeader) ||
+      header.header_size > size) {
     throw AppendCorrupt(path, 0, "impossible file header");
   }
   if (header.format_major > kTraceFormatMajor) {
@@ -183,10 +185,9 @@ void TraceWriter::OpenForAppend(ClockOrigin origin) {
                      "cannot open trace '" + path_ + "' for appending: " + error);
   }
   LockForAppend(file_.fd(), path_);
-  struct stat st{};
+  struct stat st {};
   if (fstat(file_.fd(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw TraceError(TraceError::Kind::kIo,
-                     "cannot append to '" + path_ + "': not a regular file");
+    throw TraceError(TraceError::Kind::kIo, "cannot append to '" + path_ + "': not a regular file");
   }
   const uint64_t size = uint64_t(st.st_size);
   if (size == 0) {
@@ -225,9 +226,13 @@ TraceWriter::~TraceWriter() {
   }
 }
 
-void TraceWriter::Discard() { file_.Discard(); }
+void TraceWriter::Discard() {
+  file_.Discard();
+}
 
-void TraceWriter::FreeZstd::operator()(ZSTD_CCtx_s* ctx) const { ZSTD_freeCCtx(ctx); }
+void TraceWriter::FreeZstd::operator()(ZSTD_CCtx_s* ctx) const {
+  ZSTD_freeCCtx(ctx);
+}
 
 void TraceWriter::WriteSessionInfo(const std::map<std::string, std::string>& info) {
   // Values may hold anything (a program argument with a newline): escape so that each entry
@@ -281,8 +286,8 @@ void TraceWriter::WriteChunk(ChunkType type, ChunkCodec codec, uint32_t pid, con
   // Header and payload go out in one write, so a crash leaves at most one partial chunk.
   scratch_.resize(sizeof(ChunkHeader) + ZSTD_compressBound(size));
   uint8_t* payload = scratch_.data() + sizeof(ChunkHeader);
-  size_t stored = ZSTD_compressCCtx(zstd_.get(), payload,
-                                    scratch_.size() - sizeof(ChunkHeader), data, size, kZstdLevel);
+  size_t stored = ZSTD_compressCCtx(zstd_.get(), payload, scratch_.size() - sizeof(ChunkHeader),
+                                    data, size, kZstdLevel);
   if (ZSTD_isError(stored)) {
     throw TraceError(TraceError::Kind::kIo,
                      std::string("zstd compression failed: ") + ZSTD_getErrorName(stored));
@@ -296,8 +301,7 @@ void TraceWriter::WriteStored(ChunkType type, ChunkCodec codec, uint32_t pid, si
   uint8_t* payload = scratch_.data() + sizeof(ChunkHeader);
   const size_t stored = scratch_.size() - sizeof(ChunkHeader);
   if (stored > kMaxChunkStoredSize) {
-    throw TraceError(TraceError::Kind::kIo, "internal: stored chunk of " +
-                                                std::to_string(stored) +
+    throw TraceError(TraceError::Kind::kIo, "internal: stored chunk of " + std::to_string(stored) +
                                                 " bytes exceeds the format limit");
   }
   ChunkHeader header = ChunkHeaderFor(type, codec, pid, payload, stored, raw_size);
