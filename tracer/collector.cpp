@@ -36,10 +36,10 @@ constexpr size_t kFlushBytes = 1 << 20;        // one chunk holds about this muc
 constexpr size_t kDrainBudget = 4 << 20;       // per ring per loop, so one busy ring cannot
                                                // starve the others
 constexpr uint64_t kFlushAgeNs = 500'000'000;  // a killed memwrap loses at most this much
-constexpr int kPollMs = 1;                     // while some process streams into a ring
-constexpr int kIdlePollMs = 10;  // with no ring to drain (a static program, stracedrv): the
-                                 // tracer's added records and the end wait this long at most,
-                                 // and an idle collector does not wake 1,000 times a second
+// With no ring to drain (a static program, stracedrv), the tracer's added records and the end
+// wait this long at most, and an idle collector does not wake 1,000 times a second. With rings,
+// DrainPacing sets the wait.
+constexpr int kIdlePollMs = DrainPacing::kMaxWaitMs;
 // A connection's pending records never exceed a flush threshold plus one drain budget plus the
 // records a disconnect appends; each flush is one chunk, which readers bound.
 // A traced process sends its whole hello at once; one that has not within this time (stopped,
@@ -304,7 +304,8 @@ void Collector::Run() {
   setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), -10);
   epoll_event events[64];
   for (;;) {
-    int n = epoll_wait(epoll_fd_.get(), events, 64, connections_.empty() ? kIdlePollMs : kPollMs);
+    int n = epoll_wait(epoll_fd_.get(), events, 64,
+                       connections_.empty() ? kIdlePollMs : pacing_.wait_ms());
     closed_this_round_.clear();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
@@ -346,6 +347,7 @@ void Collector::Run() {
       if (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) == 0) HungUp(*it->second);
     }
     for (auto& [fd, connection] : connections_) Drain(*connection, false);
+    pacing_.EndRound(MonotonicNs());
     DropLateHellos();
     EndImagesThatUnmappedTheirRing();
     WriteAdded();
@@ -565,6 +567,7 @@ void Collector::Drain(Connection& connection, bool final) {
         &connection.pending, final ? std::min<uint64_t>(budget, kDrainBudget) : kDrainBudget,
         final);
     if (final) budget -= std::min<uint64_t>(budget, got);
+    if (!final) pacing_.Drained(got, connection.consumer->smallest_capacity());
     if (connection.stream == Stream::kLibraryCalls && connection.pending.size() > before) {
       if (observer_) {
         observer_(connection.pid, connection.pending.data() + before,

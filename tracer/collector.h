@@ -27,8 +27,10 @@
 #include <thread>
 #include <vector>
 
+#include "drain_pacing.h"
 #include "kept_allocations.h"
 #include "memwrap/handshake.h"
+#include "memwrap/monotonic_clock.h"
 #include "memwrap/records.h"
 #include "tracefile/trace_writer.h"
 #include "tracefile/unique_fd.h"
@@ -173,6 +175,7 @@ class Collector {
   std::map<int, std::unique_ptr<PendingHello>> greetings_;  // by socket fd
   std::vector<int> closed_this_round_;                      // fds closed since the last epoll_wait
   uint64_t last_ring_check_ns_ = 0;
+  DrainPacing pacing_{MonotonicNs()};  // the wait between drain rounds
   std::atomic<uint64_t> processes_seen_{0};
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ProcessExitRecord> exits_;

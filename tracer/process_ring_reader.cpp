@@ -44,6 +44,7 @@ ProcessRingReader::ProcessRingReader(void* mapping, uint64_t (*clock)())
   const uint32_t count = header_->thread_ring_count;
   const uint64_t capacity = header_->capacity;
   const uint64_t thread_capacity = header_->thread_ring_capacity;
+  smallest_capacity_ = count == 0 ? capacity : std::min(capacity, thread_capacity);
   if (count == 0) return;
   threads_.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {

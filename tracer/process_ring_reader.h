@@ -37,6 +37,8 @@ class ProcessRingReader {
   size_t Drain(ByteBuffer* out, size_t max_bytes, bool final);
 
   bool per_thread() const { return !threads_.empty(); }
+  // The capacity of the smallest of its rings (the shared one, or a ThreadRing).
+  uint64_t smallest_capacity() const { return smallest_capacity_; }
   bool damaged() const;
   // The first damage found (the shared ring's, else a ThreadRing's).
   std::string damage() const;
@@ -50,6 +52,7 @@ class ProcessRingReader {
   uint64_t (*clock_)();
   RingConsumer shared_;
   std::vector<ThreadRingConsumer> threads_;
+  uint64_t smallest_capacity_ = 0;
   std::unique_ptr<TimeMerge> merge_;  // per-thread only; queue 0 is the shared ring's
   // (shared head, clock) of earlier rounds: a shared-ring slot at or after such a head was
   // reserved after that clock reading (ring.h, merge step b).
