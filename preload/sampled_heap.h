@@ -90,7 +90,7 @@ inline bool CountUnsampledAllocation(void* block, size_t size) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   HeapCounterSlot* slot = t_slot;
   const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
-  const uint64_t usable = UsableSize(block);
+  const uint64_t usable = UsableSizeOfNew(block, size);
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
   const bool counted = bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes);
   if (counted) {
@@ -149,7 +149,7 @@ inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
   if (block != nullptr || size == 0) CountRelease(old_usable, /*by_realloc=*/true);
-  if (block != nullptr) CountAllocation(size, UsableSize(block));
+  if (block != nullptr) CountAllocation(size, UsableSizeOfNew(block, size));
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_in_hook = 0;
   return true;

@@ -554,7 +554,7 @@ void PublishFree(void* block) {
 
 // Sampled mode: counts every allocation; records it only when the sampler picks it.
 void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  CountAllocation(size, UsableSize(block));
+  CountAllocation(size, UsableSizeOfNew(block, size));
   if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
   PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
 }

@@ -169,19 +169,18 @@ TEST(Shim, OtherAllocatorsLinkedOrPreloadedAreRecordedExactly) {
 // they are linked (preload/usable_size.h). Counts and bytes equal full mode's; the peak, in
 // usable bytes, is at least full mode's requested peak and within its bound plus the
 // allocators' rounding. The shim starting inside tcmalloc's first call must not call back
-// into it (a deadlock, ended here by the test's timeout).
-// `check_peak`: false for tcmalloc, whose program's sampled peak comes out 72,704 bytes short
-// (libstdc++'s start-up pool, recorded in full mode, is missing from the live counters: it is
-// allocated while the shim is inside one of its own hooks on that thread, and counted as an
-// untracked nested call): a known gap, not yet fixed.
-void ExpectSampledCountsOfOtherAllocator(const std::string& program, bool check_peak = true) {
+// into it (a deadlock, ended here by the test's timeout). Under tcmalloc, libstdc++'s 72,704-byte
+// start-up pool is allocated before tcmalloc's initialiser ran, when tcmalloc reports a usable
+// size of 0: the peak holds it only because a block counts at least its requested size.
+void ExpectSampledCountsOfOtherAllocator(const std::string& program) {
   ScratchDir full_dir, sampled_dir;
   auto [full_run, full] = Record(full_dir, {}, {program});
   ASSERT_EQ(full_run.exit_code(), 0) << full_run.err;
   auto [run, sampled] = Record(sampled_dir, {"--stacks=sampled"}, {program});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  // A call made while the shim starts inside the allocator (tcmalloc's own registration,
-  // 8 bytes) passes through untracked in one mode or the other, and is counted as such.
+  // A call made by the allocator while the shim is inside one of its own hooks passes through
+  // untracked, and is counted as such: tcmalloc's malloc_usable_size, asked by sampled mode,
+  // creates its MallocExtension with an 8-byte operator new on its first call.
   const uint64_t nested = sampled["untracked_nested_calls"].get<uint64_t>() +
                           full["untracked_nested_calls"].get<uint64_t>();
   EXPECT_LE(nested, 1u);
@@ -197,9 +196,7 @@ void ExpectSampledCountsOfOtherAllocator(const std::string& program, bool check_
   const uint64_t peak = sampled["peak_heap_bytes"].get<uint64_t>();
   const uint64_t bound = sampled["peak_heap_bound_bytes"].get<uint64_t>();
   EXPECT_LE(peak, requested_peak + requested_peak / 8 + bound);
-  if (check_peak) {
-    EXPECT_GE(peak + bound, requested_peak);
-  }
+  EXPECT_GE(peak + bound, requested_peak);
 }
 
 TEST(Shim, SampledModeCountsEachAllocatorsOwnBlockSizes) {
@@ -215,7 +212,7 @@ TEST(Shim, SampledModeCountsEachAllocatorsOwnBlockSizes) {
   }
   {
     SCOPED_TRACE("linked with tcmalloc");
-    ExpectSampledCountsOfOtherAllocator(tcmalloc, /*check_peak=*/false);
+    ExpectSampledCountsOfOtherAllocator(tcmalloc);
   }
   {
     SCOPED_TRACE("linked with jemalloc");
