@@ -212,5 +212,40 @@ TEST(Ring, TreatsAHostileRecordAsDamageNotACrash) {
   EXPECT_TRUE(consumer2.damaged());
 }
 
+// A shim sends its thread's own counts (THREAD_HEAP_COUNTERS); a slot's sums are the
+// collector's to read (records.h). A record from the ring that claims to be a slot total would
+// be added to the figures twice by the analyzer: it is damage, and nothing after it is read.
+TEST(Ring, RefusesASlotTotalSentByAShim) {
+  ThreadHeapCountersRecord own{};
+  own.h = {sizeof(own), uint16_t(RecordType::kThreadHeapCounters), 0};
+  own.tid = 7;
+  own.alloc_count = 3;
+  {
+    TestRing ring(kMinRingCapacity);
+    RingProducer producer;
+    producer.Attach(ring.mapping(), nullptr);
+    ASSERT_TRUE(producer.Write(&own, sizeof(own)));
+    RingConsumer consumer(ring.mapping());
+    ByteBuffer out;
+    EXPECT_EQ(consumer.Drain(&out, SIZE_MAX), sizeof(own));
+    EXPECT_FALSE(consumer.damaged());
+  }
+  ThreadHeapCountersRecord total = own;
+  total.h.flags = kThreadHeapCountersSlotTotal;
+  TestRing ring(kMinRingCapacity);
+  RingProducer producer;
+  producer.Attach(ring.mapping(), nullptr);
+  ASSERT_TRUE(producer.Write(&own, sizeof(own)));
+  ASSERT_TRUE(producer.Write(&total, sizeof(total)));
+  FreeRecord after = MakeFree(1, 1);
+  ASSERT_TRUE(producer.Write(&after, sizeof(after)));
+  RingConsumer consumer(ring.mapping());
+  ByteBuffer out;
+  EXPECT_EQ(consumer.Drain(&out, SIZE_MAX), sizeof(own));  // the record before it only
+  EXPECT_TRUE(consumer.damaged());
+  EXPECT_NE(consumer.damage().find("malformed record of type 33"), std::string::npos)
+      << consumer.damage();
+}
+
 }  // namespace
 }  // namespace memwrap
