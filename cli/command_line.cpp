@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include <functional>
 #include <iostream>
 
 #include "did_you_mean.h"
@@ -20,8 +21,11 @@ const po::option_description* FindShort(char letter, const po::options_descripti
   return option != nullptr ? option : options.find_nothrow("-" + name, false, false, false);
 }
 
+// Whether the option's value may be the next argument. An option whose value is optional
+// (implicit_value: stracedrv's --syscall-times[=PRECISION]) takes one only after "=" in its
+// long form, and none in its short form, as getopt's optional arguments.
 bool TakesValue(const po::option_description* option) {
-  return option != nullptr && option->semantic()->max_tokens() > 0;
+  return option != nullptr && option->semantic()->min_tokens() > 0;
 }
 
 // Walks the options at the start of `args` (all of them when `operands_too`: operands are
@@ -130,10 +134,13 @@ SplitCommandLine SplitAtProgram(const std::vector<std::string>& args,
   return split;
 }
 
-int ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
-                 const std::string& name, po::variables_map* vm,
-                 const po::positional_options_description* positional,
-                 const po::options_description* shown) {
+namespace {
+
+// Parses `args` and hands the result to `use` (which may throw po::error too). Returns -1, or
+// 2 after printing what is wrong as ParseOptions says.
+int RunParser(const std::vector<std::string>& args, const po::options_description& options,
+              const std::string& name, const po::positional_options_description* positional,
+              const std::function<void(const po::parsed_options&)>& use) {
   std::vector<std::string> tokens;
   WalkOptions(args, options, positional != nullptr, &tokens);
   // No guessing: a beginning of a name is not the name.
@@ -144,8 +151,7 @@ int ParseOptions(const std::vector<std::string>& args, const po::options_descrip
     if (positional != nullptr) parser.positional(*positional);
     const po::parsed_options parsed = parser.run();
     CheckOptionValues(parsed, options);
-    po::store(parsed, *vm);
-    po::notify(*vm);
+    use(parsed);
   } catch (const po::unknown_option& error) {
     const std::string typed = error.get_option_name();
     const std::string closest = ClosestName(typed.substr(0, typed.find('=')), OptionNames(options));
@@ -156,11 +162,45 @@ int ParseOptions(const std::vector<std::string>& args, const po::options_descrip
     fprintf(stderr, "%s: %s (see %s --help)\n", name.c_str(), error.what(), name.c_str());
     return kExitUsage;
   }
+  return -1;
+}
+
+}  // namespace
+
+int ParseOptions(const std::vector<std::string>& args, const po::options_description& options,
+                 const std::string& name, po::variables_map* vm,
+                 const po::positional_options_description* positional,
+                 const po::options_description* shown) {
+  const int status =
+      RunParser(args, options, name, positional, [&](const po::parsed_options& parsed) {
+        po::store(parsed, *vm);
+        po::notify(*vm);
+      });
+  if (status >= 0) return status;
   if (vm->count("help")) {
     std::cout << (shown != nullptr ? *shown : options) << "\n";
     return kExitOk;
   }
   return -1;
+}
+
+int ParseOptionsInOrder(const std::vector<std::string>& args,
+                        const po::options_description& options, const std::string& name,
+                        const OptionInOrder& apply) {
+  int done = -1;
+  const int status = RunParser(args, options, name, nullptr, [&](const po::parsed_options& parsed) {
+    for (const po::option& given : parsed.options) {
+      const po::option_description& option = options.find(given.string_key, false);
+      const bool long_form =
+          !given.original_tokens.empty() && given.original_tokens[0].compare(0, 2, "--") == 0;
+      const std::string typed =
+          long_form ? "--" + option.long_name()
+                    : option.canonical_display_name(po::command_line_style::allow_dash_for_short);
+      done = apply(option, typed, given.value.empty() ? std::string() : given.value[0]);
+      if (done >= 0) return;
+    }
+  });
+  return status >= 0 ? status : done;
 }
 
 int ParseFileArguments(const std::vector<std::string>& args, const po::options_description& options,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,17 @@ int ParseOptions(const std::vector<std::string>& args,
                  const std::string& name, boost::program_options::variables_map* vm,
                  const boost::program_options::positional_options_description* positional = nullptr,
                  const boost::program_options::options_description* shown = nullptr);
+
+// Like ParseOptions, for a command whose options act in the order given and may be repeated
+// (stracedrv: -f twice, -t up to three times, --no-trace after --write-trace). Each option
+// given goes to `apply` in turn, with the name as typed ("-f", or "--follow-forks" for the
+// long form) and its value ("" for none); `apply` returns -1 to go on, or an exit status that
+// ends the parse and is returned. Errors as ParseOptions; no --help of its own.
+using OptionInOrder = std::function<int(const boost::program_options::option_description& option,
+                                        const std::string& typed, const std::string& value)>;
+int ParseOptionsInOrder(const std::vector<std::string>& args,
+                        const boost::program_options::options_description& options,
+                        const std::string& name, const OptionInOrder& apply);
 
 // The one check of option values for every command (ParseOptions calls it): a number option
 // of an unsigned type given a negative value (boost reads "--top -1" as the largest number),

@@ -6,10 +6,13 @@
 #include <sstream>
 
 #include "byte_format.h"
+#include "command_line.h"
 #include "memwrap/exit_codes.h"
 #include "tracer/wait_spin.h"
 
 namespace memwrap {
+
+namespace po = boost::program_options;
 
 const char kStraceUsage[] =
     "usage: stracedrv [options] PROGRAM [ARGS...]\n"
@@ -328,60 +331,50 @@ int Apply(const OptionSpec& spec, const std::string& name, const std::string& va
   return -1;
 }
 
+// kOptions as boost sees them: "name,x", a value required or, for an optional one, only after
+// "=" in the long form (getopt's rule; command_line.h). Descriptions are empty: --help prints
+// kStraceUsage.
+po::options_description OptionDescriptions() {
+  po::options_description descriptions;
+  for (const OptionSpec& spec : kOptions) {
+    std::string name = spec.long_name;
+    if (spec.short_name != 0) name += std::string(",") + spec.short_name;
+    if (spec.value == 0) {
+      descriptions.add_options()(name.c_str(), "");
+    } else if (spec.value == 1) {
+      descriptions.add_options()(name.c_str(), po::value<std::string>(), "");
+    } else {
+      descriptions.add_options()(name.c_str(), po::value<std::string>()->implicit_value(""), "");
+    }
+  }
+  return descriptions;
+}
+
+// The entry of kOptions that `option` was made from.
+const OptionSpec& SpecOf(const po::option_description& option) {
+  const std::string short_form =
+      option.canonical_display_name(po::command_line_style::allow_dash_for_short);
+  for (const OptionSpec& spec : kOptions) {
+    if (*spec.long_name != '\0' ? option.long_name() == spec.long_name
+                                : short_form == std::string("-") + spec.short_name) {
+      return spec;
+    }
+  }
+  return kOptions[0];  // unreachable: every description comes from kOptions
+}
+
 }  // namespace
 
 int ParseStraceOptions(const std::vector<std::string>& args, StraceOptions* options) {
   options->wait_poll_ns = kDefaultWaitSpinNs;
-  size_t i = 0;
-  for (; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') break;
-    if (arg[1] == '-') {
-      const size_t equals = arg.find('=');
-      const std::string name =
-          arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
-      const OptionSpec* spec = nullptr;
-      for (const OptionSpec& candidate : kOptions) {
-        if (name == candidate.long_name) spec = &candidate;
-      }
-      if (spec == nullptr) return Fail("unknown option --" + name);
-      std::string value;
-      if (equals != std::string::npos) {
-        if (spec->value == 0) return Fail("--" + name + " takes no value");
-        value = arg.substr(equals + 1);
-      } else if (spec->value == 1) {
-        if (i + 1 >= args.size()) return Fail("--" + name + " needs a value");
-        value = args[++i];
-      }
-      if (int done = Apply(*spec, "--" + name, value, options); done >= 0) return done;
-      continue;
-    }
-    for (size_t c = 1; c < arg.size(); ++c) {
-      const char letter = arg[c];
-      const OptionSpec* spec = nullptr;
-      for (const OptionSpec& candidate : kOptions) {
-        if (candidate.short_name == letter) spec = &candidate;
-      }
-      if (spec == nullptr) return Fail(std::string("unknown option -") + letter);
-      std::string value;
-      if (spec->value == 1) {
-        value = arg.substr(c + 1);
-        if (value.empty()) {
-          if (i + 1 >= args.size()) return Fail(std::string("-") + letter + " needs a value");
-          value = args[++i];
-        }
-        c = arg.size();  // the value took the rest of the argument
-      }
-      // -ff: the second f of a cluster or a second -f.
-      const std::string shown = letter == 'f' && options->follow ? "-f" : std::string("-") + letter;
-      if (int done = Apply(*spec, shown, value, options); done >= 0) return done;
-    }
-  }
-  options->program.assign(args.begin() + long(i), args.end());
+  const po::options_description descriptions = OptionDescriptions();
+  const SplitCommandLine split = SplitAtProgram(args, descriptions);
+  const int done = ParseOptionsInOrder(
+      split.options, descriptions, "stracedrv",
+      [&](const po::option_description& option, const std::string& typed,
+          const std::string& value) { return Apply(SpecOf(option), typed, value, options); });
+  if (done >= 0) return done;
+  options->program = split.program;
   if (options->program.empty() == (options->attach == 0)) {
     return Fail(options->attach != 0
                     ? "give either -p PID or a program, not both"
