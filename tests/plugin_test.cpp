@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "memwrap/records.h"
+#include "report_json.h"
 #include "test_support.h"
 #include "tracer/plugin/plugin_judge.h"
 
@@ -23,6 +24,7 @@ namespace {
 using nlohmann::json;
 using test_support::CommandResult;
 using test_support::FileExists;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
@@ -34,12 +36,6 @@ const std::string kWrongVersion = MEMWRAP_WRONG_VERSION_PLUGIN;
 const std::string kNotAPlugin = MEMWRAP_NOT_A_PLUGIN;
 const std::string kCrashOnLoad = MEMWRAP_CRASH_ON_LOAD_PLUGIN;
 const std::string kSamplePlugin = MEMWRAP_COUNT_ALLOCATIONS_PLUGIN;
-
-json ReportJson(const std::string& trace) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
-}
 
 std::vector<std::string> Marks(const std::string& trace) {
   CommandResult run = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});

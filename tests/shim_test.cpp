@@ -138,14 +138,16 @@ void ExpectOtherAllocatorRecordedExactly(const std::string& program, const std::
   }
 }
 
+// Why the tests of tcmalloc- and jemalloc-linked programs skip (CMake found no such library:
+// the programs' paths are then empty).
+constexpr const char* kOtherAllocatorsMissing =
+    "tcmalloc or jemalloc missing (apt-get install libgoogle-perftools-dev libjemalloc-dev)";
+
 TEST(Shim, OtherAllocatorsLinkedOrPreloadedAreRecordedExactly) {
   ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, "");
   const std::string tcmalloc = MEMWRAP_OTHER_ALLOCATOR_TCMALLOC;
   const std::string jemalloc = MEMWRAP_OTHER_ALLOCATOR_JEMALLOC;
-  if (tcmalloc.empty() || jemalloc.empty()) {
-    GTEST_SKIP() << "tcmalloc or jemalloc missing (apt-get install libgoogle-perftools-dev "
-                    "libjemalloc-dev)";
-  }
+  if (tcmalloc.empty() || jemalloc.empty()) GTEST_SKIP() << kOtherAllocatorsMissing;
   {
     SCOPED_TRACE("linked with tcmalloc");
     ExpectOtherAllocatorRecordedExactly(tcmalloc, "");
@@ -206,10 +208,7 @@ TEST(Shim, SampledModeCountsEachAllocatorsOwnBlockSizes) {
   }
   const std::string tcmalloc = MEMWRAP_OTHER_ALLOCATOR_TCMALLOC;
   const std::string jemalloc = MEMWRAP_OTHER_ALLOCATOR_JEMALLOC;
-  if (tcmalloc.empty() || jemalloc.empty()) {
-    GTEST_SKIP() << "tcmalloc or jemalloc missing (apt-get install libgoogle-perftools-dev "
-                    "libjemalloc-dev)";
-  }
+  if (tcmalloc.empty() || jemalloc.empty()) GTEST_SKIP() << kOtherAllocatorsMissing;
   {
     SCOPED_TRACE("linked with tcmalloc");
     ExpectSampledCountsOfOtherAllocator(tcmalloc);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "memwrap/records.h"
+#include "tests/report_json.h"
 #include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_reader.h"
@@ -26,6 +27,7 @@ namespace {
 
 using json = nlohmann::json;
 using test_support::CommandResult;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
@@ -95,12 +97,6 @@ TraceCounts CountRecords(const std::string& path) {
     if (view.type == RecordType::kMemorySample) ++counts.pids_with_samples[chunk.pid];
   });
   return counts;
-}
-
-json ReportJson(const std::string& trace) {
-  CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  return json::parse(report.out);
 }
 
 char ProcessState(pid_t pid) {
