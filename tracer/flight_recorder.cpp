@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "memwrap/monotonic_clock.h"
+#include "memwrap/session_info_keys.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 
@@ -429,11 +430,11 @@ void FlightRecorder::Fire(const std::string& what, uint64_t now_ns) {
         path, options_.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse,
         origin_);
     std::map<std::string, std::string> session = session_;
-    session["fltrec_trigger"] = what;
-    session["fltrec_fired_ns"] = std::to_string(now_ns);
-    session["fltrec_dump"] = std::to_string(number);
-    session["fltrec_overwritten_records"] = std::to_string(overwritten_records_);
-    session["fltrec_after_ns"] = std::to_string(options_.after_ns);
+    session[session_key::kFltrecTrigger] = what;
+    session[session_key::kFltrecFiredNs] = std::to_string(now_ns);
+    session[session_key::kFltrecDump] = std::to_string(number);
+    session[session_key::kFltrecOverwrittenRecords] = std::to_string(overwritten_records_);
+    session[session_key::kFltrecAfterNs] = std::to_string(options_.after_ns);
     writer->WriteSessionInfo(session);
     WriteDump(writer.get());
     if (options_.after_ns == 0) writer->Finish();  // else once --after is over
