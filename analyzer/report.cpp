@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fileio/input_file.h"
+#include "memwrap/session_info_keys.h"
 #include "peak_analysis.h"
 #include "sampled_threads.h"
 #include "system_samples.h"
@@ -33,12 +34,12 @@ RecordingMode RecordingModeOf(const std::map<std::string, std::string>& session)
     uint64_t value = strtoull(it->second.c_str(), &end, 10);
     return end != nullptr && *end == '\0' ? value : 0;
   };
-  text("stacks", &mode.stacks);
-  text("on_full", &mode.on_full);
-  text("buffers", &mode.buffers);
-  mode.sample_bytes = number("sample_bytes");
-  mode.stack_depth = uint32_t(number("stack_depth"));
-  mode.ring_bytes = number("ring_bytes");
+  text(session_key::kStacks, &mode.stacks);
+  text(session_key::kOnFull, &mode.on_full);
+  text(session_key::kBuffers, &mode.buffers);
+  mode.sample_bytes = number(session_key::kSampleBytes);
+  mode.stack_depth = uint32_t(number(session_key::kStackDepth));
+  mode.ring_bytes = number(session_key::kRingBytes);
   // A sampled trace whose mean is missing cannot be weighed: report it unweighted as sampled.
   if (mode.stacks == "sampled" && mode.sample_bytes == 0) mode.stacks = "sampled-unknown-rate";
   return mode;
@@ -297,7 +298,7 @@ void ApplyCountedFigures(const HeapAnalysis& analysis, Report* report,
                          std::map<uint32_t, ProcessReport>* by_pid) {
   KeptHeap& kept = report->kept;
   kept.present = true;
-  kept.expression = report->session["keep_stacks_if"];
+  kept.expression = report->session[session_key::kKeepStacksIf];
   kept.allocations_kept = analysis.totals.allocations;
   kept.kept_peak_bytes = report->peak_heap_bytes;
   kept.kept_peak_time_ns = report->peak_heap_time_ns;
@@ -372,12 +373,12 @@ HeapAnalysis AnalyzeForReport(TraceStream& stream, const Report& report,
 }
 
 void WarnIfHeapNotRecorded(Report* report) {
-  auto missing = report->session.find("heap_not_recorded");
+  auto missing = report->session.find(session_key::kHeapNotRecorded);
   if (missing == report->session.end()) return;
   report->heap_not_recorded = missing->second;
-  report->warnings.push_back("the heap of " + report->session["command"] +
+  report->warnings.push_back("the heap of " + report->session[session_key::kCommand] +
                              " was not recorded: " + missing->second +
-                             (report->session["syscalls"] == "none"
+                             (report->session[session_key::kSyscalls] == "none"
                                   ? "; nor were its mappings (--syscalls=none)"
                                   : "; its mapped bytes come from the memory system calls "
                                     "recorded, its heap's included"));
@@ -404,7 +405,7 @@ void SetRunFigures(const HeapAnalysis& analysis, Report* report) {
           : 0;
   report->mapping_totals = analysis.mapping_totals;
   if (analysis.have_rss_at_heap_peak) report->rss_at_heap_peak_bytes = analysis.rss_at_heap_peak;
-  if (auto interval = report->session.find("sample_interval_ns");
+  if (auto interval = report->session.find(session_key::kSampleIntervalNs);
       interval != report->session.end()) {
     report->sample_interval_ns = strtoull(interval->second.c_str(), nullptr, 10);
   }
@@ -487,7 +488,7 @@ void AddProcessesWithoutImage(const HeapAnalysis& analysis, const Report& report
     if (by_pid->count(pid) != 0) continue;
     ProcessReport& process = (*by_pid)[pid];
     process.pid = pid;
-    auto command = report.session.find("command");
+    auto command = report.session.find(session_key::kCommand);
     if (command != report.session.end()) process.command = command->second;
   }
 }
@@ -519,7 +520,7 @@ void AddProcesses(const HeapAnalysis& analysis, Report* report) {
   AddProcessesWithoutImage(analysis, *report, &by_pid);
   // Per-thread totals come from the events; a sampled-only trace has only the samples', so
   // its come from its per-thread counters instead (ApplySampledCounters; none before 1.6).
-  const bool kept_only = report->session.count("keep_stacks_if") != 0;
+  const bool kept_only = report->session.count(session_key::kKeepStacksIf) != 0;
   for (const auto& [key, totals] : analysis.stats.by_thread()) {
     if (analysis.sampled_only || kept_only) break;
     auto process = by_pid.find(key.first);

@@ -6,6 +6,7 @@
 
 #include "byte_format.h"
 #include "frame_text.h"
+#include "memwrap/session_info_keys.h"
 #include "report.h"
 
 namespace memwrap {
@@ -85,15 +86,15 @@ void WriteSites(std::ostringstream& out, const Report& report, bool with_callers
 
 // A flight-recorder dump: which trigger fired, and what from before its window is missing.
 void WriteFlightRecorderNote(std::ostringstream& out, const Report& report) {
-  auto trigger = report.session.find("fltrec_trigger");
+  auto trigger = report.session.find(session_key::kFltrecTrigger);
   if (trigger == report.session.end()) return;
   auto value = [&](const char* key) {
     auto it = report.session.find(key);
     return it != report.session.end() ? it->second : std::string("?");
   };
-  out << "flight-recorder dump " << value("fltrec_dump") << ": " << trigger->second << " fired; "
-      << value("fltrec_overwritten_records") << " records before the window (--keep "
-      << value("fltrec_keep")
+  out << "flight-recorder dump " << value(session_key::kFltrecDump) << ": " << trigger->second
+      << " fired; " << value(session_key::kFltrecOverwrittenRecords)
+      << " records before the window (--keep " << value(session_key::kFltrecKeep)
       << ") were overwritten: the heap blocks and the program's own mappings live from "
          "before it are included, samples and marks from before it are not\n";
 }
@@ -102,7 +103,7 @@ void WriteFlightRecorderNote(std::ostringstream& out, const Report& report) {
 void WriteHeader(std::ostringstream& out, const Report& report) {
   out << "memwrap report: " << report.trace_path << "\n";
   for (const std::string& warning : report.warnings) out << "warning: " << warning << "\n";
-  auto command = report.session.find("command");
+  auto command = report.session.find(session_key::kCommand);
   if (command != report.session.end()) out << "command: " << command->second << "\n";
   out << "duration: " << HumanDuration(report.duration_ns) << "\n";
   out << "recorded with: --stacks=" << report.recording.stacks

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "memwrap/session_info_keys.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
 
@@ -57,8 +58,8 @@ bool SystemSampleAssembler::Take(SystemSample* sample) {
 }
 
 bool IsSystemLog(const std::map<std::string, std::string>& session_info) {
-  auto kind = session_info.find("trace_kind");
-  return kind != session_info.end() && kind->second == "system";
+  auto kind = session_info.find(session_key::kTraceKind);
+  return kind != session_info.end() && kind->second == session_key::kTraceKindSystem;
 }
 
 void RefuseSystemLog(const std::string& trace_path,

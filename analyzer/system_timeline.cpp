@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "byte_format.h"
+#include "memwrap/session_info_keys.h"
 #include "system_sample_format.h"
 #include "trace_stream.h"
 
@@ -118,12 +119,12 @@ std::string FormatSystemLogReport(const std::string& trace_path, TraceStream& st
     auto found = info.find(key);
     return found == info.end() ? std::string() : found->second;
   };
-  if (host.empty()) host = value("host");
+  if (host.empty()) host = value(session_key::kHost);
   if (format == "json") {
     using nlohmann::json;
     json report = {{"trace", trace_path},
                    {"trace_kind", "system"},
-                   {"recorder", value("recorder")},
+                   {"recorder", value(session_key::kRecorder)},
                    {"host", host},
                    {"samples", samples},
                    {"first_sample", samples ? json(WallTimeText(first)) : json(nullptr)},
@@ -138,8 +139,8 @@ std::string FormatSystemLogReport(const std::string& trace_path, TraceStream& st
   out << "memwrap report: " << trace_path << "\n";
   for (const std::string& warning : stream.warnings()) out << "warning: " << warning << "\n";
   out << "This trace is a system log ("
-      << (value("recorder").empty() ? "dlogger" : value("recorder")) << ") of host " << host
-      << ", not a program's trace: it has no heap to report.\n";
+      << (value(session_key::kRecorder).empty() ? "dlogger" : value(session_key::kRecorder))
+      << ") of host " << host << ", not a program's trace: it has no heap to report.\n";
   out << "Samples: " << samples;
   if (samples > 0) out << ", from " << WallTimeText(first) << " to " << WallTimeText(last);
   out << "\n";

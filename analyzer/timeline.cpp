@@ -12,6 +12,7 @@
 #include "image_tracker.h"
 #include "library_calls.h"
 #include "mapping_replay.h"
+#include "memwrap/session_info_keys.h"
 #include "memwrap/trace_format.h"
 #include "sampled_weight.h"
 #include "system_samples.h"
@@ -337,7 +338,7 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
   timeline.warnings = stream.warnings();
   timeline.step_ns = options.step_ns;
   if (timeline.step_ns == 0) {
-    auto interval = stream.session_info().find("sample_interval_ns");
+    auto interval = stream.session_info().find(session_key::kSampleIntervalNs);
     if (interval != stream.session_info().end()) {
       timeline.step_ns = strtoull(interval->second.c_str(), nullptr, 10);
     }
@@ -356,7 +357,8 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
   // A sampled-only trace (format 1.4 on): heap from the shim's counters, sites estimated.
   uint64_t sample_bytes = 0;
   const auto& session = stream.session_info();
-  if (auto stacks = session.find("stacks"), bytes = session.find("sample_bytes");
+  if (auto stacks = session.find(session_key::kStacks),
+      bytes = session.find(session_key::kSampleBytes);
       stacks != session.end() && stacks->second == "sampled" && bytes != session.end() &&
       stream.header().format_minor >= kFirstMinorWithSampledOnly) {
     sample_bytes = strtoull(bytes->second.c_str(), nullptr, 10);
@@ -370,7 +372,7 @@ Timeline BuildTimeline(const std::string& trace_path, const TimelineOptions& opt
         "samples (each weighed by 1/probability)");
   }
   // A filtered trace (--keep-stacks-if): heap from the collector's count of every event.
-  if (auto kept = session.find("keep_stacks_if"); kept != session.end()) {
+  if (auto kept = session.find(session_key::kKeepStacksIf); kept != session.end()) {
     timeline.filtered = true;
     timeline.warnings.push_back(
         "filtered trace (--keep-stacks-if '" + kept->second +

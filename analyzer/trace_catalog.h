@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "image_id.h"
 #include "memwrap/records.h"
 #include "stack_store.h"
 #include "symbolizer.h"
@@ -18,9 +19,7 @@
 
 namespace memwrap {
 
-// One program image: a process from its start (or exec) to its exit (or next exec).
-using ImageId = uint32_t;
-
+// One program image (image_id.h).
 struct ProcessImage {
   ImageId id = 0;
   uint32_t pid = 0;

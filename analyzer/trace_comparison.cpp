@@ -8,6 +8,7 @@
 
 #include "byte_format.h"
 #include "frame_text.h"
+#include "memwrap/session_info_keys.h"
 #include "run_figures.h"
 
 namespace memwrap {
@@ -171,7 +172,7 @@ MultiReport MergeReports(std::vector<Report> reports) {
   merged.leaked = SpreadOf(leaks);
   std::vector<HostTrace> traces;
   for (const Report& report : reports)
-    traces.push_back({report.trace_path, SessionValue(report, "host")});
+    traces.push_back({report.trace_path, SessionValue(report, session_key::kHost)});
   merged.hosts = ComputeHostTotals(traces);
   merged.traces = std::move(reports);
   return merged;
@@ -182,8 +183,8 @@ std::string FormatMultiText(const MultiReport& merged) {
   out << "memwrap report: " << merged.traces.size() << " traces\n";
   for (const Report& report : merged.traces) {
     RunFigures figures = FiguresOf(report);
-    const std::string host = SessionValue(report, "host");
-    const std::string rank = SessionValue(report, "rank");
+    const std::string host = SessionValue(report, session_key::kHost);
+    const std::string rank = SessionValue(report, session_key::kRank);
     out << "  " << report.trace_path;
     if (!host.empty() || !rank.empty()) {
       out << "  (" << (host.empty() ? "" : "host " + host)
@@ -221,7 +222,8 @@ std::string FormatMultiText(const MultiReport& merged) {
   // The imbalance and the hosts' summed heaps are a parallel job's figures: shown when a trace
   // carries a rank, not for runs of one program compared (their JSON keeps every key).
   bool job = false;
-  for (const Report& report : merged.traces) job = job || !SessionValue(report, "rank").empty();
+  for (const Report& report : merged.traces)
+    job = job || !SessionValue(report, session_key::kRank).empty();
   if (!job) return out.str();
   if (merged.peak_heap.min != 0) {
     out << "Imbalance of the heap peaks: max / min " +
@@ -263,8 +265,8 @@ std::string FormatMultiJson(const MultiReport& merged) {
   out["traces"] = json::array();
   for (const Report& report : merged.traces) {
     RunFigures figures = FiguresOf(report);
-    const std::string host = SessionValue(report, "host");
-    const std::string rank = SessionValue(report, "rank");
+    const std::string host = SessionValue(report, session_key::kHost);
+    const std::string rank = SessionValue(report, session_key::kRank);
     out["traces"].push_back(
         {{"trace", report.trace_path},
          {"host", host.empty() ? json(nullptr) : json(host)},

@@ -14,6 +14,7 @@
 #include "gate_formats.h"
 #include "memory_gate.h"
 #include "memwrap/exit_codes.h"
+#include "memwrap/session_info_keys.h"
 #include "output_file.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -196,7 +197,7 @@ int RecordRuns(const CheckCommandLine& line, std::vector<RunFigures>* runs,
     }
     try {
       Report report = BuildReport(traces.back(), kGateReport);
-      pids.back() = SessionValue(report, "pid");
+      pids.back() = SessionValue(report, session_key::kPid);
       RequireWholeRun(report);
       RunFigures figures = FiguresOf(report);
       figures.trace = "run " + std::to_string(i);
@@ -291,7 +292,7 @@ int BaselineCommand(const std::vector<std::string>& args) {
     for (const std::string& warning : report.warnings) {
       fprintf(stderr, "memwrap baseline: warning: %s\n", warning.c_str());
     }
-    SaveBaseline(FiguresOf(report), SessionValue(report, "command"), output);
+    SaveBaseline(FiguresOf(report), SessionValue(report, session_key::kCommand), output);
     return kExitOk;
   } catch (const std::exception& e) {
     fprintf(stderr, "memwrap baseline: %s\n", e.what());

@@ -29,6 +29,7 @@
 #include "memwrap/exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
+#include "memwrap/session_info_keys.h"
 #include "recording_session.h"
 #include "tracee_text.h"
 #include "tracefile/trace_error.h"
@@ -441,12 +442,12 @@ int TraceProgram(const LtraceCommandLine& line, const ProgramPath& program,
     const auto existing =
         line.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse;
     if (!session.OpenTrace(line.trace, existing,
-                           {{"command", JoinCommand(line.program)},
-                            {"program", program.path},
-                            {"pid", std::to_string(session.pid())},
-                            {"ltrace", line.patterns},
-                            {"heap_not_recorded", "ltracedrv records library calls only"},
-                            {"memwrap_version", MEMWRAP_VERSION}})) {
+                           {{session_key::kCommand, JoinCommand(line.program)},
+                            {session_key::kProgram, program.path},
+                            {session_key::kPid, std::to_string(session.pid())},
+                            {session_key::kLtrace, line.patterns},
+                            {session_key::kHeapNotRecorded, "ltracedrv records library calls only"},
+                            {session_key::kMemwrapVersion, MEMWRAP_VERSION}})) {
       return kExitCannotWrite;
     }
   }

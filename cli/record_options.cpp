@@ -2,6 +2,7 @@
 
 #include "byte_format.h"
 #include "memwrap/handshake.h"
+#include "memwrap/session_info_keys.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
@@ -102,14 +103,14 @@ std::vector<std::pair<std::string, std::string>> RecordOptions::Environment() co
 }
 
 void RecordOptions::AddSessionInfo(std::map<std::string, std::string>* info) const {
-  (*info)["ring_bytes"] = std::to_string(settings.ring_capacity);
-  (*info)["on_full"] = settings.on_full == FullRingPolicy::kDrop ? "drop" : "block";
-  (*info)["stacks"] = stacks;
-  (*info)["buffers"] = buffers;
-  (*info)["stack_depth"] = std::to_string(settings.stack_depth);
+  (*info)[session_key::kRingBytes] = std::to_string(settings.ring_capacity);
+  (*info)[session_key::kOnFull] = settings.on_full == FullRingPolicy::kDrop ? "drop" : "block";
+  (*info)[session_key::kStacks] = stacks;
+  (*info)[session_key::kBuffers] = buffers;
+  (*info)[session_key::kStackDepth] = std::to_string(settings.stack_depth);
   if (settings.stacks == StackMode::kSampled) {
-    (*info)["sample_bytes"] = std::to_string(settings.sample_bytes);
-    if (sample_seed != 0) (*info)["sample_seed"] = std::to_string(sample_seed);
+    (*info)[session_key::kSampleBytes] = std::to_string(settings.sample_bytes);
+    if (sample_seed != 0) (*info)[session_key::kSampleSeed] = std::to_string(sample_seed);
   }
 }
 

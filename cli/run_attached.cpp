@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "memwrap/exit_codes.h"
+#include "memwrap/session_info_keys.h"
 #include "recording_session.h"
 #include "report.h"
 #include "tracer/proc_files.h"
@@ -34,18 +35,19 @@ RunningProcess Describe(pid_t pid) {
 
 SessionInfo AttachedSessionInfo(const AttachedRun& run, const RunningProcess& process,
                                 const std::string& host) {
-  SessionInfo info{{"command", process.command.empty() ? process.comm : process.command},
-                   {"host", host},
-                   {"pid", std::to_string(run.pid)},
-                   {"attached", "1"},
-                   {"memwrap_version", MEMWRAP_VERSION},
-                   {"sample_interval_ns", std::to_string(run.interval_ns)},
-                   {"syscalls", run.syscalls.empty() ? "default" : run.syscalls},
-                   {"heap_not_recorded",
-                    "memwrap attached to a running process (the shim can only be "
-                    "preloaded into a program memwrap starts)"}};
+  SessionInfo info{
+      {session_key::kCommand, process.command.empty() ? process.comm : process.command},
+      {session_key::kHost, host},
+      {session_key::kPid, std::to_string(run.pid)},
+      {session_key::kAttached, "1"},
+      {session_key::kMemwrapVersion, MEMWRAP_VERSION},
+      {session_key::kSampleIntervalNs, std::to_string(run.interval_ns)},
+      {session_key::kSyscalls, run.syscalls.empty() ? "default" : run.syscalls},
+      {session_key::kHeapNotRecorded,
+       "memwrap attached to a running process (the shim can only be "
+       "preloaded into a program memwrap starts)"}};
   if (run.stack_sample_rate != 0) {
-    info["stack_sample_rate_hz"] = std::to_string(run.stack_sample_rate);
+    info[session_key::kStackSampleRateHz] = std::to_string(run.stack_sample_rate);
   }
   return info;
 }

@@ -16,6 +16,7 @@
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
+#include "memwrap/session_info_keys.h"
 #include "recording_session.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
@@ -168,7 +169,7 @@ class LaunchedRecording {
       return -1;
     }
     if (!session_.CheckTraceWritable(run_.output, existing)) return kExitCannotWrite;
-    info["fltrec_keep"] = run_.flight.keep;
+    info[session_key::kFltrecKeep] = run_.flight.keep;
     run_.flight.options.output = run_.output;
     run_.flight.options.force = run_.force;
     try {
@@ -197,36 +198,36 @@ class LaunchedRecording {
   }
 
   SessionInfo Info() {
-    SessionInfo info = {{"command", JoinCommand(run_.program)},
-                        {"program", run_.path},
-                        {"host", session_.host()},
-                        {"pid", std::to_string(session_.pid())},
-                        {"memwrap_version", MEMWRAP_VERSION}};
+    SessionInfo info = {{session_key::kCommand, JoinCommand(run_.program)},
+                        {session_key::kProgram, run_.path},
+                        {session_key::kHost, session_.host()},
+                        {session_key::kPid, std::to_string(session_.pid())},
+                        {session_key::kMemwrapVersion, MEMWRAP_VERSION}};
     run_.recording.AddSessionInfo(&info);
     AddJobSessionInfo(rank_, &info);
-    info["sample_interval_ns"] = std::to_string(run_.interval_ns);
-    if (!run_.keep_stacks_if.empty()) info["keep_stacks_if"] = run_.keep_stacks_if;
+    info[session_key::kSampleIntervalNs] = std::to_string(run_.interval_ns);
+    if (!run_.keep_stacks_if.empty()) info[session_key::kKeepStacksIf] = run_.keep_stacks_if;
     if (plugins_ != nullptr) {
       std::string names;
       for (const std::string& plugin : run_.plugins.plugins) {
         names += (names.empty() ? "" : ", ") + plugin;
       }
-      info["plugins"] = names;
+      info[session_key::kPlugins] = names;
       // Plugins that drop allocations filter the trace as an expression does (the analyzer
       // then takes the counts from the collector's counters).
       const std::string dropping = plugins_->DroppingNames();
       if (run_.mode == RunMode::kRecord && !dropping.empty()) {
         const std::string& expression = run_.keep_stacks_if;
-        info["keep_stacks_if"] =
+        info[session_key::kKeepStacksIf] =
             (expression.empty() ? "" : expression + " and ") + "--plugin " + dropping;
       }
     }
-    if (!run_.audit.empty()) info["ltrace"] = run_.ltrace;
-    info["syscalls"] = run_.syscalls.empty() ? "default" : run_.syscalls;
+    if (!run_.audit.empty()) info[session_key::kLtrace] = run_.ltrace;
+    info[session_key::kSyscalls] = run_.syscalls.empty() ? "default" : run_.syscalls;
     if (run_.stack_sample_rate != 0) {
-      info["stack_sample_rate_hz"] = std::to_string(run_.stack_sample_rate);
+      info[session_key::kStackSampleRateHz] = std::to_string(run_.stack_sample_rate);
     }
-    if (!obstacle_.empty()) info["heap_not_recorded"] = obstacle_;
+    if (!obstacle_.empty()) info[session_key::kHeapNotRecorded] = obstacle_;
     return info;
   }
 

@@ -21,6 +21,7 @@
 #include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/monotonic_clock.h"
+#include "memwrap/session_info_keys.h"
 #include "recording_session.h"
 #include "strace_options.h"
 #include "strace_printer.h"
@@ -178,11 +179,12 @@ ProcessTreeOptions TreeOptionsFor(const StraceOptions& options, const SyscallSel
 
 SessionInfo StraceSessionInfo(const StraceOptions& options, const ProgramPath& program,
                               pid_t first) {
-  SessionInfo info = {
-      {"pid", std::to_string(first)}, {"syscalls", options.trace_spec}, {"recorder", "stracedrv"}};
-  if (!options.program.empty()) info["command"] = JoinCommand(options.program);
-  if (!program.path.empty()) info["program"] = program.path;
-  info["heap_not_recorded"] = "stracedrv records system calls only";
+  SessionInfo info = {{session_key::kPid, std::to_string(first)},
+                      {session_key::kSyscalls, options.trace_spec},
+                      {session_key::kRecorder, "stracedrv"}};
+  if (!options.program.empty()) info[session_key::kCommand] = JoinCommand(options.program);
+  if (!program.path.empty()) info[session_key::kProgram] = program.path;
+  info[session_key::kHeapNotRecorded] = "stracedrv records system calls only";
   return info;
 }
 

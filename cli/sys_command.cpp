@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
+#include "memwrap/session_info_keys.h"
 #include "system_sample_format.h"
 #include "system_samples.h"
 #include "trace_stream.h"
@@ -308,10 +309,14 @@ class SystemLogging {
         module_list += (module_list.empty() ? "" : ",") + name;
       }
       std::map<std::string, std::string> info = {
-          {"trace_kind", "system"}, {"recorder", command_},
-          {"host", host_},          {"memwrap_version", MEMWRAP_VERSION},
-          {"modules", module_list}, {"top", std::to_string(line_.top)}};
-      if (!line_.once) info["sample_interval_ns"] = std::to_string(line_.schedule.interval_ns);
+          {session_key::kTraceKind, session_key::kTraceKindSystem},
+          {session_key::kRecorder, command_},
+          {session_key::kHost, host_},
+          {session_key::kMemwrapVersion, MEMWRAP_VERSION},
+          {session_key::kModules, module_list},
+          {session_key::kTop, std::to_string(line_.top)}};
+      if (!line_.once)
+        info[session_key::kSampleIntervalNs] = std::to_string(line_.schedule.interval_ns);
       trace_->WriteSessionInfo(info);
     }
     return -1;

@@ -62,6 +62,25 @@ TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
   EXPECT_EQ(report["peak_mapped_bytes"], 23 * 4096);
 }
 
+// heap> judges the live heap by the analyzer's replay: it fires one byte below the peak
+// `memwrap report` gives for a full recording of the same program, and not at that peak.
+TEST(Fltrec, HeapTriggerFiresExactlyAboveTheReportsPeak) {
+  ScratchDir dir;
+  auto run = RunProgram({kMemwrap, "run", "-q", "-o", dir.File("full.mwt"), "--", kPattern});
+  ASSERT_EQ(run.exit_code(), 0) << run.err;
+  const uint64_t peak = ReportJson(dir.File("full.mwt"))["peak_heap_bytes"];
+  ASSERT_EQ(peak, 6000000u);  // flight_pattern.c: 1,000 x 1,000 bytes, then 5,000,000
+  const std::string below = "heap>" + std::to_string(peak - 1);
+  auto fired = RunProgram({kFltrec, "--trigger", below, "-o", dir.File("below.mwt"), kPattern});
+  ASSERT_EQ(fired.exit_code(), 0) << fired.err;
+  ASSERT_TRUE(FileExists(dir.File("below.mwt"))) << fired.err;
+  EXPECT_EQ(ReportJson(dir.File("below.mwt"))["peak_heap_bytes"], peak);
+  const std::string at = "heap>" + std::to_string(peak);
+  auto quiet = RunProgram({kFltrec, "--trigger", at, "-o", dir.File("at.mwt"), kPattern});
+  ASSERT_EQ(quiet.exit_code(), 0) << quiet.err;
+  EXPECT_FALSE(FileExists(dir.File("at.mwt"))) << quiet.err;
+}
+
 // --stacks=sampled: heap> judges the shim's counters, read at each --interval. phases holds
 // 10,000,000 then 30,000,000 bytes for 100 ms each: a 20,000,000 trigger fires on the second
 // phase, and the dump is a sampled trace whose exact counts and peak (usable bytes, within its

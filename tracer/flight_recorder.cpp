@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "memwrap/monotonic_clock.h"
+#include "memwrap/session_info_keys.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 
@@ -134,58 +135,14 @@ const char* FlightRecorder::CheckSignals() {
 void FlightRecorder::UpdateTriggerState(uint32_t pid, const uint8_t* record,
                                         const RecordHeader& header, bool* rss_changed,
                                         std::string* mark) {
-  switch (RecordType(header.type)) {
-    case RecordType::kAlloc:
-      if (AllocRecord alloc; Read(record, header, &alloc)) {
-        uint64_t& size = heap_blocks_[pid][alloc.addr];
-        heap_bytes_ += alloc.size - size;
-        size = alloc.size;
-      }
-      break;
-    case RecordType::kFree:
-      if (FreeRecord free; Read(record, header, &free)) {
-        auto& blocks = heap_blocks_[pid];
-        if (auto it = blocks.find(free.addr); it != blocks.end()) {
-          heap_bytes_ -= it->second;
-          blocks.erase(it);
-        }
-      }
-      break;
-    case RecordType::kReallocBegin:
-      if (ReallocBeginRecord begin; Read(record, header, &begin)) {
-        auto& blocks = heap_blocks_[pid];
-        uint64_t old_size = 0;
-        if (auto it = blocks.find(begin.old_addr); it != blocks.end()) {
-          old_size = it->second;
-          heap_bytes_ -= old_size;
-          blocks.erase(it);
-        }
-        heap_reallocating_[pid][begin.tid] = old_size;
-      }
-      break;
-    case RecordType::kReallocEnd:
-      if (ReallocEndRecord end; Read(record, header, &end)) {
-        auto& parked = heap_reallocating_[pid];
-        const uint64_t old_size = parked.count(end.tid) ? parked[end.tid] : 0;
-        parked.erase(end.tid);
-        auto& blocks = heap_blocks_[pid];
-        if (end.new_addr != 0) {
-          uint64_t& size = blocks[end.new_addr];
-          heap_bytes_ += end.size - size;
-          size = end.size;
-        } else if (end.size != 0 && old_size != 0) {
-          blocks[end.old_addr] = old_size;  // the realloc failed: the old block is still live
-          heap_bytes_ += old_size;
-        }
-      }
-      break;
+  const RecordView view{RecordType(header.type), header.flags, record, header.size};
+  ImageId ended;
+  const ImageId image = trigger_images_.Track(pid, view, &ended);
+  if (ended != 0) heap_.EndImage(ended);
+  heap_.Apply(image, view);
+  switch (view.type) {
     case RecordType::kImageEnd:
     case RecordType::kProcessStart:
-      if (auto it = heap_blocks_.find(pid); it != heap_blocks_.end()) {
-        for (const auto& [addr, size] : it->second) heap_bytes_ -= size;
-        heap_blocks_.erase(it);
-      }
-      heap_reallocating_.erase(pid);
       counted_live_.erase(pid);
       rss_.erase(pid);
       break;
@@ -220,7 +177,7 @@ const char* FlightRecorder::Check(uint32_t pid, const uint8_t* record) {
   UpdateTriggerState(pid, record, header, &rss_changed, &mark);
   // The heap a trigger judges: the exact replay's, or in sampled mode the shim's counters.
   auto heap_now = [&] {
-    if (counted_live_.empty()) return heap_bytes_;
+    if (counted_live_.empty()) return heap_.live_bytes();
     uint64_t counted = 0;
     for (const auto& [p, live] : counted_live_) counted += live;
     return counted;
@@ -317,8 +274,8 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
   if (type == RecordType::kImageEnd || type == RecordType::kProcessStart) {
     // Everything before belongs to an image that is gone.
     process.essentials.clear();
-    process.live.clear();
-    process.reallocating.clear();
+    process.heap = std::make_unique<HeapReplay>();
+    process.origins.clear();
     process.mappings.clear();
     process.moved_break = {};
     process.counters = {};
@@ -335,26 +292,41 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
   ++overwritten_records_;
   switch (type) {
     case RecordType::kAlloc:
-      if (AllocRecord alloc; Read(record, header, &alloc)) process.live[alloc.addr] = alloc;
-      break;
     case RecordType::kFree:
-      if (FreeRecord free; Read(record, header, &free)) process.live.erase(free.addr);
-      break;
     case RecordType::kReallocBegin:
-      if (ReallocBeginRecord begin; Read(record, header, &begin)) {
-        auto it = process.live.find(begin.old_addr);
-        AllocRecord old{};  // size 0: the old block was not one seen allocated
-        if (it != process.live.end()) {
-          old = it->second;
-          process.live.erase(it);
-        }
-        process.reallocating[begin.tid] = old;
+    case RecordType::kReallocEnd:
+      ForgetHeapEvent(record, header, process);
+      break;
+    default:
+      ForgetMapping(record, header, process);
+      break;
+  }
+}
+
+// Applies an evicted heap event to the replay of what left the window, and keeps the origin
+// (an ALLOC record) of each block the replay then holds live at the addresses it touched.
+void FlightRecorder::ForgetHeapEvent(const uint8_t* record, const RecordHeader& header,
+                                     EvictedProcess& process) {
+  const RecordView view{RecordType(header.type), header.flags, record, header.size};
+  process.heap->Apply(kEvictedImage, view);
+  auto heap = process.heap->images().find(kEvictedImage);
+  auto live = [&](uint64_t addr) {
+    return heap != process.heap->images().end() && heap->second.live.count(addr) != 0;
+  };
+  switch (view.type) {
+    case RecordType::kAlloc:
+      if (AllocRecord alloc; view.Copy(&alloc) && live(alloc.addr)) {
+        process.origins[alloc.addr] = alloc;
       }
       break;
+    case RecordType::kFree:
+      if (FreeRecord free; view.Copy(&free) && !live(free.addr)) process.origins.erase(free.addr);
+      break;
+    // REALLOC_BEGIN: the parked block keeps its origin, for a realloc that fails.
     case RecordType::kReallocEnd:
-      if (ReallocEndRecord end; Read(record, header, &end)) {
-        auto parked = process.reallocating.find(end.tid);
-        if (end.new_addr != 0) {
+      if (ReallocEndRecord end; view.Copy(&end)) {
+        if (!live(end.old_addr)) process.origins.erase(end.old_addr);
+        if (end.new_addr != 0 && live(end.new_addr)) {
           AllocRecord alloc{};
           alloc.h = {sizeof(alloc), uint16_t(RecordType::kAlloc),
                      uint16_t(uint16_t(AllocKind::kRealloc) | (end.h.flags & kAllocFlagSampled))};
@@ -363,16 +335,11 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
           alloc.size = end.size;
           alloc.tid = end.tid;
           alloc.stack = end.stack;
-          process.live[end.new_addr] = alloc;
-        } else if (end.size != 0 && parked != process.reallocating.end() &&
-                   parked->second.h.size != 0) {
-          process.live[end.old_addr] = parked->second;  // failed: the old block is still live
+          process.origins[end.new_addr] = alloc;
         }
-        if (parked != process.reallocating.end()) process.reallocating.erase(parked);
       }
       break;
     default:
-      ForgetMapping(record, header, process);
       break;
   }
 }
@@ -463,11 +430,11 @@ void FlightRecorder::Fire(const std::string& what, uint64_t now_ns) {
         path, options_.force ? TraceWriter::Existing::kReplace : TraceWriter::Existing::kRefuse,
         origin_);
     std::map<std::string, std::string> session = session_;
-    session["fltrec_trigger"] = what;
-    session["fltrec_fired_ns"] = std::to_string(now_ns);
-    session["fltrec_dump"] = std::to_string(number);
-    session["fltrec_overwritten_records"] = std::to_string(overwritten_records_);
-    session["fltrec_after_ns"] = std::to_string(options_.after_ns);
+    session[session_key::kFltrecTrigger] = what;
+    session[session_key::kFltrecFiredNs] = std::to_string(now_ns);
+    session[session_key::kFltrecDump] = std::to_string(number);
+    session[session_key::kFltrecOverwrittenRecords] = std::to_string(overwritten_records_);
+    session[session_key::kFltrecAfterNs] = std::to_string(options_.after_ns);
     writer->WriteSessionInfo(session);
     WriteDump(writer.get());
     if (options_.after_ns == 0) writer->Finish();  // else once --after is over
@@ -495,7 +462,14 @@ void FlightRecorder::WriteDump(TraceWriter* writer) {
       const auto* p = reinterpret_cast<const uint8_t*>(&fixed);
       bytes.insert(bytes.end(), p, p + sizeof(fixed));
     };
-    for (const auto& [addr, alloc] : process.live) append(alloc);
+    if (auto heap = process.heap->images().find(kEvictedImage);
+        heap != process.heap->images().end()) {
+      for (const auto& [addr, block] : heap->second.live) {
+        if (auto origin = process.origins.find(addr); origin != process.origins.end()) {
+          append(origin->second);
+        }
+      }
+    }
     for (const auto& [start, piece] : process.mappings.ranges()) {
       MmapRecord mmap = piece.value;
       mmap.addr = start;

@@ -31,6 +31,8 @@
 
 #include "event_filter.h"
 #include "flight_trigger_events.h"
+#include "heap_replay.h"
+#include "image_tracker.h"
 #include "memwrap/records.h"
 #include "tracefile/range_map.h"
 #include "tracefile/record_sink.h"
@@ -87,9 +89,13 @@ class FlightRecorder : public RecordSink {
     uint64_t last_ts_ns;
   };
   struct EvictedProcess {
-    std::vector<uint8_t> essentials;                         // in their original order
-    std::unordered_map<uint64_t, AllocRecord> live;          // blocks allocated before the window
-    std::unordered_map<uint32_t, AllocRecord> reallocating;  // by tid, between BEGIN and END
+    std::vector<uint8_t> essentials;  // in their original order
+    // The heap of the records that left the window, replayed by the analyzer's rules
+    // (replay/heap_replay.h) as image kEvictedImage; a new replay for each new image.
+    std::unique_ptr<HeapReplay> heap = std::make_unique<HeapReplay>();
+    // For the blocks that replay holds live: the record that made each live, as an ALLOC record
+    // (the dump writes it back). Which blocks are live is the replay's to say, not this map's.
+    std::unordered_map<uint64_t, AllocRecord> origins;
     // The program's own mappings made before the window and still mapped: each piece with the
     // MMAP record that made it (written back cut to the piece).
     RangeMap<MmapRecord> mappings;
@@ -100,6 +106,8 @@ class FlightRecorder : public RecordSink {
     // ones'); h.size 0 while there was none.
     HeapCountersRecord counters{};
   };
+  static constexpr ImageId kEvictedImage = 1;
+  void ForgetHeapEvent(const uint8_t* record, const RecordHeader& header, EvictedProcess& process);
   void ForgetMapping(const uint8_t* record, const RecordHeader& header, EvictedProcess& process);
 
   // Drops what is older than the window (--keep), whole chunks first; a chunk that alone
@@ -125,10 +133,11 @@ class FlightRecorder : public RecordSink {
   uint64_t window_bytes_ = 0;
   std::map<uint32_t, EvictedProcess> evicted_;
   uint64_t overwritten_records_ = 0;
-  // Trigger state: the current heap (per process: block sizes) and latest RSS per process.
-  std::unordered_map<uint32_t, std::unordered_map<uint64_t, uint64_t>> heap_blocks_;
-  std::unordered_map<uint32_t, std::unordered_map<uint32_t, uint64_t>> heap_reallocating_;
-  uint64_t heap_bytes_ = 0;
+  // Trigger state: the live heap, replayed by the analyzer's own rules (replay/heap_replay.h)
+  // over every record as it comes, so heap> judges the figure `memwrap report` gives; and the
+  // latest RSS per process.
+  ImageTracker trigger_images_;
+  HeapReplay heap_;
   // Sampled mode: the heap the trigger judges is the shim counters' live heap (usable bytes,
   // per process, as of each --interval), since the samples are not the heap.
   std::map<uint32_t, uint64_t> counted_live_;

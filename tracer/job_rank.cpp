@@ -1,4 +1,5 @@
 #include "job_rank.h"
+#include "memwrap/session_info_keys.h"
 
 #include <stdlib.h>
 
@@ -94,9 +95,9 @@ std::string ExpandTracePath(const std::string& requested, const std::string& pro
 
 void AddJobSessionInfo(const JobRank& rank, std::map<std::string, std::string>* session) {
   if (rank.rank.empty()) return;
-  (*session)["rank"] = rank.rank;
-  (*session)["rank_source"] = rank.source;
-  if (!rank.size.empty()) (*session)["job_size"] = rank.size;
+  (*session)[session_key::kRank] = rank.rank;
+  (*session)[session_key::kRankSource] = rank.source;
+  if (!rank.size.empty()) (*session)[session_key::kJobSize] = rank.size;
 }
 
 }  // namespace memwrap

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "memwrap/session_info_keys.h"
 #include "system_samples.h"
 
 namespace memwrap {
@@ -43,8 +44,8 @@ namespace {
 // The mean of the Poisson sampling a trace was recorded with, 0 unless stacks were sampled
 // (as the report reads it: report.cpp).
 uint64_t SampleBytes(const std::map<std::string, std::string>& session) {
-  auto stacks = session.find("stacks");
-  auto bytes = session.find("sample_bytes");
+  auto stacks = session.find(session_key::kStacks);
+  auto bytes = session.find(session_key::kSampleBytes);
   if (stacks == session.end() || stacks->second != "sampled" || bytes == session.end()) return 0;
   return strtoull(bytes->second.c_str(), nullptr, 10);
 }
@@ -85,7 +86,7 @@ HeapProfile::HeapProfile(const std::string& trace_path)
         "the heap over time comes from the exact counters read at each --interval, and the "
         "exact counts, totals and the peak (within its bound) are in `memwrap report`");
   }
-  if (auto kept = stream_->session_info().find("keep_stacks_if");
+  if (auto kept = stream_->session_info().find(session_key::kKeepStacksIf);
       kept != stream_->session_info().end()) {
     filtered_ = true;
     warnings_.push_back(
@@ -137,7 +138,7 @@ uint64_t HeapProfile::CountedPeakBoundBytes() const {
 
 std::string HeapProfile::Command() const {
   if (!analysis_.catalog.images().empty()) return analysis_.catalog.images().front().Command();
-  auto command = stream_->session_info().find("command");
+  auto command = stream_->session_info().find(session_key::kCommand);
   return command == stream_->session_info().end() ? std::string() : command->second;
 }
 

@@ -5,6 +5,7 @@
 
 #include "export/heap_profile.h"
 #include "export/trace_events.h"
+#include "memwrap/session_info_keys.h"
 #include "plot/flame_tree.h"
 #include "plot/instant_index.h"
 #include "plot/memory_series.h"
@@ -41,8 +42,8 @@ json BuildPlotData(const std::string& trace_path, const PlotDataOptions& options
     auto found = session.find(key);
     return found == session.end() || found->second.empty() ? json(nullptr) : json(found->second);
   };
-  data["host"] = session_value("host");
-  data["rank"] = session_value("rank");
+  data["host"] = session_value(session_key::kHost);
+  data["rank"] = session_value(session_key::kRank);
   data["created_realtime_ns"] = profile.stream().header().created_realtime_ns;
   data["duration_ns"] = profile.SinceStart(analysis.catalog.last_ts_ns());
   data["warnings"] = profile.warnings();

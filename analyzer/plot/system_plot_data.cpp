@@ -7,6 +7,7 @@
 #include <map>
 
 #include "export/downsample.h"
+#include "memwrap/session_info_keys.h"
 #include "system_samples.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
@@ -81,7 +82,7 @@ void ReadLog(const std::string& path, std::vector<std::string>* hosts,
   // A log names its host in every sample; a log without samples is still listed, under the
   // host of its session info.
   std::vector<std::string> hosts_of_log;
-  if (rows.empty()) hosts_of_log.push_back(value("host"));
+  if (rows.empty()) hosts_of_log.push_back(value(session_key::kHost));
   for (SystemMemoryRow& row : rows) {
     if (std::find(hosts_of_log.begin(), hosts_of_log.end(), row.host) == hosts_of_log.end()) {
       hosts_of_log.push_back(row.host);
@@ -91,9 +92,9 @@ void ReadLog(const std::string& path, std::vector<std::string>* hosts,
     if (logs->find(host) == logs->end()) hosts->push_back(host);
     HostLog& log = (*logs)[host];
     log.traces.push_back(path);
-    if (log.recorder.empty()) log.recorder = value("recorder");
+    if (log.recorder.empty()) log.recorder = value(session_key::kRecorder);
     if (log.interval_ns == 0) {
-      log.interval_ns = strtoull(value("sample_interval_ns").c_str(), nullptr, 10);
+      log.interval_ns = strtoull(value(session_key::kSampleIntervalNs).c_str(), nullptr, 10);
     }
   }
   for (SystemMemoryRow& row : rows) (*logs)[row.host].rows.push_back(std::move(row));

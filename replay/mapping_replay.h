@@ -18,8 +18,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "image_id.h"
 #include "memwrap/records.h"
-#include "trace_catalog.h"
 #include "tracefile/range_map.h"
 #include "tracefile/record_cursor.h"
 

@@ -6,8 +6,8 @@
 
 #include <map>
 
+#include "image_id.h"
 #include "memwrap/records.h"
-#include "trace_catalog.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "image_id.h"
 #include "memwrap/records.h"
-#include "trace_catalog.h"
 
 namespace memwrap {
 
