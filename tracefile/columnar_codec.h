@@ -27,7 +27,7 @@
 #include <memory>
 #include <string>
 
-#include "byte_buffer.h"
+#include "tracefile/byte_buffer.h"
 
 namespace memwrap {
 

@@ -10,10 +10,10 @@
 
 #include <memory>
 
-#include "byte_buffer.h"
-#include "columnar_codec.h"
 #include "memwrap/trace_format.h"
-#include "unique_fd.h"
+#include "tracefile/byte_buffer.h"
+#include "tracefile/columnar_codec.h"
+#include "tracefile/unique_fd.h"
 
 struct ZSTD_DCtx_s;
 

@@ -1,4 +1,4 @@
-#include "trace_ending.h"
+#include "tracefile/trace_ending.h"
 
 namespace memwrap {
 

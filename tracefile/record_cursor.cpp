@@ -1,8 +1,8 @@
-#include "record_cursor.h"
+#include "tracefile/record_cursor.h"
 
 #include <string.h>
 
-#include "trace_error.h"
+#include "tracefile/trace_error.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "file_header.h"
+#include "tracefile/file_header.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "columnar_codec.h"
+#include "tracefile/columnar_codec.h"
 
 #include <string.h>
 
@@ -7,13 +7,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "freed_blocks.h"
-#include "live_blocks.h"
 #include "memwrap/records.h"
-#include "record_cursor.h"
-#include "record_packing.h"
-#include "stack_frames.h"
-#include "varint.h"
+#include "tracefile/freed_blocks.h"
+#include "tracefile/live_blocks.h"
+#include "tracefile/record_cursor.h"
+#include "tracefile/record_packing.h"
+#include "tracefile/stack_frames.h"
+#include "tracefile/varint.h"
 
 namespace memwrap {
 namespace {

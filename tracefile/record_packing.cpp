@@ -1,4 +1,4 @@
-#include "record_packing.h"
+#include "tracefile/record_packing.h"
 
 #include <string.h>
 
@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "memwrap/records.h"
-#include "varint.h"
+#include "tracefile/varint.h"
 
 namespace memwrap {
 namespace {

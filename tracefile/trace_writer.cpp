@@ -1,4 +1,4 @@
-#include "trace_writer.h"
+#include "tracefile/trace_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,11 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "column_frames.h"
-#include "columnar_codec.h"
-#include "file_header.h"
 #include "memwrap/monotonic_clock.h"
-#include "trace_error.h"
+#include "tracefile/column_frames.h"
+#include "tracefile/columnar_codec.h"
+#include "tracefile/file_header.h"
+#include "tracefile/trace_error.h"
 
 namespace memwrap {
 namespace {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "byte_buffer.h"
+#include "tracefile/byte_buffer.h"
 
 namespace memwrap {
 

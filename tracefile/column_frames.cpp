@@ -1,10 +1,10 @@
-#include "column_frames.h"
+#include "tracefile/column_frames.h"
 
 #include <zstd.h>
 
 #include <vector>
 
-#include "varint.h"
+#include "tracefile/varint.h"
 
 namespace memwrap {
 namespace {

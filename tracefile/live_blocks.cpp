@@ -1,4 +1,4 @@
-#include "live_blocks.h"
+#include "tracefile/live_blocks.h"
 
 #include <string.h>
 

@@ -10,11 +10,11 @@
 
 #include <memory>
 
-#include "byte_buffer.h"
-#include "columnar_codec.h"
 #include "fileio/output_file.h"
 #include "memwrap/trace_format.h"
-#include "record_sink.h"
+#include "tracefile/byte_buffer.h"
+#include "tracefile/columnar_codec.h"
+#include "tracefile/record_sink.h"
 
 struct ZSTD_CCtx_s;
 

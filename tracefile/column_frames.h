@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "byte_buffer.h"
+#include "tracefile/byte_buffer.h"
 
 struct ZSTD_CCtx_s;
 struct ZSTD_DCtx_s;

@@ -1,4 +1,4 @@
-#include "stack_frames.h"
+#include "tracefile/stack_frames.h"
 
 namespace memwrap {
 

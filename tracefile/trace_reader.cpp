@@ -1,4 +1,4 @@
-#include "trace_reader.h"
+#include "tracefile/trace_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +11,12 @@
 
 #include <algorithm>
 
-#include "column_frames.h"
-#include "columnar_codec.h"
-#include "file_header.h"
 #include "fileio/input_file.h"
-#include "record_packing.h"
-#include "trace_error.h"
+#include "tracefile/column_frames.h"
+#include "tracefile/columnar_codec.h"
+#include "tracefile/file_header.h"
+#include "tracefile/record_packing.h"
+#include "tracefile/trace_error.h"
 
 namespace memwrap {
 namespace {

@@ -1,4 +1,4 @@
-#include "freed_blocks.h"
+#include "tracefile/freed_blocks.h"
 
 namespace memwrap {
 
