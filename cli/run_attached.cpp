@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "memwrap/exit_codes.h"
+#include "procfs/proc_files.h"
 #include "recording_session.h"
 #include "report.h"
-#include "tracer/proc_files.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
 

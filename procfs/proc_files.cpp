@@ -1,4 +1,4 @@
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 
 #include <fcntl.h>
 #include <string.h>

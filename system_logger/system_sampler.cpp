@@ -1,4 +1,4 @@
-#include "system_sampler.h"
+#include "system_logger/system_sampler.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/records.h"
-#include "proc_text.h"
+#include "procfs/proc_text.h"
 #include "tracefile/unique_fd.h"
 
 namespace memwrap {

@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "memwrap/records.h"
-#include "module_registry.h"
-#include "proc_text.h"
+#include "procfs/proc_text.h"
+#include "system_logger/module_registry.h"
 
 namespace memwrap {
 namespace {

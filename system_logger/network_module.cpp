@@ -1,8 +1,8 @@
 // network: /proc/net/dev, one SYSTEM_ITEM per interface (loopback included; readers that sum
 // traffic leave "lo" out).
 #include "memwrap/records.h"
-#include "module_registry.h"
-#include "proc_text.h"
+#include "procfs/proc_text.h"
+#include "system_logger/module_registry.h"
 
 namespace memwrap {
 namespace {

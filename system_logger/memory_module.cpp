@@ -1,7 +1,7 @@
 // memory: /proc/meminfo as free(1) shows it (procps-ng 4 definitions, records.h).
 #include "memwrap/records.h"
-#include "module_registry.h"
-#include "proc_text.h"
+#include "procfs/proc_text.h"
+#include "system_logger/module_registry.h"
 
 namespace memwrap {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 #include "tracefile/byte_buffer.h"
 
 namespace memwrap {

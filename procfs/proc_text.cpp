@@ -1,4 +1,4 @@
-#include "proc_text.h"
+#include "procfs/proc_text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // load: /proc/loadavg ("0.52 0.48 0.40 2/131 15286").
 #include "memwrap/records.h"
-#include "module_registry.h"
-#include "proc_text.h"
+#include "procfs/proc_text.h"
+#include "system_logger/module_registry.h"
 
 namespace memwrap {
 namespace {

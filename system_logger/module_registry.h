@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "system_module.h"
+#include "system_logger/system_module.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "module_registry.h"
+#include "system_logger/module_registry.h"
 
 #include <algorithm>
 
