@@ -1,4 +1,4 @@
-#include "collector_link.h"
+#include "shim_link/collector_link.h"
 
 #include <errno.h>
 #include <fcntl.h>
