@@ -1,7 +1,7 @@
 #include "record_options.h"
 
-#include "byte_format.h"
 #include "memwrap/handshake.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

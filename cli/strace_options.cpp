@@ -5,9 +5,9 @@
 
 #include <sstream>
 
-#include "byte_format.h"
 #include "memwrap/exit_codes.h"
 #include "tracer/wait_spin.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 

@@ -16,7 +16,6 @@
 #include <map>
 #include <memory>
 
-#include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "fileio/output_file.h"
@@ -31,6 +30,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracefile/unique_fd.h"
 #include "tracer/host_name.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;
