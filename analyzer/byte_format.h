@@ -1,5 +1,6 @@
 // How memwrap writes byte counts and durations for people: binary units with the exact byte
-// count alongside, so a rounded figure is never mistaken for the measurement.
+// count alongside, so a rounded figure is never mistaken for the measurement. (Reading them back
+// from options: units/unit_parsing.h.)
 #pragma once
 
 #include <stdint.h>
@@ -21,14 +22,5 @@ std::string HumanDuration(uint64_t ns);
 // "14:03:07 "), -tt (2: "14:03:07.123456 ") and -ttt (3: seconds since the epoch,
 // "1700000000.123456 "). `realtime_offset_ns` is CLOCK_REALTIME minus CLOCK_MONOTONIC.
 std::string TimeOfDay(uint64_t monotonic_ns, int64_t realtime_offset_ns, int precision);
-
-// "4096", "64KiB", "16MiB", "1.5GiB", "1TiB", "512mb", "64 MiB": K, M, G, T alone or with
-// "iB" are binary, with "B" decimal (KB = 1000), in any case. Whole bytes only. False for
-// anything else, including overflow.
-bool ParseByteSize(const std::string& text, uint64_t* bytes);
-
-// "10ms", "1s", "1.5s", "500us", "250ns", "2m", "1m30s", "1h2m3s", "0" (a bare number is
-// seconds; units h, m or min, s, ms, us, ns, each at most once, larger first). False otherwise.
-bool ParseDuration(const std::string& text, uint64_t* ns);
 
 }  // namespace memwrap

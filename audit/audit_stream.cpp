@@ -10,12 +10,12 @@
 
 #include <atomic>
 
-#include "../preload/collector_link.h"
-#include "../preload/ring_producer.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
+#include "shim_link/collector_link.h"
+#include "shim_link/ring_producer.h"
 
 namespace memwrap::audit {
 namespace {

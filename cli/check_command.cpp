@@ -7,7 +7,6 @@
 #include <iostream>
 
 #include "baseline_file.h"
-#include "byte_format.h"
 #include "check_recordings.h"
 #include "command_line.h"
 #include "commands.h"
@@ -18,6 +17,7 @@
 #include "output_file.h"
 #include "report.h"
 #include "tracefile/trace_error.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

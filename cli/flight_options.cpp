@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "byte_format.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 

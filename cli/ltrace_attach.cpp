@@ -15,11 +15,11 @@
 
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"
+#include "procfs/proc_files.h"
 #include "recording_session.h"
 #include "tracee_text.h"
 #include "tracer/plt_breakpoints.h"
 #include "tracer/plt_stubs.h"
-#include "tracer/proc_files.h"
 #include "tracer/process_tree.h"
 
 namespace memwrap {

@@ -1,6 +1,6 @@
 #include "plugin_options.h"
 
-#include "byte_format.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

@@ -1,8 +1,8 @@
 #include "record_options.h"
 
-#include "byte_format.h"
 #include "memwrap/handshake.h"
 #include "memwrap/session_info_keys.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

@@ -6,9 +6,9 @@
 
 #include "memwrap/exit_codes.h"
 #include "memwrap/session_info_keys.h"
+#include "procfs/proc_files.h"
 #include "recording_session.h"
 #include "report.h"
-#include "tracer/proc_files.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
 

@@ -6,7 +6,6 @@
 
 #include <boost/program_options.hpp>
 
-#include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "did_you_mean.h"
@@ -22,6 +21,7 @@
 #include "tracer/preload_locator.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
+#include "units/unit_parsing.h"
 #include "watch_recording.h"
 
 namespace memwrap {

@@ -5,10 +5,10 @@
 
 #include <sstream>
 
-#include "byte_format.h"
 #include "command_line.h"
 #include "memwrap/exit_codes.h"
 #include "tracer/wait_spin.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 

@@ -1,6 +1,6 @@
 // `dlogger`, `cronlogger`, `memwrap sys [--once]`: system-wide logging with no program to run.
 // Samples the machine's memory, CPU, load, network, disks and top processes
-// (tracer/system/module_registry.h) on a drift-free timer and writes each sample to a trace,
+// (system_logger/module_registry.h) on a drift-free timer and writes each sample to a trace,
 // as a text line, as a CSV row and/or to syslog. docs/dlogger.md.
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +16,13 @@
 #include <map>
 #include <memory>
 
-#include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/session_info_keys.h"
+#include "system_logger/module_registry.h"
+#include "system_logger/system_sampler.h"
 #include "system_sample_format.h"
 #include "system_samples.h"
 #include "trace_stream.h"
@@ -30,8 +31,7 @@
 #include "tracefile/trace_writer.h"
 #include "tracefile/unique_fd.h"
 #include "tracer/host_name.h"
-#include "tracer/system/module_registry.h"
-#include "tracer/system/system_sampler.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

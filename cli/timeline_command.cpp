@@ -4,7 +4,6 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "byte_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "memwrap/exit_codes.h"
@@ -12,6 +11,7 @@
 #include "timeline.h"
 #include "trace_stream.h"
 #include "tracefile/trace_error.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

@@ -1,7 +1,7 @@
 // close, close_range, closefrom, dup2 and dup3: the shim's socket to the collector must
 // survive programs that close every descriptor (daemons, Python's os.closerange, shells
-// before exec) or dup2 onto its number. The socket sits at a high number (collector_link.h),
-// out of the way of the program's own descriptors:
+// before exec) or dup2 onto its number. The socket sits at a high number
+// (shim_link/collector_link.h), out of the way of the program's own descriptors:
 // - closing it, alone or in a range, leaves it open and tells the program it was closed (the
 //   number stays taken, which a program only notices if it asks for that exact number again);
 // - dup2/dup3 onto it first move the socket to another number, then do what the program asked.

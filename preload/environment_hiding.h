@@ -6,8 +6,8 @@
 // Only when memwrap says it restores them at every exec (kEnvRestoredAtExec): the children a
 // program execs get them back from the tracer (tracer/exec_environment.h), and a child it
 // forks keeps its copy of the shim, which reconnects with the socket name remembered at start
-// (collector_link.h). Runs once per image, after the shim has read its settings, while the
-// process is still starting (one thread). It edits environ in place: entries are dropped by
+// (shim_link/collector_link.h). Runs once per image, after the shim has read its settings, while
+// the process is still starting (one thread). It edits environ in place: entries are dropped by
 // moving the later pointers down, LD_PRELOAD's and LD_AUDIT's values are shortened within
 // their own strings; nothing is allocated.
 //

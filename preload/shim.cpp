@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_link.h"
 #include "environment_hiding.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
@@ -18,8 +17,9 @@
 #include "memwrap/shim_settings.h"
 #include "module_map.h"
 #include "natural_log.h"
-#include "ring_producer.h"
 #include "sampled_heap.h"
+#include "shim_link/collector_link.h"
+#include "shim_link/ring_producer.h"
 #include "thread_ring_producer.h"
 
 namespace memwrap::shim {

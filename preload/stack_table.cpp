@@ -1,6 +1,6 @@
 #include "stack_table.h"
 
-#include "ring_producer.h"  // CpuRelax
+#include "shim_link/ring_producer.h"  // CpuRelax
 #include "shim_memory.h"
 
 #include <atomic>

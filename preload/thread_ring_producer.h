@@ -8,7 +8,7 @@
 
 #include "memwrap/records.h"
 #include "memwrap/ring.h"
-#include "ring_producer.h"
+#include "shim_link/ring_producer.h"
 
 namespace memwrap {
 

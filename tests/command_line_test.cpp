@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "analyzer/byte_format.h"
 #include "cli/command_line.h"
 #include "cli/did_you_mean.h"
 #include "test_support.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace {

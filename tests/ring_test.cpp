@@ -1,4 +1,4 @@
-// The shared-memory ring: producer (preload/ring_producer.h) against consumer
+// The shared-memory ring: producer (shim_link/ring_producer.h) against consumer
 // (tracer/ring_consumer.h), in one process on an anonymous shared mapping.
 #include <gtest/gtest.h>
 #include <string.h>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "memwrap/records.h"
-#include "preload/ring_producer.h"
 #include "ring_consumer.h"
+#include "shim_link/ring_producer.h"
 
 namespace memwrap {
 namespace {

@@ -6,14 +6,14 @@
 #include <unistd.h>
 
 #include "memwrap/records.h"
+#include "procfs/proc_text.h"
+#include "system_logger/module_registry.h"
 #include "system_sample_format.h"
 #include "test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 #include "tracefile/trace_writer.h"
-#include "tracer/system/module_registry.h"
-#include "tracer/system/proc_text.h"
 
 namespace memwrap {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "memwrap/own_memory.h"
-#include "system/proc_text.h"
+#include "procfs/proc_text.h"
 #include "tracefile/unique_fd.h"
 
 namespace memwrap {

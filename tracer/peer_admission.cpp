@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 
 namespace memwrap {
 namespace {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "memwrap/monotonic_clock.h"
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 
 namespace memwrap {
 namespace {

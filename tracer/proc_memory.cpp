@@ -10,7 +10,7 @@
 #include <string>
 
 #include "memwrap/monotonic_clock.h"
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 
 namespace memwrap {
 namespace {

@@ -1,6 +1,6 @@
 #include "process_tree.h"
 #include "memwrap/monotonic_clock.h"
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 #include "syscalls/syscall_table.h"
 
 #include <dirent.h>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "proc_files.h"
+#include "procfs/proc_files.h"
 
 namespace memwrap {
 

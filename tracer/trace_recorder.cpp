@@ -15,8 +15,8 @@
 #include "memwrap/monotonic_clock.h"
 #include "memwrap_resident.h"
 #include "preload_obstacle.h"
-#include "proc_files.h"
 #include "proc_memory.h"
+#include "procfs/proc_files.h"
 #include "syscalls/syscall_table.h"
 
 namespace memwrap {

@@ -56,10 +56,10 @@ enum class ChunkType : uint16_t {
 
 enum class ChunkCodec : uint16_t {
   kNone = 0,
-  kZstd = 1,          // zstd(payload)
-  kZstdPacked = 2,    // zstd(packed records), see tracer/tracefile/record_packing.h; records only
-  kZstdColumnar = 3,  // zstd(columnar records), see tracer/tracefile/columnar_codec.h; records
-                      // only; since 1.2
+  kZstd = 1,               // zstd(payload)
+  kZstdPacked = 2,         // zstd(packed records), see tracefile/record_packing.h; records only
+  kZstdColumnar = 3,       // zstd(columnar records), see tracefile/columnar_codec.h; records
+                           // only; since 1.2
   kZstdColumnarSplit = 4,  // codec 3 with its varints split in two columns each and its
                            // predictions per thread (ColumnarVersion::kCodec4); records only;
                            // since 1.5

@@ -22,9 +22,9 @@
 
 #include "fuzz_targets.h"
 #include "memwrap/records.h"
-#include "preload/ring_producer.h"
 #include "report.h"
 #include "ring_consumer.h"
+#include "shim_link/ring_producer.h"
 #include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"

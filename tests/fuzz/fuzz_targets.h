@@ -55,7 +55,7 @@ void TraceReaderTarget(const uint8_t* data, size_t size);
 // finding with `memwrap report`.
 std::vector<uint8_t> TraceFileOfInput(const uint8_t* data, size_t size);
 
-// columnar_codec: the records chunk codecs 3 and 4 alone (tracer/tracefile/columnar_codec.h),
+// columnar_codec: the records chunk codecs 3 and 4 alone (tracefile/columnar_codec.h),
 // much faster per input than trace_reader. The first byte chooses the layout (its value / 3
 // even: codec 3's whole varints; odd: codec 4's split ones) and, modulo 3, what the rest is:
 //   0: a stored columnar payload (column_frames.h): DecompressColumns, then ColumnarDecoder

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "byte_format.h"
+#include "units/unit_parsing.h"
 
 namespace memwrap {
 namespace {
