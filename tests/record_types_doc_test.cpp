@@ -6,22 +6,15 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 
 #include "memwrap/records.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // kProcessStart -> PROCESS_START.
 std::string SnakeName(const std::string& enumerator) {
@@ -37,7 +30,8 @@ std::string SnakeName(const std::string& enumerator) {
 // The enumerators of RecordType but kInvalid and kMaxType, by number: the lines
 // "  kName = N," of the enum's body. (No std::regex: GCC 12 warns inside it under -Werror.)
 std::map<int, std::string> EnumTypes() {
-  const std::string header = Slurp(MEMWRAP_SOURCE_DIR "/include/memwrap/records.h");
+  const std::string header =
+      test_support::ReadFile(MEMWRAP_SOURCE_DIR "/include/memwrap/records.h");
   const size_t begin = header.find("enum class RecordType");
   const size_t end = header.find("};", begin);
   std::istringstream body(header.substr(begin, end - begin));
@@ -78,7 +72,7 @@ std::map<int, std::string> DocumentedTypes(const std::string& doc) {
 }
 
 TEST(RecordTypesDoc, TheTableNamesEveryTypeOfTheEnum) {
-  const std::string doc = Slurp(MEMWRAP_SOURCE_DIR "/docs/trace-format.md");
+  const std::string doc = test_support::ReadFile(MEMWRAP_SOURCE_DIR "/docs/trace-format.md");
   ASSERT_FALSE(doc.empty());
   const std::map<int, std::string> in_code = EnumTypes();
   ASSERT_GT(in_code.size(), 25u);

@@ -3,22 +3,15 @@
 // document itself, so that neither can change alone.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "memwrap/session_info_keys.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The keys in the first column of the table under "## Session info": each `name` of the rows
 // "| `a`, `b` | ...". (No std::regex: GCC 12 warns inside it under -Werror.)
@@ -41,7 +34,7 @@ std::set<std::string> DocumentedKeys(const std::string& doc) {
 }
 
 TEST(SessionInfoKeysDoc, TheTableListsExactlyTheDeclaredKeys) {
-  const std::string doc = Slurp(MEMWRAP_SOURCE_DIR "/docs/trace-format.md");
+  const std::string doc = test_support::ReadFile(MEMWRAP_SOURCE_DIR "/docs/trace-format.md");
   ASSERT_NE(doc.find("\n## Session info\n"), std::string::npos);
   const std::set<std::string> documented = DocumentedKeys(doc);
   std::set<std::string> declared;
