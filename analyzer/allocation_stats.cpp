@@ -1,9 +1,9 @@
-#include "allocation_stats.h"
+#include "analyzer/allocation_stats.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "sampled_weight.h"
+#include "analyzer/sampled_weight.h"
 
 namespace memwrap {
 

@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include "heap_replay.h"
-#include "huge_page_allocator.h"
-#include "site_table.h"
-#include "trace_catalog.h"
+#include "analyzer/trace_catalog.h"
+#include "replay/heap_replay.h"
+#include "replay/huge_page_allocator.h"
+#include "replay/site_table.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "baseline_file.h"
+#include "analyzer/baseline_file.h"
 
 #include <time.h>
 

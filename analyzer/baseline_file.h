@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "run_figures.h"
+#include "analyzer/run_figures.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "call_sites.h"
+#include "analyzer/call_sites.h"
 
 #include <algorithm>
 #include <string_view>

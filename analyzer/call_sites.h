@@ -23,9 +23,9 @@
 #include <utility>
 #include <vector>
 
-#include "peak_analysis.h"
-#include "symbolizer.h"
-#include "trace_catalog.h"
+#include "analyzer/peak_analysis.h"
+#include "analyzer/trace_catalog.h"
+#include "symbols/symbolizer.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "chunk_decoder.h"
+#include "analyzer/chunk_decoder.h"
 
 namespace memwrap {
 

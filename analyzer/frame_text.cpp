@@ -1,4 +1,4 @@
-#include "frame_text.h"
+#include "analyzer/frame_text.h"
 
 #include <stdio.h>
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "symbolizer.h"
+#include "symbols/symbolizer.h"
 
 namespace memwrap {
 

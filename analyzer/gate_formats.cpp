@@ -1,10 +1,10 @@
-#include "gate_formats.h"
+#include "analyzer/gate_formats.h"
 
 #include <algorithm>
 #include <sstream>
 
-#include "byte_format.h"
-#include "markup_escape.h"
+#include "analyzer/markup_escape.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "memory_gate.h"
+#include "analyzer/memory_gate.h"
 
 namespace memwrap {
 

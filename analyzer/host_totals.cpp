@@ -1,4 +1,4 @@
-#include "host_totals.h"
+#include "analyzer/host_totals.h"
 
 #include <condition_variable>
 #include <deque>
@@ -9,10 +9,10 @@
 #include <queue>
 #include <thread>
 
-#include "export/downsample.h"
-#include "heap_replay.h"
-#include "image_tracker.h"
-#include "trace_stream.h"
+#include "analyzer/downsample.h"
+#include "analyzer/trace_stream.h"
+#include "replay/heap_replay.h"
+#include "replay/image_tracker.h"
 #include "tracefile/trace_reader.h"
 
 namespace memwrap {

@@ -9,7 +9,7 @@
 // coincide. Memory: the traces' live blocks plus a few batches of changes per trace.
 //
 // The summed heap over time (for `memwrap plot`) is reduced while the changes are merged: min
-// and max per span of time (export/downsample.h, MinMaxStream), so the exact peak is one of
+// and max per span of time (analyzer/downsample.h, MinMaxStream), so the exact peak is one of
 // its points and memory stays O(spans), not O(changes).
 #pragma once
 

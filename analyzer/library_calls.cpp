@@ -1,6 +1,6 @@
-#include "library_calls.h"
+#include "analyzer/library_calls.h"
 
-#include "byte_format.h"
+#include "units/byte_format.h"
 
 #include <inttypes.h>
 #include <string.h>

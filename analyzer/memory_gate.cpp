@@ -1,11 +1,11 @@
-#include "memory_gate.h"
+#include "analyzer/memory_gate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <algorithm>
 
-#include "byte_format.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 

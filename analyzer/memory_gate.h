@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "baseline_file.h"
-#include "run_figures.h"
-#include "site_growth.h"
+#include "analyzer/baseline_file.h"
+#include "analyzer/run_figures.h"
+#include "analyzer/site_growth.h"
 
 namespace memwrap {
 

@@ -1,7 +1,7 @@
-#include "peak_analysis.h"
+#include "analyzer/peak_analysis.h"
 
-#include "huge_page_allocator.h"
-#include "image_tracker.h"
+#include "replay/huge_page_allocator.h"
+#include "replay/image_tracker.h"
 
 #include <algorithm>
 #include <cmath>

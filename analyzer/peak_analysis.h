@@ -22,13 +22,13 @@
 #include <utility>
 #include <vector>
 
-#include "allocation_stats.h"
-#include "heap_replay.h"
-#include "mapping_replay.h"
+#include "analyzer/allocation_stats.h"
+#include "analyzer/own_peak_rss.h"
+#include "analyzer/trace_catalog.h"
+#include "analyzer/trace_stream.h"
 #include "memwrap/trace_format.h"
-#include "own_peak_rss.h"
-#include "trace_catalog.h"
-#include "trace_stream.h"
+#include "replay/heap_replay.h"
+#include "replay/mapping_replay.h"
 
 namespace memwrap {
 

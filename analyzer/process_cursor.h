@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "chunk_decoder.h"
+#include "analyzer/chunk_decoder.h"
 #include "memwrap/records.h"
 #include "tracefile/byte_buffer.h"
 #include "tracefile/columnar_codec.h"

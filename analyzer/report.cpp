@@ -1,4 +1,4 @@
-#include "report.h"
+#include "analyzer/report.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -8,12 +8,12 @@
 #include <optional>
 #include <sstream>
 
+#include "analyzer/peak_analysis.h"
+#include "analyzer/sampled_threads.h"
+#include "analyzer/system_samples.h"
+#include "analyzer/trace_stream.h"
 #include "fileio/input_file.h"
 #include "memwrap/session_info_keys.h"
-#include "peak_analysis.h"
-#include "sampled_threads.h"
-#include "system_samples.h"
-#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "allocation_stats.h"
-#include "call_sites.h"
-#include "heap_replay.h"
-#include "mapping_replay.h"
-#include "trace_catalog.h"
+#include "analyzer/allocation_stats.h"
+#include "analyzer/call_sites.h"
+#include "analyzer/trace_catalog.h"
+#include "replay/heap_replay.h"
+#include "replay/mapping_replay.h"
 #include "tracefile/trace_ending.h"
 
 namespace memwrap {

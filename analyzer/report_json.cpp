@@ -3,7 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "report.h"
+#include "analyzer/report.h"
 
 namespace memwrap {
 namespace {

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <sstream>
 
-#include "byte_format.h"
-#include "frame_text.h"
+#include "analyzer/frame_text.h"
+#include "analyzer/report.h"
 #include "memwrap/session_info_keys.h"
-#include "report.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

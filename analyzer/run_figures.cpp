@@ -1,6 +1,6 @@
-#include "run_figures.h"
+#include "analyzer/run_figures.h"
 
-#include "frame_text.h"
+#include "analyzer/frame_text.h"
 
 namespace memwrap {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "report.h"
+#include "analyzer/report.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "sampled_threads.h"
+#include "analyzer/sampled_threads.h"
 
 #include <map>
 #include <set>

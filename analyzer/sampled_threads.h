@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "allocation_stats.h"
+#include "analyzer/allocation_stats.h"
 #include "memwrap/records.h"
 
 namespace memwrap {

@@ -1,8 +1,8 @@
-#include "site_growth.h"
+#include "analyzer/site_growth.h"
 
 #include <algorithm>
 
-#include "byte_format.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "baseline_file.h"
-#include "run_figures.h"
+#include "analyzer/baseline_file.h"
+#include "analyzer/run_figures.h"
 
 namespace memwrap {
 

@@ -18,8 +18,8 @@
 #include <span>
 #include <vector>
 
-#include "huge_page_allocator.h"
 #include "memwrap/records.h"
+#include "replay/huge_page_allocator.h"
 
 namespace memwrap {
 

@@ -1,11 +1,11 @@
-#include "system_sample_format.h"
+#include "analyzer/system_sample_format.h"
 
 #include <stdio.h>
 #include <time.h>
 
 #include <algorithm>
 
-#include "byte_format.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

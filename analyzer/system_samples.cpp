@@ -1,9 +1,9 @@
-#include "system_samples.h"
+#include "analyzer/system_samples.h"
 
 #include <string.h>
 
+#include "analyzer/trace_stream.h"
 #include "memwrap/session_info_keys.h"
-#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {

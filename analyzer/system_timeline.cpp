@@ -1,4 +1,4 @@
-#include "system_timeline.h"
+#include "analyzer/system_timeline.h"
 
 #include <stdio.h>
 
@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "byte_format.h"
+#include "analyzer/system_sample_format.h"
+#include "analyzer/trace_stream.h"
 #include "memwrap/session_info_keys.h"
-#include "system_sample_format.h"
-#include "trace_stream.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

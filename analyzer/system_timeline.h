@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "system_samples.h"
+#include "analyzer/system_samples.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "timeline.h"
+#include "analyzer/timeline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,17 +7,17 @@
 #include <map>
 #include <tuple>
 
-#include "call_sites.h"
-#include "heap_replay.h"
-#include "image_tracker.h"
-#include "library_calls.h"
-#include "mapping_replay.h"
+#include "analyzer/call_sites.h"
+#include "analyzer/library_calls.h"
+#include "analyzer/sampled_weight.h"
+#include "analyzer/system_samples.h"
+#include "analyzer/trace_catalog.h"
+#include "analyzer/trace_stream.h"
 #include "memwrap/session_info_keys.h"
 #include "memwrap/trace_format.h"
-#include "sampled_weight.h"
-#include "system_samples.h"
-#include "trace_catalog.h"
-#include "trace_stream.h"
+#include "replay/heap_replay.h"
+#include "replay/image_tracker.h"
+#include "replay/mapping_replay.h"
 #include "tracefile/trace_reader.h"
 
 namespace memwrap {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "symbolizer.h"
+#include "symbols/symbolizer.h"
 
 namespace memwrap {
 

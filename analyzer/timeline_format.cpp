@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "byte_format.h"
-#include "timeline.h"
+#include "analyzer/timeline.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

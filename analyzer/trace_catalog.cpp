@@ -1,9 +1,9 @@
-#include "trace_catalog.h"
+#include "analyzer/trace_catalog.h"
 
 #include <string.h>
 
-#include "module_record.h"
-#include "trace_stream.h"
+#include "analyzer/trace_stream.h"
+#include "symbols/module_record.h"
 
 namespace memwrap {
 namespace {

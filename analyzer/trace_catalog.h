@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "image_id.h"
+#include "analyzer/stack_store.h"
 #include "memwrap/records.h"
-#include "stack_store.h"
-#include "symbolizer.h"
+#include "replay/image_id.h"
+#include "symbols/symbolizer.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {

@@ -1,4 +1,4 @@
-#include "trace_comparison.h"
+#include "analyzer/trace_comparison.h"
 
 #include <algorithm>
 #include <map>
@@ -6,10 +6,10 @@
 #include <sstream>
 #include <tuple>
 
-#include "byte_format.h"
-#include "frame_text.h"
+#include "analyzer/frame_text.h"
+#include "analyzer/run_figures.h"
 #include "memwrap/session_info_keys.h"
-#include "run_figures.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "host_totals.h"
-#include "report.h"
+#include "analyzer/host_totals.h"
+#include "analyzer/report.h"
 
 namespace memwrap {
 

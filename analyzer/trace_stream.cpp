@@ -1,4 +1,4 @@
-#include "trace_stream.h"
+#include "analyzer/trace_stream.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <queue>
 
-#include "chunk_decoder.h"
+#include "analyzer/chunk_decoder.h"
 #include "memwrap/records.h"
 #include "tracefile/trace_error.h"
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "chunk_decoder.h"
+#include "analyzer/chunk_decoder.h"
+#include "analyzer/process_cursor.h"
 #include "memwrap/records.h"
-#include "process_cursor.h"
 #include "tracefile/columnar_codec.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_ending.h"

@@ -1,4 +1,4 @@
-#include "audit_stream.h"
+#include "audit/audit_stream.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -24,8 +24,8 @@
 
 #include <atomic>
 
-#include "audit_stream.h"
-#include "bind_now_stubs.h"
+#include "audit/audit_stream.h"
+#include "audit/bind_now_stubs.h"
 #include "memwrap/handshake.h"
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"

@@ -1,4 +1,4 @@
-#include "bind_now_stubs.h"
+#include "audit/bind_now_stubs.h"
 
 #include <elf.h>
 #include <string.h>

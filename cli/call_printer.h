@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "library_calls.h"
+#include "analyzer/library_calls.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 

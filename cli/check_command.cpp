@@ -6,16 +6,16 @@
 #include <filesystem>
 #include <iostream>
 
-#include "baseline_file.h"
-#include "check_recordings.h"
-#include "command_line.h"
-#include "commands.h"
-#include "gate_formats.h"
-#include "memory_gate.h"
+#include "analyzer/baseline_file.h"
+#include "analyzer/gate_formats.h"
+#include "analyzer/memory_gate.h"
+#include "analyzer/report.h"
+#include "cli/check_recordings.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/session_info_keys.h"
-#include "output_file.h"
-#include "report.h"
 #include "tracefile/trace_error.h"
 #include "units/unit_parsing.h"
 

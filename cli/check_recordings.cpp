@@ -1,4 +1,4 @@
-#include "check_recordings.h"
+#include "cli/check_recordings.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,11 +1,11 @@
-#include "command_line.h"
+#include "cli/command_line.h"
 
 #include <stdio.h>
 
 #include <functional>
 #include <iostream>
 
-#include "did_you_mean.h"
+#include "cli/did_you_mean.h"
 #include "memwrap/exit_codes.h"
 
 namespace memwrap {

@@ -1,4 +1,4 @@
-#include "did_you_mean.h"
+#include "cli/did_you_mean.h"
 
 #include <algorithm>
 

@@ -4,11 +4,11 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "command_line.h"
-#include "commands.h"
+#include "analyzer/report.h"
+#include "analyzer/trace_comparison.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "memwrap/exit_codes.h"
-#include "report.h"
-#include "trace_comparison.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {

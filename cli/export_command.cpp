@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 
-#include "command_line.h"
-#include "commands.h"
-#include "export/exports.h"
+#include "analyzer/timeline.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/output_file.h"
 #include "memwrap/exit_codes.h"
-#include "output_file.h"
-#include "timeline.h"
+#include "presenters/export/exports.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {

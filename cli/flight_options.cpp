@@ -1,4 +1,4 @@
-#include "flight_options.h"
+#include "cli/flight_options.h"
 
 #include <signal.h>
 #include <string.h>

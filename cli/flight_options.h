@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tracer/flight_recorder.h"
+#include "tracer/flight/flight_recorder.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "library_call_setup.h"
+#include "cli/library_call_setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>

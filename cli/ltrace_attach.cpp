@@ -1,4 +1,4 @@
-#include "ltrace_attach.h"
+#include "cli/ltrace_attach.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -13,11 +13,11 @@
 #include <map>
 #include <memory>
 
+#include "cli/recording_session.h"
+#include "cli/tracee_text.h"
 #include "memwrap/library_prototypes.h"
 #include "memwrap/ltrace_filter.h"
 #include "procfs/proc_files.h"
-#include "recording_session.h"
-#include "tracee_text.h"
 #include "tracer/plt_breakpoints.h"
 #include "tracer/plt_stubs.h"
 #include "tracer/process_tree.h"

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "call_printer.h"
-#include "library_call_setup.h"
+#include "cli/call_printer.h"
+#include "cli/library_call_setup.h"
 
 namespace memwrap {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
-#include "did_you_mean.h"
+#include "cli/commands.h"
+#include "cli/did_you_mean.h"
 #include "memwrap/exit_codes.h"
 #include "tracer/plugin/plugin_host.h"
 

@@ -7,16 +7,16 @@
 
 #include <boost/program_options.hpp>
 
-#include "command_line.h"
-#include "commands.h"
+#include "analyzer/system_samples.h"
+#include "analyzer/trace_stream.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/output_file.h"
 #include "memwrap/exit_codes.h"
-#include "output_file.h"
-#include "plot/job_plot_data.h"
-#include "plot/plot_data.h"
-#include "plot/plot_html.h"
-#include "plot/system_plot_data.h"
-#include "system_samples.h"
-#include "trace_stream.h"
+#include "presenters/plot/job_plot_data.h"
+#include "presenters/plot/plot_data.h"
+#include "presenters/plot/plot_html.h"
+#include "presenters/plot/system_plot_data.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 

@@ -1,4 +1,4 @@
-#include "record_options.h"
+#include "cli/record_options.h"
 
 #include "memwrap/handshake.h"
 #include "memwrap/session_info_keys.h"

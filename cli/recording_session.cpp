@@ -1,4 +1,4 @@
-#include "recording_session.h"
+#include "cli/recording_session.h"
 
 #include <errno.h>
 #include <stdio.h>

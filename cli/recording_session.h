@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tracefile/trace_writer.h"
-#include "tracer/collector.h"
+#include "tracer/collector/collector.h"
 #include "tracer/launcher.h"
 #include "tracer/process_tree.h"
 #include "tracer/trace_recorder.h"

@@ -5,13 +5,13 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "command_line.h"
-#include "commands.h"
+#include "analyzer/report.h"
+#include "analyzer/system_timeline.h"
+#include "analyzer/trace_comparison.h"
+#include "analyzer/trace_stream.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "memwrap/exit_codes.h"
-#include "report.h"
-#include "system_timeline.h"
-#include "trace_comparison.h"
-#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 
 namespace memwrap {

@@ -1,14 +1,14 @@
-#include "run_attached.h"
+#include "cli/run_attached.h"
 
 #include <stdio.h>
 
 #include <memory>
 
+#include "analyzer/report.h"
+#include "cli/recording_session.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/session_info_keys.h"
 #include "procfs/proc_files.h"
-#include "recording_session.h"
-#include "report.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/tracer_ticks.h"
 

@@ -6,23 +6,23 @@
 
 #include <boost/program_options.hpp>
 
-#include "command_line.h"
-#include "commands.h"
-#include "did_you_mean.h"
-#include "library_call_setup.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/did_you_mean.h"
+#include "cli/library_call_setup.h"
+#include "cli/plugin_options.h"
+#include "cli/recording_session.h"
+#include "cli/run_attached.h"
+#include "cli/run_launched.h"
+#include "cli/watch_recording.h"
 #include "memwrap/exit_codes.h"
-#include "plugin_options.h"
-#include "recording_session.h"
-#include "run_attached.h"
-#include "run_launched.h"
 #include "tracer/broken_pipe.h"
-#include "tracer/expression_judge.h"
+#include "tracer/flight/expression_judge.h"
 #include "tracer/launcher.h"
 #include "tracer/preload_locator.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
 #include "units/unit_parsing.h"
-#include "watch_recording.h"
 
 namespace memwrap {
 namespace po = boost::program_options;

@@ -1,4 +1,4 @@
-#include "run_launched.h"
+#include "cli/run_launched.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,27 +11,27 @@
 #include <memory>
 #include <stdexcept>
 
-#include "library_call_setup.h"
+#include "analyzer/report.h"
+#include "cli/library_call_setup.h"
+#include "cli/recording_session.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "memwrap/session_info_keys.h"
-#include "recording_session.h"
-#include "report.h"
 #include "tracefile/trace_error.h"
+#include "tracer/collector/kept_allocations.h"
+#include "tracer/collector/watch_publisher.h"
 #include "tracer/exit_status.h"
-#include "tracer/expression_judge.h"
-#include "tracer/flight_recorder.h"
+#include "tracer/flight/expression_judge.h"
+#include "tracer/flight/flight_recorder.h"
 #include "tracer/job_rank.h"
-#include "tracer/kept_allocations.h"
 #include "tracer/preload_obstacle.h"
 #include "tracer/stack_sampling.h"
 #include "tracer/stdout_relay.h"
 #include "tracer/stdout_tap.h"
 #include "tracer/syscalls/seccomp_filter.h"
 #include "tracer/tracer_ticks.h"
-#include "tracer/watch_publisher.h"
 
 namespace memwrap {
 namespace {

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "flight_options.h"
-#include "record_options.h"
+#include "cli/flight_options.h"
+#include "cli/record_options.h"
+#include "cli/watch_printer.h"
 #include "tracer/plugin/plugin_session.h"
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/wait_spin.h"
-#include "watch_printer.h"
 
 namespace memwrap {
 

@@ -16,18 +16,17 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "byte_format.h"
-#include "commands.h"
+#include "cli/commands.h"
+#include "cli/recording_session.h"
+#include "cli/strace_options.h"
+#include "cli/strace_printer.h"
 #include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/session_info_keys.h"
-#include "recording_session.h"
-#include "strace_options.h"
-#include "strace_printer.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/broken_pipe.h"
-#include "tracer/collector.h"
+#include "tracer/collector/collector.h"
 #include "tracer/exit_status.h"
 #include "tracer/launcher.h"
 #include "tracer/process_tree.h"
@@ -37,6 +36,7 @@
 #include "tracer/syscalls/syscall_selection.h"
 #include "tracer/syscalls/syscall_table.h"
 #include "tracer/trace_recorder.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

@@ -1,11 +1,11 @@
-#include "strace_options.h"
+#include "cli/strace_options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <sstream>
 
-#include "command_line.h"
+#include "cli/command_line.h"
 #include "memwrap/exit_codes.h"
 #include "tracer/wait_spin.h"
 #include "units/unit_parsing.h"

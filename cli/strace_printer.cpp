@@ -1,4 +1,4 @@
-#include "strace_printer.h"
+#include "cli/strace_printer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "byte_format.h"
 #include "memwrap/monotonic_clock.h"
 #include "tracer/stack_sampler.h"
 #include "tracer/syscalls/syscall_table.h"
+#include "units/byte_format.h"
 
 namespace memwrap {
 namespace {

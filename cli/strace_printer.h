@@ -20,8 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "cli/strace_options.h"
 #include "fileio/output_file.h"
-#include "strace_options.h"
 #include "tracer/process_tree.h"
 #include "tracer/syscalls/syscall_decoder.h"
 

@@ -16,16 +16,16 @@
 #include <map>
 #include <memory>
 
-#include "command_line.h"
-#include "commands.h"
+#include "analyzer/system_sample_format.h"
+#include "analyzer/system_samples.h"
+#include "analyzer/trace_stream.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "fileio/output_file.h"
 #include "memwrap/exit_codes.h"
 #include "memwrap/session_info_keys.h"
 #include "system_logger/module_registry.h"
 #include "system_logger/system_sampler.h"
-#include "system_sample_format.h"
-#include "system_samples.h"
-#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 #include "tracefile/trace_writer.h"

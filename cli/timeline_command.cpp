@@ -4,12 +4,12 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "command_line.h"
-#include "commands.h"
+#include "analyzer/system_timeline.h"
+#include "analyzer/timeline.h"
+#include "analyzer/trace_stream.h"
+#include "cli/command_line.h"
+#include "cli/commands.h"
 #include "memwrap/exit_codes.h"
-#include "system_timeline.h"
-#include "timeline.h"
-#include "trace_stream.h"
 #include "tracefile/trace_error.h"
 #include "units/unit_parsing.h"
 

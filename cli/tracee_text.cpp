@@ -1,4 +1,4 @@
-#include "tracee_text.h"
+#include "cli/tracee_text.h"
 
 #include <string.h>
 #include <sys/uio.h>

@@ -1,4 +1,4 @@
-#include "watch_printer.h"
+#include "cli/watch_printer.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
 
 #include "memwrap/records.h"
 #include "tracer/filter/event_filter.h"
-#include "tracer/flight_trigger_events.h"
+#include "tracer/flight/flight_trigger_events.h"
 
 namespace memwrap {
 

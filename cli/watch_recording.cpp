@@ -1,4 +1,4 @@
-#include "watch_recording.h"
+#include "cli/watch_recording.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "memwrap/exit_codes.h"
-#include "tracer/watch_publisher.h"
+#include "tracer/collector/watch_publisher.h"
 
 namespace memwrap {
 namespace {

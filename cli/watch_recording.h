@@ -1,13 +1,13 @@
 // `memwrap watch -p PID`: prints, live, the heap events of a recording that `memwrap run
-// --allow-watch` makes of program PID (tracer/watch_publisher.h), as `memwrap watch` prints its
-// own program's, until the recording ends or the watcher is interrupted.
+// --allow-watch` makes of program PID (tracer/collector/watch_publisher.h), as `memwrap watch`
+// prints its own program's, until the recording ends or the watcher is interrupted.
 #pragma once
 
 #include <stdint.h>
 
 #include <string>
 
-#include "watch_printer.h"
+#include "cli/watch_printer.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "cfi_unwinder.h"
+#include "preload/cfi_unwinder.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -6,9 +6,9 @@
 
 #include <atomic>
 
-#include "eh_frame_reader.h"
-#include "frame_rule.h"
-#include "shim_memory.h"
+#include "preload/eh_frame_reader.h"
+#include "preload/frame_rule.h"
+#include "preload/shim_memory.h"
 
 namespace memwrap::shim {
 namespace {

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heap_probe.h"
-#include "shim.h"
+#include "preload/heap_probe.h"
+#include "preload/shim.h"
 
 namespace memwrap::shim {
 __thread int t_probing __attribute__((tls_model("initial-exec")));

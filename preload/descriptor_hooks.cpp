@@ -6,13 +6,13 @@
 //   number stays taken, which a program only notices if it asks for that exact number again);
 // - dup2/dup3 onto it first move the socket to another number, then do what the program asked.
 // A raw system call bypasses these; then the collector still reads the ring
-// (tracer/ring_mapping_check.h), and the shim stops only if the collector stops reading.
+// (tracer/collector/ring_mapping_check.h), and the shim stops only if the collector stops reading.
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/close_range.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "preload/shim.h"
 
 namespace {
 

@@ -2,8 +2,8 @@
 // through late-loaded libraries can be symbolised offline.
 #include <dlfcn.h>
 
-#include "cfi_unwinder.h"
-#include "shim.h"
+#include "preload/cfi_unwinder.h"
+#include "preload/shim.h"
 
 namespace {
 

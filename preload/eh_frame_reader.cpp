@@ -1,4 +1,4 @@
-#include "eh_frame_reader.h"
+#include "preload/eh_frame_reader.h"
 
 #include <elf.h>
 #include <link.h>

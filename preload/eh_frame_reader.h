@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "frame_rule.h"
+#include "preload/frame_rule.h"
 
 namespace memwrap::shim {
 

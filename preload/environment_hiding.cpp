@@ -1,4 +1,4 @@
-#include "environment_hiding.h"
+#include "preload/environment_hiding.h"
 
 #include <stdlib.h>
 #include <string.h>

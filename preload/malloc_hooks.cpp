@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heap_probe.h"
-#include "real_allocator.h"
-#include "sampled_heap.h"
-#include "shim.h"
+#include "preload/heap_probe.h"
+#include "preload/real_allocator.h"
+#include "preload/sampled_heap.h"
+#include "preload/shim.h"
 
 using memwrap::AllocKind;
 using memwrap::shim::Active;

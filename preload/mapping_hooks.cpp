@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "preload/shim.h"
 
 using memwrap::shim::Active;
 using memwrap::shim::CallerContext;

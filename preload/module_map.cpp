@@ -1,4 +1,4 @@
-#include "module_map.h"
+#include "preload/module_map.h"
 
 #include <elf.h>
 #include <link.h>

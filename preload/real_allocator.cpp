@@ -1,4 +1,4 @@
-#include "real_allocator.h"
+#include "preload/real_allocator.h"
 
 #include <dlfcn.h>
 #include <gnu/libc-version.h>

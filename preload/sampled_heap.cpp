@@ -1,9 +1,9 @@
-#include "sampled_heap.h"
+#include "preload/sampled_heap.h"
 
 #include <pthread.h>
 #include <string.h>
 
-#include "shim_memory.h"
+#include "preload/shim_memory.h"
 
 namespace memwrap::shim {
 

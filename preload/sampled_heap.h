@@ -14,8 +14,8 @@
 
 #include "memwrap/records.h"
 #include "memwrap/ring.h"
-#include "shim.h"
-#include "usable_size.h"
+#include "preload/shim.h"
+#include "preload/usable_size.h"
 
 namespace memwrap::shim {
 

@@ -1,4 +1,4 @@
-#include "shim.h"
+#include "preload/shim.h"
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -10,17 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "environment_hiding.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/ring.h"
 #include "memwrap/shim_settings.h"
-#include "module_map.h"
-#include "natural_log.h"
-#include "sampled_heap.h"
+#include "preload/environment_hiding.h"
+#include "preload/module_map.h"
+#include "preload/natural_log.h"
+#include "preload/sampled_heap.h"
+#include "preload/thread_ring_producer.h"
 #include "shim_link/collector_link.h"
 #include "shim_link/ring_producer.h"
-#include "thread_ring_producer.h"
 
 namespace memwrap::shim {
 
@@ -135,7 +135,7 @@ bool KeepWaiting() {
   }
   if (CollectorAlive(g_socket)) return true;
   // The collector keeps reading the rings of processes that closed their socket
-  // (tracer/ring_mapping_check.h).
+  // (tracer/collector/ring_mapping_check.h).
   if (!IsOurSocket(g_socket) && RingStillMoving()) return true;
   StopTracing("the collector is gone");
   return false;

@@ -11,7 +11,7 @@
 #include <atomic>
 
 #include "memwrap/records.h"
-#include "stack_capture.h"
+#include "preload/stack_capture.h"
 
 namespace memwrap::shim {
 

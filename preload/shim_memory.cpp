@@ -1,4 +1,4 @@
-#include "shim_memory.h"
+#include "preload/shim_memory.h"
 
 #include <stdint.h>
 #include <sys/mman.h>

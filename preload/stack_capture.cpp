@@ -1,4 +1,4 @@
-#include "stack_capture.h"
+#include "preload/stack_capture.h"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -10,9 +10,9 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "cfi_unwinder.h"
-#include "shim_memory.h"
-#include "stack_table.h"
+#include "preload/cfi_unwinder.h"
+#include "preload/shim_memory.h"
+#include "preload/stack_table.h"
 
 namespace memwrap::shim {
 namespace {

@@ -1,7 +1,7 @@
-#include "stack_table.h"
+#include "preload/stack_table.h"
 
+#include "preload/shim_memory.h"
 #include "shim_link/ring_producer.h"  // CpuRelax
-#include "shim_memory.h"
 
 #include <atomic>
 

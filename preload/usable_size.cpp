@@ -1,6 +1,6 @@
-#include "usable_size.h"
+#include "preload/usable_size.h"
 
-#include "real_allocator.h"
+#include "preload/real_allocator.h"
 
 namespace memwrap::shim {
 

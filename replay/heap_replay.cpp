@@ -1,4 +1,4 @@
-#include "heap_replay.h"
+#include "replay/heap_replay.h"
 
 #include <string.h>
 

@@ -12,10 +12,10 @@
 
 #include <unordered_map>
 
-#include "image_id.h"
-#include "live_block_map.h"
 #include "memwrap/records.h"
-#include "site_table.h"
+#include "replay/image_id.h"
+#include "replay/live_block_map.h"
+#include "replay/site_table.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {

@@ -6,8 +6,8 @@
 
 #include <map>
 
-#include "image_id.h"
 #include "memwrap/records.h"
+#include "replay/image_id.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {

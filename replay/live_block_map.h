@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "huge_page_allocator.h"
 #include "memwrap/records.h"
+#include "replay/huge_page_allocator.h"
 
 namespace memwrap {
 

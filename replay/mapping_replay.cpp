@@ -1,4 +1,4 @@
-#include "mapping_replay.h"
+#include "replay/mapping_replay.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>

@@ -18,8 +18,8 @@
 #include <map>
 #include <unordered_map>
 
-#include "image_id.h"
 #include "memwrap/records.h"
+#include "replay/image_id.h"
 #include "tracefile/range_map.h"
 #include "tracefile/record_cursor.h"
 

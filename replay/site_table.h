@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "image_id.h"
 #include "memwrap/records.h"
+#include "replay/image_id.h"
 
 namespace memwrap {
 

@@ -14,8 +14,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "memory_gate.h"
-#include "test_support.h"
+#include "analyzer/memory_gate.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

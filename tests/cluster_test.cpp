@@ -7,10 +7,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "export/downsample.h"
-#include "host_totals.h"
+#include "analyzer/downsample.h"
+#include "analyzer/host_totals.h"
 #include "memwrap/records.h"
-#include "test_support.h"
+#include "tests/test_support.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/job_rank.h"
 

@@ -1,4 +1,4 @@
-// The collector takes only the processes its memwrap follows (tracer/peer_admission.h): a
+// The collector takes only the processes its memwrap follows (tracer/collector/peer_admission.h): a
 // stranger who connects is hung up on before anything is read, unanswered, and a shim started
 // outside the recording with its MEMWRAP_SOCKET runs untraced and is not in the trace.
 #include <grp.h>
@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

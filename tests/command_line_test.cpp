@@ -9,8 +9,7 @@
 
 #include "cli/command_line.h"
 #include "cli/did_you_mean.h"
-#include "test_support.h"
-#include "units/unit_parsing.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {
@@ -23,58 +22,6 @@ using test_support::ScratchDir;
 
 const std::string kMemwrap = MEMWRAP_BINARY;
 const std::string kExitWith = MEMWRAP_EXIT_WITH;
-
-uint64_t Size(const std::string& text) {
-  uint64_t bytes = 0;
-  EXPECT_TRUE(ParseByteSize(text, &bytes)) << text;
-  return bytes;
-}
-
-uint64_t Duration(const std::string& text) {
-  uint64_t ns = 0;
-  EXPECT_TRUE(ParseDuration(text, &ns)) << text;
-  return ns;
-}
-
-TEST(CommandLine, SizesInAnyCommonSpelling) {
-  EXPECT_EQ(Size("4096"), 4096u);
-  EXPECT_EQ(Size("64KiB"), 65536u);
-  EXPECT_EQ(Size("64k"), 65536u);
-  EXPECT_EQ(Size("64 MiB"), 64u << 20);
-  EXPECT_EQ(Size("512mb"), 512000000u);
-  EXPECT_EQ(Size("512MB"), 512000000u);
-  EXPECT_EQ(Size("2kB"), 2000u);
-  EXPECT_EQ(Size("1.5GiB"), 1610612736u);
-  EXPECT_EQ(Size("0.3MB"), 300000u);  // exact, not a double's 299,999.99...
-  EXPECT_EQ(Size("1TiB"), 1ull << 40);
-  EXPECT_EQ(Size("2tb"), 2000000000000ull);
-  EXPECT_EQ(Size(".5K"), 512u);
-  uint64_t bytes = 7;
-  for (const char* bad : {"", "MiB", "1.5B", "1.5", "-1", "1 2", "1XB", "1.2.3K", "9999999TiB",
-                          "18446744073709551616", "1e3"}) {
-    EXPECT_FALSE(ParseByteSize(bad, &bytes)) << bad;
-  }
-  EXPECT_EQ(bytes, 7u);
-}
-
-TEST(CommandLine, DurationsInAnyCommonSpelling) {
-  EXPECT_EQ(Duration("0"), 0u);
-  EXPECT_EQ(Duration("90"), 90'000'000'000u);
-  EXPECT_EQ(Duration("90s"), 90'000'000'000u);
-  EXPECT_EQ(Duration("1m30s"), 90'000'000'000u);
-  EXPECT_EQ(Duration("1h2m3s"), 3'723'000'000'000u);
-  EXPECT_EQ(Duration("2min"), 120'000'000'000u);
-  EXPECT_EQ(Duration("250ms"), 250'000'000u);
-  EXPECT_EQ(Duration("1.5s"), 1'500'000'000u);
-  EXPECT_EQ(Duration("1s500ms"), 1'500'000'000u);
-  EXPECT_EQ(Duration("50us"), 50'000u);
-  EXPECT_EQ(Duration("7ns"), 7u);
-  uint64_t ns = 7;
-  for (const char* bad : {"", "s", "1x", "30s1m", "1s1s", "1m30", "-1s", "1 s", "ms"}) {
-    EXPECT_FALSE(ParseDuration(bad, &ns)) << bad;
-  }
-  EXPECT_EQ(ns, 7u);
-}
 
 TEST(CommandLine, ClosestNameIsATypoOrABeginning) {
   const std::vector<std::string> commands = {"run", "report", "diff", "timeline", "plot"};

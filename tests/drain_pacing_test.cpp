@@ -1,5 +1,5 @@
 // DrainPacing: the collector's wait between drain rounds follows how fast the rings fill.
-#include "drain_pacing.h"
+#include "tracer/collector/drain_pacing.h"
 
 #include <gtest/gtest.h>
 

@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "memwrap/records.h"
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_reader.h"
 

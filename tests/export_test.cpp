@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "external_tool.h"
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/external_tool.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

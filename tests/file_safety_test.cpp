@@ -25,7 +25,7 @@
 #include "fileio/output_file.h"
 #include "memwrap/records.h"
 #include "memwrap/trace_format.h"
-#include "test_support.h"
+#include "tests/test_support.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
 

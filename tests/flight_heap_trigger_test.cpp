@@ -6,10 +6,10 @@
 
 #include <vector>
 
-#include "flight_recorder.h"
-#include "heap_replay.h"
-#include "image_tracker.h"
-#include "test_support.h"
+#include "replay/heap_replay.h"
+#include "replay/image_tracker.h"
+#include "tests/test_support.h"
+#include "tracer/flight/flight_recorder.h"
 
 namespace memwrap {
 namespace {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

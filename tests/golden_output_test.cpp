@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

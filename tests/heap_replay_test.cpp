@@ -1,6 +1,6 @@
 // Heap replay semantics on hand-made records: allocation and free counting, realloc in all its
 // outcomes, frees of blocks that were never seen.
-#include "heap_replay.h"
+#include "replay/heap_replay.h"
 
 #include <gtest/gtest.h>
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

@@ -1,5 +1,5 @@
-// The collector stage of --keep-stacks-if (tracer/kept_allocations.h) on hand-built record
-// streams whose every outcome is known: which records come out, in which form, and the exact
+// The collector stage of --keep-stacks-if (tracer/collector/kept_allocations.h) on hand-built
+// record streams whose every outcome is known: which records come out, in which form, and the exact
 // counters of every event, for each way a realloc can cross the line between kept and dropped.
 #include <gtest/gtest.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 #include "memwrap/records.h"
 #include "tracefile/record_cursor.h"
-#include "tracer/kept_allocations.h"
+#include "tracer/collector/kept_allocations.h"
 
 namespace memwrap {
 namespace {

@@ -1,6 +1,6 @@
 // LibraryCallDecoder and the ltrace-style formats, on records built here: names come from the
 // records before a call, hostile sizes are bounded, prototypes shape the output.
-#include "library_calls.h"
+#include "analyzer/library_calls.h"
 
 #include <gtest/gtest.h>
 #include <string.h>

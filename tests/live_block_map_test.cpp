@@ -1,7 +1,7 @@
 // The analyzer's live-block map (live_block_map.h) against std::unordered_map: the same blocks
 // after every insertion, replacement and erasure, through the table growing many times and
 // backward-shift deletions in long probe runs.
-#include "live_block_map.h"
+#include "replay/live_block_map.h"
 
 #include <gtest/gtest.h>
 

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "memwrap/records.h"
-#include "test_support.h"
+#include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_reader.h"
 

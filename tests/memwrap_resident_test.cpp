@@ -1,7 +1,7 @@
-// memwrap's share of a process (tracer/memwrap_resident.h), read from this test's own
+// memwrap's share of a process (tracer/collector/memwrap_resident.h), read from this test's own
 // /proc/self/maps and pagemap, against pages the test touched itself: the shim's marked
 // regions (preload/shim_memory.h, compiled in), a memwrap-named memfd, and memory of others.
-#include "tracer/memwrap_resident.h"
+#include "tracer/collector/memwrap_resident.h"
 
 #include <gtest/gtest.h>
 #include <stdio.h>

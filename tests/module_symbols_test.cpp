@@ -2,7 +2,7 @@
 // MEMWRAP_KNOWN_SYMBOLS_LIBRARY, and its copy stripped to .dynsym:
 // MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), and every library this test process has loaded, whose
 // answers must be dwfl_module_addrinfo's.
-#include "module_symbols.h"
+#include "symbols/module_symbols.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>

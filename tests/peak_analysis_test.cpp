@@ -1,5 +1,5 @@
 // The exact breakdown at the peak, found in one pass, on a hand-made trace whose peak moves.
-#include "peak_analysis.h"
+#include "analyzer/peak_analysis.h"
 
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 #include "tracefile/trace_writer.h"
 
 namespace memwrap {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap::test_support {
 

@@ -7,11 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "external_tool.h"
 #include "memwrap/records.h"
-#include "plot_page.h"
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/external_tool.h"
+#include "tests/plot_page.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 #include "tracefile/trace_writer.h"
 
 namespace memwrap {

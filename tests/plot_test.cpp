@@ -9,11 +9,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "external_tool.h"
-#include "plot_page.h"
-#include "png_image.h"
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/external_tool.h"
+#include "tests/plot_page.h"
+#include "tests/png_image.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

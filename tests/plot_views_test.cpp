@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "external_tool.h"
-#include "plot_page.h"
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "tests/external_tool.h"
+#include "tests/plot_page.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

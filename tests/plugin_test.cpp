@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "memwrap/records.h"
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 #include "tracer/plugin/plugin_judge.h"
 
 namespace memwrap {

@@ -1,6 +1,6 @@
-// The PSS budget (tracer/pss_budget.h): after a read costing C, the next waits C x 50; the user
-// is told once, when reads get rarer than one in four samples.
-#include "pss_budget.h"
+// The PSS budget (tracer/collector/pss_budget.h): after a read costing C, the next waits C x 50;
+// the user is told once, when reads get rarer than one in four samples.
+#include "tracer/collector/pss_budget.h"
 
 #include <gtest/gtest.h>
 

@@ -9,9 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include "analyzer/trace_stream.h"
 #include "memwrap/exit_codes.h"
-#include "test_support.h"
-#include "trace_stream.h"
+#include "tests/test_support.h"
 #include "tracefile/trace_reader.h"
 
 namespace memwrap {

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "own_peak_rss.h"
-#include "report.h"
-#include "synthetic_trace.h"
-#include "test_support.h"
+#include "analyzer/own_peak_rss.h"
+#include "analyzer/report.h"
+#include "tests/synthetic_trace.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

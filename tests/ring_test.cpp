@@ -1,5 +1,5 @@
 // The shared-memory ring: producer (shim_link/ring_producer.h) against consumer
-// (tracer/ring_consumer.h), in one process on an anonymous shared mapping.
+// (tracer/collector/ring_consumer.h), in one process on an anonymous shared mapping.
 #include <gtest/gtest.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "memwrap/records.h"
-#include "ring_consumer.h"
 #include "shim_link/ring_producer.h"
+#include "tracer/collector/ring_consumer.h"
 
 namespace memwrap {
 namespace {

@@ -15,9 +15,9 @@
 #include <tuple>
 #include <vector>
 
-#include "external_tool.h"
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/external_tool.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

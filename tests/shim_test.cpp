@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "programs/cxx_runtime_pool.h"
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/programs/cxx_runtime_pool.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "symbolizer.h"
-#include "test_support.h"
+#include "symbols/symbolizer.h"
+#include "tests/test_support.h"
 #include "tracer/stack_sampler.h"
 
 namespace memwrap {

@@ -1,4 +1,4 @@
-#include "stack_store.h"
+#include "analyzer/stack_store.h"
 
 #include <gtest/gtest.h>
 

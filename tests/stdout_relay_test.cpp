@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

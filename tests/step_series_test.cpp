@@ -1,4 +1,4 @@
-// StepSeries (analyzer/plot/step_series.h): the heap and mapped series of the HTML report,
+// StepSeries (presenters/plot/step_series.h): the heap and mapped series of the HTML report,
 // reduced per pixel column without moving an edge. Checked against series whose every change
 // is known: quiet columns keep every change, busy ones their first, lowest, highest and last
 // change at their exact times, and equal times keep their order.
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "plot/step_series.h"
+#include "presenters/plot/step_series.h"
 
 namespace memwrap {
 namespace {

@@ -1,6 +1,6 @@
 // stracedrv's command line (cli/strace_options.h): strace's own syntax, read by the one option
 // parser every command uses (cli/command_line.h), options applied in the order given.
-#include "strace_options.h"
+#include "cli/strace_options.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // SymbolTable: libdwfl's rules for "which symbol is this address in", on made-up tables.
 // module_symbols_test checks the same rules on real ELF files against libdwfl itself.
-#include "symbol_table.h"
+#include "symbols/symbol_table.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // modules as the shim records them plus return addresses and the lines they must resolve to;
 // and load tests/programs/known_symbols.c stripped to its .dynsym
 // (MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), whose symbols sit at known offsets.
-#include "symbolizer.h"
+#include "symbols/symbolizer.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>

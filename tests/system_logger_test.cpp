@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer/system_sample_format.h"
 #include "memwrap/records.h"
 #include "procfs/proc_text.h"
 #include "system_logger/module_registry.h"
-#include "system_sample_format.h"
-#include "test_support.h"
+#include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"

@@ -1,16 +1,19 @@
-#include "test_support.h"
+#include "tests/test_support.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -77,6 +80,22 @@ ScratchDir::ScratchDir() {
 ScratchDir::~ScratchDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+const char* BuiltFile(const char* name) {
+  // Every test executable is built into the same directory as what it runs
+  // (CMAKE_RUNTIME_OUTPUT_DIRECTORY and CMAKE_LIBRARY_OUTPUT_DIRECTORY are both build/bin).
+  static std::mutex mutex;
+  static std::deque<std::string> paths;  // a deque never moves what it holds
+  static const std::string directory =
+      std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const std::string& path : paths) {
+    if (path.size() == directory.size() + 1 + strlen(name) && path.ends_with(name)) {
+      return path.c_str();
+    }
+  }
+  return paths.emplace_back(directory + "/" + name).c_str();
 }
 
 std::string ReadFile(const std::string& path) {

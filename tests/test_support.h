@@ -32,6 +32,12 @@ class ScratchDir {
   std::string path_;
 };
 
+// The path of a file the build wrote beside the test executables (build/bin: memwrap, the
+// preload library, the test programs and libraries), by name: "exit_with",
+// "libknown_symbols.so". The pointer stays valid for the process's life, so that it serves
+// wherever a path literal did (argv lists, execl, test parameters).
+const char* BuiltFile(const char* name);
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
 bool FileExists(const std::string& path);

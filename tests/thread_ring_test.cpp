@@ -1,7 +1,7 @@
 // --buffers per-thread: the per-thread rings (preload/thread_ring_producer.h) against the
-// collector's reader and merge (tracer/process_ring_reader.h), in one process on an anonymous
-// shared mapping: hand-built rings for the merge's rules (order by time, a busy writer holds
-// the watermark, the final drain takes everything, the shared ring's fallback), then real
+// collector's reader and merge (tracer/collector/process_ring_reader.h), in one process on an
+// anonymous shared mapping: hand-built rings for the merge's rules (order by time, a busy writer
+// holds the watermark, the final drain takes everything, the shared ring's fallback), then real
 // writer threads that hand addresses to each other, replayed as the analyzer would.
 #include <gtest/gtest.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/records.h"
 #include "preload/thread_ring_producer.h"
-#include "process_ring_reader.h"
+#include "tracer/collector/process_ring_reader.h"
 
 namespace memwrap {
 namespace {

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "report_json.h"
-#include "test_support.h"
+#include "tests/report_json.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "memwrap/records.h"
 #include "memwrap/trace_format.h"
-#include "test_support.h"
+#include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"

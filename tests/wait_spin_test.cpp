@@ -1,12 +1,12 @@
 // The tracer loop's polling policy (tracer/wait_spin.h): it polls while stops come quickly,
 // blocks at once after a slow one, and never polls on a single CPU or on a machine with more
 // runnable threads than CPUs.
-#include "wait_spin.h"
+#include "tracer/wait_spin.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>
 
-#include "test_support.h"
+#include "tests/test_support.h"
 
 namespace memwrap {
 namespace {

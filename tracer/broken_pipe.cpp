@@ -1,4 +1,4 @@
-#include "broken_pipe.h"
+#include "tracer/broken_pipe.h"
 
 #include <signal.h>
 

@@ -1,4 +1,4 @@
-#include "detach_on_signal.h"
+#include "tracer/detach_on_signal.h"
 
 #include <signal.h>
 

@@ -4,7 +4,7 @@
 // before it has let go (a tracer that dies holding stopped tracees leaves them stopped).
 #pragma once
 
-#include "process_tree.h"
+#include "tracer/process_tree.h"
 
 namespace memwrap {
 

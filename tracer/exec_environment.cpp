@@ -1,4 +1,4 @@
-#include "exec_environment.h"
+#include "tracer/exec_environment.h"
 
 #include <elf.h>
 #include <sys/ptrace.h>

@@ -1,4 +1,4 @@
-#include "exit_status.h"
+#include "tracer/exit_status.h"
 
 #include <signal.h>
 #include <stdio.h>

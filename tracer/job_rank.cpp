@@ -1,4 +1,4 @@
-#include "job_rank.h"
+#include "tracer/job_rank.h"
 #include "memwrap/session_info_keys.h"
 
 #include <stdlib.h>

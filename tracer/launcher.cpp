@@ -1,4 +1,4 @@
-#include "launcher.h"
+#include "tracer/launcher.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <stdexcept>
 
-#include "broken_pipe.h"
-#include "syscalls/seccomp_filter.h"
+#include "tracer/broken_pipe.h"
+#include "tracer/syscalls/seccomp_filter.h"
 
 extern char** environ;
 

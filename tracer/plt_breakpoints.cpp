@@ -1,4 +1,4 @@
-#include "plt_breakpoints.h"
+#include "tracer/plt_breakpoints.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -33,8 +33,8 @@
 #include <string>
 #include <vector>
 
-#include "plt_stubs.h"
-#include "process_tree.h"
+#include "tracer/plt_stubs.h"
+#include "tracer/process_tree.h"
 
 namespace memwrap {
 

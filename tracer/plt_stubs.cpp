@@ -1,4 +1,4 @@
-#include "plt_stubs.h"
+#include "tracer/plt_stubs.h"
 
 #include <elf.h>
 #include <errno.h>

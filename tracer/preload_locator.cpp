@@ -1,4 +1,4 @@
-#include "preload_locator.h"
+#include "tracer/preload_locator.h"
 
 #include <limits.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "preload_obstacle.h"
+#include "tracer/preload_obstacle.h"
 
 #include <fcntl.h>
 #include <gelf.h>

@@ -1,7 +1,7 @@
-#include "process_tree.h"
+#include "tracer/process_tree.h"
 #include "memwrap/monotonic_clock.h"
 #include "procfs/proc_files.h"
-#include "syscalls/syscall_table.h"
+#include "tracer/syscalls/syscall_table.h"
 
 #include <dirent.h>
 #include <errno.h>

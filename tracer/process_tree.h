@@ -37,11 +37,11 @@
 #include <string>
 #include <vector>
 
-#include "exec_environment.h"
+#include "tracer/exec_environment.h"
 
-#include "syscalls/syscall_selection.h"
-#include "wait_spin.h"
-#include "wait_waker.h"
+#include "tracer/syscalls/syscall_selection.h"
+#include "tracer/wait_spin.h"
+#include "tracer/wait_waker.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "signal_relay.h"
+#include "tracer/signal_relay.h"
 
 #include <signal.h>
 

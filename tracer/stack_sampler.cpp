@@ -1,4 +1,4 @@
-#include "stack_sampler.h"
+#include "tracer/stack_sampler.h"
 
 #include <stdio.h>
 

@@ -1,4 +1,4 @@
-#include "stack_sampling.h"
+#include "tracer/stack_sampling.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -20,9 +20,9 @@
 #include <set>
 #include <vector>
 
-#include "process_tree.h"
-#include "stack_sampler.h"
-#include "trace_recorder.h"
+#include "tracer/process_tree.h"
+#include "tracer/stack_sampler.h"
+#include "tracer/trace_recorder.h"
 
 namespace memwrap {
 

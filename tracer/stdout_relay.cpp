@@ -1,4 +1,4 @@
-#include "stdout_relay.h"
+#include "tracer/stdout_relay.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "stdout_tap.h"
+#include "tracer/stdout_tap.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "memwrap/monotonic_clock.h"
-#include "stdout_relay.h"
+#include "tracer/stdout_relay.h"
 
 namespace memwrap {
 namespace {

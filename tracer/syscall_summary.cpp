@@ -1,11 +1,11 @@
-#include "syscall_summary.h"
+#include "tracer/syscall_summary.h"
 
 #include <stdio.h>
 
 #include <algorithm>
 #include <vector>
 
-#include "syscalls/syscall_table.h"
+#include "tracer/syscalls/syscall_table.h"
 
 namespace memwrap {
 

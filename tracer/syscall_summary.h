@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "process_tree.h"
+#include "tracer/process_tree.h"
 
 namespace memwrap {
 

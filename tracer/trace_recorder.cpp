@@ -1,4 +1,4 @@
-#include "trace_recorder.h"
+#include "tracer/trace_recorder.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "memwrap/monotonic_clock.h"
-#include "memwrap_resident.h"
-#include "preload_obstacle.h"
-#include "proc_memory.h"
 #include "procfs/proc_files.h"
-#include "syscalls/syscall_table.h"
+#include "tracer/collector/memwrap_resident.h"
+#include "tracer/collector/proc_memory.h"
+#include "tracer/preload_obstacle.h"
+#include "tracer/syscalls/syscall_table.h"
 
 namespace memwrap {
 namespace {

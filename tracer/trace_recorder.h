@@ -14,10 +14,10 @@
 #include <map>
 #include <set>
 
-#include "collector.h"
-#include "process_tree.h"
-#include "pss_budget.h"
 #include "tracefile/byte_buffer.h"
+#include "tracer/collector/collector.h"
+#include "tracer/collector/pss_budget.h"
+#include "tracer/process_tree.h"
 
 namespace memwrap {
 

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include "stack_sampling.h"
-#include "trace_recorder.h"
+#include "tracer/stack_sampling.h"
+#include "tracer/trace_recorder.h"
 
 namespace memwrap {
 

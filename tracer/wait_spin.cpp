@@ -1,4 +1,4 @@
-#include "wait_spin.h"
+#include "tracer/wait_spin.h"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-#include "wait_waker.h"
+#include "tracer/wait_waker.h"
 
 #include <errno.h>
 #include <sched.h>

@@ -1,6 +1,5 @@
 // How memwrap reads the byte sizes and durations people write in options and filter
-// expressions. Its own small library, apart from the report's formatting (analyzer/
-// byte_format.h), since the recording side (options, filters) needs it and no analysis.
+// expressions. (Writing them for people: units/byte_format.h.)
 #pragma once
 
 #include <stdint.h>

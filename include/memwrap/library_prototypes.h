@@ -86,14 +86,14 @@ struct LtraceEnumValue {
 using A = ArgKind;
 #define LTRACE_ENUM(id, value, name) {id, value, name},
 inline constexpr LtraceEnumValue kLtraceEnums[] = {
-#include "ltrace_prototypes.inc"
+#include "memwrap/ltrace_prototypes.inc"
 };
 #undef LTRACE_ENUM
 
 // ltrace 0.7.3's default configuration (/etc/ltrace.conf), generated.
 #define LTRACE_PROTOTYPE(...) {__VA_ARGS__},
 inline constexpr LibraryPrototype kLtracePrototypes[] = {
-#include "ltrace_prototypes.inc"
+#include "memwrap/ltrace_prototypes.inc"
 };
 #undef LTRACE_PROTOTYPE
 

@@ -45,7 +45,7 @@ extern "C" {
  * stack in the trace, or drop them; applied under memwrap run to a plugin that defines
  * memwrap_plugin_drops_allocations (below). The answer for any other event is ignored. A
  * dropped allocation is still counted (totals and the peak stay exact); its free goes with
- * it (tracer/kept_allocations.h). */
+ * it (tracer/collector/kept_allocations.h). */
 #define MEMWRAP_PLUGIN_KEEP 1
 #define MEMWRAP_PLUGIN_DROP 0
 

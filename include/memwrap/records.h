@@ -258,7 +258,7 @@ struct ProcessExitRecord {
                          // PTRACE_EVENT_EXIT, else wait4's ru_maxrss, minus memwrap_rss_kib;
                          // 0: unknown
   // Since 40-byte records: memwrap's own resident memory in the process when it exited
-  // (tracer/memwrap_resident.h), left out of max_rss_kib; 0 in older records (not known).
+  // (tracer/collector/memwrap_resident.h), left out of max_rss_kib; 0 in older records (not known).
   uint32_t memwrap_rss_kib;
   uint32_t reserved;
 
@@ -376,7 +376,7 @@ struct MemorySampleRecord {
   uint64_t swap;
   uint64_t hwm;  // VmHWM, the peak RSS so far as the kernel keeps it, minus memwrap_rss
   // Since 80-byte records: memwrap's own resident memory in the process
-  // (tracer/memwrap_resident.h); 0 in older records, whose figures include it.
+  // (tracer/collector/memwrap_resident.h); 0 in older records, whose figures include it.
   uint64_t memwrap_rss;
 
   static constexpr uint32_t kFirstSize = 72;
@@ -384,13 +384,13 @@ struct MemorySampleRecord {
 static_assert(sizeof(MemorySampleRecord) == 80);
 // MemorySampleRecord::h.flags, bit 0: `pss` was not read (it is 0); readers keep the process's
 // previous PSS. Set on the tracer's samples right after a memory system call, and on timer
-// samples while PSS is over its budget (tracer/pss_budget.h): /proc/PID/smaps_rollup walks the
-// page tables of the whole process, milliseconds per GiB of small pages.
+// samples while PSS is over its budget (tracer/collector/pss_budget.h): /proc/PID/smaps_rollup
+// walks the page tables of the whole process, milliseconds per GiB of small pages.
 inline constexpr uint16_t kMemorySampleWithoutPss = 0x1;
 // Bit 1: memwrap_rss was not read again for this sample (reading it is budgeted too,
-// tracer/proc_memory.h): it is the last value read plus the growth of RssShmem since
-// (CarriedShare in tracer/memwrap_resident.h), an estimate. Readers that need it exact (the
-// peak RSS) skip such samples.
+// tracer/collector/proc_memory.h): it is the last value read plus the growth of RssShmem since
+// (CarriedShare in tracer/collector/memwrap_resident.h), an estimate. Readers that need it exact
+// (the peak RSS) skip such samples.
 inline constexpr uint16_t kMemorySampleMemwrapCarried = 0x2;
 
 // Followed by `name_size` bytes: the mark's name, NUL-terminated (cut to kMaxMarkName bytes).

@@ -57,7 +57,7 @@ inline constexpr char kRank[] = "rank";               // the rank
 inline constexpr char kRankSource[] = "rank_source";  // the variable it came from
 inline constexpr char kJobSize[] = "job_size";        // the job's size, when known
 
-// --- a flight-recorder dump (tracer/flight_recorder.cpp; fltrec_keep: cli/run_launched.cpp)
+// --- a flight-recorder dump (tracer/flight/flight_recorder.cpp; fltrec_keep: cli/run_launched.cpp)
 
 inline constexpr char kFltrecTrigger[] = "fltrec_trigger";   // what fired
 inline constexpr char kFltrecFiredNs[] = "fltrec_fired_ns";  // when, monotonic ns

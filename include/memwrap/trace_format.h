@@ -79,7 +79,7 @@ struct ChunkHeader {
 static_assert(sizeof(ChunkHeader) == 32);
 
 // Bounds a reader enforces before allocating anything (hostile files). The collector writes
-// chunks of a few MiB (tracer/collector.cpp checks that it stays within these).
+// chunks of a few MiB (tracer/collector/collector.cpp checks that it stays within these).
 inline constexpr uint32_t kMaxChunkRawSize = 16u << 20;
 inline constexpr uint32_t kMaxChunkStoredSize = 16u << 20;
 // A reader follows every process of a trace side by side, one decompressed chunk each (and the

@@ -20,15 +20,15 @@
 #include <thread>
 #include <vector>
 
-#include "fuzz_targets.h"
+#include "analyzer/report.h"
 #include "memwrap/records.h"
-#include "report.h"
-#include "ring_consumer.h"
 #include "shim_link/ring_producer.h"
+#include "tests/fuzz/fuzz_targets.h"
 #include "tests/test_support.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_writer.h"
+#include "tracer/collector/ring_consumer.h"
 
 namespace memwrap {
 namespace {

@@ -1,4 +1,4 @@
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,20 +12,20 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "analyzer/report.h"
+#include "analyzer/system_timeline.h"
+#include "analyzer/trace_stream.h"
 #include "memwrap/records.h"
 #include "memwrap/ring.h"
 #include "memwrap/trace_format.h"
-#include "report.h"
-#include "ring_consumer.h"
 #include "shim_link/ring_producer.h"
-#include "system_timeline.h"
-#include "trace_stream.h"
 #include "tracefile/column_frames.h"
 #include "tracefile/columnar_codec.h"
 #include "tracefile/record_cursor.h"
 #include "tracefile/record_packing.h"
 #include "tracefile/trace_error.h"
 #include "tracefile/trace_reader.h"
+#include "tracer/collector/ring_consumer.h"
 
 namespace memwrap::fuzz {
 namespace {

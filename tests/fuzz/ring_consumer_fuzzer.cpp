@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   memwrap::fuzz::InitEnvironment();

@@ -10,7 +10,7 @@
 
 #include <vector>
 
-#include "fuzz_targets.h"
+#include "tests/fuzz/fuzz_targets.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   memwrap::fuzz::InitEnvironment();

@@ -1,4 +1,4 @@
-#include "event_filter.h"
+#include "tracer/filter/event_filter.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "plugin_host.h"
+#include "tracer/plugin/plugin_host.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,10 +16,10 @@
 
 #include "memwrap/plugin.h"
 #include "memwrap/records.h"
-#include "module_record.h"
-#include "plugin_protocol.h"
-#include "symbolizer.h"
+#include "symbols/module_record.h"
+#include "symbols/symbolizer.h"
 #include "tracefile/record_cursor.h"
+#include "tracer/plugin/plugin_protocol.h"
 
 namespace memwrap {
 namespace {

@@ -1,4 +1,4 @@
-#include "plugin_judge.h"
+#include "tracer/plugin/plugin_judge.h"
 
 #include <stdio.h>
 

@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
-#include "allocation_judge.h"
-#include "plugin_process.h"
+#include "tracer/collector/allocation_judge.h"
+#include "tracer/plugin/plugin_process.h"
 
 namespace memwrap {
 

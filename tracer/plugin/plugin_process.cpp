@@ -1,4 +1,4 @@
-#include "plugin_process.h"
+#include "tracer/plugin/plugin_process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "byte_format.h"
 #include "memwrap/monotonic_clock.h"
-#include "plugin_host.h"
+#include "tracer/plugin/plugin_host.h"
+#include "units/byte_format.h"
 
 extern char** environ;
 

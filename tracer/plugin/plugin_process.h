@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "plugin_protocol.h"
 #include "tracefile/unique_fd.h"
+#include "tracer/plugin/plugin_protocol.h"
 
 namespace memwrap {
 

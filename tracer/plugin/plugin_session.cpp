@@ -1,4 +1,4 @@
-#include "plugin_session.h"
+#include "tracer/plugin/plugin_session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "collector.h"
-#include "flight_recorder.h"
 #include "memwrap/monotonic_clock.h"
 #include "memwrap/records.h"
+#include "tracer/collector/collector.h"
+#include "tracer/flight/flight_recorder.h"
 
 namespace memwrap {
 namespace {

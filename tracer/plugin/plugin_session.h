@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "plugin_judge.h"
+#include "tracer/plugin/plugin_judge.h"
 
 namespace memwrap {
 

@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-#include "syscalls/syscall_decoder.h"
+#include "tracer/syscalls/syscall_decoder.h"
 
 namespace memwrap {
 namespace {

@@ -1,4 +1,4 @@
-#include "syscalls/seccomp_filter.h"
+#include "tracer/syscalls/seccomp_filter.h"
 
 #include <errno.h>
 #include <linux/audit.h>

@@ -10,7 +10,7 @@
 
 #include <vector>
 
-#include "syscalls/syscall_selection.h"
+#include "tracer/syscalls/syscall_selection.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "syscalls/syscall_decoder.h"
+#include "tracer/syscalls/syscall_decoder.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -19,7 +19,7 @@
 #include <span>
 #include <string>
 
-#include "syscalls/syscall_table.h"
+#include "tracer/syscalls/syscall_table.h"
 
 namespace memwrap {
 

@@ -1,4 +1,4 @@
-#include "syscalls/syscall_selection.h"
+#include "tracer/syscalls/syscall_selection.h"
 
 #include <regex.h>
 #include <strings.h>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "syscalls/syscall_table.h"
+#include "tracer/syscalls/syscall_table.h"
 
 namespace memwrap {
 

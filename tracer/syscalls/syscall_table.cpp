@@ -1,4 +1,4 @@
-#include "syscalls/syscall_table.h"
+#include "tracer/syscalls/syscall_table.h"
 
 #include <map>
 
@@ -49,10 +49,10 @@ Table MakeTable(const Facts* facts, size_t count, bool with_kernel_names) {
 const Table& TheTable(SyscallArch arch) {
 #define SYSCALL(number, name, arguments, classes) {number, #name, arguments, classes},
   static const Facts kX86_64[] = {
-#include "syscall_classes.def"
+#include "tracer/syscalls/syscall_classes.def"
   };
   static const Facts kI386[] = {
-#include "syscall_classes_i386.def"
+#include "tracer/syscalls/syscall_classes_i386.def"
   };
 #undef SYSCALL
   static const Table x86_64 = MakeTable(kX86_64, std::size(kX86_64), true);
