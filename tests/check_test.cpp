@@ -24,9 +24,9 @@ using test_support::CommandResult;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
-const std::string kCacheGrows = MEMWRAP_CACHE_GROWS;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kPeakPattern = test_support::BuiltFile("peak_pattern");
+const std::string kCacheGrows = test_support::BuiltFile("cache_grows");
 
 std::vector<std::string> Check(std::vector<std::string> options,
                                const std::vector<std::string>& tail) {
@@ -68,7 +68,7 @@ TEST(Check, KilledWhileRunningEndsItsRunAndRemovesItsScratchDirectory) {
     if (check == 0) {
       if (chdir(dir.path().c_str()) != 0) _exit(126);
       execl(kMemwrap.c_str(), kMemwrap.c_str(), "check", "--max-peak-heap", "1GiB", "--",
-            MEMWRAP_LONG_RUNNER, "60", marker.c_str(), nullptr);
+            test_support::BuiltFile("long_runner"), "60", marker.c_str(), nullptr);
       _exit(127);
     }
     // Wait until the program itself runs: check -> memwrap run -> long_runner.
@@ -122,8 +122,8 @@ TEST(Check, RepeatsAndJudgesTheMedianAndFailsAFailingProgram) {
                        {"--", kPeakPattern}));
   EXPECT_EQ(repeated.exit_code(), 0) << repeated.out << repeated.err;
   EXPECT_NE(repeated.out.find("(median of 3 runs)"), std::string::npos) << repeated.out;
-  CommandResult failing =
-      RunIn(dir, Check({"--max-peak-heap", "1GiB"}, {"--", MEMWRAP_EXIT_WITH, "3"}));
+  CommandResult failing = RunIn(
+      dir, Check({"--max-peak-heap", "1GiB"}, {"--", test_support::BuiltFile("exit_with"), "3"}));
   EXPECT_EQ(failing.exit_code(), 1);
   EXPECT_NE(failing.out.find("FAIL the program exited with 3"), std::string::npos) << failing.out;
 }
@@ -429,8 +429,10 @@ TEST(Check, RefusesATraceCutAnywhereAndEveryReaderWarns) {
   // memwrap leaves it: at every chunk boundary and inside chunks.
   ScratchDir dir;
   const std::string whole = dir.File("whole.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", whole, MEMWRAP_FORK_EXEC, kPeakPattern}).exit_code(),
-            0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", whole, test_support::BuiltFile("fork_exec"), kPeakPattern})
+          .exit_code(),
+      0);
   const std::string bytes = test_support::ReadFile(whole);
   const std::vector<size_t> chunks = ChunkOffsets(bytes);
   ASSERT_GE(chunks.size(), 6u);

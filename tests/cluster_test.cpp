@@ -172,7 +172,8 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   }
   ScratchDir dir;
   auto run = RunProgram({mpiexec, "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                         MEMWRAP_BINARY, "-q", "-o", "run.mwt", MEMWRAP_PEAK_PATTERN},
+                         test_support::BuiltFile("memwrap"), "-q", "-o", "run.mwt",
+                         test_support::BuiltFile("peak_pattern")},
                         dir.path());
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   char host[256] = {};
@@ -182,7 +183,8 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   ASSERT_TRUE(test_support::FileExists(rank0)) << run.err;
   ASSERT_TRUE(test_support::FileExists(rank1)) << run.err;
 
-  auto report = RunProgram({MEMWRAP_BINARY, "report", "--format", "json", rank0, rank1});
+  auto report =
+      RunProgram({test_support::BuiltFile("memwrap"), "report", "--format", "json", rank0, rank1});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   auto merged = nlohmann::json::parse(report.out);
   ASSERT_EQ(merged["traces"].size(), 2u);
@@ -197,7 +199,7 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   EXPECT_GE(merged["hosts"][0]["peak_heap_bytes"], 12000000);
   EXPECT_LE(merged["hosts"][0]["peak_heap_bytes"], 24000000);
   // The text report of ranks shows the job's figures.
-  auto text = RunProgram({MEMWRAP_BINARY, "report", rank0, rank1});
+  auto text = RunProgram({test_support::BuiltFile("memwrap"), "report", rank0, rank1});
   ASSERT_EQ(text.exit_code(), 0) << text.err;
   EXPECT_NE(text.out.find("Imbalance of the heap peaks: max / min 1.000"), std::string::npos)
       << text.out;
@@ -208,7 +210,7 @@ TEST(Cluster, MpiexecRanksWriteOneTraceEachAndTheReportMergesThem) {
   // memwrap plot of the two ranks: the same per-rank and per-host figures, and the host's
   // summed heap over time, whose highest point is the host's exact peak.
   const std::string page = dir.File("job.html");
-  auto plot = RunProgram({MEMWRAP_BINARY, "plot", rank0, rank1, "-o", page});
+  auto plot = RunProgram({test_support::BuiltFile("memwrap"), "plot", rank0, rank1, "-o", page});
   ASSERT_EQ(plot.exit_code(), 0) << plot.err;
   const std::string html = test_support::ReadFile(page);
   const std::string open = "id=\"memwrap-data\">";

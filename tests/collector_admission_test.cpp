@@ -24,7 +24,7 @@ using test_support::CommandResult;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 constexpr uid_t kNobody = 65534;
 constexpr long kAllocations = 1000;
 
@@ -93,8 +93,8 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
   ScratchDir dir;
   const std::string socket_file = dir.File("socket"), go = dir.File("go");
   const std::string trace = dir.File("t.mwt");
-  pid_t memwrap = Spawn({kMemwrap, "-q", "-o", trace, "--", MEMWRAP_WAITS_FOR_GO, socket_file, go,
-                         std::to_string(kAllocations)});
+  pid_t memwrap = Spawn({kMemwrap, "-q", "-o", trace, "--", test_support::BuiltFile("waits_for_go"),
+                         socket_file, go, std::to_string(kAllocations)});
   // A failed assertion must not leave memwrap and the program waiting for `go` forever.
   struct LetItGo {
     std::string go;
@@ -123,8 +123,10 @@ TEST(CollectorAdmission, StrangersAreHungUpOnAndTheirShimsAreNotInTheTrace) {
         std::vector<std::string>{}}) {
     std::vector<std::string> argv = prefix;
     for (const std::string& arg :
-         {std::string("/usr/bin/env"), "LD_PRELOAD=" + std::string(MEMWRAP_PRELOAD_LIBRARY),
-          "MEMWRAP_SOCKET=" + name, std::string(MEMWRAP_EXIT_WITH), std::string("7")}) {
+         {std::string("/usr/bin/env"),
+          "LD_PRELOAD=" + std::string(test_support::BuiltFile("libmemwrap_preload.so")),
+          "MEMWRAP_SOCKET=" + name, std::string(test_support::BuiltFile("exit_with")),
+          std::string("7")}) {
       argv.push_back(arg);
     }
     CommandResult stranger = RunProgram(argv);

@@ -20,8 +20,8 @@ using test_support::FileExists;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
 
 TEST(CommandLine, ClosestNameIsATypoOrABeginning) {
   const std::vector<std::string> commands = {"run", "report", "diff", "timeline", "plot"};

@@ -28,15 +28,15 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
-const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
-const std::string kCppContainers = MEMWRAP_CPP_CONTAINERS;
-const std::string kCloseFds = MEMWRAP_CLOSE_FDS;
-const std::string kExitWithStatic = MEMWRAP_EXIT_WITH_STATIC;
-const std::string kLeaksAndTemporaries = MEMWRAP_LEAKS_AND_TEMPORARIES;
-const std::string kForkExec = MEMWRAP_FORK_EXEC_PROGRAM;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kPeakPattern = test_support::BuiltFile("peak_pattern");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
+const std::string kThreadsAlloc = test_support::BuiltFile("threads_alloc");
+const std::string kCppContainers = test_support::BuiltFile("cpp_containers");
+const std::string kCloseFds = test_support::BuiltFile("close_fds");
+const std::string kExitWithStatic = test_support::BuiltFile("exit_with_static");
+const std::string kLeaksAndTemporaries = test_support::BuiltFile("leaks_and_temporaries");
+const std::string kForkExec = test_support::BuiltFile("fork_exec");
 
 const json* SiteNamed(const json& report, const std::string& function) {
   for (const json& site : report["peak_sites"]) {
@@ -339,7 +339,7 @@ TEST(EndToEnd, ProgramSeesTheEnvironmentItWasGiven) {
   EXPECT_GT(filtered["totals"]["bytes_allocated"].get<uint64_t>(), 2000u);
   EXPECT_GT(filtered["totals"]["allocations"].get<uint64_t>(), 1u);
 
-  const std::string own = std::string("LD_PRELOAD=") + MEMWRAP_DL_LIBRARY;
+  const std::string own = std::string("LD_PRELOAD=") + test_support::BuiltFile("libdl_library.so");
   CommandResult preloaded = RunProgram(
       {kMemwrap, "-q", "-o", dir.File("p.mwt"), "--", "/usr/bin/env", own, "/usr/bin/env"});
   ASSERT_EQ(preloaded.exit_code(), 0) << preloaded.err;
@@ -504,7 +504,8 @@ TEST(EndToEnd, StaticAndSetuidProgramsRunWithoutTheShimAndTheReportSaysSo) {
 TEST(EndToEnd, StaticProgramsMappingsComeFromTheirSystemCalls) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_MAPPINGS_STATIC});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("mappings_static")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   json truth = json::object();
   std::istringstream lines(run.out);

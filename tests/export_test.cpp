@@ -20,7 +20,7 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 // A trace of peak_pattern, recorded once for all tests of this file.
 class ExportTest : public ::testing::Test {
@@ -29,7 +29,8 @@ class ExportTest : public ::testing::Test {
     dir_ = new ScratchDir;
     report_ = new json;  // stays empty (and the tests fail) if the recording below fails
     trace_ = dir_->File("peak.mwt");
-    CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace_, MEMWRAP_PEAK_PATTERN});
+    CommandResult run =
+        RunProgram({kMemwrap, "-q", "-o", trace_, test_support::BuiltFile("peak_pattern")});
     ASSERT_EQ(run.exit_code(), 0) << run.err;
     CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace_});
     ASSERT_EQ(report.exit_code(), 0) << report.err;
@@ -110,8 +111,10 @@ TEST_F(ExportTest, FoldedWholeRunTotalsEqualTheReports) {
 TEST_F(ExportTest, FoldedLeaksOfAProgramThatLeaks) {
   ScratchDir dir;
   const std::string trace = dir.File("leaks.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(),
-            0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("leaks_and_temporaries")})
+          .exit_code(),
+      0);
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   const uint64_t expected = json::parse(report.out)["leaked_bytes"].get<uint64_t>();

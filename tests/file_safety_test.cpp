@@ -41,9 +41,9 @@ using test_support::RunProgram;
 using test_support::ScratchDir;
 using test_support::WriteFile;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
-const std::string kPeakPattern = MEMWRAP_PEAK_PATTERN;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
+const std::string kPeakPattern = test_support::BuiltFile("peak_pattern");
 constexpr uid_t kNobody = 65534;
 
 size_t Lines(const std::string& text) {

@@ -21,9 +21,10 @@ using test_support::RunProgram;
 using test_support::ScratchDir;
 using test_support::WaitUntilCatching;
 
-const std::string kFltrec = MEMWRAP_FLTREC;  // the memwrap binary under the name fltrec
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
+const std::string kFltrec =
+    test_support::BuiltFile("fltrec");  // the memwrap binary under the name fltrec
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kPattern = test_support::BuiltFile("flight_pattern");
 
 // Every dump these tests make is finished, so it must read as a complete trace.
 json ReportJson(const std::string& trace) {
@@ -87,8 +88,9 @@ TEST(Fltrec, HeapTriggerFiresExactlyAboveTheReportsPeak) {
 // bound) are the program's; a trigger above every phase fires nothing.
 TEST(Fltrec, HeapTriggerOnASampledRecordingJudgesTheCounters) {
   ScratchDir dir;
-  auto run = RunProgram({kFltrec, "--stacks=sampled", "--sample-seed", "3", "--trigger",
-                         "heap>20000000", "-o", dir.File("s.mwt"), MEMWRAP_PHASES});
+  auto run =
+      RunProgram({kFltrec, "--stacks=sampled", "--sample-seed", "3", "--trigger", "heap>20000000",
+                  "-o", dir.File("s.mwt"), test_support::BuiltFile("phases")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("s.mwt"))) << run.err;
   json report = ReportJson(dir.File("s.mwt"));
@@ -102,7 +104,7 @@ TEST(Fltrec, HeapTriggerOnASampledRecordingJudgesTheCounters) {
   EXPECT_GE(peak + bound, 30000000u);
   EXPECT_LE(peak, 30000000u + 2 * 4096 + bound);
   auto quiet = RunProgram({kFltrec, "--stacks=sampled", "--trigger", "heap>40000000", "-o",
-                           dir.File("none.mwt"), MEMWRAP_PHASES});
+                           dir.File("none.mwt"), test_support::BuiltFile("phases")});
   EXPECT_EQ(quiet.exit_code(), 0) << quiet.err;
   EXPECT_FALSE(FileExists(dir.File("none.mwt")));
 }
@@ -159,8 +161,8 @@ TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
   pid_t memwrap = fork();
   if (memwrap == 0) {
     execl(kFltrec.c_str(), kFltrec.c_str(), "-q", "--trigger", "signal:USR2", "-o",
-          dir.File("f.mwt").c_str(), MEMWRAP_LONG_RUNNER, "1.5", dir.File("done").c_str(),
-          (char*)nullptr);
+          dir.File("f.mwt").c_str(), test_support::BuiltFile("long_runner"), "1.5",
+          dir.File("done").c_str(), (char*)nullptr);
     _exit(127);
   }
   // Signalled once memwrap catches SIGUSR2 (a loaded machine may start it late), while the

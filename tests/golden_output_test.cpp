@@ -24,7 +24,7 @@ using test_support::ScratchDir;
 using test_support::SyntheticTrace;
 using test_support::WriteFile;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 const std::string kGoldenDir = MEMWRAP_GOLDEN_DIR;
 
 // 1,000 s after boot, 2023-11-14 22:13:20 UTC.

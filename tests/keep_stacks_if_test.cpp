@@ -23,8 +23,8 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kSizeMix = MEMWRAP_SIZE_MIX;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kSizeMix = test_support::BuiltFile("size_mix");
 
 struct Recording {
   CommandResult run;

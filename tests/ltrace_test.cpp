@@ -29,17 +29,17 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 const std::string kLtracedrv = kMemwrap.substr(0, kMemwrap.rfind('/')) + "/ltracedrv";
-const std::string kCounted = MEMWRAP_LTRACE_COUNTED;
-const std::string kPlugin = MEMWRAP_LTRACE_PLUGIN;
-const std::string kPluginLoader = MEMWRAP_LTRACE_PLUGIN_LOADER;
-const std::string kForks = MEMWRAP_LTRACE_FORKS;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
-const std::string kCatcher = MEMWRAP_LTRACE_CATCHER;
-const std::string kKnown = MEMWRAP_LTRACE_KNOWN;
-const std::string kWaiting = MEMWRAP_LTRACE_WAITING;
-const std::string kWaitingNow = MEMWRAP_LTRACE_WAITING_NOW;
+const std::string kCounted = test_support::BuiltFile("ltrace_counted");
+const std::string kPlugin = test_support::BuiltFile("libltrace_plugin.so");
+const std::string kPluginLoader = test_support::BuiltFile("ltrace_plugin_loader");
+const std::string kForks = test_support::BuiltFile("ltrace_forks");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
+const std::string kCatcher = test_support::BuiltFile("ltrace_catcher");
+const std::string kKnown = test_support::BuiltFile("ltrace_known");
+const std::string kWaiting = test_support::BuiltFile("ltrace_waiting");
+const std::string kWaitingNow = test_support::BuiltFile("ltrace_waiting_now");
 
 std::string Basename(const std::string& path) {
   return path.substr(path.rfind('/') + 1);

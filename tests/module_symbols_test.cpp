@@ -3,6 +3,7 @@
 // MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), and every library this test process has loaded, whose
 // answers must be dwfl_module_addrinfo's.
 #include "symbols/module_symbols.h"
+#include "tests/test_support.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -103,9 +104,9 @@ const Expected kKnownAnswers[] = {
 };
 
 TEST(ModuleSymbols, KnownSymbolsWithSymtab) {
-  const uint64_t anchor = AnchorAddress(MEMWRAP_KNOWN_SYMBOLS_LIBRARY);
+  const uint64_t anchor = AnchorAddress(test_support::BuiltFile("libknown_symbols.so"));
   ASSERT_NE(anchor, 0u);
-  OfflineModule file(MEMWRAP_KNOWN_SYMBOLS_LIBRARY);
+  OfflineModule file(test_support::BuiltFile("libknown_symbols.so"));
   ASSERT_NE(file.module(), nullptr);
   ModuleSymbols symbols(file.module());
   for (const Expected& e : kKnownAnswers) {
@@ -173,7 +174,7 @@ void ExpectSameAsLibdwfl(const std::string& path, size_t limit) {
 }
 
 TEST(ModuleSymbols, SameNamesAsLibdwflOnTheKnownSymbolsLibraries) {
-  ExpectSameAsLibdwfl(MEMWRAP_KNOWN_SYMBOLS_LIBRARY, 1000000);
+  ExpectSameAsLibdwfl(test_support::BuiltFile("libknown_symbols.so"), 1000000);
   ExpectSameAsLibdwfl(MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY, 1000000);
 }
 

@@ -25,7 +25,7 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 constexpr uint64_t kGiB = 1ull << 30, kMiB = 1ull << 20;
 constexpr uint64_t kSecond = 1'000'000'000;
 constexpr uint64_t kWallClock = 1'790'000'000 * kSecond;  // the first sample's wall time

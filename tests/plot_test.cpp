@@ -26,7 +26,7 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 std::string Plot(const std::vector<std::string>& arguments) {
   std::vector<std::string> argv = {kMemwrap, "plot"};
@@ -38,7 +38,8 @@ std::string Plot(const std::vector<std::string>& arguments) {
 
 std::string RecordPeakPattern(const ScratchDir& dir, const std::string& name) {
   const std::string trace = dir.File(name);
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_PEAK_PATTERN});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("peak_pattern")});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   return trace;
 }
@@ -136,8 +137,10 @@ TEST(Plot, FlameGraphSwitchesToAllocationsCallsAndLeaksAndDarkMode) {
   MEMWRAP_REQUIRE_TOOL(chromium, "chromium", "chromium");
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_LEAKS_AND_TEMPORARIES}).exit_code(),
-            0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("leaks_and_temporaries")})
+          .exit_code(),
+      0);
   CommandResult report = RunProgram({kMemwrap, "report", "--format", "json", trace});
   ASSERT_EQ(report.exit_code(), 0);
   const json expected = json::parse(report.out);

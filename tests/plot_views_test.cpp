@@ -29,7 +29,7 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 void Plot(const std::vector<std::string>& arguments) {
   std::vector<std::string> argv = {kMemwrap, "plot"};
@@ -106,7 +106,9 @@ uint64_t MarkTime(const json& trace, const std::string& name) {
 class PhasesPage : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace_, MEMWRAP_PHASES}).exit_code(), 0);
+    ASSERT_EQ(
+        RunProgram({kMemwrap, "-q", "-o", trace_, test_support::BuiltFile("phases")}).exit_code(),
+        0);
     Plot({trace_, "-o", page_});
     data_ = PageData(ReadFile(page_))["traces"][0];
   }

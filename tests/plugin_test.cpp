@@ -28,14 +28,14 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kFltrec = MEMWRAP_FLTREC;
-const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
-const std::string kTestPlugin = MEMWRAP_TEST_PLUGIN;
-const std::string kWrongVersion = MEMWRAP_WRONG_VERSION_PLUGIN;
-const std::string kNotAPlugin = MEMWRAP_NOT_A_PLUGIN;
-const std::string kCrashOnLoad = MEMWRAP_CRASH_ON_LOAD_PLUGIN;
-const std::string kSamplePlugin = MEMWRAP_COUNT_ALLOCATIONS_PLUGIN;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kFltrec = test_support::BuiltFile("fltrec");
+const std::string kPattern = test_support::BuiltFile("flight_pattern");
+const std::string kTestPlugin = test_support::BuiltFile("libtest_plugin.so");
+const std::string kWrongVersion = test_support::BuiltFile("libwrong_version_plugin.so");
+const std::string kNotAPlugin = test_support::BuiltFile("libnot_a_plugin.so");
+const std::string kCrashOnLoad = test_support::BuiltFile("libcrash_on_load_plugin.so");
+const std::string kSamplePlugin = test_support::BuiltFile("libcount_allocations_plugin.so");
 
 std::vector<std::string> Marks(const std::string& trace) {
   CommandResult run = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});

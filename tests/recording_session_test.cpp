@@ -20,7 +20,7 @@ namespace {
 using test_support::ScratchDir;
 using test_support::WriteFile;
 
-constexpr char kExitWith[] = MEMWRAP_EXIT_WITH;
+const char* const kExitWith = test_support::BuiltFile("exit_with");
 constexpr uint64_t kTickNs = 10'000'000;
 
 SessionInfo SessionInfoOf(const std::string& trace) {

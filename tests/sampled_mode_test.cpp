@@ -28,7 +28,7 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 struct Recording {
   CommandResult run;
@@ -74,8 +74,9 @@ class SampledMode : public ::testing::Test {
     sampled_ = new Recording(
         Record(dir_->File("sampled.mwt"),
                {"--stacks=sampled", "--sample-bytes", "32KiB", "--sample-seed", "12345"},
-               {MEMWRAP_SAMPLED_SITES}));
-    full_ = new Recording(Record(dir_->File("full.mwt"), {}, {MEMWRAP_SAMPLED_SITES}));
+               {test_support::BuiltFile("sampled_sites")}));
+    full_ = new Recording(
+        Record(dir_->File("full.mwt"), {}, {test_support::BuiltFile("sampled_sites")}));
   }
   static void TearDownTestSuite() {
     delete sampled_;
@@ -280,7 +281,7 @@ TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
   const int threads = 32, blocks = 256;
   const size_t size = 8192;
   Recording recording = Record(dir.File("t.mwt"), {"--stacks=sampled"},
-                               {MEMWRAP_THREADS_ALLOC, std::to_string(threads),
+                               {test_support::BuiltFile("threads_alloc"), std::to_string(threads),
                                 std::to_string(blocks), std::to_string(size), "20"});
   ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
   const json& report = recording.report;
@@ -314,7 +315,7 @@ TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
 TEST(SampledModeRealloc, ChainsOfReallocsAreCountedExactly) {
   ScratchDir dir;
   Recording recording = Record(dir.File("t.mwt"), {"--stacks=sampled", "--sample-bytes=64KiB"},
-                               {MEMWRAP_REALLOC_CHAIN});
+                               {test_support::BuiltFile("realloc_chain")});
   ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
   const json& report = recording.report;
   std::istringstream lines(recording.run.out);
@@ -342,9 +343,9 @@ TEST(SampledModeRealloc, ChainsOfReallocsAreCountedExactly) {
 // free() calls.
 TEST(SampledModeThreads, PerThreadFiguresAreFullModes) {
   const std::vector<std::vector<std::string>> programs = {
-      {MEMWRAP_THREAD_CHURN, "20", "50"},
-      {MEMWRAP_THREADS_ALLOC, "32", "256", "8192", "20"},
-      {MEMWRAP_REALLOC_CHAIN}};
+      {test_support::BuiltFile("thread_churn"), "20", "50"},
+      {test_support::BuiltFile("threads_alloc"), "32", "256", "8192", "20"},
+      {test_support::BuiltFile("realloc_chain")}};
   for (const std::vector<std::string>& program : programs) {
     SCOPED_TRACE(program[0]);
     ScratchDir dir;

@@ -21,7 +21,7 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 // "key=value" lines a test program prints.
 std::map<std::string, uint64_t> Truth(const std::string& out) {
@@ -52,7 +52,7 @@ std::pair<CommandResult, json> Record(const ScratchDir& dir,
 
 TEST(Shim, SeesEveryAllocationEntryPointWithItsSize) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_ENTRY_POINTS});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("entry_points")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto truth = Truth(run.out);
   ASSERT_GT(truth["peak_bytes"], 0u) << run.out;
@@ -74,7 +74,7 @@ TEST(Shim, SeesEveryAllocationEntryPointWithItsSize) {
 // Libraries' constructors run before the preloaded shim's: their allocations still count.
 TEST(Shim, RecordsAllocationsMadeBeforeItsOwnConstructor) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_CONSTRUCTOR_USER});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("constructor_user")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto truth = Truth(run.out);
   EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), truth["peak_bytes"]);
@@ -84,7 +84,7 @@ TEST(Shim, RecordsAllocationsMadeBeforeItsOwnConstructor) {
 
 TEST(Shim, RecordsTheCxxRuntimesStartupPool) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_CXX_RUNTIME_POOL});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("cxx_runtime_pool")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const uint64_t pool = Truth(run.out)["pool_bytes"];
   if (pool == 0) GTEST_SKIP() << "not GCC 12's libstdc++: its pool size is not known here";
@@ -144,7 +144,7 @@ constexpr const char* kOtherAllocatorsMissing =
     "tcmalloc or jemalloc missing (apt-get install libgoogle-perftools-dev libjemalloc-dev)";
 
 TEST(Shim, OtherAllocatorsLinkedOrPreloadedAreRecordedExactly) {
-  ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, "");
+  ExpectOtherAllocatorRecordedExactly(test_support::BuiltFile("other_allocator"), "");
   const std::string tcmalloc = MEMWRAP_OTHER_ALLOCATOR_TCMALLOC;
   const std::string jemalloc = MEMWRAP_OTHER_ALLOCATOR_JEMALLOC;
   if (tcmalloc.empty() || jemalloc.empty()) GTEST_SKIP() << kOtherAllocatorsMissing;
@@ -158,11 +158,13 @@ TEST(Shim, OtherAllocatorsLinkedOrPreloadedAreRecordedExactly) {
   }
   {
     SCOPED_TRACE("tcmalloc preloaded");
-    ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, MEMWRAP_TCMALLOC_LIBRARY);
+    ExpectOtherAllocatorRecordedExactly(test_support::BuiltFile("other_allocator"),
+                                        MEMWRAP_TCMALLOC_LIBRARY);
   }
   {
     SCOPED_TRACE("jemalloc preloaded");
-    ExpectOtherAllocatorRecordedExactly(MEMWRAP_OTHER_ALLOCATOR, MEMWRAP_JEMALLOC_LIBRARY);
+    ExpectOtherAllocatorRecordedExactly(test_support::BuiltFile("other_allocator"),
+                                        MEMWRAP_JEMALLOC_LIBRARY);
   }
 }
 
@@ -204,7 +206,7 @@ void ExpectSampledCountsOfOtherAllocator(const std::string& program) {
 TEST(Shim, SampledModeCountsEachAllocatorsOwnBlockSizes) {
   {
     SCOPED_TRACE("glibc");
-    ExpectSampledCountsOfOtherAllocator(MEMWRAP_OTHER_ALLOCATOR);
+    ExpectSampledCountsOfOtherAllocator(test_support::BuiltFile("other_allocator"));
   }
   const std::string tcmalloc = MEMWRAP_OTHER_ALLOCATOR_TCMALLOC;
   const std::string jemalloc = MEMWRAP_OTHER_ALLOCATOR_JEMALLOC;
@@ -221,7 +223,7 @@ TEST(Shim, SampledModeCountsEachAllocatorsOwnBlockSizes) {
 
 TEST(Shim, AccountsMappingsThroughMremapAndPartialMunmap) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_MAPPINGS});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("mappings")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   auto truth = Truth(run.out);
   EXPECT_EQ(report["peak_mapped_bytes"].get<uint64_t>(), truth["peak_mapped_bytes"]);
@@ -236,7 +238,7 @@ TEST(Shim, AccountsMappingsThroughMremapAndPartialMunmap) {
 
 TEST(Shim, ThreadKeyDestructorsThatAllocateAfterMemwrapsOwnAreSafe) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_KEY_DESTRUCTOR});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("key_destructor")});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   // 20 threads: each a 100-byte value and a 4000-byte block in its key's destructor.
   EXPECT_GE(report["totals"]["allocations"].get<uint64_t>(), 40u);
@@ -262,7 +264,7 @@ constexpr uint64_t kRingBytes = (8u << 20) + 4096;  // the default ring and its 
 TEST(Shim, ThePeakRssIsTheProgramsOwnAndMemwrapsShareIsReportedApart) {
   ScratchDir dir;
   // memwrap's ring fills (8 MiB resident) before the program's 64 MiB peak.
-  const std::vector<std::string> program = {MEMWRAP_RSS_KNOWN, "records-before"};
+  const std::vector<std::string> program = {test_support::BuiltFile("rss_known"), "records-before"};
   const uint64_t plain = PlainPeakRss(program);
   ASSERT_GE(plain, 64u << 20);
   auto [run, report] = Record(dir, {"--interval", "5ms"}, program);
@@ -301,7 +303,7 @@ TEST(Shim, MemwrapsShareThatGrowsAfterTheProgramsPeakIsNotTakenFromIt) {
   // The ring fills after the 64 MiB block was freed: at exit memwrap holds 8 MiB more than at
   // the peak, and VmHWM less that would be 8 MiB short. The samples during the 200 ms at the
   // peak read memwrap's share as it was then.
-  const std::vector<std::string> program = {MEMWRAP_RSS_KNOWN, "records-after"};
+  const std::vector<std::string> program = {test_support::BuiltFile("rss_known"), "records-after"};
   const uint64_t plain = PlainPeakRss(program);
   auto [run, report] = Record(dir, {"--interval", "5ms"}, program);
   ASSERT_EQ(run.exit_code(), 0) << run.err;
@@ -316,7 +318,7 @@ TEST(Shim, MemwrapsShareThatGrowsAfterTheProgramsPeakIsNotTakenFromIt) {
 TEST(Shim, LargeMallocsAreHeapNotMappings) {
   ScratchDir dir;
   // peak_pattern's blocks of 1 MB and 3 MB are above glibc's mmap threshold.
-  auto [run, report] = Record(dir, {}, {MEMWRAP_PEAK_PATTERN});
+  auto [run, report] = Record(dir, {}, {test_support::BuiltFile("peak_pattern")});
   ASSERT_EQ(run.exit_code(), 0);
   EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), 12000000u);
   EXPECT_EQ(report["peak_mapped_bytes"].get<uint64_t>(), 0u);
@@ -325,7 +327,8 @@ TEST(Shim, LargeMallocsAreHeapNotMappings) {
 
 TEST(Shim, FollowsForkAndExecIntoOneTrace) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_FORK_EXEC, MEMWRAP_EXIT_WITH, "5"});
+  auto [run, report] = Record(
+      dir, {}, {test_support::BuiltFile("fork_exec"), test_support::BuiltFile("exit_with"), "5"});
   EXPECT_EQ(run.exit_code(), 5) << run.err;
   ASSERT_EQ(report["processes"].size(), 2u) << report["processes"].dump(1);
   const json& parent = report["processes"][0];
@@ -341,7 +344,8 @@ TEST(Shim, FollowsForkAndExecIntoOneTrace) {
 
 TEST(Shim, FollowsPosixSpawnAndVfork) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_SPAWN, MEMWRAP_EXIT_WITH, "0"});
+  auto [run, report] = Record(
+      dir, {}, {test_support::BuiltFile("spawn"), test_support::BuiltFile("exit_with"), "0"});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_EQ(report["processes"].size(), 3u) << report["processes"].dump(1);
   const json& parent = report["processes"][0];
@@ -354,7 +358,8 @@ TEST(Shim, FollowsPosixSpawnAndVfork) {
 
 TEST(Shim, SymbolisesLibrariesLoadedWithDlopen) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {}, {MEMWRAP_DL_LOADER, MEMWRAP_DL_LIBRARY});
+  auto [run, report] = Record(
+      dir, {}, {test_support::BuiltFile("dl_loader"), test_support::BuiltFile("libdl_library.so")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   bool found = false;
   for (const json& site : report["peak_sites"]) {
@@ -372,7 +377,8 @@ TEST(Shim, SixteenThreadsInBlockModeLoseNothing) {
   ScratchDir dir;
   // 16 threads x (200 kept + 200 x 1000 churned) = 200,200 allocations per thread.
   auto [run, report] =
-      Record(dir, {"--buffer", "1MiB"}, {MEMWRAP_THREADS_ALLOC, "16", "200", "64", "1000"});
+      Record(dir, {"--buffer", "1MiB"},
+             {test_support::BuiltFile("threads_alloc"), "16", "200", "64", "1000"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_EQ(report["lost_events"].get<uint64_t>(), 0u);
   EXPECT_EQ(report["lost_bytes"].get<uint64_t>(), 0u);
@@ -385,7 +391,7 @@ TEST(Shim, SixteenThreadsInBlockModeLoseNothing) {
 TEST(Shim, DropModeCountsWhatDidNotFitAndLeavesTheProgramAlone) {
   ScratchDir dir;
   auto [run, report] = Record(dir, {"--on-full=drop", "--buffer", "64KiB"},
-                              {MEMWRAP_THREADS_ALLOC, "8", "200", "64", "2000"});
+                              {test_support::BuiltFile("threads_alloc"), "8", "200", "64", "2000"});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_GT(report["lost_events"].get<uint64_t>(), 0u);
   EXPECT_EQ(report["recording"]["on_full"], "drop");
@@ -396,7 +402,7 @@ TEST(Shim, DropModeCountsWhatDidNotFitAndLeavesTheProgramAlone) {
 
 TEST(Shim, WithoutStacksTheNumbersStayExact) {
   ScratchDir dir;
-  auto [run, report] = Record(dir, {"--stacks=none"}, {MEMWRAP_PEAK_PATTERN});
+  auto [run, report] = Record(dir, {"--stacks=none"}, {test_support::BuiltFile("peak_pattern")});
   ASSERT_EQ(run.exit_code(), 0);
   EXPECT_EQ(report["peak_heap_bytes"].get<uint64_t>(), 12000000u);
   EXPECT_EQ(report["totals"]["allocations"].get<uint64_t>(), 114u);
@@ -410,7 +416,7 @@ TEST(Shim, SampledStacksKeepExactTotalsAndEstimateSitesWithoutBias) {
   // 8 threads x 400 live blocks of 1000 bytes at the peak; a sample every 20,000 bytes on
   // average samples each block with probability 1 - exp(-0.05) = 4.9%: ~156 samples.
   auto [run, report] = Record(dir, {"--stacks=sampled", "--sample-bytes", "20000"},
-                              {MEMWRAP_THREADS_ALLOC, "8", "400", "1000", "0"});
+                              {test_support::BuiltFile("threads_alloc"), "8", "400", "1000", "0"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_TRUE(report["peak_sites_estimated"].get<bool>());
   EXPECT_EQ(report["recording"]["sample_bytes"].get<uint64_t>(), 20000u);
@@ -434,8 +440,8 @@ TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
   for (const char* variable : {"MEMWRAP_BUFFER", "MEMWRAP_STACKS", "MEMWRAP_STACK_DEPTH"}) {
     setenv("MEMWRAP_SOCKET", "memwrap-no-such-collector", 1);
     setenv(variable, "garbage", 1);
-    setenv("LD_PRELOAD", MEMWRAP_PRELOAD_LIBRARY, 1);
-    CommandResult run = RunProgram({MEMWRAP_EXIT_WITH, "9"});
+    setenv("LD_PRELOAD", test_support::BuiltFile("libmemwrap_preload.so"), 1);
+    CommandResult run = RunProgram({test_support::BuiltFile("exit_with"), "9"});
     unsetenv("LD_PRELOAD");
     unsetenv(variable);
     unsetenv("MEMWRAP_SOCKET");
@@ -444,8 +450,8 @@ TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
   }
   setenv("MEMWRAP_SOCKET", "memwrap-no-such-collector", 1);
-  setenv("LD_PRELOAD", MEMWRAP_PRELOAD_LIBRARY, 1);
-  CommandResult run = RunProgram({MEMWRAP_EXIT_WITH, "9"});
+  setenv("LD_PRELOAD", test_support::BuiltFile("libmemwrap_preload.so"), 1);
+  CommandResult run = RunProgram({test_support::BuiltFile("exit_with"), "9"});
   unsetenv("LD_PRELOAD");
   unsetenv("MEMWRAP_SOCKET");
   EXPECT_EQ(run.exit_code(), 9);
@@ -458,8 +464,9 @@ TEST(Shim, GarbageSettingsOrNoCollectorLeaveTheProgramUntracedWithOneLine) {
 TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
   // The variables reach only the program (env runs after the filter is in place).
   CommandResult shim = RunProgram(
-      {MEMWRAP_DENY_SOCKET, "/usr/bin/env", std::string("LD_PRELOAD=") + MEMWRAP_PRELOAD_LIBRARY,
-       "MEMWRAP_SOCKET=memwrap-no-such-collector", MEMWRAP_EXIT_WITH, "9"});
+      {test_support::BuiltFile("deny_socket"), "/usr/bin/env",
+       std::string("LD_PRELOAD=") + test_support::BuiltFile("libmemwrap_preload.so"),
+       "MEMWRAP_SOCKET=memwrap-no-such-collector", test_support::BuiltFile("exit_with"), "9"});
   EXPECT_EQ(shim.exit_code(), 9);
   EXPECT_NE(shim.err.find("cannot create a socket to reach the memwrap collector"),
             std::string::npos)
@@ -470,7 +477,8 @@ TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
 
   ScratchDir dir;
   CommandResult memwrap =
-      RunProgram({MEMWRAP_DENY_SOCKET, kMemwrap, "-o", dir.File("t.mwt"), MEMWRAP_EXIT_WITH, "0"});
+      RunProgram({test_support::BuiltFile("deny_socket"), kMemwrap, "-o", dir.File("t.mwt"),
+                  test_support::BuiltFile("exit_with"), "0"});
   EXPECT_EQ(memwrap.exit_code(), 2);
   EXPECT_NE(memwrap.err.find("cannot create the socket traced processes report to"),
             std::string::npos)
@@ -485,10 +493,10 @@ TEST(Shim, ADeniedSocketIsNamedAsSuchNotAsAMissingCollector) {
 // The program lives, and every allocation is recorded.
 TEST(Shim, ProgramsInSeccompRunAsWithoutMemwrapAndAreRecorded) {
   for (const char* mode : {"strict", "filter", "raw-filter"}) {
-    CommandResult plain = RunProgram({MEMWRAP_SECCOMP_HEAP, mode});
+    CommandResult plain = RunProgram({test_support::BuiltFile("seccomp_heap"), mode});
     ASSERT_EQ(plain.exit_code(), 0) << mode << ": without memwrap: " << plain.status;
     ScratchDir dir;
-    auto [run, report] = Record(dir, {}, {MEMWRAP_SECCOMP_HEAP, mode});
+    auto [run, report] = Record(dir, {}, {test_support::BuiltFile("seccomp_heap"), mode});
     EXPECT_EQ(run.exit_code(), 0) << mode << ": status " << run.status << " " << run.err;
     EXPECT_EQ(run.out, plain.out) << mode;
     auto truth = Truth(run.out);
@@ -513,7 +521,7 @@ TEST(Shim, BadRecordingOptionsAreUsageErrors) {
                                            {"--sample-bytes", "10"}}) {
     std::vector<std::string> argv = {kMemwrap};
     argv.insert(argv.end(), options.begin(), options.end());
-    argv.push_back(MEMWRAP_EXIT_WITH);
+    argv.push_back(test_support::BuiltFile("exit_with"));
     CommandResult run = RunProgram(argv);
     EXPECT_EQ(run.exit_code(), 2) << options[0] << " " << options[1];
     EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;

@@ -136,7 +136,8 @@ TEST_P(StackSamplerTest, EveryThreadIsInTheHotFunction) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Programs, StackSamplerTest,
-                         ::testing::Values(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION_STATIC));
+                         ::testing::Values(test_support::BuiltFile("hot_function"),
+                                           test_support::BuiltFile("hot_function_static")));
 
 // The report's stack_samples of hot_function, sampled at 100 Hz: nearly all name its hot
 // function, called from main or from the thread.
@@ -173,17 +174,18 @@ class PstackRun : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PstackRun, SamplesNameTheHotFunction) {
   test_support::ScratchDir dir;
-  auto run = test_support::RunProgram(
-      {MEMWRAP_BINARY, "-q", "--pstack", "-o", dir.File("t.mwt"), GetParam(), "1.5"});
+  auto run = test_support::RunProgram({test_support::BuiltFile("memwrap"), "-q", "--pstack", "-o",
+                                       dir.File("t.mwt"), GetParam(), "1.5"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  auto report =
-      test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  auto report = test_support::RunProgram(
+      {test_support::BuiltFile("memwrap"), "report", "--format", "json", dir.File("t.mwt")});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Programs, PstackRun,
-                         ::testing::Values(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION_STATIC));
+                         ::testing::Values(test_support::BuiltFile("hot_function"),
+                                           test_support::BuiltFile("hot_function_static")));
 
 // memwrap -p PID --pstack: a running burner's samples name its hot function, and the burner
 // runs on after the detach, untraced.
@@ -192,13 +194,14 @@ TEST(PstackAttached, SamplesNameTheHotFunctionAndTheProcessRunsOn) {
   pid_t target = fork();
   ASSERT_GE(target, 0);
   if (target == 0) {
-    execl(MEMWRAP_HOT_FUNCTION, MEMWRAP_HOT_FUNCTION, "60", nullptr);
+    execl(test_support::BuiltFile("hot_function"), test_support::BuiltFile("hot_function"), "60",
+          nullptr);
     _exit(127);
   }
   usleep(200 * 1000);  // past its start-up
-  auto run =
-      test_support::RunProgram({MEMWRAP_BINARY, "-q", "--pstack", "-p", std::to_string(target),
-                                "--duration", "1500ms", "-o", dir.File("t.mwt")});
+  auto run = test_support::RunProgram({test_support::BuiltFile("memwrap"), "-q", "--pstack", "-p",
+                                       std::to_string(target), "--duration", "1500ms", "-o",
+                                       dir.File("t.mwt")});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   int status = 0;
   EXPECT_EQ(waitpid(target, &status, WNOHANG), 0) << "the burner still runs";
@@ -206,8 +209,8 @@ TEST(PstackAttached, SamplesNameTheHotFunctionAndTheProcessRunsOn) {
   EXPECT_NE(state.find("TracerPid:\t0\n"), std::string::npos) << "no longer traced";
   kill(target, SIGKILL);
   waitpid(target, &status, 0);
-  auto report =
-      test_support::RunProgram({MEMWRAP_BINARY, "report", "--format", "json", dir.File("t.mwt")});
+  auto report = test_support::RunProgram(
+      {test_support::BuiltFile("memwrap"), "report", "--format", "json", dir.File("t.mwt")});
   ASSERT_EQ(report.exit_code(), 0) << report.err;
   ExpectSamplesNameTheHotFunction(nlohmann::json::parse(report.out)["stack_samples"]);
 }

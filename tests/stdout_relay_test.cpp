@@ -21,8 +21,8 @@ using test_support::CommandResult;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kLines = MEMWRAP_STDOUT_LINES;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kLines = test_support::BuiltFile("stdout_lines");
 // 10,000 lines of about 100 bytes: far more than a pipe holds, so a writer whose reader is
 // gone must meet the broken pipe before it is done.
 constexpr int kLineCount = 10000;

@@ -24,8 +24,8 @@ using test_support::CommandResult;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kStracedrv = MEMWRAP_STRACEDRV;
-const std::string kGoldenProgram = MEMWRAP_STRACE_GOLDEN;
+const std::string kStracedrv = test_support::BuiltFile("stracedrv");
+const std::string kGoldenProgram = test_support::BuiltFile("strace_golden");
 
 // One output: its lines per process, processes in order of first appearance.
 using Processes = std::vector<std::vector<std::string>>;

@@ -1,9 +1,11 @@
-// Symbolizer tests. They run tests/programs/inline_frames (path: MEMWRAP_INLINE_FRAMES_PROGRAM;
-// optionally a non-PIE build of it: MEMWRAP_INLINE_FRAMES_PROGRAM_NOPIE), which prints its own
-// modules as the shim records them plus return addresses and the lines they must resolve to;
-// and load tests/programs/known_symbols.c stripped to its .dynsym
-// (MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), whose symbols sit at known offsets.
+// Symbolizer tests. They run tests/programs/inline_frames (path:
+// test_support::BuiltFile("inline_frames"); optionally a non-PIE build of it:
+// test_support::BuiltFile("inline_frames_nopie")), which prints its own modules as the shim records
+// them plus return addresses and the lines they must resolve to; and load
+// tests/programs/known_symbols.c stripped to its .dynsym (MEMWRAP_KNOWN_SYMBOLS_DYNSYM_ONLY), whose
+// symbols sit at known offsets.
 #include "symbols/symbolizer.h"
+#include "tests/test_support.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -136,20 +138,16 @@ void ExpectInlineFrames(const char* program) {
 }
 
 TEST(Symbolizer, InlineFramesPie) {
-  ExpectInlineFrames(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ExpectInlineFrames(test_support::BuiltFile("inline_frames"));
 }
 
 // A non-PIE executable is ET_EXEC with load bias 0: libdwfl treats it differently from ET_DYN.
 TEST(Symbolizer, InlineFramesNonPie) {
-#ifdef MEMWRAP_INLINE_FRAMES_PROGRAM_NOPIE
-  ExpectInlineFrames(MEMWRAP_INLINE_FRAMES_PROGRAM_NOPIE);
-#else
-  GTEST_SKIP() << "MEMWRAP_INLINE_FRAMES_PROGRAM_NOPIE not defined";
-#endif
+  ExpectInlineFrames(test_support::BuiltFile("inline_frames_nopie"));
 }
 
 TEST(Symbolizer, LibcFunctionFromSymbolTable) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer s;
   AddAll(s, 7, p);
   const std::vector<SourceFrame>& frames = s.Symbolize(7, p.libc_return_address);
@@ -164,7 +162,7 @@ TEST(Symbolizer, LibcFunctionFromSymbolTable) {
 }
 
 TEST(Symbolizer, AddressInNoModule) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer s;
   AddAll(s, 7, p);
   ExpectUnknown(s.Symbolize(7, 0), "");
@@ -179,7 +177,7 @@ TEST(Symbolizer, AddressInNoModule) {
 }
 
 TEST(Symbolizer, VdsoAndMissingFileGiveUnknown) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer s;
   AddAll(s, 7, p);
   bool saw_vdso = false;
@@ -212,7 +210,7 @@ TEST(Symbolizer, NonElfFileGivesUnknown) {
 }
 
 TEST(Symbolizer, CachedAcrossCallsAndPids) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer s;
   AddAll(s, 1, p);
   const std::vector<SourceFrame>& first = s.Symbolize(1, p.inline_return_address);
@@ -245,7 +243,7 @@ TEST(Symbolizer, CachedAcrossCallsAndPids) {
 
 // Files opened ahead on the preloader's thread resolve exactly as files opened on first use.
 TEST(Symbolizer, PreloadedFilesGiveTheSameFrames) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer plain;
   AddAll(plain, 1, p);
   DebugInfoPreloader preloader;
@@ -269,7 +267,7 @@ TEST(Symbolizer, PreloadedFilesGiveTheSameFrames) {
 }
 
 TEST(Symbolizer, ModulesAddedAfterFirstLookup) {
-  ProgramOutput p = RunProgram(MEMWRAP_INLINE_FRAMES_PROGRAM);
+  ProgramOutput p = RunProgram(test_support::BuiltFile("inline_frames"));
   Symbolizer s;
   s.AddModule(3, p.modules.back());  // some other module first
   ExpectUnknown(s.Symbolize(3, p.inline_return_address), "");

@@ -18,7 +18,7 @@ using test_support::RunProgram;
 using test_support::ScratchDir;
 using test_support::WriteFile;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 std::string Beside(const std::string& name) {
   return kMemwrap.substr(0, kMemwrap.rfind('/') + 1) + name;
 }

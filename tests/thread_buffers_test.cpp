@@ -20,12 +20,12 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kThreadsAlloc = MEMWRAP_THREADS_ALLOC;
-const std::string kThreadHandoff = MEMWRAP_THREAD_HANDOFF;
-const std::string kForkExec = MEMWRAP_FORK_EXEC;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
-const std::string kSeccompHeap = MEMWRAP_SECCOMP_HEAP;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kThreadsAlloc = test_support::BuiltFile("threads_alloc");
+const std::string kThreadHandoff = test_support::BuiltFile("thread_handoff");
+const std::string kForkExec = test_support::BuiltFile("fork_exec");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
+const std::string kSeccompHeap = test_support::BuiltFile("seccomp_heap");
 
 const json* SiteNamed(const json& report, const std::string& function) {
   for (const json& site : report["peak_sites"]) {

@@ -14,7 +14,7 @@ using test_support::CommandResult;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 std::vector<json> Rows(const std::string& jsonl) {
   std::vector<json> rows;
@@ -27,7 +27,8 @@ std::vector<json> Rows(const std::string& jsonl) {
 TEST(Timeline, ShowsEachPhaseAtItsExactValueWithItsMarkAndSite) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_PHASES}).exit_code(), 0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("phases")}).exit_code(), 0);
   CommandResult run =
       RunProgram({kMemwrap, "timeline", "--format", "jsonl", "--step", "20ms", trace});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
@@ -73,7 +74,8 @@ TEST(Timeline, ShowsEachPhaseAtItsExactValueWithItsMarkAndSite) {
 TEST(Timeline, KeepsASpikeBetweenRowsAndWritesCsv) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  ASSERT_EQ(RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_PHASES}).exit_code(), 0);
+  ASSERT_EQ(
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("phases")}).exit_code(), 0);
   // Rows every 10 s: the run (~0.3 s) fits between two, yet its 30,000,000-byte peak shows.
   CommandResult run = RunProgram({kMemwrap, "timeline", "--format", "csv", "--step", "10s", trace});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
@@ -89,8 +91,9 @@ TEST(Timeline, KeepsASpikeBetweenRowsAndWritesCsv) {
 TEST(Timeline, StdoutLinesPassThroughUnchangedAndAreStamped) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult plain = RunProgram({MEMWRAP_PEAK_PATTERN});
-  CommandResult run = RunProgram({kMemwrap, "-q", "--stdout", "-o", trace, MEMWRAP_PEAK_PATTERN});
+  CommandResult plain = RunProgram({test_support::BuiltFile("peak_pattern")});
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "--stdout", "-o", trace, test_support::BuiltFile("peak_pattern")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   EXPECT_EQ(run.out, plain.out);
   CommandResult timeline = RunProgram({kMemwrap, "timeline", "--format", "jsonl", trace});
@@ -108,7 +111,7 @@ TEST(Timeline, StdoutLinesPassThroughUnchangedAndAreStamped) {
 
 TEST(Timeline, MarksAreANoOpWithoutMemwrap) {
   // The program calls memwrap_mark() three times and runs fine without the shim.
-  EXPECT_EQ(RunProgram({MEMWRAP_PHASES}).exit_code(), 0);
+  EXPECT_EQ(RunProgram({test_support::BuiltFile("phases")}).exit_code(), 0);
 }
 
 }  // namespace

@@ -25,14 +25,15 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
 
 TEST(Torture, SixtyFourThreadsAllocatingAndExitingContinuously) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
   constexpr int kWaves = 10, kAllocs = 2000;
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_THREAD_CHURN,
-                                  std::to_string(kWaves), std::to_string(kAllocs)});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("thread_churn"),
+                  std::to_string(kWaves), std::to_string(kAllocs)});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   json report = ReportJson(trace);
   EXPECT_EQ(report["lost_events"].get<uint64_t>(), 0u);
@@ -45,8 +46,8 @@ TEST(Torture, SixtyFourThreadsAllocatingAndExitingContinuously) {
 TEST(Torture, BoundedForkStormWithExec) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run =
-      RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_FORK_STORM, "50", "/bin/true"});
+  CommandResult run = RunProgram(
+      {kMemwrap, "-q", "-o", trace, test_support::BuiltFile("fork_storm"), "50", "/bin/true"});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   json report = ReportJson(trace);
   // The storm's parent and its 50 children (each forked, then /bin/true under the same pid).
@@ -57,7 +58,8 @@ TEST(Torture, BoundedForkStormWithExec) {
 TEST(Torture, SignalStormsDoNotDisturbTheProgram) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_SIGNAL_STORM});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("signal_storm")});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   json report = ReportJson(trace);
   // The handler's 1,000 allocations and the loop's 1,000 are all seen.
@@ -68,7 +70,8 @@ TEST(Torture, SignalStormsDoNotDisturbTheProgram) {
 TEST(Torture, ProgramHittingItsAddressSpaceLimitHandlesENOMEM) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run = RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_ADDRESS_LIMIT});
+  CommandResult run =
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("address_limit")});
   EXPECT_EQ(run.exit_code(), 0) << run.out << run.err;
   json report = ReportJson(trace);
   int blocks = 0;
@@ -95,8 +98,8 @@ TEST(Torture, MemwrapKilledMidRunLeavesAReadableTraceAndARunningProgram) {
   const std::string marker = dir.File("done");
   pid_t memwrap = fork();
   if (memwrap == 0) {
-    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(), MEMWRAP_LONG_RUNNER, "3",
-          marker.c_str(), static_cast<char*>(nullptr));
+    execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "-o", trace.c_str(),
+          test_support::BuiltFile("long_runner"), "3", marker.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // chunks flush every 0.5 s
@@ -129,7 +132,7 @@ TEST(Torture, ForcedRunKilledMidRunLeavesTheOldFileWholeAndItsRecordsBesideIt) {
   pid_t memwrap = fork();
   if (memwrap == 0) {
     execl(kMemwrap.c_str(), kMemwrap.c_str(), "-q", "--force", "-o", trace.c_str(),
-          MEMWRAP_LONG_RUNNER, "3", marker.c_str(), static_cast<char*>(nullptr));
+          test_support::BuiltFile("long_runner"), "3", marker.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // chunks flush every 0.5 s
@@ -161,7 +164,8 @@ TEST(Torture, FullOutputDiskIsAClearErrorAndTheProgramRunsToCompletion) {
   }
   const std::string trace = disk + "/t.mwt";
   CommandResult run =
-      RunProgram({kMemwrap, "-q", "-o", trace, MEMWRAP_THREADS_ALLOC, "4", "200", "100", "2000"});
+      RunProgram({kMemwrap, "-q", "-o", trace, test_support::BuiltFile("threads_alloc"), "4", "200",
+                  "100", "2000"});
   std::string err = run.err;
   const std::string kept = dir.File("kept.mwt");
   std::filesystem::copy_file(trace, kept);

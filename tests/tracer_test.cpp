@@ -31,12 +31,12 @@ using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kStracedrv = MEMWRAP_STRACEDRV;
-const std::string kSyscallCounts = MEMWRAP_SYSCALL_COUNTS;
-const std::string kProcessTree = MEMWRAP_PROCESS_TREE;
-const std::string kPeakRssStatic = MEMWRAP_PEAK_RSS_STATIC;
-const std::string kExitWith = MEMWRAP_EXIT_WITH;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kStracedrv = test_support::BuiltFile("stracedrv");
+const std::string kSyscallCounts = test_support::BuiltFile("syscall_counts");
+const std::string kProcessTree = test_support::BuiltFile("process_tree");
+const std::string kPeakRssStatic = test_support::BuiltFile("peak_rss_static");
+const std::string kExitWith = test_support::BuiltFile("exit_with");
 constexpr int kGetppid = 110;  // x86_64
 constexpr int kClose = 3;
 
@@ -169,14 +169,15 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
   const std::string trace = dir.File("big.mwt");
   // Not -q: the notice is what this test reads (-q silences it; the samples still say which
   // ones lack PSS). The exit summary follows, so only the notice lines are counted.
-  CommandResult run =
-      RunProgram({kMemwrap, "--interval", "5ms", "-o", trace, MEMWRAP_LARGE_RESIDENT});
+  CommandResult run = RunProgram(
+      {kMemwrap, "--interval", "5ms", "-o", trace, test_support::BuiltFile("large_resident")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const std::string notice = "its PSS is read at most every";
   EXPECT_NE(run.err.find(notice), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find(notice), run.err.rfind(notice)) << "said once: " << run.err;
-  CommandResult quiet = RunProgram(
-      {kMemwrap, "-q", "--interval", "5ms", "-o", dir.File("quiet.mwt"), MEMWRAP_LARGE_RESIDENT});
+  CommandResult quiet =
+      RunProgram({kMemwrap, "-q", "--interval", "5ms", "-o", dir.File("quiet.mwt"),
+                  test_support::BuiltFile("large_resident")});
   ASSERT_EQ(quiet.exit_code(), 0) << quiet.err;
   EXPECT_EQ(quiet.err.find(notice), std::string::npos) << "-q prints no notice: " << quiet.err;
   uint64_t with_pss = 0, without_pss = 0, largest_pss = 0, largest_rss = 0;
@@ -209,8 +210,8 @@ TEST(Tracer, ExpensivePssReadsAreBudgetedAndSaidSo) {
 TEST(Tracer, SyscallRecordsOfAPreloadedProcessAreAmongItsHeapRecordsByTime) {
   ScratchDir dir;
   const std::string trace = dir.File("t.mwt");
-  CommandResult run =
-      RunProgram({kMemwrap, "-q", "--syscalls=memory", "-o", trace, MEMWRAP_INTERLEAVED_CALLS});
+  CommandResult run = RunProgram({kMemwrap, "-q", "--syscalls=memory", "-o", trace,
+                                  test_support::BuiltFile("interleaved_calls")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   struct Timed {
     bool syscall;
@@ -338,7 +339,8 @@ TEST(Tracer, StraceLongFormsStatusFilterStringLimitAndSeparateFiles) {
 TEST(Tracer, ThirtyTwoBitCallsAreNamedFromTheI386Table) {
   ScratchDir dir;
   const std::string out = dir.File("out.txt");
-  CommandResult run = RunProgram({kStracedrv, "-o", out, MEMWRAP_STRACE_GOLDEN, "int80"});
+  CommandResult run =
+      RunProgram({kStracedrv, "-o", out, test_support::BuiltFile("strace_golden"), "int80"});
   if (run.exit_code() == 3) GTEST_SKIP() << "this kernel runs no 32-bit calls";
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   const std::string text = test_support::ReadFile(out);

@@ -26,9 +26,9 @@ using test_support::ReadFile;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 
-const std::string kMemwrap = MEMWRAP_BINARY;
-const std::string kPattern = MEMWRAP_FLIGHT_PATTERN;
-const std::string kWaitsForGo = MEMWRAP_WAITS_FOR_GO;
+const std::string kMemwrap = test_support::BuiltFile("memwrap");
+const std::string kPattern = test_support::BuiltFile("flight_pattern");
+const std::string kWaitsForGo = test_support::BuiltFile("waits_for_go");
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -176,7 +176,7 @@ TEST(Watch, NamesEachImageOwnFunctionsAcrossExec) {
   const std::string out = dir.File("exec.jsonl");
   CommandResult run =
       RunProgram({kMemwrap, "watch", "--filter", "size == 5000000 or size == 2000", "--format",
-                  "jsonl", "-o", out, "--", MEMWRAP_FORK_EXEC, kPattern, "0"});
+                  "jsonl", "-o", out, "--", test_support::BuiltFile("fork_exec"), kPattern, "0"});
   EXPECT_EQ(run.exit_code(), 0) << run.err;
   std::vector<json> events;
   for (const std::string& line : Lines(ReadFile(out))) events.push_back(json::parse(line));
