@@ -19,6 +19,7 @@
 #include <string>
 
 #include "syscalls/syscall_decoder.h"
+#include "text/quoted_bytes.h"
 
 namespace memwrap {
 namespace {
@@ -174,7 +175,7 @@ void Iovecs(Call& call, int i, int count_index, int64_t total) {
     std::string bytes(limit, '\0');
     std::string base =
         ReadMemory(call.tid(), uint64_t(uintptr_t(vec.iov_base)), bytes.data(), limit)
-            ? "\"" + QuoteBytes(bytes, false, false) + "\"" + (shown > limit ? "..." : "")
+            ? "\"" + QuoteBytes(bytes, QuoteStyle::kStrace) + "\"" + (shown > limit ? "..." : "")
             : FormatAddress(uint64_t(uintptr_t(vec.iov_base)));
     if (total >= 0) total -= int64_t(shown);
     text += (k > 0 ? ", " : "") + std::string("{iov_base=") + base +

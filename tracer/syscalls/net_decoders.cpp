@@ -14,6 +14,7 @@
 #include <string>
 
 #include "syscalls/syscall_decoder.h"
+#include "text/quoted_bytes.h"
 
 namespace memwrap {
 namespace {
@@ -82,9 +83,10 @@ std::string Sockaddr(pid_t tid, uint64_t address, uint64_t length) {
     if (path_length > 0) {
       std::string path(un->sun_path, path_length);
       if (path[0] == '\0') {
-        text += ", sun_path=@\"" + QuoteBytes(path.substr(1), false, false) + "\"";
+        text += ", sun_path=@\"" + QuoteBytes(path.substr(1), QuoteStyle::kStrace) + "\"";
       } else {
-        text += ", sun_path=\"" + QuoteBytes(path, false, true) + "\"";
+        text += ", sun_path=\"" + QuoteBytes(path.substr(0, path.find('\0')), QuoteStyle::kStrace) +
+                "\"";
       }
     }
   } else if (family == AF_INET && size >= sizeof(sockaddr_in)) {
@@ -108,8 +110,8 @@ std::string Sockaddr(pid_t tid, uint64_t address, uint64_t length) {
     text += ", nl_pid=" + std::to_string(nl->nl_pid) + ", nl_groups=" + groups;
   } else {
     text += ", sa_data=\"" +
-            QuoteBytes(std::string(reinterpret_cast<const char*>(&storage) + 2, size - 2), false,
-                       false) +
+            QuoteBytes(std::string_view(reinterpret_cast<const char*>(&storage) + 2, size - 2),
+                       QuoteStyle::kStrace) +
             "\"";
   }
   return text + "}";

@@ -5,6 +5,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -14,8 +15,10 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "syscalls/syscall_decoder.h"
+#include "text/quoted_bytes.h"
 
 namespace memwrap {
 namespace {
@@ -462,6 +465,12 @@ void Prctl(Call& c) {
   }
 }
 
+// A utsname field up to its NUL, never past the array.
+template <size_t N>
+std::string_view UtsField(const char (&field)[N]) {
+  return std::string_view(field, strnlen(field, N));
+}
+
 void Uname(Call& c) {
   if (c.entering()) {
     c.DecodeAtExit();
@@ -472,8 +481,8 @@ void Uname(Call& c) {
     c.Pointer(0);
     return;
   }
-  c.Arg("{sysname=\"" + QuoteBytes(u.sysname, false, true) + "\", nodename=\"" +
-        QuoteBytes(u.nodename, false, true) + "\", ...}");
+  c.Arg("{sysname=\"" + QuoteBytes(UtsField(u.sysname), QuoteStyle::kStrace) + "\", nodename=\"" +
+        QuoteBytes(UtsField(u.nodename), QuoteStyle::kStrace) + "\", ...}");
 }
 
 // Programs and processes: exec, clone, exit, wait.

@@ -145,8 +145,6 @@ template <size_t N>
 std::string FormatValue(uint64_t value, const FlagName (&names)[N], const char* unknown_prefix) {
   return FormatValue(value, names, N, unknown_prefix);
 }
-// strace's quoting of bytes: "abc\n\0\177", cut marks excluded.
-std::string QuoteBytes(const std::string& bytes, bool hex, bool stop_at_nul);
 // Reads `size` bytes of the tracee's memory; false if any is unreadable.
 bool ReadMemory(pid_t tid, uint64_t address, void* out, size_t size);
 // Reads a NUL-terminated string of at most `limit` bytes; *complete says if its NUL was found.
