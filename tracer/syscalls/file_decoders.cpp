@@ -501,11 +501,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"close", [](Call& c) { c.Fd(0); }},
     {"read",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
      }},
@@ -517,11 +513,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"pread64",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
        c.Long(3);
@@ -535,11 +527,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"readv",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        if (c.failed())
          c.Pointer(1);
        else
@@ -554,11 +542,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"preadv",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        if (c.failed())
          c.Pointer(1);
        else
@@ -585,39 +569,22 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
 constexpr NamedDecoder kStatDecoders[] = {
     {"stat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatOut(c, 1);
      }},
     {"lstat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatOut(c, 1);
      }},
     {"fstat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        StatOut(c, 1);
      }},
     {"newfstatat",
      [](Call& c) {
-       if (c.entering()) {
-         c.DirFd(0);
-         c.Path(1);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithDirFdAndPath(c)) return;
        StatOut(c, 2);
        c.Arg(AtFlags(c.arg(3)));
      }},
@@ -635,20 +602,12 @@ constexpr NamedDecoder kStatDecoders[] = {
      }},
     {"statfs",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatfsOut(c, 1);
      }},
     {"fstatfs",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        StatfsOut(c, 1);
      }},
     {"access",
@@ -675,31 +634,19 @@ constexpr NamedDecoder kStatDecoders[] = {
 constexpr NamedDecoder kPathDecoders[] = {
     {"readlink",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
      }},
     {"readlinkat",
      [](Call& c) {
-       if (c.entering()) {
-         c.DirFd(0);
-         c.Path(1);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithDirFdAndPath(c)) return;
        BufferOut(c, 2);
        c.Ulong(3);
      }},
     {"getcwd",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        if (c.failed())
          c.Pointer(0);
        else
@@ -869,18 +816,12 @@ constexpr NamedDecoder kDescriptorDecoders[] = {
      }},
     {"pipe",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        FdPairOut(c, 0);
      }},
     {"pipe2",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        FdPairOut(c, 0);
        c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
      }},
@@ -967,31 +908,19 @@ constexpr NamedDecoder kXattrDecoders[] = {
      }},
     {"listxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
      }},
     {"llistxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
      }},
     {"flistxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        BufferOut(c, 1);
        c.Ulong(2);
      }},

@@ -338,11 +338,7 @@ constexpr NamedDecoder kNetDecoders[] = {
      }},
     {"recvmsg",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        c.Pointer(1);
        c.Arg(MessageFlags(c.arg(2)));
      }},

@@ -472,10 +472,7 @@ std::string_view UtsField(const char (&field)[N]) {
 }
 
 void Uname(Call& c) {
-  if (c.entering()) {
-    c.DecodeAtExit();
-    return;
-  }
+  if (EnterWithNothing(c)) return;
   utsname u{};
   if (c.failed() || !ReadMemory(c.tid(), c.arg(0), &u, sizeof(u))) {
     c.Pointer(0);
@@ -584,10 +581,7 @@ constexpr NamedDecoder kProcessSetupDecoders[] = {
      [](Call& c) {
        static const FlagName kFlags[] = {
            {1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        if (c.failed())
          c.Pointer(0);
        else

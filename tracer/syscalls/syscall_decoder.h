@@ -110,6 +110,30 @@ class Call {
   std::string* out_;
 };
 
+// The shape of calls the kernel answers by writing memory: their inputs are printed at entry,
+// the rest at exit, once written. Each of these prints its inputs at entry and asks for the
+// exit; true while entering, so a decoder starts with `if (EnterWithFd(c)) return;`.
+inline bool EnterWithNothing(Call& c) {
+  if (!c.entering()) return false;
+  c.DecodeAtExit();
+  return true;
+}
+inline bool EnterWithFd(Call& c) {  // argument 0 a descriptor
+  if (c.entering()) c.Fd(0);
+  return EnterWithNothing(c);
+}
+inline bool EnterWithPath(Call& c) {  // argument 0 a path
+  if (c.entering()) c.Path(0);
+  return EnterWithNothing(c);
+}
+inline bool EnterWithDirFdAndPath(Call& c) {  // arguments 0 and 1: the *at calls
+  if (c.entering()) {
+    c.DirFd(0);
+    c.Path(1);
+  }
+  return EnterWithNothing(c);
+}
+
 using SyscallDecoderFn = void (*)(Call& call);
 
 // The text after "name(" at the entry, and what follows at the exit (without the ")").
