@@ -145,15 +145,6 @@ void StatxOut(Call& call, int i) {
            SymbolicMode(st.stx_mode) + ", stx_size=" + std::to_string(st.stx_size) + ", ...}");
 }
 
-// An output buffer at argument i holding the result's bytes (the address when it failed).
-void BufferOut(Call& call, int i, bool hex = false) {
-  if (call.failed()) {
-    call.Pointer(i);
-  } else {
-    call.Buffer(i, uint64_t(call.result()), hex);
-  }
-}
-
 // An array of iovecs holding `total` bytes (-1: each in full), as strace prints readv/writev.
 void Iovecs(Call& call, int i, int count_index, int64_t total) {
   const uint64_t count = call.arg(count_index);
@@ -182,6 +173,15 @@ void Iovecs(Call& call, int i, int count_index, int64_t total) {
             ", iov_len=" + std::to_string(vec.iov_len) + "}";
   }
   call.Arg(text + "]");
+}
+
+// Output iovecs at argument i holding the result's bytes (the address when it failed).
+void IovecsOut(Call& call, int i, int count_index) {
+  if (call.failed()) {
+    call.Pointer(i);
+  } else {
+    Iovecs(call, i, count_index, call.result());
+  }
 }
 
 std::string Whence(uint64_t value) {
@@ -502,7 +502,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"read",
      [](Call& c) {
        if (EnterWithFd(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"write",
@@ -514,7 +514,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"pread64",
      [](Call& c) {
        if (EnterWithFd(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
        c.Long(3);
      }},
@@ -528,10 +528,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"readv",
      [](Call& c) {
        if (EnterWithFd(c)) return;
-       if (c.failed())
-         c.Pointer(1);
-       else
-         Iovecs(c, 1, 2, c.result());
+       IovecsOut(c, 1, 2);
        c.Ulong(2);
      }},
     {"writev",
@@ -543,10 +540,7 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"preadv",
      [](Call& c) {
        if (EnterWithFd(c)) return;
-       if (c.failed())
-         c.Pointer(1);
-       else
-         Iovecs(c, 1, 2, c.result());
+       IovecsOut(c, 1, 2);
        c.Ulong(2);
        c.Long(3);
      }},
@@ -635,13 +629,13 @@ constexpr NamedDecoder kPathDecoders[] = {
     {"readlink",
      [](Call& c) {
        if (EnterWithPath(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"readlinkat",
      [](Call& c) {
        if (EnterWithDirFdAndPath(c)) return;
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"getcwd",
@@ -857,7 +851,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"lgetxattr",
@@ -868,7 +862,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"fgetxattr",
@@ -879,7 +873,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"setxattr",
@@ -909,19 +903,19 @@ constexpr NamedDecoder kXattrDecoders[] = {
     {"listxattr",
      [](Call& c) {
        if (EnterWithPath(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"llistxattr",
      [](Call& c) {
        if (EnterWithPath(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"flistxattr",
      [](Call& c) {
        if (EnterWithFd(c)) return;
-       BufferOut(c, 1);
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"removexattr",

@@ -322,10 +322,7 @@ constexpr NamedDecoder kNetDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       if (c.failed())
-         c.Pointer(1);
-       else
-         c.Buffer(1, uint64_t(c.result()));
+       c.BufferOut(1);
        c.Ulong(2);
        c.Arg(MessageFlags(c.arg(3)));
        AddressOut(c, 4, 5);

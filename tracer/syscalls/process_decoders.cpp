@@ -582,10 +582,7 @@ constexpr NamedDecoder kProcessSetupDecoders[] = {
        static const FlagName kFlags[] = {
            {1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
        if (EnterWithNothing(c)) return;
-       if (c.failed())
-         c.Pointer(0);
-       else
-         c.Buffer(0, uint64_t(c.result()), true);
+       c.BufferOut(0, /*hex=*/true);
        c.Ulong(1);
        c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kFlags, "0"));
      }},

@@ -97,6 +97,14 @@ class Call {
   void String(int i);  // NUL-terminated, cut at -s
   // A buffer of `length` bytes at argument i, quoted and cut at -s; hex: all bytes as \xNN.
   void Buffer(int i, uint64_t length, bool hex = false);
+  // An output buffer at argument i holding the result's bytes (its address when it failed).
+  void BufferOut(int i, bool hex = false) {
+    if (failed()) {
+      Pointer(i);
+    } else {
+      Buffer(i, uint64_t(result_), hex);
+    }
+  }
 
  private:
   pid_t tid_;
