@@ -1,5 +1,6 @@
 #include "analyzer/library_calls.h"
 
+#include "text/quoted_bytes.h"
 #include "units/byte_format.h"
 
 #include <inttypes.h>
@@ -34,59 +35,13 @@ std::string Hex(uint64_t value) {
   return text;
 }
 
-// One character as ltrace writes it inside quotes (lens_default.c): C escapes, octal for the
-// rest of the unprintable ones; `quote` is escaped (' in a char; ltrace leaves " in strings).
-void AppendChar(std::string* out, unsigned char c, char quote) {
-  switch (c) {
-    case '\0':
-      *out += "\\0";
-      return;
-    case '\a':
-      *out += "\\a";
-      return;
-    case '\b':
-      *out += "\\b";
-      return;
-    case '\t':
-      *out += "\\t";
-      return;
-    case '\n':
-      *out += "\\n";
-      return;
-    case '\v':
-      *out += "\\v";
-      return;
-    case '\f':
-      *out += "\\f";
-      return;
-    case '\r':
-      *out += "\\r";
-      return;
-    case '\\':
-      *out += "\\\\";
-      return;
-    default:
-      break;
-  }
-  if (quote != '\0' && c == static_cast<unsigned char>(quote)) {
-    *out += '\\';
-    *out += char(c);
-  } else if (c >= 32 && c < 127) {
-    *out += char(c);
-  } else {
-    char escaped[8];
-    snprintf(escaped, sizeof(escaped), "\\%03o", c);
-    *out += escaped;
-  }
-}
-
 // "text" cut to `limit` bytes, then "..." when it was longer. `nul_within`: the text stopped
 // at a NUL inside a char array (shown as \0; "..." when bytes after it are not shown).
 std::string Quoted(const std::string& text, unsigned limit, bool nul_within = false,
                    bool more_after_nul = false) {
   std::string out = "\"";
   const size_t shown = std::min<size_t>(text.size(), limit);
-  for (size_t i = 0; i < shown; ++i) AppendChar(&out, static_cast<unsigned char>(text[i]), '\0');
+  out += QuoteBytes(std::string_view(text).substr(0, shown), QuoteStyle::kLtrace);
   const bool cut = text.size() > limit;
   if (!cut && nul_within && shown < limit) out += "\\0";
   out += "\"";
@@ -107,9 +62,9 @@ std::string Guessed(uint64_t value) {
 
 std::string CharText(int32_t c) {
   if (c == -1) return "EOF";
-  std::string out = "'";
-  AppendChar(&out, static_cast<unsigned char>(c), '\'');
-  return out + "'";
+  // ltrace leaves ' bare here too: toupper(''') = '''.
+  const char byte = static_cast<char>(c);
+  return "'" + QuoteBytes(std::string_view(&byte, 1), QuoteStyle::kLtrace) + "'";
 }
 
 std::string ValueText(ArgKind kind, uint8_t aux, uint64_t value) {

@@ -4,6 +4,34 @@
 #include <sys/syscall.h>
 
 namespace memwrap {
+namespace {
+
+// The record of a mapping seen only as a call (a SYSCALL record, or an mremap of a range never
+// seen mapped): what the call tells, the rest 0.
+MmapRecord MadeUpOrigin(uint64_t ts_ns, uint32_t prot, uint32_t flags, uint32_t tid,
+                        StackId stack) {
+  MmapRecord origin{};
+  origin.h = {sizeof(origin), uint16_t(RecordType::kMmap), 0};
+  origin.ts_ns = ts_ns;
+  origin.prot = prot;
+  origin.flags = flags;
+  origin.tid = tid;
+  origin.stack = stack;
+  return origin;
+}
+
+// What a range mremap moved keeps: the record of its first piece, as of the move. A range never
+// seen mapped (old_length 0 duplicates a shared mapping) gets a shared anonymous one.
+MmapRecord MovedOrigin(const MappedRanges::Ranges& removed, uint64_t ts_ns, uint32_t tid,
+                       StackId stack) {
+  MmapRecord origin = removed.empty() ? MadeUpOrigin(ts_ns, PROT_READ | PROT_WRITE,
+                                                     MAP_SHARED | MAP_ANONYMOUS, tid, stack)
+                                      : removed.begin()->second.value;
+  origin.ts_ns = ts_ns;
+  return origin;
+}
+
+}  // namespace
 
 MappedRanges::Ranges MappingReplay::Remove(ImageMappings& image, uint64_t start, uint64_t end) {
   const uint64_t before = image.ranges.bytes();
@@ -13,9 +41,10 @@ MappedRanges::Ranges MappingReplay::Remove(ImageMappings& image, uint64_t start,
   return removed;
 }
 
-void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack) {
+void MappingReplay::Insert(ImageMappings& image, uint64_t start, uint64_t end,
+                           const MmapRecord& origin) {
   const uint64_t before = image.ranges.bytes();
-  image.ranges.Insert(start, end, stack);  // MAP_FIXED over an existing mapping replaces it
+  image.ranges.Insert(start, end, origin);  // MAP_FIXED over an existing mapping replaces it
   image.mapped_bytes = image.mapped_bytes - before + image.ranges.bytes();
   mapped_bytes_ = mapped_bytes_ - before + image.ranges.bytes();
 }
@@ -37,11 +66,16 @@ bool MappingReplay::ApplySyscall(ImageMappings& image, const SyscallRecord& call
   }
   const uint64_t result = uint64_t(call.result);
   switch (call.number) {
-    case SYS_mmap:  // (addr, length, prot, flags, fd, offset) -> the mapping's address
+    case SYS_mmap: {  // (addr, length, prot, flags, fd, offset) -> the mapping's address
       ++image.counters.mmaps;
       image.counters.bytes_mapped += PageUp(call.args[1]);
-      Insert(image, result, result + PageUp(call.args[1]), kNoStack);
+      MmapRecord origin = MadeUpOrigin(call.ts_ns + call.duration_ns, uint32_t(call.args[2]),
+                                       uint32_t(call.args[3]), call.tid, kNoStack);
+      origin.addr = result;
+      origin.length = call.args[1];
+      Insert(image, result, result + PageUp(call.args[1]), origin);
       return true;
+    }
     case SYS_munmap:  // (addr, length)
       ++image.counters.munmaps;
       Remove(image, call.args[0], call.args[0] + PageUp(call.args[1]));
@@ -55,7 +89,8 @@ bool MappingReplay::ApplySyscall(ImageMappings& image, const SyscallRecord& call
       }
       ++image.counters.mremaps;
       if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;
-      Insert(image, result, result + new_length, kNoStack);
+      Insert(image, result, result + new_length,
+             MovedOrigin(removed, call.ts_ns + call.duration_ns, call.tid, kNoStack));
       return true;
     }
     case SYS_brk:  // (new break, or 0 to ask) -> the break after the call (unchanged on failure)
@@ -96,7 +131,7 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
       ImageMappings& image = images_[image_id];
       ++image.counters.mmaps;
       image.counters.bytes_mapped += PageUp(mmap->length);
-      Insert(image, mmap->addr, mmap->addr + PageUp(mmap->length), mmap->stack);
+      Insert(image, mmap->addr, mmap->addr + PageUp(mmap->length), *mmap);
       break;
     }
     case RecordType::kMunmap: {
@@ -143,8 +178,8 @@ bool MappingReplay::Apply(ImageId image_id, const RecordView& record) {
         const uint64_t new_length = PageUp(end->new_length);
         const uint64_t old_length = PageUp(end->old_length);
         if (new_length > old_length) image.counters.bytes_mapped += new_length - old_length;
-        StackId stack = removed.empty() ? end->stack : removed.begin()->second.value;
-        Insert(image, end->new_addr, end->new_addr + new_length, stack);
+        Insert(image, end->new_addr, end->new_addr + new_length,
+               MovedOrigin(removed, end->ts_ns, end->tid, end->stack));
       }
       break;
     }
@@ -179,6 +214,23 @@ MappingCounters MappingReplay::Totals() const {
     totals += image.counters;
   }
   return totals;
+}
+
+std::vector<MmapRecord> MappingReplay::MappedPieces(ImageId image_id) const {
+  std::vector<MmapRecord> pieces;
+  auto image = images_.find(image_id);
+  if (image == images_.end()) return pieces;
+  MappedRanges::Ranges all = image->second.ranges.ranges();
+  for (const auto& [tid, parked] : image->second.remapping) {
+    all.insert(parked.second.begin(), parked.second.end());
+  }
+  for (const auto& [start, piece] : all) {
+    MmapRecord mmap = piece.value;
+    mmap.addr = start;
+    mmap.length = piece.end - start;
+    pieces.push_back(mmap);
+  }
+  return pieces;
 }
 
 }  // namespace memwrap

@@ -17,10 +17,11 @@
 
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 #include "memwrap/records.h"
 #include "replay/image_id.h"
-#include "tracefile/range_map.h"
+#include "replay/range_map.h"
 #include "tracefile/record_cursor.h"
 
 namespace memwrap {
@@ -42,7 +43,10 @@ struct MappingCounters {
   }
 };
 
-using MappedRanges = RangeMap<StackId>;  // the stack that mapped each range
+// Each piece with the MMAP record that made it (its stack, prot, flags, tid; addr and length
+// are the whole mapping's). A mapping seen only as a SYSCALL record, or moved by mremap from a
+// range never seen mapped, has one made up from the call.
+using MappedRanges = RangeMap<MmapRecord>;
 
 struct ImageMappings {
   MappedRanges ranges;
@@ -67,11 +71,15 @@ class MappingReplay {
   uint64_t mapped_bytes() const { return mapped_bytes_; }
   const std::unordered_map<ImageId, ImageMappings>& images() const { return images_; }
   MappingCounters Totals() const;
+  // The image's mapped pieces in address order, each as the MMAP record that made it cut to the
+  // piece (addr, length): what a reader replaying them gets the same ranges from. Pieces an
+  // mremap took away at its BEGIN whose END has not come are where they were until it does.
+  std::vector<MmapRecord> MappedPieces(ImageId image) const;
 
  private:
   // Removes [start, end) from the image's ranges; returns what was removed.
   MappedRanges::Ranges Remove(ImageMappings& image, uint64_t start, uint64_t end);
-  void Insert(ImageMappings& image, uint64_t start, uint64_t end, StackId stack);
+  void Insert(ImageMappings& image, uint64_t start, uint64_t end, const MmapRecord& origin);
   void SetBreak(ImageMappings& image, uint64_t old_break, uint64_t new_break);
   // A finished mmap/munmap/mremap/brk of an image without the shim; false for any other call.
   bool ApplySyscall(ImageMappings& image, const SyscallRecord& call);

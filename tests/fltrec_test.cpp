@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "tests/report_json.h"
 #include "tests/test_support.h"
 
 namespace memwrap {
@@ -17,6 +18,7 @@ namespace {
 
 using nlohmann::json;
 using test_support::FileExists;
+using test_support::ReportJson;
 using test_support::RunProgram;
 using test_support::ScratchDir;
 using test_support::WaitUntilCatching;
@@ -26,13 +28,13 @@ const std::string kFltrec =
 const std::string kMemwrap = test_support::BuiltFile("memwrap");
 const std::string kPattern = test_support::BuiltFile("flight_pattern");
 
-// Every dump these tests make is finished, so it must read as a complete trace.
-json ReportJson(const std::string& trace) {
-  auto report = RunProgram({kMemwrap, "report", "--format", "json", trace});
-  EXPECT_EQ(report.exit_code(), 0) << report.err;
-  json parsed = json::parse(report.out);
-  EXPECT_EQ(parsed["trace_complete"], true) << trace << ": " << report.err;
-  return parsed;
+// The report of a dump. Every dump these tests make is finished, so it must also read as a
+// complete trace.
+json DumpReport(const std::string& trace) {
+  std::string err;
+  json report = ReportJson(trace, &err);
+  EXPECT_EQ(report["trace_complete"], true) << trace << ": " << err;
+  return report;
 }
 
 uint64_t SiteBytes(const json& report, const std::string& function) {
@@ -50,7 +52,7 @@ TEST(Fltrec, HeapTriggerDumpsTheWindowAndTheBlocksLiveFromBeforeIt) {
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
   EXPECT_FALSE(FileExists(dir.File("f.1.mwt")));
-  json report = ReportJson(dir.File("f.mwt"));
+  json report = DumpReport(dir.File("f.mwt"));
   EXPECT_EQ(report["peak_heap_bytes"], 6000000);
   EXPECT_EQ(SiteBytes(report, "big_step"), 5000000u);
   EXPECT_EQ(SiteBytes(report, "early_keep"), 1000000u);
@@ -69,13 +71,13 @@ TEST(Fltrec, HeapTriggerFiresExactlyAboveTheReportsPeak) {
   ScratchDir dir;
   auto run = RunProgram({kMemwrap, "run", "-q", "-o", dir.File("full.mwt"), "--", kPattern});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
-  const uint64_t peak = ReportJson(dir.File("full.mwt"))["peak_heap_bytes"];
+  const uint64_t peak = DumpReport(dir.File("full.mwt"))["peak_heap_bytes"];
   ASSERT_EQ(peak, 6000000u);  // flight_pattern.c: 1,000 x 1,000 bytes, then 5,000,000
   const std::string below = "heap>" + std::to_string(peak - 1);
   auto fired = RunProgram({kFltrec, "--trigger", below, "-o", dir.File("below.mwt"), kPattern});
   ASSERT_EQ(fired.exit_code(), 0) << fired.err;
   ASSERT_TRUE(FileExists(dir.File("below.mwt"))) << fired.err;
-  EXPECT_EQ(ReportJson(dir.File("below.mwt"))["peak_heap_bytes"], peak);
+  EXPECT_EQ(DumpReport(dir.File("below.mwt"))["peak_heap_bytes"], peak);
   const std::string at = "heap>" + std::to_string(peak);
   auto quiet = RunProgram({kFltrec, "--trigger", at, "-o", dir.File("at.mwt"), kPattern});
   ASSERT_EQ(quiet.exit_code(), 0) << quiet.err;
@@ -93,7 +95,7 @@ TEST(Fltrec, HeapTriggerOnASampledRecordingJudgesTheCounters) {
                   "-o", dir.File("s.mwt"), test_support::BuiltFile("phases")});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("s.mwt"))) << run.err;
-  json report = ReportJson(dir.File("s.mwt"));
+  json report = DumpReport(dir.File("s.mwt"));
   ASSERT_TRUE(report["sampled"].is_object()) << "every reader says the dump is sampled";
   EXPECT_EQ(report["session"]["fltrec_trigger"], "heap>20000000");
   EXPECT_EQ(report["totals"]["allocations"], 2);
@@ -127,7 +129,7 @@ TEST(Fltrec, CrashTriggerFiresOnANonZeroExit) {
   auto run = RunProgram({kFltrec, "-q", "-o", dir.File("f.mwt"), kPattern, "3"});
   EXPECT_EQ(run.exit_code(), 3) << run.err;
   ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
-  json report = ReportJson(dir.File("f.mwt"));
+  json report = DumpReport(dir.File("f.mwt"));
   EXPECT_EQ(report["session"]["fltrec_trigger"], "crash (exit status 3)");
   ASSERT_EQ(report["processes"].size(), 1u);
   EXPECT_EQ(report["processes"][0]["exit_code"], 3);
@@ -142,7 +144,7 @@ TEST(Fltrec, EachFiringIsANumberedDump) {
   ASSERT_TRUE(FileExists(dir.File("f.1.mwt"))) << run.err;
   ASSERT_TRUE(FileExists(dir.File("f.2.mwt"))) << run.err;
   // The first tick comes after the 1,000 early blocks: the first dump holds them all.
-  json first = ReportJson(dir.File("f.1.mwt"));
+  json first = DumpReport(dir.File("f.1.mwt"));
   EXPECT_EQ(first["session"]["fltrec_trigger"], "mark:tick");
   EXPECT_EQ(SiteBytes(first, "early_keep"), 1000000u);
 }
@@ -153,7 +155,7 @@ TEST(Fltrec, RssTriggerFiresOnASample) {
                          dir.File("f.mwt"), kPattern});
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("f.mwt"))) << run.err;
-  EXPECT_EQ(ReportJson(dir.File("f.mwt"))["session"]["fltrec_trigger"], "rss>1MiB");
+  EXPECT_EQ(DumpReport(dir.File("f.mwt"))["session"]["fltrec_trigger"], "rss>1MiB");
 }
 
 TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
@@ -176,7 +178,7 @@ TEST(Fltrec, SignalToMemwrapFiresAndDoesNotReachTheProgram) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_TRUE(FileExists(dir.File("done"))) << "the program ran to its end";
   ASSERT_TRUE(FileExists(dir.File("f.mwt")));
-  EXPECT_EQ(ReportJson(dir.File("f.mwt"))["session"]["fltrec_trigger"], "signal:USR2");
+  EXPECT_EQ(DumpReport(dir.File("f.mwt"))["session"]["fltrec_trigger"], "signal:USR2");
 }
 
 // A filter expression (docs/filters.md) fires at the event it describes: the 5,000,000-byte
@@ -190,7 +192,7 @@ TEST(Fltrec, ExpressionTriggersFireAtTheKnownAllocation) {
     auto run = RunProgram({kFltrec, "-q", "--trigger", expression, "-o", dump, kPattern});
     ASSERT_EQ(run.exit_code(), 0) << run.err;
     ASSERT_TRUE(FileExists(dump)) << expression << ": " << run.err;
-    json report = ReportJson(dump);
+    json report = DumpReport(dump);
     EXPECT_EQ(report["session"]["fltrec_trigger"], expression);
     // The dump holds the allocation that fired it: the peak with big_step's block.
     EXPECT_EQ(report["peak_heap_bytes"], 6000000) << expression;
@@ -205,7 +207,7 @@ TEST(Fltrec, ExpressionTriggersFireAtTheKnownAllocation) {
   ASSERT_EQ(run.exit_code(), 0) << run.err;
   ASSERT_TRUE(FileExists(dir.File("e.mwt"))) << run.err;
   EXPECT_FALSE(FileExists(dir.File("e.1.mwt")));
-  json early = ReportJson(dir.File("e.mwt"));
+  json early = DumpReport(dir.File("e.mwt"));
   EXPECT_GT(SiteBytes(early, "early_keep"), 0u);
   EXPECT_EQ(SiteBytes(early, "big_step"), 0u);
   // Expressions no event meets fire nothing.

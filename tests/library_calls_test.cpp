@@ -146,6 +146,9 @@ TEST_F(LibraryCalls, DecodesLikeLtrace) {
             "strchr(\"path/name\", '/')                         = \"/name\"\n");
   EXPECT_EQ(line(7, {0x1000, '\n'}, 0, string("x") + '\0', 1),
             "strchr(\"x\", '\\n')                                = nil\n");
+  // ltrace 0.7.3 leaves a quote char bare: strchr("a'b", ''') = "'b".
+  EXPECT_EQ(line(7, {0x1000, '\''}, 0x1001, string("a'b") + '\0' + "'b" + '\0', 1 | 64),
+            "strchr(\"a'b\", ''')                               = \"'b\"\n");
   EXPECT_EQ(line(8, {022}, 0), "umask(022)                                       = 0\n");
   EXPECT_EQ(line(2, {0}, 0), "free(0)                                          = <void>\n");
   // printf's format converts the arguments after it: %s from its recorded text.

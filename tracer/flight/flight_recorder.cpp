@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -276,7 +275,7 @@ void FlightRecorder::Forget(const uint8_t* record, EvictedProcess& process) {
     process.essentials.clear();
     process.heap = std::make_unique<HeapReplay>();
     process.origins.clear();
-    process.mappings.clear();
+    process.mappings = MappingReplay();
     process.moved_break = {};
     process.counters = {};
   }
@@ -344,61 +343,21 @@ void FlightRecorder::ForgetHeapEvent(const uint8_t* record, const RecordHeader& 
   }
 }
 
-// Applies an evicted mapping record to what is kept of the process's mappings, by the rules of
-// the analyzer's mapping replay (docs/trace-format.md, "Mapping replay").
+// Applies an evicted mapping record to the replay of what left the window. The replay holds the
+// mapping rule; of a BRK, only the record itself is kept here (the latest one, from the first
+// old_break), its growth being the replay's.
 void FlightRecorder::ForgetMapping(const uint8_t* record, const RecordHeader& header,
                                    EvictedProcess& process) {
-  switch (RecordType(header.type)) {
-    case RecordType::kMmap:
-      if (MmapRecord mmap; Read(record, header, &mmap)) {
-        process.mappings.Insert(mmap.addr, mmap.addr + PageUp(mmap.length), mmap);
-      }
-      break;
-    case RecordType::kMunmap:
-      if (MunmapRecord munmap; Read(record, header, &munmap)) {
-        process.mappings.Remove(munmap.addr, munmap.addr + PageUp(munmap.length));
-      }
-      break;
-    // MREMAP_BEGIN changes nothing here: the move is applied with its END, so that should the
-    // END still be in the window, the dump's reader finds the old range where the call did.
-    case RecordType::kMremapEnd:
-      if (MremapEndRecord end; Read(record, header, &end)) {
-        if (end.new_addr == 0) break;  // failed: nothing moved
-        RangeMap<MmapRecord>::Ranges removed;
-        if (end.old_length != 0 && !(end.flags & MREMAP_DONTUNMAP)) {
-          removed = process.mappings.Remove(end.old_addr, end.old_addr + PageUp(end.old_length));
-        }
-        // A range never seen mapped is not the program's to count, moved or not.
-        if (removed.empty() && end.old_length != 0) break;
-        MmapRecord moved{};
-        if (!removed.empty()) {
-          moved = removed.begin()->second.value;
-        } else {
-          moved.h = {sizeof(moved), uint16_t(RecordType::kMmap), 0};
-          moved.prot = PROT_READ | PROT_WRITE;
-          moved.flags = MAP_SHARED | MAP_ANONYMOUS;  // old_length 0 duplicates a shared mapping
-          moved.tid = end.tid;
-          moved.stack = end.stack;
-        }
-        moved.ts_ns = end.ts_ns;
-        process.mappings.Insert(end.new_addr, end.new_addr + PageUp(end.new_length), moved);
-      }
-      break;
-    case RecordType::kBrk:
-      if (BrkRecord brk; Read(record, header, &brk)) {
-        BrkRecord& moved = process.moved_break;
-        const bool first_move = moved.h.size == 0;
-        const uint64_t first = first_move ? brk.old_break : moved.old_break;
-        const uint64_t growth_so_far = first_move ? 0 : moved.new_break - moved.old_break;
-        const uint64_t growth = GrowBreak(growth_so_far, brk.old_break, brk.new_break);
-        moved = brk;
-        moved.old_break = first;
-        moved.new_break = first + growth;
-      }
-      break;
-    default:
-      break;
-  }
+  const RecordView view{RecordType(header.type), header.flags, record, header.size};
+  if (!process.mappings.Apply(kEvictedImage, view) || view.type != RecordType::kBrk) return;
+  BrkRecord brk;
+  auto image = process.mappings.images().find(kEvictedImage);
+  if (!view.Copy(&brk) || image == process.mappings.images().end()) return;
+  BrkRecord& moved = process.moved_break;
+  const uint64_t first = moved.h.size == 0 ? brk.old_break : moved.old_break;
+  moved = brk;
+  moved.old_break = first;
+  moved.new_break = first + image->second.break_bytes;
 }
 
 std::string FlightRecorder::DumpPath(size_t number) const {
@@ -470,12 +429,7 @@ void FlightRecorder::WriteDump(TraceWriter* writer) {
         }
       }
     }
-    for (const auto& [start, piece] : process.mappings.ranges()) {
-      MmapRecord mmap = piece.value;
-      mmap.addr = start;
-      mmap.length = piece.end - start;
-      append(mmap);
-    }
+    for (const MmapRecord& piece : process.mappings.MappedPieces(kEvictedImage)) append(piece);
     if (process.moved_break.h.size != 0) append(process.moved_break);
     if (process.counters.h.size != 0) append(process.counters);
     // In chunks of at most kMaxChunkRawSize bytes, cut at record boundaries.

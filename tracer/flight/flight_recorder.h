@@ -32,7 +32,7 @@
 #include "memwrap/records.h"
 #include "replay/heap_replay.h"
 #include "replay/image_tracker.h"
-#include "tracefile/range_map.h"
+#include "replay/mapping_replay.h"
 #include "tracefile/record_sink.h"
 #include "tracefile/trace_writer.h"
 #include "tracer/filter/event_filter.h"
@@ -96,11 +96,13 @@ class FlightRecorder : public RecordSink {
     // For the blocks that replay holds live: the record that made each live, as an ALLOC record
     // (the dump writes it back). Which blocks are live is the replay's to say, not this map's.
     std::unordered_map<uint64_t, AllocRecord> origins;
-    // The program's own mappings made before the window and still mapped: each piece with the
-    // MMAP record that made it (written back cut to the piece).
-    RangeMap<MmapRecord> mappings;
+    // The program's own mappings made before the window, replayed by the analyzer's rules
+    // (replay/mapping_replay.h) as image kEvictedImage: the pieces still mapped are written back
+    // as MMAP records, each cut to its piece.
+    MappingReplay mappings;
     // The program's own moves of the break before the window, as one BRK from the first
-    // old_break by their summed growth (new_break - old_break); h.size 0 while there was none.
+    // old_break by the growth the replay summed (new_break - old_break); h.size 0 while there
+    // was none.
     BrkRecord moved_break{};
     // Sampled mode: the latest HEAP_COUNTERS before the window (its totals hold the earlier
     // ones'); h.size 0 while there was none.

@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 
+#include "text/quoted_bytes.h"
 #include "tracer/syscalls/syscall_decoder.h"
 
 namespace memwrap {
@@ -144,15 +145,6 @@ void StatxOut(Call& call, int i) {
            SymbolicMode(st.stx_mode) + ", stx_size=" + std::to_string(st.stx_size) + ", ...}");
 }
 
-// An output buffer at argument i holding the result's bytes (the address when it failed).
-void BufferOut(Call& call, int i, bool hex = false) {
-  if (call.failed()) {
-    call.Pointer(i);
-  } else {
-    call.Buffer(i, uint64_t(call.result()), hex);
-  }
-}
-
 // An array of iovecs holding `total` bytes (-1: each in full), as strace prints readv/writev.
 void Iovecs(Call& call, int i, int count_index, int64_t total) {
   const uint64_t count = call.arg(count_index);
@@ -174,13 +166,22 @@ void Iovecs(Call& call, int i, int count_index, int64_t total) {
     std::string bytes(limit, '\0');
     std::string base =
         ReadMemory(call.tid(), uint64_t(uintptr_t(vec.iov_base)), bytes.data(), limit)
-            ? "\"" + QuoteBytes(bytes, false, false) + "\"" + (shown > limit ? "..." : "")
+            ? "\"" + QuoteBytes(bytes, QuoteStyle::kStrace) + "\"" + (shown > limit ? "..." : "")
             : FormatAddress(uint64_t(uintptr_t(vec.iov_base)));
     if (total >= 0) total -= int64_t(shown);
     text += (k > 0 ? ", " : "") + std::string("{iov_base=") + base +
             ", iov_len=" + std::to_string(vec.iov_len) + "}";
   }
   call.Arg(text + "]");
+}
+
+// Output iovecs at argument i holding the result's bytes (the address when it failed).
+void IovecsOut(Call& call, int i, int count_index) {
+  if (call.failed()) {
+    call.Pointer(i);
+  } else {
+    Iovecs(call, i, count_index, call.result());
+  }
 }
 
 std::string Whence(uint64_t value) {
@@ -500,12 +501,8 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
     {"close", [](Call& c) { c.Fd(0); }},
     {"read",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithFd(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"write",
@@ -516,12 +513,8 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"pread64",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithFd(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
        c.Long(3);
      }},
@@ -534,15 +527,8 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"readv",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
-       if (c.failed())
-         c.Pointer(1);
-       else
-         Iovecs(c, 1, 2, c.result());
+       if (EnterWithFd(c)) return;
+       IovecsOut(c, 1, 2);
        c.Ulong(2);
      }},
     {"writev",
@@ -553,15 +539,8 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
      }},
     {"preadv",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
-       if (c.failed())
-         c.Pointer(1);
-       else
-         Iovecs(c, 1, 2, c.result());
+       if (EnterWithFd(c)) return;
+       IovecsOut(c, 1, 2);
        c.Ulong(2);
        c.Long(3);
      }},
@@ -584,39 +563,22 @@ constexpr NamedDecoder kOpenReadWriteDecoders[] = {
 constexpr NamedDecoder kStatDecoders[] = {
     {"stat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatOut(c, 1);
      }},
     {"lstat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatOut(c, 1);
      }},
     {"fstat",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        StatOut(c, 1);
      }},
     {"newfstatat",
      [](Call& c) {
-       if (c.entering()) {
-         c.DirFd(0);
-         c.Path(1);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithDirFdAndPath(c)) return;
        StatOut(c, 2);
        c.Arg(AtFlags(c.arg(3)));
      }},
@@ -634,20 +596,12 @@ constexpr NamedDecoder kStatDecoders[] = {
      }},
     {"statfs",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithPath(c)) return;
        StatfsOut(c, 1);
      }},
     {"fstatfs",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        StatfsOut(c, 1);
      }},
     {"access",
@@ -674,31 +628,19 @@ constexpr NamedDecoder kStatDecoders[] = {
 constexpr NamedDecoder kPathDecoders[] = {
     {"readlink",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithPath(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"readlinkat",
      [](Call& c) {
-       if (c.entering()) {
-         c.DirFd(0);
-         c.Path(1);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 2);
+       if (EnterWithDirFdAndPath(c)) return;
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"getcwd",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        if (c.failed())
          c.Pointer(0);
        else
@@ -868,18 +810,12 @@ constexpr NamedDecoder kDescriptorDecoders[] = {
      }},
     {"pipe",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        FdPairOut(c, 0);
      }},
     {"pipe2",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        FdPairOut(c, 0);
        c.Arg(FormatFlags(c.arg(1) & 0xffffffffu, kOpenFlags, "0"));
      }},
@@ -915,7 +851,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"lgetxattr",
@@ -926,7 +862,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"fgetxattr",
@@ -937,7 +873,7 @@ constexpr NamedDecoder kXattrDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       BufferOut(c, 2);
+       c.BufferOut(2);
        c.Ulong(3);
      }},
     {"setxattr",
@@ -966,32 +902,20 @@ constexpr NamedDecoder kXattrDecoders[] = {
      }},
     {"listxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithPath(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"llistxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Path(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithPath(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"flistxattr",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
-       BufferOut(c, 1);
+       if (EnterWithFd(c)) return;
+       c.BufferOut(1);
        c.Ulong(2);
      }},
     {"removexattr",

@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include "text/quoted_bytes.h"
 #include "tracer/syscalls/syscall_decoder.h"
 
 namespace memwrap {
@@ -82,9 +83,10 @@ std::string Sockaddr(pid_t tid, uint64_t address, uint64_t length) {
     if (path_length > 0) {
       std::string path(un->sun_path, path_length);
       if (path[0] == '\0') {
-        text += ", sun_path=@\"" + QuoteBytes(path.substr(1), false, false) + "\"";
+        text += ", sun_path=@\"" + QuoteBytes(path.substr(1), QuoteStyle::kStrace) + "\"";
       } else {
-        text += ", sun_path=\"" + QuoteBytes(path, false, true) + "\"";
+        text += ", sun_path=\"" + QuoteBytes(path.substr(0, path.find('\0')), QuoteStyle::kStrace) +
+                "\"";
       }
     }
   } else if (family == AF_INET && size >= sizeof(sockaddr_in)) {
@@ -108,8 +110,8 @@ std::string Sockaddr(pid_t tid, uint64_t address, uint64_t length) {
     text += ", nl_pid=" + std::to_string(nl->nl_pid) + ", nl_groups=" + groups;
   } else {
     text += ", sa_data=\"" +
-            QuoteBytes(std::string(reinterpret_cast<const char*>(&storage) + 2, size - 2), false,
-                       false) +
+            QuoteBytes(std::string_view(reinterpret_cast<const char*>(&storage) + 2, size - 2),
+                       QuoteStyle::kStrace) +
             "\"";
   }
   return text + "}";
@@ -320,10 +322,7 @@ constexpr NamedDecoder kNetDecoders[] = {
          c.DecodeAtExit();
          return;
        }
-       if (c.failed())
-         c.Pointer(1);
-       else
-         c.Buffer(1, uint64_t(c.result()));
+       c.BufferOut(1);
        c.Ulong(2);
        c.Arg(MessageFlags(c.arg(3)));
        AddressOut(c, 4, 5);
@@ -336,11 +335,7 @@ constexpr NamedDecoder kNetDecoders[] = {
      }},
     {"recvmsg",
      [](Call& c) {
-       if (c.entering()) {
-         c.Fd(0);
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithFd(c)) return;
        c.Pointer(1);
        c.Arg(MessageFlags(c.arg(2)));
      }},

@@ -5,6 +5,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -14,7 +15,9 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 
+#include "text/quoted_bytes.h"
 #include "tracer/syscalls/syscall_decoder.h"
 
 namespace memwrap {
@@ -462,18 +465,21 @@ void Prctl(Call& c) {
   }
 }
 
+// A utsname field up to its NUL, never past the array.
+template <size_t N>
+std::string_view UtsField(const char (&field)[N]) {
+  return std::string_view(field, strnlen(field, N));
+}
+
 void Uname(Call& c) {
-  if (c.entering()) {
-    c.DecodeAtExit();
-    return;
-  }
+  if (EnterWithNothing(c)) return;
   utsname u{};
   if (c.failed() || !ReadMemory(c.tid(), c.arg(0), &u, sizeof(u))) {
     c.Pointer(0);
     return;
   }
-  c.Arg("{sysname=\"" + QuoteBytes(u.sysname, false, true) + "\", nodename=\"" +
-        QuoteBytes(u.nodename, false, true) + "\", ...}");
+  c.Arg("{sysname=\"" + QuoteBytes(UtsField(u.sysname), QuoteStyle::kStrace) + "\", nodename=\"" +
+        QuoteBytes(UtsField(u.nodename), QuoteStyle::kStrace) + "\", ...}");
 }
 
 // Programs and processes: exec, clone, exit, wait.
@@ -575,14 +581,8 @@ constexpr NamedDecoder kProcessSetupDecoders[] = {
      [](Call& c) {
        static const FlagName kFlags[] = {
            {1, "GRND_NONBLOCK"}, {2, "GRND_RANDOM"}, {4, "GRND_INSECURE"}};
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
-       if (c.failed())
-         c.Pointer(0);
-       else
-         c.Buffer(0, uint64_t(c.result()), true);
+       if (EnterWithNothing(c)) return;
+       c.BufferOut(0, /*hex=*/true);
        c.Ulong(1);
        c.Arg(FormatFlags(c.arg(2) & 0xffffffffu, kFlags, "0"));
      }},

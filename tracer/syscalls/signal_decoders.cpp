@@ -114,10 +114,7 @@ constexpr NamedDecoder kSignalDecoders[] = {
      }},
     {"rt_sigpending",
      [](Call& c) {
-       if (c.entering()) {
-         c.DecodeAtExit();
-         return;
-       }
+       if (EnterWithNothing(c)) return;
        c.Arg(c.failed() ? FormatHex(c.arg(0)) : SetArg(c, 0));
        c.Ulong(1);
      }},

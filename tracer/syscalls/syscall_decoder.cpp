@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "text/quoted_bytes.h"
+
 namespace memwrap {
 namespace {
 
@@ -104,7 +106,8 @@ void Call::DirFd(int i) {
     snprintf(link, sizeof(link), "/proc/%d/cwd", tid_);
     char target[PATH_MAX];
     const ssize_t n = readlink(link, target, sizeof(target) - 1);
-    if (n > 0) text += "<" + QuoteBytes(std::string(target, size_t(n)), false, false) + ">";
+    if (n > 0)
+      text += "<" + QuoteBytes(std::string_view(target, size_t(n)), QuoteStyle::kStrace) + ">";
   }
   Arg(text);
 }
@@ -126,7 +129,8 @@ void Call::Buffer(int i, uint64_t length, bool hex) {
     Arg(FormatHex(args_[i]));
     return;
   }
-  Arg("\"" + QuoteBytes(bytes, hex, false) + "\"" + (length > shown ? "..." : ""));
+  Arg("\"" + QuoteBytes(bytes, hex ? QuoteStyle::kStraceHex : QuoteStyle::kStrace) + "\"" +
+      (length > shown ? "..." : ""));
 }
 
 std::map<std::string, SyscallDecoderFn> DecodersByName(
@@ -170,61 +174,6 @@ std::string FormatValue(uint64_t value, const FlagName* names, size_t count,
   return FormatHex(value) + " /* " + unknown_prefix + "??? */";
 }
 
-std::string QuoteBytes(const std::string& bytes, bool hex, bool stop_at_nul) {
-  std::string text;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(bytes[i]);
-    if (stop_at_nul && c == 0) break;
-    if (hex) {
-      char escaped[8];
-      snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-      text += escaped;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        text += "\\\"";
-        continue;
-      case '\\':
-        text += "\\\\";
-        continue;
-      case '\f':
-        text += "\\f";
-        continue;
-      case '\n':
-        text += "\\n";
-        continue;
-      case '\r':
-        text += "\\r";
-        continue;
-      case '\t':
-        text += "\\t";
-        continue;
-      case '\v':
-        text += "\\v";
-        continue;
-      default:
-        break;
-    }
-    if (c >= 0x20 && c < 0x7f) {
-      text += char(c);
-      continue;
-    }
-    // \octal, as few digits as needed unless an octal digit follows (strace's rule).
-    text += '\\';
-    const bool digit_follows = i + 1 < bytes.size() && bytes[i + 1] >= '0' && bytes[i + 1] <= '7';
-    if (digit_follows) {
-      text += char('0' + (c >> 6));
-      text += char('0' + ((c >> 3) & 7));
-    } else if ((c >> 3) != 0) {
-      if ((c >> 6) != 0) text += char('0' + (c >> 6));
-      text += char('0' + ((c >> 3) & 7));
-    }
-    text += char('0' + (c & 7));
-  }
-  return text;
-}
-
 bool ReadMemory(pid_t tid, uint64_t address, void* out, size_t size) {
   if (size == 0) return true;
   iovec local{out, size};
@@ -262,7 +211,7 @@ std::string QuotedString(pid_t tid, uint64_t address, size_t limit) {
   std::string bytes;
   bool complete = false;
   if (!ReadString(tid, address, limit, &bytes, &complete)) return FormatHex(address);
-  return "\"" + QuoteBytes(bytes, false, false) + (complete ? "\"" : "\"...");
+  return "\"" + QuoteBytes(bytes, QuoteStyle::kStrace) + (complete ? "\"" : "\"...");
 }
 
 std::string FormatFd(pid_t tid, int fd, bool fd_paths) {
@@ -273,7 +222,7 @@ std::string FormatFd(pid_t tid, int fd, bool fd_paths) {
   char target[PATH_MAX];
   ssize_t n = readlink(link, target, sizeof(target) - 1);
   if (n <= 0) return text;
-  return text + "<" + QuoteBytes(std::string(target, size_t(n)), false, false) + ">";
+  return text + "<" + QuoteBytes(std::string_view(target, size_t(n)), QuoteStyle::kStrace) + ">";
 }
 
 std::string DecodeEntry(pid_t tid, uint32_t number, SyscallArch arch, const uint64_t args[6],

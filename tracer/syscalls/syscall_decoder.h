@@ -97,6 +97,14 @@ class Call {
   void String(int i);  // NUL-terminated, cut at -s
   // A buffer of `length` bytes at argument i, quoted and cut at -s; hex: all bytes as \xNN.
   void Buffer(int i, uint64_t length, bool hex = false);
+  // An output buffer at argument i holding the result's bytes (its address when it failed).
+  void BufferOut(int i, bool hex = false) {
+    if (failed()) {
+      Pointer(i);
+    } else {
+      Buffer(i, uint64_t(result_), hex);
+    }
+  }
 
  private:
   pid_t tid_;
@@ -109,6 +117,30 @@ class Call {
   CallState* state_;
   std::string* out_;
 };
+
+// The shape of calls the kernel answers by writing memory: their inputs are printed at entry,
+// the rest at exit, once written. Each of these prints its inputs at entry and asks for the
+// exit; true while entering, so a decoder starts with `if (EnterWithFd(c)) return;`.
+inline bool EnterWithNothing(Call& c) {
+  if (!c.entering()) return false;
+  c.DecodeAtExit();
+  return true;
+}
+inline bool EnterWithFd(Call& c) {  // argument 0 a descriptor
+  if (c.entering()) c.Fd(0);
+  return EnterWithNothing(c);
+}
+inline bool EnterWithPath(Call& c) {  // argument 0 a path
+  if (c.entering()) c.Path(0);
+  return EnterWithNothing(c);
+}
+inline bool EnterWithDirFdAndPath(Call& c) {  // arguments 0 and 1: the *at calls
+  if (c.entering()) {
+    c.DirFd(0);
+    c.Path(1);
+  }
+  return EnterWithNothing(c);
+}
 
 using SyscallDecoderFn = void (*)(Call& call);
 
@@ -145,8 +177,6 @@ template <size_t N>
 std::string FormatValue(uint64_t value, const FlagName (&names)[N], const char* unknown_prefix) {
   return FormatValue(value, names, N, unknown_prefix);
 }
-// strace's quoting of bytes: "abc\n\0\177", cut marks excluded.
-std::string QuoteBytes(const std::string& bytes, bool hex, bool stop_at_nul);
 // Reads `size` bytes of the tracee's memory; false if any is unreadable.
 bool ReadMemory(pid_t tid, uint64_t address, void* out, size_t size);
 // Reads a NUL-terminated string of at most `limit` bytes; *complete says if its NUL was found.

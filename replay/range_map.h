@@ -1,8 +1,7 @@
-// A set of disjoint address ranges, each with a value (the stack that mapped it, the record that
-// did): the kernel's view of mappings made and unmapped piece by piece. Removing part of a
-// range cuts it, keeping its parts outside; inserting over existing ranges replaces what it
-// covers (MAP_FIXED). Shared by the analyzer's mapping replay and the flight recorder, which
-// keeps the mappings made before its window.
+// A set of disjoint address ranges, each with a value (the record that mapped it): the kernel's
+// view of mappings made and unmapped piece by piece. Removing part of a range cuts it, keeping
+// its parts outside; inserting over existing ranges replaces what it covers (MAP_FIXED). The
+// rule of the mapping replay (mapping_replay.h), with the page size and the break's growth.
 #pragma once
 
 #include <stdint.h>
