@@ -75,28 +75,68 @@ const SourceFrame& CallSiteResolver::FindSite(ImageId image, StackId stack) {
   return symbolizer_.Symbolize(image, addresses->front()).front();
 }
 
+const SourceFrame* CallSiteResolver::DirectSiteAt(ImageId image, uint64_t return_address) {
+  if (IsRuntimeModule(symbolizer_.ModuleOf(image, return_address))) return nullptr;
+  for (const SourceFrame& frame : symbolizer_.Symbolize(image, return_address)) {
+    if (!IsRuntimeFrame(frame)) return &frame;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Frames without a function name are told apart by module and address, so that unrelated
+// unknown code is not lumped into one "??" site. The keys view strings the symbolizer keeps.
+using SiteKey =
+    std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
+
+SiteKey KeyOf(const SourceFrame& location) {
+  const bool unnamed = location.function == "??";
+  return {location.function, location.file, location.line,
+          unnamed ? std::string_view(location.module) : std::string_view(),
+          unnamed ? location.address : 0};
+}
+
+struct Grouped {
+  CallSite site;
+  const SourceFrame* location = nullptr;  // of the last stack grouped here
+  bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
+  bool estimated = false;                 // some of its figures come from samples
+};
+
+}  // namespace
+
+bool CallSiteResolver::CountedExactly(const ExactCallers* exact, ImageId image, StackId stack) {
+  if (exact == nullptr || exact->count(image) == 0) return false;
+  const auto addresses = catalog_.Stack(image, stack);
+  if (!addresses) return false;
+  // The shim counts a call of the runtime's operator new under the operator's caller
+  // (preload/cxx_operator_hooks.cpp, ForwardNew): the stack's frames in it are skipped here too.
+  for (uint64_t address : *addresses) {
+    if (IsRuntimeModule(symbolizer_.ModuleOf(image, address)) &&
+        symbolizer_.Symbolize(image, address).front().function.rfind("operator new", 0) == 0) {
+      continue;
+    }
+    return DirectSiteAt(image, address) != nullptr;
+  }
+  return false;
+}
+
 std::vector<CallSite> CallSiteResolver::Resolve(
-    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
-  // Frames without a function name are told apart by module and address, so that unrelated
-  // unknown code is not lumped into one "??" site. The keys view strings the symbolizer keeps.
-  struct Grouped {
-    CallSite site;
-    const SourceFrame* location = nullptr;  // of the last stack grouped here
-    bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
-  };
-  using Key = std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
-  std::map<Key, Grouped> sites;
+    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers* exact) {
+  std::map<SiteKey, Grouped> sites;
   for (const auto& [key, use] : usage) {
     const SourceFrame& location = SiteOf(key.first, key.second);
-    const bool unnamed = location.function == "??";
-    Grouped& grouped = sites[{location.function, location.file, location.line,
-                              unnamed ? std::string_view(location.module) : std::string_view(),
-                              unnamed ? location.address : 0}];
+    Grouped& grouped = sites[KeyOf(location)];
     grouped.location = &location;
     CallSite& site = grouped.site;
-    site.bytes += use.bytes;
-    site.allocations += use.blocks;
-    site.bytes_variance += use.bytes_variance;  // the samples are independent
+    // A sample whose calls the caller totals count exactly only stands for its stack.
+    if (!CountedExactly(exact, key.first, key.second)) {
+      site.bytes += use.bytes;
+      site.allocations += use.blocks;
+      site.bytes_variance += use.bytes_variance;  // the samples are independent
+      grouped.estimated = true;
+    }
     if (use.bytes > site.stack_bytes || !grouped.heaviest_has_frames) {
       site.stack_bytes = use.bytes;
       site.heaviest = key;
@@ -104,10 +144,23 @@ std::vector<CallSite> CallSiteResolver::Resolve(
       grouped.heaviest_has_frames = addresses && !addresses->empty();
     }
   }
+  if (exact != nullptr) {
+    for (const auto& [image, totals] : *exact) {
+      for (const auto& [address, count] : totals->by_address) {
+        const SourceFrame* location = DirectSiteAt(image, address);
+        if (location == nullptr) continue;  // placed by its samples, above
+        Grouped& grouped = sites[KeyOf(*location)];
+        if (grouped.location == nullptr) grouped.location = location;
+        grouped.site.bytes += count.bytes;
+        grouped.site.allocations += count.calls;
+      }
+    }
+  }
   std::vector<CallSite> sorted;
   sorted.reserve(sites.size());
   for (auto& [key, grouped] : sites) {
     grouped.site.location = *grouped.location;
+    grouped.site.exact_counts = exact != nullptr && !grouped.estimated;
     sorted.push_back(std::move(grouped.site));
   }
   std::stable_sort(sorted.begin(), sorted.end(), [](const CallSite& a, const CallSite& b) {

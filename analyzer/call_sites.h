@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "caller_totals.h"
 #include "peak_analysis.h"
 #include "symbolizer.h"
 #include "trace_catalog.h"
@@ -34,6 +35,9 @@ struct CallSite {
   uint64_t bytes = 0;
   uint64_t allocations = 0;   // blocks
   double bytes_variance = 0;  // of the estimate `bytes` (sampled-only traces); 0 when exact
+  // Resolve with exact caller totals: `bytes` and `allocations` are all exact counts (no
+  // estimate from samples went into them).
+  bool exact_counts = false;
   // The heaviest contributing stack, innermost frame first: empty until FillStacks.
   std::vector<SourceFrame> stack;
   uint64_t stack_bytes = 0;
@@ -48,7 +52,20 @@ class CallSiteResolver {
 
   // Sites of the given per-stack usage, sorted by bytes (then allocations) descending; their
   // `stack`s are left empty.
-  std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage);
+  //
+  // `exact` (sampled-only traces; may be nullptr): images whose every allocation was counted
+  // by its caller's return address (caller_totals.h). In those images the exact count of each
+  // address whose own frames name a program frame (DirectSiteAt) goes to that frame's site,
+  // and the samples taken at such an address (first frame) only choose the site's heaviest
+  // stack; the calls from other addresses (made through runtime code: strdup, an out-of-line
+  // std:: template, libstdc++'s operator new) can only be placed by their samples, which
+  // stay estimates. A site is `exact_counts` when it got no estimate.
+  std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage,
+                                const ExactCallers* exact = nullptr);
+  // The site of the allocations made from `return_address`, when the frames at that address
+  // (inline frames included) hold a program frame: the frame FindSite would stop at for a stack
+  // that begins there. nullptr when all of them are runtime frames.
+  const SourceFrame* DirectSiteAt(ImageId image, uint64_t return_address);
   // Symbolizes the heaviest stack of a site that will be shown, or of each of these sites.
   void FillStack(CallSite* site);
   void FillStacks(std::vector<CallSite>* sites);
@@ -68,6 +85,8 @@ class CallSiteResolver {
 
  private:
   const SourceFrame& FindSite(ImageId image, StackId stack);
+  // In an image of `exact`, a stack whose first frame is a direct site's (DirectSiteAt).
+  bool CountedExactly(const ExactCallers* exact, ImageId image, StackId stack);
 
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;

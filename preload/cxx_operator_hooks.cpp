@@ -7,9 +7,11 @@
 // others do (jemalloc's aligned new calls aligned_alloc, its unsized delete calls free). So
 // each form finds out, at its first call, which case it is in: it calls its next definition
 // once, on a one-byte block, while the malloc hooks watch (heap_probe.h).
-// - The next definition reaches the malloc family: the form forwards with a tail call, so the
-//   program's stacks are what they were without this file (they start in the allocator's
-//   operator), and the malloc hooks record the call, once.
+// - The next definition reaches the malloc family: the form forwards (in sampled mode noting
+//   the program's return address first, for the caller tables: ForwardNew), the program's
+//   stacks are what they were without this file (they start in the allocator's
+//   operator; the shim's own frames are never reported), and the malloc hooks record the
+//   call, once.
 // - It does not: the form records the allocation (ALLOC kind 0, kind 5 for the aligned forms)
 //   or the free (FREE) itself.
 #include <dlfcn.h>
@@ -17,6 +19,7 @@
 #include <stdint.h>
 
 #include "heap_probe.h"
+#include "sampled_heap.h"
 #include "shim.h"
 
 namespace memwrap::shim {
@@ -98,6 +101,20 @@ Mode ProbeDelete(ReleaseBlock release, bool array, bool aligned) {
   return release_probe.saw_free() ? Mode::kForward : Mode::kRecord;
 }
 
+// Sampled mode: the malloc call inside the next definition is counted under the program's call
+// of this form (sampled_heap.h, t_new_caller). Only the outermost form sets it (libstdc++'s
+// operator new[] calls operator new through this file again). The shim is built without
+// exceptions: a bad_alloc thrown through here leaves it set, and the next allocation of the
+// thread is then counted under this caller (an allocation failed: rare, and still counted).
+template <class Forward>
+void* ForwardNew(Forward forward, uint64_t caller) {
+  if (!memwrap::shim::g_sampled || memwrap::shim::t_new_caller != 0) return forward();
+  memwrap::shim::t_new_caller = caller;
+  void* block = forward();
+  memwrap::shim::t_new_caller = 0;
+  return block;
+}
+
 void RecordNew(void* block, size_t size, AllocKind kind,
                const memwrap::shim::CallerContext& caller) {
   if (block != nullptr && Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
@@ -119,7 +136,10 @@ void RecordDelete(void* block) {
     if (next == nullptr) return nullptr;                                                          \
     Mode& mode = ModeOf<form>();                                                                  \
     if (mode == Mode::kUnknown) mode = ProbeNew([&] { return next PROBE_ARGS; }, array, aligned); \
-    if (mode != Mode::kRecord) return next ARGS;                                                  \
+    if (mode != Mode::kRecord) {                                                                  \
+      return ForwardNew([&] { return next ARGS; },                                                \
+                        reinterpret_cast<uint64_t>(__builtin_return_address(0)));                 \
+    }                                                                                             \
     void* block = next ARGS;                                                                      \
     RecordNew(block, size, kind, MEMWRAP_CALLER_CONTEXT());                                       \
     return block;                                                                                 \

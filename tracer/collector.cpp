@@ -20,6 +20,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "caller_tables.h"
 #include "heap_counters.h"
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
@@ -736,6 +737,10 @@ void Collector::AppendHeapCounters(Connection& connection, bool final) {
     for (const ThreadHeapCountersRecord& slot :
          ReadClaimedSlots(connection.mapping, connection.mapping_size, counters.ts_ns)) {
       AppendRecord(&connection.pending, slot);
+    }
+    for (const CallerTotalsRecord& caller :
+         ReadCallerTables(connection.mapping, connection.mapping_size, counters.ts_ns)) {
+      AppendRecord(&connection.pending, caller);
     }
   }
 }
