@@ -111,7 +111,7 @@ bool CallSiteResolver::CountedExactly(const ExactCallers* exact, ImageId image, 
   const auto addresses = catalog_.Stack(image, stack);
   if (!addresses) return false;
   // The shim counts a call of the runtime's operator new under the operator's caller
-  // (preload/cxx_operator_hooks.cpp, ForwardNew): the stack's frames in it are skipped here too.
+  // (preload/cxx_operator_hooks.cpp, NoteNewCaller): the stack's frames in it are skipped here too.
   for (uint64_t address : *addresses) {
     if (IsRuntimeModule(symbolizer_.ModuleOf(image, address)) &&
         symbolizer_.Symbolize(image, address).front().function.rfind("operator new", 0) == 0) {
