@@ -19,6 +19,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -58,8 +60,9 @@ class CallSiteResolver {
   // address whose own frames name a program frame (DirectSiteAt) goes to that frame's site,
   // and the samples taken at such an address (first frame) only choose the site's heaviest
   // stack; the calls from other addresses (made through runtime code: strdup, an out-of-line
-  // std:: template, libstdc++'s operator new) can only be placed by their samples, which
-  // stay estimates. A site is `exact_counts` when it got no estimate.
+  // std:: template, libstdc++'s own calls of operator new) can only be placed by their
+  // samples, which stay estimates, scaled so that those through one address add up to its
+  // exact counts (SampleRoles). A site is `exact_counts` when it got no estimate.
   std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage,
                                 const ExactCallers* exact = nullptr);
   // The site of the allocations made from `return_address`, when the frames at that address
@@ -83,10 +86,27 @@ class CallSiteResolver {
   // The innermost source frame of one stack; nullopt when no frames were recorded for it.
   std::optional<SourceFrame> InnermostFrame(ImageId image, StackId stack);
 
+  // How Resolve groups stacks into sites. Frames without a function name are told apart by module
+  // and address, so that unrelated unknown code is not lumped into one "??" site. The keys view
+  // strings the symbolizer keeps.
+  using SiteKey =
+      std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
+  struct Grouped {
+    CallSite site;
+    const SourceFrame* location = nullptr;  // of the last stack grouped here
+    bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
+    bool estimated = false;                 // some of its figures come from samples
+  };
+
  private:
   const SourceFrame& FindSite(ImageId image, StackId stack);
-  // In an image of `exact`, a stack whose first frame is a direct site's (DirectSiteAt).
-  bool CountedExactly(const ExactCallers* exact, ImageId image, StackId stack);
+  // The address the shim counted a stack's allocations under (its first frame outside the
+  // runtime's operator new); nullopt when the stack has no such frame.
+  std::optional<uint64_t> CallerAddress(ImageId image, StackId stack);
+  struct SampleRole;
+  std::map<std::pair<ImageId, StackId>, SampleRole> SampleRoles(
+      const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact);
+  void AddExactCounts(const ExactCallers& exact, std::map<SiteKey, Grouped>* sites);
 
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;
