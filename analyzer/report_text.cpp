@@ -235,7 +235,7 @@ void WriteTopSites(std::ostringstream& out, const Report& report) {
   const bool exact_callers = report.sampled.present &&
                              report.sampled.images_with_exact_callers == report.sampled.images &&
                              report.sampled.images != 0;
-  const char* estimated = exact_callers            ? ", EXACT counts unless marked ±"
+  const char* estimated = exact_callers            ? ", EXACT counts unless marked +-"
                           : report.sampled.present ? ", ESTIMATED from the samples"
                           : report.kept.present    ? ", of the kept allocations"
                                                    : "";

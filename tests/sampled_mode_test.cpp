@@ -107,6 +107,11 @@ TEST_F(SampledMode, SitesAreExactCounts) {
     // The site still shows a sampled stack.
     EXPECT_FALSE((*site)["stack"].empty()) << site->dump(1);
   }
+  // The text report says which figures are exact.
+  CommandResult text = RunProgram({kMemwrap, "report", dir_->File("sampled.mwt")});
+  EXPECT_NE(text.out.find("Most bytes allocated, EXACT counts unless marked +-:"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_F(SampledMode, CountsAndTotalsAreExactlyFullModes) {
