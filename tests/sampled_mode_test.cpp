@@ -293,12 +293,18 @@ SiteSum SumOfFunction(const json& sites, const std::string& function) {
 
 // Sites far below --sample-bytes, through every entry point, from several threads, and from
 // more call instructions than a thread's caller table holds: all reported with their exact
-// calls and bytes (tests/programs/caller_totals.cpp states the truth).
-TEST(SampledModeCallerTotals, SmallSitesAreCountedExactly) {
+// calls and bytes (tests/programs/caller_totals.cpp states the truth). Also when the process
+// dies of SIGKILL: the collector reads the tables from the ring after the process is gone.
+void ExpectCallerTotalsExact(const std::string& how) {
   ScratchDir dir;
-  const Recording recording =
-      Record(dir.File("callers.mwt"), {"--stacks=sampled"}, {MEMWRAP_CALLER_TOTALS});
-  ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
+  std::vector<std::string> program = {MEMWRAP_CALLER_TOTALS};
+  if (!how.empty()) program.push_back(how);
+  const Recording recording = Record(dir.File("callers.mwt"), {"--stacks=sampled"}, program);
+  if (how.empty()) {
+    ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
+  } else {
+    ASSERT_NE(recording.run.exit_code(), 0) << "the program was not killed";
+  }
   const json& report = recording.report;
   ASSERT_FALSE(report["sampled"].is_null()) << report.dump(1);
   EXPECT_EQ(report["sampled"]["sample_bytes"].get<uint64_t>(), 512u * 1024);
@@ -316,6 +322,14 @@ TEST(SampledModeCallerTotals, SmallSitesAreCountedExactly) {
     EXPECT_EQ(sum.bytes, truth.bytes) << truth.function;
     EXPECT_TRUE(sum.all_exact) << truth.function;
   }
+}
+
+TEST(SampledModeCallerTotals, SmallSitesAreCountedExactly) {
+  ExpectCallerTotalsExact("");
+}
+
+TEST(SampledModeCallerTotals, AKilledProcessLosesNoCount) {
+  ExpectCallerTotalsExact("kill");
 }
 
 TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {

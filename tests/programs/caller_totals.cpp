@@ -9,8 +9,11 @@
 // many_callers has more calling instructions than a thread's caller table holds (256), so its
 // counts survive evictions only if no eviction loses one. Each site keeps its calls on one
 // source line, so that it is one report site. Blocks are kept in static storage and freed.
+// `caller_totals kill` then dies of SIGKILL, so that nothing of the shim runs at its exit.
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 namespace {
@@ -57,7 +60,7 @@ __attribute__((noinline)) void with_new() { for (int i = 0; i < 5; ++i) Keep(i, 
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   three_small();
   FreeKept(3);
   with_calloc();
@@ -73,5 +76,6 @@ int main() {
   }
   with_new();
   for (int i = 0; i < 5; ++i) delete[] static_cast<char*>(g_kept[i]);
+  if (argc > 1 && strcmp(argv[1], "kill") == 0) raise(SIGKILL);
   return 0;
 }
