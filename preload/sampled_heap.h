@@ -102,8 +102,10 @@ bool UntrackSampledBlock(const void* block);
 
 // The fast path, inlined into the malloc and free hooks: an unsampled call on a thread that
 // owns a counter slot, whose live-heap change stays under the flush threshold, adds to its
-// slot and returns true, with no call out of the hook. Anything else (tracing off, a nested
-// call, the thread's first call, a sample, a flush, a sampled block's free) returns false
+// slot (and an allocation to its caller's entry in the thread's caller table) and returns
+// true, with no call out of the hook. Anything else (tracing off, a nested call, the thread's
+// first call, a sample, a flush, a caller without room in the table, a sampled block's free)
+// returns false
 // having changed nothing, and the hook takes the full path (RecordAlloc, RecordFree), which
 // does the same counting and more. The conditions are checked with the re-entrancy guard set,
 // so that a signal handler's allocation cannot interleave with the counts.
