@@ -1,6 +1,7 @@
 #include "analyzer/call_sites.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <tuple>
 
@@ -75,28 +76,110 @@ const SourceFrame& CallSiteResolver::FindSite(ImageId image, StackId stack) {
   return symbolizer_.Symbolize(image, addresses->front()).front();
 }
 
+const SourceFrame* CallSiteResolver::DirectSiteAt(ImageId image, uint64_t return_address) {
+  if (IsRuntimeModule(symbolizer_.ModuleOf(image, return_address))) return nullptr;
+  for (const SourceFrame& frame : symbolizer_.Symbolize(image, return_address)) {
+    if (!IsRuntimeFrame(frame)) return &frame;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// A site's key (CallSiteResolver::SiteKey).
+CallSiteResolver::SiteKey KeyOf(const SourceFrame& location) {
+  const bool unnamed = location.function == "??";
+  return {location.function, location.file, location.line,
+          unnamed ? std::string_view(location.module) : std::string_view(),
+          unnamed ? location.address : 0};
+}
+
+}  // namespace
+
+std::optional<uint64_t> CallSiteResolver::CallerAddress(ImageId image, StackId stack) {
+  const auto addresses = catalog_.Stack(image, stack);
+  if (!addresses) return std::nullopt;
+  // The shim counts a call of the runtime's operator new under the operator's caller
+  // (preload/cxx_operator_hooks.cpp, NoteNewCaller): the stack's frames in it are skipped too.
+  for (uint64_t address : *addresses) {
+    if (IsRuntimeModule(symbolizer_.ModuleOf(image, address)) &&
+        symbolizer_.Symbolize(image, address).front().function.rfind("operator new", 0) == 0) {
+      continue;
+    }
+    return address;
+  }
+  return std::nullopt;
+}
+
+// Where one stack's samples stand in an image with exact caller totals.
+struct CallSiteResolver::SampleRole {
+  bool direct = false;  // their calls are counted exactly at their site: they only show a stack
+  // Else, when their caller's address has totals: the factors that scale their estimates so
+  // that all the samples through that address add up to its exact totals (ratio estimation).
+  double bytes_factor = 1, blocks_factor = 1;
+};
+
+namespace {
+
+double Ratio(uint64_t exact, uint64_t estimated) {
+  return estimated != 0 ? double(exact) / double(estimated) : 1;
+}
+
+}  // namespace
+
+// Samples through runtime code are placed at their site by their stacks, but how much went
+// through each runtime address is known exactly: their estimates are scaled to it, which keeps
+// a site from being credited more than its caller's address ever allocated.
+std::map<std::pair<ImageId, StackId>, CallSiteResolver::SampleRole> CallSiteResolver::SampleRoles(
+    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact) {
+  std::map<std::pair<ImageId, StackId>, SampleRole> roles;
+  std::map<std::pair<ImageId, StackId>, std::pair<ImageId, uint64_t>> through;
+  std::map<std::pair<ImageId, uint64_t>, StackUsage> estimated;  // per (image, address)
+  for (const auto& [key, use] : usage) {
+    const auto image = exact.find(key.first);
+    if (image == exact.end()) continue;
+    const std::optional<uint64_t> address = CallerAddress(key.first, key.second);
+    if (!address) continue;
+    if (DirectSiteAt(key.first, *address) != nullptr) {
+      roles[key].direct = true;
+    } else if (image->second->by_address.count(*address) != 0) {
+      through[key] = {key.first, *address};
+      estimated[{key.first, *address}].bytes += use.bytes;
+      estimated[{key.first, *address}].blocks += use.blocks;
+    }
+  }
+  for (const auto& [key, caller] : through) {
+    const CallerCount& count = exact.at(caller.first)->by_address.at(caller.second);
+    const StackUsage& sum = estimated[caller];
+    roles[key].bytes_factor = Ratio(count.bytes, sum.bytes);
+    roles[key].blocks_factor = Ratio(count.calls, sum.blocks);
+  }
+  return roles;
+}
+
 std::vector<CallSite> CallSiteResolver::Resolve(
-    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage) {
-  // Frames without a function name are told apart by module and address, so that unrelated
-  // unknown code is not lumped into one "??" site. The keys view strings the symbolizer keeps.
-  struct Grouped {
-    CallSite site;
-    const SourceFrame* location = nullptr;  // of the last stack grouped here
-    bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
-  };
-  using Key = std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
-  std::map<Key, Grouped> sites;
+    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers* exact) {
+  std::map<SiteKey, Grouped> sites;
+  const auto roles = exact != nullptr ? SampleRoles(usage, *exact)
+                                      : std::map<std::pair<ImageId, StackId>, SampleRole>();
   for (const auto& [key, use] : usage) {
     const SourceFrame& location = SiteOf(key.first, key.second);
-    const bool unnamed = location.function == "??";
-    Grouped& grouped = sites[{location.function, location.file, location.line,
-                              unnamed ? std::string_view(location.module) : std::string_view(),
-                              unnamed ? location.address : 0}];
+    Grouped& grouped = sites[KeyOf(location)];
     grouped.location = &location;
     CallSite& site = grouped.site;
-    site.bytes += use.bytes;
-    site.allocations += use.blocks;
-    site.bytes_variance += use.bytes_variance;  // the samples are independent
+    const auto role = roles.find(key);
+    if (role == roles.end()) {
+      site.bytes += use.bytes;
+      site.allocations += use.blocks;
+      site.bytes_variance += use.bytes_variance;  // the samples are independent
+      grouped.estimated = true;
+    } else if (!role->second.direct) {
+      const SampleRole& scale = role->second;
+      site.bytes += uint64_t(std::llround(double(use.bytes) * scale.bytes_factor));
+      site.allocations += uint64_t(std::llround(double(use.blocks) * scale.blocks_factor));
+      site.bytes_variance += use.bytes_variance * scale.bytes_factor * scale.bytes_factor;
+      grouped.estimated = true;
+    }
     if (use.bytes > site.stack_bytes || !grouped.heaviest_has_frames) {
       site.stack_bytes = use.bytes;
       site.heaviest = key;
@@ -104,16 +187,33 @@ std::vector<CallSite> CallSiteResolver::Resolve(
       grouped.heaviest_has_frames = addresses && !addresses->empty();
     }
   }
+  if (exact != nullptr) AddExactCounts(*exact, &sites);
   std::vector<CallSite> sorted;
   sorted.reserve(sites.size());
   for (auto& [key, grouped] : sites) {
     grouped.site.location = *grouped.location;
+    grouped.site.exact_counts = exact != nullptr && !grouped.estimated;
     sorted.push_back(std::move(grouped.site));
   }
   std::stable_sort(sorted.begin(), sorted.end(), [](const CallSite& a, const CallSite& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.allocations > b.allocations;
   });
   return sorted;
+}
+
+// The exact counts of every address whose own frames name a program frame, to that site.
+void CallSiteResolver::AddExactCounts(const ExactCallers& exact,
+                                      std::map<SiteKey, Grouped>* sites) {
+  for (const auto& [image, totals] : exact) {
+    for (const auto& [address, count] : totals->by_address) {
+      const SourceFrame* location = DirectSiteAt(image, address);
+      if (location == nullptr) continue;  // placed by its samples (SampleRoles)
+      Grouped& grouped = (*sites)[KeyOf(*location)];
+      if (grouped.location == nullptr) grouped.location = location;
+      grouped.site.bytes += count.bytes;
+      grouped.site.allocations += count.calls;
+    }
+  }
 }
 
 void CallSiteResolver::FillStack(CallSite* site) {

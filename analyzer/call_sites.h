@@ -19,10 +19,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "analyzer/caller_totals.h"
 #include "analyzer/peak_analysis.h"
 #include "analyzer/trace_catalog.h"
 #include "symbols/symbolizer.h"
@@ -34,6 +37,9 @@ struct CallSite {
   uint64_t bytes = 0;
   uint64_t allocations = 0;   // blocks
   double bytes_variance = 0;  // of the estimate `bytes` (sampled-only traces); 0 when exact
+  // Resolve with exact caller totals: `bytes` and `allocations` are all exact counts (no
+  // estimate from samples went into them).
+  bool exact_counts = false;
   // The heaviest contributing stack, innermost frame first: empty until FillStacks.
   std::vector<SourceFrame> stack;
   uint64_t stack_bytes = 0;
@@ -48,7 +54,21 @@ class CallSiteResolver {
 
   // Sites of the given per-stack usage, sorted by bytes (then allocations) descending; their
   // `stack`s are left empty.
-  std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage);
+  //
+  // `exact` (sampled-only traces; may be nullptr): images whose every allocation was counted
+  // by its caller's return address (caller_totals.h). In those images the exact count of each
+  // address whose own frames name a program frame (DirectSiteAt) goes to that frame's site,
+  // and the samples taken at such an address (first frame) only choose the site's heaviest
+  // stack; the calls from other addresses (made through runtime code: strdup, an out-of-line
+  // std:: template, libstdc++'s own calls of operator new) can only be placed by their
+  // samples, which stay estimates, scaled so that those through one address add up to its
+  // exact counts (SampleRoles). A site is `exact_counts` when it got no estimate.
+  std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage,
+                                const ExactCallers* exact = nullptr);
+  // The site of the allocations made from `return_address`, when the frames at that address
+  // (inline frames included) hold a program frame: the frame FindSite would stop at for a stack
+  // that begins there. nullptr when all of them are runtime frames.
+  const SourceFrame* DirectSiteAt(ImageId image, uint64_t return_address);
   // Symbolizes the heaviest stack of a site that will be shown, or of each of these sites.
   void FillStack(CallSite* site);
   void FillStacks(std::vector<CallSite>* sites);
@@ -66,8 +86,27 @@ class CallSiteResolver {
   // The innermost source frame of one stack; nullopt when no frames were recorded for it.
   std::optional<SourceFrame> InnermostFrame(ImageId image, StackId stack);
 
+  // How Resolve groups stacks into sites. Frames without a function name are told apart by module
+  // and address, so that unrelated unknown code is not lumped into one "??" site. The keys view
+  // strings the symbolizer keeps.
+  using SiteKey =
+      std::tuple<std::string_view, std::string_view, uint32_t, std::string_view, uint64_t>;
+  struct Grouped {
+    CallSite site;
+    const SourceFrame* location = nullptr;  // of the last stack grouped here
+    bool heaviest_has_frames = false;       // a stack without frames is kept only until one with
+    bool estimated = false;                 // some of its figures come from samples
+  };
+
  private:
   const SourceFrame& FindSite(ImageId image, StackId stack);
+  // The address the shim counted a stack's allocations under (its first frame outside the
+  // runtime's operator new); nullopt when the stack has no such frame.
+  std::optional<uint64_t> CallerAddress(ImageId image, StackId stack);
+  struct SampleRole;
+  std::map<std::pair<ImageId, StackId>, SampleRole> SampleRoles(
+      const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact);
+  void AddExactCounts(const ExactCallers& exact, std::map<SiteKey, Grouped>* sites);
 
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;

@@ -85,10 +85,20 @@ bool Suppressed(const std::vector<SourceFrame>& frames, const std::vector<std::s
   return false;
 }
 
-// Every site with a nonzero `count`, by that count (descending); stacks not filled.
+// The images of a sampled-only trace whose caller totals are exact (caller_totals.h).
+ExactCallers ExactCallersOf(const TraceCatalog& catalog) {
+  ExactCallers exact;
+  for (const ProcessImage& image : catalog.images()) {
+    if (image.CallerTotalsExact()) exact[image.id] = &image.caller_totals;
+  }
+  return exact;
+}
+
+// Every site with a nonzero `count`, by that count (descending); stacks not filled. `exact`:
+// sampled-only traces' exact caller totals (weighed is then true), else nullptr.
 std::vector<SiteCount> SitesByCount(
     CallSiteResolver* resolver, const std::map<std::pair<ImageId, StackId>, StackTotals>& totals,
-    uint64_t StackTotals::*count, bool weighed) {
+    uint64_t StackTotals::*count, bool weighed, const ExactCallers* exact = nullptr) {
   std::map<std::pair<ImageId, StackId>, StackUsage> usage;
   for (const auto& [key, total] : totals) {
     if (total.*count == 0) continue;
@@ -100,11 +110,12 @@ std::vector<SiteCount> SitesByCount(
     }
   }
   std::vector<SiteCount> sites;
-  for (CallSite& site : resolver->Resolve(usage)) {
+  for (CallSite& site : resolver->Resolve(usage, exact)) {
     SiteCount entry;
     entry.allocations = site.allocations;
     entry.bytes = site.bytes;
     entry.bytes_variance = site.bytes_variance;
+    if (exact != nullptr) entry.exact_counts = site.exact_counts;
     entry.site = std::move(site);
     sites.push_back(std::move(entry));
   }
@@ -144,8 +155,10 @@ void AddWholeRunSections(const HeapAnalysis& analysis, const ReportOptions& opti
         SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::temporary, false);
     KeepTop(resolver, options.top, &report->temporary_sites);
   }
-  std::vector<SiteCount> by_calls = SitesByCount(resolver, analysis.stats.by_stack(),
-                                                 &StackTotals::allocations, analysis.sampled_only);
+  const ExactCallers exact = ExactCallersOf(analysis.catalog);
+  std::vector<SiteCount> by_calls =
+      SitesByCount(resolver, analysis.stats.by_stack(), &StackTotals::allocations,
+                   analysis.sampled_only, analysis.sampled_only ? &exact : nullptr);
   // By bytes: the same sites, sorted by bytes allocated (equal bytes: by calls).
   std::vector<SiteCount> by_bytes = by_calls;
   std::stable_sort(by_bytes.begin(), by_bytes.end(),
@@ -252,6 +265,8 @@ void ApplySampledCounters(const HeapAnalysis& analysis, Report* report,
     if (!image.heap_counters) continue;
     const HeapCountersRecord& counters = *image.heap_counters;
     sampled.final &= (counters.h.flags & kHeapCountersFinal) != 0;
+    ++sampled.images;
+    if (image.CallerTotalsExact()) ++sampled.images_with_exact_callers;
     sampled.allocations += counters.alloc_count;
     sampled.bytes_allocated += counters.alloc_bytes;
     sampled.usable_bytes_allocated += counters.alloc_usable_bytes;

@@ -42,6 +42,9 @@ struct SiteCount {
   uint64_t allocations = 0;   // calls (or temporary allocations, for temporary_sites)
   uint64_t bytes = 0;         // bytes allocated by those calls
   double bytes_variance = 0;  // sampled-only traces: of the estimate `bytes`; 0 when exact
+  // Sampled-only traces: true when `allocations` and `bytes` are exact counts (caller totals,
+  // analyzer/caller_totals.h), false when samples were weighed into them; unset elsewhere.
+  std::optional<bool> exact_counts;
 };
 
 // A trace recorded with --stacks=sampled from format 1.4 on holds only the sampled
@@ -66,6 +69,10 @@ struct SampledHeap {
   uint64_t sample_bytes = 0;
   uint64_t samples = 0;            // sampled allocations in the trace
   uint64_t samples_untracked = 0;  // samples the shim could not keep (its set was full)
+  // Images whose caller totals add up to their counters (format 1.7 on), and all images with
+  // heap counters: when equal and not 0, every allocation's caller was counted exactly.
+  uint64_t images_with_exact_callers = 0;
+  uint64_t images = 0;
 };
 
 // A trace recorded with --keep-stacks-if (format 1.5) holds only the allocations the expression

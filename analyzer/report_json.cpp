@@ -45,6 +45,7 @@ json SiteCountJson(const SiteCount& count, const char* calls_key) {
   if (count.bytes_variance > 0) {
     out["bytes_allocated_standard_error"] = std::llround(std::sqrt(count.bytes_variance));
   }
+  if (count.exact_counts) out["exact_counts"] = *count.exact_counts;
   return out;
 }
 
@@ -165,7 +166,9 @@ void AddSampledFigures(const SampledHeap& sampled, json& out) {
                     {"peak_bound_bytes", sampled.peak_bound_bytes},
                     {"threads", sampled.threads},
                     {"flush_bytes", sampled.flush_bytes},
-                    {"final", sampled.final}};
+                    {"final", sampled.final},
+                    {"caller_counts_exact",
+                     sampled.images != 0 && sampled.images_with_exact_callers == sampled.images}};
 }
 
 // --keep-stacks-if traces (report.h, KeptHeap): the totals and peak above count every event;

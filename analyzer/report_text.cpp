@@ -230,9 +230,15 @@ void WriteTemporaries(std::ostringstream& out, const Report& report) {
 
 // The call sites that allocated most often and most bytes.
 void WriteTopSites(std::ostringstream& out, const Report& report) {
-  const char* estimated = report.sampled.present ? ", ESTIMATED from the samples"
-                          : report.kept.present  ? ", of the kept allocations"
-                                                 : "";
+  // Sampled traces with exact caller counts: sites whose figures are estimates are marked one
+  // by one (" ± standard error", or "~" without variance) instead of the whole section.
+  const bool exact_callers = report.sampled.present &&
+                             report.sampled.images_with_exact_callers == report.sampled.images &&
+                             report.sampled.images != 0;
+  const char* estimated = exact_callers            ? ", EXACT counts unless marked +-"
+                          : report.sampled.present ? ", ESTIMATED from the samples"
+                          : report.kept.present    ? ", of the kept allocations"
+                                                   : "";
   out << "Most allocations (calls)" << estimated << ":\n";
   for (size_t i = 0; i < report.top_sites_by_calls.size(); ++i) {
     const SiteCount& count = report.top_sites_by_calls[i];

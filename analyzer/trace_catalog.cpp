@@ -100,20 +100,11 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
       (lost->unit == uint32_t(LostUnit::kBytes) ? lost_bytes_ : lost_records_) += lost->count;
       return;
     }
-    case RecordType::kHeapCounters: {
-      HeapCountersRecord counters;
-      ImageId image = CurrentImage(pid);
-      if (image == 0 || !record.Copy(&counters)) return;
-      images_[image - 1].heap_counters = counters;  // the latest reading holds the others
+    case RecordType::kHeapCounters:
+    case RecordType::kThreadHeapCounters:
+    case RecordType::kCallerTotals:
+      AddSampledCounts(pid, record);
       return;
-    }
-    case RecordType::kThreadHeapCounters: {
-      ThreadHeapCountersRecord counters;
-      ImageId image = CurrentImage(pid);
-      if (image == 0 || !record.Copy(&counters)) return;
-      images_[image - 1].thread_counters.push_back(counters);
-      return;
-    }
     case RecordType::kShimNotice: {
       const auto* notice = record.As<ShimNoticeRecord>();
       ImageId image = CurrentImage(pid);
@@ -124,6 +115,23 @@ void TraceCatalog::AddRecord(uint32_t pid, const RecordView& record) {
     }
     default:
       return;
+  }
+}
+
+// Sampled mode's exact figures, kept with the image they describe.
+void TraceCatalog::AddSampledCounts(uint32_t pid, const RecordView& record) {
+  const ImageId image = CurrentImage(pid);
+  if (image == 0) return;
+  ProcessImage& into = images_[image - 1];
+  if (HeapCountersRecord counters;
+      record.type == RecordType::kHeapCounters && record.Copy(&counters)) {
+    into.heap_counters = counters;  // the latest reading holds the others
+  } else if (ThreadHeapCountersRecord thread;
+             record.type == RecordType::kThreadHeapCounters && record.Copy(&thread)) {
+    into.thread_counters.push_back(thread);
+  } else if (CallerTotalsRecord caller;
+             record.type == RecordType::kCallerTotals && record.Copy(&caller)) {
+    into.caller_totals.Add(caller.address, caller.calls, caller.bytes);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/caller_totals.h"
 #include "analyzer/stack_store.h"
 #include "memwrap/records.h"
 #include "replay/image_id.h"
@@ -35,6 +36,17 @@ struct ProcessImage {
   std::optional<HeapCountersRecord> heap_counters;
   // Sampled mode (format 1.6 on): THREAD_HEAP_COUNTERS records, in trace order.
   std::vector<ThreadHeapCountersRecord> thread_counters;
+  // Sampled mode (format 1.7 on): CALLER_TOTALS records, summed.
+  ImageCallerTotals caller_totals;
+
+  // The caller totals are exact (caller_totals.h): they add up to the final counters.
+  bool CallerTotalsExact() const {
+    return heap_counters && (heap_counters->h.flags & kHeapCountersFinal) != 0 &&
+           (heap_counters->h.flags & kHeapCountersCounted) == 0 &&
+           caller_totals.sum.calls == heap_counters->alloc_count &&
+           caller_totals.sum.bytes == heap_counters->alloc_bytes &&
+           !caller_totals.by_address.empty();
+  }
 
   // argv joined by spaces (the executable's path when argv is unknown).
   std::string Command() const {
@@ -89,6 +101,7 @@ class TraceCatalog {
   uint64_t last_ts_ns() const { return last_ts_ns_; }
 
  private:
+  void AddSampledCounts(uint32_t pid, const RecordView& record);
   void AddRecord(uint32_t pid, const RecordView& record);
   std::vector<ProcessImage> images_;
   std::map<uint32_t, ImageId> current_image_;

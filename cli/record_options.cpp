@@ -25,7 +25,8 @@ void RecordOptions::AddTo(po::options_description* options) {
       "call stacks: full = every allocation's; none = none (counts and totals only); sampled = "
       "record only a Poisson sample of the allocations by bytes (see --sample-bytes) and their "
       "frees, for always-on use: counts and totals stay exact, the heap peak is exact within a "
-      "stated bound, the bytes per call site are estimates with a standard error")(
+      "stated bound, calls and bytes allocated per call site are exact counts, what a site "
+      "holds at the peak or at the end an estimate with a standard error")(
       "stack-depth",
       po::value<uint32_t>(&stack_depth)->value_name("N")->default_value(kDefaultStackDepth),
       "frames kept per stack, 1 to 256")(

@@ -7,9 +7,10 @@
 // others do (jemalloc's aligned new calls aligned_alloc, its unsized delete calls free). So
 // each form finds out, at its first call, which case it is in: it calls its next definition
 // once, on a one-byte block, while the malloc hooks watch (heap_probe.h).
-// - The next definition reaches the malloc family: the form forwards with a tail call, so the
-//   program's stacks are what they were without this file (they start in the allocator's
-//   operator), and the malloc hooks record the call, once.
+// - The next definition reaches the malloc family: the form forwards with a tail call (in
+//   sampled mode noting the program's return address first, for the caller tables:
+//   NoteNewCaller), so the program's stacks are what they were without this file (they start
+//   in the allocator's operator), and the malloc hooks record the call, once.
 // - It does not: the form records the allocation (ALLOC kind 0, kind 5 for the aligned forms)
 //   or the free (FREE) itself.
 #include <dlfcn.h>
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include "preload/heap_probe.h"
+#include "preload/sampled_heap.h"
 #include "preload/shim.h"
 
 namespace memwrap::shim {
@@ -98,6 +100,21 @@ Mode ProbeDelete(ReleaseBlock release, bool array, bool aligned) {
   return release_probe.saw_free() ? Mode::kForward : Mode::kRecord;
 }
 
+// Sampled mode: the malloc call inside the next definition is counted under the program's call
+// of this form (sampled_heap.h, t_new_caller), which the malloc hooks take. Only the outermost
+// form sets it (libstdc++'s operator new[] may call operator new through this file again). It
+// is set before a tail call, so that the program's stacks keep no frame of this file: a call
+// that fails (bad_alloc, or the nothrow forms' null) leaves it set, and the thread's next
+// allocation is then counted under this caller (still counted, at the wrong address), as is an
+// allocation a signal handler makes between here and the malloc call. Not while an outer form
+// probes its next definition: the probe's malloc is not counted and would not take it.
+inline void NoteNewCaller(uint64_t caller) {
+  if (memwrap::shim::g_sampled && memwrap::shim::t_new_caller == 0 &&
+      memwrap::shim::t_probing == 0) {
+    memwrap::shim::t_new_caller = caller;
+  }
+}
+
 void RecordNew(void* block, size_t size, AllocKind kind,
                const memwrap::shim::CallerContext& caller) {
   if (block != nullptr && Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
@@ -119,7 +136,10 @@ void RecordDelete(void* block) {
     if (next == nullptr) return nullptr;                                                          \
     Mode& mode = ModeOf<form>();                                                                  \
     if (mode == Mode::kUnknown) mode = ProbeNew([&] { return next PROBE_ARGS; }, array, aligned); \
-    if (mode != Mode::kRecord) return next ARGS;                                                  \
+    if (mode != Mode::kRecord) {                                                                  \
+      NoteNewCaller(reinterpret_cast<uint64_t>(__builtin_return_address(0)));                     \
+      return next ARGS;                                                                           \
+    }                                                                                             \
     void* block = next ARGS;                                                                      \
     RecordNew(block, size, kind, MEMWRAP_CALLER_CONTEXT());                                       \
     return block;                                                                                 \

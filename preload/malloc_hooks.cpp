@@ -21,8 +21,10 @@ namespace {
 
 inline void Allocated(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
   if (block == nullptr || memwrap::shim::IsProbeAllocation()) return;
-  if (memwrap::shim::CountUnsampledAllocation(block, size)) return;
-  if (Active()) memwrap::shim::RecordAlloc(block, size, kind, caller);
+  // Sampled mode counts a forwarded operator new under its own caller (sampled_heap.h).
+  const uint64_t key = memwrap::shim::TakeCallerKey(caller.return_address);
+  if (memwrap::shim::CountUnsampledAllocation(block, size, key)) return;
+  if (Active()) memwrap::shim::RecordAlloc(block, size, kind, caller, key);
 }
 
 // realloc and reallocarray: the old block leaves the live set before the call (another thread
@@ -38,7 +40,10 @@ void* Reallocate(void* old_block, size_t size, AllocKind kind, const CallerConte
     return nullptr;
   }
   void* block = nullptr;
-  if (memwrap::shim::ReallocUnsampled(old_block, size, Real().realloc, &block)) return block;
+  if (memwrap::shim::ReallocUnsampled(old_block, size, caller.return_address, Real().realloc,
+                                      &block)) {
+    return block;
+  }
   const bool traced = Active();
   if (traced) memwrap::shim::RecordReallocBegin(old_block);
   block = Real().realloc(old_block, size);

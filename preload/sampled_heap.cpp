@@ -10,13 +10,15 @@ namespace memwrap::shim {
 bool g_sampled = false;
 __thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
 __thread HeapCounterSlot* t_slot __attribute__((tls_model("initial-exec")));
+__thread CallerTotalsEntry* t_caller_table __attribute__((tls_model("initial-exec")));
+__thread uint64_t t_new_caller __attribute__((tls_model("initial-exec")));
 std::atomic<uint8_t>* g_bucket_counts = nullptr;
 
 namespace {
 
 HeapCounterArea* g_area = nullptr;
-uint32_t (*g_tid)() = nullptr;
-bool (*g_publish_thread_counters)(ThreadHeapCountersRecord*) = nullptr;
+CallerTotalsEntry* g_caller_tables = nullptr;
+SampledHeapOutput g_output{};
 // The slot's sums when this thread claimed it: its own figures are the sums less these.
 struct SlotBaseline {
   uint64_t alloc_count, alloc_bytes, alloc_usable_bytes, free_count, free_usable_bytes,
@@ -66,7 +68,7 @@ void ReportOwnCounts(HeapCounterSlot* slot) {
   record.free_count = Sum(slot->free_count) - t_baseline.free_count;
   record.free_usable_bytes = Sum(slot->free_usable_bytes) - t_baseline.free_usable_bytes;
   record.realloc_releases = Sum(slot->realloc_releases) - t_baseline.realloc_releases;
-  g_publish_thread_counters(&record);
+  g_output.publish_thread_counters(&record);
 }
 
 // The thread is exiting (its key destructor): its pending change goes to the total and its
@@ -78,6 +80,7 @@ void ReleaseSlot(void* slot_pointer) {
   if (pending != 0) FlushLive(pending);
   ReportOwnCounts(slot);
   t_slot = nullptr;
+  t_caller_table = nullptr;
   g_area->threads.fetch_sub(1, std::memory_order_relaxed);
   slot->owner.store(0, std::memory_order_release);
 }
@@ -86,7 +89,7 @@ void ReleaseSlot(void* slot_pointer) {
 // are taken.
 HeapCounterSlot* Slot() {
   if (t_slot != nullptr) return t_slot;
-  const uint32_t tid = g_tid();
+  const uint32_t tid = g_output.tid();
   for (uint64_t i = 0; i < kHeapCounterSlots; ++i) {
     HeapCounterSlot* slot = &g_area->slots[i];
     uint32_t free_owner = 0;
@@ -102,6 +105,7 @@ HeapCounterSlot* Slot() {
                   Sum(slot->alloc_usable_bytes), Sum(slot->free_count),
                   Sum(slot->free_usable_bytes),  Sum(slot->realloc_releases)};
     t_slot = slot;
+    t_caller_table = g_caller_tables + i * kCallerTableEntries;
     pthread_setspecific(g_exit_key, slot);
     return slot;
   }
@@ -130,12 +134,40 @@ void ChangeLive(HeapCounterSlot* slot, int64_t change, bool shared) {
   FlushLive(pending);
 }
 
+void PublishCallerTotals(uint64_t caller, uint64_t calls, uint64_t bytes) {
+  CallerTotalsRecord record{};
+  record.h = {sizeof(record), uint16_t(RecordType::kCallerTotals), 0};
+  record.address = caller;
+  record.calls = calls;
+  record.bytes = bytes;
+  g_output.publish_caller_totals(&record);
+}
+
+// The full path's count of one call from `caller`: into the thread's table, after evicting an
+// entry (caller_table.h) if the caller found no room; a thread without a table (the overflow
+// slot's) sends the call itself.
+void CountCaller(CallerTotalsEntry* table, uint64_t caller, uint64_t bytes) {
+  if (table == nullptr) {
+    PublishCallerTotals(caller, 1, bytes);
+    return;
+  }
+  CallerTotalsEntry* entry = FindCallerEntry(table, caller);
+  if (entry == nullptr) {
+    entry = EvictionVictim(table, caller);
+    // Sent before the entry is reused: its figures are in the ring or in the table, always.
+    PublishCallerTotals(entry->address.load(std::memory_order_relaxed),
+                        entry->calls.load(std::memory_order_relaxed),
+                        entry->bytes.load(std::memory_order_relaxed));
+    ClearCallerEntry(entry);
+  }
+  AddToCallerEntry(entry, caller, bytes);
+}
+
 }  // namespace
 
-bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)(),
-                     bool (*publish_thread_counters)(ThreadHeapCountersRecord*)) {
-  g_tid = tid;
-  g_publish_thread_counters = publish_thread_counters;
+bool InitSampledHeap(HeapCounterArea* area, CallerTotalsEntry* caller_tables, uint64_t sample_bytes,
+                     const SampledHeapOutput& output) {
+  g_output = output;
   if (g_set == nullptr) {
     void* mapped = MapShimMemory(kSetAndCountsBytes);
     if (mapped == nullptr) return false;
@@ -149,17 +181,20 @@ bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*ti
   area->flush_bytes = kSampledFlushBytes;
   area->sample_bytes = sample_bytes;
   g_area = area;
+  g_caller_tables = caller_tables;
   return true;
 }
 
 void ResetSampledHeapAfterFork() {
   t_slot = nullptr;
+  t_caller_table = nullptr;
   if (g_set != nullptr) memset(static_cast<void*>(g_set), 0, kSetAndCountsBytes);
 }
 
-void CountAllocation(uint64_t requested, uint64_t usable) {
+void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller) {
   HeapCounterSlot* slot = Slot();
   const bool shared = slot == &g_area->overflow;
+  CountCaller(shared ? nullptr : t_caller_table, caller, requested);
   Add(&slot->alloc_count, 1, shared);
   Add(&slot->alloc_bytes, requested, shared);
   Add(&slot->alloc_usable_bytes, usable, shared);

@@ -1,8 +1,10 @@
 // Sampled mode's bookkeeping (--stacks=sampled): exact per-thread heap counters kept in the
-// ring's counter area (memwrap/ring.h, HeapCounterArea), and the set of sampled blocks that
-// tells a free of a sampled block (recorded) from any other free (only counted).
+// ring's counter area (memwrap/ring.h, HeapCounterArea), exact per-caller allocation counts in
+// the thread's caller table beside it (ring.h, CallerTotalsEntry), and the set of sampled
+// blocks that tells a free of a sampled block (recorded) from any other free (only counted).
 //
-// Unsampled calls touch only the calling thread's counter slot and its sampler state: no
+// Unsampled calls touch only the calling thread's counter slot, its caller table (one hashed
+// entry, rarely a few more) and its sampler state: no
 // system call, no lock, no lock-prefixed instruction except when the thread's live-heap change
 // passes the flush threshold.
 #pragma once
@@ -14,6 +16,7 @@
 
 #include "memwrap/records.h"
 #include "memwrap/ring.h"
+#include "preload/caller_table.h"
 #include "preload/shim.h"
 #include "preload/usable_size.h"
 
@@ -25,6 +28,25 @@ extern bool g_sampled;
 extern __thread int64_t t_bytes_until_sample __attribute__((tls_model("initial-exec")));
 // The calling thread's counter slot once it claimed one (never the shared overflow slot).
 extern __thread HeapCounterSlot* t_slot __attribute__((tls_model("initial-exec")));
+// That slot's caller table (memwrap/ring.h, CallerTotalsEntry): set and cleared with t_slot.
+extern __thread CallerTotalsEntry* t_caller_table __attribute__((tls_model("initial-exec")));
+// Sampled mode: the program's return address into the outermost interposed operator new that
+// forwarded to an operator new which calls malloc (libstdc++'s), until the malloc hooks take
+// it; 0 otherwise. The caller tables then count `new T` under the program's call instruction,
+// as the report's sites do (they skip the allocator's operator), and not all under the one
+// call to malloc inside libstdc++.
+extern __thread uint64_t t_new_caller __attribute__((tls_model("initial-exec")));
+
+// The key of an allocation in the caller tables: the forwarding operator new's caller if one is
+// pending (it is taken: an allocation the operator makes after its block, if any, is its own),
+// else the hook's caller.
+inline uint64_t TakeCallerKey(uint64_t return_address) {
+  const uint64_t pending = t_new_caller;
+  if (pending == 0) return return_address;
+  t_new_caller = 0;
+  return pending;
+}
+
 // How many entries each bucket of the sampled-block set holds. Nearly every free is of an
 // unsampled block and finds its bucket's count 0 here without reading the bucket: the counts
 // take 8 KiB, which stay in the cache, where the buckets take 512 KiB, and a free of a block
@@ -43,20 +65,32 @@ inline size_t SampledBucketOf(const void* block) {
 // the peak is then known within threads x kSampledFlushBytes.
 inline constexpr uint32_t kSampledFlushBytes = 64 * 1024;
 
-// Sets up the counter area of a fresh ring and, the first time, the sampled-block set.
+// Where sampled mode's figures go besides the ring's counter area: the records a thread sends
+// itself (each callback timestamps and publishes its record).
+struct SampledHeapOutput {
+  // The calling thread's id, cached (the shim's: no system call once a thread prepared for
+  // seccomp).
+  uint32_t (*tid)();
+  // A thread's own figures when it leaves its slot.
+  bool (*publish_thread_counters)(ThreadHeapCountersRecord*);
+  // A caller's figures that leave its table (an eviction), or one call of a thread without a
+  // table.
+  bool (*publish_caller_totals)(CallerTotalsRecord*);
+};
+
+// Sets up the counter area and the caller tables (kHeapCounterSlots x kCallerTableEntries, in
+// the ring: memwrap/ring.h) of a fresh ring and, the first time, the sampled-block set.
 // False when the set cannot be mapped (the shim then runs untraced).
-// `tid`: the calling thread's id, cached (the shim's: no system call once a thread prepared
-// for seccomp). `publish_thread_counters`: sends a thread's own figures when it leaves its
-// slot (timestamps and publishes the record).
-bool InitSampledHeap(HeapCounterArea* area, uint64_t sample_bytes, uint32_t (*tid)(),
-                     bool (*publish_thread_counters)(ThreadHeapCountersRecord*));
+bool InitSampledHeap(HeapCounterArea* area, CallerTotalsEntry* caller_tables, uint64_t sample_bytes,
+                     const SampledHeapOutput& output);
 
 // After fork, in the child: the calling thread's slot belongs to the parent's ring, and the
 // parent's sampled blocks are not this process's samples.
 void ResetSampledHeapAfterFork();
 
-// Counters. `usable`: the allocator's usable size of the block (malloc_usable_size).
-void CountAllocation(uint64_t requested, uint64_t usable);
+// Counters. `usable`: the allocator's usable size of the block (malloc_usable_size);
+// `caller`: the return address into the allocating function's caller (the caller table's key).
+void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller);
 // `by_realloc`: the release of a realloc's old block (counted apart from free() calls too).
 void CountRelease(uint64_t usable, bool by_realloc);
 
@@ -68,8 +102,10 @@ bool UntrackSampledBlock(const void* block);
 
 // The fast path, inlined into the malloc and free hooks: an unsampled call on a thread that
 // owns a counter slot, whose live-heap change stays under the flush threshold, adds to its
-// slot and returns true, with no call out of the hook. Anything else (tracing off, a nested
-// call, the thread's first call, a sample, a flush, a sampled block's free) returns false
+// slot (and an allocation to its caller's entry in the thread's caller table) and returns
+// true, with no call out of the hook. Anything else (tracing off, a nested call, the thread's
+// first call, a sample, a flush, a caller without room in the table, a sampled block's free)
+// returns false
 // having changed nothing, and the hook takes the full path (RecordAlloc, RecordFree), which
 // does the same counting and more. The conditions are checked with the re-entrancy guard set,
 // so that a signal handler's allocation cannot interleave with the counts.
@@ -78,13 +114,7 @@ inline bool SampledFastPathOpen() {
          g_state.load(std::memory_order_relaxed) == int(State::kActive);
 }
 
-// A single writer's add: a plain read and write, no lock prefix (memwrap/ring.h).
-template <class T>
-inline void AddToOwnSlot(std::atomic<T>* counter, T amount) {
-  counter->store(counter->load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
-}
-
-inline bool CountUnsampledAllocation(void* block, size_t size) {
+inline bool CountUnsampledAllocation(void* block, size_t size, uint64_t caller) {
   if (!SampledFastPathOpen()) return false;
   t_in_hook = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -92,9 +122,12 @@ inline bool CountUnsampledAllocation(void* block, size_t size) {
   const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
   const uint64_t usable = UsableSizeOfNew(block, size);
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
-  const bool counted = bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes);
+  CallerTotalsEntry* entry = FindCallerEntry(t_caller_table, caller);
+  const bool counted =
+      bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) && entry != nullptr;
   if (counted) {
     t_bytes_until_sample = bytes_left;
+    AddToCallerEntry(entry, caller, size);
     AddToOwnSlot<uint64_t>(&slot->alloc_count, 1);
     AddToOwnSlot<uint64_t>(&slot->alloc_bytes, size);
     AddToOwnSlot<uint64_t>(&slot->alloc_usable_bytes, usable);
@@ -133,7 +166,8 @@ inline bool CountUnsampledFree(void* block) {
 // when the full path must run: tracing off, a nested call, the old block possibly a sample,
 // or the new one due to be.
 template <class Reallocate>
-inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate, void** result) {
+inline bool ReallocUnsampled(void* old_block, size_t size, uint64_t caller, Reallocate reallocate,
+                             void** result) {
   if (!SampledFastPathOpen()) return false;
   if (g_bucket_counts[SampledBucketOf(old_block)].load(std::memory_order_relaxed) != 0) {
     return false;
@@ -149,7 +183,7 @@ inline bool ReallocUnsampled(void* old_block, size_t size, Reallocate reallocate
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
   if (block != nullptr || size == 0) CountRelease(old_usable, /*by_realloc=*/true);
-  if (block != nullptr) CountAllocation(size, UsableSizeOfNew(block, size));
+  if (block != nullptr) CountAllocation(size, UsableSizeOfNew(block, size), caller);
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_in_hook = 0;
   return true;

@@ -243,6 +243,14 @@ bool PublishThreadCounters(ThreadHeapCountersRecord* record) {
   return PublishReliably(record, sizeof(*record));
 }
 
+// Sampled mode: a caller's figures evicted from its thread's table (sampled_heap.h). Reliably:
+// the per-caller figures must add up to the counters' (records.h, CallerTotalsRecord).
+bool PublishCallerTotals(CallerTotalsRecord* record) {
+  if (g_state.load(std::memory_order_relaxed) != int(State::kActive)) return false;
+  record->ts_ns = NowNs();
+  return PublishReliably(record, sizeof(*record));
+}
+
 // Re-entrancy guard: allocations made while a hook runs on this thread (by libunwind, or by a
 // signal handler that interrupted the hook) pass through unrecorded and are counted.
 class HookScope {
@@ -351,7 +359,8 @@ bool Connect() {
   const uint32_t thread_rings = per_thread ? kDefaultThreadRings : 0;
   const uint64_t thread_ring_capacity =
       per_thread ? ThreadRingCapacityFor(g_settings.ring_capacity) : 0;
-  g_ring_bytes = RingMappingBytes(g_settings.ring_capacity, thread_rings, thread_ring_capacity);
+  g_ring_bytes =
+      RingMappingBytes(g_settings.ring_capacity, thread_rings, thread_ring_capacity, g_sampled);
   int ring_fd = int(syscall(SYS_memfd_create, "memwrap-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   // Sealed at its size: the collector maps it too, and a ring that could shrink under it
   // would make its reads fault (SIGBUS). The collector refuses an unsealed ring.
@@ -373,10 +382,15 @@ bool Connect() {
   g_ring_header = reinterpret_cast<RingHeader*>(mapped);
   InitRingWithThreadRings(g_ring_header, g_settings.ring_capacity, thread_rings,
                           thread_ring_capacity);
+  if (g_sampled) g_ring_header->caller_table_entries = kCallerTableEntries;
+  auto* const ring_bytes = reinterpret_cast<uint8_t*>(mapped);
   if (g_sampled &&
-      !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(reinterpret_cast<uint8_t*>(mapped) +
-                                                          kHeapCounterAreaOffset),
-                       g_settings.sample_bytes, Tid, PublishThreadCounters)) {
+      !InitSampledHeap(reinterpret_cast<HeapCounterArea*>(ring_bytes + kHeapCounterAreaOffset),
+                       reinterpret_cast<CallerTotalsEntry*>(
+                           ring_bytes + CallerTablesOffset(g_settings.ring_capacity, thread_rings,
+                                                           thread_ring_capacity)),
+                       g_settings.sample_bytes,
+                       {Tid, PublishThreadCounters, PublishCallerTotals})) {
     close(ring_fd);
     Disconnect();
     WriteStderr("cannot set up sampled mode's tables, running untraced", "");
@@ -553,8 +567,9 @@ void PublishFree(void* block) {
 }
 
 // Sampled mode: counts every allocation; records it only when the sampler picks it.
-void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
-  CountAllocation(size, UsableSizeOfNew(block, size));
+void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller,
+                         uint64_t caller_key) {
+  CountAllocation(size, UsableSizeOfNew(block, size), caller_key);
   if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
   PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
 }
@@ -568,11 +583,13 @@ void CountAndMatchFree(void* block, uint64_t usable, bool count) {
 
 }  // namespace
 
-void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller) {
+void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller,
+                 uint64_t caller_key) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   if (g_sampled) {
-    CountAndSampleAlloc(block, size, kind, caller);
+    CountAndSampleAlloc(block, size, kind, caller,
+                        caller_key != 0 ? caller_key : caller.return_address);
     return;
   }
   uint16_t flags = uint16_t(kind);
@@ -617,7 +634,9 @@ void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind k
   if (g_sampled) {
     // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
     if (new_block != nullptr || size == 0) CountRelease(t_realloc_old_usable, /*by_realloc=*/true);
-    if (new_block != nullptr) CountAndSampleAlloc(new_block, size, kind, caller);
+    if (new_block != nullptr) {
+      CountAndSampleAlloc(new_block, size, kind, caller, caller.return_address);
+    }
     return;
   }
   ReallocEndRecord record;

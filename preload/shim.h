@@ -51,7 +51,10 @@ void PrepareForSeccomp(bool strict);
 // failed); it reads the clock again.
 void SeccompStrictFailed();
 
-void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller);
+// `caller_key`: where sampled mode counts the call (sampled_heap.h, TakeCallerKey); 0: the
+// caller's return address.
+void RecordAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller,
+                 uint64_t caller_key = 0);
 void RecordFree(void* block);
 void RecordReallocBegin(void* old_block);
 void RecordReallocEnd(void* old_block, void* new_block, size_t size, AllocKind kind,

@@ -1,13 +1,13 @@
 // --stacks=sampled against known truth: the programs know what they allocate (and full mode,
 // which records every event, confirms it), and the report's exact figures must equal it, its
-// peak must lie within the bound it states, and its estimated sites within 10% of the truth.
+// peak must lie within the bound it states, its sites (caller tables) must be exact, and what
+// stays estimated (exports) within 10% of the truth.
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -57,13 +57,6 @@ const json* SiteNamed(const json& sites, const std::string& function) {
   return nullptr;
 }
 
-// The standard error of a Horvitz-Thompson total of `count` blocks of `size` bytes sampled by
-// bytes with mean `mean`, relative to the total (sampled_weight.h).
-double RelativeStandardError(double count, double size, double mean) {
-  const double p = -std::expm1(-size / mean);
-  return std::sqrt((1 - p) / (count * p));
-}
-
 class SampledMode : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -91,30 +84,35 @@ ScratchDir* SampledMode::dir_ = nullptr;
 Recording* SampledMode::sampled_ = nullptr;
 Recording* SampledMode::full_ = nullptr;
 
-TEST_F(SampledMode, SitesAreEstimatedWithinTenPercentWithTheirStandardError) {
+// The two sites allocate from one call instruction each, in the program: the caller tables
+// count them exactly (format 1.7), so the report gives their exact figures, says so, and
+// states no standard error.
+TEST_F(SampledMode, SitesAreExactCounts) {
   ASSERT_EQ(sampled_->run.exit_code(), 0) << sampled_->run.err;
   const json& report = sampled_->report;
   ASSERT_FALSE(report["sampled"].is_null()) << report.dump(1);
   EXPECT_EQ(report["sampled"]["sample_bytes"].get<uint64_t>(), 32768u);
+  EXPECT_EQ(report["sampled"]["caller_counts_exact"], true);
   struct Truth {
     const char* function;
-    double bytes, size;
+    uint64_t bytes, calls;
   };
-  for (const Truth& truth : {Truth{"small_blocks", 64.0 * 1024 * 1024, 64},
-                             Truth{"page_blocks", 32.0 * 1024 * 1024, 4096}}) {
+  for (const Truth& truth :
+       {Truth{"small_blocks", 64ull << 20, 1048576}, Truth{"page_blocks", 32ull << 20, 8192}}) {
     const json* site = SiteNamed(report["top_sites_by_bytes"], truth.function);
     ASSERT_NE(site, nullptr) << truth.function << report["top_sites_by_bytes"].dump(1);
-    const double estimated = (*site)["bytes_allocated"].get<double>();
-    EXPECT_NEAR(estimated, truth.bytes, 0.10 * truth.bytes) << truth.function;
-    // The standard error the report states is the one the sampling gives (within 25%: it is
-    // itself estimated from the samples).
-    const double expected_error =
-        RelativeStandardError(truth.bytes / truth.size, truth.size, 32768) * truth.bytes;
-    ASSERT_TRUE(site->contains("bytes_allocated_standard_error")) << site->dump(1);
-    EXPECT_NEAR((*site)["bytes_allocated_standard_error"].get<double>(), expected_error,
-                0.25 * expected_error)
-        << truth.function;
+    EXPECT_EQ((*site)["bytes_allocated"].get<uint64_t>(), truth.bytes) << truth.function;
+    EXPECT_EQ((*site)["allocations"].get<uint64_t>(), truth.calls) << truth.function;
+    EXPECT_EQ((*site)["exact_counts"], true) << site->dump(1);
+    EXPECT_FALSE(site->contains("bytes_allocated_standard_error")) << site->dump(1);
+    // The site still shows a sampled stack.
+    EXPECT_FALSE((*site)["stack"].empty()) << site->dump(1);
   }
+  // The text report says which figures are exact.
+  CommandResult text = RunProgram({kMemwrap, "report", dir_->File("sampled.mwt")});
+  EXPECT_NE(text.out.find("Most bytes allocated, EXACT counts unless marked +-:"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST_F(SampledMode, CountsAndTotalsAreExactlyFullModes) {
@@ -276,6 +274,65 @@ TEST_F(SampledMode, ExportsEstimateTheKnownSites) {
 // 32 threads hold 256 blocks of 8 KiB each at once (threads_alloc), after 20 short-lived
 // small blocks each: the peak must lie within the bound the report states, a bound of threads x the
 // flush threshold that is small beside the peak.
+// The sum of a function's sites (a site is a source line) in a report's list.
+struct SiteSum {
+  uint64_t calls = 0, bytes = 0;
+  bool all_exact = true;
+  int sites = 0;
+};
+SiteSum SumOfFunction(const json& sites, const std::string& function) {
+  SiteSum sum;
+  for (const json& site : sites) {
+    if (site["function"] != function) continue;
+    sum.calls += site["allocations"].get<uint64_t>();
+    sum.bytes += site["bytes_allocated"].get<uint64_t>();
+    sum.all_exact &= site.value("exact_counts", false);
+    ++sum.sites;
+  }
+  return sum;
+}
+
+// Sites far below --sample-bytes, through every entry point, from several threads, and from
+// more call instructions than a thread's caller table holds: all reported with their exact
+// calls and bytes (tests/programs/caller_totals.cpp states the truth). Also when the process
+// dies of SIGKILL: the collector reads the tables from the ring after the process is gone.
+void ExpectCallerTotalsExact(const std::string& how) {
+  ScratchDir dir;
+  std::vector<std::string> program = {test_support::BuiltFile("caller_totals")};
+  if (!how.empty()) program.push_back(how);
+  const Recording recording = Record(dir.File("callers.mwt"), {"--stacks=sampled"}, program);
+  if (how.empty()) {
+    ASSERT_EQ(recording.run.exit_code(), 0) << recording.run.err;
+  } else {
+    ASSERT_NE(recording.run.exit_code(), 0) << "the program was not killed";
+  }
+  const json& report = recording.report;
+  ASSERT_FALSE(report["sampled"].is_null()) << report.dump(1);
+  EXPECT_EQ(report["sampled"]["sample_bytes"].get<uint64_t>(), 512u * 1024);
+  EXPECT_EQ(report["sampled"]["caller_counts_exact"], true);
+  struct Truth {
+    const char* function;
+    uint64_t calls, bytes;
+  };
+  for (const Truth& truth : {Truth{"three_small", 3, 300}, Truth{"with_calloc", 2, 200},
+                             Truth{"with_realloc", 3, 60}, Truth{"from_threads_site", 4000, 192000},
+                             Truth{"many_callers", 6000, 96000}, Truth{"with_new", 5, 500}}) {
+    const SiteSum sum = SumOfFunction(report["top_sites_by_calls"], truth.function);
+    ASSERT_EQ(sum.sites, 1) << truth.function << report["top_sites_by_calls"].dump(1);
+    EXPECT_EQ(sum.calls, truth.calls) << truth.function;
+    EXPECT_EQ(sum.bytes, truth.bytes) << truth.function;
+    EXPECT_TRUE(sum.all_exact) << truth.function;
+  }
+}
+
+TEST(SampledModeCallerTotals, SmallSitesAreCountedExactly) {
+  ExpectCallerTotalsExact("");
+}
+
+TEST(SampledModeCallerTotals, AKilledProcessLosesNoCount) {
+  ExpectCallerTotalsExact("kill");
+}
+
 TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {
   ScratchDir dir;
   const int threads = 32, blocks = 256;

@@ -86,7 +86,9 @@ enum class RecordType : uint16_t {
                        // HeapCountersRecord)
   kThreadHeapCounters = 33,  // shim or collector: one thread's exact heap counts in sampled
                              // mode (since 1.6; ThreadHeapCountersRecord)
-  kMaxType = 33,
+  kCallerTotals = 34,  // shim or collector: exact calls and bytes of one calling instruction in
+                       // sampled mode (since 1.7; CallerTotalsRecord)
+  kMaxType = 34,
 };
 
 // The records a reader needs to name the frames of an image's later events: its modules and
@@ -657,6 +659,29 @@ struct ThreadHeapCountersRecord {
 static_assert(sizeof(ThreadHeapCountersRecord) == 72);
 inline constexpr uint16_t kThreadHeapCountersSlotTotal = 0x1;
 inline constexpr uint32_t kOverflowCounterSlot = 0xffffffffu;
+
+// Sampled mode's exact per-caller figures (since 1.7): every allocation that the heap counters
+// count (HeapCountersRecord.alloc_count: the malloc family, realloc's new block, operator new
+// when the shim records it itself) adds one call and its requested size to an entry keyed by
+// the return address into its caller, in the calling thread's table in the ring (memwrap/ring.h,
+// CallerTotalsEntry). They reach the trace as these records:
+//  * the shim writes one when an address finds no entry in its thread's table (the entry it
+//    evicts, or the call itself: a thread without a table counts each call so);
+//  * the collector writes one for every entry of the tables when it reads the counters after
+//    the image ended (with kCallerTotalsFromTable).
+// The records of one image sum, per address, to that address's exact figures; over all
+// addresses, calls sum to the image's final alloc_count and bytes to its alloc_bytes. A reader
+// that finds other sums (a record lost: --on-full=drop, a damaged ring, a flight recorder's
+// window, the image's counters never read) must not take them as exact.
+struct CallerTotalsRecord {
+  RecordHeader h;    // flags: kCallerTotalsFromTable
+  uint64_t ts_ns;    // when the shim evicted the entry / when the collector read the tables
+  uint64_t address;  // return address into the caller of the allocating function (absolute)
+  uint64_t calls;    // allocations made from there
+  uint64_t bytes;    // their requested sizes (calloc: nmemb * size)
+};
+static_assert(sizeof(CallerTotalsRecord) == 40);
+inline constexpr uint16_t kCallerTotalsFromTable = 0x1;
 
 struct ModulesChangedRecord {
   RecordHeader h;

@@ -54,8 +54,9 @@
 namespace memwrap {
 
 inline constexpr uint64_t kRingMagic = 0x474e4952'5057'4d4dull;  // "MMWPRING"
-// 2: 64 KiB header with heap counters; 3: per-thread rings (thread_ring_count, ThreadRing)
-inline constexpr uint32_t kRingLayoutVersion = 3;
+// 2: 64 KiB header with heap counters; 3: per-thread rings (thread_ring_count, ThreadRing);
+// 4: sampled mode's caller tables (caller_table_entries, CallerTotalsEntry)
+inline constexpr uint32_t kRingLayoutVersion = 4;
 inline constexpr uint64_t kCommitTagXor = 0x9e3779b97f4a7c15ull;
 inline constexpr uint32_t kSlotTagSize = 8;
 inline constexpr uint64_t kRingHeaderSize = 64 * 1024;
@@ -78,7 +79,8 @@ struct alignas(64) RingHeader {
   // --buffers per-thread: how many ThreadRings follow the shared data area, and the data
   // capacity of each (0 and 0 for --buffers per-process).
   uint32_t thread_ring_count;
-  uint32_t reserved0;
+  // Sampled mode: kCallerTableEntries, and the caller tables follow the thread rings; else 0.
+  uint32_t caller_table_entries;
   uint64_t thread_ring_capacity;
   uint8_t pad0[24];
 
@@ -154,6 +156,40 @@ static_assert(sizeof(HeapCounterArea) == 192 + sizeof(HeapCounterSlot));  // slo
 inline constexpr uint64_t kHeapCounterSlots =
     (kRingHeaderSize - kHeapCounterAreaOffset - 192) / sizeof(HeapCounterSlot);
 static_assert(kHeapCounterSlots >= 900);
+
+// Sampled mode's caller tables: exact allocation calls and bytes per calling instruction
+// (records.h, CallerTotalsRecord), so that a report's call sites need not be estimated from
+// the samples. One table per HeapCounterSlot (slot i owns table i), in the same memfd so that
+// the collector reads them after the image ended, however it ended (exit, exec, SIGKILL).
+//
+// Who writes what
+//  * The slot's owner only, like the slot's counters: at each allocation it finds the entry of
+//    its caller's return address (multiplicative hash, kCallerTableProbes linear probes) and
+//    adds 1 and the requested size with plain relaxed stores; a free entry (address 0) takes
+//    the address. An address that finds neither its entry nor a free one within the probes
+//    evicts the probed entry with the fewest calls: the shim sends that entry's figures as a
+//    CALLER_TOTALS record through the ring before it reuses it, so no count is lost. The next
+//    owner of the slot goes on adding to the same table: tables are cumulative like the slots.
+//  * Threads on the overflow slot have no table: each of their calls goes out as a record.
+//  * collector: reads the tables of the slots that ever counted (alloc_count != 0) once the
+//    image ended, when nothing writes them any more, and turns every used entry into a record.
+//    It distrusts them like everything else in the ring (they are only summed).
+//
+// Why in the ring and not in the thread: a thread-local table would have to be sent by its
+// thread, which a killed process or an exec never lets it do.
+struct CallerTotalsEntry {
+  std::atomic<uint64_t> address;  // return address into the caller; 0: free
+  std::atomic<uint64_t> calls;
+  std::atomic<uint64_t> bytes;  // requested sizes
+};
+static_assert(sizeof(CallerTotalsEntry) == 24);
+// 256 entries: 6 KiB per thread, which stay in the L1 cache beside the program's data; a
+// program with more hot calling instructions per thread than that pays one record per
+// eviction (a few per cent of its calls in the worst programs measured, docs/performance.md).
+inline constexpr uint32_t kCallerTableEntries = 256;
+inline constexpr uint32_t kCallerTableProbes = 4;
+inline constexpr uint64_t kCallerTableBytes = kCallerTableEntries * sizeof(CallerTotalsEntry);
+inline constexpr uint64_t kCallerTablesBytes = kHeapCounterSlots * kCallerTableBytes;
 
 // Per-thread buffers (--buffers per-thread)
 //
@@ -265,12 +301,27 @@ constexpr uint64_t ThreadRingCapacityFor(uint64_t capacity) {
                                            : eighth;
 }
 
-// Bytes of the whole memfd: header, shared data area, thread rings.
+// Bytes of the whole memfd: header, shared data area, thread rings, caller tables (sampled
+// mode: `caller_tables`).
 constexpr uint64_t RingMappingBytes(uint64_t capacity, uint32_t thread_rings,
-                                    uint64_t thread_ring_capacity) {
+                                    uint64_t thread_ring_capacity, bool caller_tables = false) {
   return kRingHeaderSize + capacity +
-         uint64_t(thread_rings) * (kThreadRingHeaderSize + thread_ring_capacity);
+         uint64_t(thread_rings) * (kThreadRingHeaderSize + thread_ring_capacity) +
+         (caller_tables ? kCallerTablesBytes : 0);
 }
+
+// Where the caller tables start (right after the last thread ring).
+constexpr uint64_t CallerTablesOffset(uint64_t capacity, uint32_t thread_rings,
+                                      uint64_t thread_ring_capacity) {
+  return RingMappingBytes(capacity, thread_rings, thread_ring_capacity);
+}
+
+// The hash of a caller's return address: the home entry of its table. Fibonacci hashing keeps
+// the high bits, which the low bits of nearby call instructions all reach.
+constexpr uint32_t CallerTableHome(uint64_t address) {
+  return uint32_t((address * 0x9e3779b97f4a7c15ull) >> (64 - 8));
+}
+static_assert(kCallerTableEntries == 1u << 8);
 
 constexpr uint64_t ThreadRingOffset(uint64_t capacity, uint64_t thread_ring_capacity, uint32_t i) {
   return kRingHeaderSize + capacity + uint64_t(i) * (kThreadRingHeaderSize + thread_ring_capacity);

@@ -386,7 +386,7 @@ std::vector<uint8_t> HonestRecord(uint32_t seed, uint64_t stamp) {
     RecordHeader h{uint32_t(record.size()), uint16_t(type), 0};
     memcpy(record.data(), &h, sizeof(h));
   };
-  switch (seed % 5) {
+  switch (seed % 6) {
     case 0: {
       AllocRecord alloc{};
       alloc.ts_ns = stamp;
@@ -429,6 +429,17 @@ std::vector<uint8_t> HonestRecord(uint32_t seed, uint64_t stamp) {
       record.back() = '\0';
       memcpy(record.data(), &module, sizeof(module));
       finish(RecordType::kModule, record.size());
+      break;
+    }
+    case 4: {
+      // Sampled mode's eviction of a caller table entry (the shim sends flags 0 only).
+      CallerTotalsRecord caller{};
+      caller.ts_ns = stamp;
+      caller.address = 0x400000 + seed;
+      caller.calls = 1 + seed % 9;
+      caller.bytes = seed;
+      record.assign(reinterpret_cast<uint8_t*>(&caller), reinterpret_cast<uint8_t*>(&caller + 1));
+      finish(RecordType::kCallerTotals, sizeof(caller));
       break;
     }
     default: {

@@ -23,6 +23,7 @@
 #include "memwrap/handshake.h"
 #include "memwrap/monotonic_clock.h"
 #include "tracefile/trace_error.h"
+#include "tracer/collector/caller_tables.h"
 #include "tracer/collector/heap_counters.h"
 #include "tracer/collector/peer_admission.h"
 #include "tracer/collector/proc_memory.h"
@@ -736,6 +737,10 @@ void Collector::AppendHeapCounters(Connection& connection, bool final) {
     for (const ThreadHeapCountersRecord& slot :
          ReadClaimedSlots(connection.mapping, connection.mapping_size, counters.ts_ns)) {
       AppendRecord(&connection.pending, slot);
+    }
+    for (const CallerTotalsRecord& caller :
+         ReadCallerTables(connection.mapping, connection.mapping_size, counters.ts_ns)) {
+      AppendRecord(&connection.pending, caller);
     }
   }
 }

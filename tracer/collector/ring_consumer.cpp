@@ -32,8 +32,12 @@ std::string RingConsumer::Validate(const void* mapping, uint64_t mapping_size) {
                             (thread_ring_capacity & (thread_ring_capacity - 1)) != 0)) {
     return "thread ring capacity " + std::to_string(thread_ring_capacity) + " is not allowed";
   }
-  if (RingMappingBytes(header->capacity, thread_rings,
-                       thread_rings != 0 ? thread_ring_capacity : 0) != mapping_size) {
+  const uint32_t caller_table_entries = header->caller_table_entries;
+  if (caller_table_entries != 0 && caller_table_entries != kCallerTableEntries) {
+    return "caller table entries " + std::to_string(caller_table_entries) + " is not allowed";
+  }
+  if (RingMappingBytes(header->capacity, thread_rings, thread_rings != 0 ? thread_ring_capacity : 0,
+                       caller_table_entries != 0) != mapping_size) {
     return "ring capacity/size mismatch";
   }
   return "";
@@ -90,6 +94,8 @@ uint32_t MinimumShimRecordSize(RecordType type) {
       return sizeof(MarkRecord);
     case RecordType::kThreadHeapCounters:
       return sizeof(ThreadHeapCountersRecord);
+    case RecordType::kCallerTotals:
+      return sizeof(CallerTotalsRecord);
     case RecordType::kLibraryObject:
       return sizeof(LibraryObjectRecord);
     case RecordType::kLibraryFunction:
@@ -116,6 +122,10 @@ bool ValidShimRecord(const uint8_t* record, uint32_t size) {
   // A slot's sums are the collector's to read (records.h): a shim sends a thread's own.
   if (header.type == uint16_t(RecordType::kThreadHeapCounters)) {
     return (header.flags & kThreadHeapCountersSlotTotal) == 0;
+  }
+  // Likewise the tables are the collector's to read: a shim sends evictions only.
+  if (header.type == uint16_t(RecordType::kCallerTotals)) {
+    return (header.flags & kCallerTotalsFromTable) == 0;
   }
   if (header.type == uint16_t(RecordType::kMark)) {
     MarkRecord mark;
