@@ -4,15 +4,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -86,16 +85,11 @@ const char* BuiltFile(const char* name) {
   // Every test executable is built into the same directory as what it runs
   // (CMAKE_RUNTIME_OUTPUT_DIRECTORY and CMAKE_LIBRARY_OUTPUT_DIRECTORY are both build/bin).
   static std::mutex mutex;
-  static std::deque<std::string> paths;  // a deque never moves what it holds
+  static std::map<std::string, std::string> paths;  // by name; a map never moves its values
   static const std::string directory =
       std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
   std::lock_guard<std::mutex> lock(mutex);
-  for (const std::string& path : paths) {
-    if (path.size() == directory.size() + 1 + strlen(name) && path.ends_with(name)) {
-      return path.c_str();
-    }
-  }
-  return paths.emplace_back(directory + "/" + name).c_str();
+  return paths.try_emplace(name, directory + "/" + name).first->second.c_str();
 }
 
 std::string ReadFile(const std::string& path) {
