@@ -5,18 +5,12 @@
 #include <string_view>
 #include <tuple>
 
+#include "memwrap/runtime_modules.h"
+
 namespace memwrap {
 
 bool IsRuntimeModule(const std::string& module) {
-  static const char* const kModules[] = {
-      "libc.so", "libstdc++.so", "libgcc_s.so", "ld-linux", "libmemwrap_preload.so", "libc++.so",
-      "libc++abi.so",
-      // allocators a program links or preloads instead of glibc's
-      "libtcmalloc", "libjemalloc.so", "libmimalloc.so"};
-  for (const char* prefix : kModules) {
-    if (module.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
+  return IsRuntimeModuleName(module.c_str());
 }
 
 bool IsRuntimeFrame(const SourceFrame& frame) {
@@ -96,9 +90,18 @@ CallSiteResolver::SiteKey KeyOf(const SourceFrame& location) {
 
 }  // namespace
 
-std::optional<uint64_t> CallSiteResolver::CallerAddress(ImageId image, StackId stack) {
+std::optional<uint64_t> CallSiteResolver::CallerAddress(ImageId image, StackId stack,
+                                                        const ImageCallerTotals& totals) {
   const auto addresses = catalog_.Stack(image, stack);
   if (!addresses) return std::nullopt;
+  // Format 1.8 on, the shim counts a call that runtime code made under the first program frame
+  // above it (preload/runtime_code.h), where the report puts its site.
+  for (uint64_t address : *addresses) {
+    if (IsRuntimeModule(symbolizer_.ModuleOf(image, address))) continue;
+    if (totals.by_address.count(address) != 0) return address;
+    break;
+  }
+  // Before, or when the shim's unwind found no program frame: under the runtime's own address.
   // The shim counts a call of the runtime's operator new under the operator's caller
   // (preload/cxx_operator_hooks.cpp, NoteNewCaller): the stack's frames in it are skipped too.
   for (uint64_t address : *addresses) {
@@ -138,7 +141,7 @@ std::map<std::pair<ImageId, StackId>, CallSiteResolver::SampleRole> CallSiteReso
   for (const auto& [key, use] : usage) {
     const auto image = exact.find(key.first);
     if (image == exact.end()) continue;
-    const std::optional<uint64_t> address = CallerAddress(key.first, key.second);
+    const std::optional<uint64_t> address = CallerAddress(key.first, key.second, *image->second);
     if (!address) continue;
     if (DirectSiteAt(key.first, *address) != nullptr) {
       roles[key].direct = true;

@@ -100,9 +100,11 @@ class CallSiteResolver {
 
  private:
   const SourceFrame& FindSite(ImageId image, StackId stack);
-  // The address the shim counted a stack's allocations under (its first frame outside the
-  // runtime's operator new); nullopt when the stack has no such frame.
-  std::optional<uint64_t> CallerAddress(ImageId image, StackId stack);
+  // The address the shim counted a stack's allocations under: its first frame outside the
+  // runtime when `totals` has that address, else its first frame outside the runtime's
+  // operator new; nullopt when the stack has no such frame.
+  std::optional<uint64_t> CallerAddress(ImageId image, StackId stack,
+                                        const ImageCallerTotals& totals);
   struct SampleRole;
   std::map<std::pair<ImageId, StackId>, SampleRole> SampleRoles(
       const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact);

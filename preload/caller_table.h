@@ -30,6 +30,20 @@ inline CallerTotalsEntry* FindCallerEntry(CallerTotalsEntry* table, uint64_t cal
   return nullptr;
 }
 
+// The fast path's lookup: the entry that already holds `caller`, else nullptr. A caller's first
+// call in a thread takes the full path, which sees whether the caller is runtime code
+// (preload/runtime_code.h) before the caller gets an entry.
+inline CallerTotalsEntry* HeldCallerEntry(CallerTotalsEntry* table, uint64_t caller) {
+  uint32_t index = CallerTableHome(caller);
+  for (uint32_t probe = 0; probe < kCallerTableProbes; ++probe) {
+    const uint64_t held = table[index].address.load(std::memory_order_relaxed);
+    if (held == caller) return &table[index];
+    if (held == 0) return nullptr;
+    index = (index + 1) & (kCallerTableEntries - 1);
+  }
+  return nullptr;
+}
+
 // One call from `caller` into the entry FindCallerEntry found (taking it if it was free).
 inline void AddToCallerEntry(CallerTotalsEntry* entry, uint64_t caller, uint64_t bytes) {
   entry->address.store(caller, std::memory_order_relaxed);

@@ -40,8 +40,7 @@ void* Reallocate(void* old_block, size_t size, AllocKind kind, const CallerConte
     return nullptr;
   }
   void* block = nullptr;
-  if (memwrap::shim::ReallocUnsampled(old_block, size, caller.return_address, Real().realloc,
-                                      &block)) {
+  if (memwrap::shim::ReallocUnsampled(old_block, size, caller, Real().realloc, &block)) {
     return block;
   }
   const bool traced = Active();

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "preload/runtime_code.h"
 #include "preload/shim_memory.h"
+#include "preload/stack_capture.h"
 
 namespace memwrap::shim {
 
@@ -163,6 +165,14 @@ void CountCaller(CallerTotalsEntry* table, uint64_t caller, uint64_t bytes) {
   AddToCallerEntry(entry, caller, bytes);
 }
 
+// Runtime code allocating on the program's behalf counts under the program frame above it;
+// under its own address when the unwind finds none (the report then places it by samples).
+uint64_t SiteCaller(uint64_t caller, const CallerContext& context) {
+  if (!IsRuntimeCode(caller)) return caller;
+  const uint64_t program = FirstProgramFrame(context);
+  return program != 0 ? program : caller;
+}
+
 }  // namespace
 
 bool InitSampledHeap(HeapCounterArea* area, CallerTotalsEntry* caller_tables, uint64_t sample_bytes,
@@ -191,10 +201,11 @@ void ResetSampledHeapAfterFork() {
   if (g_set != nullptr) memset(static_cast<void*>(g_set), 0, kSetAndCountsBytes);
 }
 
-void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller) {
+void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller,
+                     const CallerContext& context) {
   HeapCounterSlot* slot = Slot();
   const bool shared = slot == &g_area->overflow;
-  CountCaller(shared ? nullptr : t_caller_table, caller, requested);
+  CountCaller(shared ? nullptr : t_caller_table, SiteCaller(caller, context), requested);
   Add(&slot->alloc_count, 1, shared);
   Add(&slot->alloc_bytes, requested, shared);
   Add(&slot->alloc_usable_bytes, usable, shared);

@@ -89,8 +89,11 @@ bool InitSampledHeap(HeapCounterArea* area, CallerTotalsEntry* caller_tables, ui
 void ResetSampledHeapAfterFork();
 
 // Counters. `usable`: the allocator's usable size of the block (malloc_usable_size);
-// `caller`: the return address into the allocating function's caller (the caller table's key).
-void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller);
+// `caller`: the return address into the allocating function's caller (the caller table's key),
+// unless it is runtime code: the call then counts under the first program frame of the stack
+// at `context` (runtime_code.h), the frame the report names as the site.
+void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller,
+                     const CallerContext& context);
 // `by_realloc`: the release of a realloc's old block (counted apart from free() calls too).
 void CountRelease(uint64_t usable, bool by_realloc);
 
@@ -104,7 +107,7 @@ bool UntrackSampledBlock(const void* block);
 // owns a counter slot, whose live-heap change stays under the flush threshold, adds to its
 // slot (and an allocation to its caller's entry in the thread's caller table) and returns
 // true, with no call out of the hook. Anything else (tracing off, a nested call, the thread's
-// first call, a sample, a flush, a caller without room in the table, a sampled block's free)
+// first call, a sample, a flush, a caller not yet in the thread's table, a sampled block's free)
 // returns false
 // having changed nothing, and the hook takes the full path (RecordAlloc, RecordFree), which
 // does the same counting and more. The conditions are checked with the re-entrancy guard set,
@@ -122,7 +125,7 @@ inline bool CountUnsampledAllocation(void* block, size_t size, uint64_t caller) 
   const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
   const uint64_t usable = UsableSizeOfNew(block, size);
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
-  CallerTotalsEntry* entry = FindCallerEntry(t_caller_table, caller);
+  CallerTotalsEntry* entry = HeldCallerEntry(t_caller_table, caller);
   const bool counted =
       bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) && entry != nullptr;
   if (counted) {
@@ -166,8 +169,8 @@ inline bool CountUnsampledFree(void* block) {
 // when the full path must run: tracing off, a nested call, the old block possibly a sample,
 // or the new one due to be.
 template <class Reallocate>
-inline bool ReallocUnsampled(void* old_block, size_t size, uint64_t caller, Reallocate reallocate,
-                             void** result) {
+inline bool ReallocUnsampled(void* old_block, size_t size, const CallerContext& caller,
+                             Reallocate reallocate, void** result) {
   if (!SampledFastPathOpen()) return false;
   if (g_bucket_counts[SampledBucketOf(old_block)].load(std::memory_order_relaxed) != 0) {
     return false;
@@ -183,7 +186,9 @@ inline bool ReallocUnsampled(void* old_block, size_t size, uint64_t caller, Real
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
   if (block != nullptr || size == 0) CountRelease(old_usable, /*by_realloc=*/true);
-  if (block != nullptr) CountAllocation(size, UsableSizeOfNew(block, size), caller);
+  if (block != nullptr) {
+    CountAllocation(size, UsableSizeOfNew(block, size), caller.return_address, caller);
+  }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_in_hook = 0;
   return true;

@@ -569,7 +569,7 @@ void PublishFree(void* block) {
 // Sampled mode: counts every allocation; records it only when the sampler picks it.
 void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller,
                          uint64_t caller_key) {
-  CountAllocation(size, UsableSizeOfNew(block, size), caller_key);
+  CountAllocation(size, UsableSizeOfNew(block, size), caller_key, caller);
   if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
   PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
 }

@@ -11,6 +11,7 @@
 #include <libunwind.h>
 
 #include "preload/cfi_unwinder.h"
+#include "preload/runtime_code.h"
 #include "preload/shim_memory.h"
 #include "preload/stack_table.h"
 
@@ -152,25 +153,67 @@ void AvoidSystemCallsInStackCapture() {
   g_no_system_calls.store(true, std::memory_order_relaxed);
 }
 
-StackId CaptureStack(const CallerContext& caller) {
-  ThreadCache* cache = Cache();
-  CachedChain* entry = nullptr;
-  if (cache != nullptr) {
-    entry = &cache->entries[CacheIndex(caller)];
-    if (entry->return_address == caller.return_address &&
-        entry->stack_pointer == caller.stack_pointer && StillOnStack(*entry)) {
-      return entry->id;
-    }
-  }
+namespace {
 
-  alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
-  auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
-  uint64_t slots[kMaxStackDepth];
+// The chain cached for `caller` if it is still the stack's (see stack_capture.h).
+CachedChain* CachedChainAt(ThreadCache* cache, const CallerContext& caller) {
+  if (cache == nullptr) return nullptr;
+  CachedChain* entry = &cache->entries[CacheIndex(caller)];
+  if (entry->return_address == caller.return_address &&
+      entry->stack_pointer == caller.stack_pointer && StillOnStack(*entry)) {
+    return entry;
+  }
+  return nullptr;
+}
+
+// A full unwind: the shim's CFI unwinder, else libunwind (unless system calls must be avoided).
+uint32_t UnwindChain(const CallerContext& caller, uint64_t* frames, uint64_t* slots) {
   uint32_t depth = CfiUnwind({caller.return_address, caller.stack_pointer, caller.frame_pointer},
                              frames, slots, g_max_depth);
   if (depth == 0 && !g_no_system_calls.load(std::memory_order_relaxed)) {
     depth = Unwind(caller, frames, slots);
   }
+  return depth;
+}
+
+// Remembers an unwound chain in `entry` (kNoStack: not interned, so CaptureStack does not take
+// it), when every slot lies within 4 GiB above the caller's stack pointer (a chain that
+// crosses to another stack, e.g. out of a signal handler, is not cached).
+void RememberChain(CachedChain* entry, const CallerContext& caller, StackId id,
+                   const uint64_t* frames, const uint64_t* slots, uint32_t depth) {
+  if (entry == nullptr || depth > kCacheFrames) return;
+  for (uint32_t i = 1; i < depth; ++i) {
+    if (slots[i] < caller.stack_pointer || slots[i] - caller.stack_pointer > UINT32_MAX) return;
+  }
+  entry->return_address = 0;  // invalid while it is rewritten
+  entry->stack_pointer = caller.stack_pointer;
+  entry->id = id;
+  entry->depth = depth;
+  for (uint32_t i = 0; i < depth; ++i) {
+    entry->ips[i] = frames[i];
+    entry->slot_offsets[i] = uint32_t(slots[i] - caller.stack_pointer);
+  }
+  entry->return_address = caller.return_address;
+}
+
+uint64_t FirstOutsideRuntime(const uint64_t* frames, uint32_t depth) {
+  for (uint32_t i = 0; i < depth; ++i) {
+    if (!IsRuntimeCode(frames[i])) return frames[i];
+  }
+  return 0;
+}
+
+}  // namespace
+
+StackId CaptureStack(const CallerContext& caller) {
+  ThreadCache* cache = Cache();
+  const CachedChain* cached = CachedChainAt(cache, caller);
+  if (cached != nullptr && cached->id != kNoStack) return cached->id;
+
+  alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
+  auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
+  uint64_t slots[kMaxStackDepth];
+  const uint32_t depth = UnwindChain(caller, frames, slots);
   if (depth == 0) return kNoStack;
 
   bool must_send = false;
@@ -188,26 +231,24 @@ StackId CaptureStack(const CallerContext& caller) {
       return id;
     }
   }
-
-  // Remember the chain when every slot lies within 4 GiB above the caller's stack pointer
-  // (a chain that crosses to another stack, e.g. out of a signal handler, is not cached).
-  if (entry != nullptr && id != kNoStack && depth <= kCacheFrames) {
-    for (uint32_t i = 1; i < depth; ++i) {
-      if (slots[i] < caller.stack_pointer || slots[i] - caller.stack_pointer > UINT32_MAX) {
-        return id;
-      }
-    }
-    entry->return_address = 0;  // invalid while it is rewritten
-    entry->stack_pointer = caller.stack_pointer;
-    entry->id = id;
-    entry->depth = depth;
-    for (uint32_t i = 0; i < depth; ++i) {
-      entry->ips[i] = frames[i];
-      entry->slot_offsets[i] = uint32_t(slots[i] - caller.stack_pointer);
-    }
-    entry->return_address = caller.return_address;
+  if (id != kNoStack && cache != nullptr) {
+    RememberChain(&cache->entries[CacheIndex(caller)], caller, id, frames, slots, depth);
   }
   return id;
+}
+
+uint64_t FirstProgramFrame(const CallerContext& caller) {
+  ThreadCache* cache = Cache();
+  const CachedChain* cached = CachedChainAt(cache, caller);
+  if (cached != nullptr) return FirstOutsideRuntime(cached->ips, cached->depth);
+  uint64_t frames[kMaxStackDepth];
+  uint64_t slots[kMaxStackDepth];
+  const uint32_t depth = UnwindChain(caller, frames, slots);
+  if (depth == 0) return 0;
+  if (cache != nullptr) {
+    RememberChain(&cache->entries[CacheIndex(caller)], caller, kNoStack, frames, slots, depth);
+  }
+  return FirstOutsideRuntime(frames, depth);
 }
 
 }  // namespace memwrap::shim

@@ -53,6 +53,11 @@ bool InitStackCapture(uint32_t max_depth, uint64_t shim_begin, uint64_t shim_end
 // The interned id of the program's stack at `caller` (kNoStack if it could not be taken).
 StackId CaptureStack(const CallerContext& caller);
 
+// The return address of the innermost frame at `caller` that is not runtime code
+// (preload/runtime_code.h), from the thread's cached chain or an unwind that interns nothing;
+// 0 when the unwind fails or finds only runtime frames.
+uint64_t FirstProgramFrame(const CallerContext& caller);
+
 // In a forked child (one thread): forgets every interned stack and the thread's cache, so the
 // child's new trace stream sends its stacks again under fresh ids.
 void ResetStackCapture();

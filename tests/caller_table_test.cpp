@@ -38,6 +38,21 @@ TEST(CallerTable, AnAddressTakesItsHomeEntryAndFindsItAgain) {
   EXPECT_EQ(entry->bytes.load(), 300u);
 }
 
+// The hooks' fast path counts only callers that already hold an entry: a caller's first call
+// takes the full path, which decides its key (runtime code counts under the program's frame).
+TEST(CallerTable, TheFastPathFindsOnlyCallersThatHoldAnEntry) {
+  Table table;
+  const std::vector<uint64_t> addresses = AddressesHomedAt(9, 3);
+  EXPECT_EQ(HeldCallerEntry(table.get(), addresses[0]), nullptr);
+  AddToCallerEntry(FindCallerEntry(table.get(), addresses[0]), addresses[0], 10);
+  AddToCallerEntry(FindCallerEntry(table.get(), addresses[1]), addresses[1], 10);
+  EXPECT_EQ(HeldCallerEntry(table.get(), addresses[0]), &table.get()[9]);
+  EXPECT_EQ(HeldCallerEntry(table.get(), addresses[1]), &table.get()[10]);
+  // Past the entries its home's probes hold, a free entry ends the search.
+  EXPECT_EQ(HeldCallerEntry(table.get(), addresses[2]), nullptr);
+  EXPECT_EQ(FindCallerEntry(table.get(), addresses[2]), &table.get()[11]);
+}
+
 TEST(CallerTable, CollidingAddressesProbeTheNextEntriesThenFindNoRoom) {
   Table table;
   const uint32_t home = kCallerTableEntries - 2;  // the probes wrap around the table's end

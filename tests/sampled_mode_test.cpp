@@ -314,9 +314,10 @@ void ExpectCallerTotalsExact(const std::string& how) {
     const char* function;
     uint64_t calls, bytes;
   };
-  for (const Truth& truth : {Truth{"three_small", 3, 300}, Truth{"with_calloc", 2, 200},
-                             Truth{"with_realloc", 3, 60}, Truth{"from_threads_site", 4000, 192000},
-                             Truth{"many_callers", 6000, 96000}, Truth{"with_new", 5, 500}}) {
+  for (const Truth& truth :
+       {Truth{"three_small", 3, 300}, Truth{"with_calloc", 2, 200}, Truth{"with_realloc", 3, 60},
+        Truth{"from_threads_site", 4000, 192000}, Truth{"many_callers", 6000, 96000},
+        Truth{"with_new", 5, 500}, Truth{"with_strdup", 7, 700}, Truth{"with_string", 4, 804}}) {
     const SiteSum sum = SumOfFunction(report["top_sites_by_calls"], truth.function);
     ASSERT_EQ(sum.sites, 1) << truth.function << report["top_sites_by_calls"].dump(1);
     EXPECT_EQ(sum.calls, truth.calls) << truth.function;
@@ -331,6 +332,28 @@ TEST(SampledModeCallerTotals, SmallSitesAreCountedExactly) {
 
 TEST(SampledModeCallerTotals, AKilledProcessLosesNoCount) {
   ExpectCallerTotalsExact("kill");
+}
+
+// Blocks the C library allocates for a program (a FILE and its stdio buffer, far below
+// --sample-bytes) are counted at the program's site with the calls and bytes a full-mode
+// recording of the same program, which sees every block with its stack, puts there.
+TEST(SampledModeCallerTotals, RuntimeAllocationsCountAtTheProgramsSiteAsInFullMode) {
+  ScratchDir dir;
+  const std::vector<std::string> program = {test_support::BuiltFile("caller_totals")};
+  const Recording sampled = Record(dir.File("sampled.mwt"), {"--stacks=sampled"}, program);
+  const Recording full = Record(dir.File("full.mwt"), {}, program);
+  ASSERT_EQ(sampled.run.exit_code(), 0) << sampled.run.err;
+  ASSERT_EQ(full.run.exit_code(), 0) << full.run.err;
+  for (const char* function : {"with_stdio", "with_strdup", "with_string"}) {
+    const SiteSum truth = SumOfFunction(full.report["top_sites_by_calls"], function);
+    const SiteSum counted = SumOfFunction(sampled.report["top_sites_by_calls"], function);
+    ASSERT_EQ(truth.sites, 1) << function << full.report["top_sites_by_calls"].dump(1);
+    ASSERT_EQ(counted.sites, 1) << function << sampled.report["top_sites_by_calls"].dump(1);
+    EXPECT_GE(truth.calls, 2u) << function;
+    EXPECT_EQ(counted.calls, truth.calls) << function;
+    EXPECT_EQ(counted.bytes, truth.bytes) << function;
+    EXPECT_TRUE(counted.all_exact) << function;
+  }
 }
 
 TEST(SampledModePeak, ManyThreadsPeakIsWithinItsStatedBound) {

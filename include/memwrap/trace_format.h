@@ -18,7 +18,7 @@ namespace memwrap {
 // record types or chunk types, which older readers skip, or a codec, which an older reader
 // names as unknown (docs/trace-format.md, "Version history").
 inline constexpr uint16_t kTraceFormatMajor = 1;
-inline constexpr uint16_t kTraceFormatMinor = 7;
+inline constexpr uint16_t kTraceFormatMinor = 8;
 // From this minor on, an image recorded with --stacks=sampled holds only its sampled
 // allocations and their frees, plus HEAP_COUNTERS records with the exact totals; older
 // sampled traces hold every event (docs/trace-format.md, "Sampled traces").

@@ -6,15 +6,23 @@
 //   from_threads:     4 threads x 1,000 x malloc(48), one instruction    4,000 calls, 192,000
 //   many_callers:     2,000 distinct call instructions x 3 rounds        6,000 calls, 96,000
 //   with_new:         5 x new char[100]                                  5 calls,    500 bytes
+// and calls that runtime code makes on the program's behalf, counted at the program's frame:
+//   with_strdup:      7 x strdup of 99 characters (libc calls malloc)    7 calls,    700 bytes
+//   with_string:      4 x std::string::assign(200, 'x') (libstdc++)      4 calls,    804 bytes
+//   with_stdio:       fopen, fputs, fclose of /dev/null: the FILE and its buffer (libc's
+//                     sizes: the test compares them with a full-mode recording)
 // many_callers has more calling instructions than a thread's caller table holds (256), so its
 // counts survive evictions only if no eviction loses one. Each site keeps its calls on one
 // source line, so that it is one report site. Blocks are kept in static storage and freed.
 // `caller_totals kill` then dies of SIGKILL, so that nothing of the shim runs at its exit.
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <string>
 
 namespace {
 
@@ -58,6 +66,18 @@ __attribute__((noinline)) void many_callers() { int n = 0; THOUSAND_CALLERS THOU
 __attribute__((noinline)) void with_new() { for (int i = 0; i < 5; ++i) Keep(i, new char[100]); }
 // clang-format on
 
+const char kNinetyNine[] =
+    "ninety-nine characters ninety-nine characters ninety-nine characters ninety-nine characters "
+    "abcdefg";
+static_assert(sizeof(kNinetyNine) == 100);
+std::string g_strings[4];
+
+// clang-format off
+__attribute__((noinline)) void with_strdup() { for (int i = 0; i < 7; ++i) Keep(i, strdup(kNinetyNine)); }
+__attribute__((noinline)) void with_string() { for (std::string& text : g_strings) text.assign(200, 'x'); }
+__attribute__((noinline)) void with_stdio() { FILE* file = fopen("/dev/null", "w"); fputs("x", file); fclose(file); }
+// clang-format on
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +96,10 @@ int main(int argc, char** argv) {
   }
   with_new();
   for (int i = 0; i < 5; ++i) delete[] static_cast<char*>(g_kept[i]);
+  with_strdup();
+  FreeKept(7);
+  with_string();
+  with_stdio();
   if (argc > 1 && strcmp(argv[1], "kill") == 0) raise(SIGKILL);
   return 0;
 }
