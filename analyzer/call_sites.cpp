@@ -134,7 +134,8 @@ double Ratio(uint64_t exact, uint64_t estimated) {
 // through each runtime address is known exactly: their estimates are scaled to it, which keeps
 // a site from being credited more than its caller's address ever allocated.
 std::map<std::pair<ImageId, StackId>, CallSiteResolver::SampleRole> CallSiteResolver::SampleRoles(
-    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact) {
+    const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact,
+    std::set<std::pair<ImageId, uint64_t>>* placed) {
   std::map<std::pair<ImageId, StackId>, SampleRole> roles;
   std::map<std::pair<ImageId, StackId>, std::pair<ImageId, uint64_t>> through;
   std::map<std::pair<ImageId, uint64_t>, StackUsage> estimated;  // per (image, address)
@@ -152,6 +153,7 @@ std::map<std::pair<ImageId, StackId>, CallSiteResolver::SampleRole> CallSiteReso
     }
   }
   for (const auto& [key, caller] : through) {
+    placed->insert(caller);
     const CallerCount& count = exact.at(caller.first)->by_address.at(caller.second);
     const StackUsage& sum = estimated[caller];
     roles[key].bytes_factor = Ratio(count.bytes, sum.bytes);
@@ -163,7 +165,8 @@ std::map<std::pair<ImageId, StackId>, CallSiteResolver::SampleRole> CallSiteReso
 std::vector<CallSite> CallSiteResolver::Resolve(
     const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers* exact) {
   std::map<SiteKey, Grouped> sites;
-  const auto roles = exact != nullptr ? SampleRoles(usage, *exact)
+  std::set<std::pair<ImageId, uint64_t>> placed;
+  const auto roles = exact != nullptr ? SampleRoles(usage, *exact, &placed)
                                       : std::map<std::pair<ImageId, StackId>, SampleRole>();
   for (const auto& [key, use] : usage) {
     const SourceFrame& location = SiteOf(key.first, key.second);
@@ -190,7 +193,7 @@ std::vector<CallSite> CallSiteResolver::Resolve(
       grouped.heaviest_has_frames = addresses && !addresses->empty();
     }
   }
-  if (exact != nullptr) AddExactCounts(*exact, &sites);
+  if (exact != nullptr) AddExactCounts(*exact, placed, &sites);
   std::vector<CallSite> sorted;
   sorted.reserve(sites.size());
   for (auto& [key, grouped] : sites) {
@@ -204,13 +207,18 @@ std::vector<CallSite> CallSiteResolver::Resolve(
   return sorted;
 }
 
-// The exact counts of every address whose own frames name a program frame, to that site.
+// The exact counts of every address whose own frames name a program frame, to that site; of a
+// runtime address that no sample went through, to its own frame.
 void CallSiteResolver::AddExactCounts(const ExactCallers& exact,
+                                      const std::set<std::pair<ImageId, uint64_t>>& placed,
                                       std::map<SiteKey, Grouped>* sites) {
   for (const auto& [image, totals] : exact) {
     for (const auto& [address, count] : totals->by_address) {
       const SourceFrame* location = DirectSiteAt(image, address);
-      if (location == nullptr) continue;  // placed by its samples (SampleRoles)
+      if (location == nullptr) {
+        if (placed.count({image, address}) != 0) continue;  // by its samples (SampleRoles)
+        location = &symbolizer_.Symbolize(image, address).front();
+      }
       Grouped& grouped = (*sites)[KeyOf(*location)];
       if (grouped.location == nullptr) grouped.location = location;
       grouped.site.bytes += count.bytes;

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -62,7 +63,10 @@ class CallSiteResolver {
   // stack; the calls from other addresses (made through runtime code: strdup, an out-of-line
   // std:: template, libstdc++'s own calls of operator new) can only be placed by their
   // samples, which stay estimates, scaled so that those through one address add up to its
-  // exact counts (SampleRoles). A site is `exact_counts` when it got no estimate.
+  // exact counts (SampleRoles). Such an address that no sample went through (a block the
+  // runtime allocated for itself, with no program frame on the stack) keeps its exact counts
+  // at its own frame, the site a full trace names for a stack of runtime frames only.
+  // A site is `exact_counts` when it got no estimate.
   std::vector<CallSite> Resolve(const std::map<std::pair<ImageId, StackId>, StackUsage>& usage,
                                 const ExactCallers* exact = nullptr);
   // The site of the allocations made from `return_address`, when the frames at that address
@@ -106,9 +110,13 @@ class CallSiteResolver {
   std::optional<uint64_t> CallerAddress(ImageId image, StackId stack,
                                         const ImageCallerTotals& totals);
   struct SampleRole;
+  // `placed`: the runtime addresses with exact counts that samples went through.
   std::map<std::pair<ImageId, StackId>, SampleRole> SampleRoles(
-      const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact);
-  void AddExactCounts(const ExactCallers& exact, std::map<SiteKey, Grouped>* sites);
+      const std::map<std::pair<ImageId, StackId>, StackUsage>& usage, const ExactCallers& exact,
+      std::set<std::pair<ImageId, uint64_t>>* placed);
+  void AddExactCounts(const ExactCallers& exact,
+                      const std::set<std::pair<ImageId, uint64_t>>& placed,
+                      std::map<SiteKey, Grouped>* sites);
 
   const TraceCatalog& catalog_;
   Symbolizer symbolizer_;
