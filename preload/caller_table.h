@@ -44,11 +44,16 @@ inline CallerTotalsEntry* HeldCallerEntry(CallerTotalsEntry* table, uint64_t cal
   return nullptr;
 }
 
+// One call into the entry HeldCallerEntry found.
+inline void AddToHeldCallerEntry(CallerTotalsEntry* entry, uint64_t bytes) {
+  AddToOwnSlot<uint64_t>(&entry->calls, 1);
+  AddToOwnSlot<uint64_t>(&entry->bytes, bytes);
+}
+
 // One call from `caller` into the entry FindCallerEntry found (taking it if it was free).
 inline void AddToCallerEntry(CallerTotalsEntry* entry, uint64_t caller, uint64_t bytes) {
   entry->address.store(caller, std::memory_order_relaxed);
-  AddToOwnSlot<uint64_t>(&entry->calls, 1);
-  AddToOwnSlot<uint64_t>(&entry->bytes, bytes);
+  AddToHeldCallerEntry(entry, bytes);
 }
 
 // For a caller that FindCallerEntry found no room for: the probed entry with the fewest calls,

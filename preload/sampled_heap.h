@@ -112,12 +112,13 @@ bool UntrackSampledBlock(const void* block);
 // having changed nothing, and the hook takes the full path (RecordAlloc, RecordFree), which
 // does the same counting and more. The conditions are checked with the re-entrancy guard set,
 // so that a signal handler's allocation cannot interleave with the counts.
-inline bool SampledFastPathOpen() {
+__attribute__((always_inline)) inline bool SampledFastPathOpen() {
   return g_sampled && t_in_hook == 0 && t_slot != nullptr &&
          g_state.load(std::memory_order_relaxed) == int(State::kActive);
 }
 
-inline bool CountUnsampledAllocation(void* block, size_t size, uint64_t caller) {
+__attribute__((always_inline)) inline bool CountUnsampledAllocation(void* block, size_t size,
+                                                                    uint64_t caller) {
   if (!SampledFastPathOpen()) return false;
   t_in_hook = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -130,7 +131,7 @@ inline bool CountUnsampledAllocation(void* block, size_t size, uint64_t caller) 
       bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) && entry != nullptr;
   if (counted) {
     t_bytes_until_sample = bytes_left;
-    AddToCallerEntry(entry, caller, size);
+    AddToHeldCallerEntry(entry, size);
     AddToOwnSlot<uint64_t>(&slot->alloc_count, 1);
     AddToOwnSlot<uint64_t>(&slot->alloc_bytes, size);
     AddToOwnSlot<uint64_t>(&slot->alloc_usable_bytes, usable);
@@ -141,7 +142,7 @@ inline bool CountUnsampledAllocation(void* block, size_t size, uint64_t caller) 
   return counted;
 }
 
-inline bool CountUnsampledFree(void* block) {
+__attribute__((always_inline)) inline bool CountUnsampledFree(void* block) {
   if (!SampledFastPathOpen()) return false;
   t_in_hook = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
