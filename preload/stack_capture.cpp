@@ -20,12 +20,16 @@ namespace {
 
 constexpr uint32_t kCacheEntries = 256;  // per thread, direct-mapped
 constexpr uint32_t kCacheFrames = 64;    // chains deeper than this are not cached
+constexpr uint32_t kProgramFrameUnknown = UINT32_MAX;
 
 struct CachedChain {
   uint64_t return_address;  // key (0: empty entry)
   uint64_t stack_pointer;   // key
   StackId id;
   uint32_t depth;
+  // Index of the first frame outside the runtime (depth: none), or kProgramFrameUnknown until
+  // FirstProgramFrame first looks.
+  uint32_t program_frame;
   uint64_t ips[kCacheFrames];
   uint32_t slot_offsets[kCacheFrames];  // frame i's return address is at stack_pointer + offset
 };
@@ -77,9 +81,10 @@ uint32_t CacheIndex(const CallerContext& caller) {
   return uint32_t(h) & (kCacheEntries - 1);
 }
 
-// Re-checks a cached chain against the live stack (see stack_capture.h).
-bool StillOnStack(const CachedChain& chain) {
-  for (uint32_t i = 1; i < chain.depth; ++i) {
+// Re-checks a cached chain's innermost `frames` frames against the live stack (see
+// stack_capture.h).
+bool StillOnStack(const CachedChain& chain, uint32_t frames) {
+  for (uint32_t i = 1; i < frames; ++i) {
     const auto* slot =
         reinterpret_cast<const uint64_t*>(chain.stack_pointer + chain.slot_offsets[i]);
     if (*slot != chain.ips[i]) return false;
@@ -155,12 +160,12 @@ void AvoidSystemCallsInStackCapture() {
 
 namespace {
 
-// The chain cached for `caller` if it is still the stack's (see stack_capture.h).
+// The chain cached under `caller`'s key, not yet checked against the stack.
 CachedChain* CachedChainAt(ThreadCache* cache, const CallerContext& caller) {
   if (cache == nullptr) return nullptr;
   CachedChain* entry = &cache->entries[CacheIndex(caller)];
   if (entry->return_address == caller.return_address &&
-      entry->stack_pointer == caller.stack_pointer && StillOnStack(*entry)) {
+      entry->stack_pointer == caller.stack_pointer) {
     return entry;
   }
   return nullptr;
@@ -189,6 +194,7 @@ void RememberChain(CachedChain* entry, const CallerContext& caller, StackId id,
   entry->stack_pointer = caller.stack_pointer;
   entry->id = id;
   entry->depth = depth;
+  entry->program_frame = kProgramFrameUnknown;
   for (uint32_t i = 0; i < depth; ++i) {
     entry->ips[i] = frames[i];
     entry->slot_offsets[i] = uint32_t(slots[i] - caller.stack_pointer);
@@ -196,11 +202,12 @@ void RememberChain(CachedChain* entry, const CallerContext& caller, StackId id,
   entry->return_address = caller.return_address;
 }
 
-uint64_t FirstOutsideRuntime(const uint64_t* frames, uint32_t depth) {
+// The index of the first frame outside the runtime; `depth` when there is none.
+uint32_t FirstOutsideRuntime(const uint64_t* frames, uint32_t depth) {
   for (uint32_t i = 0; i < depth; ++i) {
-    if (!IsRuntimeCode(frames[i])) return frames[i];
+    if (!IsRuntimeCode(frames[i])) return i;
   }
-  return 0;
+  return depth;
 }
 
 }  // namespace
@@ -208,7 +215,9 @@ uint64_t FirstOutsideRuntime(const uint64_t* frames, uint32_t depth) {
 StackId CaptureStack(const CallerContext& caller) {
   ThreadCache* cache = Cache();
   const CachedChain* cached = CachedChainAt(cache, caller);
-  if (cached != nullptr && cached->id != kNoStack) return cached->id;
+  if (cached != nullptr && cached->id != kNoStack && StillOnStack(*cached, cached->depth)) {
+    return cached->id;
+  }
 
   alignas(8) uint8_t record[sizeof(StackRecord) + kMaxStackDepth * sizeof(uint64_t)];
   auto* frames = reinterpret_cast<uint64_t*>(record + sizeof(StackRecord));
@@ -239,8 +248,17 @@ StackId CaptureStack(const CallerContext& caller) {
 
 uint64_t FirstProgramFrame(const CallerContext& caller) {
   ThreadCache* cache = Cache();
-  const CachedChain* cached = CachedChainAt(cache, caller);
-  if (cached != nullptr) return FirstOutsideRuntime(cached->ips, cached->depth);
+  CachedChain* cached = CachedChainAt(cache, caller);
+  if (cached != nullptr) {
+    if (cached->program_frame == kProgramFrameUnknown) {
+      cached->program_frame = FirstOutsideRuntime(cached->ips, cached->depth);
+    }
+    // The frames up to the first program frame decide which one it is: only they are checked.
+    const uint32_t index = cached->program_frame;
+    if (StillOnStack(*cached, index < cached->depth ? index + 1 : cached->depth)) {
+      return index < cached->depth ? cached->ips[index] : 0;
+    }
+  }
   uint64_t frames[kMaxStackDepth];
   uint64_t slots[kMaxStackDepth];
   const uint32_t depth = UnwindChain(caller, frames, slots);
@@ -248,7 +266,8 @@ uint64_t FirstProgramFrame(const CallerContext& caller) {
   if (cache != nullptr) {
     RememberChain(&cache->entries[CacheIndex(caller)], caller, kNoStack, frames, slots, depth);
   }
-  return FirstOutsideRuntime(frames, depth);
+  const uint32_t index = FirstOutsideRuntime(frames, depth);
+  return index < depth ? frames[index] : 0;
 }
 
 }  // namespace memwrap::shim
