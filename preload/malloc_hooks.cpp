@@ -31,7 +31,7 @@ __attribute__((always_inline)) inline void Allocated(void* block, size_t size, A
   if (block == nullptr || memwrap::shim::IsProbeAllocation()) return;
   // Sampled mode counts a forwarded operator new under its own caller (sampled_heap.h).
   const uint64_t key = memwrap::shim::TakeCallerKey(caller.return_address);
-  if (memwrap::shim::CountUnsampledAllocation(block, size, key)) return;
+  if (memwrap::shim::CountUnsampledAllocation(block, size, key, caller)) return;
   RecordAllocated(block, size, kind, caller, key);
 }
 

@@ -221,6 +221,11 @@ void CountRelease(uint64_t usable, bool by_realloc) {
   ChangeLive(slot, -int64_t(usable), shared);
 }
 
+CallerTotalsEntry* HeldRuntimeCallerEntry(const CallerContext& context) {
+  const uint64_t program = CachedProgramFrame(context);
+  return program != 0 ? HeldCallerEntry(t_caller_table, program) : nullptr;
+}
+
 bool TrackSampledBlock(const void* block) {
   const size_t index = SampledBucketOf(block);
   std::atomic<uint64_t>* bucket = g_set + index * kBucketEntries;

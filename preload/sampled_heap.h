@@ -117,8 +117,17 @@ __attribute__((always_inline)) inline bool SampledFastPathOpen() {
          g_state.load(std::memory_order_relaxed) == int(State::kActive);
 }
 
+// The caller-table entry of the program frame above runtime code at `context`, when the
+// thread's stack cache already knows that frame (stack_capture.h, CachedProgramFrame) and the
+// frame holds an entry; nullptr otherwise (the full path then finds the frame). Out of line:
+// only calls through runtime code (strdup, std::string) come here.
+CallerTotalsEntry* HeldRuntimeCallerEntry(const CallerContext& context);
+
+// `caller`: the caller table's key (the hook's caller, or a forwarded operator new's);
+// `context`: the hook's caller, for a call through runtime code.
 __attribute__((always_inline)) inline bool CountUnsampledAllocation(void* block, size_t size,
-                                                                    uint64_t caller) {
+                                                                    uint64_t caller,
+                                                                    const CallerContext& context) {
   if (!SampledFastPathOpen()) return false;
   t_in_hook = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -127,6 +136,7 @@ __attribute__((always_inline)) inline bool CountUnsampledAllocation(void* block,
   const uint64_t usable = UsableSizeOfNew(block, size);
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
   CallerTotalsEntry* entry = HeldCallerEntry(t_caller_table, caller);
+  if (entry == nullptr) entry = HeldRuntimeCallerEntry(context);
   const bool counted =
       bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) && entry != nullptr;
   if (counted) {

@@ -246,18 +246,37 @@ StackId CaptureStack(const CallerContext& caller) {
   return id;
 }
 
+namespace {
+
+// The index of the first program frame of a cached chain if its frames up to that one are
+// still on the stack (only they decide which frame it is); kProgramFrameUnknown otherwise.
+uint32_t ValidProgramFrame(CachedChain* cached) {
+  if (cached->program_frame == kProgramFrameUnknown) {
+    cached->program_frame = FirstOutsideRuntime(cached->ips, cached->depth);
+  }
+  const uint32_t index = cached->program_frame;
+  return StillOnStack(*cached, index < cached->depth ? index + 1 : cached->depth)
+             ? index
+             : kProgramFrameUnknown;
+}
+
+}  // namespace
+
+uint64_t CachedProgramFrame(const CallerContext& caller) {
+  ThreadCache* cache = t_cache;  // no mapping made here
+  if (cache == nullptr || cache == kCacheGone) return 0;
+  CachedChain* cached = CachedChainAt(cache, caller);
+  if (cached == nullptr || cached->program_frame == kProgramFrameUnknown) return 0;
+  const uint32_t index = ValidProgramFrame(cached);
+  return index != 0 && index < cached->depth ? cached->ips[index] : 0;
+}
+
 uint64_t FirstProgramFrame(const CallerContext& caller) {
   ThreadCache* cache = Cache();
   CachedChain* cached = CachedChainAt(cache, caller);
   if (cached != nullptr) {
-    if (cached->program_frame == kProgramFrameUnknown) {
-      cached->program_frame = FirstOutsideRuntime(cached->ips, cached->depth);
-    }
-    // The frames up to the first program frame decide which one it is: only they are checked.
-    const uint32_t index = cached->program_frame;
-    if (StillOnStack(*cached, index < cached->depth ? index + 1 : cached->depth)) {
-      return index < cached->depth ? cached->ips[index] : 0;
-    }
+    const uint32_t index = ValidProgramFrame(cached);
+    if (index != kProgramFrameUnknown) return index < cached->depth ? cached->ips[index] : 0;
   }
   uint64_t frames[kMaxStackDepth];
   uint64_t slots[kMaxStackDepth];

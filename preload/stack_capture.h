@@ -58,6 +58,11 @@ StackId CaptureStack(const CallerContext& caller);
 // 0 when the unwind fails or finds only runtime frames.
 uint64_t FirstProgramFrame(const CallerContext& caller);
 
+// FirstProgramFrame when the thread's cache holds the chain at `caller` with its first program
+// frame found, and that frame is above `caller`'s own (the caller is runtime code); 0
+// otherwise. No unwind, no system call: the hooks' fast path calls it.
+uint64_t CachedProgramFrame(const CallerContext& caller);
+
 // In a forked child (one thread): forgets every interned stack and the thread's cache, so the
 // child's new trace stream sends its stacks again under fresh ids.
 void ResetStackCapture();
