@@ -6,6 +6,7 @@
 #include "preload/runtime_code.h"
 #include "preload/shim_memory.h"
 #include "preload/stack_capture.h"
+#include "preload/unsized_blocks.h"
 
 namespace memwrap::shim {
 
@@ -199,6 +200,28 @@ void ResetSampledHeapAfterFork() {
   t_slot = nullptr;
   t_caller_table = nullptr;
   if (g_set != nullptr) memset(static_cast<void*>(g_set), 0, kSetAndCountsBytes);
+  ForgetAllUnsizedBlocks();
+}
+
+uint64_t CountedSizeOfNew(void* block, uint64_t requested) {
+  const uint64_t reported = UsableSize(block);
+  if (reported != 0) return reported >= requested ? reported : requested;
+  // Its release must come to the full path, which finds it (CountedSizeOfOld).
+  if (RememberUnsizedBlock(block, requested)) {
+    g_bucket_counts[SampledBucketOf(block)].fetch_add(1, std::memory_order_relaxed);
+  }
+  return requested;
+}
+
+uint64_t CountedSizeOfOld(void* block) {
+  const size_t bucket = SampledBucketOf(block);
+  uint64_t counted = 0;
+  if (g_bucket_counts[bucket].load(std::memory_order_relaxed) != 0 &&
+      ForgetUnsizedBlock(block, &counted)) {
+    g_bucket_counts[bucket].fetch_sub(1, std::memory_order_relaxed);
+    return counted;
+  }
+  return UsableSize(block);
 }
 
 void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller,

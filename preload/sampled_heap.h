@@ -97,6 +97,13 @@ void CountAllocation(uint64_t requested, uint64_t usable, uint64_t caller,
 // `by_realloc`: the release of a realloc's old block (counted apart from free() calls too).
 void CountRelease(uint64_t usable, bool by_realloc);
 
+// The bytes a new block counts as: its usable size, at least its requested size; when the
+// allocator cannot tell (0), the requested size, remembered until its release (unsized_blocks.h).
+uint64_t CountedSizeOfNew(void* block, uint64_t requested);
+// The bytes a block being released counts as: what it was counted as if it was remembered
+// (and it is forgotten), else its usable size.
+uint64_t CountedSizeOfOld(void* block);
+
 // The sampled-block set. Track: false when the block's bucket is full (the sample is then
 // dropped and counted as untracked, so that no free goes unmatched). Untrack: true when the
 // block was a tracked sample (and removes it).
@@ -133,12 +140,14 @@ __attribute__((always_inline)) inline bool CountUnsampledAllocation(void* block,
   std::atomic_signal_fence(std::memory_order_seq_cst);
   HeapCounterSlot* slot = t_slot;
   const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
-  const uint64_t usable = UsableSizeOfNew(block, size);
+  // 0: the allocator cannot tell yet; the full path remembers the block (CountedSizeOfNew).
+  const uint64_t reported = UsableSize(block);
+  const uint64_t usable = reported >= size ? reported : size;
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
   CallerTotalsEntry* entry = HeldCallerEntry(t_caller_table, caller);
   if (entry == nullptr) entry = HeldRuntimeCallerEntry(context);
-  const bool counted =
-      bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) && entry != nullptr;
+  const bool counted = bytes_left > 0 && unflushed < int64_t(kSampledFlushBytes) &&
+                       entry != nullptr && reported != 0;
   if (counted) {
     t_bytes_until_sample = bytes_left;
     AddToHeldCallerEntry(entry, size);
@@ -198,7 +207,7 @@ inline bool ReallocUnsampled(void* old_block, size_t size, const CallerContext& 
   // realloc(p, 0) frees p and returns NULL; any other NULL is a failure that kept p.
   if (block != nullptr || size == 0) CountRelease(old_usable, /*by_realloc=*/true);
   if (block != nullptr) {
-    CountAllocation(size, UsableSizeOfNew(block, size), caller.return_address, caller);
+    CountAllocation(size, CountedSizeOfNew(block, size), caller.return_address, caller);
   }
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_in_hook = 0;

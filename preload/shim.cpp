@@ -569,7 +569,7 @@ void PublishFree(void* block) {
 // Sampled mode: counts every allocation; records it only when the sampler picks it.
 void CountAndSampleAlloc(void* block, size_t size, AllocKind kind, const CallerContext& caller,
                          uint64_t caller_key) {
-  CountAllocation(size, UsableSizeOfNew(block, size), caller_key, caller);
+  CountAllocation(size, CountedSizeOfNew(block, size), caller_key, caller);
   if (!SampleThisAllocation(size) || !TrackSampledBlock(block)) return;
   PublishAlloc(block, size, CaptureStack(caller), uint16_t(uint16_t(kind) | kAllocFlagSampled));
 }
@@ -601,7 +601,7 @@ void RecordFree(void* block) {
   HookScope scope;
   if (!scope.entered() || !Active()) return;
   if (g_sampled) {
-    CountAndMatchFree(block, UsableSize(block), true);
+    CountAndMatchFree(block, CountedSizeOfOld(block), true);
     return;
   }
   PublishFree(block);
@@ -612,9 +612,9 @@ void RecordReallocBegin(void* old_block) {
   if (!scope.entered() || !Active()) return;
   if (g_sampled) {
     // The old block's sample ends here whatever the result (a failed realloc, which keeps the
-    // block, then leaves it unsampled: its free is only counted); its count waits for the
-    // result.
-    t_realloc_old_usable = UsableSize(old_block);
+    // block, then leaves it unsampled, and forgotten if its allocator could not size it: its
+    // free is only counted, by what the allocator then says); its count waits for the result.
+    t_realloc_old_usable = CountedSizeOfOld(old_block);
     CountAndMatchFree(old_block, 0, false);
     return;
   }
