@@ -155,6 +155,8 @@ void PrepareThreadStackCache() {
 
 void AvoidSystemCallsInStackCapture() {
   FixFrameRuleTables();
+  // The runtime's code ranges are read now (dl_iterate_phdr may wait on the loader's lock).
+  IsRuntimeCode(0);
   g_no_system_calls.store(true, std::memory_order_relaxed);
 }
 

@@ -664,7 +664,9 @@ inline constexpr uint32_t kOverflowCounterSlot = 0xffffffffu;
 // count (HeapCountersRecord.alloc_count: the malloc family, realloc's new block, operator new
 // when the shim records it itself) adds one call and its requested size to an entry keyed by
 // the return address into its caller, in the calling thread's table in the ring (memwrap/ring.h,
-// CallerTotalsEntry). They reach the trace as these records:
+// CallerTotalsEntry); since 1.8, when that caller is runtime code (memwrap/runtime_modules.h),
+// by the return address of the first frame above it outside the runtime, the call's site.
+// They reach the trace as these records:
 //  * the shim writes one when an address finds no entry in its thread's table (the entry it
 //    evicts, or the call itself: a thread without a table counts each call so);
 //  * the collector writes one for every entry of the tables when it reads the counters after
@@ -676,7 +678,8 @@ inline constexpr uint32_t kOverflowCounterSlot = 0xffffffffu;
 struct CallerTotalsRecord {
   RecordHeader h;    // flags: kCallerTotalsFromTable
   uint64_t ts_ns;    // when the shim evicted the entry / when the collector read the tables
-  uint64_t address;  // return address into the caller of the allocating function (absolute)
+  uint64_t address;  // return address into the caller of the allocating function, or (1.8)
+                     // of the first program frame above runtime code (absolute)
   uint64_t calls;    // allocations made from there
   uint64_t bytes;    // their requested sizes (calloc: nmemb * size)
 };
