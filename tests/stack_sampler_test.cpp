@@ -139,33 +139,30 @@ INSTANTIATE_TEST_SUITE_P(Programs, StackSamplerTest,
                          ::testing::Values(test_support::BuiltFile("hot_function"),
                                            test_support::BuiltFile("hot_function_static")));
 
-// The report's stack_samples of hot_function, sampled at 100 Hz: nearly all name its hot
-// function, called from main or from the thread.
+// The report's stack_samples of hot_function, sampled at 100 Hz: nearly all of those taken in
+// the program's own code (under main or thread_main) name its hot function. Only those count:
+// a loaded machine lowers the rate and may catch the start-up (a thread in __clone3, the
+// loader) in more samples than the hot function, so the top stack overall can be one of those.
 void ExpectSamplesNameTheHotFunction(const nlohmann::json& samples) {
   // 100 Hz x 2 threads x 1.5 s is about 300; a loaded machine may take fewer rounds.
   EXPECT_GE(samples["total"].get<uint64_t>(), 10u);
   EXPECT_EQ(samples["unwind_failed"], 0);
   ASSERT_FALSE(samples["top"].empty());
-  EXPECT_EQ(samples["top"][0]["function"], "burn_in_hot_function");
-  // Of the samples taken in the program's own code (under main or thread_main: not the
-  // start-up, whose share grows when a loaded machine lowers the rate), nearly all are in the
-  // hot function.
   uint64_t in_program = 0;
+  const nlohmann::json* hottest = nullptr;  // the most-sampled stack of the program's own code
   for (const auto& entry : samples["top"]) {
     for (const auto& frame : entry["stack"]) {
       if (frame["function"] == "main" || frame["function"] == "thread_main") {
         in_program += entry["samples"].get<uint64_t>();
+        if (hottest == nullptr) hottest = &entry;
         break;
       }
     }
   }
-  EXPECT_GE(samples["top"][0]["samples"].get<uint64_t>() * 10, in_program * 9)
+  ASSERT_NE(hottest, nullptr) << "no stack reaches main or thread_main: " << samples["top"].dump(1);
+  EXPECT_EQ((*hottest)["function"], "burn_in_hot_function") << samples["top"].dump(1);
+  EXPECT_GE((*hottest)["samples"].get<uint64_t>() * 10, in_program * 9)
       << "nearly every sample of the program's own code is in the hot function";
-  bool caller_seen = false;
-  for (const auto& frame : samples["top"][0]["stack"]) {
-    caller_seen |= frame["function"] == "main" || frame["function"] == "thread_main";
-  }
-  EXPECT_TRUE(caller_seen);
 }
 
 // memwrap run --pstack end to end: the samples of a CPU burner (two threads, 1.5 s) name its
