@@ -205,7 +205,7 @@ void ResetSampledHeapAfterFork() {
 
 uint64_t CountedSizeOfNew(void* block, uint64_t requested) {
   const uint64_t reported = UsableSize(block);
-  if (reported != 0) return reported >= requested ? reported : requested;
+  if (reported != 0) return CountedUsableSize(reported, requested);
   // Its release must come to the full path, which finds it (CountedSizeOfOld).
   if (RememberUnsizedBlock(block, requested)) {
     g_bucket_counts[SampledBucketOf(block)].fetch_add(1, std::memory_order_relaxed);

@@ -142,7 +142,7 @@ __attribute__((always_inline)) inline bool CountUnsampledAllocation(void* block,
   const int64_t bytes_left = t_bytes_until_sample - int64_t(size);
   // 0: the allocator cannot tell yet; the full path remembers the block (CountedSizeOfNew).
   const uint64_t reported = UsableSize(block);
-  const uint64_t usable = reported >= size ? reported : size;
+  const uint64_t usable = CountedUsableSize(reported, size);
   const int64_t unflushed = slot->unflushed.load(std::memory_order_relaxed) + int64_t(usable);
   CallerTotalsEntry* entry = HeldCallerEntry(t_caller_table, caller);
   if (entry == nullptr) entry = HeldRuntimeCallerEntry(context);

@@ -35,15 +35,13 @@ inline uint64_t UsableSize(void* block) {
   return malloc_usable_size(block);
 }
 
-// The usable size of a block just allocated for `requested` bytes: never less than that. An
-// allocator asked too early can answer less: tcmalloc's malloc_usable_size answers 0 before
-// tcmalloc's own initialiser ran, and libstdc++'s initialiser, which runs first, allocates its
-// 72,704-byte exception pool, which then never counted in the live heap. Counted at the size
-// asked for, such a block, should it be freed once the allocator answers its real size, takes
-// the difference (a few bytes) off the live heap with it.
-inline uint64_t UsableSizeOfNew(void* block, uint64_t requested) {
-  const uint64_t usable = UsableSize(block);
-  return usable >= requested ? usable : requested;
+// The bytes a block just allocated for `requested` bytes counts as, given the usable size its
+// allocator `reported`: never less than the request. An allocator asked too early can answer
+// less: tcmalloc's malloc_usable_size answers 0 before tcmalloc's own initialiser ran, and
+// libstdc++'s initialiser, which runs first, allocates its 72,704-byte exception pool, which
+// would then never count in the live heap (preload/unsized_blocks.h remembers such blocks).
+inline uint64_t CountedUsableSize(uint64_t reported, uint64_t requested) {
+  return reported >= requested ? reported : requested;
 }
 
 }  // namespace memwrap::shim
